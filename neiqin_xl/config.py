@@ -1,0 +1,222 @@
+"""Settings: one validated object, loaded once from config.yaml and passed as an argument.
+
+An unknown key, a wrong type or a missing file raises ``ConfigError`` with one clear message naming the
+key; the command line turns it into exit status 2 with nothing written. No password is ever read from
+this file: the mail password comes from an environment variable or the system keyring.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+
+class ConfigError(Exception):
+    """config.yaml cannot be used; the message names the key."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Company(_Section):
+    name: str = "示例贸易有限公司"
+    contact: str = "销售内勤"
+    phone: str = ""
+    address: str = ""
+
+
+class Paths(_Section):
+    """Folders, relative to the workspace root unless absolute."""
+
+    workspace: Path = Path("workbooks")  # relative to config.yaml's folder
+    reps: Path = Path("reps")
+    master: Path = Path("master")
+    attendance: Path = Path("attendance")
+    finance: Path = Path("finance")
+    output: Path = Path("output")
+    outbox: Path = Path("outbox")
+    logs: Path = Path("logs")  # relative to config.yaml's folder
+
+
+class Intake(_Section):
+    header_scan_rows: int = Field(15, ge=1, le=100)
+    # extra header aliases: {sheet: {canonical column: [alias, ...]}}
+    column_aliases: dict[str, dict[str, list[str]]] = {}
+    # extra sheet-name aliases: {canonical sheet: [alias, ...]}
+    sheet_aliases: dict[str, list[str]] = {}
+
+
+class Receivables(_Section):
+    basis: Literal["shipment", "invoice"] = "shipment"
+    default_term_days: int = Field(30, ge=0)
+    aging_buckets: list[int] = [30, 60, 90, 180, 365]  # upper bounds; last bucket is "365天以上"
+    shipping_grace_days: int = Field(30, ge=0)  # 发货审核: overdue beyond this holds a request
+    statement_period_start: Literal["year", "month", "quarter"] = "year"
+
+    @field_validator("aging_buckets")
+    @classmethod
+    def _ascending(cls, v: list[int]) -> list[int]:
+        if not v or sorted(v) != v or len(set(v)) != len(v) or v[0] < 0:
+            raise ValueError("aging_buckets 必须是递增的正整数, 如 [30, 60, 90, 180, 365]")
+        return v
+
+
+class Tier(_Section):
+    from_attainment: Decimal  # lower bound, inclusive (0.8 = 80%)
+    rate: Decimal
+
+
+class Commission(_Section):
+    basis: Literal["collected", "invoiced", "shipped", "contracted"] = "collected"
+    mode: Literal["whole", "marginal"] = "whole"
+    tiers: list[Tier] = [Tier(from_attainment=Decimal("0"), rate=Decimal("0.01")),
+                         Tier(from_attainment=Decimal("0.8"), rate=Decimal("0.02")),
+                         Tier(from_attainment=Decimal("1.0"), rate=Decimal("0.03"))]
+    category_rates: dict[str, Decimal] = {}  # 产品类别 -> rate replacing the tier rate
+    slow_money_days: int = 90  # items older than this when collected ...
+    slow_money_factor: Decimal = Decimal("0.5")  # ... earn this share of the rate
+    attainment_cap: Decimal = Decimal("1.2")
+    lateness_free: int = 3
+    lateness_penalty: Decimal = Decimal("50")
+
+
+class Expenses(_Section):
+    tier1_cities: list[str] = ["北京", "上海", "广州", "深圳"]
+    tier2_cities: list[str] = ["天津", "重庆", "石家庄", "太原", "呼和浩特", "沈阳", "长春", "哈尔滨", "南京", "杭州",
+                               "合肥", "福州", "南昌", "济南", "郑州", "武汉", "长沙", "南宁", "海口", "成都", "贵阳",
+                               "昆明", "拉萨", "西安", "兰州", "西宁", "银川", "乌鲁木齐"]
+    lodging_caps: dict[str, Decimal] = {"tier1": Decimal("500"), "tier2": Decimal("400"), "other": Decimal("300")}
+    meal_allowance_cap: Decimal = Decimal("100")
+    entertainment_approval_above: Decimal = Decimal("2000")
+    approval_marks: list[str] = ["经理批准", "已审批", "经理同意"]
+    route_window_days: int = 1
+
+
+class Reconciliation(_Section):
+    date_window_days: int = Field(3, ge=0)
+    fuzzy_threshold: int = Field(90, ge=0, le=100)
+    max_combination: int = Field(6, ge=2, le=8)
+    days_into_next_month: int = Field(10, ge=0, le=31)
+
+
+class Reports(_Section):
+    big_contract_amount: Decimal = Decimal("500000")
+    top_customers: int = 10
+
+
+class CalendarSettings(_Section):
+    """Overrides for years the chinese-calendar package does not know yet."""
+
+    extra_workdays: list[date] = []  # 调休 working weekends
+    extra_holidays: list[date] = []
+
+
+class Recipients(_Section):
+    to: list[str] = []
+    cc: list[str] = []
+
+
+class Email(_Section):
+    enabled: bool = False  # False: every message is written to the outbox as .eml
+    host: str = ""
+    port: int = 465
+    security: Literal["ssl", "starttls", "plain"] = "ssl"
+    user: str = ""
+    sender: str = ""
+    password_env: str = "NEIQIN_SMTP_PASSWORD"  # the password is read from this variable, else keyring
+    timeout_seconds: float = 30
+    retries: int = Field(3, ge=0, le=10)
+    backoff_seconds: float = 2
+    recipients: dict[str, Recipients] = {}  # report key (daily, period, shipping, reconciliation ...) -> to/cc
+
+
+class Schedule(_Section):
+    time: str = "17:00"
+    reminder_after_days: int = 2
+
+    @field_validator("time")
+    @classmethod
+    def _hhmm(cls, v: str) -> str:
+        hh, _, mm = v.partition(":")
+        if not (hh.isdigit() and mm.isdigit() and 0 <= int(hh) < 24 and 0 <= int(mm) < 60 and len(mm) == 2):
+            raise ValueError("time 必须是 HH:MM, 如 17:00")
+        return v
+
+
+class Settings(_Section):
+    company: Company = Company()
+    paths: Paths = Paths()
+    intake: Intake = Intake()
+    receivables: Receivables = Receivables()
+    commission: Commission = Commission()
+    expenses: Expenses = Expenses()
+    reconciliation: Reconciliation = Reconciliation()
+    reports: Reports = Reports()
+    calendar: CalendarSettings = CalendarSettings()
+    email: Email = Email()
+    schedule: Schedule = Schedule()
+    base_dir: Path = Path(".")  # the folder of config.yaml; set by load_settings
+
+    # resolved folders -------------------------------------------------------
+    @property
+    def workspace(self) -> Path:
+        ws = self.paths.workspace
+        return ws if ws.is_absolute() else self.base_dir / ws
+
+    def folder(self, name: str) -> Path:
+        """A workspace folder by its key in ``paths`` (reps, master, attendance, finance, output, outbox)."""
+        p = getattr(self.paths, name)
+        return p if p.is_absolute() else self.workspace / p
+
+    @property
+    def logs_dir(self) -> Path:
+        p = self.paths.logs
+        return p if p.is_absolute() else self.base_dir / p
+
+    def with_workspace(self, workspace: Path) -> "Settings":
+        return self.model_copy(update={"paths": self.paths.model_copy(update={"workspace": Path(workspace).resolve()})})
+
+
+_FORBIDDEN_KEYS = ("password", "passwd", "pwd", "密码")
+
+
+def _reject_passwords(data: object, path: str = "") -> None:
+    if isinstance(data, dict):
+        for k, v in data.items():
+            key = f"{path}.{k}" if path else str(k)
+            if any(word in str(k).lower() for word in _FORBIDDEN_KEYS) and not str(k).endswith("_env"):
+                raise ConfigError(f"config.yaml: {key}: 密码不能写在配置文件里, 请用环境变量 (email.password_env) 或系统钥匙串")
+            _reject_passwords(v, key)
+
+
+def settings_from_dict(data: dict | None, base_dir: Path = Path("."), source: str = "config.yaml") -> Settings:
+    data = dict(data or {})
+    _reject_passwords(data)
+    try:
+        settings = Settings(**data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = ".".join(str(p) for p in first["loc"])
+        msg = {"extra_forbidden": "未知的配置项 (unknown key)"}.get(first["type"], first["msg"])
+        more = f" (另有 {len(exc.errors()) - 1} 处)" if len(exc.errors()) > 1 else ""
+        raise ConfigError(f"{source}: {key}: {msg}{more}") from None
+    return settings.model_copy(update={"base_dir": Path(base_dir).resolve()})
+
+
+def load_settings(path: Path) -> Settings:
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"找不到配置文件 {path}")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path.name}: 不是有效的 YAML: {exc}") from None
+    if data is not None and not isinstance(data, dict):
+        raise ConfigError(f"{path.name}: 顶层必须是键值对")
+    return settings_from_dict(data, base_dir=path.parent, source=path.name)

@@ -1,0 +1,153 @@
+"""The shared records of a run: where a value came from, a data problem, the consolidated tables.
+
+Every stage of the pipeline has the shape ``tables, problems = stage(tables, settings)``: data problems
+are values (``Problem``), collected and written to the 问题清单; exceptions only stop a run that cannot go on.
+
+Conventions every module relies on (see docs/ARCHITECTURE.md):
+- a table is a pandas DataFrame whose business columns carry the template's Chinese header names;
+- money columns hold integer fen (int64): ¥1,234.50 is 123450;
+- date columns are datetime64 (midnight), missing = NaT; ID-like columns are text;
+- every row read from a workbook carries SOURCE_COLUMNS: 来源工作簿, 来源工作表, 来源行 (the Excel row
+  number in the rep's own file), and 业务员.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+import pandas as pd
+
+ERROR = "错误"
+WARNING = "警告"
+
+SRC_WORKBOOK = "来源工作簿"
+SRC_SHEET = "来源工作表"
+SRC_ROW = "来源行"
+REP = "业务员"
+SOURCE_COLUMNS = (SRC_WORKBOOK, SRC_SHEET, SRC_ROW)
+
+PROBLEM_COLUMNS = ("严重程度", "业务员", "工作簿", "工作表", "单元格", "字段", "原始值", "问题说明", "建议")
+
+
+def column_letter(index: int) -> str:
+    """0-based column index -> Excel letters (0 -> A, 27 -> AB)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def cell_address(col_index: int | None, row: int | None) -> str:
+    """A1 address from a 0-based column index and a 1-based Excel row; partial when one is unknown."""
+    col = column_letter(col_index) if col_index is not None else ""
+    return f"{col}{row if row else ''}"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One data problem, as the clerk reads it in the 问题清单.
+
+    ``row`` is the Excel row number in the source workbook (1-based) and identifies the row that an
+    error keeps out of every figure.
+    """
+
+    severity: str  # ERROR or WARNING
+    message: str  # 问题说明
+    workbook: str = ""
+    sheet: str = ""
+    cell: str = ""  # A1 address, e.g. "C7"; "" for a whole-workbook problem
+    field: str = ""
+    value: str = ""  # the raw value as typed
+    suggestion: str = ""  # 建议
+    rep: str = ""
+    row: int | None = None
+
+    def where(self) -> str:
+        """`王强.xlsx[回款]!A3` style location."""
+        place = self.workbook
+        if self.sheet:
+            place += f"[{self.sheet}]"
+        if self.cell:
+            place += f"!{self.cell}"
+        return place
+
+    def __str__(self) -> str:
+        value = f' "{self.value}"' if self.value != "" else ""
+        text = f"{self.where()}: {self.field}{value} {self.message}".strip()
+        return f"{text} ({self.suggestion})" if self.suggestion else text
+
+    def as_row(self) -> dict:
+        return dict(zip(PROBLEM_COLUMNS, (self.severity, self.rep, self.workbook, self.sheet, self.cell,
+                                          self.field, self.value, self.message, self.suggestion)))
+
+
+def problem_at(row: pd.Series | dict, severity: str, message: str, *, field: str = "", col_index: int | None = None,
+               value: object = "", suggestion: str = "") -> Problem:
+    """A problem located at a consolidated row (which carries its source columns)."""
+    excel_row = row.get(SRC_ROW)
+    excel_row = int(excel_row) if excel_row is not None and not pd.isna(excel_row) else None
+    return Problem(severity=severity, message=message, workbook=str(row.get(SRC_WORKBOOK, "") or ""),
+                   sheet=str(row.get(SRC_SHEET, "") or ""), cell=cell_address(col_index, excel_row),
+                   field=field, value="" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value),
+                   suggestion=suggestion, rep=str(row.get(REP, "") or ""), row=excel_row)
+
+
+def problems_frame(problems: list[Problem]) -> pd.DataFrame:
+    return pd.DataFrame([p.as_row() for p in problems], columns=list(PROBLEM_COLUMNS))
+
+
+# ---------------------------------------------------------------- money
+
+FEN = Decimal("0.01")
+
+
+def round_fen(amount: Decimal) -> Decimal:
+    """Round a yuan amount half up to the fen."""
+    return amount.quantize(FEN, rounding=ROUND_HALF_UP)
+
+
+def yuan_to_fen(amount: Decimal) -> int:
+    """Yuan (Decimal) -> integer fen, rounding half up."""
+    return int((amount * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def fen_to_yuan(fen: int) -> Decimal:
+    return (Decimal(int(fen)) / 100).quantize(FEN)
+
+
+def fmt_yuan(fen: int) -> str:
+    """12345600 -> '123,456.00' (for messages and e-mail subjects)."""
+    return f"{fen_to_yuan(fen):,.2f}"
+
+
+# ---------------------------------------------------------------- the consolidated tables
+
+@dataclass
+class Tables:
+    """Every input table of a run, by its sheet's canonical name (合同, 发货, 开票, 回款, 日报, 费用, 客户,
+    产品, 人员, 目标, 考勤, 财务收款, 财务开票, 应收余额), plus what the reading learnt about each input.
+
+    ``inputs`` has one dict per file read: path, sha256, status (ok / error / skipped), rows per sheet.
+    """
+
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    inputs: list[dict] = field(default_factory=list)
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        from .schema import SHEETS  # the empty frame has the sheet's columns
+
+        if name in self.frames:
+            return self.frames[name]
+        return SHEETS[name].empty_frame()
+
+    def __setitem__(self, name: str, frame: pd.DataFrame) -> None:
+        self.frames[name] = frame
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.frames
+
+    def replace(self, **frames: pd.DataFrame) -> "Tables":
+        return Tables(frames={**self.frames, **frames}, inputs=list(self.inputs))

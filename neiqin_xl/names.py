@@ -1,0 +1,82 @@
+"""Names as reps type them, resolved to one customer.
+
+``normalize_name`` unifies full-width/half-width characters (NFKC: （）→(), ＡＢＣ→ABC, full-width digits),
+trims and collapses spaces. ``CustomerIndex`` resolves a typed name to the archive's canonical name,
+through the archive's aliases and, for matching only, a key without the company-form suffix
+(有限公司 …), so 上海明达贸易有限公司, "上海明达贸易有限公司 " and an alias all resolve to one customer.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+import pandas as pd
+
+_SPACES = re.compile(r"\s+")
+_ALIAS_SPLIT = re.compile(r"[；;、,，/\n]+")
+_COMPANY_FORMS = ("股份有限公司", "有限责任公司", "有限公司", "集团公司", "公司")
+
+
+def normalize_name(value: object) -> str:
+    """'  上海明达（集团）有限公司 ' -> '上海明达(集团)有限公司'; blanks -> ''."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    text = unicodedata.normalize("NFKC", str(value))
+    text = _SPACES.sub(" ", text).strip()
+    # a space between two CJK characters is a typing slip
+    return re.sub(r"(?<=[\u4e00-\u9fff()]) (?=[\u4e00-\u9fff()])", "", text)
+
+
+def match_key(value: object) -> str:
+    """A looser key for matching: normalised, without spaces, brackets' content kept, company form dropped."""
+    text = normalize_name(value).replace(" ", "").upper()
+    for form in _COMPANY_FORMS:
+        if text.endswith(form) and len(text) > len(form) + 1:
+            text = text[: -len(form)]
+            break
+    return text.replace("(", "").replace(")", "")
+
+
+def split_aliases(value: object) -> list[str]:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return []
+    return [normalize_name(a) for a in _ALIAS_SPLIT.split(str(value)) if normalize_name(a)]
+
+
+class CustomerIndex:
+    """The archive's customers, looked up by name, alias or match key."""
+
+    def __init__(self, canonical_names: Iterable[str], aliases: dict[str, Iterable[str]] | None = None):
+        self.names: list[str] = []
+        self._by_key: dict[str, str] = {}
+        for name in canonical_names:
+            name = normalize_name(name)
+            if not name or name in self.names:
+                continue
+            self.names.append(name)
+            self._by_key.setdefault(match_key(name), name)
+        for name, alias_list in (aliases or {}).items():
+            name = normalize_name(name)
+            for alias in alias_list:
+                self._by_key.setdefault(match_key(alias), name)
+
+    @classmethod
+    def from_archive(cls, customers: pd.DataFrame) -> "CustomerIndex":
+        if customers is None or customers.empty:
+            return cls([])
+        names = [normalize_name(n) for n in customers["客户名称"]]
+        aliases = {n: split_aliases(a) for n, a in zip(names, customers.get("别名", pd.Series([None] * len(names))))}
+        return cls(names, aliases)
+
+    def resolve(self, name: object) -> str | None:
+        """The canonical archive name, or None when the name is found nowhere."""
+        return self._by_key.get(match_key(name))
+
+    def canonical(self, name: object) -> str:
+        """The archive name when known, else the normalised name as typed."""
+        return self.resolve(name) or normalize_name(name)
+
+    def __contains__(self, name: object) -> bool:
+        return self.resolve(name) is not None

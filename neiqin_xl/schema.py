@@ -1,0 +1,226 @@
+"""The input sheets, defined once: the reader, the validator, the template generator and the docs all use
+these definitions.
+
+A ``Field`` names a template column, its kind (how a cell is parsed), whether it is required, the
+header aliases reps and finance systems use for it, and (for choices) the allowed values.
+Aliases added in config.yaml (``intake.column_aliases`` / ``intake.sheet_aliases``) extend these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .model import REP, SOURCE_COLUMNS
+
+# Field kinds: how a cell is parsed and which dtype the consolidated column has.
+TEXT = "text"  # free text, trimmed                     -> str
+ID = "id"  # document numbers, phones: never a number  -> str ("00123" stays "00123")
+NAME = "name"  # customer / product / person names       -> str, normalised (全角/半角, （）)
+DATE = "date"  # serials, datetimes, text dates           -> datetime64, NaT when empty
+MONEY = "money"  # ¥1,234.50 / 1.2万 / 全角 digits          -> int64 fen
+INT = "int"  # counts, days                              -> Int64 (nullable)
+NUMBER = "number"  # quantities, prices                      -> float
+CHOICE = "choice"  # one of ``choices``                        -> str
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    kind: str = TEXT
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+    choices: tuple[str, ...] = ()
+    note: str = ""  # the input message shown in the template
+
+
+@dataclass(frozen=True)
+class SheetDef:
+    name: str  # canonical sheet name, also the key in Tables
+    fields: tuple[Field, ...]
+    aliases: tuple[str, ...] = ()  # other sheet names that mean this sheet
+    key: str | None = None  # document number field, unique within the sheet
+    skip_total_rows: bool = False  # finance exports: 合计/小计/本月合计 rows are not data
+    description: str = ""
+
+    @property
+    def columns(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+    def field(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    def empty_frame(self) -> pd.DataFrame:
+        """An empty consolidated table with this sheet's columns and dtypes, plus the source columns."""
+        data = {f.name: pd.Series(dtype=DTYPES[f.kind]) for f in self.fields}
+        data.update({c: pd.Series(dtype=DTYPES[TEXT]) for c in SOURCE_COLUMNS})
+        data["来源行"] = pd.Series(dtype="int64")
+        if REP not in data:
+            data[REP] = pd.Series(dtype=DTYPES[TEXT])
+        return pd.DataFrame(data)
+
+
+DTYPES = {TEXT: "str", ID: "str", NAME: "str", CHOICE: "str", DATE: "datetime64[us]", MONEY: "int64",
+          INT: "Int64", NUMBER: "float64"}
+
+PAYMENT_TERMS = ("款到发货", "货到付款", "月结", "分期")
+ACTIVITY_TYPES = ("拜访", "电话", "会议", "其他")
+EXPENSE_CATEGORIES = ("交通", "住宿", "餐补", "招待", "其他")
+PENDING_SHIPMENT = "待发货"
+
+_CUSTOMER = ("客户", "客户名称", "单位名称", "客户全称", "购货单位", "往来单位", "单位")
+_CONTRACT_NO = ("合同号", "合同编号", "合同号码", "合同No", "合同NO")
+_AMOUNT = ("金额", "金额(元)", "金额（元）")
+_REMARK = ("备注", "说明")
+
+# ---------------------------------------------------------------- the rep workbook
+
+CONTRACTS = SheetDef("合同", (
+    Field("合同编号", ID, True, _CONTRACT_NO),
+    Field("签订日期", DATE, True, ("签约日期", "签订时间", "合同日期")),
+    Field("客户名称", NAME, True, _CUSTOMER),
+    Field("产品名称", NAME, False, ("产品", "品名", "货物名称")),
+    Field("数量", NUMBER, False, ("数量(台)", "订货数量")),
+    Field("合同金额", MONEY, True, ("合同金额(元)", "合同金额（元）", "合同总额", "金额", "金额(元)", "金额（元）", "含税金额")),
+    Field("付款方式", CHOICE, False, ("结算方式", "付款条件"), PAYMENT_TERMS),
+    Field("账期天数", INT, False, ("账期", "账期(天)", "账期（天）", "信用期")),
+    Field("约定交货日期", DATE, False, ("交货日期", "交期", "合同交期")),
+    Field("备注", TEXT, False, _REMARK),
+), aliases=("合同台账", "合同登记", "合同明细", "合同表"), key="合同编号", description="每份签订的销售合同一行")
+
+SHIPMENTS = SheetDef("发货", (
+    Field("发货单号", ID, False, ("发货单编号", "出库单号", "送货单号")),
+    Field("发货日期", DATE, True, ("发货时间", "出库日期", "送货日期"),
+          note="待发货的申请可不填发货日期，状态填 待发货"),
+    Field("合同编号", ID, True, _CONTRACT_NO),
+    Field("产品名称", NAME, False, ("产品", "品名", "货物名称")),
+    Field("数量", NUMBER, False, ("发货数量",)),
+    Field("发货金额", MONEY, True, ("发货金额(元)", "发货金额（元）", "金额", "金额(元)", "金额（元）")),
+    Field("物流单号", ID, False, ("运单号", "快递单号")),
+    Field("签收日期", DATE, False, ("签收时间", "到货日期")),
+    Field("状态", TEXT, False, ("发货状态",)),
+    Field("备注", TEXT, False, _REMARK),
+), aliases=("发货台账", "发货记录", "发货明细", "出库"), key="发货单号", description="每次发货一行；待发货的申请不填发货日期")
+
+INVOICES = SheetDef("开票", (
+    Field("发票号码", ID, True, ("发票号", "发票编号", "票号")),
+    Field("开票日期", DATE, True, ("开票时间", "发票日期")),
+    Field("合同编号", ID, True, _CONTRACT_NO),
+    Field("开票金额", MONEY, True, ("开票金额(元)", "开票金额（元）", "发票金额", "价税合计", "金额", "金额(元)", "金额（元）")),
+    Field("备注", TEXT, False, _REMARK),
+), aliases=("开票台账", "开票记录", "发票", "发票台账", "开票明细"), key="发票号码", description="每张增值税发票一行")
+
+COLLECTIONS = SheetDef("回款", (
+    Field("回款日期", DATE, True, ("收款日期", "到账日期", "回款时间")),
+    Field("客户名称", NAME, True, _CUSTOMER),
+    Field("合同编号", ID, False, _CONTRACT_NO),
+    Field("回款金额", MONEY, True, ("回款金额(元)", "回款金额（元）", "收款金额", "到账金额", "金额", "金额(元)", "金额（元）")),
+    Field("回款方式", TEXT, False, ("收款方式", "付款方式")),
+    Field("银行流水号", ID, False, ("流水号", "银行流水", "交易流水号", "回单号")),
+    Field("备注", TEXT, False, _REMARK),
+), aliases=("回款台账", "回款记录", "收款", "收款记录", "回款明细"), key="银行流水号", description="每笔到账一行；合同编号可空")
+
+ACTIVITIES = SheetDef("日报", (
+    Field("日期", DATE, True, ("拜访日期", "工作日期")),
+    Field("客户名称", NAME, False, _CUSTOMER),
+    Field("活动类型", CHOICE, False, ("类型", "工作类型"), ACTIVITY_TYPES),
+    Field("联系人", TEXT, False, ("对接人",)),
+    Field("城市", TEXT, False, ("地点", "所在城市")),
+    Field("内容", TEXT, False, ("工作内容", "拜访内容")),
+    Field("下一步", TEXT, False, ("下一步计划", "计划")),
+), aliases=("工作日报", "日报表", "拜访记录"), description="每天的拜访、电话、会议")
+
+EXPENSES = SheetDef("费用", (
+    Field("日期", DATE, True, ("费用日期", "发生日期")),
+    Field("费用类别", CHOICE, True, ("类别", "费用类型"), EXPENSE_CATEGORIES),
+    Field("城市", TEXT, False, ("地点",)),
+    Field("金额", MONEY, True, ("报销金额", "金额(元)", "金额（元）")),
+    Field("票据张数", INT, False, ("张数", "票据数")),
+    Field("事由", TEXT, False, ("说明", "备注")),
+), aliases=("费用报销", "报销", "差旅费"), description="差旅与费用报销，每笔一行")
+
+REP_SHEETS = (CONTRACTS, SHIPMENTS, INVOICES, COLLECTIONS, ACTIVITIES, EXPENSES)
+
+# ---------------------------------------------------------------- master data
+
+CUSTOMERS = SheetDef("客户", (
+    Field("客户编码", ID, False, ("编码", "客户代码")),
+    Field("客户名称", NAME, True, _CUSTOMER),
+    Field("别名", TEXT, False, ("简称", "曾用名"), note="多个别名用 ； 或 ; 或 、 分隔"),
+    Field("信用额度", MONEY, False, ("授信额度", "信用额度(元)")),
+    Field("账期天数", INT, False, ("账期", "信用期")),
+    Field("负责业务员", NAME, False, ("业务员", "负责人")),
+    Field("联系人", TEXT, False, ()),
+    Field("电话", ID, False, ("联系电话", "手机")),
+    Field("地址", TEXT, False, ()),
+), aliases=("客户档案", "客户信息"), key="客户名称", description="客户档案")
+
+PRODUCTS = SheetDef("产品", (
+    Field("产品名称", NAME, True, ("产品", "品名")),
+    Field("产品类别", TEXT, False, ("类别", "分类")),
+    Field("单价", NUMBER, False, ("价格",)),
+), aliases=("产品目录",), key="产品名称", description="产品目录")
+
+STAFF = SheetDef("人员", (
+    Field("姓名", NAME, True, ("业务员", "员工姓名")),
+    Field("部门", TEXT, False, ()),
+    Field("角色", TEXT, False, ("岗位", "职务")),
+    Field("邮箱", TEXT, False, ("email", "Email", "电子邮箱")),
+    Field("底薪", MONEY, False, ("基本工资",)),
+    Field("绩效基数", MONEY, False, ("绩效工资基数",)),
+), aliases=("员工", "人员名单"), key="姓名", description="人员")
+
+TARGETS = SheetDef("目标", (
+    Field("月份", TEXT, True, ("年月",), note="YYYY-MM"),
+    Field("姓名", NAME, True, ("业务员",)),
+    Field("销售目标", MONEY, False, ("合同目标", "销售任务")),
+    Field("回款目标", MONEY, False, ("回款任务",)),
+), aliases=("月度目标", "任务"), description="每人每月的销售与回款目标")
+
+ATTENDANCE = SheetDef("考勤", (
+    Field("姓名", NAME, True, ("员工姓名", "业务员")),
+    Field("月份", TEXT, False, ("年月",), note="YYYY-MM；空时取文件名中的月份"),
+    Field("应出勤天数", NUMBER, True, ("应出勤", "应到天数")),
+    Field("实际出勤天数", NUMBER, True, ("实际出勤", "实到天数", "出勤天数")),
+    Field("迟到次数", INT, False, ("迟到",)),
+    Field("事假天数", NUMBER, False, ("事假",)),
+    Field("病假天数", NUMBER, False, ("病假",)),
+    Field("旷工天数", NUMBER, False, ("旷工",)),
+), aliases=("考勤汇总", "月度考勤", "Sheet1"), description="考勤系统导出的月度汇总")
+
+# ---------------------------------------------------------------- finance exports (Kingdee / Yonyou style)
+
+FIN_COLLECTIONS = SheetDef("财务收款", (
+    Field("日期", DATE, True, ("收款日期", "凭证日期", "业务日期", "到账日期")),
+    Field("客户名称", NAME, True, _CUSTOMER),
+    Field("金额", MONEY, True, ("贷方金额", "收款金额", "贷方", "本币金额", "金额(元)", "金额（元）")),
+    Field("凭证号", ID, False, ("凭证字号", "凭证编号")),
+    Field("银行流水号", ID, False, ("流水号", "交易流水号", "回单号")),
+    Field("摘要", TEXT, False, ("说明", "备注")),
+), aliases=("收款", "收款明细", "Sheet1"), skip_total_rows=True, description="财务收款导出")
+
+FIN_INVOICES = SheetDef("财务开票", (
+    Field("发票号码", ID, True, ("发票号", "发票编号", "票号")),
+    Field("开票日期", DATE, True, ("日期", "发票日期")),
+    Field("客户名称", NAME, True, _CUSTOMER + ("购方名称", "购买方名称")),
+    Field("金额", MONEY, True, ("价税合计", "开票金额", "含税金额", "金额(元)", "金额（元）")),
+), aliases=("开票", "发票", "开票明细", "Sheet1"), skip_total_rows=True, description="财务开票导出")
+
+FIN_BALANCES = SheetDef("应收余额", (
+    Field("客户名称", NAME, True, _CUSTOMER),
+    Field("期末余额", MONEY, True, ("余额", "期末余额(元)", "应收余额", "期末借方")),
+), aliases=("余额表", "应收账款余额", "Sheet1"), skip_total_rows=True, description="财务应收余额导出")
+
+MASTER_SHEETS = (CUSTOMERS, PRODUCTS, STAFF, TARGETS)
+FINANCE_SHEETS = (FIN_COLLECTIONS, FIN_INVOICES, FIN_BALANCES)
+
+SHEETS: dict[str, SheetDef] = {s.name: s for s in REP_SHEETS + MASTER_SHEETS + (ATTENDANCE,) + FINANCE_SHEETS}
+
+# Which workbook holds which sheets (file names relative to the workspace folders).
+MASTER_WORKBOOKS = {"客户档案.xlsx": ("客户",), "产品目录.xlsx": ("产品",), "人员.xlsx": ("人员", "目标")}
+FINANCE_PREFIXES = {"财务收款": "财务收款", "财务开票": "财务开票", "应收余额": "应收余额"}  # 财务收款_2026-11.xlsx
+ATTENDANCE_PREFIX = "考勤"  # 考勤_2026-11.xlsx

@@ -1,0 +1,95 @@
+"""What an output sheet looks like, as plain data: reports build these; ``writer`` renders them.
+
+A report module lays out its computed tables as ``Sheet`` specs and never imports xlsxwriter; the writer
+turns specs into a workbook and never computes a business figure. Column kinds decide the number format:
+money (integer fen in the data, shown ``#,##0.00`` in yuan), date, pct (a fraction, shown ``0.0%``),
+int, number, text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+MONEY = "money"
+DATE = "date"
+PCT = "pct"
+INT = "int"
+NUMBER = "number"
+TEXT = "text"
+
+
+@dataclass(frozen=True)
+class Col:
+    name: str
+    kind: str = TEXT
+    width: float | None = None  # None: fitted to the content (Chinese counts double)
+    total: bool | None = None  # None: money and int columns get a total when the table has totals
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """Conditional format on one column of a table: cells where ``criteria value`` holds are highlighted.
+
+    criteria is an Excel conditional-format criteria (">", ">=", "<", "==", "!=") or "text" with
+    ``value`` the text to match exactly. ``whole_row`` colours the whole data row.
+    """
+
+    column: str
+    criteria: str = ">"
+    value: Any = 0
+    color: str = "#FFC7CE"  # light red
+    whole_row: bool = False
+
+
+@dataclass
+class Table:
+    columns: list[Col]
+    rows: pd.DataFrame | list[dict]  # values keyed by column name
+    heading: str | None = None  # a bold line above the table
+    totals: bool = False  # a 合计 row: SUBTOTAL(109) formulas carrying their computed values
+    totals_label: str = "合计"
+    highlights: list[Highlight] = field(default_factory=list)
+    autofilter: bool = True
+
+    def records(self) -> list[dict]:
+        if isinstance(self.rows, pd.DataFrame):
+            return self.rows.to_dict("records")
+        return list(self.rows)
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A native Excel chart over one table of the sheet: categories from one column, one series per value
+    column."""
+
+    title: str
+    table: int  # index into Sheet.tables
+    categories: str
+    values: tuple[str, ...]
+    kind: str = "column"  # column, bar, line, pie
+    y_title: str = ""
+
+
+@dataclass
+class Sheet:
+    name: str
+    tables: list[Table]
+    title: str | None = None  # the report's name, in the first row
+    subtitle: list[str] = field(default_factory=list)  # period, 截至 date, company
+    notes: list[str] = field(default_factory=list)  # lines after the tables (e.g. a signature block)
+    charts: list[Chart] = field(default_factory=list)
+    landscape: bool = True
+    fit_width: bool = True
+    fit_one_page: bool = False  # also fit the height (the 日报 on one A4 page)
+    freeze: bool = True
+    hidden: bool = False
+
+
+@dataclass
+class WorkbookSpec:
+    filename: str  # e.g. 合同履行一览表_2026-11-26.xlsx
+    sheets: list[Sheet]
+    subfolder: str = ""  # under output/<date>/, e.g. 对账单
