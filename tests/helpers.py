@@ -1,0 +1,51 @@
+"""Builders for tests: tables in the business's notation.
+
+``table("回款", [{"回款日期": "2026-11-03", "客户名称": "明达", "回款金额": "1,000.00"}, ...], rep="张伟")``
+gives the consolidated frame the validator would give: schema columns and dtypes, money in fen, dates as
+datetime64, and source columns (workbook = rep + ".xlsx", Excel row = position + 2).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pandas as pd
+
+from neiqin_xl.model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, Tables
+from neiqin_xl.schema import DATE, DTYPES, MONEY, SHEETS
+
+
+def fen(yuan: str | int | float) -> int:
+    """'1,234.50' -> 123450 (test input only: the amounts are typed by hand)."""
+    return int(Decimal(str(yuan).replace(",", "")) * 100)
+
+
+def table(sheet: str, rows: list[dict], rep: str = "张伟") -> pd.DataFrame:
+    sheet_def = SHEETS[sheet]
+    records = []
+    for i, row in enumerate(rows):
+        rec = {}
+        for f in sheet_def.fields:
+            value = row.get(f.name)
+            if f.kind == MONEY:
+                value = fen(value) if value is not None else 0
+            elif f.kind == DATE:
+                value = pd.Timestamp(value) if value else pd.NaT
+            rec[f.name] = value
+        for extra, value in row.items():  # enrichment columns such as 客户名称 on 发货
+            rec.setdefault(extra, value)
+        rec[REP] = row.get(REP, rep)
+        rec[SRC_WORKBOOK] = row.get(SRC_WORKBOOK, f"{rec[REP]}.xlsx")
+        rec[SRC_SHEET] = sheet
+        rec[SRC_ROW] = row.get(SRC_ROW, i + 2)
+        records.append(rec)
+    empty = sheet_def.empty_frame()
+    frame = pd.DataFrame(records, columns=list(dict.fromkeys([*empty.columns, *(k for r in records for k in r)])))
+    for f in sheet_def.fields:
+        frame[f.name] = frame[f.name].astype(DTYPES[f.kind]) if len(frame) else empty[f.name]
+    frame[SRC_ROW] = frame[SRC_ROW].astype("int64")
+    return frame
+
+
+def tables(**frames: pd.DataFrame) -> Tables:
+    return Tables(frames=dict(frames))
