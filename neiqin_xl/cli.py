@@ -1,0 +1,208 @@
+"""The command line behind run_daily.py: the day's job, templates, the demo, the schedule.
+
+    python run_daily.py                      the day's job (a demo workspace is generated on first run)
+    python run_daily.py --date 2026-11-30    as of another day
+    python run_daily.py templates [--for 张伟]
+    python run_daily.py demo --reset
+    python run_daily.py serve                stay running, run at 17:00 on working days
+    python run_daily.py install-task         Windows Task Scheduler (elsewhere: print the command)
+
+Exit status: 0 when the run completed (data problems included), 1 when a report or the run failed, 2 for
+a configuration or command-line error (nothing written). Console output survives a GBK console.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import shutil
+import sys
+from datetime import date, datetime
+from pathlib import Path
+
+from .config import ConfigError, Settings, load_settings
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+log = logging.getLogger("neiqin_xl")
+
+
+def make_console_safe() -> None:
+    """Nothing printed may crash a Chinese Windows console or a log redirected in GBK."""
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            try:
+                stream.reconfigure(errors="replace")
+            except (ValueError, OSError):
+                pass
+
+
+def parse_date(text: str) -> date:
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").date()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期格式应为 YYYY-MM-DD, 得到 {text!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="run_daily.py", description="销售内勤日常: 汇总业务员台账, 生成报表并发送")
+    parser.add_argument("command", nargs="?", default="run",
+                        choices=["run", "templates", "demo", "serve", "install-task"], help="默认 run: 运行当日任务")
+    parser.add_argument("--config", type=Path, help="config.yaml 路径 (默认: 程序旁边的 config.yaml)")
+    parser.add_argument("--workspace", type=Path, help="工作区根目录 (覆盖 config.yaml 的 paths.workspace)")
+    parser.add_argument("--date", type=parse_date, help="运行日期 YYYY-MM-DD (默认今天)")
+    parser.add_argument("--no-email", action="store_true", help="不发邮件, 邮件写入 outbox")
+    parser.add_argument("--only", nargs="+", metavar="REPORT", help="只生成这些报表")
+    parser.add_argument("--quiet", action="store_true", help="只在出错时输出")
+    parser.add_argument("--force", action="store_true", help="非工作日也生成销售日报")
+    parser.add_argument("--month", help="强制对账月份 YYYY-MM")
+    parser.add_argument("--resend", action="store_true", help="已发送过的邮件再发一次")
+    parser.add_argument("--for", dest="for_rep", metavar="业务员", help="templates: 为某位业务员生成台账")
+    parser.add_argument("--reset", action="store_true", help="demo: 重新生成演示数据")
+    return parser
+
+
+def load(args: argparse.Namespace) -> Settings:
+    settings = load_settings(args.config or PROJECT_DIR / "config.yaml")
+    return settings.with_workspace(args.workspace) if args.workspace else settings
+
+
+def setup_logging(settings: Settings, quiet: bool) -> Path:
+    settings.logs_dir.mkdir(parents=True, exist_ok=True)
+    log_file = settings.logs_dir / f"neiqin_{date.today():%Y-%m}.log"
+    handler = logging.FileHandler(log_file, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    root = logging.getLogger("neiqin_xl")
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO)
+    return log_file
+
+
+def ensure_workspace(settings: Settings, run_date: date, say) -> bool:
+    """Generates the demo workspace when there are no rep workbooks; True when the data is demo data."""
+    from .demo import generate_demo, workspace_has_rep_workbooks
+
+    if not workspace_has_rep_workbooks(settings.workspace):
+        say(f"工作区 {settings.workspace} 里没有业务员台账, 正在生成演示数据 (demo data) ……")
+        generate_demo(settings.workspace, run_date)
+    return (settings.workspace / "DEMO.txt").exists()
+
+
+def command_run(settings: Settings, args: argparse.Namespace, say) -> int:
+    from .pipeline import RunOptions, run_day
+    from .workdays import is_workday
+
+    run_date = args.date or date.today()
+    if ensure_workspace(settings, run_date, say):
+        say("注意: 当前工作区是演示数据 (demo data), 不是真实业务数据。")
+    progress = None
+    if not args.quiet and sys.stderr.isatty():
+        from tqdm import tqdm
+
+        progress = lambda it: tqdm(list(it), desc="读取台账", unit="个", file=sys.stderr)  # noqa: E731
+    options = RunOptions(no_email=args.no_email, only=args.only, force=args.force, month=args.month,
+                         resend=args.resend, progress=progress)
+    result = run_day(settings, run_date, options)
+    print_summary(result, is_workday(run_date, settings), say)
+    return 0 if result.ok else 1
+
+
+def print_summary(result, workday: bool, say) -> None:
+    m = result.manifest
+    say(f"运行日期 {m['run_date']}{'' if workday else ' (非工作日)'}")
+    by_rep: dict[str, int] = {}
+    for item in m["inputs"]:
+        if item.get("kind") == "rep" or "/reps/" in str(item.get("path", "")).replace("\\", "/") or str(item.get("path", "")).startswith("reps"):
+            by_rep[Path(item["path"]).stem] = sum(item.get("rows", {}).values())
+    if by_rep:
+        say("读取台账: " + "，".join(f"{rep} {n} 行" for rep, n in by_rep.items()))
+    say(f"数据问题: 错误 {m['issues']['错误']} 条, 警告 {m['issues']['警告']} 条 (见 数据问题清单)")
+    for r in m.get("reminders", []):
+        say(f"催报: {r['rep']} — {r['reason']}")
+    say(f"已写出 {len(m['outputs'])} 个文件到 {result.output_dir}")
+    for status in ("sent", "outbox", "failed"):
+        msgs = [x for x in result.mail if x.get("status") == status]
+        if msgs:
+            label = {"sent": "已发送", "outbox": "写入待发箱", "failed": "发送失败(留在待发箱)"}[status]
+            say(f"邮件{label} {len(msgs)} 封: " + "；".join(f"{x.get('subject', '')} → {', '.join(x.get('recipients', []))}" for x in msgs))
+    if result.failed_reports:
+        say("以下报表生成失败, 详见 logs/ 日志: " + ", ".join(result.failed_reports))
+
+
+def command_templates(settings: Settings, args: argparse.Namespace, say) -> int:
+    from .templates_gen import write_all_templates
+
+    written = write_all_templates(PROJECT_DIR / "templates", settings.folder("master"), args.for_rep)
+    for path in written or []:
+        say(f"已写出模板 {path}")
+    return 0
+
+
+def command_demo(settings: Settings, args: argparse.Namespace, say) -> int:
+    from .demo import generate_demo, workspace_has_rep_workbooks
+
+    ws = settings.workspace
+    if workspace_has_rep_workbooks(ws) and not args.reset:
+        say(f"{ws} 已有业务员台账; 用 --reset 重新生成演示数据 (会删除整个工作区)")
+        return 0
+    if args.reset and ws.exists():
+        if not (ws / "DEMO.txt").exists() and workspace_has_rep_workbooks(ws):
+            say(f"{ws} 不是演示工作区 (没有 DEMO.txt), 为保护真实数据, 不删除")
+            return 2
+        shutil.rmtree(ws)
+    generate_demo(ws, args.date or date.today())
+    say(f"已在 {ws} 生成演示数据")
+    return 0
+
+
+def command_serve(settings: Settings, args: argparse.Namespace, say) -> int:
+    from .pipeline import RunOptions, run_day
+    from .serve import serve
+
+    def job(day: date) -> bool:
+        ensure_workspace(settings, day, say)
+        return run_day(settings, day, RunOptions(no_email=args.no_email)).ok
+
+    say(f"定时运行: 每个工作日 {settings.schedule.time} (Ctrl+C 退出)")
+    serve(job, settings, settings.workspace)
+    return 0
+
+
+def command_install_task(settings: Settings, args: argparse.Namespace, say) -> int:
+    from .serve import install_task
+
+    return install_task(settings, PROJECT_DIR, say)
+
+
+COMMANDS = {"run": command_run, "templates": command_templates, "demo": command_demo, "serve": command_serve,
+            "install-task": command_install_task}
+
+
+def interactive() -> bool:
+    return sys.stdin is not None and sys.stdin.isatty() and not os.environ.get("CI")
+
+
+def main(argv: list[str] | None = None) -> int:
+    make_console_safe()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    say = (lambda *a: None) if args.quiet else (lambda text: print(text, flush=True))
+    try:
+        settings = load(args)
+    except ConfigError as exc:
+        print(f"配置错误: {exc}", file=sys.stderr)
+        return 2
+    log_file = setup_logging(settings, args.quiet)
+    try:
+        return COMMANDS[args.command](settings, args, say)
+    except KeyboardInterrupt:
+        return 130
+    except ConfigError as exc:
+        print(f"配置错误: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # the double-click user sees a plain message, the log has the traceback
+        log.exception("运行失败")
+        print(f"运行失败: {exc}\n详细信息见日志 {log_file}", file=sys.stderr)
+        if interactive():
+            input("按回车键关闭窗口 …")
+        return 1

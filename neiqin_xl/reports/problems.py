@@ -1,0 +1,71 @@
+"""数据问题清单: every data problem of the run, for the clerk, and each rep's own list.
+
+The clerk gets one workbook with every problem (sheet 问题清单) and a sheet per rep; each rep with problems
+gets a file of their own rows only (output/<date>/问题清单/), so it can be mailed to them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ..context import Delivery, ReportOutput, RunContext
+from ..model import ERROR, PROBLEM_COLUMNS, WARNING, Problem, problems_frame
+from ..sheets import Col, Highlight, Sheet, Table, WorkbookSpec
+from ..writer import safe_filename
+
+COLUMNS = [Col(name) for name in PROBLEM_COLUMNS]
+SEVERITY_ORDER = {ERROR: 0, WARNING: 1}
+
+
+def sort_problems(problems: list[Problem]) -> pd.DataFrame:
+    frame = problems_frame(problems)
+    if frame.empty:
+        return frame
+    frame["_order"] = frame["严重程度"].map(SEVERITY_ORDER).fillna(2)
+    frame["_row"] = [p.row or 0 for p in problems]
+    frame = frame.sort_values(["业务员", "工作簿", "工作表", "_row", "_order"], kind="stable")
+    return frame.drop(columns=["_order", "_row"]).reset_index(drop=True)
+
+
+def count_by_rep(problems: list[Problem]) -> dict[str, dict[str, int]]:
+    counts: dict[str, dict[str, int]] = {}
+    for p in problems:
+        rep = p.rep or "(无业务员)"
+        tally = counts.setdefault(rep, {ERROR: 0, WARNING: 0})
+        tally[p.severity] = tally.get(p.severity, 0) + 1
+    return counts
+
+
+def _problem_sheet(name: str, frame: pd.DataFrame, title: str, subtitle: list[str]) -> Sheet:
+    return Sheet(name=name, title=title, subtitle=subtitle,
+                 tables=[Table(COLUMNS, frame, highlights=[Highlight("严重程度", "text", ERROR, whole_row=True)])])
+
+
+def layout(frame: pd.DataFrame, ctx: RunContext) -> tuple[WorkbookSpec, dict[str, WorkbookSpec]]:
+    """The clerk's workbook, and one workbook per rep holding that rep's rows only."""
+    day = ctx.run_date.isoformat()
+    errors, warnings = int((frame["严重程度"] == ERROR).sum()), int((frame["严重程度"] == WARNING).sum())
+    subtitle = [f"截至 {day}", ctx.settings.company.name, f"错误 {errors} 条（该行不计入任何报表）, 警告 {warnings} 条（已计入）"]
+    reps = [r for r in dict.fromkeys(frame["业务员"]) if r]
+    sheets = [_problem_sheet("问题清单", frame, "数据问题清单", subtitle)]
+    sheets += [_problem_sheet(rep, frame[frame["业务员"] == rep], f"数据问题清单 — {rep}", [f"截至 {day}"]) for rep in reps]
+    per_rep = {rep: WorkbookSpec(safe_filename(f"问题清单_{rep}_{day}") + ".xlsx", [
+        _problem_sheet("问题清单", frame[frame["业务员"] == rep], f"数据问题清单 — {rep}",
+                       [f"截至 {day}", "请按单元格地址逐条修改您的台账；错误行未计入任何报表。"])], subfolder="问题清单")
+        for rep in reps}
+    return WorkbookSpec(f"数据问题清单_{day}.xlsx", sheets), per_rep
+
+
+def build(ctx: RunContext) -> ReportOutput:
+    frame = sort_problems(ctx.problems)
+    clerk, per_rep = layout(frame, ctx)
+    by_rep = count_by_rep(ctx.problems)
+    deliveries = [Delivery(report="problems", rep=rep, title="数据问题清单", attachments=[Path(spec.subfolder) / spec.filename],
+                           summary_text=f"您的台账有 {by_rep[rep][ERROR]} 个错误、{by_rep[rep][WARNING]} 个警告，"
+                                        "请按附件中的单元格地址逐条修改。")
+                  for rep, spec in per_rep.items()]
+    figures = {"errors": sum(1 for p in ctx.problems if p.severity == ERROR),
+               "warnings": sum(1 for p in ctx.problems if p.severity == WARNING), "by_rep": by_rep}
+    return ReportOutput(workbooks=[clerk, *per_rep.values()], figures=figures, data=frame, deliveries=deliveries)

@@ -1,0 +1,40 @@
+"""config.yaml: validated on start, one clear message naming the key, never a password."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from neiqin_xl.config import ConfigError, load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_shipped_config_is_valid():
+    s = load_settings(ROOT / "config.yaml")
+    assert s.receivables.basis == "shipment" and [t.rate for t in s.commission.tiers] == [
+        __import__("decimal").Decimal(x) for x in ("0.01", "0.02", "0.03")]
+
+
+@pytest.mark.parametrize("text, key", [
+    ("receivables:\n  basis: shipment\n  bogus: 1\n", "receivables.bogus"),
+    ("receivables:\n  default_term_days: 三十\n", "receivables.default_term_days"),
+    ("schedule:\n  time: '25:00'\n", "schedule.time"),
+    ("email:\n  password: secret\n", "email.password"),
+])
+def test_bad_config_names_the_key(tmp_path, text, key):
+    path = tmp_path / "config.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_settings(path)
+    assert key in str(err.value)
+
+
+def test_bad_config_exits_2_and_writes_nothing(tmp_path):
+    (tmp_path / "config.yaml").write_text("paths:\n  workspace: ws\nunknown_section: 1\n", encoding="utf-8")
+    proc = subprocess.run([sys.executable, str(ROOT / "run_daily.py"), "--config", str(tmp_path / "config.yaml"),
+                           "--date", "2026-11-26"], capture_output=True, text=True, encoding="utf-8")
+    assert proc.returncode == 2
+    assert "unknown_section" in proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config.yaml"]
