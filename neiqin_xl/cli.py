@@ -82,9 +82,9 @@ def ensure_workspace(settings: Settings, run_date: date, say) -> bool:
     """Generates the demo workspace when there are no rep workbooks; True when the data is demo data."""
     from .demo import generate_demo, workspace_has_rep_workbooks
 
-    if not workspace_has_rep_workbooks(settings.workspace):
+    if not workspace_has_rep_workbooks(settings.workspace, settings.paths.reps):
         say(f"工作区 {settings.workspace} 里没有业务员台账, 正在生成演示数据 (demo data) ……")
-        generate_demo(settings.workspace, run_date)
+        generate_demo(settings.workspace, run_date, settings=settings)
     return (settings.workspace / "DEMO.txt").exists()
 
 
@@ -142,15 +142,15 @@ def command_demo(settings: Settings, args: argparse.Namespace, say) -> int:
     from .demo import generate_demo, workspace_has_rep_workbooks
 
     ws = settings.workspace
-    if workspace_has_rep_workbooks(ws) and not args.reset:
+    if workspace_has_rep_workbooks(ws, settings.paths.reps) and not args.reset:
         say(f"{ws} 已有业务员台账; 用 --reset 重新生成演示数据 (会删除整个工作区)")
         return 0
     if args.reset and ws.exists():
-        if not (ws / "DEMO.txt").exists() and workspace_has_rep_workbooks(ws):
+        if not (ws / "DEMO.txt").exists() and workspace_has_rep_workbooks(ws, settings.paths.reps):
             say(f"{ws} 不是演示工作区 (没有 DEMO.txt), 为保护真实数据, 不删除")
             return 2
         shutil.rmtree(ws)
-    generate_demo(ws, args.date or date.today())
+    generate_demo(ws, args.date or date.today(), settings=settings)
     say(f"已在 {ws} 生成演示数据")
     return 0
 

@@ -1,0 +1,925 @@
+"""The seeded demo workspace: realistic input workbooks for trying the whole process end to end.
+
+``generate_demo`` writes, under one workspace folder, what the clerk would find on a real day:
+- ``reps/<业务员>.xlsx`` — one workbook per rep (合同/发货/开票/回款/日报/费用, the template's headers),
+  a year of history up to the run date, with the usual irregular typing and a handful of real mistakes;
+- ``master/客户档案.xlsx``, ``产品目录.xlsx``, ``人员.xlsx`` (人员 + 目标);
+- ``attendance/考勤_YYYY-MM.xlsx`` for the run month and the month before;
+- ``finance/财务收款_…``, ``财务开票_…``, ``应收余额_…`` for the same two months, Kingdee-style (title row,
+  合计 row), mostly matching the reps' books with a few differences for the reconciliation to explain;
+- ``DEMO.txt`` saying plainly that this is demo data.
+
+Everything is drawn from ``random.Random(seed)`` and dated relative to the run date, so every report has
+content whatever day it is, and the same seed and date give byte-identical files (fixed creation date;
+xlsxwriter stores fixed zip timestamps). Money is kept in integer fen here and written as yuan.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+import xlsxwriter
+
+from .config import Settings
+from .schema import ATTENDANCE, CUSTOMERS, PRODUCTS, REP_SHEETS, STAFF, TARGETS
+from .workdays import is_workday
+
+DEMO_MARKER = "DEMO.txt"
+
+_REP_NAMES = ("张伟", "王强", "李娜", "刘洋", "陈静", "杨帆", "赵磊", "周敏")
+_REP_PINYIN = ("zhangwei", "wangqiang", "lina", "liuyang", "chenjing", "yangfan", "zhaolei", "zhoumin")
+_SURNAMES = "张王李刘陈杨赵周吴徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦方白邹孟熊秦邱江尹薛段雷侯龙史陶黎贺顾毛郝龚邵万钱严武戴莫孔向汤"
+_GIVEN = ("伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "霞",
+          "平", "刚", "鹏", "辉", "建华", "玉兰", "海燕", "志强", "晓东", "文博", "思远", "子涵")
+_OTHER_STAFF = (("孙建国", "总经办", "总经理", "sunjianguo"), ("吴海涛", "销售部", "销售经理", "wuhaitao"),
+                ("郑丽", "财务审计部", "财务", "zhengli"))
+
+_CITIES = ("上海", "杭州", "南京", "苏州", "宁波", "无锡", "合肥", "北京", "广州", "深圳", "武汉", "成都", "常州", "绍兴",
+           "嘉兴", "温州")
+_BRANDS = ("明达", "恒远", "华信", "瑞丰", "天成", "宏图", "嘉禾", "鼎盛", "金桥", "永泰", "博雅", "中联", "新锐", "同创",
+           "润泽", "远航", "汇通", "正泰", "盛世", "东方", "德胜", "海纳", "万象", "启明", "融创", "亿丰")
+_TRADES = ("贸易", "科技", "机电", "实业", "电子", "建材", "自动化", "物资", "设备", "工贸")
+_STREETS = ("中山路", "人民路", "解放路", "建设路", "科技园路", "长江路", "延安路", "和平路", "工业大道", "滨江大道")
+_CONTACTS = ("王经理", "李工", "陈总", "赵主任", "刘经理", "孙工", "周总", "吴经理", "郑主任", "黄经理", "林工", "何总")
+_AREA_CODES = {"上海": "021", "北京": "010", "广州": "020", "深圳": "0755", "杭州": "0571", "南京": "025",
+               "苏州": "0512", "宁波": "0574", "无锡": "0510", "合肥": "0551", "武汉": "027", "成都": "028"}
+_HOME_CITY = "上海"
+_NO_ACTIVITY_CITY = "西安"  # an expense claimed where the rep recorded no activity
+
+# 产品名称, 产品类别, 单价 (yuan)
+_PRODUCTS = (("工业控制器 IC-200", "控制设备", 12800), ("工业控制器 IC-500", "控制设备", 26500),
+             ("变频器 VF-7.5", "控制设备", 4650), ("伺服电机 SM-1K", "驱动设备", 3980),
+             ("伺服驱动器 SD-1K", "驱动设备", 5200), ("减速机 RG-60", "驱动设备", 2350),
+             ("温度传感器 TS-10", "传感器", 680), ("压力传感器 PS-20", "传感器", 1250),
+             ("流量计 FM-50", "传感器", 8900), ("安装调试服务", "服务", 15000),
+             ("年度维保服务", "服务", 36000), ("备品备件包", "服务", 4800))
+
+_PAYMENT_WEIGHTS = (("款到发货", 2), ("货到付款", 2), ("月结", 4), ("分期", 2))
+
+
+# ---------------------------------------------------------------- the generated world (local to one call)
+
+@dataclass
+class _Rep:
+    index: int
+    name: str
+    email: str
+    dept: str
+    base_pay: int
+    perf_base: int
+
+
+@dataclass
+class _Customer:
+    code: str
+    name: str  # as in the archive (may contain （）)
+    aliases: list[str]
+    city: str
+    credit_limit: int  # yuan
+    term: int
+    rep: str
+    contact: str
+    phone: str
+    address: str
+
+
+@dataclass
+class _World:
+    rng: random.Random
+    run_date: date
+    rows_scale: float
+    reps: list[_Rep]
+    customers: list[_Customer]
+    settings: Settings
+    contracts: dict[str, list[dict]] = field(default_factory=dict)  # rep -> rows
+    shipments: dict[str, list[dict]] = field(default_factory=dict)
+    invoices: dict[str, list[dict]] = field(default_factory=dict)
+    collections: dict[str, list[dict]] = field(default_factory=dict)
+    activities: dict[str, list[dict]] = field(default_factory=dict)
+    expenses: dict[str, list[dict]] = field(default_factory=dict)
+    open_items: list[dict] = field(default_factory=list)  # shipments nobody has paid yet
+    layouts: dict[str, dict] = field(default_factory=dict)  # rep -> {"title": bool, "rename": {sheet: {old: new}}}
+    planted: list[str] = field(default_factory=list)  # the deliberate problems, described
+    new_customer: str = ""
+
+    @property
+    def start(self) -> date:
+        return self.run_date - timedelta(days=365)
+
+    def customers_of(self, rep: _Rep) -> list[_Customer]:
+        own = [c for c in self.customers if c.rep == rep.name]
+        return own or [self.customers[rep.index % len(self.customers)]]
+
+
+# ---------------------------------------------------------------- small helpers
+
+def _fen(yuan: int | float) -> int:
+    return int(round(yuan * 100))
+
+
+def _month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _previous_month(day: date) -> date:
+    return (_month_start(day) - timedelta(days=1)).replace(day=1)
+
+
+def _month_end(first: date) -> date:
+    return (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def _clamp(day: date, low: date, high: date) -> date:
+    return max(low, min(day, high))
+
+
+def _rand_day(rng: random.Random, low: date, high: date) -> date:
+    if high <= low:
+        return low
+    return low + timedelta(days=rng.randint(0, (high - low).days))
+
+
+def _weighted(rng: random.Random, pairs: tuple[tuple[str, int], ...]) -> str:
+    return rng.choices([p for p, _ in pairs], weights=[w for _, w in pairs])[0]
+
+
+def _short_name(name: str) -> str:
+    """上海明达贸易有限公司 -> 明达贸易 (an alias reps use)."""
+    body = name.replace("有限公司", "").replace("（集团）", "")
+    for city in _CITIES:
+        if body.startswith(city):
+            return body[len(city):]
+    return body
+
+
+# ---------------------------------------------------------------- master data
+
+def _make_reps(count: int) -> list[_Rep]:
+    names: list[str] = []
+    emails: list[str] = []
+    for i in range(count):
+        if i < len(_REP_NAMES):
+            names.append(_REP_NAMES[i])
+            emails.append(f"{_REP_PINYIN[i]}@example.com")
+            continue
+        k = i - len(_REP_NAMES)
+        name = _SURNAMES[k % len(_SURNAMES)] + _GIVEN[(k // len(_SURNAMES) + k) % len(_GIVEN)]
+        suffix = 2
+        while name in names:  # a second 张伟 gets a distinguishing suffix, as HR systems do
+            name = f"{name[:3]}{suffix}"
+            suffix += 1
+        names.append(name)
+        emails.append(f"rep{i + 1:03d}@example.com")
+    half = (count + 1) // 2
+    return [_Rep(i, n, e, "销售一部" if i < half else "销售二部", 4000 + 500 * (i % 4), 2000 + 500 * (i % 3))
+            for i, (n, e) in enumerate(zip(names, emails))]
+
+
+def _make_customers(rng: random.Random, count: int, reps: list[_Rep]) -> list[_Customer]:
+    fixed = [("上海", "明达", "贸易"), ("杭州", "恒远", "科技"), ("南京", "华信", "（集团）")]
+    combos = [(c, b, t) for c in _CITIES for b in _BRANDS for t in _TRADES]
+    rng.shuffle(combos)
+    chosen: list[tuple[str, str, str]] = []
+    used_brands: set[tuple[str, str]] = set()
+    for combo in fixed + combos:
+        if len(chosen) >= count:
+            break
+        if (combo[0], combo[1]) in used_brands:
+            continue
+        used_brands.add((combo[0], combo[1]))
+        chosen.append(combo)
+    customers = []
+    for i, (city, brand, trade) in enumerate(chosen):
+        name = f"{city}{brand}{trade}有限公司"
+        aliases = [f"{brand}{trade}" if trade != "（集团）" else f"{brand}集团", f"{city}{brand}"]
+        term = rng.choice((30, 30, 60, 60, 90))
+        limit = rng.choice((300_000, 500_000, 800_000, 1_000_000, 1_500_000, 2_000_000))
+        phone = (f"1{rng.choice('35789')}{rng.randint(100000000, 999999999)}" if i % 3
+                 else f"{_AREA_CODES.get(city, '0512')}-{rng.randint(52000000, 68999999)}")
+        address = f"{city}市{rng.choice(_STREETS)}{rng.randint(1, 999)}号"
+        customers.append(_Customer(f"KH{i + 1:03d}", name, aliases, city, limit, term, reps[i % len(reps)].name,
+                                   rng.choice(_CONTACTS), phone, address))
+    return customers
+
+
+# ---------------------------------------------------------------- contracts and their flows
+
+def _new_contract(w: _World, rep: _Rep, customer: _Customer, signed: date, *, payment: str | None = None,
+                  amount_yuan: int | None = None, term: int | None | str = "auto", product: tuple | None = None) -> dict:
+    rng = w.rng
+    prod = product or rng.choice(_PRODUCTS)
+    price = prod[2]
+    if amount_yuan is None:
+        target = rng.randint(500_000, 800_000) if rng.random() < 0.12 else rng.randint(20_000, 450_000)
+    else:
+        target = amount_yuan
+    qty = max(1, round(target / price))
+    qty = max(qty, -(-20_000 // price))
+    qty = min(qty, 800_000 // price)
+    payment = payment or _weighted(rng, _PAYMENT_WEIGHTS)
+    if term == "auto":
+        term = None if payment == "款到发货" or rng.random() < 0.12 else rng.choice((customer.term, 30, 60, 90))
+    return {"签订日期": signed, "客户名称": customer.name, "产品名称": prod[0], "数量": qty,
+            "合同金额": qty * price, "付款方式": payment, "账期天数": term,
+            "约定交货日期": signed + timedelta(days=rng.randint(10, 45)), "备注": None,
+            "_rep": rep, "_customer": customer, "_price": price, "_qty": qty, "_fen": _fen(qty * price)}
+
+
+def _add_shipment(w: _World, contract: dict, shipped: date | None, qty: int, note: str | None = None) -> dict:
+    amount = qty * contract["_price"]
+    signed = shipped + timedelta(days=w.rng.randint(2, 4)) if shipped else None
+    if signed and signed > w.run_date:
+        signed = None
+    status = "待发货" if shipped is None else ("已签收" if signed else "已发货")
+    row = {"发货单号": None, "发货日期": shipped, "合同编号": None, "产品名称": contract["产品名称"], "数量": qty,
+           "发货金额": amount, "物流单号": f"SF{w.rng.randint(10**11, 10**12 - 1)}" if shipped else None,
+           "签收日期": signed, "状态": status, "备注": note,
+           "_contract": contract, "_date": shipped, "_fen": _fen(amount)}
+    w.shipments[contract["_rep"].name].append(row)
+    return row
+
+
+def _add_invoice(w: _World, contract: dict, day: date, fen: int) -> dict:
+    row = {"发票号码": None, "开票日期": day, "合同编号": None, "开票金额": fen / 100, "备注": None,
+           "_contract": contract, "_date": day, "_fen": fen}
+    w.invoices[contract["_rep"].name].append(row)
+    return row
+
+
+def _add_collection(w: _World, rep: _Rep, customer: _Customer, day: date, fen: int, contract: dict | None,
+                    note: str | None = None, with_contract: bool = True) -> dict:
+    method = "承兑汇票" if w.rng.random() < 0.15 else "银行转账"
+    row = {"回款日期": day, "客户名称": customer.name, "合同编号": None, "回款金额": fen / 100, "回款方式": method,
+           "银行流水号": None, "备注": note,
+           "_contract": contract if with_contract else None, "_customer": customer, "_date": day, "_fen": fen,
+           "_special": False}
+    w.collections[rep.name].append(row)
+    return row
+
+
+def _due_date(contract: dict, shipped: date) -> date:
+    if contract["付款方式"] == "货到付款":
+        return shipped + timedelta(days=5)
+    return shipped + timedelta(days=contract["账期天数"] or 30)
+
+
+def _collect_shipment(w: _World, shipment: dict) -> None:
+    """Money for one shipment: on time, late, partly, or not yet (an open item)."""
+    rng = w.rng
+    contract = shipment["_contract"]
+    rep, customer = contract["_rep"], contract["_customer"]
+    due = _due_date(contract, shipment["_date"])
+    parts = [(due + timedelta(days=rng.randint(-12, 25)), shipment["_fen"])]
+    if contract["付款方式"] == "分期" and shipment["_fen"] >= 2_000_000:
+        half = shipment["_fen"] // 2
+        parts = [(due + timedelta(days=rng.randint(-5, 10)), half),
+                 (due + timedelta(days=30 + rng.randint(-5, 15)), shipment["_fen"] - half)]
+    elif rng.random() < 0.1:
+        part = shipment["_fen"] * 7 // 10 // 100 * 100
+        parts = [(parts[0][0], part)]  # the rest stays open
+    month_start = _month_start(w.run_date)
+    for day, fen in parts:
+        day = max(day, shipment["_date"] + timedelta(days=1))
+        if day > w.run_date and rng.random() < 0.3 and shipment["_date"] < w.run_date:
+            day = _rand_day(rng, max(month_start, shipment["_date"] + timedelta(days=1)), w.run_date)
+        if day > w.run_date:
+            w.open_items.append({"shipment": shipment, "fen": fen})
+            continue
+        _add_collection(w, rep, customer, day, fen, contract, with_contract=rng.random() < 0.85)
+
+
+def _ship_contract(w: _World, contract: dict) -> None:
+    """Shipments (full, partial, late or not yet), their invoices and their money."""
+    rng, run = w.rng, w.run_date
+    signed, agreed, qty = contract["签订日期"], contract["约定交货日期"], contract["_qty"]
+    if agreed <= run - timedelta(days=10):
+        delay = rng.randint(6, 25) if rng.random() < 0.15 else rng.randint(-8, 3)
+        first = _clamp(agreed + timedelta(days=delay), signed + timedelta(days=1), run)
+        share = 1.0
+        if rng.random() < 0.1:
+            share = 0.6  # the rest is late: still to ship
+        lots = [(first, max(1, int(qty * share)))]
+        if qty >= 2 and share == 1.0 and rng.random() < 0.3:
+            q1 = max(1, qty // 2)
+            second = _clamp(first + timedelta(days=rng.randint(7, 25)), first, run)
+            lots = [(first, q1), (second, qty - q1)]
+    elif signed + timedelta(days=3) <= run and rng.random() < 0.5:
+        lots = [(_rand_day(rng, signed + timedelta(days=3), run), max(1, qty // 2))]
+    else:
+        lots = []
+    if contract["付款方式"] == "款到发货" and lots:
+        prepaid = _clamp(lots[0][0] - timedelta(days=rng.randint(1, 5)), signed, run)
+        _add_collection(w, contract["_rep"], contract["_customer"], prepaid, contract["_fen"], contract, note="预付款")
+    for day, q in lots:
+        shipment = _add_shipment(w, contract, day, q)
+        invoiced = day + timedelta(days=rng.randint(0, 10))
+        if invoiced <= run and rng.random() < 0.88:
+            _add_invoice(w, contract, invoiced, shipment["_fen"])
+        if contract["付款方式"] != "款到发货":
+            _collect_shipment(w, shipment)
+
+
+def _make_business(w: _World) -> None:
+    rng, run = w.rng, w.run_date
+    per_rep = max(1, round(14 * w.rows_scale))
+    for rep in w.reps:
+        for book in (w.contracts, w.shipments, w.invoices, w.collections, w.activities, w.expenses):
+            book[rep.name] = []
+        pool = w.customers_of(rep)
+        for _ in range(per_rep):
+            signed = _rand_day(rng, w.start, run - timedelta(days=3))
+            w.contracts[rep.name].append(_new_contract(w, rep, rng.choice(pool), signed))
+    for rep in w.reps:
+        for contract in w.contracts[rep.name]:
+            _ship_contract(w, contract)
+
+
+def _add_shipping_requests(w: _World) -> None:
+    """Requests to ship (待发货) dated near the run date: one 款到发货 short of money, one fully prepaid,
+    one for a customer already over its credit limit."""
+    run = w.run_date
+    reps = w.reps
+    product = _PRODUCTS[1]
+    # 1) 款到发货, only part of the money in
+    rep = reps[0]
+    cust = w.customers_of(rep)[0]
+    c = _new_contract(w, rep, cust, run - timedelta(days=10), payment="款到发货", amount_yuan=185_000, product=product)
+    w.contracts[rep.name].append(c)
+    _add_collection(w, rep, cust, run - timedelta(days=3), 5_000_000, c, note="预付款")
+    _add_shipment(w, c, None, c["_qty"], note=f"申请发货 {run - timedelta(days=1):%Y-%m-%d}")
+    w.planted.append(f"{rep.name}: 款到发货合同待发货, 预付款不足 (收 50,000.00, 合同 {c['合同金额']:,.2f})")
+    # 2) 款到发货, fully prepaid
+    rep = reps[1 % len(reps)]
+    cust = w.customers_of(rep)[0]
+    c = _new_contract(w, rep, cust, run - timedelta(days=8), payment="款到发货", amount_yuan=90_000,
+                      product=_PRODUCTS[7])
+    w.contracts[rep.name].append(c)
+    _add_collection(w, rep, cust, run - timedelta(days=2), c["_fen"], c, note="预付款")
+    _add_shipment(w, c, None, c["_qty"], note=f"申请发货 {run:%Y-%m-%d}")
+    # 3) a credit customer over its limit
+    rep = reps[3 % len(reps)]
+    cust = w.customers_of(rep)[-1]
+    cust.credit_limit = 100_000
+    old = _new_contract(w, rep, cust, run - timedelta(days=80), payment="月结", amount_yuan=260_000, term=30,
+                        product=_PRODUCTS[0])
+    w.contracts[rep.name].append(old)
+    _add_shipment(w, old, run - timedelta(days=62), old["_qty"])
+    _add_invoice(w, old, run - timedelta(days=60), old["_fen"])
+    new = _new_contract(w, rep, cust, run - timedelta(days=6), payment="月结", amount_yuan=80_000, term=30,
+                        product=_PRODUCTS[2])
+    w.contracts[rep.name].append(new)
+    _add_shipment(w, new, None, new["_qty"], note=f"申请发货 {run:%Y-%m-%d}")
+    w.planted.append(f"{rep.name}: {cust.name} 超信用额度 (额度 100,000.00) 仍申请发货")
+
+
+def _ensure_collections_today(w: _World) -> None:
+    """A few collections on the run date itself, so the daily report has figures."""
+    run = w.run_date
+    for rep in w.reps[:3]:
+        candidates = [o for o in w.open_items
+                      if o["shipment"]["_contract"]["_rep"] is rep and o["shipment"]["_date"] < run]
+        if candidates:
+            item = candidates[0]
+            w.open_items.remove(item)
+            contract = item["shipment"]["_contract"]
+            _add_collection(w, rep, contract["_customer"], run, item["fen"], contract)
+        else:
+            _add_collection(w, rep, w.customers_of(rep)[0], run, _fen(w.rng.randint(5, 30) * 1000), None)
+
+
+def _add_new_customer_deal(w: _World) -> None:
+    """A customer the archive does not know yet (a typical gap in the master data)."""
+    rep = w.reps[3 % len(w.reps)]
+    name = "苏州新科电子有限公司"
+    if any(c.name == name for c in w.customers):
+        name = "无锡新科精密电子有限公司"
+    ghost = _Customer("", name, [], "苏州", 0, 30, rep.name, "钱经理", "", "")
+    c = _new_contract(w, rep, ghost, w.run_date - timedelta(days=40), payment="月结", amount_yuan=66_000, term=30,
+                      product=_PRODUCTS[4])
+    w.contracts[rep.name].append(c)
+    _add_shipment(w, c, w.run_date - timedelta(days=25), c["_qty"])
+    w.new_customer = name
+    w.planted.append(f"{rep.name}: 新客户 {name} 不在客户档案中")
+
+
+# ---------------------------------------------------------------- activities and expenses
+
+def _activity_text(rng: random.Random, kind: str, cust: _Customer) -> tuple[str, str]:
+    if kind == "拜访":
+        content = rng.choice((f"拜访{cust.contact}, 沟通新项目采购需求", f"上门催收货款, 与{cust.contact}核对账目",
+                              "现场了解设备使用情况", "送样并演示产品"))
+    elif kind == "电话":
+        content = rng.choice(("电话跟进回款进度", "电话确认交货时间", "电话沟通报价", "电话回访售后问题"))
+    else:
+        content = rng.choice(("参加客户年度供应商会议", "技术交流会", "项目启动会"))
+    nxt = rng.choice(("下周提交报价单", "跟进合同签订", "月底前催收尾款", "安排技术人员上门", "等待客户反馈"))
+    return content, nxt
+
+
+def _make_activities_and_expenses(w: _World) -> None:
+    rng, run = w.rng, w.run_date
+    days = max(10, min(365, int(75 * w.rows_scale)))
+    tier1 = set(w.settings.expenses.tier1_cities)
+    tier2 = set(w.settings.expenses.tier2_cities)
+    for rep in w.reps:
+        pool = w.customers_of(rep)
+        acts, exps = w.activities[rep.name], w.expenses[rep.name]
+        for n in range(days, -1, -1):
+            day = run - timedelta(days=n)
+            if not is_workday(day, w.settings):
+                continue
+            count = 1 if day == run else (0 if rng.random() < 0.3 else 1 + (rng.random() < 0.3))
+            for _ in range(count):
+                cust = rng.choice(pool)
+                kind = _weighted(rng, (("拜访", 5), ("电话", 4), ("会议", 1)))
+                city = _HOME_CITY if kind == "电话" else cust.city
+                content, nxt = _activity_text(rng, kind, cust)
+                acts.append({"日期": day, "客户名称": cust.name, "活动类型": kind, "联系人": cust.contact,
+                             "城市": city, "内容": content, "下一步": nxt})
+                if kind == "电话" or day == run or rng.random() < 0.35:
+                    continue
+                exps.append({"日期": day, "费用类别": "交通", "城市": city, "金额": float(rng.randint(40, 900)),
+                             "票据张数": rng.randint(1, 3), "事由": f"拜访{cust.name}"})
+                if city != _HOME_CITY and rng.random() < 0.6:
+                    cap = 500 if city in tier1 else 400 if city in tier2 else 300
+                    lodging = cap - rng.randint(20, 150) if rng.random() > 0.06 else cap + rng.randint(50, 180)
+                    exps.append({"日期": day, "费用类别": "住宿", "城市": city, "金额": float(lodging), "票据张数": 1,
+                                 "事由": f"出差{city}拜访客户"})
+                    meal = rng.choice((60, 80, 100)) if rng.random() > 0.05 else 120
+                    exps.append({"日期": day, "费用类别": "餐补", "城市": city, "金额": float(meal), "票据张数": 0,
+                                 "事由": "出差餐补"})
+                if rng.random() < 0.08:
+                    exps.append({"日期": day, "费用类别": "招待", "城市": city,
+                                 "金额": float(rng.randint(3, 15) * 100), "票据张数": 1,
+                                 "事由": f"招待{cust.name}{cust.contact}"})
+        _add_expense_findings(w, rep, exps)
+
+
+def _add_expense_findings(w: _World, rep: _Rep, exps: list[dict]) -> None:
+    """The audit findings every demo should show: an over-cap hotel, an 招待 without a customer and one
+    above the approval line, a claim in a city with no activity."""
+    run = w.run_date
+    day = run - timedelta(days=4)
+    if rep.index == 0:
+        exps.append({"日期": day, "费用类别": "住宿", "城市": "北京", "金额": 680.0, "票据张数": 1,
+                     "事由": "出差北京参加展会"})
+        exps.append({"日期": day, "费用类别": "招待", "城市": _HOME_CITY, "金额": 860.0, "票据张数": 1,
+                     "事由": "业务招待"})
+    if rep.index == 1 % len(w.reps):
+        exps.append({"日期": run - timedelta(days=9), "费用类别": "招待", "城市": _HOME_CITY, "金额": 2680.0,
+                     "票据张数": 2, "事由": f"招待{w.customers_of(rep)[0].name}采购部"})
+    if rep.index == 4 % len(w.reps):
+        exps.append({"日期": run - timedelta(days=6), "费用类别": "住宿", "城市": _NO_ACTIVITY_CITY, "金额": 350.0,
+                     "票据张数": 1, "事由": "出差"})
+        exps.append({"日期": run - timedelta(days=6), "费用类别": "交通", "城市": _NO_ACTIVITY_CITY, "金额": 553.0,
+                     "票据张数": 1, "事由": "高铁票"})
+    exps.sort(key=lambda r: r["日期"])
+
+
+# ---------------------------------------------------------------- numbering and typing
+
+def _number_documents(w: _World) -> None:
+    """Company-wide numbers in date order: 合同编号 HT2026-0001, 发货单号, 发票号码, 银行流水号."""
+    rep_order = {r.name: r.index for r in w.reps}
+    contracts = sorted((c for rows in w.contracts.values() for c in rows),
+                       key=lambda c: (c["签订日期"], rep_order[c["_rep"].name]))
+    seq: dict[int, int] = {}
+    for c in contracts:
+        year = c["签订日期"].year
+        seq[year] = seq.get(year, 0) + 1
+        c["合同编号"] = f"HT{year}-{seq[year]:04d}"
+    for rep in w.reps:
+        w.contracts[rep.name].sort(key=lambda c: c["签订日期"])
+    far = date.max
+    ships = sorted((s for rows in w.shipments.values() for s in rows),
+                   key=lambda s: (s["_date"] or far, s["_contract"]["合同编号"]))
+    for n, s in enumerate(ships, 1):
+        s["发货单号"] = f"FH{(s['_date'] or w.run_date):%Y%m}{n:05d}"
+        s["合同编号"] = s["_contract"]["合同编号"]
+    invoices = sorted((i for rows in w.invoices.values() for i in rows),
+                      key=lambda i: (i["_date"], i["_contract"]["合同编号"]))
+    first = w.rng.randint(3_100_000, 4_900_000)
+    for n, inv in enumerate(invoices):
+        inv["发票号码"] = f"{first + n * 3 + w.rng.randint(0, 2):08d}"
+        inv["合同编号"] = inv["_contract"]["合同编号"]
+    cols = sorted((c for rows in w.collections.values() for c in rows), key=lambda c: (c["_date"], c["_fen"]))
+    for n, col in enumerate(cols, 1):
+        col["银行流水号"] = f"{col['_date']:%Y%m%d}{w.rng.randint(1000, 9999)}{n:06d}"
+        if col["_contract"] is not None:
+            col["合同编号"] = col["_contract"]["合同编号"]
+    for book in (w.shipments, w.invoices, w.collections):
+        for rows in book.values():
+            rows.sort(key=lambda r: (r["_date"] is None, r["_date"] or far))
+
+
+def _vary_customer_names(w: _World) -> None:
+    """The same customer typed differently: a trailing space, （）as (), an alias from the archive."""
+    rep = w.reps[0]
+    if w.collections[rep.name]:
+        w.collections[rep.name][0]["客户名称"] = w.collections[rep.name][0]["客户名称"] + " "
+    if w.contracts[rep.name]:
+        first = w.contracts[rep.name][0]
+        if first["_customer"].aliases:
+            first["客户名称"] = first["_customer"].aliases[0]
+    for rows in list(w.contracts.values()) + list(w.collections.values()):
+        for r in rows[1::2]:
+            if "（" in r["客户名称"]:
+                r["客户名称"] = r["客户名称"].replace("（", "(").replace("）", ")")
+
+
+def _pick(rows: list[dict], rng: random.Random, test) -> dict | None:
+    fits = [r for r in rows if test(r)]
+    return rng.choice(fits) if fits else None
+
+
+def _plant_problems(w: _World) -> None:
+    """The typical mistakes, in three reps' workbooks (王强, 李娜, 刘洋 in the default demo)."""
+    rng, run = w.rng, w.run_date
+    n = len(w.reps)
+    if n < 4:
+        return
+    plain = lambda r: not r.get("_special")  # noqa: E731
+    wang, li, liu = w.reps[1].name, w.reps[2].name, w.reps[3].name
+    # 王强: a title row above every header, dates typed as text, an amount typed with ¥
+    w.layouts[wang] = {"title": True}
+    w.planted.append(f"{wang}.xlsx: 每个工作表表头上方有合并的标题行 (表头在第 3 行)")
+    row = _pick(w.collections[wang], rng, lambda r: plain(r) and r["_date"] < run - timedelta(days=20))
+    if row:
+        d = row["_date"]
+        row["回款日期"], row["_special"] = f"{d.year}.{d.month}.{d.day}", True
+        w.planted.append(f"{wang}.xlsx[回款]: 回款日期写成文本 \"{row['回款日期']}\" (可识别)")
+    row = _pick(w.collections[wang], rng, plain)
+    if row:
+        row["回款金额"], row["_special"] = f"¥{row['_fen'] / 100:,.2f}", True
+        w.planted.append(f"{wang}.xlsx[回款]: 回款金额写成文本 \"{row['回款金额']}\" (可识别)")
+    row = _pick(w.activities[wang], rng, lambda r: r["日期"] < run)
+    if row:
+        row["日期"] = f"{run.year}-13-05"
+        w.planted.append(f"{wang}.xlsx[日报]: 日期 \"{row['日期']}\" 不是有效日期")
+    # 李娜: a renamed column, 1.2万, abc, a duplicate invoice number
+    w.layouts[li] = {"rename": {"合同": {"合同编号": "合同号"}}}
+    w.planted.append(f"{li}.xlsx[合同]: 列名 合同号 (模板为 合同编号)")
+    row = _pick(w.collections[li], rng, lambda r: plain(r) and r["_fen"] > 1_200_000 and r["_date"] < run)
+    if row:
+        row["回款金额"], row["_fen"], row["_special"] = "1.2万", 1_200_000, True
+        w.planted.append(f"{li}.xlsx[回款]: 回款金额 \"1.2万\" (可识别, 12,000.00)")
+    if w.expenses[li]:
+        w.expenses[li][len(w.expenses[li]) // 2]["金额"] = "abc"
+        w.planted.append(f"{li}.xlsx[费用]: 金额 \"abc\" 不是金额")
+    if len(w.invoices[li]) >= 2:
+        dup = w.invoices[li][-1]
+        dup["发票号码"], dup["_special"] = w.invoices[li][-2]["发票号码"], True
+        w.planted.append(f"{li}.xlsx[开票]: 发票号码 {dup['发票号码']} 重复")
+    # 刘洋: a collection naming a contract that exists nowhere, a negative amount (+ the new customer)
+    row = _pick(w.collections[liu], rng, lambda r: plain(r) and r["合同编号"] and r["_date"] < run)
+    if row:
+        row["合同编号"], row["_special"] = f"HT{run.year}-9{rng.randint(100, 999)}", True
+        w.planted.append(f"{liu}.xlsx[回款]: 合同编号 {row['合同编号']} 不存在")
+    if w.expenses[liu]:
+        target = w.expenses[liu][len(w.expenses[liu]) // 3]
+        target["金额"] = -abs(float(target["金额"]))
+        w.planted.append(f"{liu}.xlsx[费用]: 金额为负数 {target['金额']:.2f}")
+
+
+# ---------------------------------------------------------------- finance exports
+
+def _finance_month(w: _World, first: date, ref: dict) -> dict:
+    """Finance's view of one month (to the run date): receipts, invoices, balances, with differences."""
+    rng = w.rng
+    last = min(_month_end(first), w.run_date)
+    in_month = lambda d: d is not None and first <= d <= last  # noqa: E731
+    rep_rows = [(rep, r) for rep in w.reps for r in w.collections[rep.name] if in_month(r["_date"])]
+    receipts = [{"date": r["_date"], "name": r["_customer"].name, "fen": r["_fen"], "ref": r["银行流水号"],
+                 "memo": "收到货款" if not r["备注"] else f"收到{r['备注']}", "row": r} for _, r in rep_rows]
+    usable = [x for x in receipts if not x["row"].get("_special") and x["name"] != w.new_customer]
+    rng.shuffle(usable)
+    diffs: list[str] = []
+    if len(usable) >= 4:
+        lacking, split, mismatch, renamed = usable[:4]
+        receipts.remove(lacking)
+        diffs.append(f"财务缺少业务员登记的回款 {lacking['ref']}")
+        rep = next(rep for rep, r in rep_rows if r is split["row"])
+        _split_rep_collection(w, rep, split["row"])
+        diffs.append(f"财务一笔 {split['ref']} 对应业务员两行")
+        mismatch["fen"] -= 5000
+        mismatch["memo"] = "收到货款(扣手续费)"
+        diffs.append(f"流水号 {mismatch['ref']} 金额相差 50.00")
+        renamed["name"] = renamed["name"].replace("有限公司", "")
+        diffs.append(f"往来单位写作 {renamed['name']}")
+    if receipts:
+        cust = w.customers[rng.randrange(len(w.customers))]
+        day = _rand_day(rng, first, last)
+        receipts.append({"date": day, "name": cust.name, "fen": _fen(rng.randint(8, 60) * 1000 + 600),
+                         "ref": f"{day:%Y%m%d}{rng.randint(1000, 9999)}9{rng.randint(10000, 99999)}",
+                         "memo": "收到货款", "row": None})
+        diffs.append(f"财务有业务员未登记的收款 ({cust.name})")
+    receipts.sort(key=lambda x: (x["date"], x["ref"]))
+    invoices = [{"no": i["发票号码"], "date": i["_date"], "name": i["_contract"]["_customer"].name, "fen": i["_fen"]}
+                for rep in w.reps for i in w.invoices[rep.name] if in_month(i["_date"]) and not i.get("_special")]
+    invoices.sort(key=lambda x: (x["date"], x["no"]))
+    if len(invoices) >= 3:
+        invoices.pop(len(invoices) // 2)
+        diffs.append("财务缺少一张业务员登记的发票")
+    balances = _finance_balances(w, first, last, receipts, ref)
+    return {"first": first, "last": last, "receipts": receipts, "invoices": invoices, "balances": balances,
+            "differences": diffs}
+
+
+def _split_rep_collection(w: _World, rep: _Rep, row: dict) -> None:
+    """One bank receipt that the rep recorded as two lines (no 流水号 on either)."""
+    rows = w.collections[rep.name]
+    at = next(i for i, r in enumerate(rows) if r is row)
+    part = row["_fen"] * 6 // 10 // 100 * 100
+    first_line = dict(row, 回款金额=part / 100, 银行流水号=None, 备注="分两笔登记", _fen=part, _special=True)
+    second = dict(row, 回款金额=(row["_fen"] - part) / 100, 银行流水号=None, 备注="分两笔登记",
+                  _fen=row["_fen"] - part, _special=True)
+    rows[at:at + 1] = [first_line, second]
+
+
+def _finance_balances(w: _World, first: date, last: date, receipts: list[dict], ref: dict) -> list[dict]:
+    """Per customer: opening, debits (shipments), credits (finance receipts), closing."""
+    codes = {c.name: c.code for c in w.customers}
+    opening: dict[str, int] = dict(ref.get("closing", {}))
+    known = "closing" in ref
+    debit: dict[str, int] = {}
+    credit: dict[str, int] = {}
+    for rep in w.reps:
+        for s in w.shipments[rep.name]:
+            name = s["_contract"]["_customer"].name
+            if s["_date"] and s["_date"] < first and not known:
+                opening[name] = opening.get(name, 0) + s["_fen"]
+            elif s["_date"] and first <= s["_date"] <= last:
+                debit[name] = debit.get(name, 0) + s["_fen"]
+        if not known:
+            for c in w.collections[rep.name]:
+                if c["_date"] < first:
+                    name = c["_customer"].name
+                    opening[name] = opening.get(name, 0) - c["_fen"]
+    for x in receipts:
+        name = x["name"] if x["name"] in codes or x["name"] == w.new_customer else x["name"] + "有限公司"
+        credit[name] = credit.get(name, 0) + x["fen"]
+    names = [c.name for c in w.customers] + ([w.new_customer] if w.new_customer else [])
+    rows, closing = [], {}
+    for name in names:
+        o, d, c = opening.get(name, 0), debit.get(name, 0), credit.get(name, 0)
+        closing[name] = o + d - c
+        if o or d or c:
+            rows.append({"code": codes.get(name, ""), "name": name, "open": o, "debit": d, "credit": c,
+                         "close": o + d - c})
+    ref["closing"] = closing
+    return rows
+
+
+# ---------------------------------------------------------------- writing
+
+class _Book:
+    """A thin xlsxwriter wrapper: the formats the demo workbooks use, a fixed creation date."""
+
+    def __init__(self, path: Path, created: datetime):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False,
+                                                  "strings_to_urls": False})
+        self.wb.set_properties({"created": created, "author": "neiqin_xl demo", "comments": "演示数据 demo data"})
+        base = {"font_name": "宋体", "font_size": 11}
+        self.header = self.wb.add_format({**base, "bold": True, "bg_color": "#DDEBF7", "border": 1})
+        self.title = self.wb.add_format({**base, "bold": True, "font_size": 14, "align": "center"})
+        self.date = self.wb.add_format({**base, "num_format": "yyyy-mm-dd"})
+        self.money = self.wb.add_format({**base, "num_format": "#,##0.00"})
+        self.text = self.wb.add_format({**base, "num_format": "@"})
+        self.plain = self.wb.add_format(base)
+        self.total = self.wb.add_format({**base, "bold": True, "num_format": "#,##0.00"})
+
+    def write_cell(self, ws, r: int, c: int, value: object, money: bool = False) -> None:
+        if value is None or value == "":
+            return
+        if isinstance(value, date):
+            ws.write_datetime(r, c, datetime.combine(value, time()), self.date)
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            ws.write_number(r, c, value, self.money if money else self.plain)
+        else:
+            ws.write_string(r, c, str(value), self.text)
+
+    def write_table(self, name: str, headers: list[str], rows: list[list], *, money_cols: set[int] = frozenset(),
+                    title: list[str] | None = None, total: tuple[int, str, list[int]] | None = None):
+        """Header (after optional title lines), rows, an optional total row: (label column, label, sum columns)."""
+        ws = self.wb.add_worksheet(name)
+        top = 0
+        for i, line in enumerate(title or []):
+            if i == 0 and len(headers) > 1:
+                ws.merge_range(0, 0, 0, len(headers) - 1, line, self.title)
+            else:
+                ws.write_string(i, 0, line, self.plain)
+            top = i + 1
+        for c, h in enumerate(headers):
+            ws.write_string(top, c, h, self.header)
+            ws.set_column(c, c, max(10, 2 * len(h) + 4))
+        for r, values in enumerate(rows, start=top + 1):
+            for c, v in enumerate(values):
+                self.write_cell(ws, r, c, v, c in money_cols)
+        if total:
+            label_col, label, sum_cols = total
+            r = top + 1 + len(rows)
+            ws.write_string(r, label_col, label, self.total)
+            for c in sum_cols:
+                value = round(sum(v[c] for v in rows if isinstance(v[c], (int, float))), 2)
+                ws.write_number(r, c, value, self.total)
+        ws.freeze_panes(top + 1, 0)
+        return ws
+
+    def close(self) -> None:
+        self.wb.close()
+
+
+def _write_rep_workbook(w: _World, rep: _Rep, path: Path, created: datetime) -> dict[str, int]:
+    layout = w.layouts.get(rep.name, {})
+    book = _Book(path, created)
+    counts = {}
+    books = {"合同": w.contracts, "发货": w.shipments, "开票": w.invoices, "回款": w.collections,
+             "日报": w.activities, "费用": w.expenses}
+    for sheet in REP_SHEETS:
+        rename = layout.get("rename", {}).get(sheet.name, {})
+        headers = [rename.get(f.name, f.name) for f in sheet.fields]
+        money = {i for i, f in enumerate(sheet.fields) if f.kind == "money"}
+        rows = [[r.get(f.name) for f in sheet.fields] for r in books[sheet.name][rep.name]]
+        title = None
+        if layout.get("title"):
+            title = [f"{rep.name} {sheet.name}台账 {w.run_date.year}年", f"业务员：{rep.name}    单位：元"]
+        book.write_table(sheet.name, headers, rows, money_cols=money, title=title)
+        counts[sheet.name] = len(rows)
+    book.close()
+    return counts
+
+
+def _write_master(w: _World, folder: Path, created: datetime) -> list[Path]:
+    paths = [folder / "客户档案.xlsx", folder / "产品目录.xlsx", folder / "人员.xlsx"]
+    book = _Book(paths[0], created)
+    rows = [[c.code, c.name, "；".join(c.aliases), c.credit_limit, c.term, c.rep, c.contact, c.phone, c.address]
+            for c in w.customers]
+    book.write_table(CUSTOMERS.name, CUSTOMERS.columns, rows, money_cols={3})
+    book.close()
+    book = _Book(paths[1], created)
+    book.write_table(PRODUCTS.name, PRODUCTS.columns, [list(p) for p in _PRODUCTS], money_cols={2})
+    book.close()
+    book = _Book(paths[2], created)
+    staff = [[r.name, r.dept, "业务员", r.email, r.base_pay, r.perf_base] for r in w.reps]
+    staff += [[n, d, role, f"{py}@example.com", 8000, 3000] for n, d, role, py in _OTHER_STAFF]
+    book.write_table(STAFF.name, STAFF.columns, staff, money_cols={4, 5})
+    book.write_table(TARGETS.name, TARGETS.columns, _targets(w), money_cols={2, 3})
+    book.close()
+    return paths
+
+
+def _targets(w: _World) -> list[list]:
+    """销售目标 / 回款目标 per rep per month of last year and this year; one rep lacks this month's."""
+    rows = []
+    this_month = f"{w.run_date:%Y-%m}"
+    missing = w.reps[5 % len(w.reps)].name if len(w.reps) > 1 else None
+    for year in (w.run_date.year - 1, w.run_date.year):
+        for month in range(1, 13):
+            label = f"{year}-{month:02d}"
+            for rep in w.reps:
+                if label == this_month and rep.name == missing:
+                    continue
+                sales = 200_000 + 10_000 * ((rep.index * 7 + month * 3) % 21)
+                rows.append([label, rep.name, sales, sales * 9 // 10 // 10_000 * 10_000])
+    if missing:
+        w.planted.append(f"人员.xlsx[目标]: {missing} 缺少 {this_month} 的目标")
+    return rows
+
+
+def _workdays_in(first: date, last: date, settings: Settings) -> int:
+    return sum(1 for n in range((last - first).days + 1) if is_workday(first + timedelta(days=n), settings))
+
+
+def _write_attendance(w: _World, first: date, path: Path, created: datetime) -> None:
+    rng = w.rng
+    last = min(_month_end(first), w.run_date)
+    due = _workdays_in(first, last, w.settings)
+    rows = []
+    for rep in w.reps:
+        late = 5 if rep.index == 4 % len(w.reps) and first == _month_start(w.run_date) else rng.choice((0, 0, 1, 2))
+        personal = 1 if rng.random() < 0.15 and due > 3 else 0
+        sick = 1 if rng.random() < 0.1 and due > 3 else 0
+        absent = 1 if rep.index == 6 % len(w.reps) and first != _month_start(w.run_date) and due > 3 else 0
+        rows.append([rep.name, due, due - personal - sick - absent, late, personal, sick, absent])
+    book = _Book(path, created)
+    headers = [f.name for f in ATTENDANCE.fields if f.name != "月份"]
+    book.write_table(ATTENDANCE.name, headers, rows)
+    book.close()
+
+
+def _write_finance(w: _World, month: dict, folder: Path, company: str, created: datetime) -> list[Path]:
+    label = f"{month['first']:%Y-%m}"
+    period = f"会计期间：{month['first'].year}年第{month['first'].month}期    币别：人民币    单位：元"
+    paths = [folder / f"财务收款_{label}.xlsx", folder / f"财务开票_{label}.xlsx", folder / f"应收余额_{label}.xlsx"]
+    book = _Book(paths[0], created)
+    rows = [[x["date"], f"收-{n:04d}", x["name"], x["memo"], x["fen"] / 100, x["ref"]]
+            for n, x in enumerate(month["receipts"], 1)]
+    book.write_table("收款明细", ["日期", "凭证字号", "往来单位", "摘要", "贷方金额", "银行流水号"], rows, money_cols={4},
+                     title=[f"{company} 收款明细表", period], total=(0, "本月合计", [4]))
+    book.close()
+    book = _Book(paths[1], created)
+    rows = []
+    for x in month["invoices"]:
+        net = round(x["fen"] / 1.13)
+        rows.append([x["date"], x["no"], x["name"], net / 100, (x["fen"] - net) / 100, x["fen"] / 100])
+    book.write_table("开票明细", ["开票日期", "发票号码", "购方名称", "不含税金额", "税额", "价税合计"], rows,
+                     money_cols={3, 4, 5}, title=[f"{company} 销售发票明细表", period], total=(0, "合计", [3, 4, 5]))
+    book.close()
+    book = _Book(paths[2], created)
+    rows = [[b["code"], b["name"], b["open"] / 100, b["debit"] / 100, b["credit"] / 100, b["close"] / 100]
+            for b in month["balances"]]
+    book.write_table("余额表", ["客户编码", "往来单位", "期初余额", "本期借方", "本期贷方", "期末余额"], rows,
+                     money_cols={2, 3, 4, 5}, title=[f"{company} 应收账款余额表", period],
+                     total=(1, "合计", [2, 3, 4, 5]))
+    book.close()
+    return paths
+
+
+def _folder(workspace: Path, sub: Path) -> Path:
+    return sub if sub.is_absolute() else workspace / sub
+
+
+def _write_marker(workspace: Path, seed: int, run_date: date) -> Path:
+    path = workspace / DEMO_MARKER
+    path.write_text(
+        "这是演示数据 (demo data): 由 neiqin_xl 生成的示例工作簿, 不是真实业务数据。\n"
+        f"种子 seed: {seed}\n"
+        f"日期 run date: {run_date:%Y-%m-%d}\n"
+        "删除本文件夹即可清除演示数据; 正式使用时请把业务员的工作簿放进 reps 文件夹。\n",
+        encoding="utf-8")
+    return path
+
+
+# ---------------------------------------------------------------- public
+
+def generate_demo(workspace: Path, run_date: date, seed: int = 7, reps: int = 8, customers: int = 40,
+                  rows_scale: float = 1.0, settings: Settings | None = None) -> dict:
+    """Writes the demo workspace under ``workspace`` and returns a summary (files, counts, planted problems).
+
+    ``rows_scale`` multiplies the rows per rep (contracts, days of activities); ``settings`` supplies the
+    folder names, the company name and the calendar (defaults when None). Existing files of the same
+    names are overwritten; nothing else is removed.
+    """
+    if reps < 1 or customers < 1:
+        raise ValueError(f"reps ({reps}) 和 customers ({customers}) 至少为 1")
+    if rows_scale <= 0:
+        raise ValueError(f"rows_scale 必须大于 0, 得到 {rows_scale}")
+    settings = settings or Settings()
+    workspace = Path(workspace)
+    rng = random.Random(seed)
+    rep_list = _make_reps(reps)
+    world = _World(rng=rng, run_date=run_date, rows_scale=rows_scale, reps=rep_list,
+                   customers=_make_customers(rng, customers, rep_list), settings=settings)
+    _make_business(world)
+    _add_shipping_requests(world)
+    _add_new_customer_deal(world)
+    _ensure_collections_today(world)
+    _make_activities_and_expenses(world)
+    _number_documents(world)
+    _vary_customer_names(world)
+    _plant_problems(world)
+    prev, this = _previous_month(run_date), _month_start(run_date)
+    balance_ref: dict = {}
+    months = [_finance_month(world, prev, balance_ref), _finance_month(world, this, balance_ref)]
+
+    created = datetime.combine(run_date, time(8, 0))
+    folder = {name: _folder(workspace, getattr(settings.paths, name)) for name in ("reps", "master", "attendance",
+                                                                                  "finance")}
+    files: list[Path] = []
+    rows: dict[str, int] = {}
+    for rep in rep_list:
+        path = folder["reps"] / f"{rep.name}.xlsx"
+        for sheet, n in _write_rep_workbook(world, rep, path, created).items():
+            rows[sheet] = rows.get(sheet, 0) + n
+        files.append(path)
+    files += _write_master(world, folder["master"], created)
+    for first in (prev, this):
+        path = folder["attendance"] / f"考勤_{first:%Y-%m}.xlsx"
+        _write_attendance(world, first, path, created)
+        files.append(path)
+    for month in months:
+        files += _write_finance(world, month, folder["finance"], settings.company.name, created)
+    files.append(_write_marker(workspace, seed, run_date))
+    return {"workspace": str(workspace), "seed": seed, "run_date": run_date.isoformat(), "reps": len(rep_list),
+            "customers": len(world.customers), "files": [str(p.relative_to(workspace)) for p in files],
+            "rows": rows, "problems": list(world.planted),
+            "finance_differences": {f"{m['first']:%Y-%m}": m["differences"] for m in months},
+            "new_customer": world.new_customer}
+
+
+def workspace_has_rep_workbooks(workspace: Path, reps_folder: str | Path = "reps") -> bool:
+    """True when the reps folder holds at least one workbook (Excel's ~$ lock files do not count)."""
+    folder = Path(workspace) / reps_folder
+    if not folder.is_dir():
+        return False
+    return any(p.suffix.lower() in (".xlsx", ".xlsm", ".xls") and not p.name.startswith(("~$", ".~"))
+               for p in folder.iterdir() if p.is_file())
+
+
+def is_demo_workspace(workspace: Path) -> bool:
+    """True when the workspace was written by ``generate_demo`` (it holds the DEMO.txt marker)."""
+    return (Path(workspace) / DEMO_MARKER).is_file()
