@@ -33,7 +33,7 @@ class Col:
 class Highlight:
     """Conditional format on one column of a table: cells where ``criteria value`` holds are highlighted.
 
-    criteria is an Excel conditional-format criteria (">", ">=", "<", "==", "!=") or "text" with
+    criteria is an Excel conditional-format criteria (">", ">=", "<", "==", "!=" / "<>") or "text" with
     ``value`` the text to match exactly. ``whole_row`` colours the whole data row.
     """
 

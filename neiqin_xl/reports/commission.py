@@ -1,0 +1,578 @@
+"""提成计算表: each rep's commission (提成), performance pay (绩效工资) and gross pay (应发合计) for the month.
+
+Its place in the process: after the allocation of collections (allocation.py), before the period reports.
+It reads the allocation's applications (which item each yuan of a collection paid) and never re-derives them.
+
+The rules (the plan is data: ``settings.commission`` in config.yaml):
+- **Basis** (``basis``): ``collected`` (default) = the collections (回款) dated in the month, up to the run
+  date. Each part of a collection that paid an item is credited to the rep of that item's contract; the part
+  still unapplied at the period end (a prepayment held) to the rep of the contract the collection names, else
+  to the rep whose workbook holds it. ``invoiced`` / ``shipped`` / ``contracted`` = the month's 开票金额 /
+  发货金额 / 合同金额 by the contract's rep (no slow-money discount for those).
+- **Attainment** (完成率) = the month's amount / the rep's target of the month (sheet 目标): 回款目标 on the
+  collected basis, 销售目标 on the others. A missing or zero target leaves the attainment blank.
+- **Rate**: ``tiers`` give inclusive lower bounds of attainment. ``mode: whole`` applies the rate reached to
+  the whole amount; ``mode: marginal`` charges each slice at its own rate like tax brackets, the slice
+  boundaries being from_attainment × target (rounded to the fen): the rep's lines are taken in date order and
+  a line crossing a boundary is split into one 明细 row per slice. Without a target the lowest tier's rate.
+- **Category rates** (``category_rates``): a line on a contract whose product (合同 产品名称 → 产品 产品类别) has
+  a category listed earns that rate instead of the tier rate (its amount still counts for attainment).
+- **Slow money**: the part of a collection that paid an item older than ``slow_money_days`` on the day it was
+  applied (账龄天数 > 90, i.e. 91 days and more) earns ``slow_money_factor`` (half) of the line's rate.
+  Unapplied prepayments count as age 0.
+- **Performance pay** = 绩效基数 × min(完成率, attainment_cap) × (实际出勤天数 / 应出勤天数)
+  − lateness_penalty 元 for each lateness beyond ``lateness_free``, never below 0; rounded once.
+- **Gross pay** 应发合计 = 底薪 + 提成金额 + 绩效工资; left blank when a part is unknown.
+
+Rounding: each 提成明细 row is rounded half up to the fen; a rep's 提成金额 is the sum of their rounded rows.
+A rep with no target, no attendance row or no 人员 row is a warning (``Problem``) and computed as far as it
+goes, with the gap written in 备注, never silently zero. Before the month's last working day the report is
+provisional (暂估).
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+
+from .. import workdays
+from ..config import Commission, Settings
+from ..context import Delivery, ReportOutput, RunContext
+from ..model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, fmt_yuan, yuan_to_fen
+from ..names import normalize_name
+from ..sheets import DATE, INT, MONEY, NUMBER, PCT, TEXT, Col, Sheet, Table, WorkbookSpec
+from ..writer import safe_filename
+
+BASIS_LABELS = {  # basis -> (target column, amount column)
+    "collected": ("回款目标", "回款金额"),
+    "invoiced": ("销售目标", "开票金额"),
+    "shipped": ("销售目标", "发货金额"),
+    "contracted": ("销售目标", "合同金额"),
+}
+BASIS_NAMES = {"collected": "回款", "invoiced": "开票", "shipped": "发货", "contracted": "合同"}
+PREPAYMENT_NOTE = "预收款（未核销）"
+CONFIRMATION_FOLDER = "提成确认单"
+STAFF_WORKBOOK = "人员.xlsx"
+
+
+@dataclass(frozen=True)
+class Period:
+    """The commission month: ``start`` (the 1st) to ``end`` (the run date, or the month end for a past month)."""
+
+    month: str  # YYYY-MM
+    start: date
+    end: date
+
+
+@dataclass
+class CommissionData:
+    """What the report computed, for later reports (``ctx.results["commission"]``)."""
+
+    period: Period
+    provisional: bool
+    basis: str
+    summary: pd.DataFrame  # one row per rep (提成汇总)
+    lines: pd.DataFrame  # one row per (collection, item paid[, slice]) (提成明细)
+    attendance: pd.DataFrame  # the attendance rows used (考勤)
+
+
+# ---------------------------------------------------------------- period
+
+
+def month_period(run_date: date, month: str | None = None) -> Period:
+    """The run date's month up to the run date; a given earlier month ("2026-10") runs to its last day."""
+    if month:
+        year, mon = (int(p) for p in month.split("-"))
+    else:
+        year, mon = run_date.year, run_date.month
+    start = date(year, mon, 1)
+    last = date(year, mon, calendar.monthrange(year, mon)[1])
+    return Period(f"{year:04d}-{mon:02d}", start, min(run_date, last) if run_date >= start else last)
+
+
+def is_provisional(period: Period, run_date: date, settings: Settings) -> bool:
+    """True before the month's last working day (暂估); from that day on the figures are final."""
+    return run_date < workdays.last_workday_of_month(period.start.year, period.start.month, settings)
+
+
+def report_title(name: str, period: Period, provisional: bool) -> str:
+    return f"{name} {period.month}" + ("（暂估）" if provisional else "")
+
+
+# ---------------------------------------------------------------- small helpers
+
+
+def _text(value: object) -> str:
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+_MONTH = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})")
+
+
+def month_key(value: object) -> str:
+    """'2026/11', '2026年11月', '2026-11-01' -> '2026-11' (as typed in 目标 and 考勤); other text trimmed."""
+    text = _text(value)
+    match = _MONTH.match(text)
+    return f"{int(match[1]):04d}-{int(match[2]):02d}" if match else text.strip()
+
+
+def _decimal(value: object) -> Decimal | None:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    return Decimal(str(value))
+
+
+def _source(row: dict) -> str:
+    """`张伟.xlsx[回款]!3`: workbook, sheet and Excel row of a line."""
+    return f"{_text(row.get(SRC_WORKBOOK))}[{_text(row.get(SRC_SHEET))}]!{_text(row.get(SRC_ROW))}"
+
+
+def _in_period(dates: pd.Series, period: Period) -> pd.Series:
+    return dates.notna() & (dates >= pd.Timestamp(period.start)) & (dates <= pd.Timestamp(period.end))
+
+
+def format_rate(rate: Decimal) -> str:
+    """Decimal("0.015") -> '1.5%'."""
+    return f"{(rate * 100).normalize():f}%"
+
+
+# ---------------------------------------------------------------- the lines the commission is paid on
+
+LINE_COLUMNS = ["业务员", "日期", "客户名称", "合同编号", "所付单据日期", "账龄天数", "说明", "回款ID", "来源"]
+
+
+def collection_lines(allocation, period: Period) -> pd.DataFrame:
+    """The month's collections split by the items they paid (allocation applications up to the period end),
+    plus the part still unapplied at the period end; each line credited to its rep.
+
+    Columns: LINE_COLUMNS + 回款金额 (fen).
+    """
+    colls = allocation.collections
+    colls = colls[_in_period(colls["回款日期"], period)].sort_values("回款日期", kind="stable")
+    apps = allocation.applications
+    apps = apps[apps["回款ID"].isin(colls["回款ID"]) & (apps["核销日期"] <= pd.Timestamp(period.end))]
+    by_collection: dict[str, list[dict]] = {}
+    for app in apps.to_dict("records"):
+        by_collection.setdefault(app["回款ID"], []).append(app)
+    rows = []
+    for coll in colls.to_dict("records"):
+        applied = 0
+        for app in by_collection.get(coll["回款ID"], []):
+            rows.append({"业务员": _text(app["业务员"]) or _text(app["回款业务员"]), "日期": coll["回款日期"],
+                         "客户名称": _text(app["客户名称"]) or _text(coll.get("客户名称")),
+                         "合同编号": _text(app["合同编号"]), "回款金额": int(app["金额"]),
+                         "所付单据日期": app["单据日期"], "账龄天数": int(app["账龄天数"]), "说明": "",
+                         "回款ID": coll["回款ID"], "来源": _source(coll)})
+            applied += int(app["金额"])
+        rest = int(coll["回款金额"]) - applied
+        if rest:
+            rows.append({"业务员": _text(coll.get("合同业务员")) or _text(coll.get(REP)), "日期": coll["回款日期"],
+                         "客户名称": _text(coll.get("客户名称")), "合同编号": _text(coll.get("合同编号")),
+                         "回款金额": rest, "所付单据日期": pd.NaT, "账龄天数": 0, "说明": PREPAYMENT_NOTE,
+                         "回款ID": coll["回款ID"], "来源": _source(coll)})
+    return _lines_frame(rows, "回款金额")
+
+
+_DOCUMENTS = {  # basis -> (sheet, date column, amount column, number column, word for 说明)
+    "invoiced": ("开票", "开票日期", "开票金额", "发票号码", "发票"),
+    "shipped": ("发货", "发货日期", "发货金额", "发货单号", "发货单"),
+    "contracted": ("合同", "签订日期", "合同金额", "合同编号", "合同"),
+}
+
+
+def document_lines(tables: Tables, basis: str, period: Period) -> pd.DataFrame:
+    """The month's invoices / shipments / contracts, one line each, credited to the contract's rep."""
+    sheet, day, amount, number, word = _DOCUMENTS[basis]
+    frame = tables[sheet]
+    frame = frame[_in_period(frame[day], period)].sort_values(day, kind="stable")
+    contract_rep = {_text(k): _text(v) for k, v in zip(tables["合同"]["合同编号"], tables["合同"][REP])}
+    rows = [{"业务员": contract_rep.get(_text(r.get("合同编号"))) or _text(r.get(REP)), "日期": r[day],
+             "客户名称": _text(r.get("客户名称")), "合同编号": _text(r.get("合同编号")), amount: int(r[amount]),
+             "所付单据日期": pd.NaT, "账龄天数": pd.NA, "说明": f"{word} {_text(r.get(number))}".strip(),
+             "回款ID": "", "来源": _source(r), "_产品名称": _text(r.get("产品名称"))}
+            for r in frame.to_dict("records")]
+    return _lines_frame(rows, amount)
+
+
+def _lines_frame(rows: list[dict], amount_col: str) -> pd.DataFrame:
+    columns = [*LINE_COLUMNS, amount_col]
+    frame = pd.DataFrame(rows, columns=list(dict.fromkeys([*columns, *(k for r in rows for k in r)])))
+    frame["日期"] = pd.to_datetime(frame["日期"])
+    frame["所付单据日期"] = pd.to_datetime(frame["所付单据日期"])
+    return frame.astype({amount_col: "int64", "账龄天数": "Int64"}).reset_index(drop=True)
+
+
+def basis_lines(tables: Tables, allocation, basis: str, period: Period) -> pd.DataFrame:
+    if basis == "collected":
+        return collection_lines(allocation, period)
+    return document_lines(tables, basis, period)
+
+
+def categorize(lines: pd.DataFrame, tables: Tables) -> pd.DataFrame:
+    """Adds 产品类别: the line's contract's 产品名称 (else the row's own) looked up in the 产品 table."""
+    products = tables["产品"]
+    category = {normalize_name(n): _text(c) for n, c in zip(products["产品名称"], products["产品类别"])}
+    contracts = tables["合同"]
+    product = {_text(k): normalize_name(v) for k, v in zip(contracts["合同编号"], contracts["产品名称"])}
+    own = lines["_产品名称"] if "_产品名称" in lines else pd.Series([""] * len(lines), index=lines.index)
+    lines = lines.copy()
+    lines["产品类别"] = [category.get(product.get(c) or normalize_name(p), "") for c, p in zip(lines["合同编号"], own)]
+    return lines.drop(columns=[c for c in ("_产品名称",) if c in lines])
+
+
+# ---------------------------------------------------------------- rates
+
+
+def sorted_tiers(plan: Commission) -> list[tuple[Decimal, Decimal]]:
+    return sorted((t.from_attainment, t.rate) for t in plan.tiers)
+
+
+def tier_rate(amount: int, target: int | None, plan: Commission) -> Decimal:
+    """The rate reached: the highest tier whose lower bound ≤ amount / target (compared exactly);
+    the lowest tier's rate when there is no target; 0 below the first tier."""
+    tiers = sorted_tiers(plan)
+    if not target:
+        return tiers[0][1]
+    rate = Decimal(0)
+    for lower, tier in tiers:
+        if Decimal(amount) >= lower * Decimal(target):
+            rate = tier
+    return rate
+
+
+def marginal_slices(target: int | None, plan: Commission) -> list[tuple[int, int | None, Decimal]]:
+    """[(from fen, to fen or None, rate)]: each tier's slice of the amount, boundaries from_attainment × target
+    rounded half up to the fen. Without a target one open slice at the lowest rate."""
+    tiers = sorted_tiers(plan)
+    if not target:
+        return [(0, None, tiers[0][1])]
+    bounds = [yuan_to_fen(lower * Decimal(target) / 100) for lower, _ in tiers]
+    slices = [(0, bounds[0], Decimal(0))] if bounds[0] > 0 else []
+    for i, (_, rate) in enumerate(tiers):
+        slices.append((bounds[i], bounds[i + 1] if i + 1 < len(bounds) else None, rate))
+    return slices
+
+
+def slow_factor(age: object, plan: Commission) -> Decimal:
+    """slow_money_factor when the item paid was older than slow_money_days (91+ days at 90), else 1."""
+    if age is None or pd.isna(age):
+        return Decimal(1)
+    return plan.slow_money_factor if int(age) > plan.slow_money_days else Decimal(1)
+
+
+def line_commission(amount: int, rate: Decimal, factor: Decimal) -> int:
+    """One 明细 row's 提成 in fen: amount × rate × factor, rounded half up to the fen."""
+    return yuan_to_fen(Decimal(amount) / 100 * rate * factor)
+
+
+def rate_lines(lines: pd.DataFrame, targets: dict[str, int], plan: Commission, amount_col: str) -> pd.DataFrame:
+    """Adds 适用比例, 折扣, 提成 to every line (marginal mode splits a line crossing a slice boundary)."""
+    out: list[dict] = []
+    for rep, group in lines.groupby("业务员", sort=False):
+        target = targets.get(rep)
+        records = group.to_dict("records")
+        if plan.mode == "whole":
+            base = tier_rate(int(group[amount_col].sum()), target, plan)
+            for rec in records:
+                rate = plan.category_rates.get(rec["产品类别"], base)
+                out.append(_rated(rec, rec[amount_col], rate, plan, amount_col))
+        else:
+            slices = marginal_slices(target, plan)
+            done = 0
+            for rec in records:
+                amount = int(rec[amount_col])
+                if rec["产品类别"] in plan.category_rates:
+                    out.append(_rated(rec, amount, plan.category_rates[rec["产品类别"]], plan, amount_col))
+                else:
+                    for lo, hi, rate in slices:
+                        part = min(done + amount, hi if hi is not None else done + amount) - max(done, lo)
+                        if part > 0:
+                            out.append(_rated(rec, part, rate, plan, amount_col))
+                done += amount
+    columns = [*lines.columns, "适用比例", "折扣", "提成"]
+    frame = pd.DataFrame(out, columns=columns)
+    return frame.astype({amount_col: "int64", "提成": "int64", "账龄天数": "Int64"}).reset_index(drop=True)
+
+
+def _rated(rec: dict, amount: int, rate: Decimal, plan: Commission, amount_col: str) -> dict:
+    factor = slow_factor(rec["账龄天数"], plan)
+    return {**rec, amount_col: int(amount), "适用比例": rate, "折扣": factor,
+            "提成": line_commission(int(amount), rate, factor)}
+
+
+# ---------------------------------------------------------------- reps, targets, attendance, staff
+
+
+def month_targets(tables: Tables, month: str, column: str) -> dict[str, int]:
+    """姓名 -> the month's target in fen (first row per rep; a zero target counts as none)."""
+    frame = tables["目标"]
+    frame = frame[frame["月份"].map(month_key) == month]
+    targets: dict[str, int] = {}
+    for name, value in zip(frame["姓名"], frame[column]):
+        name = normalize_name(name)
+        if name and name not in targets and not pd.isna(value) and int(value) > 0:
+            targets[name] = int(value)
+    return targets
+
+
+def month_attendance(tables: Tables, month: str) -> pd.DataFrame:
+    """The month's attendance rows, one per person (the first when exported twice)."""
+    frame = tables["考勤"].copy()
+    frame = frame[frame["月份"].map(month_key) == month].copy()
+    frame["姓名"] = frame["姓名"].map(normalize_name)
+    return frame.drop_duplicates("姓名", keep="first").reset_index(drop=True)
+
+
+def staff_records(tables: Tables) -> dict[str, dict]:
+    frame = tables["人员"]
+    records: dict[str, dict] = {}
+    for rec in frame.to_dict("records"):
+        records.setdefault(normalize_name(rec["姓名"]), rec)
+    return records
+
+
+def list_reps(tables: Tables, lines: pd.DataFrame) -> list[str]:
+    """人员 rows whose 角色 is 业务员 (or blank), in the table's order, then reps found in the month's lines."""
+    reps = [normalize_name(n) for n, role in zip(tables["人员"]["姓名"], tables["人员"]["角色"])
+            if _text(role).strip() in ("", "业务员")]
+    found = sorted(r for r in set(lines["业务员"]) if r and r not in reps)
+    return [r for r in dict.fromkeys(reps) if r] + found
+
+
+# ---------------------------------------------------------------- performance pay and the summary
+
+
+@dataclass(frozen=True)
+class PerformancePay:
+    attainment_factor: Decimal | None  # min(完成率, cap)
+    attendance_factor: Decimal | None  # 实际 / 应出勤
+    lateness_deduction: int | None  # fen
+    pay: int | None  # fen, None when it cannot be computed
+
+
+def performance_pay(base: int | None, attainment: Decimal | None, attendance: dict | None,
+                    plan: Commission) -> PerformancePay:
+    """绩效基数 × min(attainment, cap) × attendance − penalty × latenesses beyond the free ones, ≥ 0, rounded once."""
+    factor = min(attainment, plan.attainment_cap) if attainment is not None else None
+    presence, deduction = None, None
+    if attendance is not None:
+        due, present = _decimal(attendance.get("应出勤天数")), _decimal(attendance.get("实际出勤天数"))
+        if due and present is not None:
+            presence = present / due
+        late = attendance.get("迟到次数")
+        late = 0 if late is None or pd.isna(late) else int(late)
+        deduction = yuan_to_fen(plan.lateness_penalty * max(0, late - plan.lateness_free))
+    if base is None or factor is None or presence is None:
+        return PerformancePay(factor, presence, deduction, None)
+    pay = yuan_to_fen(max(Decimal(0), Decimal(base) / 100 * factor * presence - Decimal(deduction) / 100))
+    return PerformancePay(factor, presence, deduction, pay)
+
+
+def summarize(reps: list[str], lines: pd.DataFrame, tables: Tables, period: Period, settings: Settings,
+              basis: str) -> tuple[pd.DataFrame, list[Problem]]:
+    """One row per rep (提成汇总) and a warning per missing target, attendance row or 人员 row."""
+    plan = settings.commission
+    target_col, amount_col = BASIS_LABELS[basis]
+    targets = month_targets(tables, period.month, target_col)
+    attendance = {r["姓名"]: r for r in month_attendance(tables, period.month).to_dict("records")}
+    staff = staff_records(tables)
+    problems: list[Problem] = []
+    rows = []
+    for rep in reps:
+        mine = lines[lines["业务员"] == rep]
+        amount, target = int(mine[amount_col].sum()), targets.get(rep)
+        person, presence = staff.get(rep), attendance.get(rep)
+        attainment = Decimal(amount) / Decimal(target) if target else None
+        base = int(person["绩效基数"]) if person is not None and not pd.isna(person["绩效基数"]) else None
+        salary = int(person["底薪"]) if person is not None and not pd.isna(person["底薪"]) else None
+        perf = performance_pay(base, attainment, presence, plan)
+        zero_days = presence is not None and perf.attendance_factor is None
+        notes = _notes_and_problems(rep, target, person, presence, zero_days, period, target_col, problems)
+        commission = int(mine["提成"].sum())
+        gross = salary + commission + perf.pay if salary is not None and perf.pay is not None else None
+        if gross is None:
+            notes.append("应发合计待补")
+        rows.append({"业务员": rep, "部门": _text(person.get("部门")) if person is not None else "",
+                     target_col: target, amount_col: amount, "完成率": attainment,
+                     "提成比例": tier_rate(amount, target, plan), "提成金额": commission, "绩效基数": base,
+                     "完成率系数": perf.attainment_factor, "出勤系数": perf.attendance_factor,
+                     "迟到扣款": perf.lateness_deduction, "绩效工资": perf.pay, "底薪": salary, "应发合计": gross,
+                     "备注": "；".join(notes)})
+    columns = summary_columns(basis)
+    frame = pd.DataFrame(rows, columns=[c.name for c in columns])
+    money = [c.name for c in columns if c.kind == MONEY]
+    return frame.astype({c: "Int64" for c in money}), problems
+
+
+def _notes_and_problems(rep: str, target: int | None, person: dict | None, presence: dict | None,
+                        zero_days: bool, period: Period, target_col: str, problems: list[Problem]) -> list[str]:
+    notes = []
+    if person is None:
+        notes.append("人员表中无此人：底薪、绩效基数未知，绩效工资未计算")
+        problems.append(Problem(WARNING, f"人员表中没有 {rep}，底薪和绩效基数未知，绩效工资未计算",
+                                workbook=STAFF_WORKBOOK, sheet="人员", field="姓名", value=rep, rep=rep,
+                                suggestion="在 人员 表中补上此人的部门、底薪、绩效基数"))
+    if target is None:
+        notes.append(f"缺少{target_col}：完成率空白，按最低档比例计提，绩效工资未计算")
+        problems.append(Problem(WARNING, f"{rep} 没有 {period.month} 的{target_col}，按最低档比例计提，绩效工资未计算",
+                                workbook=STAFF_WORKBOOK, sheet="目标", field=target_col, value=period.month, rep=rep,
+                                suggestion=f"在 目标 表中补上 {period.month} {rep} 的{target_col}"))
+    if presence is None:
+        notes.append("缺少考勤：出勤系数空白，绩效工资未计算")
+        problems.append(Problem(WARNING, f"{period.month} 考勤中没有 {rep}，绩效工资未计算",
+                                workbook=f"考勤_{period.month}.xlsx", sheet="考勤", field="姓名", value=rep, rep=rep,
+                                suggestion="核对考勤导出中是否漏了此人"))
+    elif zero_days:
+        notes.append("应出勤天数为空或 0：出勤系数空白，绩效工资未计算")
+        problems.append(Problem(WARNING, f"{rep} 的应出勤天数为空或 0，绩效工资未计算",
+                                workbook=f"考勤_{period.month}.xlsx", sheet="考勤", field="应出勤天数", rep=rep))
+    return notes
+
+
+def attendance_used(tables: Tables, period: Period, reps: list[str], plan: Commission) -> pd.DataFrame:
+    """The 考勤 sheet: the month's attendance rows of the listed reps, with the factors derived from them."""
+    frame = month_attendance(tables, period.month)
+    frame = frame[frame["姓名"].isin(reps)]
+    rows = []
+    for rec in frame.to_dict("records"):
+        perf = performance_pay(None, None, rec, plan)
+        late = rec.get("迟到次数")
+        late = 0 if late is None or pd.isna(late) else int(late)
+        rows.append({**{c.name: rec.get(c.name) for c in ATTENDANCE_COLUMNS[:8]}, "出勤系数": perf.attendance_factor,
+                     "扣款次数": max(0, late - plan.lateness_free), "迟到扣款": perf.lateness_deduction})
+    return pd.DataFrame(rows, columns=[c.name for c in ATTENDANCE_COLUMNS])
+
+
+# ---------------------------------------------------------------- the whole computation
+
+
+def compute(tables: Tables, allocation, settings: Settings, run_date: date,
+            month: str | None = None) -> tuple[CommissionData, list[Problem]]:
+    """Lines, rates, the per-rep summary and the attendance used, for the month of ``run_date``."""
+    plan = settings.commission
+    period = month_period(run_date, month)
+    target_col, amount_col = BASIS_LABELS[plan.basis]
+    lines = categorize(basis_lines(tables, allocation, plan.basis, period), tables)
+    lines = rate_lines(lines, month_targets(tables, period.month, target_col), plan, amount_col)
+    reps = list_reps(tables, lines)
+    summary, problems = summarize(reps, lines, tables, period, settings, plan.basis)
+    data = CommissionData(period, is_provisional(period, run_date, settings), plan.basis, summary, lines,
+                          attendance_used(tables, period, reps, plan))
+    return data, problems
+
+
+# ---------------------------------------------------------------- layout
+
+
+def summary_columns(basis: str) -> list[Col]:
+    target_col, amount_col = BASIS_LABELS[basis]
+    return [Col("业务员"), Col("部门"), Col(target_col, MONEY), Col(amount_col, MONEY), Col("完成率", PCT),
+            Col("提成比例", PCT), Col("提成金额", MONEY), Col("绩效基数", MONEY), Col("完成率系数", PCT),
+            Col("出勤系数", PCT), Col("迟到扣款", MONEY), Col("绩效工资", MONEY), Col("底薪", MONEY),
+            Col("应发合计", MONEY), Col("备注", TEXT, width=40)]
+
+
+def detail_columns(basis: str) -> list[Col]:
+    amount_col = BASIS_LABELS[basis][1]
+    return [Col("业务员"), Col("日期", DATE), Col("客户名称"), Col("合同编号"), Col("产品类别"), Col(amount_col, MONEY),
+            Col("所付单据日期", DATE), Col("账龄天数", INT, total=False), Col("适用比例", PCT), Col("折扣", NUMBER),
+            Col("提成", MONEY), Col("说明"), Col("来源")]
+
+
+ATTENDANCE_COLUMNS = [Col("姓名"), Col("月份"), Col("应出勤天数", NUMBER), Col("实际出勤天数", NUMBER),
+                      Col("迟到次数", INT, total=False), Col("事假天数", NUMBER), Col("病假天数", NUMBER),
+                      Col("旷工天数", NUMBER), Col("出勤系数", PCT), Col("扣款次数", INT, total=False),
+                      Col("迟到扣款", MONEY)]
+
+
+def describe_plan(settings: Settings) -> list[str]:
+    """The plan in words, for the subtitle."""
+    plan = settings.commission
+    tiers = sorted_tiers(plan)
+    parts = []
+    for i, (lower, rate) in enumerate(tiers):
+        upper = f"–{format_rate(tiers[i + 1][0])}" if i + 1 < len(tiers) else "及以上"
+        parts.append(f"{format_rate(lower)}{upper} {format_rate(rate)}")
+    mode = "全额计提" if plan.mode == "whole" else "超额累进"
+    lines = [f"计提基础：{BASIS_NAMES[plan.basis]}；按完成率（{mode}）：" + "，".join(parts)]
+    if plan.category_rates:
+        lines.append("按产品类别：" + "，".join(f"{k} {format_rate(v)}" for k, v in plan.category_rates.items()))
+    if plan.basis == "collected":
+        lines.append(f"所付单据账龄超过 {plan.slow_money_days} 天的回款按比例的 {format_rate(plan.slow_money_factor)} 计提；"
+                     "预收款按账龄 0 天计")
+    lines.append(f"绩效工资 = 绩效基数 × min(完成率, {format_rate(plan.attainment_cap)}) × 出勤系数 − 迟到超过 "
+                 f"{plan.lateness_free} 次每次 {plan.lateness_penalty} 元，不低于 0")
+    return lines
+
+
+def _subtitle(data: CommissionData, settings: Settings) -> list[str]:
+    state = "暂估：月末最后一个工作日前的数字，仅供参考" if data.provisional else "月末数"
+    return [f"期间 {data.period.start} 至 {data.period.end}（{state}）", settings.company.name, *describe_plan(settings)]
+
+
+SIGNATURE_NOTES = ["本人已核对以上提成与绩效明细，确认无误。",
+                   "业务员签字：____________    日期：____________",
+                   "销售经理：____________    财务审核：____________"]
+
+
+def confirmation_spec(rep: str, data: CommissionData, settings: Settings) -> WorkbookSpec:
+    """The rep's own 提成确认单: their summary row and their 明细 lines only, with a signature line."""
+    summary = data.summary[data.summary["业务员"] == rep]
+    lines = data.lines[data.lines["业务员"] == rep]
+    sheet = Sheet("提成确认单", title=report_title("提成确认单", data.period, data.provisional) + f" — {rep}",
+                  subtitle=[f"期间 {data.period.start} 至 {data.period.end}", settings.company.name],
+                  tables=[Table(summary_columns(data.basis), summary, heading="提成汇总", autofilter=False),
+                          Table(detail_columns(data.basis), lines, heading="提成明细", totals=True, autofilter=False)],
+                  notes=list(SIGNATURE_NOTES))
+    filename = safe_filename(f"提成确认单_{rep}_{data.period.month}") + ".xlsx"
+    return WorkbookSpec(filename, [sheet], subfolder=CONFIRMATION_FOLDER)
+
+
+def layout(data: CommissionData, settings: Settings) -> tuple[WorkbookSpec, dict[str, WorkbookSpec]]:
+    """The clerk's 提成计算表 (提成汇总, 提成明细, 考勤) and one 提成确认单 per rep."""
+    title = report_title("提成计算表", data.period, data.provisional)
+    subtitle = _subtitle(data, settings)
+    sheets = [Sheet("提成汇总", [Table(summary_columns(data.basis), data.summary, totals=True)], title=title,
+                    subtitle=subtitle),
+              Sheet("提成明细", [Table(detail_columns(data.basis), data.lines, totals=True)], title=title,
+                    subtitle=subtitle[:2]),
+              Sheet("考勤", [Table(ATTENDANCE_COLUMNS, data.attendance)], title=f"考勤 {data.period.month}",
+                    subtitle=[f"考勤_{data.period.month}.xlsx 中本表所用的行"], landscape=False)]
+    clerk = WorkbookSpec(f"提成计算表_{data.period.month}.xlsx", sheets)
+    return clerk, {rep: confirmation_spec(rep, data, settings) for rep in data.summary["业务员"]}
+
+
+def deliveries(data: CommissionData, per_rep: dict[str, WorkbookSpec]) -> list[Delivery]:
+    """One 提成确认单 message per rep, holding that rep's file only."""
+    out = []
+    for rep, spec in per_rep.items():
+        row = data.summary[data.summary["业务员"] == rep].iloc[0]
+        state = "（暂估，月末最后一个工作日出正式数）" if data.provisional else ""
+        out.append(Delivery(report="commission", rep=rep, title=f"提成确认单 {data.period.month}",
+                            attachments=[Path(spec.subfolder) / spec.filename],
+                            key_figure=f"提成 ¥{fmt_yuan(int(row['提成金额']))}",
+                            summary_text=f"{rep}：{data.period.month} 提成 ¥{fmt_yuan(int(row['提成金额']))}{state}。"
+                                         "请核对附件中的明细，确认无误后签字交回。"))
+    return out
+
+
+def figures(data: CommissionData) -> dict:
+    summary = data.summary
+    return {"month": data.period.month, "provisional": data.provisional, "basis": data.basis,
+            "reps": int(len(summary)),
+            "commission_total_fen": int(summary["提成金额"].sum()),
+            "performance_pay_total_fen": int(summary["绩效工资"].dropna().sum()),
+            "performance_pay_missing": int(summary["绩效工资"].isna().sum())}
+
+
+def build(ctx: RunContext) -> ReportOutput:
+    data, problems = compute(ctx.tables, ctx.allocation, ctx.settings, ctx.run_date, ctx.options.get("month"))
+    clerk, per_rep = layout(data, ctx.settings)
+    return ReportOutput(workbooks=[clerk, *per_rep.values()], figures=figures(data), problems=problems, data=data,
+                        deliveries=deliveries(data, per_rep))

@@ -1,0 +1,293 @@
+"""费用审核: the month's expense claims (费用) audited against the policy and the reps' routes.
+
+Its place in the process: with the commission, after the allocation (the 费用率 divides a rep's expenses by
+the collections credited to them, as the commission counts them). The policy is data: ``settings.expenses``.
+
+Rules, each flagged line naming the rule and, where a cap is passed, the excess (超标金额):
+- **住宿 cap per day** by city tier: tier-1 cities, provincial capitals (tier 2), elsewhere (``lodging_caps``);
+  **餐补 cap per day** (``meal_allowance_cap``) in any city. A cap applies to the sum of one rep's lines of the
+  category on one day in one city tier. Lines are taken in their row order; the excess is charged to the
+  line(s) that take the day's sum over the cap (a line wholly within the cap is not flagged).
+  A 住宿 line without a city is held to the lowest cap and flagged 住宿未填城市.
+- **招待 must name a customer** in 事由: a name, alias or name without its company form (有限公司 …) of an
+  archive customer, or any customer in the reps' books (合同, 发货, 开票, 回款, 日报).
+- **招待 above ``entertainment_approval_above``** (2,000 元, per line) needs one of ``approval_marks`` in 事由;
+  超标金额 = the part above the threshold.
+- **Route check** (出差路线): a line with a city where the rep's 日报 shows no activity in that city within ±
+  ``route_window_days`` of the claim's date. Cities compare normalised: full-width folded, spaces removed,
+  a leading province (…省) dropped and the text cut at 市 (上海市 = 上海, 北京市朝阳区 = 北京).
+
+Sheets: 审核结果 (one row per flagged line, its rules joined), 按业务员汇总 (per rep: totals by category, the
+flagged lines, 费用率), 费用明细 (every line of the month with its result).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import pandas as pd
+
+from ..config import Settings
+from ..context import ReportOutput, RunContext
+from ..model import REP, Tables, yuan_to_fen
+from ..names import CustomerIndex, match_key, normalize_name, split_aliases
+from ..schema import EXPENSE_CATEGORIES
+from ..sheets import DATE, INT, MONEY, PCT, TEXT, Col, Highlight, Sheet, Table, WorkbookSpec
+from .commission import Period, collection_lines, month_period
+
+PASSED = "通过"
+LODGING, MEALS, ENTERTAINMENT = "住宿", "餐补", "招待"
+
+
+@dataclass
+class ExpenseAudit:
+    """What the audit computed, for later reports (``ctx.results["expenses"]``)."""
+
+    period: Period
+    lines: pd.DataFrame  # every line of the month, with 审核结果 / 超标金额 / 说明
+    flagged: pd.DataFrame  # the flagged lines only
+    by_rep: pd.DataFrame  # 按业务员汇总
+
+
+def _text(value: object) -> str:
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+def _yuan(amount: Decimal) -> str:
+    return f"{amount.normalize():f}"
+
+
+# ---------------------------------------------------------------- cities
+
+
+def city_key(city: object) -> str:
+    """'上海市' -> '上海'; '江苏省苏州市' -> '苏州'; '北京市朝阳区' -> '北京'; blank -> ''."""
+    text = normalize_name(city).replace(" ", "")
+    if "省" in text[1:]:
+        text = text.split("省", 1)[1] or text
+    if "市" in text[1:]:
+        text = text.split("市", 1)[0]
+    return text
+
+
+def city_tier(city: object, settings: Settings) -> str:
+    """tier1 / tier2 / other, by the normalised city name."""
+    key = city_key(city)
+    if key and key in {city_key(c) for c in settings.expenses.tier1_cities}:
+        return "tier1"
+    if key and key in {city_key(c) for c in settings.expenses.tier2_cities}:
+        return "tier2"
+    return "other"
+
+
+# ---------------------------------------------------------------- the month's lines
+
+
+def expense_lines(tables: Tables, period: Period) -> pd.DataFrame:
+    """The 费用 rows dated in the period, by rep and date (row order within a day), with a line id (行号), 城市标准 and 来源."""
+    frame = tables["费用"]
+    frame = frame[frame["日期"].notna() & (frame["日期"] >= pd.Timestamp(period.start))
+                  & (frame["日期"] <= pd.Timestamp(period.end))].copy()
+    frame = frame.sort_values([REP, "日期"], kind="stable").reset_index(drop=True)
+    frame["行号"] = range(len(frame))
+    frame["城市标准"] = frame["城市"].map(city_key)
+    frame["来源"] = [f"{_text(w)}[{_text(s)}]!{_text(r)}"
+                   for w, s, r in zip(frame["来源工作簿"], frame["来源工作表"], frame["来源行"])]
+    return frame
+
+
+# ---------------------------------------------------------------- checks: each returns flags
+# A flag is {"行号", "规则", "超标金额" (fen), "说明"}.
+
+
+def check_daily_caps(lines: pd.DataFrame, settings: Settings) -> list[dict]:
+    """住宿 and 餐补 over their daily caps (sum per rep, day, category and city tier)."""
+    policy = settings.expenses
+    flags = []
+    running: dict[tuple, int] = defaultdict(int)
+    for rec in lines.sort_values("行号").to_dict("records"):
+        category = rec["费用类别"]
+        if category == LODGING:
+            tier = city_tier(rec["城市"], settings)
+            cap = yuan_to_fen(policy.lodging_caps.get(tier, policy.lodging_caps["other"]))
+            if not rec["城市标准"]:
+                flags.append({"行号": rec["行号"], "规则": "住宿未填城市", "超标金额": 0,
+                              "说明": f"未填城市，按其他城市标准 {fmt(cap)} 元/天 核对"})
+        elif category == MEALS:
+            tier, cap = "", yuan_to_fen(policy.meal_allowance_cap)
+        else:
+            continue
+        key = (rec[REP], rec["日期"], category, tier)
+        before = running[key]
+        running[key] = before + int(rec["金额"])
+        excess = max(0, running[key] - cap) - max(0, before - cap)
+        if excess > 0:
+            flags.append({"行号": rec["行号"], "规则": f"{category}超标", "超标金额": excess,
+                          "说明": f"当日{category}合计 {fmt(running[key])} 元，标准 {fmt(cap)} 元/天"})
+    return flags
+
+
+def fmt(fen: int) -> str:
+    return f"{Decimal(fen) / 100:,.2f}"
+
+
+def customer_terms(tables: Tables, customers: CustomerIndex) -> set[str]:
+    """Every way a customer may be written in 事由: archive names, aliases, names from the reps' books,
+    each also without its company form; as comparison keys (see ``text_key``), two characters or more."""
+    names = set(customers.names)
+    archive = tables["客户"]
+    for aliases in archive["别名"] if "别名" in archive else []:
+        names.update(split_aliases(aliases))
+    for sheet in ("合同", "发货", "开票", "回款", "日报"):
+        frame = tables[sheet]
+        if "客户名称" in frame:
+            names.update(normalize_name(n) for n in frame["客户名称"])
+    keys = {text_key(n) for n in names} | {match_key(n) for n in names}
+    return {k for k in keys if len(k) >= 2}
+
+
+def text_key(text: object) -> str:
+    """Text compared loosely: normalised, no spaces, upper case, no brackets."""
+    return normalize_name(text).replace(" ", "").upper().replace("(", "").replace(")", "")
+
+
+def check_entertainment(lines: pd.DataFrame, terms: set[str], settings: Settings) -> list[dict]:
+    """招待 without a customer named in 事由; 招待 above the approval threshold without an approval mark."""
+    policy = settings.expenses
+    threshold = yuan_to_fen(policy.entertainment_approval_above)
+    flags = []
+    for rec in lines[lines["费用类别"] == ENTERTAINMENT].to_dict("records"):
+        reason = _text(rec["事由"])
+        key = text_key(reason)
+        if not any(term in key for term in terms):
+            flags.append({"行号": rec["行号"], "规则": "招待未注明客户", "超标金额": 0,
+                          "说明": "事由中没有客户名称（档案或台账中的客户）"})
+        if int(rec["金额"]) > threshold and not any(mark in reason for mark in policy.approval_marks):
+            flags.append({"行号": rec["行号"], "规则": f"招待超{_yuan(policy.entertainment_approval_above)}元未审批",
+                          "超标金额": int(rec["金额"]) - threshold,
+                          "说明": f"超过 {fmt(threshold)} 元须经理批准，事由中应注明："
+                                  + "/".join(policy.approval_marks)})
+    return flags
+
+
+def check_route(lines: pd.DataFrame, activities: pd.DataFrame, settings: Settings) -> list[dict]:
+    """Claims in a city where the rep's 日报 shows no activity within ± route_window_days."""
+    window = pd.Timedelta(days=settings.expenses.route_window_days)
+    visits: dict[tuple[str, str], list[pd.Timestamp]] = defaultdict(list)
+    for rep, day, city in zip(activities[REP], activities["日期"], activities["城市"]):
+        if city_key(city) and not pd.isna(day):
+            visits[(_text(rep), city_key(city))].append(pd.Timestamp(day))
+    flags = []
+    for rec in lines.to_dict("records"):
+        if not rec["城市标准"]:
+            continue
+        days = visits.get((_text(rec[REP]), rec["城市标准"]), [])
+        if not any(abs(d - rec["日期"]) <= window for d in days):
+            flags.append({"行号": rec["行号"], "规则": "出差路线不符", "超标金额": 0,
+                          "说明": f"日报中 {rec['日期']:%Y-%m-%d} 前后 {settings.expenses.route_window_days} 天"
+                                  f"没有在 {rec['城市标准']} 的活动"})
+    return flags
+
+
+# ---------------------------------------------------------------- results
+
+
+def apply_flags(lines: pd.DataFrame, flags: list[dict]) -> pd.DataFrame:
+    """Every line with 审核结果 (rules joined, or 通过), 超标金额 (fen) and 说明."""
+    by_line: dict[int, list[dict]] = defaultdict(list)
+    for flag in flags:
+        by_line[flag["行号"]].append(flag)
+    lines = lines.copy()
+    lines["审核结果"] = ["；".join(f["规则"] for f in by_line[i]) or PASSED for i in lines["行号"]]
+    lines["超标金额"] = pd.Series([sum(f["超标金额"] for f in by_line[i]) for i in lines["行号"]],
+                              index=lines.index, dtype="int64")
+    lines["说明"] = ["；".join(f["说明"] for f in by_line[i]) for i in lines["行号"]]
+    return lines
+
+
+def summarize_by_rep(lines: pd.DataFrame, collected: dict[str, int]) -> pd.DataFrame:
+    """Per rep: lines, totals by category, flagged lines and amount, excess, the month's collections, 费用率."""
+    rows = []
+    for rep, mine in lines.groupby(REP, sort=True):
+        flagged = mine[mine["审核结果"] != PASSED]
+        total = int(mine["金额"].sum())
+        coll = collected.get(rep, 0)
+        rows.append({"业务员": rep, "笔数": len(mine),
+                     **{c: int(mine.loc[mine["费用类别"] == c, "金额"].sum()) for c in EXPENSE_CATEGORIES},
+                     "费用合计": total, "标记笔数": len(flagged), "标记金额": int(flagged["金额"].sum()),
+                     "超标金额": int(mine["超标金额"].sum()), "回款金额": coll,
+                     "费用率": Decimal(total) / Decimal(coll) if coll > 0 else None})
+    return pd.DataFrame(rows, columns=[c.name for c in BY_REP_COLUMNS])
+
+
+def collections_by_rep(allocation, period: Period) -> dict[str, int]:
+    """The month's collections credited to each rep, as the commission counts them."""
+    if allocation is None:
+        return {}
+    lines = collection_lines(allocation, period)
+    return {rep: int(v) for rep, v in lines.groupby("业务员")["回款金额"].sum().items()}
+
+
+def audit(tables: Tables, allocation, customers: CustomerIndex, settings: Settings, run_date: date,
+          month: str | None = None) -> ExpenseAudit:
+    """The whole audit of the month of ``run_date`` (up to it)."""
+    period = month_period(run_date, month)
+    lines = expense_lines(tables, period)
+    flags = (check_daily_caps(lines, settings)
+             + check_entertainment(lines, customer_terms(tables, customers), settings)
+             + check_route(lines, tables["日报"], settings))
+    lines = apply_flags(lines, flags)
+    flagged = lines[lines["审核结果"] != PASSED].reset_index(drop=True)
+    return ExpenseAudit(period, lines, flagged, summarize_by_rep(lines, collections_by_rep(allocation, period)))
+
+
+# ---------------------------------------------------------------- layout
+
+FLAGGED_COLUMNS = [Col("业务员"), Col("日期", DATE), Col("费用类别"), Col("城市"), Col("金额", MONEY),
+                   Col("事由", TEXT, width=30), Col("审核结果", TEXT, width=24), Col("超标金额", MONEY),
+                   Col("说明", TEXT, width=40), Col("来源")]
+BY_REP_COLUMNS = [Col("业务员"), Col("笔数", INT), *(Col(c, MONEY) for c in EXPENSE_CATEGORIES), Col("费用合计", MONEY),
+                  Col("标记笔数", INT), Col("标记金额", MONEY), Col("超标金额", MONEY), Col("回款金额", MONEY),
+                  Col("费用率", PCT)]
+DETAIL_COLUMNS = [Col("日期", DATE), Col("业务员"), Col("费用类别"), Col("城市"), Col("金额", MONEY),
+                  Col("票据张数", INT), Col("事由", TEXT, width=30), Col("审核结果", TEXT, width=24),
+                  Col("超标金额", MONEY), Col("来源")]
+
+
+def describe_policy(settings: Settings) -> str:
+    p = settings.expenses
+    caps = p.lodging_caps
+    return (f"住宿 一线城市 {_yuan(caps['tier1'])}、省会 {_yuan(caps['tier2'])}、其他 {_yuan(caps['other'])} 元/天；"
+            f"餐补 {_yuan(p.meal_allowance_cap)} 元/天；招待须注明客户，单笔超 {_yuan(p.entertainment_approval_above)} "
+            f"元须经理批准；费用城市须在日报前后 {p.route_window_days} 天内有活动")
+
+
+def layout(result: ExpenseAudit, settings: Settings) -> WorkbookSpec:
+    month = result.period.month
+    subtitle = [f"期间 {result.period.start} 至 {result.period.end}", settings.company.name, describe_policy(settings)]
+    return WorkbookSpec(f"费用审核_{month}.xlsx", [
+        Sheet("审核结果", [Table(FLAGGED_COLUMNS, result.flagged, totals=True)], title=f"费用审核 {month}",
+              subtitle=subtitle),
+        Sheet("按业务员汇总", [Table(BY_REP_COLUMNS, result.by_rep, totals=True,
+                                highlights=[Highlight("标记笔数", ">", 0)])],
+              title=f"费用按业务员汇总 {month}", subtitle=subtitle[:2]),
+        Sheet("费用明细", [Table(DETAIL_COLUMNS, result.lines, totals=True,
+                              highlights=[Highlight("审核结果", "<>", PASSED, whole_row=True)])],
+              title=f"费用明细 {month}", subtitle=subtitle[:2]),
+    ])
+
+
+def figures(result: ExpenseAudit) -> dict:
+    return {"month": result.period.month, "expense_lines": int(len(result.lines)),
+            "expense_total_fen": int(result.lines["金额"].sum()),
+            "expense_flagged_lines": int(len(result.flagged)),
+            "expense_flagged_amount_fen": int(result.flagged["金额"].sum()),
+            "expense_excess_fen": int(result.flagged["超标金额"].sum())}
+
+
+def build(ctx: RunContext) -> ReportOutput:
+    result = audit(ctx.tables, ctx.allocation, ctx.customers, ctx.settings, ctx.run_date, ctx.options.get("month"))
+    return ReportOutput(workbooks=[layout(result, ctx.settings)], figures=figures(result), data=result)
