@@ -221,7 +221,7 @@ def _write_table(ws, fmts: _Formats, table: Table, top: int, widths: dict[int, i
             fmt = fmts.highlight(h.color)
             if h.whole_row:
                 cell = xl_rowcol_to_cell(first, c, col_abs=True)
-                crit = {"==": "=", "!=": "<>"}.get(h.criteria, h.criteria)
+                crit = {"==": "=", "!=": "<>", "text": "="}.get(h.criteria, h.criteria)
                 value = f'"{h.value}"' if isinstance(h.value, str) else h.value
                 ws.conditional_format(first, 0, last, len(table.columns) - 1,
                                       {"type": "formula", "criteria": f"={cell}{crit}{value}", "format": fmt})

@@ -1,0 +1,242 @@
+"""发货审核: before a shipping request goes out, is the money in (款到发货) or within the credit limit?
+
+Runs after the fulfilment sheet and the receivables (it reads both ``data``), as of the run date D.
+A request is a 发货 row with 状态 = 待发货 and no 发货日期. Rules, per request in the order the reps'
+workbooks list them (workbook, row):
+
+- 款到发货 contract: 可发货 when 可用预收 covers the request. 可用预收 = the contract's unapplied credits on D
+  + the customer's unapplied customer-level credit on D (money in the customer's account counts, as an
+  accountant reads it; a credit naming another contract does not, it belongs to that contract).
+- any other contract: 可发货 when the customer's 应收余额 + the request stays within its 信用额度, and
+  nothing of the customer is overdue by more than ``receivables.shipping_grace_days``. A customer without
+  a limit (blank or 0 in the archive) gets no limit check, and 原因 says so; the overdue check still holds.
+- requests granted earlier in the list use up the money and the limit: each granted request takes its
+  amount from its contract's credit, then from the customer's credit (allocation rule 3), and adds to the
+  customer's 当前应收 for the requests after it.
+- finance's collections export: when ``tables["财务收款"]`` has rows in D's month, the 款到发货 money-in
+  check counts only collections finance also has (same 银行流水号, else same customer and amount within
+  ``reconciliation.date_window_days`` (3) days, each finance row matched once). Collections dated in a
+  month the export does not cover at all cannot be checked and are counted as booked; 原因 and the
+  subtitle say so.
+
+``data`` is a dict: ``requests`` (every request with the sheet's columns and 最长逾期天数), ``held`` (the 暂缓 ones),
+``finance_checked`` (bool).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from ..config import Settings
+from ..context import Delivery, ReportOutput, RunContext
+from ..model import REP, SRC_ROW, SRC_WORKBOOK, fmt_yuan
+from ..schema import PENDING_SHIPMENT
+from ..sheets import MONEY, Col, Highlight, Sheet, Table, WorkbookSpec
+from . import fulfilment, receivables
+from .receivables import archive_lookup, credit_limit, source_of, text
+
+ALLOW, HOLD = "可发货", "暂缓"
+CASH_FIRST = "款到发货"
+REQUEST_COLUMNS = ["合同编号", "客户名称", "业务员", "申请发货金额", "付款方式", "合同已回款", "合同已发货", "可用预收", "信用额度",
+                   "当前应收", "逾期金额", "最长逾期天数", "结论", "原因", "来源"]
+
+
+def shipping_requests(shipments: pd.DataFrame) -> pd.DataFrame:
+    """发货 rows with 状态 待发货 and no 发货日期, in workbook and row order."""
+    pending = shipments[shipments["发货日期"].isna() & (shipments["状态"].map(text).str.strip() == PENDING_SHIPMENT)]
+    return pending.sort_values([SRC_WORKBOOK, SRC_ROW], kind="stable").reset_index(drop=True)
+
+
+def month_of(frame: pd.DataFrame) -> pd.Series:
+    """YYYY-MM of each finance row: its 月份 when given, else from 日期."""
+    from_date = frame["日期"].dt.strftime("%Y-%m")
+    if "月份" in frame:
+        given = frame["月份"].map(text)
+        return given.where(given != "", from_date)
+    return from_date
+
+
+def finance_covers(finance: pd.DataFrame, day: date) -> bool:
+    """Does finance's collections export have rows for ``day``'s month?"""
+    return bool(len(finance) > 0 and (month_of(finance) == f"{day:%Y-%m}").any())
+
+
+def confirmed_collections(collections: pd.DataFrame, finance: pd.DataFrame, window_days: int,
+                          canonical: Callable[[object], str] = text) -> set[str]:
+    """回款IDs finance also has, or that fall in a month the export does not cover (cannot be checked).
+
+    Matched one to one: first by 银行流水号, then by customer, amount and dates within ``window_days``.
+    """
+    covered = set(month_of(finance))
+    fin = [dict(r, _used=False, _customer=canonical(r["客户名称"])) for r in finance.to_dict("records")]
+    confirmed: set[str] = set()
+    to_match = []
+    for c in collections.to_dict("records"):
+        if f"{c['回款日期']:%Y-%m}" not in covered:
+            confirmed.add(c["回款ID"])
+        else:
+            to_match.append(c)
+    for c in list(to_match):
+        ref = text(c.get("银行流水号")).strip()
+        hit = next((f for f in fin if ref and not f["_used"] and text(f.get("银行流水号")).strip() == ref), None)
+        if hit is not None:
+            hit["_used"] = True
+            confirmed.add(c["回款ID"])
+            to_match.remove(c)
+    for c in to_match:
+        hit = next((f for f in fin if not f["_used"] and f["_customer"] == canonical(c["客户名称"])
+                    and int(f["金额"]) == int(c["回款金额"])
+                    and abs((f["日期"] - c["回款日期"]).days) <= window_days), None)
+        if hit is not None:
+            hit["_used"] = True
+            confirmed.add(c["回款ID"])
+    return confirmed
+
+
+def credit_pools(credits: pd.DataFrame, counted: set[str] | None) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
+    """(by contract, customer-level by customer, left out by customer) of the unapplied credits on D.
+
+    ``counted``: the 回款IDs that may count (None = all); the others are summed in the third dict.
+    """
+    by_contract: dict[str, int] = {}
+    by_customer: dict[str, int] = {}
+    left_out: dict[str, int] = {}
+    for cr in credits.to_dict("records"):
+        if counted is not None and cr["回款ID"] not in counted:
+            left_out[cr["客户名称"]] = left_out.get(cr["客户名称"], 0) + int(cr["金额"])
+        elif cr["合同编号"]:
+            by_contract[cr["合同编号"]] = by_contract.get(cr["合同编号"], 0) + int(cr["金额"])
+        else:
+            by_customer[cr["客户名称"]] = by_customer.get(cr["客户名称"], 0) + int(cr["金额"])
+    return by_contract, by_customer, left_out
+
+
+def cash_first_verdict(available: int, amount: int, left_out: int | None) -> tuple[str, str]:
+    """款到发货: ship only when the money in covers the request."""
+    note = "" if left_out is None else (
+        f"；只计财务收款已有的回款" + (f"，未经财务确认的 ¥{fmt_yuan(left_out)} 未计入" if left_out else ""))
+    if available >= amount:
+        return ALLOW, f"款到发货: 可用预收 ¥{fmt_yuan(available)} ≥ 申请 ¥{fmt_yuan(amount)}{note}"
+    return HOLD, (f"款到发货: 可用预收 ¥{fmt_yuan(available)} 不足申请 ¥{fmt_yuan(amount)}，"
+                  f"差 ¥{fmt_yuan(amount - available)}{note}")
+
+
+def credit_verdict(receivable: int, amount: int, limit: int | None, longest_overdue: int, overdue: int,
+                   grace_days: int) -> tuple[str, str]:
+    """Other terms: within the credit limit (when one is set) and nothing overdue beyond the grace days."""
+    reasons, holds = [], False
+    after = receivable + amount
+    if limit is None:
+        reasons.append("未设信用额度，不做额度检查")
+    elif after > limit:
+        holds = True
+        reasons.append(f"超信用额度: 当前应收 ¥{fmt_yuan(receivable)} + 申请 ¥{fmt_yuan(amount)} = ¥{fmt_yuan(after)} "
+                       f"> 信用额度 ¥{fmt_yuan(limit)}")
+    else:
+        reasons.append(f"额度内: 当前应收 + 申请 = ¥{fmt_yuan(after)} ≤ 信用额度 ¥{fmt_yuan(limit)}")
+    if longest_overdue > grace_days:
+        holds = True
+        reasons.append(f"有逾期超过 {grace_days} 天的应收: 最长逾期 {longest_overdue} 天，逾期金额 ¥{fmt_yuan(overdue)}")
+    else:
+        reasons.append(f"无逾期超过 {grace_days} 天的应收")
+    return (HOLD if holds else ALLOW), "；".join(reasons)
+
+
+def review_requests(requests: pd.DataFrame, contracts: pd.DataFrame, progress: pd.DataFrame, aging: pd.DataFrame,
+                    credits: pd.DataFrame, customers: pd.DataFrame, counted: set[str] | None,
+                    settings: Settings) -> pd.DataFrame:
+    """One row per request with its figures, 结论 and 原因 (see the module docstring for the rules).
+
+    ``progress``: the fulfilment contracts frame; ``aging``: the receivables aging frame;
+    ``counted``: the 回款IDs the money-in check may count (None: all, no finance export for the month).
+    """
+    terms = {text(c["合同编号"]): c for c in contracts.to_dict("records")}
+    prog = {text(p["合同编号"]): p for p in progress.to_dict("records")}
+    ages = {text(a["客户名称"]): a for a in aging.to_dict("records")}
+    archive = archive_lookup(customers)
+    by_contract, by_customer, left_out = credit_pools(credits, counted)
+    added: dict[str, int] = {}
+    grace = settings.receivables.shipping_grace_days
+    rows = []
+    for r in requests.to_dict("records"):
+        no, amount = text(r["合同编号"]), int(r["发货金额"])
+        contract = terms.get(no, {})
+        customer = text(r.get("客户名称")) or text(contract.get("客户名称"))
+        pay = text(contract.get("付款方式"))
+        age = ages.get(customer, {})
+        limit = credit_limit(archive.get(customer))
+        receivable = int(age.get("应收余额", 0)) + added.get(customer, 0)
+        available = by_contract.get(no, 0) + by_customer.get(customer, 0)
+        longest, overdue = int(age.get("最长逾期天数", 0)), int(age.get("逾期金额", 0))
+        if pay == CASH_FIRST:
+            verdict, reason = cash_first_verdict(available, amount, None if counted is None else left_out.get(customer, 0))
+        else:
+            verdict, reason = credit_verdict(receivable, amount, limit, longest, overdue, grace)
+        if verdict == ALLOW:
+            take = min(amount, by_contract.get(no, 0))
+            by_contract[no] = by_contract.get(no, 0) - take
+            by_customer[customer] = by_customer.get(customer, 0) - min(amount - take, by_customer.get(customer, 0))
+            added[customer] = added.get(customer, 0) + amount
+        rows.append({"合同编号": no, "客户名称": customer, "业务员": text(contract.get(REP)) or text(r.get(REP)),
+                     "申请发货金额": amount, "付款方式": pay, "合同已回款": int(prog.get(no, {}).get("已回款金额", 0)),
+                     "合同已发货": int(prog.get(no, {}).get("已发货金额", 0)), "可用预收": available, "信用额度": limit,
+                     "当前应收": receivable, "逾期金额": overdue, "最长逾期天数": longest, "结论": verdict, "原因": reason,
+                     "来源": source_of(r)})
+    frame = pd.DataFrame(rows, columns=REQUEST_COLUMNS)
+    frame["信用额度"] = frame["信用额度"].astype("Int64")
+    return frame.astype({c: "int64" for c in ("申请发货金额", "合同已回款", "合同已发货", "可用预收", "当前应收", "逾期金额",
+                                              "最长逾期天数")})
+
+
+def figures(frame: pd.DataFrame) -> dict:
+    allowed, held = frame[frame["结论"] == ALLOW], frame[frame["结论"] == HOLD]
+    return {"shipping_requests": len(frame), "shipping_allowed": len(allowed), "shipping_held": len(held),
+            "requested_fen": int(frame["申请发货金额"].sum()), "allowed_fen": int(allowed["申请发货金额"].sum()),
+            "held_fen": int(held["申请发货金额"].sum())}
+
+
+def layout(frame: pd.DataFrame, settings: Settings, day: date, finance_checked: bool) -> WorkbookSpec:
+    """The 发货审核 workbook: one sheet, 暂缓 rows highlighted."""
+    grace = settings.receivables.shipping_grace_days
+    finance = (f"已核对财务收款导出（{day:%Y-%m}）: 款到发货只计财务也有的回款（按银行流水号，否则同客户同金额 ±"
+               f"{settings.reconciliation.date_window_days} 天）" if finance_checked
+               else f"未找到 {day:%Y-%m} 的财务收款导出: 款到发货按业务台账的回款核对，发货前请与财务确认到账")
+    subtitle = [settings.company.name, f"截至 {day.isoformat()}", finance,
+                f"规则: 款到发货 = 本合同未核销预收 + 客户未指定合同的预收 ≥ 申请金额；其他 = 当前应收 + 申请 ≤ 信用额度"
+                f"（未设额度不检查）且无逾期超过 {grace} 天的应收；同一客户前面已准予的申请先占用预收和额度"]
+    cols = [Col("合同编号"), Col("客户名称"), Col("业务员"), Col("申请发货金额", MONEY), Col("付款方式"),
+            Col("合同已回款", MONEY, total=False), Col("合同已发货", MONEY, total=False), Col("可用预收", MONEY, total=False),
+            Col("信用额度", MONEY, total=False), Col("当前应收", MONEY, total=False), Col("逾期金额", MONEY, total=False),
+            Col("结论"), Col("原因", width=60), Col("来源")]
+    sheet = Sheet("发货审核", [Table(cols, frame, totals=True, highlights=[Highlight("结论", "==", HOLD, whole_row=True)])],
+                  title="发货审核", subtitle=subtitle)
+    return WorkbookSpec(f"发货审核_{day.isoformat()}.xlsx", [sheet])
+
+
+def build(ctx: RunContext) -> ReportOutput:
+    day, settings, t = ctx.run_date, ctx.settings, ctx.tables
+    progress = (ctx.results.get("fulfilment") or fulfilment.compute(t, ctx.allocation, day))["contracts"]
+    recv = ctx.results.get("receivables") or receivables.compute(ctx.allocation, t["客户"], settings, day)
+    finance = t["财务收款"]
+    checked = finance_covers(finance, day)
+    counted = None
+    if checked:
+        counted = confirmed_collections(receivables.collections_as_of(ctx.allocation, day), finance,
+                                        settings.reconciliation.date_window_days, ctx.customers.canonical)
+    frame = review_requests(shipping_requests(t["发货"]), t["合同"], progress, recv["aging"], recv["credits"], t["客户"],
+                            counted, settings)
+    spec = layout(frame, settings, day, checked)
+    figs = figures(frame)
+    deliveries = []
+    if len(frame):
+        deliveries.append(Delivery(report="shipping", title="发货审核", attachments=[Path(spec.filename)],
+                                   key_figure=f"可发货 {figs['shipping_allowed']} 笔, 暂缓 {figs['shipping_held']} 笔",
+                                   summary_text=f"今日发货申请 {figs['shipping_requests']} 笔，可发货 {figs['shipping_allowed']} 笔，"
+                                                f"暂缓 {figs['shipping_held']} 笔（暂缓金额 ¥{fmt_yuan(figs['held_fen'])}），明细见附件。"))
+    return ReportOutput(workbooks=[spec], figures=figs, deliveries=deliveries,
+                        data={"requests": frame, "held": frame[frame["结论"] == HOLD].reset_index(drop=True),
+                              "finance_checked": checked})
