@@ -51,6 +51,7 @@ class Table:
     heading: str | None = None  # a bold line above the table
     totals: bool = False  # a 合计 row: SUBTOTAL(109) formulas carrying their computed values
     totals_label: str = "合计"
+    totals_values: dict[str, Any] = field(default_factory=dict)  # figures for columns a sum means nothing for (完成率)
     highlights: list[Highlight] = field(default_factory=list)
     autofilter: bool = True
 

@@ -161,6 +161,15 @@ def _write_value(ws, row: int, col: int, value: object, kind: str, fmt) -> None:
         ws.write_string(row, col, text, fmt) if text else ws.write_blank(row, col, None, fmt)
 
 
+def _shown(value: object, kind: str) -> str:
+    """Roughly what Excel displays, for the column width."""
+    if isinstance(value, str) or kind not in (MONEY, DATE, PCT):
+        return _cell_text(value)
+    if kind == MONEY:
+        return f"{_as_number(value, kind) or 0:,.2f}"
+    return "2026-01-01" if kind == DATE else "100.0%"
+
+
 def _total_of(records: list[dict], col: Col) -> float | None:
     values = [r.get(col.name) for r in records]
     numbers = [v for v in values if not _is_blank(v) and not isinstance(v, str)]
@@ -190,15 +199,15 @@ def _write_table(ws, fmts: _Formats, table: Table, top: int, widths: dict[int, i
             value = rec.get(col.name)
             _write_value(ws, r, c, value, col.kind, fmts.cell[col.kind])
             if col.width is None:
-                shown = _cell_text(value) if col.kind not in (MONEY, DATE, PCT) else (
-                    f"{_as_number(value, col.kind) or 0:,.2f}" if col.kind == MONEY else "2026-01-01" if col.kind == DATE else "100.0%")
-                widths[c] = max(widths.get(c, 0), min(display_width(shown) + 2, 60))
+                widths[c] = max(widths.get(c, 0), min(display_width(_shown(value, col.kind)) + 2, 60))
     last = first + len(records) - 1
     next_row = first + len(records)
     if table.totals:
         for c, col in enumerate(table.columns):
             fmt = fmts.total[col.kind]
-            if c == 0 and not _wants_total(col):
+            if col.name in table.totals_values:
+                _write_value(ws, next_row, c, table.totals_values[col.name], col.kind, fmt)
+            elif c == 0 and not _wants_total(col):
                 ws.write_string(next_row, 0, table.totals_label, fmts.total[TEXT])
             elif _wants_total(col) and records:
                 letter = xl_col_to_name(c)

@@ -1,0 +1,270 @@
+"""Report periods and when they fall due; the sales figures of a date window.
+
+Its place in the process: the daily report (reports/daily.py) and the period reports (reports/period.py)
+both ask this module which days they cover and what was signed, shipped, invoiced and collected in them.
+
+Periods (``Period``): 五日报 for days 1-5, 6-10, 11-15, 16-20, 21-25 and 26-month end of every month (so the
+sixth period is 26-28/29/30/31); 月报 (a calendar month), 季报 (a calendar quarter), 年报 (a calendar year).
+
+When a period report is due (``due_periods``): on the first run on or after the period's last day. A run
+produces every period whose last day lies in (last run date, run date], so a day on which the job did not
+run is caught up by the next run. Without a last run date (the first run ever, or the run state was lost),
+or when the last run date is not before the run date (a re-run of the same day), the run produces the
+periods ending on the run date, and — when the run date is a working day — also those ending since the
+previous working day (e.g. after a weekend or the Spring Festival holiday, a Monday run produces a period
+that ended on the Saturday or Sunday). Working days follow ``workdays.is_workday`` (mainland China calendar
+with 调休 and config overrides). The catch-up has no upper bound: every missed period is produced.
+
+A forced list of kinds (``forced_periods``) gives, for each kind, the latest complete period of that kind
+(the one ending on or before the run date).
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+import pandas as pd
+
+from . import workdays
+from .config import Settings
+from .model import REP, Tables
+
+FIVE_DAY = "五日报"
+MONTH = "月报"
+QUARTER = "季报"
+YEAR = "年报"
+KINDS = (FIVE_DAY, MONTH, QUARTER, YEAR)
+KIND_ALIASES = {"five_day": FIVE_DAY, "5day": FIVE_DAY, "five": FIVE_DAY, "month": MONTH, "monthly": MONTH,
+                "quarter": QUARTER, "quarterly": QUARTER, "year": YEAR, "annual": YEAR, "yearly": YEAR,
+                "五日": FIVE_DAY, "月": MONTH, "季": QUARTER, "年": YEAR}
+FIVE_DAY_STARTS = (1, 6, 11, 16, 21, 26)
+
+FIGURE_COLUMNS = ["合同数", "合同金额", "发货金额", "开票金额", "回款金额"]
+RATIO_STEP = Decimal("0.0001")
+
+
+@dataclass(frozen=True)
+class Period:
+    """One report period: its kind (五日报/月报/季报/年报) and its first and last day (inclusive)."""
+
+    kind: str
+    start: date
+    end: date
+
+    @property
+    def label(self) -> str:
+        """'2026年11月第6期(26-30日)' / '2026年11月' / '2026年第4季度' / '2026年'."""
+        if self.kind == FIVE_DAY:
+            number = FIVE_DAY_STARTS.index(self.start.day) + 1
+            return f"{self.start.year}年{self.start.month}月第{number}期({self.start.day}-{self.end.day}日)"
+        if self.kind == MONTH:
+            return f"{self.start.year}年{self.start.month}月"
+        if self.kind == QUARTER:
+            return f"{self.start.year}年第{quarter_of(self.start)}季度"
+        return f"{self.start.year}年"
+
+    @property
+    def code(self) -> str:
+        """The period as it appears in file names and titles: 2026-11-26_2026-11-30 / 2026-11 / 2026Q4 / 2026."""
+        if self.kind == FIVE_DAY:
+            return f"{self.start.isoformat()}_{self.end.isoformat()}"
+        if self.kind == MONTH:
+            return f"{self.start:%Y-%m}"
+        if self.kind == QUARTER:
+            return f"{self.start.year}Q{quarter_of(self.start)}"
+        return str(self.start.year)
+
+    @property
+    def filename(self) -> str:
+        """五日报_2026-11-26_2026-11-30.xlsx / 月报_2026-11.xlsx / 季报_2026Q4.xlsx / 年报_2026.xlsx."""
+        return f"{self.kind}_{self.code}.xlsx"
+
+    @property
+    def title(self) -> str:
+        """'五日报 2026-11-26~2026-11-30' / '月报 2026-11' / '季报 2026Q4' / '年报 2026' (mail subject)."""
+        if self.kind == FIVE_DAY:
+            return f"{self.kind} {self.start.isoformat()}~{self.end.isoformat()}"
+        return f"{self.kind} {self.code}"
+
+    @property
+    def months(self) -> list[str]:
+        """The months (YYYY-MM) the period touches, for targets."""
+        out, day = [], self.start.replace(day=1)
+        while day <= self.end:
+            out.append(f"{day:%Y-%m}")
+            day = add_months(day, 1)
+        return out
+
+
+# ---------------------------------------------------------------- calendar arithmetic
+
+def month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def add_months(first_of_month: date, months: int) -> date:
+    """The first day of the month ``months`` after (or before) the month of ``first_of_month``."""
+    index = first_of_month.year * 12 + first_of_month.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def quarter_of(day: date) -> int:
+    return (day.month - 1) // 3 + 1
+
+
+def period_containing(kind: str, day: date) -> Period:
+    """The period of ``kind`` that contains ``day``."""
+    if kind == FIVE_DAY:
+        start_day = max(s for s in FIVE_DAY_STARTS if s <= day.day)
+        end = month_end(day.year, day.month) if start_day == 26 else day.replace(day=start_day + 4)
+        return Period(kind, day.replace(day=start_day), end)
+    if kind == MONTH:
+        return Period(kind, day.replace(day=1), month_end(day.year, day.month))
+    if kind == QUARTER:
+        first_month = (quarter_of(day) - 1) * 3 + 1
+        return Period(kind, date(day.year, first_month, 1), month_end(day.year, first_month + 2))
+    if kind == YEAR:
+        return Period(kind, date(day.year, 1, 1), date(day.year, 12, 31))
+    raise ValueError(f"未知的报表期间 {kind!r}, 应为 {'/'.join(KINDS)}")
+
+
+def periods_ending(day: date) -> list[Period]:
+    """The periods whose last day is ``day``, in the order 五日报, 月报, 季报, 年报."""
+    return [p for p in (period_containing(k, day) for k in KINDS) if p.end == day]
+
+
+def periods_ending_between(after: date, upto: date) -> list[Period]:
+    """Every period whose last day lies in (after, upto], by last day then kind."""
+    out, day = [], after + timedelta(days=1)
+    while day <= upto:
+        out.extend(periods_ending(day))
+        day += timedelta(days=1)
+    return out
+
+
+def previous_period(period: Period) -> Period:
+    """The period just before (环比)."""
+    return period_containing(period.kind, period.start - timedelta(days=1))
+
+
+def same_period_last_year(period: Period) -> Period:
+    """The same period one year earlier (同比); the 26-month-end 五日报 of 2028-02 (26-29) maps to 2027-02-26..28."""
+    start = period.start.replace(year=period.start.year - 1)
+    return period_containing(period.kind, start)
+
+
+# ---------------------------------------------------------------- when reports are due
+
+def due_periods(run_date: date, last_run_date: date | None, settings: Settings) -> list[Period]:
+    """The period reports this run produces (see the module docstring for the rule)."""
+    if last_run_date is not None and last_run_date < run_date:
+        return periods_ending_between(last_run_date, run_date)
+    if workdays.is_workday(run_date, settings):
+        return periods_ending_between(workdays.previous_workday(run_date, settings), run_date)
+    return periods_ending(run_date)
+
+
+def parse_kind(value: str) -> str:
+    """'月报' / 'month' / '月' -> '月报'; raises ValueError for anything else."""
+    text = str(value).strip()
+    if text in KINDS:
+        return text
+    kind = KIND_ALIASES.get(text.lower())
+    if kind is None:
+        raise ValueError(f"未知的报表期间 {value!r}, 应为 {'/'.join(KINDS)}")
+    return kind
+
+
+def forced_periods(run_date: date, kinds: list[str] | str) -> list[Period]:
+    """For each kind asked for, the latest complete period of that kind (ending on or before ``run_date``)."""
+    if isinstance(kinds, str):
+        kinds = [kinds]
+    out = []
+    for kind in dict.fromkeys(parse_kind(k) for k in kinds):
+        period = period_containing(kind, run_date)
+        out.append(period if period.end <= run_date else previous_period(period))
+    return out
+
+
+# ---------------------------------------------------------------- the figures of a date window
+
+def rows_between(frame: pd.DataFrame, column: str, start: date, end: date) -> pd.DataFrame:
+    """Rows whose ``column`` (a date) lies in [start, end]; NaT rows (shipping requests) never do."""
+    if frame.empty or column not in frame:
+        return frame.iloc[0:0]
+    values = frame[column]
+    return frame[values.notna() & (values >= pd.Timestamp(start)) & (values <= pd.Timestamp(end))]
+
+
+def _rep_column(frame: pd.DataFrame) -> pd.Series:
+    return frame[REP].fillna("").astype(str) if REP in frame else pd.Series([""] * len(frame), index=frame.index)
+
+
+def _sum_by_rep(frame: pd.DataFrame, amount: str) -> pd.Series:
+    if frame.empty:
+        return pd.Series(dtype="int64")
+    return frame[amount].astype("int64").groupby(_rep_column(frame)).sum()
+
+
+def window_figures(tables: Tables, start: date, end: date) -> dict[str, int]:
+    """Company totals of [start, end]: 合同数, 合同金额, 发货金额, 开票金额, 回款金额 (fen)."""
+    contracts = rows_between(tables["合同"], "签订日期", start, end)
+    return {"合同数": int(len(contracts)),
+            "合同金额": int(contracts["合同金额"].sum()) if len(contracts) else 0,
+            "发货金额": int(rows_between(tables["发货"], "发货日期", start, end)["发货金额"].sum()),
+            "开票金额": int(rows_between(tables["开票"], "开票日期", start, end)["开票金额"].sum()),
+            "回款金额": int(rows_between(tables["回款"], "回款日期", start, end)["回款金额"].sum())}
+
+
+def window_figures_by_rep(tables: Tables, start: date, end: date) -> pd.DataFrame:
+    """Per rep (业务员 of each row: the contract's rep for 发货/开票, the holding workbook's for 回款):
+    合同数, 合同金额, 发货金额, 开票金额, 回款金额 of [start, end], fen; one row per rep with any of them."""
+    contracts = rows_between(tables["合同"], "签订日期", start, end)
+    parts = {"合同数": contracts.groupby(_rep_column(contracts)).size() if len(contracts) else pd.Series(dtype="int64"),
+             "合同金额": _sum_by_rep(contracts, "合同金额"),
+             "发货金额": _sum_by_rep(rows_between(tables["发货"], "发货日期", start, end), "发货金额"),
+             "开票金额": _sum_by_rep(rows_between(tables["开票"], "开票日期", start, end), "开票金额"),
+             "回款金额": _sum_by_rep(rows_between(tables["回款"], "回款日期", start, end), "回款金额")}
+    frame = pd.DataFrame(parts).fillna(0).astype("int64")
+    frame.index.name = REP
+    return frame.reset_index().sort_values(REP, kind="stable").reset_index(drop=True)[[REP, *FIGURE_COLUMNS]]
+
+
+def targets_by_rep(tables: Tables, months: list[str]) -> pd.DataFrame:
+    """业务员, 销售目标, 回款目标: the sum of the reps' targets over ``months`` (YYYY-MM)."""
+    targets = tables["目标"]
+    if targets.empty:
+        return pd.DataFrame({REP: pd.Series(dtype="str"), "销售目标": pd.Series(dtype="int64"),
+                             "回款目标": pd.Series(dtype="int64")})
+    chosen = targets[targets["月份"].astype(str).str.strip().isin(months)]
+    grouped = chosen.groupby(chosen["姓名"].astype(str))[["销售目标", "回款目标"]].sum().astype("int64")
+    grouped.index.name = REP
+    return grouped.reset_index()
+
+
+def ratio(part: int, whole: int | None) -> Decimal | None:
+    """part / whole as a Decimal fraction to 4 places (for a pct column); None when whole is missing or 0."""
+    if whole is None or pd.isna(whole) or int(whole) == 0:
+        return None
+    return (Decimal(int(part)) / Decimal(int(whole))).quantize(RATIO_STEP, rounding=ROUND_HALF_UP)
+
+
+def change(current: int, previous: int) -> Decimal | None:
+    """(current − previous) / previous, as a fraction; None when previous is 0."""
+    if not previous:
+        return None
+    return ((Decimal(int(current)) - Decimal(int(previous))) / Decimal(int(previous))).quantize(
+        RATIO_STEP, rounding=ROUND_HALF_UP)
+
+
+def books_start(tables: Tables) -> date | None:
+    """The earliest business date in the books (contracts, shipments, invoices, collections, activities)."""
+    firsts = []
+    for sheet, column in (("合同", "签订日期"), ("发货", "发货日期"), ("开票", "开票日期"), ("回款", "回款日期"), ("日报", "日期")):
+        frame = tables[sheet]
+        if len(frame) and column in frame and frame[column].notna().any():
+            firsts.append(frame[column].min().date())
+    return min(firsts) if firsts else None

@@ -1,0 +1,170 @@
+"""客户档案汇总: the customer archive with each customer's business, and the names the archive lacks.
+
+Its place in the process: the last report of the day (step 8 of the clerk's duties: keep the archive complete).
+Workbook 客户档案汇总_<D>.xlsx, figures as of the run date D:
+
+- 客户档案: one row per archive customer: the archive's own columns (客户编码 … 账期天数), then 合同数 and
+  合同金额 (contracts signed up to D), 最近签约日期, 最近回款日期, 应收余额, 逾期金额 and 最近拜访日期 (日报 rows
+  with 活动类型 拜访).
+  应收余额 = what the customer's items still owed on D (``allocation.open_items_as_of``) − the customer's
+  collections not yet applied on D (回款金额 − what the allocation applied from them by D, for collections
+  dated up to D: prepayments and customer credits). When D is on or after every date in the books this is
+  the same as subtracting ``allocation.credits`` dated up to D. 逾期金额 = what items with 到期日 < D still
+  owed on D (credits not netted: an overdue item is overdue until a collection is applied to it).
+- 新客户: every customer name in the reps' books that the archive does not know (``customers.resolve`` is
+  None), ready to paste into 客户档案.xlsx: the archive's columns first (客户编码 blank, 客户名称, 别名,
+  信用额度, 账期天数, 负责业务员 = the rep of the first occurrence, 联系人 = the first 联系人 of a 日报 row for
+  that name, 电话, 地址), then 首次出现 (工作簿[工作表]!行 N: the column of 客户名称 depends on each rep's
+  header, so the row is given), 首次日期, 出现次数, 业务员 (every rep using the name) and the source columns.
+  Names are read where reps type them: 合同, 回款 and 日报 (发货 and 开票 take the contract's customer).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from ..allocation import Allocation, allocate, open_items_as_of
+from ..context import ReportOutput, RunContext
+from ..model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, Tables
+from ..names import CustomerIndex, normalize_name
+from ..sheets import DATE, INT, MONEY, Col, Highlight, Sheet, Table, WorkbookSpec
+
+ARCHIVE_FIELDS = ["客户编码", "客户名称", "别名", "负责业务员", "联系人", "电话", "信用额度", "账期天数"]
+SUMMARY_COLUMNS = [*ARCHIVE_FIELDS, "合同数", "合同金额", "最近签约日期", "最近回款日期", "应收余额", "逾期金额", "最近拜访日期"]
+PASTE_COLUMNS = ["客户编码", "客户名称", "别名", "信用额度", "账期天数", "负责业务员", "联系人", "电话", "地址"]
+NEW_COLUMNS = [*PASTE_COLUMNS, "首次出现", "首次日期", "出现次数", "业务员(全部)", SRC_WORKBOOK, SRC_SHEET, SRC_ROW]
+NAME_SOURCES = (("合同", "签订日期"), ("回款", "回款日期"), ("日报", "日期"))  # where reps type a customer name
+
+
+def _text(value: object) -> str:
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+def _by_customer(frame: pd.DataFrame, customers: CustomerIndex) -> pd.Series:
+    return frame["客户名称"].map(customers.canonical)
+
+
+def _upto(frame: pd.DataFrame, column: str, day: date) -> pd.DataFrame:
+    return frame[frame[column].notna() & (frame[column] <= pd.Timestamp(day))]
+
+
+def unapplied_as_of(allocation: Allocation, day: date) -> pd.DataFrame:
+    """Each collection dated up to ``day`` with what of it was not yet applied on ``day`` (column 未核销)."""
+    collections = _upto(allocation.collections, "回款日期", day).copy()
+    apps = allocation.applications[allocation.applications["核销日期"] <= pd.Timestamp(day)]
+    applied = apps.groupby("回款ID")["金额"].sum()
+    applied_by_day = collections["回款ID"].map(applied).fillna(0).astype("int64")
+    collections["未核销"] = collections["回款金额"].astype("int64") - applied_by_day
+    return collections
+
+
+def balances(allocation: Allocation, customers: CustomerIndex, day: date) -> pd.DataFrame:
+    """客户名称 (canonical) -> 应收余额, 逾期金额 on ``day`` (see the module docstring)."""
+    items = open_items_as_of(allocation, day)
+    credits = unapplied_as_of(allocation, day)
+    owed = items.groupby(_by_customer(items, customers))["未收"].sum() if len(items) else pd.Series(dtype="int64")
+    overdue_items = items[items["到期日"] < pd.Timestamp(day)]
+    overdue = overdue_items.groupby(_by_customer(overdue_items, customers))["未收"].sum() \
+        if len(overdue_items) else pd.Series(dtype="int64")
+    held = credits.groupby(_by_customer(credits, customers))["未核销"].sum() if len(credits) else pd.Series(dtype="int64")
+    frame = pd.DataFrame({"未收": owed, "预收": held, "逾期金额": overdue}).fillna(0).astype("int64")
+    frame["应收余额"] = frame["未收"] - frame["预收"]
+    frame.index.name = "客户名称"
+    return frame[["应收余额", "逾期金额"]]
+
+
+def _latest(frame: pd.DataFrame, column: str, customers: CustomerIndex, day: date) -> pd.Series:
+    rows = _upto(frame, column, day)
+    return rows.groupby(_by_customer(rows, customers))[column].max() if len(rows) else pd.Series(dtype="datetime64[us]")
+
+
+def customer_summary(tables: Tables, allocation: Allocation, customers: CustomerIndex, day: date) -> pd.DataFrame:
+    """SUMMARY_COLUMNS: one row per archive customer, in the archive's order."""
+    archive = tables["客户"]
+    contracts = _upto(tables["合同"], "签订日期", day)
+    by_contract_customer = contracts.groupby(_by_customer(contracts, customers))["合同金额"].agg(["count", "sum"]) \
+        if len(contracts) else pd.DataFrame(columns=["count", "sum"])
+    money = balances(allocation, customers, day)
+    last_signed = _latest(tables["合同"], "签订日期", customers, day)
+    last_collected = _latest(tables["回款"], "回款日期", customers, day)
+    activities = tables["日报"]
+    visits = activities[activities["活动类型"].fillna("").astype(str) == "拜访"] if len(activities) else activities
+    last_visit = _latest(visits, "日期", customers, day)
+    rows = []
+    for rec in archive.to_dict("records"):
+        name = customers.canonical(rec.get("客户名称"))
+        if not name:
+            continue
+        row = {c: rec.get(c) for c in ARCHIVE_FIELDS}
+        row["客户名称"] = name
+        row.update({"合同数": int(by_contract_customer["count"].get(name, 0)),
+                    "合同金额": int(by_contract_customer["sum"].get(name, 0)),
+                    "最近签约日期": last_signed.get(name, pd.NaT), "最近回款日期": last_collected.get(name, pd.NaT),
+                    "应收余额": int(money["应收余额"].get(name, 0)), "逾期金额": int(money["逾期金额"].get(name, 0)),
+                    "最近拜访日期": last_visit.get(name, pd.NaT)})
+        rows.append(row)
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+def unknown_customers(tables: Tables, customers: CustomerIndex) -> pd.DataFrame:
+    """NEW_COLUMNS: the names of 合同/回款/日报 the archive lacks, first occurrence = earliest date (then the
+    order 合同, 回款, 日报, then workbook and row)."""
+    seen = []
+    for order, (sheet, column) in enumerate(NAME_SOURCES):
+        frame = tables[sheet]
+        for rec in frame.to_dict("records") if len(frame) else []:
+            name = normalize_name(rec.get("客户名称"))
+            if not name or customers.resolve(name) is not None:
+                continue
+            seen.append({"客户名称": name, "日期": rec.get(column), "_order": order, REP: _text(rec.get(REP)),
+                         "联系人": _text(rec.get("联系人")) if sheet == "日报" else "",
+                         SRC_WORKBOOK: _text(rec.get(SRC_WORKBOOK)), SRC_SHEET: _text(rec.get(SRC_SHEET)),
+                         SRC_ROW: rec.get(SRC_ROW)})
+    if not seen:
+        return pd.DataFrame(columns=NEW_COLUMNS)
+    frame = pd.DataFrame(seen)
+    frame["_missing"] = frame["日期"].isna()
+    frame = frame.sort_values(["_missing", "日期", "_order", SRC_WORKBOOK, SRC_ROW], kind="stable")
+    rows = []
+    for name, group in frame.groupby("客户名称", sort=False):
+        first = group.iloc[0]
+        contacts = [c for c in group["联系人"] if c]
+        rows.append({"客户编码": "", "客户名称": name, "别名": "", "信用额度": None, "账期天数": None,
+                     "负责业务员": first[REP], "联系人": contacts[0] if contacts else "", "电话": "", "地址": "",
+                     "首次出现": f"{first[SRC_WORKBOOK]}[{first[SRC_SHEET]}]!行 {int(first[SRC_ROW])}",
+                     "首次日期": first["日期"], "出现次数": int(len(group)),
+                     "业务员(全部)": "、".join(dict.fromkeys(r for r in group[REP] if r)),
+                     SRC_WORKBOOK: first[SRC_WORKBOOK], SRC_SHEET: first[SRC_SHEET], SRC_ROW: int(first[SRC_ROW])})
+    return pd.DataFrame(rows, columns=NEW_COLUMNS).astype({"信用额度": "Int64", "账期天数": "Int64"})
+
+
+def layout(summary: pd.DataFrame, fresh: pd.DataFrame, day: date, company: str) -> WorkbookSpec:
+    """客户档案汇总_<D>.xlsx: sheets 客户档案 and 新客户."""
+    subtitle = [f"截至 {day.isoformat()}", company]
+    summary_cols = [Col("客户编码"), Col("客户名称"), Col("别名"), Col("负责业务员"), Col("联系人"), Col("电话"),
+                    Col("信用额度", MONEY, total=False), Col("账期天数", INT, total=False), Col("合同数", INT),
+                    Col("合同金额", MONEY), Col("最近签约日期", DATE), Col("最近回款日期", DATE), Col("应收余额", MONEY),
+                    Col("逾期金额", MONEY), Col("最近拜访日期", DATE)]
+    fresh_cols = [Col("客户编码"), Col("客户名称"), Col("别名"), Col("信用额度", MONEY, total=False),
+                  Col("账期天数", INT, total=False), Col("负责业务员"), Col("联系人"), Col("电话"), Col("地址"),
+                  Col("首次出现"), Col("首次日期", DATE), Col("出现次数", INT, total=False), Col("业务员(全部)"),
+                  Col(SRC_WORKBOOK), Col(SRC_SHEET), Col(SRC_ROW, INT, total=False)]
+    return WorkbookSpec(f"客户档案汇总_{day.isoformat()}.xlsx", [
+        Sheet("客户档案", [Table(summary_cols, summary, totals=True, highlights=[Highlight("逾期金额", ">", 0)])],
+              title="客户档案汇总", subtitle=subtitle),
+        Sheet("新客户", [Table(fresh_cols, fresh)], title="新客户 (客户档案中没有的客户名称)",
+              subtitle=[*subtitle, "前 9 列可直接粘贴到 客户档案.xlsx; 请补全客户编码、信用额度、账期天数等"]),
+    ])
+
+
+def build(ctx: RunContext) -> ReportOutput:
+    allocation = ctx.allocation if ctx.allocation is not None else allocate(ctx.tables, ctx.settings)
+    summary = customer_summary(ctx.tables, allocation, ctx.customers, ctx.run_date)
+    fresh = unknown_customers(ctx.tables, ctx.customers)
+    figures = {"customers": int(len(summary)), "new_customers": int(len(fresh)),
+               "receivable_fen": int(summary["应收余额"].sum()) if len(summary) else 0,
+               "overdue_fen": int(summary["逾期金额"].sum()) if len(summary) else 0}
+    return ReportOutput(workbooks=[layout(summary, fresh, ctx.run_date, ctx.settings.company.name)], figures=figures,
+                        data={"customers": summary, "new_customers": fresh})

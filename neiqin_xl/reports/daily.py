@@ -1,0 +1,330 @@
+"""销售日报: the day's and the month's sales per rep, with the day's highlights (今日要点), mailed before 17:00.
+
+Its place in the process: after the receivables and shipping check, before the period reports. Produced on
+working days only (``workdays.is_workday``: mainland China calendar with 调休); ``ctx.options["force"]``
+produces it on any day.
+
+Figures for the run date D and the month to date (the 1st of D's month to D), per rep and in total:
+new contracts (count, 合同金额, by 签订日期), shipments (发货金额 of rows with a 发货日期; a 待发货 request is
+not a shipment), collections (回款金额 by 回款日期). Reps as in ``periods.window_figures_by_rep``. The month's
+销售目标 and 回款目标 (sheet 目标, 月份 = D's month) with attainment: month-to-date 合同金额 / 销售目标 and
+回款金额 / 回款目标 (blank without a target). 回款排名 ranks the reps by month-to-date collections, highest
+first; equal amounts share the better rank (1, 2, 2, 4).
+
+今日要点 (highlights), in this order:
+- 大额合同: contracts signed on D with 合同金额 ≥ ``reports.big_contract_amount`` (yuan, compared in fen);
+- 今日逾期: receivable items still unpaid on D (``allocation.open_items_as_of``) that became overdue since the
+  previous working day P: P ≤ 到期日 < D (an item is overdue the day after its 到期日; the window covers
+  weekends and holidays, so a Monday report lists what fell due on Friday, Saturday and Sunday);
+- 暂缓发货: shipping requests the 发货审核 held (``ctx.results["shipping"]``: a DataFrame — or a dict/object
+  holding one — with 合同编号, 客户名称, 业务员, 申请发货金额, 结论, 原因; held = 结论 containing 暂缓, 暂停,
+  不予, 不可, 拒绝 or 停止). The section is left out when no such table is available;
+- 交期已过: contracts whose 约定交货日期 passed since the previous working day (P ≤ 约定交货日期 < D) and
+  whose shipments up to D fall short of 合同金额;
+- 数据问题: per rep, the 错误 and 警告 found so far in the run (``ctx.problems``).
+
+Workbook 销售日报_<D>.xlsx: sheet 日报 (one A4 landscape page: per-rep table with a totals row, then 今日要点),
+and the details 今日合同, 今日发货, 今日回款. The same summary goes into the mail as an HTML fragment
+(templates/daily_summary.html.j2, inline styles) and as plain text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import jinja2
+import pandas as pd
+
+from .. import periods as P
+from .. import workdays
+from ..allocation import Allocation, open_items_as_of
+from ..context import Delivery, ReportOutput, RunContext
+from ..model import ERROR, REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, fmt_yuan, yuan_to_fen
+from ..sheets import DATE, INT, MONEY, PCT, Col, Sheet, Table, WorkbookSpec
+
+TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
+TEMPLATE_NAME = "daily_summary.html.j2"
+
+DAY_COLUMNS = ["今日合同数", "今日合同金额", "今日发货", "今日回款"]
+MONTH_COLUMNS = ["本月合同数", "本月合同金额", "本月发货", "本月回款"]
+REP_COLUMNS = [REP, *DAY_COLUMNS, *MONTH_COLUMNS, "销售目标", "销售完成率", "回款目标", "回款完成率", "回款排名"]
+HIGHLIGHT_COLUMNS = ["类别", "客户名称", "合同编号", REP, "日期", "金额", "说明"]
+SHIPPING_COLUMNS = ("合同编号", "客户名称", "业务员", "申请发货金额", "结论", "原因")
+HELD_WORDS = ("暂缓", "暂停", "不予", "不可", "拒绝", "停止")
+BIG, OVERDUE, HELD, LATE, ISSUES = "大额合同", "今日逾期", "暂缓发货", "交期已过", "数据问题"
+SOURCE = [Col(SRC_WORKBOOK), Col(SRC_SHEET), Col(SRC_ROW, INT, total=False)]
+
+
+@dataclass
+class DailyData:
+    """What the daily report computed (money in fen, ratios as Decimal fractions)."""
+
+    day: date
+    by_rep: pd.DataFrame  # REP_COLUMNS
+    totals: dict  # company figures: the same keys as a by_rep row (ratios over the totals), no 业务员/回款排名
+    highlights: pd.DataFrame  # HIGHLIGHT_COLUMNS
+    contracts: pd.DataFrame  # signed on D
+    shipments: pd.DataFrame  # shipped on D
+    collections: pd.DataFrame  # collected on D
+    shipping_checked: bool  # whether a 发货审核 table was available
+
+
+# ---------------------------------------------------------------- pure computations
+
+def is_due(day: date, settings, force: bool = False) -> bool:
+    """The daily report is produced on working days, or on any day when forced."""
+    return bool(force) or workdays.is_workday(day, settings)
+
+
+def daily_by_rep(tables: Tables, day: date) -> pd.DataFrame:
+    """REP_COLUMNS: each rep's day and month-to-date figures, the month's targets, attainment and rank."""
+    today = P.window_figures_by_rep(tables, day, day).set_index(REP)
+    month = P.window_figures_by_rep(tables, day.replace(day=1), day).set_index(REP)
+    targets = P.targets_by_rep(tables, [f"{day:%Y-%m}"]).set_index(REP)
+    reps = sorted(set(today.index) | set(month.index) | set(targets.index))
+    rows = []
+    for rep in reps:
+        def figure(frame: pd.DataFrame, column: str) -> int:
+            return int(frame.at[rep, column]) if rep in frame.index else 0
+
+        sales_target = int(targets.at[rep, "销售目标"]) if rep in targets.index else None
+        collect_target = int(targets.at[rep, "回款目标"]) if rep in targets.index else None
+        row = {REP: rep}
+        for frame, names in ((today, DAY_COLUMNS), (month, MONTH_COLUMNS)):
+            row.update(zip(names, (figure(frame, c) for c in ("合同数", "合同金额", "发货金额", "回款金额"))))
+        row.update({"销售目标": sales_target, "销售完成率": P.ratio(row["本月合同金额"], sales_target),
+                    "回款目标": collect_target, "回款完成率": P.ratio(row["本月回款"], collect_target)})
+        rows.append(row)
+    frame = pd.DataFrame(rows, columns=REP_COLUMNS).astype({"销售目标": "Int64", "回款目标": "Int64"})
+    if len(frame):
+        frame["回款排名"] = frame["本月回款"].rank(method="min", ascending=False).astype("int64")
+    return frame
+
+
+def company_totals(by_rep: pd.DataFrame) -> dict:
+    """The company's figures: sums of the reps' columns; attainment over the summed targets (reps with one)."""
+    totals = {c: int(by_rep[c].sum()) if len(by_rep) else 0 for c in DAY_COLUMNS + MONTH_COLUMNS}
+    with_sales = by_rep[by_rep["销售目标"].notna()]
+    with_collect = by_rep[by_rep["回款目标"].notna()]
+    sales_target = int(with_sales["销售目标"].sum()) if len(with_sales) else None
+    collect_target = int(with_collect["回款目标"].sum()) if len(with_collect) else None
+    totals.update({"销售目标": sales_target,
+                   "销售完成率": P.ratio(int(with_sales["本月合同金额"].sum()), sales_target) if sales_target else None,
+                   "回款目标": collect_target,
+                   "回款完成率": P.ratio(int(with_collect["本月回款"].sum()), collect_target) if collect_target else None})
+    return totals
+
+
+def _text(value: object) -> str:
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+def big_contracts(contracts_today: pd.DataFrame, threshold_yuan: Decimal) -> list[dict]:
+    """Contracts of the day with 合同金额 ≥ the threshold (yuan, compared in fen)."""
+    threshold = yuan_to_fen(Decimal(threshold_yuan))
+    big = contracts_today[contracts_today["合同金额"] >= threshold].sort_values("合同金额", ascending=False, kind="stable")
+    return [{"类别": BIG, "客户名称": _text(r["客户名称"]), "合同编号": _text(r["合同编号"]), REP: _text(r.get(REP)),
+             "日期": r["签订日期"], "金额": int(r["合同金额"]),
+             "说明": f"签约 ¥{fmt_yuan(r['合同金额'])}" + (f", {_text(r.get('产品名称'))}" if _text(r.get("产品名称")) else "")}
+            for r in big.to_dict("records")]
+
+
+def overdue_today(allocation: Allocation | None, day: date, since: date) -> list[dict]:
+    """Items unpaid on ``day`` whose 到期日 lies in [since, day): they became overdue since the last working day."""
+    if allocation is None or allocation.items.empty:
+        return []
+    items = open_items_as_of(allocation, day)
+    due = items["到期日"]
+    fresh = items[(items["未收"] > 0) & (due >= pd.Timestamp(since)) & (due < pd.Timestamp(day))]
+    fresh = fresh.sort_values(["到期日", "客户名称", "单据号"], kind="stable")
+    return [{"类别": OVERDUE, "客户名称": _text(r["客户名称"]), "合同编号": _text(r["合同编号"]), REP: _text(r["业务员"]),
+             "日期": r["到期日"], "金额": int(r["未收"]),
+             "说明": f"{r['单据类型']}{' ' + _text(r['单据号']) if _text(r['单据号']) else ''} "
+                   f"{pd.Timestamp(r['日期']):%Y-%m-%d} ¥{fmt_yuan(r['金额'])}, 账期 {int(r['账期天数'])} 天, "
+                   f"到期日 {pd.Timestamp(r['到期日']):%Y-%m-%d}, 未收 ¥{fmt_yuan(r['未收'])}"}
+            for r in fresh.to_dict("records")]
+
+
+def shipping_frame(result: object) -> pd.DataFrame | None:
+    """The 发货审核 table from ``ctx.results["shipping"]``, whatever holds it: a DataFrame with SHIPPING_COLUMNS,
+    or a dict / object holding one; None when there is none."""
+    def fits(value: object) -> bool:
+        return isinstance(value, pd.DataFrame) and all(c in value.columns for c in SHIPPING_COLUMNS)
+
+    if fits(result):
+        return result
+    values = list(result.values()) if isinstance(result, dict) else list(vars(result).values()) \
+        if result is not None and hasattr(result, "__dict__") else []
+    return next((v for v in values if fits(v)), None)
+
+
+def held_requests(shipping: pd.DataFrame | None) -> list[dict]:
+    """The requests the 发货审核 held (结论 containing one of HELD_WORDS)."""
+    if shipping is None or shipping.empty:
+        return []
+    verdicts = shipping["结论"].fillna("").astype(str)
+    held = shipping[verdicts.map(lambda v: any(w in v for w in HELD_WORDS))]
+    return [{"类别": HELD, "客户名称": _text(r["客户名称"]), "合同编号": _text(r["合同编号"]), REP: _text(r["业务员"]),
+             "日期": None, "金额": int(r["申请发货金额"]) if not pd.isna(r["申请发货金额"]) else None,
+             "说明": f"{_text(r['结论'])}: {_text(r['原因'])}".strip(": ")}
+            for r in held.to_dict("records")]
+
+
+def deliveries_passed(tables: Tables, day: date, since: date) -> list[dict]:
+    """Contracts whose 约定交货日期 lies in [since, day) and whose shipments up to ``day`` fall short."""
+    contracts = tables["合同"]
+    if contracts.empty:
+        return []
+    agreed = contracts["约定交货日期"]
+    passed = contracts[agreed.notna() & (agreed >= pd.Timestamp(since)) & (agreed < pd.Timestamp(day))
+                       & (contracts["签订日期"] <= pd.Timestamp(day))]
+    shipments = tables["发货"]
+    shipments = shipments[shipments["发货日期"].notna() & (shipments["发货日期"] <= pd.Timestamp(day))]
+    shipped = shipments.groupby("合同编号")["发货金额"].sum()
+    rows = []
+    for r in passed.sort_values(["约定交货日期", "合同编号"], kind="stable").to_dict("records"):
+        done = int(shipped.get(_text(r["合同编号"]), 0))
+        if done < int(r["合同金额"]):
+            rows.append({"类别": LATE, "客户名称": _text(r["客户名称"]), "合同编号": _text(r["合同编号"]),
+                         REP: _text(r.get(REP)), "日期": r["约定交货日期"], "金额": int(r["合同金额"]) - done,
+                         "说明": f"约定交货 {pd.Timestamp(r['约定交货日期']):%Y-%m-%d}, 已发 ¥{fmt_yuan(done)} / "
+                               f"合同 ¥{fmt_yuan(r['合同金额'])}"})
+    return rows
+
+
+def issues_by_rep(problems: list[Problem]) -> list[dict]:
+    """One line per rep with data problems: the count of 错误 and 警告."""
+    counts: dict[str, dict[str, int]] = {}
+    for p in problems:
+        tally = counts.setdefault(p.rep or "(无业务员)", {ERROR: 0, WARNING: 0})
+        tally[p.severity] = tally.get(p.severity, 0) + 1
+    return [{"类别": ISSUES, "客户名称": "", "合同编号": "", REP: rep, "日期": None, "金额": None,
+             "说明": f"错误 {c[ERROR]} 条, 警告 {c[WARNING]} 条"} for rep, c in sorted(counts.items())]
+
+
+def day_details(tables: Tables, day: date) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The contracts signed, shipments made and collections received on ``day``."""
+    return (P.rows_between(tables["合同"], "签订日期", day, day).reset_index(drop=True),
+            P.rows_between(tables["发货"], "发货日期", day, day).reset_index(drop=True),
+            P.rows_between(tables["回款"], "回款日期", day, day).reset_index(drop=True))
+
+
+def compute(tables: Tables, allocation: Allocation | None, problems: list[Problem], shipping: object, day: date,
+            settings) -> DailyData:
+    """Every table of the daily report for ``day``."""
+    since = workdays.previous_workday(day, settings)
+    contracts, shipments, collections = day_details(tables, day)
+    by_rep = daily_by_rep(tables, day)
+    held_frame = shipping_frame(shipping)
+    lines = [*big_contracts(contracts, settings.reports.big_contract_amount), *overdue_today(allocation, day, since),
+             *held_requests(held_frame), *deliveries_passed(tables, day, since), *issues_by_rep(problems)]
+    return DailyData(day=day, by_rep=by_rep, totals=company_totals(by_rep),
+                     highlights=pd.DataFrame(lines, columns=HIGHLIGHT_COLUMNS).astype({"金额": "Int64"}),
+                     contracts=contracts,
+                     shipments=shipments, collections=collections, shipping_checked=held_frame is not None)
+
+
+# ---------------------------------------------------------------- rendering
+
+def percent(value: object) -> str:
+    """Decimal('0.853') -> '85.3%'; blank -> '—'."""
+    if value is None or isinstance(value, str) or pd.isna(value):
+        return "—"
+    return f"{Decimal(value) * 100:.1f}%"
+
+
+def _html_rows(data: DailyData) -> list[dict]:
+    def shown(row: dict) -> dict:
+        return {**{k: fmt_yuan(row[k]) for k in ("今日合同金额", "今日发货", "今日回款", "本月合同金额", "本月发货", "本月回款")},
+                "今日合同数": row["今日合同数"], "本月合同数": row["本月合同数"],
+                "销售完成率": percent(row["销售完成率"]), "回款完成率": percent(row["回款完成率"])}
+
+    return [{REP: r[REP], "回款排名": r["回款排名"], **shown(r)} for r in data.by_rep.to_dict("records")] + \
+        [{REP: "合计", "回款排名": "", **shown(data.totals)}]
+
+
+def render_html(data: DailyData, company: str, template_dir: Path = TEMPLATE_DIR) -> str:
+    """The summary as an HTML fragment (inline styles, tables only) for the mail body."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(template_dir)), autoescape=True,
+                             trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+    highlights = [{**h, "金额": fmt_yuan(h["金额"]) if h["金额"] is not None and not pd.isna(h["金额"]) else "",
+                   "日期": f"{pd.Timestamp(h['日期']):%Y-%m-%d}" if h["日期"] is not None and not pd.isna(h["日期"]) else ""}
+                  for h in data.highlights.to_dict("records")]
+    return env.get_template(TEMPLATE_NAME).render(
+        day=data.day.isoformat(), company=company, rows=_html_rows(data), highlights=highlights,
+        collected_today=fmt_yuan(data.totals["今日回款"]), collected_month=fmt_yuan(data.totals["本月回款"]),
+        collect_attainment=percent(data.totals["回款完成率"]), shipping_checked=data.shipping_checked)
+
+
+def summary_text(data: DailyData) -> str:
+    """The summary as plain text, for mail clients that do not show HTML."""
+    t = data.totals
+    lines = [f"销售日报 {data.day.isoformat()}",
+             f"今日: 新签合同 {t['今日合同数']} 份 ¥{fmt_yuan(t['今日合同金额'])}, 发货 ¥{fmt_yuan(t['今日发货'])}, "
+             f"回款 ¥{fmt_yuan(t['今日回款'])}",
+             f"本月: 新签合同 {t['本月合同数']} 份 ¥{fmt_yuan(t['本月合同金额'])} (完成率 {percent(t['销售完成率'])}), "
+             f"发货 ¥{fmt_yuan(t['本月发货'])}, 回款 ¥{fmt_yuan(t['本月回款'])} (完成率 {percent(t['回款完成率'])})"]
+    for r in data.by_rep.to_dict("records"):
+        lines.append(f"  {r[REP]}: 今日回款 ¥{fmt_yuan(r['今日回款'])}, 本月回款 ¥{fmt_yuan(r['本月回款'])} "
+                     f"(第 {r['回款排名']} 名, 完成率 {percent(r['回款完成率'])})")
+    if len(data.highlights):
+        lines.append("今日要点:")
+        lines += [f"  [{h['类别']}] {' '.join(x for x in (h['客户名称'], h['合同编号'], h[REP]) if x)} {h['说明']}"
+                  for h in data.highlights.to_dict("records")]
+    return "\n".join(lines)
+
+
+def layout(data: DailyData, company: str) -> WorkbookSpec:
+    """销售日报_<D>.xlsx: 日报 on one A4 landscape page, then the day's details."""
+    day = data.day.isoformat()
+    subtitle = [f"日期 {day} (本月: {data.day:%Y-%m}-01 至 {day})", f"截至 {day}", company]
+    money = lambda name: Col(name, MONEY)  # noqa: E731
+    rep_cols = [Col(REP), Col("今日合同数", INT), money("今日合同金额"), money("今日发货"), money("今日回款"),
+                Col("本月合同数", INT), money("本月合同金额"), money("本月发货"), money("本月回款"), money("销售目标"),
+                Col("销售完成率", PCT), money("回款目标"), Col("回款完成率", PCT), Col("回款排名", INT, total=False)]
+    highlight_cols = [Col("类别"), Col("客户名称"), Col("合同编号"), Col(REP), Col("日期", DATE),
+                      Col("金额", MONEY, total=False), Col("说明", width=30)]  # long text runs on to the right
+    notes = [f"本月合计完成率: 销售 {percent(data.totals['销售完成率'])}, 回款 {percent(data.totals['回款完成率'])}"]
+    if not data.shipping_checked:
+        notes.append("发货审核结果不可用, 今日要点未列暂缓发货。")
+    summary = Sheet("日报", [Table(rep_cols, data.by_rep, heading="业务员业绩 (今日 / 本月累计)", totals=True,
+                                  autofilter=False),
+                            Table(highlight_cols, data.highlights, heading="今日要点", autofilter=False)],
+                    title="销售日报", subtitle=subtitle, notes=notes, landscape=True, fit_one_page=True)
+    details = [
+        Sheet("今日合同", [Table([Col("合同编号"), Col("签订日期", DATE), Col("客户名称"), Col("产品名称"), money("合同金额"),
+                               Col("付款方式"), Col("约定交货日期", DATE), Col(REP), *SOURCE], data.contracts, totals=True)],
+              title="今日合同", subtitle=subtitle),
+        Sheet("今日发货", [Table([Col("发货单号"), Col("发货日期", DATE), Col("合同编号"), Col("客户名称"), Col("产品名称"),
+                               money("发货金额"), Col("物流单号"), Col(REP), *SOURCE], data.shipments, totals=True)],
+              title="今日发货", subtitle=subtitle),
+        Sheet("今日回款", [Table([Col("回款日期", DATE), Col("客户名称"), Col("合同编号"), money("回款金额"), Col("回款方式"),
+                               Col("银行流水号"), Col(REP), *SOURCE], data.collections, totals=True)],
+              title="今日回款", subtitle=subtitle),
+    ]
+    return WorkbookSpec(f"销售日报_{day}.xlsx", [summary, *details])
+
+
+def figures_of(data: DailyData) -> dict:
+    t = data.totals
+    return {"produced": True, "date": data.day.isoformat(), "contracts_today": t["今日合同数"],
+            "contract_amount_today_fen": t["今日合同金额"], "shipment_amount_today_fen": t["今日发货"],
+            "collection_amount_today_fen": t["今日回款"], "contracts_month": t["本月合同数"],
+            "contract_amount_month_fen": t["本月合同金额"], "shipment_amount_month_fen": t["本月发货"],
+            "collection_amount_month_fen": t["本月回款"],
+            "highlights": {k: int((data.highlights["类别"] == k).sum()) for k in (BIG, OVERDUE, HELD, LATE, ISSUES)}}
+
+
+# ---------------------------------------------------------------- entry point
+
+def build(ctx: RunContext) -> ReportOutput:
+    if not is_due(ctx.run_date, ctx.settings, ctx.options.get("force", False)):
+        return ReportOutput(figures={"produced": False, "date": ctx.run_date.isoformat(), "reason": "非工作日"})
+    data = compute(ctx.tables, ctx.allocation, ctx.problems, ctx.results.get("shipping"), ctx.run_date, ctx.settings)
+    company = ctx.settings.company.name
+    delivery = Delivery(report="daily", title="销售日报", key_figure=f"回款 ¥{fmt_yuan(data.totals['今日回款'])}",
+                        summary_html=render_html(data, company), summary_text=summary_text(data))
+    return ReportOutput(workbooks=[layout(data, company)], figures=figures_of(data), data=data, deliveries=[delivery])

@@ -1,0 +1,357 @@
+"""五日报 / 月报 / 季报 / 年报: the sales of a period, against the period before and the same period last year.
+
+Its place in the process: after the daily report. Which periods a run produces is decided in
+``periods.due_periods`` (the first run on or after a period's last day; a missed day is caught up on the next
+run); ``ctx.options["periods"]`` (a list of kinds) forces the latest complete period of each kind.
+
+Each period workbook (五日报_<start>_<end>.xlsx, 月报_<YYYY-MM>.xlsx, 季报_<YYYY>Q<n>.xlsx, 年报_<YYYY>.xlsx):
+- 汇总: the period's 合同/发货/开票/回款 amounts and the counts (合同数, 拜访, 电话, 会议, 新客户) with 上期 (环比)
+  and 去年同期 (同比). A comparison period the books do not reach (earliest business date in the books after
+  its last day) has its amount blank and its change reading 无数据; a change over a zero base is left blank.
+- 业务员: each rep's figures of the period with 销售目标 / 回款目标 and attainment (合同金额 / 销售目标,
+  回款金额 / 回款目标). Targets are monthly: the period's months are summed; for a 五日报 the attainment is the
+  month to the period's last day against the month's target. A chart of attainment by rep.
+- 客户排名: the top ``reports.top_customers`` customers by collections in the period.
+- 产品类别: contract amounts by the category of the contract's product (产品目录); unknown → 未分类.
+- 工作总结: per rep, the activities of the 日报 (拜访/电话/会议/其他) and the new customers: customers whose
+  first contract or first activity in the books falls in the period (credited to the rep of that first record).
+- 回款趋势: collections by day (五日报/月报) or by month (季报/年报), with a chart.
+- 新客户: the new customers of the period with where they first appeared.
+
+Figures are cut at the period's last day (a catch-up run does not count later rows). Reps: 合同's 业务员 for
+contracts, the contract's rep for 发货/开票 (set by validation), the holding workbook's rep for 回款.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import pandas as pd
+
+from .. import periods as P
+from ..context import Delivery, ReportOutput, RunContext
+from ..model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, fmt_yuan
+from ..names import CustomerIndex, normalize_name
+from ..sheets import DATE, INT, MONEY, PCT, Chart, Col, Sheet, Table, WorkbookSpec
+
+NO_DATA = "无数据"
+UNCATEGORISED = "未分类"
+ACTIVITY_KINDS = ("拜访", "电话", "会议", "其他")
+MONEY_METRICS = ("合同金额", "发货金额", "开票金额", "回款金额")
+COUNT_METRICS = ("合同数", "拜访", "电话", "会议", "新客户")
+COMPARE_COLUMNS = ["指标", "本期", "上期", "环比", "去年同期", "同比"]
+REP_COLUMNS = [REP, "合同数", "合同金额", "发货金额", "开票金额", "回款金额", "销售目标", "销售完成率", "回款目标", "回款完成率"]
+WORK_COLUMNS = [REP, *ACTIVITY_KINDS, "活动合计", "新客户", "合同数", "合同金额", "回款金额"]
+NEW_CUSTOMER_COLUMNS = ["客户名称", "首次日期", "首次来源", REP, SRC_WORKBOOK, SRC_SHEET, SRC_ROW]
+
+
+@dataclass
+class PeriodData:
+    """What one period report computed (money in fen, ratios as Decimal fractions)."""
+
+    period: P.Period
+    previous: P.Period
+    last_year: P.Period
+    totals: dict[str, int]  # the period's 合同数 and amounts
+    money: pd.DataFrame  # COMPARE_COLUMNS over MONEY_METRICS
+    counts: pd.DataFrame  # COMPARE_COLUMNS over COUNT_METRICS
+    by_rep: pd.DataFrame  # REP_COLUMNS
+    top_customers: pd.DataFrame
+    by_category: pd.DataFrame
+    work: pd.DataFrame  # WORK_COLUMNS (工作总结)
+    series: pd.DataFrame  # 日期/月份, 合同金额, 回款金额
+    new_customers: pd.DataFrame  # NEW_CUSTOMER_COLUMNS
+    notes: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- pure computations
+
+def activity_counts(tables: Tables, start: date, end: date) -> pd.DataFrame:
+    """Per rep, the 日报 rows of [start, end] by 活动类型 (拜访/电话/会议/其他; blank counts as 其他)."""
+    rows = P.rows_between(tables["日报"], "日期", start, end)
+    if not len(rows):
+        return pd.DataFrame({REP: pd.Series(dtype="str"), **{k: pd.Series(dtype="int64") for k in ACTIVITY_KINDS}})
+    kinds = rows["活动类型"].fillna("").astype(str)
+    kinds = kinds.where(kinds.isin(ACTIVITY_KINDS), "其他")
+    table = pd.crosstab(rows[REP].fillna("").astype(str), kinds)
+    table = table.reindex(columns=list(ACTIVITY_KINDS), fill_value=0).astype("int64")
+    table.index.name = REP
+    table.columns.name = None
+    return table.reset_index()
+
+
+def first_appearances(tables: Tables, customers: CustomerIndex) -> pd.DataFrame:
+    """Every customer's first record in the books: its first contract (签订日期) or first 日报 activity (日期),
+    whichever is earlier (a contract wins a tie), with the rep and source of that record."""
+    records = []
+    for order, (sheet, column, source) in enumerate((("合同", "签订日期", "合同"), ("日报", "日期", "日报"))):
+        frame = tables[sheet]
+        for rec in frame[frame[column].notna()].to_dict("records") if len(frame) else []:
+            name = customers.canonical(rec.get("客户名称"))
+            if name:
+                records.append({"客户名称": name, "首次日期": rec[column], "首次来源": source, "_order": order,
+                                REP: rec.get(REP, ""), SRC_WORKBOOK: rec.get(SRC_WORKBOOK, ""),
+                                SRC_SHEET: rec.get(SRC_SHEET, ""), SRC_ROW: rec.get(SRC_ROW)})
+    if not records:
+        return pd.DataFrame(columns=NEW_CUSTOMER_COLUMNS)
+    frame = pd.DataFrame(records).sort_values(["首次日期", "_order", SRC_WORKBOOK, SRC_ROW], kind="stable")
+    return frame.drop_duplicates("客户名称").drop(columns="_order")[NEW_CUSTOMER_COLUMNS].reset_index(drop=True)
+
+
+def new_customers(first: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
+    """The customers whose first appearance lies in [start, end]."""
+    return P.rows_between(first, "首次日期", start, end).reset_index(drop=True)
+
+
+def has_data(books_from: date | None, period: P.Period) -> bool:
+    """Whether the books reach back into ``period`` (their earliest date is on or before its last day)."""
+    return books_from is not None and books_from <= period.end
+
+
+def period_counts(tables: Tables, first: pd.DataFrame, start: date, end: date) -> dict[str, int]:
+    """合同数, 拜访, 电话, 会议, 新客户 of [start, end]."""
+    activities = activity_counts(tables, start, end)
+    counts = {"合同数": int(len(P.rows_between(tables["合同"], "签订日期", start, end)))}
+    counts.update({k: int(activities[k].sum()) for k in ("拜访", "电话", "会议")})
+    counts["新客户"] = int(len(new_customers(first, start, end)))
+    return counts
+
+
+def compare(current: dict[str, int], previous: dict[str, int] | None, last_year: dict[str, int] | None,
+            metrics: tuple[str, ...]) -> pd.DataFrame:
+    """One row per metric: 本期, 上期, 环比, 去年同期, 同比. Where a comparison period has no data its amount
+    is blank and its change reads 无数据; a change over a zero base is blank (None)."""
+    rows = []
+    for metric in metrics:
+        row = {"指标": metric, "本期": current[metric]}
+        for value_col, change_col, other in (("上期", "环比", previous), ("去年同期", "同比", last_year)):
+            if other is None:  # the amount blank, the change reads 无数据
+                row[value_col], row[change_col] = None, NO_DATA
+            else:
+                row[value_col], row[change_col] = other[metric], P.change(current[metric], other[metric])
+        rows.append(row)
+    return pd.DataFrame(rows, columns=COMPARE_COLUMNS)
+
+
+def rep_attainment(tables: Tables, period: P.Period) -> pd.DataFrame:
+    """REP_COLUMNS: the period's figures per rep with targets and attainment (see the module docstring)."""
+    figures = P.window_figures_by_rep(tables, period.start, period.end)
+    window_start = period.start.replace(day=1) if period.kind == P.FIVE_DAY else period.start
+    cumulative = P.window_figures_by_rep(tables, window_start, period.end).set_index(REP)
+    targets = P.targets_by_rep(tables, period.months).set_index(REP)
+    reps = sorted(set(figures[REP]) | set(cumulative.index) | set(targets.index))
+    figures = figures.set_index(REP).reindex(reps, fill_value=0)
+    rows = []
+    for rep in reps:
+        sales_target = int(targets.at[rep, "销售目标"]) if rep in targets.index else None
+        collect_target = int(targets.at[rep, "回款目标"]) if rep in targets.index else None
+        contracted = int(cumulative.at[rep, "合同金额"]) if rep in cumulative.index else 0
+        collected = int(cumulative.at[rep, "回款金额"]) if rep in cumulative.index else 0
+        rows.append({REP: rep, **{c: int(figures.at[rep, c]) for c in P.FIGURE_COLUMNS},
+                     "销售目标": sales_target, "销售完成率": P.ratio(contracted, sales_target),
+                     "回款目标": collect_target, "回款完成率": P.ratio(collected, collect_target)})
+    return pd.DataFrame(rows, columns=REP_COLUMNS).astype({"销售目标": "Int64", "回款目标": "Int64"})
+
+
+def top_customers(tables: Tables, customers: CustomerIndex, start: date, end: date, limit: int) -> pd.DataFrame:
+    """The ``limit`` customers with the most collections in [start, end]: 排名, 客户名称, 回款笔数, 回款金额, 占比,
+    合同金额, 发货金额. Equal amounts share a rank and are listed by name."""
+    columns = ["排名", "客户名称", "回款笔数", "回款金额", "占比", "合同金额", "发货金额"]
+    collections = P.rows_between(tables["回款"], "回款日期", start, end)
+    if collections.empty:
+        return pd.DataFrame(columns=columns)
+    names = collections["客户名称"].map(customers.canonical)
+    grouped = collections.groupby(names)["回款金额"].agg(["count", "sum"])
+    grouped = grouped[grouped["sum"] > 0].rename(columns={"count": "回款笔数", "sum": "回款金额"})
+    grouped.index.name = "客户名称"
+    grouped = grouped.reset_index().sort_values(["回款金额", "客户名称"], ascending=[False, True], kind="stable")
+    total = int(collections["回款金额"].sum())
+    contracts = P.rows_between(tables["合同"], "签订日期", start, end)
+    shipments = P.rows_between(tables["发货"], "发货日期", start, end)
+    contracted = contracts.groupby(contracts["客户名称"].map(customers.canonical))["合同金额"].sum()
+    shipped = shipments.groupby(shipments["客户名称"].map(customers.canonical))["发货金额"].sum() \
+        if "客户名称" in shipments and len(shipments) else pd.Series(dtype="int64")
+    grouped["排名"] = grouped["回款金额"].rank(method="min", ascending=False).astype("int64")
+    grouped["占比"] = [P.ratio(v, total) for v in grouped["回款金额"]]
+    grouped["合同金额"] = [int(contracted.get(n, 0)) for n in grouped["客户名称"]]
+    grouped["发货金额"] = [int(shipped.get(n, 0)) for n in grouped["客户名称"]]
+    return grouped.head(limit)[columns].reset_index(drop=True)
+
+
+def category_of_products(products: pd.DataFrame) -> dict[str, str]:
+    """产品名称 (normalised) -> 产品类别, from the product list."""
+    if products.empty:
+        return {}
+    return {normalize_name(n): str(c).strip() for n, c in zip(products["产品名称"], products["产品类别"])
+            if normalize_name(n) and isinstance(c, str) and c.strip()}
+
+
+def by_category(tables: Tables, start: date, end: date) -> pd.DataFrame:
+    """产品类别, 合同数, 合同金额, 占比 of the contracts signed in [start, end], largest first."""
+    columns = ["产品类别", "合同数", "合同金额", "占比"]
+    contracts = P.rows_between(tables["合同"], "签订日期", start, end)
+    if contracts.empty:
+        return pd.DataFrame(columns=columns)
+    categories = category_of_products(tables["产品"])
+    keys = contracts["产品名称"].map(lambda n: categories.get(normalize_name(n), UNCATEGORISED))
+    grouped = contracts.groupby(keys)["合同金额"].agg(["count", "sum"]).rename(columns={"count": "合同数", "sum": "合同金额"})
+    grouped.index.name = "产品类别"
+    grouped = grouped.reset_index().sort_values(["合同金额", "产品类别"], ascending=[False, True], kind="stable")
+    total = int(contracts["合同金额"].sum())
+    grouped["占比"] = [P.ratio(v, total) for v in grouped["合同金额"]]
+    return grouped[columns].reset_index(drop=True)
+
+
+def work_summary(tables: Tables, first: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
+    """WORK_COLUMNS per rep: activities, new customers, contracts and collections of [start, end]."""
+    activities = activity_counts(tables, start, end).set_index(REP)
+    fresh = new_customers(first, start, end)
+    fresh_by_rep = fresh.groupby(fresh[REP].fillna("").astype(str)).size() if len(fresh) else pd.Series(dtype="int64")
+    figures = P.window_figures_by_rep(tables, start, end).set_index(REP)
+    reps = sorted(set(activities.index) | set(fresh_by_rep.index) | set(figures.index))
+    rows = []
+    for rep in reps:
+        counts = {k: int(activities.at[rep, k]) if rep in activities.index else 0 for k in ACTIVITY_KINDS}
+        rows.append({REP: rep, **counts, "活动合计": sum(counts.values()), "新客户": int(fresh_by_rep.get(rep, 0)),
+                     **{c: int(figures.at[rep, c]) if rep in figures.index else 0 for c in ("合同数", "合同金额", "回款金额")}})
+    return pd.DataFrame(rows, columns=WORK_COLUMNS)
+
+
+def collection_series(tables: Tables, period: P.Period) -> pd.DataFrame:
+    """回款金额 and 合同金额 by day (五日报/月报; column 日期 'MM-DD') or by month (季报/年报; column 月份 YYYY-MM),
+    every day or month of the period listed (zero when nothing happened)."""
+    by_day = period.kind in (P.FIVE_DAY, P.MONTH)
+    if by_day:
+        buckets = [(period.start + timedelta(days=n),) * 2 for n in range((period.end - period.start).days + 1)]
+        labels = [f"{a:%m-%d}" for a, _ in buckets]
+    else:
+        firsts = [date.fromisoformat(m + "-01") for m in period.months]
+        buckets = [(f, P.month_end(f.year, f.month)) for f in firsts]
+        labels = [f"{f:%Y-%m}" for f in firsts]
+    rows = []
+    for label, (start, end) in zip(labels, buckets):
+        figures = P.window_figures(tables, start, end)
+        rows.append({"日期" if by_day else "月份": label, "合同金额": figures["合同金额"], "回款金额": figures["回款金额"]})
+    return pd.DataFrame(rows)
+
+
+def compute(tables: Tables, customers: CustomerIndex, period: P.Period, top: int) -> PeriodData:
+    """Every table of one period report."""
+    previous, last_year = P.previous_period(period), P.same_period_last_year(period)
+    books_from = P.books_start(tables)
+    first = first_appearances(tables, customers)
+
+    def figures(p: P.Period) -> dict[str, int]:
+        return P.window_figures(tables, p.start, p.end)
+
+    def counts(p: P.Period) -> dict[str, int]:
+        return period_counts(tables, first, p.start, p.end)
+
+    comparison = [(p if has_data(books_from, p) else None) for p in (previous, last_year)]
+    totals = figures(period)
+    money = compare(totals, *[figures(p) if p else None for p in comparison], MONEY_METRICS)
+    count_table = compare(counts(period), *[counts(p) if p else None for p in comparison], COUNT_METRICS)
+    notes = [f"上期: {previous.label} ({previous.start}~{previous.end}); 去年同期: {last_year.label} "
+             f"({last_year.start}~{last_year.end}). 无数据: 台账未覆盖该期间。"]
+    if period.kind == P.FIVE_DAY:
+        notes.append("五日报的完成率按本月月初至本期末累计, 对本月目标计算。")
+    return PeriodData(period=period, previous=previous, last_year=last_year, totals=totals, money=money,
+                      counts=count_table, by_rep=rep_attainment(tables, period),
+                      top_customers=top_customers(tables, customers, period.start, period.end, top),
+                      by_category=by_category(tables, period.start, period.end),
+                      work=work_summary(tables, first, period.start, period.end),
+                      series=collection_series(tables, period),
+                      new_customers=new_customers(first, period.start, period.end), notes=notes)
+
+
+def periods_for(ctx: RunContext) -> tuple[list[P.Period], list[Problem]]:
+    """The periods this run produces: forced kinds (ctx.options["periods"]) or the due ones."""
+    forced = ctx.options.get("periods")
+    if forced:
+        try:
+            return P.forced_periods(ctx.run_date, forced), []
+        except ValueError as exc:
+            return [], [Problem(severity=WARNING, message=f"{exc}; 未生成指定的期间报表", field="periods", value=str(forced))]
+    return P.due_periods(ctx.run_date, ctx.options.get("last_run_date"), ctx.settings), []
+
+
+# ---------------------------------------------------------------- layout
+
+def _compare_cols(kind: str) -> list[Col]:
+    return [Col("指标"), Col("本期", kind), Col("上期", kind), Col("环比", PCT), Col("去年同期", kind), Col("同比", PCT)]
+
+
+def layout(data: PeriodData, company: str) -> WorkbookSpec:
+    """The period workbook (sheets in the module docstring)."""
+    p = data.period
+    title = f"{p.kind} {p.label}"
+    subtitle = [f"期间 {p.start.isoformat()} ~ {p.end.isoformat()}", f"截至 {p.end.isoformat()}", company]
+    money = [Col(c, MONEY) for c in ("合同金额", "发货金额", "开票金额", "回款金额")]
+    series_key = "日期" if "日期" in data.series else "月份"
+    sheets = [
+        Sheet("汇总", [Table(_compare_cols(MONEY), data.money, heading="金额 (元): 本期、上期 (环比)、去年同期 (同比)",
+                           autofilter=False),
+                     Table(_compare_cols(INT), data.counts, heading="数量", autofilter=False)],
+              title=title, subtitle=subtitle, notes=data.notes, landscape=False),
+        Sheet("业务员", [Table([Col(REP), Col("合同数", INT), *money, Col("销售目标", MONEY), Col("销售完成率", PCT),
+                             Col("回款目标", MONEY), Col("回款完成率", PCT)], data.by_rep, totals=True)],
+              title=f"{title} 业务员业绩", subtitle=subtitle,
+              charts=[Chart("业务员目标完成率", 0, REP, ("销售完成率", "回款完成率"), y_title="完成率")]),
+        Sheet("客户排名", [Table([Col("排名", INT, total=False), Col("客户名称"), Col("回款笔数", INT), Col("回款金额", MONEY),
+                              Col("占比", PCT), Col("合同金额", MONEY), Col("发货金额", MONEY)], data.top_customers,
+                             totals=True, totals_label="前列客户合计")],
+              title=f"{title} 客户排名 (按回款)", subtitle=subtitle, landscape=False),
+        Sheet("产品类别", [Table([Col("产品类别"), Col("合同数", INT), Col("合同金额", MONEY), Col("占比", PCT)],
+                             data.by_category, totals=True)],
+              title=f"{title} 按产品类别 (合同金额)", subtitle=subtitle, landscape=False),
+        Sheet("工作总结", [Table([Col(REP), *[Col(k, INT) for k in ACTIVITY_KINDS], Col("活动合计", INT), Col("新客户", INT),
+                              Col("合同数", INT), Col("合同金额", MONEY), Col("回款金额", MONEY)], data.work, totals=True)],
+              title=f"{title} 业务员工作总结", subtitle=subtitle),
+        Sheet("回款趋势", [Table([Col(series_key), Col("合同金额", MONEY), Col("回款金额", MONEY)], data.series, totals=True)],
+              title=f"{title} 回款趋势", subtitle=subtitle,
+              charts=[Chart("回款" + ("按日" if series_key == "日期" else "按月"), 0, series_key, ("回款金额",),
+                            y_title="元")]),
+        Sheet("新客户", [Table([Col("客户名称"), Col("首次日期", DATE), Col("首次来源"), Col(REP), Col(SRC_WORKBOOK),
+                             Col(SRC_SHEET), Col(SRC_ROW, INT, total=False)], data.new_customers)],
+              title=f"{title} 新客户", subtitle=subtitle),
+    ]
+    return WorkbookSpec(p.filename, sheets)
+
+
+def summary_text(data: PeriodData) -> str:
+    """A few lines for the mail body."""
+    t = data.totals
+    lines = [f"{data.period.kind} {data.period.label} ({data.period.start}~{data.period.end})",
+             f"新签合同 {t['合同数']} 份, 金额 ¥{fmt_yuan(t['合同金额'])}; 发货 ¥{fmt_yuan(t['发货金额'])}; "
+             f"开票 ¥{fmt_yuan(t['开票金额'])}; 回款 ¥{fmt_yuan(t['回款金额'])}"]
+    row = data.money[data.money["指标"] == "回款金额"].iloc[0]
+    lines.append(f"回款环比 {_pct_text(row['环比'])}, 同比 {_pct_text(row['同比'])}")
+    return "\n".join(lines)
+
+
+def _pct_text(value: object) -> str:
+    if isinstance(value, str):
+        return value
+    if value is None or pd.isna(value):
+        return "—"
+    return f"{value * 100:+.1f}%"
+
+
+# ---------------------------------------------------------------- entry point
+
+def build(ctx: RunContext) -> ReportOutput:
+    due, problems = periods_for(ctx)
+    computed = [compute(ctx.tables, ctx.customers, p, ctx.settings.reports.top_customers) for p in due]
+    workbooks = [layout(d, ctx.settings.company.name) for d in computed]
+    deliveries = [Delivery(report="period", title=d.period.title, attachments=[d.period.filename],
+                           key_figure=f"回款 ¥{fmt_yuan(d.totals['回款金额'])}", summary_text=summary_text(d))
+                  for d in computed]
+    figures = {"produced": [{"kind": d.period.kind, "label": d.period.label, "file": d.period.filename,
+                             "start": d.period.start.isoformat(), "end": d.period.end.isoformat(),
+                             "contracts": d.totals["合同数"], "contract_amount_fen": d.totals["合同金额"],
+                             "shipment_amount_fen": d.totals["发货金额"], "invoice_amount_fen": d.totals["开票金额"],
+                             "collection_amount_fen": d.totals["回款金额"]} for d in computed],
+               "last_run_date": str(ctx.options.get("last_run_date") or "")}
+    return ReportOutput(workbooks=workbooks, figures=figures, problems=problems,
+                        data={"periods": computed}, deliveries=deliveries)
