@@ -1,0 +1,339 @@
+"""Reading the whole workspace: the first step of the day (``read workbooks``), before ``validate``.
+
+``read_workspace(settings, run_date)`` reads every rep workbook (workbooks/reps/, one per rep), the master
+data (master/客户档案.xlsx, 产品目录.xlsx, 人员.xlsx), the attendance exports (attendance/考勤_YYYY-MM.xlsx)
+and the finance exports (finance/财务收款_YYYY-MM.xlsx …) into ``Tables``: one DataFrame per schema sheet
+with the schema's columns and dtypes (money in fen, dates datetime64, IDs text) plus the source columns
+来源工作簿, 来源工作表 (the real sheet name), 来源行 (Excel row) and 业务员. Finance frames get a 月份
+column (YYYY-MM) from the file name; 考勤 gets its blank 月份 from the file name.
+
+Data problems are ``Problem`` values, never exceptions: a cell that cannot be parsed makes its row an
+error row, kept out of the tables and listed with its address; a workbook that cannot be opened is one
+error and the run goes on with the others. Excel owner files (~$张伟.xlsx) and hidden files are skipped
+silently, other files ignored. ``Tables.inputs`` records every file: path, sha256, status, rows per
+sheet, a message, and ``columns`` ({sheet name in the file: {field: column letter}}), which ``validate``
+uses to address its problems.
+
+``read_workbook`` reads one file and is what tests and tools use for a single workbook.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import zipfile
+from collections.abc import Callable, Iterable
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import python_calamine as pc
+
+from .config import Settings
+from .model import ERROR, REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, cell_address, column_letter
+from .names import normalize_name
+from .parse import display_raw, is_blank, parse_column, parser_for
+from .reader import (Header, SheetMatch, find_sheets, is_spreadsheet, is_temporary, locate_header, open_error_text,
+                     open_workbook, read_grid)
+from .schema import (ATTENDANCE, ATTENDANCE_PREFIX, DATE, DTYPES, FINANCE_PREFIXES, FINANCE_SHEETS,
+                     MASTER_WORKBOOKS, MONEY, REP_SHEETS, SHEETS, SheetDef)
+
+MONTH_COLUMN = "月份"
+TOTAL_WORDS = ("合计", "小计", "总计", "本月合计", "本期合计", "本年累计", "累计")
+_FILE_MONTH = re.compile(r"(\d{4})\s*[-_.年]?\s*(\d{1,2})(?!\d)")
+_OPEN_ERRORS = (zipfile.BadZipFile, pc.CalamineError, pc.PasswordError, pc.XmlError, pc.ZipError,
+                pc.WorksheetNotFound, ValueError, OSError, KeyError, IndexError, UnicodeDecodeError, EOFError)
+
+Progress = Callable[[Iterable], Iterable]
+
+
+# ---------------------------------------------------------------- the workspace
+
+def read_workspace(settings: Settings, run_date: date, progress: Progress | None = None) -> tuple[Tables, list[Problem]]:
+    """Every input of the day into ``Tables`` (one frame per schema sheet) and the problems found reading."""
+    if not settings.workspace.is_dir():
+        raise FileNotFoundError(f"找不到工作区 {settings.workspace}")
+    collected: dict[str, list[pd.DataFrame]] = {name: [] for name in SHEETS}
+    problems: list[Problem] = []
+    inputs: list[dict] = []
+
+    def take(path: Path, sheet_defs: tuple[SheetDef, ...], **options) -> None:
+        frames, found, info = read_workbook(path, sheet_defs, settings, **options)
+        info["path"] = relative_path(path, settings.workspace)
+        inputs.append(info)
+        problems.extend(found)
+        for name, frame in frames.items():
+            collected[name].append(frame)
+
+    rep_files, skipped = list_workbooks(settings.folder("reps"))
+    inputs.extend(skipped_input(p, settings.workspace) for p in skipped)
+    if not settings.folder("reps").is_dir():
+        problems.append(Problem(WARNING, f"找不到业务员台账文件夹 {settings.paths.reps}", workbook=str(settings.paths.reps)))
+    for path in (progress(rep_files) if progress else rep_files):
+        take(path, REP_SHEETS, rep=normalize_name(path.stem))
+
+    master_files, skipped = list_workbooks(settings.folder("master"))
+    inputs.extend(skipped_input(p, settings.workspace) for p in skipped)
+    for file_name, sheet_names in MASTER_WORKBOOKS.items():
+        path = find_by_stem(master_files, Path(file_name).stem)
+        if path is None:
+            problems.append(Problem(WARNING, f"找不到 {settings.paths.master / file_name}, 按空表处理",
+                                    workbook=file_name, suggestion="请把该文件放入 master 文件夹"))
+            continue
+        take(path, tuple(SHEETS[s] for s in sheet_names))
+
+    attendance_files, skipped = list_workbooks(settings.folder("attendance"))
+    inputs.extend(skipped_input(p, settings.workspace) for p in skipped)
+    for path in attendance_files:
+        if path.stem.startswith(ATTENDANCE_PREFIX):
+            problems.extend(check_month_in_name(path, ATTENDANCE_PREFIX))
+            take(path, (ATTENDANCE,), first_visible_fallback=True, month=month_from_name(path.stem))
+
+    finance_files, skipped = list_workbooks(settings.folder("finance"))
+    inputs.extend(skipped_input(p, settings.workspace) for p in skipped)
+    for path in finance_files:
+        sheet_def = finance_sheet_for(path)
+        if sheet_def is not None:
+            problems.extend(check_month_in_name(path, sheet_def.name))
+            take(path, (sheet_def,), first_visible_fallback=True, month=month_from_name(path.stem))
+
+    frames = {name: combine(SHEETS[name], parts) for name, parts in collected.items()}
+    return Tables(frames=frames, inputs=inputs), problems
+
+
+def list_workbooks(folder: Path) -> tuple[list[Path], list[Path]]:
+    """The spreadsheets of a folder in name order, and the temporary ones skipped (~$张伟.xlsx, .xxx)."""
+    if not folder.is_dir():
+        return [], []
+    files = sorted(p for p in folder.iterdir() if p.is_file() and is_spreadsheet(p))
+    return [p for p in files if not is_temporary(p)], [p for p in files if is_temporary(p)]
+
+
+def skipped_input(path: Path, workspace: Path) -> dict:
+    return {"path": relative_path(path, workspace), "sha256": "", "status": "skipped", "rows": {},
+            "message": "临时文件或隐藏文件, 已跳过"}
+
+
+def find_by_stem(files: list[Path], stem: str) -> Path | None:
+    """客户档案.xlsx, or 客户档案.xls/.ods when that is what the clerk keeps."""
+    found = [p for p in files if p.stem == stem]
+    found.sort(key=lambda p: p.suffix.lower() != ".xlsx")
+    return found[0] if found else None
+
+
+def finance_sheet_for(path: Path) -> SheetDef | None:
+    """财务收款_2026-11.xlsx -> the 财务收款 definition; None for other files."""
+    for prefix, sheet_name in FINANCE_PREFIXES.items():
+        if path.stem.startswith(prefix):
+            return next(s for s in FINANCE_SHEETS if s.name == sheet_name)
+    return None
+
+
+def month_from_name(stem: str) -> str | None:
+    """'财务收款_2026-11' -> '2026-11'; None when the name has no month."""
+    m = _FILE_MONTH.search(stem)
+    if m and 1 <= int(m.group(2)) <= 12:
+        return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}"
+    return None
+
+
+def check_month_in_name(path: Path, prefix: str) -> list[Problem]:
+    """A finance or attendance export must say its month in its name (财务收款_2026-11.xlsx)."""
+    if month_from_name(path.stem):
+        return []
+    return [Problem(WARNING, "文件名中没有月份, 月份按各行日期 (考勤: 留空)", workbook=path.name,
+                    suggestion=f"请命名为 {prefix}_YYYY-MM{path.suffix}, 如 {prefix}_2026-11{path.suffix}")]
+
+
+def relative_path(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def combine(sheet_def: SheetDef, parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """One frame from the files' frames, with the schema's dtypes (the empty frame when nothing was read)."""
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        frame = sheet_def.empty_frame()
+        if sheet_def in FINANCE_SHEETS:
+            frame[MONTH_COLUMN] = pd.Series(dtype="str")
+        return frame
+    frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
+    return frame.astype(frame_dtypes(sheet_def, frame.columns))
+
+
+def frame_dtypes(sheet_def: SheetDef, columns: Iterable[str]) -> dict[str, str]:
+    dtypes = {f.name: DTYPES[f.kind] for f in sheet_def.fields}
+    dtypes.update({SRC_WORKBOOK: "str", SRC_SHEET: "str", SRC_ROW: "int64", REP: dtypes.get(REP, "str"),
+                   MONTH_COLUMN: "str"})
+    return {c: dtypes[c] for c in columns if c in dtypes}
+
+
+# ---------------------------------------------------------------- one workbook
+
+def read_workbook(path: Path, sheet_defs: tuple[SheetDef, ...], settings: Settings, rep: str | None = None, *,
+                  first_visible_fallback: bool = False, month: str | None = None
+                  ) -> tuple[dict[str, pd.DataFrame], list[Problem], dict]:
+    """One workbook's sheets as frames (by canonical sheet name), its problems, and what was learnt.
+
+    ``rep`` is the rep of a rep workbook (rows with a 业务员 column use theirs); ``month`` (YYYY-MM) fills
+    月份 in finance and attendance frames. ``info`` is the ``Tables.inputs`` entry: path, sha256, status,
+    rows per sheet, message, columns. A file that cannot be opened gives one error and no frames.
+    """
+    path = Path(path)
+    info = {"path": path.name, "sha256": "", "status": "ok", "rows": {}, "message": "", "columns": {}}
+    problems: list[Problem] = []
+    try:
+        info["sha256"] = file_sha256(path)
+        book = open_workbook(path)
+        matches, hidden = find_sheets(book, sheet_defs, settings, first_visible_fallback)
+    except _OPEN_ERRORS as exc:
+        info.update(status="error", message=open_error_text(exc))
+        return {}, [Problem(ERROR, info["message"], workbook=path.name, rep=rep or "",
+                            suggestion="请用 Excel 打开并另存为 .xlsx 后重新放入文件夹")], info
+    for name in hidden:
+        problems.append(Problem(WARNING, "工作表已隐藏, 未读取", workbook=path.name, sheet=name, rep=rep or "",
+                                suggestion="如需汇总, 请取消隐藏该工作表"))
+    if not matches and not hidden:
+        expected = "、".join(s.name for s in sheet_defs)
+        problems.append(Problem(WARNING, f"没有找到可识别的工作表 (应为 {expected})", workbook=path.name, rep=rep or "",
+                                suggestion="请按模板命名工作表"))
+    frames: dict[str, list[pd.DataFrame]] = {}
+    for match in matches:
+        try:
+            grid = read_grid(book, match, path)
+        except _OPEN_ERRORS as exc:
+            problems.append(Problem(ERROR, f"无法读取工作表: {type(exc).__name__}: {str(exc)[:120]}",
+                                    workbook=path.name, sheet=match.name, rep=rep or ""))
+            info["status"] = "error"
+            continue
+        frame, found, columns = read_sheet(grid, match, path.name, settings, rep, month)
+        problems.extend(found)
+        if columns is not None:
+            info["columns"][match.name] = columns
+        if frame is not None:
+            frames.setdefault(match.sheet_def.name, []).append(frame)
+            info["rows"][match.sheet_def.name] = info["rows"].get(match.sheet_def.name, 0) + len(frame)
+    errors = sum(1 for p in problems if p.severity == ERROR)
+    if errors:
+        info["message"] = f"{errors} 个错误"
+    book.close()
+    return {name: combine(SHEETS[name], parts) for name, parts in frames.items()}, problems, info
+
+
+def read_sheet(grid: list[list], match: SheetMatch, workbook: str, settings: Settings, rep: str | None,
+               month: str | None) -> tuple[pd.DataFrame | None, list[Problem], dict | None]:
+    """One sheet's rows as a frame; rows with a cell error are left out and listed."""
+    sheet_def = match.sheet_def
+    header = locate_header(grid, sheet_def, settings)
+    where = {"workbook": workbook, "sheet": match.name, "rep": rep or ""}
+    if header is None:
+        if not any(any(not is_blank(c) for c in row) for row in grid):
+            return None, [], None  # an empty sheet
+        return None, [Problem(ERROR, f"前 {settings.intake.header_scan_rows} 行里找不到表头, 整张表未读取",
+                              suggestion="表头应包含: " + "、".join(sheet_def.columns), **where)], None
+    columns = {name: column_letter(col) for name, col in header.columns.items()}
+    if header.missing:
+        return None, [Problem(ERROR, f"第 {header.row + 1} 行表头缺少必填列: {'、'.join(header.missing)}, 整张表未读取",
+                              cell=f"{header.row + 1}:{header.row + 1}", row=header.row + 1,
+                              suggestion="请按模板补上该列 (或在 config.yaml 的 intake.column_aliases 中登记列名)",
+                              **where)], columns
+    frame, problems = build_frame(grid, header, sheet_def, workbook, match.name, rep or "")
+    frame = add_month(frame, sheet_def, month)
+    return frame, problems, columns
+
+
+def data_rows(grid: list[list], header: Header, sheet_def: SheetDef) -> list[int]:
+    """Grid indexes of the data rows: below the header, not blank in the mapped columns, not 合计 rows."""
+    cols = [*header.columns.values(), *([header.rep_column] if header.rep_column is not None else [])]
+    rows = []
+    for index in range(header.row + 1, len(grid)):
+        cells = grid[index]
+        if all(is_blank(cells[c]) if c < len(cells) else True for c in cols):
+            continue
+        if sheet_def.skip_total_rows and is_total_row(cells):
+            continue
+        rows.append(index)
+    return rows
+
+
+def is_total_row(cells: list) -> bool:
+    """A finance export's 合计 / 小计 / 本月合计 line."""
+    for cell in cells:
+        if isinstance(cell, str) and cell.strip():
+            return cell.replace(" ", "").replace("\u3000", "").startswith(TOTAL_WORDS)
+    return False
+
+
+def build_frame(grid: list[list], header: Header, sheet_def: SheetDef, workbook: str, sheet: str,
+                rep: str) -> tuple[pd.DataFrame, list[Problem]]:
+    """Parses the mapped columns of the data rows, column by column; rows with an error are dropped."""
+    rows = data_rows(grid, header, sheet_def)
+    reps = row_reps(grid, rows, header.rep_column, rep)
+    bad: set[int] = set()
+    problems: list[Problem] = []
+    values: dict[str, list] = {}
+    for f in sheet_def.fields:
+        col = header.columns.get(f.name)
+        if col is None:
+            values[f.name] = [None] * len(rows)
+            continue
+        raw = [grid[r][col] if col < len(grid[r]) else "" for r in rows]
+        parsed = parse_column(parser_for(f), raw)
+        values[f.name] = [v for v, _ in parsed]
+        for i, (_, error) in enumerate(parsed):
+            if error is not None:
+                bad.add(i)
+                problems.append(Problem(ERROR, error.message, workbook=workbook, sheet=sheet,
+                                        cell=cell_address(col, rows[i] + 1), field=f.name,
+                                        value=display_raw(raw[i]), suggestion=error.suggestion, rep=reps[i],
+                                        row=rows[i] + 1))
+    problems.sort(key=lambda p: (p.row, len(p.cell), p.cell))
+    keep = [i for i in range(len(rows)) if i not in bad]
+    data = {}
+    for f in sheet_def.fields:
+        column = [values[f.name][i] for i in keep]
+        if f.kind == MONEY:
+            column = [0 if v is None else v for v in column]
+        data[f.name] = pd.Series(column, dtype=DTYPES[f.kind])
+    data[SRC_WORKBOOK] = pd.Series([workbook] * len(keep), dtype="str")
+    data[SRC_SHEET] = pd.Series([sheet] * len(keep), dtype="str")
+    data[SRC_ROW] = pd.Series([rows[i] + 1 for i in keep], dtype="int64")
+    if REP not in data:
+        data[REP] = pd.Series([reps[i] for i in keep], dtype="str")
+    return pd.DataFrame(data), problems
+
+
+def row_reps(grid: list[list], rows: list[int], rep_column: int | None, rep: str) -> list[str]:
+    """Each row's rep: its 业务员 cell when the sheet has that column and it is filled, else the file's rep."""
+    if rep_column is None:
+        return [rep] * len(rows)
+    reps = []
+    for r in rows:
+        cell = grid[r][rep_column] if rep_column < len(grid[r]) else ""
+        reps.append(normalize_name(display_raw(cell)) or rep)
+    return reps
+
+
+def add_month(frame: pd.DataFrame, sheet_def: SheetDef, month: str | None) -> pd.DataFrame:
+    """考勤: a blank 月份 takes the file's month. Finance: a 月份 column, the file's month, else the row's date's."""
+    if sheet_def is ATTENDANCE and month:
+        frame[MONTH_COLUMN] = frame[MONTH_COLUMN].fillna(month)
+    elif sheet_def in FINANCE_SHEETS:
+        if month:
+            frame[MONTH_COLUMN] = pd.Series([month] * len(frame), dtype="str", index=frame.index)
+        else:
+            dates = [f.name for f in sheet_def.fields if f.kind == DATE]
+            frame[MONTH_COLUMN] = (frame[dates[0]].dt.strftime("%Y-%m").astype("str") if dates
+                                   else pd.Series([None] * len(frame), dtype="str", index=frame.index))
+    return frame

@@ -1,0 +1,375 @@
+"""Cell parsing, the first thing done to every value read from a workbook (after ``reader`` found it).
+
+Reps type dates and amounts in many ways; each ``parse_*`` function takes one raw cell value as
+python-calamine returns it (str, float, int, bool, date, datetime, time, timedelta; ``""`` for a blank)
+and returns ``(value, error)``: the typed value (``None`` for a blank) and ``None``, or ``None`` and a
+``CellError`` saying, in Chinese, what is wrong and what the accepted form looks like. Nothing here
+raises on bad data and nothing knows about workbooks: ``intake`` turns a ``CellError`` into a ``Problem``
+with the cell's address.
+
+Rules (see tests/test_parse.py for every form):
+- dates: Excel serials and date cells; text 2026-11-28, 2026/11/28, 2026.11.28, 2026年11月28日, 20261128
+  (a time after the date is dropped). Day-first/month-first forms (11/12/2026) and two-digit years
+  (26-11-28) are ambiguous: an error, never a guess. Impossible dates (2026-13-05, 2026-02-30) are errors.
+- amounts: numbers, or text such as ¥1,234.50, 1,234.50元, 1.2万, full-width digits, spaces; parsed with
+  ``Decimal`` to integer fen. An amount with a fraction of a fen (1.234) is an error, not rounded: a
+  typing slip the rep should see. Numeric cells are first taken to Excel's 15 significant digits, so a
+  formula's 1234.5600000000001 is 1234.56.
+- IDs: text kept as typed ("00123" stays "00123", spaces removed, full-width folded); a number from a
+  numeric cell loses its ".0" (123.0 -> "123").
+- Excel error values (#N/A, #DIV/0! …) are errors wherever they appear.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Callable, NamedTuple
+
+from .names import normalize_name
+from .schema import CHOICE, DATE, ID, INT, MONEY, NAME, NUMBER, TEXT, Field
+
+DATE_EXAMPLE = "示例: 2026-11-28"
+MONEY_EXAMPLE = "示例: 12300.50 或 ¥12,300.50 或 1.23万"
+MONTH_EXAMPLE = "示例: 2026-11"
+EXCEL_ERRORS = frozenset({"#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!",
+                          "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#UNKNOWN!", "#BUSY!"})
+
+_EXCEL_EPOCH = datetime(1899, 12, 30)
+_MAX_SERIAL = 2958465  # 9999-12-31
+_SPACES = re.compile(r"\s+")
+_YMD = re.compile(r"^(\d{4})\s*(?:([-/.])\s*(\d{1,2})\s*\2\s*(\d{1,2})|年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?)"
+                  r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_AMBIGUOUS = re.compile(r"^(\d{1,2})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{2}|\d{4})(?:\s.*)?$")
+_MONTH = re.compile(r"^(\d{4})\s*(?:[-/.]\s*(\d{1,2})|年\s*(\d{1,2})\s*月?|(\d{2}))$")
+_CURRENCY = re.compile(r"^(?:¥|RMB|CNY|人民币)\s*", re.IGNORECASE)
+_YUAN_SUFFIX = re.compile(r"(?:元整|元|圆)$")
+_THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
+_PLAIN_NUMBER = re.compile(r"^\d+(?:\.\d+)?$|^\.\d+$")
+_INT_UNITS = re.compile(r"(?:天|日|次|张|个)$")
+
+
+class CellError(NamedTuple):
+    """What is wrong with a cell: ``message`` (问题说明) and ``suggestion`` (建议)."""
+
+    message: str
+    suggestion: str = ""
+
+
+Parsed = tuple[object, CellError | None]
+
+
+# ---------------------------------------------------------------- helpers
+
+def is_blank(raw: object) -> bool:
+    """A blank cell: None, "" or only spaces."""
+    return raw is None or (isinstance(raw, str) and not raw.strip())
+
+
+def excel_error(raw: object) -> CellError | None:
+    """The error for an Excel error value (#N/A, #DIV/0! …) typed or returned as text; else None."""
+    if isinstance(raw, str) and "#" in raw and raw.strip().upper() in EXCEL_ERRORS:
+        return CellError(f"单元格是错误值 {raw.strip()}", "请修正公式或直接填写数值")
+    return None
+
+
+def display_raw(raw: object) -> str:
+    """The value as the rep sees it, for the 原始值 column."""
+    if raw is None:
+        return ""
+    if isinstance(raw, bool):
+        return "TRUE" if raw else "FALSE"
+    if isinstance(raw, float):
+        return format_number(raw)
+    if isinstance(raw, datetime):
+        return raw.strftime("%Y-%m-%d %H:%M:%S") if raw.time() != time() else raw.strftime("%Y-%m-%d")
+    if isinstance(raw, date):
+        return raw.isoformat()
+    return str(raw)
+
+
+def format_number(value: float | int) -> str:
+    """123.0 -> "123", 12.5 -> "12.5" (Excel's 15 significant digits, no exponent for whole numbers)."""
+    if isinstance(value, int):
+        return str(value)
+    if value == int(value) and abs(value) < 1e21:
+        return str(int(value))
+    return format(Decimal(f"{value:.15g}"), "f")
+
+
+def fold(text: str) -> str:
+    """NFKC (全角 -> 半角: １２３ -> 123, ￥ -> ¥, （ -> (), then trimmed."""
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def normalize_header(text: object) -> str:
+    """A header or sheet name as compared: NFKC, no spaces or line breaks, no * marks, case-folded.
+
+    '合同金额（元）*' and ' 合同金额(元) ' both give '合同金额(元)'.
+    """
+    if text is None:
+        return ""
+    folded = unicodedata.normalize("NFKC", display_raw(text))
+    return _SPACES.sub("", folded).replace("*", "").casefold()
+
+
+# ---------------------------------------------------------------- dates
+
+def make_date(year: int, month: int, day: int) -> datetime | None:
+    try:
+        return datetime(year, month, day)
+    except ValueError:
+        return None
+
+
+def date_from_serial(serial: float) -> datetime | None:
+    """An Excel (1900 system) serial to a date; the time of day is dropped; None when out of range."""
+    if not 1 <= serial <= _MAX_SERIAL:
+        return None
+    return _EXCEL_EPOCH + timedelta(days=int(serial))
+
+
+def parse_date(raw: object) -> Parsed:
+    """A date cell, serial or text -> datetime at midnight."""
+    if isinstance(raw, datetime):
+        return datetime(raw.year, raw.month, raw.day), None
+    if isinstance(raw, date):
+        return datetime(raw.year, raw.month, raw.day), None
+    if is_blank(raw):
+        return None, None
+    if isinstance(raw, bool) or isinstance(raw, (time, timedelta)):
+        return None, CellError("不是有效日期", DATE_EXAMPLE)
+    if isinstance(raw, (int, float)):
+        return parse_date_number(raw)
+    return parse_date_text(str(raw))
+
+
+def parse_date_number(number: float | int) -> Parsed:
+    """20261128 typed as a number is a date; other numbers are Excel serials."""
+    if number == int(number) and 19000101 <= number <= 29991231:
+        found = make_date(int(number) // 10000, int(number) // 100 % 100, int(number) % 100)
+        return (found, None) if found else (None, CellError("不是有效日期", DATE_EXAMPLE))
+    found = date_from_serial(number)
+    return (found, None) if found else (None, CellError("不是有效日期", DATE_EXAMPLE))
+
+
+def parse_date_text(text: str) -> Parsed:
+    error = excel_error(text)
+    if error:
+        return None, error
+    text = fold(text)
+    m = _YMD.match(text) or _COMPACT.match(text)
+    if m:
+        groups = [g for g in m.groups() if g is not None and g not in "-/."]
+        found = make_date(int(groups[0]), int(groups[1]), int(groups[2]))
+        return (found, None) if found else (None, CellError("不是有效日期", DATE_EXAMPLE))
+    if _AMBIGUOUS.match(text):
+        return None, CellError("日期写法有歧义, 无法确定年月日", f"请写成 年-月-日, {DATE_EXAMPLE}")
+    return None, CellError("不是有效日期", DATE_EXAMPLE)
+
+
+def parse_month(raw: object) -> Parsed:
+    """A month (目标.月份, 考勤.月份) -> 'YYYY-MM': 2026-11, 2026/11, 2026年11月, 202611, or a date cell."""
+    if isinstance(raw, (datetime, date)):
+        return f"{raw.year:04d}-{raw.month:02d}", None
+    if is_blank(raw):
+        return None, None
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        if not 190001 <= raw <= 299912:  # not 202611: an Excel serial in a General-formatted cell
+            day = date_from_serial(raw)
+            return (f"{day.year:04d}-{day.month:02d}", None) if day else (None, CellError("不是有效月份", MONTH_EXAMPLE))
+        raw = format_number(raw)
+    text = fold(str(raw))
+    m = _MONTH.match(text)
+    if m:
+        year, month = int(m.group(1)), int(next(g for g in m.groups()[1:] if g))
+        if 1 <= month <= 12:
+            return f"{year:04d}-{month:02d}", None
+    day, error = parse_date_text(text)
+    if day is not None:
+        return f"{day.year:04d}-{day.month:02d}", None
+    return None, CellError("不是有效月份", MONTH_EXAMPLE)
+
+
+# ---------------------------------------------------------------- amounts and numbers
+
+def decimal_from_number(number: float | int) -> Decimal:
+    """A numeric cell as Excel shows it: 15 significant digits (1234.5600000000001 -> 1234.56)."""
+    if isinstance(number, int):
+        return Decimal(number)
+    return Decimal(f"{number:.15g}")
+
+
+def decimal_from_text(text: str) -> Decimal | None:
+    """'1,234.50' / '(1,234.50)' / '-12.3' / '1.2万' (after currency and 元 were removed) -> Decimal; None if not."""
+    negative = False
+    if text.startswith("(") and text.endswith(")"):
+        negative, text = True, text[1:-1].strip()
+    if text[:1] in "+-":
+        negative, text = negative ^ (text[0] == "-"), text[1:].strip()
+    scale = 1
+    if text.endswith("万"):
+        scale, text = 10000, text[:-1].strip()
+    elif text.endswith("亿"):
+        scale, text = 100000000, text[:-1].strip()
+    if _THOUSANDS.match(text):
+        text = text.replace(",", "")
+    elif not _PLAIN_NUMBER.match(text):
+        return None
+    try:
+        value = Decimal(text) * scale
+    except InvalidOperation:
+        return None
+    return -value if negative else value
+
+
+def parse_decimal_text(text: str) -> Decimal | None:
+    """Any amount-like text -> Decimal, or None. Spaces, ¥/RMB, 元, full-width digits are accepted."""
+    text = _SPACES.sub("", fold(text))
+    text = _CURRENCY.sub("", text)
+    text = _YUAN_SUFFIX.sub("", text)
+    if text.startswith("-") or text.startswith("+"):  # -¥1,234.00
+        sign, rest = text[0], _CURRENCY.sub("", text[1:])
+        text = sign + rest
+    text = text.replace("万元", "万")
+    return decimal_from_text(text) if text else None
+
+
+def to_fen(amount: Decimal) -> Parsed:
+    """Yuan -> integer fen; a fraction of a fen is an error (not rounded)."""
+    fen = amount * 100
+    if fen != fen.to_integral_value():
+        return None, CellError("金额超过两位小数 (不足一分)", "金额精确到分, 如 1234.56")
+    return int(fen), None
+
+
+def parse_money(raw: object) -> Parsed:
+    """An amount in yuan -> integer fen (¥1,234.50 -> 123450; 1.2万 -> 1200000)."""
+    if isinstance(raw, float) or (isinstance(raw, int) and not isinstance(raw, bool)):
+        return to_fen(decimal_from_number(raw))
+    if is_blank(raw):
+        return None, None
+    if not isinstance(raw, str):
+        return None, CellError("不是有效金额", MONEY_EXAMPLE)
+    error = excel_error(raw)
+    if error:
+        return None, error
+    amount = parse_decimal_text(raw)
+    if amount is None:
+        return None, CellError("不是有效金额", MONEY_EXAMPLE)
+    return to_fen(amount)
+
+
+def parse_number(raw: object) -> Parsed:
+    """A quantity or price -> float (text with commas, full-width digits, 万 accepted)."""
+    if isinstance(raw, float) or (isinstance(raw, int) and not isinstance(raw, bool)):
+        return float(raw), None
+    if is_blank(raw):
+        return None, None
+    if not isinstance(raw, str):
+        return None, CellError("不是有效数字", "示例: 12.5")
+    error = excel_error(raw)
+    if error:
+        return None, error
+    text = _INT_UNITS.sub("", _SPACES.sub("", fold(raw)))
+    value = parse_decimal_text(text)
+    return (float(value), None) if value is not None else (None, CellError("不是有效数字", "示例: 12.5"))
+
+
+def parse_int(raw: object) -> Parsed:
+    """A count or a number of days -> int ('30天' accepted); a fraction is an error."""
+    number, error = parse_number(raw)
+    if error:
+        return None, CellError("不是有效整数", "示例: 30")
+    if number is None:
+        return None, None
+    if number != int(number):
+        return None, CellError("应为整数", "示例: 30")
+    return int(number), None
+
+
+# ---------------------------------------------------------------- text
+
+def text_of(raw: object) -> str:
+    """Any cell as text: numbers without '.0', dates as YYYY-MM-DD."""
+    if isinstance(raw, str):
+        return raw
+    if isinstance(raw, bool):
+        return "TRUE" if raw else "FALSE"
+    if isinstance(raw, (int, float)):
+        return format_number(raw)
+    return display_raw(raw)
+
+
+def parse_text(raw: object) -> Parsed:
+    """Free text, trimmed; blank -> None."""
+    if is_blank(raw):
+        return None, None
+    error = excel_error(raw)
+    if error:
+        return None, error
+    return text_of(raw).strip(), None
+
+
+def parse_id(raw: object) -> Parsed:
+    """A document number or phone: kept as text ('00123' stays), full-width folded, spaces removed."""
+    if isinstance(raw, str):
+        if not raw.strip():
+            return None, None
+        error = excel_error(raw)
+        if error:
+            return None, error
+        return _SPACES.sub("", unicodedata.normalize("NFKC", raw)), None
+    if is_blank(raw):
+        return None, None
+    return text_of(raw), None
+
+
+def parse_name(raw: object) -> Parsed:
+    """A customer/product/person name, normalised (names.normalize_name)."""
+    if is_blank(raw):
+        return None, None
+    error = excel_error(raw)
+    if error:
+        return None, error
+    return normalize_name(text_of(raw)) or None, None
+
+
+def choice_parser(choices: tuple[str, ...]) -> Callable[[object], Parsed]:
+    """Parses one of ``choices``; another value is kept as typed (the validator may warn)."""
+    def parse_choice(raw: object) -> Parsed:
+        value, error = parse_text(raw)
+        if value is None or error:
+            return value, error
+        folded = fold(str(value))
+        return (folded if folded in choices else value), None
+    return parse_choice
+
+
+def parse_column(parser: Callable[[object], Parsed], raw: list) -> list[Parsed]:
+    """Parses a column's cells; repeated values (names, dates, contract numbers) are parsed once."""
+    cache: dict[tuple[type, object], Parsed] = {}
+    out = []
+    for value in raw:
+        key = (type(value), value)  # True == 1 == 1.0: the type keeps them apart
+        try:
+            parsed = cache[key]
+        except KeyError:
+            parsed = cache[key] = parser(value)
+        except TypeError:  # unhashable: never from calamine, but parse it anyway
+            parsed = parser(value)
+        out.append(parsed)
+    return out
+
+
+def parser_for(field: Field) -> Callable[[object], Parsed]:
+    """The parser for a schema field: by kind, and 月份 fields as YYYY-MM."""
+    if field.name == "月份":
+        return parse_month
+    if field.kind == CHOICE:
+        return choice_parser(field.choices)
+    return {DATE: parse_date, MONEY: parse_money, NUMBER: parse_number, INT: parse_int, ID: parse_id,
+            NAME: parse_name, TEXT: parse_text}.get(field.kind, parse_text)

@@ -1,0 +1,336 @@
+"""Opening a workbook and finding its data: the Excel I/O of the intake, and nothing else.
+
+``open_workbook`` opens .xlsx/.xlsm/.xls/.xlsb/.ods with python-calamine; ``find_sheets`` picks the sheets
+that mean each ``SheetDef`` (by name or alias, hidden ones left out); ``read_grid`` gives a sheet's cells
+as a list of rows in absolute positions (row index 0 = Excel row 1), with merged ranges filled down and
+Excel error values marked; ``locate_header`` finds the header row among the first rows and maps its
+columns to the schema's fields. ``intake`` parses the cells and builds the tables.
+
+What python-calamine 0.9 gives, and what this module does about it:
+- blank cells are ``""``; formulas give their cached value (a formula never calculated, as openpyxl
+  writes them, reads as blank);
+- error cells (#N/A, #DIV/0! …) are returned as ``""``, indistinguishable from a blank. For .xlsx/.xlsm
+  this module reads the sheet's XML for ``t="e"`` cells and puts the error text (e.g. "#DIV/0!") back in
+  the grid, so the parser reports them; for .xls, .xlsb and .ods an error cell reads as blank;
+- merged ranges come from ``merged_cell_ranges`` for .xlsx and .xls; calamine has none for .ods, so
+  this module reads them from the file's content.xml (``table:number-rows-spanned``). .xlsb: none. A range spanning several rows (a customer merged over three contracts) gives its value to every row
+  of its first column; single-row merges (titles) are left alone.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from xml.etree import ElementTree
+
+import python_calamine as pc
+
+from .config import Settings
+from .model import REP
+from .parse import normalize_header
+from .schema import SheetDef
+
+SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"})
+_XML_ERROR_SUFFIXES = frozenset({".xlsx", ".xlsm"})
+_ERROR_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*\bt="e"[^>]*)>(.*?)</(?:\w+:)?c>', re.DOTALL)
+_CELL_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
+_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+
+@dataclass
+class SheetMatch:
+    """A sheet of the file that holds a SheetDef's data."""
+
+    sheet_def: SheetDef
+    name: str  # the real sheet name in the file
+    index: int
+
+
+@dataclass
+class Header:
+    """Where the header is and which column holds which field."""
+
+    row: int  # 0-based grid index; Excel row = row + 1
+    columns: dict[str, int]  # field name -> 0-based column index
+    rep_column: int | None = None  # a 业务员 column on a sheet whose schema has none
+    missing: list[str] = field(default_factory=list)  # required fields with no column
+
+
+def is_spreadsheet(path: Path) -> bool:
+    return path.suffix.lower() in SPREADSHEET_SUFFIXES
+
+
+def is_temporary(path: Path) -> bool:
+    """Excel owner files (~$张伟.xlsx) and other hidden or temporary files (.xxx, ~xxx)."""
+    return path.name.startswith(("~", "."))
+
+
+class UnreadableWorkbook(ValueError):
+    """A workbook recognised as unreadable before calamine tries it; the message is for the clerk."""
+
+
+def open_workbook(path: Path) -> pc.CalamineWorkbook:
+    """Opens a workbook; raises on a file that is not one (the caller turns it into a Problem).
+
+    An .xlsx that is really an OLE compound file is a password-protected workbook (Excel encrypts into
+    that container) or an .xls renamed; both are said plainly.
+    """
+    if path.stat().st_size == 0:
+        raise UnreadableWorkbook("文件是空的 (0 字节)")
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    if path.suffix.lower() in (".xlsx", ".xlsm", ".xlsb") and head == _OLE_MAGIC:
+        raise UnreadableWorkbook("工作簿有密码保护或已加密 (或是改了扩展名的 .xls 文件), 无法读取")
+    return pc.CalamineWorkbook.from_path(str(path))
+
+
+def open_error_text(exc: BaseException) -> str:
+    """A clerk-readable reason why a workbook could not be opened."""
+    text = str(exc)
+    if isinstance(exc, pc.PasswordError) or "password" in text.lower() or "encrypt" in text.lower():
+        return "工作簿有密码保护或已加密, 无法读取"
+    if isinstance(exc, PermissionError):
+        return "文件被占用或没有读取权限"
+    if isinstance(exc, UnreadableWorkbook):
+        return text
+    return f"无法打开工作簿, 文件可能已损坏或不是 Excel 文件 ({type(exc).__name__}: {text[:120]})"
+
+
+# ---------------------------------------------------------------- sheets
+
+def sheet_names_for(sheet_def: SheetDef, settings: Settings) -> set[str]:
+    """The normalised names that mean this sheet: canonical, schema aliases, config aliases."""
+    names = [sheet_def.name, *sheet_def.aliases, *settings.intake.sheet_aliases.get(sheet_def.name, [])]
+    return {normalize_header(n) for n in names}
+
+
+def find_sheets(book: pc.CalamineWorkbook, sheet_defs: tuple[SheetDef, ...], settings: Settings,
+                first_visible_fallback: bool = False) -> tuple[list[SheetMatch], list[str]]:
+    """The visible sheets matching each definition, and the names of matching sheets that are hidden.
+
+    With ``first_visible_fallback`` (finance and attendance exports, one definition) a file whose sheets
+    all have other names gives its first visible sheet.
+    """
+    matches: list[SheetMatch] = []
+    hidden: list[str] = []
+    metadata = book.sheets_metadata
+    for sheet_def in sheet_defs:
+        wanted = sheet_names_for(sheet_def, settings)
+        for index, meta in enumerate(metadata):
+            if normalize_header(meta.name) not in wanted:
+                continue
+            if is_visible(meta) and is_worksheet(meta):
+                matches.append(SheetMatch(sheet_def, meta.name, index))
+            elif not is_visible(meta):
+                hidden.append(meta.name)
+    if first_visible_fallback and not matches and len(sheet_defs) == 1:
+        for index, meta in enumerate(metadata):
+            if is_visible(meta) and is_worksheet(meta):
+                matches.append(SheetMatch(sheet_defs[0], meta.name, index))
+                break
+    return matches, hidden
+
+
+def is_visible(meta: pc.SheetMetadata) -> bool:
+    return meta.visible == pc.SheetVisibleEnum.Visible
+
+
+def is_worksheet(meta: pc.SheetMetadata) -> bool:
+    return meta.typ == pc.SheetTypeEnum.WorkSheet
+
+
+# ---------------------------------------------------------------- cells
+
+def read_grid(book: pc.CalamineWorkbook, match: SheetMatch, path: Path) -> list[list]:
+    """The sheet's cells as rows in absolute positions, merged ranges filled down, error cells marked."""
+    sheet = book.get_sheet_by_index(match.index)
+    grid = sheet.to_python(skip_empty_area=False)
+    ranges = sheet.merged_cell_ranges
+    if ranges is None and path.suffix.lower() == ".ods":
+        ranges = ods_merged_ranges(path, match.index)
+    fill_merged(grid, ranges or [])
+    if path.suffix.lower() in _XML_ERROR_SUFFIXES:
+        for (row, col), text in xlsx_error_cells(path, match.index).items():
+            if row < len(grid):
+                cells = grid[row]
+                if col >= len(cells):
+                    cells.extend([""] * (col + 1 - len(cells)))
+                if cells[col] in ("", None):
+                    cells[col] = text
+    return grid
+
+
+def fill_merged(grid: list[list], ranges: list[tuple[tuple[int, int], tuple[int, int]]]) -> None:
+    """Gives a merged range's value to every row of its first column (ranges of one row are titles)."""
+    for (top, left), (bottom, _right) in ranges:
+        if bottom <= top or top >= len(grid):
+            continue
+        value = grid[top][left] if left < len(grid[top]) else ""
+        for row in range(top + 1, min(bottom, len(grid) - 1) + 1):
+            cells = grid[row]
+            if left >= len(cells):
+                cells.extend([""] * (left + 1 - len(cells)))
+            cells[left] = value
+
+
+def xlsx_error_cells(path: Path, sheet_index: int) -> dict[tuple[int, int], str]:
+    """{(row, col): '#DIV/0!'} for the error cells of one sheet of an .xlsx/.xlsm (0-based positions).
+
+    python-calamine returns error cells as blanks; the sheet's XML says ``t="e"``. A quick byte search
+    skips the parse for sheets without any error cell. An unreadable part gives no errors (calamine
+    already read the values).
+    """
+    try:
+        with zipfile.ZipFile(path) as zf:
+            part = sheet_part(zf, sheet_index)
+            if part is None:
+                return {}
+            data = zf.read(part)
+    except (zipfile.BadZipFile, KeyError, OSError, ElementTree.ParseError):
+        return {}
+    if b't="e"' not in data:
+        return {}
+    found: dict[tuple[int, int], str] = {}
+    for m in _ERROR_CELL.finditer(data):
+        ref, value = _CELL_REF.search(m.group(1)), _VALUE.search(m.group(2))
+        if ref:
+            found[(int(ref.group(2)) - 1, column_index(ref.group(1).decode()))] = (
+                value.group(1).decode("utf-8", "replace") if value else "#N/A")
+    return found
+
+
+def ods_merged_ranges(path: Path, sheet_index: int) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """Merged ranges spanning rows in one sheet of an .ods (0-based, like calamine's for .xlsx).
+
+    Walks content.xml counting repeated rows and columns; skipped entirely when no cell spans rows.
+    """
+    table_ns = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+    tag_table, tag_row = f"{{{table_ns}}}table", f"{{{table_ns}}}table-row"
+    cells = (f"{{{table_ns}}}table-cell", f"{{{table_ns}}}covered-table-cell")
+    rows_spanned, cols_spanned = f"{{{table_ns}}}number-rows-spanned", f"{{{table_ns}}}number-columns-spanned"
+    rows_repeated, cols_repeated = f"{{{table_ns}}}number-rows-repeated", f"{{{table_ns}}}number-columns-repeated"
+    try:
+        with zipfile.ZipFile(path) as zf:
+            data = zf.read("content.xml")
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return []
+    if b"number-rows-spanned" not in data:
+        return []
+    ranges: list[tuple[tuple[int, int], tuple[int, int]]] = []
+    table, row, col, depth = -1, 0, 0, 0
+    repeat_stack: list[int] = []
+    try:
+        for event, el in ElementTree.iterparse(io.BytesIO(data), events=("start", "end")):
+            if el.tag == tag_table:
+                if event == "start":
+                    depth += 1
+                    if depth == 1:
+                        table, row = table + 1, 0
+                else:
+                    depth -= 1
+                    if depth == 0 and table == sheet_index:
+                        break
+            elif depth != 1 or table != sheet_index:
+                if event == "end" and el.tag == tag_row:
+                    el.clear()
+                continue
+            elif el.tag == tag_row:
+                if event == "start":
+                    col = 0
+                    repeat_stack.append(int(el.get(rows_repeated, "1")))
+                else:
+                    row += repeat_stack.pop()
+                    el.clear()
+            elif el.tag in cells and event == "start":
+                span = int(el.get(rows_spanned, "1"))
+                if span > 1:
+                    width = int(el.get(cols_spanned, "1"))
+                    ranges.append(((row, col), (row + span - 1, col + width - 1)))
+                col += int(el.get(cols_repeated, "1"))
+    except ElementTree.ParseError:
+        return ranges
+    return ranges
+
+
+def sheet_part(zf: zipfile.ZipFile, sheet_index: int) -> str | None:
+    """The zip member holding the sheet at ``sheet_index`` (workbook order)."""
+    workbook = ElementTree.fromstring(zf.read("xl/workbook.xml"))
+    sheets = [el for el in workbook.iter() if el.tag.endswith("}sheet")]
+    if sheet_index >= len(sheets):
+        return None
+    rel_id = sheets[sheet_index].get(_REL_NS)
+    rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    for rel in rels:
+        if rel.get("Id") == rel_id:
+            target = rel.get("Target", "")
+            if target.startswith("/"):
+                return target.lstrip("/")
+            return str(PurePosixPath("xl") / target)
+    return None
+
+
+def column_index(letters: str) -> int:
+    """'A' -> 0, 'AB' -> 27."""
+    index = 0
+    for ch in letters:
+        index = index * 26 + ord(ch) - 64
+    return index - 1
+
+
+# ---------------------------------------------------------------- header
+
+def header_lookup(sheet_def: SheetDef, settings: Settings) -> dict[str, list[tuple[int, str]]]:
+    """normalised header text -> [(priority, field)]: the field's own name 0, schema alias 1, config alias 2."""
+    lookup: dict[str, list[tuple[int, str]]] = {}
+    extra = settings.intake.column_aliases.get(sheet_def.name, {})
+    for f in sheet_def.fields:
+        names = [(0, f.name), *((1, a) for a in f.aliases), *((2, a) for a in extra.get(f.name, []))]
+        for priority, name in names:
+            lookup.setdefault(normalize_header(name), []).append((priority, f.name))
+    return lookup
+
+
+def score_row(cells: list, lookup: dict) -> int:
+    """How many cells of a row are known headers of the sheet."""
+    return sum(1 for c in cells if isinstance(c, str) and c and normalize_header(c) in lookup)
+
+
+def locate_header(grid: list[list], sheet_def: SheetDef, settings: Settings) -> Header | None:
+    """The header row (the first of the rows scanned with the most known headers) and its column map.
+
+    None when no scanned row has any known header.
+    """
+    lookup = header_lookup(sheet_def, settings)
+    scan = grid[: settings.intake.header_scan_rows]
+    scores = [score_row(row, lookup) for row in scan]
+    if not scores or max(scores) == 0:
+        return None
+    row = scores.index(max(scores))
+    return Header(row=row, **map_columns(grid[row], sheet_def, lookup))
+
+
+def map_columns(cells: list, sheet_def: SheetDef, lookup: dict) -> dict:
+    """Each field's column: its own name first, then the first alias column; a column serves one field."""
+    candidates: list[tuple[int, int, str]] = []  # (priority, column, field)
+    rep_column = None
+    for col, cell in enumerate(cells):
+        key = normalize_header(cell)
+        if not key:
+            continue
+        for priority, field_name in lookup.get(key, []):
+            candidates.append((priority, col, field_name))
+        if key == REP and key not in lookup:
+            rep_column = col
+    columns: dict[str, int] = {}
+    used: set[int] = set()
+    for priority, col, field_name in sorted(candidates):
+        if field_name not in columns and col not in used:
+            columns[field_name] = col
+            used.add(col)
+    missing = [f.name for f in sheet_def.fields if f.required and f.name not in columns]
+    return {"columns": columns, "rep_column": rep_column, "missing": missing}

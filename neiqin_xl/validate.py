@@ -1,0 +1,368 @@
+"""Checking the consolidated tables: the second step of the day, after ``intake`` and before the allocation.
+
+``validate(tables, settings, run_date) -> (tables, problems)`` runs two plain lists of checks, each
+``check(tables, settings, run_date) -> list[Problem]``:
+
+- ``ROW_CHECKS``, on what was read: required fields, amounts ≤ 0, dates after the run date, values not
+  among a field's choices, duplicate document numbers (合同编号, 发货单号, 发票号码, 银行流水号);
+- ``CROSS_CHECKS``, on the rows left after the first errors were removed: shipments, invoices and
+  collections naming a contract that exists nowhere, shipments or invoices summing above their contract,
+  customers not in the archive (未知客户).
+
+Then every row with an error is removed (each one is listed in the 问题清单), the extra copies of
+identical duplicates are dropped (with a warning each), and the tables are enriched: 客户名称 becomes the
+archive's canonical name where known; 发货 and 开票 rows get 客户名称 and 业务员 of their contract (the rep
+whose workbook holds the row is kept in 填报人). ``unknown_customers`` lists the new customers and where
+they were first seen, for the 客户档案 report.
+
+Problems carry the cell in the rep's own file: the column letter is taken from what the intake recorded
+in ``Tables.inputs`` (``columns``), else from the template's column order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from .config import Settings
+from .model import (ERROR, REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, cell_address,
+                    fmt_yuan)
+from .names import CustomerIndex
+from .reader import column_index
+from .schema import CHOICE, DATE, MONEY, PENDING_SHIPMENT, REP_SHEETS, SHEETS, SheetDef
+
+Check = Callable[[Tables, Settings, date], list[Problem]]
+
+FILLER = "填报人"  # on 发货/开票: the rep whose workbook holds the row (业务员 is the contract's rep)
+NAME_SHEETS = ("合同", "回款", "日报", "财务收款", "财务开票", "应收余额")  # 客户名称 made canonical
+UNKNOWN_CUSTOMER_SHEETS = ("合同", "回款")  # a customer found nowhere is a warning here
+NOT_FUTURE_EXEMPT = ("约定交货日期",)  # agreed delivery dates are in the future by nature
+CONTRACT_REFS = (("发货", "发货日期"), ("开票", "开票日期"), ("回款", "回款日期"))
+UNKNOWN_CUSTOMER_COLUMNS = ["客户名称", "业务员", "首次出现", "次数"]
+
+
+# ---------------------------------------------------------------- where a field is
+
+class Columns:
+    """The column letter of a field in a given workbook and sheet, as the intake found it."""
+
+    def __init__(self, tables: Tables):
+        self._letters: dict[tuple[str, str], dict[str, str]] = {}
+        for info in tables.inputs:
+            name = Path(str(info.get("path", ""))).name
+            for sheet, letters in (info.get("columns") or {}).items():
+                self._letters[(name, sheet)] = letters
+
+    def index(self, row: dict, sheet_def: SheetDef, field: str) -> int | None:
+        letters = self._letters.get((str(row.get(SRC_WORKBOOK, "")), str(row.get(SRC_SHEET, ""))))
+        if letters and field in letters:
+            return column_index(letters[field])
+        return sheet_def.columns.index(field) if field in sheet_def.columns else None
+
+
+def problem(row: dict, columns: Columns, sheet_def: SheetDef, severity: str, message: str, field: str,
+            suggestion: str = "", value: object = None) -> Problem:
+    """A problem at a field of a consolidated row, addressed in the rep's own file."""
+    value = row.get(field) if value is None else value
+    excel_row = row.get(SRC_ROW)
+    excel_row = int(excel_row) if excel_row is not None and not pd.isna(excel_row) else None
+    return Problem(severity=severity, message=message, workbook=text(row.get(SRC_WORKBOOK)),
+                   sheet=text(row.get(SRC_SHEET)), cell=cell_address(columns.index(row, sheet_def, field), excel_row),
+                   field=field, value=shown(value), suggestion=suggestion, rep=text(row.get(REP)), row=excel_row)
+
+
+def text(value: object) -> str:
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+def shown(value: object) -> str:
+    """A value as the problem list shows it: dates as YYYY-MM-DD, fen as yuan."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d")
+    return str(value)
+
+
+def records(frame: pd.DataFrame) -> list[dict]:
+    return frame.to_dict("records") if len(frame) else []
+
+
+# ---------------------------------------------------------------- row checks
+
+def check_required(tables: Tables, settings: Settings, run_date: date) -> list[Problem]:
+    """Required fields left blank (money fields: see ``check_amounts``); a 待发货 request needs no 发货日期."""
+    found: list[Problem] = []
+    columns = Columns(tables)
+    for name, sheet_def in SHEETS.items():
+        frame = tables[name]
+        if frame.empty:
+            continue
+        for f in sheet_def.fields:
+            if not f.required or f.kind == MONEY or f.name not in frame:
+                continue
+            missing = frame[f.name].isna()
+            if name == "发货" and f.name == "发货日期" and "状态" in frame:
+                missing &= frame["状态"].fillna("").str.strip() != PENDING_SHIPMENT
+            suggestion = (f"已发货请填写发货日期; 尚未发货的申请请在 状态 填 {PENDING_SHIPMENT}"
+                          if f.name == "发货日期" else f"请填写{f.name}")
+            for row in records(frame[missing]):
+                found.append(problem(row, columns, sheet_def, ERROR, "必填项为空", f.name, suggestion, ""))
+    return found
+
+
+def check_amounts(tables: Tables, settings: Settings, run_date: date) -> list[Problem]:
+    """Amounts in the reps' books must be above zero (a blank amount reads as zero)."""
+    found: list[Problem] = []
+    columns = Columns(tables)
+    for sheet_def in REP_SHEETS:
+        frame = tables[sheet_def.name]
+        for f in sheet_def.fields:
+            if f.kind != MONEY or not f.required or frame.empty:
+                continue
+            for row in records(frame[frame[f.name] <= 0]):
+                fen = int(row[f.name])
+                message = "为空或为零" if fen == 0 else "不能为负数"
+                found.append(problem(row, columns, sheet_def, ERROR, message, f.name,
+                                     "请填写大于 0 的金额; 退款或红字发票请告知内勤单独处理",
+                                     "" if fen == 0 else fmt_yuan(fen)))
+    return found
+
+
+def check_future_dates(tables: Tables, settings: Settings, run_date: date) -> list[Problem]:
+    """Dates in the reps' books after the run date (agreed delivery dates excepted)."""
+    found: list[Problem] = []
+    columns = Columns(tables)
+    limit = pd.Timestamp(run_date)
+    for sheet_def in REP_SHEETS:
+        frame = tables[sheet_def.name]
+        for f in sheet_def.fields:
+            if f.kind != DATE or f.name in NOT_FUTURE_EXEMPT or frame.empty:
+                continue
+            for row in records(frame[frame[f.name] > limit]):
+                found.append(problem(row, columns, sheet_def, WARNING, f"日期晚于运行日期 {run_date.isoformat()}",
+                                     f.name, "请核对日期是否填错"))
+    return found
+
+
+def check_choices(tables: Tables, settings: Settings, run_date: date) -> list[Problem]:
+    """A value not among a field's choices (付款方式, 活动类型, 费用类别): kept, with a warning."""
+    found: list[Problem] = []
+    columns = Columns(tables)
+    for sheet_def in REP_SHEETS:
+        frame = tables[sheet_def.name]
+        for f in sheet_def.fields:
+            if f.kind != CHOICE or frame.empty:
+                continue
+            odd = frame[f.name].notna() & ~frame[f.name].isin(f.choices)
+            for row in records(frame[odd]):
+                found.append(problem(row, columns, sheet_def, WARNING, "不是可选的值", f.name,
+                                     "可选: " + "/".join(f.choices)))
+    return found
+
+
+def duplicate_groups(frame: pd.DataFrame, sheet_def: SheetDef) -> tuple[list[list[int]], list[list[int]]]:
+    """Rows sharing a document number: (groups of identical rows, groups of conflicting rows), as positions.
+
+    Identical = the same values in every schema column; the first row of such a group is the one kept.
+    """
+    key = sheet_def.key
+    if frame.empty or key is None or key not in frame:
+        return [], []
+    keyed = frame[frame[key].notna() & (frame[key].astype("str").str.strip() != "")]
+    dup = keyed[keyed[key].duplicated(keep=False)]
+    identical, conflicting = [], []
+    for _, group in dup.groupby(key, sort=False):
+        positions = [frame.index.get_loc(i) for i in group.index]
+        rows = {tuple(None if pd.isna(v) else v for v in values)
+                for values in group[sheet_def.columns].itertuples(index=False, name=None)}
+        (identical if len(rows) == 1 else conflicting).append(positions)
+    return identical, conflicting
+
+
+def check_duplicates(tables: Tables, settings: Settings, run_date: date) -> list[Problem]:
+    """Duplicate document numbers: identical rows counted once (warning on the copies), conflicting rows
+    are errors on each."""
+    found: list[Problem] = []
+    columns = Columns(tables)
+    for sheet_def in REP_SHEETS:
+        frame = tables[sheet_def.name]
+        identical, conflicting = duplicate_groups(frame, sheet_def)
+        positions = sorted({pos for group in identical + conflicting for pos in group})
+        rows = dict(zip(positions, records(frame.iloc[positions]))) if positions else {}
+        for group in identical:
+            first = problem(rows[group[0]], columns, sheet_def, WARNING, "", sheet_def.key).where()
+            for pos in group[1:]:
+                found.append(problem(rows[pos], columns, sheet_def, WARNING, f"与 {first} 完全相同, 只计一次",
+                                     sheet_def.key, "请删除重复的行"))
+        for group in conflicting:
+            places = [problem(rows[p], columns, sheet_def, ERROR, "", sheet_def.key).where() for p in group]
+            for pos, place in zip(group, places):
+                others = "、".join(p for p in places if p != place)
+                found.append(problem(rows[pos], columns, sheet_def, ERROR, f"重复且内容不同 (另见 {others})",
+                                     sheet_def.key, f"同一{sheet_def.key}只能登记一次, 请核对后改正"))
+    return found
+
+
+# ---------------------------------------------------------------- cross checks
+
+def check_contract_refs(tables: Tables, settings: Settings, run_date: date) -> list[Problem]:
+    """A shipment, invoice or collection naming a contract found in nobody's 合同 sheet (or only in an
+    error row)."""
+    known = set(tables["合同"]["合同编号"].dropna().astype("str"))
+    found: list[Problem] = []
+    columns = Columns(tables)
+    for name, _ in CONTRACT_REFS:
+        frame = tables[name]
+        if frame.empty:
+            continue
+        unknown = frame["合同编号"].notna() & ~frame["合同编号"].astype("str").isin(known)
+        for row in records(frame[unknown]):
+            found.append(problem(row, columns, SHEETS[name], ERROR, "在所有业务员的合同表中都找不到 (或该合同行有错误)",
+                                 "合同编号", "请核对合同编号, 或先在合同表登记该合同"))
+    return found
+
+
+def check_over_contract(tables: Tables, settings: Settings, run_date: date) -> list[Problem]:
+    """Shipments (with a 发货日期) or invoices summing above their contract's amount: a warning on the row
+    that crosses it, in date order."""
+    contracts = tables["合同"].drop_duplicates("合同编号")
+    amounts = dict(zip(contracts["合同编号"].astype("str"), contracts["合同金额"].astype("int64")))
+    found: list[Problem] = []
+    columns = Columns(tables)
+    for name, day, amount, what in (("发货", "发货日期", "发货金额", "发货"), ("开票", "开票日期", "开票金额", "开票")):
+        frame = tables[name]
+        if frame.empty:
+            continue
+        frame = frame[frame[day].notna() & frame["合同编号"].notna()].sort_values([day, SRC_WORKBOOK, SRC_ROW],
+                                                                                  kind="stable")
+        totals: dict[str, int] = {}
+        for row in records(frame):
+            contract = str(row["合同编号"])
+            if contract not in amounts:
+                continue
+            before = totals.get(contract, 0)
+            totals[contract] = before + int(row[amount])
+            if before <= amounts[contract] < totals[contract]:
+                found.append(problem(row, columns, SHEETS[name], WARNING,
+                                     f"累计{what}金额 {fmt_yuan(totals[contract])} 超过合同 {contract} 金额 "
+                                     f"{fmt_yuan(amounts[contract])}", amount, "请核对金额或补签合同",
+                                     fmt_yuan(int(row[amount]))))
+    return found
+
+
+def check_unknown_customers(tables: Tables, settings: Settings, run_date: date) -> list[Problem]:
+    """A customer name found nowhere in the archive (name, alias or match key): 未知客户, a warning.
+    Skipped when there is no archive at all (the intake already said the file is missing)."""
+    customers = CustomerIndex.from_archive(tables["客户"])
+    if not customers.names:
+        return []
+    found: list[Problem] = []
+    columns = Columns(tables)
+    for name in UNKNOWN_CUSTOMER_SHEETS:
+        frame = tables[name]
+        if frame.empty:
+            continue
+        names = frame["客户名称"]
+        known = {n: n in customers for n in names.dropna().unique()}
+        unknown = names.notna() & ~names.map(known).fillna(False).astype(bool)
+        for row in records(frame[unknown]):
+            found.append(problem(row, columns, SHEETS[name], WARNING, "未知客户: 客户档案中没有该客户", "客户名称",
+                                 "请核对客户名称或在客户档案中补充"))
+    return found
+
+
+ROW_CHECKS: list[Check] = [check_required, check_amounts, check_future_dates, check_choices, check_duplicates]
+CROSS_CHECKS: list[Check] = [check_contract_refs, check_over_contract, check_unknown_customers]
+
+
+# ---------------------------------------------------------------- the stage
+
+def validate(tables: Tables, settings: Settings, run_date: date) -> tuple[Tables, list[Problem]]:
+    """Runs the checks, removes error rows and duplicate copies, enriches; returns the tables and problems."""
+    problems: list[Problem] = []
+    for check in ROW_CHECKS:
+        problems.extend(check(tables, settings, run_date))
+    tables = drop_duplicate_copies(remove_error_rows(tables, problems))
+    for check in CROSS_CHECKS:
+        problems.extend(check(tables, settings, run_date))
+    tables = enrich(remove_error_rows(tables, problems))
+    return tables, problems
+
+
+def remove_error_rows(tables: Tables, problems: list[Problem]) -> Tables:
+    """The tables without the rows an error points at (by workbook, sheet and Excel row)."""
+    bad = {(p.workbook, p.sheet, p.row) for p in problems if p.severity == ERROR and p.row is not None}
+    if not bad:
+        return tables
+    frames = {}
+    for name, frame in tables.frames.items():
+        if frame.empty:
+            frames[name] = frame
+            continue
+        keys = zip(frame[SRC_WORKBOOK].astype("str"), frame[SRC_SHEET].astype("str"), frame[SRC_ROW].astype("int64"))
+        keep = [k not in bad for k in keys]
+        frames[name] = frame[keep].reset_index(drop=True) if not all(keep) else frame
+    return Tables(frames=frames, inputs=list(tables.inputs))
+
+
+def drop_duplicate_copies(tables: Tables) -> Tables:
+    """Identical duplicate rows counted once: the first kept (``check_duplicates`` warned on the others)."""
+    frames = {}
+    for sheet_def in REP_SHEETS:
+        frame = tables[sheet_def.name]
+        identical, _ = duplicate_groups(frame, sheet_def)
+        drop = {pos for group in identical for pos in group[1:]}
+        if drop:
+            frames[sheet_def.name] = frame[[i not in drop for i in range(len(frame))]].reset_index(drop=True)
+    return tables.replace(**frames) if frames else tables
+
+
+def enrich(tables: Tables) -> Tables:
+    """客户名称 canonical; 发货 and 开票 get 客户名称 and 业务员 of their contract (the filler kept in 填报人)."""
+    customers = CustomerIndex.from_archive(tables["客户"])
+    frames: dict[str, pd.DataFrame] = {}
+    for name in NAME_SHEETS:
+        frame = tables[name]
+        if not frame.empty and "客户名称" in frame:
+            frame = frame.copy()
+            canonical = {n: customers.canonical(n) for n in frame["客户名称"].dropna().unique()}
+            frame["客户名称"] = frame["客户名称"].map(canonical)
+            frames[name] = frame.astype({"客户名称": "str"})
+    contracts = frames.get("合同", tables["合同"]).drop_duplicates("合同编号")
+    by_contract = contracts.set_index("合同编号")[["客户名称", REP]] if len(contracts) else None
+    for name in ("发货", "开票"):
+        frame = tables[name].copy()
+        frame[FILLER] = frame[REP]
+        if by_contract is not None and len(frame):
+            customer = frame["合同编号"].map(by_contract["客户名称"])
+            rep = frame["合同编号"].map(by_contract[REP])
+            frame["客户名称"] = customer.astype("str")
+            frame[REP] = rep.fillna(frame[REP]).astype("str")
+        else:
+            frame["客户名称"] = pd.Series([None] * len(frame), dtype="str", index=frame.index)
+        frames[name] = frame.astype({FILLER: "str"})
+    return tables.replace(**frames)
+
+
+# ---------------------------------------------------------------- new customers
+
+def unknown_customers(tables: Tables, customers: CustomerIndex) -> pd.DataFrame:
+    """Customers in the reps' 合同 and 回款 not in the archive: 客户名称, 业务员 (first seen by), 首次出现
+    (张伟.xlsx[合同]!C5), 次数 (rows naming it). In reading order (合同 before 回款)."""
+    columns = Columns(tables)
+    seen: dict[str, dict] = {}
+    for name in UNKNOWN_CUSTOMER_SHEETS:
+        for row in records(tables[name]):
+            customer = row.get("客户名称")
+            if not isinstance(customer, str) or not customer or customer in customers:
+                continue
+            if customer not in seen:
+                place = problem(row, columns, SHEETS[name], WARNING, "", "客户名称").where()
+                seen[customer] = {"客户名称": customer, "业务员": text(row.get(REP)), "首次出现": place, "次数": 0}
+            seen[customer]["次数"] += 1
+    frame = pd.DataFrame(list(seen.values()), columns=UNKNOWN_CUSTOMER_COLUMNS)
+    return frame.astype({"客户名称": "str", "业务员": "str", "首次出现": "str", "次数": "int64"})
