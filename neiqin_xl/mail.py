@@ -1,0 +1,637 @@
+"""The last step of the day: compose the messages, keep them in the outbox, send them, remember what went out.
+
+    deliveries → group by recipients → compose (jinja2 templates) → .eml in outbox/<date>/ → SMTP → 已发送/
+
+- **Composition.** ``compose`` builds the whole MIME message itself (``email`` package): a Chinese subject
+  with the key figure, a multipart/alternative body (plain text + HTML rendered from
+  ``templates/email/*.j2``, the HTML sent without a single newline), and the workbooks attached. Every
+  attachment carries ``Content-Disposition: attachment; filename*=utf-8''…`` (RFC 2231) *and*
+  ``Content-Type: …; name="=?utf-8?b?…?="`` (RFC 2047), so Outlook, Foxmail, the QQ/163 web mail and phone
+  clients all show the Chinese file name. The bytes written to the .eml are exactly the bytes sent.
+- **Grouping.** Deliveries for the same run date and the same (to, cc) set go in one message; a delivery
+  with ``rep`` set goes to that rep only (address from 人员.邮箱), in a message holding that rep's
+  deliveries only, never grouped with anybody else's.
+- **Transport: yagmail is used for the connection only.** ``yagmail.SMTP(...).login()`` opens the SSL (465),
+  STARTTLS (587) or plain (local relay) connection and logs in; the composed bytes go through
+  ``yag.smtp.sendmail``. This avoids yagmail's traps, each of which has a test in tests/test_mail.py:
+  it turns every newline of an HTML body into ``<br>``; it attaches a body string that happens to equal a
+  file path; it adds no Content-Disposition to non-``application/*`` attachments; its ``send`` returns
+  ``False`` after three silent retries instead of raising; it has no timeout (we pass
+  ``email.timeout_seconds``); it does not verify the server certificate (we pass
+  ``ssl.create_default_context()`` for ssl and starttls); without a password it raises ``NameError`` (no
+  keyring) or prompts on the console (we always pass the password, and with a user but no password we
+  fail with a clear reason before connecting). With no ``email.user`` the login is skipped (local relay).
+- **Password** from the environment variable ``email.password_env`` (default NEIQIN_SMTP_PASSWORD), else
+  ``keyring.get_password("neiqin_xl", user)`` when the keyring package is installed. Never from a file,
+  never prompted.
+- **Outbox and state.** Every message is first written to ``<workspace>/outbox/<date>/*.eml`` (Outlook opens
+  it as is) and recorded in the workspace's SQLite state (``sentlog``) as ``sending``; after the server
+  accepted it, it is marked ``sent`` and the file moves to ``outbox/<date>/已发送/``. With e-mail off
+  (``email.enabled: false`` or no host: the demo) or ``no_email=True``, messages stay in the outbox with
+  status ``outbox``. A send that fails (server down, login refused, timeout) is tried ``email.retries``
+  more times with back-off ``backoff_seconds × 2^k`` (not for a permanent refusal such as a wrong
+  password), then stays in the outbox as ``failed``; ``send_pending`` (called first by the next run) sends
+  those. When the server cannot be reached at all, the rest of that batch is not tried again: each
+  message is marked failed at once instead of waiting through its own retries.
+- **Once per report per date.** A delivery (report + title) already sent to the same audience for the same
+  run date is skipped (status ``skipped``, reason 已发送) unless ``resend=True``.
+  Known limit, kept simple on purpose: a crash *after* the server accepted a message and *before* it was
+  marked ``sent`` leaves it ``sending``; the next run sends it again, so such a crash can duplicate a
+  message once; it never loses one.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import logging
+import mimetypes
+import os
+import re
+import smtplib
+import socket
+import ssl
+import time
+from dataclasses import dataclass
+from datetime import date, datetime
+from email import policy as email_policy
+from email.header import Header
+from email.message import EmailMessage
+from email.utils import formataddr, formatdate, make_msgid
+from pathlib import Path
+
+import pandas as pd
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from .config import Settings
+from .context import Delivery
+from .sentlog import MessageRow, SentLog
+from .workdays import is_workday, workdays_between
+from .writer import safe_filename, write_bytes_atomic
+
+log = logging.getLogger("neiqin_xl.mail")
+
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates" / "email"
+SENT_SUBFOLDER = "已发送"
+KEYRING_SERVICE = "neiqin_xl"
+FALLBACK_SENDER = "neiqin_xl@localhost"  # From of .eml files written while e-mail is off
+WIRE_POLICY = email_policy.compat32.clone(linesep="\r\n")  # keeps our RFC 2047 name= parameter as written
+
+OUTBOX, SENT, FAILED, SKIPPED = "outbox", "sent", "failed", "skipped"
+
+
+# ---------------------------------------------------------------------------- who gets what
+
+@dataclass(frozen=True)
+class Audience:
+    """The recipients of one message: configured to/cc lists, or one rep."""
+
+    to: tuple[str, ...]
+    cc: tuple[str, ...] = ()
+    rep: str | None = None
+
+    @property
+    def key(self) -> str:
+        if self.rep is not None:
+            return f"rep:{self.rep}"
+        return f"to:{','.join(sorted(self.to))}|cc:{','.join(sorted(self.cc))}"
+
+    @property
+    def recipients(self) -> list[str]:
+        return list(dict.fromkeys([*self.to, *self.cc]))
+
+
+@dataclass
+class Group:
+    """Deliveries that travel in one message."""
+
+    audience: Audience
+    deliveries: list[Delivery]
+
+    @property
+    def reports(self) -> str:
+        return "+".join(dict.fromkeys(d.report for d in self.deliveries))
+
+
+def clean_addresses(addresses: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """Stripped, without blanks or repeats, in the order given."""
+    return tuple(dict.fromkeys(a.strip() for a in addresses if a and a.strip()))
+
+
+def rep_address(staff: pd.DataFrame | None, rep: str) -> str | None:
+    """The rep's address from the 人员 table (姓名, 邮箱), or None."""
+    if staff is None or staff.empty or "姓名" not in staff.columns or "邮箱" not in staff.columns:
+        return None
+    for name, address in zip(staff["姓名"], staff["邮箱"]):
+        if isinstance(name, str) and name.strip() == rep.strip() and isinstance(address, str) and "@" in address:
+            return address.strip()
+    return None
+
+
+def resolve_audience(delivery: Delivery, settings: Settings, staff: pd.DataFrame | None) -> Audience | str:
+    """Who receives ``delivery``; a reason (str) when nobody does."""
+    if delivery.rep:
+        address = rep_address(staff, delivery.rep)
+        if not address:
+            return f"no recipients: 人员表中没有 {delivery.rep} 的邮箱"
+        return Audience(to=(address,), rep=delivery.rep)
+    configured = settings.email.recipients.get(delivery.report)
+    to = clean_addresses(configured.to) if configured else ()
+    cc = clean_addresses(configured.cc) if configured else ()
+    if not to and not cc:
+        return f"no recipients: config.yaml 中 email.recipients.{delivery.report} 没有收件人"
+    return Audience(to=to or cc, cc=cc if to else ())
+
+
+def group_deliveries(settings: Settings, deliveries: list[Delivery],
+                     staff: pd.DataFrame | None) -> tuple[list[Group], list[tuple[Delivery, str]]]:
+    """One group per audience (first-seen order), and the deliveries nobody receives with the reason."""
+    groups: dict[str, Group] = {}
+    unrouted: list[tuple[Delivery, str]] = []
+    for d in deliveries:
+        audience = resolve_audience(d, settings, staff)
+        if isinstance(audience, str):
+            unrouted.append((d, audience))
+            continue
+        groups.setdefault(audience.key, Group(audience, [])).deliveries.append(d)
+    return list(groups.values()), unrouted
+
+
+def item_key(delivery: Delivery) -> str:
+    """What 'sent once per report per date' counts: the report key and its title."""
+    return f"{delivery.report}|{delivery.title}"
+
+
+# ---------------------------------------------------------------------------- composing
+
+def template_environment(template_dir: Path = TEMPLATE_DIR) -> Environment:
+    return Environment(loader=FileSystemLoader(str(template_dir)), undefined=StrictUndefined,
+                       autoescape=lambda name: bool(name) and name.endswith(".html.j2"),
+                       trim_blocks=True, lstrip_blocks=True)
+
+
+def one_line_html(markup: str) -> str:
+    """HTML without newlines: whitespace between tags dropped, other line breaks become a space."""
+    markup = re.sub(r">\s*[\r\n]\s*<", "><", markup)
+    markup = re.sub(r"\s*[\r\n]+\s*", " ", markup)
+    return markup.strip()
+
+
+def one_line(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def render_bodies(settings: Settings, run_date: date, deliveries: list[Delivery], rep: str | None,
+                  attachment_names: list[str], template_dir: Path = TEMPLATE_DIR) -> tuple[str, str, str]:
+    """(subject, html, text) from the jinja2 templates."""
+    env = template_environment(template_dir)
+    values = dict(run_date=run_date, deliveries=deliveries, rep=rep, company=settings.company,
+                  attachments=attachment_names)
+    subject = one_line(env.get_template("subject.j2").render(**values))
+    body_html = one_line_html(env.get_template("body.html.j2").render(**values))
+    body_text = env.get_template("body.txt.j2").render(**values).strip() + "\n"
+    return subject, body_html, body_text
+
+
+def encoded_words(text: str, max_bytes: int = 45) -> str:
+    """RFC 2047 base64 encoded-words for a parameter value, split on character boundaries."""
+    words, current = [], ""
+    for ch in text:
+        if current and len((current + ch).encode("utf-8")) > max_bytes:
+            words.append(current)
+            current = ch
+        else:
+            current += ch
+    words.append(current)
+    return " ".join(f"=?utf-8?b?{base64.b64encode(w.encode('utf-8')).decode('ascii')}?=" for w in words)
+
+
+def text_part(content: str, subtype: str) -> EmailMessage:
+    part = EmailMessage(policy=WIRE_POLICY)
+    part.set_payload(content, "utf-8")  # base64, charset utf-8
+    part.set_type(f"text/{subtype}")
+    del part["MIME-Version"]  # set_payload adds one; only the top level needs it
+    return part
+
+
+def attachment_part(path: Path) -> EmailMessage:
+    """The file as an attachment: base64, Content-Disposition attachment, the name in RFC 2231 and 2047."""
+    name = path.name
+    ctype, encoding = mimetypes.guess_type(name)
+    if ctype is None or encoding is not None:
+        ctype = "application/octet-stream"
+    part = EmailMessage(policy=WIRE_POLICY)
+    part["Content-Type"] = ctype
+    part.set_param("name", encoded_words(name) if not name.isascii() else name)
+    part["Content-Transfer-Encoding"] = "base64"
+    part.set_payload(base64.encodebytes(path.read_bytes()).decode("ascii"))
+    part.add_header("Content-Disposition", "attachment", filename=("utf-8", "", name) if not name.isascii() else name)
+    return part
+
+
+def attachment_files(deliveries: list[Delivery]) -> list[Path]:
+    """The files of all deliveries, each once, in order."""
+    return list(dict.fromkeys(Path(a) for d in deliveries for a in d.attachments))
+
+
+def sender_address(settings: Settings) -> str:
+    return (settings.email.sender or settings.email.user or "").strip()
+
+
+def compose(settings: Settings, run_date: date, deliveries: list[Delivery], to: list[str] | tuple[str, ...],
+            cc: list[str] | tuple[str, ...] = (), *, rep: str | None = None,
+            template_dir: Path = TEMPLATE_DIR) -> EmailMessage:
+    """The complete message for ``deliveries`` (usable alone: ``compose(...).as_bytes()`` is a valid .eml).
+
+    Attachments are the deliveries' files; a missing file raises FileNotFoundError naming it. Body strings
+    are only ever text: a summary equal to a file path is shown, never attached.
+    """
+    files = attachment_files(deliveries)
+    for path in files:
+        if not path.is_file():
+            raise FileNotFoundError(f"附件不存在: {path}")
+    names = [p.name for p in files]
+    subject, body_html, body_text = render_bodies(settings, run_date, deliveries, rep, names, template_dir)
+    sender = sender_address(settings) or FALLBACK_SENDER
+    display = f"{settings.company.name} {settings.company.contact}".strip()
+
+    msg = EmailMessage(policy=WIRE_POLICY)
+    msg["Content-Type"] = "multipart/mixed"
+    msg["MIME-Version"] = "1.0"
+    msg["From"] = formataddr((display, sender), charset="utf-8")
+    msg["To"] = ", ".join(to)
+    if cc:
+        msg["Cc"] = ", ".join(cc)
+    msg["Subject"] = Header(subject, "utf-8")
+    msg["Date"] = formatdate(localtime=True)
+    msg["Message-ID"] = make_msgid("neiqin", domain=sender.rpartition("@")[2] or "localhost")
+    msg["X-Neiqin-Reports"] = "+".join(dict.fromkeys(d.report for d in deliveries))
+    msg["X-Neiqin-Run-Date"] = run_date.isoformat()
+
+    body = EmailMessage(policy=WIRE_POLICY)
+    body["Content-Type"] = "multipart/alternative"
+    body.attach(text_part(body_text, "plain"))
+    body.attach(text_part(body_html, "html"))
+    msg.attach(body)
+    for path in files:
+        msg.attach(attachment_part(path))
+    return msg
+
+
+def message_bytes(msg: EmailMessage) -> bytes:
+    """The bytes written to the .eml and sent: CRLF line ends, headers as composed."""
+    return msg.as_bytes(policy=WIRE_POLICY)
+
+
+def eml_path(settings: Settings, run_date: date, group: Group) -> Path:
+    """Stable per (date, deliveries, audience): a rerun overwrites its own unsent file."""
+    titles = "+".join(d.title for d in group.deliveries)
+    label = f"{titles}_{group.audience.rep}" if group.audience.rep else titles
+    digest = hashlib.sha1("\n".join([run_date.isoformat(), group.audience.key,
+                                     *sorted(item_key(d) for d in group.deliveries)]).encode("utf-8")).hexdigest()[:8]
+    return settings.folder("outbox") / run_date.isoformat() / f"{safe_filename(label, 70)}_{digest}.eml"
+
+
+# ---------------------------------------------------------------------------- sending
+
+def email_configured(settings: Settings) -> bool:
+    return bool(settings.email.enabled and settings.email.host.strip())
+
+
+def find_password(settings: Settings) -> str | None:
+    """From the environment variable ``email.password_env``, else the system keyring if installed; never a prompt."""
+    value = os.environ.get(settings.email.password_env, "") if settings.email.password_env else ""
+    if value:
+        return value
+    try:
+        import keyring  # optional
+    except Exception:  # not installed, or no usable backend
+        return None
+    try:
+        return keyring.get_password(KEYRING_SERVICE, settings.email.user) or None
+    except Exception as exc:  # a keyring backend failing must not stop the run
+        log.warning("读取系统钥匙串失败: %s", exc)
+        return None
+
+
+def missing_password_reason(settings: Settings) -> str:
+    return (f"密码未设置: 请设置环境变量 {settings.email.password_env} "
+            f"(或用 keyring 保存: 服务 {KEYRING_SERVICE}, 用户 {settings.email.user})")
+
+
+def transmit(settings: Settings, password: str | None, sender: str, recipients: list[str], data: bytes) -> dict:
+    """One attempt: connect (yagmail), log in when a user is set, send the bytes; raises on failure.
+
+    Returns smtplib's dict of refused recipients (empty when all were accepted).
+    """
+    import yagmail  # only here: mail.py is the one module that uses it
+
+    e = settings.email
+    context = ssl.create_default_context()
+    connection_args: dict = {"timeout": e.timeout_seconds}
+    if e.security == "ssl":
+        connection_args["context"] = context
+    yag = yagmail.SMTP(user=e.user or sender, password=password or "", host=e.host, port=e.port,
+                       smtp_ssl=e.security == "ssl",
+                       smtp_starttls={"context": context} if e.security == "starttls" else False,
+                       smtp_skip_login=not e.user, soft_email_validation=False, **connection_args)
+    try:
+        yag.login()
+        return yag.smtp.sendmail(sender, recipients, data)
+    finally:
+        yag.close()
+
+
+def is_permanent(exc: BaseException) -> bool:
+    """A refusal that retrying cannot fix (wrong password, address refused, bad certificate)."""
+    if isinstance(exc, (smtplib.SMTPAuthenticationError, smtplib.SMTPSenderRefused, smtplib.SMTPNotSupportedError,
+                        ssl.SSLCertVerificationError)):
+        return True
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 500 <= exc.smtp_code < 600
+    return False
+
+
+def is_unreachable(exc: BaseException) -> bool:
+    """The server itself cannot be reached: no point trying the other messages of the batch."""
+    return isinstance(exc, (ConnectionError, TimeoutError, socket.timeout, socket.gaierror,
+                            smtplib.SMTPConnectError, smtplib.SMTPServerDisconnected)) and not is_permanent(exc)
+
+
+def timed_out(exc: BaseException) -> bool:
+    """A timeout, also when smtplib wrapped it (SMTPServerDisconnected raised while handling it)."""
+    while exc is not None:
+        if isinstance(exc, (TimeoutError, socket.timeout)):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def server_text(exc: smtplib.SMTPResponseException) -> str:
+    error = exc.smtp_error
+    return error.decode("utf-8", "replace") if isinstance(error, bytes) else str(error)
+
+
+def describe_error(exc: BaseException, settings: Settings) -> str:
+    """A reason the clerk can act on."""
+    where = f"{settings.email.host}:{settings.email.port}"
+    if timed_out(exc):
+        return f"连接邮件服务器超时 {where} ({settings.email.timeout_seconds:g} 秒)"
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return f"登录被拒绝 (用户名或密码错误): {exc.smtp_code} {server_text(exc)}"
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return f"服务器证书校验失败 {where}: {exc.verify_message or exc}"
+    if isinstance(exc, ConnectionRefusedError):
+        return f"无法连接邮件服务器 {where}: 连接被拒绝"
+    if isinstance(exc, (OSError,)) and not isinstance(exc, smtplib.SMTPException):
+        return f"无法连接邮件服务器 {where}: {exc}"
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"邮件服务器拒绝: {exc.smtp_code} {server_text(exc)}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+@dataclass
+class Attempt:
+    ok: bool
+    reason: str = ""
+    attempts: int = 0
+    unreachable: bool = False
+
+
+def send_with_retries(settings: Settings, password: str | None, sender: str, recipients: list[str],
+                      data: bytes) -> Attempt:
+    """Tries once plus ``email.retries`` times, waiting ``backoff_seconds × 2^k`` between tries."""
+    e = settings.email
+    tries = 0
+    while True:
+        tries += 1
+        try:
+            refused = transmit(settings, password, sender, recipients, data)
+        except Exception as exc:  # every transport failure becomes a reason, never a traceback
+            reason = describe_error(exc, settings)
+            log.warning("发送失败 (第 %d 次): %s", tries, reason)
+            if is_permanent(exc) or tries > e.retries:
+                return Attempt(False, reason, tries, unreachable=is_unreachable(exc))
+            time.sleep(e.backoff_seconds * 2 ** (tries - 1))
+            continue
+        note = "部分收件人被拒绝: " + ", ".join(refused) if refused else ""
+        return Attempt(True, note, tries)
+
+
+@dataclass
+class Transport:
+    """What a batch of sends shares: the password, the sender, and whether the server was reachable."""
+
+    settings: Settings
+    password: str | None
+    sender: str
+    down_reason: str = ""
+
+    def problem(self) -> str:
+        """Why nothing can be sent, before trying (missing password or sender), or ''."""
+        if not self.sender:
+            return "发件人未设置: 请在 config.yaml 设置 email.sender"
+        if self.settings.email.user and not self.password:
+            return missing_password_reason(self.settings)
+        return self.down_reason
+
+    def send(self, recipients: list[str], data: bytes) -> Attempt:
+        problem = self.problem()
+        if problem:
+            return Attempt(False, problem, 0)
+        outcome = send_with_retries(self.settings, self.password, self.sender, recipients, data)
+        if outcome.unreachable:
+            self.down_reason = outcome.reason
+        return outcome
+
+
+def open_transport(settings: Settings) -> Transport:
+    return Transport(settings, find_password(settings) if settings.email.user else None, sender_address(settings))
+
+
+def move_to_sent(path: Path) -> Path:
+    """outbox/<date>/x.eml → outbox/<date>/已发送/x.eml; stays put if it cannot be moved (open in Outlook)."""
+    target = path.parent / SENT_SUBFOLDER / path.name
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(path, target)
+        return target
+    except OSError as exc:
+        log.warning("无法移动已发送邮件 %s: %s", path, exc)
+        return path
+
+
+def result_row(*, run_date: date, report: str, rep: str | None, recipients: list[str], subject: str,
+               attachments: list[str], status: str, file: Path | str = "", reason: str = "") -> dict:
+    return {"date": run_date.isoformat(), "report": report, "rep": rep or "", "recipients": list(recipients),
+            "subject": subject, "attachments": list(attachments), "status": status,
+            "time": datetime.now().isoformat(timespec="seconds"), "file": str(file), "reason": reason}
+
+
+def send_recorded(state: SentLog, transport: Transport, message_id: int, file: Path,
+                  recipients: list[str]) -> tuple[str, Path, str]:
+    """Sends a message already in the outbox and recorded; returns (status, file, reason) after marking it."""
+    state.mark(message_id, "sending")
+    outcome = transport.send(recipients, file.read_bytes())
+    if outcome.ok:
+        file = move_to_sent(file)
+        state.mark(message_id, SENT, reason=outcome.reason, file=file, attempts=outcome.attempts)
+        return SENT, file, outcome.reason
+    state.mark(message_id, FAILED, reason=outcome.reason, attempts=outcome.attempts)
+    return FAILED, file, outcome.reason
+
+
+# ---------------------------------------------------------------------------- the public steps
+
+def deliver(settings: Settings, run_date: date, deliveries: list[Delivery], staff: pd.DataFrame | None, *,
+            no_email: bool = False, resend: bool = False) -> list[dict]:
+    """Mails (or puts in the outbox) the day's deliveries; one result dict per message (or skipped delivery).
+
+    Result keys: date, report, rep, recipients, subject, attachments (names), status (sent / outbox /
+    failed / skipped), time, file (.eml), reason.
+    """
+    state = SentLog(settings.workspace)
+    send = email_configured(settings) and not no_email
+    transport = open_transport(settings) if send else None
+    groups, unrouted = group_deliveries(settings, deliveries, staff)
+    results = [result_row(run_date=run_date, report=d.report, rep=d.rep, recipients=[], subject=d.title,
+                          attachments=[Path(a).name for a in d.attachments], status=SKIPPED, reason=reason)
+               for d, reason in unrouted]
+    for group in groups:
+        if not resend:
+            group, already = drop_already_sent(state, run_date, group)
+            results += already
+            if not group.deliveries:
+                continue
+        results.append(deliver_group(settings, state, transport, run_date, group))
+    for r in results:
+        log.info("邮件 %s: %s → %s %s", r["status"], r["subject"], ", ".join(r["recipients"]), r["reason"])
+    return results
+
+
+def drop_already_sent(state: SentLog, run_date: date, group: Group) -> tuple[Group, list[dict]]:
+    sent = state.sent_items(run_date, group.audience.key)
+    keep = [d for d in group.deliveries if item_key(d) not in sent]
+    skipped = [result_row(run_date=run_date, report=d.report, rep=d.rep, recipients=group.audience.recipients,
+                          subject=d.title, attachments=[Path(a).name for a in d.attachments], status=SKIPPED,
+                          reason=f"已发送 ({sent[item_key(d)]:%Y-%m-%d %H:%M})")
+               for d in group.deliveries if item_key(d) in sent]
+    return Group(group.audience, keep), skipped
+
+
+def deliver_group(settings: Settings, state: SentLog, transport: Transport | None, run_date: date,
+                  group: Group) -> dict:
+    """Composes one message, writes its .eml, records it, and sends it when a transport is given."""
+    audience = group.audience
+    names = [p.name for p in attachment_files(group.deliveries)]
+    common = dict(run_date=run_date, report=group.reports, rep=audience.rep, recipients=audience.recipients,
+                  attachments=names)
+    try:
+        msg = compose(settings, run_date, group.deliveries, audience.to, audience.cc, rep=audience.rep)
+    except FileNotFoundError as exc:
+        return result_row(**common, subject=" + ".join(d.title for d in group.deliveries), status=FAILED,
+                          reason=str(exc))
+    subject = one_line(render_subject(msg))
+    file = eml_path(settings, run_date, group)
+    write_bytes_atomic(file, message_bytes(msg))
+    message_id = state.record(run_date=run_date, items=[item_key(d) for d in group.deliveries], audience=audience.key,
+                              reports=group.reports, subject=subject, sender=sender_address(settings),
+                              recipients=audience.recipients, attachments=names, file=file,
+                              status="sending" if transport else OUTBOX)
+    if transport is None:
+        return result_row(**common, subject=subject, status=OUTBOX, file=file,
+                          reason="未配置邮件服务器或 --no-email: 已写入待发箱")
+    status, file, reason = send_recorded(state, transport, message_id, file, audience.recipients)
+    return result_row(**common, subject=subject, status=status, file=file, reason=reason)
+
+
+def render_subject(msg: EmailMessage) -> str:
+    """The subject as text (a compat32 ``Header`` prints as its Unicode value)."""
+    return str(msg["Subject"])
+
+
+def send_pending(settings: Settings, staff: pd.DataFrame | None = None) -> list[dict]:
+    """Sends what earlier runs left unsent (``failed``, or ``sending`` after a crash), oldest first.
+
+    The recipients are those resolved when the message was composed (kept in the state), so ``staff`` is
+    not needed to route them; it is accepted so the pipeline calls both steps alike. Does nothing when
+    e-mail is off.
+    """
+    if not email_configured(settings):
+        return []
+    state = SentLog(settings.workspace)
+    transport = open_transport(settings)
+    results = []
+    for row in state.pending():
+        results.append(send_pending_row(state, transport, row))
+    return results
+
+
+def send_pending_row(state: SentLog, transport: Transport, row: MessageRow) -> dict:
+    rep = row.audience.removeprefix("rep:") if row.audience.startswith("rep:") else None
+    common = dict(run_date=row.run_date, report=row.reports, rep=rep,
+                  recipients=list(row.recipients), subject=row.subject, attachments=list(row.attachments))
+    if not row.file.is_file():
+        state.mark(row.id, "lost", reason=f"待发箱中的邮件文件已不存在: {row.file}")
+        return result_row(**common, status=FAILED, file=row.file, reason=f"待发箱中的邮件文件已不存在: {row.file}")
+    note = "上次发送中断, 重新发送 (可能重复一次); " if row.status == "sending" else "补发: "
+    status, file, reason = send_recorded(state, transport, row.id, row.file, list(row.recipients))
+    return result_row(**common, status=status, file=file, reason=note + reason if status == SENT else reason)
+
+
+# ---------------------------------------------------------------------------- chasing the reps
+
+def reminder_delivery(settings: Settings, rep: str, reason: str) -> Delivery:
+    """The short message asking a rep to update the workbook."""
+    deadline = settings.schedule.time
+    text = f"{rep}，您好：\n{reason}。\n请在今天 {deadline} 前更新台账并保存到共享文件夹，谢谢！\n{settings.company.contact}"
+    lines = "".join(f"<p style=\"margin:0 0 8px 0;\">{html.escape(line)}</p>" for line in text.splitlines()[1:])
+    return Delivery(report="reminder", title="请更新台账", rep=rep, summary_text=text,
+                    summary_html=f"<div style=\"font-size:14px;color:#222222;\">{lines}</div>")
+
+
+def staff_reps(staff: pd.DataFrame | None, rep_files: dict[str, Path | None]) -> list[str]:
+    """Names in 人员 whose 角色 is 业务员 (or blank, when a workbook of theirs exists), in table order."""
+    if staff is None or staff.empty or "姓名" not in staff.columns:
+        return []
+    roles = staff["角色"] if "角色" in staff.columns else pd.Series([None] * len(staff), index=staff.index)
+    reps = []
+    for name, role in zip(staff["姓名"], roles):
+        if not isinstance(name, str) or not name.strip():
+            continue
+        role = role.strip() if isinstance(role, str) else ""
+        if role == "业务员" or (not role and name.strip() in rep_files):
+            reps.append(name.strip())
+    return list(dict.fromkeys(reps))
+
+
+def stale_reason(settings: Settings, run_date: date, path: Path | None) -> str | None:
+    """Why the rep should be reminded, or None when the workbook is there and fresh enough."""
+    if path is None or not Path(path).is_file():
+        return "共享文件夹里没有找到您的台账" + (f" ({Path(path).name})" if path else "")
+    modified = datetime.fromtimestamp(Path(path).stat().st_mtime).date()
+    idle = workdays_between(modified, run_date, settings) if modified < run_date else 0
+    if idle >= settings.schedule.reminder_after_days:
+        return f"您的台账 {Path(path).name} 已 {idle} 个工作日没有更新 (最后修改 {modified.isoformat()})"
+    return None
+
+
+def reminders(settings: Settings, run_date: date, staff: pd.DataFrame | None,
+              rep_files: dict[str, Path | None]) -> tuple[list[Delivery], list[tuple[str, str]]]:
+    """Reminder deliveries for reps whose workbook is missing or stale, and (rep, reason) for the console.
+
+    Only on working days: nobody is chased on a weekend or holiday.
+    """
+    if not is_workday(run_date, settings):
+        return [], []
+    out: list[Delivery] = []
+    chased: list[tuple[str, str]] = []
+    for rep in staff_reps(staff, rep_files):
+        reason = stale_reason(settings, run_date, rep_files.get(rep))
+        if reason:
+            out.append(reminder_delivery(settings, rep, reason))
+            chased.append((rep, reason))
+    return out, chased

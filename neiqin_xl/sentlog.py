@@ -1,0 +1,191 @@
+"""The workspace's memory between runs: which message went out when, and a few dates (last run, last success).
+
+One SQLite file, ``<workspace>/.neiqin_state.sqlite``, with two tables:
+
+- ``messages``: one row per message, keyed by (run date, its deliveries, its audience). ``items`` is the
+  sorted list of ``report|title`` of the deliveries it carries, so a rerun finds what was already mailed
+  even when the grouping changed; ``audience`` is ``rep:张伟`` or ``to:a,b|cc:c``. Status goes
+  ``outbox`` (written, e-mail off) or ``sending`` → ``sent`` / ``failed``. The .eml is written before the
+  row turns ``sending``, so a crash never loses a message; a crash between the SMTP send and the ``sent``
+  mark leaves ``sending``, which the next run sends again (at most one duplicate; see mail.py).
+- ``kv``: small named values (``last_run_date`` for the pipeline, ``serve.last_success`` for the schedule).
+
+Each call opens and closes its own connection: nothing is held between calls, runs from the Task
+Scheduler and a double-click do not block each other for longer than a statement.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+STATE_FILE = ".neiqin_state.sqlite"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS messages (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_date TEXT NOT NULL,
+    items TEXT NOT NULL,          -- JSON list of "report|title", sorted
+    audience TEXT NOT NULL,       -- "rep:张伟" or "to:a@x,b@x|cc:c@x"
+    reports TEXT NOT NULL,        -- "daily+period" (for people reading the table)
+    subject TEXT NOT NULL,
+    sender TEXT NOT NULL,
+    recipients TEXT NOT NULL,     -- JSON list: envelope recipients (to + cc)
+    attachments TEXT NOT NULL,    -- JSON list of file names
+    file TEXT NOT NULL,           -- the .eml
+    status TEXT NOT NULL,         -- outbox / sending / sent / failed
+    reason TEXT NOT NULL DEFAULT '',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    created TEXT NOT NULL,
+    updated TEXT NOT NULL,
+    sent_at TEXT,
+    UNIQUE (run_date, items, audience)
+);
+CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class MessageRow:
+    """One row of ``messages``, as the mail module reads it back."""
+
+    id: int
+    run_date: date
+    items: tuple[str, ...]
+    audience: str
+    reports: str
+    subject: str
+    sender: str
+    recipients: tuple[str, ...]
+    attachments: tuple[str, ...]
+    file: Path
+    status: str
+    reason: str
+    attempts: int
+    updated: datetime
+    sent_at: datetime | None
+
+
+def now_text() -> str:
+    return datetime.now().isoformat(timespec="seconds")
+
+
+def _row_to_message(row: sqlite3.Row) -> MessageRow:
+    return MessageRow(id=row["id"], run_date=date.fromisoformat(row["run_date"]), items=tuple(json.loads(row["items"])),
+                      audience=row["audience"], reports=row["reports"], subject=row["subject"], sender=row["sender"],
+                      recipients=tuple(json.loads(row["recipients"])), attachments=tuple(json.loads(row["attachments"])),
+                      file=Path(row["file"]), status=row["status"], reason=row["reason"], attempts=row["attempts"],
+                      updated=datetime.fromisoformat(row["updated"]),
+                      sent_at=datetime.fromisoformat(row["sent_at"]) if row["sent_at"] else None)
+
+
+class SentLog:
+    """The state file of one workspace. Cheap to create; every method opens its own connection."""
+
+    def __init__(self, workspace: Path):
+        self.path = Path(workspace) / STATE_FILE
+
+    def _connect(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        con = sqlite3.connect(self.path, timeout=30)
+        con.row_factory = sqlite3.Row
+        con.executescript(_SCHEMA)
+        return con
+
+    # ------------------------------------------------------------ messages
+    def record(self, *, run_date: date, items: list[str], audience: str, reports: str, subject: str, sender: str,
+               recipients: list[str], attachments: list[str], file: Path, status: str, reason: str = "") -> int:
+        """Inserts the message, or replaces the unsent row with the same key; returns its id."""
+        stamp = now_text()
+        values = dict(run_date=run_date.isoformat(), items=json.dumps(sorted(items), ensure_ascii=False),
+                      audience=audience, reports=reports, subject=subject, sender=sender,
+                      recipients=json.dumps(list(recipients), ensure_ascii=False),
+                      attachments=json.dumps(list(attachments), ensure_ascii=False), file=str(file), status=status,
+                      reason=reason, created=stamp, updated=stamp)
+        with closing(self._connect()) as con, con:
+            con.execute(
+                """INSERT INTO messages (run_date, items, audience, reports, subject, sender, recipients, attachments,
+                                         file, status, reason, created, updated)
+                   VALUES (:run_date, :items, :audience, :reports, :subject, :sender, :recipients, :attachments,
+                           :file, :status, :reason, :created, :updated)
+                   ON CONFLICT (run_date, items, audience) DO UPDATE SET
+                       reports = excluded.reports, subject = excluded.subject, sender = excluded.sender,
+                       recipients = excluded.recipients, attachments = excluded.attachments, file = excluded.file,
+                       status = excluded.status, reason = excluded.reason, attempts = 0, sent_at = NULL,
+                       updated = excluded.updated""", values)
+            row = con.execute("SELECT id FROM messages WHERE run_date = ? AND items = ? AND audience = ?",
+                              (values["run_date"], values["items"], audience)).fetchone()
+        return int(row["id"])
+
+    def mark(self, message_id: int, status: str, *, reason: str = "", file: Path | None = None,
+             attempts: int | None = None) -> None:
+        """Moves a message to ``status`` (sending / sent / failed), with the time and the reason."""
+        stamp = now_text()
+        with closing(self._connect()) as con, con:
+            con.execute("""UPDATE messages SET status = ?, reason = ?, updated = ?,
+                               sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END,
+                               file = COALESCE(?, file), attempts = attempts + COALESCE(?, 0)
+                           WHERE id = ?""",
+                        (status, reason, stamp, status, stamp, str(file) if file else None, attempts, message_id))
+
+    def get(self, message_id: int) -> MessageRow | None:
+        with closing(self._connect()) as con:
+            row = con.execute("SELECT * FROM messages WHERE id = ?", (message_id,)).fetchone()
+        return _row_to_message(row) if row else None
+
+    def sent_items(self, run_date: date, audience: str) -> dict[str, datetime]:
+        """``report|title`` → when it was mailed to ``audience`` on ``run_date`` (sent messages only)."""
+        with closing(self._connect()) as con:
+            rows = con.execute("SELECT items, sent_at FROM messages WHERE run_date = ? AND audience = ? AND status = 'sent'",
+                               (run_date.isoformat(), audience)).fetchall()
+        found: dict[str, datetime] = {}
+        for row in rows:
+            for item in json.loads(row["items"]):
+                found[item] = datetime.fromisoformat(row["sent_at"])
+        return found
+
+    def pending(self) -> list[MessageRow]:
+        """Messages still to send, oldest first: ``failed`` ones and ``sending`` ones a crash left behind."""
+        with closing(self._connect()) as con:
+            rows = con.execute("SELECT * FROM messages WHERE status IN ('failed', 'sending') ORDER BY run_date, id").fetchall()
+        return [_row_to_message(r) for r in rows]
+
+    def messages(self, run_date: date | None = None) -> list[MessageRow]:
+        with closing(self._connect()) as con:
+            if run_date is None:
+                rows = con.execute("SELECT * FROM messages ORDER BY id").fetchall()
+            else:
+                rows = con.execute("SELECT * FROM messages WHERE run_date = ? ORDER BY id", (run_date.isoformat(),)).fetchall()
+        return [_row_to_message(r) for r in rows]
+
+    # ------------------------------------------------------------ small values
+    def get_value(self, key: str) -> str | None:
+        with closing(self._connect()) as con:
+            row = con.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
+        return row["value"] if row else None
+
+    def set_value(self, key: str, value: str) -> None:
+        with closing(self._connect()) as con, con:
+            con.execute("INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                        (key, value))
+
+    def get_date(self, key: str) -> date | None:
+        value = self.get_value(key)
+        return date.fromisoformat(value) if value else None
+
+    def set_date(self, key: str, day: date) -> None:
+        self.set_value(key, day.isoformat())
+
+    def last_run_date(self) -> date | None:
+        """The last run date the pipeline completed (period reports catch up from it)."""
+        return self.get_date("last_run_date")
+
+    def set_last_run_date(self, day: date) -> None:
+        """Records a completed run; never moves backwards (a rerun of an old date keeps the later one)."""
+        current = self.last_run_date()
+        if current is None or day > current:
+            self.set_date("last_run_date", day)

@@ -1,0 +1,211 @@
+"""The schedule: when the day's run is due (working days, 调休, late starts, sleep), the loop that survives a
+failing job, and the Task Scheduler / cron command it installs. Time is moved with time-machine; the loop's
+sleep moves the clock instead of waiting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import chinese_calendar
+import pytest
+import time_machine
+
+from neiqin_xl import serve as serve_mod
+from neiqin_xl.config import settings_from_dict
+from neiqin_xl.sentlog import SentLog
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+TASK_NS = {"t": "http://schemas.microsoft.com/windows/2004/02/mit/task"}
+
+
+def at(y, m, d, hh, mm=0) -> dt.datetime:
+    return dt.datetime(y, m, d, hh, mm, tzinfo=SHANGHAI)
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return settings_from_dict({"paths": {"workspace": str(tmp_path / "ws")}, "schedule": {"time": "17:00"}},
+                              base_dir=tmp_path)
+
+
+# ---------------------------------------------------------------------------- due_run, the pure decision
+
+def test_the_calendar_facts_these_tests_rely_on():
+    assert chinese_calendar.is_workday(dt.date(2026, 2, 14))  # 调休: a working Saturday (春节)
+    assert chinese_calendar.is_workday(dt.date(2026, 9, 20))  # 调休: a working Sunday (国庆)
+    assert not chinese_calendar.is_workday(dt.date(2026, 10, 1))  # 国庆, a Thursday
+    assert dt.date(2026, 11, 28).weekday() == 5 and not chinese_calendar.is_workday(dt.date(2026, 11, 28))
+
+
+@pytest.mark.parametrize("now, last_success, expected", [
+    (at(2026, 11, 26, 17, 0), dt.date(2026, 11, 25), dt.date(2026, 11, 26)),  # Thursday 17:00: runs
+    (at(2026, 11, 26, 16, 59), dt.date(2026, 11, 25), None),  # a minute early
+    (at(2026, 11, 26, 17, 30), dt.date(2026, 11, 26), None),  # already done today
+    (at(2026, 11, 26, 17, 0), None, dt.date(2026, 11, 26)),  # the very first run
+    (at(2026, 11, 28, 17, 0), dt.date(2026, 11, 27), None),  # Saturday
+    (at(2026, 11, 29, 17, 0), dt.date(2026, 11, 27), None),  # Sunday
+    (at(2026, 10, 1, 17, 0), dt.date(2026, 9, 30), None),  # 国庆 holiday on a Thursday
+    (at(2026, 2, 14, 17, 0), dt.date(2026, 2, 13), dt.date(2026, 2, 14)),  # 调休 Saturday: runs
+    (at(2026, 9, 20, 17, 5), dt.date(2026, 9, 18), dt.date(2026, 9, 20)),  # 调休 Sunday: runs
+    (at(2026, 11, 26, 23, 40), dt.date(2026, 11, 20), dt.date(2026, 11, 26)),  # started late after a week off: once, today
+])
+def test_due_run(settings, now, last_success, expected):
+    with time_machine.travel(now, tick=False):
+        assert serve_mod.due_run(dt.datetime.now(), last_success, settings) == expected
+
+
+def test_a_failed_attempt_waits_for_the_next_day(settings):
+    now = dt.datetime(2026, 11, 26, 17, 1)
+    assert serve_mod.due_run(now, dt.date(2026, 11, 25), settings, last_attempt=dt.date(2026, 11, 26)) is None
+    assert serve_mod.due_run(now + dt.timedelta(days=1), dt.date(2026, 11, 25), settings,
+                             last_attempt=dt.date(2026, 11, 26)) == dt.date(2026, 11, 27)
+
+
+def test_config_overrides_make_a_day_a_working_day_or_a_holiday(tmp_path):
+    settings = settings_from_dict({"calendar": {"extra_workdays": ["2027-02-06"], "extra_holidays": ["2027-02-08"]}},
+                                  base_dir=tmp_path)
+    # 2027 is beyond chinese-calendar's data: Monday to Friday, unless config.yaml says otherwise
+    assert serve_mod.due_run(dt.datetime(2027, 2, 6, 17, 0), None, settings) == dt.date(2027, 2, 6)  # Saturday, 调休
+    assert serve_mod.due_run(dt.datetime(2027, 2, 8, 17, 0), None, settings) is None  # Monday, holiday
+    assert serve_mod.due_run(dt.datetime(2027, 2, 9, 17, 0), None, settings) == dt.date(2027, 2, 9)
+
+
+# ---------------------------------------------------------------------------- the loop
+
+def run_loop(settings, state_dir: Path, job, start: dt.datetime, until: dt.datetime, jump: dict | None = None) -> None:
+    """Runs ``serve`` from ``start`` to ``until``; each sleep moves the clock (and ``jump`` = {when: to} moves
+    it further, like a laptop sleeping)."""
+    jump = dict(jump or {})
+    with time_machine.travel(start, tick=False) as traveller:
+        def fake_sleep(seconds: float) -> None:
+            traveller.shift(dt.timedelta(seconds=seconds))
+            now = dt.datetime.now(SHANGHAI)
+            for when, to in list(jump.items()):
+                if now >= when:
+                    traveller.move_to(to)
+                    del jump[when]
+
+        serve_mod.serve(job, settings, state_dir, sleep=fake_sleep, poll_seconds=600,
+                        should_stop=lambda: dt.datetime.now(SHANGHAI) >= until)
+
+
+def test_serve_runs_each_working_day_once_at_the_set_time(settings, tmp_path):
+    calls: list[tuple[dt.date, dt.datetime]] = []
+
+    def job(day: dt.date) -> bool:
+        calls.append((day, dt.datetime.now(SHANGHAI)))
+        return True
+
+    # Wednesday 09:00 to Monday 09:00: Wed, Thu, Fri run; the weekend does not
+    run_loop(settings, tmp_path, job, at(2026, 11, 25, 9), at(2026, 11, 30, 9))
+
+    assert [day for day, _ in calls] == [dt.date(2026, 11, 25), dt.date(2026, 11, 26), dt.date(2026, 11, 27)]
+    for day, when in calls:
+        assert when.date() == day and dt.time(17, 0) <= when.time() < dt.time(17, 2)
+    assert SentLog(tmp_path).get_date(serve_mod.LAST_SUCCESS_KEY) == dt.date(2026, 11, 27)
+
+
+def test_a_process_started_after_the_time_catches_up_at_once(settings, tmp_path):
+    SentLog(tmp_path).set_date(serve_mod.LAST_SUCCESS_KEY, dt.date(2026, 11, 25))
+    calls = []
+
+    run_loop(settings, tmp_path, lambda day: calls.append((day, dt.datetime.now(SHANGHAI))) or True,
+             at(2026, 11, 26, 18, 30), at(2026, 11, 26, 23, 0))
+
+    assert [(day, when.strftime("%H:%M")) for day, when in calls] == [(dt.date(2026, 11, 26), "18:30")]
+
+
+def test_a_day_already_done_is_not_run_again_after_a_restart(settings, tmp_path):
+    SentLog(tmp_path).set_date(serve_mod.LAST_SUCCESS_KEY, dt.date(2026, 11, 26))
+    calls = []
+    run_loop(settings, tmp_path, lambda day: calls.append(day) or True, at(2026, 11, 26, 18, 0), at(2026, 11, 26, 23, 0))
+    assert calls == []
+
+
+def test_after_sleeping_through_several_days_the_missed_runs_collapse_into_one(settings, tmp_path):
+    calls = []
+
+    # Tuesday 16:00 the laptop sleeps; it wakes on Friday at 19:00
+    run_loop(settings, tmp_path, lambda day: calls.append(day) or True, at(2026, 11, 24, 16), at(2026, 11, 27, 23),
+             jump={at(2026, 11, 24, 16, 5): at(2026, 11, 27, 19)})
+
+    assert calls == [dt.date(2026, 11, 27)]  # once: the job itself catches up on the period reports
+
+
+def test_a_job_that_raises_is_logged_not_rerun_every_loop_and_runs_again_the_next_day(settings, tmp_path, caplog):
+    calls = []
+
+    def job(day: dt.date) -> bool:
+        calls.append(day)
+        if day == dt.date(2026, 11, 25):
+            raise RuntimeError("客户档案.xlsx 被占用")
+        return True
+
+    run_loop(settings, tmp_path, job, at(2026, 11, 25, 16), at(2026, 11, 26, 23))
+
+    assert calls == [dt.date(2026, 11, 25), dt.date(2026, 11, 26)]
+    assert "客户档案.xlsx 被占用" in caplog.text
+    assert SentLog(tmp_path).get_date(serve_mod.LAST_SUCCESS_KEY) == dt.date(2026, 11, 26)
+
+
+def test_a_job_that_returns_false_is_not_recorded_as_a_success(settings, tmp_path):
+    calls = []
+    run_loop(settings, tmp_path, lambda day: calls.append(day) and False, at(2026, 11, 26, 16), at(2026, 11, 26, 23))
+    assert calls == [dt.date(2026, 11, 26)]
+    assert SentLog(tmp_path).get_date(serve_mod.LAST_SUCCESS_KEY) is None
+
+
+# ---------------------------------------------------------------------------- installing the task
+
+def test_windows_task_is_registered_from_an_xml_with_start_when_available_and_start_in(settings):
+    project = r"C:\Users\内勤\neiqin_xl"
+    python = r"C:\Users\内勤\AppData\Local\Programs\Python\Python311\python.exe"
+
+    command = serve_mod.install_task_command(settings, project, python, "win32")
+
+    assert command == ["schtasks", "/Create", "/XML", r"C:\Users\内勤\neiqin_xl\neiqin_xl_task.xml", "/TN", "neiqin_xl", "/F"]
+    xml = serve_mod.task_xml(settings, project, python, start=dt.date(2026, 11, 26))
+    root = ET.fromstring(xml.split("?>", 1)[1])
+    assert root.findtext("t:Triggers/t:CalendarTrigger/t:StartBoundary", namespaces=TASK_NS) == "2026-11-26T17:00:00"
+    assert root.findtext("t:Triggers/t:CalendarTrigger/t:ScheduleByDay/t:DaysInterval", namespaces=TASK_NS) == "1"
+    assert root.findtext("t:Settings/t:StartWhenAvailable", namespaces=TASK_NS) == "true"
+    assert root.findtext("t:Settings/t:MultipleInstancesPolicy", namespaces=TASK_NS) == "IgnoreNew"
+    exec_ = root.find("t:Actions/t:Exec", TASK_NS)
+    assert exec_.findtext("t:Command", namespaces=TASK_NS) == r"C:\Users\内勤\AppData\Local\Programs\Python\Python311\pythonw.exe"
+    assert exec_.findtext("t:Arguments", namespaces=TASK_NS) == "-X utf8 run_daily.py"
+    assert exec_.findtext("t:WorkingDirectory", namespaces=TASK_NS) == project
+
+
+def test_install_task_on_windows_writes_the_xml_in_utf16_and_runs_schtasks(settings, tmp_path):
+    ran = []
+
+    class Done:
+        returncode, stdout, stderr = 0, "成功", ""
+
+    said = []
+    code = serve_mod.install_task(settings, tmp_path, said.append, python_exe=r"C:\Python311\python.exe",
+                                  platform="win32", run=lambda cmd, **kw: ran.append(cmd) or Done())
+
+    assert code == 0
+    assert ran == [serve_mod.install_task_command(settings, tmp_path, r"C:\Python311\python.exe", "win32")]
+    text = (tmp_path / "neiqin_xl_task.xml").read_bytes().decode("utf-16")
+    assert text.startswith('<?xml version="1.0" encoding="UTF-16"?>') and "pythonw.exe" in text
+
+
+def test_elsewhere_the_equivalent_schtasks_and_cron_lines_are_printed(tmp_path):
+    settings = settings_from_dict({"schedule": {"time": "17:30"}}, base_dir=tmp_path)
+
+    text = serve_mod.install_task_command(settings, "/home/clerk/neiqin xl", "/home/clerk/.venv/bin/python", "linux")
+
+    lines = [line for line in text.splitlines() if not line.startswith("#")]
+    assert lines[0].startswith("schtasks /Create /TN neiqin_xl /SC DAILY /ST 17:30 /TR ")
+    assert "-X utf8" in lines[0] and "run_daily.py" in lines[0]
+    # every day: cron cannot know a 调休 working Sunday (2026-09-20); the job skips non-working days itself
+    assert lines[1] == "30 17 * * * cd '/home/clerk/neiqin xl' && /home/clerk/.venv/bin/python -X utf8 run_daily.py"
+    said = []
+    assert serve_mod.install_task(settings, tmp_path, said.append, python_exe="/usr/bin/python3", platform="linux") == 0
+    assert "cron" in said[0] and not (tmp_path / "neiqin_xl_task.xml").exists()
