@@ -33,7 +33,8 @@ from .sheets import DATE, INT, MONEY, NUMBER, PCT, TEXT, Chart, Col, Sheet, Tabl
 MONEY_FORMAT = "#,##0.00;[Red]-#,##0.00"
 DATE_FORMAT = "yyyy-mm-dd"
 PCT_FORMAT = "0.0%"
-FIXED_CREATED = datetime(2026, 1, 1)  # repeatable output: the same data gives the same file
+FIXED_CREATED = datetime(2026, 1, 1)
+MAX_WIDTH = 42  # longer text wraps inside its cell instead of widening the page  # repeatable output: the same data gives the same file
 
 _NUM_FORMATS = {MONEY: MONEY_FORMAT, DATE: DATE_FORMAT, PCT: PCT_FORMAT, INT: "#,##0;[Red]-#,##0", NUMBER: "General",
                 TEXT: "@"}
@@ -127,7 +128,7 @@ class _Formats:
                                      "align": "center"})
         self.note = wb.add_format({**base})
         self.cell = {k: wb.add_format({**base, "border": 1, "num_format": f,
-                                       **({"align": "right"} if k in (MONEY, PCT, INT, NUMBER) else {})})
+                                       **({"align": "right"} if k in (MONEY, PCT, INT, NUMBER) else {"text_wrap": True})})
                      for k, f in _NUM_FORMATS.items()}
         self.total = {k: wb.add_format({**base, "border": 1, "bold": True, "bg_color": "#F2F2F2", "num_format": f,
                                         **({"align": "right"} if k in (MONEY, PCT, INT, NUMBER) else {})})
@@ -195,11 +196,17 @@ def _write_table(ws, fmts: _Formats, table: Table, top: int, widths: dict[int, i
     records = table.records()
     first = row + 1
     for r, rec in enumerate(records, start=first):
+        lines = 1
         for c, col in enumerate(table.columns):
             value = rec.get(col.name)
             _write_value(ws, r, c, value, col.kind, fmts.cell[col.kind])
+            shown = display_width(_shown(value, col.kind))
             if col.width is None:
-                widths[c] = max(widths.get(c, 0), min(display_width(_shown(value, col.kind)) + 2, 60))
+                widths[c] = max(widths.get(c, 0), min(shown + 2, MAX_WIDTH))
+            if col.kind == TEXT:
+                lines = max(lines, -(-shown // int((col.width or MAX_WIDTH) - 2)))
+        if lines > 1:  # wrapped text: not every viewer grows the row by itself
+            ws.set_row(r, 14 * lines)
     last = first + len(records) - 1
     next_row = first + len(records)
     if table.totals:

@@ -286,7 +286,7 @@ def layout(data: DailyData, company: str) -> WorkbookSpec:
                 Col("本月合同数", INT), money("本月合同金额"), money("本月发货"), money("本月回款"), money("销售目标"),
                 Col("销售完成率", PCT), money("回款目标"), Col("回款完成率", PCT), Col("回款排名", INT, total=False)]
     highlight_cols = [Col("类别"), Col("客户名称"), Col("合同编号"), Col(REP), Col("日期", DATE),
-                      Col("金额", MONEY, total=False), Col("说明", width=30)]  # long text runs on to the right
+                      Col("金额", MONEY, total=False), Col("说明", width=50)]  # long text wraps in its cell
     notes = [f"本月合计完成率: 销售 {percent(data.totals['销售完成率'])}, 回款 {percent(data.totals['回款完成率'])}"]
     if not data.shipping_checked:
         notes.append("发货审核结果不可用, 今日要点未列暂缓发货。")
