@@ -12,7 +12,6 @@ the writer writes, mail sends.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import time
@@ -29,7 +28,7 @@ from . import __version__, mail, sentlog
 from .allocation import allocate
 from .config import Settings
 from .context import Delivery, ReportOutput, RunContext
-from .intake import read_workspace
+from .intake import file_sha256, read_workspace
 from .model import ERROR, WARNING
 from .names import CustomerIndex
 from .reports import (archive, commission, daily, expenses, fulfilment, period, problems, receivables, reconciliation,
@@ -182,18 +181,10 @@ def rep_workbooks(settings: Settings) -> dict[str, Path]:
             if p.suffix.lower() in {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"} and not p.name.startswith(("~$", "."))}
 
 
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def build_manifest(settings: Settings, run_date: date, started: datetime, tables, ctx: RunContext,
                    outputs: dict[str, ReportOutput], written: dict[str, list[Written]], failed: list[str],
                    sent: list[dict], chased: list, timings: dict[str, float]) -> dict:
-    files = [{"report": name, "file": str(w.path.relative_to(ctx.output_dir)), "sha256": sha256(w.path),
+    files = [{"report": name, "file": str(w.path.relative_to(ctx.output_dir)), "sha256": file_sha256(w.path),
               **({"note": w.note} if w.note else {})} for name, ws in written.items() for w in ws]
     return {
         "run_date": run_date.isoformat(),
