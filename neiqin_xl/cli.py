@@ -89,9 +89,13 @@ def ensure_workspace(settings: Settings, run_date: date, say) -> bool:
 
 
 def command_run(settings: Settings, args: argparse.Namespace, say) -> int:
-    from .pipeline import RunOptions, run_day
+    from .pipeline import REPORT_NAMES, RunOptions, run_day
     from .workdays import is_workday
 
+    unknown = [name for name in args.only or [] if name not in REPORT_NAMES]
+    if unknown:
+        print(f"--only: 没有报表 {', '.join(unknown)}; 可选: {', '.join(REPORT_NAMES)}", file=sys.stderr)
+        return 2
     run_date = args.date or date.today()
     if ensure_workspace(settings, run_date, say):
         say("注意: 当前工作区是演示数据 (demo data), 不是真实业务数据。")

@@ -112,3 +112,18 @@ def test_mail_goes_to_the_outbox_without_smtp(day):
     workspace, _, _ = day
     emls = list((workspace / "outbox" / RUN_DATE).glob("*.eml"))
     assert emls
+
+
+def test_year_end_produces_every_period_report(tmp_path):
+    # 2026-12-31 is a Thursday and a working day: the 26-31 五日报, the December 月报, the Q4 季报 and the
+    # 2026 年报 all end that day.
+    workspace = tmp_path / "workbooks"
+    proc = run(["--date", "2026-12-31", "--no-email"], workspace)
+    assert proc.returncode == 0, proc.stderr.decode("utf-8", "replace")
+    out_dir = workspace / "output" / "2026-12-31"
+    for name in ["五日报_2026-12-26_2026-12-31.xlsx", "月报_2026-12.xlsx", "季报_2026Q4.xlsx", "年报_2026.xlsx",
+                 "销售日报_2026-12-31.xlsx", "提成计算表_2026-12.xlsx", "财务对账_2026-12.xlsx"]:
+        assert (out_dir / name).exists(), f"缺少 {name}: {sorted(p.name for p in out_dir.iterdir())}"
+    for name in ["季报_2026Q4.xlsx", "年报_2026.xlsx"]:
+        wb = openpyxl.load_workbook(out_dir / name)
+        assert any(ws._charts for ws in wb.worksheets), f"{name}: 没有图表"
