@@ -50,6 +50,10 @@ class Intake(_Section):
     column_aliases: dict[str, dict[str, list[str]]] = {}
     # extra sheet-name aliases: {canonical sheet: [alias, ...]}
     sheet_aliases: dict[str, list[str]] = {}
+    # reuse what was read from a workbook whose bytes have not changed since the last run (neiqin_xl/cache.py)
+    cache: bool = True
+    # the cache folder; None = per user (%LOCALAPPDATA%\\neiqin_xl\\cache, ~/.cache/neiqin_xl); never a shared folder
+    cache_dir: Path | None = None
 
 
 class Receivables(_Section):

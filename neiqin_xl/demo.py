@@ -16,6 +16,7 @@ xlsxwriter stores fixed zip timestamps). Money is kept in integer fen here and w
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -104,10 +105,15 @@ class _World:
     layouts: dict[str, dict] = field(default_factory=dict)  # rep -> {"title": bool, "rename": {sheet: {old: new}}}
     planted: list[str] = field(default_factory=list)  # the deliberate problems, described
     new_customer: str = ""
+    years: float = 1.0  # years of history before the run date
 
     @property
     def start(self) -> date:
-        return self.run_date - timedelta(days=365)
+        return self.run_date - timedelta(days=self.history_days)
+
+    @property
+    def history_days(self) -> int:
+        return round(365 * self.years)
 
     def customers_of(self, rep: _Rep) -> list[_Customer]:
         own = [c for c in self.customers if c.rep == rep.name]
@@ -191,6 +197,8 @@ def _make_customers(rng: random.Random, count: int, reps: list[_Rep]) -> list[_C
             continue
         used_brands.add((combo[0], combo[1]))
         chosen.append(combo)
+    if len(chosen) < count:
+        chosen += _more_name_combos(rng, count - len(chosen))
     customers = []
     for i, (city, brand, trade) in enumerate(chosen):
         name = f"{city}{brand}{trade}有限公司"
@@ -203,6 +211,16 @@ def _make_customers(rng: random.Random, count: int, reps: list[_Rep]) -> list[_C
         customers.append(_Customer(f"KH{i + 1:03d}", name, aliases, city, limit, term, reps[i % len(reps)].name,
                                    rng.choice(_CONTACTS), phone, address))
     return customers
+
+
+def _more_name_combos(rng: random.Random, count: int) -> list[tuple[str, str, str]]:
+    """Names beyond one per (city, brand): two-brand names (明达恒远), for a group with thousands of customers."""
+    brands = [a + b for a in _BRANDS for b in _BRANDS if a != b]
+    combos = [(c, b, rng.choice(_TRADES)) for c in _CITIES for b in brands]
+    if count > len(combos):
+        raise ValueError(f"customers 最多 {len(combos)} 个以外的组合, 得到 {count}")
+    rng.shuffle(combos)
+    return combos[:count]
 
 
 # ---------------------------------------------------------------- contracts and their flows
@@ -324,7 +342,7 @@ def _ship_contract(w: _World, contract: dict) -> None:
 
 def _make_business(w: _World) -> None:
     rng, run = w.rng, w.run_date
-    per_rep = max(1, round(14 * w.rows_scale))
+    per_rep = max(1, round(14 * w.rows_scale * w.years))
     for rep in w.reps:
         for book in (w.contracts, w.shipments, w.invoices, w.collections, w.activities, w.expenses):
             book[rep.name] = []
@@ -421,7 +439,7 @@ def _activity_text(rng: random.Random, kind: str, cust: _Customer) -> tuple[str,
 
 def _make_activities_and_expenses(w: _World) -> None:
     rng, run = w.rng, w.run_date
-    days = max(10, min(365, int(75 * w.rows_scale)))
+    days = max(10, min(w.history_days, int(75 * w.rows_scale)))
     tier1 = set(w.settings.expenses.tier1_cities)
     tier2 = set(w.settings.expenses.tier2_cities)
     for rep in w.reps:
@@ -582,6 +600,25 @@ def _plant_problems(w: _World) -> None:
         target = w.expenses[liu][len(w.expenses[liu]) // 3]
         target["金额"] = -abs(float(target["金额"]))
         w.planted.append(f"{liu}.xlsx[费用]: 金额为负数 {target['金额']:.2f}")
+
+
+def _plant_problems_everywhere(w: _World) -> None:
+    """At scale: a few mistakes in every other rep's workbook too — a date typed as text (recognised), an
+    impossible date in 日报 and an amount \"abc\" in 费用 (errors)."""
+    rng, run = w.rng, w.run_date
+    planted = {r.name for r in w.reps[1:4]} if len(w.reps) >= 4 else set()
+    for rep in w.reps:
+        if rep.name in planted:
+            continue
+        row = _pick(w.collections[rep.name], rng, lambda r: not r.get("_special") and r["_date"] < run)
+        if row:
+            d = row["_date"]
+            row["回款日期"], row["_special"] = f"{d.year}.{d.month}.{d.day}", True
+        if w.activities[rep.name]:
+            w.activities[rep.name][rng.randrange(len(w.activities[rep.name]))]["日期"] = f"{run.year}-02-30"
+        if w.expenses[rep.name]:
+            w.expenses[rep.name][rng.randrange(len(w.expenses[rep.name]))]["金额"] = "abc"
+    w.planted.append(f"其余 {len(w.reps) - len(planted)} 个业务员: 回款日期写成文本, 日报日期 {run.year}-02-30, 费用金额 abc")
 
 
 # ---------------------------------------------------------------- finance exports
@@ -777,7 +814,7 @@ def _targets(w: _World) -> list[list]:
     rows = []
     this_month = f"{w.run_date:%Y-%m}"
     missing = w.reps[5 % len(w.reps)].name if len(w.reps) > 1 else None
-    for year in (w.run_date.year - 1, w.run_date.year):
+    for year in range(w.run_date.year - max(1, math.ceil(w.years)), w.run_date.year + 1):
         for month in range(1, 13):
             label = f"{year}-{month:02d}"
             for rep in w.reps:
@@ -857,23 +894,29 @@ def _write_marker(workspace: Path, seed: int, run_date: date) -> Path:
 # ---------------------------------------------------------------- public
 
 def generate_demo(workspace: Path, run_date: date, seed: int = 7, reps: int = 8, customers: int = 40,
-                  rows_scale: float = 1.0, settings: Settings | None = None) -> dict:
+                  rows_scale: float = 1.0, settings: Settings | None = None, *, years: float = 1.0,
+                  finance_months: int = 2, problems_everywhere: bool = False) -> dict:
     """Writes the demo workspace under ``workspace`` and returns a summary (files, counts, planted problems).
 
     ``rows_scale`` multiplies the rows per rep (contracts, days of activities); ``settings`` supplies the
     folder names, the company name and the calendar (defaults when None). Existing files of the same
     names are overwritten; nothing else is removed.
+
+    For the benchmark's larger workspaces (benchmarks/make_workspace.py): ``years`` of history before the
+    run date (contracts per rep grow with it; activities cover up to that many years); ``finance_months``
+    months of finance and attendance exports, ending with the run month; ``problems_everywhere`` plants a
+    few mistakes in every rep's workbook, not only in three. The defaults give the demo as it always was.
     """
     if reps < 1 or customers < 1:
         raise ValueError(f"reps ({reps}) 和 customers ({customers}) 至少为 1")
-    if rows_scale <= 0:
-        raise ValueError(f"rows_scale 必须大于 0, 得到 {rows_scale}")
+    if rows_scale <= 0 or years <= 0 or finance_months < 1:
+        raise ValueError(f"rows_scale ({rows_scale}) 和 years ({years}) 必须大于 0, finance_months ({finance_months}) 至少为 1")
     settings = settings or Settings()
     workspace = Path(workspace)
     rng = random.Random(seed)
     rep_list = _make_reps(reps)
     world = _World(rng=rng, run_date=run_date, rows_scale=rows_scale, reps=rep_list,
-                   customers=_make_customers(rng, customers, rep_list), settings=settings)
+                   customers=_make_customers(rng, customers, rep_list), settings=settings, years=years)
     _make_business(world)
     _add_shipping_requests(world)
     _add_new_customer_deal(world)
@@ -882,9 +925,13 @@ def generate_demo(workspace: Path, run_date: date, seed: int = 7, reps: int = 8,
     _number_documents(world)
     _vary_customer_names(world)
     _plant_problems(world)
-    prev, this = _previous_month(run_date), _month_start(run_date)
+    if problems_everywhere:
+        _plant_problems_everywhere(world)
+    firsts = [_month_start(run_date)]
+    while len(firsts) < finance_months:
+        firsts.insert(0, _previous_month(firsts[0]))
     balance_ref: dict = {}
-    months = [_finance_month(world, prev, balance_ref), _finance_month(world, this, balance_ref)]
+    months = [_finance_month(world, first, balance_ref) for first in firsts]
 
     created = datetime.combine(run_date, time(8, 0))
     folder = {name: _folder(workspace, getattr(settings.paths, name)) for name in ("reps", "master", "attendance",
@@ -897,7 +944,7 @@ def generate_demo(workspace: Path, run_date: date, seed: int = 7, reps: int = 8,
             rows[sheet] = rows.get(sheet, 0) + n
         files.append(path)
     files += _write_master(world, folder["master"], created)
-    for first in (prev, this):
+    for first in firsts:
         path = folder["attendance"] / f"考勤_{first:%Y-%m}.xlsx"
         _write_attendance(world, first, path, created)
         files.append(path)

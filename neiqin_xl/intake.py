@@ -14,7 +14,9 @@ silently, other files ignored. ``Tables.inputs`` records every file: path, sha25
 sheet, a message, and ``columns`` ({sheet name in the file: {field: column letter}}), which ``validate``
 uses to address its problems.
 
-``read_workbook`` reads one file and is what tests and tools use for a single workbook.
+``read_workbook`` reads one file and is what tests and tools use for a single workbook. With the intake
+cache on (``intake.cache``, see ``cache.py``), ``read_workspace`` takes a workbook whose bytes have not
+changed since the last run from the cache instead of parsing it again.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from pathlib import Path
 import pandas as pd
 import python_calamine as pc
 
+from .cache import WorkbookCache, open_cache
 from .config import Settings
 from .model import ERROR, REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, cell_address, column_letter
 from .names import normalize_name
@@ -56,9 +59,10 @@ def read_workspace(settings: Settings, run_date: date, progress: Progress | None
     collected: dict[str, list[pd.DataFrame]] = {name: [] for name in SHEETS}
     problems: list[Problem] = []
     inputs: list[dict] = []
+    cache = open_cache(settings)
 
     def take(path: Path, sheet_defs: tuple[SheetDef, ...], **options) -> None:
-        frames, found, info = read_workbook(path, sheet_defs, settings, **options)
+        frames, found, info = read_workbook(path, sheet_defs, settings, cache=cache, **options)
         info["path"] = relative_path(path, settings.workspace)
         inputs.append(info)
         problems.extend(found)
@@ -182,15 +186,39 @@ def frame_dtypes(sheet_def: SheetDef, columns: Iterable[str]) -> dict[str, str]:
 # ---------------------------------------------------------------- one workbook
 
 def read_workbook(path: Path, sheet_defs: tuple[SheetDef, ...], settings: Settings, rep: str | None = None, *,
-                  first_visible_fallback: bool = False, month: str | None = None
+                  first_visible_fallback: bool = False, month: str | None = None, cache: WorkbookCache | None = None
                   ) -> tuple[dict[str, pd.DataFrame], list[Problem], dict]:
     """One workbook's sheets as frames (by canonical sheet name), its problems, and what was learnt.
 
     ``rep`` is the rep of a rep workbook (rows with a 业务员 column use theirs); ``month`` (YYYY-MM) fills
     月份 in finance and attendance frames. ``info`` is the ``Tables.inputs`` entry: path, sha256, status,
     rows per sheet, message, columns. A file that cannot be opened gives one error and no frames.
+    With a ``cache`` (``cache.open_cache``), an unchanged file is taken from it instead of being parsed,
+    and a parsed file that could be read is stored in it.
     """
     path = Path(path)
+    if cache is None:
+        return parse_workbook(path, sheet_defs, settings, rep, first_visible_fallback=first_visible_fallback,
+                              month=month)
+    try:
+        digest = file_sha256(path)
+    except OSError:
+        digest = ""
+    how = {"sheets": repr(sheet_defs), "rep": rep, "first_visible_fallback": first_visible_fallback, "month": month}
+    cached = cache.load(path, digest, how) if digest else None
+    if cached is not None:
+        return cached
+    frames, problems, info = parse_workbook(path, sheet_defs, settings, rep,
+                                            first_visible_fallback=first_visible_fallback, month=month)
+    if info["status"] == "ok" and info["sha256"] == digest:
+        cache.store(path, digest, how, frames, problems, info)
+    return frames, problems, info
+
+
+def parse_workbook(path: Path, sheet_defs: tuple[SheetDef, ...], settings: Settings, rep: str | None = None, *,
+                   first_visible_fallback: bool = False, month: str | None = None
+                   ) -> tuple[dict[str, pd.DataFrame], list[Problem], dict]:
+    """``read_workbook`` without the cache: opens the file and parses every sheet it knows."""
     info = {"path": path.name, "sha256": "", "status": "ok", "rows": {}, "message": "", "columns": {}}
     problems: list[Problem] = []
     try:

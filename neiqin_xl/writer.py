@@ -53,6 +53,8 @@ class Written:
 
 def display_width(text: str) -> int:
     """Columns a string takes in Excel: CJK and full-width characters count double."""
+    if text.isascii():  # every ASCII character is narrow: the common case of numbers and dates, fast
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
@@ -179,6 +181,24 @@ def _total_of(records: list[dict], col: Col) -> float | None:
     return float(sum(Decimal(str(v)) for v in numbers))
 
 
+def _records(table: Table) -> list[dict]:
+    """``table.records()``, built column by column for a DataFrame (the values ``to_dict("records")`` gives,
+    several times faster on big tables)."""
+    frame = table.rows
+    if not isinstance(frame, pd.DataFrame) or not frame.columns.is_unique:
+        return table.records()
+    names = list(frame.columns)
+    columns = [_values(frame[name]) for name in names]
+    return [dict(zip(names, values)) for values in zip(*columns)]
+
+
+def _values(series: pd.Series) -> list:
+    values = series.tolist()
+    if isinstance(series.dtype, pd.api.extensions.ExtensionDtype) and series.dtype.kind in "iufb":
+        values = [None if v is pd.NA else v for v in values]  # nullable ints: None, as to_dict gives
+    return values
+
+
 def _wants_total(col: Col) -> bool:
     return col.total if col.total is not None else col.kind in (MONEY, INT)
 
@@ -193,7 +213,7 @@ def _write_table(ws, fmts: _Formats, table: Table, top: int, widths: dict[int, i
     for c, col in enumerate(table.columns):
         ws.write_string(row, c, col.name, fmts.header)
         widths[c] = max(widths.get(c, 0), display_width(col.name) + 2)
-    records = table.records()
+    records = _records(table)
     first = row + 1
     for r, rec in enumerate(records, start=first):
         lines = 1

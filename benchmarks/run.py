@@ -1,0 +1,393 @@
+"""The benchmark of the day's run at scale: the full job against the bare floor and a naive pipeline.
+
+    python benchmarks/run.py [--scenario S|M|L ...] [--workspace DIR] [--skip-naive] [--out results.md]
+
+For each scenario (default L; make_workspace.py generates it unless --workspace names one) it measures,
+each in a fresh subprocess so that its peak memory is its own (``resource.getrusage(RUSAGE_SELF).ru_maxrss``
+read by the child at its end: the peak resident set of that process, interpreter and imports included):
+- ``full``: ``pipeline.run_day`` with ``RunOptions(no_email=True)``, intake cache on (a fresh, empty cache
+  folder: the cold run); the per-stage times come from ``manifest["timings_seconds"]``;
+- ``floor``: the bare costs — every sheet of every input workbook read once with python-calamine, and every
+  cell of the outputs the full run wrote (same files, sheets and values, read back beforehand, untimed)
+  written once with plain xlsxwriter (no formats, no widths);
+- ``naive``: ``pandas.read_excel(engine="openpyxl")`` of every sheet of every input workbook;
+- ``intake``: our intake alone (``read_workspace``), cache off — the read the naive one is compared with;
+- ``cold`` / ``warm`` / ``changed``: our intake with the cache: an empty cache, then a rerun with nothing
+  changed, then a rerun after one rep's workbook was edited (one cell, saved with openpyxl).
+Results go to stdout and, as a Markdown report with the machine described, to ``--out``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from make_workspace import RUN_DATE, SCENARIOS, Scenario, make_workspace  # noqa: E402
+
+TARGETS = {"full_over_floor": 1.5, "naive_over_intake": 5.0, "warm_over_cold": 0.10, "changed_over_warm": 1.2,
+           "peak_mb": 2048}
+
+
+# ---------------------------------------------------------------- measurements (run in a child process)
+
+def settings_for(workspace: Path, cache_dir: Path | None):
+    from neiqin_xl.config import Settings
+
+    settings = Settings().with_workspace(workspace)
+    intake = settings.intake.model_copy(update={"cache": cache_dir is not None, "cache_dir": cache_dir})
+    return settings.model_copy(update={"intake": intake})
+
+
+def run_date_of(workspace: Path) -> date:
+    marker = workspace / "DEMO.txt"
+    if marker.is_file():
+        m = re.search(r"run date: (\d{4}-\d{2}-\d{2})", marker.read_text(encoding="utf-8"))
+        if m:
+            return date.fromisoformat(m.group(1))
+    return RUN_DATE
+
+
+def input_files(workspace: Path) -> list[Path]:
+    return sorted(p for p in workspace.rglob("*.xlsx") if "output" not in p.relative_to(workspace).parts
+                  and not p.name.startswith(("~$", ".")))
+
+
+def measure_full(workspace: Path, cache_dir: Path) -> dict:
+    from neiqin_xl.pipeline import RunOptions, run_day
+
+    result = run_day(settings_for(workspace, cache_dir), run_date_of(workspace), RunOptions(no_email=True))
+    return {"timings": result.manifest["timings_seconds"], "failed": result.failed_reports,
+            "rows": result.manifest["rows"], "output_dir": str(result.output_dir),
+            "files_written": len(result.manifest["outputs"])}
+
+
+def measure_intake(workspace: Path, cache_dir: Path | None) -> dict:
+    from neiqin_xl.intake import read_workspace
+
+    tables, problems = read_workspace(settings_for(workspace, cache_dir), run_date_of(workspace))
+    return {"rows": int(sum(len(f) for f in tables.frames.values())), "problems": len(problems)}
+
+
+def read_every_sheet(files: list[Path]) -> int:
+    """The read floor: every sheet of every file as Python values with calamine; returns the cells."""
+    import python_calamine as pc
+
+    cells = 0
+    for path in files:
+        book = pc.CalamineWorkbook.from_path(str(path))
+        for name in book.sheet_names:
+            rows = book.get_sheet_by_name(name).to_python()
+            cells += sum(len(r) for r in rows)
+        book.close()
+    return cells
+
+
+def read_outputs(output_dir: Path) -> list[tuple[Path, list[tuple[str, list[list]]]]]:
+    """Every output workbook's sheets and values (untimed preparation of the write floor)."""
+    import python_calamine as pc
+
+    books = []
+    for path in sorted(output_dir.rglob("*.xlsx")):
+        book = pc.CalamineWorkbook.from_path(str(path))
+        books.append((path.relative_to(output_dir), [(n, book.get_sheet_by_name(n).to_python()) for n in book.sheet_names]))
+        book.close()
+    return books
+
+
+def write_cells(books: list, folder: Path) -> int:
+    """The write floor: the same cells into the same number of files, plain xlsxwriter, no formats."""
+    import xlsxwriter
+
+    cells = 0
+    for rel, sheets in books:
+        target = folder / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        wb = xlsxwriter.Workbook(str(target), {"strings_to_numbers": False, "strings_to_formulas": False,
+                                               "strings_to_urls": False})
+        for name, rows in sheets:
+            ws = wb.add_worksheet(name)
+            for r, values in enumerate(rows):
+                for c, v in enumerate(values):
+                    if v == "" or v is None:
+                        continue
+                    ws.write(r, c, v)
+                    cells += 1
+        wb.close()
+    return cells
+
+
+def measure_floor(workspace: Path, output_dir: Path) -> dict:
+    books = read_outputs(output_dir)
+    start = time.perf_counter()
+    read_cells = read_every_sheet(input_files(workspace))
+    read_seconds = time.perf_counter() - start
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        written = write_cells(books, Path(tmp))
+        write_seconds = time.perf_counter() - start
+    return {"read_seconds": round(read_seconds, 3), "write_seconds": round(write_seconds, 3),
+            "cells_read": read_cells, "cells_written": written, "files_written": len(books)}
+
+
+def measure_naive(workspace: Path) -> dict:
+    import pandas as pd
+
+    cells = 0
+    for path in input_files(workspace):
+        for frame in pd.read_excel(path, sheet_name=None, header=None, engine="openpyxl", dtype=object).values():
+            cells += frame.size
+    return {"cells": cells}
+
+
+def import_everything() -> None:
+    import openpyxl  # noqa: F401
+    import pandas  # noqa: F401
+    import python_calamine  # noqa: F401
+    import xlsxwriter  # noqa: F401
+
+    import neiqin_xl.pipeline  # noqa: F401
+
+
+def run_measurement(kind: str, workspace: Path, cache_dir: Path | None, output_dir: Path | None) -> dict:
+    """One measurement in this process: its result, its seconds and this process's peak memory."""
+    import_everything()  # imports are not part of any figure
+    start = time.perf_counter()
+    if kind == "full":
+        out = measure_full(workspace, cache_dir)
+    elif kind in ("intake", "cold", "warm", "changed"):
+        out = measure_intake(workspace, cache_dir if kind != "intake" else None)
+    elif kind == "floor":
+        out = measure_floor(workspace, output_dir)
+    elif kind == "naive":
+        out = measure_naive(workspace)
+    else:
+        raise ValueError(f"unknown measurement {kind!r}")
+    seconds = time.perf_counter() - start
+    if kind == "floor":
+        seconds = out["read_seconds"] + out["write_seconds"]
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    return {"kind": kind, "seconds": round(seconds, 3), "peak_mb": round(peak_kb / 1024), **out}
+
+
+def measure_in_child(kind: str, workspace: Path, cache_dir: Path | None = None, output_dir: Path | None = None,
+                     in_process: bool = False) -> dict:
+    """Runs one measurement in a fresh Python (or here, for the tests) and returns what it printed."""
+    if in_process:
+        return run_measurement(kind, workspace, cache_dir, output_dir)
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--measure", kind, "--workspace", str(workspace)]
+    if cache_dir:
+        cmd += ["--cache-dir", str(cache_dir)]
+    if output_dir:
+        cmd += ["--output-dir", str(output_dir)]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"measurement {kind} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# ---------------------------------------------------------------- one scenario
+
+def touch_one_rep(workspace: Path) -> Path:
+    """Edits one cell of the first rep's workbook (as a rep fixing a cell would) and saves it."""
+    import openpyxl
+
+    path = sorted((workspace / "reps").glob("*.xlsx"))[0]
+    wb = openpyxl.load_workbook(path)
+    ws = wb["日报"] if "日报" in wb.sheetnames else wb.worksheets[0]
+    ws.cell(row=ws.max_row, column=ws.max_column).value = f"已更正 {datetime.now():%H%M%S}"
+    wb.save(path)
+    return path
+
+
+def run_scenario(name: str, workspace: Path, skip_naive: bool = False, in_process: bool = False) -> dict:
+    """All measurements of one workspace; the workspace's outputs and a private cache folder are written."""
+    cache_root = Path(tempfile.mkdtemp(prefix="neiqin-bench-cache-"))
+    os.chmod(cache_root, 0o700)
+    try:
+        m: dict = {"scenario": name, "workspace": str(workspace)}
+        m["full"] = measure_in_child("full", workspace, cache_root / "full", in_process=in_process)
+        output_dir = Path(m["full"]["output_dir"])
+        m["floor"] = measure_in_child("floor", workspace, output_dir=output_dir, in_process=in_process)
+        m["intake"] = measure_in_child("intake", workspace, in_process=in_process)
+        if not skip_naive:
+            m["naive"] = measure_in_child("naive", workspace, in_process=in_process)
+        cache = cache_root / "intake"
+        m["cold"] = measure_in_child("cold", workspace, cache, in_process=in_process)
+        m["warm"] = measure_in_child("warm", workspace, cache, in_process=in_process)
+        touch_one_rep(workspace)
+        m["changed"] = measure_in_child("changed", workspace, cache, in_process=in_process)
+        m["ratios"] = ratios(m)
+        return m
+    finally:
+        shutil.rmtree(cache_root, ignore_errors=True)
+
+
+def ratios(m: dict) -> dict:
+    full, floor = m["full"]["seconds"], m["floor"]["seconds"]
+    out = {"full_over_floor": full / floor if floor else None,
+           "warm_over_cold": m["warm"]["seconds"] / m["cold"]["seconds"],
+           "changed_over_warm": m["changed"]["seconds"] / m["warm"]["seconds"],
+           "peak_mb": max(v["peak_mb"] for v in m.values() if isinstance(v, dict) and "peak_mb" in v)}
+    if "naive" in m:
+        out["naive_over_intake"] = m["naive"]["seconds"] / m["intake"]["seconds"]
+    return {k: (round(v, 3) if isinstance(v, float) else v) for k, v in out.items()}
+
+
+# ---------------------------------------------------------------- the report
+
+def machine() -> dict:
+    from importlib import metadata
+
+    import pandas as pd
+    import xlsxwriter
+
+    cpu = ""
+    try:
+        cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                    if line.startswith("model name")), "")
+    except OSError:
+        cpu = platform.processor()
+    mem = ""
+    try:
+        kb = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
+                      if line.startswith("MemTotal")))
+        mem = f"{kb / 1024 / 1024:.0f} GiB"
+    except (OSError, StopIteration):
+        pass
+    return {"nproc": os.cpu_count(), "cpu": cpu or "unknown", "memory": mem, "python": platform.python_version(),
+            "pandas": pd.__version__, "xlsxwriter": xlsxwriter.__version__,
+            "python-calamine": metadata.version("python-calamine"), "os": platform.platform()}
+
+
+def verdict(name: str, value: float | None) -> str:
+    target = TARGETS[name]
+    if value is None:
+        return "n/a"
+    ok = value >= target if name == "naive_over_intake" else value <= target
+    return "met" if ok else "MISSED"
+
+
+def report(results: list[dict], mach: dict) -> str:
+    lines = ["# Benchmark results (benchmarks/run.py)", "",
+             f"Generated {datetime.now():%Y-%m-%d %H:%M} by `python benchmarks/run.py "
+             f"{' '.join('--scenario ' + r['scenario'] for r in results)}`.", "",
+             "Machine: " + ", ".join(f"{k} {v}" for k, v in mach.items()), "",
+             "Peak memory: `ru_maxrss` of the child process that ran the measurement (one fresh Python per "
+             "measurement, interpreter and imports included).", ""]
+    for r in results:
+        full, floor, rt = r["full"], r["floor"], r["ratios"]
+        rows = sum(full["rows"].values())
+        lines += [f"## Scenario {r['scenario']}: {rows:,} rows read", "",
+                  "| measurement | seconds | peak MB | notes |", "|---|---:|---:|---|",
+                  f"| full daily run (mail off, cold cache) | {full['seconds']:.2f} | {full['peak_mb']} | "
+                  f"{full['files_written']} files written; failed reports: {full['failed'] or 'none'} |",
+                  f"| floor: calamine read of every input sheet | {floor['read_seconds']:.2f} | {floor['peak_mb']} | "
+                  f"{floor['cells_read']:,} cells |",
+                  f"| floor: xlsxwriter write of every output cell | {floor['write_seconds']:.2f} | | "
+                  f"{floor['cells_written']:,} cells in {floor['files_written']} files |",
+                  f"| our intake, cache off | {r['intake']['seconds']:.2f} | {r['intake']['peak_mb']} | |"]
+        if "naive" in r:
+            lines.append(f"| naive read: pandas.read_excel(openpyxl) | {r['naive']['seconds']:.2f} | "
+                         f"{r['naive']['peak_mb']} | {r['naive']['cells']:,} cells |")
+        lines += [f"| intake, empty cache (cold) | {r['cold']['seconds']:.2f} | {r['cold']['peak_mb']} | |",
+                  f"| intake rerun, nothing changed | {r['warm']['seconds']:.2f} | {r['warm']['peak_mb']} | |",
+                  f"| intake rerun, one rep's workbook changed | {r['changed']['seconds']:.2f} | "
+                  f"{r['changed']['peak_mb']} | |", "",
+                  "| target | value | goal | |", "|---|---:|---:|---|"]
+        for key, label in (("full_over_floor", "full / floor"), ("naive_over_intake", "naive read / our intake"),
+                           ("warm_over_cold", "unchanged rerun / cold intake"),
+                           ("changed_over_warm", "one-changed rerun / unchanged rerun"), ("peak_mb", "peak MB")):
+            value = rt.get(key)
+            goal = ("≥ " if key == "naive_over_intake" else "≤ ") + str(TARGETS[key])
+            lines.append(f"| {label} | {value if value is not None else 'skipped'} | {goal} | {verdict(key, value)} |")
+        lines += ["", "Stages of the full run (seconds, `manifest.json` timings_seconds):", "",
+                  "| " + " | ".join(full["timings"]) + " |", "|" + "---:|" * len(full["timings"]),
+                  "| " + " | ".join(f"{v:.2f}" for v in full["timings"].values()) + " |", ""]
+    if len(results) > 1:
+        lines += linearity(results)
+    return "\n".join(lines) + "\n"
+
+
+def linearity(results: list[dict]) -> list[str]:
+    """Seconds per 100,000 rows read, per stage and scenario: flat across S, M, L means linear growth."""
+    stages = list(results[0]["full"]["timings"])
+    lines = ["## Growth with rows: seconds per 100,000 rows read", "",
+             "| stage | " + " | ".join(r["scenario"] for r in results) + " |", "|---|" + "---:|" * len(results)]
+    for stage in stages:
+        cells = []
+        for r in results:
+            rows = sum(r["full"]["rows"].values())
+            cells.append(f"{r['full']['timings'].get(stage, 0) / rows * 100_000:.2f}")
+        lines.append(f"| {stage} | " + " | ".join(cells) + " |")
+    return lines + [""]
+
+
+# ---------------------------------------------------------------- command line
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenario", action="append", choices=sorted(SCENARIOS), help="S, M or L (repeatable)")
+    parser.add_argument("--reps", type=int, help="a custom scenario with this many reps")
+    parser.add_argument("--rows", type=int, default=5000, help="rows per rep of the custom scenario")
+    parser.add_argument("--workspace", type=Path, help="an existing workspace (one scenario); else generated")
+    parser.add_argument("--keep", type=Path, help="generate the workspaces under this folder and keep them")
+    parser.add_argument("--skip-naive", action="store_true", help="skip the slow openpyxl read")
+    parser.add_argument("--out", type=Path, help="write the Markdown report here (e.g. benchmarks/results.md)")
+    parser.add_argument("--in-process", action="store_true", help="measure in this process (no peak memory per step)")
+    parser.add_argument("--measure", help=argparse.SUPPRESS)
+    parser.add_argument("--cache-dir", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--output-dir", type=Path, help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> list[dict]:
+    args = parse_args(argv)
+    if args.measure:  # the child process of one measurement
+        print(json.dumps(run_measurement(args.measure, args.workspace, args.cache_dir, args.output_dir),
+                         ensure_ascii=False))
+        return []
+    if args.reps:
+        plans = [(f"{args.reps} reps", Scenario(args.reps, max(10, 20 * args.reps), rows=args.rows))]
+    else:
+        plans = [(s, SCENARIOS[s]) for s in (args.scenario or ["L"])]
+    root = args.keep or Path(tempfile.mkdtemp(prefix="neiqin-bench-"))
+    results = []
+    try:
+        for name, scenario in plans:
+            workspace = args.workspace
+            if workspace is None:
+                workspace = root / name.replace(" ", "_")
+                if not (workspace / "DEMO.txt").is_file():
+                    summary = make_workspace(workspace, scenario)
+                    print(f"[{name}] generated {sum(summary['rows'].values()):,} rows in {summary['seconds']} s")
+            result = run_scenario(name, workspace, args.skip_naive, args.in_process)
+            print(json.dumps({"scenario": name, "seconds": {k: v["seconds"] for k, v in result.items()
+                                                            if isinstance(v, dict) and "seconds" in v},
+                              "ratios": result["ratios"], "stages": result["full"]["timings"]}, ensure_ascii=False))
+            results.append(result)
+        text = report(results, machine())
+        if args.out:
+            args.out.write_text(text, encoding="utf-8")
+        print(text)
+    finally:
+        if args.keep is None:
+            shutil.rmtree(root, ignore_errors=True)
+    return results
+
+
+if __name__ == "__main__":
+    main()
