@@ -21,6 +21,7 @@ from datetime import date
 
 import pandas as pd
 
+from .model import text as _text
 from .config import Settings
 from .model import REP, SOURCE_COLUMNS, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, Tables
 
@@ -42,10 +43,6 @@ class Allocation:
 def row_id(row: dict) -> str:
     """A stable id from a row's source: 张伟.xlsx#发货#12."""
     return f"{row.get(SRC_WORKBOOK, '')}#{row.get(SRC_SHEET, '')}#{row.get(SRC_ROW, '')}"
-
-
-def _text(value: object) -> str:
-    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
 
 
 def _term_days(contract_terms: dict[str, int], customer_terms: dict[str, int], contract: str, customer: str,

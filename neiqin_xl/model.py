@@ -95,6 +95,18 @@ def problem_at(row: pd.Series | dict, severity: str, message: str, *, field: str
                    suggestion=suggestion, rep=str(row.get(REP, "") or ""), row=excel_row)
 
 
+def text(value: object) -> str:
+    """A cell as text; blanks (None, NaN, NaT, pd.NA) as ''."""
+    if value is None:
+        return ""
+    try:
+        if not isinstance(value, str) and pd.isna(value):
+            return ""
+    except (TypeError, ValueError):
+        pass
+    return str(value)
+
+
 def problems_frame(problems: list[Problem]) -> pd.DataFrame:
     return pd.DataFrame([p.as_row() for p in problems], columns=list(PROBLEM_COLUMNS))
 

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .model import text
 from .config import Settings
 from .model import (ERROR, REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, cell_address,
                     fmt_yuan)
@@ -72,10 +73,6 @@ def problem(row: dict, columns: Columns, sheet_def: SheetDef, severity: str, mes
     return Problem(severity=severity, message=message, workbook=text(row.get(SRC_WORKBOOK)),
                    sheet=text(row.get(SRC_SHEET)), cell=cell_address(columns.index(row, sheet_def, field), excel_row),
                    field=field, value=shown(value), suggestion=suggestion, rep=text(row.get(REP)), row=excel_row)
-
-
-def text(value: object) -> str:
-    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
 
 
 def shown(value: object) -> str:

@@ -25,6 +25,7 @@ from datetime import date
 
 import pandas as pd
 
+from ..model import text as _text
 from ..allocation import Allocation, allocate, open_items_as_of
 from ..context import ReportOutput, RunContext
 from ..model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, Tables
@@ -36,10 +37,6 @@ SUMMARY_COLUMNS = [*ARCHIVE_FIELDS, "合同数", "合同金额", "最近签约�
 PASTE_COLUMNS = ["客户编码", "客户名称", "别名", "信用额度", "账期天数", "负责业务员", "联系人", "电话", "地址"]
 NEW_COLUMNS = [*PASTE_COLUMNS, "首次出现", "首次日期", "出现次数", "业务员(全部)", SRC_WORKBOOK, SRC_SHEET, SRC_ROW]
 NAME_SOURCES = (("合同", "签订日期"), ("回款", "回款日期"), ("日报", "日期"))  # where reps type a customer name
-
-
-def _text(value: object) -> str:
-    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
 
 
 def _by_customer(frame: pd.DataFrame, customers: CustomerIndex) -> pd.Series:

@@ -42,6 +42,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import workdays
+from ..model import text as _text
 from ..config import Commission, Settings
 from ..context import Delivery, ReportOutput, RunContext
 from ..model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, fmt_yuan, yuan_to_fen
@@ -106,10 +107,6 @@ def report_title(name: str, period: Period, provisional: bool) -> str:
 
 
 # ---------------------------------------------------------------- small helpers
-
-
-def _text(value: object) -> str:
-    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
 
 
 _MONTH = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})")

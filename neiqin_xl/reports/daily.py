@@ -40,6 +40,7 @@ import pandas as pd
 
 from .. import periods as P
 from .. import workdays
+from ..model import text as _text
 from ..allocation import Allocation, open_items_as_of
 from ..context import Delivery, ReportOutput, RunContext
 from ..model import ERROR, REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, fmt_yuan, yuan_to_fen
@@ -116,10 +117,6 @@ def company_totals(by_rep: pd.DataFrame) -> dict:
                    "回款目标": collect_target,
                    "回款完成率": P.ratio(int(with_collect["本月回款"].sum()), collect_target) if collect_target else None})
     return totals
-
-
-def _text(value: object) -> str:
-    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
 
 
 def big_contracts(contracts_today: pd.DataFrame, threshold_yuan: Decimal) -> list[dict]:

@@ -30,6 +30,7 @@ from decimal import Decimal
 
 import pandas as pd
 
+from ..model import text as _text
 from ..config import Settings
 from ..context import ReportOutput, RunContext
 from ..model import REP, Tables, yuan_to_fen
@@ -50,10 +51,6 @@ class ExpenseAudit:
     lines: pd.DataFrame  # every line of the month, with 审核结果 / 超标金额 / 说明
     flagged: pd.DataFrame  # the flagged lines only
     by_rep: pd.DataFrame  # 按业务员汇总
-
-
-def _text(value: object) -> str:
-    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
 
 
 def _yuan(amount: Decimal) -> str:

@@ -26,6 +26,7 @@ from datetime import date
 
 import pandas as pd
 
+from ..model import text
 from ..allocation import Allocation, open_items_as_of
 from ..config import Settings
 from ..context import ReportOutput, RunContext
@@ -37,18 +38,6 @@ LEDGER_COLUMNS = ["客户名称", "日期", "单据类型", "单据号", "合同
 
 
 # ---------------------------------------------------------------- small shared helpers (statements, shipping use them)
-
-def text(value: object) -> str:
-    """A cell as text; blanks (None, NaN, NaT, pd.NA) as ''."""
-    if value is None:
-        return ""
-    try:
-        if not isinstance(value, str) and pd.isna(value):
-            return ""
-    except (TypeError, ValueError):
-        pass
-    return str(value)
-
 
 def source_of(row: dict) -> str:
     """`张伟.xlsx[发货]!5`: where a row was read."""

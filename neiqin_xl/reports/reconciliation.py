@@ -41,6 +41,7 @@ from pathlib import Path
 import pandas as pd
 from rapidfuzz import fuzz, process
 
+from ..model import text
 from ..allocation import build_items
 from ..config import Settings
 from ..context import Delivery, ReportOutput, RunContext
@@ -280,14 +281,7 @@ def resolve_names(sales_names: list[str], finance_names: list[str], customers: C
 # ---------------------------------------------------------------- lines
 
 def _text(value: object) -> str:
-    if value is None:
-        return ""
-    try:
-        if not isinstance(value, str) and pd.isna(value):
-            return ""
-    except (TypeError, ValueError):
-        pass
-    return str(value).strip()
+    return text(value).strip()
 
 
 def _fen(value: object) -> int:
