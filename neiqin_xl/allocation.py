@@ -21,9 +21,8 @@ from datetime import date
 
 import pandas as pd
 
-from .model import text as _text
 from .config import Settings
-from .model import REP, SOURCE_COLUMNS, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, Tables
+from .model import REP, SOURCE_COLUMNS, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, Tables, text as _text
 
 ITEM_COLUMNS = ["单据ID", "单据类型", "单据号", "日期", "合同编号", "客户名称", "业务员", "金额", "已收", "未收", "到期日",
                 "账期天数", *SOURCE_COLUMNS]

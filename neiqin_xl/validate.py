@@ -27,9 +27,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .model import text
 from .config import Settings
-from .model import (ERROR, REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, cell_address,
+from .model import (ERROR, REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, cell_address, text,
                     fmt_yuan)
 from .names import CustomerIndex
 from .reader import column_index

@@ -25,10 +25,9 @@ from datetime import date
 
 import pandas as pd
 
-from ..model import text as _text
 from ..allocation import Allocation, allocate, open_items_as_of
 from ..context import ReportOutput, RunContext
-from ..model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, Tables
+from ..model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, Tables, text as _text
 from ..names import CustomerIndex, normalize_name
 from ..sheets import DATE, INT, MONEY, Col, Highlight, Sheet, Table, WorkbookSpec
 

@@ -42,10 +42,9 @@ from pathlib import Path
 import pandas as pd
 
 from .. import workdays
-from ..model import text as _text
 from ..config import Commission, Settings
 from ..context import Delivery, ReportOutput, RunContext
-from ..model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, fmt_yuan, yuan_to_fen
+from ..model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, fmt_yuan, yuan_to_fen, text as _text
 from ..names import normalize_name
 from ..sheets import DATE, INT, MONEY, NUMBER, PCT, TEXT, Col, Sheet, Table, WorkbookSpec
 from ..writer import safe_filename

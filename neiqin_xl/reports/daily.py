@@ -40,10 +40,9 @@ import pandas as pd
 
 from .. import periods as P
 from .. import workdays
-from ..model import text as _text
 from ..allocation import Allocation, open_items_as_of
 from ..context import Delivery, ReportOutput, RunContext
-from ..model import ERROR, REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, fmt_yuan, yuan_to_fen
+from ..model import ERROR, REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, fmt_yuan, yuan_to_fen, text as _text
 from ..sheets import DATE, INT, MONEY, PCT, Col, Sheet, Table, WorkbookSpec
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"

@@ -30,10 +30,9 @@ from decimal import Decimal
 
 import pandas as pd
 
-from ..model import text as _text
 from ..config import Settings
 from ..context import ReportOutput, RunContext
-from ..model import REP, Tables, yuan_to_fen
+from ..model import REP, Tables, yuan_to_fen, text as _text
 from ..names import CustomerIndex, match_key, normalize_name, split_aliases
 from ..schema import EXPENSE_CATEGORIES
 from ..sheets import DATE, INT, MONEY, PCT, TEXT, Col, Highlight, Sheet, Table, WorkbookSpec

@@ -26,11 +26,10 @@ from datetime import date
 
 import pandas as pd
 
-from ..model import text
 from ..allocation import Allocation, open_items_as_of
 from ..config import Settings
 from ..context import ReportOutput, RunContext
-from ..model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK
+from ..model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, text
 from ..sheets import INT, MONEY, DATE, Col, Highlight, Sheet, Table, WorkbookSpec
 
 CREDIT_COLUMNS = ["回款ID", "回款日期", "客户名称", "合同编号", "金额", "业务员", "合同业务员", "来源"]

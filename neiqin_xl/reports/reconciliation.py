@@ -41,11 +41,10 @@ from pathlib import Path
 import pandas as pd
 from rapidfuzz import fuzz, process
 
-from ..model import text
 from ..allocation import build_items
 from ..config import Settings
 from ..context import Delivery, ReportOutput, RunContext
-from ..model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables
+from ..model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, text
 from ..names import CustomerIndex, match_key, normalize_name
 from ..sheets import DATE, INT, MONEY, Col, Highlight, Sheet, Table, WorkbookSpec
 
