@@ -188,3 +188,14 @@ def open_items_as_of(allocation: Allocation, day: date) -> pd.DataFrame:
     items["已收"] = items["单据ID"].map(paid).fillna(0).astype("int64")
     items["未收"] = items["金额"] - items["已收"]
     return items
+
+
+def unapplied_as_of(allocation: Allocation, day: date) -> pd.DataFrame:
+    """Collections dated up to ``day`` with what of each was not yet applied on ``day`` (column 未核销)."""
+    cutoff = pd.Timestamp(day)
+    collections = allocation.collections[allocation.collections["回款日期"] <= cutoff].copy()
+    apps = allocation.applications[allocation.applications["核销日期"] <= cutoff]
+    applied = apps.groupby("回款ID")["金额"].sum()
+    collections["未核销"] = (collections["回款金额"].astype("int64")
+                          - collections["回款ID"].map(applied).fillna(0).astype("int64"))
+    return collections

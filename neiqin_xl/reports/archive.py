@@ -25,7 +25,7 @@ from datetime import date
 
 import pandas as pd
 
-from ..allocation import Allocation, allocate, open_items_as_of
+from ..allocation import Allocation, open_items_as_of, unapplied_as_of
 from ..context import ReportOutput, RunContext
 from ..model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, Tables, text as _text
 from ..names import CustomerIndex, normalize_name
@@ -44,16 +44,6 @@ def _by_customer(frame: pd.DataFrame, customers: CustomerIndex) -> pd.Series:
 
 def _upto(frame: pd.DataFrame, column: str, day: date) -> pd.DataFrame:
     return frame[frame[column].notna() & (frame[column] <= pd.Timestamp(day))]
-
-
-def unapplied_as_of(allocation: Allocation, day: date) -> pd.DataFrame:
-    """Each collection dated up to ``day`` with what of it was not yet applied on ``day`` (column 未核销)."""
-    collections = _upto(allocation.collections, "回款日期", day).copy()
-    apps = allocation.applications[allocation.applications["核销日期"] <= pd.Timestamp(day)]
-    applied = apps.groupby("回款ID")["金额"].sum()
-    applied_by_day = collections["回款ID"].map(applied).fillna(0).astype("int64")
-    collections["未核销"] = collections["回款金额"].astype("int64") - applied_by_day
-    return collections
 
 
 def balances(allocation: Allocation, customers: CustomerIndex, day: date) -> pd.DataFrame:
@@ -156,7 +146,7 @@ def layout(summary: pd.DataFrame, fresh: pd.DataFrame, day: date, company: str) 
 
 
 def build(ctx: RunContext) -> ReportOutput:
-    allocation = ctx.allocation if ctx.allocation is not None else allocate(ctx.tables, ctx.settings)
+    allocation = ctx.allocation
     summary = customer_summary(ctx.tables, allocation, ctx.customers, ctx.run_date)
     fresh = unknown_customers(ctx.tables, ctx.customers)
     figures = {"customers": int(len(summary)), "new_customers": int(len(fresh)),

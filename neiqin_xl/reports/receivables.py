@@ -26,7 +26,7 @@ from datetime import date
 
 import pandas as pd
 
-from ..allocation import Allocation, open_items_as_of
+from ..allocation import Allocation, open_items_as_of, unapplied_as_of
 from ..config import Settings
 from ..context import ReportOutput, RunContext
 from ..model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, text
@@ -84,15 +84,11 @@ def credits_as_of(alloc: Allocation, day: date) -> pd.DataFrame:
     合同编号 is the contract the collection names ("" for a customer-level credit); 业务员 is the rep whose
     workbook holds the collection, 合同业务员 the rep of the named contract.
     """
-    colls = collections_as_of(alloc, day)
-    paid = applications_as_of(alloc, day).groupby("回款ID")["金额"].sum()
-    rows = []
-    for c in colls.to_dict("records"):
-        left = int(c["回款金额"]) - int(paid.get(c["回款ID"], 0))
-        if left > 0:
-            rows.append({"回款ID": c["回款ID"], "回款日期": c["回款日期"], "客户名称": text(c.get("客户名称")),
-                         "合同编号": text(c.get("合同编号")), "金额": left, "业务员": text(c.get(REP)),
-                         "合同业务员": text(c.get("合同业务员")), "来源": source_of(c)})
+    colls = unapplied_as_of(alloc, day)
+    rows = [{"回款ID": c["回款ID"], "回款日期": c["回款日期"], "客户名称": text(c.get("客户名称")),
+             "合同编号": text(c.get("合同编号")), "金额": int(c["未核销"]), "业务员": text(c.get(REP)),
+             "合同业务员": text(c.get("合同业务员")), "来源": source_of(c)}
+            for c in colls[colls["未核销"] > 0].to_dict("records")]
     return pd.DataFrame(rows, columns=CREDIT_COLUMNS).astype({"金额": "int64"})
 
 
