@@ -21,7 +21,7 @@ in ``Tables.inputs`` (``columns``), else from the template's column order.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -32,7 +32,7 @@ from .model import (ERROR, REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Probl
                     fmt_yuan)
 from .names import CustomerIndex
 from .reader import column_index
-from .schema import CHOICE, DATE, MONEY, PENDING_SHIPMENT, REP_SHEETS, SHEETS, SheetDef
+from .schema import CHOICE, DATE, MONEY, PENDING_SHIPMENT, REP_SHEETS, SHEETS, Field, SheetDef
 
 Check = Callable[[Tables, Settings, date], list[Problem]]
 
@@ -89,6 +89,16 @@ def records(frame: pd.DataFrame) -> list[dict]:
 
 # ---------------------------------------------------------------- row checks
 
+def rep_fields(tables: Tables, wanted: Callable[[Field], bool]) -> Iterator[tuple[SheetDef, Field, pd.DataFrame]]:
+    """(sheet, field, frame) for every field of the reps' non-empty sheets that ``wanted`` picks."""
+    for sheet_def in REP_SHEETS:
+        frame = tables[sheet_def.name]
+        if not frame.empty:
+            for f in sheet_def.fields:
+                if wanted(f):
+                    yield sheet_def, f, frame
+
+
 def check_required(tables: Tables, settings: Settings, run_date: date) -> list[Problem]:
     """Required fields left blank (money fields: see ``check_amounts``); a 待发货 request needs no 发货日期."""
     found: list[Problem] = []
@@ -114,17 +124,13 @@ def check_amounts(tables: Tables, settings: Settings, run_date: date) -> list[Pr
     """Amounts in the reps' books must be above zero (a blank amount reads as zero)."""
     found: list[Problem] = []
     columns = Columns(tables)
-    for sheet_def in REP_SHEETS:
-        frame = tables[sheet_def.name]
-        for f in sheet_def.fields:
-            if f.kind != MONEY or not f.required or frame.empty:
-                continue
-            for row in records(frame[frame[f.name] <= 0]):
-                fen = int(row[f.name])
-                message = "为空或为零" if fen == 0 else "不能为负数"
-                found.append(problem(row, columns, sheet_def, ERROR, message, f.name,
-                                     "请填写大于 0 的金额; 退款或红字发票请告知内勤单独处理",
-                                     "" if fen == 0 else fmt_yuan(fen)))
+    for sheet_def, f, frame in rep_fields(tables, lambda f: f.kind == MONEY and f.required):
+        for row in records(frame[frame[f.name] <= 0]):
+            fen = int(row[f.name])
+            message = "为空或为零" if fen == 0 else "不能为负数"
+            found.append(problem(row, columns, sheet_def, ERROR, message, f.name,
+                                 "请填写大于 0 的金额; 退款或红字发票请告知内勤单独处理",
+                                 "" if fen == 0 else fmt_yuan(fen)))
     return found
 
 
@@ -133,14 +139,10 @@ def check_future_dates(tables: Tables, settings: Settings, run_date: date) -> li
     found: list[Problem] = []
     columns = Columns(tables)
     limit = pd.Timestamp(run_date)
-    for sheet_def in REP_SHEETS:
-        frame = tables[sheet_def.name]
-        for f in sheet_def.fields:
-            if f.kind != DATE or f.name in NOT_FUTURE_EXEMPT or frame.empty:
-                continue
-            for row in records(frame[frame[f.name] > limit]):
-                found.append(problem(row, columns, sheet_def, WARNING, f"日期晚于运行日期 {run_date.isoformat()}",
-                                     f.name, "请核对日期是否填错"))
+    for sheet_def, f, frame in rep_fields(tables, lambda f: f.kind == DATE and f.name not in NOT_FUTURE_EXEMPT):
+        for row in records(frame[frame[f.name] > limit]):
+            found.append(problem(row, columns, sheet_def, WARNING, f"日期晚于运行日期 {run_date.isoformat()}",
+                                 f.name, "请核对日期是否填错"))
     return found
 
 
@@ -148,15 +150,11 @@ def check_choices(tables: Tables, settings: Settings, run_date: date) -> list[Pr
     """A value not among a field's choices (付款方式, 活动类型, 费用类别): kept, with a warning."""
     found: list[Problem] = []
     columns = Columns(tables)
-    for sheet_def in REP_SHEETS:
-        frame = tables[sheet_def.name]
-        for f in sheet_def.fields:
-            if f.kind != CHOICE or frame.empty:
-                continue
-            odd = frame[f.name].notna() & ~frame[f.name].isin(f.choices)
-            for row in records(frame[odd]):
-                found.append(problem(row, columns, sheet_def, WARNING, "不是可选的值", f.name,
-                                     "可选: " + "/".join(f.choices)))
+    for sheet_def, f, frame in rep_fields(tables, lambda f: f.kind == CHOICE):
+        odd = frame[f.name].notna() & ~frame[f.name].isin(f.choices)
+        for row in records(frame[odd]):
+            found.append(problem(row, columns, sheet_def, WARNING, "不是可选的值", f.name,
+                                 "可选: " + "/".join(f.choices)))
     return found
 
 
