@@ -21,11 +21,13 @@ changed since the last run from the cache instead of parsing it again.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
+from operator import itemgetter
 from pathlib import Path
 
 import pandas as pd
@@ -173,7 +175,13 @@ def combine(sheet_def: SheetDef, parts: list[pd.DataFrame]) -> pd.DataFrame:
             frame[MONTH_COLUMN] = pd.Series(dtype="str")
         return frame
     frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
-    return frame.astype(frame_dtypes(sheet_def, frame.columns))
+    wanted = {c: t for c, t in frame_dtypes(sheet_def, frame.columns).items() if frame[c].dtype != _dtype(t)}
+    return frame.astype(wanted) if wanted else frame
+
+
+@functools.cache
+def _dtype(name: str):
+    return pd.api.types.pandas_dtype(name)
 
 
 def frame_dtypes(sheet_def: SheetDef, columns: Iterable[str]) -> dict[str, str]:
@@ -281,18 +289,28 @@ def read_sheet(grid: list[list], match: SheetMatch, workbook: str, settings: Set
     return frame, problems, columns
 
 
-def data_rows(grid: list[list], header: Header, sheet_def: SheetDef) -> list[int]:
-    """Grid indexes of the data rows: below the header, not blank in the mapped columns, not 合计 rows."""
-    cols = [*header.columns.values(), *([header.rep_column] if header.rep_column is not None else [])]
-    rows = []
-    for index in range(header.row + 1, len(grid)):
-        cells = grid[index]
-        if all(is_blank(cells[c]) if c < len(cells) else True for c in cols):
-            continue
-        if sheet_def.skip_total_rows and is_total_row(cells):
-            continue
-        rows.append(index)
-    return rows
+def data_rows(grid: list[list], header: Header, sheet_def: SheetDef, cols: list[int]) -> tuple[list[int], list[tuple]]:
+    """The data rows below the header (grid indexes) and their cells in ``cols``: rows blank in every
+    one of ``cols`` and 合计 rows are left out."""
+    first = header.row + 1
+    cells = pick_cells(grid[first:], cols)
+    spaces = [v for v in set().union(*cells) if isinstance(v, str) and v and not v.strip()] if cells else []
+    width = len(cols)
+    if spaces:  # a cell of only spaces is blank too
+        filled = [i for i, row in enumerate(cells) if row.count("") + row.count(None) + sum(map(row.count, spaces)) < width]
+    else:
+        filled = [i for i, row in enumerate(cells) if row.count("") + row.count(None) < width]
+    if sheet_def.skip_total_rows:
+        filled = [i for i in filled if not is_total_row(grid[first + i])]
+    return [first + i for i in filled], [cells[i] for i in filled]
+
+
+def pick_cells(rows: list[list], cols: list[int]) -> list[tuple]:
+    """The cells of ``cols`` in each row, as tuples (a short row reads as blank beyond its end)."""
+    if cols and rows and min(map(len, rows)) > max(cols):
+        pick = itemgetter(*cols)
+        return list(map(pick, rows)) if len(cols) > 1 else [(v,) for v in map(pick, rows)]
+    return [tuple(row[c] if c < len(row) else "" for c in cols) for row in rows]
 
 
 def is_total_row(cells: list) -> bool:
@@ -306,51 +324,43 @@ def is_total_row(cells: list) -> bool:
 def build_frame(grid: list[list], header: Header, sheet_def: SheetDef, workbook: str, sheet: str,
                 rep: str) -> tuple[pd.DataFrame, list[Problem]]:
     """Parses the mapped columns of the data rows, column by column; rows with an error are dropped."""
-    rows = data_rows(grid, header, sheet_def)
-    reps = row_reps(grid, rows, header.rep_column, rep)
-    bad: set[int] = set()
+    fields = [(f, header.columns[f.name]) for f in sheet_def.fields if f.name in header.columns]
+    rep_cols = [header.rep_column] if header.rep_column is not None else []
+    rows, cells = data_rows(grid, header, sheet_def, [col for _, col in fields] + rep_cols)
+    raw_columns = list(zip(*cells)) if cells else [()] * (len(fields) + len(rep_cols))
+    reps = row_reps(raw_columns[-1], rep) if rep_cols else [rep] * len(rows)
     problems: list[Problem] = []
     values: dict[str, list] = {}
-    for f in sheet_def.fields:
-        col = header.columns.get(f.name)
-        if col is None:
-            values[f.name] = [None] * len(rows)
-            continue
-        raw = [grid[r][col] if col < len(grid[r]) else "" for r in rows]
-        parsed = parse_column(parser_for(f), raw)
-        values[f.name] = [v for v, _ in parsed]
-        for i, (_, error) in enumerate(parsed):
-            if error is not None:
-                bad.add(i)
-                problems.append(Problem(ERROR, error.message, workbook=workbook, sheet=sheet,
-                                        cell=cell_address(col, rows[i] + 1), field=f.name,
-                                        value=display_raw(raw[i]), suggestion=error.suggestion, rep=reps[i],
-                                        row=rows[i] + 1))
+    for (f, col), raw in zip(fields, raw_columns):
+        parsed = parse_column(parser_for(f), raw, blank=0 if f.kind == MONEY else None)
+        values[f.name] = parsed.values
+        for i, error in parsed.errors.items():
+            problems.append(Problem(ERROR, error.message, workbook=workbook, sheet=sheet,
+                                    cell=cell_address(col, rows[i] + 1), field=f.name,
+                                    value=display_raw(raw[i]), suggestion=error.suggestion, rep=reps[i],
+                                    row=rows[i] + 1))
     problems.sort(key=lambda p: (p.row, len(p.cell), p.cell))
-    keep = [i for i in range(len(rows)) if i not in bad]
-    data = {}
-    for f in sheet_def.fields:
-        column = [values[f.name][i] for i in keep]
-        if f.kind == MONEY:
-            column = [0 if v is None else v for v in column]
-        data[f.name] = pd.Series(column, dtype=DTYPES[f.kind])
-    data[SRC_WORKBOOK] = pd.Series([workbook] * len(keep), dtype="str")
-    data[SRC_SHEET] = pd.Series([sheet] * len(keep), dtype="str")
-    data[SRC_ROW] = pd.Series([rows[i] + 1 for i in keep], dtype="int64")
+    bad = {p.row - 1 for p in problems}
+    keep = [i for i, r in enumerate(rows) if r not in bad] if bad else range(len(rows))
+
+    def kept(column: list) -> list:
+        return [column[i] for i in keep] if bad else column
+
+    missing = {f.name: [0 if f.kind == MONEY else None] * len(keep) for f in sheet_def.fields if f.name not in values}
+    data = {f.name: pd.Series(missing[f.name] if f.name in missing else kept(values[f.name]), dtype=_dtype(DTYPES[f.kind]))
+            for f in sheet_def.fields}
+    data[SRC_WORKBOOK] = pd.Series([workbook] * len(keep), dtype=_dtype("str"))
+    data[SRC_SHEET] = pd.Series([sheet] * len(keep), dtype=_dtype("str"))
+    data[SRC_ROW] = pd.Series([r + 1 for r in kept(rows)], dtype="int64")
     if REP not in data:
-        data[REP] = pd.Series([reps[i] for i in keep], dtype="str")
+        data[REP] = pd.Series(kept(reps), dtype=_dtype("str"))
     return pd.DataFrame(data), problems
 
 
-def row_reps(grid: list[list], rows: list[int], rep_column: int | None, rep: str) -> list[str]:
+def row_reps(cells: Sequence, rep: str) -> list[str]:
     """Each row's rep: its 业务员 cell when the sheet has that column and it is filled, else the file's rep."""
-    if rep_column is None:
-        return [rep] * len(rows)
-    reps = []
-    for r in rows:
-        cell = grid[r][rep_column] if rep_column < len(grid[r]) else ""
-        reps.append(normalize_name(display_raw(cell)) or rep)
-    return reps
+    names = {cell: normalize_name(display_raw(cell)) or rep for cell in set(cells)}
+    return list(map(names.__getitem__, cells))
 
 
 def add_month(frame: pd.DataFrame, sheet_def: SheetDef, month: str | None) -> pd.DataFrame:

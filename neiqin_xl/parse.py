@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 from .names import normalize_name
 from .schema import CHOICE, DATE, ID, INT, MONEY, NAME, NUMBER, TEXT, Field
@@ -317,6 +318,8 @@ def parse_text(raw: object) -> Parsed:
 def parse_id(raw: object) -> Parsed:
     """A document number or phone: kept as text ('00123' stays), full-width folded, spaces removed."""
     if isinstance(raw, str):
+        if raw.isascii() and raw.isprintable() and " " not in raw and "#" not in raw and raw:
+            return raw, None  # the common case (HT-2026-0001): nothing to fold, remove or flag
         if not raw.strip():
             return None, None
         error = excel_error(raw)
@@ -349,20 +352,26 @@ def choice_parser(choices: tuple[str, ...]) -> Callable[[object], Parsed]:
     return parse_choice
 
 
-def parse_column(parser: Callable[[object], Parsed], raw: list) -> list[Parsed]:
-    """Parses a column's cells; repeated values (names, dates, contract numbers) are parsed once."""
-    cache: dict[tuple[type, object], Parsed] = {}
-    out = []
-    for value in raw:
-        key = (type(value), value)  # True == 1 == 1.0: the type keeps them apart
-        try:
-            parsed = cache[key]
-        except KeyError:
-            parsed = cache[key] = parser(value)
-        except TypeError:  # unhashable: never from calamine, but parse it anyway
-            parsed = parser(value)
-        out.append(parsed)
-    return out
+class ParsedColumn(NamedTuple):
+    """A parsed column: the typed values (``blank`` for a blank cell) and the positions of bad cells."""
+
+    values: list
+    errors: dict[int, CellError]
+
+
+def parse_column(parser: Callable[[object], Parsed], raw: Sequence, blank: object = None) -> ParsedColumn:
+    """Parses a column's cells; each distinct value is parsed once (names, dates and contract numbers
+    repeat down a column), and the column is then mapped in one pass."""
+    types = set(map(type, raw))
+    if bool in types and types & {int, float}:  # True == 1 == 1.0: parse cell by cell to keep them apart
+        parsed = {i: parser(v) for i, v in enumerate(raw)}
+        values = [blank if p[0] is None else p[0] for p in parsed.values()]
+        return ParsedColumn(values, {i: p[1] for i, p in parsed.items() if p[1] is not None})
+    distinct = {v: parser(v) for v in set(raw)}
+    typed = {v: (blank if p[0] is None else p[0]) for v, p in distinct.items()}
+    bad = {v: p[1] for v, p in distinct.items() if p[1] is not None}
+    errors = {i: bad[v] for i, v in enumerate(raw) if v in bad} if bad else {}
+    return ParsedColumn(list(map(typed.__getitem__, raw)), errors)
 
 
 def parser_for(field: Field) -> Callable[[object], Parsed]:

@@ -233,18 +233,16 @@ def check_over_contract(tables: Tables, settings: Settings, run_date: date) -> l
             continue
         frame = frame[frame[day].notna() & frame["合同编号"].notna()].sort_values([day, SRC_WORKBOOK, SRC_ROW],
                                                                                   kind="stable")
-        totals: dict[str, int] = {}
-        for row in records(frame):
+        limit = frame["合同编号"].astype("str").map(amounts)
+        frame, limit = frame[limit.notna()], limit[limit.notna()].astype("int64")
+        total = frame.groupby("合同编号", sort=False)[amount].cumsum()
+        crossing = (total - frame[amount] <= limit) & (limit < total)  # the row that takes the total over
+        for row, total_then in zip(records(frame[crossing]), total[crossing].tolist()):
             contract = str(row["合同编号"])
-            if contract not in amounts:
-                continue
-            before = totals.get(contract, 0)
-            totals[contract] = before + int(row[amount])
-            if before <= amounts[contract] < totals[contract]:
-                found.append(problem(row, columns, SHEETS[name], WARNING,
-                                     f"累计{what}金额 {fmt_yuan(totals[contract])} 超过合同 {contract} 金额 "
-                                     f"{fmt_yuan(amounts[contract])}", amount, "请核对金额或补签合同",
-                                     fmt_yuan(int(row[amount]))))
+            found.append(problem(row, columns, SHEETS[name], WARNING,
+                                 f"累计{what}金额 {fmt_yuan(total_then)} 超过合同 {contract} 金额 "
+                                 f"{fmt_yuan(amounts[contract])}", amount, "请核对金额或补签合同",
+                                 fmt_yuan(int(row[amount]))))
     return found
 
 
@@ -297,7 +295,7 @@ def remove_error_rows(tables: Tables, problems: list[Problem]) -> Tables:
         if frame.empty:
             frames[name] = frame
             continue
-        keys = zip(frame[SRC_WORKBOOK].astype("str"), frame[SRC_SHEET].astype("str"), frame[SRC_ROW].astype("int64"))
+        keys = zip(*(frame[c].to_numpy(dtype=object).tolist() for c in (SRC_WORKBOOK, SRC_SHEET, SRC_ROW)))
         keep = [k not in bad for k in keys]
         frames[name] = frame[keep].reset_index(drop=True) if not all(keep) else frame
     return Tables(frames=frames, inputs=list(tables.inputs))

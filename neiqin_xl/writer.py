@@ -14,6 +14,7 @@ Reports hand it ``WorkbookSpec``s (see ``sheets``); it lays them out and never c
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import re
@@ -24,8 +25,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import xlsxwriter
+from xlsxwriter.utility import _datetime_to_excel_datetime
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from .sheets import DATE, INT, MONEY, NUMBER, PCT, TEXT, Chart, Col, Sheet, Table, WorkbookSpec
@@ -51,6 +54,7 @@ class Written:
         return self.path != self.wanted
 
 
+@functools.lru_cache(maxsize=1 << 16)  # names and notes repeat down a column and across the files of a run
 def display_width(text: str) -> int:
     """Columns a string takes in Excel: CJK and full-width characters count double."""
     if text.isascii():  # every ASCII character is narrow: the common case of numbers and dates, fast
@@ -144,63 +148,125 @@ class _Formats:
 
 
 def _write_value(ws, row: int, col: int, value: object, kind: str, fmt) -> None:
-    if kind in (MONEY, PCT, INT, NUMBER):
-        number = _as_number(value, kind) if not isinstance(value, str) else None
-        if number is None and isinstance(value, str) and value != "":
-            ws.write_string(row, col, value, fmt)
-        elif number is None:
-            ws.write_blank(row, col, None, fmt)
-        else:
-            ws.write_number(row, col, number, fmt)
-    elif kind == DATE:
-        dt = _as_datetime(value)
-        if dt is None:
-            text = _cell_text(value)
-            ws.write_string(row, col, text, fmt) if text else ws.write_blank(row, col, None, fmt)
-        else:
-            ws.write_datetime(row, col, dt, fmt)
-    else:
+    """One cell (totals and other single values); tables go column by column (``_write_column``)."""
+    if kind == DATE:
+        _write_date_cells(ws, row, col, [_plain(value)], fmt, {})
+    elif kind == TEXT:
         text = _cell_text(value)
         ws.write_string(row, col, text, fmt) if text else ws.write_blank(row, col, None, fmt)
+    else:
+        _write_number_cells(ws, row, col, [_plain(value)], kind, fmt)
 
 
-def _shown(value: object, kind: str) -> str:
-    """Roughly what Excel displays, for the column width."""
-    if isinstance(value, str) or kind not in (MONEY, DATE, PCT):
-        return _cell_text(value)
-    if kind == MONEY:
-        return f"{_as_number(value, kind) or 0:,.2f}"
-    return "2026-01-01" if kind == DATE else "100.0%"
-
-
-def _total_of(records: list[dict], col: Col) -> float | None:
-    values = [r.get(col.name) for r in records]
-    numbers = [v for v in values if not _is_blank(v) and not isinstance(v, str)]
+def _total_of(values: list, col: Col) -> float | None:
+    numbers = [v for v in values if v is not None and not isinstance(v, str)]
     if col.kind == MONEY:
         return sum(int(v) for v in numbers) / 100
     return float(sum(Decimal(str(v)) for v in numbers))
 
 
-def _records(table: Table) -> list[dict]:
-    """``table.records()``, built column by column for a DataFrame (the values ``to_dict("records")`` gives,
-    several times faster on big tables)."""
-    frame = table.rows
-    if not isinstance(frame, pd.DataFrame) or not frame.columns.is_unique:
-        return table.records()
-    names = list(frame.columns)
-    columns = [_values(frame[name]) for name in names]
-    return [dict(zip(names, values)) for values in zip(*columns)]
-
-
-def _values(series: pd.Series) -> list:
-    values = series.tolist()
-    if isinstance(series.dtype, pd.api.extensions.ExtensionDtype) and series.dtype.kind in "iufb":
-        values = [None if v is pd.NA else v for v in values]  # nullable ints: None, as to_dict gives
-    return values
+def _row_count(table: Table) -> int:
+    return len(table.rows)
 
 
 def _wants_total(col: Col) -> bool:
     return col.total if col.total is not None else col.kind in (MONEY, INT)
+
+
+# ---------------------------------------------------------------- a table, column by column
+
+def _plain(value: object) -> object:
+    """A value as the writer handles it: None for every kind of blank (NaN, NaT, NA)."""
+    return None if _is_blank(value) else value
+
+
+def _column(table: Table, col: Col) -> list:
+    """One column's values as plain Python objects, None for a blank; a DataFrame column is converted
+    as a whole (dates to ``datetime``, or to YYYY-MM-DD text in a text column)."""
+    frame = table.rows
+    if not isinstance(frame, pd.DataFrame) or not frame.columns.is_unique:
+        return [_plain(r.get(col.name)) for r in table.records()]
+    if col.name not in frame.columns:
+        return [None] * len(frame)
+    series = frame[col.name]
+    dtype = series.dtype
+    if dtype.kind == "M" and getattr(dtype, "tz", None) is None:
+        if col.kind != DATE:  # a date in a text or number column: as the rep reads it
+            return [None if v is None or v != v else v for v in series.dt.strftime("%Y-%m-%d").tolist()]
+        return series.to_numpy().astype("datetime64[us]").astype(object).tolist()
+    if isinstance(dtype, np.dtype) and dtype.kind in "iub":
+        return series.to_numpy().tolist()
+    if isinstance(dtype, np.dtype) and dtype.kind == "f":
+        return [None if v != v else v for v in series.to_numpy().tolist()]
+    if isinstance(dtype, pd.StringDtype) or isinstance(dtype, pd.api.extensions.ExtensionDtype) and dtype.kind in "iufb":
+        return series.to_numpy(dtype=object, na_value=None).tolist()
+    return [_plain(v) for v in series.tolist()]
+
+
+def _write_number_cells(ws, top: int, c: int, values: list, kind: str, fmt) -> None:
+    """Money (fen → yuan), int, number and percentage cells; text in such a column stays text."""
+    money = kind == MONEY
+    write_number, write_blank, write_string = ws.write_number, ws.write_blank, ws.write_string
+    for r, v in enumerate(values, start=top):
+        if v is None or v == "":
+            write_blank(r, c, None, fmt)
+        elif isinstance(v, str):
+            write_string(r, c, v, fmt)
+        elif money:
+            write_number(r, c, int(v) / 100 if not isinstance(v, Decimal) or v == v.to_integral() else float(v) / 100, fmt)
+        else:
+            write_number(r, c, float(v), fmt)
+
+
+def _write_date_cells(ws, top: int, c: int, values: list, fmt, serials: dict) -> None:
+    """Date cells as Excel serials (each distinct date converted once); other values as text."""
+    write_number, write_blank, write_string = ws.write_number, ws.write_blank, ws.write_string
+    for r, v in enumerate(values, start=top):
+        if v is None:
+            write_blank(r, c, None, fmt)
+            continue
+        serial = serials.get(v)
+        if serial is None:
+            dt = _as_datetime(v)
+            if dt is None:
+                text = _cell_text(v)
+                write_string(r, c, text, fmt) if text else write_blank(r, c, None, fmt)
+                continue
+            serial = serials[v] = _excel_serial(dt)
+        write_number(r, c, serial, fmt)
+
+
+def _excel_serial(dt: datetime) -> float:
+    """What ``write_datetime`` stores for ``dt`` (1900 date system)."""
+    return _datetime_to_excel_datetime(dt, False, True)
+
+
+def _write_text_cells(ws, top: int, c: int, texts: list[str], fmt) -> None:
+    write_string, write_blank = ws.write_string, ws.write_blank
+    for r, t in enumerate(texts, start=top):
+        write_string(r, c, t, fmt) if t else write_blank(r, c, None, fmt)
+
+
+def _texts(values: list) -> list[str]:
+    return [v if type(v) is str else _cell_text(v) for v in values]
+
+
+def _shown_widths(values: list, kind: str, texts: list[str] | None) -> list[int] | int:
+    """Display widths of what Excel shows in each cell, or just the widest for a column that needs no
+    per-cell figure (money, dates, percentages: only text columns wrap)."""
+    if texts is not None:
+        return list(map(display_width, texts))
+    strings = [display_width(v) for v in values if isinstance(v, str)]
+    others = [v for v in values if not isinstance(v, str)]
+    if kind == MONEY:  # the longest figure is the smallest or the largest; a blank shows as 0.00
+        numbers = [v for v in others if v is not None]
+        shown = [len(f"{_as_number(v, kind):,.2f}") for v in (min(numbers), max(numbers))] if numbers else []
+        shown += [4] if len(numbers) < len(others) else []
+    elif kind in (DATE, PCT):
+        shown = [10 if kind == DATE else 6] if others else []
+    else:
+        shown = [display_width(_cell_text(v)) for v in others]
+    return max(strings + shown, default=0)
 
 
 def _write_table(ws, fmts: _Formats, table: Table, top: int, widths: dict[int, int]) -> tuple[int, int, int]:
@@ -213,33 +279,42 @@ def _write_table(ws, fmts: _Formats, table: Table, top: int, widths: dict[int, i
     for c, col in enumerate(table.columns):
         ws.write_string(row, c, col.name, fmts.header)
         widths[c] = max(widths.get(c, 0), display_width(col.name) + 2)
-    records = _records(table)
     first = row + 1
-    for r, rec in enumerate(records, start=first):
-        lines = 1
-        for c, col in enumerate(table.columns):
-            value = rec.get(col.name)
-            _write_value(ws, r, c, value, col.kind, fmts.cell[col.kind])
-            shown = display_width(_shown(value, col.kind))
-            if col.width is None:
-                widths[c] = max(widths.get(c, 0), min(shown + 2, MAX_WIDTH))
-            if col.kind == TEXT:
-                lines = max(lines, -(-shown // int((col.width or MAX_WIDTH) - 2)))
-        if lines > 1:  # wrapped text: not every viewer grows the row by itself
-            ws.set_row(r, 14 * lines)
-    last = first + len(records) - 1
-    next_row = first + len(records)
+    count = _row_count(table)
+    columns = [_column(table, col) for col in table.columns]
+    lines = [1] * count
+    for c, (col, values) in enumerate(zip(table.columns, columns)):
+        fmt = fmts.cell[col.kind]
+        texts = _texts(values) if col.kind == TEXT else None
+        if col.kind == TEXT:
+            _write_text_cells(ws, first, c, texts, fmt)
+        elif col.kind == DATE:
+            _write_date_cells(ws, first, c, values, fmt, {})
+        else:
+            _write_number_cells(ws, first, c, values, col.kind, fmt)
+        shown = _shown_widths(values, col.kind, texts)
+        widest = max(shown, default=0) if isinstance(shown, list) else shown
+        if col.width is None and count:
+            widths[c] = max(widths.get(c, 0), min(widest + 2, MAX_WIDTH))
+        if col.kind == TEXT and widest > int(col.width or MAX_WIDTH) - 2:
+            room = int((col.width or MAX_WIDTH) - 2)
+            lines = [max(n, -(-w // room)) for n, w in zip(lines, shown)]
+    for r, n in enumerate(lines, start=first):
+        if n > 1:  # wrapped text: not every viewer grows the row by itself
+            ws.set_row(r, 14 * n)
+    last = first + count - 1
+    next_row = first + count
     if table.totals:
-        for c, col in enumerate(table.columns):
+        for c, (col, values) in enumerate(zip(table.columns, columns)):
             fmt = fmts.total[col.kind]
             if col.name in table.totals_values:
                 _write_value(ws, next_row, c, table.totals_values[col.name], col.kind, fmt)
             elif c == 0 and not _wants_total(col):
                 ws.write_string(next_row, 0, table.totals_label, fmts.total[TEXT])
-            elif _wants_total(col) and records:
+            elif _wants_total(col) and count:
                 letter = xl_col_to_name(c)
                 ws.write_formula(next_row, c, f"=SUBTOTAL(109,{letter}{first + 1}:{letter}{last + 1})", fmt,
-                                 _total_of(records, col))
+                                 _total_of(values, col))
             elif _wants_total(col):
                 ws.write_number(next_row, c, 0, fmt)
             else:
@@ -248,7 +323,7 @@ def _write_table(ws, fmts: _Formats, table: Table, top: int, widths: dict[int, i
     for c, col in enumerate(table.columns):
         if col.width is not None:
             widths[c] = max(widths.get(c, 0), int(col.width))
-    if records:
+    if count:
         for h in table.highlights:
             names = [col.name for col in table.columns]
             if h.column not in names:
@@ -275,7 +350,7 @@ def _add_chart(wb, ws, sheet: Sheet, chart: Chart, positions: list[tuple[int, in
                anchor_col: int) -> None:
     table = sheet.tables[chart.table]
     header_row, first, next_row = positions[chart.table]
-    n = len(table.records())
+    n = _row_count(table)
     if n == 0:
         return
     names = [c.name for c in table.columns]
@@ -346,7 +421,7 @@ def _write_sheet(wb: xlsxwriter.Workbook, fmts: _Formats, sheet: Sheet) -> None:
 
 def render(spec: WorkbookSpec, path: Path, created: datetime = FIXED_CREATED) -> None:
     """Renders a spec to ``path`` (not atomically; use ``write_workbook``)."""
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
+    wb = xlsxwriter.Workbook(str(path), {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
                                          "strings_to_numbers": False, "nan_inf_to_errors": True,
                                          "default_date_format": DATE_FORMAT})
     try:
