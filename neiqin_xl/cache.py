@@ -22,7 +22,9 @@ Where and in what form — a decision about safety as much as speed:
   ``intake.cache_dir`` in config.yaml overrides it, ``intake.cache: false`` turns it off.
 - Entries are JSON (one file per input workbook, named by a hash of its absolute path), never pickle: a
   cache entry cannot execute code when loaded, whoever wrote it. Values are exact: money is integer fen,
-  dates are stored as their integer ticks (NaT included), text as text, and dtypes are restored by name.
+  dates are stored as their integer ticks (NaT included), numeric arrays as base64 of their bytes (read
+  back with ``np.frombuffer``, no number parsing), text as distinct values and codes, and dtypes are
+  restored by name.
 - Still, a cache entry is trusted data: whoever can write it can change the figures. So the cache is used
   only from a folder the clerk alone can write: on POSIX the folder and each entry must be owned by the
   current user and not writable by group or others (os.stat); on Windows, only a folder inside the
@@ -35,7 +37,9 @@ A cache problem (unreadable entry, full disk) never stops the run: the workbook 
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import functools
 import hashlib
 import json
 import logging
@@ -55,7 +59,7 @@ from .model import Problem
 
 log = logging.getLogger("neiqin_xl")
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 PRUNE_AFTER_DAYS = 30
 _PARSING_MODULES = ("intake", "reader", "parse", "schema", "names", "model", "cache")
 _PLAIN_DTYPES = ("int64", "float64", "bool")
@@ -206,12 +210,12 @@ def encode_frame(frame: pd.DataFrame) -> dict:
         series = frame[name]
         dtype = str(series.dtype)
         if dtype.startswith("datetime64[") and series.dt.tz is None:
-            values = series.to_numpy().view("i8").tolist()  # NaT is the smallest int64
+            values = {"i8": packed(series.to_numpy().view("i8"))}  # NaT is the smallest int64
         elif dtype in _PLAIN_DTYPES:
-            values = series.tolist()
+            values = {dtype: packed(series.to_numpy())}
         elif dtype in ("str", "string") or (dtype == "object" and all_text(series)):
             codes, uniques = pd.factorize(series, use_na_sentinel=True)  # text as distinct values + codes
-            values = {"uniques": [str(u) for u in uniques], "codes": codes.tolist()}
+            values = {"uniques": [str(u) for u in uniques], "codes": packed(codes.astype("i4"))}
         elif dtype in ("Int64", "boolean"):
             values = series.astype(object).where(series.notna(), None).tolist()
         else:
@@ -224,15 +228,30 @@ def decode_frame(data: dict) -> pd.DataFrame:
     columns = {}
     for name, dtype, values in data["columns"]:
         if dtype.startswith("datetime64["):
-            columns[name] = np.array(values, dtype="i8").view(dtype)
+            columns[name] = unpacked(values["i8"], "i8").view(dtype)
         elif dtype in _PLAIN_DTYPES:
-            columns[name] = np.array(values, dtype=dtype)
+            columns[name] = unpacked(values[dtype], dtype)
         elif isinstance(values, dict):  # text: distinct values and codes, -1 = missing
             uniques = np.array([*values["uniques"], None], dtype=object)
-            columns[name] = pd.array(uniques.take(np.array(values["codes"], dtype=np.intp)), dtype=dtype)
+            columns[name] = pd.array(uniques.take(unpacked(values["codes"], "i4")), dtype=pandas_dtype(dtype))
         else:
-            columns[name] = pd.array(np.array(values, dtype=object), dtype=dtype)
+            columns[name] = pd.array(np.array(values, dtype=object), dtype=pandas_dtype(dtype))
     return pd.DataFrame(columns, index=pd.RangeIndex(data["rows"]), copy=False)
+
+
+@functools.cache
+def pandas_dtype(name: str):
+    """A dtype by name, resolved once (pandas' registry lookup is slow beside the column itself)."""
+    return pd.api.types.pandas_dtype(name)
+
+
+def packed(array: np.ndarray) -> str:
+    """A numeric array as base64 of its little-endian bytes: exact, and decoded without parsing numbers."""
+    return base64.b64encode(np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<")).tobytes()).decode("ascii")
+
+
+def unpacked(text: str, dtype: str) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(text), dtype=np.dtype(dtype).newbyteorder("<")).astype(dtype)
 
 
 def all_text(series: pd.Series) -> bool:
