@@ -84,18 +84,19 @@ def activity_counts(tables: Tables, start: date, end: date) -> pd.DataFrame:
 def first_appearances(tables: Tables, customers: CustomerIndex) -> pd.DataFrame:
     """Every customer's first record in the books: its first contract (签订日期) or first 日报 activity (日期),
     whichever is earlier (a contract wins a tie), with the rep and source of that record."""
-    records = []
+    parts = []
     for order, (sheet, column, source) in enumerate((("合同", "签订日期", "合同"), ("日报", "日期", "日报"))):
         frame = tables[sheet]
-        for rec in frame[frame[column].notna()].to_dict("records") if len(frame) else []:
-            name = customers.canonical(rec.get("客户名称"))
-            if name:
-                records.append({"客户名称": name, "首次日期": rec[column], "首次来源": source, "_order": order,
-                                REP: rec.get(REP, ""), SRC_WORKBOOK: rec.get(SRC_WORKBOOK, ""),
-                                SRC_SHEET: rec.get(SRC_SHEET, ""), SRC_ROW: rec.get(SRC_ROW)})
-    if not records:
+        frame = frame[frame[column].notna()]
+        names = frame["客户名称"].map({n: customers.canonical(n) for n in frame["客户名称"].dropna().unique()})
+        frame, names = frame[names.notna() & names.astype(bool)], names[names.notna() & names.astype(bool)]
+        if len(frame):
+            parts.append(pd.DataFrame({"客户名称": names, "首次日期": frame[column], "首次来源": source, "_order": order,
+                                       REP: frame[REP] if REP in frame else "", SRC_WORKBOOK: frame[SRC_WORKBOOK],
+                                       SRC_SHEET: frame[SRC_SHEET], SRC_ROW: frame[SRC_ROW]}))
+    if not parts:
         return pd.DataFrame(columns=NEW_CUSTOMER_COLUMNS)
-    frame = pd.DataFrame(records).sort_values(["首次日期", "_order", SRC_WORKBOOK, SRC_ROW], kind="stable")
+    frame = pd.concat(parts, ignore_index=True).sort_values(["首次日期", "_order", SRC_WORKBOOK, SRC_ROW], kind="stable")
     return frame.drop_duplicates("客户名称").drop(columns="_order")[NEW_CUSTOMER_COLUMNS].reset_index(drop=True)
 
 
@@ -236,11 +237,12 @@ def collection_series(tables: Tables, period: P.Period) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def compute(tables: Tables, customers: CustomerIndex, period: P.Period, top: int) -> PeriodData:
-    """Every table of one period report."""
+def compute(tables: Tables, customers: CustomerIndex, period: P.Period, top: int,
+            first: pd.DataFrame | None = None) -> PeriodData:
+    """Every table of one period report (``first``: ``first_appearances``, when the caller has it)."""
     previous, last_year = P.previous_period(period), P.same_period_last_year(period)
     books_from = P.books_start(tables)
-    first = first_appearances(tables, customers)
+    first = first_appearances(tables, customers) if first is None else first
 
     def figures(p: P.Period) -> dict[str, int]:
         return P.window_figures(tables, p.start, p.end)
@@ -342,7 +344,8 @@ def _pct_text(value: object) -> str:
 
 def build(ctx: RunContext) -> ReportOutput:
     due, problems = periods_for(ctx)
-    computed = [compute(ctx.tables, ctx.customers, p, ctx.settings.reports.top_customers) for p in due]
+    first = first_appearances(ctx.tables, ctx.customers) if due else None  # once for every report due
+    computed = [compute(ctx.tables, ctx.customers, p, ctx.settings.reports.top_customers, first) for p in due]
     workbooks = [layout(d, ctx.settings.company.name) for d in computed]
     deliveries = [Delivery(report="period", title=d.period.title, attachments=[d.period.filename],
                            key_figure=f"回款 ¥{fmt_yuan(d.totals['回款金额'])}", summary_text=summary_text(d))
