@@ -4,6 +4,9 @@
 trims and collapses spaces. ``CustomerIndex`` resolves a typed name to the archive's canonical name,
 through the archive's aliases and, for matching only, a key without the company-form suffix
 (有限公司 …), so 上海明达贸易有限公司, "上海明达贸易有限公司 " and an alias all resolve to one customer.
+
+Every report calls these on every row, and the same few thousand names come back again and again: the
+text work is cached by the string (``functools.lru_cache``), so a name is normalised once per run.
 """
 
 from __future__ import annotations
@@ -11,27 +14,42 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 
 import pandas as pd
 
 _SPACES = re.compile(r"\s+")
 _ALIAS_SPLIT = re.compile(r"[；;、,，/\n]+")
+_CJK_SPACE = re.compile(r"(?<=[\u4e00-\u9fff()]) (?=[\u4e00-\u9fff()])")
 _COMPANY_FORMS = ("股份有限公司", "有限责任公司", "有限公司", "集团公司", "公司")
+_CACHED = 1 << 16  # distinct strings kept per function: far more than a workspace's names
 
 
 def normalize_name(value: object) -> str:
     """'  上海明达（集团）有限公司 ' -> '上海明达(集团)有限公司'; blanks -> ''."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
+    if isinstance(value, str):
+        return _normalize_text(value)
+    if value is None or pd.isna(value):
         return ""
-    text = unicodedata.normalize("NFKC", str(value))
+    return _normalize_text(str(value))
+
+
+@lru_cache(maxsize=_CACHED)
+def _normalize_text(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)
     text = _SPACES.sub(" ", text).strip()
     # a space between two CJK characters is a typing slip
-    return re.sub(r"(?<=[\u4e00-\u9fff()]) (?=[\u4e00-\u9fff()])", "", text)
+    return _CJK_SPACE.sub("", text)
 
 
 def match_key(value: object) -> str:
     """A looser key for matching: normalised, without spaces, brackets' content kept, company form dropped."""
-    text = normalize_name(value).replace(" ", "").upper()
+    return _key_of_normalized(normalize_name(value))
+
+
+@lru_cache(maxsize=_CACHED)
+def _key_of_normalized(name: str) -> str:
+    text = name.replace(" ", "").upper()
     for form in _COMPANY_FORMS:
         if text.endswith(form) and len(text) > len(form) + 1:
             text = text[: -len(form)]
@@ -51,10 +69,12 @@ class CustomerIndex:
     def __init__(self, canonical_names: Iterable[str], aliases: dict[str, Iterable[str]] | None = None):
         self.names: list[str] = []
         self._by_key: dict[str, str] = {}
+        seen: set[str] = set()
         for name in canonical_names:
             name = normalize_name(name)
-            if not name or name in self.names:
+            if not name or name in seen:
                 continue
+            seen.add(name)
             self.names.append(name)
             self._by_key.setdefault(match_key(name), name)
         for name, alias_list in (aliases or {}).items():

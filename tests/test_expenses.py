@@ -128,3 +128,15 @@ def test_workbook_sheets_and_values(tmp_path):
     assert len(rows) == 8 + 1  # 8 flagged lines and the 合计 row
     detail = wb["费用明细"]
     assert sum(1 for r in detail.iter_rows() if r[7].value == "通过") == 5  # claims 1, 4, 7, 9, 11
+
+
+def test_route_window_is_inclusive_and_counts_only_the_reps_own_city():
+    # window 1 day; 张伟's 日报: 杭州 on 11-10. Claims in 杭州 on 11-09 and 11-11 pass (1 day apart), 11-12 is flagged
+    # (2 days); a 南京 claim on 11-10 is flagged (no 南京 in the 日报).
+    claims = table("费用", [claim(9, "交通", "杭州市", "10"), claim(11, "交通", "杭州", "10"),
+                            claim(12, "交通", "杭州", "10"), claim(10, "交通", "南京", "10")])
+    t = tables(日报=table("日报", [{"日期": "2026-11-10", "城市": "浙江省杭州市", "客户名称": "明达"}]), 费用=claims)
+    lines = expenses.expense_lines(t, expenses.month_period(date(2026, 11, 30))).set_index("行号")
+    flagged = [(f"{lines.at[f['行号'], '日期']:%m-%d}", lines.at[f["行号"], "城市"], f["规则"])
+               for f in expenses.check_route(lines.reset_index(), t["日报"], S)]
+    assert flagged == [("11-10", "南京", "出差路线不符"), ("11-12", "杭州", "出差路线不符")]

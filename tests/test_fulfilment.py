@@ -136,3 +136,20 @@ def test_summary_by_rep():
         [2, fen(25000), fen(5000), fen(5000), fen(20000)]
     assert reps.loc["张伟", ["合同数", "合同金额", "已发货金额", "未回款金额"]].tolist() == [1, fen(10000), fen(4000), fen(10000)]
     assert out.figures["contract_amount_fen"] == fen(35000) and out.figures["collected_fen"] == fen(5000)
+
+
+def test_detail_order_on_one_date_and_running_totals_per_contract():
+    # Everything on 03-01, read in a mixed order: the detail is per contract, then by date, then
+    # 签订 < 发货 < 开票 < 回款, then the order read. HT1: shipments FH2 then FH1 (read in that order) of 1,000
+    # and 2,000, invoice 001 of 3,000; HT2: shipment FH3 of 500. Running totals restart for each contract.
+    t = tables(合同=contracts({"合同编号": "HT2", "签订日期": "2026-03-01"}, {"合同编号": "HT1", "签订日期": "2026-03-01"}),
+               开票=table("开票", [{"发票号码": "001", "开票日期": "2026-03-01", "合同编号": "HT1", "开票金额": "3,000"}]),
+               发货=ship({"发货日期": "2026-03-01", "发货单号": "FH2", "合同编号": "HT1", "发货金额": "1,000"},
+                        {"发货日期": "2026-03-01", "发货单号": "FH3", "合同编号": "HT2", "发货金额": "500"},
+                        {"发货日期": "2026-03-01", "发货单号": "FH1", "合同编号": "HT1", "发货金额": "2,000"}))
+    ev = run(t, date(2026, 3, 31)).data["events"]
+    assert ev[["合同编号", "事项", "单据号", "累计发货", "累计开票"]].values.tolist() == [
+        ["HT1", "签订", "HT1", 0, 0], ["HT1", "发货", "FH2", fen(1000), 0], ["HT1", "发货", "FH1", fen(3000), 0],
+        ["HT1", "开票", "001", fen(3000), fen(3000)],
+        ["HT2", "签订", "HT2", 0, 0], ["HT2", "发货", "FH3", fen(500), 0]]
+    assert ev["客户名称"].unique().tolist() == ["明达"] and ev["业务员"].unique().tolist() == ["张伟"]

@@ -175,6 +175,16 @@ def test_fuzzy_name_match_shows_its_score():
     assert notes(result) == [(2, "名称近似 0.96")]
 
 
+def test_a_fuzzy_score_on_one_line_leaves_the_exact_matches_of_the_month_without_a_score():
+    sales = collections([{"回款日期": "2026-11-18", "客户名称": HUAQIANG, "回款金额": "12,345.67"},
+                         {"回款日期": "2026-11-05", "客户名称": MINGDA, "回款金额": "1,000.00"}])
+    # the first pair matches by a fuzzy name (0.96, as above); the second by its exact name: no score to show
+    finance = receipts([{"日期": "2026-11-18", "客户名称": "深圳华强北电子科技发展有限公司", "金额": "12,345.67"},
+                        {"日期": "2026-11-05", "客户名称": MINGDA, "金额": "1,000.00"}])
+    result = match(sales, finance)
+    assert sorted(notes(result)) == [(2, "名称近似 0.96"), (2, "金额日期一致")]
+
+
 def test_a_one_character_typo_in_a_short_name_is_not_close_enough():
     sales = collections([{"回款日期": "2026-11-18", "客户名称": "杭州恒远科技有限公司", "回款金额": "900.00"}])
     # keys 杭州恒远科技 / 杭州恒远科枝 (6 chars each, one substituted = 2 indel edits): 1 − 2/12 = 0.833 < 0.90;
@@ -387,3 +397,23 @@ def test_sales_balance_from_the_allocation_items_and_an_invoice_basis():
     # finance gave no 财务收款 for November: collections are not compared, 回款差额 stays blank, status 一致
     assert result.missing == ["财务收款"] and pd.isna(row["回款差额"]) and row["状态"] == "一致"
     assert notes(result.invoices) == [(1, "发票号一致")]
+
+
+def test_names_are_normalised_the_same_however_often_they_come_back():
+    # the text work is cached by the string: a number typed as 1 and as 1.0 stay different, blanks stay ''
+    from neiqin_xl.names import match_key, normalize_name
+    for _ in range(2):
+        assert normalize_name(" 上海明达（集团） 有限公司 ") == "上海明达(集团)有限公司"
+        assert (normalize_name(1), normalize_name(1.0), normalize_name(None), normalize_name(float("nan"))) == \
+            ("1", "1.0", "", "")
+        assert match_key("上海明达（集团）有限公司") == "上海明达集团"
+
+
+def test_a_month_finance_booked_but_the_reps_did_not_is_all_finance_only():
+    # finance has 900 from 明达 on 11-05; no rep booked a 回款 in November: 财务有销售无 900, 回款差额 −900.
+    t = tables(财务收款=receipts([{"日期": "2026-11-05", "客户名称": MINGDA, "金额": "900"}]))
+    month = rec.reconcile_month(t, no_items(), archive(), Settings(), MONTH)
+    assert month.collections.unmatched("sales").empty
+    assert month.collections.unmatched("finance")["金额"].tolist() == [fen(900)]
+    row = month.summary.set_index("客户名称").loc[MINGDA]
+    assert (row["销售回款"], row["财务收款"], row["回款差额"], row["状态"]) == (0, fen(900), -fen(900), "有差异")

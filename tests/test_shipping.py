@@ -133,3 +133,16 @@ def test_only_pending_requests_without_a_date_are_reviewed():
                                  {"发货日期": None, "合同编号": "HT1", "发货金额": "1,000", "客户名称": "明达", "状态": "已发货"}]))
     out = run(t, date(2026, 3, 10))
     assert out.data["requests"].empty and out.deliveries == [] and out.figures["shipping_requests"] == 0
+
+
+def test_finance_rows_are_matched_one_to_one_in_the_order_read():
+    # c1 and c2 carry the same 流水号 B7; finance has B7 once (11-03) and one row without a 流水号 (11-04):
+    # c1 takes B7; c2 (no B7 left) takes the row without 流水号 by customer, amount and date (1 day apart);
+    # c3 (same customer and amount, 11-04) finds no free finance row left: not confirmed.
+    colls = paid({"回款日期": "2026-11-03", "回款金额": "500", "银行流水号": "B7"},
+                 {"回款日期": "2026-11-03", "回款金额": "500", "银行流水号": "B7"},
+                 {"回款日期": "2026-11-04", "回款金额": "500"})
+    colls["回款ID"] = ["c1", "c2", "c3"]
+    finance = table("财务收款", [{"日期": "2026-11-03", "客户名称": "明达", "金额": "500", "银行流水号": " B7 "},
+                               {"日期": "2026-11-04", "客户名称": "明达", "金额": "500"}], rep="")
+    assert shipping.confirmed_collections(colls, finance, 3) == {"c1", "c2"}

@@ -23,11 +23,13 @@ flagged lines, 费用率), 费用明细 (every line of the month with its result
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+import numpy as np
 import pandas as pd
 
 from ..config import Settings
@@ -37,6 +39,7 @@ from ..names import CustomerIndex, match_key, normalize_name, split_aliases
 from ..schema import EXPENSE_CATEGORIES
 from ..sheets import DATE, INT, MONEY, PCT, TEXT, Col, Highlight, Sheet, Table, WorkbookSpec
 from .commission import Period, collection_lines, month_period
+from .fulfilment import each_once, text_values
 
 PASSED = "通过"
 LODGING, MEALS, ENTERTAINMENT = "住宿", "餐补", "招待"
@@ -71,10 +74,20 @@ def city_key(city: object) -> str:
 
 def city_tier(city: object, settings: Settings) -> str:
     """tier1 / tier2 / other, by the normalised city name."""
-    key = city_key(city)
-    if key and key in {city_key(c) for c in settings.expenses.tier1_cities}:
+    return tier_of_key(city_key(city), tier_keys(settings))
+
+
+def tier_keys(settings: Settings) -> tuple[set[str], set[str]]:
+    """The normalised names of the tier-1 and the tier-2 cities."""
+    policy = settings.expenses
+    return {city_key(c) for c in policy.tier1_cities}, {city_key(c) for c in policy.tier2_cities}
+
+
+def tier_of_key(key: str, tiers: tuple[set[str], set[str]]) -> str:
+    """tier1 / tier2 / other of a normalised city name (``city_key``), ``tiers`` from ``tier_keys``."""
+    if key and key in tiers[0]:
         return "tier1"
-    if key and key in {city_key(c) for c in settings.expenses.tier2_cities}:
+    if key and key in tiers[1]:
         return "tier2"
     return "other"
 
@@ -89,9 +102,9 @@ def expense_lines(tables: Tables, period: Period) -> pd.DataFrame:
                   & (frame["日期"] <= pd.Timestamp(period.end))].copy()
     frame = frame.sort_values([REP, "日期"], kind="stable").reset_index(drop=True)
     frame["行号"] = range(len(frame))
-    frame["城市标准"] = frame["城市"].map(city_key)
-    frame["来源"] = [f"{_text(w)}[{_text(s)}]!{_text(r)}"
-                   for w, s, r in zip(frame["来源工作簿"], frame["来源工作表"], frame["来源行"])]
+    frame["城市标准"] = pd.array(each_once(city_key, frame["城市"]), dtype="str")
+    frame["来源"] = pd.array(text_values(frame, "来源工作簿") + "[" + text_values(frame, "来源工作表") + "]!"
+                           + text_values(frame, "来源行"), dtype="str")
     return frame
 
 
@@ -102,26 +115,29 @@ def expense_lines(tables: Tables, period: Period) -> pd.DataFrame:
 def check_daily_caps(lines: pd.DataFrame, settings: Settings) -> list[dict]:
     """住宿 and 餐补 over their daily caps (sum per rep, day, category and city tier)."""
     policy = settings.expenses
+    tiers = tier_keys(settings)
     flags = []
     running: dict[tuple, int] = defaultdict(int)
-    for rec in lines.sort_values("行号").to_dict("records"):
-        category = rec["费用类别"]
+    lines = lines.sort_values("行号")
+    for line, category, city, rep, day, amount in zip(
+            lines["行号"].tolist(), lines["费用类别"].to_numpy(dtype=object), lines["城市标准"].to_numpy(dtype=object),
+            lines[REP].to_numpy(dtype=object), lines["日期"].to_numpy(dtype=object), lines["金额"].tolist()):
         if category == LODGING:
-            tier = city_tier(rec["城市"], settings)
+            tier = tier_of_key(city, tiers)
             cap = yuan_to_fen(policy.lodging_caps.get(tier, policy.lodging_caps["other"]))
-            if not rec["城市标准"]:
-                flags.append({"行号": rec["行号"], "规则": "住宿未填城市", "超标金额": 0,
+            if not city:
+                flags.append({"行号": line, "规则": "住宿未填城市", "超标金额": 0,
                               "说明": f"未填城市，按其他城市标准 {fmt(cap)} 元/天 核对"})
         elif category == MEALS:
             tier, cap = "", yuan_to_fen(policy.meal_allowance_cap)
         else:
             continue
-        key = (rec[REP], rec["日期"], category, tier)
+        key = (rep, day, category, tier)
         before = running[key]
-        running[key] = before + int(rec["金额"])
+        running[key] = before + int(amount)
         excess = max(0, running[key] - cap) - max(0, before - cap)
         if excess > 0:
-            flags.append({"行号": rec["行号"], "规则": f"{category}超标", "超标金额": excess,
+            flags.append({"行号": line, "规则": f"{category}超标", "超标金额": excess,
                           "说明": f"当日{category}合计 {fmt(running[key])} 元，标准 {fmt(cap)} 元/天"})
     return flags
 
@@ -140,7 +156,7 @@ def customer_terms(tables: Tables, customers: CustomerIndex) -> set[str]:
     for sheet in ("合同", "发货", "开票", "回款", "日报"):
         frame = tables[sheet]
         if "客户名称" in frame:
-            names.update(normalize_name(n) for n in frame["客户名称"])
+            names.update(normalize_name(n) for n in frame["客户名称"].unique())
     keys = {text_key(n) for n in names} | {match_key(n) for n in names}
     return {k for k in keys if len(k) >= 2}
 
@@ -171,21 +187,41 @@ def check_entertainment(lines: pd.DataFrame, terms: set[str], settings: Settings
 
 def check_route(lines: pd.DataFrame, activities: pd.DataFrame, settings: Settings) -> list[dict]:
     """Claims in a city where the rep's 日报 shows no activity within ± route_window_days."""
-    window = pd.Timedelta(days=settings.expenses.route_window_days)
-    visits: dict[tuple[str, str], list[pd.Timestamp]] = defaultdict(list)
-    for rep, day, city in zip(activities[REP], activities["日期"], activities["城市"]):
-        if city_key(city) and not pd.isna(day):
-            visits[(_text(rep), city_key(city))].append(pd.Timestamp(day))
+    window = settings.expenses.route_window_days * _MICROSECONDS_A_DAY
+    visits = visit_days(activities)
     flags = []
-    for rec in lines.to_dict("records"):
-        if not rec["城市标准"]:
+    for line, rep, city, day, at in zip(lines["行号"].tolist(), text_values(lines, REP),
+                                        lines["城市标准"].to_numpy(dtype=object), lines["日期"].to_numpy(dtype=object),
+                                        microseconds(lines["日期"])):
+        if not city:
             continue
-        days = visits.get((_text(rec[REP]), rec["城市标准"]), [])
-        if not any(abs(d - rec["日期"]) <= window for d in days):
-            flags.append({"行号": rec["行号"], "规则": "出差路线不符", "超标金额": 0,
-                          "说明": f"日报中 {rec['日期']:%Y-%m-%d} 前后 {settings.expenses.route_window_days} 天"
-                                  f"没有在 {rec['城市标准']} 的活动"})
+        days = visits.get((rep, city), [])
+        first = bisect_left(days, at - window)  # the first visit not before the window
+        if not (first < len(days) and days[first] <= at + window):
+            flags.append({"行号": line, "规则": "出差路线不符", "超标金额": 0,
+                          "说明": f"日报中 {day:%Y-%m-%d} 前后 {settings.expenses.route_window_days} 天"
+                                  f"没有在 {city} 的活动"})
     return flags
+
+
+_MICROSECONDS_A_DAY = 86_400 * 1_000_000
+
+
+def microseconds(days: pd.Series) -> list[int]:
+    """Dates as integer microseconds, so that a window compares exactly and fast."""
+    return pd.to_datetime(days).to_numpy(dtype="datetime64[us]").astype("int64").tolist()
+
+
+def visit_days(activities: pd.DataFrame) -> dict[tuple[str, str], list[int]]:
+    """(rep, city key) -> the days of the rep's 日报 in that city, sorted (``microseconds``)."""
+    cities = each_once(city_key, activities["城市"])
+    dated = activities["日期"].notna().to_numpy() & (cities != "")
+    reps, cities = text_values(activities, REP)[dated], cities[dated]
+    days = np.array(microseconds(activities["日期"][dated]), dtype="int64")
+    visits: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for k in np.argsort(days, kind="stable"):
+        visits[(reps[k], cities[k])].append(int(days[k]))
+    return visits
 
 
 # ---------------------------------------------------------------- results
@@ -206,16 +242,20 @@ def apply_flags(lines: pd.DataFrame, flags: list[dict]) -> pd.DataFrame:
 
 def summarize_by_rep(lines: pd.DataFrame, collected: dict[str, int]) -> pd.DataFrame:
     """Per rep: lines, totals by category, flagged lines and amount, excess, the month's collections, 费用率."""
+    reps = lines.groupby(REP, sort=True)
+    count, total, excess = reps.size(), reps["金额"].sum(), reps["超标金额"].sum()
+    flagged = lines[lines["审核结果"] != PASSED].groupby(REP)["金额"]
+    flagged_count, flagged_amount = flagged.size(), flagged.sum()
+    by_category = lines.groupby([REP, "费用类别"])["金额"].sum()
     rows = []
-    for rep, mine in lines.groupby(REP, sort=True):
-        flagged = mine[mine["审核结果"] != PASSED]
-        total = int(mine["金额"].sum())
+    for rep in count.index:
+        rep_total = int(total[rep])
         coll = collected.get(rep, 0)
-        rows.append({"业务员": rep, "笔数": len(mine),
-                     **{c: int(mine.loc[mine["费用类别"] == c, "金额"].sum()) for c in EXPENSE_CATEGORIES},
-                     "费用合计": total, "标记笔数": len(flagged), "标记金额": int(flagged["金额"].sum()),
-                     "超标金额": int(mine["超标金额"].sum()), "回款金额": coll,
-                     "费用率": Decimal(total) / Decimal(coll) if coll > 0 else None})
+        rows.append({"业务员": rep, "笔数": int(count[rep]),
+                     **{c: int(by_category.get((rep, c), 0)) for c in EXPENSE_CATEGORIES},
+                     "费用合计": rep_total, "标记笔数": int(flagged_count.get(rep, 0)),
+                     "标记金额": int(flagged_amount.get(rep, 0)), "超标金额": int(excess[rep]), "回款金额": coll,
+                     "费用率": Decimal(rep_total) / Decimal(coll) if coll > 0 else None})
     return pd.DataFrame(rows, columns=[c.name for c in BY_REP_COLUMNS])
 
 

@@ -17,16 +17,18 @@ without a contract spread over it by rule 2, on its 核销日期) + the contract
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
+import numpy as np
 import pandas as pd
 
 from ..allocation import Allocation
 from ..context import ReportOutput, RunContext
-from ..model import REP, Tables
+from ..model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, Tables
 from ..sheets import DATE, INT, MONEY, PCT, Col, Highlight, Sheet, Table, WorkbookSpec
-from .receivables import applications_as_of, collections_as_of, credits_as_of, source_of, text
+from .receivables import applications_as_of, collections_as_of, credits_as_of, text
 
 STATUSES = ("交货逾期", "未执行", "执行中", "已发货", "已完成")
 CONTRACT_COLUMNS = ["合同编号", "客户名称", "业务员", "签订日期", "合同金额", "已发货金额", "发货进度", "已开票金额", "已回款金额",
@@ -35,6 +37,58 @@ EVENT_COLUMNS = ["合同编号", "客户名称", "业务员", "日期", "事项"
                  "来源"]
 EVENT_ORDER = {"签订": 0, "发货": 1, "开票": 2, "回款": 3}
 
+
+# ---------------------------------------------------------------- whole columns at once
+# (a loop over rows costs seconds at 100 reps; shipping, reconciliation and expenses use these too)
+
+def text_values(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """``text`` of every cell of a column, as an object array ("" for blanks, and for a column not there)."""
+    if column not in frame:
+        return np.full(len(frame), "", dtype=object)
+    series = frame[column]
+    if isinstance(series.dtype, pd.StringDtype):
+        return series.to_numpy(dtype=object, na_value="")
+    if isinstance(series.dtype, np.dtype) and series.dtype.kind in "iu":
+        return series.astype(str).to_numpy(dtype=object)
+    return np.array([text(v) for v in series.to_numpy(dtype=object)], dtype=object)
+
+
+def sources(frame: pd.DataFrame) -> np.ndarray:
+    """``receivables.source_of`` of every row: `张伟.xlsx[发货]!5`, "" when the workbook is not known."""
+    workbook, sheet, line = (text_values(frame, c) for c in (SRC_WORKBOOK, SRC_SHEET, SRC_ROW))
+    return np.where(workbook != "", workbook + "[" + sheet + "]!" + line, "")
+
+
+def each_once(func: Callable[[object], object], values: pd.Series | np.ndarray) -> np.ndarray:
+    """``func`` of every value, called once per distinct value (for names, dates: the same few come back)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    results = np.empty(len(uniques), dtype=object)
+    results[:] = [func(u) for u in uniques]
+    return results[codes]
+
+
+def date_labels(days: pd.Series, pattern: str = "%Y-%m-%d") -> np.ndarray:
+    """Every date as 2026-11-28 (``pattern``), each distinct date formatted once."""
+    return each_once(lambda d: format(d, pattern), days)
+
+
+def position_of(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """For each of ``wanted``, the position of its last occurrence in ``keys``; -1 when it is not there
+    (the row a dict built from ``keys`` would give)."""
+    last = pd.Series(np.arange(len(keys)), index=pd.Index(keys, dtype=object))
+    last = last[~last.index.duplicated(keep="last")]
+    return last.reindex(pd.Index(wanted, dtype=object), fill_value=-1).to_numpy()
+
+
+def pick(values: np.ndarray, positions: np.ndarray, missing: object) -> np.ndarray:
+    """``values`` at ``positions`` (from ``position_of``), ``missing`` where the position is -1."""
+    padded = np.empty(len(values) + 1, dtype=object)
+    padded[:-1] = values
+    padded[-1] = missing
+    return padded[positions]
+
+
+# ---------------------------------------------------------------- the figures
 
 def shipped_as_of(shipments: pd.DataFrame, day: date) -> pd.DataFrame:
     """Real shipments dated up to ``day`` (requests without a 发货日期 are not shipments)."""
@@ -45,11 +99,12 @@ def invoiced_as_of(invoices: pd.DataFrame, day: date) -> pd.DataFrame:
     return invoices[invoices["开票日期"].notna() & (invoices["开票日期"] <= pd.Timestamp(day))]
 
 
-def collected_by_contract(alloc: Allocation, day: date) -> pd.Series:
-    """合同编号 -> fen collected on D: applications to its items by D + its own unapplied credit on D."""
-    applied = applications_as_of(alloc, day).groupby("合同编号")["金额"].sum()
-    credits = credits_as_of(alloc, day)
-    held = credits[credits["合同编号"] != ""].groupby("合同编号")["金额"].sum()
+def collected_by_contract(alloc: Allocation, day: date, credits: pd.DataFrame | None = None) -> pd.Series:
+    """合同编号 -> fen collected on D: applications to its items by D + its own unapplied credit on D
+    (``credits``: ``credits_as_of(alloc, day)`` when already at hand)."""
+    applied = applications_as_of(alloc, day).groupby("合同编号", sort=False)["金额"].sum()
+    credits = credits_as_of(alloc, day) if credits is None else credits
+    held = credits[credits["合同编号"] != ""].groupby("合同编号", sort=False)["金额"].sum()
     return applied.add(held, fill_value=0).astype("int64")
 
 
@@ -59,7 +114,8 @@ def progress(part: int, whole: int) -> Decimal | None:
 
 
 def contract_status(amount: int, shipped: int, collected: int, agreed: pd.Timestamp, day: date) -> str:
-    """One of STATUSES, by the precedence in the module docstring."""
+    """One of STATUSES, by the precedence in the module docstring (one contract; ``contract_statuses`` does
+    the same for a whole column)."""
     if pd.notna(agreed) and agreed < pd.Timestamp(day) and shipped < amount:
         return "交货逾期"
     if shipped <= 0:
@@ -69,72 +125,128 @@ def contract_status(amount: int, shipped: int, collected: int, agreed: pd.Timest
     return "已发货" if collected < amount else "已完成"
 
 
+def contract_statuses(amount: np.ndarray, shipped: np.ndarray, collected: np.ndarray, late: np.ndarray
+                      ) -> np.ndarray:
+    """``contract_status`` of every contract; ``late``: the agreed delivery date is before D."""
+    return np.select([late & (shipped < amount), shipped <= 0, shipped < amount, collected < amount],
+                     ["交货逾期", "未执行", "执行中", "已发货"], default="已完成").astype(object)
+
+
+def sum_by_contract(frame: pd.DataFrame, column: str, numbers: np.ndarray) -> np.ndarray:
+    """Σ ``column`` of ``frame`` per contract, for each of ``numbers`` (0 for a contract without rows), in fen."""
+    return frame.groupby("合同编号", sort=False)[column].sum().reindex(numbers, fill_value=0).to_numpy(dtype="int64")
+
+
 def contract_progress(contracts: pd.DataFrame, shipments: pd.DataFrame, invoices: pd.DataFrame,
                       collected: pd.Series, day: date) -> pd.DataFrame:
     """One row per contract signed up to ``day`` with the sheet's columns (shipments and invoices already cut
     at ``day``; ``collected`` from ``collected_by_contract``)."""
-    shipped = shipments.groupby("合同编号")["发货金额"].sum()
-    last_ship = shipments.groupby("合同编号")["发货日期"].max()
-    invoiced = invoices.groupby("合同编号")["开票金额"].sum()
     cutoff = pd.Timestamp(day)
-    rows = []
-    for c in contracts[contracts["签订日期"] <= cutoff].to_dict("records"):
-        no, amount = text(c["合同编号"]), int(c["合同金额"])
-        ship, coll = int(shipped.get(no, 0)), int(collected.get(no, 0))
-        agreed = c.get("约定交货日期")
-        status = contract_status(amount, ship, coll, agreed, day)
-        rows.append({"合同编号": no, "客户名称": text(c["客户名称"]), "业务员": text(c.get(REP)), "签订日期": c["签订日期"],
-                     "合同金额": amount, "已发货金额": ship, "发货进度": progress(ship, amount),
-                     "已开票金额": int(invoiced.get(no, 0)), "已回款金额": coll, "回款进度": progress(coll, amount),
-                     "未回款金额": amount - coll, "约定交货日期": agreed, "最后发货日期": last_ship.get(no, pd.NaT),
-                     "状态": status, "交货逾期天数": (cutoff - agreed).days if status == "交货逾期" else None})
-    frame = pd.DataFrame(rows, columns=CONTRACT_COLUMNS)
-    frame["交货逾期天数"] = frame["交货逾期天数"].astype("Int64")
-    return frame.astype({c: "int64" for c in ("合同金额", "已发货金额", "已开票金额", "已回款金额", "未回款金额")})
+    signed = contracts[contracts["签订日期"] <= cutoff].reset_index(drop=True)
+    if signed.empty:
+        return pd.DataFrame([], columns=CONTRACT_COLUMNS).astype(
+            {"交货逾期天数": "Int64", **{c: "int64" for c in ("合同金额", "已发货金额", "已开票金额", "已回款金额", "未回款金额")}})
+    numbers = text_values(signed, "合同编号")
+    amount = signed["合同金额"].to_numpy(dtype="int64")
+    shipped = sum_by_contract(shipments, "发货金额", numbers)
+    coll = collected.reindex(numbers, fill_value=0).to_numpy(dtype="int64")
+    agreed = signed["约定交货日期"]
+    late = (agreed.notna() & (agreed < cutoff)).to_numpy()
+    status = contract_statuses(amount, shipped, coll, late)
+    overdue_days = (cutoff - agreed).dt.days.where(status == "交货逾期").astype("Int64")
+    return pd.DataFrame({
+        "合同编号": numbers, "客户名称": text_values(signed, "客户名称"), "业务员": text_values(signed, REP),
+        "签订日期": signed["签订日期"], "合同金额": amount, "已发货金额": shipped,
+        "发货进度": [progress(p, w) for p, w in zip(shipped.tolist(), amount.tolist())],
+        "已开票金额": sum_by_contract(invoices, "开票金额", numbers), "已回款金额": coll,
+        "回款进度": [progress(p, w) for p, w in zip(coll.tolist(), amount.tolist())], "未回款金额": amount - coll,
+        "约定交货日期": agreed,
+        "最后发货日期": shipments.groupby("合同编号", sort=False)["发货日期"].max().reindex(numbers).to_numpy(),
+        "状态": status, "交货逾期天数": overdue_days}, columns=CONTRACT_COLUMNS)
+
+
+# ---------------------------------------------------------------- 履行明细
+
+def events(numbers: np.ndarray, days: pd.Series, kind: str, documents: np.ndarray, amounts: pd.Series,
+           notes: object, origins: np.ndarray) -> pd.DataFrame:
+    """Rows of 履行明细 of one kind (签订, 发货, 开票 or 回款), before the running totals."""
+    return pd.DataFrame({"合同编号": numbers, "日期": days.to_numpy(), "事项": kind, "单据号": documents,
+                         "金额": amounts.to_numpy(dtype="int64"), "说明": notes, "来源": origins,
+                         "_order": EVENT_ORDER[kind]})
+
+
+def signing_events(known: pd.DataFrame) -> pd.DataFrame:
+    numbers = text_values(known, "合同编号")
+    return events(numbers, known["签订日期"], "签订", numbers, known["合同金额"], "合同签订", sources(known))
+
+
+def shipping_events(shipments: pd.DataFrame) -> pd.DataFrame:
+    return events(text_values(shipments, "合同编号"), shipments["发货日期"], "发货", text_values(shipments, "发货单号"),
+                  shipments["发货金额"], text_values(shipments, "产品名称"), sources(shipments))
+
+
+def invoice_events(invoices: pd.DataFrame) -> pd.DataFrame:
+    return events(text_values(invoices, "合同编号"), invoices["开票日期"], "开票", text_values(invoices, "发票号码"),
+                  invoices["开票金额"], "", sources(invoices))
+
+
+def collection_events(alloc: Allocation, day: date, credits: pd.DataFrame) -> pd.DataFrame:
+    """回款 on each 核销日期 (the part applied to a contract's items), then 回款 on its own date for what a
+    collection naming a contract still holds as that contract's credit."""
+    colls = collections_as_of(alloc, day)
+    coll_ids = colls["回款ID"].to_numpy(dtype=object)
+    bank_refs, named, origins = text_values(colls, "银行流水号"), text_values(colls, "合同编号") != "", sources(colls)
+
+    apps = applications_as_of(alloc, day)
+    at = position_of(coll_ids, apps["回款ID"].to_numpy(dtype=object))
+    how = np.where(pick(named, at, False).astype(bool), "按合同", "未指定合同, 按客户核销")
+    items = alloc.items
+    item_at = position_of(items["单据ID"].to_numpy(dtype=object), apps["单据ID"].to_numpy(dtype=object))
+    kinds = pick(np.array([str(v) for v in items["单据类型"].to_numpy(dtype=object)], dtype=object), item_at, "")
+    item_nos = pick(np.array([str(v) for v in items["单据号"].to_numpy(dtype=object)], dtype=object), item_at, "")
+    notes = [f"{paid_on} 回款{h}, 核销{k} {n}".rstrip()
+             for paid_on, h, k, n in zip(date_labels(apps["回款日期"]), how, kinds, item_nos)]
+    applied = events(text_values(apps, "合同编号"), apps["核销日期"], "回款", pick(bank_refs, at, ""), apps["金额"],
+                     notes, pick(origins, at, ""))
+
+    credits = credits[credits["合同编号"] != ""]
+    at = position_of(coll_ids, credits["回款ID"].to_numpy(dtype=object))
+    held = events(credits["合同编号"].to_numpy(dtype=object), credits["回款日期"], "回款", pick(bank_refs, at, ""),
+                  credits["金额"], "预收款(尚未核销)", credits["来源"].to_numpy(dtype=object))
+    return stack([applied, held])
+
+
+def stack(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """The parts one under the other, numbered in that order (an empty part would turn 日期 into object)."""
+    filled = [p for p in parts if len(p)]
+    return pd.concat(filled, ignore_index=True) if filled else parts[0]
 
 
 def fulfilment_events(contracts: pd.DataFrame, shipments: pd.DataFrame, invoices: pd.DataFrame,
-                      alloc: Allocation, day: date) -> pd.DataFrame:
+                      alloc: Allocation, day: date, credits: pd.DataFrame | None = None) -> pd.DataFrame:
     """履行明细: every event of each contract in date order (签订, 发货, 开票, 回款 on one date) with running
     shipped / invoiced / collected totals. A collection appears as 回款 on each 核销日期 with the part applied
-    to this contract's items, and as 回款 on its own date for the part still held as the contract's credit."""
-    known = {text(c["合同编号"]): c for c in contracts[contracts["签订日期"] <= pd.Timestamp(day)].to_dict("records")}
-    colls = {c["回款ID"]: c for c in collections_as_of(alloc, day).to_dict("records")}
-    item_no = dict(zip(alloc.items["单据ID"], alloc.items["单据号"]))
-    item_kind = dict(zip(alloc.items["单据ID"], alloc.items["单据类型"]))
-    rows = []
-    for no, c in known.items():
-        rows.append({"合同编号": no, "日期": c["签订日期"], "事项": "签订", "单据号": no, "金额": int(c["合同金额"]),
-                     "说明": "合同签订", "来源": source_of(c)})
-    for s in shipments.to_dict("records"):
-        rows.append({"合同编号": text(s["合同编号"]), "日期": s["发货日期"], "事项": "发货", "单据号": text(s.get("发货单号")),
-                     "金额": int(s["发货金额"]), "说明": text(s.get("产品名称")), "来源": source_of(s)})
-    for i in invoices.to_dict("records"):
-        rows.append({"合同编号": text(i["合同编号"]), "日期": i["开票日期"], "事项": "开票", "单据号": text(i.get("发票号码")),
-                     "金额": int(i["开票金额"]), "说明": "", "来源": source_of(i)})
-    for a in applications_as_of(alloc, day).to_dict("records"):
-        coll = colls.get(a["回款ID"], {})
-        how = "按合同" if text(coll.get("合同编号")) else "未指定合同, 按客户核销"
-        rows.append({"合同编号": text(a["合同编号"]), "日期": a["核销日期"], "事项": "回款",
-                     "单据号": text(coll.get("银行流水号")), "金额": int(a["金额"]),
-                     "说明": f"{a['回款日期']:%Y-%m-%d} 回款{how}, 核销{item_kind.get(a['单据ID'], '')} "
-                             f"{item_no.get(a['单据ID'], '')}".rstrip(),
-                     "来源": source_of(coll)})
-    for cr in credits_as_of(alloc, day).to_dict("records"):
-        if cr["合同编号"]:
-            coll = colls.get(cr["回款ID"], {})
-            rows.append({"合同编号": cr["合同编号"], "日期": cr["回款日期"], "事项": "回款", "单据号": text(coll.get("银行流水号")),
-                         "金额": int(cr["金额"]), "说明": "预收款(尚未核销)", "来源": cr["来源"]})
-    frame = pd.DataFrame([{**r, "_seq": n} for n, r in enumerate(rows) if r["合同编号"] in known],
-                         columns=[*EVENT_COLUMNS, "_seq"])
+    to this contract's items, and as 回款 on its own date for the part still held as the contract's credit.
+    Events of one kind on one date keep the order they were read in. ``credits``: ``credits_as_of(alloc, day)``
+    when already at hand."""
+    credits = credits_as_of(alloc, day) if credits is None else credits
+    signed = contracts[contracts["签订日期"] <= pd.Timestamp(day)]
+    numbers = text_values(signed, "合同编号")
+    known = signed[~pd.Series(numbers).duplicated(keep="last").to_numpy()]  # a repeated number: its last row
+    frame = stack([signing_events(known), shipping_events(shipments), invoice_events(invoices),
+                   collection_events(alloc, day, credits)])
+    known_numbers = text_values(known, "合同编号")
+    frame = frame[frame["合同编号"].isin(known_numbers)]
     if frame.empty:
-        return frame.drop(columns="_seq").astype({"金额": "int64"})
-    frame["_order"] = frame["事项"].map(EVENT_ORDER)
-    frame = frame.sort_values(["合同编号", "日期", "_order", "_seq"], kind="stable").reset_index(drop=True)
-    frame["客户名称"] = [text(known[n]["客户名称"]) for n in frame["合同编号"]]
-    frame["业务员"] = [text(known[n].get(REP)) for n in frame["合同编号"]]
+        return pd.DataFrame([], columns=EVENT_COLUMNS).astype({"金额": "int64"})
+    contract = pd.factorize(frame["合同编号"], sort=True)[0]  # numbers in their sort order, compared as ints
+    frame = frame.assign(_contract=contract, _seq=frame.index)
+    frame = frame.sort_values(["_contract", "日期", "_order", "_seq"]).reset_index(drop=True)
+    at = position_of(known_numbers, frame["合同编号"].to_numpy(dtype=object))
+    frame["客户名称"] = pick(text_values(known, "客户名称"), at, "")
+    frame["业务员"] = pick(text_values(known, REP), at, "")
     for column, kind in (("累计发货", "发货"), ("累计开票", "开票"), ("累计回款", "回款")):
-        frame[column] = frame["金额"].where(frame["事项"] == kind, 0).groupby(frame["合同编号"]).cumsum()
+        frame[column] = frame["金额"].where(frame["事项"] == kind, 0).groupby(frame["_contract"]).cumsum()
     return frame[EVENT_COLUMNS].astype({c: "int64" for c in ("金额", "累计发货", "累计开票", "累计回款")})
 
 
@@ -152,8 +264,9 @@ def compute(tables: Tables, alloc: Allocation, day: date) -> dict[str, pd.DataFr
     contracts = tables["合同"]
     shipments = shipped_as_of(tables["发货"], day)
     invoices = invoiced_as_of(tables["开票"], day)
-    frame = contract_progress(contracts, shipments, invoices, collected_by_contract(alloc, day), day)
-    return {"contracts": frame, "events": fulfilment_events(contracts, shipments, invoices, alloc, day),
+    credits = credits_as_of(alloc, day)
+    frame = contract_progress(contracts, shipments, invoices, collected_by_contract(alloc, day, credits), day)
+    return {"contracts": frame, "events": fulfilment_events(contracts, shipments, invoices, alloc, day, credits),
             "by_rep": summary_by_rep(frame)}
 
 

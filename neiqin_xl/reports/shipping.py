@@ -25,10 +25,12 @@ workbooks list them (workbook, row):
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import defaultdict, deque
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..config import Settings
@@ -37,7 +39,8 @@ from ..model import REP, SRC_ROW, SRC_WORKBOOK, fmt_yuan
 from ..schema import PENDING_SHIPMENT
 from ..sheets import MONEY, Col, Highlight, Sheet, Table, WorkbookSpec
 from . import fulfilment, receivables
-from .receivables import archive_lookup, credit_limit, source_of, text
+from .fulfilment import date_labels, each_once, sources, text_values
+from .receivables import archive_lookup, credit_limit, text
 
 ALLOW, HOLD = "可发货", "暂缓"
 CASH_FIRST = "款到发货"
@@ -47,7 +50,8 @@ REQUEST_COLUMNS = ["合同编号", "客户名称", "业务员", "申请发货金
 
 def shipping_requests(shipments: pd.DataFrame) -> pd.DataFrame:
     """发货 rows with 状态 待发货 and no 发货日期, in workbook and row order."""
-    pending = shipments[shipments["发货日期"].isna() & (shipments["状态"].map(text).str.strip() == PENDING_SHIPMENT)]
+    undated = shipments[shipments["发货日期"].isna()]
+    pending = undated[np.array([v.strip() == PENDING_SHIPMENT for v in text_values(undated, "状态")], dtype=bool)]
     return pending.sort_values([SRC_WORKBOOK, SRC_ROW], kind="stable").reset_index(drop=True)
 
 
@@ -55,7 +59,7 @@ def month_of(frame: pd.DataFrame) -> pd.Series:
     """YYYY-MM of each finance row: its 月份 when given, else from 日期."""
     from_date = frame["日期"].dt.strftime("%Y-%m")
     if "月份" in frame:
-        given = frame["月份"].map(text)
+        given = pd.Series(text_values(frame, "月份"), index=frame.index, dtype=object)
         return given.where(given != "", from_date)
     return from_date
 
@@ -69,31 +73,42 @@ def confirmed_collections(collections: pd.DataFrame, finance: pd.DataFrame, wind
                           canonical: Callable[[object], str] = text) -> set[str]:
     """回款IDs finance also has, or that fall in a month the export does not cover (cannot be checked).
 
-    Matched one to one: first by 银行流水号, then by customer, amount and dates within ``window_days``.
+    Matched one to one, each collection in turn taking the first finance row (in the export's order) still
+    free: first by 银行流水号, then by customer, amount and dates within ``window_days``.
     """
     covered = set(month_of(finance))
-    fin = [dict(r, _used=False, _customer=canonical(r["客户名称"])) for r in finance.to_dict("records")]
-    confirmed: set[str] = set()
-    to_match = []
-    for c in collections.to_dict("records"):
-        if f"{c['回款日期']:%Y-%m}" not in covered:
-            confirmed.add(c["回款ID"])
+    ids = collections["回款ID"].to_numpy(dtype=object)
+    checkable = np.array([m in covered for m in date_labels(collections["回款日期"], "%Y-%m")], dtype=bool)
+    confirmed: set[str] = set(ids[~checkable])
+    to_match = np.flatnonzero(checkable)
+    used = np.zeros(len(finance), dtype=bool)
+
+    by_reference: dict[str, deque[int]] = defaultdict(deque)
+    for j, ref in enumerate(text_values(finance, "银行流水号")):
+        by_reference[ref.strip()].append(j)
+    references = text_values(collections, "银行流水号")
+    unmatched = []
+    for i in to_match:
+        ref = references[i].strip()
+        queue = by_reference.get(ref) if ref else None
+        if queue:
+            used[queue.popleft()] = True
+            confirmed.add(ids[i])
         else:
-            to_match.append(c)
-    for c in list(to_match):
-        ref = text(c.get("银行流水号")).strip()
-        hit = next((f for f in fin if ref and not f["_used"] and text(f.get("银行流水号")).strip() == ref), None)
+            unmatched.append(i)
+
+    fin_days = finance["日期"].to_numpy(dtype=object)
+    by_customer_amount: dict[tuple[str, int], list[int]] = defaultdict(list)
+    for j, key in enumerate(zip(each_once(canonical, finance["客户名称"]), map(int, finance["金额"].tolist()))):
+        by_customer_amount[key].append(j)
+    customers = each_once(canonical, collections["客户名称"])
+    amounts, days = collections["回款金额"].tolist(), collections["回款日期"].to_numpy(dtype=object)
+    for i in unmatched:
+        hit = next((j for j in by_customer_amount.get((customers[i], int(amounts[i])), ())
+                    if not used[j] and abs((fin_days[j] - days[i]).days) <= window_days), None)
         if hit is not None:
-            hit["_used"] = True
-            confirmed.add(c["回款ID"])
-            to_match.remove(c)
-    for c in to_match:
-        hit = next((f for f in fin if not f["_used"] and f["_customer"] == canonical(c["客户名称"])
-                    and int(f["金额"]) == int(c["回款金额"])
-                    and abs((f["日期"] - c["回款日期"]).days) <= window_days), None)
-        if hit is not None:
-            hit["_used"] = True
-            confirmed.add(c["回款ID"])
+            used[hit] = True
+            confirmed.add(ids[i])
     return confirmed
 
 
@@ -105,13 +120,15 @@ def credit_pools(credits: pd.DataFrame, counted: set[str] | None) -> tuple[dict[
     by_contract: dict[str, int] = {}
     by_customer: dict[str, int] = {}
     left_out: dict[str, int] = {}
-    for cr in credits.to_dict("records"):
-        if counted is not None and cr["回款ID"] not in counted:
-            left_out[cr["客户名称"]] = left_out.get(cr["客户名称"], 0) + int(cr["金额"])
-        elif cr["合同编号"]:
-            by_contract[cr["合同编号"]] = by_contract.get(cr["合同编号"], 0) + int(cr["金额"])
+    for cid, customer, contract, amount in zip(credits["回款ID"].to_numpy(dtype=object),
+                                               credits["客户名称"].to_numpy(dtype=object),
+                                               credits["合同编号"].to_numpy(dtype=object), credits["金额"].tolist()):
+        if counted is not None and cid not in counted:
+            left_out[customer] = left_out.get(customer, 0) + int(amount)
+        elif contract:
+            by_contract[contract] = by_contract.get(contract, 0) + int(amount)
         else:
-            by_customer[cr["客户名称"]] = by_customer.get(cr["客户名称"], 0) + int(cr["金额"])
+            by_customer[customer] = by_customer.get(customer, 0) + int(amount)
     return by_contract, by_customer, left_out
 
 
@@ -146,6 +163,19 @@ def credit_verdict(receivable: int, amount: int, limit: int | None, longest_over
     return (HOLD if holds else ALLOW), "；".join(reasons)
 
 
+class RowsByKey:
+    """key -> {column: value} of its row (the last row of a repeated key; the columns the frame has), like a
+    dict of ``to_dict("records")`` but built only for the few keys a review looks up."""
+
+    def __init__(self, frame: pd.DataFrame, key: str, columns: Sequence[str]):
+        self._position = dict(zip(text_values(frame, key), range(len(frame))))
+        self._columns = {c: frame[c].to_numpy(dtype=object) for c in columns if c in frame}
+
+    def get(self, key: str, default: dict | None = None) -> dict | None:
+        k = self._position.get(key)
+        return default if k is None else {c: values[k] for c, values in self._columns.items()}
+
+
 def review_requests(requests: pd.DataFrame, contracts: pd.DataFrame, progress: pd.DataFrame, aging: pd.DataFrame,
                     credits: pd.DataFrame, customers: pd.DataFrame, counted: set[str] | None,
                     settings: Settings) -> pd.DataFrame:
@@ -154,18 +184,20 @@ def review_requests(requests: pd.DataFrame, contracts: pd.DataFrame, progress: p
     ``progress``: the fulfilment contracts frame; ``aging``: the receivables aging frame;
     ``counted``: the 回款IDs the money-in check may count (None: all, no finance export for the month).
     """
-    terms = {text(c["合同编号"]): c for c in contracts.to_dict("records")}
-    prog = {text(p["合同编号"]): p for p in progress.to_dict("records")}
-    ages = {text(a["客户名称"]): a for a in aging.to_dict("records")}
+    terms = RowsByKey(contracts, "合同编号", ("客户名称", "付款方式", REP))
+    prog = RowsByKey(progress, "合同编号", ("已回款金额", "已发货金额"))
+    ages = RowsByKey(aging, "客户名称", ("应收余额", "最长逾期天数", "逾期金额"))
     archive = archive_lookup(customers)
     by_contract, by_customer, left_out = credit_pools(credits, counted)
     added: dict[str, int] = {}
     grace = settings.receivables.shipping_grace_days
     rows = []
-    for r in requests.to_dict("records"):
-        no, amount = text(r["合同编号"]), int(r["发货金额"])
+    for no, amount, typed_customer, typed_rep, origin in zip(
+            text_values(requests, "合同编号"), requests["发货金额"].tolist(), text_values(requests, "客户名称"),
+            text_values(requests, REP), sources(requests)):
+        amount = int(amount)
         contract = terms.get(no, {})
-        customer = text(r.get("客户名称")) or text(contract.get("客户名称"))
+        customer = typed_customer or text(contract.get("客户名称"))
         pay = text(contract.get("付款方式"))
         age = ages.get(customer, {})
         limit = credit_limit(archive.get(customer))
@@ -181,11 +213,11 @@ def review_requests(requests: pd.DataFrame, contracts: pd.DataFrame, progress: p
             by_contract[no] = by_contract.get(no, 0) - take
             by_customer[customer] = by_customer.get(customer, 0) - min(amount - take, by_customer.get(customer, 0))
             added[customer] = added.get(customer, 0) + amount
-        rows.append({"合同编号": no, "客户名称": customer, "业务员": text(contract.get(REP)) or text(r.get(REP)),
+        rows.append({"合同编号": no, "客户名称": customer, "业务员": text(contract.get(REP)) or typed_rep,
                      "申请发货金额": amount, "付款方式": pay, "合同已回款": int(prog.get(no, {}).get("已回款金额", 0)),
                      "合同已发货": int(prog.get(no, {}).get("已发货金额", 0)), "可用预收": available, "信用额度": limit,
                      "当前应收": receivable, "逾期金额": overdue, "最长逾期天数": longest, "结论": verdict, "原因": reason,
-                     "来源": source_of(r)})
+                     "来源": origin})
     frame = pd.DataFrame(rows, columns=REQUEST_COLUMNS)
     frame["信用额度"] = frame["信用额度"].astype("Int64")
     return frame.astype({c: "int64" for c in ("申请发货金额", "合同已回款", "合同已发货", "可用预收", "当前应收", "逾期金额",
