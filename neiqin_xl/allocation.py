@@ -11,6 +11,8 @@ Receivables arise on shipment (``receivables.basis: shipment``: every 发货 row
 
 ``allocate`` is a pure function: tables in, ``Allocation`` out (see docs/ARCHITECTURE.md for the columns).
 The fulfilment sheet, the ledger, the aging, the shipping check and the commission all read its result.
+The events are booked in one pass (``Books``, rows referred to by number), so the work grows with the rows;
+``texts`` and ``row_ids`` read whole columns at once for the reports too.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from collections import defaultdict, deque
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from .config import Settings
@@ -39,144 +42,223 @@ class Allocation:
     credits: pd.DataFrame  # money not yet applied at the end: contract credits (预收款) and customer credits
 
 
+# ---------------------------------------------------------------- columns as plain lists (one pass, no pandas boxing)
+
+def texts(values: pd.Series) -> list[str]:
+    """A column as ``text`` values, '' for blanks: what ``[text(v) for v in values]`` gives, without boxing
+    every cell through pandas (the reports' loops over names and numbers start here)."""
+    if isinstance(values.dtype, np.dtype) and values.dtype.kind in "iu":  # numpy integers (来源行) are never blank
+        return [str(v) for v in values.tolist()]
+    cells = values.to_numpy(dtype=object)
+    if isinstance(values.dtype, pd.StringDtype):
+        return [v if isinstance(v, str) else "" for v in cells]
+    return [_text(v) for v in cells]
+
+
+def column_texts(frame: pd.DataFrame, column: str) -> list[str]:
+    """``texts`` of a column, or '' for every row when the frame lacks it (``row.get(column)`` of a record)."""
+    return texts(frame[column]) if column in frame else [""] * len(frame)
+
+
 def row_id(row: dict) -> str:
     """A stable id from a row's source: 张伟.xlsx#发货#12."""
     return f"{row.get(SRC_WORKBOOK, '')}#{row.get(SRC_SHEET, '')}#{row.get(SRC_ROW, '')}"
 
 
-def _term_days(contract_terms: dict[str, int], customer_terms: dict[str, int], contract: str, customer: str,
-               default: int) -> int:
-    if contract in contract_terms:
-        return contract_terms[contract]
-    return customer_terms.get(customer, default)
+def row_ids(frame: pd.DataFrame) -> list[str]:
+    """``row_id`` of every row of ``frame``."""
+    parts = [frame[c].to_numpy(dtype=object) if c in frame else [""] * len(frame)
+             for c in (SRC_WORKBOOK, SRC_SHEET, SRC_ROW)]
+    return [f"{wb}#{sheet}#{line}" for wb, sheet, line in zip(*parts)]
 
+
+# ---------------------------------------------------------------- the debit items
 
 def _terms(frame: pd.DataFrame, key: str) -> dict[str, int]:
     if frame.empty or "账期天数" not in frame:
         return {}
     sub = frame[[key, "账期天数"]].dropna()
-    return {_text(k): int(v) for k, v in zip(sub[key], sub["账期天数"])}
+    return dict(zip(texts(sub[key]), (int(v) for v in sub["账期天数"].to_numpy(dtype=object))))
+
+
+def _term_days(contract_terms: dict[str, int], customer_terms: dict[str, int], contracts: list[str],
+               customers: list[str], default: int) -> list[int]:
+    """账期天数 of each item: its contract's, else its customer's, else ``default``."""
+    return [contract_terms[k] if k in contract_terms else customer_terms.get(c, default)
+            for k, c in zip(contracts, customers)]
 
 
 def build_items(tables: Tables, settings: Settings) -> pd.DataFrame:
     """The debit items of the configured basis, each with its customer, rep, due date and source."""
     contracts = tables["合同"]
-    by_contract = {_text(r["合同编号"]): r for r in contracts.to_dict("records")}
     if settings.receivables.basis == "invoice":
         src, kind, number, day, amount = tables["开票"], "开票", "发票号码", "开票日期", "开票金额"
     else:
         src, kind, number, day, amount = tables["发货"], "发货", "发货单号", "发货日期", "发货金额"
         src = src[src["发货日期"].notna()]
-    contract_terms = _terms(contracts, "合同编号")
-    customer_terms = _terms(tables["客户"], "客户名称")
-    default = settings.receivables.default_term_days
-    rows = []
-    for r in src.to_dict("records"):
-        contract_no = _text(r.get("合同编号"))
-        contract = by_contract.get(contract_no, {})
-        customer = _text(r.get("客户名称")) or _text(contract.get("客户名称"))
-        term = _term_days(contract_terms, customer_terms, contract_no, customer, default)
-        item_date = pd.Timestamp(r[day])
-        rows.append({"单据ID": row_id(r), "单据类型": kind, "单据号": _text(r.get(number)), "日期": item_date,
-                     "合同编号": contract_no, "客户名称": customer,
-                     "业务员": _text(contract.get(REP)) or _text(r.get(REP)), "金额": int(r[amount]),
-                     "到期日": item_date + pd.Timedelta(days=term), "账期天数": term,
-                     **{c: r.get(c) for c in SOURCE_COLUMNS}})
-    return pd.DataFrame(rows, columns=[c for c in ITEM_COLUMNS if c not in ("已收", "未收")])
+    src = src.reset_index(drop=True)
+    contract_nos = column_texts(contracts, "合同编号")  # a contract listed twice: its last row counts
+    contract_customer = dict(zip(contract_nos, column_texts(contracts, "客户名称")))
+    contract_rep = dict(zip(contract_nos, column_texts(contracts, REP)))
+    numbers = column_texts(src, "合同编号")
+    customers = [own or contract_customer.get(no, "")
+                 for own, no in zip(column_texts(src, "客户名称"), numbers)]
+    reps = [contract_rep.get(no, "") or own for own, no in zip(column_texts(src, REP), numbers)]
+    terms = _term_days(_terms(contracts, "合同编号"), _terms(tables["客户"], "客户名称"), numbers, customers,
+                       settings.receivables.default_term_days)
+    dates = pd.Series(src[day].to_numpy(dtype="datetime64[us]"))
+    columns = {"单据ID": row_ids(src), "单据类型": [kind] * len(src), "单据号": column_texts(src, number),
+               "日期": dates, "合同编号": numbers, "客户名称": customers, "业务员": reps,
+               "金额": src[amount].astype("int64").to_numpy(),
+               "到期日": dates + pd.to_timedelta(pd.Series(terms, dtype="int64"), unit="D"),
+               "账期天数": pd.Series(terms, dtype="int64"),
+               **{c: src[c] if c in src else [None] * len(src) for c in SOURCE_COLUMNS}}
+    return pd.DataFrame(columns, columns=[c for c in ITEM_COLUMNS if c not in ("已收", "未收")])
 
 
-def allocate(tables: Tables, settings: Settings) -> Allocation:
-    """Applies every collection to open items by the three rules above."""
-    items = build_items(tables, settings)
-    collections = tables["回款"].copy()
-    collections["回款ID"] = [row_id(r) for r in collections.to_dict("records")]
-    contract_rep = {_text(k): _text(v) for k, v in zip(tables["合同"]["合同编号"], tables["合同"][REP])}
+# ---------------------------------------------------------------- the booking of events
 
-    # events: (date, 0 = debit / 1 = credit, sequence) -> on one date debits before credits
-    events = [(pd.Timestamp(r["日期"]), 0, i, r) for i, r in enumerate(items.to_dict("records"))]
-    events += [(pd.Timestamp(r["回款日期"]), 1, i, r) for i, r in enumerate(collections.to_dict("records"))]
-    events.sort(key=lambda e: (e[0], e[1], e[2]))
+def event_order(item_dates: pd.Series, collection_dates: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(every event's date, the events in booking order). Events 0 … n-1 are the items, n … the collections;
+    they are booked by date, on one date debits before credits, then in table order."""
+    dates = np.concatenate([item_dates.to_numpy(dtype="datetime64[us]"),
+                            collection_dates.to_numpy(dtype="datetime64[us]")])
+    kind = np.repeat([0, 1], [len(item_dates), len(collection_dates)])
+    sequence = np.concatenate([np.arange(len(item_dates)), np.arange(len(collection_dates))])
+    return dates, np.lexsort((sequence, kind, dates))
 
-    open_by_contract: dict[str, deque] = defaultdict(deque)  # [item, remaining] lists, oldest first
-    open_by_customer: dict[str, deque] = defaultdict(deque)
-    credit_by_contract: dict[str, deque] = defaultdict(deque)  # [collection, remaining] lists, oldest first
-    credit_by_customer: dict[str, deque] = defaultdict(deque)
-    paid: dict[str, int] = defaultdict(int)
-    applied: dict[str, int] = defaultdict(int)
-    applications: list[dict] = []
 
-    def apply(coll: dict, item: dict, amount: int, on: pd.Timestamp) -> None:
-        paid[item["单据ID"]] += amount
-        applied[coll["回款ID"]] += amount
-        applications.append({"回款ID": coll["回款ID"], "回款日期": pd.Timestamp(coll["回款日期"]), "核销日期": on,
-                             "单据ID": item["单据ID"], "单据日期": item["日期"], "合同编号": item["合同编号"],
-                             "客户名称": item["客户名称"], "业务员": item["业务员"], "回款业务员": _text(coll.get(REP)),
-                             "金额": amount, "账龄天数": int((on - item["日期"]).days)})
+class Books:
+    """The allocation's running state: open items and unapplied money per contract and per customer, oldest
+    first, and every application made. Items and collections are their row numbers; entries are
+    ``[row, remaining]`` lists, an open item's entry shared by its contract's and its customer's queue."""
 
-    def pay_from_credits(item: dict, remaining: int, credits: deque, on: pd.Timestamp) -> int:
+    def __init__(self, n_items: int, n_collections: int):
+        self.open_by_contract: dict[str, deque] = defaultdict(deque)
+        self.open_by_customer: dict[str, deque] = defaultdict(deque)
+        self.credit_by_contract: dict[str, deque] = defaultdict(deque)
+        self.credit_by_customer: dict[str, deque] = defaultdict(deque)
+        self.paid = [0] * n_items
+        self.applied = [0] * n_collections
+        # one list per column of the applications: collection, item, event (its date is the 核销日期), amount
+        self.app_collection: list[int] = []
+        self.app_item: list[int] = []
+        self.app_event: list[int] = []
+        self.app_amount: list[int] = []
+
+    def apply(self, collection: int, item: int, amount: int, event: int) -> None:
+        self.paid[item] += amount
+        self.applied[collection] += amount
+        self.app_collection.append(collection)
+        self.app_item.append(item)
+        self.app_event.append(event)
+        self.app_amount.append(amount)
+
+    def book_item(self, item: int, amount: int, contract: str, customer: str, event: int) -> None:
+        """Rule 3: a new item takes its contract's credit, then its customer's; the rest stays open."""
+        remaining = self.pay_from_credits(item, amount, self.credit_by_contract[contract], event)
+        remaining = self.pay_from_credits(item, remaining, self.credit_by_customer[customer], event)
+        if remaining:
+            entry = [item, remaining]  # shared by both queues: paying it through one pays it in both
+            self.open_by_contract[contract].append(entry)
+            self.open_by_customer[customer].append(entry)
+
+    def book_collection(self, collection: int, amount: int, contract: str, customer: str, event: int) -> None:
+        """Rules 1 and 2: the contract's (or, without one, the customer's) open items, oldest first; the rest
+        stays as a credit of the contract (or the customer)."""
+        if contract:
+            remaining = self.pay_open_items(collection, amount, self.open_by_contract[contract], event)
+            if remaining:
+                self.credit_by_contract[contract].append([collection, remaining])
+        else:
+            remaining = self.pay_open_items(collection, amount, self.open_by_customer[customer], event)
+            if remaining:
+                self.credit_by_customer[customer].append([collection, remaining])
+
+    def pay_from_credits(self, item: int, remaining: int, credits: deque, event: int) -> int:
         while remaining and credits:
             entry = credits[0]
             take = min(remaining, entry[1])
-            apply(entry[0], item, take, on)
+            self.apply(entry[0], item, take, event)
             entry[1] -= take
             remaining -= take
             if entry[1] == 0:
                 credits.popleft()
         return remaining
 
-    def pay_open_items(coll: dict, remaining: int, queue: deque, on: pd.Timestamp) -> int:
+    def pay_open_items(self, collection: int, remaining: int, queue: deque, event: int) -> int:
         for entry in queue:
             if not remaining:
                 break
             if entry[1]:
                 take = min(remaining, entry[1])
-                apply(coll, entry[0], take, on)
+                self.apply(collection, entry[0], take, event)
                 entry[1] -= take
                 remaining -= take
         while queue and queue[0][1] == 0:
             queue.popleft()
         return remaining
 
-    for on, kind, _, rec in events:
-        if kind == 0:
-            remaining = int(rec["金额"])
-            remaining = pay_from_credits(rec, remaining, credit_by_contract[rec["合同编号"]], on)
-            remaining = pay_from_credits(rec, remaining, credit_by_customer[rec["客户名称"]], on)
-            if remaining:
-                entry = [rec, remaining]  # shared by both queues: paying it through one pays it in both
-                open_by_contract[rec["合同编号"]].append(entry)
-                open_by_customer[rec["客户名称"]].append(entry)
-        else:
-            remaining = int(rec["回款金额"])
-            contract_no = _text(rec.get("合同编号"))
-            customer = _text(rec.get("客户名称"))
-            if contract_no:
-                remaining = pay_open_items(rec, remaining, open_by_contract[contract_no], on)
-                if remaining:
-                    credit_by_contract[contract_no].append([rec, remaining])
-            else:
-                remaining = pay_open_items(rec, remaining, open_by_customer[customer], on)
-                if remaining:
-                    credit_by_customer[customer].append([rec, remaining])
 
-    items["已收"] = [paid[i] for i in items["单据ID"]]
+def allocate(tables: Tables, settings: Settings) -> Allocation:
+    """Applies every collection to open items by the three rules above."""
+    items = build_items(tables, settings)
+    collections = tables["回款"].copy()
+    collections["回款ID"] = row_ids(collections)
+    books = Books(len(items), len(collections))
+    item_amounts, item_contracts, item_customers = items["金额"].tolist(), texts(items["合同编号"]), texts(items["客户名称"])
+    coll_amounts = collections["回款金额"].astype("int64").tolist()
+    coll_contracts, coll_customers = column_texts(collections, "合同编号"), column_texts(collections, "客户名称")
+    dates, order = event_order(items["日期"], collections["回款日期"])
+    n_items = len(items)
+    for event in order.tolist():
+        if event < n_items:
+            books.book_item(event, item_amounts[event], item_contracts[event], item_customers[event], event)
+        else:
+            row = event - n_items
+            books.book_collection(row, coll_amounts[row], coll_contracts[row], coll_customers[row], event)
+
+    items["已收"] = books.paid
     items["未收"] = items["金额"] - items["已收"]
     items = items[ITEM_COLUMNS].astype({"金额": "int64", "已收": "int64", "未收": "int64"})
-    collections["已核销"] = [applied[i] for i in collections["回款ID"]]
+    collections["已核销"] = books.applied
     collections["未核销"] = collections["回款金额"].astype("int64") - collections["已核销"]
-    collections["合同业务员"] = [contract_rep.get(_text(c), "") for c in collections["合同编号"]]
-    credits = [{"回款ID": e[0]["回款ID"], "回款日期": pd.Timestamp(e[0]["回款日期"]), "客户名称": _text(e[0].get("客户名称")),
+    contract_rep = dict(zip(column_texts(tables["合同"], "合同编号"), column_texts(tables["合同"], REP)))
+    collections["合同业务员"] = [contract_rep.get(c, "") for c in coll_contracts]
+    return Allocation(items=items.reset_index(drop=True), collections=collections.reset_index(drop=True),
+                      applications=application_table(books, items, collections, dates),
+                      credits=credit_table(books, collections, coll_customers))
+
+
+def application_table(books: Books, items: pd.DataFrame, collections: pd.DataFrame, dates: np.ndarray) -> pd.DataFrame:
+    """APPLICATION_COLUMNS from the books' applications: what each collection paid of each item, when."""
+    coll, item = np.asarray(books.app_collection, dtype="int64"), np.asarray(books.app_item, dtype="int64")
+
+    def of_items(column: str) -> np.ndarray:
+        return items[column].to_numpy()[item]
+
+    on = pd.Series(dates[np.asarray(books.app_event, dtype="int64")])
+    item_dates = pd.Series(items["日期"].to_numpy(dtype="datetime64[us]")[item])
+    frame = pd.DataFrame({"回款ID": collections["回款ID"].to_numpy()[coll],
+                          "回款日期": collections["回款日期"].to_numpy(dtype="datetime64[us]")[coll],
+                          "核销日期": on, "单据ID": of_items("单据ID"), "单据日期": item_dates,
+                          "合同编号": of_items("合同编号"), "客户名称": of_items("客户名称"), "业务员": of_items("业务员"),
+                          "回款业务员": np.asarray(column_texts(collections, REP), dtype=object)[coll],
+                          "金额": np.asarray(books.app_amount, dtype="int64"), "账龄天数": (on - item_dates).dt.days})
+    return frame[APPLICATION_COLUMNS].astype({"金额": "int64", "账龄天数": "int64"})
+
+
+def credit_table(books: Books, collections: pd.DataFrame, customers: list[str]) -> pd.DataFrame:
+    """CREDIT_COLUMNS: money still unapplied at the end, contract credits then customer credits, by 客户名称 and
+    回款日期."""
+    ids, days = collections["回款ID"].tolist(), collections["回款日期"]
+    credits = [{"回款ID": ids[e[0]], "回款日期": pd.Timestamp(days.iat[e[0]]), "客户名称": customers[e[0]],
                 "合同编号": contract_no, "金额": e[1]}
-               for contract_no, queue in credit_by_contract.items() for e in queue if e[1]]
-    credits += [{"回款ID": e[0]["回款ID"], "回款日期": pd.Timestamp(e[0]["回款日期"]), "客户名称": customer, "合同编号": "",
-                 "金额": e[1]} for customer, queue in credit_by_customer.items() for e in queue if e[1]]
-    return Allocation(
-        items=items.reset_index(drop=True),
-        collections=collections.reset_index(drop=True),
-        applications=pd.DataFrame(applications, columns=APPLICATION_COLUMNS).astype({"金额": "int64", "账龄天数": "int64"}),
-        credits=pd.DataFrame(credits, columns=CREDIT_COLUMNS).astype({"金额": "int64"}).sort_values(
-            ["客户名称", "回款日期"], kind="stable").reset_index(drop=True),
-    )
+               for contract_no, queue in books.credit_by_contract.items() for e in queue if e[1]]
+    credits += [{"回款ID": ids[e[0]], "回款日期": pd.Timestamp(days.iat[e[0]]), "客户名称": customer, "合同编号": "",
+                 "金额": e[1]} for customer, queue in books.credit_by_customer.items() for e in queue if e[1]]
+    return pd.DataFrame(credits, columns=CREDIT_COLUMNS).astype({"金额": "int64"}).sort_values(
+        ["客户名称", "回款日期"], kind="stable").reset_index(drop=True)
 
 
 def open_items_as_of(allocation: Allocation, day: date) -> pd.DataFrame:
@@ -184,8 +266,8 @@ def open_items_as_of(allocation: Allocation, day: date) -> pd.DataFrame:
     cutoff = pd.Timestamp(day)
     items = allocation.items[allocation.items["日期"] <= cutoff].copy()
     apps = allocation.applications[allocation.applications["核销日期"] <= cutoff]
-    paid = apps.groupby("单据ID")["金额"].sum()
-    items["已收"] = items["单据ID"].map(paid).fillna(0).astype("int64")
+    paid = apps.groupby("单据ID", sort=False)["金额"].sum()
+    items["已收"] = paid.reindex(items["单据ID"], fill_value=0).to_numpy(dtype="int64")
     items["未收"] = items["金额"] - items["已收"]
     return items
 
@@ -195,7 +277,7 @@ def unapplied_as_of(allocation: Allocation, day: date) -> pd.DataFrame:
     cutoff = pd.Timestamp(day)
     collections = allocation.collections[allocation.collections["回款日期"] <= cutoff].copy()
     apps = allocation.applications[allocation.applications["核销日期"] <= cutoff]
-    applied = apps.groupby("回款ID")["金额"].sum()
+    applied = apps.groupby("回款ID", sort=False)["金额"].sum()
     collections["未核销"] = (collections["回款金额"].astype("int64")
-                          - collections["回款ID"].map(applied).fillna(0).astype("int64"))
+                          - applied.reindex(collections["回款ID"], fill_value=0).to_numpy(dtype="int64"))
     return collections

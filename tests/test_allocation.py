@@ -1,5 +1,7 @@
 """The allocation rules, each case worked out by hand."""
 
+import pandas as pd
+
 from neiqin_xl.allocation import allocate
 from neiqin_xl.config import settings_from_dict
 
@@ -71,3 +73,32 @@ def test_invoice_basis_uses_invoices_as_items():
     a = allocate(t, s)
     assert a.items["单据类型"].tolist() == ["开票"] and a.items["金额"].tolist() == [fen(2000)]
     assert str(a.items["到期日"].iloc[0].date()) == "2026-05-09"  # 03-10 + 60 days
+
+
+def test_two_customers_interleaved_each_application_names_its_own_item_collection_and_reps():
+    # 明达 (HT1, 张伟): shipped 3,000 on 03-01 (term 30 -> due 03-31); 华光 (HT2, 李娜): shipped 2,000 on 03-02.
+    # 03-10: 李娜 collects 1,500 from 华光 naming HT2 -> pays 1,500 of the 03-02 item, 8 days old.
+    # 03-12: 张伟 collects 4,000 from 明达 without a contract -> pays 明达's 3,000 (11 days old), 1,000 stays a
+    #        customer credit of 明达 (not of 华光, whose 500 stays open).
+    # 03-15: 明达 ships 600 on HT1 -> paid at once from 明达's credit (age 0), 400 credit left.
+    t = tables(合同=pd.concat([contracts({"合同编号": "HT1"}),
+                              table("合同", [{"合同编号": "HT2", "签订日期": "2026-01-01", "客户名称": "华光",
+                                             "合同金额": "9,000"}], rep="李娜")], ignore_index=True),
+               发货=table("发货", [{"发货日期": "2026-03-01", "合同编号": "HT1", "发货金额": "3000", "客户名称": "明达"},
+                                 {"发货日期": "2026-03-02", "合同编号": "HT2", "发货金额": "2000", "客户名称": "华光"},
+                                 {"发货日期": "2026-03-15", "合同编号": "HT1", "发货金额": "600", "客户名称": "明达"}]),
+               回款=pd.concat([table("回款", [{"回款日期": "2026-03-10", "客户名称": "华光", "合同编号": "HT2",
+                                             "回款金额": "1500"}], rep="李娜"),
+                              table("回款", [{"回款日期": "2026-03-12", "客户名称": "明达", "回款金额": "4000"}])],
+                             ignore_index=True))
+    a = allocate(t, S)
+    apps = a.applications
+    assert apps[["回款ID", "单据ID", "客户名称", "业务员", "回款业务员", "金额", "账龄天数"]].values.tolist() == [
+        ["李娜.xlsx#回款#2", "张伟.xlsx#发货#3", "华光", "李娜", "李娜", fen(1500), 8],
+        ["张伟.xlsx#回款#2", "张伟.xlsx#发货#2", "明达", "张伟", "张伟", fen(3000), 11],
+        ["张伟.xlsx#回款#2", "张伟.xlsx#发货#4", "明达", "张伟", "张伟", fen(600), 0]]
+    assert list(apps["核销日期"].dt.strftime("%m-%d")) == ["03-10", "03-12", "03-15"]
+    assert list(apps["单据日期"].dt.strftime("%m-%d")) == ["03-02", "03-01", "03-15"]
+    assert list(a.items["未收"]) == [0, fen(500), 0]
+    assert list(a.collections["已核销"]) == [fen(1500), fen(3600)] and list(a.collections["合同业务员"]) == ["李娜", ""]
+    assert a.credits[["客户名称", "合同编号", "金额"]].values.tolist() == [["明达", "", fen(400)]]

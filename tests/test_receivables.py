@@ -161,3 +161,24 @@ def test_summary_by_rep_adds_up_to_the_aging_totals():
     assert (by_rep.loc["张伟", "应收余额"], by_rep.loc["李娜", "应收余额"]) == (fen(2200), fen(1500))
     assert by_rep["应收余额"].sum() == out.data["aging"]["应收余额"].sum() == fen(3700)
     assert row_of(out.data["aging"], "明达")["业务员"] == "张伟、李娜"  # no archive: the reps on its items
+
+
+def test_prepayments_go_to_the_contract_rep_else_the_archive_owner_and_count_their_customers():
+    # No shipments, two prepayments collected by 张伟 by 03-10:
+    # 明达 3,000 naming HT1, a contract of 李娜           -> 李娜's prepayment (the named contract's rep);
+    # 华光 1,000 without a contract, archive owner 王强   -> 王强's prepayment (the customer's 负责业务员).
+    # 账龄分析: 明达 -3,000 (not in the archive: its rep is the collecting rep 张伟), 华光 -1,000 (王强).
+    # 按业务员汇总: 李娜 and 王强 one customer each; 张伟, who holds the money, has no line.
+    t = tables(客户=table("客户", [{"客户名称": "华光", "负责业务员": "王强"}]),
+               合同=contracts({"合同编号": "HT1", "业务员": "李娜"}),
+               回款=paid({"回款日期": "2026-03-01", "合同编号": "HT1", "回款金额": "3,000"},
+                        {"回款日期": "2026-03-02", "客户名称": "华光", "回款金额": "1,000"}))
+    out = run(t, date(2026, 3, 10))
+    aging = out.data["aging"].set_index("客户名称")
+    assert aging.loc["明达", ["应收余额", "预收款", "业务员"]].tolist() == [-fen(3000), fen(3000), "张伟"]
+    assert aging.loc["华光", ["应收余额", "预收款", "业务员"]].tolist() == [-fen(1000), fen(1000), "王强"]
+    by_rep = out.data["by_rep"]
+    assert by_rep[["业务员", "客户数", "应收余额", "预收款"]].values.tolist() == [
+        ["李娜", 1, -fen(3000), fen(3000)], ["王强", 1, -fen(1000), fen(1000)]]
+    assert out.data["credits"][["客户名称", "合同编号", "金额", "来源"]].values.tolist() == [
+        ["明达", "HT1", fen(3000), "张伟.xlsx[回款]!2"], ["华光", "", fen(1000), "张伟.xlsx[回款]!3"]]

@@ -109,3 +109,43 @@ def test_printed_statement_reads_back(tmp_path):
     assert ws.cell(header + 5, 1).value == "本期合计" and ws.cell(header + 5, 6).value == 1000
     assert ws.cell(header + 5, 7).value == 3000
     assert ws.cell(header + 1, 8).number_format.startswith("#,##0.00")
+
+
+def cells(table, *columns):
+    """A table's rows as tuples of the given columns, blanks (NaN) as None."""
+    return [tuple(None if v != v else v for v in (r[c] for c in columns)) for r in table.records()]
+
+
+def test_each_customer_gets_its_own_lines_open_items_and_prepayments():
+    # month period 11-01 .. 11-26, three customers whose rows interleave in date order:
+    # 甲 (H1): shipped 1,000 on 10-05; shipped 2,000 on 11-03; paid 500 naming H1 on 11-10 (pays the 10-05 item).
+    #     opening 1,000 -> +2,000 = 3,000 -> −500 = 2,500 closing; open: FH1 500 (due 11-04, 22 days overdue), FH2 2,000.
+    # 乙 (H2): shipped 4,000 on 10-20, nothing in the period: only opening and closing 4,000; FH3 overdue 7 days.
+    # 丙 (H3): paid 3,000 naming H3 on 11-05, shipped 1,000 on 11-08 (paid from that money):
+    #     0 -> −3,000 -> −2,000 closing; nothing open; 2,000 received and not yet applied.
+    s = settings_from_dict({"receivables": {"statement_period_start": "month"}})
+    t = tables(
+        合同=table("合同", [{"合同编号": c, "签订日期": "2026-09-01", "客户名称": n, "合同金额": "9,000"}
+                          for c, n in (("H1", "甲"), ("H2", "乙"), ("H3", "丙"))]),
+        发货=table("发货", [{"发货日期": "2026-10-05", "发货单号": "FH1", "合同编号": "H1", "发货金额": "1,000", "客户名称": "甲"},
+                          {"发货日期": "2026-10-20", "发货单号": "FH3", "合同编号": "H2", "发货金额": "4,000", "客户名称": "乙"},
+                          {"发货日期": "2026-11-03", "发货单号": "FH2", "合同编号": "H1", "发货金额": "2,000", "客户名称": "甲"},
+                          {"发货日期": "2026-11-08", "发货单号": "FH4", "合同编号": "H3", "发货金额": "1,000", "客户名称": "丙"}]),
+        回款=table("回款", [{"回款日期": "2026-11-05", "客户名称": "丙", "合同编号": "H3", "回款金额": "3,000"},
+                          {"回款日期": "2026-11-10", "客户名称": "甲", "合同编号": "H1", "回款金额": "500"}]))
+    out = run(t, D, s)
+    specs = {spec.filename.split("_")[0]: spec.sheets[0].tables for spec in out.workbooks}
+    assert sorted(specs) == ["丙", "乙", "甲"]
+    assert cells(specs["甲"][0], "摘要", "借方", "贷方", "余额") == [
+        ("期初余额", None, None, fen(1000)), ("发货 H1", fen(2000), None, fen(3000)), ("回款", None, fen(500), fen(2500)),
+        ("期末余额", None, None, fen(2500))]
+    assert cells(specs["甲"][1], "单据号", "未收金额", "逾期天数") == [("FH1", fen(500), 22), ("FH2", fen(2000), 0)]
+    assert cells(specs["乙"][0], "摘要", "余额") == [("期初余额", fen(4000)), ("期末余额", fen(4000))]
+    assert cells(specs["乙"][1], "单据号", "未收金额", "逾期天数") == [("FH3", fen(4000), 7)]
+    assert cells(specs["丙"][0], "摘要", "余额") == [("期初余额", 0), ("回款", -fen(3000)), ("发货 H3", -fen(2000)),
+                                                ("期末余额", -fen(2000))]
+    assert cells(specs["丙"][1], "单据号") == [] and cells(specs["丙"][2], "合同编号", "未核销金额") == [("H3", fen(2000))]
+    assert len(specs["甲"]) == len(specs["乙"]) == 2  # no prepayment table without unapplied money
+    summary = out.data["summary"].set_index("客户名称")
+    assert summary.loc["甲", ["期初余额", "本期借方", "本期贷方", "期末余额"]].tolist() == [fen(1000), fen(2000), fen(500), fen(2500)]
+    assert summary.loc["乙", ["期初余额", "本期借方", "本期贷方", "期末余额"]].tolist() == [fen(4000), 0, 0, fen(4000)]

@@ -21,13 +21,16 @@ Workbook 客户档案汇总_<D>.xlsx, figures as of the run date D:
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
-from ..allocation import Allocation, open_items_as_of, unapplied_as_of
+from ..allocation import Allocation, column_texts, open_items_as_of, unapplied_as_of
 from ..context import ReportOutput, RunContext
-from ..model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, Tables, text as _text
+from ..model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, Tables
 from ..names import CustomerIndex, normalize_name
 from ..sheets import DATE, INT, MONEY, Col, Highlight, Sheet, Table, WorkbookSpec
 
@@ -38,8 +41,17 @@ NEW_COLUMNS = [*PASTE_COLUMNS, "首次出现", "首次日期", "出现次数", "
 NAME_SOURCES = (("合同", "签订日期"), ("回款", "回款日期"), ("日报", "日期"))  # where reps type a customer name
 
 
+def per_name(names: pd.Series, how: Callable[[object], object]) -> np.ndarray:
+    """``how`` of every name, worked out once per distinct name (reps type the same names thousands of times)."""
+    codes, distinct = pd.factorize(names, use_na_sentinel=False)
+    results = np.empty(len(distinct), dtype=object)
+    results[:] = [how(name) for name in distinct]
+    return results[codes]
+
+
 def _by_customer(frame: pd.DataFrame, customers: CustomerIndex) -> pd.Series:
-    return frame["客户名称"].map(customers.canonical)
+    """The archive's name (``customers.canonical``) of each row's 客户名称."""
+    return pd.Series(per_name(frame["客户名称"], customers.canonical), index=frame.index)
 
 
 def _upto(frame: pd.DataFrame, column: str, day: date) -> pd.DataFrame:
@@ -50,15 +62,20 @@ def balances(allocation: Allocation, customers: CustomerIndex, day: date) -> pd.
     """客户名称 (canonical) -> 应收余额, 逾期金额 on ``day`` (see the module docstring)."""
     items = open_items_as_of(allocation, day)
     credits = unapplied_as_of(allocation, day)
-    owed = items.groupby(_by_customer(items, customers))["未收"].sum() if len(items) else pd.Series(dtype="int64")
     overdue_items = items[items["到期日"] < pd.Timestamp(day)]
-    overdue = overdue_items.groupby(_by_customer(overdue_items, customers))["未收"].sum() \
-        if len(overdue_items) else pd.Series(dtype="int64")
-    held = credits.groupby(_by_customer(credits, customers))["未核销"].sum() if len(credits) else pd.Series(dtype="int64")
-    frame = pd.DataFrame({"未收": owed, "预收": held, "逾期金额": overdue}).fillna(0).astype("int64")
+    sums = {"未收": _sum_by_customer(items, "未收", customers), "预收": _sum_by_customer(credits, "未核销", customers),
+            "逾期金额": _sum_by_customer(overdue_items, "未收", customers)}
+    names = sums["未收"].index.union(sums["预收"].index).union(sums["逾期金额"].index)
+    frame = pd.DataFrame({k: s.reindex(names, fill_value=0) for k, s in sums.items()}).astype("int64")
     frame["应收余额"] = frame["未收"] - frame["预收"]
     frame.index.name = "客户名称"
     return frame[["应收余额", "逾期金额"]]
+
+
+def _sum_by_customer(frame: pd.DataFrame, column: str, customers: CustomerIndex) -> pd.Series:
+    if not len(frame):
+        return pd.Series(dtype="int64")
+    return frame.groupby(_by_customer(frame, customers), sort=False)[column].sum()
 
 
 def _latest(frame: pd.DataFrame, column: str, customers: CustomerIndex, day: date) -> pd.Series:
@@ -78,6 +95,9 @@ def customer_summary(tables: Tables, allocation: Allocation, customers: Customer
     activities = tables["日报"]
     visits = activities[activities["活动类型"].fillna("").astype(str) == "拜访"] if len(activities) else activities
     last_visit = _latest(visits, "日期", customers, day)
+    counts, amounts = by_contract_customer["count"].to_dict(), by_contract_customer["sum"].to_dict()
+    owed, overdue = money["应收余额"].to_dict(), money["逾期金额"].to_dict()
+    signed, collected, visited = last_signed.to_dict(), last_collected.to_dict(), last_visit.to_dict()
     rows = []
     for rec in archive.to_dict("records"):
         name = customers.canonical(rec.get("客户名称"))
@@ -85,45 +105,63 @@ def customer_summary(tables: Tables, allocation: Allocation, customers: Customer
             continue
         row = {c: rec.get(c) for c in ARCHIVE_FIELDS}
         row["客户名称"] = name
-        row.update({"合同数": int(by_contract_customer["count"].get(name, 0)),
-                    "合同金额": int(by_contract_customer["sum"].get(name, 0)),
-                    "最近签约日期": last_signed.get(name, pd.NaT), "最近回款日期": last_collected.get(name, pd.NaT),
-                    "应收余额": int(money["应收余额"].get(name, 0)), "逾期金额": int(money["逾期金额"].get(name, 0)),
-                    "最近拜访日期": last_visit.get(name, pd.NaT)})
+        row.update({"合同数": int(counts.get(name, 0)), "合同金额": int(amounts.get(name, 0)),
+                    "最近签约日期": signed.get(name, pd.NaT), "最近回款日期": collected.get(name, pd.NaT),
+                    "应收余额": int(owed.get(name, 0)), "逾期金额": int(overdue.get(name, 0)),
+                    "最近拜访日期": visited.get(name, pd.NaT)})
         rows.append(row)
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+def names_seen(tables: Tables, customers: CustomerIndex) -> pd.DataFrame:
+    """Every row of 合同/回款/日报 whose (normalised) 客户名称 the archive lacks: 客户名称, 日期, _order (the sheet's
+    place in NAME_SOURCES), 业务员, 联系人 (日报 only), and the source columns."""
+    columns: dict[str, list] = {c: [] for c in ("客户名称", "日期", "_order", REP, "联系人", SRC_WORKBOOK, SRC_SHEET, SRC_ROW)}
+    for order, (sheet, day_column) in enumerate(NAME_SOURCES):
+        frame = tables[sheet]
+        if not len(frame):
+            continue
+        names = per_name(frame["客户名称"], normalize_name)
+        unknown = per_name(pd.Series(names), lambda n: bool(n) and customers.resolve(n) is None).astype(bool)
+        rows = frame[unknown]
+        columns["客户名称"] += names[unknown].tolist()
+        columns["日期"] += list(rows[day_column]) if day_column in rows else [None] * len(rows)
+        columns["_order"] += [order] * len(rows)
+        for column in (REP, SRC_WORKBOOK, SRC_SHEET):
+            columns[column] += column_texts(rows, column)
+        columns["联系人"] += column_texts(rows, "联系人") if sheet == "日报" else [""] * len(rows)
+        columns[SRC_ROW] += rows[SRC_ROW].tolist()
+    return pd.DataFrame(columns)
 
 
 def unknown_customers(tables: Tables, customers: CustomerIndex) -> pd.DataFrame:
     """NEW_COLUMNS: the names of 合同/回款/日报 the archive lacks, first occurrence = earliest date (then the
     order 合同, 回款, 日报, then workbook and row)."""
-    seen = []
-    for order, (sheet, column) in enumerate(NAME_SOURCES):
-        frame = tables[sheet]
-        for rec in frame.to_dict("records") if len(frame) else []:
-            name = normalize_name(rec.get("客户名称"))
-            if not name or customers.resolve(name) is not None:
-                continue
-            seen.append({"客户名称": name, "日期": rec.get(column), "_order": order, REP: _text(rec.get(REP)),
-                         "联系人": _text(rec.get("联系人")) if sheet == "日报" else "",
-                         SRC_WORKBOOK: _text(rec.get(SRC_WORKBOOK)), SRC_SHEET: _text(rec.get(SRC_SHEET)),
-                         SRC_ROW: rec.get(SRC_ROW)})
-    if not seen:
+    seen = names_seen(tables, customers)
+    if seen.empty:
         return pd.DataFrame(columns=NEW_COLUMNS)
-    frame = pd.DataFrame(seen)
-    frame["_missing"] = frame["日期"].isna()
-    frame = frame.sort_values(["_missing", "日期", "_order", SRC_WORKBOOK, SRC_ROW], kind="stable")
+    seen["_missing"] = seen["日期"].isna()
+    seen = seen.sort_values(["_missing", "日期", "_order", SRC_WORKBOOK, SRC_ROW], kind="stable")
+    names = seen["客户名称"].tolist()
+    counts, reps, contacts = Counter(names), values_by_name(names, seen[REP]), values_by_name(names, seen["联系人"])
     rows = []
-    for name, group in frame.groupby("客户名称", sort=False):
-        first = group.iloc[0]
-        contacts = [c for c in group["联系人"] if c]
+    for first in seen.drop_duplicates("客户名称").to_dict("records"):  # each name's first occurrence
+        name = first["客户名称"]
         rows.append({"客户编码": "", "客户名称": name, "别名": "", "信用额度": None, "账期天数": None,
-                     "负责业务员": first[REP], "联系人": contacts[0] if contacts else "", "电话": "", "地址": "",
+                     "负责业务员": first[REP], "联系人": contacts.get(name, [""])[0], "电话": "", "地址": "",
                      "首次出现": f"{first[SRC_WORKBOOK]}[{first[SRC_SHEET]}]!行 {int(first[SRC_ROW])}",
-                     "首次日期": first["日期"], "出现次数": int(len(group)),
-                     "业务员(全部)": "、".join(dict.fromkeys(r for r in group[REP] if r)),
+                     "首次日期": first["日期"], "出现次数": counts[name], "业务员(全部)": "、".join(reps.get(name, [])),
                      SRC_WORKBOOK: first[SRC_WORKBOOK], SRC_SHEET: first[SRC_SHEET], SRC_ROW: int(first[SRC_ROW])})
     return pd.DataFrame(rows, columns=NEW_COLUMNS).astype({"信用额度": "Int64", "账期天数": "Int64"})
+
+
+def values_by_name(names: list[str], values: pd.Series) -> dict[str, list[str]]:
+    """name -> the distinct non-blank ``values`` of its rows, in row order."""
+    out: dict[str, list[str]] = {}
+    for name, value in dict.fromkeys(zip(names, values.tolist())):
+        if value:
+            out.setdefault(name, []).append(value)
+    return out
 
 
 def layout(summary: pd.DataFrame, fresh: pd.DataFrame, day: date, company: str) -> WorkbookSpec:

@@ -22,11 +22,13 @@ Everything is figured from the allocation (``allocation.py``), never re-derived:
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
-from ..allocation import Allocation, open_items_as_of, unapplied_as_of
+from ..allocation import Allocation, column_texts, open_items_as_of, texts, unapplied_as_of
 from ..config import Settings
 from ..context import ReportOutput, RunContext
 from ..model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, text
@@ -44,6 +46,20 @@ def source_of(row: dict) -> str:
     return f"{wb}[{sheet}]!{line}" if wb else ""
 
 
+def sources(frame: pd.DataFrame) -> list[str]:
+    """``source_of`` of every row of ``frame``."""
+    return [f"{wb}[{sheet}]!{line}" if wb else "" for wb, sheet, line in
+            zip(column_texts(frame, SRC_WORKBOOK), column_texts(frame, SRC_SHEET), column_texts(frame, SRC_ROW))]
+
+
+def table_of(columns: dict[str, list], names: list[str]) -> pd.DataFrame:
+    """A table from its columns as lists; with no rows, the frame of object columns that an empty list of
+    records gives (not the float columns of empty lists)."""
+    if not len(next(iter(columns.values()))):
+        return pd.DataFrame(columns=names)
+    return pd.DataFrame(columns, columns=names)
+
+
 def bucket_labels(bounds: list[int]) -> list[str]:
     """[30, 60, 90, 180, 365] -> 0-30天, 31-60天, 61-90天, 91-180天, 181-365天, 365天以上."""
     labels, low = [], 0
@@ -53,13 +69,11 @@ def bucket_labels(bounds: list[int]) -> list[str]:
     return labels + [f"{bounds[-1]}天以上"]
 
 
-def bucket_of(age: int, bounds: list[int]) -> str:
-    """The aging bucket of an age in days: bounds are inclusive upper bounds."""
-    labels = bucket_labels(bounds)
-    for high, label in zip(bounds, labels):
-        if age <= high:
-            return label
-    return labels[-1]
+def buckets_of(ages: pd.Series, bounds: list[int]) -> np.ndarray:
+    """The aging bucket of every age in days: bounds are inclusive upper bounds (the first bound at or above
+    the age; past the last one, the last bucket)."""
+    labels = np.array(bucket_labels(bounds), dtype=object)
+    return labels[np.searchsorted(np.asarray(bounds), ages.to_numpy(dtype="int64"), side="left")]
 
 
 def figure_key(label: str) -> str:
@@ -85,20 +99,21 @@ def credits_as_of(alloc: Allocation, day: date) -> pd.DataFrame:
     workbook holds the collection, 合同业务员 the rep of the named contract.
     """
     colls = unapplied_as_of(alloc, day)
-    rows = [{"回款ID": c["回款ID"], "回款日期": c["回款日期"], "客户名称": text(c.get("客户名称")),
-             "合同编号": text(c.get("合同编号")), "金额": int(c["未核销"]), "业务员": text(c.get(REP)),
-             "合同业务员": text(c.get("合同业务员")), "来源": source_of(c)}
-            for c in colls[colls["未核销"] > 0].to_dict("records")]
-    return pd.DataFrame(rows, columns=CREDIT_COLUMNS).astype({"金额": "int64"})
+    colls = colls[colls["未核销"] > 0]
+    columns = {"回款ID": colls["回款ID"].tolist(), "回款日期": colls["回款日期"].to_numpy(),
+               "客户名称": column_texts(colls, "客户名称"), "合同编号": column_texts(colls, "合同编号"),
+               "金额": colls["未核销"].tolist(), "业务员": column_texts(colls, REP),
+               "合同业务员": column_texts(colls, "合同业务员"), "来源": sources(colls)}
+    return table_of(columns, CREDIT_COLUMNS).astype({"金额": "int64"})
 
 
 def aged_open_items(alloc: Allocation, day: date, bounds: list[int]) -> pd.DataFrame:
     """Items dated up to ``day`` with 未收 on ``day``, 账龄天数, 账龄区间 and 逾期天数 (0 when not past due)."""
     items = open_items_as_of(alloc, day).reset_index(drop=True)
     cutoff = pd.Timestamp(day)
-    items["账龄天数"] = [(cutoff - d).days for d in items["日期"]]
-    items["账龄区间"] = [bucket_of(a, bounds) for a in items["账龄天数"]]
-    items["逾期天数"] = [max(0, (cutoff - d).days) for d in items["到期日"]]
+    items["账龄天数"] = (cutoff - items["日期"]).dt.days
+    items["账龄区间"] = buckets_of(items["账龄天数"], bounds)
+    items["逾期天数"] = (cutoff - items["到期日"]).dt.days.clip(lower=0)
     return items.astype({"账龄天数": "int64", "逾期天数": "int64"})
 
 
@@ -127,36 +142,49 @@ def ledger_entries(items: pd.DataFrame, collections: pd.DataFrame) -> pd.DataFra
     ``items``: the allocation's items dated up to D; ``collections``: the collections dated up to D.
     On one date debits come before credits; ties keep the allocation's order.
     """
-    rows = []
-    for seq, it in enumerate(items.to_dict("records")):
-        rows.append({"客户名称": text(it["客户名称"]), "日期": it["日期"], "单据类型": it["单据类型"],
-                     "单据号": text(it["单据号"]), "合同编号": text(it["合同编号"]), "摘要": f"{it['单据类型']} {text(it['合同编号'])}".strip(),
-                     "借方": int(it["金额"]), "贷方": 0, "业务员": text(it["业务员"]), "来源": source_of(it),
-                     "_order": (0, seq)})
-    for seq, c in enumerate(collections.to_dict("records")):
-        how = text(c.get("回款方式"))
-        note = "回款" + (f"({how})" if how else "") + ("" if text(c.get("合同编号")) else " 未指定合同")
-        rows.append({"客户名称": text(c["客户名称"]), "日期": c["回款日期"], "单据类型": "回款",
-                     "单据号": text(c.get("银行流水号")), "合同编号": text(c.get("合同编号")), "摘要": note,
-                     "借方": 0, "贷方": int(c["回款金额"]), "业务员": text(c.get(REP)), "来源": source_of(c),
-                     "_order": (1, seq)})
-    if not rows:
+    if items.empty and collections.empty:
         return pd.DataFrame(columns=LEDGER_COLUMNS).astype({"借方": "int64", "贷方": "int64", "余额": "int64"})
-    frame = pd.DataFrame(rows)
-    frame = frame.sort_values(["客户名称", "日期", "_order"], kind="stable").reset_index(drop=True)
+    kinds, item_contracts, contracts = items["单据类型"].tolist(), texts(items["合同编号"]), column_texts(collections, "合同编号")
+    notes = ["回款" + (f"({how})" if how else "") + ("" if contract else " 未指定合同")
+             for how, contract in zip(column_texts(collections, "回款方式"), contracts)]
+    n_items, n_collections = len(items), len(collections)
+    frame = pd.DataFrame({
+        "客户名称": texts(items["客户名称"]) + texts(collections["客户名称"]),
+        "日期": np.concatenate([items["日期"].to_numpy(dtype="datetime64[us]"),
+                              collections["回款日期"].to_numpy(dtype="datetime64[us]")]),
+        "单据类型": kinds + ["回款"] * n_collections,
+        "单据号": texts(items["单据号"]) + column_texts(collections, "银行流水号"),
+        "合同编号": item_contracts + contracts,
+        "摘要": [f"{kind} {contract}".strip() for kind, contract in zip(kinds, item_contracts)] + notes,
+        "借方": items["金额"].astype("int64").tolist() + [0] * n_collections,
+        "贷方": [0] * n_items + collections["回款金额"].astype("int64").tolist(),
+        "业务员": texts(items["业务员"]) + column_texts(collections, REP),
+        "来源": sources(items) + sources(collections),
+        "_debit_first": [0] * n_items + [1] * n_collections})
+    frame = frame.sort_values(["客户名称", "日期", "_debit_first"], kind="stable").reset_index(drop=True)
     frame["余额"] = (frame["借方"] - frame["贷方"]).groupby(frame["客户名称"]).cumsum()
     return frame[LEDGER_COLUMNS].astype({"借方": "int64", "贷方": "int64", "余额": "int64"})
 
 
-def customer_reps(name: str, archive_row: dict | None, items: pd.DataFrame, credits: pd.DataFrame) -> str:
+def reps_by_customer(frame: pd.DataFrame) -> dict[str, list[str]]:
+    """客户名称 -> the reps (业务员, blanks left out) on the customer's rows, in the order of the rows."""
+    reps: dict[str, list[str]] = {}
+    for name, rep in dict.fromkeys(zip(texts(frame["客户名称"]), texts(frame["业务员"]))):
+        if rep:
+            reps.setdefault(name, []).append(rep)
+    return reps
+
+
+def customer_reps(archive_row: dict | None, item_reps: list[str], credit_reps: list[str]) -> str:
     """The archive's 负责业务员, else the reps on the customer's items (else on its collections), joined by 、."""
-    owner = text((archive_row or {}).get("负责业务员"))
-    if owner:
-        return owner
-    reps = [r for r in dict.fromkeys(items.loc[items["客户名称"] == name, "业务员"].map(text)) if r]
-    if not reps:
-        reps = [r for r in dict.fromkeys(credits.loc[credits["客户名称"] == name, "业务员"].map(text)) if r]
-    return "、".join(reps)
+    return text((archive_row or {}).get("负责业务员")) or "、".join(item_reps or credit_reps)
+
+
+def sums_by(values: pd.Series, *keys: pd.Series) -> dict:
+    """{key: sum of ``values``}, grouped by one key (or a tuple of keys, given two) per row; absent keys mean 0."""
+    if values.empty:
+        return {}
+    return {k: int(v) for k, v in values.groupby(list(keys) if len(keys) > 1 else keys[0]).sum().items()}
 
 
 def aging_by_customer(items: pd.DataFrame, credits: pd.DataFrame, collections: pd.DataFrame,
@@ -166,23 +194,26 @@ def aging_by_customer(items: pd.DataFrame, credits: pd.DataFrame, collections: p
     ``items`` are the aged open items (``aged_open_items``, paid ones included with 未收 0).
     """
     labels = bucket_labels(settings.receivables.aging_buckets)
-    names = list(dict.fromkeys([*items["客户名称"].map(text), *collections["客户名称"].map(text)]))
+    names = list(dict.fromkeys([*texts(items["客户名称"]), *texts(collections["客户名称"])]))
+    own = items[items["未收"] != 0]
+    customer = pd.Series(texts(own["客户名称"]), index=own.index)
+    overdue = own["逾期天数"] > 0
+    open_amount, by_bucket = sums_by(own["未收"], customer), sums_by(own["未收"], customer, own["账龄区间"])
+    overdue_amount = sums_by(own.loc[overdue, "未收"], customer[overdue])
+    longest = own.loc[overdue, "逾期天数"].groupby(customer[overdue]).max().to_dict() if overdue.any() else {}
+    prepaid = sums_by(credits["金额"], pd.Series(texts(credits["客户名称"]), index=credits.index))
+    item_reps, credit_reps = reps_by_customer(items), reps_by_customer(credits)
     rows = []
     for name in names:
-        own = items[(items["客户名称"] == name) & (items["未收"] != 0)]
-        prepaid = int(credits.loc[credits["客户名称"] == name, "金额"].sum())
-        open_amount = int(own["未收"].sum())
-        overdue = own[own["逾期天数"] > 0]
         arch = archive.get(name)
         limit = credit_limit(arch)
         term = (arch or {}).get("账期天数")
-        balance = open_amount - prepaid
-        row = {"客户名称": name, "业务员": customer_reps(name, arch, items, credits), "信用额度": limit,
-               "账期天数": int(term) if text(term) != "" else settings.receivables.default_term_days,
-               "应收余额": balance, "预收款": prepaid}
-        row.update({label: int(own.loc[own["账龄区间"] == label, "未收"].sum()) for label in labels})
-        row.update({"逾期金额": int(overdue["未收"].sum()),
-                    "最长逾期天数": int(overdue["逾期天数"].max()) if len(overdue) else 0,
+        balance = open_amount.get(name, 0) - prepaid.get(name, 0)
+        row = {"客户名称": name, "业务员": customer_reps(arch, item_reps.get(name), credit_reps.get(name, [])),
+               "信用额度": limit, "账期天数": int(term) if text(term) != "" else settings.receivables.default_term_days,
+               "应收余额": balance, "预收款": prepaid.get(name, 0)}
+        row.update({label: by_bucket.get((name, label), 0) for label in labels})
+        row.update({"逾期金额": overdue_amount.get(name, 0), "最长逾期天数": int(longest.get(name, 0)),
                     "超信用额度": max(0, balance - limit) if limit is not None else 0})
         rows.append(row)
     columns = ["客户名称", "业务员", "信用额度", "账期天数", "应收余额", "预收款", *labels, "逾期金额", "最长逾期天数", "超信用额度"]
@@ -193,10 +224,9 @@ def aging_by_customer(items: pd.DataFrame, credits: pd.DataFrame, collections: p
     return frame.sort_values(["应收余额", "客户名称"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
-def credit_rep(credit: dict, archive: dict[str, dict]) -> str:
+def credit_rep(contract_rep: str, customer: str, collecting_rep: str, archive: dict[str, dict]) -> str:
     """Whose prepayment: the named contract's rep, else the customer's 负责业务员, else the collecting rep."""
-    return (text(credit.get("合同业务员")) or text(archive.get(credit["客户名称"], {}).get("负责业务员"))
-            or text(credit.get("业务员")))
+    return contract_rep or text(archive.get(customer, {}).get("负责业务员")) or collecting_rep
 
 
 def aging_by_rep(items: pd.DataFrame, credits: pd.DataFrame, archive: dict[str, dict], settings: Settings) -> pd.DataFrame:
@@ -204,16 +234,23 @@ def aging_by_rep(items: pd.DataFrame, credits: pd.DataFrame, archive: dict[str, 
     the buckets, 逾期金额. The columns add up to the 账龄分析 totals."""
     labels = bucket_labels(settings.receivables.aging_buckets)
     own = items[items["未收"] != 0]
-    cred = credits.assign(_rep=[credit_rep(c, archive) for c in credits.to_dict("records")])
-    reps = sorted(set(own["业务员"].map(text)) | set(cred["_rep"]))
+    item_reps, credit_customers = texts(own["业务员"]), texts(credits["客户名称"])
+    credit_reps = [credit_rep(contract_rep, customer, rep, archive) for contract_rep, customer, rep in
+                   zip(texts(credits["合同业务员"]), credit_customers, texts(credits["业务员"]))]
+    customers = Counter(rep for rep, _ in dict.fromkeys([*zip(item_reps, texts(own["客户名称"])),
+                                                         *zip(credit_reps, credit_customers)]))
+    item_rep = pd.Series(item_reps, index=own.index, dtype=object)
+    owed = sums_by(own["未收"], item_rep)
+    prepaid = sums_by(credits["金额"], pd.Series(credit_reps, index=credits.index, dtype=object))
+    by_bucket = sums_by(own["未收"], item_rep, own["账龄区间"])
+    overdue = own["逾期天数"] > 0
+    overdue_amount = sums_by(own.loc[overdue, "未收"], item_rep[overdue])
     rows = []
-    for rep in reps:
-        mine, prepaid = own[own["业务员"].map(text) == rep], cred[cred["_rep"] == rep]
-        customers = set(mine["客户名称"]) | set(prepaid["客户名称"])
-        row = {"业务员": rep or "(未指定)", "客户数": len(customers),
-               "应收余额": int(mine["未收"].sum()) - int(prepaid["金额"].sum()), "预收款": int(prepaid["金额"].sum())}
-        row.update({label: int(mine.loc[mine["账龄区间"] == label, "未收"].sum()) for label in labels})
-        row["逾期金额"] = int(mine.loc[mine["逾期天数"] > 0, "未收"].sum())
+    for rep in sorted(set(item_reps) | set(credit_reps)):
+        row = {"业务员": rep or "(未指定)", "客户数": customers[rep],
+               "应收余额": owed.get(rep, 0) - prepaid.get(rep, 0), "预收款": prepaid.get(rep, 0)}
+        row.update({label: by_bucket.get((rep, label), 0) for label in labels})
+        row["逾期金额"] = overdue_amount.get(rep, 0)
         rows.append(row)
     columns = ["业务员", "客户数", "应收余额", "预收款", *labels, "逾期金额"]
     return pd.DataFrame(rows, columns=columns).astype({c: "int64" for c in columns[1:]})
@@ -250,7 +287,7 @@ def blank_zero(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """Display copy with zeros in ``columns`` shown as empty cells (debit/credit columns of a ledger)."""
     shown = frame.astype({c: "object" for c in columns})
     for c in columns:
-        shown[c] = [None if v == 0 else v for v in shown[c]]
+        shown[c] = [None if v == 0 else v for v in shown[c].tolist()]
     return shown
 
 

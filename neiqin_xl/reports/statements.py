@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from ..config import Settings
@@ -42,46 +43,68 @@ def customers_to_state(ledger: pd.DataFrame, start: date) -> list[str]:
     if ledger.empty:
         return []
     balance = (ledger["借方"] - ledger["贷方"]).groupby(ledger["客户名称"]).sum()
-    moved = set(ledger.loc[ledger["日期"] >= pd.Timestamp(start), "客户名称"])
-    return [name for name in dict.fromkeys(ledger["客户名称"]) if balance.get(name, 0) != 0 or name in moved]
+    moved = set(ledger.loc[ledger["日期"] >= pd.Timestamp(start), "客户名称"].unique())
+    return [name for name in ledger["客户名称"].unique() if balance.get(name, 0) != 0 or name in moved]
 
 
-def statement_lines(ledger: pd.DataFrame, name: str, start: date, day: date) -> tuple[int, pd.DataFrame]:
-    """(opening balance, the period's rows: 期初余额, every movement, 期末余额) for one customer.
+def period_balances(ledger: pd.DataFrame, names: list[str], start: date, day: date) -> pd.DataFrame:
+    """Per customer of ``names`` (index 客户名称, in that order): 期初余额 (debits − credits before ``start``),
+    本期借方 and 本期贷方 (the movements from ``start`` to ``day``), 期末余额."""
+    index = pd.Index(names, name="客户名称")
 
-    The 期初余额 / 期末余额 rows carry only 余额, so the 借方 / 贷方 columns add up to the period's movements.
+    def total(values: pd.Series, rows: pd.Series) -> pd.Series:
+        return values[rows].groupby(ledger.loc[rows, "客户名称"]).sum().reindex(index, fill_value=0)
+
+    before, moving = ledger["日期"] < pd.Timestamp(start), in_period(ledger, start, day)
+    frame = pd.DataFrame({"期初余额": total(ledger["借方"] - ledger["贷方"], before),
+                          "本期借方": total(ledger["借方"], moving), "本期贷方": total(ledger["贷方"], moving)})
+    frame["期末余额"] = frame["期初余额"] + frame["本期借方"] - frame["本期贷方"]
+    return frame.astype("int64")
+
+
+def in_period(ledger: pd.DataFrame, start: date, day: date) -> pd.Series:
+    """Which ledger rows are dated from ``start`` to ``day``."""
+    return (ledger["日期"] >= pd.Timestamp(start)) & (ledger["日期"] <= pd.Timestamp(day))
+
+
+def statement_lines(ledger: pd.DataFrame, balances: pd.DataFrame, start: date, day: date) -> dict[str, pd.DataFrame]:
+    """客户名称 -> the period's rows of its statement: 期初余额, every movement with the running 余额, 期末余额.
+
+    ``balances`` is ``period_balances`` (one row per customer to state). The 期初余额 / 期末余额 rows carry
+    only 余额, so the 借方 / 贷方 columns add up to the period's movements; a zero 借方 or 贷方 is left blank.
     """
-    own = ledger[ledger["客户名称"] == name]
-    before = own[own["日期"] < pd.Timestamp(start)]
-    opening = int(before["借方"].sum() - before["贷方"].sum())
-    moves = own[(own["日期"] >= pd.Timestamp(start)) & (own["日期"] <= pd.Timestamp(day))]
-    rows = [{"日期": pd.Timestamp(start), "摘要": "期初余额", "余额": opening}]
-    balance = opening
-    for m in moves.to_dict("records"):
-        balance += int(m["借方"]) - int(m["贷方"])
-        rows.append({"日期": m["日期"], "单据类型": m["单据类型"], "单据号": m["单据号"], "合同编号": m["合同编号"],
-                     "摘要": m["摘要"], "借方": int(m["借方"]) or None, "贷方": int(m["贷方"]) or None, "余额": balance})
-    rows.append({"日期": pd.Timestamp(day), "摘要": "期末余额", "余额": balance})
-    return opening, pd.DataFrame(rows, columns=["日期", "单据类型", "单据号", "合同编号", "摘要", "借方", "贷方", "余额"])
+    names = balances.index.tolist()
+    moves = ledger[in_period(ledger, start, day) & ledger["客户名称"].isin(names)]
+    position = {name: i for i, name in enumerate(names)}
+    customers = moves["客户名称"].map(position).to_numpy(dtype="int64")
+    opening = balances["期初余额"].to_numpy()
+    running = opening[customers] + (moves["借方"] - moves["贷方"]).groupby(customers).cumsum().to_numpy()
+    n, blank = len(names), [np.nan] * len(names)
+    lines = pd.DataFrame({
+        "日期": np.concatenate([np.full(n, np.datetime64(start, "us")), moves["日期"].to_numpy(dtype="datetime64[us]"),
+                              np.full(n, np.datetime64(day, "us"))]),
+        **{c: blank + moves[c].tolist() + blank for c in ("单据类型", "单据号", "合同编号")},
+        "摘要": ["期初余额"] * n + moves["摘要"].tolist() + ["期末余额"] * n,
+        # 借方 / 贷方 blank when 0: a float column with NaN blanks, as the statement always showed them
+        **{c: np.concatenate([blank, moves[c].where(moves[c] != 0).to_numpy(dtype="float64"), blank])
+           for c in ("借方", "贷方")},
+        "余额": np.concatenate([opening, running, balances["期末余额"].to_numpy()]).astype("int64")})
+    # a customer's rows in the order built: its opening row, its movements in ledger order, its closing row
+    customer_of_row = np.concatenate([np.arange(n), customers, np.arange(n)])
+    return {names[i]: part.reset_index(drop=True) for i, part in lines.groupby(customer_of_row, sort=False)}
 
 
-def statement_summary(ledger: pd.DataFrame, names: list[str], start: date, day: date) -> pd.DataFrame:
+def statement_summary(balances: pd.DataFrame, day: date) -> pd.DataFrame:
     """Per customer: 期初余额, 本期借方, 本期贷方, 期末余额 and the statement's file name."""
-    rows = []
-    own = split_by_customer(ledger)
-    for name in names:
-        opening, lines = statement_lines(own.get(name, ledger.iloc[:0]), name, start, day)
-        debit = int(pd.to_numeric(lines["借方"]).fillna(0).sum())
-        credit = int(pd.to_numeric(lines["贷方"]).fillna(0).sum())
-        rows.append({"客户名称": name, "期初余额": opening, "本期借方": debit, "本期贷方": credit,
-                     "期末余额": opening + debit - credit, "文件名": statement_filename(name, day)})
-    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS).astype({c: "int64" for c in SUMMARY_COLUMNS[1:5]})
+    summary = balances.reset_index()
+    summary["文件名"] = [statement_filename(name, day) for name in summary["客户名称"].tolist()]
+    return summary[SUMMARY_COLUMNS].astype({c: "int64" for c in SUMMARY_COLUMNS[1:5]})
 
 
-def split_by_customer(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Each customer's rows (in their order), split once: filtering the whole ledger per customer grows with
-    customers × rows."""
-    return {name: part for name, part in frame.groupby("客户名称", sort=False)}
+def split_by_customer(frame: pd.DataFrame, customers: pd.Series) -> dict[str, pd.DataFrame]:
+    """Each customer's rows of ``frame`` (``customers`` gives the customer of each row), in their order and
+    with their index, split once: filtering the whole table per customer grows with customers × rows."""
+    return dict(iter(frame.groupby(customers, sort=False)))
 
 
 def statement_filename(name: str, day: date) -> str:
@@ -99,11 +122,13 @@ def signature_block(settings: Settings) -> list[str]:
             "客户确认: ______________    盖章: ______________    日期: ______________"]
 
 
-def layout_statement(name: str, ledger: pd.DataFrame, open_items: pd.DataFrame, credits: pd.DataFrame,
+def layout_statement(name: str, lines: pd.DataFrame, open_rows: pd.DataFrame, prepaid_rows: pd.DataFrame,
                      settings: Settings, start: date, day: date) -> WorkbookSpec:
-    """One customer's 对账单: portrait A4, fitted to the width, header rows repeated by the writer."""
-    opening, lines = statement_lines(ledger, name, start, day)
-    closing = int(lines["余额"].iloc[-1])
+    """One customer's 对账单: portrait A4, fitted to the width, header rows repeated by the writer.
+
+    ``lines`` from ``statement_lines``; ``open_rows`` and ``prepaid_rows`` are the customer's rows of
+    ``open_item_rows`` and ``prepayment_rows``."""
+    opening, closing = int(lines["余额"].iloc[0]), int(lines["余额"].iloc[-1])
     c = settings.company
     subtitle = [f"{c.name}　联系人: {c.contact}" + (f"　电话: {c.phone}" if c.phone else ""),
                 f"客户: {name}", f"对账期间: {start.isoformat()} 至 {day.isoformat()}",
@@ -112,32 +137,40 @@ def layout_statement(name: str, ledger: pd.DataFrame, open_items: pd.DataFrame, 
                  Col("贷方", MONEY), Col("余额", MONEY, total=False)]
     tables = [Table(move_cols, lines, heading="往来明细（借方 = 发货/开票应收，贷方 = 回款）", totals=True,
                     totals_label="本期合计", autofilter=False)]
-    own_open = open_items[open_items["客户名称"] == name]
     open_cols = [Col("日期", DATE), Col("单据类型"), Col("单据号"), Col("合同编号"), Col("金额", MONEY), Col("未收金额", MONEY),
                  Col("到期日", DATE), Col("逾期天数", INT, total=False)]
-    open_rows = pd.DataFrame({"日期": own_open["日期"], "单据类型": own_open["单据类型"], "单据号": own_open["单据号"],
-                              "合同编号": own_open["合同编号"], "金额": own_open["金额"], "未收金额": own_open["未收"],
-                              "到期日": own_open["到期日"], "逾期天数": own_open["逾期天数"]})
     tables.append(Table(open_cols, open_rows, heading=f"截至 {day.isoformat()} 未结清单据", totals=True, autofilter=False))
-    own_credits = credits[credits["客户名称"] == name]
-    if len(own_credits):
-        credit_rows = pd.DataFrame({"回款日期": own_credits["回款日期"], "合同编号": own_credits["合同编号"],
-                                    "未核销金额": own_credits["金额"]})
-        tables.append(Table([Col("回款日期", DATE), Col("合同编号"), Col("未核销金额", MONEY)], credit_rows,
+    if len(prepaid_rows):
+        tables.append(Table([Col("回款日期", DATE), Col("合同编号"), Col("未核销金额", MONEY)], prepaid_rows,
                             heading="已收款尚未核销（预收款，已在余额中抵减）", totals=True, autofilter=False))
     sheet = Sheet("对账单", tables, title="往来对账单", subtitle=subtitle, notes=signature_block(settings),
                   landscape=False, fit_width=True, freeze=False)
     return WorkbookSpec(statement_filename(name, day), [sheet], subfolder="对账单")
 
 
+def open_item_rows(open_items: pd.DataFrame) -> pd.DataFrame:
+    """The 未结清单据 columns of the receivables' open items (未收 shown as 未收金额)."""
+    return open_items[["日期", "单据类型", "单据号", "合同编号", "金额", "未收", "到期日", "逾期天数"]].rename(
+        columns={"未收": "未收金额"})
+
+
+def prepayment_rows(credits: pd.DataFrame) -> pd.DataFrame:
+    """The 已收款尚未核销 columns of the receivables' unapplied credits."""
+    return credits[["回款日期", "合同编号", "金额"]].rename(columns={"金额": "未核销金额"})
+
+
 def build(ctx: RunContext) -> ReportOutput:
     day = ctx.run_date
     data = ctx.results.get("receivables") or receivables.compute(ctx.allocation, ctx.tables["客户"], ctx.settings, day)
     start = period_start(day, ctx.settings.receivables.statement_period_start)
-    names = customers_to_state(data["ledger"], start)
-    ledgers, opens, credits = (split_by_customer(data[k]) for k in ("ledger", "open_items", "credits"))
-    specs = [layout_statement(n, ledgers.get(n, data["ledger"].iloc[:0]), opens.get(n, data["open_items"].iloc[:0]),
-                              credits.get(n, data["credits"].iloc[:0]), ctx.settings, start, day) for n in names]
-    summary = statement_summary(data["ledger"], names, start, day)
+    balances = period_balances(data["ledger"], customers_to_state(data["ledger"], start), start, day)
+    lines = statement_lines(data["ledger"], balances, start, day)
+    open_rows, credits = open_item_rows(data["open_items"]), prepayment_rows(data["credits"])
+    opens_of = split_by_customer(open_rows, data["open_items"]["客户名称"])
+    credits_of = split_by_customer(credits, data["credits"]["客户名称"])
+    no_open, no_credits = open_rows.iloc[:0], credits.iloc[:0]
+    specs = [layout_statement(n, lines[n], opens_of.get(n, no_open), credits_of.get(n, no_credits), ctx.settings,
+                              start, day) for n in balances.index]
+    summary = statement_summary(balances, day)
     figures = {"statements": len(specs), "closing_balance_fen": int(summary["期末余额"].sum())}
     return ReportOutput(workbooks=specs, figures=figures, data={"summary": summary, "period": (start, day)})
