@@ -12,7 +12,7 @@ Receivables arise on shipment (``receivables.basis: shipment``: every 发货 row
 ``allocate`` is a pure function: tables in, ``Allocation`` out (see docs/ARCHITECTURE.md for the columns).
 The fulfilment sheet, the ledger, the aging, the shipping check and the commission all read its result.
 The events are booked in one pass (``Books``, rows referred to by number), so the work grows with the rows;
-``texts`` and ``row_ids`` read whole columns at once for the reports too.
+``row_ids`` reads whole columns at once (see ``columns``).
 """
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from .columns import column_texts, texts
 from .config import Settings
-from .model import REP, SOURCE_COLUMNS, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, Tables, text as _text
+from .model import REP, SOURCE_COLUMNS, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, Tables
 
 ITEM_COLUMNS = ["单据ID", "单据类型", "单据号", "日期", "合同编号", "客户名称", "业务员", "金额", "已收", "未收", "到期日",
                 "账期天数", *SOURCE_COLUMNS]
@@ -43,22 +44,6 @@ class Allocation:
 
 
 # ---------------------------------------------------------------- columns as plain lists (one pass, no pandas boxing)
-
-def texts(values: pd.Series) -> list[str]:
-    """A column as ``text`` values, '' for blanks: what ``[text(v) for v in values]`` gives, without boxing
-    every cell through pandas (the reports' loops over names and numbers start here)."""
-    if isinstance(values.dtype, np.dtype) and values.dtype.kind in "iu":  # numpy integers (来源行) are never blank
-        return [str(v) for v in values.tolist()]
-    cells = values.to_numpy(dtype=object)
-    if isinstance(values.dtype, pd.StringDtype):
-        return [v if isinstance(v, str) else "" for v in cells]
-    return [_text(v) for v in cells]
-
-
-def column_texts(frame: pd.DataFrame, column: str) -> list[str]:
-    """``texts`` of a column, or '' for every row when the frame lacks it (``row.get(column)`` of a record)."""
-    return texts(frame[column]) if column in frame else [""] * len(frame)
-
 
 def row_id(row: dict) -> str:
     """A stable id from a row's source: 张伟.xlsx#发货#12."""

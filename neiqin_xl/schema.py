@@ -8,7 +8,7 @@ Aliases added in config.yaml (``intake.column_aliases`` / ``intake.sheet_aliases
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pandas as pd
 

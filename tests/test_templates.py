@@ -4,7 +4,6 @@ validations and input messages, the hidden 列表, the 说明 sheet, master temp
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import openpyxl
 import pytest

@@ -22,13 +22,12 @@ Workbook 客户档案汇总_<D>.xlsx, figures as of the run date D:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from datetime import date
 
-import numpy as np
 import pandas as pd
 
-from ..allocation import Allocation, column_texts, open_items_as_of, unapplied_as_of
+from ..allocation import Allocation, open_items_as_of, unapplied_as_of
+from ..columns import column_texts, each_once
 from ..context import ReportOutput, RunContext
 from ..model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, Tables
 from ..names import CustomerIndex, normalize_name
@@ -41,17 +40,9 @@ NEW_COLUMNS = [*PASTE_COLUMNS, "首次出现", "首次日期", "出现次数", "
 NAME_SOURCES = (("合同", "签订日期"), ("回款", "回款日期"), ("日报", "日期"))  # where reps type a customer name
 
 
-def per_name(names: pd.Series, how: Callable[[object], object]) -> np.ndarray:
-    """``how`` of every name, worked out once per distinct name (reps type the same names thousands of times)."""
-    codes, distinct = pd.factorize(names, use_na_sentinel=False)
-    results = np.empty(len(distinct), dtype=object)
-    results[:] = [how(name) for name in distinct]
-    return results[codes]
-
-
 def _by_customer(frame: pd.DataFrame, customers: CustomerIndex) -> pd.Series:
     """The archive's name (``customers.canonical``) of each row's 客户名称."""
-    return pd.Series(per_name(frame["客户名称"], customers.canonical), index=frame.index)
+    return pd.Series(each_once(customers.canonical, frame["客户名称"]), index=frame.index)
 
 
 def _upto(frame: pd.DataFrame, column: str, day: date) -> pd.DataFrame:
@@ -121,8 +112,8 @@ def names_seen(tables: Tables, customers: CustomerIndex) -> pd.DataFrame:
         frame = tables[sheet]
         if not len(frame):
             continue
-        names = per_name(frame["客户名称"], normalize_name)
-        unknown = per_name(pd.Series(names), lambda n: bool(n) and customers.resolve(n) is None).astype(bool)
+        names = each_once(normalize_name, frame["客户名称"])
+        unknown = each_once(lambda n: bool(n) and customers.resolve(n) is None, pd.Series(names)).astype(bool)
         rows = frame[unknown]
         columns["客户名称"] += names[unknown].tolist()
         columns["日期"] += list(rows[day_column]) if day_column in rows else [None] * len(rows)

@@ -32,6 +32,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
+from ..columns import each_once, text_values
 from ..config import Settings
 from ..context import ReportOutput, RunContext
 from ..model import REP, Tables, yuan_to_fen, text as _text
@@ -39,7 +40,6 @@ from ..names import CustomerIndex, match_key, normalize_name, split_aliases
 from ..schema import EXPENSE_CATEGORIES
 from ..sheets import DATE, INT, MONEY, PCT, TEXT, Col, Highlight, Sheet, Table, WorkbookSpec
 from .commission import Period, collection_lines, month_period
-from .fulfilment import each_once, text_values
 
 PASSED = "通过"
 LODGING, MEALS, ENTERTAINMENT = "住宿", "餐补", "招待"

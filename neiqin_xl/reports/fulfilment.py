@@ -17,7 +17,6 @@ without a contract spread over it by rule 2, on its 核销日期) + the contract
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
@@ -25,10 +24,11 @@ import numpy as np
 import pandas as pd
 
 from ..allocation import Allocation
+from ..columns import date_labels, pick, position_of, sources, text_values
 from ..context import ReportOutput, RunContext
-from ..model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, Tables
+from ..model import REP, Tables
 from ..sheets import DATE, INT, MONEY, PCT, Col, Highlight, Sheet, Table, WorkbookSpec
-from .receivables import applications_as_of, collections_as_of, credits_as_of, text
+from .receivables import applications_as_of, collections_as_of, credits_as_of
 
 STATUSES = ("交货逾期", "未执行", "执行中", "已发货", "已完成")
 CONTRACT_COLUMNS = ["合同编号", "客户名称", "业务员", "签订日期", "合同金额", "已发货金额", "发货进度", "已开票金额", "已回款金额",
@@ -36,56 +36,6 @@ CONTRACT_COLUMNS = ["合同编号", "客户名称", "业务员", "签订日期",
 EVENT_COLUMNS = ["合同编号", "客户名称", "业务员", "日期", "事项", "单据号", "金额", "累计发货", "累计开票", "累计回款", "说明",
                  "来源"]
 EVENT_ORDER = {"签订": 0, "发货": 1, "开票": 2, "回款": 3}
-
-
-# ---------------------------------------------------------------- whole columns at once
-# (a loop over rows costs seconds at 100 reps; shipping, reconciliation and expenses use these too)
-
-def text_values(frame: pd.DataFrame, column: str) -> np.ndarray:
-    """``text`` of every cell of a column, as an object array ("" for blanks, and for a column not there)."""
-    if column not in frame:
-        return np.full(len(frame), "", dtype=object)
-    series = frame[column]
-    if isinstance(series.dtype, pd.StringDtype):
-        return series.to_numpy(dtype=object, na_value="")
-    if isinstance(series.dtype, np.dtype) and series.dtype.kind in "iu":
-        return series.astype(str).to_numpy(dtype=object)
-    return np.array([text(v) for v in series.to_numpy(dtype=object)], dtype=object)
-
-
-def sources(frame: pd.DataFrame) -> np.ndarray:
-    """``receivables.source_of`` of every row: `张伟.xlsx[发货]!5`, "" when the workbook is not known."""
-    workbook, sheet, line = (text_values(frame, c) for c in (SRC_WORKBOOK, SRC_SHEET, SRC_ROW))
-    return np.where(workbook != "", workbook + "[" + sheet + "]!" + line, "")
-
-
-def each_once(func: Callable[[object], object], values: pd.Series | np.ndarray) -> np.ndarray:
-    """``func`` of every value, called once per distinct value (for names, dates: the same few come back)."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=False)
-    results = np.empty(len(uniques), dtype=object)
-    results[:] = [func(u) for u in uniques]
-    return results[codes]
-
-
-def date_labels(days: pd.Series, pattern: str = "%Y-%m-%d") -> np.ndarray:
-    """Every date as 2026-11-28 (``pattern``), each distinct date formatted once."""
-    return each_once(lambda d: format(d, pattern), days)
-
-
-def position_of(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """For each of ``wanted``, the position of its last occurrence in ``keys``; -1 when it is not there
-    (the row a dict built from ``keys`` would give)."""
-    last = pd.Series(np.arange(len(keys)), index=pd.Index(keys, dtype=object))
-    last = last[~last.index.duplicated(keep="last")]
-    return last.reindex(pd.Index(wanted, dtype=object), fill_value=-1).to_numpy()
-
-
-def pick(values: np.ndarray, positions: np.ndarray, missing: object) -> np.ndarray:
-    """``values`` at ``positions`` (from ``position_of``), ``missing`` where the position is -1."""
-    padded = np.empty(len(values) + 1, dtype=object)
-    padded[:-1] = values
-    padded[-1] = missing
-    return padded[positions]
 
 
 # ---------------------------------------------------------------- the figures

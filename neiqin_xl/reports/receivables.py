@@ -28,10 +28,11 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from ..allocation import Allocation, column_texts, open_items_as_of, texts, unapplied_as_of
+from ..allocation import Allocation, open_items_as_of, unapplied_as_of
+from ..columns import column_texts, sources, texts
 from ..config import Settings
 from ..context import ReportOutput, RunContext
-from ..model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, text
+from ..model import REP, text
 from ..sheets import INT, MONEY, DATE, Col, Highlight, Sheet, Table, WorkbookSpec
 
 CREDIT_COLUMNS = ["回款ID", "回款日期", "客户名称", "合同编号", "金额", "业务员", "合同业务员", "来源"]
@@ -39,18 +40,6 @@ LEDGER_COLUMNS = ["客户名称", "日期", "单据类型", "单据号", "合同
 
 
 # ---------------------------------------------------------------- small shared helpers (statements, shipping use them)
-
-def source_of(row: dict) -> str:
-    """`张伟.xlsx[发货]!5`: where a row was read."""
-    wb, sheet, line = text(row.get(SRC_WORKBOOK)), text(row.get(SRC_SHEET)), text(row.get(SRC_ROW))
-    return f"{wb}[{sheet}]!{line}" if wb else ""
-
-
-def sources(frame: pd.DataFrame) -> list[str]:
-    """``source_of`` of every row of ``frame``."""
-    return [f"{wb}[{sheet}]!{line}" if wb else "" for wb, sheet, line in
-            zip(column_texts(frame, SRC_WORKBOOK), column_texts(frame, SRC_SHEET), column_texts(frame, SRC_ROW))]
-
 
 def table_of(columns: dict[str, list], names: list[str]) -> pd.DataFrame:
     """A table from its columns as lists; with no rows, the frame of object columns that an empty list of

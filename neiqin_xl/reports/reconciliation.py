@@ -43,12 +43,12 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from ..allocation import build_items
+from ..columns import each_once, pick, position_of, sources, text_values
 from ..config import Settings
 from ..context import Delivery, ReportOutput, RunContext
-from ..model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, text
+from ..model import REP, WARNING, Problem, Tables, text
 from ..names import CustomerIndex, match_key, normalize_name
 from ..sheets import DATE, INT, MONEY, Col, Highlight, Sheet, Table, WorkbookSpec
-from .fulfilment import each_once, pick, position_of, text_values
 
 COLLECTION = "回款"
 INVOICE = "开票"
@@ -315,18 +315,6 @@ def normalize_reference(value: object) -> str:
     dropped (a number typed in Excel loses them)."""
     text = re.sub(r"[\s\-]", "", normalize_name(value)).upper()
     return text.lstrip("0") or text
-
-
-def source_of(row: dict) -> str:
-    """`张伟.xlsx[回款]!5`: where a line was read."""
-    workbook, sheet, line = _text(row.get(SRC_WORKBOOK)), _text(row.get(SRC_SHEET)), _text(row.get(SRC_ROW))
-    return f"{workbook}[{sheet}]!{line}" if workbook else ""
-
-
-def sources(frame: pd.DataFrame) -> np.ndarray:
-    """``source_of`` of every row."""
-    workbook, sheet, line = (_texts(frame, c) for c in (SRC_WORKBOOK, SRC_SHEET, SRC_ROW))
-    return np.where(workbook != "", workbook + "[" + sheet + "]!" + line, "")
 
 
 def _dates(frame: pd.DataFrame, column: str) -> pd.Series:

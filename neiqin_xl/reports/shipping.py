@@ -33,14 +33,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..columns import date_labels, each_once, sources, text_values
 from ..config import Settings
 from ..context import Delivery, ReportOutput, RunContext
-from ..model import REP, SRC_ROW, SRC_WORKBOOK, fmt_yuan
+from ..model import REP, SRC_ROW, SRC_WORKBOOK, fmt_yuan, text
 from ..schema import PENDING_SHIPMENT
 from ..sheets import MONEY, Col, Highlight, Sheet, Table, WorkbookSpec
 from . import fulfilment, receivables
-from .fulfilment import date_labels, each_once, sources, text_values
-from .receivables import archive_lookup, credit_limit, text
+from .receivables import archive_lookup, credit_limit
 
 ALLOW, HOLD = "可发货", "暂缓"
 CASH_FIRST = "款到发货"
@@ -135,7 +135,7 @@ def credit_pools(credits: pd.DataFrame, counted: set[str] | None) -> tuple[dict[
 def cash_first_verdict(available: int, amount: int, left_out: int | None) -> tuple[str, str]:
     """款到发货: ship only when the money in covers the request."""
     note = "" if left_out is None else (
-        f"；只计财务收款已有的回款" + (f"，未经财务确认的 ¥{fmt_yuan(left_out)} 未计入" if left_out else ""))
+        "；只计财务收款已有的回款" + (f"，未经财务确认的 ¥{fmt_yuan(left_out)} 未计入" if left_out else ""))
     if available >= amount:
         return ALLOW, f"款到发货: 可用预收 ¥{fmt_yuan(available)} ≥ 申请 ¥{fmt_yuan(amount)}{note}"
     return HOLD, (f"款到发货: 可用预收 ¥{fmt_yuan(available)} 不足申请 ¥{fmt_yuan(amount)}，"
