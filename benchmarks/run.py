@@ -213,23 +213,39 @@ def touch_one_rep(workspace: Path) -> Path:
     return path
 
 
-def run_scenario(name: str, workspace: Path, skip_naive: bool = False, in_process: bool = False) -> dict:
-    """All measurements of one workspace; the workspace's outputs and a private cache folder are written."""
+def best_of(runs: list[dict]) -> dict:
+    """The fastest of repeated measurements (timeit's rule: noise only ever adds time), with every run's
+    seconds kept in ``runs``."""
+    best = min(runs, key=lambda r: r["seconds"])
+    return {**best, "runs": [r["seconds"] for r in runs]}
+
+
+def run_scenario(name: str, workspace: Path, skip_naive: bool = False, in_process: bool = False,
+                 repeat: int = 1) -> dict:
+    """All measurements of one workspace, each the best of ``repeat`` runs; the workspace's outputs and a
+    private cache folder are written."""
     cache_root = Path(tempfile.mkdtemp(prefix="neiqin-bench-cache-"))
     os.chmod(cache_root, 0o700)
     try:
         m: dict = {"scenario": name, "workspace": str(workspace)}
-        m["full"] = measure_in_child("full", workspace, cache_root / "full", in_process=in_process)
+        m["full"] = best_of([measure_in_child("full", workspace, cache_root / f"full{i}", in_process=in_process)
+                             for i in range(repeat)])
         output_dir = Path(m["full"]["output_dir"])
-        m["floor"] = measure_in_child("floor", workspace, output_dir=output_dir, in_process=in_process)
-        m["intake"] = measure_in_child("intake", workspace, in_process=in_process)
+        floors = [measure_in_child("floor", workspace, output_dir=output_dir, in_process=in_process)
+                  for _ in range(repeat)]
+        m["floor"] = best_of(floors)
+        m["intake"] = best_of([measure_in_child("intake", workspace, in_process=in_process) for _ in range(repeat)])
         if not skip_naive:
-            m["naive"] = measure_in_child("naive", workspace, in_process=in_process)
-        cache = cache_root / "intake"
-        m["cold"] = measure_in_child("cold", workspace, cache, in_process=in_process)
-        m["warm"] = measure_in_child("warm", workspace, cache, in_process=in_process)
-        touch_one_rep(workspace)
-        m["changed"] = measure_in_child("changed", workspace, cache, in_process=in_process)
+            m["naive"] = best_of([measure_in_child("naive", workspace, in_process=in_process) for _ in range(repeat)])
+        sequences = []
+        for i in range(repeat):  # cold, then warm, then after one rep's edit: each time from an empty cache
+            cache = cache_root / f"intake{i}"
+            cold = measure_in_child("cold", workspace, cache, in_process=in_process)
+            warm = measure_in_child("warm", workspace, cache, in_process=in_process)
+            touch_one_rep(workspace)
+            sequences.append((cold, warm, measure_in_child("changed", workspace, cache, in_process=in_process)))
+        for k, kind in enumerate(("cold", "warm", "changed")):
+            m[kind] = best_of([seq[k] for seq in sequences])
         m["ratios"] = ratios(m)
         return m
     finally:
@@ -241,7 +257,7 @@ def ratios(m: dict) -> dict:
     out = {"full_over_floor": full / floor if floor else None,
            "warm_over_cold": m["warm"]["seconds"] / m["cold"]["seconds"],
            "changed_over_warm": m["changed"]["seconds"] / m["warm"]["seconds"],
-           "peak_mb": max(v["peak_mb"] for v in m.values() if isinstance(v, dict) and "peak_mb" in v)}
+           "peak_mb": m["full"]["peak_mb"]}  # the full run's; the floor's includes its untimed preparation
     if "naive" in m:
         out["naive_over_intake"] = m["naive"]["seconds"] / m["intake"]["seconds"]
     return {k: (round(v, 3) if isinstance(v, float) else v) for k, v in out.items()}
@@ -281,36 +297,44 @@ def verdict(name: str, value: float | None) -> str:
     return "met" if ok else "MISSED"
 
 
-def report(results: list[dict], mach: dict) -> str:
+def report(results: list[dict], mach: dict, repeat: int = 1) -> str:
     lines = ["# Benchmark results (benchmarks/run.py)", "",
              f"Generated {datetime.now():%Y-%m-%d %H:%M} by `python benchmarks/run.py "
-             f"{' '.join('--scenario ' + r['scenario'] for r in results)}`.", "",
+             f"{' '.join('--scenario ' + r['scenario'] for r in results)} --repeat {repeat}`; each figure is the "
+             f"fastest of {repeat} run(s), every run listed.", "",
              "Machine: " + ", ".join(f"{k} {v}" for k, v in mach.items()), "",
              "Peak memory: `ru_maxrss` of the child process that ran the measurement (one fresh Python per "
              "measurement, interpreter and imports included).", ""]
     for r in results:
         full, floor, rt = r["full"], r["floor"], r["ratios"]
         rows = sum(full["rows"].values())
+
+        def runs(m: dict) -> str:
+            return "" if len(m.get("runs", [])) < 2 else "runs: " + ", ".join(f"{x:.2f}" for x in m["runs"])
+
         lines += [f"## Scenario {r['scenario']}: {rows:,} rows read", "",
                   "| measurement | seconds | peak MB | notes |", "|---|---:|---:|---|",
                   f"| full daily run (mail off, cold cache) | {full['seconds']:.2f} | {full['peak_mb']} | "
-                  f"{full['files_written']} files written; failed reports: {full['failed'] or 'none'} |",
-                  f"| floor: calamine read of every input sheet | {floor['read_seconds']:.2f} | {floor['peak_mb']} | "
+                  f"{full['files_written']} files written; failed reports: {full['failed'] or 'none'}; {runs(full)} |",
+                  f"| floor: calamine read + plain xlsxwriter write | {floor['seconds']:.2f} | | {runs(floor)} |",
+                  f"| — of which the read of every input sheet | {floor['read_seconds']:.2f} | | "
                   f"{floor['cells_read']:,} cells |",
-                  f"| floor: xlsxwriter write of every output cell | {floor['write_seconds']:.2f} | | "
+                  f"| — of which the write of every output cell | {floor['write_seconds']:.2f} | | "
                   f"{floor['cells_written']:,} cells in {floor['files_written']} files |",
-                  f"| our intake, cache off | {r['intake']['seconds']:.2f} | {r['intake']['peak_mb']} | |"]
+                  f"| our intake, cache off | {r['intake']['seconds']:.2f} | {r['intake']['peak_mb']} | {runs(r['intake'])} |"]
         if "naive" in r:
             lines.append(f"| naive read: pandas.read_excel(openpyxl) | {r['naive']['seconds']:.2f} | "
-                         f"{r['naive']['peak_mb']} | {r['naive']['cells']:,} cells |")
-        lines += [f"| intake, empty cache (cold) | {r['cold']['seconds']:.2f} | {r['cold']['peak_mb']} | |",
-                  f"| intake rerun, nothing changed | {r['warm']['seconds']:.2f} | {r['warm']['peak_mb']} | |",
+                         f"{r['naive']['peak_mb']} | {r['naive']['cells']:,} cells; {runs(r['naive'])} |")
+        lines += [f"| intake, empty cache (cold) | {r['cold']['seconds']:.2f} | {r['cold']['peak_mb']} | {runs(r['cold'])} |",
+                  f"| intake rerun, nothing changed | {r['warm']['seconds']:.2f} | {r['warm']['peak_mb']} | "
+                  f"{runs(r['warm'])} |",
                   f"| intake rerun, one rep's workbook changed | {r['changed']['seconds']:.2f} | "
-                  f"{r['changed']['peak_mb']} | |", "",
+                  f"{r['changed']['peak_mb']} | {runs(r['changed'])} |", "",
                   "| target | value | goal | |", "|---|---:|---:|---|"]
         for key, label in (("full_over_floor", "full / floor"), ("naive_over_intake", "naive read / our intake"),
                            ("warm_over_cold", "unchanged rerun / cold intake"),
-                           ("changed_over_warm", "one-changed rerun / unchanged rerun"), ("peak_mb", "peak MB")):
+                           ("changed_over_warm", "one-changed rerun / unchanged rerun"),
+                           ("peak_mb", "peak MB of the full run")):
             value = rt.get(key)
             goal = ("≥ " if key == "naive_over_intake" else "≤ ") + str(TARGETS[key])
             lines.append(f"| {label} | {value if value is not None else 'skipped'} | {goal} | {verdict(key, value)} |")
@@ -346,6 +370,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--workspace", type=Path, help="an existing workspace (one scenario); else generated")
     parser.add_argument("--keep", type=Path, help="generate the workspaces under this folder and keep them")
     parser.add_argument("--skip-naive", action="store_true", help="skip the slow openpyxl read")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each measurement; the fastest is reported")
     parser.add_argument("--out", type=Path, help="write the Markdown report here (e.g. benchmarks/results.md)")
     parser.add_argument("--in-process", action="store_true", help="measure in this process (no peak memory per step)")
     parser.add_argument("--measure", help=argparse.SUPPRESS)
@@ -374,12 +399,12 @@ def main(argv: list[str] | None = None) -> list[dict]:
                 if not (workspace / "DEMO.txt").is_file():
                     summary = make_workspace(workspace, scenario)
                     print(f"[{name}] generated {sum(summary['rows'].values()):,} rows in {summary['seconds']} s")
-            result = run_scenario(name, workspace, args.skip_naive, args.in_process)
+            result = run_scenario(name, workspace, args.skip_naive, args.in_process, args.repeat)
             print(json.dumps({"scenario": name, "seconds": {k: v["seconds"] for k, v in result.items()
                                                             if isinstance(v, dict) and "seconds" in v},
                               "ratios": result["ratios"], "stages": result["full"]["timings"]}, ensure_ascii=False))
             results.append(result)
-        text = report(results, machine())
+        text = report(results, machine(), args.repeat)
         if args.out:
             args.out.write_text(text, encoding="utf-8")
         print(text)

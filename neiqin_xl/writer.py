@@ -36,8 +36,9 @@ from .sheets import DATE, INT, MONEY, NUMBER, PCT, TEXT, Chart, Col, Sheet, Tabl
 MONEY_FORMAT = "#,##0.00;[Red]-#,##0.00"
 DATE_FORMAT = "yyyy-mm-dd"
 PCT_FORMAT = "0.0%"
-FIXED_CREATED = datetime(2026, 1, 1)
-MAX_WIDTH = 42  # longer text wraps inside its cell instead of widening the page  # repeatable output: the same data gives the same file
+FIXED_CREATED = datetime(2026, 1, 1)  # repeatable output: the same data gives the same file
+IN_MEMORY_CELLS = 200_000  # a workbook up to this size is assembled in memory, a bigger one through temp files
+MAX_WIDTH = 42  # longer text wraps inside its cell instead of widening the page
 
 _NUM_FORMATS = {MONEY: MONEY_FORMAT, DATE: DATE_FORMAT, PCT: PCT_FORMAT, INT: "#,##0;[Red]-#,##0", NUMBER: "General",
                 TEXT: "@"}
@@ -419,9 +420,14 @@ def _write_sheet(wb: xlsxwriter.Workbook, fmts: _Formats, sheet: Sheet) -> None:
         ws.hide()
 
 
+def _cell_count(spec: WorkbookSpec) -> int:
+    return sum(len(table.rows) * len(table.columns) for sheet in spec.sheets for table in sheet.tables)
+
+
 def render(spec: WorkbookSpec, path: Path, created: datetime = FIXED_CREATED) -> None:
     """Renders a spec to ``path`` (not atomically; use ``write_workbook``)."""
-    wb = xlsxwriter.Workbook(str(path), {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+    small = _cell_count(spec) <= IN_MEMORY_CELLS  # small files skip the temp files; big ones keep memory down
+    wb = xlsxwriter.Workbook(str(path), {"in_memory": small, "strings_to_formulas": False, "strings_to_urls": False,
                                          "strings_to_numbers": False, "nan_inf_to_errors": True,
                                          "default_date_format": DATE_FORMAT})
     try:
