@@ -20,11 +20,11 @@ Where and in what form — a decision about safety as much as speed:
 - The cache lives outside the shared workspace, in a per-user folder: ``%LOCALAPPDATA%\\neiqin_xl\\cache``
   on Windows, ``$XDG_CACHE_HOME/neiqin_xl`` (default ``~/.cache/neiqin_xl``) elsewhere;
   ``intake.cache_dir`` in config.yaml overrides it, ``intake.cache: false`` turns it off.
-- Entries are JSON (one file per input workbook, named by a hash of its absolute path), never pickle: a
-  cache entry cannot execute code when loaded, whoever wrote it. Values are exact: money is integer fen,
-  dates are stored as their integer ticks (NaT included), numeric arrays as base64 of their bytes (read
-  back with ``np.frombuffer``, no number parsing), text as distinct values and codes, and dtypes are
-  restored by name.
+- Entries are data, never pickle (one ``.entry`` file per input workbook, named by a hash of its absolute
+  path): a line of JSON (names, dtypes, the distinct texts of each text column, where each array lies)
+  followed by the arrays' raw little-endian bytes, read back with ``np.frombuffer``. A cache entry
+  cannot execute code when loaded, whoever wrote it. Values are exact: money is integer fen, dates are
+  their integer ticks (NaT included), text is distinct values and codes, and dtypes are restored by name.
 - Still, a cache entry is trusted data: whoever can write it can change the figures. So the cache is used
   only from a folder the clerk alone can write: on POSIX the folder and each entry must be owned by the
   current user and not writable by group or others (os.stat); on Windows, only a folder inside the
@@ -37,7 +37,6 @@ A cache problem (unreadable entry, full disk) never stops the run: the workbook 
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import functools
 import hashlib
@@ -59,7 +58,8 @@ from .model import Problem
 
 log = logging.getLogger("neiqin_xl")
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
+ENTRY_SUFFIX = ".entry"
 PRUNE_AFTER_DAYS = 30
 _PARSING_MODULES = ("intake", "reader", "parse", "schema", "names", "model", "cache")
 _PLAIN_DTYPES = ("int64", "float64", "bool")
@@ -73,7 +73,7 @@ class WorkbookCache:
     fingerprint: str
 
     def entry_path(self, path: Path) -> Path:
-        return self.folder / (hashlib.sha256(str(Path(path).resolve()).encode("utf-8")).hexdigest()[:32] + ".json")
+        return self.folder / (hashlib.sha256(str(Path(path).resolve()).encode("utf-8")).hexdigest()[:32] + ENTRY_SUFFIX)
 
     def key(self, path: Path, digest: str, how: dict) -> str:
         text = json.dumps({"fingerprint": self.fingerprint, "file": Path(path).name, "sha256": digest, **how},
@@ -86,10 +86,10 @@ class WorkbookCache:
         try:
             if not entry.is_file() or untrusted_reason(entry, expect_dir=False):
                 return None
-            data = json.loads(entry.read_text(encoding="utf-8"))
+            data, blob = read_entry(entry.read_bytes())
             if data.get("key") != self.key(path, digest, how):
                 return None
-            frames = {name: decode_frame(f) for name, f in data["frames"].items()}
+            frames = {name: decode_frame(f, blob) for name, f in data["frames"].items()}
             problems = [Problem(**p) for p in data["problems"]]
             os.utime(entry)  # recently used: not pruned
             return frames, problems, data["info"]
@@ -101,11 +101,11 @@ class WorkbookCache:
               info: dict) -> bool:
         """Stores one file's result; False (and nothing stored) when a frame cannot be kept exactly."""
         try:
-            encoded = {name: encode_frame(frame) for name, frame in frames.items()}
-            text = json.dumps({"key": self.key(path, digest, how), "file": Path(path).name, "frames": encoded,
-                               "problems": [dataclasses.asdict(p) for p in problems], "info": info},
-                              ensure_ascii=False, separators=(",", ":"))
-            write_private(self.entry_path(path), text)
+            blob = bytearray()
+            encoded = {name: encode_frame(frame, blob) for name, frame in frames.items()}
+            header = {"key": self.key(path, digest, how), "file": Path(path).name, "frames": encoded,
+                      "problems": [dataclasses.asdict(p) for p in problems], "info": info}
+            write_private(self.entry_path(path), entry_bytes(header, blob))
             return True
         except (TypeError, ValueError, OSError) as exc:
             log.debug("未缓存 %s: %s", Path(path).name, exc)
@@ -164,7 +164,7 @@ def prune(folder: Path, days: int) -> None:
     """Deletes entries not used for ``days`` days (files of gone workspaces, tests' temporary folders)."""
     limit = time.time() - days * 86400
     try:
-        for entry in folder.glob("*.json"):
+        for entry in [*folder.glob("*" + ENTRY_SUFFIX), *folder.glob("*.json")]:  # .json: format 1 and 2
             if entry.stat().st_mtime < limit:
                 entry.unlink(missing_ok=True)
     except OSError as exc:
@@ -186,23 +186,35 @@ def program_fingerprint(intake_settings) -> str:
     return h.hexdigest()
 
 
-def write_private(path: Path, text: str) -> None:
-    """Writes ``text`` to ``path`` atomically, readable and writable by the owner only."""
+def write_private(path: Path, data: bytes) -> None:
+    """Writes ``data`` to ``path`` atomically, readable and writable by the owner only."""
     fd, tmp = tempfile.mkstemp(prefix=".~tmp-", dir=path.parent)
     try:
         os.chmod(tmp, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
 
 
-# ---------------------------------------------------------------- frames as JSON, exactly
+# ---------------------------------------------------------------- frames, exactly: a JSON header and raw arrays
 
-def encode_frame(frame: pd.DataFrame) -> dict:
-    """A frame as JSON-able columns [name, dtype, values]; raises ValueError for what it cannot keep exactly."""
+def entry_bytes(header: dict, blob: bytes | bytearray) -> bytes:
+    """An entry: one line of JSON (names, dtypes, distinct texts, where each array lies), then the arrays'
+    little-endian bytes. Nothing in it is code; numbers are read back with ``np.frombuffer``."""
+    return json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n" + bytes(blob)
+
+
+def read_entry(data: bytes) -> tuple[dict, memoryview]:
+    line = data.index(b"\n")  # JSON without indent has no raw newline
+    return json.loads(data[:line]), memoryview(data)[line + 1:]
+
+
+def encode_frame(frame: pd.DataFrame, blob: bytearray) -> dict:
+    """A frame as columns [name, dtype, values], its arrays appended to ``blob``; raises ValueError for what
+    it cannot keep exactly."""
     if not (isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0 and frame.index.step == 1):
         raise ValueError("index is not a plain RangeIndex")
     columns = []
@@ -210,12 +222,15 @@ def encode_frame(frame: pd.DataFrame) -> dict:
         series = frame[name]
         dtype = str(series.dtype)
         if dtype.startswith("datetime64[") and series.dt.tz is None:
-            values = {"i8": packed(series.to_numpy().view("i8"))}  # NaT is the smallest int64
+            values = {"array": packed(series.to_numpy().view("i8"), blob)}  # NaT is the smallest int64
         elif dtype in _PLAIN_DTYPES:
-            values = {dtype: packed(series.to_numpy())}
+            values = {"array": packed(series.to_numpy(), blob)}
         elif dtype in ("str", "string") or (dtype == "object" and all_text(series)):
             codes, uniques = pd.factorize(series, use_na_sentinel=True)  # text as distinct values + codes
-            values = {"uniques": [str(u) for u in uniques], "codes": packed(codes.astype("i4"))}
+            small = "i2" if len(uniques) < 2 ** 15 else "i4"
+            distinct = np.asarray(uniques, dtype=object).tolist()  # not iterated cell by cell through pandas
+            values = {"uniques": [u if isinstance(u, str) else str(u) for u in distinct],
+                      "codes": packed(codes.astype(small), blob)}
         elif dtype in ("Int64", "boolean"):
             values = series.astype(object).where(series.notna(), None).tolist()
         else:
@@ -224,16 +239,16 @@ def encode_frame(frame: pd.DataFrame) -> dict:
     return {"rows": len(frame), "columns": columns}
 
 
-def decode_frame(data: dict) -> pd.DataFrame:
+def decode_frame(data: dict, blob: bytes | memoryview) -> pd.DataFrame:
     columns = {}
     for name, dtype, values in data["columns"]:
         if dtype.startswith("datetime64["):
-            columns[name] = unpacked(values["i8"], "i8").view(dtype)
+            columns[name] = unpacked(values["array"], blob).view(dtype)
         elif dtype in _PLAIN_DTYPES:
-            columns[name] = unpacked(values[dtype], dtype)
+            columns[name] = unpacked(values["array"], blob)
         elif isinstance(values, dict):  # text: distinct values and codes, -1 = missing
             uniques = np.array([*values["uniques"], None], dtype=object)
-            columns[name] = pd.array(uniques.take(unpacked(values["codes"], "i4")), dtype=pandas_dtype(dtype))
+            columns[name] = pd.array(uniques.take(unpacked(values["codes"], blob)), dtype=pandas_dtype(dtype))
         else:
             columns[name] = pd.array(np.array(values, dtype=object), dtype=pandas_dtype(dtype))
     return pd.DataFrame(columns, index=pd.RangeIndex(data["rows"]), copy=False)
@@ -245,13 +260,19 @@ def pandas_dtype(name: str):
     return pd.api.types.pandas_dtype(name)
 
 
-def packed(array: np.ndarray) -> str:
-    """A numeric array as base64 of its little-endian bytes: exact, and decoded without parsing numbers."""
-    return base64.b64encode(np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<")).tobytes()).decode("ascii")
+def packed(array: np.ndarray, blob: bytearray) -> dict:
+    """Appends ``array``'s little-endian bytes to ``blob``; returns where they lie and how to read them."""
+    little = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<"))
+    where = {"dtype": little.dtype.str, "offset": len(blob), "count": len(little)}
+    blob += little.tobytes()
+    return where
 
 
-def unpacked(text: str, dtype: str) -> np.ndarray:
-    return np.frombuffer(base64.b64decode(text), dtype=np.dtype(dtype).newbyteorder("<")).astype(dtype)
+def unpacked(where: dict, blob: bytes | memoryview) -> np.ndarray:
+    """The array ``packed`` stored, as a writable array in the machine's byte order."""
+    dtype = np.dtype(where["dtype"])
+    stored = np.frombuffer(blob, dtype=dtype, count=where["count"], offset=where["offset"])
+    return stored.astype(dtype.newbyteorder("="))
 
 
 def all_text(series: pd.Series) -> bool:

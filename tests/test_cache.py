@@ -6,7 +6,6 @@ Every test keeps its cache in tmp_path (intake.cache_dir), never in the user's r
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from datetime import date
@@ -17,7 +16,7 @@ import pytest
 
 from neiqin_xl import cache as cache_module
 from neiqin_xl import intake
-from neiqin_xl.cache import decode_frame, encode_frame
+from neiqin_xl.cache import decode_frame, encode_frame, entry_bytes, read_entry
 from neiqin_xl.intake import read_workspace
 from neiqin_xl.model import ERROR
 
@@ -64,7 +63,7 @@ def read(settings):
 def test_unchanged_workbooks_come_from_the_cache_identical(ws, parses):
     cold_tables, cold_problems = read(ws)
     assert sorted(parses) == ["张伟.xlsx", "李娜.xlsx"]
-    assert len(list((ws.intake.cache_dir).glob("*.json"))) == 2  # one entry per workbook
+    assert len(list((ws.intake.cache_dir).glob("*.entry"))) == 2  # one entry per workbook
 
     parses.clear()
     warm_tables, warm_problems = read(ws)
@@ -120,11 +119,12 @@ def test_cache_off_parses_every_time_and_writes_nothing(ws, parses):
 @posix_only
 def test_a_folder_others_can_write_is_refused_with_a_warning(ws, parses, caplog):
     read(ws)  # a genuine entry for each workbook
-    entry = next(p for p in ws.intake.cache_dir.glob("*.json") if "张伟" in json.loads(p.read_text("utf-8"))["file"])
-    forged = json.loads(entry.read_text("utf-8"))
-    money = next(c for c in forged["frames"]["回款"]["columns"] if c[0] == "回款金额")
-    money[2] = [1]  # someone "fixes" the figures in the cache: 0.01 instead of 1,234.50
-    entry.write_text(json.dumps(forged, ensure_ascii=False), "utf-8")
+    entry = next(p for p in ws.intake.cache_dir.glob("*.entry") if "张伟" in read_entry(p.read_bytes())[0]["file"])
+    header, blob = read_entry(entry.read_bytes())
+    money = next(c for c in header["frames"]["回款"]["columns"] if c[0] == "回款金额")[2]["array"]
+    forged = bytearray(blob)  # someone "fixes" the figures in the cache: 0.01 instead of 1,234.50
+    forged[money["offset"]:money["offset"] + 8] = np.array([1], dtype="<i8").tobytes()
+    entry.write_bytes(entry_bytes(header, forged))
     os.chmod(ws.intake.cache_dir, 0o777)  # group- and world-writable
     parses.clear()
     with caplog.at_level(logging.WARNING, logger="neiqin_xl"):
@@ -137,7 +137,7 @@ def test_a_folder_others_can_write_is_refused_with_a_warning(ws, parses, caplog)
 @posix_only
 def test_a_group_writable_entry_is_not_loaded(ws, parses):
     read(ws)
-    for entry in ws.intake.cache_dir.glob("*.json"):
+    for entry in ws.intake.cache_dir.glob("*.entry"):
         os.chmod(entry, 0o666)
     parses.clear()
     read(ws)
@@ -148,10 +148,10 @@ def test_a_group_writable_entry_is_not_loaded(ws, parses):
 def test_entries_are_private(ws):
     read(ws)
     assert ws.intake.cache_dir.stat().st_mode & 0o077 == 0
-    assert all(p.stat().st_mode & 0o077 == 0 for p in ws.intake.cache_dir.glob("*.json"))
+    assert all(p.stat().st_mode & 0o077 == 0 for p in ws.intake.cache_dir.glob("*.entry"))
 
 
-def test_frames_round_trip_exactly_through_json():
+def test_frames_round_trip_exactly_through_an_entry():
     frame = pd.DataFrame({
         "合同编号": pd.Series(["00123", None, "HT-1"], dtype="str"),
         "回款金额": pd.Series([123450, 0, -5], dtype="int64"),
@@ -160,6 +160,9 @@ def test_frames_round_trip_exactly_through_json():
         "数量": pd.Series([3, None, 7], dtype="Int64"),
         "单价": pd.Series([0.1 + 0.2, np.nan, 1e-7], dtype="float64"),
     })
-    back = decode_frame(json.loads(json.dumps(encode_frame(frame))))
+    blob = bytearray()
+    header = encode_frame(frame, blob)
+    again, stored = read_entry(entry_bytes({"frames": {"回款": header}}, blob))
+    back = decode_frame(again["frames"]["回款"], stored)
     pd.testing.assert_frame_equal(back, frame, check_exact=True)
     assert back["合同编号"][0] == "00123"  # ID text stays text
