@@ -249,6 +249,10 @@ def to_fen(amount: Decimal) -> Parsed:
 
 def parse_money(raw: object) -> Parsed:
     """An amount in yuan -> integer fen (¥1,234.50 -> 123450; 1.2万 -> 1200000)."""
+    if type(raw) is float:
+        fen = round(raw * 100)
+        if abs(fen) < 10 ** 15 and fen / 100 == raw:  # raw is the double nearest a whole number of fen: that
+            return fen, None  # number has ≤ 15 digits, so it is what Excel shows (the Decimal path agrees)
     if isinstance(raw, float) or (isinstance(raw, int) and not isinstance(raw, bool)):
         return to_fen(decimal_from_number(raw))
     if is_blank(raw):
