@@ -37,7 +37,8 @@ MONEY_FORMAT = "#,##0.00;[Red]-#,##0.00"
 DATE_FORMAT = "yyyy-mm-dd"
 PCT_FORMAT = "0.0%"
 FIXED_CREATED = datetime(2026, 1, 1)  # repeatable output: the same data gives the same file
-IN_MEMORY_CELLS = 200_000  # a workbook up to this size is assembled in memory, a bigger one through temp files
+IN_MEMORY_CELLS = 200_000  # a workbook up to this size is assembled in memory; a bigger one is written row by
+# row to disk (xlsxwriter's constant_memory: its text inline, not in the shared-strings table) to keep memory low
 MAX_WIDTH = 42  # longer text wraps inside its cell instead of widening the page
 
 _NUM_FORMATS = {MONEY: MONEY_FORMAT, DATE: DATE_FORMAT, PCT: PCT_FORMAT, INT: "#,##0;[Red]-#,##0", NUMBER: "General",
@@ -149,14 +150,17 @@ class _Formats:
 
 
 def _write_value(ws, row: int, col: int, value: object, kind: str, fmt) -> None:
-    """One cell (totals and other single values); tables go column by column (``_write_column``)."""
-    if kind == DATE:
-        _write_date_cells(ws, row, col, [_plain(value)], fmt, {})
-    elif kind == TEXT:
-        text = _cell_text(value)
-        ws.write_string(row, col, text, fmt) if text else ws.write_blank(row, col, None, fmt)
+    """One cell (totals and other single values); tables go through ``_cells`` and ``_write_rows``."""
+    _write_cell(ws, row, col, _cells([_plain(value)], kind, {})[0], fmt)
+
+
+def _write_cell(ws, row: int, col: int, cell: float | str | None, fmt) -> None:
+    if cell is None:
+        ws.write_blank(row, col, None, fmt)
+    elif type(cell) is str:
+        ws.write_string(row, col, cell, fmt)
     else:
-        _write_number_cells(ws, row, col, [_plain(value)], kind, fmt)
+        ws.write_number(row, col, cell, fmt)
 
 
 def _total_of(values: list, col: Col) -> float | None:
@@ -204,37 +208,30 @@ def _column(table: Table, col: Col) -> list:
     return [_plain(v) for v in series.tolist()]
 
 
-def _write_number_cells(ws, top: int, c: int, values: list, kind: str, fmt) -> None:
-    """Money (fen → yuan), int, number and percentage cells; text in such a column stays text."""
-    money = kind == MONEY
-    write_number, write_blank, write_string = ws.write_number, ws.write_blank, ws.write_string
-    for r, v in enumerate(values, start=top):
-        if v is None or v == "":
-            write_blank(r, c, None, fmt)
-        elif isinstance(v, str):
-            write_string(r, c, v, fmt)
-        elif money:
-            write_number(r, c, int(v) / 100 if not isinstance(v, Decimal) or v == v.to_integral() else float(v) / 100, fmt)
-        else:
-            write_number(r, c, float(v), fmt)
-
-
-def _write_date_cells(ws, top: int, c: int, values: list, fmt, serials: dict) -> None:
-    """Date cells as Excel serials (each distinct date converted once); other values as text."""
-    write_number, write_blank, write_string = ws.write_number, ws.write_blank, ws.write_string
-    for r, v in enumerate(values, start=top):
-        if v is None:
-            write_blank(r, c, None, fmt)
-            continue
-        serial = serials.get(v)
-        if serial is None:
-            dt = _as_datetime(v)
-            if dt is None:
-                text = _cell_text(v)
-                write_string(r, c, text, fmt) if text else write_blank(r, c, None, fmt)
-                continue
-            serial = serials[v] = _excel_serial(dt)
-        write_number(r, c, serial, fmt)
+def _cells(values: list, kind: str, serials: dict) -> list[float | str | None]:
+    """What each cell of a column holds in the file: a number (money in yuan, a date as its Excel serial,
+    each distinct date converted once), a text, or None for a blank cell."""
+    if kind == TEXT:
+        return [t or None for t in _texts(values)]
+    if kind == DATE:
+        cells = []
+        for v in values:
+            if v is None:
+                cells.append(None)
+            elif v in serials:
+                cells.append(serials[v])
+            else:
+                dt = _as_datetime(v)
+                if dt is None:
+                    cells.append(_cell_text(v) or None)
+                else:
+                    cells.append(serials.setdefault(v, _excel_serial(dt)))
+        return cells
+    if kind == MONEY:
+        return [None if v is None or v == "" else v if isinstance(v, str)
+                else int(v) / 100 if not isinstance(v, Decimal) or v == v.to_integral() else float(v) / 100
+                for v in values]
+    return [None if v is None or v == "" else v if isinstance(v, str) else float(v) for v in values]
 
 
 def _excel_serial(dt: datetime) -> float:
@@ -242,10 +239,19 @@ def _excel_serial(dt: datetime) -> float:
     return _datetime_to_excel_datetime(dt, False, True)
 
 
-def _write_text_cells(ws, top: int, c: int, texts: list[str], fmt) -> None:
-    write_string, write_blank = ws.write_string, ws.write_blank
-    for r, t in enumerate(texts, start=top):
-        write_string(r, c, t, fmt) if t else write_blank(r, c, None, fmt)
+def _write_rows(ws, first: int, columns: list[list], formats: list, heights: dict[int, int]) -> None:
+    """The data rows in row order (what constant_memory needs), each row's height set before its cells."""
+    write_number, write_string, write_blank = ws.write_number, ws.write_string, ws.write_blank
+    for r, row in enumerate(zip(*columns), start=first):
+        if r in heights:
+            ws.set_row(r, heights[r])
+        for c, (cell, fmt) in enumerate(zip(row, formats)):
+            if cell is None:
+                write_blank(r, c, None, fmt)
+            elif type(cell) is str:
+                write_string(r, c, cell, fmt)
+            else:
+                write_number(r, c, cell, fmt)
 
 
 def _texts(values: list) -> list[str]:
@@ -284,15 +290,11 @@ def _write_table(ws, fmts: _Formats, table: Table, top: int, widths: dict[int, i
     count = _row_count(table)
     columns = [_column(table, col) for col in table.columns]
     lines = [1] * count
+    serials: dict = {}
+    cells = []
     for c, (col, values) in enumerate(zip(table.columns, columns)):
-        fmt = fmts.cell[col.kind]
         texts = _texts(values) if col.kind == TEXT else None
-        if col.kind == TEXT:
-            _write_text_cells(ws, first, c, texts, fmt)
-        elif col.kind == DATE:
-            _write_date_cells(ws, first, c, values, fmt, {})
-        else:
-            _write_number_cells(ws, first, c, values, col.kind, fmt)
+        cells.append(_cells(values, col.kind, serials))
         shown = _shown_widths(values, col.kind, texts)
         widest = max(shown, default=0) if isinstance(shown, list) else shown
         if col.width is None and count:
@@ -300,9 +302,8 @@ def _write_table(ws, fmts: _Formats, table: Table, top: int, widths: dict[int, i
         if col.kind == TEXT and widest > int(col.width or MAX_WIDTH) - 2:
             room = int((col.width or MAX_WIDTH) - 2)
             lines = [max(n, -(-w // room)) for n, w in zip(lines, shown)]
-    for r, n in enumerate(lines, start=first):
-        if n > 1:  # wrapped text: not every viewer grows the row by itself
-            ws.set_row(r, 14 * n)
+    heights = {r: 14 * n for r, n in enumerate(lines, start=first) if n > 1}  # wrapped text: not every viewer
+    _write_rows(ws, first, cells, [fmts.cell[col.kind] for col in table.columns], heights)  # grows the row itself
     last = first + count - 1
     next_row = first + count
     if table.totals:
@@ -426,8 +427,9 @@ def _cell_count(spec: WorkbookSpec) -> int:
 
 def render(spec: WorkbookSpec, path: Path, created: datetime = FIXED_CREATED) -> None:
     """Renders a spec to ``path`` (not atomically; use ``write_workbook``)."""
-    small = _cell_count(spec) <= IN_MEMORY_CELLS  # small files skip the temp files; big ones keep memory down
-    wb = xlsxwriter.Workbook(str(path), {"in_memory": small, "strings_to_formulas": False, "strings_to_urls": False,
+    small = _cell_count(spec) <= IN_MEMORY_CELLS  # small: assembled in memory; big: rows streamed to disk
+    wb = xlsxwriter.Workbook(str(path), {"in_memory": small, "constant_memory": not small,
+                                         "strings_to_formulas": False, "strings_to_urls": False,
                                          "strings_to_numbers": False, "nan_inf_to_errors": True,
                                          "default_date_format": DATE_FORMAT})
     try:
