@@ -39,7 +39,7 @@ from .model import ERROR, REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Proble
 from .names import normalize_name
 from .parse import display_raw, is_blank, parse_column, parser_for
 from .reader import (Header, SheetMatch, find_sheets, is_spreadsheet, is_temporary, locate_header, open_error_text,
-                     open_workbook, read_grid)
+                     open_workbook, read_grid, workbook_error_cells)
 from .schema import (ATTENDANCE, ATTENDANCE_PREFIX, DATE, DTYPES, FINANCE_PREFIXES, FINANCE_SHEETS,
                      MASTER_WORKBOOKS, MONEY, REP_SHEETS, SHEETS, SheetDef)
 
@@ -245,9 +245,10 @@ def parse_workbook(path: Path, sheet_defs: tuple[SheetDef, ...], settings: Setti
         problems.append(Problem(WARNING, f"没有找到可识别的工作表 (应为 {expected})", workbook=path.name, rep=rep or "",
                                 suggestion="请按模板命名工作表"))
     frames: dict[str, list[pd.DataFrame]] = {}
+    error_cells = workbook_error_cells(path, [m.index for m in matches])
     for match in matches:
         try:
-            grid = read_grid(book, match, path)
+            grid = read_grid(book, match, path, error_cells.get(match.index, {}))
         except _OPEN_ERRORS as exc:
             problems.append(Problem(ERROR, f"无法读取工作表: {type(exc).__name__}: {str(exc)[:120]}",
                                     workbook=path.name, sheet=match.name, rep=rep or ""))

@@ -146,22 +146,28 @@ def is_worksheet(meta: pc.SheetMetadata) -> bool:
 
 # ---------------------------------------------------------------- cells
 
-def read_grid(book: pc.CalamineWorkbook, match: SheetMatch, path: Path) -> list[list]:
-    """The sheet's cells as rows in absolute positions, merged ranges filled down, error cells marked."""
+def read_grid(book: pc.CalamineWorkbook, match: SheetMatch, path: Path,
+              error_cells: dict[tuple[int, int], str] | None = None) -> list[list]:
+    """The sheet's cells as rows in absolute positions, merged ranges filled down, error cells marked.
+
+    ``error_cells`` is the sheet's entry of ``workbook_error_cells`` when the caller read them for every
+    sheet at once; without it they are looked up for this sheet alone.
+    """
     sheet = book.get_sheet_by_index(match.index)
     grid = sheet.to_python(skip_empty_area=False)
     ranges = sheet.merged_cell_ranges
     if ranges is None and path.suffix.lower() == ".ods":
         ranges = ods_merged_ranges(path, match.index)
     fill_merged(grid, ranges or [])
-    if path.suffix.lower() in _XML_ERROR_SUFFIXES:
-        for (row, col), text in xlsx_error_cells(path, match.index).items():
-            if row < len(grid):
-                cells = grid[row]
-                if col >= len(cells):
-                    cells.extend([""] * (col + 1 - len(cells)))
-                if cells[col] in ("", None):
-                    cells[col] = text
+    if error_cells is None:
+        error_cells = workbook_error_cells(path, [match.index]).get(match.index, {})
+    for (row, col), text in error_cells.items():
+        if row < len(grid):
+            cells = grid[row]
+            if col >= len(cells):
+                cells.extend([""] * (col + 1 - len(cells)))
+            if cells[col] in ("", None):
+                cells[col] = text
     return grid
 
 
@@ -178,21 +184,30 @@ def fill_merged(grid: list[list], ranges: list[tuple[tuple[int, int], tuple[int,
             cells[left] = value
 
 
-def xlsx_error_cells(path: Path, sheet_index: int) -> dict[tuple[int, int], str]:
-    """{(row, col): '#DIV/0!'} for the error cells of one sheet of an .xlsx/.xlsm (0-based positions).
+def workbook_error_cells(path: Path, sheet_indexes: list[int]) -> dict[int, dict[tuple[int, int], str]]:
+    """{sheet index: {(row, col): '#DIV/0!'}} for the error cells of the given sheets of an .xlsx/.xlsm
+    (0-based positions; the zip is opened once); other formats have none to find.
 
     python-calamine returns error cells as blanks; the sheet's XML says ``t="e"``. A quick byte search
     skips the parse for sheets without any error cell. An unreadable part gives no errors (calamine
     already read the values).
     """
+    if path.suffix.lower() not in _XML_ERROR_SUFFIXES:
+        return {}
+    found: dict[int, dict[tuple[int, int], str]] = {}
     try:
         with zipfile.ZipFile(path) as zf:
-            part = sheet_part(zf, sheet_index)
-            if part is None:
-                return {}
-            data = zf.read(part)
+            parts = sheet_parts(zf)
+            for index in sheet_indexes:
+                if index < len(parts) and parts[index] is not None:
+                    found[index] = error_cells_in(zf.read(parts[index]))
     except (zipfile.BadZipFile, KeyError, OSError, ElementTree.ParseError):
-        return {}
+        pass
+    return found
+
+
+def error_cells_in(data: bytes) -> dict[tuple[int, int], str]:
+    """The ``t="e"`` cells of one sheet's XML."""
     if b't="e"' not in data:
         return {}
     found: dict[tuple[int, int], str] = {}
@@ -257,21 +272,21 @@ def ods_merged_ranges(path: Path, sheet_index: int) -> list[tuple[tuple[int, int
     return ranges
 
 
-def sheet_part(zf: zipfile.ZipFile, sheet_index: int) -> str | None:
-    """The zip member holding the sheet at ``sheet_index`` (workbook order)."""
+def sheet_parts(zf: zipfile.ZipFile) -> list[str | None]:
+    """The zip member holding each sheet, in workbook order (None where the relationship is missing)."""
     workbook = ElementTree.fromstring(zf.read("xl/workbook.xml"))
-    sheets = [el for el in workbook.iter() if el.tag.endswith("}sheet")]
-    if sheet_index >= len(sheets):
-        return None
-    rel_id = sheets[sheet_index].get(_REL_NS)
     rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
-    for rel in rels:
-        if rel.get("Id") == rel_id:
-            target = rel.get("Target", "")
-            if target.startswith("/"):
-                return target.lstrip("/")
-            return str(PurePosixPath("xl") / target)
-    return None
+    targets = {rel.get("Id"): rel.get("Target", "") for rel in rels}
+    parts: list[str | None] = []
+    for sheet in (el for el in workbook.iter() if el.tag.endswith("}sheet")):
+        target = targets.get(sheet.get(_REL_NS))
+        if target is None:
+            parts.append(None)
+        elif target.startswith("/"):
+            parts.append(target.lstrip("/"))
+        else:
+            parts.append(str(PurePosixPath("xl") / target))
+    return parts
 
 
 def column_index(letters: str) -> int:

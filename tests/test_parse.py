@@ -110,3 +110,18 @@ def test_numeric_money_cells_give_what_the_decimal_rule_gives():
     cells = [rng.randint(-10 ** 11, 10 ** 11) / 100 for _ in range(20000)] + [rng.uniform(-1e6, 1e6) for _ in range(5000)]
     cells += [0.1 + 0.2, 1234.5600000000001, 1e13 + 0.01, 99999999999.99, 0.005, 1.005, 2.675, 1e15, -0.0]
     assert [parse_money(c) for c in cells] == [to_fen(decimal_from_number(c)) for c in cells]
+
+
+def test_a_column_of_document_numbers_parses_as_each_cell_would():
+    # parse_column keeps a column of plain numbers (ASCII, no space, no '#') as typed in one check; as soon as
+    # one cell needs folding, every cell goes through parse_id again. Either way: the cell-by-cell result.
+    from neiqin_xl.parse import parse_column
+
+    plain = ["HT-2026-0001", "HT-2026-0002", "HT-2026-0001", "", "00123", 123.0]
+    assert parse_column(parse_id, plain) == (["HT-2026-0001", "HT-2026-0002", "HT-2026-0001", None, "00123", "123"], {})
+    for odd in (" HT 2026-003 ", "ＨＴ２０２６", "HT\t7", "#N/A", "HT#8"):
+        column = plain + [odd]
+        parsed = parse_column(parse_id, column)
+        assert parsed.values == [parse_id(v)[0] for v in column]
+        assert parsed.errors == {i: parse_id(v)[1] for i, v in enumerate(column) if parse_id(v)[1] is not None}
+    assert parse_column(parse_id, ["HT-1", "#N/A"]).errors.keys() == {1}
