@@ -228,15 +228,22 @@ def run_scenario(name: str, workspace: Path, skip_naive: bool = False, in_proces
     os.chmod(cache_root, 0o700)
     try:
         m: dict = {"scenario": name, "workspace": str(workspace)}
-        m["full"] = best_of([measure_in_child("full", workspace, cache_root / f"full{i}", in_process=in_process)
-                             for i in range(repeat)])
-        output_dir = Path(m["full"]["output_dir"])
-        floors = [measure_in_child("floor", workspace, output_dir=output_dir, in_process=in_process)
-                  for _ in range(repeat)]
-        m["floor"] = best_of(floors)
-        m["intake"] = best_of([measure_in_child("intake", workspace, in_process=in_process) for _ in range(repeat)])
-        if not skip_naive:
-            m["naive"] = best_of([measure_in_child("naive", workspace, in_process=in_process) for _ in range(repeat)])
+        # Each measurement and the one it is compared with are taken in turns (full, floor, full, floor …), so a
+        # slow spell of the machine falls on both sides of a ratio instead of on one block of runs.
+        fulls, floors = [], []
+        for i in range(repeat):
+            fulls.append(measure_in_child("full", workspace, cache_root / f"full{i}", in_process=in_process))
+            floors.append(measure_in_child("floor", workspace, output_dir=Path(fulls[0]["output_dir"]),
+                                           in_process=in_process))
+        m["full"], m["floor"] = best_of(fulls), best_of(floors)
+        intakes, naives = [], []
+        for _ in range(repeat):
+            intakes.append(measure_in_child("intake", workspace, in_process=in_process))
+            if not skip_naive:
+                naives.append(measure_in_child("naive", workspace, in_process=in_process))
+        m["intake"] = best_of(intakes)
+        if naives:
+            m["naive"] = best_of(naives)
         sequences = []
         for i in range(repeat):  # cold, then warm, then after one rep's edit: each time from an empty cache
             cache = cache_root / f"intake{i}"
