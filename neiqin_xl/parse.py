@@ -383,7 +383,7 @@ def parse_column(parser: Callable[[object], Parsed], raw: Sequence, blank: objec
         return ParsedColumn(values, {i: p[1] for i, p in parsed.items() if p[1] is not None})
     values = set(raw)
     same = plain_ids(values) if parser is parse_id else set()
-    distinct = {v: parser(v) for v in values - same} if same else {v: parser(v) for v in values}
+    distinct = {v: parser(v) for v in values - same}
     typed = {v: (blank if p[0] is None else p[0]) for v, p in distinct.items()}
     typed.update(zip(same, same))
     bad = {v: p[1] for v, p in distinct.items() if p[1] is not None}

@@ -147,20 +147,15 @@ def is_worksheet(meta: pc.SheetMetadata) -> bool:
 # ---------------------------------------------------------------- cells
 
 def read_grid(book: pc.CalamineWorkbook, match: SheetMatch, path: Path,
-              error_cells: dict[tuple[int, int], str] | None = None) -> list[list]:
-    """The sheet's cells as rows in absolute positions, merged ranges filled down, error cells marked.
-
-    ``error_cells`` is the sheet's entry of ``workbook_error_cells`` when the caller read them for every
-    sheet at once; without it they are looked up for this sheet alone.
-    """
+              error_cells: dict[tuple[int, int], str]) -> list[list]:
+    """The sheet's cells as rows in absolute positions, merged ranges filled down, and ``error_cells`` (this
+    sheet's entry of ``workbook_error_cells``) put back where calamine gave a blank."""
     sheet = book.get_sheet_by_index(match.index)
     grid = sheet.to_python(skip_empty_area=False)
     ranges = sheet.merged_cell_ranges
     if ranges is None and path.suffix.lower() == ".ods":
         ranges = ods_merged_ranges(path, match.index)
     fill_merged(grid, ranges or [])
-    if error_cells is None:
-        error_cells = workbook_error_cells(path, [match.index]).get(match.index, {})
     for (row, col), text in error_cells.items():
         if row < len(grid):
             cells = grid[row]
