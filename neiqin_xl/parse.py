@@ -335,16 +335,6 @@ def parse_id(raw: object) -> Parsed:
     return text_of(raw), None
 
 
-def plain_ids(values: set) -> set:
-    """The values ``parse_id`` keeps exactly as they are (the common case, checked for all of them at once):
-    non-empty ASCII text, printable, without a space or '#'. Empty when any of them needs a closer look."""
-    texts = {v for v in values if type(v) is str and v}
-    joined = "".join(texts)
-    if joined.isascii() and joined.isprintable() and " " not in joined and "#" not in joined:
-        return texts
-    return set()
-
-
 def parse_name(raw: object) -> Parsed:
     """A customer/product/person name, normalised (names.normalize_name)."""
     if is_blank(raw):
@@ -381,11 +371,8 @@ def parse_column(parser: Callable[[object], Parsed], raw: Sequence, blank: objec
         parsed = {i: parser(v) for i, v in enumerate(raw)}
         values = [blank if p[0] is None else p[0] for p in parsed.values()]
         return ParsedColumn(values, {i: p[1] for i, p in parsed.items() if p[1] is not None})
-    values = set(raw)
-    same = plain_ids(values) if parser is parse_id else set()
-    distinct = {v: parser(v) for v in values - same}
+    distinct = {v: parser(v) for v in set(raw)}
     typed = {v: (blank if p[0] is None else p[0]) for v, p in distinct.items()}
-    typed.update(zip(same, same))
     bad = {v: p[1] for v, p in distinct.items() if p[1] is not None}
     errors = {i: bad[v] for i, v in enumerate(raw) if v in bad} if bad else {}
     return ParsedColumn(list(map(typed.__getitem__, raw)), errors)

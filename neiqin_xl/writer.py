@@ -95,9 +95,9 @@ def _is_blank(value: object) -> bool:
         return False
 
 
-def _as_number(value: object, kind: str) -> float | None:
-    if _is_blank(value):
-        return None
+def _number(value: object, kind: str) -> float:
+    """A number as the file holds it: money from fen to yuan (a Decimal with a fraction of a fen kept), the
+    rest as float."""
     if kind == MONEY:
         return int(value) / 100 if not isinstance(value, Decimal) or value == value.to_integral() else float(value) / 100
     return float(value)
@@ -150,17 +150,8 @@ class _Formats:
 
 
 def _write_value(ws, row: int, col: int, value: object, kind: str, fmt) -> None:
-    """One cell (totals and other single values); tables go through ``_cells`` and ``_write_rows``."""
-    _write_cell(ws, row, col, _cells([_plain(value)], kind, {})[0], fmt)
-
-
-def _write_cell(ws, row: int, col: int, cell: float | str | None, fmt) -> None:
-    if cell is None:
-        ws.write_blank(row, col, None, fmt)
-    elif type(cell) is str:
-        ws.write_string(row, col, cell, fmt)
-    else:
-        ws.write_number(row, col, cell, fmt)
+    """One cell (totals and other single values): a row of one column, written as tables are."""
+    _write_rows(ws, row, [_cells([_plain(value)], kind, {})], [fmt], {}, left=col)
 
 
 def _total_of(values: list, col: Col) -> float | None:
@@ -212,7 +203,7 @@ def _cells(values: list, kind: str, serials: dict) -> list[float | str | None]:
     """What each cell of a column holds in the file: a number (money in yuan, a date as its Excel serial,
     each distinct date converted once), a text, or None for a blank cell."""
     if kind == TEXT:
-        return [t or None for t in _texts(values)]
+        return [(v if type(v) is str else _cell_text(v)) or None for v in values]
     if kind == DATE:
         cells = []
         for v in values:
@@ -227,11 +218,7 @@ def _cells(values: list, kind: str, serials: dict) -> list[float | str | None]:
                 else:
                     cells.append(serials.setdefault(v, _excel_serial(dt)))
         return cells
-    if kind == MONEY:
-        return [None if v is None or v == "" else v if isinstance(v, str)
-                else int(v) / 100 if not isinstance(v, Decimal) or v == v.to_integral() else float(v) / 100
-                for v in values]
-    return [None if v is None or v == "" else v if isinstance(v, str) else float(v) for v in values]
+    return [None if v is None or v == "" else v if isinstance(v, str) else _number(v, kind) for v in values]
 
 
 def _excel_serial(dt: datetime) -> float:
@@ -239,23 +226,20 @@ def _excel_serial(dt: datetime) -> float:
     return _datetime_to_excel_datetime(dt, False, True)
 
 
-def _write_rows(ws, first: int, columns: list[list], formats: list, heights: dict[int, int]) -> None:
-    """The data rows in row order (what constant_memory needs), each row's height set before its cells."""
+def _write_rows(ws, first: int, columns: list[list], formats: list, heights: dict[int, int], left: int = 0) -> None:
+    """``_cells`` columns from row ``first`` and column ``left``, in row order (what constant_memory needs),
+    each row's height set before its cells. The loop runs for every cell of every workbook: it stays inline."""
     write_number, write_string, write_blank = ws.write_number, ws.write_string, ws.write_blank
     for r, row in enumerate(zip(*columns), start=first):
         if r in heights:
             ws.set_row(r, heights[r])
-        for c, (cell, fmt) in enumerate(zip(row, formats)):
+        for c, (cell, fmt) in enumerate(zip(row, formats), start=left):
             if cell is None:
                 write_blank(r, c, None, fmt)
             elif type(cell) is str:
                 write_string(r, c, cell, fmt)
             else:
                 write_number(r, c, cell, fmt)
-
-
-def _texts(values: list) -> list[str]:
-    return [v if type(v) is str else _cell_text(v) for v in values]
 
 
 def _shown_widths(values: list, kind: str, texts: list[str] | None) -> list[int] | int:
@@ -267,7 +251,7 @@ def _shown_widths(values: list, kind: str, texts: list[str] | None) -> list[int]
     others = [v for v in values if not isinstance(v, str)]
     if kind == MONEY:  # the longest figure is the smallest or the largest; a blank shows as 0.00
         numbers = [v for v in others if v is not None]
-        shown = [len(f"{_as_number(v, kind):,.2f}") for v in (min(numbers), max(numbers))] if numbers else []
+        shown = [len(f"{_number(v, kind):,.2f}") for v in (min(numbers), max(numbers))] if numbers else []
         shown += [4] if len(numbers) < len(others) else []
     elif kind in (DATE, PCT):
         shown = [10 if kind == DATE else 6] if others else []
@@ -293,8 +277,8 @@ def _write_table(ws, fmts: _Formats, table: Table, top: int, widths: dict[int, i
     serials: dict = {}
     cells = []
     for c, (col, values) in enumerate(zip(table.columns, columns)):
-        texts = _texts(values) if col.kind == TEXT else None
         cells.append(_cells(values, col.kind, serials))
+        texts = [t or "" for t in cells[-1]] if col.kind == TEXT else None
         shown = _shown_widths(values, col.kind, texts)
         widest = max(shown, default=0) if isinstance(shown, list) else shown
         if col.width is None and count:
@@ -302,8 +286,9 @@ def _write_table(ws, fmts: _Formats, table: Table, top: int, widths: dict[int, i
         if col.kind == TEXT and widest > int(col.width or MAX_WIDTH) - 2:
             room = int((col.width or MAX_WIDTH) - 2)
             lines = [max(n, -(-w // room)) for n, w in zip(lines, shown)]
-    heights = {r: 14 * n for r, n in enumerate(lines, start=first) if n > 1}  # wrapped text: not every viewer
-    _write_rows(ws, first, cells, [fmts.cell[col.kind] for col in table.columns], heights)  # grows the row itself
+    # wrapped text: not every viewer grows the row by itself
+    heights = {r: 14 * n for r, n in enumerate(lines, start=first) if n > 1}
+    _write_rows(ws, first, cells, [fmts.cell[col.kind] for col in table.columns], heights)
     last = first + count - 1
     next_row = first + count
     if table.totals:

@@ -113,8 +113,8 @@ def test_numeric_money_cells_give_what_the_decimal_rule_gives():
 
 
 def test_a_column_of_document_numbers_parses_as_each_cell_would():
-    # parse_column keeps a column of plain numbers (ASCII, no space, no '#') as typed in one check; as soon as
-    # one cell needs folding, every cell goes through parse_id again. Either way: the cell-by-cell result.
+    # parse_column parses each distinct value once and maps the column: plain numbers, repeated ones, blanks,
+    # numeric cells and, one at a time, a cell that needs folding or is an error give the cell-by-cell result.
     from neiqin_xl.parse import parse_column
 
     plain = ["HT-2026-0001", "HT-2026-0002", "HT-2026-0001", "", "00123", 123.0]
