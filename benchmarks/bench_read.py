@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from neiqin_xl.demo import generate_demo
+from neiqin_xl.tools.demo import generate_demo
 
 
 def read_all(files: list[Path], engine: str) -> tuple[float, int]:

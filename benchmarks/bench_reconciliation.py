@@ -18,8 +18,8 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from neiqin_xl.config import Settings
-from neiqin_xl.names import CustomerIndex
+from neiqin_xl.core.config import Settings
+from neiqin_xl.core.names import CustomerIndex
 from neiqin_xl.reports.reconciliation import COLLECTION, match_lines
 
 _CITIES = ("上海", "杭州", "苏州", "南京", "宁波", "合肥", "深圳市", "广州", "武汉", "成都")

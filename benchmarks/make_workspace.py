@@ -3,7 +3,7 @@
     python benchmarks/make_workspace.py [--scenario S|M|L] [--reps N] [--rows R] [--customers C]
                                         [--years Y] [--seed S] OUT
 
-The same generator as the demo (``neiqin_xl.demo.generate_demo``): contracts with their shipments,
+The same generator as the demo (``neiqin_xl.tools.demo.generate_demo``): contracts with their shipments,
 invoices and collections, activities and expenses, master data, attendance and Kingdee-style finance
 exports for the last months, and a few data problems in every rep's workbook. ``--rows`` is the rows per
 rep across their six sheets (about: the generator draws contracts, not rows). The scenarios:
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from neiqin_xl.demo import generate_demo
+from neiqin_xl.tools.demo import generate_demo
 
 RUN_DATE = date(2026, 11, 26)
 # Rows per rep the generator gives, measured: ~198 per unit of rows_scale from contracts and their flows

@@ -45,7 +45,7 @@ TARGETS = {"full_over_floor": 1.5, "naive_over_intake": 5.0, "warm_over_cold": 0
 # ---------------------------------------------------------------- measurements (run in a child process)
 
 def settings_for(workspace: Path, cache_dir: Path | None):
-    from neiqin_xl.config import Settings
+    from neiqin_xl.core.config import Settings
 
     settings = Settings().with_workspace(workspace)
     intake = settings.intake.model_copy(update={"cache": cache_dir is not None, "cache_dir": cache_dir})
@@ -76,7 +76,7 @@ def measure_full(workspace: Path, cache_dir: Path) -> dict:
 
 
 def measure_intake(workspace: Path, cache_dir: Path | None) -> dict:
-    from neiqin_xl.intake import read_workspace
+    from neiqin_xl.read.intake import read_workspace
 
     tables, problems = read_workspace(settings_for(workspace, cache_dir), run_date_of(workspace))
     return {"rows": int(sum(len(f) for f in tables.frames.values())), "problems": len(problems)}

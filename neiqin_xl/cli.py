@@ -21,7 +21,7 @@ import sys
 from datetime import date, datetime
 from pathlib import Path
 
-from .config import ConfigError, Settings, load_settings
+from .core.config import ConfigError, Settings, load_settings
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 log = logging.getLogger("neiqin_xl")
@@ -80,7 +80,7 @@ def setup_logging(settings: Settings, quiet: bool) -> Path:
 
 def ensure_workspace(settings: Settings, run_date: date, say) -> bool:
     """Generates the demo workspace when there are no rep workbooks; True when the data is demo data."""
-    from .demo import generate_demo, workspace_has_rep_workbooks
+    from .tools.demo import generate_demo, workspace_has_rep_workbooks
 
     if not workspace_has_rep_workbooks(settings.workspace, settings.paths.reps):
         say(f"工作区 {settings.workspace} 里没有业务员台账, 正在生成演示数据 (demo data) ……")
@@ -90,7 +90,7 @@ def ensure_workspace(settings: Settings, run_date: date, say) -> bool:
 
 def command_run(settings: Settings, args: argparse.Namespace, say) -> int:
     from .pipeline import REPORT_NAMES, RunOptions, run_day
-    from .workdays import is_workday
+    from .books.workdays import is_workday
 
     unknown = [name for name in args.only or [] if name not in REPORT_NAMES]
     if unknown:
@@ -100,7 +100,7 @@ def command_run(settings: Settings, args: argparse.Namespace, say) -> int:
     if ensure_workspace(settings, run_date, say):
         say("注意: 当前工作区是演示数据 (demo data), 不是真实业务数据。")
     progress = None
-    if not args.quiet and sys.stderr.isatty():
+    if not args.quiet and sys.stderr is not None and sys.stderr.isatty():  # pythonw.exe: no streams at all
         from tqdm import tqdm
 
         progress = lambda it: tqdm(list(it), desc="读取台账", unit="个", file=sys.stderr)  # noqa: E731
@@ -134,7 +134,7 @@ def print_summary(result, workday: bool, say) -> None:
 
 
 def command_templates(settings: Settings, args: argparse.Namespace, say) -> int:
-    from .templates_gen import write_all_templates
+    from .tools.templates import write_all_templates
 
     written = write_all_templates(PROJECT_DIR / "templates", settings.folder("master"), args.for_rep)
     for path in written or []:
@@ -143,7 +143,7 @@ def command_templates(settings: Settings, args: argparse.Namespace, say) -> int:
 
 
 def command_demo(settings: Settings, args: argparse.Namespace, say) -> int:
-    from .demo import generate_demo, workspace_has_rep_workbooks
+    from .tools.demo import generate_demo, workspace_has_rep_workbooks
 
     ws = settings.workspace
     if workspace_has_rep_workbooks(ws, settings.paths.reps) and not args.reset:

@@ -24,17 +24,18 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from . import __version__, mail, sentlog
-from .allocation import allocate
-from .config import Settings
-from .context import Delivery, ReportOutput, RunContext
-from .intake import file_sha256, read_workspace
-from .model import ERROR, WARNING
-from .names import CustomerIndex
+from . import __version__
+from .deliver import mail, state as sentlog
+from .books.allocation import allocate
+from .core.config import Settings
+from .core.context import Delivery, ReportOutput, RunContext
+from .read.intake import file_sha256, read_workspace
+from .core.model import ERROR, WARNING
+from .core.names import CustomerIndex
 from .reports import (archive, commission, daily, expenses, fulfilment, period, problems, receivables, reconciliation,
                       shipping, statements)
-from .validate import validate
-from .writer import Written, write_text_atomic, write_workbook
+from .books.validate import validate
+from .deliver.writer import Written, write_text_atomic, write_workbook
 
 log = logging.getLogger("neiqin_xl")
 

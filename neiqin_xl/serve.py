@@ -30,9 +30,9 @@ from xml.sax.saxutils import escape
 
 import schedule
 
-from .config import Settings
-from .sentlog import SentLog
-from .workdays import is_workday
+from .core.config import Settings
+from .deliver.state import SentLog
+from .books.workdays import is_workday
 
 log = logging.getLogger("neiqin_xl.serve")
 

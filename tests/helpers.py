@@ -11,8 +11,8 @@ from decimal import Decimal
 
 import pandas as pd
 
-from neiqin_xl.model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, Tables
-from neiqin_xl.schema import DATE, DTYPES, MONEY, SHEETS
+from neiqin_xl.core.model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, Tables
+from neiqin_xl.core.schema import DATE, DTYPES, MONEY, SHEETS
 
 
 def fen(yuan: str | int | float) -> int:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import xlsxwriter
 
-from neiqin_xl.config import Settings
+from neiqin_xl.core.config import Settings
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,8 @@
 
 import pandas as pd
 
-from neiqin_xl.allocation import allocate
-from neiqin_xl.config import settings_from_dict
+from neiqin_xl.books.allocation import allocate
+from neiqin_xl.core.config import settings_from_dict
 
 from .helpers import fen, table, tables
 

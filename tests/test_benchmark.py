@@ -61,7 +61,7 @@ def test_generated_workspace_has_the_scale_asked_for(small):
 def test_customer_names_beyond_one_per_city_and_brand_are_unique(tmp_path):
     from datetime import date
 
-    from neiqin_xl.demo import generate_demo
+    from neiqin_xl.tools.demo import generate_demo
 
     summary = generate_demo(tmp_path, date(2026, 11, 26), reps=2, customers=600, rows_scale=0.2)
     names = [r[1] for r in openpyxl.load_workbook(tmp_path / "master" / "客户档案.xlsx")["客户"]

@@ -14,11 +14,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from neiqin_xl import cache as cache_module
-from neiqin_xl import intake
-from neiqin_xl.cache import decode_frame, encode_frame, entry_bytes, read_entry
-from neiqin_xl.intake import read_workspace
-from neiqin_xl.model import ERROR
+from neiqin_xl.read import cache as cache_module
+from neiqin_xl.read import intake
+from neiqin_xl.read.cache import decode_frame, encode_frame, entry_bytes, read_entry
+from neiqin_xl.read.intake import read_workspace
+from neiqin_xl.core.model import ERROR
 
 from .helpers_intake import COLLECTION_HEADER, write_book
 from .helpers_intake import workspace as make_workspace

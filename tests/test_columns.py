@@ -3,8 +3,8 @@
 import numpy as np
 import pandas as pd
 
-from neiqin_xl.columns import column_texts, each_once, pick, position_of, sources, texts
-from neiqin_xl.model import text
+from neiqin_xl.core.columns import column_texts, each_once, pick, position_of, sources, texts
+from neiqin_xl.core.model import text
 
 
 def test_texts_of_each_kind_of_column_read_blanks_as_empty():

@@ -11,13 +11,13 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from neiqin_xl.allocation import allocate
-from neiqin_xl.config import settings_from_dict
-from neiqin_xl.context import RunContext
-from neiqin_xl.model import WARNING
-from neiqin_xl.names import CustomerIndex
+from neiqin_xl.books.allocation import allocate
+from neiqin_xl.core.config import settings_from_dict
+from neiqin_xl.core.context import RunContext
+from neiqin_xl.core.model import WARNING
+from neiqin_xl.core.names import CustomerIndex
 from neiqin_xl.reports import commission
-from neiqin_xl.writer import write_workbook
+from neiqin_xl.deliver.writer import write_workbook
 
 from .helpers import fen, table, tables
 

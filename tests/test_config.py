@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from neiqin_xl.config import ConfigError, load_settings
+from neiqin_xl.core.config import ConfigError, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 

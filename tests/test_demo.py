@@ -9,8 +9,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from neiqin_xl.demo import DEMO_MARKER, generate_demo, is_demo_workspace, workspace_has_rep_workbooks
-from neiqin_xl.schema import ATTENDANCE, CUSTOMERS, PRODUCTS, REP_SHEETS, STAFF, TARGETS
+from neiqin_xl.tools.demo import DEMO_MARKER, generate_demo, is_demo_workspace, workspace_has_rep_workbooks
+from neiqin_xl.core.schema import ATTENDANCE, CUSTOMERS, PRODUCTS, REP_SHEETS, STAFF, TARGETS
 
 RUN = date(2026, 11, 26)
 REPS = ("张伟", "王强", "李娜", "刘洋", "陈静", "杨帆", "赵磊", "周敏")

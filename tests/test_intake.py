@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from neiqin_xl.config import Settings
-from neiqin_xl.intake import read_workbook, read_workspace
-from neiqin_xl.model import ERROR, WARNING
-from neiqin_xl.schema import REP_SHEETS, SHEETS
+from neiqin_xl.core.config import Settings
+from neiqin_xl.read.intake import read_workbook, read_workspace
+from neiqin_xl.core.model import ERROR, WARNING
+from neiqin_xl.core.schema import REP_SHEETS, SHEETS
 
 from .helpers_intake import (COLLECTION_HEADER, CONTRACT_HEADER, Formula, workspace, write_archive,
                              write_book)

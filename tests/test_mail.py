@@ -24,9 +24,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from neiqin_xl import mail, sentlog
-from neiqin_xl.config import settings_from_dict
-from neiqin_xl.context import Delivery
+from neiqin_xl.deliver import mail, state as sentlog
+from neiqin_xl.core.config import settings_from_dict
+from neiqin_xl.core.context import Delivery
 
 from .helpers import table
 

@@ -4,7 +4,7 @@ from datetime import date, datetime, time
 
 import pytest
 
-from neiqin_xl.parse import (normalize_header, parse_date, parse_id, parse_int, parse_money, parse_month, parse_name,
+from neiqin_xl.read.parse import (normalize_header, parse_date, parse_id, parse_int, parse_money, parse_month, parse_name,
                              parse_number, parse_text)
 
 NOV28 = datetime(2026, 11, 28)
@@ -104,7 +104,7 @@ def test_numeric_money_cells_give_what_the_decimal_rule_gives():
     # the rule itself: Excel's 15 significant digits, then an error if a fraction of a fen is left.
     import random
 
-    from neiqin_xl.parse import decimal_from_number, parse_money, to_fen
+    from neiqin_xl.read.parse import decimal_from_number, parse_money, to_fen
 
     rng = random.Random(8)
     cells = [rng.randint(-10 ** 11, 10 ** 11) / 100 for _ in range(20000)] + [rng.uniform(-1e6, 1e6) for _ in range(5000)]
@@ -115,7 +115,7 @@ def test_numeric_money_cells_give_what_the_decimal_rule_gives():
 def test_a_column_of_document_numbers_parses_as_each_cell_would():
     # parse_column parses each distinct value once and maps the column: plain numbers, repeated ones, blanks,
     # numeric cells and, one at a time, a cell that needs folding or is an error give the cell-by-cell result.
-    from neiqin_xl.parse import parse_column
+    from neiqin_xl.read.parse import parse_column
 
     plain = ["HT-2026-0001", "HT-2026-0002", "HT-2026-0001", "", "00123", 123.0]
     assert parse_column(parse_id, plain) == (["HT-2026-0001", "HT-2026-0002", "HT-2026-0001", None, "00123", "123"], {})

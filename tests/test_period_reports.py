@@ -7,12 +7,12 @@ from decimal import Decimal
 import openpyxl
 import pandas as pd
 
-from neiqin_xl import periods as P
-from neiqin_xl.config import settings_from_dict
-from neiqin_xl.context import RunContext
-from neiqin_xl.names import CustomerIndex
+from neiqin_xl.books import periods as P
+from neiqin_xl.core.config import settings_from_dict
+from neiqin_xl.core.context import RunContext
+from neiqin_xl.core.names import CustomerIndex
 from neiqin_xl.reports import period
-from neiqin_xl.writer import write_workbook
+from neiqin_xl.deliver.writer import write_workbook
 
 from .helpers import fen, table, tables
 

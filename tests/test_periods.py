@@ -5,8 +5,8 @@ from datetime import date
 import chinese_calendar
 import pytest
 
-from neiqin_xl import periods as P
-from neiqin_xl.config import settings_from_dict
+from neiqin_xl.books import periods as P
+from neiqin_xl.core.config import settings_from_dict
 
 S = settings_from_dict({})
 

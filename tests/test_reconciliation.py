@@ -11,12 +11,12 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from neiqin_xl.allocation import allocate
-from neiqin_xl.config import Settings
-from neiqin_xl.context import RunContext
-from neiqin_xl.names import CustomerIndex
+from neiqin_xl.books.allocation import allocate
+from neiqin_xl.core.config import Settings
+from neiqin_xl.core.context import RunContext
+from neiqin_xl.core.names import CustomerIndex
 from neiqin_xl.reports import reconciliation as rec
-from neiqin_xl.writer import write_workbook
+from neiqin_xl.deliver.writer import write_workbook
 
 from .helpers import fen, table, tables
 
@@ -401,7 +401,7 @@ def test_sales_balance_from_the_allocation_items_and_an_invoice_basis():
 
 def test_names_are_normalised_the_same_however_often_they_come_back():
     # the text work is cached by the string: a number typed as 1 and as 1.0 stay different, blanks stay ''
-    from neiqin_xl.names import match_key, normalize_name
+    from neiqin_xl.core.names import match_key, normalize_name
     for _ in range(2):
         assert normalize_name(" 上海明达（集团） 有限公司 ") == "上海明达(集团)有限公司"
         assert (normalize_name(1), normalize_name(1.0), normalize_name(None), normalize_name(float("nan"))) == \

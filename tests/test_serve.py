@@ -15,8 +15,8 @@ import pytest
 import time_machine
 
 from neiqin_xl import serve as serve_mod
-from neiqin_xl.config import settings_from_dict
-from neiqin_xl.sentlog import SentLog
+from neiqin_xl.core.config import settings_from_dict
+from neiqin_xl.deliver.state import SentLog
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TASK_NS = {"t": "http://schemas.microsoft.com/windows/2004/02/mit/task"}

@@ -2,10 +2,10 @@
 
 from datetime import date
 
-from neiqin_xl.allocation import allocate
-from neiqin_xl.config import settings_from_dict
-from neiqin_xl.context import RunContext
-from neiqin_xl.names import CustomerIndex
+from neiqin_xl.books.allocation import allocate
+from neiqin_xl.core.config import settings_from_dict
+from neiqin_xl.core.context import RunContext
+from neiqin_xl.core.names import CustomerIndex
 from neiqin_xl.reports import shipping
 
 from .helpers import fen, table, tables

@@ -8,9 +8,9 @@ from datetime import date
 import openpyxl
 import pytest
 
-from neiqin_xl.demo import generate_demo
-from neiqin_xl.schema import ATTENDANCE, CUSTOMERS, DATE, INT, MONEY, NUMBER, PRODUCTS, REP_SHEETS, STAFF, TARGETS
-from neiqin_xl.templates_gen import (HELP_SHEET, LIST_SHEET, read_master_lists, rep_template_filename,
+from neiqin_xl.tools.demo import generate_demo
+from neiqin_xl.core.schema import ATTENDANCE, CUSTOMERS, DATE, INT, MONEY, NUMBER, PRODUCTS, REP_SHEETS, STAFF, TARGETS
+from neiqin_xl.tools.templates import (HELP_SHEET, LIST_SHEET, read_master_lists, rep_template_filename,
                                      write_all_templates, write_master_templates, write_rep_template)
 
 CUSTOMER_NAMES = ["上海明达贸易有限公司", "杭州恒远科技有限公司", "南京华信（集团）有限公司"]

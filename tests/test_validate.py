@@ -5,11 +5,11 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from neiqin_xl.config import Settings
-from neiqin_xl.intake import read_workspace
-from neiqin_xl.model import ERROR, WARNING
-from neiqin_xl.names import CustomerIndex
-from neiqin_xl.validate import unknown_customers, validate
+from neiqin_xl.core.config import Settings
+from neiqin_xl.read.intake import read_workspace
+from neiqin_xl.core.model import ERROR, WARNING
+from neiqin_xl.core.names import CustomerIndex
+from neiqin_xl.books.validate import unknown_customers, validate
 
 from .helpers import table, tables
 from .helpers_intake import (COLLECTION_HEADER, CONTRACT_HEADER, INVOICE_HEADER, SHIPMENT_HEADER, workspace,

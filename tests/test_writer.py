@@ -7,9 +7,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from neiqin_xl import writer
-from neiqin_xl.sheets import DATE, MONEY, PCT, Chart, Col, Highlight, Sheet, Table, WorkbookSpec
-from neiqin_xl.writer import display_width, safe_filename, write_workbook
+from neiqin_xl.deliver import writer
+from neiqin_xl.core.sheets import DATE, MONEY, PCT, Chart, Col, Highlight, Sheet, Table, WorkbookSpec
+from neiqin_xl.deliver.writer import display_width, safe_filename, write_workbook
 
 from .helpers import fen
 

@@ -26,12 +26,12 @@ from datetime import date
 
 import pandas as pd
 
-from ..allocation import Allocation, open_items_as_of, unapplied_as_of
-from ..columns import column_texts, each_once
-from ..context import ReportOutput, RunContext
-from ..model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, Tables
-from ..names import CustomerIndex, normalize_name
-from ..sheets import DATE, INT, MONEY, Col, Highlight, Sheet, Table, WorkbookSpec
+from ..books.allocation import Allocation, open_items_as_of, unapplied_as_of
+from ..core.columns import column_texts, each_once
+from ..core.context import ReportOutput, RunContext
+from ..core.model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, Tables
+from ..core.names import CustomerIndex, normalize_name
+from ..core.sheets import DATE, INT, MONEY, Col, Highlight, Sheet, Table, WorkbookSpec
 
 ARCHIVE_FIELDS = ["客户编码", "客户名称", "别名", "负责业务员", "联系人", "电话", "信用额度", "账期天数"]
 SUMMARY_COLUMNS = [*ARCHIVE_FIELDS, "合同数", "合同金额", "最近签约日期", "最近回款日期", "应收余额", "逾期金额", "最近拜访日期"]

@@ -41,13 +41,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import workdays
-from ..config import Commission, Settings
-from ..context import Delivery, ReportOutput, RunContext
-from ..model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, fmt_yuan, yuan_to_fen, text as _text
-from ..names import normalize_name
-from ..sheets import DATE, INT, MONEY, NUMBER, PCT, TEXT, Col, Sheet, Table, WorkbookSpec
-from ..writer import safe_filename
+from ..books import workdays
+from ..core.config import Commission, Settings
+from ..core.context import Delivery, ReportOutput, RunContext
+from ..core.model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, fmt_yuan, yuan_to_fen, text as _text
+from ..core.names import normalize_name
+from ..core.sheets import DATE, INT, MONEY, NUMBER, PCT, TEXT, Col, Sheet, Table, WorkbookSpec
+from ..deliver.writer import safe_filename
 
 BASIS_LABELS = {  # basis -> (target column, amount column)
     "collected": ("回款目标", "回款金额"),

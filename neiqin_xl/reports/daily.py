@@ -38,12 +38,12 @@ from pathlib import Path
 import jinja2
 import pandas as pd
 
-from .. import periods as P
-from .. import workdays
-from ..allocation import Allocation, open_items_as_of
-from ..context import Delivery, ReportOutput, RunContext
-from ..model import ERROR, REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, fmt_yuan, yuan_to_fen, text as _text
-from ..sheets import DATE, INT, MONEY, PCT, Col, Sheet, Table, WorkbookSpec
+from ..books import periods as P
+from ..books import workdays
+from ..books.allocation import Allocation, open_items_as_of
+from ..core.context import Delivery, ReportOutput, RunContext
+from ..core.model import ERROR, REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, fmt_yuan, yuan_to_fen, text as _text
+from ..core.sheets import DATE, INT, MONEY, PCT, Col, Sheet, Table, WorkbookSpec
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
 TEMPLATE_NAME = "daily_summary.html.j2"

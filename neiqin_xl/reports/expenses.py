@@ -32,13 +32,13 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from ..columns import each_once, text_values
-from ..config import Settings
-from ..context import ReportOutput, RunContext
-from ..model import REP, Tables, yuan_to_fen, text as _text
-from ..names import CustomerIndex, match_key, normalize_name, split_aliases
-from ..schema import EXPENSE_CATEGORIES
-from ..sheets import DATE, INT, MONEY, PCT, TEXT, Col, Highlight, Sheet, Table, WorkbookSpec
+from ..core.columns import each_once, text_values
+from ..core.config import Settings
+from ..core.context import ReportOutput, RunContext
+from ..core.model import REP, Tables, yuan_to_fen, text as _text
+from ..core.names import CustomerIndex, match_key, normalize_name, split_aliases
+from ..core.schema import EXPENSE_CATEGORIES
+from ..core.sheets import DATE, INT, MONEY, PCT, TEXT, Col, Highlight, Sheet, Table, WorkbookSpec
 from .commission import Period, collection_lines, month_period
 
 PASSED = "通过"

@@ -23,11 +23,11 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from ..allocation import Allocation
-from ..columns import date_labels, pick, position_of, sources, text_values
-from ..context import ReportOutput, RunContext
-from ..model import REP, Tables
-from ..sheets import DATE, INT, MONEY, PCT, Col, Highlight, Sheet, Table, WorkbookSpec
+from ..books.allocation import Allocation
+from ..core.columns import date_labels, pick, position_of, sources, text_values
+from ..core.context import ReportOutput, RunContext
+from ..core.model import REP, Tables
+from ..core.sheets import DATE, INT, MONEY, PCT, Col, Highlight, Sheet, Table, WorkbookSpec
 from .receivables import applications_as_of, collections_as_of, credits_as_of
 
 STATUSES = ("交货逾期", "未执行", "执行中", "已发货", "已完成")

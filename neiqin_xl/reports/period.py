@@ -29,11 +29,11 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from .. import periods as P
-from ..context import Delivery, ReportOutput, RunContext
-from ..model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, fmt_yuan
-from ..names import CustomerIndex, normalize_name
-from ..sheets import DATE, INT, MONEY, PCT, Chart, Col, Sheet, Table, WorkbookSpec
+from ..books import periods as P
+from ..core.context import Delivery, ReportOutput, RunContext
+from ..core.model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, fmt_yuan
+from ..core.names import CustomerIndex, normalize_name
+from ..core.sheets import DATE, INT, MONEY, PCT, Chart, Col, Sheet, Table, WorkbookSpec
 
 NO_DATA = "无数据"
 UNCATEGORISED = "未分类"

@@ -28,12 +28,12 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from ..allocation import Allocation, open_items_as_of, unapplied_as_of
-from ..columns import column_texts, sources, texts
-from ..config import Settings
-from ..context import ReportOutput, RunContext
-from ..model import REP, text
-from ..sheets import INT, MONEY, DATE, Col, Highlight, Sheet, Table, WorkbookSpec
+from ..books.allocation import Allocation, open_items_as_of, unapplied_as_of
+from ..core.columns import column_texts, sources, texts
+from ..core.config import Settings
+from ..core.context import ReportOutput, RunContext
+from ..core.model import REP, text
+from ..core.sheets import INT, MONEY, DATE, Col, Highlight, Sheet, Table, WorkbookSpec
 
 CREDIT_COLUMNS = ["回款ID", "回款日期", "客户名称", "合同编号", "金额", "业务员", "合同业务员", "来源"]
 LEDGER_COLUMNS = ["客户名称", "日期", "单据类型", "单据号", "合同编号", "摘要", "借方", "贷方", "余额", "业务员", "来源"]

@@ -42,13 +42,13 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
-from ..allocation import build_items
-from ..columns import each_once, pick, position_of, sources, text_values
-from ..config import Settings
-from ..context import Delivery, ReportOutput, RunContext
-from ..model import REP, WARNING, Problem, Tables, text
-from ..names import CustomerIndex, match_key, normalize_name
-from ..sheets import DATE, INT, MONEY, Col, Highlight, Sheet, Table, WorkbookSpec
+from ..books.allocation import build_items
+from ..core.columns import each_once, pick, position_of, sources, text_values
+from ..core.config import Settings
+from ..core.context import Delivery, ReportOutput, RunContext
+from ..core.model import REP, WARNING, Problem, Tables, text
+from ..core.names import CustomerIndex, match_key, normalize_name
+from ..core.sheets import DATE, INT, MONEY, Col, Highlight, Sheet, Table, WorkbookSpec
 
 COLLECTION = "回款"
 INVOICE = "开票"

@@ -33,12 +33,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..columns import date_labels, each_once, sources, text_values
-from ..config import Settings
-from ..context import Delivery, ReportOutput, RunContext
-from ..model import REP, SRC_ROW, SRC_WORKBOOK, fmt_yuan, text
-from ..schema import PENDING_SHIPMENT
-from ..sheets import MONEY, Col, Highlight, Sheet, Table, WorkbookSpec
+from ..core.columns import date_labels, each_once, sources, text_values
+from ..core.config import Settings
+from ..core.context import Delivery, ReportOutput, RunContext
+from ..core.model import REP, SRC_ROW, SRC_WORKBOOK, fmt_yuan, text
+from ..core.schema import PENDING_SHIPMENT
+from ..core.sheets import MONEY, Col, Highlight, Sheet, Table, WorkbookSpec
 from . import fulfilment, receivables
 from .receivables import archive_lookup, credit_limit
 

@@ -19,11 +19,11 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from ..config import Settings
-from ..context import ReportOutput, RunContext
-from ..model import fmt_yuan
-from ..sheets import DATE, INT, MONEY, Col, Sheet, Table, WorkbookSpec
-from ..writer import safe_filename
+from ..core.config import Settings
+from ..core.context import ReportOutput, RunContext
+from ..core.model import fmt_yuan
+from ..core.sheets import DATE, INT, MONEY, Col, Sheet, Table, WorkbookSpec
+from ..deliver.writer import safe_filename
 from . import receivables
 
 SUMMARY_COLUMNS = ["客户名称", "期初余额", "本期借方", "本期贷方", "期末余额", "文件名"]

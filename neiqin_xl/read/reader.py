@@ -28,10 +28,10 @@ from xml.etree import ElementTree
 
 import python_calamine as pc
 
-from .config import Settings
-from .model import REP
+from ..core.config import Settings
+from ..core.model import REP
 from .parse import normalize_header
-from .schema import SheetDef
+from ..core.schema import SheetDef
 
 SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"})
 _XML_ERROR_SUFFIXES = frozenset({".xlsx", ".xlsm"})

@@ -29,8 +29,8 @@ from decimal import ROUND_HALF_UP, Decimal
 import pandas as pd
 
 from . import workdays
-from .config import Settings
-from .model import REP, Tables
+from ..core.config import Settings
+from ..core.model import REP, Tables
 
 FIVE_DAY = "五日报"
 MONTH = "月报"

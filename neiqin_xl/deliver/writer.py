@@ -31,7 +31,7 @@ import xlsxwriter
 from xlsxwriter.utility import _datetime_to_excel_datetime
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
-from .sheets import DATE, INT, MONEY, NUMBER, PCT, TEXT, Chart, Col, Sheet, Table, WorkbookSpec
+from ..core.sheets import DATE, INT, MONEY, NUMBER, PCT, TEXT, Chart, Col, Sheet, Table, WorkbookSpec
 
 MONEY_FORMAT = "#,##0.00;[Red]-#,##0.00"
 DATE_FORMAT = "yyyy-mm-dd"

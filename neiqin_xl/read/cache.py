@@ -52,16 +52,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import __version__
-from .config import Settings
-from .model import Problem
+from .. import __version__
+from ..core.config import Settings
+from ..core.model import Problem
 
 log = logging.getLogger("neiqin_xl")
 
 CACHE_FORMAT = 3
 ENTRY_SUFFIX = ".entry"
 PRUNE_AFTER_DAYS = 30
-_PARSING_MODULES = ("intake", "reader", "parse", "schema", "names", "model", "cache")
+_PARSING_MODULES = ("read.intake", "read.reader", "read.parse", "core.schema", "core.names", "core.model", "read.cache")
 _PLAIN_DTYPES = ("int64", "float64", "bool")
 
 
@@ -174,7 +174,7 @@ def prune(folder: Path, days: int) -> None:
 def program_fingerprint(intake_settings) -> str:
     """Version, cache format, the parsing modules' source and the intake settings, as one hash."""
     h = hashlib.sha256(f"{__version__}|{CACHE_FORMAT}|".encode())
-    package = sys.modules[__package__]
+    package = sys.modules[__package__.rpartition(".")[0]]
     for name in _PARSING_MODULES:
         module = sys.modules.get(f"{package.__name__}.{name}")
         source = getattr(module, "__file__", None)

@@ -22,8 +22,8 @@ from pathlib import Path
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
-from .names import normalize_name
-from .schema import (ATTENDANCE, CHOICE, CUSTOMERS, DATE, ID, INT, MONEY, NAME, NUMBER, PRODUCTS, REP_SHEETS, STAFF,
+from ..core.names import normalize_name
+from ..core.schema import (ATTENDANCE, CHOICE, CUSTOMERS, DATE, ID, INT, MONEY, NAME, NUMBER, PRODUCTS, REP_SHEETS, STAFF,
                      TARGETS, Field, SheetDef)
 
 REP_TEMPLATE_NAME = "业务员台账模板.xlsx"

@@ -64,15 +64,15 @@ from pathlib import Path
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from .config import Settings
-from .context import Delivery
-from .sentlog import MessageRow, SentLog
-from .workdays import is_workday, workdays_between
+from ..core.config import Settings
+from ..core.context import Delivery
+from .state import MessageRow, SentLog
+from ..books.workdays import is_workday, workdays_between
 from .writer import safe_filename, write_bytes_atomic
 
 log = logging.getLogger("neiqin_xl.mail")
 
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates" / "email"
+TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates" / "email"
 SENT_SUBFOLDER = "已发送"
 KEYRING_SERVICE = "neiqin_xl"
 FALLBACK_SENDER = "neiqin_xl@localhost"  # From of .eml files written while e-mail is off

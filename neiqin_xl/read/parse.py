@@ -29,8 +29,8 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
-from .names import normalize_name
-from .schema import CHOICE, DATE, ID, INT, MONEY, NAME, NUMBER, TEXT, Field
+from ..core.names import normalize_name
+from ..core.schema import CHOICE, DATE, ID, INT, MONEY, NAME, NUMBER, TEXT, Field
 
 DATE_EXAMPLE = "示例: 2026-11-28"
 MONEY_EXAMPLE = "示例: 12300.50 或 ¥12,300.50 或 1.23万"

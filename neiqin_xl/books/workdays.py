@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 import chinese_calendar
 
-from .config import Settings
+from ..core.config import Settings
 
 
 def is_workday(day: date, settings: Settings) -> bool:

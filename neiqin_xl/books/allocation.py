@@ -24,9 +24,9 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from .columns import column_texts, texts
-from .config import Settings
-from .model import REP, SOURCE_COLUMNS, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, Tables
+from ..core.columns import column_texts, texts
+from ..core.config import Settings
+from ..core.model import REP, SOURCE_COLUMNS, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, Tables
 
 ITEM_COLUMNS = ["单据ID", "单据类型", "单据号", "日期", "合同编号", "客户名称", "业务员", "金额", "已收", "未收", "到期日",
                 "账期天数", *SOURCE_COLUMNS]

@@ -27,12 +27,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from .config import Settings
-from .model import (ERROR, REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, cell_address, text,
+from ..core.config import Settings
+from ..core.model import (ERROR, REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, cell_address, text,
                     fmt_yuan)
-from .names import CustomerIndex
-from .reader import column_index
-from .schema import CHOICE, DATE, MONEY, PENDING_SHIPMENT, REP_SHEETS, SHEETS, Field, SheetDef
+from ..core.names import CustomerIndex
+from ..read.reader import column_index
+from ..core.schema import CHOICE, DATE, MONEY, PENDING_SHIPMENT, REP_SHEETS, SHEETS, Field, SheetDef
 
 Check = Callable[[Tables, Settings, date], list[Problem]]
 

@@ -34,13 +34,13 @@ import pandas as pd
 import python_calamine as pc
 
 from .cache import WorkbookCache, open_cache
-from .config import Settings
-from .model import ERROR, REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, cell_address, column_letter
-from .names import normalize_name
+from ..core.config import Settings
+from ..core.model import ERROR, REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, cell_address, column_letter
+from ..core.names import normalize_name
 from .parse import display_raw, is_blank, parse_column, parser_for
 from .reader import (Header, SheetMatch, find_sheets, is_spreadsheet, is_temporary, locate_header, open_error_text,
                      open_workbook, read_grid, workbook_error_cells)
-from .schema import (ATTENDANCE, ATTENDANCE_PREFIX, DATE, DTYPES, FINANCE_PREFIXES, FINANCE_SHEETS,
+from ..core.schema import (ATTENDANCE, ATTENDANCE_PREFIX, DATE, DTYPES, FINANCE_PREFIXES, FINANCE_SHEETS,
                      MASTER_WORKBOOKS, MONEY, REP_SHEETS, SHEETS, SheetDef)
 
 MONTH_COLUMN = "月份"

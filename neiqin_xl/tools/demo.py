@@ -24,9 +24,9 @@ from pathlib import Path
 
 import xlsxwriter
 
-from .config import Settings
-from .schema import ATTENDANCE, CUSTOMERS, PRODUCTS, REP_SHEETS, STAFF, TARGETS
-from .workdays import is_workday
+from ..core.config import Settings
+from ..core.schema import ATTENDANCE, CUSTOMERS, PRODUCTS, REP_SHEETS, STAFF, TARGETS
+from ..books.workdays import is_workday
 
 DEMO_MARKER = "DEMO.txt"
 

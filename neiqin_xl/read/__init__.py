@@ -1,0 +1,1 @@
+"""Files to tables: opening workbooks, finding headers, parsing cells, the intake cache."""
