@@ -1,7 +1,7 @@
 """The shared records of a run: where a value came from, a data problem, the consolidated tables.
 
-Every stage of the pipeline has the shape ``tables, problems = stage(tables, settings)``: data problems
-are values (``Problem``), collected and written to the 问题清单; exceptions only stop a run that cannot go on.
+Data problems are values (``Problem``): every check returns a list of them, the pipeline collects them into
+the 问题清单; exceptions only stop a run that cannot go on.
 
 Conventions every module relies on (see docs/ARCHITECTURE.md):
 - a table is a pandas DataFrame whose business columns carry the template's Chinese header names;
@@ -18,14 +18,10 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
+from .schema import REP, SHEETS, SOURCE_COLUMNS, SRC_ROW, SRC_SHEET, SRC_WORKBOOK  # noqa: F401 (the row's source)
+
 ERROR = "错误"
 WARNING = "警告"
-
-SRC_WORKBOOK = "来源工作簿"
-SRC_SHEET = "来源工作表"
-SRC_ROW = "来源行"
-REP = "业务员"
-SOURCE_COLUMNS = (SRC_WORKBOOK, SRC_SHEET, SRC_ROW)
 
 PROBLEM_COLUMNS = ("严重程度", "业务员", "工作簿", "工作表", "单元格", "字段", "原始值", "问题说明", "建议")
 
@@ -84,17 +80,6 @@ class Problem:
                                           self.field, self.value, self.message, self.suggestion)))
 
 
-def problem_at(row: pd.Series | dict, severity: str, message: str, *, field: str = "", col_index: int | None = None,
-               value: object = "", suggestion: str = "") -> Problem:
-    """A problem located at a consolidated row (which carries its source columns)."""
-    excel_row = row.get(SRC_ROW)
-    excel_row = int(excel_row) if excel_row is not None and not pd.isna(excel_row) else None
-    return Problem(severity=severity, message=message, workbook=str(row.get(SRC_WORKBOOK, "") or ""),
-                   sheet=str(row.get(SRC_SHEET, "") or ""), cell=cell_address(col_index, excel_row),
-                   field=field, value="" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value),
-                   suggestion=suggestion, rep=str(row.get(REP, "") or ""), row=excel_row)
-
-
 def text(value: object) -> str:
     """A cell as text; blanks (None, NaN, NaT, pd.NA) as ''."""
     if value is None:
@@ -114,11 +99,6 @@ def problems_frame(problems: list[Problem]) -> pd.DataFrame:
 # ---------------------------------------------------------------- money
 
 FEN = Decimal("0.01")
-
-
-def round_fen(amount: Decimal) -> Decimal:
-    """Round a yuan amount half up to the fen."""
-    return amount.quantize(FEN, rounding=ROUND_HALF_UP)
 
 
 def yuan_to_fen(amount: Decimal) -> int:
@@ -149,8 +129,6 @@ class Tables:
     inputs: list[dict] = field(default_factory=list)
 
     def __getitem__(self, name: str) -> pd.DataFrame:
-        from .schema import SHEETS  # the empty frame has the sheet's columns
-
         if name in self.frames:
             return self.frames[name]
         return SHEETS[name].empty_frame()

@@ -12,7 +12,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .model import REP, SOURCE_COLUMNS
+# Every consolidated row carries its source: the workbook's file name, the sheet's name in that file, the
+# Excel row number (1-based), and the rep (the file stem unless the row has its own 业务员 column).
+SRC_WORKBOOK = "来源工作簿"
+SRC_SHEET = "来源工作表"
+SRC_ROW = "来源行"
+REP = "业务员"
+SOURCE_COLUMNS = (SRC_WORKBOOK, SRC_SHEET, SRC_ROW)
 
 # Field kinds: how a cell is parsed and which dtype the consolidated column has.
 TEXT = "text"  # free text, trimmed                     -> str
@@ -74,7 +80,6 @@ PENDING_SHIPMENT = "待发货"
 
 _CUSTOMER = ("客户", "客户名称", "单位名称", "客户全称", "购货单位", "往来单位", "单位")
 _CONTRACT_NO = ("合同号", "合同编号", "合同号码", "合同No", "合同NO")
-_AMOUNT = ("金额", "金额(元)", "金额（元）")
 _REMARK = ("备注", "说明")
 
 # ---------------------------------------------------------------- the rep workbook

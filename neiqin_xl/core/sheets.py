@@ -13,12 +13,9 @@ from typing import Any
 
 import pandas as pd
 
-MONEY = "money"
-DATE = "date"
-PCT = "pct"
-INT = "int"
-NUMBER = "number"
-TEXT = "text"
+from .schema import DATE, INT, MONEY, NUMBER, TEXT  # noqa: F401 (the value kinds input and output share)
+
+PCT = "pct"  # a fraction shown as a percentage: output only
 
 
 @dataclass(frozen=True)

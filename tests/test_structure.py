@@ -1,0 +1,105 @@
+"""The package's shape holds: folders are the stages, a module imports only from its own stage or the stages
+it is allowed to read, no report imports another report, and there is no import cycle.
+
+Read from the source with ``ast`` (function-level imports included), so a lazy import cannot hide a cycle.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "neiqin_xl"
+
+# what each stage may import (besides itself); the top level (pipeline, cli, serve) may import anything
+ALLOWED = {
+    "core": set(),
+    "read": {"core"},
+    "books": {"core"},
+    "reports": {"core", "books"},
+    "deliver": {"core", "books"},
+    "tools": {"core", "books", "deliver"},
+}
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports_of(path: Path) -> set[str]:
+    """The package modules ``path`` imports, as dotted names under neiqin_xl ('' for the package itself)."""
+    here = module_name(path).split(".") if module_name(path) else []
+    package = here if path.name == "__init__.py" else here[:-1]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - node.level + 1]
+            elif (node.module or "").split(".")[0] == "neiqin_xl":
+                base = []
+                node_module = node.module.split(".", 1)[1] if "." in node.module else ""
+                target = [*base, *node_module.split(".")] if node_module else base
+                found |= {".".join(target)} | {".".join([*target, a.name]) for a in node.names}
+                continue
+            else:
+                continue
+            target = [*base, *(node.module.split(".") if node.module else [])]
+            found.add(".".join(target))
+            found |= {".".join([*target, a.name]) for a in node.names}
+    modules = {module_name(p) for p in PACKAGE.rglob("*.py")}
+    return {name for name in found if name in modules and name != module_name(path)}
+
+
+def graph() -> dict[str, set[str]]:
+    return {module_name(p): imports_of(p) for p in sorted(PACKAGE.rglob("*.py"))}
+
+
+def stage(module: str) -> str:
+    return module.split(".")[0] if "." in module else module
+
+
+def test_every_module_imports_only_its_own_and_earlier_allowed_stages():
+    wrong = []
+    for module, targets in graph().items():
+        if stage(module) not in ALLOWED:
+            continue  # the top level: pipeline, cli, serve, the package itself
+        for target in targets:
+            if target in ("", "neiqin_xl"):  # the package's __version__
+                continue
+            if stage(target) != stage(module) and stage(target) not in ALLOWED[stage(module)]:
+                wrong.append(f"{module} imports {target}")
+    assert not wrong, "\n".join(sorted(wrong))
+
+
+def test_no_report_imports_another_report():
+    wrong = [f"{module} imports {target}" for module, targets in graph().items() if stage(module) == "reports"
+             for target in targets if stage(target) == "reports" and target != "reports"]
+    assert not wrong, "\n".join(sorted(wrong))
+
+
+def test_there_is_no_import_cycle():
+    edges = graph()
+    cycles = []
+
+    def visit(node: str, path: list[str]) -> None:
+        for target in sorted(edges.get(node, ())):
+            if target in path:
+                cycles.append(" -> ".join([*path[path.index(target):], target]))
+            elif target not in done:
+                visit(target, [*path, target])
+        done.add(node)
+
+    done: set[str] = set()
+    for start in sorted(edges):
+        if start not in done:
+            visit(start, [start])
+    assert not cycles, "\n".join(sorted(set(cycles)))
+
+
+def test_the_checker_sees_imports_in_every_form():
+    # the shapes the package uses: relative, from-package, function-level
+    edges = graph()
+    assert "core.config" in edges["pipeline"]
+    assert "core.model" in edges["read.intake"]
+    assert any(t.startswith("tools.") for t in edges["cli"])  # imported inside functions
