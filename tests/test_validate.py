@@ -8,8 +8,7 @@ import pytest
 from neiqin_xl.core.config import Settings
 from neiqin_xl.read.intake import read_workspace
 from neiqin_xl.core.model import ERROR, WARNING
-from neiqin_xl.core.names import CustomerIndex
-from neiqin_xl.books.validate import unknown_customers, validate
+from neiqin_xl.books.validate import validate
 
 from .helpers import table, tables
 from .helpers_intake import (COLLECTION_HEADER, CONTRACT_HEADER, INVOICE_HEADER, SHIPMENT_HEADER, workspace,
@@ -114,13 +113,6 @@ def test_names_canonical_and_shipments_carry_their_contract(checked):
     shipment = result["发货"].iloc[3]  # 李娜 shipped against 张伟's contract HT-008
     assert (shipment["客户名称"], shipment["业务员"], shipment["填报人"]) == (HUADONG, "张伟", "李娜")
     assert result["开票"].iloc[0]["客户名称"] == MINGDA and result["开票"].iloc[0]["业务员"] == "张伟"
-
-
-def test_unknown_customers_listed_with_first_place_and_count(checked):
-    result, _ = checked
-    new = unknown_customers(result, CustomerIndex.from_archive(result["客户"]))
-    # 新客户甲: 合同 row 4 (first) and 回款 row 4 = 2 rows
-    assert new.to_dict("records") == [{"客户名称": "新客户甲", "业务员": "张伟", "首次出现": "张伟.xlsx[合同]!C4", "次数": 2}]
 
 
 def test_checks_run_on_frames_built_in_the_test(tmp_path):

@@ -12,8 +12,8 @@
 Then every row with an error is removed (each one is listed in the 问题清单), the extra copies of
 identical duplicates are dropped (with a warning each), and the tables are enriched: 客户名称 becomes the
 archive's canonical name where known; 发货 and 开票 rows get 客户名称 and 业务员 of their contract (the rep
-whose workbook holds the row is kept in 填报人). ``unknown_customers`` lists the new customers and where
-they were first seen, for the 客户档案 report.
+whose workbook holds the row is kept in 填报人). The new customers themselves are listed by the 客户档案
+report (``reports/archive.py``).
 
 Problems carry the cell in the rep's own file: the column letter is taken from what the intake recorded
 in ``Tables.inputs`` (``columns``), else from the template's column order.
@@ -41,7 +41,6 @@ NAME_SHEETS = ("合同", "回款", "日报", "财务收款", "财务开票", "�
 UNKNOWN_CUSTOMER_SHEETS = ("合同", "回款")  # a customer found nowhere is a warning here
 NOT_FUTURE_EXEMPT = ("约定交货日期",)  # agreed delivery dates are in the future by nature
 CONTRACT_REFS = (("发货", "发货日期"), ("开票", "开票日期"), ("回款", "回款日期"))
-UNKNOWN_CUSTOMER_COLUMNS = ["客户名称", "业务员", "首次出现", "次数"]
 
 
 # ---------------------------------------------------------------- where a field is
@@ -338,23 +337,3 @@ def enrich(tables: Tables) -> Tables:
             frame["客户名称"] = pd.Series([None] * len(frame), dtype="str", index=frame.index)
         frames[name] = frame.astype({FILLER: "str"})
     return tables.replace(**frames)
-
-
-# ---------------------------------------------------------------- new customers
-
-def unknown_customers(tables: Tables, customers: CustomerIndex) -> pd.DataFrame:
-    """Customers in the reps' 合同 and 回款 not in the archive: 客户名称, 业务员 (first seen by), 首次出现
-    (张伟.xlsx[合同]!C5), 次数 (rows naming it). In reading order (合同 before 回款)."""
-    columns = Columns(tables)
-    seen: dict[str, dict] = {}
-    for name in UNKNOWN_CUSTOMER_SHEETS:
-        for row in records(tables[name]):
-            customer = row.get("客户名称")
-            if not isinstance(customer, str) or not customer or customer in customers:
-                continue
-            if customer not in seen:
-                place = problem(row, columns, SHEETS[name], WARNING, "", "客户名称").where()
-                seen[customer] = {"客户名称": customer, "业务员": text(row.get(REP)), "首次出现": place, "次数": 0}
-            seen[customer]["次数"] += 1
-    frame = pd.DataFrame(list(seen.values()), columns=UNKNOWN_CUSTOMER_COLUMNS)
-    return frame.astype({"客户名称": "str", "业务员": "str", "首次出现": "str", "次数": "int64"})
