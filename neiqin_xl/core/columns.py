@@ -58,14 +58,30 @@ def date_labels(days: pd.Series, pattern: str = "%Y-%m-%d") -> np.ndarray:
 
 def position_of(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     """For each of ``wanted``, the position of its last occurrence in ``keys``; -1 when it is not there
-    (the row a dict built from ``keys`` would give)."""
+    (the row a dict built from ``keys`` would give).
+
+    A contract number repeated in ``keys`` gives its last row; one that is absent gives -1:
+
+    >>> contracts = np.array(["HT-1", "HT-2", "HT-1"], dtype=object)
+    >>> position_of(contracts, np.array(["HT-1", "HT-9", "HT-2"], dtype=object)).tolist()
+    [2, -1, 1]
+    >>> position_of(contracts, np.array([], dtype=object)).tolist()
+    []
+    """
     last = pd.Series(np.arange(len(keys)), index=pd.Index(keys, dtype=object))
     last = last[~last.index.duplicated(keep="last")]
     return last.reindex(pd.Index(wanted, dtype=object), fill_value=-1).to_numpy()
 
 
 def pick(values: np.ndarray | list, positions: np.ndarray, missing: object) -> np.ndarray:
-    """``values`` at ``positions`` (from ``position_of``), ``missing`` where the position is -1."""
+    """``values`` at ``positions`` (from ``position_of``), ``missing`` where the position is -1.
+
+    >>> customers = ["明达", "华东", "明达贸易"]
+    >>> pick(customers, np.array([2, -1, 1]), "").tolist()
+    ['明达贸易', '', '华东']
+    >>> pick([], np.array([-1, -1]), "未知").tolist()  # nothing to pick from: every row missing
+    ['未知', '未知']
+    """
     padded = np.empty(len(values) + 1, dtype=object)
     padded[:-1] = values
     padded[-1] = missing
