@@ -186,7 +186,8 @@ def build_manifest(settings: Settings, run_date: date, started: datetime, tables
                    outputs: dict[str, ReportOutput], written: dict[str, list[Written]], failed: list[str],
                    sent: list[dict], chased: list, timings: dict[str, float]) -> dict:
     files = [{"report": name, "file": str(w.path.relative_to(ctx.output_dir)), "sha256": file_sha256(w.path),
-              **({"note": w.note} if w.note else {})} for name, ws in written.items() for w in ws]
+              **({"note": w.note} if w.note else {}), **({"continued": list(w.continued)} if w.continued else {})}
+             for name, ws in written.items() for w in ws]
     return {
         "run_date": run_date.isoformat(),
         "started": started.isoformat(timespec="seconds"),

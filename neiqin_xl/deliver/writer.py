@@ -20,7 +20,7 @@ import os
 import re
 import tempfile
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -40,6 +40,7 @@ FIXED_CREATED = datetime(2026, 1, 1)  # repeatable output: the same data gives t
 IN_MEMORY_CELLS = 200_000  # a workbook up to this size is assembled in memory; a bigger one is written row by
 # row to disk (xlsxwriter's constant_memory: its text inline, not in the shared-strings table) to keep memory low
 MAX_WIDTH = 42  # longer text wraps inside its cell instead of widening the page
+EXCEL_ROWS = 1_048_576  # rows of a worksheet; a longer table continues on sheets 名称(续1), 名称(续2) …
 
 _NUM_FORMATS = {MONEY: MONEY_FORMAT, DATE: DATE_FORMAT, PCT: PCT_FORMAT, INT: "#,##0;[Red]-#,##0", NUMBER: "General",
                 TEXT: "@"}
@@ -50,6 +51,7 @@ class Written:
     path: Path  # where the file really is
     wanted: Path  # where it should have been
     note: str = ""  # set when a sibling was written because the target was locked
+    continued: tuple[str, ...] = ()  # sheets too long for one worksheet, said as the clerk reads it
 
     @property
     def fallback(self) -> bool:
@@ -406,12 +408,51 @@ def _write_sheet(wb: xlsxwriter.Workbook, fmts: _Formats, sheet: Sheet) -> None:
         ws.hide()
 
 
+def _data_rows_per_sheet(sheet: Sheet, max_rows: int) -> int:
+    """How many rows of the sheet's one table fit on a worksheet of ``max_rows`` rows."""
+    table = sheet.tables[0]
+    above = (1 if sheet.title else 0) + len(sheet.subtitle) + (1 if sheet.title or sheet.subtitle else 0)
+    above += (1 if table.heading else 0) + 1  # the header row
+    return max_rows - above - (1 if table.totals else 0)
+
+
+def _whole_total(table: Table, col: Col) -> object:
+    """A column's total over the whole table, in the data's own unit (fen for money)."""
+    numbers = [v for v in _column(table, col) if v is not None and not isinstance(v, str)]
+    return sum(int(v) for v in numbers) if col.kind == MONEY else float(sum(Decimal(str(v)) for v in numbers))
+
+
+def continued(sheet: Sheet, max_rows: int = EXCEL_ROWS) -> list[Sheet]:
+    """A sheet whose one table passes Excel's row limit, as the sheets it continues on: ``明细账``,
+    ``明细账(续1)`` …, each with the header and a 小计 of its own rows, the last with the 合计 of all rows.
+    Any other sheet as it is."""
+    if len(sheet.tables) != 1 or _row_count(sheet.tables[0]) <= _data_rows_per_sheet(sheet, max_rows):
+        return [sheet]
+    table = sheet.tables[0]
+    size = _data_rows_per_sheet(sheet, max_rows)
+    count = _row_count(table)
+    totals = {col.name: _whole_total(table, col) for col in table.columns if _wants_total(col)}
+    parts = []
+    for i, start in enumerate(range(0, count, size)):
+        rows = table.rows.iloc[start:start + size] if isinstance(table.rows, pd.DataFrame) else table.rows[start:start + size]
+        last = start + size >= count
+        suffix = f"(续{i})" if i else ""
+        name = safe_sheet_name(sheet.name)[:31 - len(suffix)] + suffix
+        part = replace(table, rows=rows, totals_label=table.totals_label if last else "小计",
+                       totals_values={**totals, **table.totals_values} if last else {})
+        parts.append(replace(sheet, name=name, tables=[part], charts=sheet.charts if not i else [],
+                             notes=sheet.notes if last else []))
+    return parts
+
+
 def _cell_count(spec: WorkbookSpec) -> int:
     return sum(len(table.rows) * len(table.columns) for sheet in spec.sheets for table in sheet.tables)
 
 
-def render(spec: WorkbookSpec, path: Path, created: datetime = FIXED_CREATED) -> None:
-    """Renders a spec to ``path`` (not atomically; use ``write_workbook``)."""
+def render(spec: WorkbookSpec, path: Path, created: datetime = FIXED_CREATED, max_rows: int = EXCEL_ROWS
+           ) -> tuple[str, ...]:
+    """Renders a spec to ``path`` (not atomically; use ``write_workbook``); returns what was continued on
+    further sheets because it passed ``max_rows``."""
     small = _cell_count(spec) <= IN_MEMORY_CELLS  # small: assembled in memory; big: rows streamed to disk
     wb = xlsxwriter.Workbook(str(path), {"in_memory": small, "constant_memory": not small,
                                          "strings_to_formulas": False, "strings_to_urls": False,
@@ -423,10 +464,17 @@ def render(spec: WorkbookSpec, path: Path, created: datetime = FIXED_CREATED) ->
         sheets = spec.sheets or [Sheet(name="Sheet1", tables=[])]
         if all(s.hidden for s in sheets):
             sheets[0].hidden = False
+        said = []
         for sheet in sheets:
-            _write_sheet(wb, fmts, sheet)
+            parts = continued(sheet, max_rows)
+            if len(parts) > 1:
+                said.append(f"{sheet.name}: {_row_count(sheet.tables[0]):,} 行超过 Excel 单表上限, 续写于 "
+                            + "、".join(p.name for p in parts[1:]))
+            for part in parts:
+                _write_sheet(wb, fmts, part)
     finally:
         wb.close()
+    return tuple(said)
 
 
 def write_workbook(spec: WorkbookSpec, out_dir: Path, created: datetime = FIXED_CREATED) -> Written:
@@ -438,8 +486,8 @@ def write_workbook(spec: WorkbookSpec, out_dir: Path, created: datetime = FIXED_
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        render(spec, tmp, created)
-        return _move_into_place(tmp, wanted)
+        said = render(spec, tmp, created)
+        return replace(_move_into_place(tmp, wanted), continued=said)
     finally:
         if tmp.exists():
             tmp.unlink()
