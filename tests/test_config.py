@@ -22,6 +22,12 @@ def test_the_shipped_config_is_valid():
     ("receivables:\n  default_term_days: 三十\n", "receivables.default_term_days"),
     ("schedule:\n  time: '25:00'\n", "schedule.time"),
     ("email:\n  password: secret\n", "email.password"),
+    ("email:\n  port: 99999\n", "email.port"),  # ports are 1-65535
+    ("email:\n  timeout_seconds: 0\n", "email.timeout_seconds"),
+    ("receivables:\n  default_term_days: -5\n", "receivables.default_term_days"),
+    ("commission:\n  slow_money_days: -1\n", "commission.slow_money_days"),
+    ("commission:\n  tiers:\n    - {from_attainment: 0, rate: 3}\n", "commission.tiers.0.rate"),  # 300 %
+    ("reports:\n  top_customers: 0\n", "reports.top_customers"),
 ])
 def test_bad_config_names_the_key(tmp_path, text, key):
     path = tmp_path / "config.yaml"
@@ -38,3 +44,18 @@ def test_bad_config_exits_2_and_writes_nothing(tmp_path):
     assert proc.returncode == 2
     assert "unknown_section" in proc.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["config.yaml"]
+
+
+def test_a_config_saved_as_gbk_by_notepad_is_read(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_bytes("company:\n  name: 华东贸易有限公司  # 公司名称\n".encode("gbk"))
+    assert load_settings(path).company.name == "华东贸易有限公司"
+    path.write_bytes("\ufeffcompany:\n  name: 华东贸易有限公司\n".encode("utf-8"))  # UTF-8 with a BOM
+    assert load_settings(path).company.name == "华东贸易有限公司"
+
+
+def test_a_config_in_no_known_encoding_says_save_as_utf8(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_bytes(b"company:\n  name: \x81\x30\xff\xff\n")
+    with pytest.raises(ConfigError, match="另存为 UTF-8"):
+        load_settings(path)

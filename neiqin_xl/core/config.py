@@ -72,8 +72,8 @@ class Receivables(_Section):
 
 
 class Tier(_Section):
-    from_attainment: Decimal  # lower bound, inclusive (0.8 = 80%)
-    rate: Decimal
+    from_attainment: Decimal = Field(ge=0)  # lower bound, inclusive (0.8 = 80%)
+    rate: Decimal = Field(ge=0, le=1)
 
 
 class Commission(_Section):
@@ -83,11 +83,11 @@ class Commission(_Section):
                          Tier(from_attainment=Decimal("0.8"), rate=Decimal("0.02")),
                          Tier(from_attainment=Decimal("1.0"), rate=Decimal("0.03"))]
     category_rates: dict[str, Decimal] = {}  # 产品类别 -> rate replacing the tier rate
-    slow_money_days: int = 90  # items older than this when collected ...
-    slow_money_factor: Decimal = Decimal("0.5")  # ... earn this share of the rate
-    attainment_cap: Decimal = Decimal("1.2")
-    lateness_free: int = 3
-    lateness_penalty: Decimal = Decimal("50")
+    slow_money_days: int = Field(90, ge=0)  # items older than this when collected ...
+    slow_money_factor: Decimal = Field(Decimal("0.5"), ge=0, le=1)  # ... earn this share of the rate
+    attainment_cap: Decimal = Field(Decimal("1.2"), ge=0)
+    lateness_free: int = Field(3, ge=0)
+    lateness_penalty: Decimal = Field(Decimal("50"), ge=0)
 
 
 class Expenses(_Section):
@@ -96,10 +96,10 @@ class Expenses(_Section):
                                "合肥", "福州", "南昌", "济南", "郑州", "武汉", "长沙", "南宁", "海口", "成都", "贵阳",
                                "昆明", "拉萨", "西安", "兰州", "西宁", "银川", "乌鲁木齐"]
     lodging_caps: dict[str, Decimal] = {"tier1": Decimal("500"), "tier2": Decimal("400"), "other": Decimal("300")}
-    meal_allowance_cap: Decimal = Decimal("100")
-    entertainment_approval_above: Decimal = Decimal("2000")
+    meal_allowance_cap: Decimal = Field(Decimal("100"), ge=0)
+    entertainment_approval_above: Decimal = Field(Decimal("2000"), ge=0)
     approval_marks: list[str] = ["经理批准", "已审批", "经理同意"]
-    route_window_days: int = 1
+    route_window_days: int = Field(1, ge=0)
 
 
 class Reconciliation(_Section):
@@ -110,8 +110,8 @@ class Reconciliation(_Section):
 
 
 class Reports(_Section):
-    big_contract_amount: Decimal = Decimal("500000")
-    top_customers: int = 10
+    big_contract_amount: Decimal = Field(Decimal("500000"), ge=0)
+    top_customers: int = Field(10, ge=1)
 
 
 class CalendarSettings(_Section):
@@ -129,20 +129,20 @@ class Recipients(_Section):
 class Email(_Section):
     enabled: bool = False  # False: every message is written to the outbox as .eml
     host: str = ""
-    port: int = 465
+    port: int = Field(465, ge=1, le=65535)
     security: Literal["ssl", "starttls", "plain"] = "ssl"
     user: str = ""
     sender: str = ""
     password_env: str = "NEIQIN_SMTP_PASSWORD"  # the password is read from this variable, else keyring
-    timeout_seconds: float = 30
+    timeout_seconds: float = Field(30, gt=0)
     retries: int = Field(3, ge=0, le=10)
-    backoff_seconds: float = 2
+    backoff_seconds: float = Field(2, ge=0)
     recipients: dict[str, Recipients] = {}  # report key (daily, period, shipping, reconciliation ...) -> to/cc
 
 
 class Schedule(_Section):
     time: str = "17:00"
-    reminder_after_days: int = 2
+    reminder_after_days: int = Field(2, ge=0)
 
     @field_validator("time")
     @classmethod
@@ -213,12 +213,25 @@ def settings_from_dict(data: dict | None, base_dir: Path = Path("."), source: st
     return settings.model_copy(update={"base_dir": Path(base_dir).resolve()})
 
 
+def read_config_text(path: Path) -> str:
+    """config.yaml's text, as Notepad may have saved it: UTF-8 (with or without a BOM), else GBK/GB18030."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path.name}: 文件编码无法识别, 请用记事本另存为 UTF-8") from None
+
+
 def load_settings(path: Path) -> Settings:
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"找不到配置文件 {path}")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.safe_load(read_config_text(path))
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path.name}: 不是有效的 YAML: {exc}") from None
     if data is not None and not isinstance(data, dict):
