@@ -134,12 +134,19 @@ def check_amounts(tables: Tables, settings: Settings, run_date: date) -> list[Pr
 
 
 def check_future_dates(tables: Tables, settings: Settings, run_date: date) -> list[Problem]:
-    """Dates in the reps' books after the run date (agreed delivery dates excepted)."""
+    """Dates in the reps' books after the run date: a warning (agreed delivery dates excepted); more than
+    two years after it, an error in any date field (a year typed wrong: 2062 for 2026)."""
     found: list[Problem] = []
     columns = Columns(tables)
     limit = pd.Timestamp(run_date)
-    for sheet_def, f, frame in rep_fields(tables, lambda f: f.kind == DATE and f.name not in NOT_FUTURE_EXEMPT):
-        for row in records(frame[frame[f.name] > limit]):
+    far = limit + pd.DateOffset(years=2)
+    for sheet_def, f, frame in rep_fields(tables, lambda f: f.kind == DATE):
+        for row in records(frame[frame[f.name] > far]):
+            found.append(problem(row, columns, sheet_def, ERROR, f"日期晚于运行日期 {run_date.isoformat()} 两年以上",
+                                 f.name, "请核对年份"))
+        if f.name in NOT_FUTURE_EXEMPT:
+            continue
+        for row in records(frame[(frame[f.name] > limit) & (frame[f.name] <= far)]):
             found.append(problem(row, columns, sheet_def, WARNING, f"日期晚于运行日期 {run_date.isoformat()}",
                                  f.name, "请核对日期是否填错"))
     return found

@@ -8,13 +8,20 @@ raises on bad data and nothing knows about workbooks: ``intake`` turns a ``CellE
 with the cell's address.
 
 Rules (see tests/test_parse.py for every form):
-- dates: Excel serials and date cells; text 2026-11-28, 2026/11/28, 2026.11.28, 2026年11月28日, 20261128
-  (a time after the date is dropped). Day-first/month-first forms (11/12/2026) and two-digit years
-  (26-11-28) are ambiguous: an error, never a guess. Impossible dates (2026-13-05, 2026-02-30) are errors.
-- amounts: numbers, or text such as ¥1,234.50, 1,234.50元, 1.2万, full-width digits, spaces; parsed with
-  ``Decimal`` to integer fen. An amount with a fraction of a fen (1.234) is an error, not rounded: a
-  typing slip the rep should see. Numeric cells are first taken to Excel's 15 significant digits, so a
-  formula's 1234.5600000000001 is 1234.56.
+- dates: date cells; text 2026-11-28, 2026/11/28, 2026.11.28, 2026年11月28日, 20261128 (a valid time
+  after the date is dropped; 25:99 is an error). Day-first/month-first forms (11/12/2026) and two-digit
+  years (26-11-28) are ambiguous: an error, never a guess. Impossible dates (2026-13-05, 2026-02-30) are
+  errors, and so is any date before 2000-01-01 (``FIRST_DATE``: the business has none; ``validate`` also
+  rejects dates more than two years after the run date). A plain number is a date only as a plausible Excel
+  serial (2000-01-01 or later) or as 20261128: ``11.28``, ``2026.11`` or ``3`` typed in a date column are
+  errors that show the value, never 1900-01-11.
+- amounts: numbers, or text such as ¥1,234.50, 1,234.50元, 1.2万, full-width digits; parsed with ``Decimal``
+  to integer fen. An amount with a fraction of a fen (1.234) is an error, not rounded: a typing slip the
+  rep should see. Numeric cells are first taken to Excel's 15 significant digits, so a formula's
+  1234.5600000000001 is 1234.56. Spaces around the number, its sign or its unit are allowed; a space
+  between digits (``1234 56``: two numbers in one cell) and superscripts or circled digits (``1²``) are
+  errors, never joined. Above ``MAX_YUAN`` (10^12 yuan), infinities and NaN are errors: no value raises
+  and no sum of fen can overflow.
 - IDs: text kept as typed ("00123" stays "00123", spaces removed, full-width folded); a number from a
   numeric cell loses its ".0" (123.0 -> "123").
 - Excel error values (#N/A, #DIV/0! …) are errors wherever they appear.
@@ -22,6 +29,7 @@ Rules (see tests/test_parse.py for every form):
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -39,10 +47,13 @@ EXCEL_ERRORS = frozenset({"#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM
                           "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#UNKNOWN!", "#BUSY!"})
 
 _EXCEL_EPOCH = datetime(1899, 12, 30)
+FIRST_DATE = datetime(2000, 1, 1)  # no business date of this office is earlier
+_FIRST_SERIAL = (FIRST_DATE - _EXCEL_EPOCH).days  # 36526
 _MAX_SERIAL = 2958465  # 9999-12-31
+MAX_YUAN = Decimal(10) ** 12  # an amount beyond a trillion yuan is a slip (or 18 digits pasted from an ID)
 _SPACES = re.compile(r"\s+")
 _YMD = re.compile(r"^(\d{4})\s*(?:([-/.])\s*(\d{1,2})\s*\2\s*(\d{1,2})|年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?)"
-                  r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+                  r"(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?$")
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _AMBIGUOUS = re.compile(r"^(\d{1,2})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{2}|\d{4})(?:\s.*)?$")
 _MONTH = re.compile(r"^(\d{4})\s*(?:[-/.]\s*(\d{1,2})|年\s*(\d{1,2})\s*月?|(\d{2}))$")
@@ -51,6 +62,7 @@ _YUAN_SUFFIX = re.compile(r"(?:元整|元|圆)$")
 _THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
 _PLAIN_NUMBER = re.compile(r"^\d+(?:\.\d+)?$|^\.\d+$")
 _INT_UNITS = re.compile(r"(?:天|日|次|张|个)$")
+_SPACE_BESIDE_NON_DIGIT = re.compile(r"(?<=\D)\s+|\s+(?=\D)")
 
 
 class CellError(NamedTuple):
@@ -77,6 +89,11 @@ def excel_error(raw: object) -> CellError | None:
     return None
 
 
+def finite(number: float | int) -> bool:
+    """False for infinities and NaN, which no cell of an office's books can mean."""
+    return not isinstance(number, float) or math.isfinite(number)
+
+
 def display_raw(raw: object) -> str:
     """The value as the rep sees it, for the 原始值 column."""
     if raw is None:
@@ -95,6 +112,8 @@ def display_raw(raw: object) -> str:
 def format_number(value: float | int) -> str:
     """123.0 -> "123", 12.5 -> "12.5" (Excel's 15 significant digits, no exponent for whole numbers)."""
     if isinstance(value, int):
+        return str(value)
+    if not math.isfinite(value):
         return str(value)
     if value == int(value) and abs(value) < 1e21:
         return str(int(value))
@@ -128,17 +147,29 @@ def make_date(year: int, month: int, day: int) -> datetime | None:
 
 def date_from_serial(serial: float) -> datetime | None:
     """An Excel (1900 system) serial to a date; the time of day is dropped; None when out of range."""
-    if not 1 <= serial <= _MAX_SERIAL:
+    if not finite(serial) or not 1 <= serial <= _MAX_SERIAL:
         return None
     return _EXCEL_EPOCH + timedelta(days=int(serial))
 
 
+TOO_EARLY = CellError("日期早于 2000-01-01, 不像业务日期", f"请核对年份, {DATE_EXAMPLE}")
+
+
 def parse_date(raw: object) -> Parsed:
-    """A date cell, serial or text -> datetime at midnight."""
-    if isinstance(raw, datetime):
-        return datetime(raw.year, raw.month, raw.day), None
-    if isinstance(raw, date):
-        return datetime(raw.year, raw.month, raw.day), None
+    """A date cell, serial or text -> datetime at midnight; before 2000-01-01 an error.
+
+    >>> parse_date(46354.0)[0]  # a serial from a General-formatted cell
+    datetime.datetime(2026, 11, 28, 0, 0)
+    >>> parse_date(11.28)[1].message  # "11.28" typed for 11月28日: Excel stored a number
+    '数字 11.28 不是日期 (会被当成 1900-01-11)'
+    >>> parse_date("1900-01-01")[1].message
+    '日期早于 2000-01-01, 不像业务日期'
+    >>> parse_date("2026-11-28 25:99")[1].message
+    '时间不存在'
+    """
+    if isinstance(raw, (datetime, date)):
+        day = datetime(raw.year, raw.month, raw.day)
+        return (day, None) if day >= FIRST_DATE else (None, TOO_EARLY)
     if is_blank(raw):
         return None, None
     if isinstance(raw, bool) or isinstance(raw, (time, timedelta)):
@@ -149,10 +180,19 @@ def parse_date(raw: object) -> Parsed:
 
 
 def parse_date_number(number: float | int) -> Parsed:
-    """20261128 typed as a number is a date; other numbers are Excel serials."""
+    """20261128 typed as a number is a date; other numbers are Excel serials from 2000-01-01 on. A smaller
+    number (11.28, 2026.11, 3) was typed as something else and is an error showing what Excel made of it."""
+    if not finite(number):
+        return None, CellError("不是有效日期", DATE_EXAMPLE)
     if number == int(number) and 19000101 <= number <= 29991231:
         found = make_date(int(number) // 10000, int(number) // 100 % 100, int(number) % 100)
-        return (found, None) if found else (None, CellError("不是有效日期", DATE_EXAMPLE))
+        if found is None:
+            return None, CellError("不是有效日期", DATE_EXAMPLE)
+        return (found, None) if found >= FIRST_DATE else (None, TOO_EARLY)
+    if 0 < number < _FIRST_SERIAL:
+        shown = date_from_serial(number + 1 if number < 60 else number)  # as Excel shows it (its 1900-02-29)
+        seen = f" (会被当成 {shown:%Y-%m-%d})" if shown else ""
+        return None, CellError(f"数字 {format_number(number)} 不是日期{seen}", f"请写成 年-月-日, {DATE_EXAMPLE}")
     found = date_from_serial(number)
     return (found, None) if found else (None, CellError("不是有效日期", DATE_EXAMPLE))
 
@@ -164,9 +204,14 @@ def parse_date_text(text: str) -> Parsed:
     text = fold(text)
     m = _YMD.match(text) or _COMPACT.match(text)
     if m:
-        groups = [g for g in m.groups() if g is not None and g not in "-/."]
+        groups = [g for g in m.groups()[:6] if g is not None and g not in "-/."]
         found = make_date(int(groups[0]), int(groups[1]), int(groups[2]))
-        return (found, None) if found else (None, CellError("不是有效日期", DATE_EXAMPLE))
+        hour, minute, second = m.groups()[6:] if m.re is _YMD else (None, None, None)
+        if hour is not None and not (int(hour) < 24 and int(minute) < 60 and int(second or 0) < 60):
+            return None, CellError("时间不存在", DATE_EXAMPLE)
+        if found is None:
+            return None, CellError("不是有效日期", DATE_EXAMPLE)
+        return (found, None) if found >= FIRST_DATE else (None, TOO_EARLY)
     if _AMBIGUOUS.match(text):
         return None, CellError("日期写法有歧义, 无法确定年月日", f"请写成 年-月-日, {DATE_EXAMPLE}")
     return None, CellError("不是有效日期", DATE_EXAMPLE)
@@ -228,8 +273,19 @@ def decimal_from_text(text: str) -> Decimal | None:
 
 
 def parse_decimal_text(text: str) -> Decimal | None:
-    """Any amount-like text -> Decimal, or None. Spaces, ¥/RMB, 元, full-width digits are accepted."""
-    text = _SPACES.sub("", fold(text))
+    """Any amount-like text -> Decimal, or None. ¥/RMB, 元, full-width digits, spaces around the number or
+    its sign and unit are accepted; a space between digits or a superscript is not.
+
+    >>> parse_decimal_text("¥ 1,234.50 元"), parse_decimal_text("－1.2 万")
+    (Decimal('1234.50'), Decimal('-12000.0'))
+    >>> parse_decimal_text("１２３４　５６"), parse_decimal_text("1²")  # two numbers; a superscript
+    (None, None)
+    """
+    if any(unicodedata.category(ch) == "No" for ch in text):  # ² ³ ① …: NFKC would make them digits
+        return None
+    text = _SPACE_BESIDE_NON_DIGIT.sub("", fold(text))
+    if _SPACES.search(text):
+        return None
     text = _CURRENCY.sub("", text)
     text = _YUAN_SUFFIX.sub("", text)
     if text.startswith("-") or text.startswith("+"):  # -¥1,234.00
@@ -240,7 +296,9 @@ def parse_decimal_text(text: str) -> Decimal | None:
 
 
 def to_fen(amount: Decimal) -> Parsed:
-    """Yuan -> integer fen; a fraction of a fen is an error (not rounded)."""
+    """Yuan -> integer fen; a fraction of a fen is an error (not rounded), and so is more than MAX_YUAN."""
+    if not amount.is_finite() or abs(amount) > MAX_YUAN:
+        return None, CellError("金额超出范围 (超过 1 万亿元)", "请核对金额, 是否粘贴了编号")
     fen = amount * 100
     if fen != fen.to_integral_value():
         return None, CellError("金额超过两位小数 (不足一分)", "金额精确到分, 如 1234.56")
@@ -249,7 +307,9 @@ def to_fen(amount: Decimal) -> Parsed:
 
 def parse_money(raw: object) -> Parsed:
     """An amount in yuan -> integer fen (¥1,234.50 -> 123450; 1.2万 -> 1200000)."""
-    if type(raw) is float:
+    if isinstance(raw, float) and not math.isfinite(raw):
+        return None, CellError("不是有效金额", MONEY_EXAMPLE)
+    if type(raw) is float and abs(raw) <= MAX_YUAN:
         fen = round(raw * 100)
         if abs(fen) < 10 ** 15 and fen / 100 == raw:  # raw is the double nearest a whole number of fen: that
             return fen, None  # number has ≤ 15 digits, so it is what Excel shows (the Decimal path agrees)
@@ -271,7 +331,7 @@ def parse_money(raw: object) -> Parsed:
 def parse_number(raw: object) -> Parsed:
     """A quantity or price -> float (text with commas, full-width digits, 万 accepted)."""
     if isinstance(raw, float) or (isinstance(raw, int) and not isinstance(raw, bool)):
-        return float(raw), None
+        return (float(raw), None) if finite(raw) and abs(raw) < 1e15 else (None, CellError("不是有效数字", "示例: 12.5"))
     if is_blank(raw):
         return None, None
     if not isinstance(raw, str):
@@ -279,9 +339,11 @@ def parse_number(raw: object) -> Parsed:
     error = excel_error(raw)
     if error:
         return None, error
-    text = _INT_UNITS.sub("", _SPACES.sub("", fold(raw)))
+    text = _INT_UNITS.sub("", fold(raw))
     value = parse_decimal_text(text)
-    return (float(value), None) if value is not None else (None, CellError("不是有效数字", "示例: 12.5"))
+    if value is None or abs(value) >= 10 ** 15:
+        return None, CellError("不是有效数字", "示例: 12.5")
+    return float(value), None
 
 
 def parse_int(raw: object) -> Parsed:
@@ -332,6 +394,8 @@ def parse_id(raw: object) -> Parsed:
         return _SPACES.sub("", unicodedata.normalize("NFKC", raw)), None
     if is_blank(raw):
         return None, None
+    if isinstance(raw, float) and not math.isfinite(raw):
+        return None, CellError("不是有效编号", "请填写文本, 如 HT-2026-001")
     return text_of(raw), None
 
 
