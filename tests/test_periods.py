@@ -145,3 +145,11 @@ def test_ratio_and_change_are_exact_fractions():
     assert P.ratio(30_000_00, 100_000_00) == Decimal("0.3")  # 30,000 / 100,000
     assert P.ratio(1, 3) == Decimal("0.3333") and P.ratio(5, 0) is None and P.ratio(5, None) is None
     assert P.change(150, 100) == Decimal("0.5") and P.change(50, 100) == Decimal("-0.5") and P.change(5, 0) is None
+
+
+def test_statement_period_start_is_the_year_quarter_or_month_of_the_day():
+    D = date(2026, 11, 26)
+    assert P.statement_period_start(D, "year") == date(2026, 1, 1)
+    assert P.statement_period_start(D, "quarter") == date(2026, 10, 1)
+    assert P.statement_period_start(D, "month") == date(2026, 11, 1)
+    assert P.statement_period_start(date(2026, 3, 31), "quarter") == date(2026, 1, 1)
