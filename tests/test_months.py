@@ -1,17 +1,17 @@
-"""The month: the one parser of month text (--month, 月份 cells, file names) and its doctests."""
+"""The month: the one parser of month text (--month, 月份 cells, file names), the doctests of core.months and books.periods."""
 
 import doctest
 from datetime import date
 
 import pytest
 
-from neiqin_xl.books import credit, periods
+from neiqin_xl.books import periods
 from neiqin_xl.core import months
 from neiqin_xl.core.months import Month
 from neiqin_xl.read.parse import parse_month
 
 
-@pytest.mark.parametrize("module", [months, periods, credit])
+@pytest.mark.parametrize("module", [months, periods])
 def test_doctests(module):
     assert doctest.testmod(module).failed == 0
 

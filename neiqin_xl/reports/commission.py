@@ -82,7 +82,7 @@ class CommissionData:
 
 def is_provisional(period: MonthWindow, run_date: date, settings: Settings) -> bool:
     """True before the month's last working day (暂估); from that day on the figures are final."""
-    return run_date < workdays.last_workday_of_month(period.start.year, period.start.month, settings)
+    return run_date < workdays.last_workday_of_month(period.month, settings)
 
 
 def report_title(name: str, period: MonthWindow, provisional: bool) -> str:
