@@ -5,10 +5,11 @@ It reads the allocation's applications (which item each yuan of a collection pai
 
 The rules (the plan is data: ``settings.commission`` in config.yaml):
 - **Basis** (``basis``; the lines come from books/credit.py, which the expense audit shares): ``collected``
-  (default) = the collections (回款) dated in the month, up to the run date. Each part of a collection that paid an item is credited to the rep of that item's contract; the part
-  still unapplied at the period end (a prepayment held) to the rep of the contract the collection names, else
-  to the rep whose workbook holds it. ``invoiced`` / ``shipped`` / ``contracted`` = the month's 开票金额 /
-  发货金额 / 合同金额 by the contract's rep (no slow-money discount for those).
+  (default) = the collections (回款) dated in the month, up to the run date. Each part of a collection that
+  paid an item is credited to the rep of that item's contract; the part still unapplied at the period end (a
+  prepayment held) to the rep of the contract the collection names, else to the rep whose workbook holds it.
+  ``invoiced`` / ``shipped`` / ``contracted`` = the month's 开票金额 / 发货金额 / 合同金额 by the contract's rep
+  (no slow-money discount for those).
 - **Attainment** (完成率) = the month's amount / the rep's target of the month (sheet 目标): 回款目标 on the
   collected basis, 销售目标 on the others. A missing or zero target leaves the attainment blank.
 - **Rate**: ``tiers`` give inclusive lower bounds of attainment. ``mode: whole`` applies the rate reached to

@@ -34,11 +34,11 @@ import numpy as np
 import pandas as pd
 
 from ..books.periods import months_of
-from ..core.columns import date_labels, each_once, sources, text_values
+from ..core.columns import each_once, sources, text_values
 from ..core.config import Settings
 from ..core.context import Delivery, ReportOutput, RunContext
 from ..core.model import REP, SRC_ROW, SRC_WORKBOOK, fmt_yuan, text
-from ..core.months import Month
+from ..core.months import Month, month_texts
 from ..core.schema import PENDING_SHIPMENT
 from ..core.sheets import MONEY, Col, Highlight, Sheet, Table, WorkbookSpec
 from . import fulfilment, receivables
@@ -71,7 +71,7 @@ def confirmed_collections(collections: pd.DataFrame, finance: pd.DataFrame, wind
     """
     covered = set(months_of(finance, "日期"))
     ids = collections["回款ID"].to_numpy(dtype=object)
-    checkable = np.array([m in covered for m in date_labels(collections["回款日期"], "%Y-%m")], dtype=bool)
+    checkable = np.array([m in covered for m in month_texts(collections["回款日期"])], dtype=bool)
     confirmed: set[str] = set(ids[~checkable])
     to_match = np.flatnonzero(checkable)
     used = np.zeros(len(finance), dtype=bool)
