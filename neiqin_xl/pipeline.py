@@ -60,7 +60,7 @@ class RunOptions:
     no_email: bool = False
     only: list[str] | None = None  # report names; None = all
     force: bool = False  # produce the daily report on a non-working day
-    month: str | None = None  # force the reconciliation of this month (YYYY-MM)
+    month: str | None = None  # --month as typed: the month of commission, expenses, reconciliation (they parse it)
     resend: bool = False
     progress: Callable[[Any], Any] | None = None  # wraps the iterable of rep workbooks (a progress bar)
 

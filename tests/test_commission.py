@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from neiqin_xl.books.allocation import allocate
+from neiqin_xl.books.credit import PREPAYMENT_NOTE
 from neiqin_xl.core.config import settings_from_dict
 from neiqin_xl.core.context import RunContext
 from neiqin_xl.core.model import WARNING
@@ -121,7 +122,7 @@ def test_category_rate_replaces_the_tier_rate():
     data, _ = commission.compute(**_compute_args(context(settings=s, **frames)))
     assert list(data.lines["产品类别"]) == ["阀门类", "泵类"]
     assert list(data.lines["提成"]) == [fen(10), fen(50)]
-    assert list(data.lines["说明"]) == [commission.PREPAYMENT_NOTE] * 2
+    assert list(data.lines["说明"]) == [PREPAYMENT_NOTE] * 2
     assert row_of(data.summary, "张伟")["提成金额"] == fen(60)
 
 
@@ -319,7 +320,27 @@ def test_collections_after_the_run_date_or_in_another_month_are_left_out():
 
 def test_target_month_typed_another_way_is_still_found():
     # 目标 月份 typed "2026年11月": it is November's target; 8,000 of 10,000 = 80% -> 2%: 160.00.
-    assert commission.month_key("2026/11") == commission.month_key("2026-11-01") == "2026-11"
     frames = one_collection("8,000", 目标=targets({"月份": "2026年11月", "姓名": "张伟", "回款目标": "10,000"}))
     data, problems = commission.compute(**_compute_args(context(**frames)))
     assert row_of(data.summary, "张伟")["提成金额"] == fen(160) and problems == []
+
+
+@pytest.mark.parametrize("typed", ["2026-13", "abc", "2026-1-5"])
+def test_a_month_option_that_is_no_month_is_one_error_and_no_commission(typed):
+    # run_daily.py --month 2026-13: one 错误 naming --month and the text; no 提成计算表, no 提成确认单 mailed.
+    ctx = context(**one_collection("8,000"))
+    ctx.options["month"] = typed
+    out = commission.build(ctx)
+    assert [(p.severity, p.field, p.value) for p in out.problems] == [("错误", "--month", typed)]
+    assert "未生成提成计算表" in out.problems[0].message
+    assert out.workbooks == [] and out.deliveries == []
+
+
+def test_a_month_option_of_an_earlier_month_runs_that_month_to_its_last_day():
+    # run on 12-15 with --month 2026-11: November 1-30, 张伟's 8,000 of 10,000 collected on 11-10 -> 2%: 160.00.
+    ctx = context(run_date=date(2026, 12, 15), **one_collection("8,000"))
+    ctx.options["month"] = "2026-11"
+    out = commission.build(ctx)
+    assert (out.data.period.start, out.data.period.end) == (date(2026, 11, 1), date(2026, 11, 30))
+    assert row_of(out.data.summary, "张伟")["提成金额"] == fen(160)
+    assert out.workbooks[0].filename == "提成计算表_2026-11.xlsx"

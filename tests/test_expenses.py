@@ -9,8 +9,10 @@ from datetime import date
 
 import openpyxl
 import pandas as pd
+import pytest
 
 from neiqin_xl.books.allocation import allocate
+from neiqin_xl.books.periods import month_window
 from neiqin_xl.core.config import settings_from_dict
 from neiqin_xl.core.context import RunContext
 from neiqin_xl.core.names import CustomerIndex
@@ -136,7 +138,25 @@ def test_route_window_is_inclusive_and_counts_only_the_reps_own_city():
     claims = table("费用", [claim(9, "交通", "杭州市", "10"), claim(11, "交通", "杭州", "10"),
                             claim(12, "交通", "杭州", "10"), claim(10, "交通", "南京", "10")])
     t = tables(日报=table("日报", [{"日期": "2026-11-10", "城市": "浙江省杭州市", "客户名称": "明达"}]), 费用=claims)
-    lines = expenses.expense_lines(t, expenses.month_period(date(2026, 11, 30))).set_index("行号")
+    lines = expenses.expense_lines(t, month_window(date(2026, 11, 30))).set_index("行号")
     flagged = [(f"{lines.at[f['行号'], '日期']:%m-%d}", lines.at[f["行号"], "城市"], f["规则"])
                for f in expenses.check_route(lines.reset_index(), t["日报"], S)]
     assert flagged == [("11-10", "南京", "出差路线不符"), ("11-12", "杭州", "出差路线不符")]
+
+
+@pytest.mark.parametrize("typed", ["2026-13", "abc", "2026-1-5"])
+def test_a_month_option_that_is_no_month_is_one_error_and_no_audit(typed):
+    ctx = context()
+    ctx.options["month"] = typed
+    out = expenses.build(ctx)
+    assert [(p.severity, p.field, p.value) for p in out.problems] == [("错误", "--month", typed)]
+    assert "未生成费用审核" in out.problems[0].message and out.workbooks == []
+
+
+def test_a_month_option_of_an_earlier_month_audits_that_month():
+    # --month 2026-10 on 11-30: only claim 13 (10-31 交通 上海 999.00) is in October.
+    ctx = context()
+    ctx.options["month"] = "2026-10"
+    out = expenses.build(ctx)
+    assert out.problems == [] and out.workbooks[0].filename == "费用审核_2026-10.xlsx"
+    assert (len(out.data.lines), int(out.data.lines["金额"].sum())) == (1, fen("999"))

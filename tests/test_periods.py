@@ -5,7 +5,8 @@ from datetime import date
 import chinese_calendar
 import pytest
 
-from neiqin_xl.books import periods as P
+from neiqin_xl.books import periods as P, workdays
+from neiqin_xl.core.months import Month
 from neiqin_xl.core.config import settings_from_dict
 
 S = settings_from_dict({})
@@ -145,3 +146,19 @@ def test_ratio_and_change_are_exact_fractions():
     assert P.ratio(30_000_00, 100_000_00) == Decimal("0.3")  # 30,000 / 100,000
     assert P.ratio(1, 3) == Decimal("0.3333") and P.ratio(5, 0) is None and P.ratio(5, None) is None
     assert P.change(150, 100) == Decimal("0.5") and P.change(50, 100) == Decimal("-0.5") and P.change(5, 0) is None
+
+
+def test_statement_period_start_is_the_year_quarter_or_month_of_the_day():
+    D = date(2026, 11, 26)
+    assert P.statement_period_start(D, "year") == date(2026, 1, 1)
+    assert P.statement_period_start(D, "quarter") == date(2026, 10, 1)
+    assert P.statement_period_start(D, "month") == date(2026, 11, 1)
+    assert P.statement_period_start(date(2026, 3, 31), "quarter") == date(2026, 1, 1)
+
+
+def test_last_working_day_of_a_month_follows_weekends_and_tiaoxiu():
+    # 2026-05-31 is a Sunday -> Friday 05-29; 2026-02-28 is a Saturday but a 调休 working day (Spring Festival);
+    # 2026-11-30 is a Monday.
+    assert workdays.last_workday_of_month(Month("2026-05"), S) == date(2026, 5, 29)
+    assert workdays.last_workday_of_month(Month("2026-02"), S) == date(2026, 2, 28)
+    assert workdays.last_workday_of_month(Month("2026-11"), S) == date(2026, 11, 30)

@@ -14,6 +14,7 @@ import pytest
 from neiqin_xl.books.allocation import allocate
 from neiqin_xl.core.config import Settings
 from neiqin_xl.core.context import RunContext
+from neiqin_xl.core.months import Month
 from neiqin_xl.core.names import CustomerIndex
 from neiqin_xl.reports import reconciliation as rec
 from neiqin_xl.deliver.writer import write_workbook
@@ -24,7 +25,7 @@ MINGDA = "上海明达贸易有限公司"
 HENGYUAN = "杭州恒远(集团)有限公司"  # the archive's name, （） normalised to ()
 HUAQIANG = "深圳市华强北电子科技发展有限公司"
 LIANHE = "联合计算机有限公司"  # "联合计算机" holds the characters 合计: not a total row
-MONTH = "2026-11"
+MONTH = Month("2026-11")
 FIN_BOOK = "财务收款_2026-11.xlsx"
 
 
@@ -417,3 +418,12 @@ def test_a_month_finance_booked_but_the_reps_did_not_is_all_finance_only():
     assert month.collections.unmatched("finance")["金额"].tolist() == [fen(900)]
     row = month.summary.set_index("客户名称").loc[MINGDA]
     assert (row["销售回款"], row["财务收款"], row["回款差额"], row["状态"]) == (0, fen(900), -fen(900), "有差异")
+
+
+@pytest.mark.parametrize("typed", ["2026-13", "abc", "2026-1-5"])
+def test_a_month_option_that_is_no_month_is_one_error_and_no_reconciliation(typed):
+    # finance gave November and 12-03 would reconcile it; a bad --month makes nothing rather than another month.
+    out = rec.build(context(month_tables(), month=typed))
+    assert [(p.severity, p.field, p.value) for p in out.problems] == [("错误", "--month", typed)]
+    assert "未生成财务对账" in out.problems[0].message
+    assert out.workbooks == [] and out.figures["months"] == {}

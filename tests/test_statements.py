@@ -32,13 +32,6 @@ def month_case():
                           {"回款日期": "2026-11-20", "客户名称": "明达", "回款金额": "3,000"}]))
 
 
-def test_period_start():
-    assert statements.period_start(D, "year") == date(2026, 1, 1)
-    assert statements.period_start(D, "quarter") == date(2026, 10, 1)
-    assert statements.period_start(D, "month") == date(2026, 11, 1)
-    assert statements.period_start(date(2026, 3, 31), "quarter") == date(2026, 1, 1)
-
-
 def test_opening_movements_closing_for_a_month():
     # period 11-01 .. 11-26. Opening = 5,000 - 2,000 = 3,000; movements: debit 1,000, credit 3,000;
     # closing = 3,000 + 1,000 - 3,000 = 1,000. Open on D: the 10-10 item got 2,000 + 3,000 = 5,000 (paid), the

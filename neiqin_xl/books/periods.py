@@ -1,7 +1,12 @@
-"""Report periods and when they fall due; the sales figures of a date window.
+"""Every period rule: report periods and when they fall due, the month a month report covers, the month of a
+row, the statement period; the sales figures of a date window.
 
-Its place in the process: the daily report (reports/daily.py) and the period reports (reports/period.py)
-both ask this module which days they cover and what was signed, shipped, invoiced and collected in them.
+Its place in the process: the books, after the allocation. The daily report (reports/daily.py) and the period
+reports (reports/period.py) ask this module which days they cover and what was signed, shipped, invoiced and
+collected in them; the commission, the expense audit and the reconciliation which month they cover; the
+reconciliation and the shipping check which month a finance row belongs to; the statements where their period
+starts. The month itself (``Month``: its text, parser, first and last day) is plain data in core/months.py,
+because the intake (an earlier stage) reads months too.
 
 Periods (``Period``): 五日报 for days 1-5, 6-10, 11-15, 16-20, 21-25 and 26-month end of every month (so the
 sixth period is 26-28/29/30/31); 月报 (a calendar month), 季报 (a calendar quarter), 年报 (a calendar year).
@@ -17,20 +22,27 @@ with 调休 and config overrides). The catch-up has no upper bound: every missed
 
 A forced list of kinds (``forced_periods``) gives, for each kind, the latest complete period of that kind
 (the one ending on or before the run date).
+
+The month reports (提成, 费用审核, 财务对账) cover a month (``core.months.Month``): ``month_window`` is the run
+date's month up to the run date, or a month given by ``--month`` to its last day; ``month_option`` reads
+``--month`` (``ctx.options["month"]``) and turns text that is no month into one 错误 Problem. ``months_of``
+gives the month of each finance row; ``statement_period_start`` the first day of an 对账单's period.
 """
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+import numpy as np
 import pandas as pd
 
 from . import workdays
+from ..core.columns import each_once, text_values
 from ..core.config import Settings
-from ..core.model import REP, Tables
+from ..core.model import ERROR, REP, Problem, Tables
+from ..core.months import EXAMPLE, Month, month_texts
 
 FIVE_DAY = "五日报"
 MONTH = "月报"
@@ -90,26 +102,16 @@ class Period:
         return f"{self.kind} {self.code}"
 
     @property
-    def months(self) -> list[str]:
-        """The months (YYYY-MM) the period touches, for targets."""
-        out, day = [], self.start.replace(day=1)
-        while day <= self.end:
-            out.append(f"{day:%Y-%m}")
-            day = add_months(day, 1)
+    def months(self) -> list[Month]:
+        """The months the period touches, for targets."""
+        out, month = [], Month.of(self.start)
+        while month.first <= self.end:
+            out.append(month)
+            month = month.shift(1)
         return out
 
 
 # ---------------------------------------------------------------- calendar arithmetic
-
-def month_end(year: int, month: int) -> date:
-    return date(year, month, calendar.monthrange(year, month)[1])
-
-
-def add_months(first_of_month: date, months: int) -> date:
-    """The first day of the month ``months`` after (or before) the month of ``first_of_month``."""
-    index = first_of_month.year * 12 + first_of_month.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
 
 def quarter_of(day: date) -> int:
     return (day.month - 1) // 3 + 1
@@ -119,13 +121,13 @@ def period_containing(kind: str, day: date) -> Period:
     """The period of ``kind`` that contains ``day``."""
     if kind == FIVE_DAY:
         start_day = max(s for s in FIVE_DAY_STARTS if s <= day.day)
-        end = month_end(day.year, day.month) if start_day == 26 else day.replace(day=start_day + 4)
+        end = Month.of(day).last if start_day == 26 else day.replace(day=start_day + 4)
         return Period(kind, day.replace(day=start_day), end)
     if kind == MONTH:
-        return Period(kind, day.replace(day=1), month_end(day.year, day.month))
+        return Period(kind, day.replace(day=1), Month.of(day).last)
     if kind == QUARTER:
         first_month = (quarter_of(day) - 1) * 3 + 1
-        return Period(kind, date(day.year, first_month, 1), month_end(day.year, first_month + 2))
+        return Period(kind, date(day.year, first_month, 1), Month.of(date(day.year, first_month + 2, 1)).last)
     if kind == YEAR:
         return Period(kind, date(day.year, 1, 1), date(day.year, 12, 31))
     raise ValueError(f"未知的报表期间 {kind!r}, 应为 {'/'.join(KINDS)}")
@@ -154,6 +156,80 @@ def same_period_last_year(period: Period) -> Period:
     """The same period one year earlier (同比); the 26-month-end 五日报 of 2028-02 (26-29) maps to 2027-02-26..28."""
     start = period.start.replace(year=period.start.year - 1)
     return period_containing(period.kind, start)
+
+
+_STATEMENT_KINDS = {"month": MONTH, "quarter": QUARTER, "year": YEAR}
+
+
+def statement_period_start(day: date, kind: str) -> date:
+    """First day of the 对账单 period (``receivables.statement_period_start``: year, quarter or month) of ``day``.
+
+    >>> [statement_period_start(date(2026, 11, 30), k).isoformat() for k in ("year", "quarter", "month")]
+    ['2026-01-01', '2026-10-01', '2026-11-01']
+    """
+    return period_containing(_STATEMENT_KINDS[kind], day).start
+
+
+# ---------------------------------------------------------------- the month of the month reports
+
+@dataclass(frozen=True)
+class MonthWindow:
+    """The days a month report covers: ``start`` (the 1st) to ``end`` (the run date, or the month's last day
+    for a past month)."""
+
+    month: Month
+    start: date
+    end: date
+
+
+def month_window(run_date: date, month: Month | None = None) -> MonthWindow:
+    """The run date's month up to the run date; a given month (``--month``) to its last day, or to the run
+    date when it is the run date's month.
+
+    >>> month_window(date(2026, 11, 20))
+    MonthWindow(month='2026-11', start=datetime.date(2026, 11, 1), end=datetime.date(2026, 11, 20))
+    >>> month_window(date(2026, 11, 20), Month("2026-10")).end
+    datetime.date(2026, 10, 31)
+    """
+    month = month or Month.of(run_date)
+    end = min(run_date, month.last) if run_date >= month.first else month.last
+    return MonthWindow(month, month.first, end)
+
+
+def month_option(value: object, report: str) -> tuple[Month | None, list[Problem]]:
+    """The month ``--month`` asks for (``ctx.options["month"]``): (None, []) when not given, (the month, [])
+    when it is one, (None, [one 错误]) when the text is no month; ``report`` (e.g. 提成计算表) is named in
+    the problem as not produced.
+
+    >>> month_option(None, "提成计算表"), month_option(" 2026-10 ", "提成计算表")
+    ((None, []), ('2026-10', []))
+    >>> month, problems = month_option("2026-13", "提成计算表")
+    >>> month, [(p.severity, p.field, p.value, p.message) for p in problems]
+    (None, [('错误', '--month', '2026-13', '不是有效月份, 未生成提成计算表')])
+    """
+    if value is None or str(value).strip() == "":
+        return None, []
+    month = Month.parse(value)
+    if month is not None:
+        return month, []
+    return None, [Problem(ERROR, f"不是有效月份, 未生成{report}", field="--month", value=str(value),
+                          suggestion=f"请写成 YYYY-MM 重新运行 ({EXAMPLE})")]
+
+
+def months_of(frame: pd.DataFrame, date_column: str | None = None) -> pd.Series:
+    """The month of each (finance) row: its 月份 when that is a month, else the month of ``date_column``;
+    "" when neither says one.
+
+    >>> frame = pd.DataFrame({"月份": ["2026-10", None, "x"], "日期": pd.to_datetime(["2026-11-02", "2026-11-03", None])})
+    >>> list(months_of(frame, "日期"))
+    ['2026-10', '2026-11', '']
+    """
+    given = text_values(frame, "月份") if "月份" in frame else np.full(len(frame), "", dtype=object)
+    month = pd.Series(each_once(lambda text: str(Month.parse(text) or ""), given), index=frame.index, dtype=object)
+    if date_column and date_column in frame:
+        from_date = [m or "" for m in month_texts(pd.to_datetime(frame[date_column], errors="coerce"))]
+        month = month.where(month != "", pd.Series(from_date, index=frame.index, dtype=object))
+    return month
 
 
 # ---------------------------------------------------------------- when reports are due

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 import chinese_calendar
 
 from ..core.config import Settings
+from ..core.months import Month
 
 
 def is_workday(day: date, settings: Settings) -> bool:
@@ -37,9 +38,6 @@ def workdays_between(start: date, end: date, settings: Settings) -> int:
     return sum(1 for n in range((end - start).days) if is_workday(start + timedelta(days=n + 1), settings))
 
 
-def last_workday_of_month(year: int, month: int, settings: Settings) -> date:
-    first_next = date(year + month // 12, month % 12 + 1, 1)
-    day = first_next - timedelta(days=1)
-    while not is_workday(day, settings):
-        day -= timedelta(days=1)
-    return day
+def last_workday_of_month(month: Month, settings: Settings) -> date:
+    """The month's last working day (the commission is final from it on)."""
+    return previous_workday(month.last + timedelta(days=1), settings)

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import re
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
@@ -36,6 +35,7 @@ import python_calamine as pc
 from .cache import WorkbookCache, open_cache
 from ..core.config import Settings
 from ..core.model import ERROR, REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, cell_address, column_letter
+from ..core.months import Month, month_texts
 from ..core.names import normalize_name
 from .parse import display_raw, is_blank, parse_column, parser_for
 from .reader import (Header, SheetMatch, find_sheets, is_spreadsheet, is_temporary, locate_header, open_error_text,
@@ -45,7 +45,6 @@ from ..core.schema import (ATTENDANCE, ATTENDANCE_PREFIX, DATE, DTYPES, FINANCE_
 
 MONTH_COLUMN = "月份"
 TOTAL_WORDS = ("合计", "小计", "总计", "本月合计", "本期合计", "本年累计", "累计")
-_FILE_MONTH = re.compile(r"(\d{4})\s*[-_.年]?\s*(\d{1,2})(?!\d)")
 _OPEN_ERRORS = (zipfile.BadZipFile, pc.CalamineError, pc.PasswordError, pc.XmlError, pc.ZipError,
                 pc.WorksheetNotFound, ValueError, OSError, KeyError, IndexError, UnicodeDecodeError, EOFError)
 
@@ -93,7 +92,7 @@ def read_workspace(settings: Settings, run_date: date, progress: Progress | None
     for path in attendance_files:
         if path.stem.startswith(ATTENDANCE_PREFIX):
             problems.extend(check_month_in_name(path, ATTENDANCE_PREFIX))
-            take(path, (ATTENDANCE,), first_visible_fallback=True, month=month_from_name(path.stem))
+            take(path, (ATTENDANCE,), first_visible_fallback=True, month=_name_month(path))
 
     finance_files, skipped = list_workbooks(settings.folder("finance"))
     inputs.extend(skipped_input(p, settings.workspace) for p in skipped)
@@ -101,7 +100,7 @@ def read_workspace(settings: Settings, run_date: date, progress: Progress | None
         sheet_def = finance_sheet_for(path)
         if sheet_def is not None:
             problems.extend(check_month_in_name(path, sheet_def.name))
-            take(path, (sheet_def,), first_visible_fallback=True, month=month_from_name(path.stem))
+            take(path, (sheet_def,), first_visible_fallback=True, month=_name_month(path))
 
     frames = {name: combine(SHEETS[name], parts) for name, parts in collected.items()}
     return Tables(frames=frames, inputs=inputs), problems
@@ -135,17 +134,15 @@ def finance_sheet_for(path: Path) -> SheetDef | None:
     return None
 
 
-def month_from_name(stem: str) -> str | None:
-    """'财务收款_2026-11' -> '2026-11'; None when the name has no month."""
-    m = _FILE_MONTH.search(stem)
-    if m and 1 <= int(m.group(2)) <= 12:
-        return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}"
-    return None
+def _name_month(path: Path) -> str | None:
+    """The month in a file's name (财务收款_2026-11.xlsx -> '2026-11'), as the text the 月份 column holds."""
+    month = Month.find(path.stem)
+    return str(month) if month else None
 
 
 def check_month_in_name(path: Path, prefix: str) -> list[Problem]:
     """A finance or attendance export must say its month in its name (财务收款_2026-11.xlsx)."""
-    if month_from_name(path.stem):
+    if Month.find(path.stem):
         return []
     return [Problem(WARNING, "文件名中没有月份, 月份按各行日期 (考勤: 留空)", workbook=path.name,
                     suggestion=f"请命名为 {prefix}_YYYY-MM{path.suffix}, 如 {prefix}_2026-11{path.suffix}")]
@@ -373,6 +370,6 @@ def add_month(frame: pd.DataFrame, sheet_def: SheetDef, month: str | None) -> pd
             frame[MONTH_COLUMN] = pd.Series([month] * len(frame), dtype="str", index=frame.index)
         else:
             dates = [f.name for f in sheet_def.fields if f.kind == DATE]
-            frame[MONTH_COLUMN] = (frame[dates[0]].dt.strftime("%Y-%m").astype("str") if dates
-                                   else pd.Series([None] * len(frame), dtype="str", index=frame.index))
+            frame[MONTH_COLUMN] = pd.Series(month_texts(frame[dates[0]]) if dates else [None] * len(frame),
+                                            dtype="str", index=frame.index)
     return frame

@@ -37,12 +37,12 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
+from ..core.months import EXAMPLE as MONTH_EXAMPLE, Month
 from ..core.names import normalize_name
 from ..core.schema import CHOICE, DATE, ID, INT, MONEY, NAME, NUMBER, TEXT, Field
 
 DATE_EXAMPLE = "示例: 2026-11-28"
 MONEY_EXAMPLE = "示例: 12300.50 或 ¥12,300.50 或 1.23万"
-MONTH_EXAMPLE = "示例: 2026-11"
 EXCEL_ERRORS = frozenset({"#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!",
                           "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#UNKNOWN!", "#BUSY!"})
 
@@ -56,7 +56,6 @@ _YMD = re.compile(r"^(\d{4})\s*(?:([-/.])\s*(\d{1,2})\s*\2\s*(\d{1,2})|年\s*(\d
                   r"(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?$")
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _AMBIGUOUS = re.compile(r"^(\d{1,2})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{2}|\d{4})(?:\s.*)?$")
-_MONTH = re.compile(r"^(\d{4})\s*(?:[-/.]\s*(\d{1,2})|年\s*(\d{1,2})\s*月?|(\d{2}))$")
 _CURRENCY = re.compile(r"^(?:¥|RMB|CNY|人民币)\s*", re.IGNORECASE)
 _YUAN_SUFFIX = re.compile(r"(?:元整|元|圆)$")
 _THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
@@ -218,7 +217,8 @@ def parse_date_text(text: str) -> Parsed:
 
 
 def parse_month(raw: object) -> Parsed:
-    """A month (目标.月份, 考勤.月份) -> 'YYYY-MM': 2026-11, 2026/11, 2026年11月, 202611, or a date cell."""
+    """A month (目标.月份, 考勤.月份) -> 'YYYY-MM': the forms ``Month.parse`` reads (2026-11, 2026/11, 2026年11月,
+    202611 …), a date typed as text or a date cell (its month), a yyyymm number."""
     if isinstance(raw, (datetime, date)):
         return f"{raw.year:04d}-{raw.month:02d}", None
     if is_blank(raw):
@@ -229,11 +229,9 @@ def parse_month(raw: object) -> Parsed:
             return (f"{day.year:04d}-{day.month:02d}", None) if day else (None, CellError("不是有效月份", MONTH_EXAMPLE))
         raw = format_number(raw)
     text = fold(str(raw))
-    m = _MONTH.match(text)
-    if m:
-        year, month = int(m.group(1)), int(next(g for g in m.groups()[1:] if g))
-        if 1 <= month <= 12:
-            return f"{year:04d}-{month:02d}", None
+    month = Month.parse(text)
+    if month is not None:
+        return str(month), None
     day, error = parse_date_text(text)
     if day is not None:
         return f"{day.year:04d}-{day.month:02d}", None

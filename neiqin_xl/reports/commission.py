@@ -4,11 +4,12 @@ Its place in the process: after the allocation of collections (allocation.py), b
 It reads the allocation's applications (which item each yuan of a collection paid) and never re-derives them.
 
 The rules (the plan is data: ``settings.commission`` in config.yaml):
-- **Basis** (``basis``): ``collected`` (default) = the collections (回款) dated in the month, up to the run
-  date. Each part of a collection that paid an item is credited to the rep of that item's contract; the part
-  still unapplied at the period end (a prepayment held) to the rep of the contract the collection names, else
-  to the rep whose workbook holds it. ``invoiced`` / ``shipped`` / ``contracted`` = the month's 开票金额 /
-  发货金额 / 合同金额 by the contract's rep (no slow-money discount for those).
+- **Basis** (``basis``; the lines come from books/credit.py, which the expense audit shares): ``collected``
+  (default) = the collections (回款) dated in the month, up to the run date. Each part of a collection that
+  paid an item is credited to the rep of that item's contract; the part still unapplied at the period end (a
+  prepayment held) to the rep of the contract the collection names, else to the rep whose workbook holds it.
+  ``invoiced`` / ``shipped`` / ``contracted`` = the month's 开票金额 / 发货金额 / 合同金额 by the contract's rep
+  (no slow-money discount for those).
 - **Attainment** (完成率) = the month's amount / the rep's target of the month (sheet 目标): 回款目标 on the
   collected basis, 销售目标 on the others. A missing or zero target leaves the attainment blank.
 - **Rate**: ``tiers`` give inclusive lower bounds of attainment. ``mode: whole`` applies the rate reached to
@@ -28,12 +29,14 @@ Rounding: each 提成明细 row is rounded half up to the fen; a rep's 提成金
 A rep with no target, no attendance row or no 人员 row is a warning (``Problem``) and computed as far as it
 goes, with the gap written in 备注, never silently zero. Before the month's last working day the report is
 provisional (暂估).
+
+The month: the run date's month up to the run date, or the month ``--month`` names (``ctx.options["month"]``)
+to its last day (``periods.month_window``). A ``--month`` that is no month is one 错误 in the 问题清单 and no
+提成计算表 is made: pay is never worked out for a month other than the one the clerk asked for.
 """
 
 from __future__ import annotations
 
-import calendar
-import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -42,9 +45,12 @@ from pathlib import Path
 import pandas as pd
 
 from ..books import workdays
+from ..books.credit import basis_lines
+from ..books.periods import MonthWindow, month_option, month_window, months_of
 from ..core.config import Commission, Settings
 from ..core.context import Delivery, ReportOutput, RunContext
-from ..core.model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, fmt_yuan, yuan_to_fen, text as _text
+from ..core.model import WARNING, Problem, Tables, fmt_yuan, yuan_to_fen, text as _text
+from ..core.months import Month
 from ..core.names import normalize_name
 from ..core.sheets import DATE, INT, MONEY, NUMBER, PCT, TEXT, Col, Sheet, Table, WorkbookSpec
 from ..deliver.writer import safe_filename
@@ -56,25 +62,15 @@ BASIS_LABELS = {  # basis -> (target column, amount column)
     "contracted": ("销售目标", "合同金额"),
 }
 BASIS_NAMES = {"collected": "回款", "invoiced": "开票", "shipped": "发货", "contracted": "合同"}
-PREPAYMENT_NOTE = "预收款（未核销）"
 CONFIRMATION_FOLDER = "提成确认单"
 STAFF_WORKBOOK = "人员.xlsx"
-
-
-@dataclass(frozen=True)
-class Period:
-    """The commission month: ``start`` (the 1st) to ``end`` (the run date, or the month end for a past month)."""
-
-    month: str  # YYYY-MM
-    start: date
-    end: date
 
 
 @dataclass
 class CommissionData:
     """What the report computed, for later reports (``ctx.results["commission"]``)."""
 
-    period: Period
+    period: MonthWindow
     provisional: bool
     basis: str
     summary: pd.DataFrame  # one row per rep (提成汇总)
@@ -82,40 +78,19 @@ class CommissionData:
     attendance: pd.DataFrame  # the attendance rows used (考勤)
 
 
-# ---------------------------------------------------------------- period
+# ---------------------------------------------------------------- the month
 
 
-def month_period(run_date: date, month: str | None = None) -> Period:
-    """The run date's month up to the run date; a given earlier month ("2026-10") runs to its last day."""
-    if month:
-        year, mon = (int(p) for p in month.split("-"))
-    else:
-        year, mon = run_date.year, run_date.month
-    start = date(year, mon, 1)
-    last = date(year, mon, calendar.monthrange(year, mon)[1])
-    return Period(f"{year:04d}-{mon:02d}", start, min(run_date, last) if run_date >= start else last)
-
-
-def is_provisional(period: Period, run_date: date, settings: Settings) -> bool:
+def is_provisional(period: MonthWindow, run_date: date, settings: Settings) -> bool:
     """True before the month's last working day (暂估); from that day on the figures are final."""
-    return run_date < workdays.last_workday_of_month(period.start.year, period.start.month, settings)
+    return run_date < workdays.last_workday_of_month(period.month, settings)
 
 
-def report_title(name: str, period: Period, provisional: bool) -> str:
+def report_title(name: str, period: MonthWindow, provisional: bool) -> str:
     return f"{name} {period.month}" + ("（暂估）" if provisional else "")
 
 
 # ---------------------------------------------------------------- small helpers
-
-
-_MONTH = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})")
-
-
-def month_key(value: object) -> str:
-    """'2026/11', '2026年11月', '2026-11-01' -> '2026-11' (as typed in 目标 and 考勤); other text trimmed."""
-    text = _text(value)
-    match = _MONTH.match(text)
-    return f"{int(match[1]):04d}-{int(match[2]):02d}" if match else text.strip()
 
 
 def _decimal(value: object) -> Decimal | None:
@@ -124,90 +99,12 @@ def _decimal(value: object) -> Decimal | None:
     return Decimal(str(value))
 
 
-def _source(row: dict) -> str:
-    """`张伟.xlsx[回款]!3`: workbook, sheet and Excel row of a line."""
-    return f"{_text(row.get(SRC_WORKBOOK))}[{_text(row.get(SRC_SHEET))}]!{_text(row.get(SRC_ROW))}"
-
-
-def _in_period(dates: pd.Series, period: Period) -> pd.Series:
-    return dates.notna() & (dates >= pd.Timestamp(period.start)) & (dates <= pd.Timestamp(period.end))
-
-
 def format_rate(rate: Decimal) -> str:
     """Decimal("0.015") -> '1.5%'."""
     return f"{(rate * 100).normalize():f}%"
 
 
-# ---------------------------------------------------------------- the lines the commission is paid on
-
-LINE_COLUMNS = ["业务员", "日期", "客户名称", "合同编号", "所付单据日期", "账龄天数", "说明", "回款ID", "来源"]
-
-
-def collection_lines(allocation, period: Period) -> pd.DataFrame:
-    """The month's collections split by the items they paid (allocation applications up to the period end),
-    plus the part still unapplied at the period end; each line credited to its rep.
-
-    Columns: LINE_COLUMNS + 回款金额 (fen).
-    """
-    colls = allocation.collections
-    colls = colls[_in_period(colls["回款日期"], period)].sort_values("回款日期", kind="stable")
-    apps = allocation.applications
-    apps = apps[apps["回款ID"].isin(colls["回款ID"]) & (apps["核销日期"] <= pd.Timestamp(period.end))]
-    by_collection: dict[str, list[dict]] = {}
-    for app in apps.to_dict("records"):
-        by_collection.setdefault(app["回款ID"], []).append(app)
-    rows = []
-    for coll in colls.to_dict("records"):
-        applied = 0
-        for app in by_collection.get(coll["回款ID"], []):
-            rows.append({"业务员": _text(app["业务员"]) or _text(app["回款业务员"]), "日期": coll["回款日期"],
-                         "客户名称": _text(app["客户名称"]) or _text(coll.get("客户名称")),
-                         "合同编号": _text(app["合同编号"]), "回款金额": int(app["金额"]),
-                         "所付单据日期": app["单据日期"], "账龄天数": int(app["账龄天数"]), "说明": "",
-                         "回款ID": coll["回款ID"], "来源": _source(coll)})
-            applied += int(app["金额"])
-        rest = int(coll["回款金额"]) - applied
-        if rest:
-            rows.append({"业务员": _text(coll.get("合同业务员")) or _text(coll.get(REP)), "日期": coll["回款日期"],
-                         "客户名称": _text(coll.get("客户名称")), "合同编号": _text(coll.get("合同编号")),
-                         "回款金额": rest, "所付单据日期": pd.NaT, "账龄天数": 0, "说明": PREPAYMENT_NOTE,
-                         "回款ID": coll["回款ID"], "来源": _source(coll)})
-    return _lines_frame(rows, "回款金额")
-
-
-_DOCUMENTS = {  # basis -> (sheet, date column, amount column, number column, word for 说明)
-    "invoiced": ("开票", "开票日期", "开票金额", "发票号码", "发票"),
-    "shipped": ("发货", "发货日期", "发货金额", "发货单号", "发货单"),
-    "contracted": ("合同", "签订日期", "合同金额", "合同编号", "合同"),
-}
-
-
-def document_lines(tables: Tables, basis: str, period: Period) -> pd.DataFrame:
-    """The month's invoices / shipments / contracts, one line each, credited to the contract's rep."""
-    sheet, day, amount, number, word = _DOCUMENTS[basis]
-    frame = tables[sheet]
-    frame = frame[_in_period(frame[day], period)].sort_values(day, kind="stable")
-    contract_rep = {_text(k): _text(v) for k, v in zip(tables["合同"]["合同编号"], tables["合同"][REP])}
-    rows = [{"业务员": contract_rep.get(_text(r.get("合同编号"))) or _text(r.get(REP)), "日期": r[day],
-             "客户名称": _text(r.get("客户名称")), "合同编号": _text(r.get("合同编号")), amount: int(r[amount]),
-             "所付单据日期": pd.NaT, "账龄天数": pd.NA, "说明": f"{word} {_text(r.get(number))}".strip(),
-             "回款ID": "", "来源": _source(r), "_产品名称": _text(r.get("产品名称"))}
-            for r in frame.to_dict("records")]
-    return _lines_frame(rows, amount)
-
-
-def _lines_frame(rows: list[dict], amount_col: str) -> pd.DataFrame:
-    columns = [*LINE_COLUMNS, amount_col]
-    frame = pd.DataFrame(rows, columns=list(dict.fromkeys([*columns, *(k for r in rows for k in r)])))
-    frame["日期"] = pd.to_datetime(frame["日期"])
-    frame["所付单据日期"] = pd.to_datetime(frame["所付单据日期"])
-    return frame.astype({amount_col: "int64", "账龄天数": "Int64"}).reset_index(drop=True)
-
-
-def basis_lines(tables: Tables, allocation, basis: str, period: Period) -> pd.DataFrame:
-    if basis == "collected":
-        return collection_lines(allocation, period)
-    return document_lines(tables, basis, period)
+# ---------------------------------------------------------------- the lines (books/credit.py) by product
 
 
 def categorize(lines: pd.DataFrame, tables: Tables) -> pd.DataFrame:
@@ -308,7 +205,7 @@ def _rated(rec: dict, amount: int, rate: Decimal, plan: Commission, amount_col: 
 def month_targets(tables: Tables, month: str, column: str) -> dict[str, int]:
     """姓名 -> the month's target in fen (first row per rep; a zero target counts as none)."""
     frame = tables["目标"]
-    frame = frame[frame["月份"].map(month_key) == month]
+    frame = frame[months_of(frame) == month]
     targets: dict[str, int] = {}
     for name, value in zip(frame["姓名"], frame[column]):
         name = normalize_name(name)
@@ -320,7 +217,7 @@ def month_targets(tables: Tables, month: str, column: str) -> dict[str, int]:
 def month_attendance(tables: Tables, month: str) -> pd.DataFrame:
     """The month's attendance rows, one per person (the first when exported twice)."""
     frame = tables["考勤"].copy()
-    frame = frame[frame["月份"].map(month_key) == month].copy()
+    frame = frame[months_of(frame) == month].copy()
     frame["姓名"] = frame["姓名"].map(normalize_name)
     return frame.drop_duplicates("姓名", keep="first").reset_index(drop=True)
 
@@ -370,7 +267,7 @@ def performance_pay(base: int | None, attainment: Decimal | None, attendance: di
     return PerformancePay(factor, presence, deduction, pay)
 
 
-def summarize(reps: list[str], lines: pd.DataFrame, tables: Tables, period: Period, settings: Settings,
+def summarize(reps: list[str], lines: pd.DataFrame, tables: Tables, period: MonthWindow, settings: Settings,
               basis: str) -> tuple[pd.DataFrame, list[Problem]]:
     """One row per rep (提成汇总) and a warning per missing target, attendance row or 人员 row."""
     plan = settings.commission
@@ -407,7 +304,7 @@ def summarize(reps: list[str], lines: pd.DataFrame, tables: Tables, period: Peri
 
 
 def _notes_and_problems(rep: str, target: int | None, person: dict | None, presence: dict | None,
-                        zero_days: bool, period: Period, target_col: str, problems: list[Problem]) -> list[str]:
+                        zero_days: bool, period: MonthWindow, target_col: str, problems: list[Problem]) -> list[str]:
     notes = []
     if person is None:
         notes.append("人员表中无此人：底薪、绩效基数未知，绩效工资未计算")
@@ -431,7 +328,7 @@ def _notes_and_problems(rep: str, target: int | None, person: dict | None, prese
     return notes
 
 
-def attendance_used(tables: Tables, period: Period, reps: list[str], plan: Commission) -> pd.DataFrame:
+def attendance_used(tables: Tables, period: MonthWindow, reps: list[str], plan: Commission) -> pd.DataFrame:
     """The 考勤 sheet: the month's attendance rows of the listed reps, with the factors derived from them."""
     frame = month_attendance(tables, period.month)
     frame = frame[frame["姓名"].isin(reps)]
@@ -449,10 +346,10 @@ def attendance_used(tables: Tables, period: Period, reps: list[str], plan: Commi
 
 
 def compute(tables: Tables, allocation, settings: Settings, run_date: date,
-            month: str | None = None) -> tuple[CommissionData, list[Problem]]:
-    """Lines, rates, the per-rep summary and the attendance used, for the month of ``run_date``."""
+            month: Month | None = None) -> tuple[CommissionData, list[Problem]]:
+    """Lines, rates, the per-rep summary and the attendance used, for the month of ``run_date`` (or ``month``)."""
     plan = settings.commission
-    period = month_period(run_date, month)
+    period = month_window(run_date, month)
     target_col, amount_col = BASIS_LABELS[plan.basis]
     lines = categorize(basis_lines(tables, allocation, plan.basis, period), tables)
     lines = rate_lines(lines, month_targets(tables, period.month, target_col), plan, amount_col)
@@ -568,7 +465,10 @@ def figures(data: CommissionData) -> dict:
 
 
 def build(ctx: RunContext) -> ReportOutput:
-    data, problems = compute(ctx.tables, ctx.allocation, ctx.settings, ctx.run_date, ctx.options.get("month"))
+    month, bad_month = month_option(ctx.options.get("month"), "提成计算表")
+    if bad_month:
+        return ReportOutput(problems=bad_month)
+    data, problems = compute(ctx.tables, ctx.allocation, ctx.settings, ctx.run_date, month)
     clerk, per_rep = layout(data, ctx.settings)
     return ReportOutput(workbooks=[clerk, *per_rep.values()], figures=figures(data), problems=problems, data=data,
                         deliveries=deliveries(data, per_rep))

@@ -19,6 +19,9 @@ Rules, each flagged line naming the rule and, where a cap is passed, the excess 
 
 Sheets: 审核结果 (one row per flagged line, its rules joined), 按业务员汇总 (per rep: totals by category, the
 flagged lines, 费用率), 费用明细 (every line of the month with its result).
+
+The month: as the commission's (``periods.month_window``: the run date's month up to the run date, or the
+``--month`` given); a ``--month`` that is no month is one 错误 in the 问题清单 and no 费用审核 is made.
 """
 
 from __future__ import annotations
@@ -32,14 +35,16 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
+from ..books.credit import collections_by_rep
+from ..books.periods import MonthWindow, month_option, month_window, rows_between
 from ..core.columns import each_once, text_values
 from ..core.config import Settings
 from ..core.context import ReportOutput, RunContext
 from ..core.model import REP, Tables, yuan_to_fen, text as _text
+from ..core.months import Month
 from ..core.names import CustomerIndex, match_key, normalize_name, split_aliases
 from ..core.schema import EXPENSE_CATEGORIES
 from ..core.sheets import DATE, INT, MONEY, PCT, TEXT, Col, Highlight, Sheet, Table, WorkbookSpec
-from .commission import Period, collection_lines, month_period
 
 PASSED = "通过"
 LODGING, MEALS, ENTERTAINMENT = "住宿", "餐补", "招待"
@@ -49,7 +54,7 @@ LODGING, MEALS, ENTERTAINMENT = "住宿", "餐补", "招待"
 class ExpenseAudit:
     """What the audit computed, for later reports (``ctx.results["expenses"]``)."""
 
-    period: Period
+    period: MonthWindow
     lines: pd.DataFrame  # every line of the month, with 审核结果 / 超标金额 / 说明
     flagged: pd.DataFrame  # the flagged lines only
     by_rep: pd.DataFrame  # 按业务员汇总
@@ -95,11 +100,9 @@ def tier_of_key(key: str, tiers: tuple[set[str], set[str]]) -> str:
 # ---------------------------------------------------------------- the month's lines
 
 
-def expense_lines(tables: Tables, period: Period) -> pd.DataFrame:
+def expense_lines(tables: Tables, period: MonthWindow) -> pd.DataFrame:
     """The 费用 rows dated in the period, by rep and date (row order within a day), with a line id (行号), 城市标准 and 来源."""
-    frame = tables["费用"]
-    frame = frame[frame["日期"].notna() & (frame["日期"] >= pd.Timestamp(period.start))
-                  & (frame["日期"] <= pd.Timestamp(period.end))].copy()
+    frame = rows_between(tables["费用"], "日期", period.start, period.end)
     frame = frame.sort_values([REP, "日期"], kind="stable").reset_index(drop=True)
     frame["行号"] = range(len(frame))
     frame["城市标准"] = pd.array(each_once(city_key, frame["城市"]), dtype="str")
@@ -259,25 +262,18 @@ def summarize_by_rep(lines: pd.DataFrame, collected: dict[str, int]) -> pd.DataF
     return pd.DataFrame(rows, columns=[c.name for c in BY_REP_COLUMNS])
 
 
-def collections_by_rep(allocation, period: Period) -> dict[str, int]:
-    """The month's collections credited to each rep, as the commission counts them."""
-    if allocation is None:
-        return {}
-    lines = collection_lines(allocation, period)
-    return {rep: int(v) for rep, v in lines.groupby("业务员")["回款金额"].sum().items()}
-
-
 def audit(tables: Tables, allocation, customers: CustomerIndex, settings: Settings, run_date: date,
-          month: str | None = None) -> ExpenseAudit:
-    """The whole audit of the month of ``run_date`` (up to it)."""
-    period = month_period(run_date, month)
+          month: Month | None = None) -> ExpenseAudit:
+    """The whole audit of the month of ``run_date`` (up to it), or of ``month``."""
+    period = month_window(run_date, month)
     lines = expense_lines(tables, period)
     flags = (check_daily_caps(lines, settings)
              + check_entertainment(lines, customer_terms(tables, customers), settings)
              + check_route(lines, tables["日报"], settings))
     lines = apply_flags(lines, flags)
     flagged = lines[lines["审核结果"] != PASSED].reset_index(drop=True)
-    return ExpenseAudit(period, lines, flagged, summarize_by_rep(lines, collections_by_rep(allocation, period)))
+    collected = collections_by_rep(allocation, period) if allocation is not None else {}
+    return ExpenseAudit(period, lines, flagged, summarize_by_rep(lines, collected))
 
 
 # ---------------------------------------------------------------- layout
@@ -325,5 +321,8 @@ def figures(result: ExpenseAudit) -> dict:
 
 
 def build(ctx: RunContext) -> ReportOutput:
-    result = audit(ctx.tables, ctx.allocation, ctx.customers, ctx.settings, ctx.run_date, ctx.options.get("month"))
+    month, bad_month = month_option(ctx.options.get("month"), "费用审核")
+    if bad_month:
+        return ReportOutput(problems=bad_month)
+    result = audit(ctx.tables, ctx.allocation, ctx.customers, ctx.settings, ctx.run_date, month)
     return ReportOutput(workbooks=[layout(result, ctx.settings)], figures=figures(result), data=result)

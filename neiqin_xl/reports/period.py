@@ -227,9 +227,8 @@ def collection_series(tables: Tables, period: P.Period) -> pd.DataFrame:
         buckets = [(period.start + timedelta(days=n),) * 2 for n in range((period.end - period.start).days + 1)]
         labels = [f"{a:%m-%d}" for a, _ in buckets]
     else:
-        firsts = [date.fromisoformat(m + "-01") for m in period.months]
-        buckets = [(f, P.month_end(f.year, f.month)) for f in firsts]
-        labels = [f"{f:%Y-%m}" for f in firsts]
+        buckets = [(m.first, m.last) for m in period.months]
+        labels = [str(m) for m in period.months]
     rows = []
     for label, (start, end) in zip(labels, buckets):
         figures = P.window_figures(tables, start, end)

@@ -25,13 +25,13 @@ Finance exports are defended here too: a row whose 客户名称, 摘要 or 凭�
 of amount 0 (a debit row of a ledger export whose 贷方 is empty).
 
 A month runs when the run date is in it, or in the first ``days_into_next_month`` days of the next month,
-and a finance export for it exists; ``ctx.options["month"]`` forces one. A missing export is said in the
-workbook and in the figures, and what is there is reconciled.
+and a finance export for it exists; ``--month`` (``ctx.options["month"]``) forces one. A missing export is said
+in the workbook and in the figures, and what is there is reconciled. A ``--month`` that is no month is one 错误
+in the 问题清单 and no 财务对账 is made (the clerk asked for a month; another one would be mistaken for it).
 """
 
 from __future__ import annotations
 
-import calendar
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -43,10 +43,12 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from ..books.allocation import build_items
+from ..books.periods import month_option, months_of, rows_between
 from ..core.columns import each_once, pick, position_of, sources, text_values
 from ..core.config import Settings
 from ..core.context import Delivery, ReportOutput, RunContext
-from ..core.model import REP, WARNING, Problem, Tables, text
+from ..core.model import REP, Tables, text
+from ..core.months import Month
 from ..core.names import CustomerIndex, match_key, normalize_name
 from ..core.sheets import DATE, INT, MONEY, Col, Highlight, Sheet, Table, WorkbookSpec
 
@@ -57,8 +59,6 @@ CONSISTENT = "一致"
 DIFFERENT = "有差异"
 CANDIDATE_CAP = 12  # level 3 looks at most at this many lines of the other side per line
 
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-_MONTH_IN_TEXT = re.compile(r"(\d{4})[-_.年]?(0[1-9]|1[0-2])")
 _TOTAL_WORDS = "合计|小计|总计|累计"
 _TOTAL_START = re.compile(rf"^[\W_]*(本月|本年|本期|本季|全年)?({_TOTAL_WORDS})")
 _TOTAL_END = re.compile(rf"({_TOTAL_WORDS})[\W_]*$")
@@ -132,7 +132,7 @@ class MatchResult:
 
 @dataclass
 class MonthReconciliation:
-    month: str
+    month: Month
     summary: pd.DataFrame  # one row per customer, SUMMARY_COLUMNS
     collections: MatchResult | None  # None when 财务收款 is missing
     invoices: MatchResult | None  # None when 财务开票 is missing
@@ -143,25 +143,8 @@ class MonthReconciliation:
 
 # ---------------------------------------------------------------- months
 
-def parse_month(text: object) -> str | None:
-    """'2026-11' -> '2026-11'; anything else -> None."""
-    value = str(text or "").strip()
-    return value if _MONTH.match(value) else None
-
-
-def month_bounds(month: str) -> tuple[date, date]:
-    """'2026-11' -> (2026-11-01, 2026-11-30)."""
-    year, mon = int(month[:4]), int(month[5:7])
-    return date(year, mon, 1), date(year, mon, calendar.monthrange(year, mon)[1])
-
-
-def previous_month(month: str) -> str:
-    year, mon = int(month[:4]), int(month[5:7])
-    return f"{year - 1}-12" if mon == 1 else f"{year}-{mon - 1:02d}"
-
-
-def months_due(run_date: date, finance_months: set[str] | list[str], forced: str | None = None,
-               days_into_next_month: int = 10) -> list[str]:
+def months_due(run_date: date, finance_months: set[str] | list[str], forced: Month | None = None,
+               days_into_next_month: int = 10) -> list[Month]:
     """The months to reconcile on ``run_date``.
 
     ``forced`` (YYYY-MM) wins. Otherwise the run date's month and, in the first ``days_into_next_month``
@@ -169,27 +152,11 @@ def months_due(run_date: date, finance_months: set[str] | list[str], forced: str
     """
     if forced:
         return [forced]
-    current = f"{run_date:%Y-%m}"
+    current = Month.of(run_date)
     candidates = [current]
     if run_date.day <= days_into_next_month:
-        candidates.insert(0, previous_month(current))
+        candidates.insert(0, current.shift(-1))
     return [m for m in candidates if m in set(finance_months)]
-
-
-def months_of(frame: pd.DataFrame, date_column: str | None = None) -> pd.Series:
-    """The 月份 of each finance row: its 月份 column, else the month of its date."""
-    month = frame["月份"].astype("str") if "月份" in frame else pd.Series([""] * len(frame), index=frame.index)
-    valid = each_once(lambda m: parse_month(m) is not None, month).astype(bool)
-    month = month.where(valid, "")
-    if date_column and date_column in frame:
-        days = pd.to_datetime(frame[date_column], errors="coerce")
-        from_date = pd.Series(each_once(_month_label, days), index=frame.index)
-        month = month.where(month != "", from_date)
-    return month
-
-
-def _month_label(day: pd.Timestamp) -> str:
-    return "" if pd.isna(day) else f"{day:%Y-%m}"
 
 
 _DATE_OF = {"财务收款": "日期", "财务开票": "开票日期", "应收余额": None}
@@ -215,8 +182,7 @@ def export_of_file(entry: dict) -> tuple[str | None, str | None]:
     stem = Path(str(entry.get("path", ""))).stem
     for sheet in FINANCE_SHEETS:
         if stem.startswith(sheet):
-            found = _MONTH_IN_TEXT.search(stem[len(sheet):])
-            return sheet, f"{found.group(1)}-{found.group(2)}" if found else None
+            return sheet, Month.find(stem[len(sheet):])
     return None, None
 
 
@@ -561,13 +527,6 @@ def match_lines(sales: pd.DataFrame, finance: pd.DataFrame, kind: str, settings:
 
 # ---------------------------------------------------------------- one month
 
-def month_rows(frame: pd.DataFrame, day_column: str, month: str) -> pd.DataFrame:
-    """Rows whose ``day_column`` falls in ``month``."""
-    first, last = month_bounds(month)
-    days = pd.to_datetime(frame[day_column], errors="coerce")
-    return frame[(days >= pd.Timestamp(first)) & (days <= pd.Timestamp(last))]
-
-
 def finance_rows(tables: Tables, sheet: str, month: str) -> tuple[pd.DataFrame, int, int]:
     """Finance's rows of ``month`` without total rows and zero lines; (rows, totals skipped, zeros skipped)."""
     frame = tables[sheet]
@@ -579,10 +538,10 @@ def finance_rows(tables: Tables, sheet: str, month: str) -> tuple[pd.DataFrame, 
     return frame[~zero], totals, int(zero.sum())
 
 
-def sales_invoices(tables: Tables, month: str | None = None) -> pd.DataFrame:
+def sales_invoices(tables: Tables, month: Month | None = None) -> pd.DataFrame:
     """The reps' 开票 (those dated in ``month`` when given) with the 客户名称 and 业务员 of their contract
     (validation adds them; filled here if not)."""
-    invoices = tables["开票"] if month is None else month_rows(tables["开票"], "开票日期", month)
+    invoices = tables["开票"] if month is None else rows_between(tables["开票"], "开票日期", month.first, month.last)
     invoices = invoices.copy()
     contracts = tables["合同"]
     at = position_of(_texts(contracts, "合同编号"), _texts(invoices, "合同编号"))
@@ -623,9 +582,9 @@ def reps_by_customer(tables: Tables, items: pd.DataFrame, customers: CustomerInd
 
 
 def reconcile_month(tables: Tables, allocation_items: pd.DataFrame, customers: CustomerIndex, settings: Settings,
-                    month: str) -> MonthReconciliation:
+                    month: Month) -> MonthReconciliation:
     """Everything for one month: matched collections and invoices, balances, the per-customer summary."""
-    _, month_end = month_bounds(month)
+    month_end = month.last
     missing = [sheet for sheet in FINANCE_SHEETS if not export_present(tables, sheet, month)]
     skipped_totals = skipped_zero = 0
     fin: dict[str, pd.DataFrame] = {}
@@ -634,7 +593,7 @@ def reconcile_month(tables: Tables, allocation_items: pd.DataFrame, customers: C
         skipped_totals += totals
         skipped_zero += zeros
     collections_all = tables["回款"]
-    sales = {COLLECTION: month_rows(collections_all, "回款日期", month),
+    sales = {COLLECTION: rows_between(collections_all, "回款日期", month.first, month.last),
              INVOICE: sales_invoices(tables, month)}
     balances = sales_balances(allocation_items, collections_all, month_end, customers)
 
@@ -768,7 +727,7 @@ def _results(month: MonthReconciliation) -> list[MatchResult]:
 
 def layout(result: MonthReconciliation, settings: Settings, run_date: date) -> WorkbookSpec:
     """财务对账_<YYYY-MM>.xlsx: 对账汇总, 已匹配, 销售有财务无, 财务有销售无, 金额不符."""
-    first, last = month_bounds(result.month)
+    first, last = result.month.first, result.month.last
     title = f"财务对账 {result.month}"
     subtitle = [settings.company.name, f"对账期间 {first.isoformat()} 至 {last.isoformat()}",
                 f"截至 {last.isoformat()}（生成于 {run_date.isoformat()}）"]
@@ -841,16 +800,9 @@ def debit_items(ctx: RunContext) -> pd.DataFrame:
 
 
 def build(ctx: RunContext) -> ReportOutput:
-    forced = ctx.options.get("month")
-    problems = []
-    if forced and parse_month(forced) is None:
-        problems.append(Problem(WARNING, f"对账月份 {forced} 不是有效的 YYYY-MM (示例: 2026-11), 未生成财务对账",
-                                field="month", value=str(forced)))
-        forced = None
-        months: list[str] = []
-    else:
-        months = months_due(ctx.run_date, finance_months(ctx.tables), forced,
-                            ctx.settings.reconciliation.days_into_next_month)
+    forced, problems = month_option(ctx.options.get("month"), "财务对账")
+    months = [] if problems else months_due(ctx.run_date, finance_months(ctx.tables), forced,
+                                            ctx.settings.reconciliation.days_into_next_month)
     items = debit_items(ctx) if months else None
     output = ReportOutput(figures={"months": {}}, problems=problems, data={})
     for month in months:

@@ -33,10 +33,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..core.columns import date_labels, each_once, sources, text_values
+from ..books.periods import months_of
+from ..core.columns import each_once, sources, text_values
 from ..core.config import Settings
 from ..core.context import Delivery, ReportOutput, RunContext
 from ..core.model import REP, SRC_ROW, SRC_WORKBOOK, fmt_yuan, text
+from ..core.months import Month, month_texts
 from ..core.schema import PENDING_SHIPMENT
 from ..core.sheets import MONEY, Col, Highlight, Sheet, Table, WorkbookSpec
 from . import fulfilment, receivables
@@ -55,18 +57,9 @@ def shipping_requests(shipments: pd.DataFrame) -> pd.DataFrame:
     return pending.sort_values([SRC_WORKBOOK, SRC_ROW], kind="stable").reset_index(drop=True)
 
 
-def month_of(frame: pd.DataFrame) -> pd.Series:
-    """YYYY-MM of each finance row: its 月份 when given, else from 日期."""
-    from_date = frame["日期"].dt.strftime("%Y-%m")
-    if "月份" in frame:
-        given = pd.Series(text_values(frame, "月份"), index=frame.index, dtype=object)
-        return given.where(given != "", from_date)
-    return from_date
-
-
 def finance_covers(finance: pd.DataFrame, day: date) -> bool:
     """Does finance's collections export have rows for ``day``'s month?"""
-    return bool(len(finance) > 0 and (month_of(finance) == f"{day:%Y-%m}").any())
+    return bool(len(finance) > 0 and (months_of(finance, "日期") == Month.of(day)).any())
 
 
 def confirmed_collections(collections: pd.DataFrame, finance: pd.DataFrame, window_days: int,
@@ -76,9 +69,9 @@ def confirmed_collections(collections: pd.DataFrame, finance: pd.DataFrame, wind
     Matched one to one, each collection in turn taking the first finance row (in the export's order) still
     free: first by 银行流水号, then by customer, amount and dates within ``window_days``.
     """
-    covered = set(month_of(finance))
+    covered = set(months_of(finance, "日期"))
     ids = collections["回款ID"].to_numpy(dtype=object)
-    checkable = np.array([m in covered for m in date_labels(collections["回款日期"], "%Y-%m")], dtype=bool)
+    checkable = np.array([m in covered for m in month_texts(collections["回款日期"])], dtype=bool)
     confirmed: set[str] = set(ids[~checkable])
     to_match = np.flatnonzero(checkable)
     used = np.zeros(len(finance), dtype=bool)

@@ -2,10 +2,10 @@
 
 Runs after the receivables report and reads its ledger (明细账) and open items as of the run date D.
 A customer gets a statement when it has a balance on D or a movement in the period; the period runs from
-``receivables.statement_period_start`` (year / quarter / month of D) to D. Each statement shows the
-company and its contact, the customer, the period, the opening balance (debits − credits before the
-period start), every movement with a running balance, the closing balance, the open items with their due
-dates and days overdue, money received and not yet applied, and a signature block.
+``receivables.statement_period_start`` (year / quarter / month of D: ``periods.statement_period_start``) to D.
+Each statement shows the company and its contact, the customer, the period, the opening balance (debits −
+credits before the period start), every movement with a running balance, the closing balance, the open items
+with their due dates and days overdue, money received and not yet applied, and a signature block.
 
 Files go to output/<D>/对账单/<客户名称>_对账单_<D>.xlsx; nothing is mailed (the clerk sends them by hand).
 ``data`` is a dict: ``summary`` (客户名称, 期初余额, 本期借方, 本期贷方, 期末余额, 文件名) and ``period``
@@ -19,6 +19,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from ..books.periods import statement_period_start
 from ..core.config import Settings
 from ..core.context import ReportOutput, RunContext
 from ..core.model import fmt_yuan
@@ -27,15 +28,6 @@ from ..deliver.writer import safe_filename
 from . import receivables
 
 SUMMARY_COLUMNS = ["客户名称", "期初余额", "本期借方", "本期贷方", "期末余额", "文件名"]
-
-
-def period_start(day: date, kind: str) -> date:
-    """First day of the statement period containing ``day``: year, quarter or month."""
-    if kind == "month":
-        return day.replace(day=1)
-    if kind == "quarter":
-        return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
-    return date(day.year, 1, 1)
 
 
 def customers_to_state(ledger: pd.DataFrame, start: date) -> list[str]:
@@ -162,7 +154,7 @@ def prepayment_rows(credits: pd.DataFrame) -> pd.DataFrame:
 def build(ctx: RunContext) -> ReportOutput:
     day = ctx.run_date
     data = ctx.results.get("receivables") or receivables.compute(ctx.allocation, ctx.tables["客户"], ctx.settings, day)
-    start = period_start(day, ctx.settings.receivables.statement_period_start)
+    start = statement_period_start(day, ctx.settings.receivables.statement_period_start)
     balances = period_balances(data["ledger"], customers_to_state(data["ledger"], start), start, day)
     lines = statement_lines(data["ledger"], balances, start, day)
     open_rows, credits = open_item_rows(data["open_items"]), prepayment_rows(data["credits"])

@@ -25,6 +25,7 @@ from pathlib import Path
 import xlsxwriter
 
 from ..core.config import Settings
+from ..core.months import Month
 from ..core.schema import ATTENDANCE, CUSTOMERS, PRODUCTS, REP_SHEETS, STAFF, TARGETS
 from ..books.workdays import is_workday
 
@@ -124,18 +125,6 @@ class _World:
 
 def _fen(yuan: int | float) -> int:
     return int(round(yuan * 100))
-
-
-def _month_start(day: date) -> date:
-    return day.replace(day=1)
-
-
-def _previous_month(day: date) -> date:
-    return (_month_start(day) - timedelta(days=1)).replace(day=1)
-
-
-def _month_end(first: date) -> date:
-    return (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
 
 
 def _clamp(day: date, low: date, high: date) -> date:
@@ -298,7 +287,7 @@ def _collect_shipment(w: _World, shipment: dict) -> None:
     elif rng.random() < 0.1:
         part = shipment["_fen"] * 7 // 10 // 100 * 100
         parts = [(parts[0][0], part)]  # the rest stays open
-    month_start = _month_start(w.run_date)
+    month_start = Month.of(w.run_date).first
     for day, fen in parts:
         day = max(day, shipment["_date"] + timedelta(days=1))
         if day > w.run_date and rng.random() < 0.3 and shipment["_date"] < w.run_date:
@@ -626,7 +615,7 @@ def _plant_problems_everywhere(w: _World) -> None:
 def _finance_month(w: _World, first: date, ref: dict) -> dict:
     """Finance's view of one month (to the run date): receipts, invoices, balances, with differences."""
     rng = w.rng
-    last = min(_month_end(first), w.run_date)
+    last = min(Month.of(first).last, w.run_date)
     in_month = lambda d: d is not None and first <= d <= last  # noqa: E731
     rep_rows = [(rep, r) for rep in w.reps for r in w.collections[rep.name] if in_month(r["_date"])]
     receipts = [{"date": r["_date"], "name": r["_customer"].name, "fen": r["_fen"], "ref": r["银行流水号"],
@@ -833,14 +822,14 @@ def _workdays_in(first: date, last: date, settings: Settings) -> int:
 
 def _write_attendance(w: _World, first: date, path: Path, created: datetime) -> None:
     rng = w.rng
-    last = min(_month_end(first), w.run_date)
+    last = min(Month.of(first).last, w.run_date)
     due = _workdays_in(first, last, w.settings)
     rows = []
     for rep in w.reps:
-        late = 5 if rep.index == 4 % len(w.reps) and first == _month_start(w.run_date) else rng.choice((0, 0, 1, 2))
+        late = 5 if rep.index == 4 % len(w.reps) and first == Month.of(w.run_date).first else rng.choice((0, 0, 1, 2))
         personal = 1 if rng.random() < 0.15 and due > 3 else 0
         sick = 1 if rng.random() < 0.1 and due > 3 else 0
-        absent = 1 if rep.index == 6 % len(w.reps) and first != _month_start(w.run_date) and due > 3 else 0
+        absent = 1 if rep.index == 6 % len(w.reps) and first != Month.of(w.run_date).first and due > 3 else 0
         rows.append([rep.name, due, due - personal - sick - absent, late, personal, sick, absent])
     book = _Book(path, created)
     headers = [f.name for f in ATTENDANCE.fields if f.name != "月份"]
@@ -927,9 +916,7 @@ def generate_demo(workspace: Path, run_date: date, seed: int = 7, reps: int = 8,
     _plant_problems(world)
     if problems_everywhere:
         _plant_problems_everywhere(world)
-    firsts = [_month_start(run_date)]
-    while len(firsts) < finance_months:
-        firsts.insert(0, _previous_month(firsts[0]))
+    firsts = [Month.of(run_date).shift(-n).first for n in reversed(range(finance_months))]
     balance_ref: dict = {}
     months = [_finance_month(world, first, balance_ref) for first in firsts]
 
