@@ -15,9 +15,9 @@ Each line is used at most once; the levels are tried in order:
 3. one line equal to the sum of 2..``reconciliation.max_combination`` lines of the other side, same customer,
    each within the date window (a bounded subset-sum over the ``CANDIDATE_CAP`` closest candidates).
 
-Finance's rows that are not lines are left out first (``finance_lines``): a row whose 客户名称, 摘要 or 凭证号
-reads as a total (``core.names.is_total_text``) or that has no 客户名称, and a line of amount 0 (a debit row
-of a ledger export whose 贷方 is empty).
+Both callers first leave out finance's rows that are not lines (``finance_lines``; the reconciliation counts
+them): a row whose 客户名称, 摘要 or 凭证号 reads as a total (``core.names.is_total_text``) or that has no
+客户名称, and a line of amount 0 (a debit row of a ledger export whose 贷方 is empty).
 """
 
 from __future__ import annotations
