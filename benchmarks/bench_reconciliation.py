@@ -20,7 +20,7 @@ import pandas as pd
 
 from neiqin_xl.core.config import Settings
 from neiqin_xl.core.names import CustomerIndex
-from neiqin_xl.reports.reconciliation import COLLECTION, match_lines
+from neiqin_xl.books.matching import COLLECTION, match_lines
 
 _CITIES = ("上海", "杭州", "苏州", "南京", "宁波", "合肥", "深圳市", "广州", "武汉", "成都")
 _WORDS = ("明达", "恒远", "华星", "瑞丰", "金桥", "宏图", "东升", "永泰", "中联", "天成", "佳禾", "新锐")

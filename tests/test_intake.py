@@ -176,6 +176,26 @@ def test_master_finance_and_attendance_files(tmp_path):
     assert list(tables["财务开票"].columns)[-1] == "月份"  # an empty finance frame still has 月份
 
 
+def test_finance_total_and_subtotal_rows_are_not_data(tmp_path):
+    # a Kingdee-style export: a subtotal under each customer (its label after the name), 本月合计 and 本年累计.
+    # Their first text cell reads as a total (names.is_total_text) -> not read, and no "日期 missing" error;
+    # 联合计算机有限公司 holds the characters 合计 but is a customer: its row is data.
+    settings = workspace(tmp_path)
+    write_book(settings.folder("finance") / "财务收款_2026-11.xlsx", {"收款明细": [
+        ["日期", "往来单位", "贷方金额", "凭证字号"],
+        [datetime(2026, 11, 5), "上海明达贸易有限公司", 12000, "收-12"],
+        [None, "上海明达贸易有限公司 小计", 12000],
+        [datetime(2026, 11, 6), "联合计算机有限公司", 500, "收-13"],
+        [None, "联合计算机有限公司 小计", 500],
+        ["本月合计", None, 12500],
+        ["  本年累计", None, 99999]]})
+    tables, problems = read_workspace(settings, RUN)
+    fin = tables["财务收款"]
+    assert fin["客户名称"].tolist() == ["上海明达贸易有限公司", "联合计算机有限公司"]
+    assert fin["金额"].tolist() == [1200000, 50000] and fin["来源行"].tolist() == [2, 4]
+    assert [p for p in problems if p.workbook == "财务收款_2026-11.xlsx"] == []
+
+
 def test_finance_file_without_month_in_its_name_takes_the_rows_dates(tmp_path):
     settings = workspace(tmp_path)
     write_book(settings.folder("finance") / "财务收款.xlsx", {"收款": [

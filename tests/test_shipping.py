@@ -122,7 +122,7 @@ def test_collections_in_a_month_the_export_does_not_cover_count_as_booked():
     colls = paid({"回款日期": "2026-10-15", "回款金额": "700"}, {"回款日期": "2026-11-02", "回款金额": "900"})
     colls["回款ID"] = ["c10", "c11"]
     finance = table("财务收款", [{"日期": "2026-11-05", "客户名称": "别家", "金额": "900"}], rep="")
-    assert shipping.confirmed_collections(colls, finance, 3) == {"c10"}
+    assert shipping.confirmed_collections(colls, finance, S, CustomerIndex([])) == {"c10"}
 
 
 def test_only_pending_requests_without_a_date_are_reviewed():
@@ -135,14 +135,36 @@ def test_only_pending_requests_without_a_date_are_reviewed():
     assert out.data["requests"].empty and out.deliveries == [] and out.figures["shipping_requests"] == 0
 
 
-def test_finance_rows_are_matched_one_to_one_in_the_order_read():
+def test_finance_rows_are_matched_one_to_one_as_the_reconciliation_matches_them():
     # c1 and c2 carry the same 流水号 B7; finance has B7 once (11-03) and one row without a 流水号 (11-04):
-    # c1 takes B7; c2 (no B7 left) takes the row without 流水号 by customer, amount and date (1 day apart);
-    # c3 (same customer and amount, 11-04) finds no free finance row left: not confirmed.
+    # c1 (the earlier row of the two) takes B7; c2 (11-03) and c3 (11-04) both fit the row without 流水号 by
+    # customer and amount; the closest date wins: c3, 0 days away (c2 is 1 day away) -> c2 is not confirmed.
     colls = paid({"回款日期": "2026-11-03", "回款金额": "500", "银行流水号": "B7"},
                  {"回款日期": "2026-11-03", "回款金额": "500", "银行流水号": "B7"},
                  {"回款日期": "2026-11-04", "回款金额": "500"})
     colls["回款ID"] = ["c1", "c2", "c3"]
     finance = table("财务收款", [{"日期": "2026-11-03", "客户名称": "明达", "金额": "500", "银行流水号": " B7 "},
                                {"日期": "2026-11-04", "客户名称": "明达", "金额": "500"}], rep="")
-    assert shipping.confirmed_collections(colls, finance, 3) == {"c1", "c2"}
+    assert shipping.confirmed_collections(colls, finance, S, CustomerIndex([])) == {"c1", "c3"}
+
+
+def test_finance_reference_0012_345_confirms_the_reps_12345():
+    # the rep typed the 流水号 as the number 12345 (Excel dropped 00, no hyphen); finance's export has 0012-345,
+    # booked 5 days later (outside the 3-day window): only the reference can confirm it, and it does.
+    # The other collection, 11-10 with 流水号 777, is not in finance's export at all.
+    colls = paid({"回款日期": "2026-11-02", "回款金额": "3,000", "银行流水号": "12345"},
+                 {"回款日期": "2026-11-10", "回款金额": "3,000", "银行流水号": "777"})
+    colls["回款ID"] = ["c1", "c2"]
+    finance = table("财务收款", [{"日期": "2026-11-07", "客户名称": "明达", "金额": "3,000", "银行流水号": "0012-345"}],
+                    rep="")
+    assert shipping.confirmed_collections(colls, finance, S, CustomerIndex([])) == {"c1"}
+
+
+def test_one_bank_receipt_the_rep_booked_as_two_lines_is_confirmed():
+    # finance has one receipt of 5,000 (11-27); the rep entered it as 3,000 + 2,000 on 11-27 without a 流水号:
+    # 3,000 + 2,000 = 5,000, same customer, same day -> both lines are money finance has (level 3, as in 财务对账)
+    colls = paid({"回款日期": "2026-11-27", "回款金额": "3,000"}, {"回款日期": "2026-11-27", "回款金额": "2,000"})
+    colls["回款ID"] = ["c1", "c2"]
+    finance = table("财务收款", [{"日期": "2026-11-27", "客户名称": "明达", "金额": "5,000", "银行流水号": "B9"},
+                               {"日期": "2026-11-30", "客户名称": "", "金额": "5,000", "摘要": "本月合计"}], rep="")
+    assert shipping.confirmed_collections(colls, finance, S, CustomerIndex([])) == {"c1", "c2"}

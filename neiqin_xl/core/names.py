@@ -4,6 +4,8 @@
 trims and collapses spaces. ``CustomerIndex`` resolves a typed name to the archive's canonical name,
 through the archive's aliases and, for matching only, a key without the company-form suffix
 (有限公司 …), so 上海明达贸易有限公司, "上海明达贸易有限公司 " and an alias all resolve to one customer.
+``is_total_text`` tells a total row's label (合计, 本月合计, 上海明达 小计) from a name: the one rule the
+intake (finance exports' 合计 rows) and the finance matching (``books/matching.py``) both apply.
 
 Every report calls these on every row, and the same few thousand names come back again and again: the
 text work is cached by the string (``functools.lru_cache``), so a name is normalised once per run.
@@ -22,6 +24,10 @@ _SPACES = re.compile(r"\s+")
 _ALIAS_SPLIT = re.compile(r"[；;、,，/\n]+")
 _CJK_SPACE = re.compile(r"(?<=[\u4e00-\u9fff()]) (?=[\u4e00-\u9fff()])")
 _COMPANY_FORMS = ("股份有限公司", "有限责任公司", "有限公司", "集团公司", "公司")
+_TOTAL_WORDS = "合计|小计|总计|累计"
+_TOTAL_START = re.compile(rf"^[\W_]*(本月|本年|本期|本季|全年)?({_TOTAL_WORDS})")
+_TOTAL_END = re.compile(rf"({_TOTAL_WORDS})[\W_]*$")
+_TOTAL_ANYWHERE = re.compile(r"(本月|本年|本期|本季)(合计|累计|小计)")
 _CACHED = 1 << 16  # distinct strings kept per function: far more than a workspace's names
 
 
@@ -55,6 +61,26 @@ def _key_of_normalized(name: str) -> str:
             text = text[: -len(form)]
             break
     return text.replace("(", "").replace(")", "")
+
+
+def is_total_text(value: object) -> bool:
+    """Does a cell read as the label of a total row (合计, 小计, 总计, 累计), not as a name or a memo?
+
+    A total word at the start (after 本月/本年/本期/本季/全年), at the end, or 本月合计-like anywhere; spaces,
+    full-width forms and punctuation around it do not matter. A name that merely holds the characters does
+    not read as a total.
+
+    >>> [is_total_text(t) for t in ("合计", "本月合计", " 总　计 ", "**小计", "小计：上海明达", "上海明达 小计", "本年累计")]
+    [True, True, True, True, True, True, True]
+    >>> is_total_text("上海明达（集团） 小计:")  # the label after a customer's name
+    True
+    >>> [is_total_text(t) for t in ("联合计算机有限公司", "收联合计算机货款", "收-0012", "", None)]
+    [False, False, False, False, False]
+    """
+    label = normalize_name(value).replace(" ", "")
+    if not label:
+        return False
+    return bool(_TOTAL_START.search(label) or _TOTAL_END.search(label) or _TOTAL_ANYWHERE.search(label))
 
 
 def split_aliases(value: object) -> list[str]:

@@ -36,7 +36,7 @@ from .cache import WorkbookCache, open_cache
 from ..core.config import Settings
 from ..core.model import ERROR, REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, cell_address, column_letter
 from ..core.months import Month, month_texts
-from ..core.names import normalize_name
+from ..core.names import is_total_text, normalize_name
 from .parse import display_raw, is_blank, parse_column, parser_for
 from .reader import (Header, SheetMatch, find_sheets, is_spreadsheet, is_temporary, locate_header, open_error_text,
                      open_workbook, read_grid, workbook_error_cells)
@@ -44,7 +44,6 @@ from ..core.schema import (ATTENDANCE, ATTENDANCE_PREFIX, DATE, DTYPES, FINANCE_
                      MASTER_WORKBOOKS, MONEY, REP_SHEETS, SHEETS, SheetDef)
 
 MONTH_COLUMN = "月份"
-TOTAL_WORDS = ("合计", "小计", "总计", "本月合计", "本期合计", "本年累计", "累计")
 _OPEN_ERRORS = (zipfile.BadZipFile, pc.CalamineError, pc.PasswordError, pc.XmlError, pc.ZipError,
                 pc.WorksheetNotFound, ValueError, OSError, KeyError, IndexError, UnicodeDecodeError, EOFError)
 
@@ -312,10 +311,11 @@ def pick_cells(rows: list[list], cols: list[int]) -> list[tuple]:
 
 
 def is_total_row(cells: list) -> bool:
-    """A finance export's 合计 / 小计 / 本月合计 line."""
+    """A finance export's 合计 / 小计 / 本月合计 line: its first text cell reads as a total
+    (``names.is_total_text``)."""
     for cell in cells:
         if isinstance(cell, str) and cell.strip():
-            return cell.replace(" ", "").replace("\u3000", "").startswith(TOTAL_WORDS)
+            return is_total_text(cell)
     return False
 
 

@@ -6,23 +6,19 @@ compares, line by line,
 - the reps' 开票 dated in M with finance's 财务开票 of M,
 and per customer the sales side's 应收余额 at the end of M with finance's 应收余额 of M.
 
-Each line is used at most once; the levels are tried in order:
-1. the same reference: 银行流水号 (collections) or 发票号码 (invoices). The same reference with a different
-   amount is an amount mismatch (金额不符): both lines are used up and the difference is listed;
-2. the same customer, the same amount to the fen, dates at most ``reconciliation.date_window_days`` apart
-   (closest date first). Finance's names are resolved through the archive (aliases, 有限公司 and brackets
-   ignored) and, for a name the archive does not hold on both sides, a fuzzy match of the match keys
-   (``rapidfuzz`` ratio ≥ ``reconciliation.fuzzy_threshold``; the score is shown, 名称近似 0.96);
-3. one line equal to the sum of 2..``max_combination`` lines of the other side, same customer, each within the
-   date window (a bounded subset-sum over the 12 closest candidates);
-whatever is left is a difference: 销售有财务无 or 财务有销售无.
+Lines are matched by ``books.matching.match_lines`` (the rule the shipping check uses too): each line at most
+once, by (1) the same 银行流水号 / 发票号码 (``normalize_reference``; the same reference with a different amount
+is 金额不符, both lines used up and the difference listed), (2) the same customer and amount within
+``reconciliation.date_window_days`` (finance's names through the archive, else a fuzzy match shown as
+名称近似 0.96), (3) one line equal to the sum of 2..``max_combination`` lines of the other side; whatever is
+left is a difference: 销售有财务无 or 财务有销售无.
 
 The sales 应收余额 of a customer at month end ME is Σ item 金额 dated ≤ ME − Σ 回款金额 dated ≤ ME (items are
 the allocation's shipments or invoices, ``receivables.basis``). Differences are sales side − finance side.
 
-Finance exports are defended here too: a row whose 客户名称, 摘要 or 凭证号 reads as a total (合计, 小计, 总计,
-本月合计, 本年累计 …) or that has no 客户名称 is skipped and counted, never matched; so is a finance line
-of amount 0 (a debit row of a ledger export whose 贷方 is empty).
+Finance's rows that are not lines (``matching.finance_lines``: a total row such as 合计, 小计, 本月合计 left
+by the export in 客户名称, 摘要 or 凭证号, a row without 客户名称, a line of amount 0) are skipped and counted,
+never matched; the 应收余额 export loses only its total rows (a balance of 0 is a figure).
 
 A month runs when the run date is in it, or in the first ``days_into_next_month`` days of the next month,
 and a finance export for it exists; ``--month`` (``ctx.options["month"]``) forces one. A missing export is said
@@ -32,48 +28,32 @@ in the 问题清单 and no 财务对账 is made (the clerk asked for a month; an
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from rapidfuzz import fuzz, process
 
 from ..books.allocation import build_items
+from ..books.matching import (COLLECTION, INVOICE, MatchResult, drop_total_rows, finance_lines, line_records,
+                              match_lines, prepare_lines, resolve_names)
 from ..books.periods import month_option, months_of, rows_between
-from ..core.columns import each_once, pick, position_of, sources, text_values
+from ..core.columns import each_once, pick, position_of, text_values
 from ..core.config import Settings
 from ..core.context import Delivery, ReportOutput, RunContext
-from ..core.model import REP, Tables, text
+from ..core.model import REP, Tables
 from ..core.months import Month
-from ..core.names import CustomerIndex, match_key, normalize_name
+from ..core.names import CustomerIndex, normalize_name
+from ..core.schema import FINANCE_SHEETS
 from ..core.sheets import DATE, INT, MONEY, Col, Highlight, Sheet, Table, WorkbookSpec
 
-COLLECTION = "回款"
-INVOICE = "开票"
-FINANCE_SHEETS = ("财务收款", "财务开票", "应收余额")
+FINANCE_EXPORTS = tuple(sheet.name for sheet in FINANCE_SHEETS)  # 财务收款, 财务开票, 应收余额
 CONSISTENT = "一致"
 DIFFERENT = "有差异"
-CANDIDATE_CAP = 12  # level 3 looks at most at this many lines of the other side per line
 
-_TOTAL_WORDS = "合计|小计|总计|累计"
-_TOTAL_START = re.compile(rf"^[\W_]*(本月|本年|本期|本季|全年)?({_TOTAL_WORDS})")
-_TOTAL_END = re.compile(rf"({_TOTAL_WORDS})[\W_]*$")
-_TOTAL_ANYWHERE = re.compile(r"(本月|本年|本期|本季)(合计|累计|小计)")
-
-# how each side of each kind reads: (date, amount, reference, voucher) columns
-_SIDES = {
-    (COLLECTION, "sales"): ("回款日期", "回款金额", "银行流水号", "银行流水号"),
-    (COLLECTION, "finance"): ("日期", "金额", "银行流水号", "凭证号"),
-    (INVOICE, "sales"): ("开票日期", "开票金额", "发票号码", "发票号码"),
-    (INVOICE, "finance"): ("开票日期", "金额", "发票号码", "发票号码"),
-}
-_REFERENCE = {COLLECTION: "流水号", INVOICE: "发票号"}
 _FINANCE_SHEET = {COLLECTION: "财务收款", INVOICE: "财务开票"}
-_SALES_SHEET = {COLLECTION: "回款", INVOICE: "开票"}
 
 SUMMARY_COLUMNS = [Col("客户名称"), Col("业务员"), Col("销售回款", MONEY), Col("财务收款", MONEY), Col("回款差额", MONEY),
                    Col("销售开票", MONEY), Col("财务开票", MONEY), Col("开票差额", MONEY), Col("销售应收余额", MONEY),
@@ -92,43 +72,6 @@ MISMATCH_COLUMNS = [Col("类型"), Col("单据号"), Col("销售日期", DATE), 
 
 
 # ---------------------------------------------------------------- results
-
-@dataclass(frozen=True)
-class Match:
-    """Lines of both sides taken as one: ``sales`` and ``finance`` are positions in the prepared lines."""
-
-    level: int  # 1 reference, 2 customer + amount + date, 3 combination
-    note: str  # 流水号一致 / 金额日期一致 / 名称近似 0.96 / 合并 3 笔
-    sales: tuple[int, ...]
-    finance: tuple[int, ...]
-
-
-@dataclass
-class MatchResult:
-    """One kind (回款 or 开票) of one month: the prepared lines and how they were matched."""
-
-    kind: str
-    sales: pd.DataFrame  # prepared lines (see ``prepare_lines``)
-    finance: pd.DataFrame
-    matches: list[Match] = field(default_factory=list)
-    mismatches: list[tuple[int, int]] = field(default_factory=list)  # same reference, different amount
-
-    def used(self, side: str) -> set[int]:
-        """Positions of ``side`` ("sales" / "finance") matched or mismatched."""
-        taken = {i for m in self.matches for i in getattr(m, side)}
-        return taken | {pair[0 if side == "sales" else 1] for pair in self.mismatches}
-
-    def unmatched(self, side: str) -> pd.DataFrame:
-        lines = getattr(self, side)
-        used = self.used(side)
-        return lines[np.array([i not in used for i in range(len(lines))], dtype=bool)]  # [[]] would pick no columns
-
-    def level_counts(self) -> dict[str, int]:
-        counts = {"1": 0, "2": 0, "3": 0}
-        for m in self.matches:
-            counts[str(m.level)] += 1
-        return counts
-
 
 @dataclass
 class MonthReconciliation:
@@ -165,7 +108,7 @@ _DATE_OF = {"财务收款": "日期", "财务开票": "开票日期", "应收余
 def finance_months(tables: Tables) -> set[str]:
     """Every month some finance export has rows for, or names in a file read (财务收款_2026-11.xlsx)."""
     months: set[str] = set()
-    for sheet in FINANCE_SHEETS:
+    for sheet in FINANCE_EXPORTS:
         frame = tables[sheet]
         months |= {m for m in months_of(frame, _DATE_OF[sheet]) if m}
     for entry in tables.inputs:
@@ -180,7 +123,7 @@ def export_of_file(entry: dict) -> tuple[str | None, str | None]:
     if str(entry.get("status", "ok")) != "ok":  # an unreadable or skipped file is no export
         return None, None
     stem = Path(str(entry.get("path", ""))).stem
-    for sheet in FINANCE_SHEETS:
+    for sheet in FINANCE_EXPORTS:
         if stem.startswith(sheet):
             return sheet, Month.find(stem[len(sheet):])
     return None, None
@@ -193,349 +136,20 @@ def export_present(tables: Tables, sheet: str, month: str) -> bool:
     return any(export_of_file(entry) == (sheet, month) for entry in tables.inputs)
 
 
-# ---------------------------------------------------------------- finance total rows
-
-def is_total_text(value: object) -> bool:
-    """'合计', '本月合计', '小计：上海明达', '上海明达 小计', '本年累计' read as totals; '联合计算机有限公司' does not."""
-    text = normalize_name(value).replace(" ", "")
-    if not text:
-        return False
-    return bool(_TOTAL_START.search(text) or _TOTAL_END.search(text) or _TOTAL_ANYWHERE.search(text))
-
-
-def drop_total_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """Finance rows without 合计/小计/本月合计/本年累计 text and with a 客户名称, and how many were dropped."""
-    if frame.empty:
-        return frame, 0
-    total = pd.Series(False, index=frame.index)
-    for column in ("客户名称", "摘要", "凭证号"):
-        if column in frame:
-            total |= frame[column].map(is_total_text)
-    blank_customer = (frame["客户名称"].map(lambda v: normalize_name(v) == "") if "客户名称" in frame
-                      else pd.Series(False, index=frame.index))
-    drop = total | blank_customer
-    return frame[~drop], int(drop.sum())
-
-
-# ---------------------------------------------------------------- names
-
-def resolve_names(sales_names: list[str], finance_names: list[str], customers: CustomerIndex,
-                  threshold: int) -> dict[str, tuple[str, float | None]]:
-    """Finance name -> (the customer it is on the sales side, fuzzy score 0..1 or None when exact).
-
-    Exact: the archive (canonical name, aliases, match key without 有限公司 and brackets), or the same match
-    key as a sales name. Otherwise the sales name with the best rapidfuzz ratio of match keys, when it is
-    ≥ ``threshold``, unique, and not between two different customers both in the archive.
-    """
-    sales_by_key: dict[str, str] = {}
-    for name in sales_names:
-        canon = customers.canonical(name)
-        if canon:
-            sales_by_key.setdefault(match_key(canon), canon)
-    keys = list(sales_by_key)
-    known = [customers.resolve(sales_by_key[k]) is not None for k in keys]
-    resolved: dict[str, tuple[str, float | None]] = {}
-    for name in dict.fromkeys(finance_names):
-        canon = customers.canonical(name)
-        key = match_key(canon)
-        if not canon or key in sales_by_key or not keys:
-            resolved[name] = (sales_by_key.get(key, canon), None)
-            continue
-        in_archive = customers.resolve(name) is not None
-        choices = [k for k, k_known in zip(keys, known) if not (in_archive and k_known)]
-        best = process.extract(key, choices, scorer=fuzz.ratio, score_cutoff=threshold, limit=2)
-        if best and (len(best) == 1 or best[0][1] > best[1][1]):
-            resolved[name] = (sales_by_key[best[0][0]], round(best[0][1] / 100, 2))
-        else:
-            resolved[name] = (canon, None)
-    return resolved
-
-
-# ---------------------------------------------------------------- lines
-
-def _text(value: object) -> str:
-    return text(value).strip()
-
-
-def _texts(frame: pd.DataFrame, column: str) -> np.ndarray:
-    """``_text`` of every cell of a column ("" for a column not there)."""
-    return np.array([v.strip() for v in text_values(frame, column)], dtype=object)
-
-
-def _fen(value: object) -> int:
-    return 0 if _text(value) == "" else int(value)
-
-
-def _fens(frame: pd.DataFrame, column: str) -> np.ndarray:
-    """``_fen`` of every cell of a column (0 for a column not there)."""
-    if column not in frame:
-        return np.zeros(len(frame), dtype="int64")
-    values = frame[column]
-    if isinstance(values.dtype, np.dtype) and values.dtype.kind in "iu":
-        return values.to_numpy(dtype="int64")
-    return np.array([_fen(v) for v in values.to_numpy(dtype=object)], dtype="int64")
-
-
-def normalize_reference(value: object) -> str:
-    """A bank reference or invoice number as compared: no spaces or hyphens, upper case, leading zeros
-    dropped (a number typed in Excel loses them)."""
-    text = re.sub(r"[\s\-]", "", normalize_name(value)).upper()
-    return text.lstrip("0") or text
-
-
-def _dates(frame: pd.DataFrame, column: str) -> pd.Series:
-    """A date column as Timestamps (NaT for blanks and for a column not there)."""
-    if column not in frame:
-        return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[us]")
-    values = frame[column]
-    if values.dtype.kind == "M":
-        return values
-    return pd.Series([pd.Timestamp(v) if not pd.isna(v) else pd.NaT for v in values], index=frame.index)
-
-
-def day_numbers(days: pd.Series) -> np.ndarray:
-    """``Timestamp.toordinal()`` of every date, 0 for a blank."""
-    ordinals = days.to_numpy(dtype="datetime64[D]").astype("int64") + date(1970, 1, 1).toordinal()
-    return np.where(days.notna().to_numpy(), ordinals, 0)
-
-
-def _records(frame: pd.DataFrame) -> list[dict]:
-    """``frame.to_dict("records")``, column by column (the same values, much faster on a large frame)."""
-    names = list(frame.columns)
-    columns = [frame[c].to_numpy(dtype=object) for c in names]
-    return [dict(zip(names, row)) for row in zip(*columns)]
-
-
-class _Rows:
-    """The rows of a frame by position, each a dict as in ``_records``, built only when one is asked for."""
-
-    def __init__(self, frame: pd.DataFrame):
-        self._names = list(frame.columns)
-        self._columns = [frame[c].to_numpy(dtype=object) for c in self._names]
-
-    def __getitem__(self, position: int) -> dict:
-        return dict(zip(self._names, (column[position] for column in self._columns)))
-
-
-LINE_COLUMNS = ["日期", "天", "客户名称", "客户", "名称近似", "金额", "单据号", "参考", "凭证号", "业务员", "合同编号",
-                "摘要", "来源"]
-
-
-def prepare_lines(frame: pd.DataFrame, kind: str, side: str,
-                  names: dict[str, tuple[str, float | None]] | None = None,
-                  customers: CustomerIndex | None = None) -> pd.DataFrame:
-    """One side's rows as comparable lines: 日期, 天 (day number), 客户名称 (as written), 客户 (the customer
-    on the sales side), 名称近似 (fuzzy score or None), 金额 (fen), 单据号, 参考 (normalised reference),
-    凭证号, 业务员, 合同编号, 摘要, 来源."""
-    day_col, amount_col, ref_col, voucher_col = _SIDES[(kind, side)]
-    written = (each_once(normalize_name, frame["客户名称"]) if "客户名称" in frame
-               else np.full(len(frame), "", dtype=object))
-
-    def customer_of(name: str) -> tuple[str, float | None]:
-        customer, score = (names or {}).get(name, (None, None))
-        if customer is None:
-            customer = customers.canonical(name) if customers is not None else name
-        return customer, score
-
-    resolved = {name: customer_of(name) for name in dict.fromkeys(written)}
-    days = _dates(frame, day_col)
-    refs = frame[ref_col].to_numpy(dtype=object) if ref_col in frame else np.full(len(frame), None, dtype=object)
-    lines = pd.DataFrame({
-        "日期": days.to_numpy(), "天": day_numbers(days), "客户名称": written,
-        "客户": [resolved[name][0] for name in written], "名称近似": [resolved[name][1] for name in written],
-        "金额": _fens(frame, amount_col), "单据号": _texts(frame, ref_col),
-        "参考": [normalize_reference(r) for r in refs], "凭证号": _texts(frame, voucher_col),
-        "业务员": _texts(frame, REP), "合同编号": _texts(frame, "合同编号"), "摘要": _texts(frame, "摘要"),
-        "来源": sources(frame)}, columns=LINE_COLUMNS)
-    return lines.astype({"金额": "int64", "天": "int64"}).reset_index(drop=True)
-
-
-# ---------------------------------------------------------------- matching
-
-def match_by_reference(sales: list[dict], finance: list[dict], free_s: set[int], free_f: set[int]
-                       ) -> tuple[list[tuple[tuple[int, ...], tuple[int, ...]]], list[tuple[int, int]]]:
-    """Level 1: lines with the same reference. Equal amounts pair up; what is left of a reference matches as a
-    group when both sides sum to the same amount (one receipt booked in parts), else pairs up as amount
-    mismatches (金额不符). Returns (matched groups, mismatched pairs)."""
-    by_ref: dict[str, list[int]] = defaultdict(list)
-    for i in sorted(free_s, key=lambda i: (sales[i]["天"], i)):
-        if sales[i]["参考"]:
-            by_ref[sales[i]["参考"]].append(i)
-    groups: list[tuple[tuple[int, ...], tuple[int, ...]]] = []
-    waiting: dict[str, list[int]] = defaultdict(list)
-    for j in sorted(free_f, key=lambda j: (finance[j]["天"], j)):
-        candidates = by_ref.get(finance[j]["参考"]) if finance[j]["参考"] else None
-        if not candidates:
-            continue
-        same = next((i for i in candidates if sales[i]["金额"] == finance[j]["金额"]), None)
-        if same is not None:
-            candidates.remove(same)
-            groups.append(((same,), (j,)))
-        else:
-            waiting[finance[j]["参考"]].append(j)
-    mismatches = []
-    for ref, js in waiting.items():
-        left = by_ref[ref]
-        if not left:
-            continue
-        if len(left) + len(js) > 2 and sum(sales[i]["金额"] for i in left) == sum(finance[j]["金额"] for j in js):
-            groups.append((tuple(left), tuple(js)))
-        else:
-            mismatches += list(zip(left, js))
-    for s_part, f_part in groups:
-        free_s.difference_update(s_part)
-        free_f.difference_update(f_part)
-    for i, j in mismatches:
-        free_s.discard(i)
-        free_f.discard(j)
-    return groups, mismatches
-
-
-def match_by_amount(sales: list[dict], finance: list[dict], free_s: set[int], free_f: set[int],
-                    window: int) -> list[tuple[int, int]]:
-    """Level 2: same customer, same amount, dates at most ``window`` days apart; closest dates first."""
-    groups: dict[tuple[str, int], list[int]] = defaultdict(list)
-    for i in free_s:
-        groups[(sales[i]["客户"], sales[i]["金额"])].append(i)
-    candidates = []
-    for j in free_f:
-        for i in groups.get((finance[j]["客户"], finance[j]["金额"]), ()):
-            gap = abs(sales[i]["天"] - finance[j]["天"])
-            if gap <= window:
-                candidates.append((gap, finance[j]["天"], sales[i]["天"], j, i))
-    pairs = []
-    for _, _, _, j, i in sorted(candidates):
-        if i in free_s and j in free_f:
-            free_s.discard(i)
-            free_f.discard(j)
-            pairs.append((i, j))
-    return pairs
-
-
-def find_combination(amounts: list[int], target: int, max_size: int) -> tuple[int, ...] | None:
-    """Positions of 2..``max_size`` amounts (all > 0) summing exactly to ``target``, fewest lines first;
-    None when there is none. A depth-first search over the amounts in descending order, cut off as soon as
-    the largest (smallest) amounts left cannot reach (would overshoot) what remains."""
-    order = sorted(range(len(amounts)), key=lambda k: (-amounts[k], k))
-    values = [amounts[k] for k in order]
-    for size in range(2, min(max_size, len(values)) + 1):
-        if sum(values[-size:]) > target:
-            break
-        if sum(values[:size]) < target:
-            continue
-        found = _search(values, target, size, 0, ())
-        if found:
-            return tuple(sorted(order[k] for k in found))
-    return None
-
-
-def _search(values: list[int], remaining: int, left: int, start: int, chosen: tuple[int, ...]
-            ) -> tuple[int, ...] | None:
-    """``left`` positions from ``start`` on of ``values`` (descending) summing to ``remaining``."""
-    if left == 0:
-        return chosen if remaining == 0 else None
-    n = len(values)
-    smallest_rest = sum(values[n - left + 1:]) if left > 1 else 0
-    for k in range(start, n - left + 1):
-        if sum(values[k:k + left]) < remaining:  # the largest picks left fall short; later ones are smaller
-            return None
-        if values[k] + smallest_rest > remaining:  # even with the smallest others this one overshoots
-            continue
-        found = _search(values, remaining - values[k], left - 1, k + 1, chosen + (k,))
-        if found:
-            return found
-    return None
-
-
-def closest_lines(by_day: dict[int, list[int]], lines: list[dict], free: set[int], day: int, below: int,
-                  window: int, cap: int) -> list[int]:
-    """Up to ``cap`` free lines of one customer with an amount in (0, ``below``), dated at most ``window`` days
-    from ``day``, the closest dates first."""
-    found: list[int] = []
-    for gap in range(window + 1):
-        for d in ((day,) if gap == 0 else (day - gap, day + gap)):
-            for k in by_day.get(d, ()):
-                if k in free and lines[k]["金额"] < below:
-                    found.append(k)
-                    if len(found) == cap:
-                        return found
-    return found
-
-
-def match_combinations(ones: list[dict], many: list[dict], free_one: set[int], free_many: set[int], window: int,
-                       max_size: int, cap: int = CANDIDATE_CAP) -> list[tuple[int, tuple[int, ...]]]:
-    """Level 3: a line of ``ones`` equal to the sum of several lines of ``many`` (same customer, each within
-    the date window, among the ``cap`` closest). Returns (one, (many, ...)) groups."""
-    by_customer: dict[str, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
-    for k in sorted(free_many):
-        if many[k]["金额"] > 0:
-            by_customer[many[k]["客户"]][many[k]["天"]].append(k)
-    groups = []
-    for o in sorted(free_one, key=lambda o: (ones[o]["天"], o)):
-        line = ones[o]
-        if line["金额"] <= 0 or line["客户"] not in by_customer:
-            continue
-        near = closest_lines(by_customer[line["客户"]], many, free_many, line["天"], line["金额"], window, cap)
-        if len(near) < 2:
-            continue
-        found = find_combination([many[k]["金额"] for k in near], line["金额"], max_size)
-        if found:
-            parts = tuple(sorted((near[p] for p in found), key=lambda k: (many[k]["天"], k)))
-            free_one.discard(o)
-            free_many.difference_update(parts)
-            groups.append((o, parts))
-    return groups
-
-
-def _name_note(finance: list[dict], js: tuple[int, ...]) -> str:
-    scores = [finance[j]["名称近似"] for j in js if pd.notna(finance[j]["名称近似"])]  # NaN in a float column: none
-    return f"名称近似 {min(scores):.2f}" if scores else ""
-
-
-def match_lines(sales: pd.DataFrame, finance: pd.DataFrame, kind: str, settings: Settings,
-                customers: CustomerIndex, names: dict[str, tuple[str, float | None]] | None = None) -> MatchResult:
-    """Matches one month's sales rows (回款 or 开票 as read) with finance's rows of the same kind, by the three
-    levels. ``names`` maps finance names to sales customers (``resolve_names``); built here when None."""
-    rec = settings.reconciliation
-    if names is None:
-        names = resolve_names(list(sales["客户名称"].map(normalize_name)) if "客户名称" in sales else [],
-                              list(finance["客户名称"].map(normalize_name)) if "客户名称" in finance else [],
-                              customers, rec.fuzzy_threshold)
-    s_lines = prepare_lines(sales, kind, "sales", customers=customers)
-    f_lines = prepare_lines(finance, kind, "finance", names=names, customers=customers)
-    s, f = _records(s_lines), _records(f_lines)
-    free_s, free_f = set(range(len(s))), set(range(len(f)))
-    result = MatchResult(kind, s_lines, f_lines)
-
-    groups, result.mismatches = match_by_reference(s, f, free_s, free_f)
-    for s_part, f_part in groups:
-        parts = max(len(s_part), len(f_part))
-        note = f"{_REFERENCE[kind]}一致" + (f"，合并 {parts} 笔" if parts > 1 else "")
-        if {s[i]["客户"] for i in s_part} != {f[j]["客户"] for j in f_part}:
-            note += "，客户不同"
-        result.matches.append(Match(1, note, s_part, f_part))
-    for i, j in match_by_amount(s, f, free_s, free_f, rec.date_window_days):
-        result.matches.append(Match(2, _name_note(f, (j,)) or "金额日期一致", (i,), (j,)))
-    for j, parts in match_combinations(f, s, free_f, free_s, rec.date_window_days, rec.max_combination):
-        note = "，".join(filter(None, [f"合并 {len(parts)} 笔", _name_note(f, (j,))]))
-        result.matches.append(Match(3, note, parts, (j,)))
-    for i, parts in match_combinations(s, f, free_s, free_f, rec.date_window_days, rec.max_combination):
-        note = "，".join(filter(None, [f"合并 {len(parts)} 笔", _name_note(f, parts)]))
-        result.matches.append(Match(3, note, (i,), parts))
-    return result
-
-
 # ---------------------------------------------------------------- one month
 
 def finance_rows(tables: Tables, sheet: str, month: str) -> tuple[pd.DataFrame, int, int]:
     """Finance's rows of ``month`` without total rows and zero lines; (rows, totals skipped, zeros skipped)."""
     frame = tables[sheet]
     frame = frame[months_of(frame, _DATE_OF[sheet]) == month]
-    frame, totals = drop_total_rows(frame)
     if sheet == "应收余额":  # a balance of 0 is a figure, not an empty line
-        return frame, totals, 0
-    zero = frame["金额"].fillna(0).astype("int64") == 0
-    return frame[~zero], totals, int(zero.sum())
+        return *drop_total_rows(frame), 0
+    return finance_lines(frame)
+
+
+def _texts(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """Every cell of a column as stripped text ("" for a blank or a column not there)."""
+    return np.array([v.strip() for v in text_values(frame, column)], dtype=object)
 
 
 def sales_invoices(tables: Tables, month: Month | None = None) -> pd.DataFrame:
@@ -565,7 +179,7 @@ def sales_balances(items: pd.DataFrame, collections: pd.DataFrame, month_end: da
     return balances
 
 
-def reps_by_customer(tables: Tables, items: pd.DataFrame, customers: CustomerIndex) -> dict[str, str]:
+def shown_reps(tables: Tables, items: pd.DataFrame, customers: CustomerIndex) -> dict[str, str]:
     """The rep shown for each customer: the archive's 负责业务员, else the rep of its latest item or 回款."""
     reps: dict[str, str] = {}
     for frame, day in ((tables["回款"], "回款日期"), (items, "日期")):
@@ -585,10 +199,10 @@ def reconcile_month(tables: Tables, allocation_items: pd.DataFrame, customers: C
                     month: Month) -> MonthReconciliation:
     """Everything for one month: matched collections and invoices, balances, the per-customer summary."""
     month_end = month.last
-    missing = [sheet for sheet in FINANCE_SHEETS if not export_present(tables, sheet, month)]
+    missing = [sheet for sheet in FINANCE_EXPORTS if not export_present(tables, sheet, month)]
     skipped_totals = skipped_zero = 0
     fin: dict[str, pd.DataFrame] = {}
-    for sheet in FINANCE_SHEETS:
+    for sheet in FINANCE_EXPORTS:
         fin[sheet], totals, zeros = finance_rows(tables, sheet, month)
         skipped_totals += totals
         skipped_zero += zeros
@@ -616,13 +230,13 @@ def reconcile_month(tables: Tables, allocation_items: pd.DataFrame, customers: C
         for name, amount in zip(fin["应收余额"]["客户名称"], fin["应收余额"]["期末余额"]):
             written = normalize_name(name)
             finance_balances[names.get(written, (customers.canonical(written), None))[0]] += int(amount)
-    summary = summarize(sales_lines, results, balances, finance_balances,
-                        reps_by_customer(tables, allocation_items, customers))
+    summary = customer_summary(sales_lines, results, balances, finance_balances,
+                        shown_reps(tables, allocation_items, customers))
     return MonthReconciliation(month, summary, results[COLLECTION], results[INVOICE], missing, skipped_totals,
                                skipped_zero)
 
 
-def summarize(sales_lines: dict[str, pd.DataFrame], results: dict[str, MatchResult | None],
+def customer_summary(sales_lines: dict[str, pd.DataFrame], results: dict[str, MatchResult | None],
               sales_balance: dict[str, int], finance_balance: dict[str, int] | None,
               reps: dict[str, str]) -> pd.DataFrame:
     """One row per customer (SUMMARY_COLUMNS). A finance column is None when its export is missing. 状态 is
@@ -671,6 +285,17 @@ def _compare(sales: int, finance: int | None, finance_col: str, diff_col: str) -
 
 # ---------------------------------------------------------------- tables for the sheets
 
+class _Rows:
+    """The rows of a frame by position, each a dict as in ``line_records``, built only when one is asked for."""
+
+    def __init__(self, frame: pd.DataFrame):
+        self._names = list(frame.columns)
+        self._columns = [frame[c].to_numpy(dtype=object) for c in self._names]
+
+    def __getitem__(self, position: int) -> dict:
+        return dict(zip(self._names, (column[position] for column in self._columns)))
+
+
 def matched_rows(result: MatchResult, start_group: int = 1) -> list[dict]:
     """已匹配: one row per line of the larger side of each match; the single line is on its group's first row."""
     rows = []
@@ -693,14 +318,14 @@ def matched_rows(result: MatchResult, start_group: int = 1) -> list[dict]:
 def sales_only_rows(result: MatchResult) -> list[dict]:
     return [{"类型": result.kind, "日期": r["日期"], "客户名称": r["客户名称"], "业务员": r["业务员"], "金额": r["金额"],
              "单据号": r["单据号"], "合同编号": r["合同编号"], "来源": r["来源"]}
-            for r in _records(result.unmatched("sales"))]
+            for r in line_records(result.unmatched("sales"))]
 
 
 def finance_only_rows(result: MatchResult) -> list[dict]:
     return [{"类型": result.kind, "日期": r["日期"], "客户名称": r["客户名称"],
              "对应客户": r["客户"] if r["客户"] != r["客户名称"] else "", "金额": r["金额"], "凭证号/发票号": r["凭证号"],
              "银行流水号": r["单据号"] if result.kind == COLLECTION else "", "摘要": r["摘要"], "来源": r["来源"]}
-            for r in _records(result.unmatched("finance"))]
+            for r in line_records(result.unmatched("finance"))]
 
 
 def mismatch_rows(result: MatchResult) -> list[dict]:

@@ -14,10 +14,11 @@ workbooks list them (workbook, row):
   amount from its contract's credit, then from the customer's credit (allocation rule 3), and adds to the
   customer's 当前应收 for the requests after it.
 - finance's collections export: when ``tables["财务收款"]`` has rows in D's month, the 款到发货 money-in
-  check counts only collections finance also has (same 银行流水号, else same customer and amount within
-  ``reconciliation.date_window_days`` (3) days, each finance row matched once). Collections dated in a
-  month the export does not cover at all cannot be checked and are counted as booked; 原因 and the
-  subtitle say so.
+  check counts only collections finance also has, matched as the month-end reconciliation matches them
+  (``books.matching``: same 银行流水号, else same customer and amount within
+  ``reconciliation.date_window_days`` (3) days, else one line equal to the sum of several; each line used
+  once). Collections dated in a month the export does not cover at all cannot be checked and are counted
+  as booked; 原因 and the subtitle say so.
 
 ``data`` is a dict: ``requests`` (every request with the sheet's columns and 最长逾期天数), ``held`` (the 暂缓 ones),
 ``finance_checked`` (bool).
@@ -25,20 +26,21 @@ workbooks list them (workbook, row):
 
 from __future__ import annotations
 
-from collections import defaultdict, deque
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from ..books.matching import COLLECTION, finance_lines, match_lines
 from ..books.periods import months_of
-from ..core.columns import each_once, sources, text_values
+from ..core.columns import sources, text_values
 from ..core.config import Settings
 from ..core.context import Delivery, ReportOutput, RunContext
 from ..core.model import REP, SRC_ROW, SRC_WORKBOOK, fmt_yuan, text
 from ..core.months import Month, month_texts
+from ..core.names import CustomerIndex
 from ..core.schema import PENDING_SHIPMENT
 from ..core.sheets import MONEY, Col, Highlight, Sheet, Table, WorkbookSpec
 from . import fulfilment, receivables
@@ -62,47 +64,22 @@ def finance_covers(finance: pd.DataFrame, day: date) -> bool:
     return bool(len(finance) > 0 and (months_of(finance, "日期") == Month.of(day)).any())
 
 
-def confirmed_collections(collections: pd.DataFrame, finance: pd.DataFrame, window_days: int,
-                          canonical: Callable[[object], str] = text) -> set[str]:
+def confirmed_collections(collections: pd.DataFrame, finance: pd.DataFrame, settings: Settings,
+                          customers: CustomerIndex) -> set[str]:
     """回款IDs finance also has, or that fall in a month the export does not cover (cannot be checked).
 
-    Matched one to one, each collection in turn taking the first finance row (in the export's order) still
-    free: first by 银行流水号, then by customer, amount and dates within ``window_days``.
+    "Finance also has" is the reconciliation's matching (``books.matching.match_lines``) of the collections
+    to check with finance's lines: the same 银行流水号 (``normalize_reference``: 0012-345 is 12345), else the
+    same customer and amount within ``reconciliation.date_window_days``, else one line equal to the sum of
+    several. A collection finance has under its 流水号 with another amount (a bank fee taken off) counts
+    too: the money is in, and the difference is the month end's 金额不符.
     """
     covered = set(months_of(finance, "日期"))
     ids = collections["回款ID"].to_numpy(dtype=object)
     checkable = np.array([m in covered for m in month_texts(collections["回款日期"])], dtype=bool)
-    confirmed: set[str] = set(ids[~checkable])
-    to_match = np.flatnonzero(checkable)
-    used = np.zeros(len(finance), dtype=bool)
-
-    by_reference: dict[str, deque[int]] = defaultdict(deque)
-    for j, ref in enumerate(text_values(finance, "银行流水号")):
-        by_reference[ref.strip()].append(j)
-    references = text_values(collections, "银行流水号")
-    unmatched = []
-    for i in to_match:
-        ref = references[i].strip()
-        queue = by_reference.get(ref) if ref else None
-        if queue:
-            used[queue.popleft()] = True
-            confirmed.add(ids[i])
-        else:
-            unmatched.append(i)
-
-    fin_days = finance["日期"].to_numpy(dtype=object)
-    by_customer_amount: dict[tuple[str, int], list[int]] = defaultdict(list)
-    for j, key in enumerate(zip(each_once(canonical, finance["客户名称"]), map(int, finance["金额"].tolist()))):
-        by_customer_amount[key].append(j)
-    customers = each_once(canonical, collections["客户名称"])
-    amounts, days = collections["回款金额"].tolist(), collections["回款日期"].to_numpy(dtype=object)
-    for i in unmatched:
-        hit = next((j for j in by_customer_amount.get((customers[i], int(amounts[i])), ())
-                    if not used[j] and abs((fin_days[j] - days[i]).days) <= window_days), None)
-        if hit is not None:
-            used[hit] = True
-            confirmed.add(ids[i])
-    return confirmed
+    lines, _, _ = finance_lines(finance)
+    matched = match_lines(collections[checkable], lines, COLLECTION, settings, customers).used("sales")
+    return set(ids[~checkable]) | set(ids[checkable][sorted(matched)])
 
 
 def credit_pools(credits: pd.DataFrame, counted: set[str] | None) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
@@ -227,8 +204,9 @@ def figures(frame: pd.DataFrame) -> dict:
 def layout(frame: pd.DataFrame, settings: Settings, day: date, finance_checked: bool) -> WorkbookSpec:
     """The 发货审核 workbook: one sheet, 暂缓 rows highlighted."""
     grace = settings.receivables.shipping_grace_days
-    finance = (f"已核对财务收款导出（{day:%Y-%m}）: 款到发货只计财务也有的回款（按银行流水号，否则同客户同金额 ±"
-               f"{settings.reconciliation.date_window_days} 天）" if finance_checked
+    finance = (f"已核对财务收款导出（{day:%Y-%m}）: 款到发货只计财务也有的回款（按财务对账的匹配规则: 银行流水号一致，"
+               f"否则同客户同金额 ±{settings.reconciliation.date_window_days} 天，或一笔等于同客户多笔之和）"
+               if finance_checked
                else f"未找到 {day:%Y-%m} 的财务收款导出: 款到发货按业务台账的回款核对，发货前请与财务确认到账")
     subtitle = [settings.company.name, f"截至 {day.isoformat()}", finance,
                 f"规则: 款到发货 = 本合同未核销预收 + 客户未指定合同的预收 ≥ 申请金额；其他 = 当前应收 + 申请 ≤ 信用额度"
@@ -250,8 +228,8 @@ def build(ctx: RunContext) -> ReportOutput:
     checked = finance_covers(finance, day)
     counted = None
     if checked:
-        counted = confirmed_collections(receivables.collections_as_of(ctx.allocation, day), finance,
-                                        settings.reconciliation.date_window_days, ctx.customers.canonical)
+        counted = confirmed_collections(receivables.collections_as_of(ctx.allocation, day), finance, settings,
+                                        ctx.customers)
     frame = review_requests(shipping_requests(t["发货"]), t["合同"], progress, recv["aging"], recv["credits"], t["客户"],
                             counted, settings)
     spec = layout(frame, settings, day, checked)
