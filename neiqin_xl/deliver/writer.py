@@ -20,7 +20,7 @@ import os
 import re
 import tempfile
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -421,8 +421,8 @@ def render(spec: WorkbookSpec, path: Path, created: datetime = FIXED_CREATED) ->
         wb.set_properties({"created": created, "author": "neiqin_xl", "title": Path(spec.filename).stem})
         fmts = _Formats(wb)
         sheets = spec.sheets or [Sheet(name="Sheet1", tables=[])]
-        if all(s.hidden for s in sheets):
-            sheets[0].hidden = False
+        if all(s.hidden for s in sheets):  # Excel needs one visible sheet: the first, shown in a copy of the spec's
+            sheets = [replace(sheets[0], hidden=False), *sheets[1:]]
         for sheet in sheets:
             _write_sheet(wb, fmts, sheet)
     finally:
