@@ -11,14 +11,12 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from neiqin_xl.books.allocation import allocate
 from neiqin_xl.core.config import settings_from_dict
-from neiqin_xl.core.context import RunContext
 from neiqin_xl.core.model import WARNING
-from neiqin_xl.core.names import CustomerIndex
 from neiqin_xl.reports import commission
 from neiqin_xl.deliver.writer import write_workbook
 
+from . import helpers
 from .helpers import fen, table, tables
 
 S = settings_from_dict({})
@@ -26,9 +24,7 @@ MONTH_END = date(2026, 11, 30)  # a Monday: the last working day of 2026-11
 
 
 def context(run_date=MONTH_END, settings=S, **frames):
-    t = tables(**frames)
-    return RunContext(settings=settings, run_date=run_date, tables=t, customers=CustomerIndex.from_archive(t["客户"]),
-                      allocation=allocate(t, settings))
+    return helpers.context(tables(**frames), settings, run_date)
 
 
 def contracts(rep="张伟", *rows):

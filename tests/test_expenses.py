@@ -10,13 +10,11 @@ from datetime import date
 import openpyxl
 import pandas as pd
 
-from neiqin_xl.books.allocation import allocate
 from neiqin_xl.core.config import settings_from_dict
-from neiqin_xl.core.context import RunContext
-from neiqin_xl.core.names import CustomerIndex
 from neiqin_xl.reports import expenses
 from neiqin_xl.deliver.writer import write_workbook
 
+from . import helpers
 from .helpers import fen, table, tables
 
 S = settings_from_dict({})
@@ -55,8 +53,7 @@ def context(run_date=date(2026, 11, 30)):
                                   "合同金额": "100,000"}]),
                回款=table("回款", [{"回款日期": "2026-11-12", "客户名称": "华东机电", "回款金额": "10,000"}]),
                日报=activities, 费用=claims)
-    return RunContext(settings=S, run_date=run_date, tables=t, customers=CustomerIndex.from_archive(t["客户"]),
-                      allocation=allocate(t, S))
+    return helpers.context(t, S, run_date)
 
 
 def flagged_by_row(result, rep="张伟"):

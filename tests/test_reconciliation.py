@@ -11,13 +11,12 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from neiqin_xl.books.allocation import allocate
 from neiqin_xl.core.config import Settings
-from neiqin_xl.core.context import RunContext
 from neiqin_xl.core.names import CustomerIndex
 from neiqin_xl.reports import reconciliation as rec
 from neiqin_xl.deliver.writer import write_workbook
 
+from . import helpers
 from .helpers import fen, table, tables
 
 MINGDA = "上海明达贸易有限公司"
@@ -308,8 +307,8 @@ def test_month_with_a_missing_invoice_export_reconciles_the_rest():
     assert figures["skipped_total_rows"] == 2
 
 
-def context(t, run_date=date(2026, 12, 3), **options) -> RunContext:
-    return RunContext(settings=Settings(), run_date=run_date, tables=t, customers=archive(), options=options)
+def context(t, run_date=date(2026, 12, 3), **options):
+    return helpers.context(t, Settings(), run_date, customers=archive(), **options)
 
 
 def test_build_runs_the_due_month_and_names_the_delivery():
@@ -385,8 +384,7 @@ def test_sales_balance_from_the_allocation_items_and_an_invoice_basis():
         财务开票=fin_invoices([{"发票号码": "A2", "开票日期": "2026-11-20", "客户名称": MINGDA, "金额": "20,000.00"}]),
     )
     settings = Settings(receivables={"basis": "invoice"})
-    ctx = RunContext(settings=settings, run_date=date(2026, 11, 30), tables=t, customers=archive(),
-                     allocation=allocate(t, settings))
+    ctx = helpers.context(t, settings, date(2026, 11, 30), customers=archive())
     out = rec.build(ctx)
     result = out.data["2026-11"]
     # the 开票 rows carry no 客户名称 here: taken from the contract. Invoices to 11-30: 30,000 + 20,000 = 50,000;

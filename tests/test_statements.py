@@ -4,22 +4,17 @@ from datetime import date
 
 import openpyxl
 
-from neiqin_xl.books.allocation import allocate
 from neiqin_xl.core.config import settings_from_dict
-from neiqin_xl.core.context import RunContext
-from neiqin_xl.core.names import CustomerIndex
-from neiqin_xl.reports import receivables, statements
+from neiqin_xl.reports import statements
 from neiqin_xl.deliver.writer import write_workbook
 
-from .helpers import fen, table, tables
+from .helpers import context, fen, report, table, tables
 
 D = date(2026, 11, 26)
 
 
 def run(t, day, settings):
-    ctx = RunContext(settings, day, t, CustomerIndex.from_archive(t["客户"]), allocate(t, settings))
-    ctx.results["receivables"] = receivables.build(ctx).data
-    return statements.build(ctx)
+    return report("statements", context(t, settings, day))
 
 
 def month_case():

@@ -174,6 +174,9 @@ def layout(summary: pd.DataFrame, fresh: pd.DataFrame, day: date, company: str) 
     ])
 
 
+NEEDS: tuple[str, ...] = ()  # earlier reports whose data ``build`` takes
+
+
 def build(ctx: RunContext) -> ReportOutput:
     allocation = ctx.allocation
     summary = customer_summary(ctx.tables, allocation, ctx.customers, ctx.run_date)

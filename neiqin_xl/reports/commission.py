@@ -72,7 +72,7 @@ class Period:
 
 @dataclass
 class CommissionData:
-    """What the report computed, for later reports (``ctx.results["commission"]``)."""
+    """What the report computed (its ``ReportOutput.data``; no later report reads it)."""
 
     period: Period
     provisional: bool
@@ -567,8 +567,11 @@ def figures(data: CommissionData) -> dict:
             "performance_pay_missing": int(summary["绩效工资"].isna().sum())}
 
 
+NEEDS: tuple[str, ...] = ()  # earlier reports whose data ``build`` takes
+
+
 def build(ctx: RunContext) -> ReportOutput:
-    data, problems = compute(ctx.tables, ctx.allocation, ctx.settings, ctx.run_date, ctx.options.get("month"))
+    data, problems = compute(ctx.tables, ctx.allocation, ctx.settings, ctx.run_date, ctx.options.month)
     clerk, per_rep = layout(data, ctx.settings)
     return ReportOutput(workbooks=[clerk, *per_rep.values()], figures=figures(data), problems=problems, data=data,
                         deliveries=deliveries(data, per_rep))

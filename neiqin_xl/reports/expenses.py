@@ -47,7 +47,7 @@ LODGING, MEALS, ENTERTAINMENT = "住宿", "餐补", "招待"
 
 @dataclass
 class ExpenseAudit:
-    """What the audit computed, for later reports (``ctx.results["expenses"]``)."""
+    """What the audit computed (its ``ReportOutput.data``; no later report reads it)."""
 
     period: Period
     lines: pd.DataFrame  # every line of the month, with 审核结果 / 超标金额 / 说明
@@ -324,6 +324,9 @@ def figures(result: ExpenseAudit) -> dict:
             "expense_excess_fen": int(result.flagged["超标金额"].sum())}
 
 
+NEEDS: tuple[str, ...] = ()  # earlier reports whose data ``build`` takes
+
+
 def build(ctx: RunContext) -> ReportOutput:
-    result = audit(ctx.tables, ctx.allocation, ctx.customers, ctx.settings, ctx.run_date, ctx.options.get("month"))
+    result = audit(ctx.tables, ctx.allocation, ctx.customers, ctx.settings, ctx.run_date, ctx.options.month)
     return ReportOutput(workbooks=[layout(result, ctx.settings)], figures=figures(result), data=result)

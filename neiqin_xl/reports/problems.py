@@ -58,6 +58,9 @@ def layout(frame: pd.DataFrame, ctx: RunContext) -> tuple[WorkbookSpec, dict[str
     return WorkbookSpec(f"数据问题清单_{day}.xlsx", sheets), per_rep
 
 
+NEEDS: tuple[str, ...] = ()  # earlier reports whose data ``build`` takes
+
+
 def build(ctx: RunContext) -> ReportOutput:
     frame = sort_problems(ctx.problems)
     clerk, per_rep = layout(frame, ctx)

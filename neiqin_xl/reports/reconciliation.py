@@ -25,7 +25,7 @@ Finance exports are defended here too: a row whose 客户名称, 摘要 or 凭�
 of amount 0 (a debit row of a ledger export whose 贷方 is empty).
 
 A month runs when the run date is in it, or in the first ``days_into_next_month`` days of the next month,
-and a finance export for it exists; ``ctx.options["month"]`` forces one. A missing export is said in the
+and a finance export for it exists; ``ctx.options.month`` forces one. A missing export is said in the
 workbook and in the figures, and what is there is reconciled.
 """
 
@@ -840,8 +840,11 @@ def debit_items(ctx: RunContext) -> pd.DataFrame:
     return build_items(ctx.tables, ctx.settings)
 
 
+NEEDS: tuple[str, ...] = ()  # earlier reports whose data ``build`` takes
+
+
 def build(ctx: RunContext) -> ReportOutput:
-    forced = ctx.options.get("month")
+    forced = ctx.options.month
     problems = []
     if forced and parse_month(forced) is None:
         problems.append(Problem(WARNING, f"对账月份 {forced} 不是有效的 YYYY-MM (示例: 2026-11), 未生成财务对账",
