@@ -321,7 +321,7 @@ def test_build_runs_the_due_month_and_names_the_delivery():
     assert list(out.figures["months"]) == ["2026-11"]
     # no allocation in the context: items come from 发货 (basis shipment); 恒远 has none ->
     # its sales balance is −3,000.00 (paid without a shipment) against finance 5,000.00: −8,000.00
-    hengyuan = out.data["2026-11"].summary.set_index("客户名称").loc[HENGYUAN]
+    hengyuan = out.data.months["2026-11"].summary.set_index("客户名称").loc[HENGYUAN]
     assert (hengyuan["销售应收余额"], hengyuan["余额差额"]) == (-300000, -800000)
     # forcing October: no finance export at all -> all three said missing
     october = rec.build(context(t, month="2026-10"))
@@ -386,7 +386,7 @@ def test_sales_balance_from_the_allocation_items_and_an_invoice_basis():
     settings = Settings(receivables={"basis": "invoice"})
     ctx = helpers.context(t, settings, date(2026, 11, 30), customers=archive())
     out = rec.build(ctx)
-    result = out.data["2026-11"]
+    result = out.data.months["2026-11"]
     # the 开票 rows carry no 客户名称 here: taken from the contract. Invoices to 11-30: 30,000 + 20,000 = 50,000;
     # collected to 11-30: 25,000 -> sales balance 25,000.00 = finance's; A3 (12-02) is after the month end
     row = result.summary.set_index("客户名称").loc[MINGDA]

@@ -38,7 +38,7 @@ CREDIT_COLUMNS = ["回款ID", "回款日期", "客户名称", "合同编号", "�
 CREDITS_ON_DAY_COLUMNS = ["回款ID", "回款日期", "客户名称", "合同编号", "金额", "业务员", "合同业务员", "来源"]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Allocation:
     items: pd.DataFrame  # debits: shipments or invoices, with 已收 / 未收 after every collection
     collections: pd.DataFrame  # the 回款 rows with 回款ID, 已核销, 未核销

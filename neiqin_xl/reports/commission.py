@@ -70,7 +70,7 @@ class Period:
     end: date
 
 
-@dataclass
+@dataclass(frozen=True)
 class CommissionData:
     """What the report computed (its ``ReportOutput.data``; no later report reads it)."""
 

@@ -57,9 +57,9 @@ BIG, OVERDUE, HELD, LATE, ISSUES = "大额合同", "今日逾期", "暂缓发货
 SOURCE = [Col(SRC_WORKBOOK), Col(SRC_SHEET), Col(SRC_ROW, INT, total=False)]
 
 
-@dataclass
+@dataclass(frozen=True)
 class DailyData:
-    """What the daily report computed (money in fen, ratios as Decimal fractions)."""
+    """What the daily report computed (its ``data``; money in fen, ratios as Decimal fractions)."""
 
     day: date
     by_rep: pd.DataFrame  # REP_COLUMNS

@@ -45,7 +45,7 @@ PASSED = "通过"
 LODGING, MEALS, ENTERTAINMENT = "住宿", "餐补", "招待"
 
 
-@dataclass
+@dataclass(frozen=True)
 class ExpenseAudit:
     """What the audit computed (its ``ReportOutput.data``; no later report reads it)."""
 

@@ -46,7 +46,7 @@ WORK_COLUMNS = [REP, *ACTIVITY_KINDS, "活动合计", "新客户", "合同数", 
 NEW_CUSTOMER_COLUMNS = ["客户名称", "首次日期", "首次来源", REP, SRC_WORKBOOK, SRC_SHEET, SRC_ROW]
 
 
-@dataclass
+@dataclass(frozen=True)
 class PeriodData:
     """What one period report computed (money in fen, ratios as Decimal fractions)."""
 
@@ -278,6 +278,14 @@ def periods_for(ctx: RunContext) -> tuple[list[P.Period], list[Problem]]:
     return P.due_periods(ctx.run_date, ctx.options.last_run_date, ctx.settings), []
 
 
+
+@dataclass(frozen=True)
+class PeriodReports:
+    """The report's ``data``: the periods this run produced, in order (none on most days)."""
+
+    periods: tuple[PeriodData, ...]
+
+
 # ---------------------------------------------------------------- layout
 
 def _compare_cols(kind: str) -> list[Col]:
@@ -360,4 +368,4 @@ def build(ctx: RunContext) -> ReportOutput:
                              "collection_amount_fen": d.totals["回款金额"]} for d in computed],
                "last_run_date": str(ctx.options.last_run_date or "")}
     return ReportOutput(workbooks=workbooks, figures=figures, problems=problems,
-                        data={"periods": computed}, deliveries=deliveries)
+                        data=PeriodReports(tuple(computed)), deliveries=deliveries)

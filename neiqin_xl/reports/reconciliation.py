@@ -130,6 +130,13 @@ class MatchResult:
         return counts
 
 
+@dataclass(frozen=True)
+class ReconciliationData:
+    """The report's ``data``: the months reconciled in this run (none on most days), by YYYY-MM."""
+
+    months: dict[str, MonthReconciliation]
+
+
 @dataclass
 class MonthReconciliation:
     month: str
@@ -855,13 +862,13 @@ def build(ctx: RunContext) -> ReportOutput:
         months = months_due(ctx.run_date, finance_months(ctx.tables), forced,
                             ctx.settings.reconciliation.days_into_next_month)
     items = debit_items(ctx) if months else None
-    output = ReportOutput(figures={"months": {}}, problems=problems, data={})
+    output = ReportOutput(figures={"months": {}}, problems=problems, data=ReconciliationData({}))
     for month in months:
         result = reconcile_month(ctx.tables, items, ctx.customers, ctx.settings, month)
         output.workbooks.append(layout(result, ctx.settings, ctx.run_date))
         figures = month_figures(result)
         output.figures["months"][month] = figures
-        output.data[month] = result
+        output.data.months[month] = result
         differing = figures["customers_with_differences"]
         output.deliveries.append(Delivery(
             report="reconciliation", title=f"财务对账 {month}", attachments=[Path(output.workbooks[-1].filename)],

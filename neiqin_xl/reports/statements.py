@@ -9,12 +9,13 @@ period start), every movement with a running balance, the closing balance, the o
 dates and days overdue, money received and not yet applied, and a signature block.
 
 Files go to output/<D>/对账单/<客户名称>_对账单_<D>.xlsx; nothing is mailed (the clerk sends them by hand).
-``data`` is a dict: ``summary`` (客户名称, 期初余额, 本期借方, 本期贷方, 期末余额, 文件名) and ``period``
-(start, end dates).
+``data`` is a ``StatementsData``: ``summary`` (客户名称, 期初余额, 本期借方, 本期贷方, 期末余额, 文件名) and
+``period`` (start, end dates).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
@@ -28,6 +29,14 @@ from ..core.sheets import DATE, INT, MONEY, Col, Sheet, Table, WorkbookSpec
 from ..deliver.writer import safe_filename
 
 SUMMARY_COLUMNS = ["客户名称", "期初余额", "本期借方", "本期贷方", "期末余额", "文件名"]
+
+
+@dataclass(frozen=True)
+class StatementsData:
+    """The report's ``data``: one summary row per statement, and the period they cover."""
+
+    summary: pd.DataFrame  # SUMMARY_COLUMNS
+    period: tuple[date, date]  # start, end (the run date)
 
 
 def period_start(day: date, kind: str) -> date:
@@ -176,4 +185,4 @@ def build(ctx: RunContext, receivables: ReceivablesData) -> ReportOutput:
                               start, day) for n in balances.index]
     summary = statement_summary(balances, day)
     figures = {"statements": len(specs), "closing_balance_fen": int(summary["期末余额"].sum())}
-    return ReportOutput(workbooks=specs, figures=figures, data={"summary": summary, "period": (start, day)})
+    return ReportOutput(workbooks=specs, figures=figures, data=StatementsData(summary, (start, day)))
