@@ -7,8 +7,8 @@
 Each step is named and timed in the log. Data problems are collected as values along the way and end in
 the 数据问题清单; an exception inside one report is logged, recorded in the manifest and does not stop the
 other reports (the run then exits non-zero). A report gets the data of the earlier reports it declares in
-``NEEDS`` (and ``USES``); one whose need failed is skipped, logged and recorded as failed the same way. Nothing here touches Excel or SMTP directly: the intake reads,
-the writer writes, mail sends.
+``NEEDS`` (and ``USES``); one whose need failed is skipped, logged and recorded as failed the same way.
+Nothing here touches Excel or SMTP directly: the intake reads, the writer writes, mail sends.
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ allocation (``books/allocation.py`` and its as-of views), never re-derived:
 
 - open items are ``allocation.open_items_as_of(alloc, D)``: items dated up to D with what was unpaid on D;
 - unapplied credits (预收款) as of D are ``allocation.credits_as_of(alloc, D)``: per collection dated up to D,
-  its amount less what it had paid by D (applications with 核销日期 ≤ D); a collection naming a contract leaves a contract credit, one without a
-  contract a customer-level credit (allocation rules 1 and 2);
+  its amount less what it had paid by D (applications with 核销日期 ≤ D); a collection naming a contract
+  leaves a contract credit, one without a contract a customer-level credit (allocation rules 1 and 2);
 - age = D − item date, bucketed by ``receivables.aging_buckets`` (upper bounds, inclusive: age 30 is 0-30天,
   age 31 is 31-60天); due date = item date + 账期天数 (allocation.items has it); overdue days = D − due date
   when positive;
