@@ -138,13 +138,15 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
     return RunResult(run_date, output_dir, manifest, written, failed, sent)
 
 
-def run_reports(ctx: RunContext, step: _Steps, only: list[str] | None) -> tuple[dict[str, ReportOutput], list[str]]:
+def run_reports(ctx: RunContext, step: _Steps | None = None, only: list[str] | None = None
+                ) -> tuple[dict[str, ReportOutput], list[str]]:
     """Builds each report in order, handing it the ``data`` of the earlier reports it needs.
 
     One report's failure is recorded and the others go on; a report whose need failed is skipped (logged,
     recorded as failed). With ``only``, the reports named run and, before them, what they need (transitively):
     the needed ones are built for their data only (no workbook, no mail, no figures; their problems count).
     """
+    step = step or _Steps()
     wanted = set(only) if only else {name for name, _ in REPORTS}
     to_run = with_needs(wanted)
     outputs: dict[str, ReportOutput] = {}

@@ -23,7 +23,7 @@ from neiqin_xl.core.context import ReportOptions, ReportOutput, RunContext
 from neiqin_xl.core.model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, Problem, Tables
 from neiqin_xl.core.names import CustomerIndex
 from neiqin_xl.core.schema import DATE, DTYPES, MONEY, SHEETS
-from neiqin_xl.pipeline import _Steps, run_reports
+from neiqin_xl.pipeline import run_reports
 
 
 def fen(yuan: str | int | float) -> int:
@@ -74,7 +74,7 @@ def context(t: Tables, settings: Settings | None = None, run_date: date = date(2
 
 def reports(ctx: RunContext, *names: str) -> dict[str, ReportOutput]:
     """The outputs of the reports ``names``, built as the pipeline builds them (with what they need first)."""
-    outputs, failed = run_reports(ctx, _Steps(), list(names))
+    outputs, failed = run_reports(ctx, only=list(names))
     assert not failed, f"reports failed: {failed}"
     return outputs
 

@@ -11,8 +11,6 @@ import ast
 import inspect
 import json
 import os
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
@@ -100,7 +98,7 @@ def fake(needs=(), fails=False):
 def test_a_report_whose_need_failed_is_skipped_and_recorded(monkeypatch, caplog):
     monkeypatch.setattr(pipeline, "REPORTS", [("a", fake(fails=True)), ("b", fake(needs=["a"])), ("c", fake())])
     ctx = helpers.context(tables())
-    outputs, failed = pipeline.run_reports(ctx, pipeline._Steps(), None)
+    outputs, failed = pipeline.run_reports(ctx)
     assert failed == ["a", "b"] and list(outputs) == ["c"]
     assert "报表 b 跳过: 它需要的 a 没有结果" in caplog.text
 
@@ -109,7 +107,7 @@ def test_only_adds_the_needs_and_builds_them_for_their_data_only(monkeypatch):
     # c needs b needs a: --only c builds a, b, c; only c's output is kept; d is left out
     monkeypatch.setattr(pipeline, "REPORTS", [("a", fake()), ("b", fake(needs=["a"])), ("c", fake(needs=["b"])),
                                               ("d", fake())])
-    outputs, failed = pipeline.run_reports(helpers.context(tables()), pipeline._Steps(), ["c"])
+    outputs, failed = pipeline.run_reports(helpers.context(tables()), only=["c"])
     assert failed == [] and list(outputs) == ["c"] and outputs["c"].figures == {"given": ["b"]}
     assert pipeline.with_needs({"c"}) == {"a", "b", "c"} and pipeline.with_needs({"d"}) == {"d"}
 
@@ -153,17 +151,14 @@ def values_of(lines: list[str], filename: str) -> list[str]:
 def test_only_shipping_produces_the_shipping_check_of_the_full_run(tmp_path):
     # --only shipping on the demo of 2026-11-30: the pipeline builds fulfilment and receivables for their data
     # and writes the 发货审核 with every value and figure of the full run (the golden digest of that day)
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    import compare_outputs
+    from .test_golden import compare_outputs, run
 
     workspace, day = tmp_path / "工作区", "2026-11-30"
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "LOCALAPPDATA": str(tmp_path / "cache")}
     env.pop("NEIQIN_SMTP_PASSWORD", None)
-    for args in (["demo", "--workspace", str(workspace), "--date", day],
-                 ["--workspace", str(workspace), "--date", day, "--no-email", "--quiet", "--only", "shipping"]):
-        proc = subprocess.run([sys.executable, "run_daily.py", *args], capture_output=True, env=env, cwd=str(ROOT),
-                              timeout=600)
-        assert proc.returncode == 0, proc.stdout.decode("utf-8", "replace") + proc.stderr.decode("utf-8", "replace")
+    run(["run_daily.py", "demo", "--workspace", str(workspace), "--date", day], env)
+    run(["run_daily.py", "--workspace", str(workspace), "--date", day, "--no-email", "--quiet", "--only", "shipping"],
+        env)
     out_dir = workspace / "output" / day
     assert sorted(p.name for p in out_dir.glob("*.xlsx")) == [f"发货审核_{day}.xlsx", f"数据问题清单_{day}.xlsx"]
     manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
