@@ -6,8 +6,9 @@
 
 Each step is named and timed in the log. Data problems are collected as values along the way and end in
 the 数据问题清单; an exception inside one report is logged, recorded in the manifest and does not stop the
-other reports (the run then exits non-zero). Nothing here touches Excel or SMTP directly: the intake reads,
-the writer writes, mail sends.
+other reports (the run then exits non-zero). A report gets the data of the earlier reports it declares in
+``NEEDS`` (and ``USES``); one whose need failed is skipped, logged and recorded as failed the same way.
+Nothing here touches Excel or SMTP directly: the intake reads, the writer writes, mail sends.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from types import ModuleType
@@ -28,7 +29,8 @@ from . import __version__
 from .deliver import mail, state as sentlog
 from .books.allocation import allocate
 from .core.config import Settings
-from .core.context import Delivery, ReportOutput, RunContext
+from .books.context import ReportOptions, RunContext
+from .core.output import Delivery, ReportOutput
 from .read.intake import file_sha256, read_workspace
 from .core.model import ERROR, WARNING
 from .core.names import CustomerIndex
@@ -39,7 +41,7 @@ from .deliver.writer import Written, write_text_atomic, write_workbook
 
 log = logging.getLogger("neiqin_xl")
 
-# The reports, in the order the clerk's day produces them; later ones read earlier ones' data.
+# The reports, in the order the clerk's day produces them; a report's NEEDS and USES name earlier ones.
 REPORTS: list[tuple[str, ModuleType]] = [
     ("fulfilment", fulfilment),  # 合同履行一览表
     ("receivables", receivables),  # 应收账款明细账 + 账龄
@@ -114,7 +116,8 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
     ctx = RunContext(settings=settings, run_date=run_date, tables=tables,
                      customers=CustomerIndex.from_archive(tables["客户"]), allocation=allocation,
                      problems=[*found, *checked], output_dir=output_dir,
-                     options={"force": options.force, "month": options.month, "last_run_date": state.last_run_date()})
+                     options=ReportOptions(force=options.force, month=options.month,
+                                           last_run_date=state.last_run_date()))
     outputs, failed = run_reports(ctx, step, options.only)
     with step("数据问题清单"):
         outputs["problems"] = problems.build(ctx)
@@ -136,24 +139,56 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
     return RunResult(run_date, output_dir, manifest, written, failed, sent)
 
 
-def run_reports(ctx: RunContext, step: _Steps, only: list[str] | None) -> tuple[dict[str, ReportOutput], list[str]]:
-    """Builds each report in order; one report's failure is recorded and the others go on."""
+def run_reports(ctx: RunContext, step: _Steps | None = None, only: list[str] | None = None
+                ) -> tuple[dict[str, ReportOutput], list[str]]:
+    """Builds each report in order, handing it the ``data`` of the earlier reports it needs.
+
+    One report's failure is recorded and the others go on; a report whose need failed is skipped (logged,
+    recorded as failed). With ``only``, the reports named run and, before them, what they need (transitively):
+    the needed ones are built for their data only (no workbook, no mail, no figures; their problems count).
+    """
+    step = step or _Steps()
+    wanted = set(only) if only else {name for name, _ in REPORTS}
+    to_run = with_needs(wanted)
     outputs: dict[str, ReportOutput] = {}
     failed: list[str] = []
+    results: dict[str, object] = {}  # each report's data, for the later ones
     for name, module in REPORTS:
-        if only and name not in only:
+        if name not in to_run:
             continue
+        missing = [need for need in module.NEEDS if need not in results]
+        if missing:
+            log.error("报表 %s 跳过: 它需要的 %s 没有结果", name, "、".join(missing))
+            failed.append(name)
+            continue
+        inputs = {need: results[need] for need in module.NEEDS}
+        inputs.update({used: results.get(used) for used in getattr(module, "USES", ())})
         with step(name):
             try:
-                out = module.build(ctx)
+                out = module.build(ctx, **inputs)
             except Exception:  # a bug in one report must not lose the others
                 log.error("报表 %s 失败:\n%s", name, traceback.format_exc())
                 failed.append(name)
                 continue
-        outputs[name] = out
-        ctx.results[name] = out.data
+        results[name] = out.data
         ctx.problems.extend(out.problems)
+        if name in wanted:
+            outputs[name] = out
+        else:
+            log.info("报表 %s 只为后面的报表计算, 不写出", name)
     return outputs, failed
+
+
+def with_needs(names: set[str]) -> set[str]:
+    """``names`` and, transitively, the reports they need (``NEEDS``; not ``USES``)."""
+    modules = dict(REPORTS)
+    pending, found = list(names), set()
+    while pending:
+        name = pending.pop()
+        if name in modules and name not in found:
+            found.add(name)
+            pending.extend(modules[name].NEEDS)
+    return found
 
 
 def write_outputs(outputs: dict[str, ReportOutput], output_dir: Path) -> dict[str, list[Written]]:
@@ -161,7 +196,8 @@ def write_outputs(outputs: dict[str, ReportOutput], output_dir: Path) -> dict[st
 
 
 def attach_files(outputs: dict[str, ReportOutput], written: dict[str, list[Written]], output_dir: Path) -> list[Delivery]:
-    """Each delivery gets its report's files: the ones it names (relative paths), else all of the report's."""
+    """The deliveries with their report's files: the ones each names (relative paths), else all of the report's;
+    new values, the reports' own deliveries stay as they were."""
     deliveries = []
     for name, out in outputs.items():
         files = {w.wanted.relative_to(output_dir): w.path for w in written.get(name, [])}
@@ -169,8 +205,7 @@ def attach_files(outputs: dict[str, ReportOutput], written: dict[str, list[Writt
         for d in out.deliveries:
             named = [files.get(Path(a), output_dir / a) for a in d.attachments if not Path(a).is_absolute()]
             named += [Path(a) for a in d.attachments if Path(a).is_absolute()]
-            d.attachments = named if d.attachments else top_level
-            deliveries.append(d)
+            deliveries.append(replace(d, attachments=named if d.attachments else top_level))
     return deliveries
 
 

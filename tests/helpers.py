@@ -1,18 +1,30 @@
-"""Builders for tests: tables in the business's notation.
+"""Builders for tests: tables in the business's notation, and the one RunContext builder.
 
 ``table("回款", [{"回款日期": "2026-11-03", "客户名称": "明达", "回款金额": "1,000.00"}, ...], rep="张伟")``
 gives the consolidated frame the validator would give: schema columns and dtypes, money in fen, dates as
 datetime64, and source columns (workbook = rep + ".xlsx", Excel row = position + 2).
+
+``context(t, settings, run_date, month="2026-10")`` builds the RunContext as the pipeline does (the allocation
+of ``t`` and the customer index of its 客户 table); ``report("shipping", ctx)`` builds a report through the
+pipeline's own ``run_reports``, so the reports it needs are built first and handed to it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import date
 from decimal import Decimal
 
 import pandas as pd
 
-from neiqin_xl.core.model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, Tables
+from neiqin_xl.books.allocation import allocate
+from neiqin_xl.core.config import Settings
+from neiqin_xl.books.context import ReportOptions, RunContext
+from neiqin_xl.core.output import ReportOutput
+from neiqin_xl.core.model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, Problem, Tables
+from neiqin_xl.core.names import CustomerIndex
 from neiqin_xl.core.schema import DATE, DTYPES, MONEY, SHEETS
+from neiqin_xl.pipeline import run_reports
 
 
 def fen(yuan: str | int | float) -> int:
@@ -49,3 +61,25 @@ def table(sheet: str, rows: list[dict], rep: str = "张伟") -> pd.DataFrame:
 
 def tables(**frames: pd.DataFrame) -> Tables:
     return Tables(frames=dict(frames))
+
+
+def context(t: Tables, settings: Settings | None = None, run_date: date = date(2026, 11, 30), *,
+            customers: CustomerIndex | None = None, problems: Iterable[Problem] = (), **options) -> RunContext:
+    """The RunContext the pipeline would build for ``t``: its allocation and (unless ``customers`` is given) the
+    customer index of its 客户 table; ``options`` are ``ReportOptions`` fields (force, month, last_run_date …)."""
+    settings = settings or Settings()
+    return RunContext(settings=settings, run_date=run_date, tables=t,
+                      customers=customers if customers is not None else CustomerIndex.from_archive(t["客户"]),
+                      allocation=allocate(t, settings), problems=list(problems), options=ReportOptions(**options))
+
+
+def reports(ctx: RunContext, *names: str) -> dict[str, ReportOutput]:
+    """The outputs of the reports ``names``, built as the pipeline builds them (with what they need first)."""
+    outputs, failed = run_reports(ctx, only=list(names))
+    assert not failed, f"reports failed: {failed}"
+    return outputs
+
+
+def report(name: str, ctx: RunContext) -> ReportOutput:
+    """The output of one report, built as the pipeline builds it (with what it needs first)."""
+    return reports(ctx, name)[name]

@@ -5,13 +5,11 @@ from datetime import date
 import openpyxl
 import pandas as pd
 
-from neiqin_xl.books.allocation import allocate
 from neiqin_xl.core.config import settings_from_dict
-from neiqin_xl.core.context import RunContext
-from neiqin_xl.core.names import CustomerIndex
 from neiqin_xl.reports import archive
 from neiqin_xl.deliver.writer import write_workbook
 
+from . import helpers
 from .helpers import fen, table, tables
 
 S = settings_from_dict({"company": {"name": "测试贸易有限公司"}})
@@ -51,9 +49,7 @@ def books():
 
 
 def context():
-    t = books()
-    return RunContext(settings=S, run_date=D, tables=t, customers=CustomerIndex.from_archive(t["客户"]),
-                      allocation=allocate(t, S))
+    return helpers.context(books(), S, D)
 
 
 def test_customer_rows_as_of_the_run_date():

@@ -11,25 +11,21 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from neiqin_xl.books.allocation import allocate
 from neiqin_xl.books.credit import PREPAYMENT_NOTE
 from neiqin_xl.core.config import settings_from_dict
-from neiqin_xl.core.context import RunContext
 from neiqin_xl.core.model import WARNING
-from neiqin_xl.core.names import CustomerIndex
 from neiqin_xl.reports import commission
 from neiqin_xl.deliver.writer import write_workbook
 
+from . import helpers
 from .helpers import fen, table, tables
 
 S = settings_from_dict({})
 MONTH_END = date(2026, 11, 30)  # a Monday: the last working day of 2026-11
 
 
-def context(run_date=MONTH_END, settings=S, **frames):
-    t = tables(**frames)
-    return RunContext(settings=settings, run_date=run_date, tables=t, customers=CustomerIndex.from_archive(t["客户"]),
-                      allocation=allocate(t, settings))
+def context(run_date=MONTH_END, settings=S, month=None, **frames):
+    return helpers.context(tables(**frames), settings, run_date, month=month)
 
 
 def contracts(rep="张伟", *rows):
@@ -328,8 +324,7 @@ def test_target_month_typed_another_way_is_still_found():
 @pytest.mark.parametrize("typed", ["2026-13", "abc", "2026-1-5"])
 def test_a_month_option_that_is_no_month_is_one_error_and_no_commission(typed):
     # run_daily.py --month 2026-13: one 错误 naming --month and the text; no 提成计算表, no 提成确认单 mailed.
-    ctx = context(**one_collection("8,000"))
-    ctx.options["month"] = typed
+    ctx = context(month=typed, **one_collection("8,000"))
     out = commission.build(ctx)
     assert [(p.severity, p.field, p.value) for p in out.problems] == [("错误", "--month", typed)]
     assert "未生成提成计算表" in out.problems[0].message
@@ -338,8 +333,7 @@ def test_a_month_option_that_is_no_month_is_one_error_and_no_commission(typed):
 
 def test_a_month_option_of_an_earlier_month_runs_that_month_to_its_last_day():
     # run on 12-15 with --month 2026-11: November 1-30, 张伟's 8,000 of 10,000 collected on 11-10 -> 2%: 160.00.
-    ctx = context(run_date=date(2026, 12, 15), **one_collection("8,000"))
-    ctx.options["month"] = "2026-11"
+    ctx = context(run_date=date(2026, 12, 15), month="2026-11", **one_collection("8,000"))
     out = commission.build(ctx)
     assert (out.data.period.start, out.data.period.end) == (date(2026, 11, 1), date(2026, 11, 30))
     assert row_of(out.data.summary, "张伟")["提成金额"] == fen(160)

@@ -8,12 +8,13 @@ import pandas as pd
 
 from neiqin_xl.books.allocation import allocate
 from neiqin_xl.core.config import settings_from_dict
-from neiqin_xl.core.context import RunContext
 from neiqin_xl.core.model import ERROR, WARNING, Problem
+from neiqin_xl.core.results import ShippingData
 from neiqin_xl.core.names import CustomerIndex
 from neiqin_xl.reports import daily
 from neiqin_xl.deliver.writer import write_workbook
 
+from . import helpers
 from .helpers import fen, table, tables
 
 # big contracts from 600,000 yuan: HT1 (exactly 600,000) is one, "at or above"
@@ -56,16 +57,19 @@ def books():
 
 
 PROBLEMS = [Problem(ERROR, "日期无效", rep="张伟"), Problem(ERROR, "金额无效", rep="张伟"), Problem(WARNING, "客户未建档", rep="李娜")]
-SHIPPING = pd.DataFrame({"合同编号": ["HT1", "HT3"], "客户名称": ["明达", "华光"], "业务员": ["张伟", "李娜"],
-                         "申请发货金额": [fen("300,000"), fen("5,000")], "结论": ["暂缓发货", "通过"],
+REQUESTS = pd.DataFrame({"合同编号": ["HT1", "HT3"], "客户名称": ["明达", "华光"], "业务员": ["张伟", "李娜"],
+                         "申请发货金额": [fen("300,000"), fen("5,000")], "结论": ["暂缓", "可发货"],
                          "原因": ["逾期超过30天", ""]})
+SHIPPING = ShippingData(requests=REQUESTS, held=REQUESTS.iloc[:1], finance_checked=False)  # the 发货审核 held HT1
 
 
-def context(day=D, shipping=SHIPPING, **options):
-    t = books()
-    return RunContext(settings=S, run_date=day, tables=t, customers=CustomerIndex(["明达", "华光"]),
-                      allocation=allocate(t, S), problems=list(PROBLEMS),
-                      results={} if shipping is None else {"shipping": shipping}, options=options)
+def context(day=D, **options):
+    return helpers.context(books(), S, day, customers=CustomerIndex(["明达", "华光"]), problems=PROBLEMS, **options)
+
+
+def build(ctx):
+    """The daily report as the pipeline builds it after the shipping check (``USES``)."""
+    return daily.build(ctx, shipping=SHIPPING)
 
 
 def test_day_and_month_to_date_per_rep_with_attainment_and_rank():
@@ -110,7 +114,7 @@ def test_equal_collections_share_a_rank():
 
 def test_highlights_of_the_day():
     ctx = context()
-    data = daily.compute(ctx.tables, ctx.allocation, ctx.problems, ctx.results.get("shipping"), D, S)
+    data = daily.compute(ctx.tables, ctx.allocation, ctx.problems, SHIPPING, D, S)
     h = data.highlights
     assert list(h["类别"]) == ["大额合同", "今日逾期", "暂缓发货", "交期已过", "数据问题", "数据问题"]
     rows = h.to_dict("records")
@@ -140,25 +144,24 @@ def test_overdue_window_covers_the_weekend_on_monday():
     assert daily.overdue_today(allocate(t, S), date(2026, 12, 1), date(2026, 11, 30)) == []
 
 
-def test_shipping_result_missing_or_of_unknown_shape_skips_the_section():
-    assert daily.shipping_frame(None) is None and daily.shipping_frame({"x": 1}) is None
-    assert daily.shipping_frame({"requests": SHIPPING}) is SHIPPING  # a dict holding the table is accepted
-    data = daily.compute(books(), None, [], {"other": pd.DataFrame({"a": [1]})}, D, S)
+def test_without_the_shipping_check_the_section_is_left_out():
+    data = daily.compute(books(), None, [], None, D, S)
     assert "暂缓发货" not in set(data.highlights["类别"]) and not data.shipping_checked
+    assert daily.build(context()).workbooks[0].sheets[0].notes[-1] == "发货审核结果不可用, 今日要点未列暂缓发货。"
 
 
 def test_not_a_working_day_gives_no_report_unless_forced():
     saturday = date(2026, 11, 28)
-    out = daily.build(context(day=saturday))
+    out = build(context(day=saturday))
     assert out.workbooks == [] and out.deliveries == [] and out.figures["produced"] is False
-    forced = daily.build(context(day=saturday, force=True))
+    forced = build(context(day=saturday, force=True))
     assert [w.filename for w in forced.workbooks] == ["销售日报_2026-11-28.xlsx"]
     # 2026-02-14 is a Saturday worked in exchange for the Spring Festival (调休): the report is produced
-    assert daily.build(context(day=date(2026, 2, 14))).workbooks[0].filename == "销售日报_2026-02-14.xlsx"
+    assert build(context(day=date(2026, 2, 14))).workbooks[0].filename == "销售日报_2026-02-14.xlsx"
 
 
 def test_delivery_figures_and_html_summary():
-    out = daily.build(context())
+    out = build(context())
     (delivery,) = out.deliveries
     # today's collections: 10,000 + 30,000
     assert (delivery.report, delivery.title, delivery.key_figure) == ("daily", "销售日报", "回款 ¥40,000.00")
@@ -174,12 +177,12 @@ def test_delivery_figures_and_html_summary():
 def test_html_escapes_rep_text():
     ctx = context()
     ctx.problems = [Problem(ERROR, "x", rep="<b>王</b>")]
-    html = daily.build(ctx).deliveries[0].summary_html
+    html = build(ctx).deliveries[0].summary_html
     assert "&lt;b&gt;王&lt;/b&gt;" in html and "<b>王</b>" not in html
 
 
 def test_workbook_sheets_headers_totals_and_one_page(tmp_path):
-    out = daily.build(context())
+    out = build(context())
     written = write_workbook(out.workbooks[0], tmp_path)
     assert written.path.name == "销售日报_2026-11-26.xlsx"
     wb = openpyxl.load_workbook(written.path)

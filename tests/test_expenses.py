@@ -11,14 +11,12 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from neiqin_xl.books.allocation import allocate
 from neiqin_xl.books.periods import month_window
 from neiqin_xl.core.config import settings_from_dict
-from neiqin_xl.core.context import RunContext
-from neiqin_xl.core.names import CustomerIndex
 from neiqin_xl.reports import expenses
 from neiqin_xl.deliver.writer import write_workbook
 
+from . import helpers
 from .helpers import fen, table, tables
 
 S = settings_from_dict({})
@@ -46,7 +44,7 @@ ZHANG_CLAIMS = [
 ]
 
 
-def context(run_date=date(2026, 11, 30)):
+def context(run_date=date(2026, 11, 30), month=None):
     activities = table("日报", [{"日期": f"2026-11-{d:02d}", "城市": c, "客户名称": "明达"}
                               for d, c in ((3, "上海"), (5, "成都市"), (7, "苏州"), (10, "北京"), (19, "上海"))])
     claims = pd.concat([table("费用", ZHANG_CLAIMS, rep="张伟"),
@@ -57,8 +55,7 @@ def context(run_date=date(2026, 11, 30)):
                                   "合同金额": "100,000"}]),
                回款=table("回款", [{"回款日期": "2026-11-12", "客户名称": "华东机电", "回款金额": "10,000"}]),
                日报=activities, 费用=claims)
-    return RunContext(settings=S, run_date=run_date, tables=t, customers=CustomerIndex.from_archive(t["客户"]),
-                      allocation=allocate(t, S))
+    return helpers.context(t, S, run_date, month=month)
 
 
 def flagged_by_row(result, rep="张伟"):
@@ -146,8 +143,7 @@ def test_route_window_is_inclusive_and_counts_only_the_reps_own_city():
 
 @pytest.mark.parametrize("typed", ["2026-13", "abc", "2026-1-5"])
 def test_a_month_option_that_is_no_month_is_one_error_and_no_audit(typed):
-    ctx = context()
-    ctx.options["month"] = typed
+    ctx = context(month=typed)
     out = expenses.build(ctx)
     assert [(p.severity, p.field, p.value) for p in out.problems] == [("错误", "--month", typed)]
     assert "未生成费用审核" in out.problems[0].message and out.workbooks == []
@@ -155,8 +151,7 @@ def test_a_month_option_that_is_no_month_is_one_error_and_no_audit(typed):
 
 def test_a_month_option_of_an_earlier_month_audits_that_month():
     # --month 2026-10 on 11-30: only claim 13 (10-31 交通 上海 999.00) is in October.
-    ctx = context()
-    ctx.options["month"] = "2026-10"
+    ctx = context(month="2026-10")
     out = expenses.build(ctx)
     assert out.problems == [] and out.workbooks[0].filename == "费用审核_2026-10.xlsx"
     assert (len(out.data.lines), int(out.data.lines["金额"].sum())) == (1, fen("999"))

@@ -3,20 +3,16 @@
 from datetime import date
 from decimal import Decimal
 
-from neiqin_xl.books.allocation import allocate
 from neiqin_xl.core.config import settings_from_dict
-from neiqin_xl.core.context import RunContext
-from neiqin_xl.core.names import CustomerIndex
 from neiqin_xl.reports import fulfilment
 
-from .helpers import fen, table, tables
+from .helpers import context, fen, table, tables
 
 S = settings_from_dict({})
 
 
 def run(t, day, settings=S):
-    ctx = RunContext(settings, day, t, CustomerIndex.from_archive(t["客户"]), allocate(t, settings))
-    return fulfilment.build(ctx)
+    return fulfilment.build(context(t, settings, day))
 
 
 def contracts(*rows):
@@ -32,7 +28,7 @@ def paid(*rows):
 
 
 def by_contract(out):
-    return out.data["contracts"].set_index("合同编号")
+    return out.data.contracts.set_index("合同编号")
 
 
 def test_collection_without_contract_spreads_over_two_contracts():
@@ -59,7 +55,7 @@ def test_prepayment_counts_for_its_contract_but_a_customer_credit_for_none():
     c = by_contract(out)
     assert (c.loc["HT1", "已回款金额"], c.loc["HT2", "已回款金额"]) == (fen(3000), 0)
     assert c.loc["HT1", "状态"] == "未执行"
-    events = out.data["events"]
+    events = out.data.events
     prepay = events[(events["合同编号"] == "HT1") & (events["事项"] == "回款")]
     assert prepay[["金额", "累计回款"]].values.tolist() == [[fen(3000), fen(3000)]]
     assert str(prepay["日期"].iloc[0].date()) == "2026-03-01"
@@ -98,7 +94,7 @@ def test_same_day_shipment_and_collection_in_the_detail():
                发货=ship({"发货日期": "2026-04-01", "发货单号": "FH1", "合同编号": "HT1", "发货金额": "1,000"}),
                回款=paid({"回款日期": "2026-04-01", "合同编号": "HT1", "回款金额": "1,000", "银行流水号": "B1"}))
     out = run(t, date(2026, 4, 1))
-    ev = out.data["events"]
+    ev = out.data.events
     assert ev[["事项", "单据号", "累计发货", "累计回款"]].values.tolist() == [
         ["签订", "HT1", 0, 0], ["发货", "FH1", fen(1000), 0], ["回款", "B1", fen(1000), fen(1000)]]
     assert ev["来源"].tolist() == ["张伟.xlsx[合同]!2", "张伟.xlsx[发货]!2", "张伟.xlsx[回款]!2"]
@@ -120,7 +116,7 @@ def test_partial_payments_invoices_and_the_run_date_cut():
     assert (row["已发货金额"], row["已开票金额"], row["已回款金额"], row["未回款金额"]) == \
         (fen(6000), fen(6000), fen(4000), fen(6000))
     assert row["状态"] == "执行中" and str(row["最后发货日期"].date()) == "2026-03-01"
-    assert out.data["events"]["累计开票"].iloc[-1] == fen(6000)
+    assert out.data.events["累计开票"].iloc[-1] == fen(6000)
 
 
 def test_summary_by_rep():
@@ -131,7 +127,7 @@ def test_summary_by_rep():
                         {"发货日期": "2026-03-01", "合同编号": "HT3", "发货金额": "5,000"}),
                回款=paid({"回款日期": "2026-03-05", "合同编号": "HT3", "回款金额": "5,000"}))
     out = run(t, date(2026, 3, 31))
-    reps = out.data["by_rep"].set_index("业务员")
+    reps = out.data.by_rep.set_index("业务员")
     assert reps.loc["李娜", ["合同数", "合同金额", "已发货金额", "已回款金额", "未回款金额"]].tolist() == \
         [2, fen(25000), fen(5000), fen(5000), fen(20000)]
     assert reps.loc["张伟", ["合同数", "合同金额", "已发货金额", "未回款金额"]].tolist() == [1, fen(10000), fen(4000), fen(10000)]
@@ -147,7 +143,7 @@ def test_detail_order_on_one_date_and_running_totals_per_contract():
                发货=ship({"发货日期": "2026-03-01", "发货单号": "FH2", "合同编号": "HT1", "发货金额": "1,000"},
                         {"发货日期": "2026-03-01", "发货单号": "FH3", "合同编号": "HT2", "发货金额": "500"},
                         {"发货日期": "2026-03-01", "发货单号": "FH1", "合同编号": "HT1", "发货金额": "2,000"}))
-    ev = run(t, date(2026, 3, 31)).data["events"]
+    ev = run(t, date(2026, 3, 31)).data.events
     assert ev[["合同编号", "事项", "单据号", "累计发货", "累计开票"]].values.tolist() == [
         ["HT1", "签订", "HT1", 0, 0], ["HT1", "发货", "FH2", fen(1000), 0], ["HT1", "发货", "FH1", fen(3000), 0],
         ["HT1", "开票", "001", fen(3000), fen(3000)],

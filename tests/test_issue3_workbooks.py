@@ -12,18 +12,13 @@ from datetime import date
 import openpyxl
 import pytest
 
-from neiqin_xl.books.allocation import allocate
 from neiqin_xl.core.config import settings_from_dict
-from neiqin_xl.core.context import RunContext
-from neiqin_xl.core.names import CustomerIndex
-from neiqin_xl.reports import fulfilment, receivables, shipping, statements
 from neiqin_xl.deliver.writer import write_workbook
 
-from .helpers import table, tables
+from .helpers import context, reports, table, tables
 
 D = date(2026, 11, 26)
 S = settings_from_dict({"company": {"name": "华东贸易有限公司", "contact": "王敏"}})
-ORDER = [("fulfilment", fulfilment), ("receivables", receivables), ("statements", statements), ("shipping", shipping)]
 
 
 def hand_tables():
@@ -57,12 +52,7 @@ def hand_tables():
 
 
 def build_all(t, day=D):
-    ctx = RunContext(S, day, t, CustomerIndex.from_archive(t["客户"]), allocate(t, S))
-    outputs = {}
-    for name, module in ORDER:
-        outputs[name] = module.build(ctx)
-        ctx.results[name] = outputs[name].data
-    return outputs
+    return reports(context(t, S, day), "fulfilment", "receivables", "statements", "shipping")
 
 
 @pytest.fixture(scope="module")
@@ -197,7 +187,7 @@ def test_shipping_workbook(written):
     assert (out.figures["shipping_allowed"], out.figures["shipping_held"]) == (1, 2)
     assert [(d.report, d.title, [str(a) for a in d.attachments]) for d in out.deliveries] == \
         [("shipping", "发货审核", ["发货审核_2026-11-26.xlsx"])]
-    assert len(out.data["held"]) == 2
+    assert len(out.data.held) == 2
 
 
 def test_figures_are_json_and_money_keys_end_in_fen(written):

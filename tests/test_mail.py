@@ -26,7 +26,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from neiqin_xl.deliver import mail, state as sentlog
 from neiqin_xl.core.config import settings_from_dict
-from neiqin_xl.core.context import Delivery
+from neiqin_xl.core.output import Delivery
 
 from .helpers import table
 

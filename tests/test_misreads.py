@@ -4,7 +4,7 @@ wrong figure and never an exception. The property test feeds every parser whatev
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings as hsettings, strategies as st

@@ -9,11 +9,11 @@ import pandas as pd
 
 from neiqin_xl.books import periods as P
 from neiqin_xl.core.config import settings_from_dict
-from neiqin_xl.core.context import RunContext
 from neiqin_xl.core.names import CustomerIndex
 from neiqin_xl.reports import period
 from neiqin_xl.deliver.writer import write_workbook
 
+from . import helpers
 from .helpers import fen, table, tables
 
 S = settings_from_dict({"company": {"name": "测试贸易有限公司"}})
@@ -155,7 +155,7 @@ def test_quarter_series_by_month():
 
 
 def context(**options):
-    return RunContext(settings=S, run_date=date(2026, 12, 1), tables=books(), customers=CUSTOMERS, options=options)
+    return helpers.context(books(), S, date(2026, 12, 1), customers=CUSTOMERS, **options)
 
 
 def test_catch_up_run_builds_the_missed_reports_and_their_deliveries():
@@ -171,9 +171,9 @@ def test_catch_up_run_builds_the_missed_reports_and_their_deliveries():
 
 
 def test_forced_kinds_and_a_bad_kind():
-    out = period.build(context(periods=["季报"]))
+    out = period.build(context(periods=("季报",)))
     assert [w.filename for w in out.workbooks] == ["季报_2026Q3.xlsx"]
-    bad = period.build(context(periods=["周报"]))
+    bad = period.build(context(periods=("周报",)))
     assert bad.workbooks == [] and "周报" in bad.problems[0].value
 
 

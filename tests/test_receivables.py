@@ -2,20 +2,16 @@
 
 from datetime import date
 
-from neiqin_xl.books.allocation import allocate
 from neiqin_xl.core.config import settings_from_dict
-from neiqin_xl.core.context import RunContext
-from neiqin_xl.core.names import CustomerIndex
 from neiqin_xl.reports import receivables
 
-from .helpers import fen, table, tables
+from .helpers import context, fen, table, tables
 
 S = settings_from_dict({})
 
 
 def run(t, day, settings=S):
-    ctx = RunContext(settings, day, t, CustomerIndex.from_archive(t["客户"]), allocate(t, settings))
-    return receivables.build(ctx)
+    return receivables.build(context(t, settings, day))
 
 
 def contracts(*rows):
@@ -41,11 +37,11 @@ def test_partial_payment_leaves_the_rest_open_and_overdue():
                发货=ship({"发货日期": "2026-03-01", "合同编号": "HT1", "发货金额": "10,000"}),
                回款=paid({"回款日期": "2026-03-15", "合同编号": "HT1", "回款金额": "4,000"}))
     out = run(t, date(2026, 4, 10))
-    r = row_of(out.data["aging"], "明达")
+    r = row_of(out.data.aging, "明达")
     assert (r["应收余额"], r["预收款"], r["31-60天"], r["0-30天"]) == (fen(6000), 0, fen(6000), 0)
     assert (r["逾期金额"], r["最长逾期天数"], r["账期天数"]) == (fen(6000), 10, 30)
     # ledger: debit 10,000 (balance 10,000), credit 4,000 (balance 6,000)
-    ledger = out.data["ledger"]
+    ledger = out.data.ledger
     assert ledger[["借方", "贷方", "余额"]].values.tolist() == [[fen(10000), 0, fen(10000)], [0, fen(4000), fen(6000)]]
 
 
@@ -55,14 +51,14 @@ def test_prepayment_before_any_shipment_is_a_credit_and_a_negative_balance():
                发货=ship({"发货日期": "2026-03-05", "合同编号": "HT1", "发货金额": "3,000"}),
                回款=paid({"回款日期": "2026-03-01", "合同编号": "HT1", "回款金额": "5,000"}))
     # on 03-03 nothing is shipped yet: 预收款 5,000, 应收余额 -5,000, no bucket filled
-    before = row_of(run(t, date(2026, 3, 3)).data["aging"], "明达")
+    before = row_of(run(t, date(2026, 3, 3)).data.aging, "明达")
     assert (before["应收余额"], before["预收款"], before["0-30天"], before["逾期金额"]) == (-fen(5000), fen(5000), 0, 0)
     # on 03-10: 5,000 - 3,000 = 2,000 still unapplied; open items 0 -> 应收余额 -2,000
     out = run(t, date(2026, 3, 10))
-    after = row_of(out.data["aging"], "明达")
+    after = row_of(out.data.aging, "明达")
     assert (after["应收余额"], after["预收款"], after["0-30天"]) == (-fen(2000), fen(2000), 0)
     # ledger in date order: credit 5,000 (-5,000), then debit 3,000 (-2,000)
-    assert out.data["ledger"][["单据类型", "余额"]].values.tolist() == [["回款", -fen(5000)], ["发货", -fen(2000)]]
+    assert out.data.ledger[["单据类型", "余额"]].values.tolist() == [["回款", -fen(5000)], ["发货", -fen(2000)]]
     assert out.figures["prepayments_fen"] == fen(2000) and out.figures["receivable_balance_fen"] == -fen(2000)
 
 
@@ -72,8 +68,8 @@ def test_same_day_shipment_and_collection_debit_first_balance_zero():
                发货=ship({"发货日期": "2026-04-01", "合同编号": "HT1", "发货金额": "1,000"}),
                回款=paid({"回款日期": "2026-04-01", "合同编号": "HT1", "回款金额": "1,000"}))
     out = run(t, date(2026, 4, 1))
-    assert out.data["ledger"]["余额"].tolist() == [fen(1000), 0]
-    r = row_of(out.data["aging"], "明达")
+    assert out.data.ledger["余额"].tolist() == [fen(1000), 0]
+    r = row_of(out.data.aging, "明达")
     assert (r["应收余额"], r["预收款"], r["0-30天"]) == (0, 0, 0)
 
 
@@ -83,9 +79,9 @@ def test_collection_larger_than_everything_open_leaves_a_customer_credit():
                发货=ship({"发货日期": "2026-03-01", "合同编号": "HT1", "发货金额": "2,000"}),
                回款=paid({"回款日期": "2026-03-10", "回款金额": "3,500"}))
     out = run(t, date(2026, 3, 31))
-    r = row_of(out.data["aging"], "明达")
+    r = row_of(out.data.aging, "明达")
     assert (r["应收余额"], r["预收款"], r["逾期金额"], r["超信用额度"]) == (-fen(1500), fen(1500), 0, 0)
-    assert out.data["credits"][["合同编号", "金额"]].values.tolist() == [["", fen(1500)]]
+    assert out.data.credits[["合同编号", "金额"]].values.tolist() == [["", fen(1500)]]
 
 
 def test_invoice_basis_ages_the_invoice_not_the_shipment():
@@ -96,7 +92,7 @@ def test_invoice_basis_ages_the_invoice_not_the_shipment():
                发货=ship({"发货日期": "2026-03-01", "合同编号": "HT1", "发货金额": "5,000"}),
                开票=table("开票", [{"发票号码": "0001", "开票日期": "2026-03-10", "合同编号": "HT1", "开票金额": "2,000",
                                  "客户名称": "明达"}]))
-    r = row_of(run(t, date(2026, 5, 20), s).data["aging"], "明达")
+    r = row_of(run(t, date(2026, 5, 20), s).data.aging, "明达")
     assert (r["应收余额"], r["61-90天"], r["逾期金额"], r["最长逾期天数"]) == (fen(2000), fen(2000), fen(2000), 11)
 
 
@@ -110,7 +106,7 @@ def test_customer_over_its_credit_limit():
                                  {"发货日期": "2026-03-02", "合同编号": "HT2", "发货金额": "20,000", "客户名称": "宏远"}]),
                客户=table("客户", [{"客户名称": "明达", "信用额度": "10,000", "账期天数": 45, "负责业务员": "李娜"}]))
     out = run(t, date(2026, 3, 10))
-    mingda, hongyuan = row_of(out.data["aging"], "明达"), row_of(out.data["aging"], "宏远")
+    mingda, hongyuan = row_of(out.data.aging, "明达"), row_of(out.data.aging, "宏远")
     assert (mingda["信用额度"], mingda["超信用额度"], mingda["账期天数"], mingda["业务员"]) == (fen(10000), fen(3000), 45, "李娜")
     assert hongyuan["超信用额度"] == 0 and str(hongyuan["信用额度"]) == "<NA>" and hongyuan["业务员"] == "张伟"
     assert out.figures["customers_over_limit"] == 1
@@ -124,10 +120,10 @@ def test_aging_buckets_at_their_boundaries():
     t = tables(合同=contracts({"合同编号": "HT1", "签订日期": "2025-01-01"}),
                发货=ship(*[{"发货日期": d, "合同编号": "HT1", "发货金额": a} for d, a in dates_amounts]))
     out = run(t, date(2026, 5, 31))
-    r = row_of(out.data["aging"], "明达")
+    r = row_of(out.data.aging, "明达")
     assert [r[c] for c in ("0-30天", "31-60天", "61-90天", "91-180天", "181-365天", "365天以上")] == \
         [fen(100), fen(600), fen(800), 0, fen(1600), fen(3200)]
-    assert out.data["open_items"]["账龄天数"].tolist() == [366, 365, 61, 60, 31, 30]
+    assert out.data.open_items["账龄天数"].tolist() == [366, 365, 61, 60, 31, 30]
     # overdue (term 30): every item but the age-30 one -> 6,300 - 100 = 6,200; longest 366 - 30 = 336 days
     assert (r["逾期金额"], r["最长逾期天数"]) == (fen(6200), 336)
     assert out.figures["aging_0_30_fen"] == fen(100) and out.figures["aging_365_plus_fen"] == fen(3200)
@@ -140,8 +136,8 @@ def test_items_and_collections_after_the_run_date_are_ignored():
                         {"发货日期": "2026-03-12", "合同编号": "HT1", "发货金额": "7,000"}),
                回款=paid({"回款日期": "2026-03-20", "合同编号": "HT1", "回款金额": "1,000"}))
     out = run(t, date(2026, 3, 10))
-    assert row_of(out.data["aging"], "明达")["应收余额"] == fen(1000)
-    assert len(out.data["ledger"]) == 1
+    assert row_of(out.data.aging, "明达")["应收余额"] == fen(1000)
+    assert len(out.data.ledger) == 1
 
 
 def test_summary_by_rep_adds_up_to_the_aging_totals():
@@ -157,10 +153,10 @@ def test_summary_by_rep_adds_up_to_the_aging_totals():
                回款=paid({"回款日期": "2026-03-05", "合同编号": "HT2", "回款金额": "500", "业务员": "李娜"},
                         {"回款日期": "2026-03-06", "回款金额": "800"}))
     out = run(t, date(2026, 3, 20))
-    by_rep = out.data["by_rep"].set_index("业务员")
+    by_rep = out.data.by_rep.set_index("业务员")
     assert (by_rep.loc["张伟", "应收余额"], by_rep.loc["李娜", "应收余额"]) == (fen(2200), fen(1500))
-    assert by_rep["应收余额"].sum() == out.data["aging"]["应收余额"].sum() == fen(3700)
-    assert row_of(out.data["aging"], "明达")["业务员"] == "张伟、李娜"  # no archive: the reps on its items
+    assert by_rep["应收余额"].sum() == out.data.aging["应收余额"].sum() == fen(3700)
+    assert row_of(out.data.aging, "明达")["业务员"] == "张伟、李娜"  # no archive: the reps on its items
 
 
 def test_prepayments_go_to_the_contract_rep_else_the_archive_owner_and_count_their_customers():
@@ -174,11 +170,11 @@ def test_prepayments_go_to_the_contract_rep_else_the_archive_owner_and_count_the
                回款=paid({"回款日期": "2026-03-01", "合同编号": "HT1", "回款金额": "3,000"},
                         {"回款日期": "2026-03-02", "客户名称": "华光", "回款金额": "1,000"}))
     out = run(t, date(2026, 3, 10))
-    aging = out.data["aging"].set_index("客户名称")
+    aging = out.data.aging.set_index("客户名称")
     assert aging.loc["明达", ["应收余额", "预收款", "业务员"]].tolist() == [-fen(3000), fen(3000), "张伟"]
     assert aging.loc["华光", ["应收余额", "预收款", "业务员"]].tolist() == [-fen(1000), fen(1000), "王强"]
-    by_rep = out.data["by_rep"]
+    by_rep = out.data.by_rep
     assert by_rep[["业务员", "客户数", "应收余额", "预收款"]].values.tolist() == [
         ["李娜", 1, -fen(3000), fen(3000)], ["王强", 1, -fen(1000), fen(1000)]]
-    assert out.data["credits"][["客户名称", "合同编号", "金额", "来源"]].values.tolist() == [
+    assert out.data.credits[["客户名称", "合同编号", "金额", "来源"]].values.tolist() == [
         ["明达", "HT1", fen(3000), "张伟.xlsx[回款]!2"], ["华光", "", fen(1000), "张伟.xlsx[回款]!3"]]

@@ -12,14 +12,13 @@ import pandas as pd
 import pytest
 
 from neiqin_xl.books import matching
-from neiqin_xl.books.allocation import allocate
 from neiqin_xl.core.config import Settings
-from neiqin_xl.core.context import RunContext
 from neiqin_xl.core.months import Month
 from neiqin_xl.core.names import CustomerIndex
 from neiqin_xl.reports import reconciliation as rec
 from neiqin_xl.deliver.writer import write_workbook
 
+from . import helpers
 from .helpers import fen, table, tables
 
 MINGDA = "上海明达贸易有限公司"
@@ -245,8 +244,8 @@ def test_month_with_a_missing_invoice_export_reconciles_the_rest():
     assert figures["skipped_total_rows"] == 2
 
 
-def context(t, run_date=date(2026, 12, 3), **options) -> RunContext:
-    return RunContext(settings=Settings(), run_date=run_date, tables=t, customers=archive(), options=options)
+def context(t, run_date=date(2026, 12, 3), **options):
+    return helpers.context(t, Settings(), run_date, customers=archive(), **options)
 
 
 def test_build_runs_the_due_month_and_names_the_delivery():
@@ -259,7 +258,7 @@ def test_build_runs_the_due_month_and_names_the_delivery():
     assert list(out.figures["months"]) == ["2026-11"]
     # no allocation in the context: items come from 发货 (basis shipment); 恒远 has none ->
     # its sales balance is −3,000.00 (paid without a shipment) against finance 5,000.00: −8,000.00
-    hengyuan = out.data["2026-11"].summary.set_index("客户名称").loc[HENGYUAN]
+    hengyuan = out.data.months["2026-11"].summary.set_index("客户名称").loc[HENGYUAN]
     assert (hengyuan["销售应收余额"], hengyuan["余额差额"]) == (-300000, -800000)
     # forcing October: no finance export at all -> all three said missing
     october = rec.build(context(t, month="2026-10"))
@@ -322,10 +321,9 @@ def test_sales_balance_from_the_allocation_items_and_an_invoice_basis():
         财务开票=fin_invoices([{"发票号码": "A2", "开票日期": "2026-11-20", "客户名称": MINGDA, "金额": "20,000.00"}]),
     )
     settings = Settings(receivables={"basis": "invoice"})
-    ctx = RunContext(settings=settings, run_date=date(2026, 11, 30), tables=t, customers=archive(),
-                     allocation=allocate(t, settings))
+    ctx = helpers.context(t, settings, date(2026, 11, 30), customers=archive())
     out = rec.build(ctx)
-    result = out.data["2026-11"]
+    result = out.data.months["2026-11"]
     # the 开票 rows carry no 客户名称 here: taken from the contract. Invoices to 11-30: 30,000 + 20,000 = 50,000;
     # collected to 11-30: 25,000 -> sales balance 25,000.00 = finance's; A3 (12-02) is after the month end
     row = result.summary.set_index("客户名称").loc[MINGDA]

@@ -2,20 +2,17 @@
 
 from datetime import date
 
-from neiqin_xl.books.allocation import allocate
 from neiqin_xl.core.config import settings_from_dict
-from neiqin_xl.core.context import RunContext
 from neiqin_xl.core.names import CustomerIndex
 from neiqin_xl.reports import shipping
 
-from .helpers import fen, table, tables
+from .helpers import context, fen, report, table, tables
 
 S = settings_from_dict({})
 
 
 def run(t, day, settings=S):
-    ctx = RunContext(settings, day, t, CustomerIndex.from_archive(t["客户"]), allocate(t, settings))
-    return shipping.build(ctx)
+    return report("shipping", context(t, settings, day))
 
 
 def contracts(*rows):
@@ -36,7 +33,7 @@ def test_cash_first_request_with_too_little_money_in_is_held():
                发货=table("发货", [request("HT1", "3,000")]),
                回款=paid({"回款日期": "2026-03-01", "合同编号": "HT1", "回款金额": "2,000"}))
     out = run(t, date(2026, 3, 10))
-    r = out.data["requests"].iloc[0]
+    r = out.data.requests.iloc[0]
     assert (r["结论"], r["可用预收"], r["合同已回款"], r["申请发货金额"]) == ("暂缓", fen(2000), fen(2000), fen(3000))
     assert "差 ¥1,000.00" in r["原因"]
     assert out.figures["shipping_held"] == 1 and out.figures["held_fen"] == fen(3000)
@@ -51,7 +48,7 @@ def test_cash_first_counts_the_contract_credit_and_the_customer_credit_in_order(
                回款=paid({"回款日期": "2026-03-01", "合同编号": "HT1", "回款金额": "2,000"},
                         {"回款日期": "2026-03-02", "回款金额": "1,500"},
                         {"回款日期": "2026-03-03", "合同编号": "HT2", "回款金额": "5,000"}))
-    frame = run(t, date(2026, 3, 10)).data["requests"]
+    frame = run(t, date(2026, 3, 10)).data.requests
     assert frame[["结论", "可用预收"]].values.tolist() == [["可发货", fen(3500)], ["暂缓", fen(1500)]]
 
 
@@ -63,10 +60,10 @@ def test_credit_customer_over_its_limit_is_held_and_at_the_limit_may_ship():
                       发货=table("发货", [{"发货日期": "2026-03-01", "合同编号": "HT1", "发货金额": "8,000", "客户名称": "明达"},
                                         request("HT1", amount)]),
                       客户=table("客户", [{"客户名称": "明达", "信用额度": "10,000", "账期天数": 30}]))
-    held = run(case("3,000"), date(2026, 3, 10)).data["requests"].iloc[0]
+    held = run(case("3,000"), date(2026, 3, 10)).data.requests.iloc[0]
     assert (held["结论"], held["当前应收"], held["信用额度"]) == ("暂缓", fen(8000), fen(10000))
     assert "超信用额度" in held["原因"] and "¥11,000.00" in held["原因"]
-    ok = run(case("2,000"), date(2026, 3, 10)).data["requests"].iloc[0]
+    ok = run(case("2,000"), date(2026, 3, 10)).data.requests.iloc[0]
     assert ok["结论"] == "可发货" and "额度内" in ok["原因"]
 
 
@@ -75,7 +72,7 @@ def test_granted_requests_use_up_the_limit_for_the_next_ones():
     t = tables(合同=contracts({"合同编号": "HT1"}),
                发货=table("发货", [request("HT1", "6,000"), request("HT1", "5,000")]),
                客户=table("客户", [{"客户名称": "明达", "信用额度": "10,000"}]))
-    frame = run(t, date(2026, 3, 10)).data["requests"]
+    frame = run(t, date(2026, 3, 10)).data.requests
     assert frame[["结论", "当前应收"]].values.tolist() == [["可发货", 0], ["暂缓", fen(6000)]]
 
 
@@ -86,9 +83,9 @@ def test_no_limit_means_no_limit_check_but_overdue_beyond_grace_holds():
     t = tables(合同=contracts({"合同编号": "HT1", "付款方式": "货到付款"}),
                发货=table("发货", [{"发货日期": "2026-01-01", "合同编号": "HT1", "发货金额": "1,000", "客户名称": "明达"},
                                  request("HT1", "500")]))
-    ok = run(t, date(2026, 3, 2)).data["requests"].iloc[0]
+    ok = run(t, date(2026, 3, 2)).data.requests.iloc[0]
     assert ok["结论"] == "可发货" and "未设信用额度" in ok["原因"] and ok["最长逾期天数"] == 30
-    held = run(t, date(2026, 3, 5)).data["requests"].iloc[0]
+    held = run(t, date(2026, 3, 5)).data.requests.iloc[0]
     assert held["结论"] == "暂缓" and "最长逾期 33 天" in held["原因"] and held["逾期金额"] == fen(1000)
 
 
@@ -105,15 +102,15 @@ def test_finance_export_for_the_month_limits_cash_first_to_confirmed_money():
                          {"回款日期": "2026-11-22", "回款金额": "1,500"},
                          {"回款日期": "2026-11-23", "合同编号": "HT1", "回款金额": "1,000"}))
     unchecked = run(tables(**base), date(2026, 11, 30))
-    assert unchecked.data["requests"].iloc[0]["结论"] == "可发货" and unchecked.data["finance_checked"] is False
+    assert unchecked.data.requests.iloc[0]["结论"] == "可发货" and unchecked.data.finance_checked is False
     finance = table("财务收款", [{"日期": "2026-11-21", "客户名称": "明达有限公司", "金额": "2,000", "银行流水号": "B001"},
                                {"日期": "2026-11-26", "客户名称": "明达", "金额": "1,000"},
                                {"日期": "2026-11-18", "客户名称": "明达", "金额": "1,500"}], rep="")
     out = run(tables(**base, 财务收款=finance), date(2026, 11, 30))
-    r = out.data["requests"].iloc[0]
+    r = out.data.requests.iloc[0]
     assert (r["结论"], r["可用预收"]) == ("暂缓", fen(3000))
     assert "只计财务收款已有的回款" in r["原因"] and "¥1,500.00 未计入" in r["原因"]
-    assert out.data["finance_checked"] is True
+    assert out.data.finance_checked is True
     assert any("已核对财务收款" in line for line in out.workbooks[0].sheets[0].subtitle)
 
 
@@ -132,7 +129,7 @@ def test_only_pending_requests_without_a_date_are_reviewed():
                                   "状态": "待发货"},
                                  {"发货日期": None, "合同编号": "HT1", "发货金额": "1,000", "客户名称": "明达", "状态": "已发货"}]))
     out = run(t, date(2026, 3, 10))
-    assert out.data["requests"].empty and out.deliveries == [] and out.figures["shipping_requests"] == 0
+    assert out.data.requests.empty and out.deliveries == [] and out.figures["shipping_requests"] == 0
 
 
 def test_finance_rows_are_matched_one_to_one_as_the_reconciliation_matches_them():

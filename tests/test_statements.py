@@ -4,22 +4,17 @@ from datetime import date
 
 import openpyxl
 
-from neiqin_xl.books.allocation import allocate
 from neiqin_xl.core.config import settings_from_dict
-from neiqin_xl.core.context import RunContext
-from neiqin_xl.core.names import CustomerIndex
-from neiqin_xl.reports import receivables, statements
+from neiqin_xl.reports import statements
 from neiqin_xl.deliver.writer import write_workbook
 
-from .helpers import fen, table, tables
+from .helpers import context, fen, report, table, tables
 
 D = date(2026, 11, 26)
 
 
 def run(t, day, settings):
-    ctx = RunContext(settings, day, t, CustomerIndex.from_archive(t["客户"]), allocate(t, settings))
-    ctx.results["receivables"] = receivables.build(ctx).data
-    return statements.build(ctx)
+    return report("statements", context(t, settings, day))
 
 
 def month_case():
@@ -38,10 +33,10 @@ def test_opening_movements_closing_for_a_month():
     # 11-05 item 1,000 is open, due 12-05, not overdue.
     s = settings_from_dict({"receivables": {"statement_period_start": "month"}})
     out = run(month_case(), D, s)
-    summary = out.data["summary"].iloc[0]
+    summary = out.data.summary.iloc[0]
     assert (summary["期初余额"], summary["本期借方"], summary["本期贷方"], summary["期末余额"]) == \
         (fen(3000), fen(1000), fen(3000), fen(1000))
-    assert out.data["period"] == (date(2026, 11, 1), D)
+    assert out.data.period == (date(2026, 11, 1), D)
     assert out.figures == {"statements": 1, "closing_balance_fen": fen(1000)}
     assert out.deliveries == []  # sent by hand
     spec = out.workbooks[0]
@@ -68,7 +63,7 @@ def test_who_gets_a_statement():
         回款=table("回款", [{"回款日期": "2025-05-10", "客户名称": "甲", "合同编号": "H1", "回款金额": "1,000"},
                           {"回款日期": "2026-02-10", "客户名称": "丙", "合同编号": "H3", "回款金额": "1,000"}]))
     out = run(t, D, s)
-    summary = out.data["summary"].set_index("客户名称")
+    summary = out.data.summary.set_index("客户名称")
     assert sorted(summary.index) == ["丙", "乙"]
     assert (summary.loc["乙", "期初余额"], summary.loc["乙", "期末余额"]) == (fen(2000), fen(2000))
     assert (summary.loc["丙", "期初余额"], summary.loc["丙", "本期借方"], summary.loc["丙", "期末余额"]) == (0, fen(1000), 0)
@@ -139,6 +134,6 @@ def test_each_customer_gets_its_own_lines_open_items_and_prepayments():
                                                 ("期末余额", -fen(2000))]
     assert cells(specs["丙"][1], "单据号") == [] and cells(specs["丙"][2], "合同编号", "未核销金额") == [("H3", fen(2000))]
     assert len(specs["甲"]) == len(specs["乙"]) == 2  # no prepayment table without unapplied money
-    summary = out.data["summary"].set_index("客户名称")
+    summary = out.data.summary.set_index("客户名称")
     assert summary.loc["甲", ["期初余额", "本期借方", "本期贷方", "期末余额"]].tolist() == [fen(1000), fen(2000), fen(500), fen(2500)]
     assert summary.loc["乙", ["期初余额", "本期借方", "本期贷方", "期末余额"]].tolist() == [fen(4000), 0, 0, fen(4000)]

@@ -10,7 +10,9 @@ Receivables arise on shipment (``receivables.basis: shipment``: every 发货 row
 3. a new item is paid first from its contract's credit, then from the customer's credit, oldest first.
 
 ``allocate`` is a pure function: tables in, ``Allocation`` out (see docs/ARCHITECTURE.md for the columns).
-The fulfilment sheet, the ledger, the aging, the shipping check and the commission all read its result.
+The fulfilment sheet, the ledger, the aging, the shipping check and the commission all read its result,
+as of their day through the views at the end of this module (``open_items_as_of``, ``unapplied_as_of``,
+``collections_as_of``, ``applications_as_of``, ``credits_as_of``): one home for "what did the books say on D".
 The events are booked in one pass (``Books``, rows referred to by number), so the work grows with the rows;
 ``row_ids`` reads whole columns at once (see ``columns``).
 """
@@ -24,7 +26,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from ..core.columns import column_texts, texts
+from ..core.columns import column_texts, sources, texts
 from ..core.config import Settings
 from ..core.model import REP, SOURCE_COLUMNS, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, Tables
 
@@ -33,9 +35,10 @@ ITEM_COLUMNS = ["单据ID", "单据类型", "单据号", "日期", "合同编号
 APPLICATION_COLUMNS = ["回款ID", "回款日期", "核销日期", "单据ID", "单据日期", "合同编号", "客户名称", "业务员", "回款业务员",
                        "金额", "账龄天数"]
 CREDIT_COLUMNS = ["回款ID", "回款日期", "客户名称", "合同编号", "金额"]
+CREDITS_ON_DAY_COLUMNS = ["回款ID", "回款日期", "客户名称", "合同编号", "金额", "业务员", "合同业务员", "来源"]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Allocation:
     items: pd.DataFrame  # debits: shipments or invoices, with 已收 / 未收 after every collection
     collections: pd.DataFrame  # the 回款 rows with 回款ID, 已核销, 未核销
@@ -266,3 +269,31 @@ def unapplied_as_of(allocation: Allocation, day: date) -> pd.DataFrame:
     collections["未核销"] = (collections["回款金额"].astype("int64")
                           - applied.reindex(collections["回款ID"], fill_value=0).to_numpy(dtype="int64"))
     return collections
+
+
+def collections_as_of(allocation: Allocation, day: date) -> pd.DataFrame:
+    """The collections (with 回款ID) dated up to ``day``."""
+    return allocation.collections[allocation.collections["回款日期"] <= pd.Timestamp(day)]
+
+
+def applications_as_of(allocation: Allocation, day: date) -> pd.DataFrame:
+    """The applications booked up to ``day`` (核销日期 ≤ day)."""
+    return allocation.applications[allocation.applications["核销日期"] <= pd.Timestamp(day)]
+
+
+def credits_as_of(allocation: Allocation, day: date) -> pd.DataFrame:
+    """Unapplied money on ``day`` (CREDITS_ON_DAY_COLUMNS): per collection dated up to ``day``, its amount less
+    what it had paid by then; collections fully applied by then are left out.
+
+    合同编号 is the contract the collection names ("" for a customer-level credit); 业务员 is the rep whose
+    workbook holds the collection, 合同业务员 the rep of the named contract.
+    """
+    colls = unapplied_as_of(allocation, day)
+    colls = colls[colls["未核销"] > 0]
+    if colls.empty:  # object columns, as an empty list of records gives (not the float columns of empty lists)
+        return pd.DataFrame(columns=CREDITS_ON_DAY_COLUMNS).astype({"金额": "int64"})
+    columns = {"回款ID": colls["回款ID"].tolist(), "回款日期": colls["回款日期"].to_numpy(),
+               "客户名称": column_texts(colls, "客户名称"), "合同编号": column_texts(colls, "合同编号"),
+               "金额": colls["未核销"].tolist(), "业务员": column_texts(colls, REP),
+               "合同业务员": column_texts(colls, "合同业务员"), "来源": sources(colls)}
+    return pd.DataFrame(columns, columns=CREDITS_ON_DAY_COLUMNS).astype({"金额": "int64"})

@@ -25,7 +25,7 @@ A forced list of kinds (``forced_periods``) gives, for each kind, the latest com
 
 The month reports (提成, 费用审核, 财务对账) cover a month (``core.months.Month``): ``month_window`` is the run
 date's month up to the run date, or a month given by ``--month`` to its last day; ``month_option`` reads
-``--month`` (``ctx.options["month"]``) and turns text that is no month into one 错误 Problem. ``months_of``
+``--month`` (``ctx.options.month``) and turns text that is no month into one 错误 Problem. ``months_of``
 gives the month of each finance row; ``statement_period_start`` the first day of an 对账单's period.
 """
 
@@ -197,7 +197,7 @@ def month_window(run_date: date, month: Month | None = None) -> MonthWindow:
 
 
 def month_option(value: object, report: str) -> tuple[Month | None, list[Problem]]:
-    """The month ``--month`` asks for (``ctx.options["month"]``): (None, []) when not given, (the month, [])
+    """The month ``--month`` asks for (``ctx.options.month``): (None, []) when not given, (the month, [])
     when it is one, (None, [one 错误]) when the text is no month; ``report`` (e.g. 提成计算表) is named in
     the problem as not produced.
 

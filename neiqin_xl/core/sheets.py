@@ -3,7 +3,7 @@
 A report module lays out its computed tables as ``Sheet`` specs and never imports xlsxwriter; the writer
 turns specs into a workbook and never computes a business figure. Column kinds decide the number format:
 money (integer fen in the data, shown ``#,##0.00`` in yuan), date, pct (a fraction, shown ``0.0%``),
-int, number, text.
+int, number, text. Specs are frozen: no one changes a spec after the report made it.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ class Highlight:
     whole_row: bool = False
 
 
-@dataclass
+@dataclass(frozen=True)
 class Table:
     columns: list[Col]
     rows: pd.DataFrame | list[dict]  # values keyed by column name
@@ -71,7 +71,7 @@ class Chart:
     y_title: str = ""
 
 
-@dataclass
+@dataclass(frozen=True)
 class Sheet:
     name: str
     tables: list[Table]
@@ -86,7 +86,7 @@ class Sheet:
     hidden: bool = False
 
 
-@dataclass
+@dataclass(frozen=True)
 class WorkbookSpec:
     filename: str  # e.g. 合同履行一览表_2026-11-26.xlsx
     sheets: list[Sheet]

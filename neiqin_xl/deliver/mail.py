@@ -65,7 +65,7 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from ..core.config import Settings
-from ..core.context import Delivery
+from ..core.output import Delivery
 from .state import MessageRow, SentLog
 from ..books.workdays import is_workday, workdays_between
 from .writer import safe_filename, write_bytes_atomic

@@ -462,8 +462,8 @@ def render(spec: WorkbookSpec, path: Path, created: datetime = FIXED_CREATED, ma
         wb.set_properties({"created": created, "author": "neiqin_xl", "title": Path(spec.filename).stem})
         fmts = _Formats(wb)
         sheets = spec.sheets or [Sheet(name="Sheet1", tables=[])]
-        if all(s.hidden for s in sheets):
-            sheets[0].hidden = False
+        if all(s.hidden for s in sheets):  # Excel needs one visible sheet: the first, shown in a copy of the spec's
+            sheets = [replace(sheets[0], hidden=False), *sheets[1:]]
         said = []
         for sheet in sheets:
             parts = continued(sheet, max_rows)

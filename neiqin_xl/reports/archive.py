@@ -22,13 +22,15 @@ Workbook 客户档案汇总_<D>.xlsx, figures as of the run date D:
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
 
 from ..books.allocation import Allocation, open_items_as_of, unapplied_as_of
 from ..core.columns import column_texts, each_once
-from ..core.context import ReportOutput, RunContext
+from ..books.context import RunContext
+from ..core.output import ReportOutput
 from ..core.model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, Tables
 from ..core.names import CustomerIndex, normalize_name
 from ..core.sheets import DATE, INT, MONEY, Col, Highlight, Sheet, Table, WorkbookSpec
@@ -38,6 +40,15 @@ SUMMARY_COLUMNS = [*ARCHIVE_FIELDS, "合同数", "合同金额", "最近签约�
 PASTE_COLUMNS = ["客户编码", "客户名称", "别名", "信用额度", "账期天数", "负责业务员", "联系人", "电话", "地址"]
 NEW_COLUMNS = [*PASTE_COLUMNS, "首次出现", "首次日期", "出现次数", "业务员(全部)", SRC_WORKBOOK, SRC_SHEET, SRC_ROW]
 NAME_SOURCES = (("合同", "签订日期"), ("回款", "回款日期"), ("日报", "日期"))  # where reps type a customer name
+
+
+
+@dataclass(frozen=True)
+class ArchiveData:
+    """The report's ``data``: the 客户档案 rows (SUMMARY_COLUMNS) and the 新客户 rows (NEW_COLUMNS)."""
+
+    customers: pd.DataFrame
+    new_customers: pd.DataFrame
 
 
 def _by_customer(frame: pd.DataFrame, customers: CustomerIndex) -> pd.Series:
@@ -174,6 +185,9 @@ def layout(summary: pd.DataFrame, fresh: pd.DataFrame, day: date, company: str) 
     ])
 
 
+NEEDS: tuple[str, ...] = ()  # earlier reports whose data ``build`` takes
+
+
 def build(ctx: RunContext) -> ReportOutput:
     allocation = ctx.allocation
     summary = customer_summary(ctx.tables, allocation, ctx.customers, ctx.run_date)
@@ -182,4 +196,4 @@ def build(ctx: RunContext) -> ReportOutput:
                "receivable_fen": int(summary["应收余额"].sum()) if len(summary) else 0,
                "overdue_fen": int(summary["逾期金额"].sum()) if len(summary) else 0}
     return ReportOutput(workbooks=[layout(summary, fresh, ctx.run_date, ctx.settings.company.name)], figures=figures,
-                        data={"customers": summary, "new_customers": fresh})
+                        data=ArchiveData(customers=summary, new_customers=fresh))

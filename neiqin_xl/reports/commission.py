@@ -30,7 +30,7 @@ A rep with no target, no attendance row or no 人员 row is a warning (``Problem
 goes, with the gap written in 备注, never silently zero. Before the month's last working day the report is
 provisional (暂估).
 
-The month: the run date's month up to the run date, or the month ``--month`` names (``ctx.options["month"]``)
+The month: the run date's month up to the run date, or the month ``--month`` names (``ctx.options.month``)
 to its last day (``periods.month_window``). A ``--month`` that is no month is one 错误 in the 问题清单 and no
 提成计算表 is made: pay is never worked out for a month other than the one the clerk asked for.
 """
@@ -48,7 +48,8 @@ from ..books import workdays
 from ..books.credit import basis_lines
 from ..books.periods import MonthWindow, month_option, month_window, months_of
 from ..core.config import Commission, Settings
-from ..core.context import Delivery, ReportOutput, RunContext
+from ..books.context import RunContext
+from ..core.output import Delivery, ReportOutput
 from ..core.model import WARNING, Problem, Tables, fmt_yuan, yuan_to_fen, text as _text
 from ..core.months import Month
 from ..core.names import normalize_name
@@ -66,9 +67,9 @@ CONFIRMATION_FOLDER = "提成确认单"
 STAFF_WORKBOOK = "人员.xlsx"
 
 
-@dataclass
+@dataclass(frozen=True)
 class CommissionData:
-    """What the report computed, for later reports (``ctx.results["commission"]``)."""
+    """What the report computed (its ``ReportOutput.data``; no later report reads it)."""
 
     period: MonthWindow
     provisional: bool
@@ -464,8 +465,11 @@ def figures(data: CommissionData) -> dict:
             "performance_pay_missing": int(summary["绩效工资"].isna().sum())}
 
 
+NEEDS: tuple[str, ...] = ()  # earlier reports whose data ``build`` takes
+
+
 def build(ctx: RunContext) -> ReportOutput:
-    month, bad_month = month_option(ctx.options.get("month"), "提成计算表")
+    month, bad_month = month_option(ctx.options.month, "提成计算表")
     if bad_month:
         return ReportOutput(problems=bad_month)
     data, problems = compute(ctx.tables, ctx.allocation, ctx.settings, ctx.run_date, month)

@@ -1,7 +1,7 @@
 """销售日报: the day's and the month's sales per rep, with the day's highlights (今日要点), mailed before 17:00.
 
 Its place in the process: after the receivables and shipping check, before the period reports. Produced on
-working days only (``workdays.is_workday``: mainland China calendar with 调休); ``ctx.options["force"]``
+working days only (``workdays.is_workday``: mainland China calendar with 调休); ``ctx.options.force``
 produces it on any day.
 
 Figures for the run date D and the month to date (the 1st of D's month to D), per rep and in total:
@@ -16,9 +16,9 @@ first; equal amounts share the better rank (1, 2, 2, 4).
 - 今日逾期: receivable items still unpaid on D (``allocation.open_items_as_of``) that became overdue since the
   previous working day P: P ≤ 到期日 < D (an item is overdue the day after its 到期日; the window covers
   weekends and holidays, so a Monday report lists what fell due on Friday, Saturday and Sunday);
-- 暂缓发货: shipping requests the 发货审核 held (``ctx.results["shipping"]``: a DataFrame — or a dict/object
-  holding one — with 合同编号, 客户名称, 业务员, 申请发货金额, 结论, 原因; held = 结论 containing 暂缓, 暂停,
-  不予, 不可, 拒绝 or 停止). The section is left out when no such table is available;
+- 暂缓发货: the requests the 发货审核 held (``ShippingData.held``). The daily report ``USES`` the shipping check:
+  it is handed its data when the check ran, and the section is left out when it did not (``--only daily``) or
+  failed, so a failed check never costs the clerk the daily report;
 - 交期已过: contracts whose 约定交货日期 passed since the previous working day (P ≤ 约定交货日期 < D) and
   whose shipments up to D fall short of 合同金额;
 - 数据问题: per rep, the 错误 and 警告 found so far in the run (``ctx.problems``).
@@ -41,8 +41,10 @@ import pandas as pd
 from ..books import periods as P
 from ..books import workdays
 from ..books.allocation import Allocation, open_items_as_of
-from ..core.context import Delivery, ReportOutput, RunContext
+from ..books.context import RunContext
+from ..core.output import Delivery, ReportOutput
 from ..core.model import ERROR, REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, fmt_yuan, yuan_to_fen, text as _text
+from ..core.results import ShippingData
 from ..core.sheets import DATE, INT, MONEY, PCT, Col, Sheet, Table, WorkbookSpec
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
@@ -52,15 +54,13 @@ DAY_COLUMNS = ["今日合同数", "今日合同金额", "今日发货", "今日�
 MONTH_COLUMNS = ["本月合同数", "本月合同金额", "本月发货", "本月回款"]
 REP_COLUMNS = [REP, *DAY_COLUMNS, *MONTH_COLUMNS, "销售目标", "销售完成率", "回款目标", "回款完成率", "回款排名"]
 HIGHLIGHT_COLUMNS = ["类别", "客户名称", "合同编号", REP, "日期", "金额", "说明"]
-SHIPPING_COLUMNS = ("合同编号", "客户名称", "业务员", "申请发货金额", "结论", "原因")
-HELD_WORDS = ("暂缓", "暂停", "不予", "不可", "拒绝", "停止")
 BIG, OVERDUE, HELD, LATE, ISSUES = "大额合同", "今日逾期", "暂缓发货", "交期已过", "数据问题"
 SOURCE = [Col(SRC_WORKBOOK), Col(SRC_SHEET), Col(SRC_ROW, INT, total=False)]
 
 
-@dataclass
+@dataclass(frozen=True)
 class DailyData:
-    """What the daily report computed (money in fen, ratios as Decimal fractions)."""
+    """What the daily report computed (its ``data``; money in fen, ratios as Decimal fractions)."""
 
     day: date
     by_rep: pd.DataFrame  # REP_COLUMNS
@@ -144,29 +144,14 @@ def overdue_today(allocation: Allocation | None, day: date, since: date) -> list
             for r in fresh.to_dict("records")]
 
 
-def shipping_frame(result: object) -> pd.DataFrame | None:
-    """The 发货审核 table from ``ctx.results["shipping"]``, whatever holds it: a DataFrame with SHIPPING_COLUMNS,
-    or a dict / object holding one; None when there is none."""
-    def fits(value: object) -> bool:
-        return isinstance(value, pd.DataFrame) and all(c in value.columns for c in SHIPPING_COLUMNS)
-
-    if fits(result):
-        return result
-    values = list(result.values()) if isinstance(result, dict) else list(vars(result).values()) \
-        if result is not None and hasattr(result, "__dict__") else []
-    return next((v for v in values if fits(v)), None)
-
-
-def held_requests(shipping: pd.DataFrame | None) -> list[dict]:
-    """The requests the 发货审核 held (结论 containing one of HELD_WORDS)."""
-    if shipping is None or shipping.empty:
+def held_requests(shipping: ShippingData | None) -> list[dict]:
+    """The requests the 发货审核 held (none when the check did not run)."""
+    if shipping is None:
         return []
-    verdicts = shipping["结论"].fillna("").astype(str)
-    held = shipping[verdicts.map(lambda v: any(w in v for w in HELD_WORDS))]
     return [{"类别": HELD, "客户名称": _text(r["客户名称"]), "合同编号": _text(r["合同编号"]), REP: _text(r["业务员"]),
              "日期": None, "金额": int(r["申请发货金额"]) if not pd.isna(r["申请发货金额"]) else None,
              "说明": f"{_text(r['结论'])}: {_text(r['原因'])}".strip(": ")}
-            for r in held.to_dict("records")]
+            for r in shipping.held.to_dict("records")]
 
 
 def deliveries_passed(tables: Tables, day: date, since: date) -> list[dict]:
@@ -208,19 +193,18 @@ def day_details(tables: Tables, day: date) -> tuple[pd.DataFrame, pd.DataFrame, 
             P.rows_between(tables["回款"], "回款日期", day, day).reset_index(drop=True))
 
 
-def compute(tables: Tables, allocation: Allocation | None, problems: list[Problem], shipping: object, day: date,
-            settings) -> DailyData:
+def compute(tables: Tables, allocation: Allocation | None, problems: list[Problem], shipping: ShippingData | None,
+            day: date, settings) -> DailyData:
     """Every table of the daily report for ``day``."""
     since = workdays.previous_workday(day, settings)
     contracts, shipments, collections = day_details(tables, day)
     by_rep = daily_by_rep(tables, day)
-    held_frame = shipping_frame(shipping)
     lines = [*big_contracts(contracts, settings.reports.big_contract_amount), *overdue_today(allocation, day, since),
-             *held_requests(held_frame), *deliveries_passed(tables, day, since), *issues_by_rep(problems)]
+             *held_requests(shipping), *deliveries_passed(tables, day, since), *issues_by_rep(problems)]
     return DailyData(day=day, by_rep=by_rep, totals=company_totals(by_rep),
                      highlights=pd.DataFrame(lines, columns=HIGHLIGHT_COLUMNS).astype({"金额": "Int64"}),
                      contracts=contracts,
-                     shipments=shipments, collections=collections, shipping_checked=held_frame is not None)
+                     shipments=shipments, collections=collections, shipping_checked=shipping is not None)
 
 
 # ---------------------------------------------------------------- rendering
@@ -316,10 +300,14 @@ def figures_of(data: DailyData) -> dict:
 
 # ---------------------------------------------------------------- entry point
 
-def build(ctx: RunContext) -> ReportOutput:
-    if not is_due(ctx.run_date, ctx.settings, ctx.options.get("force", False)):
+NEEDS: tuple[str, ...] = ()  # earlier reports whose data ``build`` takes
+USES = ("shipping",)  # earlier reports whose data ``build`` takes when they produced it (else None)
+
+
+def build(ctx: RunContext, shipping: ShippingData | None = None) -> ReportOutput:
+    if not is_due(ctx.run_date, ctx.settings, ctx.options.force):
         return ReportOutput(figures={"produced": False, "date": ctx.run_date.isoformat(), "reason": "非工作日"})
-    data = compute(ctx.tables, ctx.allocation, ctx.problems, ctx.results.get("shipping"), ctx.run_date, ctx.settings)
+    data = compute(ctx.tables, ctx.allocation, ctx.problems, shipping, ctx.run_date, ctx.settings)
     company = ctx.settings.company.name
     delivery = Delivery(report="daily", title="销售日报", key_figure=f"回款 ¥{fmt_yuan(data.totals['今日回款'])}",
                         summary_html=render_html(data, company), summary_text=summary_text(data))

@@ -39,7 +39,8 @@ from ..books.credit import collections_by_rep
 from ..books.periods import MonthWindow, month_option, month_window, rows_between
 from ..core.columns import each_once, text_values
 from ..core.config import Settings
-from ..core.context import ReportOutput, RunContext
+from ..books.context import RunContext
+from ..core.output import ReportOutput
 from ..core.model import REP, Tables, yuan_to_fen, text as _text
 from ..core.months import Month
 from ..core.names import CustomerIndex, match_key, normalize_name, split_aliases
@@ -50,9 +51,9 @@ PASSED = "通过"
 LODGING, MEALS, ENTERTAINMENT = "住宿", "餐补", "招待"
 
 
-@dataclass
+@dataclass(frozen=True)
 class ExpenseAudit:
-    """What the audit computed, for later reports (``ctx.results["expenses"]``)."""
+    """What the audit computed (its ``ReportOutput.data``; no later report reads it)."""
 
     period: MonthWindow
     lines: pd.DataFrame  # every line of the month, with 审核结果 / 超标金额 / 说明
@@ -320,8 +321,11 @@ def figures(result: ExpenseAudit) -> dict:
             "expense_excess_fen": int(result.flagged["超标金额"].sum())}
 
 
+NEEDS: tuple[str, ...] = ()  # earlier reports whose data ``build`` takes
+
+
 def build(ctx: RunContext) -> ReportOutput:
-    month, bad_month = month_option(ctx.options.get("month"), "费用审核")
+    month, bad_month = month_option(ctx.options.month, "费用审核")
     if bad_month:
         return ReportOutput(problems=bad_month)
     result = audit(ctx.tables, ctx.allocation, ctx.customers, ctx.settings, ctx.run_date, month)

@@ -1,7 +1,7 @@
 """合同履行一览表: per contract, what was shipped, invoiced and collected against its amount, and its status.
 
-The first report of the day (after the allocation); receivables, shipping, the daily report and commission
-read its ``data``. Figures are as of the run date D: shipments, invoices and collections dated after D are
+The first report of the day (after the allocation); the shipping check reads its ``data`` (it declares
+``NEEDS = ("fulfilment", ...)``). Figures are as of the run date D: shipments, invoices and collections dated after D are
 left out; shipping requests (状态 待发货, no 发货日期) are not shipments.
 
 已回款金额 of a contract = what the allocation applied to the contract's items by D (including a collection
@@ -11,8 +11,8 @@ without a contract spread over it by rule 2, on its 核销日期) + the contract
 状态, first that holds: 交货逾期 (约定交货日期 < D and 已发货金额 < 合同金额), 未执行 (nothing shipped),
 执行中 (partly shipped), 已发货 (已发货金额 ≥ 合同金额, 已回款金额 < 合同金额), 已完成.
 
-``data`` is a dict: ``contracts`` (one row per contract, the sheet's columns, money in fen),
-``events`` (履行明细) and ``by_rep``.
+``data`` is a ``FulfilmentData`` (core.results): ``contracts`` (one row per contract, the sheet's columns,
+money in fen), ``events`` (履行明细) and ``by_rep``. It needs no earlier report (``NEEDS``).
 """
 
 from __future__ import annotations
@@ -23,12 +23,13 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from ..books.allocation import Allocation
+from ..books.allocation import Allocation, applications_as_of, collections_as_of, credits_as_of
 from ..core.columns import date_labels, pick, position_of, sources, text_values
-from ..core.context import ReportOutput, RunContext
+from ..books.context import RunContext
+from ..core.output import ReportOutput
 from ..core.model import REP, Tables
+from ..core.results import FulfilmentData
 from ..core.sheets import DATE, INT, MONEY, PCT, Col, Highlight, Sheet, Table, WorkbookSpec
-from .receivables import applications_as_of, collections_as_of, credits_as_of
 
 STATUSES = ("交货逾期", "未执行", "执行中", "已发货", "已完成")
 CONTRACT_COLUMNS = ["合同编号", "客户名称", "业务员", "签订日期", "合同金额", "已发货金额", "发货进度", "已开票金额", "已回款金额",
@@ -209,20 +210,20 @@ def summary_by_rep(progress_frame: pd.DataFrame) -> pd.DataFrame:
     return frame[["业务员", "合同数", *money]].astype({c: "int64" for c in ["合同数", *money]})
 
 
-def compute(tables: Tables, alloc: Allocation, day: date) -> dict[str, pd.DataFrame]:
+def compute(tables: Tables, alloc: Allocation, day: date) -> FulfilmentData:
     """All the fulfilment tables as of ``day`` (the ``data`` of this report)."""
     contracts = tables["合同"]
     shipments = shipped_as_of(tables["发货"], day)
     invoices = invoiced_as_of(tables["开票"], day)
     credits = credits_as_of(alloc, day)
     frame = contract_progress(contracts, shipments, invoices, collected_by_contract(alloc, day, credits), day)
-    return {"contracts": frame, "events": fulfilment_events(contracts, shipments, invoices, alloc, day, credits),
-            "by_rep": summary_by_rep(frame)}
+    return FulfilmentData(contracts=frame, events=fulfilment_events(contracts, shipments, invoices, alloc, day, credits),
+                          by_rep=summary_by_rep(frame))
 
 
-def figures(data: dict[str, pd.DataFrame]) -> dict:
+def figures(data: FulfilmentData) -> dict:
     """Totals for manifest.json (money as fen ints, keys ending _fen)."""
-    c = data["contracts"]
+    c = data.contracts
     counts = c["状态"].value_counts()
     return {"contracts": len(c), "contract_amount_fen": int(c["合同金额"].sum()), "shipped_fen": int(c["已发货金额"].sum()),
             "invoiced_fen": int(c["已开票金额"].sum()), "collected_fen": int(c["已回款金额"].sum()),
@@ -230,26 +231,29 @@ def figures(data: dict[str, pd.DataFrame]) -> dict:
             "contracts_by_status": {s: int(counts.get(s, 0)) for s in STATUSES}}
 
 
-def layout(data: dict[str, pd.DataFrame], company: str, day: date) -> WorkbookSpec:
+def layout(data: FulfilmentData, company: str, day: date) -> WorkbookSpec:
     """The 合同履行一览表 workbook: 合同履行一览表, 履行明细, 按业务员汇总."""
     subtitle = [company, f"截至 {day.isoformat()}（该日以后的发货、开票、回款不计入; 待发货申请不算发货）"]
     main_cols = [Col("合同编号"), Col("客户名称"), Col("业务员"), Col("签订日期", DATE), Col("合同金额", MONEY),
                  Col("已发货金额", MONEY), Col("发货进度", PCT), Col("已开票金额", MONEY), Col("已回款金额", MONEY),
                  Col("回款进度", PCT), Col("未回款金额", MONEY), Col("约定交货日期", DATE), Col("最后发货日期", DATE),
                  Col("状态"), Col("交货逾期天数", INT, total=False)]
-    main = Sheet("合同履行一览表", [Table(main_cols, data["contracts"], totals=True, highlights=[
+    main = Sheet("合同履行一览表", [Table(main_cols, data.contracts, totals=True, highlights=[
         Highlight("状态", "==", "交货逾期", whole_row=True)])], title="合同履行一览表",
         subtitle=[*subtitle, "已回款金额 = 已核销到本合同的回款(含未指定合同、按客户核销到本合同的部分) + 指定本合同尚未核销的预收款"])
     event_cols = [Col("合同编号"), Col("客户名称"), Col("业务员"), Col("日期", DATE), Col("事项"), Col("单据号"),
                   Col("金额", MONEY), Col("累计发货", MONEY), Col("累计开票", MONEY), Col("累计回款", MONEY), Col("说明"),
                   Col("来源")]
-    events = Sheet("履行明细", [Table(event_cols, data["events"])], title="合同履行明细",
+    events = Sheet("履行明细", [Table(event_cols, data.events)], title="合同履行明细",
                    subtitle=[*subtitle, "回款按核销日期列示核销到本合同的金额; 预收款按回款日期列示"])
     rep_cols = [Col("业务员"), Col("合同数", INT), Col("合同金额", MONEY), Col("已发货金额", MONEY), Col("已开票金额", MONEY),
                 Col("已回款金额", MONEY), Col("未回款金额", MONEY)]
-    by_rep = Sheet("按业务员汇总", [Table(rep_cols, data["by_rep"], totals=True)], title="合同履行按业务员汇总",
+    by_rep = Sheet("按业务员汇总", [Table(rep_cols, data.by_rep, totals=True)], title="合同履行按业务员汇总",
                    subtitle=subtitle)
     return WorkbookSpec(f"合同履行一览表_{day.isoformat()}.xlsx", [main, events, by_rep])
+
+
+NEEDS: tuple[str, ...] = ()  # earlier reports whose data ``build`` takes
 
 
 def build(ctx: RunContext) -> ReportOutput:

@@ -2,7 +2,7 @@
 
 Its place in the process: after the daily report. Which periods a run produces is decided in
 ``periods.due_periods`` (the first run on or after a period's last day; a missed day is caught up on the next
-run); ``ctx.options["periods"]`` (a list of kinds) forces the latest complete period of each kind.
+run); ``ctx.options.periods`` (kinds) forces the latest complete period of each kind.
 
 Each period workbook (五日报_<start>_<end>.xlsx, 月报_<YYYY-MM>.xlsx, 季报_<YYYY>Q<n>.xlsx, 年报_<YYYY>.xlsx):
 - 汇总: the period's 合同/发货/开票/回款 amounts and the counts (合同数, 拜访, 电话, 会议, 新客户) with 上期 (环比)
@@ -30,7 +30,8 @@ from datetime import date, timedelta
 import pandas as pd
 
 from ..books import periods as P
-from ..core.context import Delivery, ReportOutput, RunContext
+from ..books.context import RunContext
+from ..core.output import Delivery, ReportOutput
 from ..core.model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, fmt_yuan
 from ..core.names import CustomerIndex, normalize_name
 from ..core.sheets import DATE, INT, MONEY, PCT, Chart, Col, Sheet, Table, WorkbookSpec
@@ -46,7 +47,7 @@ WORK_COLUMNS = [REP, *ACTIVITY_KINDS, "活动合计", "新客户", "合同数", 
 NEW_CUSTOMER_COLUMNS = ["客户名称", "首次日期", "首次来源", REP, SRC_WORKBOOK, SRC_SHEET, SRC_ROW]
 
 
-@dataclass
+@dataclass(frozen=True)
 class PeriodData:
     """What one period report computed (money in fen, ratios as Decimal fractions)."""
 
@@ -267,14 +268,22 @@ def compute(tables: Tables, customers: CustomerIndex, period: P.Period, top: int
 
 
 def periods_for(ctx: RunContext) -> tuple[list[P.Period], list[Problem]]:
-    """The periods this run produces: forced kinds (ctx.options["periods"]) or the due ones."""
-    forced = ctx.options.get("periods")
+    """The periods this run produces: forced kinds (ctx.options.periods) or the due ones."""
+    forced = ctx.options.periods
     if forced:
         try:
             return P.forced_periods(ctx.run_date, forced), []
         except ValueError as exc:
             return [], [Problem(severity=WARNING, message=f"{exc}; 未生成指定的期间报表", field="periods", value=str(forced))]
-    return P.due_periods(ctx.run_date, ctx.options.get("last_run_date"), ctx.settings), []
+    return P.due_periods(ctx.run_date, ctx.options.last_run_date, ctx.settings), []
+
+
+
+@dataclass(frozen=True)
+class PeriodReports:
+    """The report's ``data``: the periods this run produced, in order (none on most days)."""
+
+    periods: tuple[PeriodData, ...]
 
 
 # ---------------------------------------------------------------- layout
@@ -341,6 +350,9 @@ def _pct_text(value: object) -> str:
 
 # ---------------------------------------------------------------- entry point
 
+NEEDS: tuple[str, ...] = ()  # earlier reports whose data ``build`` takes
+
+
 def build(ctx: RunContext) -> ReportOutput:
     due, problems = periods_for(ctx)
     first = first_appearances(ctx.tables, ctx.customers) if due else None  # once for every report due
@@ -354,6 +366,6 @@ def build(ctx: RunContext) -> ReportOutput:
                              "contracts": d.totals["合同数"], "contract_amount_fen": d.totals["合同金额"],
                              "shipment_amount_fen": d.totals["发货金额"], "invoice_amount_fen": d.totals["开票金额"],
                              "collection_amount_fen": d.totals["回款金额"]} for d in computed],
-               "last_run_date": str(ctx.options.get("last_run_date") or "")}
+               "last_run_date": str(ctx.options.last_run_date or "")}
     return ReportOutput(workbooks=workbooks, figures=figures, problems=problems,
-                        data={"periods": computed}, deliveries=deliveries)
+                        data=PeriodReports(tuple(computed)), deliveries=deliveries)

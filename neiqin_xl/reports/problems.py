@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..core.context import Delivery, ReportOutput, RunContext
+from ..books.context import RunContext
+
+from ..core.output import Delivery, ReportOutput
 from ..core.model import ERROR, PROBLEM_COLUMNS, WARNING, Problem, problems_frame
 from ..core.sheets import Col, Highlight, Sheet, Table, WorkbookSpec
 from ..deliver.writer import safe_filename
@@ -56,6 +58,9 @@ def layout(frame: pd.DataFrame, ctx: RunContext) -> tuple[WorkbookSpec, dict[str
                        [f"截至 {day}", "请按单元格地址逐条修改您的台账；错误行未计入任何报表。"])], subfolder="问题清单")
         for rep in reps}
     return WorkbookSpec(f"数据问题清单_{day}.xlsx", sheets), per_rep
+
+
+NEEDS: tuple[str, ...] = ()  # earlier reports whose data ``build`` takes
 
 
 def build(ctx: RunContext) -> ReportOutput:

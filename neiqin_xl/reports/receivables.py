@@ -1,12 +1,13 @@
 """应收账款明细账: the receivables ledger, the aging by customer and the summary by rep, as of the run date D.
 
-Runs after the fulfilment sheet and before the statements and the shipping check, which read its ``data``.
-Everything is figured from the allocation (``allocation.py``), never re-derived:
+Runs after the fulfilment sheet and before the statements and the shipping check, which read its ``data``
+(they declare ``NEEDS = ("receivables", ...)``); it needs no earlier report. Everything is figured from the
+allocation (``books/allocation.py`` and its as-of views), never re-derived:
 
 - open items are ``allocation.open_items_as_of(alloc, D)``: items dated up to D with what was unpaid on D;
-- unapplied credits (预收款) as of D are, per collection dated up to D, its amount less what it had paid by D
-  (applications with 核销日期 ≤ D); a collection naming a contract leaves a contract credit, one without a
-  contract a customer-level credit (allocation rules 1 and 2);
+- unapplied credits (预收款) as of D are ``allocation.credits_as_of(alloc, D)``: per collection dated up to D,
+  its amount less what it had paid by D (applications with 核销日期 ≤ D); a collection naming a contract
+  leaves a contract credit, one without a contract a customer-level credit (allocation rules 1 and 2);
 - age = D − item date, bucketed by ``receivables.aging_buckets`` (upper bounds, inclusive: age 30 is 0-30天,
   age 31 is 31-60天); due date = item date + 账期天数 (allocation.items has it); overdue days = D − due date
   when positive;
@@ -15,9 +16,9 @@ Everything is figured from the allocation (``allocation.py``), never re-derived:
   order (on one date debits before credits, as the allocation books them), with a running balance that
   ends at the customer's 应收余额.
 
-``data`` (for statements, shipping, the daily report, the customer archive, commission) is a dict:
-``aging`` (one row per customer, the 账龄分析 columns), ``ledger`` (明细账 rows), ``by_rep``, ``open_items``
-(open items as of D with 账龄天数, 账龄区间, 逾期天数) and ``credits`` (unapplied credits as of D).
+``data`` (for the statements and the shipping check) is a ``ReceivablesData`` (core.results): ``aging`` (one
+row per customer, the 账龄分析 columns), ``ledger`` (明细账 rows), ``by_rep``, ``open_items`` (open items as of
+D with 账龄天数, 账龄区间, 逾期天数) and ``credits`` (unapplied credits as of D).
 """
 
 from __future__ import annotations
@@ -28,26 +29,20 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from ..books.allocation import Allocation, open_items_as_of, unapplied_as_of
+from ..books.allocation import Allocation, collections_as_of, credits_as_of, open_items_as_of
+from ..books.customers import archive_lookup, credit_limit
 from ..core.columns import column_texts, sources, texts
 from ..core.config import Settings
-from ..core.context import ReportOutput, RunContext
+from ..books.context import RunContext
+from ..core.output import ReportOutput
 from ..core.model import REP, text
+from ..core.results import ReceivablesData
 from ..core.sheets import INT, MONEY, DATE, Col, Highlight, Sheet, Table, WorkbookSpec
 
-CREDIT_COLUMNS = ["回款ID", "回款日期", "客户名称", "合同编号", "金额", "业务员", "合同业务员", "来源"]
 LEDGER_COLUMNS = ["客户名称", "日期", "单据类型", "单据号", "合同编号", "摘要", "借方", "贷方", "余额", "业务员", "来源"]
 
 
-# ---------------------------------------------------------------- small shared helpers (statements, shipping use them)
-
-def table_of(columns: dict[str, list], names: list[str]) -> pd.DataFrame:
-    """A table from its columns as lists; with no rows, the frame of object columns that an empty list of
-    records gives (not the float columns of empty lists)."""
-    if not len(next(iter(columns.values()))):
-        return pd.DataFrame(columns=names)
-    return pd.DataFrame(columns, columns=names)
-
+# ---------------------------------------------------------------- aging buckets
 
 def bucket_labels(bounds: list[int]) -> list[str]:
     """[30, 60, 90, 180, 365] -> 0-30天, 31-60天, 61-90天, 91-180天, 181-365天, 365天以上."""
@@ -71,31 +66,6 @@ def figure_key(label: str) -> str:
     return f"aging_{core}_fen"
 
 
-def collections_as_of(alloc: Allocation, day: date) -> pd.DataFrame:
-    """The collections (with 回款ID) dated up to ``day``."""
-    return alloc.collections[alloc.collections["回款日期"] <= pd.Timestamp(day)]
-
-
-def applications_as_of(alloc: Allocation, day: date) -> pd.DataFrame:
-    """The applications booked up to ``day`` (核销日期 ≤ day)."""
-    return alloc.applications[alloc.applications["核销日期"] <= pd.Timestamp(day)]
-
-
-def credits_as_of(alloc: Allocation, day: date) -> pd.DataFrame:
-    """Unapplied money on ``day``: per collection dated up to ``day``, its amount less what it had paid by then.
-
-    合同编号 is the contract the collection names ("" for a customer-level credit); 业务员 is the rep whose
-    workbook holds the collection, 合同业务员 the rep of the named contract.
-    """
-    colls = unapplied_as_of(alloc, day)
-    colls = colls[colls["未核销"] > 0]
-    columns = {"回款ID": colls["回款ID"].tolist(), "回款日期": colls["回款日期"].to_numpy(),
-               "客户名称": column_texts(colls, "客户名称"), "合同编号": column_texts(colls, "合同编号"),
-               "金额": colls["未核销"].tolist(), "业务员": column_texts(colls, REP),
-               "合同业务员": column_texts(colls, "合同业务员"), "来源": sources(colls)}
-    return table_of(columns, CREDIT_COLUMNS).astype({"金额": "int64"})
-
-
 def aged_open_items(alloc: Allocation, day: date, bounds: list[int]) -> pd.DataFrame:
     """Items dated up to ``day`` with 未收 on ``day``, 账龄天数, 账龄区间 and 逾期天数 (0 when not past due)."""
     items = open_items_as_of(alloc, day).reset_index(drop=True)
@@ -104,23 +74,6 @@ def aged_open_items(alloc: Allocation, day: date, bounds: list[int]) -> pd.DataF
     items["账龄区间"] = buckets_of(items["账龄天数"], bounds)
     items["逾期天数"] = (cutoff - items["到期日"]).dt.days.clip(lower=0)
     return items.astype({"账龄天数": "int64", "逾期天数": "int64"})
-
-
-def archive_lookup(customers: pd.DataFrame) -> dict[str, dict]:
-    """客户名称 -> its archive row (信用额度, 账期天数, 负责业务员, 联系人 …)."""
-    if customers is None or customers.empty:
-        return {}
-    return {text(r["客户名称"]): r for r in customers.to_dict("records")}
-
-
-def credit_limit(archive_row: dict | None) -> int | None:
-    """The customer's 信用额度 in fen; None when not set (blank or 0 in the archive)."""
-    if not archive_row:
-        return None
-    value = archive_row.get("信用额度")
-    if value is None or text(value) == "" or int(value) <= 0:
-        return None
-    return int(value)
 
 
 # ---------------------------------------------------------------- the computations
@@ -245,25 +198,25 @@ def aging_by_rep(items: pd.DataFrame, credits: pd.DataFrame, archive: dict[str, 
     return pd.DataFrame(rows, columns=columns).astype({c: "int64" for c in columns[1:]})
 
 
-def compute(alloc: Allocation, customers: pd.DataFrame, settings: Settings, day: date) -> dict[str, pd.DataFrame]:
+def compute(alloc: Allocation, customers: pd.DataFrame, settings: Settings, day: date) -> ReceivablesData:
     """All the receivables tables as of ``day`` (the ``data`` of this report)."""
     bounds = settings.receivables.aging_buckets
     items = aged_open_items(alloc, day, bounds)
     credits = credits_as_of(alloc, day)
     colls = collections_as_of(alloc, day)
     archive = archive_lookup(customers)
-    return {"aging": aging_by_customer(items, credits, colls, archive, settings),
-            "ledger": ledger_entries(items, colls),
-            "by_rep": aging_by_rep(items, credits, archive, settings),
-            "open_items": items[items["未收"] != 0].sort_values(["客户名称", "日期"], kind="stable").reset_index(drop=True),
-            "credits": credits}
+    return ReceivablesData(
+        aging=aging_by_customer(items, credits, colls, archive, settings), ledger=ledger_entries(items, colls),
+        by_rep=aging_by_rep(items, credits, archive, settings),
+        open_items=items[items["未收"] != 0].sort_values(["客户名称", "日期"], kind="stable").reset_index(drop=True),
+        credits=credits)
 
 
-def figures(data: dict[str, pd.DataFrame], settings: Settings) -> dict:
+def figures(data: ReceivablesData, settings: Settings) -> dict:
     """Totals for manifest.json (money as fen ints, keys ending _fen)."""
-    aging = data["aging"]
+    aging = data.aging
     out = {"customers": len(aging), "receivable_balance_fen": int(aging["应收余额"].sum()),
-           "prepayments_fen": int(aging["预收款"].sum()), "open_items_fen": int(data["open_items"]["未收"].sum())}
+           "prepayments_fen": int(aging["预收款"].sum()), "open_items_fen": int(data.open_items["未收"].sum())}
     out.update({figure_key(label): int(aging[label].sum()) for label in bucket_labels(settings.receivables.aging_buckets)})
     out.update({"overdue_fen": int(aging["逾期金额"].sum()), "customers_overdue": int((aging["逾期金额"] > 0).sum()),
                 "customers_over_limit": int((aging["超信用额度"] > 0).sum())})
@@ -280,7 +233,7 @@ def blank_zero(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return shown
 
 
-def layout(data: dict[str, pd.DataFrame], settings: Settings, day: date) -> WorkbookSpec:
+def layout(data: ReceivablesData, settings: Settings, day: date) -> WorkbookSpec:
     """The 应收账款明细账 workbook: 账龄分析, 明细账, 按业务员汇总."""
     labels = bucket_labels(settings.receivables.aging_buckets)
     subtitle = [settings.company.name, f"截至 {day.isoformat()}（该日以后的单据和回款不计入）",
@@ -289,19 +242,22 @@ def layout(data: dict[str, pd.DataFrame], settings: Settings, day: date) -> Work
     aging_cols = [Col("客户名称"), Col("业务员"), Col("信用额度", MONEY, total=False), Col("账期天数", INT, total=False),
                   Col("应收余额", MONEY), Col("预收款", MONEY), *[Col(label, MONEY) for label in labels],
                   Col("逾期金额", MONEY), Col("最长逾期天数", INT, total=False), Col("超信用额度", MONEY)]
-    aging = Sheet("账龄分析", [Table(aging_cols, data["aging"], totals=True, highlights=[
+    aging = Sheet("账龄分析", [Table(aging_cols, data.aging, totals=True, highlights=[
         Highlight("逾期金额", ">", 0), Highlight("最长逾期天数", ">", 0), Highlight("超信用额度", ">", 0)])],
         title="应收账款账龄分析", subtitle=subtitle)
     ledger_cols = [Col("客户名称"), Col("日期", DATE), Col("单据类型"), Col("单据号"), Col("合同编号"), Col("摘要"),
                    Col("借方", MONEY), Col("贷方", MONEY), Col("余额", MONEY, total=False), Col("业务员"), Col("来源")]
-    ledger = Sheet("明细账", [Table(ledger_cols, blank_zero(data["ledger"], ["借方", "贷方"]), totals=True)],
+    ledger = Sheet("明细账", [Table(ledger_cols, blank_zero(data.ledger, ["借方", "贷方"]), totals=True)],
                    title="应收账款明细账", subtitle=[*subtitle[:2], "借方 = 发货/开票形成的应收, 贷方 = 回款; 余额按客户逐笔累计"])
     rep_cols = [Col("业务员"), Col("客户数", INT), Col("应收余额", MONEY), Col("预收款", MONEY),
                 *[Col(label, MONEY) for label in labels], Col("逾期金额", MONEY)]
-    by_rep = Sheet("按业务员汇总", [Table(rep_cols, data["by_rep"], totals=True,
+    by_rep = Sheet("按业务员汇总", [Table(rep_cols, data.by_rep, totals=True,
                                         highlights=[Highlight("逾期金额", ">", 0)])],
                    title="应收账款按业务员汇总", subtitle=[*subtitle[:2], "按合同的业务员归属; 预收款归所指合同的业务员, 否则归客户负责业务员"])
     return WorkbookSpec(f"应收账款明细账_{day.isoformat()}.xlsx", [aging, ledger, by_rep])
+
+
+NEEDS: tuple[str, ...] = ()  # earlier reports whose data ``build`` takes
 
 
 def build(ctx: RunContext) -> ReportOutput:

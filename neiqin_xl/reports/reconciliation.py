@@ -21,7 +21,7 @@ by the export in 客户名称, 摘要 or 凭证号, a row without 客户名称, 
 never matched; the 应收余额 export loses only its total rows (a balance of 0 is a figure).
 
 A month runs when the run date is in it, or in the first ``days_into_next_month`` days of the next month,
-and a finance export for it exists; ``--month`` (``ctx.options["month"]``) forces one. A missing export is said
+and a finance export for it exists; ``--month`` (``ctx.options.month``) forces one. A missing export is said
 in the workbook and in the figures, and what is there is reconciled. A ``--month`` that is no month is one 错误
 in the 问题清单 and no 财务对账 is made (the clerk asked for a month; another one would be mistaken for it).
 """
@@ -42,7 +42,8 @@ from ..books.matching import (COLLECTION, INVOICE, MatchResult, drop_total_rows,
 from ..books.periods import month_option, months_of, rows_between
 from ..core.columns import each_once, pick, position_of, text_values
 from ..core.config import Settings
-from ..core.context import Delivery, ReportOutput, RunContext
+from ..books.context import RunContext
+from ..core.output import Delivery, ReportOutput
 from ..core.model import REP, Tables
 from ..core.months import Month
 from ..core.names import CustomerIndex, normalize_name
@@ -72,6 +73,13 @@ MISMATCH_COLUMNS = [Col("类型"), Col("单据号"), Col("销售日期", DATE), 
 
 
 # ---------------------------------------------------------------- results
+
+@dataclass(frozen=True)
+class ReconciliationData:
+    """The report's ``data``: the months reconciled in this run (none on most days), by YYYY-MM."""
+
+    months: dict[str, MonthReconciliation]
+
 
 @dataclass
 class MonthReconciliation:
@@ -424,18 +432,21 @@ def debit_items(ctx: RunContext) -> pd.DataFrame:
     return build_items(ctx.tables, ctx.settings)
 
 
+NEEDS: tuple[str, ...] = ()  # earlier reports whose data ``build`` takes
+
+
 def build(ctx: RunContext) -> ReportOutput:
-    forced, problems = month_option(ctx.options.get("month"), "财务对账")
+    forced, problems = month_option(ctx.options.month, "财务对账")
     months = [] if problems else months_due(ctx.run_date, finance_months(ctx.tables), forced,
                                             ctx.settings.reconciliation.days_into_next_month)
     items = debit_items(ctx) if months else None
-    output = ReportOutput(figures={"months": {}}, problems=problems, data={})
+    output = ReportOutput(figures={"months": {}}, problems=problems, data=ReconciliationData({}))
     for month in months:
         result = reconcile_month(ctx.tables, items, ctx.customers, ctx.settings, month)
         output.workbooks.append(layout(result, ctx.settings, ctx.run_date))
         figures = month_figures(result)
         output.figures["months"][month] = figures
-        output.data[month] = result
+        output.data.months[month] = result
         differing = figures["customers_with_differences"]
         output.deliveries.append(Delivery(
             report="reconciliation", title=f"财务对账 {month}", attachments=[Path(output.workbooks[-1].filename)],

@@ -1,6 +1,7 @@
 """发货审核: before a shipping request goes out, is the money in (款到发货) or within the credit limit?
 
-Runs after the fulfilment sheet and the receivables (it reads both ``data``), as of the run date D.
+Runs after the fulfilment sheet and the receivables, as of the run date D: it declares ``NEEDS`` and ``build``
+receives their ``data`` (``FulfilmentData``, ``ReceivablesData``).
 A request is a 发货 row with 状态 = 待发货 and no 发货日期. Rules, per request in the order the reps'
 workbooks list them (workbook, row):
 
@@ -20,8 +21,8 @@ workbooks list them (workbook, row):
   once). Collections dated in a month the export does not cover at all cannot be checked and are counted
   as booked; 原因 and the subtitle say so.
 
-``data`` is a dict: ``requests`` (every request with the sheet's columns and 最长逾期天数), ``held`` (the 暂缓 ones),
-``finance_checked`` (bool).
+``data`` (for the daily report's 暂缓发货) is a ``ShippingData`` (core.results): ``requests`` (every request with
+the sheet's columns and 最长逾期天数), ``held`` (the 暂缓 ones), ``finance_checked`` (bool).
 """
 
 from __future__ import annotations
@@ -33,18 +34,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..books.allocation import collections_as_of
+from ..books.customers import archive_lookup, credit_limit
 from ..books.matching import COLLECTION, finance_lines, match_lines
 from ..books.periods import months_of
 from ..core.columns import sources, text_values
 from ..core.config import Settings
-from ..core.context import Delivery, ReportOutput, RunContext
+from ..books.context import RunContext
+from ..core.output import Delivery, ReportOutput
 from ..core.model import REP, SRC_ROW, SRC_WORKBOOK, fmt_yuan, text
 from ..core.months import Month, month_texts
 from ..core.names import CustomerIndex
+from ..core.results import FulfilmentData, ReceivablesData, ShippingData
 from ..core.schema import PENDING_SHIPMENT
 from ..core.sheets import MONEY, Col, Highlight, Sheet, Table, WorkbookSpec
-from . import fulfilment, receivables
-from .receivables import archive_lookup, credit_limit
 
 ALLOW, HOLD = "可发货", "暂缓"
 CASH_FIRST = "款到发货"
@@ -220,18 +223,18 @@ def layout(frame: pd.DataFrame, settings: Settings, day: date, finance_checked: 
     return WorkbookSpec(f"发货审核_{day.isoformat()}.xlsx", [sheet])
 
 
-def build(ctx: RunContext) -> ReportOutput:
+NEEDS = ("fulfilment", "receivables")  # earlier reports whose data ``build`` takes
+
+
+def build(ctx: RunContext, fulfilment: FulfilmentData, receivables: ReceivablesData) -> ReportOutput:
     day, settings, t = ctx.run_date, ctx.settings, ctx.tables
-    progress = (ctx.results.get("fulfilment") or fulfilment.compute(t, ctx.allocation, day))["contracts"]
-    recv = ctx.results.get("receivables") or receivables.compute(ctx.allocation, t["客户"], settings, day)
     finance = t["财务收款"]
     checked = finance_covers(finance, day)
     counted = None
     if checked:
-        counted = confirmed_collections(receivables.collections_as_of(ctx.allocation, day), finance, settings,
-                                        ctx.customers)
-    frame = review_requests(shipping_requests(t["发货"]), t["合同"], progress, recv["aging"], recv["credits"], t["客户"],
-                            counted, settings)
+        counted = confirmed_collections(collections_as_of(ctx.allocation, day), finance, settings, ctx.customers)
+    frame = review_requests(shipping_requests(t["发货"]), t["合同"], fulfilment.contracts, receivables.aging,
+                            receivables.credits, t["客户"], counted, settings)
     spec = layout(frame, settings, day, checked)
     figs = figures(frame)
     deliveries = []
@@ -241,5 +244,5 @@ def build(ctx: RunContext) -> ReportOutput:
                                    summary_text=f"今日发货申请 {figs['shipping_requests']} 笔，可发货 {figs['shipping_allowed']} 笔，"
                                                 f"暂缓 {figs['shipping_held']} 笔（暂缓金额 ¥{fmt_yuan(figs['held_fen'])}），明细见附件。"))
     return ReportOutput(workbooks=[spec], figures=figs, deliveries=deliveries,
-                        data={"requests": frame, "held": frame[frame["结论"] == HOLD].reset_index(drop=True),
-                              "finance_checked": checked})
+                        data=ShippingData(requests=frame, held=frame[frame["结论"] == HOLD].reset_index(drop=True),
+                                          finance_checked=checked))

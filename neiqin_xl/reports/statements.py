@@ -1,6 +1,7 @@
 """对账单: one statement of account per customer, to print, send, and have signed and returned.
 
-Runs after the receivables report and reads its ledger (明细账) and open items as of the run date D.
+Runs after the receivables report (``NEEDS``) and reads its ledger (明细账), open items and unapplied credits as
+of the run date D.
 A customer gets a statement when it has a balance on D or a movement in the period; the period runs from
 ``receivables.statement_period_start`` (year / quarter / month of D: ``periods.statement_period_start``) to D.
 Each statement shows the company and its contact, the customer, the period, the opening balance (debits −
@@ -8,12 +9,13 @@ credits before the period start), every movement with a running balance, the clo
 with their due dates and days overdue, money received and not yet applied, and a signature block.
 
 Files go to output/<D>/对账单/<客户名称>_对账单_<D>.xlsx; nothing is mailed (the clerk sends them by hand).
-``data`` is a dict: ``summary`` (客户名称, 期初余额, 本期借方, 本期贷方, 期末余额, 文件名) and ``period``
-(start, end dates).
+``data`` is a ``StatementsData``: ``summary`` (客户名称, 期初余额, 本期借方, 本期贷方, 期末余额, 文件名) and
+``period`` (start, end dates).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
@@ -21,13 +23,22 @@ import pandas as pd
 
 from ..books.periods import statement_period_start
 from ..core.config import Settings
-from ..core.context import ReportOutput, RunContext
+from ..books.context import RunContext
+from ..core.output import ReportOutput
 from ..core.model import fmt_yuan
+from ..core.results import ReceivablesData
 from ..core.sheets import DATE, INT, MONEY, Col, Sheet, Table, WorkbookSpec
 from ..deliver.writer import safe_filename
-from . import receivables
 
 SUMMARY_COLUMNS = ["客户名称", "期初余额", "本期借方", "本期贷方", "期末余额", "文件名"]
+
+
+@dataclass(frozen=True)
+class StatementsData:
+    """The report's ``data``: one summary row per statement, and the period they cover."""
+
+    summary: pd.DataFrame  # SUMMARY_COLUMNS
+    period: tuple[date, date]  # start, end (the run date)
 
 
 def customers_to_state(ledger: pd.DataFrame, start: date) -> list[str]:
@@ -151,18 +162,20 @@ def prepayment_rows(credits: pd.DataFrame) -> pd.DataFrame:
     return credits[["回款日期", "合同编号", "金额"]].rename(columns={"金额": "未核销金额"})
 
 
-def build(ctx: RunContext) -> ReportOutput:
+NEEDS = ("receivables",)  # earlier reports whose data ``build`` takes
+
+
+def build(ctx: RunContext, receivables: ReceivablesData) -> ReportOutput:
     day = ctx.run_date
-    data = ctx.results.get("receivables") or receivables.compute(ctx.allocation, ctx.tables["客户"], ctx.settings, day)
     start = statement_period_start(day, ctx.settings.receivables.statement_period_start)
-    balances = period_balances(data["ledger"], customers_to_state(data["ledger"], start), start, day)
-    lines = statement_lines(data["ledger"], balances, start, day)
-    open_rows, credits = open_item_rows(data["open_items"]), prepayment_rows(data["credits"])
-    opens_of = split_by_customer(open_rows, data["open_items"]["客户名称"])
-    credits_of = split_by_customer(credits, data["credits"]["客户名称"])
+    balances = period_balances(receivables.ledger, customers_to_state(receivables.ledger, start), start, day)
+    lines = statement_lines(receivables.ledger, balances, start, day)
+    open_rows, credits = open_item_rows(receivables.open_items), prepayment_rows(receivables.credits)
+    opens_of = split_by_customer(open_rows, receivables.open_items["客户名称"])
+    credits_of = split_by_customer(credits, receivables.credits["客户名称"])
     no_open, no_credits = open_rows.iloc[:0], credits.iloc[:0]
     specs = [layout_statement(n, lines[n], opens_of.get(n, no_open), credits_of.get(n, no_credits), ctx.settings,
                               start, day) for n in balances.index]
     summary = statement_summary(balances, day)
     figures = {"statements": len(specs), "closing_balance_fen": int(summary["期末余额"].sum())}
-    return ReportOutput(workbooks=specs, figures=figures, data={"summary": summary, "period": (start, day)})
+    return ReportOutput(workbooks=specs, figures=figures, data=StatementsData(summary, (start, day)))

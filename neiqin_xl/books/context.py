@@ -1,0 +1,42 @@
+"""What a report gets (``RunContext``): the day's books — settings, run date, the validated tables, the
+customer index, the one allocation of collections — and the options of the command line.
+
+Every report module declares ``NEEDS`` (the earlier reports whose ``data`` it reads; an empty tuple when none)
+and has one entry point, ``build(ctx, **needed) -> ReportOutput``: the pipeline calls the reports in order
+and hands each one the ``data`` of its needs as keyword arguments named after them (the types are in
+``core.results``), e.g. ``statements.build(ctx, receivables=ReceivablesData(...))``. A report may also
+declare ``USES``: earlier reports whose data it reads when they produced one (else it gets None).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from ..core.config import Settings
+from ..core.model import Problem, Tables
+from ..core.names import CustomerIndex
+from .allocation import Allocation
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """What the command line and the run state tell the reports (config.yaml settings are in ``Settings``)."""
+
+    force: bool = False  # --force: produce the daily report on a non-working day
+    month: str | None = None  # --month YYYY-MM: the month the reconciliation, commission and expenses close
+    last_run_date: date | None = None  # the last successful run: the period reports catch up from it
+    periods: tuple[str, ...] = ()  # forced period kinds (五日报, 月报 …); no command sets it today
+
+
+@dataclass
+class RunContext:
+    settings: Settings
+    run_date: date
+    tables: Tables
+    customers: CustomerIndex
+    allocation: Allocation
+    problems: list[Problem] = field(default_factory=list)  # found so far; the pipeline adds each report's
+    output_dir: Path | None = None
+    options: ReportOptions = field(default_factory=ReportOptions)

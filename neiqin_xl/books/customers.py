@@ -1,0 +1,32 @@
+"""The customer archive's rules that several reports read: a customer's archive row and its credit limit.
+
+Its place in the process: the books, after validation (the 客户 table carries the archive's rows, money in fen).
+The receivables aging shows 信用额度 and 超信用额度 with them; the shipping check tests requests against them.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..core.model import text
+
+
+def archive_lookup(customers: pd.DataFrame) -> dict[str, dict]:
+    """客户名称 -> its archive row (信用额度, 账期天数, 负责业务员, 联系人 …); a name listed twice: its last row."""
+    if customers is None or customers.empty:
+        return {}
+    return {text(r["客户名称"]): r for r in customers.to_dict("records")}
+
+
+def credit_limit(archive_row: dict | None) -> int | None:
+    """The customer's 信用额度 in fen; None when not set (no row, blank or 0 in the archive).
+
+    >>> credit_limit({"信用额度": 2000000}), credit_limit({"信用额度": 0}), credit_limit({"信用额度": ""}), credit_limit(None)
+    (2000000, None, None, None)
+    """
+    if not archive_row:
+        return None
+    value = archive_row.get("信用额度")
+    if value is None or text(value) == "" or int(value) <= 0:
+        return None
+    return int(value)
