@@ -35,7 +35,8 @@ from .core.names import CustomerIndex
 from .reports import (archive, commission, daily, expenses, fulfilment, period, problems, receivables, reconciliation,
                       shipping, statements)
 from .books.validate import validate
-from .deliver.writer import Written, write_text_atomic, write_workbook
+from .deliver.files import Written, write_file
+from .deliver.writer import write_workbook
 
 log = logging.getLogger("neiqin_xl")
 
@@ -130,7 +131,7 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
 
     manifest = build_manifest(settings, run_date, started, tables, ctx, outputs, written, failed, sent, chased,
                               step.timings)
-    write_text_atomic(output_dir / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2, default=str))
+    write_file(output_dir / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2, default=str))
     if not failed:
         state.set_last_run_date(run_date)
     return RunResult(run_date, output_dir, manifest, written, failed, sent)

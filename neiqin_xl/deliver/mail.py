@@ -68,7 +68,8 @@ from ..core.config import Settings
 from ..core.context import Delivery
 from .state import MessageRow, SentLog
 from ..books.workdays import is_workday, workdays_between
-from .writer import safe_filename, write_bytes_atomic
+from ..core.files import safe_filename
+from .files import write_file
 
 log = logging.getLogger("neiqin_xl.mail")
 
@@ -536,7 +537,7 @@ def deliver_group(settings: Settings, state: SentLog, transport: Transport | Non
                           reason=str(exc))
     subject = one_line(render_subject(msg))
     file = eml_path(settings, run_date, group)
-    write_bytes_atomic(file, message_bytes(msg))
+    write_file(file, message_bytes(msg))
     message_id = state.record(run_date=run_date, items=[item_key(d) for d in group.deliveries], audience=audience.key,
                               reports=group.reports, subject=subject, sender=sender_address(settings),
                               recipients=audience.recipients, attachments=names, file=file,

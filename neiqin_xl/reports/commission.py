@@ -47,7 +47,7 @@ from ..core.context import Delivery, ReportOutput, RunContext
 from ..core.model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, fmt_yuan, yuan_to_fen, text as _text
 from ..core.names import normalize_name
 from ..core.sheets import DATE, INT, MONEY, NUMBER, PCT, TEXT, Col, Sheet, Table, WorkbookSpec
-from ..deliver.writer import safe_filename
+from ..core.files import safe_filename
 
 BASIS_LABELS = {  # basis -> (target column, amount column)
     "collected": ("回款目标", "回款金额"),

@@ -23,7 +23,7 @@ from ..core.config import Settings
 from ..core.context import ReportOutput, RunContext
 from ..core.model import fmt_yuan
 from ..core.sheets import DATE, INT, MONEY, Col, Sheet, Table, WorkbookSpec
-from ..deliver.writer import safe_filename
+from ..core.files import safe_filename
 from . import receivables
 
 SUMMARY_COLUMNS = ["客户名称", "期初余额", "本期借方", "本期贷方", "期末余额", "文件名"]
