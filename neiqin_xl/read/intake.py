@@ -32,10 +32,11 @@ from pathlib import Path
 
 import pandas as pd
 import python_calamine as pc
+from xlsxwriter.utility import xl_col_to_name
 
 from .cache import WorkbookCache, open_cache
 from ..core.config import Settings
-from ..core.model import ERROR, REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, cell_address, column_letter
+from ..core.model import ERROR, REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, cell_address
 from ..core.names import normalize_name
 from .parse import display_raw, is_blank, parse_column, parser_for
 from .reader import (Header, SheetMatch, find_sheets, is_spreadsheet, is_temporary, locate_header, open_error_text,
@@ -279,7 +280,7 @@ def read_sheet(grid: list[list], match: SheetMatch, workbook: str, settings: Set
             return None, [], None  # an empty sheet
         return None, [Problem(ERROR, f"前 {settings.intake.header_scan_rows} 行里找不到表头, 整张表未读取",
                               suggestion="表头应包含: " + "、".join(sheet_def.columns), **where)], None
-    columns = {name: column_letter(col) for name, col in header.columns.items()}
+    columns = {name: xl_col_to_name(col) for name, col in header.columns.items()}
     if header.missing:
         return None, [Problem(ERROR, f"第 {header.row + 1} 行表头缺少必填列: {'、'.join(header.missing)}, 整张表未读取",
                               cell=f"{header.row + 1}:{header.row + 1}", row=header.row + 1,
