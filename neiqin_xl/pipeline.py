@@ -29,6 +29,7 @@ from .deliver import mail, state as sentlog
 from .books.allocation import allocate
 from .core.config import Settings
 from .core.context import Delivery, ReportOutput, RunContext
+from .read.folders import rep_workbooks
 from .read.intake import file_sha256, read_workspace
 from .core.model import ERROR, WARNING
 from .core.names import CustomerIndex
@@ -123,7 +124,7 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
     with step("写出工作簿"):
         written = write_outputs(outputs, output_dir)
     deliveries = attach_files(outputs, written, output_dir)
-    reminders, chased = mail.reminders(settings, run_date, tables["人员"], rep_workbooks(settings))
+    reminders, chased = mail.reminders(settings, run_date, tables["人员"], rep_workbooks(settings.folder("reps")))
     with step("发送邮件"):
         sent = mail.send_pending(settings, tables["人员"]) if not options.no_email else []
         sent += mail.deliver(settings, run_date, [*deliveries, *reminders], tables["人员"], no_email=options.no_email,
@@ -173,14 +174,6 @@ def attach_files(outputs: dict[str, ReportOutput], written: dict[str, list[Writt
             d.attachments = named if d.attachments else top_level
             deliveries.append(d)
     return deliveries
-
-
-def rep_workbooks(settings: Settings) -> dict[str, Path]:
-    folder = settings.folder("reps")
-    if not folder.is_dir():
-        return {}
-    return {p.stem: p for p in sorted(folder.iterdir())
-            if p.suffix.lower() in {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"} and not p.name.startswith(("~$", "."))}
 
 
 def build_manifest(settings: Settings, run_date: date, started: datetime, tables, ctx: RunContext,

@@ -17,6 +17,7 @@ import pytest
 from neiqin_xl.core import files as core_files
 from neiqin_xl.core.files import FileLocked, write_atomic
 from neiqin_xl.core.sheets import Col, Sheet, Table, WorkbookSpec
+from neiqin_xl.read import folders
 from neiqin_xl.deliver.files import write_file
 from neiqin_xl.deliver.writer import write_workbook
 
@@ -105,3 +106,26 @@ def test_a_file_read_back_by_name_fails_loudly_when_locked(tmp_path, monkeypatch
     assert isinstance(raised.value, PermissionError)  # whoever caught PermissionError still does
     assert str(target) in str(raised.value) and "请关闭后重试" in str(raised.value)
     assert [p.name for p in tmp_path.iterdir()] == [name] and target.read_bytes() == b"old"
+
+
+# ---------------------------------------------------------------- the one temp-file rule
+
+def test_listing_doctests():
+    assert doctest.testmod(folders).failed == 0
+
+
+def test_rep_workbooks_in_a_shared_folder(tmp_path):
+    # what a shared reps folder holds on a busy afternoon: 张伟 has his workbook open in Excel, 李娜 in WPS,
+    # 王强 in LibreOffice, a run is writing a file, a Mac left its ._ file, and 陈静 named hers ~陈静
+    names = ["张伟.xlsx", "~$张伟.xlsx", "李娜.xlsm", ".~李娜.xlsm", "王 强.xls", ".~lock.王 强.xls#", ".~tmp-k2j4.xlsx",
+             "._刘洋.xlsx", "刘洋.xlsx", "~陈静.xlsx", "说明.docx", "周报.csv"]
+    for name in names:
+        (tmp_path / name).write_bytes(b"x")
+    (tmp_path / "旧台账.xlsx").mkdir()  # a folder named like a workbook is not one
+    found, skipped = folders.list_workbooks(tmp_path)
+    assert [p.name for p in found] == sorted(["张伟.xlsx", "李娜.xlsm", "王 强.xls", "刘洋.xlsx", "~陈静.xlsx"])
+    assert [p.name for p in skipped] == sorted(["~$张伟.xlsx", ".~李娜.xlsm", ".~tmp-k2j4.xlsx", "._刘洋.xlsx"])
+    assert folders.rep_workbooks(tmp_path) == {"张伟": tmp_path / "张伟.xlsx", "李娜": tmp_path / "李娜.xlsm",
+                                               "王强": tmp_path / "王 强.xls", "刘洋": tmp_path / "刘洋.xlsx",
+                                               "~陈静": tmp_path / "~陈静.xlsx"}
+    assert folders.rep_workbooks(tmp_path / "没有这个文件夹") == {}

@@ -34,7 +34,6 @@ from ..core.model import REP
 from .parse import normalize_header
 from ..core.schema import SheetDef
 
-SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"})
 _XML_ERROR_SUFFIXES = frozenset({".xlsx", ".xlsm"})
 _ERROR_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*\bt="e"[^>]*)>(.*?)</(?:\w+:)?c>', re.DOTALL)
 _CELL_REF = re.compile(rb'\br="([A-Z]+\d+)"')
@@ -60,15 +59,6 @@ class Header:
     columns: dict[str, int]  # field name -> 0-based column index
     rep_column: int | None = None  # a 业务员 column on a sheet whose schema has none
     missing: list[str] = field(default_factory=list)  # required fields with no column
-
-
-def is_spreadsheet(path: Path) -> bool:
-    return path.suffix.lower() in SPREADSHEET_SUFFIXES
-
-
-def is_temporary(path: Path) -> bool:
-    """Excel owner files (~$张伟.xlsx) and other hidden or temporary files (.xxx, ~xxx)."""
-    return path.name.startswith(("~", "."))
 
 
 class UnreadableWorkbook(ValueError):
