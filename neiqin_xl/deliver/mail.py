@@ -67,7 +67,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from ..core.config import Settings
 from ..core.context import Delivery
 from .state import MessageRow, SentLog
-from ..books.workdays import is_workday, workdays_between
+from ..books.roster import missing_or_stale
+from ..books.workdays import is_workday
 from ..core.files import safe_filename
 from .files import write_file
 
@@ -594,32 +595,6 @@ def reminder_delivery(settings: Settings, rep: str, reason: str) -> Delivery:
                     summary_html=f"<div style=\"font-size:14px;color:#222222;\">{lines}</div>")
 
 
-def staff_reps(staff: pd.DataFrame | None, rep_files: dict[str, Path | None]) -> list[str]:
-    """Names in 人员 whose 角色 is 业务员 (or blank, when a workbook of theirs exists), in table order."""
-    if staff is None or staff.empty or "姓名" not in staff.columns:
-        return []
-    roles = staff["角色"] if "角色" in staff.columns else pd.Series([None] * len(staff), index=staff.index)
-    reps = []
-    for name, role in zip(staff["姓名"], roles):
-        if not isinstance(name, str) or not name.strip():
-            continue
-        role = role.strip() if isinstance(role, str) else ""
-        if role == "业务员" or (not role and name.strip() in rep_files):
-            reps.append(name.strip())
-    return list(dict.fromkeys(reps))
-
-
-def stale_reason(settings: Settings, run_date: date, path: Path | None) -> str | None:
-    """Why the rep should be reminded, or None when the workbook is there and fresh enough."""
-    if path is None or not Path(path).is_file():
-        return "共享文件夹里没有找到您的台账" + (f" ({Path(path).name})" if path else "")
-    modified = datetime.fromtimestamp(Path(path).stat().st_mtime).date()
-    idle = workdays_between(modified, run_date, settings) if modified < run_date else 0
-    if idle >= settings.schedule.reminder_after_days:
-        return f"您的台账 {Path(path).name} 已 {idle} 个工作日没有更新 (最后修改 {modified.isoformat()})"
-    return None
-
-
 def reminders(settings: Settings, run_date: date, staff: pd.DataFrame | None,
               rep_files: dict[str, Path | None]) -> tuple[list[Delivery], list[tuple[str, str]]]:
     """Reminder deliveries for reps whose workbook is missing or stale, and (rep, reason) for the console.
@@ -628,11 +603,5 @@ def reminders(settings: Settings, run_date: date, staff: pd.DataFrame | None,
     """
     if not is_workday(run_date, settings):
         return [], []
-    out: list[Delivery] = []
-    chased: list[tuple[str, str]] = []
-    for rep in staff_reps(staff, rep_files):
-        reason = stale_reason(settings, run_date, rep_files.get(rep))
-        if reason:
-            out.append(reminder_delivery(settings, rep, reason))
-            chased.append((rep, reason))
-    return out, chased
+    chased = missing_or_stale(settings, run_date, staff, rep_files)
+    return [reminder_delivery(settings, rep, reason) for rep, reason in chased], chased

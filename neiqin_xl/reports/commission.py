@@ -42,6 +42,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..books import workdays
+from ..books.roster import rep_names, workbook_owners
 from ..core.config import Commission, Settings
 from ..core.context import Delivery, ReportOutput, RunContext
 from ..core.model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, fmt_yuan, yuan_to_fen, text as _text
@@ -334,11 +335,9 @@ def staff_records(tables: Tables) -> dict[str, dict]:
 
 
 def list_reps(tables: Tables, lines: pd.DataFrame) -> list[str]:
-    """人员 rows whose 角色 is 业务员 (or blank), in the table's order, then reps found in the month's lines."""
-    reps = [normalize_name(n) for n, role in zip(tables["人员"]["姓名"], tables["人员"]["角色"])
-            if _text(role).strip() in ("", "业务员")]
-    found = sorted(r for r in set(lines["业务员"]) if r and r not in reps)
-    return [r for r in dict.fromkeys(reps) if r] + found
+    """The roster's reps (``books.roster``, in 人员 order), then anyone else with lines in the month."""
+    reps = rep_names(tables["人员"], workbook_owners(tables))
+    return reps + sorted(r for r in set(lines["业务员"]) if r and r not in reps)
 
 
 # ---------------------------------------------------------------- performance pay and the summary
