@@ -6,6 +6,7 @@ import os
 
 from neiqin_xl.books.roster import missing_or_stale, rep_names, workbook_owners
 from neiqin_xl.core.config import settings_from_dict
+from neiqin_xl.deliver.mail import rep_address
 from neiqin_xl.read.folders import rep_workbooks
 from neiqin_xl.reports.commission import list_reps
 
@@ -67,3 +68,9 @@ def test_missing_or_stale_workbooks(tmp_path):
     (folder / "李娜.xlsx").unlink()
     chased = missing_or_stale(settings, RUN, staff(), rep_workbooks(folder))
     assert chased[0] == ("李娜", "共享文件夹里没有找到您的台账")
+
+
+def test_the_reminder_reaches_a_rep_whose_name_was_typed_with_spaces():
+    people = table("人员", [{"姓名": "李 娜", "角色": "业务员", "邮箱": "lina@example.com"}])
+    assert rep_names(people, set()) == ["李娜"]
+    assert rep_address(people, "李娜") == "lina@example.com"

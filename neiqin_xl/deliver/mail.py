@@ -70,6 +70,7 @@ from .state import MessageRow, SentLog
 from ..books.roster import missing_or_stale
 from ..books.workdays import is_workday
 from ..core.files import safe_filename
+from ..core.names import normalize_name
 from .files import write_file
 
 log = logging.getLogger("neiqin_xl.mail")
@@ -122,11 +123,11 @@ def clean_addresses(addresses: list[str] | tuple[str, ...]) -> tuple[str, ...]:
 
 
 def rep_address(staff: pd.DataFrame | None, rep: str) -> str | None:
-    """The rep's address from the 人员 table (姓名, 邮箱), or None."""
+    """The rep's address from the 人员 table (姓名, 邮箱, names compared normalised as the roster does), or None."""
     if staff is None or staff.empty or "姓名" not in staff.columns or "邮箱" not in staff.columns:
         return None
-    for name, address in zip(staff["姓名"], staff["邮箱"]):
-        if isinstance(name, str) and name.strip() == rep.strip() and isinstance(address, str) and "@" in address:
+    for name, address in zip(staff["姓名"].map(normalize_name), staff["邮箱"]):
+        if name and name == normalize_name(rep) and isinstance(address, str) and "@" in address:
             return address.strip()
     return None
 
@@ -597,7 +598,8 @@ def reminder_delivery(settings: Settings, rep: str, reason: str) -> Delivery:
 
 def reminders(settings: Settings, run_date: date, staff: pd.DataFrame | None,
               rep_files: dict[str, Path | None]) -> tuple[list[Delivery], list[tuple[str, str]]]:
-    """Reminder deliveries for reps whose workbook is missing or stale, and (rep, reason) for the console.
+    """Reminder deliveries for the reps whose workbook is missing or stale (``books.roster``), and
+    (rep, reason) for the console.
 
     Only on working days: nobody is chased on a weekend or holiday.
     """
