@@ -60,9 +60,10 @@ def write_atomic(path: Path, content: Content, *, aside: Callable[[Path], Path] 
     """Writes ``content`` to ``path`` so that ``path`` holds either its old bytes or all the new ones, never
     part; returns where the file is.
 
-    The content goes to a hidden temporary file in the same folder (``.~tmp-…``, created owner-only:
-    mode 0600 on POSIX, which the cache relies on), which then replaces the target in one rename. When anything fails before that (the
-    content function raises, the disk is full) the temporary file is removed and the target is untouched.
+    The content goes to a hidden temporary file in the same folder (``.~tmp-…``, created owner-only: mode
+    0600 on POSIX, which the cache relies on), which then replaces the target in one rename. When anything
+    fails before that (the content function raises, the disk is full) the temporary file is removed and the
+    target is untouched.
     When the rename is refused (Windows: the target is open in another program) it is tried again after
     each of ``LOCK_WAITS``; a target still locked is left as it is and the file goes to ``aside(path)``
     when ``aside`` is given, else ``FileLocked`` is raised.
