@@ -125,6 +125,8 @@ def print_summary(result, workday: bool, say) -> None:
     for r in m.get("reminders", []):
         say(f"催报: {r['rep']} — {r['reason']}")
     say(f"已写出 {len(m['outputs'])} 个文件到 {result.output_dir}")
+    for note in (o["note"] for o in m["outputs"] if o.get("note")):  # a workbook open in Excel: written beside it
+        say(f"注意: {note}")
     for status in ("sent", "outbox", "failed"):
         msgs = [x for x in result.mail if x.get("status") == status]
         if msgs:

@@ -10,16 +10,19 @@ rename real.
 import doctest
 import json
 import os
+from datetime import date
 from pathlib import Path
 
 import pytest
 
+from neiqin_xl.cli import print_summary
 from neiqin_xl.core import files as core_files
 from neiqin_xl.core.files import FileLocked, write_atomic
 from neiqin_xl.core.sheets import Col, Sheet, Table, WorkbookSpec
 from neiqin_xl.read import folders
 from neiqin_xl.deliver.files import write_file
 from neiqin_xl.deliver.writer import write_workbook
+from neiqin_xl.pipeline import RunResult
 
 
 def test_doctests():
@@ -129,3 +132,13 @@ def test_rep_workbooks_in_a_shared_folder(tmp_path):
                                                "王强": tmp_path / "王 强.xls", "刘洋": tmp_path / "刘洋.xlsx",
                                                "~陈静": tmp_path / "~陈静.xlsx"}
     assert folders.rep_workbooks(tmp_path / "没有这个文件夹") == {}
+
+
+def test_the_console_names_a_workbook_written_beside_a_locked_one(tmp_path):
+    note = "销售日报_2026-11-30.xlsx 正在被其他程序打开, 已另存为 销售日报_2026-11-30_153012.xlsx"
+    manifest = {"run_date": "2026-11-30", "inputs": [], "issues": {"错误": 0, "警告": 0}, "reminders": [],
+                "outputs": [{"report": "daily", "file": "销售日报_2026-11-30_153012.xlsx", "sha256": "", "note": note},
+                            {"report": "fulfilment", "file": "合同履行一览表_2026-11-30.xlsx", "sha256": ""}]}
+    said: list[str] = []
+    print_summary(RunResult(date(2026, 11, 30), tmp_path, manifest), True, said.append)
+    assert [line for line in said if line.startswith("注意")] == [f"注意: {note}"]
