@@ -1,5 +1,5 @@
-"""Files on disk: the atomic write (core/files.py), the one locked-file policy (deliver/files.py) and the
-doctested helpers of core/files.py (safe file names).
+"""Files on disk: the atomic write (core/files.py), the one locked-file policy (deliver/files.py), the
+doctested safe file names (core/files.py) and the one temp-file rule for listing workbooks (read/folders.py).
 
 Excel on Windows locks a workbook it has open: renaming onto it raises PermissionError. That lock cannot
 happen on Linux (a read-only folder also refuses the temporary file, so it does not imitate it either), so
