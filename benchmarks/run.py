@@ -62,8 +62,10 @@ def run_date_of(workspace: Path) -> date:
 
 
 def input_files(workspace: Path) -> list[Path]:
+    from neiqin_xl.read.folders import is_temporary
+
     return sorted(p for p in workspace.rglob("*.xlsx") if "output" not in p.relative_to(workspace).parts
-                  and not p.name.startswith(("~$", ".")))
+                  and not is_temporary(p))
 
 
 def measure_full(workspace: Path, cache_dir: Path) -> dict:

@@ -81,9 +81,10 @@ def setup_logging(settings: Settings, quiet: bool) -> Path:
 
 def ensure_workspace(settings: Settings, run_date: date, say) -> bool:
     """Generates the demo workspace when there are no rep workbooks; True when the data is demo data."""
-    from .tools.demo import generate_demo, workspace_has_rep_workbooks
+    from .read.folders import rep_workbooks
+    from .tools.demo import generate_demo
 
-    if not workspace_has_rep_workbooks(settings.workspace, settings.paths.reps):
+    if not rep_workbooks(settings.folder("reps")):
         say(f"工作区 {settings.workspace} 里没有业务员台账, 正在生成演示数据 (demo data) ……")
         generate_demo(settings.workspace, run_date, settings=settings)
     return (settings.workspace / "DEMO.txt").exists()
@@ -125,6 +126,8 @@ def print_summary(result, workday: bool, say) -> None:
     for r in m.get("reminders", []):
         say(f"催报: {r['rep']} — {r['reason']}")
     say(f"已写出 {len(m['outputs'])} 个文件到 {result.output_dir}")
+    for note in (o["note"] for o in m["outputs"] if o.get("note")):  # a workbook open in Excel: written beside it
+        say(f"注意: {note}")
     for status in ("sent", "outbox", "failed"):
         msgs = [x for x in result.mail if x.get("status") == status]
         if msgs:
@@ -144,14 +147,15 @@ def command_templates(settings: Settings, args: argparse.Namespace, say) -> int:
 
 
 def command_demo(settings: Settings, args: argparse.Namespace, say) -> int:
-    from .tools.demo import generate_demo, workspace_has_rep_workbooks
+    from .read.folders import rep_workbooks
+    from .tools.demo import generate_demo
 
     ws = settings.workspace
-    if workspace_has_rep_workbooks(ws, settings.paths.reps) and not args.reset:
+    if rep_workbooks(settings.folder("reps")) and not args.reset:
         say(f"{ws} 已有业务员台账; 用 --reset 重新生成演示数据 (会删除整个工作区)")
         return 0
     if args.reset and ws.exists():
-        if not (ws / "DEMO.txt").exists() and workspace_has_rep_workbooks(ws, settings.paths.reps):
+        if not (ws / "DEMO.txt").exists() and rep_workbooks(settings.folder("reps")):
             say(f"{ws} 不是演示工作区 (没有 DEMO.txt), 为保护真实数据, 不删除")
             return 2
         shutil.rmtree(ws)

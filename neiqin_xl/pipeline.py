@@ -31,13 +31,15 @@ from .books.allocation import allocate
 from .core.config import Settings
 from .books.context import ReportOptions, RunContext
 from .core.output import Delivery, ReportOutput
+from .read.folders import rep_workbooks
 from .read.intake import file_sha256, read_workspace
 from .core.model import ERROR, WARNING
 from .core.names import CustomerIndex
 from .reports import (archive, commission, daily, expenses, fulfilment, period, problems, receivables, reconciliation,
                       shipping, statements)
 from .books.validate import validate
-from .deliver.writer import Written, write_text_atomic, write_workbook
+from .deliver.files import Written, write_file
+from .deliver.writer import write_workbook
 
 log = logging.getLogger("neiqin_xl")
 
@@ -125,7 +127,7 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
     with step("写出工作簿"):
         written = write_outputs(outputs, output_dir)
     deliveries = attach_files(outputs, written, output_dir)
-    reminders, chased = mail.reminders(settings, run_date, tables["人员"], rep_workbooks(settings))
+    reminders, chased = mail.reminders(settings, run_date, tables["人员"], rep_workbooks(settings.folder("reps")))
     with step("发送邮件"):
         sent = mail.send_pending(settings, tables["人员"]) if not options.no_email else []
         sent += mail.deliver(settings, run_date, [*deliveries, *reminders], tables["人员"], no_email=options.no_email,
@@ -133,7 +135,7 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
 
     manifest = build_manifest(settings, run_date, started, tables, ctx, outputs, written, failed, sent, chased,
                               step.timings)
-    write_text_atomic(output_dir / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2, default=str))
+    write_file(output_dir / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2, default=str))
     if not failed:
         state.set_last_run_date(run_date)
     return RunResult(run_date, output_dir, manifest, written, failed, sent)
@@ -207,14 +209,6 @@ def attach_files(outputs: dict[str, ReportOutput], written: dict[str, list[Writt
             named += [Path(a) for a in d.attachments if Path(a).is_absolute()]
             deliveries.append(replace(d, attachments=named if d.attachments else top_level))
     return deliveries
-
-
-def rep_workbooks(settings: Settings) -> dict[str, Path]:
-    folder = settings.folder("reps")
-    if not folder.is_dir():
-        return {}
-    return {p.stem: p for p in sorted(folder.iterdir())
-            if p.suffix.lower() in {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"} and not p.name.startswith(("~$", "."))}
 
 
 def build_manifest(settings: Settings, run_date: date, started: datetime, tables, ctx: RunContext,

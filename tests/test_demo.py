@@ -9,7 +9,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from neiqin_xl.tools.demo import DEMO_MARKER, generate_demo, is_demo_workspace, workspace_has_rep_workbooks
+from neiqin_xl.read.folders import rep_workbooks
+from neiqin_xl.tools.demo import DEMO_MARKER, generate_demo, is_demo_workspace
 from neiqin_xl.core.schema import ATTENDANCE, CUSTOMERS, PRODUCTS, REP_SHEETS, STAFF, TARGETS
 
 RUN = date(2026, 11, 26)
@@ -58,7 +59,7 @@ def test_rep_workbooks_have_template_sheets_and_headers(demo):
             if sheet.name in ("合同", "回款", "日报"):
                 assert len(rows) > header_row + 3, f"{rep}.xlsx[{sheet.name}] 几乎没有数据"
     assert summary["reps"] == 8 and summary["customers"] == 40
-    assert workspace_has_rep_workbooks(ws)
+    assert sorted(rep_workbooks(ws / "reps")) == sorted(REPS)
     assert is_demo_workspace(ws)
     marker = (ws / DEMO_MARKER).read_text(encoding="utf-8")
     assert "演示数据" in marker and "2026-11-26" in marker and "7" in marker
@@ -240,8 +241,8 @@ def test_rows_scale_and_many_reps(tmp_path):
 
 
 def test_workspace_without_rep_workbooks(tmp_path):
-    assert not workspace_has_rep_workbooks(tmp_path)
+    assert rep_workbooks(tmp_path / "reps") == {}
     (tmp_path / "reps").mkdir()
     (tmp_path / "reps" / "~$张伟.xlsx").write_bytes(b"lock")
-    assert not workspace_has_rep_workbooks(tmp_path)
+    assert rep_workbooks(tmp_path / "reps") == {}
     assert not is_demo_workspace(tmp_path)

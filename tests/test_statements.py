@@ -5,7 +5,6 @@ from datetime import date
 import openpyxl
 
 from neiqin_xl.core.config import settings_from_dict
-from neiqin_xl.reports import statements
 from neiqin_xl.deliver.writer import write_workbook
 
 from .helpers import context, fen, report, table, tables

@@ -7,6 +7,7 @@ from datetime import date
 
 import openpyxl
 import pytest
+from xlsxwriter.utility import xl_col_to_name
 
 from neiqin_xl.tools.demo import generate_demo
 from neiqin_xl.core.schema import ATTENDANCE, CUSTOMERS, DATE, INT, MONEY, NUMBER, PRODUCTS, REP_SHEETS, STAFF, TARGETS
@@ -54,7 +55,7 @@ def test_validations_by_kind(template):
     for sheet in REP_SHEETS:
         dvs = validations(template[sheet.name])
         for i, f in enumerate(sheet.fields):
-            col = chr(65 + i)
+            col = xl_col_to_name(i)
             dv = dvs[f"{col}2:{col}1001"]
             if f.kind == DATE:
                 assert dv.type == "date", f"{sheet.name}!{col}: {f.name}"
@@ -66,9 +67,9 @@ def test_validations_by_kind(template):
                 assert dv.type == "list" and dv.formula1 == '"' + ",".join(f.choices) + '"', f.name
     dvs = validations(template["合同"])
     assert dvs["G2:G1001"].formula1 == '"款到发货,货到付款,月结,分期"'
-    assert dvs["C2:C1001"].formula1 == "'列表'!$A$2:$A$4"  # customers from the hidden sheet
+    assert dvs["C2:C1001"].formula1 == "列表!$A$2:$A$4"  # customers from the hidden sheet
     assert dvs["C2:C1001"].errorStyle == "warning"  # a new customer can still be typed
-    assert dvs["D2:D1001"].formula1 == "'列表'!$B$2:$B$3"
+    assert dvs["D2:D1001"].formula1 == "列表!$B$2:$B$3"
     lists = template[LIST_SHEET]
     assert [lists.cell(r, 1).value for r in range(2, 5)] == CUSTOMER_NAMES
     assert [lists.cell(r, 2).value for r in range(2, 4)] == PRODUCT_NAMES
@@ -127,7 +128,7 @@ def test_write_all_templates_reads_master(tmp_path):
     paths = write_all_templates(tmp_path / "templates", ws / "master", "王强")
     assert paths[0].name == "业务员台账_王强.xlsx" and len(paths) == 5
     wb = openpyxl.load_workbook(paths[0])
-    assert validations(wb["回款"])["B2:B1001"].formula1 == "'列表'!$A$2:$A$41"
+    assert validations(wb["回款"])["B2:B1001"].formula1 == "列表!$A$2:$A$41"
     assert wb[LIST_SHEET].cell(41, 1).value == customers[-1]
 
 

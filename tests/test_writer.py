@@ -1,15 +1,11 @@
 """The shared writer: formats, totals carrying values, inert text, widths, print setup, atomic save."""
 
-import os
-from pathlib import Path
-
 import openpyxl
 import pandas as pd
 import pytest
 
-from neiqin_xl.deliver import writer
 from neiqin_xl.core.sheets import DATE, MONEY, PCT, Chart, Col, Highlight, Sheet, Table, WorkbookSpec
-from neiqin_xl.deliver.writer import display_width, safe_filename, write_workbook
+from neiqin_xl.deliver.writer import display_width, write_workbook
 
 from .helpers import fen
 
@@ -56,34 +52,6 @@ def test_no_half_written_file_when_rendering_fails(tmp_path):
     with pytest.raises(ValueError):
         write_workbook(bad, tmp_path)
     assert list(tmp_path.iterdir()) == []  # neither the target nor a temporary file is left
-
-
-def test_locked_target_gets_a_timestamped_sibling(tmp_path, monkeypatch):
-    # Excel on Windows locks an open workbook: renaming onto it raises PermissionError. That lock cannot
-    # happen on this machine, so os.replace is made to refuse the target exactly as Windows would.
-    target = tmp_path / "测试_2026-11-26.xlsx"
-    target.write_bytes(b"old")
-    real_replace = os.replace
-
-    def locked(src, dst):
-        if Path(dst) == target:
-            raise PermissionError(13, "being used by another process")
-        return real_replace(src, dst)
-
-    monkeypatch.setattr(writer.os, "replace", locked)
-    written = write_workbook(spec(), tmp_path)
-    assert written.fallback and written.path.name.startswith("测试_2026-11-26_") and written.path.exists()
-    assert target.read_bytes() == b"old" and "正在被其他程序打开" in written.note
-
-
-@pytest.mark.parametrize("name, expected", [
-    ('上海/明达:贸易*有限公司?', "上海_明达_贸易_有限公司_"),
-    ("CON", "_CON"),
-    ("明达. ", "明达"),
-    ("长" * 200, "长" * 80),
-])
-def test_safe_filename(name, expected):
-    assert safe_filename(name) == expected
 
 
 def test_same_data_gives_the_same_file(tmp_path):

@@ -26,12 +26,12 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
+from xlsxwriter.utility import xl_cell_to_rowcol
 
 from ..core.config import Settings
 from ..core.model import (ERROR, REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, cell_address, text,
                     fmt_yuan)
 from ..core.names import CustomerIndex
-from ..read.reader import column_index
 from ..core.schema import CHOICE, DATE, MONEY, PENDING_SHIPMENT, REP_SHEETS, SHEETS, Field, SheetDef
 
 Check = Callable[[Tables, Settings, date], list[Problem]]
@@ -58,7 +58,7 @@ class Columns:
     def index(self, row: dict, sheet_def: SheetDef, field: str) -> int | None:
         letters = self._letters.get((str(row.get(SRC_WORKBOOK, "")), str(row.get(SRC_SHEET, ""))))
         if letters and field in letters:
-            return column_index(letters[field])
+            return xl_cell_to_rowcol(letters[field] + "1")[1]  # the intake keeps letters: A -> 0
         return sheet_def.columns.index(field) if field in sheet_def.columns else None
 
 

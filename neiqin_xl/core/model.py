@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
+from xlsxwriter.utility import xl_col_to_name
 
 from .schema import REP, SHEETS, SOURCE_COLUMNS, SRC_ROW, SRC_SHEET, SRC_WORKBOOK  # noqa: F401 (the row's source)
 
@@ -26,19 +27,9 @@ WARNING = "警告"
 PROBLEM_COLUMNS = ("严重程度", "业务员", "工作簿", "工作表", "单元格", "字段", "原始值", "问题说明", "建议")
 
 
-def column_letter(index: int) -> str:
-    """0-based column index -> Excel letters (0 -> A, 27 -> AB)."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
 def cell_address(col_index: int | None, row: int | None) -> str:
     """A1 address from a 0-based column index and a 1-based Excel row; partial when one is unknown."""
-    col = column_letter(col_index) if col_index is not None else ""
+    col = xl_col_to_name(col_index) if col_index is not None else ""
     return f"{col}{row if row else ''}"
 
 

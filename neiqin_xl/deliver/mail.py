@@ -67,8 +67,11 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from ..core.config import Settings
 from ..core.output import Delivery
 from .state import MessageRow, SentLog
-from ..books.workdays import is_workday, workdays_between
-from .writer import safe_filename, write_bytes_atomic
+from ..books.roster import missing_or_stale
+from ..books.workdays import is_workday
+from ..core.files import safe_filename
+from ..core.names import normalize_name
+from .files import write_file
 
 log = logging.getLogger("neiqin_xl.mail")
 
@@ -120,11 +123,11 @@ def clean_addresses(addresses: list[str] | tuple[str, ...]) -> tuple[str, ...]:
 
 
 def rep_address(staff: pd.DataFrame | None, rep: str) -> str | None:
-    """The rep's address from the 人员 table (姓名, 邮箱), or None."""
+    """The rep's address from the 人员 table (姓名, 邮箱, names compared normalised as the roster does), or None."""
     if staff is None or staff.empty or "姓名" not in staff.columns or "邮箱" not in staff.columns:
         return None
-    for name, address in zip(staff["姓名"], staff["邮箱"]):
-        if isinstance(name, str) and name.strip() == rep.strip() and isinstance(address, str) and "@" in address:
+    for name, address in zip(staff["姓名"].map(normalize_name), staff["邮箱"]):
+        if name and name == normalize_name(rep) and isinstance(address, str) and "@" in address:
             return address.strip()
     return None
 
@@ -536,7 +539,7 @@ def deliver_group(settings: Settings, state: SentLog, transport: Transport | Non
                           reason=str(exc))
     subject = one_line(render_subject(msg))
     file = eml_path(settings, run_date, group)
-    write_bytes_atomic(file, message_bytes(msg))
+    write_file(file, message_bytes(msg))
     message_id = state.record(run_date=run_date, items=[item_key(d) for d in group.deliveries], audience=audience.key,
                               reports=group.reports, subject=subject, sender=sender_address(settings),
                               recipients=audience.recipients, attachments=names, file=file,
@@ -593,45 +596,14 @@ def reminder_delivery(settings: Settings, rep: str, reason: str) -> Delivery:
                     summary_html=f"<div style=\"font-size:14px;color:#222222;\">{lines}</div>")
 
 
-def staff_reps(staff: pd.DataFrame | None, rep_files: dict[str, Path | None]) -> list[str]:
-    """Names in 人员 whose 角色 is 业务员 (or blank, when a workbook of theirs exists), in table order."""
-    if staff is None or staff.empty or "姓名" not in staff.columns:
-        return []
-    roles = staff["角色"] if "角色" in staff.columns else pd.Series([None] * len(staff), index=staff.index)
-    reps = []
-    for name, role in zip(staff["姓名"], roles):
-        if not isinstance(name, str) or not name.strip():
-            continue
-        role = role.strip() if isinstance(role, str) else ""
-        if role == "业务员" or (not role and name.strip() in rep_files):
-            reps.append(name.strip())
-    return list(dict.fromkeys(reps))
-
-
-def stale_reason(settings: Settings, run_date: date, path: Path | None) -> str | None:
-    """Why the rep should be reminded, or None when the workbook is there and fresh enough."""
-    if path is None or not Path(path).is_file():
-        return "共享文件夹里没有找到您的台账" + (f" ({Path(path).name})" if path else "")
-    modified = datetime.fromtimestamp(Path(path).stat().st_mtime).date()
-    idle = workdays_between(modified, run_date, settings) if modified < run_date else 0
-    if idle >= settings.schedule.reminder_after_days:
-        return f"您的台账 {Path(path).name} 已 {idle} 个工作日没有更新 (最后修改 {modified.isoformat()})"
-    return None
-
-
 def reminders(settings: Settings, run_date: date, staff: pd.DataFrame | None,
               rep_files: dict[str, Path | None]) -> tuple[list[Delivery], list[tuple[str, str]]]:
-    """Reminder deliveries for reps whose workbook is missing or stale, and (rep, reason) for the console.
+    """Reminder deliveries for the reps whose workbook is missing or stale (``books.roster``), and
+    (rep, reason) for the console.
 
     Only on working days: nobody is chased on a weekend or holiday.
     """
     if not is_workday(run_date, settings):
         return [], []
-    out: list[Delivery] = []
-    chased: list[tuple[str, str]] = []
-    for rep in staff_reps(staff, rep_files):
-        reason = stale_reason(settings, run_date, rep_files.get(rep))
-        if reason:
-            out.append(reminder_delivery(settings, rep, reason))
-            chased.append((rep, reason))
-    return out, chased
+    chased = missing_or_stale(settings, run_date, staff, rep_files)
+    return [reminder_delivery(settings, rep, reason) for rep, reason in chased], chased

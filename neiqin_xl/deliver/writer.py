@@ -8,19 +8,17 @@ Reports hand it ``WorkbookSpec``s (see ``sheets``); it lays them out and never c
   previews and programs reading the file see numbers;
 - text from reps always written as text, never as a formula or link;
 - A4, orientation per sheet, fitted to the page width, page numbers in the footer;
-- saved to a temporary file and renamed into place; if the target is open in Excel (PermissionError) a
-  timestamped sibling is written instead and the caller is told.
+- saved atomically under the one locked-file policy (``files.write_file``): if the target is open in Excel,
+  a timestamped sibling is written instead and the caller is told (``Written.note``).
 """
 
 from __future__ import annotations
 
 import functools
 import math
-import os
 import re
-import tempfile
 import unicodedata
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -29,9 +27,10 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 from xlsxwriter.utility import _datetime_to_excel_datetime
-from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+from xlsxwriter.utility import xl_rowcol_to_cell
 
 from ..core.sheets import DATE, INT, MONEY, NUMBER, PCT, TEXT, Chart, Col, Sheet, Table, WorkbookSpec
+from .files import Written, write_file
 
 MONEY_FORMAT = "#,##0.00;[Red]-#,##0.00"
 DATE_FORMAT = "yyyy-mm-dd"
@@ -46,39 +45,12 @@ _NUM_FORMATS = {MONEY: MONEY_FORMAT, DATE: DATE_FORMAT, PCT: PCT_FORMAT, INT: "#
                 TEXT: "@"}
 
 
-@dataclass(frozen=True)
-class Written:
-    path: Path  # where the file really is
-    wanted: Path  # where it should have been
-    note: str = ""  # set when a sibling was written because the target was locked
-    continued: tuple[str, ...] = ()  # sheets too long for one worksheet, said as the clerk reads it
-
-    @property
-    def fallback(self) -> bool:
-        return self.path != self.wanted
-
-
 @functools.lru_cache(maxsize=1 << 16)  # names and notes repeat down a column and across the files of a run
 def display_width(text: str) -> int:
     """Columns a string takes in Excel: CJK and full-width characters count double."""
     if text.isascii():  # every ASCII character is narrow: the common case of numbers and dates, fast
         return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-_BAD_FILE_CHARS = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
-_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
-
-
-def safe_filename(name: str, max_len: int = 80) -> str:
-    """A file name safe on Windows from any text (a customer name): no / \\ : * ? " < > |, no reserved
-    device names, no trailing dots or spaces, at most ``max_len`` characters."""
-    cleaned = _BAD_FILE_CHARS.sub("_", str(name)).strip().rstrip(". ")
-    if not cleaned:
-        cleaned = "_"
-    if cleaned.split(".")[0].upper() in _RESERVED:
-        cleaned = "_" + cleaned
-    return cleaned[:max_len]
 
 
 def safe_sheet_name(name: str) -> str:
@@ -301,8 +273,7 @@ def _write_table(ws, fmts: _Formats, table: Table, top: int, widths: dict[int, i
             elif c == 0 and not _wants_total(col):
                 ws.write_string(next_row, 0, table.totals_label, fmts.total[TEXT])
             elif _wants_total(col) and count:
-                letter = xl_col_to_name(c)
-                ws.write_formula(next_row, c, f"=SUBTOTAL(109,{letter}{first + 1}:{letter}{last + 1})", fmt,
+                ws.write_formula(next_row, c, f"=SUBTOTAL(109,{xl_rowcol_to_cell(first, c)}:{xl_rowcol_to_cell(last, c)})", fmt,
                                  _total_of(values, col))
             elif _wants_total(col):
                 ws.write_number(next_row, c, 0, fmt)
@@ -345,12 +316,11 @@ def _add_chart(wb, ws, sheet: Sheet, chart: Chart, positions: list[tuple[int, in
     names = [c.name for c in table.columns]
     xl_chart = wb.add_chart({"type": chart.kind})
     cat = names.index(chart.categories)
-    sheet_ref = "'" + safe_sheet_name(sheet.name).replace("'", "''") + "'"
+    name = safe_sheet_name(sheet.name)  # ranges as [sheet, row, col, ...]: xlsxwriter quotes the name itself
     for value_col in chart.values:
         v = names.index(value_col)
-        xl_chart.add_series({"name": [safe_sheet_name(sheet.name), header_row, v],
-                             "categories": f"={sheet_ref}!${xl_col_to_name(cat)}${first + 1}:${xl_col_to_name(cat)}${first + n}",
-                             "values": f"={sheet_ref}!${xl_col_to_name(v)}${first + 1}:${xl_col_to_name(v)}${first + n}"})
+        xl_chart.add_series({"name": [name, header_row, v], "categories": [name, first, cat, first + n - 1, cat],
+                             "values": [name, first, v, first + n - 1, v]})
     xl_chart.set_title({"name": chart.title})
     if chart.y_title:
         xl_chart.set_y_axis({"name": chart.y_title})
@@ -478,51 +448,9 @@ def render(spec: WorkbookSpec, path: Path, created: datetime = FIXED_CREATED, ma
 
 
 def write_workbook(spec: WorkbookSpec, out_dir: Path, created: datetime = FIXED_CREATED) -> Written:
-    """Writes ``spec`` under ``out_dir`` (and its subfolder) atomically; never leaves a half-written file."""
+    """Writes ``spec`` under ``out_dir`` (and its subfolder) atomically; never leaves a half-written file.
+    A target open in Excel gets a timestamped sibling (``files.write_file``, the locked-file policy)."""
     folder = Path(out_dir) / spec.subfolder if spec.subfolder else Path(out_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    wanted = folder / spec.filename
-    fd, tmp_name = tempfile.mkstemp(prefix=".~tmp-", suffix=".xlsx", dir=folder)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        said = render(spec, tmp, created)
-        return replace(_move_into_place(tmp, wanted), continued=said)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
-def _move_into_place(tmp: Path, wanted: Path) -> Written:
-    try:
-        os.replace(tmp, wanted)
-        return Written(wanted, wanted)
-    except PermissionError:  # open in Excel on Windows: keep the old file, write a sibling
-        sibling = wanted.with_name(f"{wanted.stem}_{datetime.now():%H%M%S}{wanted.suffix}")
-        os.replace(tmp, sibling)
-        return Written(sibling, wanted, note=f"{wanted.name} 正在被其他程序打开, 已另存为 {sibling.name}")
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    """UTF-8 text (manifest.json, .eml …) written atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".~tmp-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp_name, path)
-    finally:
-        if os.path.exists(tmp_name):
-            os.unlink(tmp_name)
-
-
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".~tmp-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp_name, path)
-    finally:
-        if os.path.exists(tmp_name):
-            os.unlink(tmp_name)
+    said: list[str] = []  # sheets continued past Excel's row limit
+    written = write_file(folder / spec.filename, lambda tmp: said.extend(render(spec, tmp, created)))
+    return replace(written, continued=tuple(said))

@@ -44,7 +44,6 @@ import json
 import logging
 import os
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +53,7 @@ import pandas as pd
 
 from .. import __version__
 from ..core.config import Settings
+from ..core.files import write_atomic
 from ..core.model import Problem
 
 log = logging.getLogger("neiqin_xl")
@@ -105,7 +105,7 @@ class WorkbookCache:
             encoded = {name: encode_frame(frame, blob) for name, frame in frames.items()}
             header = {"key": self.key(path, digest, how), "file": Path(path).name, "frames": encoded,
                       "problems": [dataclasses.asdict(p) for p in problems], "info": info}
-            write_private(self.entry_path(path), entry_bytes(header, blob))
+            write_atomic(self.entry_path(path), entry_bytes(header, blob))  # owner-only, like its folder
             return True
         except (TypeError, ValueError, OSError) as exc:
             log.debug("未缓存 %s: %s", Path(path).name, exc)
@@ -184,19 +184,6 @@ def program_fingerprint(intake_settings) -> str:
     h.update(json.dumps(intake_settings.model_dump(mode="json", exclude={"cache", "cache_dir"}),
                         ensure_ascii=False, sort_keys=True).encode("utf-8"))
     return h.hexdigest()
-
-
-def write_private(path: Path, data: bytes) -> None:
-    """Writes ``data`` to ``path`` atomically, readable and writable by the owner only."""
-    fd, tmp = tempfile.mkstemp(prefix=".~tmp-", dir=path.parent)
-    try:
-        os.chmod(tmp, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 # ---------------------------------------------------------------- frames, exactly: a JSON header and raw arrays

@@ -9,9 +9,9 @@ column (YYYY-MM) from the file name; 考勤 gets its blank 月份 from the file 
 
 Data problems are ``Problem`` values, never exceptions: a cell that cannot be parsed makes its row an
 error row, kept out of the tables and listed with its address; a workbook that cannot be opened is one
-error and the run goes on with the others. Excel owner files (~$张伟.xlsx) and hidden files are skipped
-silently, other files ignored. ``Tables.inputs`` records every file: path, sha256, status, rows per
-sheet, a message, and ``columns`` ({sheet name in the file: {field: column letter}}), which ``validate``
+error and the run goes on with the others. Owner and hidden files (~$张伟.xlsx, .~张伟.xlsx: the one rule
+of ``folders.is_temporary``) are skipped and recorded as skipped, other files ignored. ``Tables.inputs``
+records every file: path, sha256, status, rows per sheet, a message, and ``columns`` ({sheet name in the file: {field: column letter}}), which ``validate``
 uses to address its problems.
 
 ``read_workbook`` reads one file and is what tests and tools use for a single workbook. With the intake
@@ -31,14 +31,16 @@ from pathlib import Path
 
 import pandas as pd
 import python_calamine as pc
+from xlsxwriter.utility import xl_col_to_name
 
 from .cache import WorkbookCache, open_cache
+from .folders import list_workbooks
 from ..core.config import Settings
-from ..core.model import ERROR, REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, cell_address, column_letter
+from ..core.model import ERROR, REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, cell_address
 from ..core.months import Month, month_texts
 from ..core.names import is_total_text, normalize_name
 from .parse import display_raw, is_blank, parse_column, parser_for
-from .reader import (Header, SheetMatch, find_sheets, is_spreadsheet, is_temporary, locate_header, open_error_text,
+from .reader import (Header, SheetMatch, find_sheets, locate_header, open_error_text,
                      open_workbook, read_grid, workbook_error_cells)
 from ..core.schema import (ATTENDANCE, ATTENDANCE_PREFIX, DATE, DTYPES, FINANCE_PREFIXES, FINANCE_SHEETS,
                      MASTER_WORKBOOKS, MONEY, REP_SHEETS, SHEETS, SheetDef)
@@ -103,14 +105,6 @@ def read_workspace(settings: Settings, run_date: date, progress: Progress | None
 
     frames = {name: combine(SHEETS[name], parts) for name, parts in collected.items()}
     return Tables(frames=frames, inputs=inputs), problems
-
-
-def list_workbooks(folder: Path) -> tuple[list[Path], list[Path]]:
-    """The spreadsheets of a folder in name order, and the temporary ones skipped (~$张伟.xlsx, .xxx)."""
-    if not folder.is_dir():
-        return [], []
-    files = sorted(p for p in folder.iterdir() if p.is_file() and is_spreadsheet(p))
-    return [p for p in files if not is_temporary(p)], [p for p in files if is_temporary(p)]
 
 
 def skipped_input(path: Path, workspace: Path) -> dict:
@@ -275,7 +269,7 @@ def read_sheet(grid: list[list], match: SheetMatch, workbook: str, settings: Set
             return None, [], None  # an empty sheet
         return None, [Problem(ERROR, f"前 {settings.intake.header_scan_rows} 行里找不到表头, 整张表未读取",
                               suggestion="表头应包含: " + "、".join(sheet_def.columns), **where)], None
-    columns = {name: column_letter(col) for name, col in header.columns.items()}
+    columns = {name: xl_col_to_name(col) for name, col in header.columns.items()}
     if header.missing:
         return None, [Problem(ERROR, f"第 {header.row + 1} 行表头缺少必填列: {'、'.join(header.missing)}, 整张表未读取",
                               cell=f"{header.row + 1}:{header.row + 1}", row=header.row + 1,

@@ -27,16 +27,16 @@ from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree
 
 import python_calamine as pc
+from xlsxwriter.utility import xl_cell_to_rowcol
 
 from ..core.config import Settings
 from ..core.model import REP
 from .parse import normalize_header
 from ..core.schema import SheetDef
 
-SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"})
 _XML_ERROR_SUFFIXES = frozenset({".xlsx", ".xlsm"})
 _ERROR_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*\bt="e"[^>]*)>(.*?)</(?:\w+:)?c>', re.DOTALL)
-_CELL_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
+_CELL_REF = re.compile(rb'\br="([A-Z]+\d+)"')
 _VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
@@ -59,15 +59,6 @@ class Header:
     columns: dict[str, int]  # field name -> 0-based column index
     rep_column: int | None = None  # a 业务员 column on a sheet whose schema has none
     missing: list[str] = field(default_factory=list)  # required fields with no column
-
-
-def is_spreadsheet(path: Path) -> bool:
-    return path.suffix.lower() in SPREADSHEET_SUFFIXES
-
-
-def is_temporary(path: Path) -> bool:
-    """Excel owner files (~$张伟.xlsx) and other hidden or temporary files (.xxx, ~xxx)."""
-    return path.name.startswith(("~", "."))
 
 
 class UnreadableWorkbook(ValueError):
@@ -209,8 +200,7 @@ def error_cells_in(data: bytes) -> dict[tuple[int, int], str]:
     for m in _ERROR_CELL.finditer(data):
         ref, value = _CELL_REF.search(m.group(1)), _VALUE.search(m.group(2))
         if ref:
-            found[(int(ref.group(2)) - 1, column_index(ref.group(1).decode()))] = (
-                value.group(1).decode("utf-8", "replace") if value else "#N/A")
+            found[xl_cell_to_rowcol(ref.group(1).decode())] = value.group(1).decode("utf-8", "replace") if value else "#N/A"
     return found
 
 
@@ -282,14 +272,6 @@ def sheet_parts(zf: zipfile.ZipFile) -> list[str | None]:
         else:
             parts.append(str(PurePosixPath("xl") / target))
     return parts
-
-
-def column_index(letters: str) -> int:
-    """'A' -> 0, 'AB' -> 27."""
-    index = 0
-    for ch in letters:
-        index = index * 26 + ord(ch) - 64
-    return index - 1
 
 
 # ---------------------------------------------------------------- header

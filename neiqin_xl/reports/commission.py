@@ -47,6 +47,7 @@ import pandas as pd
 from ..books import workdays
 from ..books.credit import basis_lines
 from ..books.periods import MonthWindow, month_option, month_window, months_of
+from ..books.roster import rep_names, workbook_owners
 from ..core.config import Commission, Settings
 from ..books.context import RunContext
 from ..core.output import Delivery, ReportOutput
@@ -54,7 +55,7 @@ from ..core.model import WARNING, Problem, Tables, fmt_yuan, yuan_to_fen, text a
 from ..core.months import Month
 from ..core.names import normalize_name
 from ..core.sheets import DATE, INT, MONEY, NUMBER, PCT, TEXT, Col, Sheet, Table, WorkbookSpec
-from ..deliver.writer import safe_filename
+from ..core.files import safe_filename
 
 BASIS_LABELS = {  # basis -> (target column, amount column)
     "collected": ("回款目标", "回款金额"),
@@ -232,11 +233,9 @@ def staff_records(tables: Tables) -> dict[str, dict]:
 
 
 def list_reps(tables: Tables, lines: pd.DataFrame) -> list[str]:
-    """人员 rows whose 角色 is 业务员 (or blank), in the table's order, then reps found in the month's lines."""
-    reps = [normalize_name(n) for n, role in zip(tables["人员"]["姓名"], tables["人员"]["角色"])
-            if _text(role).strip() in ("", "业务员")]
-    found = sorted(r for r in set(lines["业务员"]) if r and r not in reps)
-    return [r for r in dict.fromkeys(reps) if r] + found
+    """The roster's reps (``books.roster``, in 人员 order), then anyone else with lines in the month."""
+    reps = rep_names(tables["人员"], workbook_owners(tables))
+    return reps + sorted(r for r in set(lines["业务员"]) if r and r not in reps)
 
 
 # ---------------------------------------------------------------- performance pay and the summary

@@ -15,7 +15,7 @@ from ..books.context import RunContext
 from ..core.output import Delivery, ReportOutput
 from ..core.model import ERROR, PROBLEM_COLUMNS, WARNING, Problem, problems_frame
 from ..core.sheets import Col, Highlight, Sheet, Table, WorkbookSpec
-from ..deliver.writer import safe_filename
+from ..core.files import safe_filename
 
 COLUMNS = [Col(name) for name in PROBLEM_COLUMNS]
 SEVERITY_ORDER = {ERROR: 0, WARNING: 1}

@@ -28,7 +28,7 @@ from ..core.output import ReportOutput
 from ..core.model import fmt_yuan
 from ..core.results import ReceivablesData
 from ..core.sheets import DATE, INT, MONEY, Col, Sheet, Table, WorkbookSpec
-from ..deliver.writer import safe_filename
+from ..core.files import safe_filename
 
 SUMMARY_COLUMNS = ["客户名称", "期初余额", "本期借方", "本期贷方", "期末余额", "文件名"]
 

@@ -945,15 +945,6 @@ def generate_demo(workspace: Path, run_date: date, seed: int = 7, reps: int = 8,
             "new_customer": world.new_customer}
 
 
-def workspace_has_rep_workbooks(workspace: Path, reps_folder: str | Path = "reps") -> bool:
-    """True when the reps folder holds at least one workbook (Excel's ~$ lock files do not count)."""
-    folder = Path(workspace) / reps_folder
-    if not folder.is_dir():
-        return False
-    return any(p.suffix.lower() in (".xlsx", ".xlsm", ".xls") and not p.name.startswith(("~$", ".~"))
-               for p in folder.iterdir() if p.is_file())
-
-
 def is_demo_workspace(workspace: Path) -> bool:
     """True when the workspace was written by ``generate_demo`` (it holds the DEMO.txt marker)."""
     return (Path(workspace) / DEMO_MARKER).is_file()

@@ -14,15 +14,14 @@ Built from ``schema.py``, so a template's headers are exactly what the reader ex
 
 from __future__ import annotations
 
-import os
-import tempfile
 from datetime import date, datetime
 from pathlib import Path
 
 import xlsxwriter
-from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.utility import xl_range_formula
 
 from ..core.names import normalize_name
+from ..deliver.files import write_file
 from ..core.schema import (ATTENDANCE, CHOICE, CUSTOMERS, DATE, ID, INT, MONEY, NAME, NUMBER, PRODUCTS, REP_SHEETS, STAFF,
                      TARGETS, Field, SheetDef)
 
@@ -133,20 +132,15 @@ def _write_input_sheet(wb: xlsxwriter.Workbook, fmts: _Formats, sheet: SheetDef,
     ws.autofilter(0, 0, 0, len(sheet.fields) - 1)
 
 
-def _write_list_sheet(wb: xlsxwriter.Workbook, fmts: _Formats, values: dict[str, list[str]]) -> dict[str, str]:
-    """The hidden sheet 列表: one column per lookup; returns each lookup's range formula."""
+def _write_list_sheet(wb: xlsxwriter.Workbook, fmts: _Formats, values: dict[str, list[str]]) -> None:
+    """The hidden sheet 列表: one column per lookup, laid out as ``_lookup_refs`` says."""
     ws = wb.add_worksheet(LIST_SHEET)
-    refs = {}
     for c, (name, items) in enumerate(values.items()):
         ws.write_string(0, c, name, fmts.bold)
         ws.set_column(c, c, 30)
         for r, item in enumerate(items, start=1):
             ws.write_string(r, c, item, fmts.text)
-        if items:
-            col = xl_col_to_name(c)
-            refs[name] = f"='{LIST_SHEET}'!${col}$2:${col}${len(items) + 1}"
     ws.hide()
-    return refs
 
 
 def _write_help_sheet(wb: xlsxwriter.Workbook, fmts: _Formats, title: str, sheets: tuple[SheetDef, ...],
@@ -178,32 +172,10 @@ def _write_help_sheet(wb: xlsxwriter.Workbook, fmts: _Formats, title: str, sheet
     ws.freeze_panes(0, 0)
 
 
-def _save_atomically(path: Path, build) -> Path:
-    """Builds the workbook in a temporary file beside ``path`` and moves it into place."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".~tmp-", suffix=".xlsx", dir=path.parent)
-    os.close(fd)
-    try:
-        build(Path(tmp_name))
-        try:
-            os.replace(tmp_name, path)
-        except PermissionError:
-            raise PermissionError(f"无法写入 {path}: 文件可能正在被 Excel/WPS 打开, 请关闭后重试") from None
-    finally:
-        if os.path.exists(tmp_name):
-            os.unlink(tmp_name)
-    return path
-
-
 def _lookup_refs(lists: dict[str, list[str]]) -> dict[str, str]:
     """The range formula each non-empty lookup will have in the hidden sheet 列表 (one column each)."""
-    refs = {}
-    for c, (name, items) in enumerate(lists.items()):
-        if items:
-            col = xl_col_to_name(c)
-            refs[name] = f"='{LIST_SHEET}'!${col}$2:${col}${len(items) + 1}"
-    return refs
+    return {name: "=" + xl_range_formula(LIST_SHEET, 1, c, len(items), c)
+            for c, (name, items) in enumerate(lists.items()) if items}
 
 
 # ---------------------------------------------------------------- public
@@ -254,7 +226,7 @@ def _write_rep_like(path: Path, sheets: tuple[SheetDef, ...], *, title: str, lin
         finally:
             wb.close()
 
-    return _save_atomically(path, build)
+    return write_file(path, build).path  # open in Excel: a timestamped sibling, whose path is returned
 
 
 def write_master_templates(folder: Path, rows: int = 1000) -> list[Path]:

@@ -1,0 +1,68 @@
+"""The roster: who counts as a rep, and whose workbook is missing or stale. Kept with the books, used by the
+commission (whose pay is listed) and by the reminders (who is chased before the cut-off).
+
+A rep is a 人员 row whose 角色 is 业务员, or whose 角色 is blank and who keeps a rep workbook: the clerk
+may leave the role empty, and a workbook in the reps folder says what the person is, while a blank role
+without one is somebody else (a manager or an assistant entered without a role), never paid commission
+nor chased. Names are compared normalised (``normalize_name``: full-width and stray spaces do not matter),
+listed in the 人员 table's order, each once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from ..core.config import Settings
+from ..core.model import REP, Tables
+from ..core.names import normalize_name
+from ..core.schema import REP_SHEETS
+from .workdays import workdays_between
+
+REP_ROLE = "业务员"
+
+
+def rep_names(staff: pd.DataFrame | None, with_workbook: Collection[str]) -> list[str]:
+    """The reps of the 人员 table (see the module): 角色 业务员, or a blank 角色 and a name in ``with_workbook``."""
+    if staff is None or staff.empty or "姓名" not in staff.columns:
+        return []
+    roles = staff["角色"] if "角色" in staff.columns else pd.Series([None] * len(staff), index=staff.index)
+    owners = {normalize_name(n) for n in with_workbook}
+    reps = []
+    for name, role in zip(staff["姓名"].map(normalize_name), roles.map(normalize_name)):
+        if name and (role == REP_ROLE or (not role and name in owners)):
+            reps.append(name)
+    return list(dict.fromkeys(reps))
+
+
+def workbook_owners(tables: Tables) -> set[str]:
+    """The reps whose workbooks gave rows to the day's tables (the 业务员 of every row of the rep sheets):
+    who keeps a workbook, as far as the read tables tell."""
+    return {name for sheet in REP_SHEETS for name in tables[sheet.name][REP].map(normalize_name) if name}
+
+
+def stale_reason(settings: Settings, run_date: date, path: Path | None) -> str | None:
+    """Why the rep should be reminded, or None when the workbook is there and was saved within
+    ``schedule.reminder_after_days`` working days."""
+    if path is None or not Path(path).is_file():
+        return "共享文件夹里没有找到您的台账" + (f" ({Path(path).name})" if path else "")
+    modified = datetime.fromtimestamp(Path(path).stat().st_mtime).date()
+    idle = workdays_between(modified, run_date, settings) if modified < run_date else 0
+    if idle >= settings.schedule.reminder_after_days:
+        return f"您的台账 {Path(path).name} 已 {idle} 个工作日没有更新 (最后修改 {modified.isoformat()})"
+    return None
+
+
+def missing_or_stale(settings: Settings, run_date: date, staff: pd.DataFrame | None,
+                     workbooks: Mapping[str, Path]) -> list[tuple[str, str]]:
+    """(rep, reason) for each rep of the roster whose workbook (``read.folders.rep_workbooks``) is missing
+    or stale, in the roster's order."""
+    chased = []
+    for rep in rep_names(staff, workbooks):
+        reason = stale_reason(settings, run_date, workbooks.get(rep))
+        if reason:
+            chased.append((rep, reason))
+    return chased
