@@ -80,7 +80,7 @@ def measure_full(workspace: Path, cache_dir: Path) -> dict:
 def measure_intake(workspace: Path, cache_dir: Path | None) -> dict:
     from neiqin_xl.read.intake import read_workspace
 
-    tables, problems = read_workspace(settings_for(workspace, cache_dir), run_date_of(workspace))
+    tables, problems = read_workspace(settings_for(workspace, cache_dir))
     return {"rows": int(sum(len(f) for f in tables.frames.values())), "problems": len(problems)}
 
 

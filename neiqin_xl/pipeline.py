@@ -109,7 +109,7 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
     started = datetime.now()
 
     with step("读取工作簿"):
-        tables, found = read_workspace(settings, run_date, progress=options.progress)
+        tables, found = read_workspace(settings, progress=options.progress)
     with step("校验"):
         tables, checked = validate(tables, settings, run_date)
     with step("核销回款"):

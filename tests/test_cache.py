@@ -56,7 +56,7 @@ def parses(monkeypatch):
 
 
 def read(settings):
-    tables, problems = read_workspace(settings, RUN)
+    tables, problems = read_workspace(settings)
     return tables, problems
 
 

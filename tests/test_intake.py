@@ -134,7 +134,7 @@ def test_workspace_hidden_sheet_temp_files_txt_corrupt_file(tmp_path):
     (reps / "加密.xlsx").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504)  # Excel's encrypted container
     write_book(reps / "李娜.xlsx", {"回款": [["回款日期", "客户名称", "回款金额"], ["2026-11-03", "华东", 250]]})
     seen = []
-    tables, problems = read_workspace(settings, RUN, progress=lambda files: [seen.append(f.name) or f for f in files])
+    tables, problems = read_workspace(settings, progress=lambda files: [seen.append(f.name) or f for f in files])
 
     assert seen == sorted(["张伟.xlsx", "李娜.xlsx", "王强.xlsx", "空白.xlsx", "加密.xlsx"])
     collections = tables["回款"]
@@ -165,7 +165,7 @@ def test_master_finance_and_attendance_files(tmp_path):
         ["2026-11-05", "上海明达贸易有限公司", "12,000.00", "收-12"], ["合计", None, "12,000.00"]]})
     write_book(settings.folder("attendance") / "考勤_2026-11.xlsx", {"Sheet1": [
         ["姓名", "应出勤天数", "实际出勤天数", "迟到次数"], ["张伟", 21, 20, 2]]})
-    tables, problems = read_workspace(settings, RUN)
+    tables, problems = read_workspace(settings)
     fin = tables["财务收款"]
     assert fin["金额"].tolist() == [1200000] and fin["月份"].tolist() == ["2026-11"]
     assert fin["来源工作表"].tolist() == ["收款单查询"] and fin["来源行"].tolist() == [3]
@@ -189,7 +189,7 @@ def test_finance_total_and_subtotal_rows_are_not_data(tmp_path):
         [None, "联合计算机有限公司 小计", 500],
         ["本月合计", None, 12500],
         ["  本年累计", None, 99999]]})
-    tables, problems = read_workspace(settings, RUN)
+    tables, problems = read_workspace(settings)
     fin = tables["财务收款"]
     assert fin["客户名称"].tolist() == ["上海明达贸易有限公司", "联合计算机有限公司"]
     assert fin["金额"].tolist() == [1200000, 50000] and fin["来源行"].tolist() == [2, 4]
@@ -200,7 +200,7 @@ def test_finance_file_without_month_in_its_name_takes_the_rows_dates(tmp_path):
     settings = workspace(tmp_path)
     write_book(settings.folder("finance") / "财务收款.xlsx", {"收款": [
         ["日期", "客户名称", "金额"], ["2026-10-31", "明达", 100], ["2026-11-01", "明达", 200]]})
-    tables, problems = read_workspace(settings, RUN)
+    tables, problems = read_workspace(settings)
     assert tables["财务收款"]["月份"].tolist() == ["2026-10", "2026-11"]
     assert [(p.severity, p.workbook) for p in problems if "月份" in p.message] == [(WARNING, "财务收款.xlsx")]
 

@@ -55,7 +55,7 @@ def checked(tmp_path_factory):
         "发货": [SHIPMENT_HEADER, ["FH-L1", "2026-11-15", "HT-008", 4000, "已发货"]],  # 张伟's contract
         "回款": [COLLECTION_HEADER, ["2026-11-09", "上海明达贸易有限公司", "HT-101", "5万", "LS-9"]],
     })
-    read, read_problems = read_workspace(settings, RUN)
+    read, read_problems = read_workspace(settings)
     assert [p for p in read_problems if p.workbook.endswith(("张伟.xlsx", "李娜.xlsx"))] == []
     return validate(read, settings, RUN)
 

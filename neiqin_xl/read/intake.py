@@ -1,6 +1,6 @@
 """Reading the whole workspace: the first step of the day (``read workbooks``), before ``validate``.
 
-``read_workspace(settings, run_date)`` reads every rep workbook (workbooks/reps/, one per rep), the master
+``read_workspace(settings)`` reads every rep workbook (workbooks/reps/, one per rep), the master
 data (master/客户档案.xlsx, 产品目录.xlsx, 人员.xlsx), the attendance exports (attendance/考勤_YYYY-MM.xlsx)
 and the finance exports (finance/财务收款_YYYY-MM.xlsx …) into ``Tables``: one DataFrame per schema sheet
 with the schema's columns and dtypes (money in fen, dates datetime64, IDs text) plus the source columns
@@ -25,7 +25,6 @@ import functools
 import hashlib
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date
 from operator import itemgetter
 from pathlib import Path
 
@@ -54,7 +53,7 @@ Progress = Callable[[Iterable], Iterable]
 
 # ---------------------------------------------------------------- the workspace
 
-def read_workspace(settings: Settings, run_date: date, progress: Progress | None = None) -> tuple[Tables, list[Problem]]:
+def read_workspace(settings: Settings, progress: Progress | None = None) -> tuple[Tables, list[Problem]]:
     """Every input of the day into ``Tables`` (one frame per schema sheet) and the problems found reading."""
     if not settings.workspace.is_dir():
         raise FileNotFoundError(f"找不到工作区 {settings.workspace}")
