@@ -170,13 +170,6 @@ def test_catch_up_run_builds_the_missed_reports_and_their_deliveries():
         ("五日报_2026-11-26_2026-11-30.xlsx", fen("30,000")), ("月报_2026-11.xlsx", fen("80,000"))]
 
 
-def test_forced_kinds_and_a_bad_kind():
-    out = period.build(context(periods=("季报",)))
-    assert [w.filename for w in out.workbooks] == ["季报_2026Q3.xlsx"]
-    bad = period.build(context(periods=("周报",)))
-    assert bad.workbooks == [] and "周报" in bad.problems[0].value
-
-
 def test_month_workbook(tmp_path):
     out = period.build(context(last_run_date=date(2026, 11, 27)))
     written = write_workbook(out.workbooks[1], tmp_path)

@@ -131,16 +131,6 @@ def test_config_holidays_widen_the_window_without_a_last_run():
         ("五日报", "2028-02-26", "2028-02-29"), ("月报", "2028-02-01", "2028-02-29")]
 
 
-def test_forced_kinds_give_the_latest_complete_period():
-    forced = P.forced_periods(date(2026, 11, 18), ["月报", "five_day", "季"])
-    assert spans(forced) == [("月报", "2026-10-01", "2026-10-31"), ("五日报", "2026-11-11", "2026-11-15"),
-                             ("季报", "2026-07-01", "2026-09-30")]
-    # on a period's last day the period itself is complete
-    assert spans(P.forced_periods(date(2026, 11, 30), "月报")) == [("月报", "2026-11-01", "2026-11-30")]
-    with pytest.raises(ValueError, match="未知的报表期间"):
-        P.forced_periods(date(2026, 11, 30), ["周报"])
-
-
 def test_ratio_and_change_are_exact_fractions():
     from decimal import Decimal
     assert P.ratio(30_000_00, 100_000_00) == Decimal("0.3")  # 30,000 / 100,000

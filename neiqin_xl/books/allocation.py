@@ -48,13 +48,8 @@ class Allocation:
 
 # ---------------------------------------------------------------- columns as plain lists (one pass, no pandas boxing)
 
-def row_id(row: dict) -> str:
-    """A stable id from a row's source: 张伟.xlsx#发货#12."""
-    return f"{row.get(SRC_WORKBOOK, '')}#{row.get(SRC_SHEET, '')}#{row.get(SRC_ROW, '')}"
-
-
 def row_ids(frame: pd.DataFrame) -> list[str]:
-    """``row_id`` of every row of ``frame``."""
+    """A stable id of every row of ``frame`` from its source: 张伟.xlsx#发货#12."""
     parts = [frame[c].to_numpy(dtype=object) if c in frame else [""] * len(frame)
              for c in (SRC_WORKBOOK, SRC_SHEET, SRC_ROW)]
     return [f"{wb}#{sheet}#{line}" for wb, sheet, line in zip(*parts)]

@@ -27,7 +27,6 @@ class ReportOptions:
     force: bool = False  # --force: produce the daily report on a non-working day
     month: str | None = None  # --month YYYY-MM: the month the reconciliation, commission and expenses close
     last_run_date: date | None = None  # the last successful run: the period reports catch up from it
-    periods: tuple[str, ...] = ()  # forced period kinds (五日报, 月报 …); no command sets it today
 
 
 @dataclass

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
-from ..core.columns import each_once, sources, text_values
+from ..core.columns import each_once, sources, stripped_texts
 from ..core.config import Settings
 from ..core.model import REP, text
 from ..core.names import CustomerIndex, is_total_text, match_key, normalize_name
@@ -182,11 +182,6 @@ def _text(value: object) -> str:
     return text(value).strip()
 
 
-def _texts(frame: pd.DataFrame, column: str) -> np.ndarray:
-    """``_text`` of every cell of a column ("" for a column not there)."""
-    return np.array([v.strip() for v in text_values(frame, column)], dtype=object)
-
-
 def _fen(value: object) -> int:
     return 0 if _text(value) == "" else int(value)
 
@@ -250,9 +245,9 @@ def prepare_lines(frame: pd.DataFrame, kind: str, side: str,
     lines = pd.DataFrame({
         "日期": days.to_numpy(), "天": day_numbers(days), "客户名称": written,
         "客户": [resolved[name][0] for name in written], "名称近似": [resolved[name][1] for name in written],
-        "金额": _fens(frame, amount_col), "单据号": _texts(frame, ref_col),
-        "参考": [normalize_reference(r) for r in refs], "凭证号": _texts(frame, voucher_col),
-        "业务员": _texts(frame, REP), "合同编号": _texts(frame, "合同编号"), "摘要": _texts(frame, "摘要"),
+        "金额": _fens(frame, amount_col), "单据号": stripped_texts(frame, ref_col),
+        "参考": [normalize_reference(r) for r in refs], "凭证号": stripped_texts(frame, voucher_col),
+        "业务员": stripped_texts(frame, REP), "合同编号": stripped_texts(frame, "合同编号"), "摘要": stripped_texts(frame, "摘要"),
         "来源": sources(frame)}, columns=MATCH_LINE_COLUMNS)
     return lines.astype({"金额": "int64", "天": "int64"}).reset_index(drop=True)
 

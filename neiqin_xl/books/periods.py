@@ -20,9 +20,6 @@ previous working day (e.g. after a weekend or the Spring Festival holiday, a Mon
 that ended on the Saturday or Sunday). Working days follow ``workdays.is_workday`` (mainland China calendar
 with 调休 and config overrides). The catch-up has no upper bound: every missed period is produced.
 
-A forced list of kinds (``forced_periods``) gives, for each kind, the latest complete period of that kind
-(the one ending on or before the run date).
-
 The month reports (提成, 费用审核, 财务对账) cover a month (``core.months.Month``): ``month_window`` is the run
 date's month up to the run date, or a month given by ``--month`` to its last day; ``month_option`` reads
 ``--month`` (``ctx.options.month``) and turns text that is no month into one 错误 Problem. ``months_of``
@@ -49,9 +46,6 @@ MONTH = "月报"
 QUARTER = "季报"
 YEAR = "年报"
 KINDS = (FIVE_DAY, MONTH, QUARTER, YEAR)
-KIND_ALIASES = {"five_day": FIVE_DAY, "5day": FIVE_DAY, "five": FIVE_DAY, "month": MONTH, "monthly": MONTH,
-                "quarter": QUARTER, "quarterly": QUARTER, "year": YEAR, "annual": YEAR, "yearly": YEAR,
-                "五日": FIVE_DAY, "月": MONTH, "季": QUARTER, "年": YEAR}
 FIVE_DAY_STARTS = (1, 6, 11, 16, 21, 26)
 
 FIGURE_COLUMNS = ["合同数", "合同金额", "发货金额", "开票金额", "回款金额"]
@@ -241,28 +235,6 @@ def due_periods(run_date: date, last_run_date: date | None, settings: Settings) 
     if workdays.is_workday(run_date, settings):
         return periods_ending_between(workdays.previous_workday(run_date, settings), run_date)
     return periods_ending(run_date)
-
-
-def parse_kind(value: str) -> str:
-    """'月报' / 'month' / '月' -> '月报'; raises ValueError for anything else."""
-    text = str(value).strip()
-    if text in KINDS:
-        return text
-    kind = KIND_ALIASES.get(text.lower())
-    if kind is None:
-        raise ValueError(f"未知的报表期间 {value!r}, 应为 {'/'.join(KINDS)}")
-    return kind
-
-
-def forced_periods(run_date: date, kinds: list[str] | str) -> list[Period]:
-    """For each kind asked for, the latest complete period of that kind (ending on or before ``run_date``)."""
-    if isinstance(kinds, str):
-        kinds = [kinds]
-    out = []
-    for kind in dict.fromkeys(parse_kind(k) for k in kinds):
-        period = period_containing(kind, run_date)
-        out.append(period if period.end <= run_date else previous_period(period))
-    return out
 
 
 # ---------------------------------------------------------------- the figures of a date window

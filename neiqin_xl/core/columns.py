@@ -37,6 +37,11 @@ def text_values(frame: pd.DataFrame, column: str) -> np.ndarray:
     return values
 
 
+def stripped_texts(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """``text_values`` with each cell's surrounding spaces removed ("" for a blank or a column not there)."""
+    return np.array([v.strip() for v in column_texts(frame, column)], dtype=object)
+
+
 def sources(frame: pd.DataFrame) -> list[str]:
     """Where each row was read: `张伟.xlsx[发货]!5`; "" when the workbook is not known."""
     return [f"{wb}[{sheet}]!{line}" if wb else "" for wb, sheet, line in

@@ -78,11 +78,6 @@ def city_key(city: object) -> str:
     return text
 
 
-def city_tier(city: object, settings: Settings) -> str:
-    """tier1 / tier2 / other, by the normalised city name."""
-    return tier_of_key(city_key(city), tier_keys(settings))
-
-
 def tier_keys(settings: Settings) -> tuple[set[str], set[str]]:
     """The normalised names of the tier-1 and the tier-2 cities."""
     policy = settings.expenses

@@ -2,7 +2,7 @@
 
 Its place in the process: after the daily report. Which periods a run produces is decided in
 ``periods.due_periods`` (the first run on or after a period's last day; a missed day is caught up on the next
-run); ``ctx.options.periods`` (kinds) forces the latest complete period of each kind.
+run).
 
 Each period workbook (五日报_<start>_<end>.xlsx, 月报_<YYYY-MM>.xlsx, 季报_<YYYY>Q<n>.xlsx, 年报_<YYYY>.xlsx):
 - 汇总: the period's 合同/发货/开票/回款 amounts and the counts (合同数, 拜访, 电话, 会议, 新客户) with 上期 (环比)
@@ -32,7 +32,7 @@ import pandas as pd
 from ..books import periods as P
 from ..books.context import RunContext
 from ..core.output import Delivery, ReportOutput
-from ..core.model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, fmt_yuan
+from ..core.model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, Tables, fmt_yuan
 from ..core.names import CustomerIndex, normalize_name
 from ..core.sheets import DATE, INT, MONEY, PCT, Chart, Col, Sheet, Table, WorkbookSpec
 
@@ -267,15 +267,6 @@ def compute(tables: Tables, customers: CustomerIndex, period: P.Period, top: int
                       new_customers=new_customers(first, period.start, period.end), notes=notes)
 
 
-def periods_for(ctx: RunContext) -> tuple[list[P.Period], list[Problem]]:
-    """The periods this run produces: forced kinds (ctx.options.periods) or the due ones."""
-    forced = ctx.options.periods
-    if forced:
-        try:
-            return P.forced_periods(ctx.run_date, forced), []
-        except ValueError as exc:
-            return [], [Problem(severity=WARNING, message=f"{exc}; 未生成指定的期间报表", field="periods", value=str(forced))]
-    return P.due_periods(ctx.run_date, ctx.options.last_run_date, ctx.settings), []
 
 
 
@@ -354,7 +345,7 @@ NEEDS: tuple[str, ...] = ()  # earlier reports whose data ``build`` takes
 
 
 def build(ctx: RunContext) -> ReportOutput:
-    due, problems = periods_for(ctx)
+    due = P.due_periods(ctx.run_date, ctx.options.last_run_date, ctx.settings)
     first = first_appearances(ctx.tables, ctx.customers) if due else None  # once for every report due
     computed = [compute(ctx.tables, ctx.customers, p, ctx.settings.reports.top_customers, first) for p in due]
     workbooks = [layout(d, ctx.settings.company.name) for d in computed]
@@ -367,5 +358,5 @@ def build(ctx: RunContext) -> ReportOutput:
                              "shipment_amount_fen": d.totals["发货金额"], "invoice_amount_fen": d.totals["开票金额"],
                              "collection_amount_fen": d.totals["回款金额"]} for d in computed],
                "last_run_date": str(ctx.options.last_run_date or "")}
-    return ReportOutput(workbooks=workbooks, figures=figures, problems=problems,
-                        data=PeriodReports(tuple(computed)), deliveries=deliveries)
+    return ReportOutput(workbooks=workbooks, figures=figures, data=PeriodReports(tuple(computed)),
+                        deliveries=deliveries)

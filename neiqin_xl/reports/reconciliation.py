@@ -40,7 +40,7 @@ from ..books.allocation import build_items
 from ..books.matching import (COLLECTION, INVOICE, MatchResult, drop_total_rows, finance_lines, line_records,
                               match_lines, prepare_lines, resolve_names)
 from ..books.periods import month_option, months_of, rows_between
-from ..core.columns import each_once, pick, position_of, text_values
+from ..core.columns import each_once, pick, position_of, stripped_texts
 from ..core.config import Settings
 from ..books.context import RunContext
 from ..core.output import Delivery, ReportOutput
@@ -155,21 +155,16 @@ def finance_rows(tables: Tables, sheet: str, month: str) -> tuple[pd.DataFrame, 
     return finance_lines(frame)
 
 
-def _texts(frame: pd.DataFrame, column: str) -> np.ndarray:
-    """Every cell of a column as stripped text ("" for a blank or a column not there)."""
-    return np.array([v.strip() for v in text_values(frame, column)], dtype=object)
-
-
 def sales_invoices(tables: Tables, month: Month | None = None) -> pd.DataFrame:
     """The reps' 开票 (those dated in ``month`` when given) with the 客户名称 and 业务员 of their contract
     (validation adds them; filled here if not)."""
     invoices = tables["开票"] if month is None else rows_between(tables["开票"], "开票日期", month.first, month.last)
     invoices = invoices.copy()
     contracts = tables["合同"]
-    at = position_of(_texts(contracts, "合同编号"), _texts(invoices, "合同编号"))
+    at = position_of(stripped_texts(contracts, "合同编号"), stripped_texts(invoices, "合同编号"))
     for column in ("客户名称", REP):
-        given = _texts(invoices, column)
-        invoices[column] = np.where(given != "", given, pick(_texts(contracts, column), at, ""))
+        given = stripped_texts(invoices, column)
+        invoices[column] = np.where(given != "", given, pick(stripped_texts(contracts, column), at, ""))
     return invoices
 
 
@@ -194,11 +189,11 @@ def shown_reps(tables: Tables, items: pd.DataFrame, customers: CustomerIndex) ->
         if frame.empty or REP not in frame:
             continue
         ordered = frame.sort_values(day, kind="stable")
-        named = _texts(ordered, REP)
+        named = stripped_texts(ordered, REP)
         reps.update(zip(each_once(customers.canonical, ordered["客户名称"])[named != ""], named[named != ""]))
     archive = tables["客户"]
     if "负责业务员" in archive:
-        named = _texts(archive, "负责业务员")
+        named = stripped_texts(archive, "负责业务员")
         reps.update(zip(each_once(customers.canonical, archive["客户名称"])[named != ""], named[named != ""]))
     return reps
 
@@ -238,13 +233,13 @@ def reconcile_month(tables: Tables, allocation_items: pd.DataFrame, customers: C
         for name, amount in zip(fin["应收余额"]["客户名称"], fin["应收余额"]["期末余额"]):
             written = normalize_name(name)
             finance_balances[names.get(written, (customers.canonical(written), None))[0]] += int(amount)
-    summary = customer_summary(sales_lines, results, balances, finance_balances,
+    summary = reconciled_customers(sales_lines, results, balances, finance_balances,
                         shown_reps(tables, allocation_items, customers))
     return MonthReconciliation(month, summary, results[COLLECTION], results[INVOICE], missing, skipped_totals,
                                skipped_zero)
 
 
-def customer_summary(sales_lines: dict[str, pd.DataFrame], results: dict[str, MatchResult | None],
+def reconciled_customers(sales_lines: dict[str, pd.DataFrame], results: dict[str, MatchResult | None],
               sales_balance: dict[str, int], finance_balance: dict[str, int] | None,
               reps: dict[str, str]) -> pd.DataFrame:
     """One row per customer (SUMMARY_COLUMNS). A finance column is None when its export is missing. 状态 is

@@ -141,15 +141,6 @@ def _weighted(rng: random.Random, pairs: tuple[tuple[str, int], ...]) -> str:
     return rng.choices([p for p, _ in pairs], weights=[w for _, w in pairs])[0]
 
 
-def _short_name(name: str) -> str:
-    """上海明达贸易有限公司 -> 明达贸易 (an alias reps use)."""
-    body = name.replace("有限公司", "").replace("（集团）", "")
-    for city in _CITIES:
-        if body.startswith(city):
-            return body[len(city):]
-    return body
-
-
 # ---------------------------------------------------------------- master data
 
 def _make_reps(count: int) -> list[_Rep]:
