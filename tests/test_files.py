@@ -1,5 +1,5 @@
 """Files on disk: the atomic write (core/files.py), the one locked-file policy (deliver/files.py), the
-doctested safe file names (core/files.py) and the one temp-file rule for listing workbooks (read/folders.py).
+safe file names (core/files.py) and the one temp-file rule for listing workbooks (read/folders.py).
 
 Excel on Windows locks a workbook it has open: renaming onto it raises PermissionError. That lock cannot
 happen on Linux (a read-only folder also refuses the temporary file, so it does not imitate it either), so
@@ -7,7 +7,6 @@ these tests make ``os.replace`` refuse the locked target exactly as Windows does
 rename real.
 """
 
-import doctest
 import json
 import os
 from datetime import date
@@ -23,10 +22,6 @@ from neiqin_xl.read import folders
 from neiqin_xl.deliver.files import write_file
 from neiqin_xl.deliver.writer import write_workbook
 from neiqin_xl.pipeline import RunResult
-
-
-def test_doctests():
-    assert doctest.testmod(core_files).failed == 0
 
 
 @pytest.fixture
@@ -112,10 +107,6 @@ def test_a_file_read_back_by_name_fails_loudly_when_locked(tmp_path, monkeypatch
 
 
 # ---------------------------------------------------------------- the one temp-file rule
-
-def test_listing_doctests():
-    assert doctest.testmod(folders).failed == 0
-
 
 def test_rep_workbooks_in_a_shared_folder(tmp_path):
     # what a shared reps folder holds on a busy afternoon: 张伟 has his workbook open in Excel, 李娜 in WPS,

@@ -1,19 +1,15 @@
-"""The month: the one parser of month text (--month, 月份 cells, file names), the doctests of core.months and books.periods."""
+"""The month: the one parser of month text (--month, 月份 cells, file names)."""
 
-import doctest
 from datetime import date
 
 import pytest
 
 from neiqin_xl.books import periods
-from neiqin_xl.core import months
 from neiqin_xl.core.months import Month
 from neiqin_xl.read.parse import parse_month
 
 
-@pytest.mark.parametrize("module", [months, periods])
-def test_doctests(module):
-    assert doctest.testmod(module).failed == 0
+
 
 
 @pytest.mark.parametrize("typed, month", [
