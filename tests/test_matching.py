@@ -6,48 +6,15 @@ worked out by hand in the comment beside it.
 """
 
 
-import pandas as pd
 import pytest
 
 from neiqin_xl.books import matching
-from neiqin_xl.books.matching import COLLECTION, INVOICE, normalize_reference
-from neiqin_xl.core.config import Settings
-from neiqin_xl.core.names import CustomerIndex, is_total_text
+from neiqin_xl.books.matching import INVOICE, normalize_reference
+from neiqin_xl.core.names import is_total_text
 
 from .helpers import fen, table
-
-MINGDA = "上海明达贸易有限公司"
-HENGYUAN = "杭州恒远(集团)有限公司"  # the archive's name, （） normalised to ()
-HUAQIANG = "深圳市华强北电子科技发展有限公司"
-LIANHE = "联合计算机有限公司"  # "联合计算机" holds the characters 合计: not a total row
-MONTH = "2026-11"
-
-
-def archive() -> CustomerIndex:
-    return CustomerIndex([MINGDA, HENGYUAN, HUAQIANG, LIANHE], {MINGDA: ["明达"]})
-
-
-def collections(rows: list[dict], rep: str = "张伟") -> pd.DataFrame:
-    """The reps' 回款 from rows typed in yuan: {"回款日期": "2026-11-05", "客户名称": …, "回款金额": "10,000.00"}."""
-    return table("回款", rows, rep=rep)
-
-
-def receipts(rows: list[dict]) -> pd.DataFrame:
-    """finance's 财务收款 rows (yuan), from 财务收款_2026-11.xlsx."""
-    return table("财务收款", [{"月份": MONTH, "业务员": "", "来源工作簿": f"财务收款_{MONTH}.xlsx", **r} for r in rows])
-
-
-def fin_invoices(rows: list[dict]) -> pd.DataFrame:
-    return table("财务开票", [{"月份": MONTH, "业务员": "", "来源工作簿": f"财务开票_{MONTH}.xlsx", **r} for r in rows])
-
-
-def match(sales: pd.DataFrame, finance: pd.DataFrame, kind: str = COLLECTION) -> matching.MatchResult:
-    return matching.match_lines(sales, finance, kind, Settings(), archive())
-
-
-def notes(result: matching.MatchResult) -> list[tuple[int, str]]:
-    return [(m.level, m.note) for m in result.matches]
-
+from .helpers_finance import (HENGYUAN, HUAQIANG, LIANHE, MINGDA, collections, fin_invoices, match, notes,
+                              receipts)
 
 
 

@@ -11,57 +11,21 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from neiqin_xl.books import matching
 from neiqin_xl.core.config import Settings
-from neiqin_xl.core.months import Month
-from neiqin_xl.core.names import CustomerIndex
 from neiqin_xl.reports import reconciliation as rec
 from neiqin_xl.deliver.writer import write_workbook
 
 from . import helpers
 from .helpers import fen, table, tables
+from .helpers_finance import (HENGYUAN, LIANHE, MINGDA, MONTH, archive, collections, fin_balances,
+                              fin_invoices, match, notes, receipts)
 
-MINGDA = "上海明达贸易有限公司"
-HENGYUAN = "杭州恒远(集团)有限公司"  # the archive's name, （） normalised to ()
-HUAQIANG = "深圳市华强北电子科技发展有限公司"
-LIANHE = "联合计算机有限公司"  # "联合计算机" holds the characters 合计: not a total row
-MONTH = Month("2026-11")
 FIN_BOOK = "财务收款_2026-11.xlsx"
-
-
-def archive() -> CustomerIndex:
-    return CustomerIndex([MINGDA, HENGYUAN, HUAQIANG, LIANHE], {MINGDA: ["明达"]})
-
-
-def collections(rows: list[dict], rep: str = "张伟") -> pd.DataFrame:
-    """The reps' 回款 from rows typed in yuan: {"回款日期": "2026-11-05", "客户名称": …, "回款金额": "10,000.00"}."""
-    return table("回款", rows, rep=rep)
-
-
-def receipts(rows: list[dict], month: str = MONTH) -> pd.DataFrame:
-    """finance's 财务收款 rows (yuan), from 财务收款_<month>.xlsx, 月份 from the file name."""
-    return table("财务收款", [{"月份": month, "业务员": "", "来源工作簿": f"财务收款_{month}.xlsx", **r} for r in rows])
-
-
-def fin_invoices(rows: list[dict], month: str = MONTH) -> pd.DataFrame:
-    return table("财务开票", [{"月份": month, "业务员": "", "来源工作簿": f"财务开票_{month}.xlsx", **r} for r in rows])
-
-
-def fin_balances(rows: list[dict], month: str = MONTH) -> pd.DataFrame:
-    return table("应收余额", [{"月份": month, "业务员": "", "来源工作簿": f"应收余额_{month}.xlsx", **r} for r in rows])
 
 
 def no_items() -> pd.DataFrame:
     return pd.DataFrame({"日期": pd.Series(dtype="datetime64[us]"), "客户名称": pd.Series(dtype="str"),
                          "金额": pd.Series(dtype="int64")})
-
-
-def match(sales: pd.DataFrame, finance: pd.DataFrame, kind: str = matching.COLLECTION) -> matching.MatchResult:
-    return matching.match_lines(sales, finance, kind, Settings(), archive())
-
-
-def notes(result: matching.MatchResult) -> list[tuple[int, str]]:
-    return [(m.level, m.note) for m in result.matches]
 
 
 # ---------------------------------------------------------------- which month runs
