@@ -74,7 +74,8 @@ def problem(row: dict, columns: Columns, sheet_def: SheetDef, severity: str, mes
 
 
 def shown(value: object) -> str:
-    """A value as the problem list shows it: dates as YYYY-MM-DD, fen as yuan."""
+    """A value as the problem list shows it: dates as YYYY-MM-DD, blanks as "". Money is integer fen in the
+    tables: a check about an amount passes the value already in yuan (``fmt_yuan``)."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
     if isinstance(value, pd.Timestamp):
