@@ -27,14 +27,82 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 log = logging.getLogger("neiqin_xl")
 
 
+STREAMS = ((0, "stdin"), (1, "stdout"), (2, "stderr"))
+
+
 def make_console_safe() -> None:
-    """Nothing printed may crash a Chinese Windows console or a log redirected in GBK."""
+    """Nothing printed may crash a Chinese Windows console, a log redirected in GBK, or a run without a console.
+
+    pythonw.exe (the Task Scheduler) starts with ``sys.stdin/stdout/stderr`` set to None; a parent that closed
+    our descriptors leaves stream objects on dead descriptors. A stream that is closed or whose descriptor is
+    dead becomes None (every writer here checks), and a dead descriptor 0-2 gets the null device parked on it,
+    so no file the run opens later (a workbook, the log) takes that number and receives console output.
+    """
+    for fd, name in STREAMS:
+        try:
+            os.fstat(fd)
+        except OSError:
+            stream = getattr(sys, name)
+            if stream is not None and stream_fileno(stream) in (fd, None):
+                setattr(sys, name, None)
+            try:
+                null = os.open(os.devnull, os.O_RDWR)
+                if null != fd:
+                    os.dup2(null, fd)
+                    os.close(null)
+            except OSError:
+                pass
+    for _, name in STREAMS:
+        stream = getattr(sys, name)
+        if stream is not None and getattr(stream, "closed", False):
+            setattr(sys, name, None)
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             try:
                 stream.reconfigure(errors="replace")
             except (ValueError, OSError):
                 pass
+
+
+def stream_fileno(stream) -> int | None:
+    """The stream's descriptor; None when it has none (an in-memory stream) or it is closed."""
+    try:
+        return stream.fileno()
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def write_line(stream, text: str) -> bool:
+    """Prints one line to ``stream`` if there is one that works; False when nobody can see it."""
+    if stream is None:
+        return False
+    try:
+        print(text, file=stream, flush=True)
+        return True
+    except (OSError, ValueError):  # closed or broken console
+        return False
+
+
+def is_terminal(stream) -> bool:
+    try:
+        return stream is not None and stream.isatty()
+    except (OSError, ValueError):
+        return False
+
+
+def console(quiet: bool):
+    """``say(text)``: a line for the clerk; it always goes to the log, and to the console unless --quiet."""
+    def say(text: str) -> None:
+        log.info("%s", text)
+        if not quiet:
+            write_line(sys.stdout, text)
+    return say
+
+
+def complain(text: str) -> None:
+    """An error line: to the log, and to the console's error stream when there is one (also with --quiet)."""
+    log.error("%s", text)
+    write_line(sys.stderr, text)
 
 
 def parse_date(text: str) -> date:
@@ -67,12 +135,18 @@ def load(args: argparse.Namespace) -> Settings:
     return settings.with_workspace(args.workspace) if args.workspace else settings
 
 
-def setup_logging(settings: Settings, quiet: bool) -> Path:
-    settings.logs_dir.mkdir(parents=True, exist_ok=True)
-    log_file = settings.logs_dir / f"neiqin_{date.today():%Y-%m}.log"
-    handler = logging.FileHandler(log_file, encoding="utf-8")
+def setup_logging(logs_dir: Path) -> Path:
+    """Everything the run says goes to ``logs/neiqin_<YYYY-MM>.log`` (the only record when there is no console)."""
+    log_file = logs_dir / f"neiqin_{date.today():%Y-%m}.log"
+    try:
+        logs_dir.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.FileHandler(log_file, encoding="utf-8", delay=True)
+    except OSError:  # no writable logs folder: the run goes on, the console (if any) still has the summary
+        handler = logging.NullHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     root = logging.getLogger("neiqin_xl")
+    for old in root.handlers:
+        old.close()
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)
     return log_file
@@ -94,13 +168,13 @@ def command_run(settings: Settings, args: argparse.Namespace, say) -> int:
 
     unknown = [name for name in args.only or [] if name not in REPORT_NAMES]
     if unknown:
-        print(f"--only: 没有报表 {', '.join(unknown)}; 可选: {', '.join(REPORT_NAMES)}", file=sys.stderr)
+        complain(f"--only: 没有报表 {', '.join(unknown)}; 可选: {', '.join(REPORT_NAMES)}")
         return 2
     run_date = args.date or date.today()
     if ensure_workspace(settings, run_date, say):
         say("注意: 当前工作区是演示数据 (demo data), 不是真实业务数据。")
     progress = None
-    if not args.quiet and sys.stderr is not None and sys.stderr.isatty():  # pythonw.exe: no streams at all
+    if not args.quiet and is_terminal(sys.stderr):  # pythonw.exe: no streams at all
         from tqdm import tqdm
 
         progress = lambda it: tqdm(list(it), desc="读取台账", unit="个", file=sys.stderr)  # noqa: E731
@@ -183,30 +257,33 @@ COMMANDS = {"run": command_run, "templates": command_templates, "demo": command_
 
 
 def interactive() -> bool:
-    return sys.stdin is not None and sys.stdin.isatty() and not os.environ.get("CI")
+    """A person is at a console who can press Enter (never under pythonw.exe, a pipe or CI)."""
+    return is_terminal(sys.stdin) and is_terminal(sys.stdout) and not os.environ.get("CI")
 
 
 def main(argv: list[str] | None = None) -> int:
     make_console_safe()
     parser = build_parser()
     args = parser.parse_args(argv)
-    say = (lambda *a: None) if args.quiet else (lambda text: print(text, flush=True))
+    say = console(args.quiet)
+    config_file = args.config or PROJECT_DIR / "config.yaml"
+    # until config.yaml is read, the log is the default logs/ beside it (a config error is recorded there too)
+    log_file = setup_logging(Path(config_file).parent / "logs")
     try:
         settings = load(args)
-    except ConfigError as exc:
-        print(f"配置错误: {exc}", file=sys.stderr)
-        return 2
-    log_file = setup_logging(settings, args.quiet)
-    try:
+        log_file = setup_logging(settings.logs_dir)
         return COMMANDS[args.command](settings, args, say)
     except KeyboardInterrupt:
         return 130
     except ConfigError as exc:
-        print(f"配置错误: {exc}", file=sys.stderr)
+        complain(f"配置错误: {exc}")
         return 2
     except Exception as exc:  # the double-click user sees a plain message, the log has the traceback
         log.exception("运行失败")
-        print(f"运行失败: {exc}\n详细信息见日志 {log_file}", file=sys.stderr)
+        write_line(sys.stderr, f"运行失败: {exc}\n详细信息见日志 {log_file}")
         if interactive():
-            input("按回车键关闭窗口 …")
+            try:
+                input("按回车键关闭窗口 …")
+            except (EOFError, OSError, RuntimeError):
+                pass
         return 1
