@@ -7,8 +7,14 @@
     python run_daily.py serve                stay running, run at 17:00 on working days
     python run_daily.py install-task         Windows Task Scheduler (elsewhere: print the command)
 
-Exit status: 0 when the run completed (data problems included), 1 when a report or the run failed, 2 for
-a configuration or command-line error (nothing written). Console output survives a GBK console.
+Exit status:
+    0  the run completed and every message was delivered (or put in the outbox); data problems included
+    1  a report or the run failed (the other reports are still written)
+    2  a configuration or command-line error (nothing written)
+    3  every report was written but a message was not delivered to every recipient (failed, 部分送达, or
+       given up); one line per such message with the reason is printed and logged
+Console output survives a GBK console, and a run without any console (pythonw.exe): then the log
+(logs/neiqin_<YYYY-MM>.log) holds every line.
 """
 
 from __future__ import annotations
@@ -182,7 +188,14 @@ def command_run(settings: Settings, args: argparse.Namespace, say) -> int:
                          resend=args.resend, progress=progress)
     result = run_day(settings, run_date, options)
     print_summary(result, is_workday(run_date, settings), say)
-    return 0 if result.ok else 1
+    return exit_status(result)
+
+
+def exit_status(result) -> int:
+    """0 all done, 1 a report failed (the others written), 3 every report written but a message undelivered."""
+    if not result.ok:
+        return 1
+    return 3 if result.undelivered else 0
 
 
 def print_summary(result, workday: bool, say) -> None:
@@ -198,13 +211,28 @@ def print_summary(result, workday: bool, say) -> None:
     for r in m.get("reminders", []):
         say(f"催报: {r['rep']} — {r['reason']}")
     say(f"已写出 {len(m['outputs'])} 个文件到 {result.output_dir}")
-    for status in ("sent", "outbox", "failed"):
-        msgs = [x for x in result.mail if x.get("status") == status]
-        if msgs:
-            label = {"sent": "已发送", "outbox": "写入待发箱", "failed": "发送失败(留在待发箱)"}[status]
-            say(f"邮件{label} {len(msgs)} 封: " + "；".join(f"{x.get('subject', '')} → {', '.join(x.get('recipients', []))}" for x in msgs))
+    print_mail(result.mail, say)
     if result.failed_reports:
-        say("以下报表生成失败, 详见 logs/ 日志: " + ", ".join(result.failed_reports))
+        complain("以下报表生成失败, 详见 logs/ 日志: " + ", ".join(result.failed_reports))
+
+
+def print_mail(messages: list[dict], say) -> None:
+    """What left, in one line per kind; then one line per message that did not reach everyone, with the
+    reason (these go to the error stream and the log, also with --quiet)."""
+    for status, label in (("sent", "已发送"), ("outbox", "写入待发箱")):
+        msgs = [x for x in messages if x.get("status") == status]
+        if msgs:
+            say(f"邮件{label} {len(msgs)} 封: " + "；".join(f"{x.get('subject', '')} → {', '.join(x.get('recipients', []))}"
+                                                        for x in msgs))
+    for x in messages:
+        if x.get("status") == "skipped" and not x.get("reason", "").startswith(("已发送", "已放弃")):
+            say(f"邮件未发送: {x.get('subject', '')}: {x.get('reason', '')}")
+    labels = {"partial": "邮件部分送达", "failed": "邮件发送失败 (留在待发箱, 下次运行重发)", "given_up": "邮件已放弃"}
+    undelivered = [x for x in messages if x.get("status") in labels]
+    for x in undelivered:
+        complain(f"{labels[x['status']]}: {x.get('subject', '')} → {', '.join(x.get('recipients', []))}: {x.get('reason', '')}")
+    if undelivered:
+        complain(f"有 {len(undelivered)} 封邮件未能全部送达 (退出码 3)")
 
 
 def command_templates(settings: Settings, args: argparse.Namespace, say) -> int:
@@ -239,7 +267,9 @@ def command_serve(settings: Settings, args: argparse.Namespace, say) -> int:
 
     def job(day: date) -> bool:
         ensure_workspace(settings, day, say)
-        return run_day(settings, day, RunOptions(no_email=args.no_email)).ok
+        result = run_day(settings, day, RunOptions(no_email=args.no_email))
+        print_mail([m for m in result.mail if m.get("status") in ("failed", "partial", "given_up")], say)
+        return exit_status(result) == 0
 
     say(f"定时运行: 每个工作日 {settings.schedule.time} (Ctrl+C 退出)")
     serve(job, settings, settings.workspace)

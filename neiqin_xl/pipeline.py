@@ -78,6 +78,11 @@ class RunResult:
     def ok(self) -> bool:
         return not self.failed_reports
 
+    @property
+    def undelivered(self) -> list[dict]:
+        """Messages that did not reach every recipient this run: failed, partly refused, given up."""
+        return [m for m in self.mail if m.get("status") in mail.UNDELIVERED]
+
 
 class _Steps:
     """Names and times each stage; the timings go to the log and the manifest."""
@@ -124,9 +129,10 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
     deliveries = attach_files(outputs, written, output_dir)
     reminders, chased = mail.reminders(settings, run_date, tables["人员"], rep_workbooks(settings))
     with step("发送邮件"):
-        sent = mail.send_pending(settings, tables["人员"]) if not options.no_email else []
+        transport = mail.start_sending(settings, options.no_email)  # one login attempt for the whole run
+        sent = mail.send_pending(settings, tables["人员"], transport=transport) if transport else []
         sent += mail.deliver(settings, run_date, [*deliveries, *reminders], tables["人员"], no_email=options.no_email,
-                             resend=options.resend)
+                             resend=options.resend, transport=transport)
 
     manifest = build_manifest(settings, run_date, started, tables, ctx, outputs, written, failed, sent, chased,
                               step.timings)

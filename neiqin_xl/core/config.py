@@ -135,8 +135,9 @@ class Email(_Section):
     sender: str = ""
     password_env: str = "NEIQIN_SMTP_PASSWORD"  # the password is read from this variable, else keyring
     timeout_seconds: float = 30
-    retries: int = Field(3, ge=0, le=10)
+    retries: int = Field(3, ge=0, le=10)  # tries within one run, for a temporary failure
     backoff_seconds: float = 2
+    max_attempts: int = Field(5, ge=1, le=100)  # runs a message the server refuses is tried in, then given up
     recipients: dict[str, Recipients] = {}  # report key (daily, period, shipping, reconciliation ...) -> to/cc
 
 

@@ -1,0 +1,87 @@
+"""The day's run as the clerk (or the Task Scheduler) starts it, through ``cli.main``, against a real aiosmtpd
+server on 127.0.0.1: failures are loud (exit 3, one console line per message with its reason)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from neiqin_xl import cli
+
+from .test_mail import Authenticator, Collector, free_port, smtp_server  # noqa: F401  (fixture)
+
+RUN_DATE = "2026-11-30"  # the demo's month end, a Monday: one message for the managers (every report), 8 for the reps
+RECIPIENTS = {key: {"to": ["gm@example.com"], "cc": ["finance@example.com"]}
+              for key in ("daily", "period", "shipping", "reconciliation", "expenses")}
+
+
+def write_config(tmp_path: Path, port: int, **email) -> Path:
+    data = {"paths": {"workspace": str(tmp_path / "工作区")},
+            "email": {"enabled": True, "host": "127.0.0.1", "port": port, "security": "plain", "user": "",
+                      "sender": "neiqin@example.com", "timeout_seconds": 5, "retries": 0, "backoff_seconds": 0,
+                      "recipients": RECIPIENTS, **email}}
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def run(config: Path, *args: str) -> int:
+    return cli.main(["--config", str(config), "--date", RUN_DATE, *args])
+
+
+def manifest_mail(tmp_path: Path) -> list[dict]:
+    return json.loads((tmp_path / "工作区" / "output" / RUN_DATE / "manifest.json").read_text(encoding="utf-8"))["mail"]
+
+
+def test_smtp_down_is_exit_3_with_one_line_per_message_and_the_reason(tmp_path, capsys):
+    port = free_port()  # nothing listens there
+    config = write_config(tmp_path, port)
+
+    assert run(config) == 3
+
+    err = capsys.readouterr().err.splitlines()
+    failed = [line for line in err if line.startswith("邮件发送失败")]
+    assert len(failed) == len(manifest_mail(tmp_path)) == 9
+    assert f"无法连接邮件服务器 127.0.0.1:{port}: 连接被拒绝" in failed[0]
+    assert all(f"127.0.0.1:{port}" in line for line in failed[1:])  # the others: not tried, same reason
+    assert err[-1] == "有 9 封邮件未能全部送达 (退出码 3)"
+
+
+def test_with_quiet_the_failures_are_still_printed(tmp_path, capsys):
+    config = write_config(tmp_path, free_port())
+
+    assert run(config, "--quiet") == 3
+
+    out, err = capsys.readouterr()
+    assert out == "" and "邮件发送失败" in err
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_a_wrong_password_is_one_login_attempt_for_the_run_and_exit_3(tmp_path, capsys, smtp_server, monkeypatch):
+    auth = Authenticator("clerk@example.com", "s3cret")
+    controller, server = smtp_server(authenticator=auth, auth_require_tls=False, auth_required=True)
+    config = write_config(tmp_path, controller.port, user="clerk@example.com", retries=3)
+    monkeypatch.setenv("NEIQIN_SMTP_PASSWORD", "wrong")
+
+    assert run(config) == 3
+    assert run(config) == 3  # the next run: the 9 pending messages, one login attempt again
+
+    assert sorted(auth.mechanisms) == ["LOGIN", "LOGIN", "PLAIN", "PLAIN"]  # one login() per run
+    assert "登录被拒绝" in capsys.readouterr().err and server.envelopes == []
+
+
+def test_a_refused_recipient_is_partly_delivered_and_exit_3_then_a_rerun_is_clean(tmp_path, capsys, smtp_server):
+    controller, server = smtp_server(Collector(refuse=("finance@example.com",)))
+    config = write_config(tmp_path, controller.port)
+
+    assert run(config) == 3
+
+    err = capsys.readouterr().err
+    partial = [line for line in err.splitlines() if line.startswith("邮件部分送达")]
+    # the five reports' messages go to gm (accepted) and finance (refused); the reps' are accepted
+    assert partial and all("finance@example.com (550 5.1.1" in line for line in partial)
+    assert {m["status"] for m in manifest_mail(tmp_path)} == {"sent", "partial"}
+    assert run(config) == 0  # the rerun sends nothing twice and has nothing undelivered
