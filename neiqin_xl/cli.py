@@ -141,14 +141,22 @@ def load(args: argparse.Namespace) -> Settings:
     return settings.with_workspace(args.workspace) if args.workspace else settings
 
 
+class LogFile(logging.FileHandler):
+    """The log file, created (with its folder) on the first line logged: a run that logs nothing writes nothing."""
+
+    def __init__(self, path: Path):
+        super().__init__(path, encoding="utf-8", delay=True)
+
+    def _open(self):
+        Path(self.baseFilename).parent.mkdir(parents=True, exist_ok=True)
+        return super()._open()
+
+
 def setup_logging(logs_dir: Path) -> Path:
-    """Everything the run says goes to ``logs/neiqin_<YYYY-MM>.log`` (the only record when there is no console)."""
+    """Everything the run says goes to ``logs/neiqin_<YYYY-MM>.log`` (the only record when there is no console).
+    A logs folder that cannot be written is reported once by ``logging`` itself; the run goes on."""
     log_file = logs_dir / f"neiqin_{date.today():%Y-%m}.log"
-    try:
-        logs_dir.mkdir(parents=True, exist_ok=True)
-        handler: logging.Handler = logging.FileHandler(log_file, encoding="utf-8", delay=True)
-    except OSError:  # no writable logs folder: the run goes on, the console (if any) still has the summary
-        handler = logging.NullHandler()
+    handler = LogFile(log_file)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     root = logging.getLogger("neiqin_xl")
     for old in root.handlers:
@@ -306,7 +314,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except ConfigError as exc:
-        complain(f"配置错误: {exc}")
+        if not write_line(sys.stderr, f"配置错误: {exc}"):  # no console: the log beside config.yaml is the only record
+            log.error("配置错误: %s", exc)
         return 2
     except Exception as exc:  # the double-click user sees a plain message, the log has the traceback
         log.exception("运行失败")

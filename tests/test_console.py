@@ -40,18 +40,23 @@ def closed_stream() -> io.TextIOWrapper:
 
 @pytest.fixture(params=["none", "closed"])
 def no_console(request, monkeypatch):
-    """sys.stdin/stdout/stderr as pythonw.exe has them (None), or closed stream objects."""
-    for name in ("stdin", "stdout", "stderr"):
-        monkeypatch.setattr(sys, name, None if request.param == "none" else closed_stream())
-    return request.param
+    """Call it in the test body: sys.stdin/stdout/stderr as pythonw.exe has them (None), or closed stream
+    objects. (Set in the body, not at fixture setup: pytest's capture puts its own streams back before the
+    test's call phase.)"""
+    def take_away() -> None:
+        for name in ("stdin", "stdout", "stderr"):
+            monkeypatch.setattr(sys, name, None if request.param == "none" else closed_stream())
+    return take_away
 
 
 @pytest.mark.parametrize("quiet", [[], ["--quiet"]])
 def test_the_days_run_without_console_streams_writes_the_day_and_logs_everything(tmp_path, no_console, quiet):
     config = config_file(tmp_path)
+    no_console()
 
     code = cli.main(["--config", str(config), "--date", RUN_DATE, "--no-email", *quiet])
 
+    assert sys.stdout is None and sys.stderr is None  # (closed streams are dropped too) the run really had none
     assert code == 0
     out_dir = tmp_path / "工作区" / "output" / RUN_DATE
     assert (out_dir / f"销售日报_{RUN_DATE}.xlsx").is_file() and (out_dir / "manifest.json").is_file()
@@ -63,6 +68,7 @@ def test_the_days_run_without_console_streams_writes_the_day_and_logs_everything
 
 def test_a_config_error_without_console_is_exit_2_and_in_the_log(tmp_path, no_console):
     config = config_file(tmp_path, "schedule: {tiem: '17:00'}\n")
+    no_console()
 
     assert cli.main(["--config", str(config), "--date", RUN_DATE]) == 2
 
@@ -72,6 +78,7 @@ def test_a_config_error_without_console_is_exit_2_and_in_the_log(tmp_path, no_co
 def test_a_failed_run_without_console_is_exit_1_logged_and_never_waits_for_enter(tmp_path, no_console):
     config = config_file(tmp_path)
     (tmp_path / "工作区").write_text("not a folder")  # the workspace cannot be created: the run cannot go on
+    no_console()
 
     assert cli.main(["--config", str(config), "--date", RUN_DATE]) == 1
 
