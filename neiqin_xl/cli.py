@@ -4,8 +4,9 @@
     python run_daily.py --date 2026-11-30    as of another day
     python run_daily.py templates [--for 张伟]
     python run_daily.py demo --reset
-    python run_daily.py serve                stay running, run at 17:00 on working days
-    python run_daily.py install-task         Windows Task Scheduler (elsewhere: print the command)
+    python run_daily.py remind               the day's reminders to reps (schedule.reminder_time, 15:30)
+    python run_daily.py serve                stay running: reminders at 15:30, the day's run at the cut-off (16:30)
+    python run_daily.py install-task         Windows Task Scheduler (elsewhere: print the schtasks and cron lines)
 
 Exit status:
     0  the run completed and every message was delivered (or put in the outbox); data problems included
@@ -28,6 +29,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from .core.config import ConfigError, Settings, load_settings
+from .deliver.mail import UNDELIVERED
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 log = logging.getLogger("neiqin_xl")
@@ -121,7 +123,8 @@ def parse_date(text: str) -> date:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="run_daily.py", description="销售内勤日常: 汇总业务员台账, 生成报表并发送")
     parser.add_argument("command", nargs="?", default="run",
-                        choices=["run", "templates", "demo", "serve", "install-task"], help="默认 run: 运行当日任务")
+                        choices=["run", "remind", "templates", "demo", "serve", "install-task"],
+                        help="默认 run: 运行当日任务; remind: 催报")
     parser.add_argument("--config", type=Path, help="config.yaml 路径 (默认: 程序旁边的 config.yaml)")
     parser.add_argument("--workspace", type=Path, help="工作区根目录 (覆盖 config.yaml 的 paths.workspace)")
     parser.add_argument("--date", type=parse_date, help="运行日期 YYYY-MM-DD (默认今天)")
@@ -220,6 +223,9 @@ def print_summary(result, workday: bool, say) -> None:
         say(f"催报: {r['rep']} — {r['reason']}")
     say(f"已写出 {len(m['outputs'])} 个文件到 {result.output_dir}")
     print_mail(result.mail, say)
+    if m.get("late"):
+        complain(f"注意: 邮件 {m['mail_left'][11:16]} 才发出, 晚于截止时间 {m['deadline'][11:16]} "
+                 f"(schedule.deadline; 正式运行从 schedule.cutoff 开始)")
     if result.failed_reports:
         complain("以下报表生成失败, 详见 logs/ 日志: " + ", ".join(result.failed_reports))
 
@@ -269,18 +275,45 @@ def command_demo(settings: Settings, args: argparse.Namespace, say) -> int:
     return 0
 
 
+def command_remind(settings: Settings, args: argparse.Namespace, say) -> int:
+    """``run_daily.py remind`` (the task at schedule.reminder_time): the day's reminders, before the cut-off."""
+    from .books.workdays import is_workday
+    from .core.config import clock
+    from .pipeline import remind
+
+    now = datetime.now()
+    run_date = args.date or now.date()
+    if not is_workday(run_date, settings):
+        say(f"{run_date} 不是工作日, 不催报")
+        return 0
+    if args.date is None and now.time() >= clock(settings.schedule.cutoff):
+        say(f"已过数据截止时间 {settings.schedule.cutoff}, 今天不再催报")
+        return 0
+    sent, chased = remind(settings, run_date, no_email=args.no_email)
+    for rep, reason in chased:
+        say(f"催报: {rep} — {reason}")
+    if not chased:
+        say("所有业务员的台账都已按时更新, 无需催报")
+    print_mail(sent, say)
+    return 3 if any(m.get("status") in UNDELIVERED for m in sent) else 0
+
+
 def command_serve(settings: Settings, args: argparse.Namespace, say) -> int:
-    from .pipeline import RunOptions, run_day
+    from .pipeline import RunOptions, remind, run_day
     from .serve import serve
 
     def job(day: date) -> bool:
         ensure_workspace(settings, day, say)
         result = run_day(settings, day, RunOptions(no_email=args.no_email))
-        print_mail([m for m in result.mail if m.get("status") in ("failed", "partial", "given_up")], say)
+        print_mail(result.undelivered, say)
         return exit_status(result) == 0
 
-    say(f"定时运行: 每个工作日 {settings.schedule.time} (Ctrl+C 退出)")
-    serve(job, settings, settings.workspace)
+    def remind_job(day: date) -> None:
+        print_mail(remind(settings, day, no_email=args.no_email)[0], say)
+
+    s = settings.schedule
+    say(f"定时运行: 每个工作日 {s.reminder_time} 催报, {s.cutoff} 数据截止并正式运行, {s.deadline} 前邮件送达 (Ctrl+C 退出)")
+    serve(job, settings, settings.workspace, remind_job=remind_job)
     return 0
 
 
@@ -290,8 +323,8 @@ def command_install_task(settings: Settings, args: argparse.Namespace, say) -> i
     return install_task(settings, PROJECT_DIR, say)
 
 
-COMMANDS = {"run": command_run, "templates": command_templates, "demo": command_demo, "serve": command_serve,
-            "install-task": command_install_task}
+COMMANDS = {"run": command_run, "remind": command_remind, "templates": command_templates, "demo": command_demo,
+            "serve": command_serve, "install-task": command_install_task}
 
 
 def interactive() -> bool:

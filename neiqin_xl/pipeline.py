@@ -27,9 +27,10 @@ from typing import Any
 from . import __version__
 from .deliver import mail, state as sentlog
 from .books.allocation import allocate
-from .core.config import Settings
+from .core.config import Settings, clock
 from .core.context import Delivery, ReportOutput, RunContext
-from .read.intake import file_sha256, read_workspace
+from .read.intake import file_sha256, find_by_stem, list_workbooks, read_workbook, read_workspace
+from .core.schema import SHEETS
 from .core.model import ERROR, WARNING
 from .core.names import CustomerIndex
 from .reports import (archive, commission, daily, expenses, fulfilment, period, problems, receivables, reconciliation,
@@ -127,11 +128,12 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
     with step("写出工作簿"):
         written = write_outputs(outputs, output_dir)
     deliveries = attach_files(outputs, written, output_dir)
-    reminders, chased = mail.reminders(settings, run_date, tables["人员"], rep_workbooks(settings))
+    # who is behind, for the console and the manifest; the reminders themselves are their own job (remind)
+    _, chased = mail.reminders(settings, run_date, tables["人员"], rep_workbooks(settings))
     with step("发送邮件"):
         transport = mail.start_sending(settings, options.no_email)  # one login attempt for the whole run
         sent = mail.send_pending(settings, tables["人员"], transport=transport) if transport else []
-        sent += mail.deliver(settings, run_date, [*deliveries, *reminders], tables["人员"], no_email=options.no_email,
+        sent += mail.deliver(settings, run_date, deliveries, tables["人员"], no_email=options.no_email,
                              resend=options.resend, transport=transport)
 
     manifest = build_manifest(settings, run_date, started, tables, ctx, outputs, written, failed, sent, chased,
@@ -209,5 +211,35 @@ def build_manifest(settings: Settings, run_date: date, started: datetime, tables
         "failed_reports": failed,
         "reminders": [{"rep": rep, "reason": reason} for rep, reason in chased],
         "mail": sent,
+        **mail_timing(settings, run_date, sent),
         "timings_seconds": timings,
     }
+
+
+def mail_timing(settings: Settings, run_date: date, sent: list[dict]) -> dict:
+    """When the run's mail for ``run_date`` left (the last message the server accepted), the deadline it
+    had to meet (``schedule.deadline`` on that day) and whether it was late."""
+    deadline = datetime.combine(run_date, clock(settings.schedule.deadline))
+    left = [datetime.fromisoformat(m["time"]) for m in sent
+            if m.get("status") in (mail.SENT, mail.PARTIAL) and m.get("date") == run_date.isoformat()]
+    mail_left = max(left) if left else None
+    return {"mail_left": mail_left.isoformat(timespec="seconds") if mail_left else None,
+            "deadline": deadline.isoformat(timespec="minutes"),
+            "late": bool(mail_left and mail_left > deadline)}
+
+
+def read_staff(settings: Settings) -> Any:
+    """The 人员 table alone (master/人员.xlsx), for the reminder job; an empty table when it cannot be read."""
+    files, _ = list_workbooks(settings.folder("master"))
+    path = find_by_stem(files, "人员")
+    frames = read_workbook(path, (SHEETS["人员"],), settings)[0] if path else {}
+    return frames.get("人员")
+
+
+def remind(settings: Settings, run_date: date, no_email: bool = False) -> tuple[list[dict], list[tuple[str, str]]]:
+    """The reminder job (``schedule.reminder_time``): reps whose workbook is missing or stale get a message
+    saying by when (the cut-off), which file and which folder; once a day (the mail state), working days only.
+    Returns the mail results and (rep, reason) for the console."""
+    staff = read_staff(settings)
+    deliveries, chased = mail.reminders(settings, run_date, staff, rep_workbooks(settings))
+    return mail.deliver(settings, run_date, deliveries, staff, no_email=no_email), chased

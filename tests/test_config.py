@@ -20,7 +20,9 @@ def test_the_shipped_config_is_valid():
 @pytest.mark.parametrize("text, key", [
     ("receivables:\n  basis: shipment\n  bogus: 1\n", "receivables.bogus"),
     ("receivables:\n  default_term_days: 三十\n", "receivables.default_term_days"),
-    ("schedule:\n  time: '25:00'\n", "schedule.time"),
+    ("schedule:\n  cutoff: '25:00'\n", "schedule.cutoff"),
+    ("schedule:\n  time: '17:00'\n", "schedule.cutoff"),  # the old single time: renamed, said so
+    ("schedule:\n  cutoff: '17:30'\n", "须 reminder_time (15:30) < cutoff (17:30) <= deadline (17:00)"),
     ("email:\n  password: secret\n", "email.password"),
 ])
 def test_bad_config_names_the_key(tmp_path, text, key):

@@ -3,10 +3,16 @@ server on 127.0.0.1: failures are loud (exit 3, one console line per message wit
 
 from __future__ import annotations
 
+import datetime as dt
+import email
 import json
+import os
+from email import policy
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 import yaml
 
 from neiqin_xl import cli
@@ -85,3 +91,73 @@ def test_a_refused_recipient_is_partly_delivered_and_exit_3_then_a_rerun_is_clea
     assert partial and all("finance@example.com (550 5.1.1" in line for line in partial)
     assert {m["status"] for m in manifest_mail(tmp_path)} == {"sent", "partial"}
     assert run(config) == 0  # the rerun sends nothing twice and has nothing undelivered
+
+
+# ---------------------------------------------------------------------------- the deadline, the cut-off, the reminders
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.mark.parametrize("start, late", [((16, 30), False), ((17, 20), True)])
+def test_the_manifest_records_when_the_mail_left_and_a_late_run_says_so(tmp_path, capsys, smtp_server, start, late):
+    controller, server = smtp_server()
+    config = write_config(tmp_path, controller.port)
+
+    with time_machine.travel(dt.datetime(2026, 11, 30, *start, tzinfo=SHANGHAI), tick=True):
+        assert run(config) == 0
+
+    m = json.loads((tmp_path / "工作区" / "output" / RUN_DATE / "manifest.json").read_text(encoding="utf-8"))
+    left = dt.datetime.fromisoformat(m["mail_left"])
+    assert left.date() == dt.date(2026, 11, 30) and left.time() >= dt.time(*start)
+    assert m["deadline"] == "2026-11-30T17:00" and m["late"] is late
+    err = capsys.readouterr().err
+    assert ("晚于截止时间 17:00" in err) is late
+    log = (tmp_path / "logs" / "neiqin_2026-11.log").read_text(encoding="utf-8")  # the month the run ran in
+    assert ("晚于截止时间 17:00" in log) is late
+
+
+def stale_demo(tmp_path: Path, config: Path) -> Path:
+    """The demo workspace with 张伟's workbook untouched since 11-20 and 李娜's gone."""
+    assert cli.main(["demo", "--config", str(config), "--date", RUN_DATE]) == 0
+    reps = tmp_path / "工作区" / "reps"
+    old = dt.datetime(2026, 11, 20, 9, 0).timestamp()
+    os.utime(reps / "张伟.xlsx", (old, old))
+    (reps / "李娜.xlsx").unlink()
+    return reps
+
+
+def test_reminders_are_their_own_job_before_the_cut_off_worded_with_it(tmp_path, capsys, smtp_server):
+    controller, server = smtp_server()
+    config = write_config(tmp_path, controller.port)
+    reps = stale_demo(tmp_path, config)
+
+    with time_machine.travel(dt.datetime(2026, 11, 30, 15, 30, tzinfo=SHANGHAI), tick=True):
+        assert cli.main(["remind", "--config", str(config)]) == 0
+
+    got = {tuple(rcpt): email.message_from_bytes(raw, policy=policy.default) for _, rcpt, raw in server.envelopes}
+    assert set(got) == {("zhangwei@example.com",), ("lina@example.com",)}
+    zhang = got[("zhangwei@example.com",)].get_body(("plain",)).get_content()
+    assert "请在今天 16:30 前更新台账 张伟.xlsx 并保存到共享文件夹 " + str(reps) in zhang
+    li = got[("lina@example.com",)].get_body(("plain",)).get_content()
+    assert "没有找到您的台账" in li and "李娜.xlsx" in li
+
+    # the same day again: nothing twice; after the cut-off: no reminder at all
+    with time_machine.travel(dt.datetime(2026, 11, 30, 16, 0, tzinfo=SHANGHAI), tick=True):
+        assert cli.main(["remind", "--config", str(config)]) == 0
+    with time_machine.travel(dt.datetime(2026, 12, 1, 16, 45, tzinfo=SHANGHAI), tick=True):
+        assert cli.main(["remind", "--config", str(config)]) == 0
+    assert len(server.envelopes) == 2
+    assert "已过数据截止时间 16:30, 今天不再催报" in capsys.readouterr().out
+
+
+def test_the_days_run_lists_who_is_behind_but_mails_no_reminder(tmp_path, capsys, smtp_server):
+    controller, server = smtp_server()
+    config = write_config(tmp_path, controller.port)
+    stale_demo(tmp_path, config)
+
+    with time_machine.travel(dt.datetime(2026, 11, 30, 16, 30, tzinfo=SHANGHAI), tick=True):
+        assert run(config) == 0
+
+    out = capsys.readouterr().out
+    assert "催报: 张伟" in out and "催报: 李娜" in out
+    assert not [m for m in manifest_mail(tmp_path) if "请更新台账" in m["subject"]]

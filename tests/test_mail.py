@@ -630,7 +630,12 @@ def test_reps_with_a_missing_or_stale_workbook_get_a_reminder(tmp_path, smtp_ser
     assert rcpt == ["lina@example.com"]
     msg = email.message_from_bytes(raw, policy=policy.default)
     assert str(msg["subject"]) == "【请更新台账】2026-11-26 (李娜)"
-    assert "2 个工作日没有更新" in msg.get_body(("plain",)).get_content()
+    body = msg.get_body(("plain",)).get_content()
+    assert "2 个工作日没有更新" in body
+    # the real cut-off (16:30 by default, not the 17:00 deadline), the exact file and the folder
+    assert f"请在今天 16:30 前更新台账 李娜.xlsx 并保存到共享文件夹 {reps}" in body
+    wang = [d for d in deliveries if d.rep == "王强"][0]  # no workbook yet: the name it must be saved under
+    assert "请在今天 16:30 前更新台账 王强.xlsx" in wang.summary_text
 
     # nobody is chased on a Saturday
     assert mail.reminders(settings, dt.date(2026, 11, 28), staff(), files) == ([], [])

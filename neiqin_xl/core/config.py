@@ -8,12 +8,13 @@ this file: the mail password comes from an environment variable or the system ke
 from __future__ import annotations
 
 from datetime import date
+from datetime import time as dtime
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 
 class ConfigError(Exception):
@@ -141,17 +142,43 @@ class Email(_Section):
     recipients: dict[str, Recipients] = {}  # report key (daily, period, shipping, reconciliation ...) -> to/cc
 
 
-class Schedule(_Section):
-    time: str = "17:00"
-    reminder_after_days: int = 2
+def clock(text: str) -> dtime:
+    """``"16:30"`` → ``time(16, 30)`` (the HH:MM of the schedule settings, already validated)."""
+    hh, _, mm = text.partition(":")
+    return dtime(int(hh), int(mm))
 
-    @field_validator("time")
+
+class Schedule(_Section):
+    """The working day (README: the daily timeline): reminders, the cut-off and the official run, the deadline."""
+
+    reminder_time: str = "15:30"  # reps whose workbook is missing or stale are reminded (before the cut-off)
+    cutoff: str = "16:30"  # data entered after it counts tomorrow; the official run starts then
+    deadline: str = "17:00"  # the day's mail must be in the managers' inbox by then
+    reminder_after_days: int = 2
+    catch_up_days: int = Field(5, ge=0, le=60)  # working days without an official run produced by the next run
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed(cls, data):
+        if isinstance(data, dict) and "time" in data:
+            raise ValueError("schedule.time 已拆分为 schedule.cutoff (数据截止, 正式运行开始, 默认 16:30) 和 "
+                             "schedule.deadline (邮件须送达的时间, 默认 17:00); 请改用这两项")
+        return data
+
+    @field_validator("reminder_time", "cutoff", "deadline")
     @classmethod
     def _hhmm(cls, v: str) -> str:
         hh, _, mm = v.partition(":")
         if not (hh.isdigit() and mm.isdigit() and 0 <= int(hh) < 24 and 0 <= int(mm) < 60 and len(mm) == 2):
-            raise ValueError("time 必须是 HH:MM, 如 17:00")
+            raise ValueError("时间必须是 HH:MM, 如 16:30")
         return v
+
+    @model_validator(mode="after")
+    def _in_order(self) -> "Schedule":
+        if not clock(self.reminder_time) < clock(self.cutoff) <= clock(self.deadline):
+            raise ValueError(f"须 reminder_time ({self.reminder_time}) < cutoff ({self.cutoff}) "
+                             f"<= deadline ({self.deadline})")
+        return self
 
 
 class Settings(_Section):

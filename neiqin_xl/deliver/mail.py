@@ -640,10 +640,12 @@ def send_pending_row(state: SentLog, transport: Transport, row: MessageRow) -> d
 
 # ---------------------------------------------------------------------------- chasing the reps
 
-def reminder_delivery(settings: Settings, rep: str, reason: str) -> Delivery:
-    """The short message asking a rep to update the workbook."""
-    deadline = settings.schedule.time
-    text = f"{rep}，您好：\n{reason}。\n请在今天 {deadline} 前更新台账并保存到共享文件夹，谢谢！\n{settings.company.contact}"
+def reminder_delivery(settings: Settings, rep: str, reason: str, file_name: str) -> Delivery:
+    """The short message asking a rep to update the workbook: by the real cut-off, which file, which folder."""
+    cutoff = settings.schedule.cutoff
+    text = (f"{rep}，您好：\n{reason}。\n"
+            f"请在今天 {cutoff} 前更新台账 {file_name} 并保存到共享文件夹 {settings.folder('reps')}"
+            f" ({cutoff} 之后录入的数据算作下一个工作日)。\n谢谢！\n{settings.company.contact}")
     lines = "".join(f"<p style=\"margin:0 0 8px 0;\">{html.escape(line)}</p>" for line in text.splitlines()[1:])
     return Delivery(report="reminder", title="请更新台账", rep=rep, summary_text=text,
                     summary_html=f"<div style=\"font-size:14px;color:#222222;\">{lines}</div>")
@@ -688,6 +690,6 @@ def reminders(settings: Settings, run_date: date, staff: pd.DataFrame | None,
     for rep in staff_reps(staff, rep_files):
         reason = stale_reason(settings, run_date, rep_files.get(rep))
         if reason:
-            out.append(reminder_delivery(settings, rep, reason))
+            out.append(reminder_delivery(settings, rep, reason, Path(rep_files.get(rep) or f"{rep}.xlsx").name))
             chased.append((rep, reason))
     return out, chased
