@@ -129,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--workspace", type=Path, help="工作区根目录 (覆盖 config.yaml 的 paths.workspace)")
     parser.add_argument("--date", type=parse_date, help="运行日期 YYYY-MM-DD (默认今天)")
     parser.add_argument("--no-email", action="store_true", help="不发邮件, 邮件写入 outbox")
+    parser.add_argument("--send", action="store_true", help="预览 (截止时间前的运行) 也发送邮件, 标题带 预览")
     parser.add_argument("--only", nargs="+", metavar="REPORT", help="只生成这些报表")
     parser.add_argument("--quiet", action="store_true", help="只在出错时输出")
     parser.add_argument("--force", action="store_true", help="非工作日也生成销售日报")
@@ -180,38 +181,47 @@ def ensure_workspace(settings: Settings, run_date: date, say) -> bool:
 
 
 def command_run(settings: Settings, args: argparse.Namespace, say) -> int:
-    from .pipeline import REPORT_NAMES, RunOptions, run_day
+    from .pipeline import REPORT_NAMES, RunOptions, run_planned
     from .books.workdays import is_workday
 
     unknown = [name for name in args.only or [] if name not in REPORT_NAMES]
     if unknown:
         complain(f"--only: 没有报表 {', '.join(unknown)}; 可选: {', '.join(REPORT_NAMES)}")
         return 2
-    run_date = args.date or date.today()
-    if ensure_workspace(settings, run_date, say):
+    now = datetime.now()
+    if ensure_workspace(settings, args.date or now.date(), say):
         say("注意: 当前工作区是演示数据 (demo data), 不是真实业务数据。")
     progress = None
     if not args.quiet and is_terminal(sys.stderr):  # pythonw.exe: no streams at all
         from tqdm import tqdm
 
         progress = lambda it: tqdm(list(it), desc="读取台账", unit="个", file=sys.stderr)  # noqa: E731
-    options = RunOptions(no_email=args.no_email, only=args.only, force=args.force, month=args.month,
+    options = RunOptions(send=args.send, no_email=args.no_email, only=args.only, force=args.force, month=args.month,
                          resend=args.resend, progress=progress)
-    result = run_day(settings, run_date, options)
-    print_summary(result, is_workday(run_date, settings), say)
-    return exit_status(result)
+    results = run_planned(settings, now, args.date, options)
+    for result in results:
+        print_summary(result, is_workday(result.run_date, settings), say)
+    return exit_status(results)
 
 
-def exit_status(result) -> int:
+def exit_status(results: list) -> int:
     """0 all done, 1 a report failed (the others written), 3 every report written but a message undelivered."""
-    if not result.ok:
+    if not all(r.ok for r in results):
         return 1
-    return 3 if result.undelivered else 0
+    return 3 if any(r.undelivered for r in results) else 0
+
+
+KIND_NOTES = {
+    "official": "正式运行",
+    "preview": "预览: 截止时间前的运行, 工作簿写在 output/预览/ 下, 不发邮件 (--send 才发, 标题带 预览)",
+    "rerun": "重新运行: 今天已正式发送过, 不再重复发送 (--resend 重发; 数据有变化时标题带 更正)",
+    "catch-up": "补发: 当天没有正式运行 (电脑未开), 按当天的数据补做, 邮件标题带 补发",
+}
 
 
 def print_summary(result, workday: bool, say) -> None:
     m = result.manifest
-    say(f"运行日期 {m['run_date']}{'' if workday else ' (非工作日)'}")
+    say(f"运行日期 {m['run_date']}{'' if workday else ' (非工作日)'} — {KIND_NOTES[m['kind']]}")
     by_rep: dict[str, int] = {}
     for item in m["inputs"]:
         if item.get("kind") == "rep" or "/reps/" in str(item.get("path", "")).replace("\\", "/") or str(item.get("path", "")).startswith("reps"):
@@ -223,7 +233,7 @@ def print_summary(result, workday: bool, say) -> None:
         say(f"催报: {r['rep']} — {r['reason']}")
     say(f"已写出 {len(m['outputs'])} 个文件到 {result.output_dir}")
     print_mail(result.mail, say)
-    if m.get("late"):
+    if m.get("late") and m["kind"] != "catch-up":
         complain(f"注意: 邮件 {m['mail_left'][11:16]} 才发出, 晚于截止时间 {m['deadline'][11:16]} "
                  f"(schedule.deadline; 正式运行从 schedule.cutoff 开始)")
     if result.failed_reports:
@@ -299,14 +309,15 @@ def command_remind(settings: Settings, args: argparse.Namespace, say) -> int:
 
 
 def command_serve(settings: Settings, args: argparse.Namespace, say) -> int:
-    from .pipeline import RunOptions, remind, run_day
+    from .pipeline import RunOptions, remind, run_planned
     from .serve import serve
 
     def job(day: date) -> bool:
         ensure_workspace(settings, day, say)
-        result = run_day(settings, day, RunOptions(no_email=args.no_email))
-        print_mail(result.undelivered, say)
-        return exit_status(result) == 0
+        results = run_planned(settings, datetime.now(), None, RunOptions(no_email=args.no_email))
+        for result in results:
+            print_mail(result.undelivered, say)
+        return exit_status(results) == 0
 
     def remind_job(day: date) -> None:
         print_mail(remind(settings, day, no_email=args.no_email)[0], say)

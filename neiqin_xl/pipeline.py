@@ -12,14 +12,15 @@ the writer writes, mail sends.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import time
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -36,6 +37,7 @@ from .core.names import CustomerIndex
 from .reports import (archive, commission, daily, expenses, fulfilment, period, problems, receivables, reconciliation,
                       shipping, statements)
 from .books.validate import validate
+from .books.workdays import is_workday
 from .deliver.writer import Written, write_text_atomic, write_workbook
 
 log = logging.getLogger("neiqin_xl")
@@ -56,8 +58,16 @@ REPORTS: list[tuple[str, ModuleType]] = [
 REPORT_NAMES = [name for name, _ in REPORTS] + ["problems"]
 
 
+# What kind of run this is (README: preview, official, catch-up). Decided by ``plan_runs``.
+OFFICIAL, PREVIEW, RERUN, CATCH_UP = "official", "preview", "rerun", "catch-up"
+KIND_NAMES = {OFFICIAL: "正式", PREVIEW: "预览", RERUN: "重新运行", CATCH_UP: "补发"}
+DAY_DONE = (OFFICIAL, CATCH_UP)  # a day with one of these has had its official run
+
+
 @dataclass
 class RunOptions:
+    kind: str = OFFICIAL
+    send: bool = False  # a preview sends only with --send (marked 预览; the day's official send stays due)
     no_email: bool = False
     only: list[str] | None = None  # report names; None = all
     force: bool = False  # produce the daily report on a non-working day
@@ -106,7 +116,7 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
     """Runs the day's job for ``run_date`` and returns what it wrote, figured and sent."""
     options = options or RunOptions()
     step = _Steps()
-    output_dir = settings.folder("output") / run_date.isoformat()
+    output_dir = output_folder(settings, run_date, options.kind)
     state = sentlog.SentLog(settings.workspace)
     started = datetime.now()
 
@@ -127,21 +137,112 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
 
     with step("写出工作簿"):
         written = write_outputs(outputs, output_dir)
-    deliveries = attach_files(outputs, written, output_dir)
+    inputs_digest = digest_inputs(tables.inputs)
+    deliveries = label_deliveries(attach_files(outputs, written, output_dir),
+                                  delivery_label(state, run_date, options, inputs_digest))
     # who is behind, for the console and the manifest; the reminders themselves are their own job (remind)
     _, chased = mail.reminders(settings, run_date, tables["人员"], rep_workbooks(settings))
     with step("发送邮件"):
-        transport = mail.start_sending(settings, options.no_email)  # one login attempt for the whole run
-        sent = mail.send_pending(settings, tables["人员"], transport=transport) if transport else []
-        sent += mail.deliver(settings, run_date, deliveries, tables["人员"], no_email=options.no_email,
-                             resend=options.resend, transport=transport)
+        sent: list[dict] = []
+        if options.kind != PREVIEW or options.send:
+            transport = mail.start_sending(settings, options.no_email)  # one login attempt for the whole run
+            sent = mail.send_pending(settings, tables["人员"], transport=transport) if transport else []
+            sent += mail.deliver(settings, run_date, deliveries, tables["人员"], no_email=options.no_email,
+                                 resend=options.resend, transport=transport)
 
     manifest = build_manifest(settings, run_date, started, tables, ctx, outputs, written, failed, sent, chased,
                               step.timings)
+    manifest["kind"] = options.kind
     write_text_atomic(output_dir / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2, default=str))
-    if not failed:
+    result = RunResult(run_date, output_dir, manifest, written, failed, sent)
+    record_run(state, result, inputs_digest)
+    if not failed and options.kind != PREVIEW:  # a preview does not move the period reports' catch-up point
         state.set_last_run_date(run_date)
-    return RunResult(run_date, output_dir, manifest, written, failed, sent)
+    return result
+
+
+# ---------------------------------------------------------------------------- which runs, of which kind
+
+def day_kind(state: sentlog.SentLog, run_date: date, now: datetime, settings: Settings, explicit: bool) -> str:
+    """The kind of a run for ``run_date`` started at ``now``: a rerun once the day had its official run;
+    else a preview when it is today before the cut-off (unless the date was given explicitly: a run for an
+    explicit date is that day's run); else the official run."""
+    if any(r["kind"] in DAY_DONE for r in state.runs(run_date)):
+        return RERUN
+    if run_date == now.date() and not explicit and now.time() < clock(settings.schedule.cutoff):
+        return PREVIEW
+    return OFFICIAL
+
+
+def missed_days(state: sentlog.SentLog, today: date, settings: Settings) -> list[date]:
+    """Working days before ``today`` without an official run, oldest first: at most ``schedule.catch_up_days``
+    working days back, never before the workspace's first run (a first run ever catches nothing up)."""
+    first = state.first_run_day()
+    if first is None:
+        return []
+    days: list[date] = []
+    day = today
+    while len(days) < settings.schedule.catch_up_days:
+        day -= timedelta(days=1)
+        if day < first:
+            break
+        if is_workday(day, settings):
+            days.append(day)
+    return [d for d in reversed(days) if not any(r["kind"] in DAY_DONE for r in state.runs(d))]
+
+
+def plan_runs(settings: Settings, now: datetime, run_date: date | None = None) -> list[tuple[date, str]]:
+    """The runs one start of the job makes, in order: the missed working days (catch-up, oldest first; only
+    when no date was given), then the day's run with its kind."""
+    state = sentlog.SentLog(settings.workspace)
+    if run_date is not None and run_date != now.date():
+        return [(run_date, day_kind(state, run_date, now, settings, explicit=True))]
+    today = now.date()
+    return [*((d, CATCH_UP) for d in missed_days(state, today, settings)),
+            (today, day_kind(state, today, now, settings, explicit=False))]
+
+
+def run_planned(settings: Settings, now: datetime, run_date: date | None, options: RunOptions) -> list[RunResult]:
+    """``plan_runs`` carried out: the command line and ``serve`` both start the day's job through here."""
+    return [run_day(settings, day, replace(options, kind=kind)) for day, kind in plan_runs(settings, now, run_date)]
+
+
+def output_folder(settings: Settings, run_date: date, kind: str) -> Path:
+    """``output/<date>/``; a preview's in ``output/预览/<date>/``, apart from the official books."""
+    if kind == PREVIEW:
+        return settings.folder("output") / KIND_NAMES[PREVIEW] / run_date.isoformat()
+    return settings.folder("output") / run_date.isoformat()
+
+
+def digest_inputs(inputs: list[dict]) -> str:
+    """One sha256 over the inputs' paths and sha256s: equal when no input changed."""
+    text = "\n".join(sorted(f"{i.get('path')}={i.get('sha256', '')}" for i in inputs))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def delivery_label(state: sentlog.SentLog, run_date: date, options: RunOptions, inputs_digest: str) -> str:
+    """预览 / 补发 for those runs; 更正 for a ``--resend`` whose data changed since the day's last send."""
+    if options.kind in (PREVIEW, CATCH_UP):
+        return KIND_NAMES[options.kind]
+    if options.kind == RERUN and options.resend:
+        sends = [r for r in state.runs(run_date) if r["kind"] != PREVIEW and r["mail_left"]]
+        if sends and sends[0]["inputs"] != inputs_digest:
+            return "更正"
+    return ""
+
+
+def label_deliveries(deliveries: list[Delivery], label: str) -> list[Delivery]:
+    """The deliveries with ``label`` before their title (the subject shows 【补发 销售日报】 …); the label
+    also makes them other items for the once-per-day rule, so a preview never uses up the day's send."""
+    return [replace(d, title=f"{label} {d.title}") for d in deliveries] if label else deliveries
+
+
+def record_run(state: sentlog.SentLog, result: RunResult, inputs_digest: str) -> None:
+    m = result.manifest
+    state.record_run(run_date=result.run_date.isoformat(), kind=m["kind"], started=m["started"],
+                     finished=m["finished"], mail_left=m["mail_left"], deadline=m["deadline"], late=int(m["late"]),
+                     ok=int(result.ok), undelivered=len(result.undelivered), inputs=inputs_digest,
+                     output_dir=str(result.output_dir))
 
 
 def run_reports(ctx: RunContext, step: _Steps, only: list[str] | None) -> tuple[dict[str, ReportOutput], list[str]]:

@@ -161,3 +161,115 @@ def test_the_days_run_lists_who_is_behind_but_mails_no_reminder(tmp_path, capsys
     out = capsys.readouterr().out
     assert "催报: 张伟" in out and "催报: 李娜" in out
     assert not [m for m in manifest_mail(tmp_path) if "请更新台账" in m["subject"]]
+
+
+# ---------------------------------------------------------------------------- preview, official, rerun, catch-up
+
+def at(y, m, d, hh, mm=0) -> dt.datetime:
+    return dt.datetime(y, m, d, hh, mm, tzinfo=SHANGHAI)
+
+
+def run_at(when: dt.datetime, config: Path, *args: str) -> int:
+    with time_machine.travel(when, tick=True):
+        return cli.main(["--config", str(config), *args])
+
+
+def subjects(server) -> list[str]:
+    return [str(msg["subject"]) for msg in server.messages()]
+
+
+def managers(server) -> list[str]:
+    """The subjects of the managers' messages (the reps' are left out)."""
+    return [s for (_, rcpt, _), s in zip(server.envelopes, subjects(server)) if "gm@example.com" in rcpt]
+
+
+def test_a_morning_run_is_a_preview_and_the_cut_off_run_sends_once(tmp_path, capsys, smtp_server):
+    controller, server = smtp_server()
+    config = write_config(tmp_path, controller.port)
+    output = tmp_path / "工作区" / "output"
+
+    assert run_at(at(2026, 11, 30, 8, 30), config) == 0  # a double-click in the morning
+
+    assert server.envelopes == []  # a preview sends nothing
+    preview = json.loads((output / "预览" / RUN_DATE / "manifest.json").read_text(encoding="utf-8"))
+    assert preview["kind"] == "preview" and not (output / RUN_DATE).exists()  # kept apart from the official books
+    assert "预览" in capsys.readouterr().out
+
+    assert run_at(at(2026, 11, 30, 16, 30), config) == 0  # the task at the cut-off: the official run sends
+    assert len(server.envelopes) == 9 and managers(server)[0].startswith("【发货审核】2026-11-30")
+    assert json.loads((output / RUN_DATE / "manifest.json").read_text(encoding="utf-8"))["kind"] == "official"
+
+    assert run_at(at(2026, 11, 30, 16, 50), config) == 0  # run again: sends nothing
+    assert len(server.envelopes) == 9
+    assert "重新运行" in capsys.readouterr().out
+
+
+def test_a_preview_with_send_is_marked_and_does_not_use_up_the_days_send(tmp_path, smtp_server):
+    controller, server = smtp_server()
+    config = write_config(tmp_path, controller.port)
+
+    assert run_at(at(2026, 11, 30, 9, 0), config, "--send") == 0
+    assert run_at(at(2026, 11, 30, 16, 31), config) == 0
+
+    first, second = managers(server)
+    assert first.startswith("【预览 发货审核】2026-11-30") and "【预览 销售日报】" in first
+    assert second.startswith("【发货审核】2026-11-30") and "【销售日报】" in second
+
+
+def test_resend_after_the_data_changed_is_a_correction(tmp_path, smtp_server):
+    import openpyxl
+
+    controller, server = smtp_server()
+    config = write_config(tmp_path, controller.port)
+    assert run_at(at(2026, 11, 30, 16, 30), config) == 0
+    assert run_at(at(2026, 11, 30, 16, 40), config, "--resend") == 0  # same data: sent again, as it was
+    book = tmp_path / "工作区" / "master" / "人员.xlsx"
+    wb = openpyxl.load_workbook(book)
+    wb.save(book)  # the file changed (its bytes), as when the clerk fixes a line
+    assert run_at(at(2026, 11, 30, 16, 50), config, "--resend") == 0
+
+    official, same, corrected = managers(server)
+    assert official.startswith("【发货审核】") and same == official
+    assert corrected.startswith("【更正 发货审核】2026-11-30") and "【更正 销售日报】" in corrected
+
+
+def test_missed_working_days_are_caught_up_oldest_first_as_of_their_day(tmp_path, capsys, smtp_server):
+    controller, server = smtp_server()
+    config = write_config(tmp_path, controller.port)
+    assert run_at(at(2026, 11, 25, 16, 30), config) == 0  # Wednesday: the workspace's first run
+    # Thursday 26 and Friday 27 the PC stays off; Monday 30 the task runs at the cut-off
+    assert run_at(at(2026, 11, 30, 16, 30), config) == 0
+
+    assert [s.split(" 可")[0] for s in managers(server)] == [
+        "【发货审核】2026-11-25", "【补发 发货审核】2026-11-26", "【补发 发货审核】2026-11-27", "【发货审核】2026-11-30"]
+    output = tmp_path / "工作区" / "output"
+    for day in ("2026-11-26", "2026-11-27"):
+        m = json.loads((output / day / "manifest.json").read_text(encoding="utf-8"))
+        assert m["kind"] == "catch-up" and m["run_date"] == day
+        assert (output / day / f"销售日报_{day}.xlsx").is_file()  # its own folder and figures as of that day
+    out = capsys.readouterr().out
+    assert out.index("运行日期 2026-11-26") < out.index("运行日期 2026-11-27") < out.index("运行日期 2026-11-30")
+
+
+def test_catch_up_goes_back_at_most_catch_up_days_and_a_first_run_catches_nothing_up(tmp_path, smtp_server):
+    controller, server = smtp_server()
+    config = write_config(tmp_path, controller.port)
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    data["schedule"] = {"catch_up_days": 1}
+    config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+    assert run_at(at(2026, 11, 24, 16, 30), config) == 0  # Tuesday: the first run ever, nothing before it
+    assert run_at(at(2026, 11, 30, 16, 30), config) == 0  # Monday: only Friday 27 is caught up (1 day back)
+
+    assert [s.split(" 可")[0] for s in managers(server)] == [
+        "【发货审核】2026-11-24", "【补发 发货审核】2026-11-27", "【发货审核】2026-11-30"]
+
+
+def test_a_first_run_ever_catches_nothing_up(tmp_path, smtp_server):
+    controller, server = smtp_server()
+    config = write_config(tmp_path, controller.port)
+
+    assert run_at(at(2026, 11, 30, 16, 30), config) == 0
+
+    assert [s.split(" 可")[0] for s in managers(server)] == ["【发货审核】2026-11-30"]
+    assert sorted(p.name for p in (tmp_path / "工作区" / "output").iterdir()) == [RUN_DATE]

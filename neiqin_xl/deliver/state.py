@@ -10,6 +10,10 @@ One SQLite file, ``<workspace>/.neiqin_state.sqlite``, with two tables:
   runs; ``runs`` counts them). The .eml is written before the row turns ``sending``, so a crash never loses
   a message; a crash between the SMTP send and the ``sent`` mark leaves ``sending``, which the next run
   sends again (at most one duplicate; see mail.py).
+- ``runs``: one row per run of the day's job: its date, kind (official / preview / rerun / catch-up, see
+  pipeline), when it started and finished, when its mail left and whether that was after the deadline,
+  a digest of its inputs (a ``--resend`` after the data changed is a 更正), its folder. The first row is
+  the workspace's first run: nothing before it is ever caught up.
 - ``kv``: small named values (``last_run_date`` for the pipeline, ``serve.last_success`` for the schedule).
 
 Each call opens and closes its own connection: nothing is held between calls, runs from the Task
@@ -49,6 +53,20 @@ CREATE TABLE IF NOT EXISTS messages (
     UNIQUE (run_date, items, audience)
 );
 CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_date TEXT NOT NULL,
+    kind TEXT NOT NULL,           -- official / preview / rerun / catch-up
+    started TEXT NOT NULL,
+    finished TEXT NOT NULL,
+    mail_left TEXT,               -- the last message of the run's date the server accepted
+    deadline TEXT NOT NULL,
+    late INTEGER NOT NULL,
+    ok INTEGER NOT NULL,          -- every report written
+    undelivered INTEGER NOT NULL, -- messages failed / partial / given up
+    inputs TEXT NOT NULL,         -- sha256 over every input's sha256
+    output_dir TEXT NOT NULL
+);
 """
 # Columns added after the first release, for state files written by an earlier version.
 _ADDED_COLUMNS = {"messages": {"runs": "INTEGER NOT NULL DEFAULT 0"}}
@@ -173,6 +191,25 @@ class SentLog:
             else:
                 rows = con.execute("SELECT * FROM messages WHERE run_date = ? ORDER BY id", (run_date.isoformat(),)).fetchall()
         return [_row_to_message(r) for r in rows]
+
+    # ------------------------------------------------------------ runs
+    def record_run(self, **row) -> None:
+        """Adds a run (the columns of ``runs``, dates and times as ISO text)."""
+        with closing(self._connect()) as con, con:
+            con.execute(f"INSERT INTO runs ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})", row)
+
+    def runs(self, run_date: date | None = None, limit: int | None = None) -> list[dict]:
+        """Runs, newest first (of one date when given)."""
+        where, args = ("WHERE run_date = ?", [run_date.isoformat()]) if run_date else ("", [])
+        with closing(self._connect()) as con:
+            rows = con.execute(f"SELECT * FROM runs {where} ORDER BY id DESC LIMIT ?", [*args, limit or -1]).fetchall()
+        return [dict(r) for r in rows]
+
+    def first_run_day(self) -> date | None:
+        """The day the workspace's first run started (any kind); nothing before it is caught up."""
+        with closing(self._connect()) as con:
+            row = con.execute("SELECT started FROM runs ORDER BY id LIMIT 1").fetchone()
+        return datetime.fromisoformat(row["started"]).date() if row else None
 
     # ------------------------------------------------------------ small values
     def get_value(self, key: str) -> str | None:
