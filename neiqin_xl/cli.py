@@ -5,6 +5,7 @@
     python run_daily.py templates [--for 张伟]
     python run_daily.py demo --reset
     python run_daily.py remind               the day's reminders to reps (schedule.reminder_time, 15:30)
+    python run_daily.py status               the last runs, the mail sent, pending or failed, reps behind
     python run_daily.py serve                stay running: reminders at 15:30, the day's run at the cut-off (16:30)
     python run_daily.py install-task         Windows Task Scheduler (elsewhere: print the schtasks and cron lines)
 
@@ -123,8 +124,8 @@ def parse_date(text: str) -> date:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="run_daily.py", description="销售内勤日常: 汇总业务员台账, 生成报表并发送")
     parser.add_argument("command", nargs="?", default="run",
-                        choices=["run", "remind", "templates", "demo", "serve", "install-task"],
-                        help="默认 run: 运行当日任务; remind: 催报")
+                        choices=["run", "remind", "status", "templates", "demo", "serve", "install-task"],
+                        help="默认 run: 运行当日任务; remind: 催报; status: 查看运行和邮件状态")
     parser.add_argument("--config", type=Path, help="config.yaml 路径 (默认: 程序旁边的 config.yaml)")
     parser.add_argument("--workspace", type=Path, help="工作区根目录 (覆盖 config.yaml 的 paths.workspace)")
     parser.add_argument("--date", type=parse_date, help="运行日期 YYYY-MM-DD (默认今天)")
@@ -308,6 +309,15 @@ def command_remind(settings: Settings, args: argparse.Namespace, say) -> int:
     return 3 if any(m.get("status") in UNDELIVERED for m in sent) else 0
 
 
+def command_status(settings: Settings, args: argparse.Namespace, say) -> int:
+    """``run_daily.py status``: the last runs, what was sent, what is pending or failed, whose workbook is behind."""
+    from .status import status_lines
+
+    for line in status_lines(settings):
+        write_line(sys.stdout, line)  # also with --quiet: the status is what was asked for
+    return 0
+
+
 def command_serve(settings: Settings, args: argparse.Namespace, say) -> int:
     from .pipeline import RunOptions, remind, run_planned
     from .serve import serve
@@ -334,8 +344,8 @@ def command_install_task(settings: Settings, args: argparse.Namespace, say) -> i
     return install_task(settings, PROJECT_DIR, say)
 
 
-COMMANDS = {"run": command_run, "remind": command_remind, "templates": command_templates, "demo": command_demo,
-            "serve": command_serve, "install-task": command_install_task}
+COMMANDS = {"run": command_run, "remind": command_remind, "status": command_status, "templates": command_templates,
+            "demo": command_demo, "serve": command_serve, "install-task": command_install_task}
 
 
 def interactive() -> bool:

@@ -273,3 +273,35 @@ def test_a_first_run_ever_catches_nothing_up(tmp_path, smtp_server):
 
     assert [s.split(" 可")[0] for s in managers(server)] == ["【发货审核】2026-11-30"]
     assert sorted(p.name for p in (tmp_path / "工作区" / "output").iterdir()) == [RUN_DATE]
+
+
+# ---------------------------------------------------------------------------- status
+
+def test_status_tells_the_runs_the_mail_and_who_is_behind_in_gbk_safe_chinese(tmp_path, capsys, smtp_server):
+    controller, server = smtp_server(Collector(refuse=("finance@example.com",)))
+    config = write_config(tmp_path, controller.port)
+    stale_demo(tmp_path, config)  # 张伟's workbook untouched since 11-20, 李娜's gone
+    assert run_at(at(2026, 11, 30, 8, 30), config) == 0  # a preview
+    assert run_at(at(2026, 11, 30, 17, 10), config) == 3  # the official run, late, finance refused
+    down = write_config(tmp_path, free_port())  # Tuesday the server is down
+    assert run_at(at(2026, 12, 1, 16, 30), down) == 3
+    capsys.readouterr()
+
+    assert run_at(at(2026, 12, 1, 16, 40), config, "status") == 0
+
+    out = capsys.readouterr().out
+    out.encode("gbk")  # a Chinese Windows console shows all of it (¥ is written as the GBK ￥)
+    lines = out.splitlines()
+    runs = lines[lines.index("最近的运行:") + 1:][:3]
+    assert runs[0] == "  2026-12-01 正式  开始 12-01 16:30  未发邮件  9 封未送达"
+    assert runs[1].startswith("  2026-11-30 正式  开始 11-30 17:10  邮件发出 11-30 17:1")
+    assert "(晚于截止, 截止 17:00)" in runs[1] and "1 封未送达" in runs[1]
+    assert runs[2].startswith("  2026-11-30 预览  开始 11-30 08:30  未发邮件")
+    sent = "\n".join(lines[lines.index("已发送 (最近 7 天):"):lines.index("待发送 / 发送失败 (下次运行先发这些):")])
+    assert "【提成确认单 2026-11】2026-11-30 提成 ￥13,502.25 (张伟) → zhangwei@example.com" in sent
+    assert "部分送达 — 部分送达, 被拒绝的收件人: finance@example.com (550 5.1.1" in sent
+    pending = "\n".join(lines[lines.index("待发送 / 发送失败 (下次运行先发这些):"):lines.index("业务员台账:")])
+    assert pending.count("\n  2026-12-01 【") == 9 and "发送失败 — 无法连接邮件服务器 127.0.0.1" in pending
+    reps = lines[lines.index("业务员台账:") + 1:]
+    assert reps[0].startswith("  张伟: 您的台账 张伟.xlsx 已") and reps[1].startswith("  李娜: 共享文件夹里没有找到您的台账")
+    assert reps[2].startswith("  按时更新: ") and "王强" in reps[2]
