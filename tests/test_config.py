@@ -24,6 +24,7 @@ def test_the_shipped_config_is_valid():
     ("schedule:\n  time: '17:00'\n", "schedule.cutoff"),  # the old single time: renamed, said so
     ("schedule:\n  cutoff: '17:30'\n", "须 reminder_time (15:30) < cutoff (17:30) <= deadline (17:00)"),
     ("email:\n  password: secret\n", "email.password"),
+    ("email:\n  recipients:\n    commision: {to: [a@example.com]}\n", "没有报表发给 commision"),  # a typo: nobody would get it
 ])
 def test_bad_config_names_the_key(tmp_path, text, key):
     path = tmp_path / "config.yaml"

@@ -305,3 +305,23 @@ def test_status_tells_the_runs_the_mail_and_who_is_behind_in_gbk_safe_chinese(tm
     reps = lines[lines.index("业务员台账:") + 1:]
     assert reps[0].startswith("  张伟: 您的台账 张伟.xlsx 已") and reps[1].startswith("  李娜: 共享文件夹里没有找到您的台账")
     assert reps[2].startswith("  按时更新: ") and "王强" in reps[2]
+
+
+# ---------------------------------------------------------------------------- every recipients key is used
+
+def test_at_month_end_every_recipients_key_gets_its_report(tmp_path, smtp_server):
+    from neiqin_xl.core.config import RECIPIENT_KEYS
+
+    controller, server = smtp_server()
+    config = write_config(tmp_path, controller.port,
+                          recipients={key: {"to": [f"{key}@example.com"]} for key in RECIPIENT_KEYS})
+
+    assert run(config) == 0
+
+    got = {rcpt[0]: [p.get_filename() for p in msg.iter_attachments()]
+           for (_, rcpt, _), msg in zip(server.envelopes, server.messages())}
+    assert got["expenses@example.com"] == ["费用审核_2026-11.xlsx"]
+    assert got["reconciliation@example.com"] == ["财务对账_2026-11.xlsx"]
+    assert f"销售日报_{RUN_DATE}.xlsx" in got["daily@example.com"]
+    assert got["period@example.com"] == ["五日报_2026-11-26_2026-11-30.xlsx", "月报_2026-11.xlsx"]
+    assert got["shipping@example.com"] == [f"发货审核_{RUN_DATE}.xlsx"]

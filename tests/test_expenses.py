@@ -140,3 +140,20 @@ def test_route_window_is_inclusive_and_counts_only_the_reps_own_city():
     flagged = [(f"{lines.at[f['行号'], '日期']:%m-%d}", lines.at[f["行号"], "城市"], f["规则"])
                for f in expenses.check_route(lines.reset_index(), t["日报"], S)]
     assert flagged == [("11-10", "南京", "出差路线不符"), ("11-12", "杭州", "出差路线不符")]
+
+
+def test_mailed_to_the_expenses_recipients_at_month_end_and_when_a_line_is_newly_flagged():
+    # 2026-11-30 (Mon) is November's last working day: the month's audit goes out.
+    [month_end] = expenses.build(context(date(2026, 11, 30))).deliveries
+    assert (month_end.report, month_end.title) == ("expenses", "费用审核 2026-11")
+    assert [str(a) for a in month_end.attachments] == ["费用审核_2026-11.xlsx"]
+    assert month_end.summary_text.startswith("月末费用审核")
+    # 11-20 (Fri), last run 11-19: 张伟's 交通 of 11-20 in 成都 (路线不符) is flagged since: mailed, one new line.
+    ctx = context(date(2026, 11, 20))
+    ctx.options["last_run_date"] = date(2026, 11, 19)
+    [fresh] = expenses.build(ctx).deliveries
+    assert fresh.summary_text.startswith("新标记 1 笔")
+    # 11-24 (Tue), last run 11-23: nothing flagged is dated 11-24: not mailed.
+    ctx = context(date(2026, 11, 24))
+    ctx.options["last_run_date"] = date(2026, 11, 23)
+    assert expenses.build(ctx).deliveries == []

@@ -127,6 +127,11 @@ class Recipients(_Section):
     cc: list[str] = []
 
 
+# The keys of email.recipients: the reports mailed to configured people (the reps' own mail goes to the
+# address in 人员.xlsx). A key no report uses is a typo or a promise nobody keeps: the config check rejects it.
+RECIPIENT_KEYS = ("daily", "period", "shipping", "reconciliation", "expenses")
+
+
 class Email(_Section):
     enabled: bool = False  # False: every message is written to the outbox as .eml
     host: str = ""
@@ -139,7 +144,15 @@ class Email(_Section):
     retries: int = Field(3, ge=0, le=10)  # tries within one run, for a temporary failure
     backoff_seconds: float = 2
     max_attempts: int = Field(5, ge=1, le=100)  # runs a message the server refuses is tried in, then given up
-    recipients: dict[str, Recipients] = {}  # report key (daily, period, shipping, reconciliation ...) -> to/cc
+    recipients: dict[str, Recipients] = {}  # report key (RECIPIENT_KEYS) -> to/cc
+
+    @field_validator("recipients")
+    @classmethod
+    def _used_keys(cls, v: dict[str, Recipients]) -> dict[str, Recipients]:
+        unused = [key for key in v if key not in RECIPIENT_KEYS]
+        if unused:
+            raise ValueError(f"没有报表发给 {', '.join(unused)}; 可用的收件人组: {', '.join(RECIPIENT_KEYS)}")
+        return v
 
 
 def clock(text: str) -> dtime:
