@@ -332,9 +332,16 @@ def command_serve(settings: Settings, args: argparse.Namespace, say) -> int:
     def remind_job(day: date) -> None:
         print_mail(remind(settings, day, no_email=args.no_email)[0], say)
 
+    def retry_job(day: date) -> None:
+        from .deliver.mail import retry_pending
+
+        sent = retry_pending(settings) if not args.no_email else []
+        if sent:
+            print_mail(sent, say)
+
     s = settings.schedule
     say(f"定时运行: 每个工作日 {s.reminder_time} 催报, {s.cutoff} 数据截止并正式运行, {s.deadline} 前邮件送达 (Ctrl+C 退出)")
-    serve(job, settings, settings.workspace, remind_job=remind_job)
+    serve(job, settings, settings.workspace, remind_job=remind_job, retry_job=retry_job)
     return 0
 
 

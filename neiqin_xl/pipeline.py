@@ -30,6 +30,7 @@ from .deliver import mail, state as sentlog
 from .books.allocation import allocate
 from .core.config import Settings, clock
 from .core.context import Delivery, ReportOutput, RunContext
+from .core.sheets import WorkbookSpec
 from .read.intake import file_sha256, find_by_stem, list_workbooks, read_workbook, read_workspace
 from .core.schema import SHEETS
 from .core.model import ERROR, WARNING
@@ -136,7 +137,7 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
         outputs["problems"] = problems.build(ctx)
 
     with step("写出工作簿"):
-        written = write_outputs(outputs, output_dir)
+        written = write_outputs(outputs, output_dir, options.kind)
     inputs_digest = digest_inputs(tables.inputs)
     deliveries = label_deliveries(attach_files(outputs, written, output_dir),
                                   delivery_label(state, run_date, options, inputs_digest))
@@ -265,8 +266,17 @@ def run_reports(ctx: RunContext, step: _Steps, only: list[str] | None) -> tuple[
     return outputs, failed
 
 
-def write_outputs(outputs: dict[str, ReportOutput], output_dir: Path) -> dict[str, list[Written]]:
-    return {name: [write_workbook(spec, output_dir) for spec in out.workbooks] for name, out in outputs.items()}
+def write_outputs(outputs: dict[str, ReportOutput], output_dir: Path, kind: str = OFFICIAL) -> dict[str, list[Written]]:
+    """Every report's workbooks; a preview's titled 预览 on every sheet."""
+    mark = preview_spec if kind == PREVIEW else (lambda spec: spec)
+    return {name: [write_workbook(mark(spec), output_dir) for spec in out.workbooks] for name, out in outputs.items()}
+
+
+def preview_spec(spec: WorkbookSpec) -> WorkbookSpec:
+    """The workbook as a preview: 【预览】 before each sheet's title and a line saying what that means."""
+    note = "预览: 截止时间前的数据, 不是当日的正式报表"
+    return replace(spec, sheets=[replace(sheet, title=f"【预览】{sheet.title}" if sheet.title else sheet.title,
+                                         subtitle=[*sheet.subtitle, note]) for sheet in spec.sheets])
 
 
 def attach_files(outputs: dict[str, ReportOutput], written: dict[str, list[Written]], output_dir: Path) -> list[Delivery]:

@@ -16,7 +16,9 @@ times), so:
 - a job that raises or returns False is logged and not re-raised (``schedule`` would otherwise re-run it on
   every loop); it is not tried again that day by this process: it waits for the next working day (restart
   ``serve`` or run ``run_daily.py`` by hand to try again sooner);
-- weekends and holidays are skipped, 调休 working Saturdays and Sundays are run.
+- weekends and holidays are skipped, 调休 working Saturdays and Sundays are run;
+- after the day's run (successful or not), undelivered mail is retried every ``RETRY_MINUTES`` that day
+  (``retry_job``; mail skips it while the last attempt was a refused login).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from xml.sax.saxutils import escape
@@ -43,6 +45,7 @@ log = logging.getLogger("neiqin_xl.serve")
 
 LAST_SUCCESS_KEY = "serve.last_success"
 LAST_REMINDED_KEY = "serve.last_reminded"
+RETRY_MINUTES = 10
 RUN_ARGUMENTS = ["-X", "utf8", "run_daily.py"]
 
 
@@ -153,20 +156,27 @@ def build_scheduler(tick: Callable[[], object], settings: Settings) -> schedule.
 
 
 def serve(run_job: Callable[[date], bool], settings: Settings, state_dir: Path, *,
-          remind_job: Callable[[date], object] | None = None,
+          remind_job: Callable[[date], object] | None = None, retry_job: Callable[[date], object] | None = None,
           sleep: Callable[[float], object] = time.sleep, should_stop: Callable[[], bool] = lambda: False,
           poll_seconds: float = 30.0) -> None:
     """Runs until interrupted (Ctrl+C) or ``should_stop()``; ``run_job(day) -> ok`` is the day's job,
-    ``remind_job(day)`` the reminders."""
+    ``remind_job(day)`` the reminders, ``retry_job(day)`` sends the undelivered mail again."""
     state = SentLog(state_dir)
     attempted: list[date] = []  # this process's last attempt: a failure waits for the next day
+    retried: list[datetime] = []
 
     def tick() -> None:
+        now = datetime.now()
         if remind_job is not None:
             remind_if_due(remind_job, settings, state)
         day = run_if_due(run_job, settings, state, attempted[-1] if attempted else None)
         if day is not None:
             attempted.append(day)
+            retried.append(datetime.now())
+        elif retry_job is not None and attempted and attempted[-1] == now.date() \
+                and now - retried[-1] >= timedelta(minutes=RETRY_MINUTES):
+            retried.append(now)
+            run_guarded(retry_job, now.date())
 
     scheduler = build_scheduler(tick, settings)
     tick()  # on start: catch up a run missed today

@@ -193,6 +193,9 @@ def test_a_morning_run_is_a_preview_and_the_cut_off_run_sends_once(tmp_path, cap
     assert server.envelopes == []  # a preview sends nothing
     preview = json.loads((output / "预览" / RUN_DATE / "manifest.json").read_text(encoding="utf-8"))
     assert preview["kind"] == "preview" and not (output / RUN_DATE).exists()  # kept apart from the official books
+    import openpyxl
+    sheet = openpyxl.load_workbook(output / "预览" / RUN_DATE / f"销售日报_{RUN_DATE}.xlsx").worksheets[0]
+    assert str(sheet["A1"].value).startswith("【预览】")  # titled as what it is
     assert "预览" in capsys.readouterr().out
 
     assert run_at(at(2026, 11, 30, 16, 30), config) == 0  # the task at the cut-off: the official run sends

@@ -413,6 +413,8 @@ def test_a_refused_login_stops_the_whole_run_after_one_attempt(tmp_path, smtp_se
     assert all(r["reason"].startswith("本次运行未尝试 (登录被拒绝") for r in results[1:])
     assert sorted(auth.mechanisms) == ["LOGIN", "PLAIN"]  # one login() for the run (smtplib tries both once)
     assert [m.runs for m in state.messages()] == [0, 0, 0]  # the password is wrong, not the messages
+    # serve's retry every 10 minutes does not try that password again
+    assert mail.retry_pending(settings) == [] and len(auth.mechanisms) == 2
 
 
 def test_a_temporary_refusal_is_retried_and_then_sent(tmp_path, smtp_server):

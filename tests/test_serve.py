@@ -259,3 +259,17 @@ def test_elsewhere_the_equivalent_schtasks_and_cron_lines_are_printed(tmp_path):
     said = []
     assert serve_mod.install_task(settings, tmp_path, said.append, python_exe="/usr/bin/python3", platform="linux") == 0
     assert "cron" in said[0] and not (tmp_path / "neiqin_xl_task.xml").exists()
+
+
+def test_after_the_days_run_undelivered_mail_is_retried_every_ten_minutes_that_day(settings, tmp_path):
+    retries = []
+
+    with time_machine.travel(at(2026, 11, 26, 16, 0), tick=False) as traveller:
+        serve_mod.serve(lambda day: False, settings, tmp_path, poll_seconds=60,  # the run: mail undelivered
+                        retry_job=lambda day: retries.append(dt.datetime.now(SHANGHAI)),
+                        sleep=lambda seconds: traveller.shift(dt.timedelta(seconds=seconds)),
+                        should_stop=lambda: dt.datetime.now(SHANGHAI) >= at(2026, 11, 27, 9))
+
+    # the run at 17:00; retries from 17:10 every 10 minutes until 23:50 (41 of them), none the next morning
+    assert [t.strftime("%H:%M") for t in retries[:3]] == ["17:10", "17:20", "17:30"]
+    assert len(retries) == 41 and all(t.date() == dt.date(2026, 11, 26) for t in retries)

@@ -626,6 +626,15 @@ def send_pending(settings: Settings, staff: pd.DataFrame | None = None, *,
     return results
 
 
+def retry_pending(settings: Settings) -> list[dict]:
+    """``serve``'s retry every 10 minutes after the day's run: ``send_pending``, unless the last attempt was a
+    refused login (a person must fix the password; trying it again every 10 minutes locks the mailbox)."""
+    if any("登录被拒绝" in row.reason for row in SentLog(settings.workspace).pending()):
+        log.warning("上次登录被拒绝: 不自动重试, 请检查 email.user 和密码后运行 run_daily.py")
+        return []
+    return send_pending(settings)
+
+
 def send_pending_row(state: SentLog, transport: Transport, row: MessageRow) -> dict:
     rep = row.audience.removeprefix("rep:") if row.audience.startswith("rep:") else None
     common = dict(run_date=row.run_date, report=row.reports, rep=rep,
