@@ -4,11 +4,19 @@
     python run_daily.py --date 2026-11-30    as of another day
     python run_daily.py templates [--for 张伟]
     python run_daily.py demo --reset
-    python run_daily.py serve                stay running, run at 17:00 on working days
-    python run_daily.py install-task         Windows Task Scheduler (elsewhere: print the command)
+    python run_daily.py remind               the day's reminders to reps (schedule.reminder_time, 15:30)
+    python run_daily.py status               the last runs, the mail sent, pending or failed, reps behind
+    python run_daily.py serve                stay running: reminders at 15:30, the day's run at the cut-off (16:30)
+    python run_daily.py install-task         Windows Task Scheduler (elsewhere: print the schtasks and cron lines)
 
-Exit status: 0 when the run completed (data problems included), 1 when a report or the run failed, 2 for
-a configuration or command-line error (nothing written). Console output survives a GBK console.
+Exit status:
+    0  the run completed and every message was delivered (or put in the outbox); data problems included
+    1  a report or the run failed (the other reports are still written)
+    2  a configuration or command-line error (nothing written)
+    3  every report was written but a message was not delivered to every recipient (failed, 部分送达, or
+       given up); one line per such message with the reason is printed and logged
+Console output survives a GBK console, and a run without any console (pythonw.exe): then the log
+(logs/neiqin_<YYYY-MM>.log) holds every line.
 """
 
 from __future__ import annotations
@@ -22,19 +30,88 @@ from datetime import date, datetime
 from pathlib import Path
 
 from .core.config import ConfigError, Settings, load_settings
+from .deliver.mail import UNDELIVERED
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 log = logging.getLogger("neiqin_xl")
 
 
+STREAMS = ((0, "stdin"), (1, "stdout"), (2, "stderr"))
+
+
 def make_console_safe() -> None:
-    """Nothing printed may crash a Chinese Windows console or a log redirected in GBK."""
+    """Nothing printed may crash a Chinese Windows console, a log redirected in GBK, or a run without a console.
+
+    pythonw.exe (the Task Scheduler) starts with ``sys.stdin/stdout/stderr`` set to None; a parent that closed
+    our descriptors leaves stream objects on dead descriptors. A stream that is closed or whose descriptor is
+    dead becomes None (every writer here checks), and a dead descriptor 0-2 gets the null device parked on it,
+    so no file the run opens later (a workbook, the log) takes that number and receives console output.
+    """
+    for fd, name in STREAMS:
+        try:
+            os.fstat(fd)
+        except OSError:
+            stream = getattr(sys, name)
+            if stream is not None and stream_fileno(stream) in (fd, None):
+                setattr(sys, name, None)
+            try:
+                null = os.open(os.devnull, os.O_RDWR)
+                if null != fd:
+                    os.dup2(null, fd)
+                    os.close(null)
+            except OSError:
+                pass
+    for _, name in STREAMS:
+        stream = getattr(sys, name)
+        if stream is not None and getattr(stream, "closed", False):
+            setattr(sys, name, None)
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             try:
                 stream.reconfigure(errors="replace")
             except (ValueError, OSError):
                 pass
+
+
+def stream_fileno(stream) -> int | None:
+    """The stream's descriptor; None when it has none (an in-memory stream) or it is closed."""
+    try:
+        return stream.fileno()
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def write_line(stream, text: str) -> bool:
+    """Prints one line to ``stream`` if there is one that works; False when nobody can see it."""
+    if stream is None:
+        return False
+    try:
+        print(text, file=stream, flush=True)
+        return True
+    except (OSError, ValueError):  # closed or broken console
+        return False
+
+
+def is_terminal(stream) -> bool:
+    try:
+        return stream is not None and stream.isatty()
+    except (OSError, ValueError):
+        return False
+
+
+def console(quiet: bool):
+    """``say(text)``: a line for the clerk; it always goes to the log, and to the console unless --quiet."""
+    def say(text: str) -> None:
+        log.info("%s", text)
+        if not quiet:
+            write_line(sys.stdout, text)
+    return say
+
+
+def complain(text: str) -> None:
+    """An error line: to the log, and to the console's error stream when there is one (also with --quiet)."""
+    log.error("%s", text)
+    write_line(sys.stderr, text)
 
 
 def parse_date(text: str) -> date:
@@ -47,11 +124,13 @@ def parse_date(text: str) -> date:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="run_daily.py", description="销售内勤日常: 汇总业务员台账, 生成报表并发送")
     parser.add_argument("command", nargs="?", default="run",
-                        choices=["run", "templates", "demo", "serve", "install-task"], help="默认 run: 运行当日任务")
+                        choices=["run", "remind", "status", "templates", "demo", "serve", "install-task"],
+                        help="默认 run: 运行当日任务; remind: 催报; status: 查看运行和邮件状态")
     parser.add_argument("--config", type=Path, help="config.yaml 路径 (默认: 程序旁边的 config.yaml)")
     parser.add_argument("--workspace", type=Path, help="工作区根目录 (覆盖 config.yaml 的 paths.workspace)")
     parser.add_argument("--date", type=parse_date, help="运行日期 YYYY-MM-DD (默认今天)")
     parser.add_argument("--no-email", action="store_true", help="不发邮件, 邮件写入 outbox")
+    parser.add_argument("--send", action="store_true", help="预览 (截止时间前的运行) 也发送邮件, 标题带 预览")
     parser.add_argument("--only", nargs="+", metavar="REPORT", help="只生成这些报表")
     parser.add_argument("--quiet", action="store_true", help="只在出错时输出")
     parser.add_argument("--force", action="store_true", help="非工作日也生成销售日报")
@@ -68,12 +147,26 @@ def load(args: argparse.Namespace) -> Settings:
     return settings.with_workspace(args.workspace) if args.workspace else settings
 
 
-def setup_logging(settings: Settings, quiet: bool) -> Path:
-    settings.logs_dir.mkdir(parents=True, exist_ok=True)
-    log_file = settings.logs_dir / f"neiqin_{date.today():%Y-%m}.log"
-    handler = logging.FileHandler(log_file, encoding="utf-8")
+class LogFile(logging.FileHandler):
+    """The log file, created (with its folder) on the first line logged: a run that logs nothing writes nothing."""
+
+    def __init__(self, path: Path):
+        super().__init__(path, encoding="utf-8", delay=True)
+
+    def _open(self):
+        Path(self.baseFilename).parent.mkdir(parents=True, exist_ok=True)
+        return super()._open()
+
+
+def setup_logging(logs_dir: Path) -> Path:
+    """Everything the run says goes to ``logs/neiqin_<YYYY-MM>.log`` (the only record when there is no console).
+    A logs folder that cannot be written is reported once by ``logging`` itself; the run goes on."""
+    log_file = logs_dir / f"neiqin_{date.today():%Y-%m}.log"
+    handler = LogFile(log_file)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     root = logging.getLogger("neiqin_xl")
+    for old in root.handlers:
+        old.close()
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)
     return log_file
@@ -91,31 +184,47 @@ def ensure_workspace(settings: Settings, run_date: date, say) -> bool:
 
 
 def command_run(settings: Settings, args: argparse.Namespace, say) -> int:
-    from .pipeline import REPORT_NAMES, RunOptions, run_day
+    from .pipeline import REPORT_NAMES, RunOptions, run_planned
     from .books.workdays import is_workday
 
     unknown = [name for name in args.only or [] if name not in REPORT_NAMES]
     if unknown:
-        print(f"--only: 没有报表 {', '.join(unknown)}; 可选: {', '.join(REPORT_NAMES)}", file=sys.stderr)
+        complain(f"--only: 没有报表 {', '.join(unknown)}; 可选: {', '.join(REPORT_NAMES)}")
         return 2
-    run_date = args.date or date.today()
-    if ensure_workspace(settings, run_date, say):
+    now = datetime.now()
+    if ensure_workspace(settings, args.date or now.date(), say):
         say("注意: 当前工作区是演示数据 (demo data), 不是真实业务数据。")
     progress = None
-    if not args.quiet and sys.stderr is not None and sys.stderr.isatty():  # pythonw.exe: no streams at all
+    if not args.quiet and is_terminal(sys.stderr):  # pythonw.exe: no streams at all
         from tqdm import tqdm
 
         progress = lambda it: tqdm(list(it), desc="读取台账", unit="个", file=sys.stderr)  # noqa: E731
-    options = RunOptions(no_email=args.no_email, only=args.only, force=args.force, month=args.month,
+    options = RunOptions(send=args.send, no_email=args.no_email, only=args.only, force=args.force, month=args.month,
                          resend=args.resend, progress=progress)
-    result = run_day(settings, run_date, options)
-    print_summary(result, is_workday(run_date, settings), say)
-    return 0 if result.ok else 1
+    results = run_planned(settings, now, args.date, options)
+    for result in results:
+        print_summary(result, is_workday(result.run_date, settings), say)
+    return exit_status(results)
+
+
+def exit_status(results: list) -> int:
+    """0 all done, 1 a report failed (the others written), 3 every report written but a message undelivered."""
+    if not all(r.ok for r in results):
+        return 1
+    return 3 if any(r.undelivered for r in results) else 0
+
+
+KIND_NOTES = {
+    "official": "正式运行",
+    "preview": "预览: 截止时间前的运行, 工作簿写在 output/预览/ 下, 不发邮件 (--send 才发, 标题带 预览)",
+    "rerun": "重新运行: 今天已正式发送过, 不再重复发送 (--resend 重发; 数据有变化时标题带 更正)",
+    "catch-up": "补发: 当天没有正式运行 (电脑未开), 按当天的数据补做, 邮件标题带 补发",
+}
 
 
 def print_summary(result, workday: bool, say) -> None:
     m = result.manifest
-    say(f"运行日期 {m['run_date']}{'' if workday else ' (非工作日)'}")
+    say(f"运行日期 {m['run_date']}{'' if workday else ' (非工作日)'} — {KIND_NOTES[m['kind']]}")
     by_rep: dict[str, int] = {}
     for item in m["inputs"]:
         if item.get("kind") == "rep" or "/reps/" in str(item.get("path", "")).replace("\\", "/") or str(item.get("path", "")).startswith("reps"):
@@ -128,13 +237,33 @@ def print_summary(result, workday: bool, say) -> None:
     say(f"已写出 {len(m['outputs'])} 个文件到 {result.output_dir}")
     for note in (o["note"] for o in m["outputs"] if o.get("note")):  # a workbook open in Excel: written beside it
         say(f"注意: {note}")
-    for status in ("sent", "outbox", "failed"):
-        msgs = [x for x in result.mail if x.get("status") == status]
-        if msgs:
-            label = {"sent": "已发送", "outbox": "写入待发箱", "failed": "发送失败(留在待发箱)"}[status]
-            say(f"邮件{label} {len(msgs)} 封: " + "；".join(f"{x.get('subject', '')} → {', '.join(x.get('recipients', []))}" for x in msgs))
+    for line in (c for o in m["outputs"] for c in o.get("continued", ())):  # past Excel's row limit
+        say(f"注意: {line}")
+    print_mail(result.mail, say)
+    if m.get("late") and m["kind"] != "catch-up":
+        complain(f"注意: 邮件 {m['mail_left'][11:16]} 才发出, 晚于截止时间 {m['deadline'][11:16]} "
+                 f"(schedule.deadline; 正式运行从 schedule.cutoff 开始)")
     if result.failed_reports:
-        say("以下报表生成失败, 详见 logs/ 日志: " + ", ".join(result.failed_reports))
+        complain("以下报表生成失败, 详见 logs/ 日志: " + ", ".join(result.failed_reports))
+
+
+def print_mail(messages: list[dict], say) -> None:
+    """What left, in one line per kind; then one line per message that did not reach everyone, with the
+    reason (these go to the error stream and the log, also with --quiet)."""
+    for status, label in (("sent", "已发送"), ("outbox", "写入待发箱")):
+        msgs = [x for x in messages if x.get("status") == status]
+        if msgs:
+            say(f"邮件{label} {len(msgs)} 封: " + "；".join(f"{x.get('subject', '')} → {', '.join(x.get('recipients', []))}"
+                                                        for x in msgs))
+    for x in messages:
+        if x.get("status") == "skipped" and not x.get("reason", "").startswith(("已发送", "已放弃")):
+            say(f"邮件未发送: {x.get('subject', '')}: {x.get('reason', '')}")
+    labels = {"partial": "邮件部分送达", "failed": "邮件发送失败 (留在待发箱, 下次运行重发)", "given_up": "邮件已放弃"}
+    undelivered = [x for x in messages if x.get("status") in labels]
+    for x in undelivered:
+        complain(f"{labels[x['status']]}: {x.get('subject', '')} → {', '.join(x.get('recipients', []))}: {x.get('reason', '')}")
+    if undelivered:
+        complain(f"有 {len(undelivered)} 封邮件未能全部送达 (退出码 3)")
 
 
 def command_templates(settings: Settings, args: argparse.Namespace, say) -> int:
@@ -164,16 +293,62 @@ def command_demo(settings: Settings, args: argparse.Namespace, say) -> int:
     return 0
 
 
+def command_remind(settings: Settings, args: argparse.Namespace, say) -> int:
+    """``run_daily.py remind`` (the task at schedule.reminder_time): the day's reminders, before the cut-off."""
+    from .books.workdays import is_workday
+    from .core.config import clock
+    from .pipeline import remind
+
+    now = datetime.now()
+    run_date = args.date or now.date()
+    if not is_workday(run_date, settings):
+        say(f"{run_date} 不是工作日, 不催报")
+        return 0
+    if args.date is None and now.time() >= clock(settings.schedule.cutoff):
+        say(f"已过数据截止时间 {settings.schedule.cutoff}, 今天不再催报")
+        return 0
+    sent, chased = remind(settings, run_date, no_email=args.no_email)
+    for rep, reason in chased:
+        say(f"催报: {rep} — {reason}")
+    if not chased:
+        say("所有业务员的台账都已按时更新, 无需催报")
+    print_mail(sent, say)
+    return 3 if any(m.get("status") in UNDELIVERED for m in sent) else 0
+
+
+def command_status(settings: Settings, args: argparse.Namespace, say) -> int:
+    """``run_daily.py status``: the last runs, what was sent, what is pending or failed, whose workbook is behind."""
+    from .status import status_lines
+
+    for line in status_lines(settings):
+        write_line(sys.stdout, line)  # also with --quiet: the status is what was asked for
+    return 0
+
+
 def command_serve(settings: Settings, args: argparse.Namespace, say) -> int:
-    from .pipeline import RunOptions, run_day
+    from .pipeline import RunOptions, remind, run_planned
     from .serve import serve
 
     def job(day: date) -> bool:
         ensure_workspace(settings, day, say)
-        return run_day(settings, day, RunOptions(no_email=args.no_email)).ok
+        results = run_planned(settings, datetime.now(), None, RunOptions(no_email=args.no_email))
+        for result in results:
+            print_mail(result.undelivered, say)
+        return exit_status(results) == 0
 
-    say(f"定时运行: 每个工作日 {settings.schedule.time} (Ctrl+C 退出)")
-    serve(job, settings, settings.workspace)
+    def remind_job(day: date) -> None:
+        print_mail(remind(settings, day, no_email=args.no_email)[0], say)
+
+    def retry_job(day: date) -> None:
+        from .deliver.mail import retry_pending
+
+        sent = retry_pending(settings) if not args.no_email else []
+        if sent:
+            print_mail(sent, say)
+
+    s = settings.schedule
+    say(f"定时运行: 每个工作日 {s.reminder_time} 催报, {s.cutoff} 数据截止并正式运行, {s.deadline} 前邮件送达 (Ctrl+C 退出)")
+    serve(job, settings, settings.workspace, remind_job=remind_job, retry_job=retry_job)
     return 0
 
 
@@ -183,35 +358,39 @@ def command_install_task(settings: Settings, args: argparse.Namespace, say) -> i
     return install_task(settings, PROJECT_DIR, say)
 
 
-COMMANDS = {"run": command_run, "templates": command_templates, "demo": command_demo, "serve": command_serve,
-            "install-task": command_install_task}
+COMMANDS = {"run": command_run, "remind": command_remind, "status": command_status, "templates": command_templates,
+            "demo": command_demo, "serve": command_serve, "install-task": command_install_task}
 
 
 def interactive() -> bool:
-    return sys.stdin is not None and sys.stdin.isatty() and not os.environ.get("CI")
+    """A person is at a console who can press Enter (never under pythonw.exe, a pipe or CI)."""
+    return is_terminal(sys.stdin) and is_terminal(sys.stdout) and not os.environ.get("CI")
 
 
 def main(argv: list[str] | None = None) -> int:
     make_console_safe()
     parser = build_parser()
     args = parser.parse_args(argv)
-    say = (lambda *a: None) if args.quiet else (lambda text: print(text, flush=True))
+    say = console(args.quiet)
+    config_file = args.config or PROJECT_DIR / "config.yaml"
+    # until config.yaml is read, the log is the default logs/ beside it (a config error is recorded there too)
+    log_file = setup_logging(Path(config_file).parent / "logs")
     try:
         settings = load(args)
-    except ConfigError as exc:
-        print(f"配置错误: {exc}", file=sys.stderr)
-        return 2
-    log_file = setup_logging(settings, args.quiet)
-    try:
+        log_file = setup_logging(settings.logs_dir)
         return COMMANDS[args.command](settings, args, say)
     except KeyboardInterrupt:
         return 130
     except ConfigError as exc:
-        print(f"配置错误: {exc}", file=sys.stderr)
+        if not write_line(sys.stderr, f"配置错误: {exc}"):  # no console: the log beside config.yaml is the only record
+            log.error("配置错误: %s", exc)
         return 2
     except Exception as exc:  # the double-click user sees a plain message, the log has the traceback
         log.exception("运行失败")
-        print(f"运行失败: {exc}\n详细信息见日志 {log_file}", file=sys.stderr)
+        write_line(sys.stderr, f"运行失败: {exc}\n详细信息见日志 {log_file}")
         if interactive():
-            input("按回车键关闭窗口 …")
+            try:
+                input("按回车键关闭窗口 …")
+            except (EOFError, OSError, RuntimeError):
+                pass
         return 1

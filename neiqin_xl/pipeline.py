@@ -13,6 +13,7 @@ Nothing here touches Excel or SMTP directly: the intake reads, the writer writes
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import time
@@ -20,7 +21,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -28,16 +29,19 @@ from typing import Any
 from . import __version__
 from .deliver import mail, state as sentlog
 from .books.allocation import allocate
-from .core.config import Settings
+from .core.config import Settings, clock
 from .books.context import ReportOptions, RunContext
 from .core.output import Delivery, ReportOutput
-from .read.folders import rep_workbooks
-from .read.intake import file_sha256, read_workspace
+from .core.sheets import WorkbookSpec
+from .read.folders import list_workbooks, rep_workbooks
+from .read.intake import file_sha256, find_by_stem, read_workbook, read_workspace
+from .core.schema import SHEETS
 from .core.model import ERROR, WARNING
 from .core.names import CustomerIndex
 from .reports import (archive, commission, daily, expenses, fulfilment, period, problems, receivables, reconciliation,
                       shipping, statements)
 from .books.validate import validate
+from .books.workdays import is_workday
 from .deliver.files import Written, write_file
 from .deliver.writer import write_workbook
 
@@ -59,8 +63,16 @@ REPORTS: list[tuple[str, ModuleType]] = [
 REPORT_NAMES = [name for name, _ in REPORTS] + ["problems"]
 
 
+# What kind of run this is (README: preview, official, catch-up). Decided by ``plan_runs``.
+OFFICIAL, PREVIEW, RERUN, CATCH_UP = "official", "preview", "rerun", "catch-up"
+KIND_NAMES = {OFFICIAL: "正式", PREVIEW: "预览", RERUN: "重新运行", CATCH_UP: "补发"}
+DAY_DONE = (OFFICIAL, CATCH_UP)  # a day with one of these has had its official run
+
+
 @dataclass
 class RunOptions:
+    kind: str = OFFICIAL
+    send: bool = False  # a preview sends only with --send (marked 预览; the day's official send stays due)
     no_email: bool = False
     only: list[str] | None = None  # report names; None = all
     force: bool = False  # produce the daily report on a non-working day
@@ -81,6 +93,11 @@ class RunResult:
     @property
     def ok(self) -> bool:
         return not self.failed_reports
+
+    @property
+    def undelivered(self) -> list[dict]:
+        """Messages that did not reach every recipient this run: failed, partly refused, given up."""
+        return [m for m in self.mail if m.get("status") in mail.UNDELIVERED]
 
 
 class _Steps:
@@ -104,7 +121,7 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
     """Runs the day's job for ``run_date`` and returns what it wrote, figured and sent."""
     options = options or RunOptions()
     step = _Steps()
-    output_dir = settings.folder("output") / run_date.isoformat()
+    output_dir = output_folder(settings, run_date, options.kind)
     state = sentlog.SentLog(settings.workspace)
     started = datetime.now()
 
@@ -125,20 +142,113 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
         outputs["problems"] = problems.build(ctx)
 
     with step("写出工作簿"):
-        written = write_outputs(outputs, output_dir)
-    deliveries = attach_files(outputs, written, output_dir)
-    reminders, chased = mail.reminders(settings, run_date, tables["人员"], rep_workbooks(settings.folder("reps")))
+        written = write_outputs(outputs, output_dir, options.kind)
+    inputs_digest = digest_inputs(tables.inputs)
+    deliveries = label_deliveries(attach_files(outputs, written, output_dir),
+                                  delivery_label(state, run_date, options, inputs_digest))
+    # who is behind, for the console and the manifest; the reminders themselves are their own job (remind)
+    _, chased = mail.reminders(settings, run_date, tables["人员"], rep_workbooks(settings.folder("reps")))
     with step("发送邮件"):
-        sent = mail.send_pending(settings, tables["人员"]) if not options.no_email else []
-        sent += mail.deliver(settings, run_date, [*deliveries, *reminders], tables["人员"], no_email=options.no_email,
-                             resend=options.resend)
+        sent: list[dict] = []
+        if options.kind != PREVIEW or options.send:
+            transport = mail.start_sending(settings, options.no_email)  # one login attempt for the whole run
+            sent = mail.send_pending(settings, tables["人员"], transport=transport) if transport else []
+            sent += mail.deliver(settings, run_date, deliveries, tables["人员"], no_email=options.no_email,
+                                 resend=options.resend, transport=transport)
 
     manifest = build_manifest(settings, run_date, started, tables, ctx, outputs, written, failed, sent, chased,
                               step.timings)
+    manifest["kind"] = options.kind
     write_file(output_dir / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2, default=str))
-    if not failed:
+    result = RunResult(run_date, output_dir, manifest, written, failed, sent)
+    record_run(state, result, inputs_digest)
+    if not failed and options.kind != PREVIEW:  # a preview does not move the period reports' catch-up point
         state.set_last_run_date(run_date)
-    return RunResult(run_date, output_dir, manifest, written, failed, sent)
+    return result
+
+
+# ---------------------------------------------------------------------------- which runs, of which kind
+
+def day_kind(state: sentlog.SentLog, run_date: date, now: datetime, settings: Settings, explicit: bool) -> str:
+    """The kind of a run for ``run_date`` started at ``now``: a rerun once the day had its official run;
+    else a preview when it is today before the cut-off (unless the date was given explicitly: a run for an
+    explicit date is that day's run); else the official run."""
+    if any(r["kind"] in DAY_DONE for r in state.runs(run_date)):
+        return RERUN
+    if run_date == now.date() and not explicit and now.time() < clock(settings.schedule.cutoff):
+        return PREVIEW
+    return OFFICIAL
+
+
+def missed_days(state: sentlog.SentLog, today: date, settings: Settings) -> list[date]:
+    """Working days before ``today`` without an official run, oldest first: at most ``schedule.catch_up_days``
+    working days back, never before the workspace's first run (a first run ever catches nothing up)."""
+    first = state.first_run_day()
+    if first is None:
+        return []
+    days: list[date] = []
+    day = today
+    while len(days) < settings.schedule.catch_up_days:
+        day -= timedelta(days=1)
+        if day < first:
+            break
+        if is_workday(day, settings):
+            days.append(day)
+    return [d for d in reversed(days) if not any(r["kind"] in DAY_DONE for r in state.runs(d))]
+
+
+def plan_runs(settings: Settings, now: datetime, run_date: date | None = None) -> list[tuple[date, str]]:
+    """The runs one start of the job makes, in order: the missed working days (catch-up, oldest first; only
+    when no date was given), then the day's run with its kind."""
+    state = sentlog.SentLog(settings.workspace)
+    if run_date is not None and run_date != now.date():
+        return [(run_date, day_kind(state, run_date, now, settings, explicit=True))]
+    today = now.date()
+    return [*((d, CATCH_UP) for d in missed_days(state, today, settings)),
+            (today, day_kind(state, today, now, settings, explicit=False))]
+
+
+def run_planned(settings: Settings, now: datetime, run_date: date | None, options: RunOptions) -> list[RunResult]:
+    """``plan_runs`` carried out: the command line and ``serve`` both start the day's job through here."""
+    return [run_day(settings, day, replace(options, kind=kind)) for day, kind in plan_runs(settings, now, run_date)]
+
+
+def output_folder(settings: Settings, run_date: date, kind: str) -> Path:
+    """``output/<date>/``; a preview's in ``output/预览/<date>/``, apart from the official books."""
+    if kind == PREVIEW:
+        return settings.folder("output") / KIND_NAMES[PREVIEW] / run_date.isoformat()
+    return settings.folder("output") / run_date.isoformat()
+
+
+def digest_inputs(inputs: list[dict]) -> str:
+    """One sha256 over the inputs' paths and sha256s: equal when no input changed."""
+    text = "\n".join(sorted(f"{i.get('path')}={i.get('sha256', '')}" for i in inputs))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def delivery_label(state: sentlog.SentLog, run_date: date, options: RunOptions, inputs_digest: str) -> str:
+    """预览 / 补发 for those runs; 更正 for a ``--resend`` whose data changed since the day's last send."""
+    if options.kind in (PREVIEW, CATCH_UP):
+        return KIND_NAMES[options.kind]
+    if options.kind == RERUN and options.resend:
+        sends = [r for r in state.runs(run_date) if r["kind"] != PREVIEW and r["mail_left"]]
+        if sends and sends[0]["inputs"] != inputs_digest:
+            return "更正"
+    return ""
+
+
+def label_deliveries(deliveries: list[Delivery], label: str) -> list[Delivery]:
+    """The deliveries with ``label`` before their title (the subject shows 【补发 销售日报】 …); the label
+    also makes them other items for the once-per-day rule, so a preview never uses up the day's send."""
+    return [replace(d, title=f"{label} {d.title}") for d in deliveries] if label else deliveries
+
+
+def record_run(state: sentlog.SentLog, result: RunResult, inputs_digest: str) -> None:
+    m = result.manifest
+    state.record_run(run_date=result.run_date.isoformat(), kind=m["kind"], started=m["started"],
+                     finished=m["finished"], mail_left=m["mail_left"], deadline=m["deadline"], late=int(m["late"]),
+                     ok=int(result.ok), undelivered=len(result.undelivered), inputs=inputs_digest,
+                     output_dir=str(result.output_dir))
 
 
 def run_reports(ctx: RunContext, step: _Steps | None = None, only: list[str] | None = None
@@ -193,8 +303,17 @@ def with_needs(names: set[str]) -> set[str]:
     return found
 
 
-def write_outputs(outputs: dict[str, ReportOutput], output_dir: Path) -> dict[str, list[Written]]:
-    return {name: [write_workbook(spec, output_dir) for spec in out.workbooks] for name, out in outputs.items()}
+def write_outputs(outputs: dict[str, ReportOutput], output_dir: Path, kind: str = OFFICIAL) -> dict[str, list[Written]]:
+    """Every report's workbooks; a preview's titled 预览 on every sheet."""
+    mark = preview_spec if kind == PREVIEW else (lambda spec: spec)
+    return {name: [write_workbook(mark(spec), output_dir) for spec in out.workbooks] for name, out in outputs.items()}
+
+
+def preview_spec(spec: WorkbookSpec) -> WorkbookSpec:
+    """The workbook as a preview: 【预览】 before each sheet's title and a line saying what that means."""
+    note = "预览: 截止时间前的数据, 不是当日的正式报表"
+    return replace(spec, sheets=[replace(sheet, title=f"【预览】{sheet.title}" if sheet.title else sheet.title,
+                                         subtitle=[*sheet.subtitle, note]) for sheet in spec.sheets])
 
 
 def attach_files(outputs: dict[str, ReportOutput], written: dict[str, list[Written]], output_dir: Path) -> list[Delivery]:
@@ -233,5 +352,35 @@ def build_manifest(settings: Settings, run_date: date, started: datetime, tables
         "failed_reports": failed,
         "reminders": [{"rep": rep, "reason": reason} for rep, reason in chased],
         "mail": sent,
+        **mail_timing(settings, run_date, sent),
         "timings_seconds": timings,
     }
+
+
+def mail_timing(settings: Settings, run_date: date, sent: list[dict]) -> dict:
+    """When the run's mail for ``run_date`` left (the last message the server accepted), the deadline it
+    had to meet (``schedule.deadline`` on that day) and whether it was late."""
+    deadline = datetime.combine(run_date, clock(settings.schedule.deadline))
+    left = [datetime.fromisoformat(m["time"]) for m in sent
+            if m.get("status") in (mail.SENT, mail.PARTIAL) and m.get("date") == run_date.isoformat()]
+    mail_left = max(left) if left else None
+    return {"mail_left": mail_left.isoformat(timespec="seconds") if mail_left else None,
+            "deadline": deadline.isoformat(timespec="minutes"),
+            "late": bool(mail_left and mail_left > deadline)}
+
+
+def read_staff(settings: Settings) -> Any:
+    """The 人员 table alone (master/人员.xlsx), for the reminder job; an empty table when it cannot be read."""
+    files, _ = list_workbooks(settings.folder("master"))
+    path = find_by_stem(files, "人员")
+    frames = read_workbook(path, (SHEETS["人员"],), settings)[0] if path else {}
+    return frames.get("人员")
+
+
+def remind(settings: Settings, run_date: date, no_email: bool = False) -> tuple[list[dict], list[tuple[str, str]]]:
+    """The reminder job (``schedule.reminder_time``): reps whose workbook is missing or stale get a message
+    saying by when (the cut-off), which file and which folder; once a day (the mail state), working days only.
+    Returns the mail results and (rep, reason) for the console."""
+    staff = read_staff(settings)
+    deliveries, chased = mail.reminders(settings, run_date, staff, rep_workbooks(settings.folder("reps")))
+    return mail.deliver(settings, run_date, deliveries, staff, no_email=no_email), chased

@@ -1,18 +1,24 @@
-"""The daily schedule: ``run_daily.py serve`` stays running and runs the day's job at ``schedule.time`` on
-working days; ``run_daily.py install-task`` registers the same with the Windows Task Scheduler.
+"""The daily schedule: ``run_daily.py serve`` stays running and, on working days, sends the reminders at
+``schedule.reminder_time`` and runs the day's job at ``schedule.cutoff`` (so the mail is in the inbox before
+``schedule.deadline``); ``run_daily.py install-task`` registers the same two jobs with the Windows Task
+Scheduler (two tasks: a trigger cannot carry its own arguments), or prints the schtasks and cron lines.
 
-The decision is one pure function, ``due_run(now, last_success, settings)``: on a working day (mainland
-calendar with 调休, ``workdays.is_workday``), at or after the scheduled time, when the last successful run is
-older than today, today's run is due. ``serve`` asks it on start and at every tick (each minute, plus a
-``schedule`` job at the exact time), so:
-- a process started after 17:00 still runs the day (catch-up from the last success kept in the workspace
-  state, ``sentlog`` key ``serve.last_success``);
-- after the computer slept through several 17:00s, the missed runs collapse into one run for today; the
-  job itself produces whatever period reports fell due meanwhile (pipeline: ``last_run_date``);
+The decisions are pure functions. ``due_run(now, last_success, settings)``: on a working day (mainland
+calendar with 调休, ``workdays.is_workday``), at or after the cut-off, when the last successful run is older
+than today, today's run is due. ``due_reminders(now, last_reminded, settings)``: on a working day, from the
+reminder time until the cut-off (never after it: a reminder asking for data by 16:30 is useless at 16:45),
+once. ``serve`` asks them on start and at every tick (each minute, plus ``schedule`` jobs at the exact
+times), so:
+- a process started after the cut-off still runs the day (catch-up from the last success kept in the
+  workspace state, ``sentlog`` key ``serve.last_success``);
+- after the computer slept through several cut-offs, the missed runs collapse into one run for today; the
+  job itself produces whatever fell due meanwhile (pipeline: ``last_run_date``);
 - a job that raises or returns False is logged and not re-raised (``schedule`` would otherwise re-run it on
   every loop); it is not tried again that day by this process: it waits for the next working day (restart
   ``serve`` or run ``run_daily.py`` by hand to try again sooner);
-- weekends and holidays are skipped, 调休 working Saturdays and Sundays are run.
+- weekends and holidays are skipped, 调休 working Saturdays and Sundays are run;
+- after the day's run (successful or not), undelivered mail is retried every ``RETRY_MINUTES`` that day
+  (``retry_job``; mail skips it while the last attempt was a refused login).
 """
 
 from __future__ import annotations
@@ -23,30 +29,54 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from xml.sax.saxutils import escape
 
 import schedule
 
-from .core.config import Settings
+from .core.config import Settings, clock
 from .deliver.state import SentLog
 from .books.workdays import is_workday
 
 log = logging.getLogger("neiqin_xl.serve")
 
 LAST_SUCCESS_KEY = "serve.last_success"
-TASK_NAME = "neiqin_xl"
-TASK_XML_NAME = "neiqin_xl_task.xml"
+LAST_REMINDED_KEY = "serve.last_reminded"
+RETRY_MINUTES = 10
 RUN_ARGUMENTS = ["-X", "utf8", "run_daily.py"]
+
+
+@dataclass(frozen=True)
+class Job:
+    """One scheduled job: its task name, the schedule setting giving its time, run_daily.py's arguments."""
+
+    task: str
+    setting: str  # "cutoff" or "reminder_time"
+    arguments: tuple[str, ...]
+    what: str
+
+    def at(self, settings: Settings) -> str:
+        return getattr(settings.schedule, self.setting)
+
+    @property
+    def xml_name(self) -> str:
+        return f"{self.task}_task.xml"
+
+
+JOBS = (Job("neiqin_xl", "cutoff", (), "数据截止后正式运行并发送当日报表"),
+        Job("neiqin_xl_remind", "reminder_time", ("remind",), "提醒台账缺失或过期的业务员"))
+RUN_JOB, REMIND_JOB = JOBS
+TASK_NAME = RUN_JOB.task
 
 
 # ---------------------------------------------------------------------------- when to run
 
 def scheduled_time(settings: Settings) -> dtime:
-    hh, mm = settings.schedule.time.split(":")
-    return dtime(int(hh), int(mm))
+    """The official run's start: the cut-off."""
+    return clock(settings.schedule.cutoff)
 
 
 def due_run(now: datetime, last_success: date | None, settings: Settings, *,
@@ -61,6 +91,18 @@ def due_run(now: datetime, last_success: date | None, settings: Settings, *,
     if last_success is not None and last_success >= today:
         return None
     if last_attempt is not None and last_attempt >= today:
+        return None
+    return today
+
+
+def due_reminders(now: datetime, last_reminded: date | None, settings: Settings) -> date | None:
+    """Today, when reminders are due now: a working day, from ``reminder_time`` until the cut-off, once."""
+    today = now.date()
+    if not is_workday(today, settings):
+        return None
+    if not clock(settings.schedule.reminder_time) <= now.time() < clock(settings.schedule.cutoff):
+        return None
+    if last_reminded is not None and last_reminded >= today:
         return None
     return today
 
@@ -90,25 +132,51 @@ def run_if_due(run_job: Callable[[date], bool], settings: Settings, state: SentL
     return day
 
 
+def remind_if_due(remind_job: Callable[[date], object], settings: Settings, state: SentLog,
+                  now: datetime | None = None) -> date | None:
+    """One tick for the reminders: sends them if ``due_reminders`` says so; once a day, even if it fails
+    (the reminders are a courtesy; the day's run does not depend on them)."""
+    now = now or datetime.now()
+    day = due_reminders(now, state.get_date(LAST_REMINDED_KEY), settings)
+    if day is None:
+        return None
+    state.set_date(LAST_REMINDED_KEY, day)
+    log.info("催报开始: %s", day)
+    run_guarded(remind_job, day)
+    return day
+
+
 def build_scheduler(tick: Callable[[], object], settings: Settings) -> schedule.Scheduler:
-    """A private ``schedule.Scheduler`` (not the module-wide default): at the set time, and every minute."""
+    """A private ``schedule.Scheduler`` (not the module-wide default): at each job's time, and every minute."""
     scheduler = schedule.Scheduler()
-    scheduler.every().day.at(settings.schedule.time).do(tick)
+    for job in JOBS:
+        scheduler.every().day.at(job.at(settings)).do(tick)
     scheduler.every(1).minutes.do(tick)  # late start, wake from sleep, clock changes
     return scheduler
 
 
 def serve(run_job: Callable[[date], bool], settings: Settings, state_dir: Path, *,
+          remind_job: Callable[[date], object] | None = None, retry_job: Callable[[date], object] | None = None,
           sleep: Callable[[float], object] = time.sleep, should_stop: Callable[[], bool] = lambda: False,
           poll_seconds: float = 30.0) -> None:
-    """Runs until interrupted (Ctrl+C) or ``should_stop()``; ``run_job(day) -> ok`` is the day's job."""
+    """Runs until interrupted (Ctrl+C) or ``should_stop()``; ``run_job(day) -> ok`` is the day's job,
+    ``remind_job(day)`` the reminders, ``retry_job(day)`` sends the undelivered mail again."""
     state = SentLog(state_dir)
     attempted: list[date] = []  # this process's last attempt: a failure waits for the next day
+    retried: list[datetime] = []
 
     def tick() -> None:
+        now = datetime.now()
+        if remind_job is not None:
+            remind_if_due(remind_job, settings, state)
         day = run_if_due(run_job, settings, state, attempted[-1] if attempted else None)
         if day is not None:
             attempted.append(day)
+            retried.append(datetime.now())
+        elif retry_job is not None and attempted and attempted[-1] == now.date() \
+                and now - retried[-1] >= timedelta(minutes=RETRY_MINUTES):
+            retried.append(now)
+            run_guarded(retry_job, now.date())
 
     scheduler = build_scheduler(tick, settings)
     tick()  # on start: catch up a run missed today
@@ -125,7 +193,7 @@ def is_windows(platform: str) -> bool:
 
 
 def windowless_python(python_exe: str | Path, platform: str) -> str:
-    """pythonw.exe next to python.exe on Windows (no console window flashing at 17:00)."""
+    """pythonw.exe next to python.exe on Windows (no console window flashing at the cut-off)."""
     if not is_windows(platform):
         return str(python_exe)
     path = PureWindowsPath(str(python_exe))
@@ -134,19 +202,23 @@ def windowless_python(python_exe: str | Path, platform: str) -> str:
     return str(path)
 
 
-def task_xml(settings: Settings, project_dir: str | Path, python_exe: str | Path, start: date | None = None) -> str:
-    """The Task Scheduler definition: daily at ``schedule.time`` (the job skips non-working days itself, and
-    a 调休 Sunday is a working day), StartWhenAvailable (runs as soon as possible after a missed start),
-    Start in = the project folder, pythonw.exe ``-X utf8 run_daily.py``."""
+def task_xml(settings: Settings, project_dir: str | Path, python_exe: str | Path, start: date | None = None,
+             job: Job = RUN_JOB) -> str:
+    """The Task Scheduler definition of one job: daily at its time (the job skips non-working days itself,
+    and a 调休 Sunday is a working day), StartWhenAvailable (runs as soon as possible after a missed start),
+    Start in = the project folder, pythonw.exe ``-X utf8 run_daily.py [remind]``."""
     start = start or date.today()
-    hh, mm = settings.schedule.time.split(":")
+    hh, mm = job.at(settings).split(":")
     command = windowless_python(python_exe, "win32")
     folder = str(PureWindowsPath(str(project_dir)))
+    arguments = "".join(f" {a}" for a in job.arguments)
+    description = (f"neiqin_xl 销售内勤日常: 每天 {job.at(settings)} 运行 run_daily.py{arguments} "
+                   f"({job.what}; 非工作日由程序自行跳过, 调休上班日照常运行)")
     return f"""<?xml version="1.0" encoding="UTF-16"?>
 <Task version="1.2" xmlns="http://schemas.microsoft.com/windows/2004/02/mit/task">
   <RegistrationInfo>
-    <Description>{escape(f"neiqin_xl 销售内勤日常: 每天 {settings.schedule.time} 运行 run_daily.py (非工作日由程序自行跳过, 调休上班日照常运行)")}</Description>
-    <URI>\\{TASK_NAME}</URI>
+    <Description>{escape(description)}</Description>
+    <URI>\\{job.task}</URI>
   </RegistrationInfo>
   <Triggers>
     <CalendarTrigger>
@@ -181,7 +253,7 @@ def task_xml(settings: Settings, project_dir: str | Path, python_exe: str | Path
   <Actions Context="Author">
     <Exec>
       <Command>{escape(command)}</Command>
-      <Arguments>{escape(" ".join(RUN_ARGUMENTS))}</Arguments>
+      <Arguments>{escape(" ".join([*RUN_ARGUMENTS, *job.arguments]))}</Arguments>
       <WorkingDirectory>{escape(folder)}</WorkingDirectory>
     </Exec>
   </Actions>
@@ -189,52 +261,56 @@ def task_xml(settings: Settings, project_dir: str | Path, python_exe: str | Path
 """
 
 
-def schtasks_line(settings: Settings, project_dir: str | Path, python_exe: str | Path) -> str:
+def schtasks_line(settings: Settings, project_dir: str | Path, python_exe: str | Path, job: Job = RUN_JOB) -> str:
     """A one-line schtasks equivalent (no Start-in folder there, so run_daily.py by its full path)."""
     command = windowless_python(python_exe, "win32")
     script = PureWindowsPath(str(project_dir)) / "run_daily.py"
-    return (f'schtasks /Create /TN {TASK_NAME} /SC DAILY /ST {settings.schedule.time} '
-            f'/TR "\\"{command}\\" -X utf8 \\"{script}\\"" /F')
+    arguments = "".join(f" {a}" for a in job.arguments)
+    return (f'schtasks /Create /TN {job.task} /SC DAILY /ST {job.at(settings)} '
+            f'/TR "\\"{command}\\" -X utf8 \\"{script}\\"{arguments}" /F')
 
 
-def cron_line(settings: Settings, project_dir: str | Path, python_exe: str | Path) -> str:
-    """Every day at the set time: cron cannot know 调休 (a working Sunday), the job skips non-working days."""
-    hh, mm = settings.schedule.time.split(":")
+def cron_line(settings: Settings, project_dir: str | Path, python_exe: str | Path, job: Job = RUN_JOB) -> str:
+    """Every day at the job's time: cron cannot know 调休 (a working Sunday), the job skips non-working days."""
+    hh, mm = job.at(settings).split(":")
     folder = shlex.quote(str(PurePosixPath(str(project_dir)))).replace("%", "\\%")
     python = shlex.quote(str(python_exe)).replace("%", "\\%")
-    return f"{int(mm)} {int(hh)} * * * cd {folder} && {python} {' '.join(RUN_ARGUMENTS)}"
+    return f"{int(mm)} {int(hh)} * * * cd {folder} && {python} {' '.join([*RUN_ARGUMENTS, *job.arguments])}"
 
 
 def install_task_command(settings: Settings, project_dir: str | Path, python_exe: str | Path,
-                         platform: str) -> list[str] | str:
-    """Windows: the schtasks command registering ``neiqin_xl_task.xml`` (written by ``install_task``) from
-    the project folder. Elsewhere: text with the equivalent schtasks line and a cron line, to print."""
+                         platform: str, job: Job = RUN_JOB) -> list[str] | str:
+    """Windows: the schtasks command registering the job's XML (written by ``install_task``) from the project
+    folder. Elsewhere: text with the equivalent schtasks and cron lines of both jobs, to print."""
     if is_windows(platform):
-        xml_file = PureWindowsPath(str(project_dir)) / TASK_XML_NAME
-        return ["schtasks", "/Create", "/XML", str(xml_file), "/TN", TASK_NAME, "/F"]
+        xml_file = PureWindowsPath(str(project_dir)) / job.xml_name
+        return ["schtasks", "/Create", "/XML", str(xml_file), "/TN", job.task, "/F"]
+    schedule_ = settings.schedule
     return "\n".join([
+        f"# 每个工作日: {schedule_.reminder_time} 催报, {schedule_.cutoff} 数据截止并正式运行, "
+        f"{schedule_.deadline} 前邮件送达",
         "# Windows 任务计划程序 (在办公电脑的命令行运行; 更推荐在 Windows 上直接运行 run_daily.py install-task):",
-        schtasks_line(settings, project_dir, python_exe),
+        *(schtasks_line(settings, project_dir, python_exe, j) for j in JOBS),
         "# cron (Linux / macOS, crontab -e): 每天运行, 非工作日由程序自行跳过 (cron 不知道调休上班日):",
-        cron_line(settings, project_dir, python_exe),
+        *(cron_line(settings, project_dir, python_exe, j) for j in JOBS),
     ])
 
 
 def install_task(settings: Settings, project_dir: Path, say: Callable[[str], object], *,
                  python_exe: str | Path | None = None, platform: str | None = None,
                  run: Callable[..., subprocess.CompletedProcess] = subprocess.run) -> int:
-    """``run_daily.py install-task``: registers the task on Windows; elsewhere prints what to register."""
+    """``run_daily.py install-task``: registers both tasks on Windows; elsewhere prints what to register."""
     platform = platform or sys.platform
     python_exe = python_exe or Path(sys.executable).absolute()  # not resolve(): a venv's python is a symlink
-    command = install_task_command(settings, project_dir, python_exe, platform)
-    if isinstance(command, str):
-        say(command)
+    if not is_windows(platform):
+        say(install_task_command(settings, project_dir, python_exe, platform))
         return 0
-    xml_file = Path(project_dir) / TASK_XML_NAME
-    xml_file.write_text(task_xml(settings, project_dir, python_exe), encoding="utf-16")
-    done = run(command, capture_output=True, text=True)
-    if done.returncode != 0:
-        say(f"注册计划任务失败 ({done.returncode}): {(done.stderr or done.stdout).strip()}")
-        return 1
-    say(f"已注册计划任务 {TASK_NAME}: 每天 {settings.schedule.time} 运行 (非工作日自动跳过), 错过时开机后尽快补运行")
+    for job in JOBS:
+        (Path(project_dir) / job.xml_name).write_text(task_xml(settings, project_dir, python_exe, job=job),
+                                                      encoding="utf-16")
+        done = run(install_task_command(settings, project_dir, python_exe, platform, job), capture_output=True, text=True)
+        if done.returncode != 0:
+            say(f"注册计划任务 {job.task} 失败 ({done.returncode}): {(done.stderr or done.stdout).strip()}")
+            return 1
+        say(f"已注册计划任务 {job.task}: 每天 {job.at(settings)} {job.what} (非工作日自动跳过), 错过时开机后尽快补运行")
     return 0

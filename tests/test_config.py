@@ -20,7 +20,9 @@ def test_the_shipped_config_is_valid():
 @pytest.mark.parametrize("text, key", [
     ("receivables:\n  basis: shipment\n  bogus: 1\n", "receivables.bogus"),
     ("receivables:\n  default_term_days: 三十\n", "receivables.default_term_days"),
-    ("schedule:\n  time: '25:00'\n", "schedule.time"),
+    ("schedule:\n  cutoff: '25:00'\n", "schedule.cutoff"),
+    ("schedule:\n  time: '17:00'\n", "schedule.cutoff"),  # the old single time: renamed, said so
+    ("schedule:\n  cutoff: '17:30'\n", "须 reminder_time (15:30) < cutoff (17:30) <= deadline (17:00)"),
     ("email:\n  password: secret\n", "email.password"),
     ("email:\n  port: 99999\n", "email.port"),  # ports are 1-65535
     ("email:\n  timeout_seconds: 0\n", "email.timeout_seconds"),
@@ -28,6 +30,7 @@ def test_the_shipped_config_is_valid():
     ("commission:\n  slow_money_days: -1\n", "commission.slow_money_days"),
     ("commission:\n  tiers:\n    - {from_attainment: 0, rate: 3}\n", "commission.tiers.0.rate"),  # 300 %
     ("reports:\n  top_customers: 0\n", "reports.top_customers"),
+    ("email:\n  recipients:\n    commision: {to: [a@example.com]}\n", "没有报表发给 commision"),  # a typo: nobody would get it
 ])
 def test_bad_config_names_the_key(tmp_path, text, key):
     path = tmp_path / "config.yaml"

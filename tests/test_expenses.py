@@ -44,7 +44,7 @@ ZHANG_CLAIMS = [
 ]
 
 
-def context(run_date=date(2026, 11, 30), month=None):
+def context(run_date=date(2026, 11, 30), month=None, last_run_date=None):
     activities = table("日报", [{"日期": f"2026-11-{d:02d}", "城市": c, "客户名称": "明达"}
                               for d, c in ((3, "上海"), (5, "成都市"), (7, "苏州"), (10, "北京"), (19, "上海"))])
     claims = pd.concat([table("费用", ZHANG_CLAIMS, rep="张伟"),
@@ -55,7 +55,7 @@ def context(run_date=date(2026, 11, 30), month=None):
                                   "合同金额": "100,000"}]),
                回款=table("回款", [{"回款日期": "2026-11-12", "客户名称": "华东机电", "回款金额": "10,000"}]),
                日报=activities, 费用=claims)
-    return helpers.context(t, S, run_date, month=month)
+    return helpers.context(t, S, run_date, month=month, last_run_date=last_run_date)
 
 
 def flagged_by_row(result, rep="张伟"):
@@ -155,3 +155,16 @@ def test_a_month_option_of_an_earlier_month_audits_that_month():
     out = expenses.build(ctx)
     assert out.problems == [] and out.workbooks[0].filename == "费用审核_2026-10.xlsx"
     assert (len(out.data.lines), int(out.data.lines["金额"].sum())) == (1, fen("999"))
+
+
+def test_mailed_to_the_expenses_recipients_at_month_end_and_when_a_line_is_newly_flagged():
+    # 2026-11-30 (Mon) is November's last working day: the month's audit goes out.
+    [month_end] = expenses.build(context(date(2026, 11, 30))).deliveries
+    assert (month_end.report, month_end.title) == ("expenses", "费用审核 2026-11")
+    assert [str(a) for a in month_end.attachments] == ["费用审核_2026-11.xlsx"]
+    assert month_end.summary_text.startswith("月末费用审核")
+    # 11-20 (Fri), last run 11-19: 张伟's 交通 of 11-20 in 成都 (路线不符) is flagged since: mailed, one new line.
+    [fresh] = expenses.build(context(date(2026, 11, 20), last_run_date=date(2026, 11, 19))).deliveries
+    assert fresh.summary_text.startswith("新标记 1 笔")
+    # 11-24 (Tue), last run 11-23: nothing flagged is dated 11-24: not mailed.
+    assert expenses.build(context(date(2026, 11, 24), last_run_date=date(2026, 11, 23))).deliveries == []

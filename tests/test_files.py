@@ -127,7 +127,7 @@ def test_rep_workbooks_in_a_shared_folder(tmp_path):
 
 def test_the_console_names_a_workbook_written_beside_a_locked_one(tmp_path):
     note = "销售日报_2026-11-30.xlsx 正在被其他程序打开, 已另存为 销售日报_2026-11-30_153012.xlsx"
-    manifest = {"run_date": "2026-11-30", "inputs": [], "issues": {"错误": 0, "警告": 0}, "reminders": [],
+    manifest = {"run_date": "2026-11-30", "kind": "official", "inputs": [], "issues": {"错误": 0, "警告": 0}, "reminders": [],
                 "outputs": [{"report": "daily", "file": "销售日报_2026-11-30_153012.xlsx", "sha256": "", "note": note},
                             {"report": "fulfilment", "file": "合同履行一览表_2026-11-30.xlsx", "sha256": ""}]}
     said: list[str] = []

@@ -45,11 +45,18 @@ def free_port() -> int:
 class Collector:
     """aiosmtpd handler: keeps every envelope; can answer DATA with a temporary failure a few times."""
 
-    def __init__(self, fail_first: int = 0, fail_reply: str = "451 4.3.0 稍后再试"):
+    def __init__(self, fail_first: int = 0, fail_reply: str = "451 4.3.0 稍后再试", refuse: tuple[str, ...] = ()):
         self.envelopes: list[tuple[str, list[str], bytes]] = []
         self.data_calls = 0
         self.fail_first = fail_first
         self.fail_reply = fail_reply.encode("ascii", "replace").decode()
+        self.refuse = refuse  # addresses answered "550 no such user" at RCPT TO
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         self.data_calls += 1
@@ -346,6 +353,70 @@ def test_a_server_that_is_down_leaves_the_message_in_the_outbox_and_the_next_run
     assert mail.send_pending(up, staff()) == []
 
 
+def test_a_recipient_refused_with_550_is_partly_delivered_never_sent_and_not_sent_again(tmp_path, smtp_server):
+    controller, server = smtp_server(Collector(refuse=("finance@example.com",)))
+    settings = make_settings(tmp_path, controller.port, retries=3)
+
+    [result] = mail.deliver(settings, RUN_DATE, [daily_delivery(tmp_path)], staff())
+
+    assert result["status"] == "partial"
+    assert result["reason"].startswith("部分送达, 被拒绝的收件人: finance@example.com (550 5.1.1")
+    [(_, rcpt, _)] = server.envelopes  # the others have it, once (no retry: the rest was accepted)
+    assert sorted(rcpt) == ["gm@example.com", "sales-manager@example.com"]
+    [row] = sentlog.SentLog(settings.workspace).messages(RUN_DATE)
+    assert row.status == "partial" and row.sent_at is not None
+    # a rerun does not send it to the others again, and nothing is pending
+    [again] = mail.deliver(settings, RUN_DATE, [daily_delivery(tmp_path)], staff())
+    assert again["status"] == "skipped" and again["reason"].endswith("部分送达")
+    assert mail.send_pending(settings, staff()) == [] and len(server.envelopes) == 1
+
+
+def test_a_message_refused_for_good_is_tried_in_max_attempts_runs_then_given_up(tmp_path, smtp_server):
+    controller, server = smtp_server(Collector(refuse=("warehouse@example.com",)))
+    settings = make_settings(tmp_path, controller.port, retries=3, max_attempts=3)
+    shipping = Delivery(report="shipping", title="发货审核", attachments=[workbook(tmp_path, "发货审核.xlsx")])
+
+    runs = [mail.deliver(settings, RUN_DATE, [shipping], staff())]  # run 1: the day's send
+    runs += [mail.send_pending(settings, staff()) for _ in range(3)]  # runs 2, 3, 4: the next runs try again
+
+    statuses = [[r["status"] for r in results] for results in runs]
+    assert statuses == [["failed"], ["failed"], ["given_up"], []]  # 3 runs, then listed as given up, then left
+    assert runs[0][0]["reason"] == ("收件人被拒绝: warehouse@example.com "
+                                    "(550 5.1.1 <warehouse@example.com>: Recipient address rejected: User unknown)")
+    assert runs[2][0]["reason"].startswith("已放弃 (服务器在 3 次运行中都拒绝了这封邮件): 收件人被拒绝: warehouse@")
+    [row] = sentlog.SentLog(settings.workspace).messages()
+    assert (row.status, row.runs, row.attempts) == ("given_up", 3, 3)  # a 550 is never retried within a run
+    # the day's rerun does not bring it back either (only --resend does)
+    [again] = mail.deliver(settings, RUN_DATE, [shipping], staff())
+    assert again["status"] == "skipped" and again["reason"].startswith("已放弃")
+    assert server.envelopes == []
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_a_refused_login_stops_the_whole_run_after_one_attempt(tmp_path, smtp_server, monkeypatch):
+    auth = Authenticator("clerk@example.com", "s3cret")
+    controller, server = smtp_server(authenticator=auth, auth_require_tls=False, auth_required=True)
+    settings = make_settings(tmp_path, controller.port, user="clerk@example.com", retries=3)
+    monkeypatch.setenv("NEIQIN_SMTP_PASSWORD", "wrong")
+    shipping = Delivery(report="shipping", title="发货审核", attachments=[workbook(tmp_path, "发货审核.xlsx")])
+    mail.deliver(settings, RUN_DATE - dt.timedelta(days=1), [shipping], staff(), no_email=True)
+    state = sentlog.SentLog(settings.workspace)
+    state.mark(state.messages()[0].id, "failed", reason="昨天服务器未连上")  # yesterday's message waits
+
+    transport = mail.start_sending(settings)  # the run's one transport, as the pipeline does it
+    results = mail.send_pending(settings, staff(), transport=transport)
+    results += mail.deliver(settings, RUN_DATE, [daily_delivery(tmp_path), shipping], staff(), transport=transport)
+
+    assert [r["status"] for r in results] == ["failed"] * 3
+    where = f"127.0.0.1:{controller.port}"
+    assert results[0]["reason"].startswith(f"登录被拒绝 {where} (用户 clerk@example.com, 用户名或密码错误")
+    assert all(r["reason"].startswith("本次运行未尝试 (登录被拒绝") for r in results[1:])
+    assert sorted(auth.mechanisms) == ["LOGIN", "PLAIN"]  # one login() for the run (smtplib tries both once)
+    assert [m.runs for m in state.messages()] == [0, 0, 0]  # the password is wrong, not the messages
+    # serve's retry every 10 minutes does not try that password again
+    assert mail.retry_pending(settings) == [] and len(auth.mechanisms) == 2
+
+
 def test_a_temporary_refusal_is_retried_and_then_sent(tmp_path, smtp_server):
     controller, server = smtp_server(Collector(fail_first=2))
     settings = make_settings(tmp_path, controller.port, retries=3)
@@ -561,7 +632,12 @@ def test_reps_with_a_missing_or_stale_workbook_get_a_reminder(tmp_path, smtp_ser
     assert rcpt == ["lina@example.com"]
     msg = email.message_from_bytes(raw, policy=policy.default)
     assert str(msg["subject"]) == "【请更新台账】2026-11-26 (李娜)"
-    assert "2 个工作日没有更新" in msg.get_body(("plain",)).get_content()
+    body = msg.get_body(("plain",)).get_content()
+    assert "2 个工作日没有更新" in body
+    # the real cut-off (16:30 by default, not the 17:00 deadline), the exact file and the folder
+    assert f"请在今天 16:30 前更新台账 李娜.xlsx 并保存到共享文件夹 {reps}" in body
+    wang = [d for d in deliveries if d.rep == "王强"][0]  # no workbook yet: the name it must be saved under
+    assert "请在今天 16:30 前更新台账 王强.xlsx" in wang.summary_text
 
     # nobody is chased on a Saturday
     assert mail.reminders(settings, dt.date(2026, 11, 28), staff(), files) == ([], [])

@@ -28,8 +28,9 @@ def at(y, m, d, hh, mm=0) -> dt.datetime:
 
 @pytest.fixture
 def settings(tmp_path):
-    return settings_from_dict({"paths": {"workspace": str(tmp_path / "ws")}, "schedule": {"time": "17:00"}},
-                              base_dir=tmp_path)
+    # the official run at 17:00 here (the default cut-off is 16:30), the reminders at the default 15:30
+    return settings_from_dict({"paths": {"workspace": str(tmp_path / "ws")},
+                               "schedule": {"cutoff": "17:00", "deadline": "17:30"}}, base_dir=tmp_path)
 
 
 # ---------------------------------------------------------------------------- due_run, the pure decision
@@ -191,21 +192,84 @@ def test_install_task_on_windows_writes_the_xml_in_utf16_and_runs_schtasks(setti
                                   platform="win32", run=lambda cmd, **kw: ran.append(cmd) or Done())
 
     assert code == 0
-    assert ran == [serve_mod.install_task_command(settings, tmp_path, r"C:\Python311\python.exe", "win32")]
-    text = (tmp_path / "neiqin_xl_task.xml").read_bytes().decode("utf-16")
-    assert text.startswith('<?xml version="1.0" encoding="UTF-16"?>') and "pythonw.exe" in text
+    assert ran == [serve_mod.install_task_command(settings, tmp_path, r"C:\Python311\python.exe", "win32", job)
+                   for job in serve_mod.JOBS]
+    assert [cmd[5] for cmd in ran] == ["neiqin_xl", "neiqin_xl_remind"]
+    for name in ("neiqin_xl_task.xml", "neiqin_xl_remind_task.xml"):
+        text = (tmp_path / name).read_bytes().decode("utf-16")
+        assert text.startswith('<?xml version="1.0" encoding="UTF-16"?>') and "pythonw.exe" in text
+
+
+def test_with_the_default_schedule_the_run_and_the_reminders_start_before_the_deadline(tmp_path):
+    settings = settings_from_dict({}, base_dir=tmp_path)  # 15:30 reminders, 16:30 cut-off, 17:00 deadline
+    project, python = r"C:\neiqin_xl", r"C:\Python311\python.exe"
+
+    def task(job):
+        root = ET.fromstring(serve_mod.task_xml(settings, project, python, dt.date(2026, 11, 26), job).split("?>", 1)[1])
+        return (root.findtext("t:Triggers/t:CalendarTrigger/t:StartBoundary", namespaces=TASK_NS),
+                root.findtext("t:Actions/t:Exec/t:Arguments", namespaces=TASK_NS))
+
+    assert task(serve_mod.RUN_JOB) == ("2026-11-26T16:30:00", "-X utf8 run_daily.py")
+    assert task(serve_mod.REMIND_JOB) == ("2026-11-26T15:30:00", "-X utf8 run_daily.py remind")
+    cron = [line for line in serve_mod.install_task_command(settings, "/srv/nq", "/usr/bin/python3", "linux").splitlines()
+            if not line.startswith(("#", "schtasks"))]
+    assert cron == ["30 16 * * * cd /srv/nq && /usr/bin/python3 -X utf8 run_daily.py",
+                    "30 15 * * * cd /srv/nq && /usr/bin/python3 -X utf8 run_daily.py remind"]
+
+
+@pytest.mark.parametrize("now, last, expected", [
+    (at(2026, 11, 26, 15, 29), None, None),  # too early
+    (at(2026, 11, 26, 15, 30), None, dt.date(2026, 11, 26)),
+    (at(2026, 11, 26, 16, 59), dt.date(2026, 11, 25), dt.date(2026, 11, 26)),  # booted late, still before the cut-off
+    (at(2026, 11, 26, 17, 0), None, None),  # the cut-off (17:00 here): a reminder is useless now
+    (at(2026, 11, 26, 16, 0), dt.date(2026, 11, 26), None),  # once a day
+    (at(2026, 11, 28, 15, 30), None, None),  # Saturday
+])
+def test_due_reminders(settings, now, last, expected):
+    with time_machine.travel(now, tick=False):
+        assert serve_mod.due_reminders(dt.datetime.now(), last, settings) == expected
+
+
+def test_serve_sends_the_reminders_at_their_time_and_runs_the_day_at_the_cut_off(settings, tmp_path):
+    calls = []
+    run_job = lambda day: calls.append(("run", day, dt.datetime.now(SHANGHAI).strftime("%H:%M"))) or True  # noqa: E731
+    remind_job = lambda day: calls.append(("remind", day, dt.datetime.now(SHANGHAI).strftime("%H:%M")))  # noqa: E731
+
+    with time_machine.travel(at(2026, 11, 26, 9), tick=False) as traveller:
+        serve_mod.serve(run_job, settings, tmp_path, remind_job=remind_job, poll_seconds=600,
+                        sleep=lambda seconds: traveller.shift(dt.timedelta(seconds=seconds)),
+                        should_stop=lambda: dt.datetime.now(SHANGHAI) >= at(2026, 11, 27, 9))
+
+    assert calls == [("remind", dt.date(2026, 11, 26), "15:30"), ("run", dt.date(2026, 11, 26), "17:00")]
 
 
 def test_elsewhere_the_equivalent_schtasks_and_cron_lines_are_printed(tmp_path):
-    settings = settings_from_dict({"schedule": {"time": "17:30"}}, base_dir=tmp_path)
+    settings = settings_from_dict({"schedule": {"cutoff": "17:30", "deadline": "18:00"}}, base_dir=tmp_path)
 
     text = serve_mod.install_task_command(settings, "/home/clerk/neiqin xl", "/home/clerk/.venv/bin/python", "linux")
 
     lines = [line for line in text.splitlines() if not line.startswith("#")]
     assert lines[0].startswith("schtasks /Create /TN neiqin_xl /SC DAILY /ST 17:30 /TR ")
-    assert "-X utf8" in lines[0] and "run_daily.py" in lines[0]
+    assert "-X utf8" in lines[0] and lines[0].endswith('run_daily.py\\"" /F')
+    assert lines[1].startswith("schtasks /Create /TN neiqin_xl_remind /SC DAILY /ST 15:30 /TR ")
+    assert lines[1].endswith('run_daily.py\\" remind" /F')
     # every day: cron cannot know a 调休 working Sunday (2026-09-20); the job skips non-working days itself
-    assert lines[1] == "30 17 * * * cd '/home/clerk/neiqin xl' && /home/clerk/.venv/bin/python -X utf8 run_daily.py"
+    assert lines[2] == "30 17 * * * cd '/home/clerk/neiqin xl' && /home/clerk/.venv/bin/python -X utf8 run_daily.py"
+    assert lines[3] == "30 15 * * * cd '/home/clerk/neiqin xl' && /home/clerk/.venv/bin/python -X utf8 run_daily.py remind"
     said = []
     assert serve_mod.install_task(settings, tmp_path, said.append, python_exe="/usr/bin/python3", platform="linux") == 0
     assert "cron" in said[0] and not (tmp_path / "neiqin_xl_task.xml").exists()
+
+
+def test_after_the_days_run_undelivered_mail_is_retried_every_ten_minutes_that_day(settings, tmp_path):
+    retries = []
+
+    with time_machine.travel(at(2026, 11, 26, 16, 0), tick=False) as traveller:
+        serve_mod.serve(lambda day: False, settings, tmp_path, poll_seconds=60,  # the run: mail undelivered
+                        retry_job=lambda day: retries.append(dt.datetime.now(SHANGHAI)),
+                        sleep=lambda seconds: traveller.shift(dt.timedelta(seconds=seconds)),
+                        should_stop=lambda: dt.datetime.now(SHANGHAI) >= at(2026, 11, 27, 9))
+
+    # the run at 17:00; retries from 17:10 every 10 minutes until 23:50 (41 of them), none the next morning
+    assert [t.strftime("%H:%M") for t in retries[:3]] == ["17:10", "17:20", "17:30"]
+    assert len(retries) == 41 and all(t.date() == dt.date(2026, 11, 26) for t in retries)

@@ -8,12 +8,13 @@ this file: the mail password comes from an environment variable or the system ke
 from __future__ import annotations
 
 from datetime import date
+from datetime import time as dtime
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 
 class ConfigError(Exception):
@@ -126,6 +127,11 @@ class Recipients(_Section):
     cc: list[str] = []
 
 
+# The keys of email.recipients: the reports mailed to configured people (the reps' own mail goes to the
+# address in 人员.xlsx). A key no report uses is a typo or a promise nobody keeps: the config check rejects it.
+RECIPIENT_KEYS = ("daily", "period", "shipping", "reconciliation", "expenses")
+
+
 class Email(_Section):
     enabled: bool = False  # False: every message is written to the outbox as .eml
     host: str = ""
@@ -135,22 +141,57 @@ class Email(_Section):
     sender: str = ""
     password_env: str = "NEIQIN_SMTP_PASSWORD"  # the password is read from this variable, else keyring
     timeout_seconds: float = Field(30, gt=0)
-    retries: int = Field(3, ge=0, le=10)
+    retries: int = Field(3, ge=0, le=10)  # tries within one run, for a temporary failure
     backoff_seconds: float = Field(2, ge=0)
-    recipients: dict[str, Recipients] = {}  # report key (daily, period, shipping, reconciliation ...) -> to/cc
+    max_attempts: int = Field(5, ge=1, le=100)  # runs a message the server refuses is tried in, then given up
+    recipients: dict[str, Recipients] = {}  # report key (RECIPIENT_KEYS) -> to/cc
+
+    @field_validator("recipients")
+    @classmethod
+    def _used_keys(cls, v: dict[str, Recipients]) -> dict[str, Recipients]:
+        unused = [key for key in v if key not in RECIPIENT_KEYS]
+        if unused:
+            raise ValueError(f"没有报表发给 {', '.join(unused)}; 可用的收件人组: {', '.join(RECIPIENT_KEYS)}")
+        return v
+
+
+def clock(text: str) -> dtime:
+    """``"16:30"`` → ``time(16, 30)`` (the HH:MM of the schedule settings, already validated)."""
+    hh, _, mm = text.partition(":")
+    return dtime(int(hh), int(mm))
 
 
 class Schedule(_Section):
-    time: str = "17:00"
-    reminder_after_days: int = Field(2, ge=0)
+    """The working day (README: the daily timeline): reminders, the cut-off and the official run, the deadline."""
 
-    @field_validator("time")
+    reminder_time: str = "15:30"  # reps whose workbook is missing or stale are reminded (before the cut-off)
+    cutoff: str = "16:30"  # data entered after it counts tomorrow; the official run starts then
+    deadline: str = "17:00"  # the day's mail must be in the managers' inbox by then
+    reminder_after_days: int = Field(2, ge=0)
+    catch_up_days: int = Field(5, ge=0, le=60)  # working days without an official run produced by the next run
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed(cls, data):
+        if isinstance(data, dict) and "time" in data:
+            raise ValueError("schedule.time 已拆分为 schedule.cutoff (数据截止, 正式运行开始, 默认 16:30) 和 "
+                             "schedule.deadline (邮件须送达的时间, 默认 17:00); 请改用这两项")
+        return data
+
+    @field_validator("reminder_time", "cutoff", "deadline")
     @classmethod
     def _hhmm(cls, v: str) -> str:
         hh, _, mm = v.partition(":")
         if not (hh.isdigit() and mm.isdigit() and 0 <= int(hh) < 24 and 0 <= int(mm) < 60 and len(mm) == 2):
-            raise ValueError("time 必须是 HH:MM, 如 17:00")
+            raise ValueError("时间必须是 HH:MM, 如 16:30")
         return v
+
+    @model_validator(mode="after")
+    def _in_order(self) -> "Schedule":
+        if not clock(self.reminder_time) < clock(self.cutoff) <= clock(self.deadline):
+            raise ValueError(f"须 reminder_time ({self.reminder_time}) < cutoff ({self.cutoff}) "
+                             f"<= deadline ({self.deadline})")
+        return self
 
 
 class Settings(_Section):

@@ -26,15 +26,20 @@
   never prompted.
 - **Outbox and state.** Every message is first written to ``<workspace>/outbox/<date>/*.eml`` (Outlook opens
   it as is) and recorded in the workspace's SQLite state (``sentlog``) as ``sending``; after the server
-  accepted it, it is marked ``sent`` and the file moves to ``outbox/<date>/已发送/``. With e-mail off
-  (``email.enabled: false`` or no host: the demo) or ``no_email=True``, messages stay in the outbox with
-  status ``outbox``. A send that fails (server down, login refused, timeout) is tried ``email.retries``
-  more times with back-off ``backoff_seconds × 2^k`` (not for a permanent refusal such as a wrong
-  password), then stays in the outbox as ``failed``; ``send_pending`` (called first by the next run) sends
-  those. When the server cannot be reached at all, the rest of that batch is not tried again: each
-  message is marked failed at once instead of waiting through its own retries.
-- **Once per report per date.** A delivery (report + title) already sent to the same audience for the same
-  run date is skipped (status ``skipped``, reason 已发送) unless ``resend=True``.
+  accepted it, it is marked ``sent`` (``partial``, 部分送达, when some recipients were refused: never
+  "sent", and never mailed to the others again) and the file moves to ``outbox/<date>/已发送/``. With
+  e-mail off (``email.enabled: false`` or no host: the demo) or ``no_email=True``, messages stay in the
+  outbox with status ``outbox``. A send that fails for a temporary reason (server down, timeout, 4xx) is
+  tried ``email.retries`` more times with back-off ``backoff_seconds × 2^k``, then stays in the outbox as
+  ``failed``; ``send_pending`` (called first by the next run) sends those. A permanent refusal (5xx) is not
+  retried within the run; when the server refused the message itself (its recipients, sender or content)
+  it is tried again in at most ``email.max_attempts`` runs, then marked ``given_up``.
+- **One transport per run.** ``start_sending`` opens it and both ``send_pending`` and ``deliver`` use it.
+  When the server cannot be reached, the login is refused or the certificate is not trusted, the rest of
+  the run's messages are marked failed at once ("本次运行未尝试 …"): one login attempt per run, never one
+  per message (repeated wrong passwords lock hosted mailboxes).
+- **Once per report per date.** A delivery (report + title) already sent (wholly or partly) or given up for
+  the same audience and run date is skipped (status ``skipped``, reason 已发送 / 已放弃) unless ``resend=True``.
   Known limit, kept simple on purpose: a crash *after* the server accepted a message and *before* it was
   marked ``sent`` leaves it ``sending``; the next run sends it again, so such a crash can duplicate a
   message once; it never loses one.
@@ -82,6 +87,8 @@ FALLBACK_SENDER = "neiqin_xl@localhost"  # From of .eml files written while e-ma
 WIRE_POLICY = email_policy.compat32.clone(linesep="\r\n")  # keeps our RFC 2047 name= parameter as written
 
 OUTBOX, SENT, FAILED, SKIPPED = "outbox", "sent", "failed", "skipped"
+PARTIAL, GIVEN_UP = "partial", "given_up"  # 部分送达 (some recipients refused); refused in max_attempts runs
+UNDELIVERED = (FAILED, PARTIAL, GIVEN_UP)  # a run with any of these exits 3
 
 
 # ---------------------------------------------------------------------------- who gets what
@@ -384,7 +391,10 @@ def describe_error(exc: BaseException, settings: Settings) -> str:
     if timed_out(exc):
         return f"连接邮件服务器超时 {where} ({settings.email.timeout_seconds:g} 秒)"
     if isinstance(exc, smtplib.SMTPAuthenticationError):
-        return f"登录被拒绝 (用户名或密码错误): {exc.smtp_code} {server_text(exc)}"
+        return (f"登录被拒绝 {where} (用户 {settings.email.user}, 用户名或密码错误; 本次运行不再尝试登录): "
+                f"{exc.smtp_code} {server_text(exc)}")
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return "收件人被拒绝: " + refused_text(exc.recipients)
     if isinstance(exc, ssl.SSLCertVerificationError):
         return f"服务器证书校验失败 {where}: {exc.verify_message or exc}"
     if isinstance(exc, ConnectionRefusedError):
@@ -396,12 +406,35 @@ def describe_error(exc: BaseException, settings: Settings) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def refused_text(refused: dict) -> str:
+    """``{address: (code, text)}`` as smtplib gives it → "a@x (550 5.1.1 no such user), …"."""
+    parts = []
+    for address, (code, text) in refused.items():
+        text = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+        parts.append(f"{address} ({code} {text})")
+    return ", ".join(parts)
+
+
+def stops_batch(exc: BaseException) -> bool:
+    """A failure every other message of the run would meet too: the server unreachable, the login refused
+    (one login attempt per run: repeated wrong passwords lock hosted mailboxes), an untrusted certificate."""
+    return is_unreachable(exc) or isinstance(exc, (smtplib.SMTPAuthenticationError, ssl.SSLCertVerificationError))
+
+
+def message_refused(exc: BaseException) -> bool:
+    """The server refused this message for good (its recipients, its sender, its content): counted per run
+    toward ``email.max_attempts``. A refused login or an unreachable server is not the message's fault."""
+    return is_permanent(exc) and not stops_batch(exc) and isinstance(exc, smtplib.SMTPException)
+
+
 @dataclass
 class Attempt:
     ok: bool
     reason: str = ""
     attempts: int = 0
-    unreachable: bool = False
+    stops_batch: bool = False  # the rest of the run's messages are not tried (see ``stops_batch``)
+    refused: bool = False  # the server refused the message itself (see ``message_refused``)
+    partial: str = ""  # accepted, but these recipients were refused: "a@x (550 …)"
 
 
 def send_with_retries(settings: Settings, password: str | None, sender: str, recipients: list[str],
@@ -417,16 +450,17 @@ def send_with_retries(settings: Settings, password: str | None, sender: str, rec
             reason = describe_error(exc, settings)
             log.warning("发送失败 (第 %d 次): %s", tries, reason)
             if is_permanent(exc) or tries > e.retries:
-                return Attempt(False, reason, tries, unreachable=is_unreachable(exc))
+                return Attempt(False, reason, tries, stops_batch=stops_batch(exc), refused=message_refused(exc))
             time.sleep(e.backoff_seconds * 2 ** (tries - 1))
             continue
-        note = "部分收件人被拒绝: " + ", ".join(refused) if refused else ""
-        return Attempt(True, note, tries)
+        partial = refused_text(refused) if refused else ""
+        return Attempt(True, f"部分送达, 被拒绝的收件人: {partial}" if partial else "", tries, partial=partial)
 
 
 @dataclass
 class Transport:
-    """What a batch of sends shares: the password, the sender, and whether the server was reachable."""
+    """What one run's sends share: the password, the sender, and why the rest of the run cannot send (the
+    server unreachable, the login refused, the certificate untrusted): those messages are not tried."""
 
     settings: Settings
     password: str | None
@@ -446,8 +480,8 @@ class Transport:
         if problem:
             return Attempt(False, problem, 0)
         outcome = send_with_retries(self.settings, self.password, self.sender, recipients, data)
-        if outcome.unreachable:
-            self.down_reason = outcome.reason
+        if outcome.stops_batch:
+            self.down_reason = f"本次运行未尝试 ({outcome.reason})"
         return outcome
 
 
@@ -476,29 +510,43 @@ def result_row(*, run_date: date, report: str, rep: str | None, recipients: list
 
 def send_recorded(state: SentLog, transport: Transport, message_id: int, file: Path,
                   recipients: list[str]) -> tuple[str, Path, str]:
-    """Sends a message already in the outbox and recorded; returns (status, file, reason) after marking it."""
+    """Sends a message already in the outbox and recorded; returns (status, file, reason) after marking it:
+    sent, partial (部分送达), failed (the next run tries again) or given_up (the server refused it in
+    ``email.max_attempts`` runs)."""
     state.mark(message_id, "sending")
     outcome = transport.send(recipients, file.read_bytes())
     if outcome.ok:
         file = move_to_sent(file)
-        state.mark(message_id, SENT, reason=outcome.reason, file=file, attempts=outcome.attempts)
-        return SENT, file, outcome.reason
-    state.mark(message_id, FAILED, reason=outcome.reason, attempts=outcome.attempts)
-    return FAILED, file, outcome.reason
+        status = PARTIAL if outcome.partial else SENT
+        state.mark(message_id, status, reason=outcome.reason, file=file, attempts=outcome.attempts)
+        return status, file, outcome.reason
+    status, reason = FAILED, outcome.reason
+    if outcome.refused:
+        runs = state.get(message_id).runs + 1
+        if runs >= transport.settings.email.max_attempts:
+            status, reason = GIVEN_UP, f"已放弃 (服务器在 {runs} 次运行中都拒绝了这封邮件): {outcome.reason}"
+    state.mark(message_id, status, reason=reason, attempts=outcome.attempts, refused_run=outcome.refused)
+    return status, file, reason
 
 
 # ---------------------------------------------------------------------------- the public steps
 
+def start_sending(settings: Settings, no_email: bool = False) -> Transport | None:
+    """The run's one transport (shared by ``send_pending`` and ``deliver``: one login attempt per run), or
+    None when messages only go to the outbox (e-mail off, or ``--no-email``)."""
+    return open_transport(settings) if email_configured(settings) and not no_email else None
+
+
 def deliver(settings: Settings, run_date: date, deliveries: list[Delivery], staff: pd.DataFrame | None, *,
-            no_email: bool = False, resend: bool = False) -> list[dict]:
+            no_email: bool = False, resend: bool = False, transport: Transport | None = None) -> list[dict]:
     """Mails (or puts in the outbox) the day's deliveries; one result dict per message (or skipped delivery).
 
-    Result keys: date, report, rep, recipients, subject, attachments (names), status (sent / outbox /
-    failed / skipped), time, file (.eml), reason.
+    Result keys: date, report, rep, recipients, subject, attachments (names), status (sent / partial /
+    outbox / failed / given_up / skipped), time, file (.eml), reason. ``transport``: the run's, from
+    ``start_sending`` (else one is opened here).
     """
     state = SentLog(settings.workspace)
-    send = email_configured(settings) and not no_email
-    transport = open_transport(settings) if send else None
+    transport = None if no_email else transport or start_sending(settings)
     groups, unrouted = group_deliveries(settings, deliveries, staff)
     results = [result_row(run_date=run_date, report=d.report, rep=d.rep, recipients=[], subject=d.title,
                           attachments=[Path(a).name for a in d.attachments], status=SKIPPED, reason=reason)
@@ -516,13 +564,20 @@ def deliver(settings: Settings, run_date: date, deliveries: list[Delivery], staf
 
 
 def drop_already_sent(state: SentLog, run_date: date, group: Group) -> tuple[Group, list[dict]]:
-    sent = state.sent_items(run_date, group.audience.key)
-    keep = [d for d in group.deliveries if item_key(d) not in sent]
+    """The group without what an earlier run settled: sent (partly or wholly) or given up."""
+    settled = state.sent_items(run_date, group.audience.key)
+    keep = [d for d in group.deliveries if item_key(d) not in settled]
     skipped = [result_row(run_date=run_date, report=d.report, rep=d.rep, recipients=group.audience.recipients,
                           subject=d.title, attachments=[Path(a).name for a in d.attachments], status=SKIPPED,
-                          reason=f"已发送 ({sent[item_key(d)]:%Y-%m-%d %H:%M})")
-               for d in group.deliveries if item_key(d) in sent]
+                          reason=settled_reason(settled[item_key(d)]))
+               for d in group.deliveries if item_key(d) in settled]
     return Group(group.audience, keep), skipped
+
+
+def settled_reason(message: MessageRow) -> str:
+    if message.status == GIVEN_UP:
+        return f"已放弃 ({message.updated:%Y-%m-%d %H:%M}; --resend 可再试)"
+    return f"已发送 ({message.sent_at:%Y-%m-%d %H:%M})" + ("; 部分送达" if message.status == PARTIAL else "")
 
 
 def deliver_group(settings: Settings, state: SentLog, transport: Transport | None, run_date: date,
@@ -556,21 +611,31 @@ def render_subject(msg: EmailMessage) -> str:
     return str(msg["Subject"])
 
 
-def send_pending(settings: Settings, staff: pd.DataFrame | None = None) -> list[dict]:
+def send_pending(settings: Settings, staff: pd.DataFrame | None = None, *,
+                 transport: Transport | None = None) -> list[dict]:
     """Sends what earlier runs left unsent (``failed``, or ``sending`` after a crash), oldest first.
 
     The recipients are those resolved when the message was composed (kept in the state), so ``staff`` is
     not needed to route them; it is accepted so the pipeline calls both steps alike. Does nothing when
-    e-mail is off.
+    e-mail is off. ``transport``: the run's, from ``start_sending`` (else one is opened here).
     """
-    if not email_configured(settings):
+    transport = transport or start_sending(settings)
+    if transport is None:
         return []
     state = SentLog(settings.workspace)
-    transport = open_transport(settings)
     results = []
     for row in state.pending():
         results.append(send_pending_row(state, transport, row))
     return results
+
+
+def retry_pending(settings: Settings) -> list[dict]:
+    """``serve``'s retry every 10 minutes after the day's run: ``send_pending``, unless the last attempt was a
+    refused login (a person must fix the password; trying it again every 10 minutes locks the mailbox)."""
+    if any("登录被拒绝" in row.reason for row in SentLog(settings.workspace).pending()):
+        log.warning("上次登录被拒绝: 不自动重试, 请检查 email.user 和密码后运行 run_daily.py")
+        return []
+    return send_pending(settings)
 
 
 def send_pending_row(state: SentLog, transport: Transport, row: MessageRow) -> dict:
@@ -582,15 +647,17 @@ def send_pending_row(state: SentLog, transport: Transport, row: MessageRow) -> d
         return result_row(**common, status=FAILED, file=row.file, reason=f"待发箱中的邮件文件已不存在: {row.file}")
     note = "上次发送中断, 重新发送 (可能重复一次); " if row.status == "sending" else "补发: "
     status, file, reason = send_recorded(state, transport, row.id, row.file, list(row.recipients))
-    return result_row(**common, status=status, file=file, reason=note + reason if status == SENT else reason)
+    return result_row(**common, status=status, file=file, reason=note + reason if status in (SENT, PARTIAL) else reason)
 
 
 # ---------------------------------------------------------------------------- chasing the reps
 
-def reminder_delivery(settings: Settings, rep: str, reason: str) -> Delivery:
-    """The short message asking a rep to update the workbook."""
-    deadline = settings.schedule.time
-    text = f"{rep}，您好：\n{reason}。\n请在今天 {deadline} 前更新台账并保存到共享文件夹，谢谢！\n{settings.company.contact}"
+def reminder_delivery(settings: Settings, rep: str, reason: str, file_name: str) -> Delivery:
+    """The short message asking a rep to update the workbook: by the real cut-off, which file, which folder."""
+    cutoff = settings.schedule.cutoff
+    text = (f"{rep}，您好：\n{reason}。\n"
+            f"请在今天 {cutoff} 前更新台账 {file_name} 并保存到共享文件夹 {settings.folder('reps')}"
+            f" ({cutoff} 之后录入的数据算作下一个工作日)。\n谢谢！\n{settings.company.contact}")
     lines = "".join(f"<p style=\"margin:0 0 8px 0;\">{html.escape(line)}</p>" for line in text.splitlines()[1:])
     return Delivery(report="reminder", title="请更新台账", rep=rep, summary_text=text,
                     summary_html=f"<div style=\"font-size:14px;color:#222222;\">{lines}</div>")
@@ -606,4 +673,5 @@ def reminders(settings: Settings, run_date: date, staff: pd.DataFrame | None,
     if not is_workday(run_date, settings):
         return [], []
     chased = missing_or_stale(settings, run_date, staff, rep_files)
-    return [reminder_delivery(settings, rep, reason) for rep, reason in chased], chased
+    return [reminder_delivery(settings, rep, reason, Path(rep_files.get(rep) or f"{rep}.xlsx").name)
+            for rep, reason in chased], chased

@@ -5,9 +5,15 @@ One SQLite file, ``<workspace>/.neiqin_state.sqlite``, with two tables:
 - ``messages``: one row per message, keyed by (run date, its deliveries, its audience). ``items`` is the
   sorted list of ``report|title`` of the deliveries it carries, so a rerun finds what was already mailed
   even when the grouping changed; ``audience`` is ``rep:张伟`` or ``to:a,b|cc:c``. Status goes
-  ``outbox`` (written, e-mail off) or ``sending`` → ``sent`` / ``failed``. The .eml is written before the
-  row turns ``sending``, so a crash never loses a message; a crash between the SMTP send and the ``sent``
-  mark leaves ``sending``, which the next run sends again (at most one duplicate; see mail.py).
+  ``outbox`` (written, e-mail off) or ``sending`` → ``sent`` / ``partial`` (部分送达: some recipients refused) /
+  ``failed`` (tried again by the next run) / ``given_up`` (refused by the server in ``email.max_attempts``
+  runs; ``runs`` counts them). The .eml is written before the row turns ``sending``, so a crash never loses
+  a message; a crash between the SMTP send and the ``sent`` mark leaves ``sending``, which the next run
+  sends again (at most one duplicate; see mail.py).
+- ``runs``: one row per run of the day's job: its date, kind (official / preview / rerun / catch-up, see
+  pipeline), when it started and finished, when its mail left and whether that was after the deadline,
+  a digest of its inputs (a ``--resend`` after the data changed is a 更正), its folder. The first row is
+  the workspace's first run: nothing before it is ever caught up.
 - ``kv``: small named values (``last_run_date`` for the pipeline, ``serve.last_success`` for the schedule).
 
 Each call opens and closes its own connection: nothing is held between calls, runs from the Task
@@ -37,16 +43,33 @@ CREATE TABLE IF NOT EXISTS messages (
     recipients TEXT NOT NULL,     -- JSON list: envelope recipients (to + cc)
     attachments TEXT NOT NULL,    -- JSON list of file names
     file TEXT NOT NULL,           -- the .eml
-    status TEXT NOT NULL,         -- outbox / sending / sent / failed
+    status TEXT NOT NULL,         -- outbox / sending / sent / partial / failed / given_up
     reason TEXT NOT NULL DEFAULT '',
-    attempts INTEGER NOT NULL DEFAULT 0,
+    attempts INTEGER NOT NULL DEFAULT 0,  -- SMTP tries, retries included
+    runs INTEGER NOT NULL DEFAULT 0,      -- runs in which the server refused the message itself
     created TEXT NOT NULL,
     updated TEXT NOT NULL,
     sent_at TEXT,
     UNIQUE (run_date, items, audience)
 );
 CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_date TEXT NOT NULL,
+    kind TEXT NOT NULL,           -- official / preview / rerun / catch-up
+    started TEXT NOT NULL,
+    finished TEXT NOT NULL,
+    mail_left TEXT,               -- the last message of the run's date the server accepted
+    deadline TEXT NOT NULL,
+    late INTEGER NOT NULL,
+    ok INTEGER NOT NULL,          -- every report written
+    undelivered INTEGER NOT NULL, -- messages failed / partial / given up
+    inputs TEXT NOT NULL,         -- sha256 over every input's sha256
+    output_dir TEXT NOT NULL
+);
 """
+# Columns added after the first release, for state files written by an earlier version.
+_ADDED_COLUMNS = {"messages": {"runs": "INTEGER NOT NULL DEFAULT 0"}}
 
 
 @dataclass(frozen=True)
@@ -66,6 +89,7 @@ class MessageRow:
     status: str
     reason: str
     attempts: int
+    runs: int
     updated: datetime
     sent_at: datetime | None
 
@@ -79,7 +103,7 @@ def _row_to_message(row: sqlite3.Row) -> MessageRow:
                       audience=row["audience"], reports=row["reports"], subject=row["subject"], sender=row["sender"],
                       recipients=tuple(json.loads(row["recipients"])), attachments=tuple(json.loads(row["attachments"])),
                       file=Path(row["file"]), status=row["status"], reason=row["reason"], attempts=row["attempts"],
-                      updated=datetime.fromisoformat(row["updated"]),
+                      runs=row["runs"], updated=datetime.fromisoformat(row["updated"]),
                       sent_at=datetime.fromisoformat(row["sent_at"]) if row["sent_at"] else None)
 
 
@@ -94,6 +118,11 @@ class SentLog:
         con = sqlite3.connect(self.path, timeout=30)
         con.row_factory = sqlite3.Row
         con.executescript(_SCHEMA)
+        for table, columns in _ADDED_COLUMNS.items():
+            have = {r["name"] for r in con.execute(f"PRAGMA table_info({table})")}
+            for name, kind in columns.items():
+                if name not in have:
+                    con.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
         return con
 
     # ------------------------------------------------------------ messages
@@ -115,38 +144,39 @@ class SentLog:
                    ON CONFLICT (run_date, items, audience) DO UPDATE SET
                        reports = excluded.reports, subject = excluded.subject, sender = excluded.sender,
                        recipients = excluded.recipients, attachments = excluded.attachments, file = excluded.file,
-                       status = excluded.status, reason = excluded.reason, attempts = 0, sent_at = NULL,
+                       status = excluded.status, reason = excluded.reason, sent_at = NULL,
                        updated = excluded.updated""", values)
             row = con.execute("SELECT id FROM messages WHERE run_date = ? AND items = ? AND audience = ?",
                               (values["run_date"], values["items"], audience)).fetchone()
         return int(row["id"])
 
     def mark(self, message_id: int, status: str, *, reason: str = "", file: Path | None = None,
-             attempts: int | None = None) -> None:
-        """Moves a message to ``status`` (sending / sent / failed), with the time and the reason."""
+             attempts: int | None = None, refused_run: bool = False) -> None:
+        """Moves a message to ``status`` (sending / sent / partial / failed / given_up), with the time and the
+        reason; ``refused_run`` counts one more run in which the server refused the message."""
         stamp = now_text()
         with closing(self._connect()) as con, con:
             con.execute("""UPDATE messages SET status = ?, reason = ?, updated = ?,
-                               sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END,
-                               file = COALESCE(?, file), attempts = attempts + COALESCE(?, 0)
+                               sent_at = CASE WHEN ? IN ('sent', 'partial') THEN ? ELSE sent_at END,
+                               file = COALESCE(?, file), attempts = attempts + COALESCE(?, 0),
+                               runs = runs + ?
                            WHERE id = ?""",
-                        (status, reason, stamp, status, stamp, str(file) if file else None, attempts, message_id))
+                        (status, reason, stamp, status, stamp, str(file) if file else None, attempts,
+                         int(refused_run), message_id))
 
     def get(self, message_id: int) -> MessageRow | None:
         with closing(self._connect()) as con:
             row = con.execute("SELECT * FROM messages WHERE id = ?", (message_id,)).fetchone()
         return _row_to_message(row) if row else None
 
-    def sent_items(self, run_date: date, audience: str) -> dict[str, datetime]:
-        """``report|title`` → when it was mailed to ``audience`` on ``run_date`` (sent messages only)."""
+    def sent_items(self, run_date: date, audience: str) -> dict[str, MessageRow]:
+        """``report|title`` → the message that settled it for ``audience`` on ``run_date``: one that left
+        (sent, partial) or was given up."""
         with closing(self._connect()) as con:
-            rows = con.execute("SELECT items, sent_at FROM messages WHERE run_date = ? AND audience = ? AND status = 'sent'",
+            rows = con.execute("""SELECT * FROM messages WHERE run_date = ? AND audience = ?
+                                  AND status IN ('sent', 'partial', 'given_up') ORDER BY id""",
                                (run_date.isoformat(), audience)).fetchall()
-        found: dict[str, datetime] = {}
-        for row in rows:
-            for item in json.loads(row["items"]):
-                found[item] = datetime.fromisoformat(row["sent_at"])
-        return found
+        return {item: message for message in map(_row_to_message, rows) for item in message.items}
 
     def pending(self) -> list[MessageRow]:
         """Messages still to send, oldest first: ``failed`` ones and ``sending`` ones a crash left behind."""
@@ -161,6 +191,25 @@ class SentLog:
             else:
                 rows = con.execute("SELECT * FROM messages WHERE run_date = ? ORDER BY id", (run_date.isoformat(),)).fetchall()
         return [_row_to_message(r) for r in rows]
+
+    # ------------------------------------------------------------ runs
+    def record_run(self, **row) -> None:
+        """Adds a run (the columns of ``runs``, dates and times as ISO text)."""
+        with closing(self._connect()) as con, con:
+            con.execute(f"INSERT INTO runs ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})", row)
+
+    def runs(self, run_date: date | None = None, limit: int | None = None) -> list[dict]:
+        """Runs, newest first (of one date when given)."""
+        where, args = ("WHERE run_date = ?", [run_date.isoformat()]) if run_date else ("", [])
+        with closing(self._connect()) as con:
+            rows = con.execute(f"SELECT * FROM runs {where} ORDER BY id DESC LIMIT ?", [*args, limit or -1]).fetchall()
+        return [dict(r) for r in rows]
+
+    def first_run_day(self) -> date | None:
+        """The day the workspace's first run started (any kind); nothing before it is caught up."""
+        with closing(self._connect()) as con:
+            row = con.execute("SELECT started FROM runs ORDER BY id LIMIT 1").fetchone()
+        return datetime.fromisoformat(row["started"]).date() if row else None
 
     # ------------------------------------------------------------ small values
     def get_value(self, key: str) -> str | None:

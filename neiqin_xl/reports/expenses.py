@@ -22,6 +22,10 @@ flagged lines, 费用率), 费用明细 (every line of the month with its result
 
 The month: as the commission's (``periods.month_window``: the run date's month up to the run date, or the
 ``--month`` given); a ``--month`` that is no month is one 错误 in the 问题清单 and no 费用审核 is made.
+
+Mailed to ``email.recipients.expenses`` on the month's last working day (the month's audit), and on any
+other day when a line dated after the last run (or, on a first run, the previous working day) is flagged.
+A line entered late with an older date waits for the month end.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -39,9 +44,10 @@ from ..books.credit import collections_by_rep
 from ..books.periods import MonthWindow, month_option, month_window, rows_between
 from ..core.columns import each_once, text_values
 from ..core.config import Settings
+from ..books import workdays
 from ..books.context import RunContext
-from ..core.output import ReportOutput
-from ..core.model import REP, Tables, yuan_to_fen, text as _text
+from ..core.output import Delivery, ReportOutput
+from ..core.model import REP, Tables, fmt_yuan, yuan_to_fen, text as _text
 from ..core.months import Month
 from ..core.names import CustomerIndex, match_key, normalize_name, split_aliases
 from ..core.schema import EXPENSE_CATEGORIES
@@ -319,9 +325,37 @@ def figures(result: ExpenseAudit) -> dict:
 NEEDS: tuple[str, ...] = ()  # earlier reports whose data ``build`` takes
 
 
+def newly_flagged(result: ExpenseAudit, run_date: date, since: date) -> pd.DataFrame:
+    """The flagged lines dated in (since, run_date]."""
+    dates = pd.to_datetime(result.flagged["日期"], errors="coerce").dt.date
+    return result.flagged[(dates > since) & (dates <= run_date)]
+
+
+def mail_reason(result: ExpenseAudit, settings: Settings, run_date: date, last_run_date: date | None) -> str:
+    """Why 费用审核 is mailed today ('' when it is not): the month end, or lines flagged since the last run."""
+    end = workdays.last_workday_of_month(result.period.month, settings)
+    if run_date >= end:
+        return "月末费用审核"
+    since = last_run_date if last_run_date and last_run_date < run_date else workdays.previous_workday(run_date, settings)
+    fresh = newly_flagged(result, run_date, since)
+    return f"新标记 {len(fresh)} 笔" if len(fresh) else ""
+
+
+def delivery(result: ExpenseAudit, spec: WorkbookSpec, reason: str) -> Delivery:
+    figs = figures(result)
+    return Delivery(report="expenses", title=f"费用审核 {result.period.month}", attachments=[Path(spec.filename)],
+                    key_figure=f"标记 {figs['expense_flagged_lines']} 笔, 超标 ¥{fmt_yuan(figs['expense_excess_fen'])}",
+                    summary_text=f"{reason}：本月费用 {figs['expense_lines']} 笔，合计 ¥{fmt_yuan(figs['expense_total_fen'])}；"
+                                 f"标记 {figs['expense_flagged_lines']} 笔，超标 ¥{fmt_yuan(figs['expense_excess_fen'])}，"
+                                 f"明细见附件。")
+
+
 def build(ctx: RunContext) -> ReportOutput:
     month, bad_month = month_option(ctx.options.month, "费用审核")
     if bad_month:
         return ReportOutput(problems=bad_month)
     result = audit(ctx.tables, ctx.allocation, ctx.customers, ctx.settings, ctx.run_date, month)
-    return ReportOutput(workbooks=[layout(result, ctx.settings)], figures=figures(result), data=result)
+    spec = layout(result, ctx.settings)
+    reason = mail_reason(result, ctx.settings, ctx.run_date, ctx.options.last_run_date)
+    return ReportOutput(workbooks=[spec], figures=figures(result), data=result,
+                        deliveries=[delivery(result, spec, reason)] if reason else [])

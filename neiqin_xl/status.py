@@ -1,0 +1,110 @@
+"""``python run_daily.py status``: where the daily job stands, for the clerk, in plain Chinese (GBK-safe).
+
+Read only: the workspace's state (deliver/state: the runs and the messages), the reps' folder and the 人员
+table. It answers: did the last runs happen, of which kind, and did their mail leave before the deadline;
+what was sent to whom; what is still pending, failed or given up and why; whose workbook is missing or
+stale.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from .books.workdays import is_workday
+from .core.config import Settings
+from .deliver import mail
+from .deliver.state import SentLog
+from .pipeline import KIND_NAMES, read_staff
+from .read.folders import rep_workbooks
+
+RECENT_RUNS = 10
+SENT_DAYS = 7  # sent messages listed for the run dates of the last week
+
+STATUS_NAMES = {"sent": "已发送", "partial": "部分送达", "failed": "发送失败", "sending": "发送中断",
+                "given_up": "已放弃", "outbox": "在待发箱"}
+
+
+def hhmm(text: str | None) -> str:
+    return datetime.fromisoformat(text).strftime("%H:%M") if text else ""
+
+
+def run_line(run: dict) -> str:
+    """One run: date, kind, started, when the mail left against the deadline."""
+    started = datetime.fromisoformat(run["started"])
+    line = f"  {run['run_date']} {KIND_NAMES.get(run['kind'], run['kind'])}  开始 {started:%m-%d %H:%M}"
+    if run["mail_left"]:
+        verdict = "晚于截止" if run["late"] else "按时"
+        line += f"  邮件发出 {datetime.fromisoformat(run['mail_left']):%m-%d %H:%M} ({verdict}, 截止 {hhmm(run['deadline'])})"
+    else:
+        line += "  未发邮件"
+    if not run["ok"]:
+        line += "  有报表生成失败 (见日志)"
+    if run["undelivered"]:
+        line += f"  {run['undelivered']} 封未送达"
+    return line
+
+
+def message_line(m) -> str:
+    when = f"{m.sent_at:%m-%d %H:%M} " if m.sent_at else ""
+    line = f"  {m.run_date} {when}{m.subject} → {', '.join(m.recipients)}"
+    if m.status not in ("sent",):
+        line += f": {STATUS_NAMES.get(m.status, m.status)}"
+        if m.runs:
+            line += f" (已在 {m.runs} 次运行中被拒绝)"
+        if m.reason:
+            line += f" — {m.reason}"
+    return line
+
+
+def gbk_safe(text: str) -> str:
+    """The line as a Chinese Windows console (GBK) can show it: ¥ as ￥, anything else unknown as ?."""
+    return text.replace("¥", "￥").encode("gbk", "replace").decode("gbk")
+
+
+def status_lines(settings: Settings, now: datetime | None = None) -> list[str]:
+    return [gbk_safe(line) for line in status_text(settings, now or datetime.now())]
+
+
+def status_text(settings: Settings, now: datetime) -> list[str]:
+    state = SentLog(settings.workspace)
+    s = settings.schedule
+    lines = [f"neiqin_xl 状态: 工作区 {settings.workspace}, {now:%Y-%m-%d %H:%M}",
+             f"每个工作日: {s.reminder_time} 催报, {s.cutoff} 数据截止并正式运行, {s.deadline} 前邮件送达", ""]
+
+    runs = state.runs(limit=RECENT_RUNS)
+    lines.append("最近的运行:")
+    lines += [run_line(r) for r in runs] or ["  (还没有运行过)"]
+
+    messages = state.messages()
+    since = now.date() - timedelta(days=SENT_DAYS)
+    sent = [m for m in messages if m.status in ("sent", "partial") and m.run_date >= since]
+    lines += ["", f"已发送 (最近 {SENT_DAYS} 天):"]
+    lines += [message_line(m) for m in sent] or ["  (无)"]
+
+    pending = [m for m in messages if m.status in ("failed", "sending")]
+    lines += ["", "待发送 / 发送失败 (下次运行先发这些):"]
+    lines += [message_line(m) for m in pending] or ["  (无)"]
+    outbox = [m for m in messages if m.status == "outbox" and m.run_date >= since]
+    if outbox:
+        lines += ["", f"在待发箱 (邮件未开启或 --no-email; .eml 可用 Outlook 打开后手动发送) {len(outbox)} 封, "
+                      f"见 {settings.folder('outbox')}"]
+    given_up = [m for m in messages if m.status == "given_up"]
+    if given_up:
+        lines += ["", "已放弃 (服务器多次拒绝, 请检查收件人地址后用 --resend 重发):"]
+        lines += [message_line(m) for m in given_up]
+
+    lines += ["", "业务员台账:"]
+    files = rep_workbooks(settings.folder("reps"))
+    _, chased = mail.reminders(settings, today_or_last_workday(settings, now.date()), read_staff(settings), files)
+    lines += [f"  {rep}: {reason}" for rep, reason in chased]
+    behind = {rep for rep, _ in chased}
+    fresh = [rep for rep in files if rep not in behind]
+    lines.append(f"  按时更新: {', '.join(fresh)}" if fresh else "  (没有按时更新的台账)")
+    return lines
+
+
+def today_or_last_workday(settings: Settings, day: date) -> date:
+    """Reminders are only worked out for working days: on a weekend, as of the last working day."""
+    while not is_workday(day, settings):
+        day -= timedelta(days=1)
+    return day
