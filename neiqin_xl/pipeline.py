@@ -31,6 +31,8 @@ from .deliver import mail, state as sentlog
 from .books.allocation import allocate
 from .core.config import Settings, clock
 from .books.context import ReportOptions, RunContext
+from .books.roster import rep_names, workbook_owners
+from .core.privacy import hide_others, private
 from .core.output import Delivery, ReportOutput
 from .core.sheets import WorkbookSpec
 from .read.folders import list_workbooks, rep_workbooks
@@ -141,10 +143,11 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
     with step("数据问题清单"):
         outputs["problems"] = problems.build(ctx)
 
+    reps = everyone_a_rep(tables)
     with step("写出工作簿"):
-        written = write_outputs(outputs, output_dir, options.kind)
+        written = write_outputs(outputs, output_dir, options.kind, reps)
     inputs_digest = digest_inputs(tables.inputs)
-    deliveries = label_deliveries(attach_files(outputs, written, output_dir),
+    deliveries = label_deliveries(attach_files(outputs, written, output_dir, reps),
                                   delivery_label(state, run_date, options, inputs_digest))
     # who is behind, for the console and the manifest; the reminders themselves are their own job (remind)
     _, chased = mail.reminders(settings, run_date, tables["人员"], rep_workbooks(settings.folder("reps")))
@@ -303,10 +306,19 @@ def with_needs(names: set[str]) -> set[str]:
     return found
 
 
-def write_outputs(outputs: dict[str, ReportOutput], output_dir: Path, kind: str = OFFICIAL) -> dict[str, list[Written]]:
-    """Every report's workbooks; a preview's titled 预览 on every sheet."""
+def everyone_a_rep(tables) -> set[str]:
+    """The names a rep's own workbook or mail may not show, but for the rep's own: the roster and every rep
+    whose workbook was read."""
+    owners = workbook_owners(tables)
+    return {*owners, *rep_names(tables["人员"], owners)}
+
+
+def write_outputs(outputs: dict[str, ReportOutput], output_dir: Path, kind: str = OFFICIAL,
+                  reps: set[str] = frozenset()) -> dict[str, list[Written]]:
+    """Every report's workbooks; a preview's titled 预览 on every sheet; a rep's own with the others hidden."""
     mark = preview_spec if kind == PREVIEW else (lambda spec: spec)
-    return {name: [write_workbook(mark(spec), output_dir) for spec in out.workbooks] for name, out in outputs.items()}
+    return {name: [write_workbook(private(mark(spec), reps), output_dir) for spec in out.workbooks]
+            for name, out in outputs.items()}
 
 
 def preview_spec(spec: WorkbookSpec) -> WorkbookSpec:
@@ -316,9 +328,11 @@ def preview_spec(spec: WorkbookSpec) -> WorkbookSpec:
                                          subtitle=[*sheet.subtitle, note]) for sheet in spec.sheets])
 
 
-def attach_files(outputs: dict[str, ReportOutput], written: dict[str, list[Written]], output_dir: Path) -> list[Delivery]:
+def attach_files(outputs: dict[str, ReportOutput], written: dict[str, list[Written]], output_dir: Path,
+                 reps: set[str] = frozenset()) -> list[Delivery]:
     """The deliveries with their report's files: the ones each names (relative paths), else all of the report's;
-    new values, the reports' own deliveries stay as they were."""
+    a rep's message with the other reps hidden (``core.privacy``); new values, the reports' own deliveries stay
+    as they were."""
     deliveries = []
     for name, out in outputs.items():
         files = {w.wanted.relative_to(output_dir): w.path for w in written.get(name, [])}
@@ -326,7 +340,11 @@ def attach_files(outputs: dict[str, ReportOutput], written: dict[str, list[Writt
         for d in out.deliveries:
             named = [files.get(Path(a), output_dir / a) for a in d.attachments if not Path(a).is_absolute()]
             named += [Path(a) for a in d.attachments if Path(a).is_absolute()]
-            deliveries.append(replace(d, attachments=named if d.attachments else top_level))
+            d = replace(d, attachments=named if d.attachments else top_level)
+            if d.rep:
+                d = replace(d, **{f: hide_others(getattr(d, f), d.rep, reps)
+                                  for f in ("title", "key_figure", "summary_text", "summary_html")})
+            deliveries.append(d)
     return deliveries
 
 

@@ -91,3 +91,4 @@ class WorkbookSpec:
     filename: str  # e.g. 合同履行一览表_2026-11-26.xlsx
     sheets: list[Sheet]
     subfolder: str = ""  # under output/<date>/, e.g. 对账单
+    for_rep: str = ""  # the rep this workbook is sent to ("" = the clerk and the managers): see core.privacy

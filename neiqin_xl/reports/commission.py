@@ -424,7 +424,7 @@ def confirmation_spec(rep: str, data: CommissionData, settings: Settings) -> Wor
                           Table(detail_columns(data.basis), lines, heading="提成明细", totals=True, autofilter=False)],
                   notes=list(SIGNATURE_NOTES))
     filename = safe_filename(f"提成确认单_{rep}_{data.period.month}") + ".xlsx"
-    return WorkbookSpec(filename, [sheet], subfolder=CONFIRMATION_FOLDER)
+    return WorkbookSpec(filename, [sheet], subfolder=CONFIRMATION_FOLDER, for_rep=rep)
 
 
 def layout(data: CommissionData, settings: Settings) -> tuple[WorkbookSpec, dict[str, WorkbookSpec]]:

@@ -55,7 +55,8 @@ def layout(frame: pd.DataFrame, ctx: RunContext) -> tuple[WorkbookSpec, dict[str
     sheets += [_problem_sheet(rep, frame[frame["业务员"] == rep], f"数据问题清单 — {rep}", [f"截至 {day}"]) for rep in reps]
     per_rep = {rep: WorkbookSpec(safe_filename(f"问题清单_{rep}_{day}") + ".xlsx", [
         _problem_sheet("问题清单", frame[frame["业务员"] == rep], f"数据问题清单 — {rep}",
-                       [f"截至 {day}", "请按单元格地址逐条修改您的台账；错误行未计入任何报表。"])], subfolder="问题清单")
+                       [f"截至 {day}", "请按单元格地址逐条修改您的台账；错误行未计入任何报表。"])], subfolder="问题清单",
+        for_rep=rep)
         for rep in reps}
     return WorkbookSpec(f"数据问题清单_{day}.xlsx", sheets), per_rep
 
