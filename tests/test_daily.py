@@ -174,6 +174,25 @@ def test_delivery_figures_and_html_summary():
     assert out.figures["highlights"]["数据问题"] == 2
 
 
+def test_the_phone_summary_puts_the_days_figures_first_then_a_four_column_table():
+    ctx = context()
+    receivables = helpers.report("receivables", ctx).data
+    html = daily.build(ctx, receivables=receivables, shipping=SHIPPING).deliveries[0].summary_html
+    tiles = ["今日回款", "本月回款", "本月合同", "应收余额", "逾期", "暂缓发货"]
+    at = [html.index(t) for t in tiles]
+    assert at == sorted(at) and at[-1] < html.index("业务员") < html.index("今日要点")
+    # open on 11-26: F1 40,000 − 25,000 = 15,000; F2 80,000 − 35,000 = 45,000; F3 20,000; F4 10,000 -> 90,000.00
+    # overdue: F2 (10-25 + 31 days = 11-25) 45,000 and F4 (10-24 + 30 = 11-23) 10,000 -> 55,000.00; held: HT1
+    assert "¥90,000.00" in html and "¥55,000.00" in html and "1 笔" in html
+    header = html[html.index("业务员"):html.index("</tr>", html.index("业务员"))]
+    assert header.count("<td") == 3  # 业务员 | 今日回款 | 本月回款 | 完成率: narrow enough for 390 px
+
+
+def test_without_the_ledger_the_summary_leaves_out_what_it_cannot_know():
+    html = build(context()).deliveries[0].summary_html
+    assert "应收余额" not in html and "暂缓发货" in html
+
+
 def test_html_escapes_rep_text():
     ctx = context()
     ctx.problems = [Problem(ERROR, "x", rep="<b>王</b>")]

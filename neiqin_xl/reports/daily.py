@@ -24,8 +24,10 @@ first; equal amounts share the better rank (1, 2, 2, 4).
 - 数据问题: per rep, the 错误 and 警告 found so far in the run (``ctx.problems``).
 
 Workbook 销售日报_<D>.xlsx: sheet 日报 (one A4 landscape page: per-rep table with a totals row, then 今日要点),
-and the details 今日合同, 今日发货, 今日回款. The same summary goes into the mail as an HTML fragment
-(templates/daily_summary.html.j2, inline styles) and as plain text.
+and the details 今日合同, 今日发货, 今日回款. The mail carries the summary as plain text and as an HTML fragment
+(templates/daily_summary.html.j2, inline styles) read first on a phone: the day's figures as tiles (今日回款,
+本月回款 and 完成率, 本月合同, 应收余额 and 逾期 from the receivables ledger when it ran, 暂缓发货), a per-rep table
+of four columns, then 今日要点.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ from ..books.allocation import Allocation, open_items_as_of
 from ..books.context import RunContext
 from ..core.output import Delivery, ReportOutput
 from ..core.model import ERROR, REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, fmt_yuan, yuan_to_fen, text as _text
-from ..core.results import ShippingData
+from ..core.results import ReceivablesData, ShippingData
 from ..core.sheets import DATE, INT, MONEY, PCT, Col, Sheet, Table, WorkbookSpec
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
@@ -226,17 +228,36 @@ def _html_rows(data: DailyData) -> list[dict]:
         [{REP: "合计", "回款排名": "", **shown(data.totals)}]
 
 
-def render_html(data: DailyData, company: str, template_dir: Path = TEMPLATE_DIR) -> str:
-    """The summary as an HTML fragment (inline styles, tables only) for the mail body."""
+def key_tiles(data: DailyData, receivables: ReceivablesData | None) -> list[dict]:
+    """The day's few figures, in the order a manager reads them: label, value, a note, whether it is bad news."""
+    t = data.totals
+    held = int((data.highlights["类别"] == HELD).sum())
+    tiles = [{"label": "今日回款", "value": f"¥{fmt_yuan(t['今日回款'])}", "note": "", "alert": False},
+             {"label": "本月回款", "value": f"¥{fmt_yuan(t['本月回款'])}", "note": f"完成率 {percent(t['回款完成率'])}",
+              "alert": False},
+             {"label": "本月合同", "value": f"¥{fmt_yuan(t['本月合同金额'])}", "note": f"完成率 {percent(t['销售完成率'])}",
+              "alert": False}]
+    if receivables is not None:
+        overdue = int(receivables.aging["逾期金额"].sum())
+        tiles += [{"label": "应收余额", "value": f"¥{fmt_yuan(int(receivables.aging['应收余额'].sum()))}", "note": "",
+                   "alert": False},
+                  {"label": "逾期", "value": f"¥{fmt_yuan(overdue)}", "note": "", "alert": overdue > 0}]
+    if data.shipping_checked:
+        tiles.append({"label": "暂缓发货", "value": f"{held} 笔", "note": "", "alert": held > 0})
+    return tiles
+
+
+def render_html(data: DailyData, company: str, receivables: ReceivablesData | None = None,
+                template_dir: Path = TEMPLATE_DIR) -> str:
+    """The summary as an HTML fragment (inline styles, tables only) for the mail body, read on a phone."""
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(template_dir)), autoescape=True,
                              trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
     highlights = [{**h, "金额": fmt_yuan(h["金额"]) if h["金额"] is not None and not pd.isna(h["金额"]) else "",
                    "日期": f"{pd.Timestamp(h['日期']):%Y-%m-%d}" if h["日期"] is not None and not pd.isna(h["日期"]) else ""}
                   for h in data.highlights.to_dict("records")]
     return env.get_template(TEMPLATE_NAME).render(
-        day=data.day.isoformat(), company=company, rows=_html_rows(data), highlights=highlights,
-        collected_today=fmt_yuan(data.totals["今日回款"]), collected_month=fmt_yuan(data.totals["本月回款"]),
-        collect_attainment=percent(data.totals["回款完成率"]), shipping_checked=data.shipping_checked)
+        rows=_html_rows(data), highlights=highlights,
+        tiles=key_tiles(data, receivables), alert_kinds=(OVERDUE, HELD, LATE), shipping_checked=data.shipping_checked)
 
 
 def summary_text(data: DailyData) -> str:
@@ -301,14 +322,15 @@ def figures_of(data: DailyData) -> dict:
 # ---------------------------------------------------------------- entry point
 
 NEEDS: tuple[str, ...] = ()  # earlier reports whose data ``build`` takes
-USES = ("shipping",)  # earlier reports whose data ``build`` takes when they produced it (else None)
+USES = ("receivables", "shipping")  # earlier reports whose data ``build`` takes when they produced it (else None)
 
 
-def build(ctx: RunContext, shipping: ShippingData | None = None) -> ReportOutput:
+def build(ctx: RunContext, receivables: ReceivablesData | None = None, shipping: ShippingData | None = None
+          ) -> ReportOutput:
     if not is_due(ctx.run_date, ctx.settings, ctx.options.force):
         return ReportOutput(figures={"produced": False, "date": ctx.run_date.isoformat(), "reason": "非工作日"})
     data = compute(ctx.tables, ctx.allocation, ctx.problems, shipping, ctx.run_date, ctx.settings)
     company = ctx.settings.company.name
     delivery = Delivery(report="daily", title="销售日报", key_figure=f"回款 ¥{fmt_yuan(data.totals['今日回款'])}",
-                        summary_html=render_html(data, company), summary_text=summary_text(data))
+                        summary_html=render_html(data, company, receivables), summary_text=summary_text(data))
     return ReportOutput(workbooks=[layout(data, company)], figures=figures_of(data), data=data, deliveries=[delivery])
