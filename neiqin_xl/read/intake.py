@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pandas as pd
 import python_calamine as pc
-from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.utility import xl_col_to_name, xl_range
 
 from .cache import WorkbookCache, open_cache
 from .folders import list_workbooks
@@ -38,11 +38,11 @@ from ..core.config import Settings
 from ..core.model import ERROR, REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, cell_address
 from ..core.months import Month, month_texts
 from ..core.names import is_total_text, normalize_name
-from .parse import display_raw, is_blank, parse_column, parser_for
-from .reader import (Header, SheetMatch, find_sheets, locate_header, open_error_text,
+from .parse import CellError, display_raw, is_blank, parse_column, parser_for
+from .reader import (Header, Range, SheetMatch, find_sheets, locate_header, open_error_text,
                      open_workbook, read_grid, workbook_error_cells)
 from ..core.schema import (ATTENDANCE, ATTENDANCE_PREFIX, DATE, DTYPES, FINANCE_PREFIXES, FINANCE_SHEETS,
-                     MASTER_WORKBOOKS, MONEY, REP_SHEETS, SHEETS, SheetDef)
+                     MASTER_WORKBOOKS, MONEY, NUMBER, REP_SHEETS, SHEETS, Field, SheetDef)
 
 MONTH_COLUMN = "月份"
 _OPEN_ERRORS = (zipfile.BadZipFile, pc.CalamineError, pc.PasswordError, pc.XmlError, pc.ZipError,
@@ -237,13 +237,13 @@ def parse_workbook(path: Path, sheet_defs: tuple[SheetDef, ...], settings: Setti
     error_cells = workbook_error_cells(path, [m.index for m in matches])
     for match in matches:
         try:
-            grid = read_grid(book, match, path, error_cells.get(match.index, {}))
+            grid, merges = read_grid(book, match, path, error_cells.get(match.index, {}))
         except _OPEN_ERRORS as exc:
             problems.append(Problem(ERROR, f"无法读取工作表: {type(exc).__name__}: {str(exc)[:120]}",
                                     workbook=path.name, sheet=match.name, rep=rep or ""))
             info["status"] = "error"
             continue
-        frame, found, columns = read_sheet(grid, match, path.name, settings, rep, month)
+        frame, found, columns = read_sheet(grid, match, path.name, settings, rep, month, merges)
         problems.extend(found)
         if columns is not None:
             info["columns"][match.name] = columns
@@ -258,8 +258,9 @@ def parse_workbook(path: Path, sheet_defs: tuple[SheetDef, ...], settings: Setti
 
 
 def read_sheet(grid: list[list], match: SheetMatch, workbook: str, settings: Settings, rep: str | None,
-               month: str | None) -> tuple[pd.DataFrame | None, list[Problem], dict | None]:
-    """One sheet's rows as a frame; rows with a cell error are left out and listed."""
+               month: str | None, merges: Sequence[Range] = ()) -> tuple[pd.DataFrame | None, list[Problem], dict | None]:
+    """One sheet's rows as a frame; rows with a cell error are left out and listed. ``merges``: the
+    vertical merged ranges ``read_grid`` filled down."""
     sheet_def = match.sheet_def
     header = locate_header(grid, sheet_def, settings)
     where = {"workbook": workbook, "sheet": match.name, "rep": rep or ""}
@@ -274,7 +275,7 @@ def read_sheet(grid: list[list], match: SheetMatch, workbook: str, settings: Set
                               cell=f"{header.row + 1}:{header.row + 1}", row=header.row + 1,
                               suggestion="请按模板补上该列 (或在 config.yaml 的 intake.column_aliases 中登记列名)",
                               **where)], columns
-    frame, problems = build_frame(grid, header, sheet_def, workbook, match.name, rep or "")
+    frame, problems = build_frame(grid, header, sheet_def, workbook, match.name, rep or "", merges)
     frame = add_month(frame, sheet_def, month)
     return frame, problems, columns
 
@@ -313,7 +314,7 @@ def is_total_row(cells: list) -> bool:
 
 
 def build_frame(grid: list[list], header: Header, sheet_def: SheetDef, workbook: str, sheet: str,
-                rep: str) -> tuple[pd.DataFrame, list[Problem]]:
+                rep: str, merges: Sequence[Range] = ()) -> tuple[pd.DataFrame, list[Problem]]:
     """Parses the mapped columns of the data rows, column by column; rows with an error are dropped."""
     fields = [(f, header.columns[f.name]) for f in sheet_def.fields if f.name in header.columns]
     rep_cols = [header.rep_column] if header.rep_column is not None else []
@@ -325,7 +326,8 @@ def build_frame(grid: list[list], header: Header, sheet_def: SheetDef, workbook:
     for (f, col), raw in zip(fields, raw_columns):
         parsed = parse_column(parser_for(f), raw, blank=0 if f.kind == MONEY else None)
         values[f.name] = parsed.values
-        for i, error in parsed.errors.items():
+        errors = {**parsed.errors, **spread_over_rows(f, col, rows, merges, grid)}
+        for i, error in errors.items():
             problems.append(Problem(ERROR, error.message, workbook=workbook, sheet=sheet,
                                     cell=cell_address(col, rows[i] + 1), field=f.name,
                                     value=display_raw(raw[i]), suggestion=error.suggestion, rep=reps[i],
@@ -346,6 +348,21 @@ def build_frame(grid: list[list], header: Header, sheet_def: SheetDef, workbook:
     if REP not in data:
         data[REP] = pd.Series(kept(reps), dtype=_dtype("str"))
     return pd.DataFrame(data), problems
+
+
+def spread_over_rows(f: Field, col: int, rows: list[int], merges: Sequence[Range], grid: list[list]
+                     ) -> dict[int, CellError]:
+    """An amount or a quantity merged down several rows: each of its rows is an error (position in ``rows``
+    -> error), so the value is never counted once per row. Text, names, IDs and dates take the merged value."""
+    if f.kind not in (MONEY, NUMBER) or not merges:
+        return {}
+    spread: dict[int, str] = {}
+    for (top, left), (bottom, right) in merges:
+        if left == col and not is_blank(grid[top][col] if col < len(grid[top]) else ""):
+            spread.update(dict.fromkeys(range(top, bottom + 1), xl_range(top, left, bottom, right)))
+    what = "金额" if f.kind == MONEY else "数量"
+    return {i: CellError(f"合并单元格的{what}不能分到多行 ({spread[r]})", f"请取消合并, 每行填写该行自己的{what}")
+            for i, r in enumerate(rows) if r in spread}
 
 
 def row_reps(cells: Sequence, rep: str) -> list[str]:

@@ -24,7 +24,8 @@ Rules (see tests/test_parse.py for every form):
   and no sum of fen can overflow.
 - IDs: text kept as typed ("00123" stays "00123", spaces removed, full-width folded); a number from a
   numeric cell loses its ".0" (123.0 -> "123").
-- Excel error values (#N/A, #DIV/0! …) are errors wherever they appear.
+- Excel error values (#N/A, #DIV/0! …) are errors wherever they appear, and so is a formula saved
+  without its result (``Uncalculated``, put in the grid by ``reader``): ``parse_column`` refuses it.
 """
 
 from __future__ import annotations
@@ -64,6 +65,11 @@ _INT_UNITS = re.compile(r"(?:天|日|次|张|个)$")
 _SPACE_BESIDE_NON_DIGIT = re.compile(r"(?<=\D)\s+|\s+(?=\D)")
 
 
+class Uncalculated(str):
+    """A formula cell saved without its result (``reader`` finds them), as the formula's text
+    (``=DATE(2026,11,28)``): an error in any field, since its value is unknown."""
+
+
 class CellError(NamedTuple):
     """What is wrong with a cell: ``message`` (问题说明) and ``suggestion`` (建议)."""
 
@@ -72,6 +78,7 @@ class CellError(NamedTuple):
 
 
 Parsed = tuple[object, CellError | None]
+NO_RESULT = CellError("公式没有计算结果 (文件保存时未计算)", "请用 Excel 或 WPS 打开该文件, 保存后再放回")
 
 
 # ---------------------------------------------------------------- helpers
@@ -429,6 +436,8 @@ def parse_column(parser: Callable[[object], Parsed], raw: Sequence, blank: objec
     """Parses a column's cells; each distinct value is parsed once (names, dates and contract numbers
     repeat down a column), and the column is then mapped in one pass."""
     types = set(map(type, raw))
+    if Uncalculated in types:
+        parser = refusing_uncalculated(parser)
     if bool in types and types & {int, float}:  # True == 1 == 1.0: parse cell by cell to keep them apart
         parsed = {i: parser(v) for i, v in enumerate(raw)}
         values = [blank if p[0] is None else p[0] for p in parsed.values()]
@@ -438,6 +447,13 @@ def parse_column(parser: Callable[[object], Parsed], raw: Sequence, blank: objec
     bad = {v: p[1] for v, p in distinct.items() if p[1] is not None}
     errors = {i: bad[v] for i, v in enumerate(raw) if v in bad} if bad else {}
     return ParsedColumn(list(map(typed.__getitem__, raw)), errors)
+
+
+def refusing_uncalculated(parser: Callable[[object], Parsed]) -> Callable[[object], Parsed]:
+    """``parser``, with a formula saved without its result an error whatever the field."""
+    def parse(raw: object) -> Parsed:
+        return (None, NO_RESULT) if type(raw) is Uncalculated else parser(raw)
+    return parse
 
 
 def parser_for(field: Field) -> Callable[[object], Parsed]:

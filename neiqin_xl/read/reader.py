@@ -12,13 +12,21 @@ What python-calamine 0.9 gives, and what this module does about it:
 - error cells (#N/A, #DIV/0! …) are returned as ``""``, indistinguishable from a blank. For .xlsx/.xlsm
   this module reads the sheet's XML for ``t="e"`` cells and puts the error text (e.g. "#DIV/0!") back in
   the grid, so the parser reports them; for .xls, .xlsb and .ods an error cell reads as blank;
+- a formula saved without its result (a file written by a program and never opened in Excel) also reads
+  as ``""``: the same look at the XML finds it (a ``<f>`` with no ``<v>``, or an empty one that is not a
+  text result) and puts an ``Uncalculated`` (the formula's text) in the grid, which ``intake`` reports in
+  any field. .xls and .ods always store a formula's result;
 - merged ranges come from ``merged_cell_ranges`` for .xlsx and .xls; calamine has none for .ods, so
-  this module reads them from the file's content.xml (``table:number-rows-spanned``). .xlsb: none. A range spanning several rows (a customer merged over three contracts) gives its value to every row
-  of its first column; single-row merges (titles) are left alone.
+  this module reads them from the file's content.xml (``table:number-rows-spanned``). .xlsb: none. A
+  range spanning several rows (a customer merged over three contracts) gives its value to every row of
+  its first column; single-row merges (titles) are left alone. ``read_grid`` also returns those ranges:
+  ``intake`` takes the filled value for text, names, IDs and dates, never for an amount or a quantity
+  (one ¥50,000 merged over two contracts would count twice).
 """
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import zipfile
@@ -31,13 +39,15 @@ from xlsxwriter.utility import xl_cell_to_rowcol
 
 from ..core.config import Settings
 from ..core.model import REP
-from .parse import normalize_header
+from .parse import Uncalculated, normalize_header
 from ..core.schema import SheetDef
 
 _XML_ERROR_SUFFIXES = frozenset({".xlsx", ".xlsm"})
 _ERROR_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*\bt="e"[^>]*)>(.*?)</(?:\w+:)?c>', re.DOTALL)
 _CELL_REF = re.compile(rb'\br="([A-Z]+\d+)"')
 _VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+_FORMULA_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*)>\s*<(?:\w+:)?f\b(?:[^>]*/>|[^>]*>([^<]*)</(?:\w+:)?f>)\s*'
+                           rb'(?:<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>|<(?:\w+:)?v\s*/>)?\s*</(?:\w+:)?c>')
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 
@@ -137,16 +147,20 @@ def is_worksheet(meta: pc.SheetMetadata) -> bool:
 
 # ---------------------------------------------------------------- cells
 
+Range = tuple[tuple[int, int], tuple[int, int]]  # ((top, left), (bottom, right)), 0-based, as calamine gives
+
+
 def read_grid(book: pc.CalamineWorkbook, match: SheetMatch, path: Path,
-              error_cells: dict[tuple[int, int], str]) -> list[list]:
+              error_cells: dict[tuple[int, int], str]) -> tuple[list[list], list[Range]]:
     """The sheet's cells as rows in absolute positions, merged ranges filled down, and ``error_cells`` (this
-    sheet's entry of ``workbook_error_cells``) put back where calamine gave a blank."""
+    sheet's entry of ``workbook_error_cells``) put back where calamine gave a blank; and the ranges filled
+    down (``intake`` refuses an amount spread over them)."""
     sheet = book.get_sheet_by_index(match.index)
     grid = sheet.to_python(skip_empty_area=False)
     ranges = sheet.merged_cell_ranges
     if ranges is None and path.suffix.lower() == ".ods":
         ranges = ods_merged_ranges(path, match.index)
-    fill_merged(grid, ranges or [])
+    filled = fill_merged(grid, ranges or [])
     for (row, col), text in error_cells.items():
         if row < len(grid):
             cells = grid[row]
@@ -154,20 +168,24 @@ def read_grid(book: pc.CalamineWorkbook, match: SheetMatch, path: Path,
                 cells.extend([""] * (col + 1 - len(cells)))
             if cells[col] in ("", None):
                 cells[col] = text
-    return grid
+    return grid, filled
 
 
-def fill_merged(grid: list[list], ranges: list[tuple[tuple[int, int], tuple[int, int]]]) -> None:
-    """Gives a merged range's value to every row of its first column (ranges of one row are titles)."""
-    for (top, left), (bottom, _right) in ranges:
+def fill_merged(grid: list[list], ranges: list[Range]) -> list[Range]:
+    """Gives a merged range's value to every row of its first column (ranges of one row are titles) and
+    returns the ranges it filled."""
+    filled: list[Range] = []
+    for (top, left), (bottom, right) in ranges:
         if bottom <= top or top >= len(grid):
             continue
+        filled.append(((top, left), (bottom, right)))
         value = grid[top][left] if left < len(grid[top]) else ""
         for row in range(top + 1, min(bottom, len(grid) - 1) + 1):
             cells = grid[row]
             if left >= len(cells):
                 cells.extend([""] * (left + 1 - len(cells)))
             cells[left] = value
+    return filled
 
 
 def workbook_error_cells(path: Path, sheet_indexes: list[int]) -> dict[int, dict[tuple[int, int], str]]:
@@ -193,10 +211,10 @@ def workbook_error_cells(path: Path, sheet_indexes: list[int]) -> dict[int, dict
 
 
 def error_cells_in(data: bytes) -> dict[tuple[int, int], str]:
-    """The ``t="e"`` cells of one sheet's XML."""
+    """The ``t="e"`` cells of one sheet's XML, and its formulas without a result (as ``Uncalculated``)."""
+    found: dict[tuple[int, int], str] = uncalculated_cells_in(data)
     if b't="e"' not in data:
-        return {}
-    found: dict[tuple[int, int], str] = {}
+        return found
     for m in _ERROR_CELL.finditer(data):
         ref, value = _CELL_REF.search(m.group(1)), _VALUE.search(m.group(2))
         if ref:
@@ -204,7 +222,35 @@ def error_cells_in(data: bytes) -> dict[tuple[int, int], str]:
     return found
 
 
-def ods_merged_ranges(path: Path, sheet_index: int) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+def uncalculated_cells_in(data: bytes) -> dict[tuple[int, int], Uncalculated]:
+    """The formula cells of one sheet's XML saved without a result: no ``<v>``, or an empty one that is not
+    a text result (``t="str"``: a formula giving ""). Counting first skips the parse when every formula has
+    a value (Excel's files), which is nearly always. A row holding nothing but such formulas lies past the
+    grid calamine gives (a template's prepared rows) and is not read.
+
+    >>> uncalculated_cells_in(b'<c r="B2"><f>DATE(2026,11,28)</f><v></v></c><c r="C2"><f>A1</f><v>3</v></c>')
+    {(1, 1): '=DATE(2026,11,28)'}
+    >>> uncalculated_cells_in(b'<c r="B3" t="str"><f>IF(A3="","",A3)</f><v></v></c><c r="B4"><f t="shared" si="0"/></c>')
+    {(3, 1): '=…'}
+    """
+    formulas = data.count(b"<f>") + data.count(b"<f ")
+    if not formulas and b":f" not in data:
+        return {}
+    if formulas and formulas <= data.count(b"</f><v>") + data.count(b"/><v>") - data.count(b"<v></v>"):
+        return {}
+    found: dict[tuple[int, int], Uncalculated] = {}
+    for m in _FORMULA_CELL.finditer(data):
+        attributes, formula, value = m.groups()
+        if value or (value is not None and b't="str"' in attributes):
+            continue
+        ref = _CELL_REF.search(attributes)
+        if ref:
+            text = html.unescape((formula or b"").decode("utf-8", "replace"))
+            found[xl_cell_to_rowcol(ref.group(1).decode())] = Uncalculated("=" + (text or "…"))  # "…": a shared formula's
+    return found
+
+
+def ods_merged_ranges(path: Path, sheet_index: int) -> list[Range]:
     """Merged ranges spanning rows in one sheet of an .ods (0-based, like calamine's for .xlsx).
 
     Walks content.xml counting repeated rows and columns; skipped entirely when no cell spans rows.
@@ -221,7 +267,7 @@ def ods_merged_ranges(path: Path, sheet_index: int) -> list[tuple[tuple[int, int
         return []
     if b"number-rows-spanned" not in data:
         return []
-    ranges: list[tuple[tuple[int, int], tuple[int, int]]] = []
+    ranges: list[Range] = []
     table, row, col, depth = -1, 0, 0, 0
     repeat_stack: list[int] = []
     try:
