@@ -3,15 +3,23 @@ rows kept over optional fields, real headers. Every case is a real workbook writ
 
 from __future__ import annotations
 
+import shutil
 import zipfile
 from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
 
 from neiqin_xl.core.config import Settings
-from neiqin_xl.core.model import ERROR
+from neiqin_xl.core.model import ERROR, WARNING
 from neiqin_xl.core.schema import REP_SHEETS
-from neiqin_xl.read.intake import read_workbook
+from neiqin_xl.read.folders import rep_of, rep_workbooks
+from neiqin_xl.read.intake import read_workbook, read_workspace
 
-from .helpers_intake import COLLECTION_HEADER, SHIPMENT_HEADER, write_book
+from .helpers_intake import COLLECTION_HEADER, SHIPMENT_HEADER, workspace, write_book
+
+FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def read(path, rep="张伟", settings=None):
@@ -36,19 +44,26 @@ def test_an_amount_merged_down_two_rows_is_an_error_on_each_row_and_never_counte
 
 
 def test_a_quantity_merged_down_is_not_taken_but_a_merged_date_and_contract_number_are(tmp_path):
+    # 数量 is optional: its merged rows are warnings and read as blank; the shipments stay, with the merged
+    # date and contract number, and their own amounts (¥1,000 and ¥2,000).
     path = write_book(tmp_path / "张伟.xlsx", {"发货": [
         SHIPMENT_HEADER + ["数量"],
         ["FH-1", None, None, 1000, "已发货", None],
         ["FH-2", None, None, 2000, "已发货", None],
     ]}, merges={"发货": [("B2:B3", datetime(2026, 11, 5)), ("C2:C3", "HT-1"), ("F2:F3", 5)]})
     frames, problems, _ = read(path)
-    assert [(p.where(), p.message) for p in problems] == [
-        ("张伟.xlsx[发货]!F2", "合并单元格的数量不能分到多行 (F2:F3)"),
-        ("张伟.xlsx[发货]!F3", "合并单元格的数量不能分到多行 (F2:F3)")]
+    assert [(p.severity, p.where(), p.message) for p in problems] == [
+        (WARNING, "张伟.xlsx[发货]!F2", "合并单元格的数量不能分到多行 (F2:F3), 按空白读取"),
+        (WARNING, "张伟.xlsx[发货]!F3", "合并单元格的数量不能分到多行 (F2:F3), 按空白读取")]
+    shipments = frames["发货"]
+    assert shipments["发货日期"].tolist() == [datetime(2026, 11, 5)] * 2
+    assert shipments["合同编号"].tolist() == ["HT-1"] * 2 and shipments["发货金额"].tolist() == [100000, 200000]
+    assert shipments["数量"].isna().all()
 
 
 def test_a_formula_never_calculated_is_a_problem_in_any_field_optional_or_not(tmp_path):
     # openpyxl writes formulas without their result, as a program that never opened the file in Excel.
+    # In the required 合同金额 it is an error and row 3 is out; in optional fields a warning, read as blank.
     import openpyxl
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -61,12 +76,15 @@ def test_a_formula_never_calculated_is_a_problem_in_any_field_optional_or_not(tm
     path = tmp_path / "张伟.xlsx"
     wb.save(path)
     frames, problems, _ = read(path)
-    assert sorted((p.where(), p.field, p.value, p.message) for p in problems) == [
-        ("张伟.xlsx[合同]!D3", "合同金额", "=D2*2", "公式没有计算结果 (文件保存时未计算)"),
-        ("张伟.xlsx[合同]!E2", "约定交货日期", "=DATE(2026,12,28)", "公式没有计算结果 (文件保存时未计算)"),
-        ("张伟.xlsx[合同]!F4", "账期天数", "=30+15", "公式没有计算结果 (文件保存时未计算)"),
-        ("张伟.xlsx[合同]!G4", "备注", '=IF(D4>1000,"大单","")', "公式没有计算结果 (文件保存时未计算)")]
-    assert frames["合同"]["合同编号"].tolist() == ["HT-4"]
+    message = "公式没有计算结果 (文件保存时未计算)"
+    assert sorted((p.where(), p.severity, p.field, p.value, p.message) for p in problems) == [
+        ("张伟.xlsx[合同]!D3", ERROR, "合同金额", "=D2*2", message),
+        ("张伟.xlsx[合同]!E2", WARNING, "约定交货日期", "=DATE(2026,12,28)", message + ", 按空白读取"),
+        ("张伟.xlsx[合同]!F4", WARNING, "账期天数", "=30+15", message + ", 按空白读取"),
+        ("张伟.xlsx[合同]!G4", WARNING, "备注", '=IF(D4>1000,"大单","")', message + ", 按空白读取")]
+    contracts = frames["合同"]
+    assert contracts["合同编号"].tolist() == ["HT-1", "HT-3", "HT-4"]
+    assert contracts["约定交货日期"].isna().all() and contracts["账期天数"].tolist()[1] is pd.NA
 
 
 def test_a_formula_whose_result_is_empty_text_is_a_blank_not_a_problem(tmp_path):
@@ -86,3 +104,121 @@ def test_a_formula_whose_result_is_empty_text_is_a_blank_not_a_problem(tmp_path)
             dst.writestr(item, data)
     frames, problems, _ = read(path)
     assert problems == [] and frames["合同"]["合同编号"].tolist() == ["HT-1"]
+
+
+def test_wps_et_and_ett_are_read_as_the_xls_they_are(tmp_path):
+    # WPS's .et is BIFF8: the 李娜.xls fixture (made by LibreOffice) under WPS's names.
+    for suffix in ("et", "ett"):
+        path = tmp_path / f"李娜.{suffix}"
+        shutil.copy(FIXTURES / "李娜.xls", path)
+        frames, problems, info = read(path, rep="李娜")
+        assert problems == [] and info["status"] == "ok", suffix
+        assert frames["合同"]["合同金额"].tolist() == [123450, 2000000], suffix  # ¥1,234.50 and 20000 yuan
+        assert frames["回款"]["回款金额"].tolist() == [1200000], suffix
+
+
+def test_excel_templates_xltx_and_xltm_are_read(tmp_path):
+    for suffix in ("xltx", "xltm"):
+        path = write_book(tmp_path / f"张伟.{suffix}", {"回款": [
+            COLLECTION_HEADER, [datetime(2026, 11, 3), "明达", "HT-1", 5000, "B001"]]})
+        frames, problems, _ = read(path)
+        assert problems == [] and frames["回款"]["回款金额"].tolist() == [500000], suffix
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030"])
+def test_a_csv_is_one_sheet_named_by_its_file_in_utf8_or_gbk(tmp_path, encoding):
+    text = "回款日期,客户名称,合同编号,回款金额,银行流水号\r\n2026-11-03,上海明达,HT-1,\"1,234.50\",00123\r\n"
+    path = tmp_path / "张伟_回款.csv"
+    path.write_bytes(text.encode(encoding))
+    frames, problems, _ = read(path, rep=rep_of(path))
+    assert problems == []
+    collections = frames["回款"]
+    assert collections["回款金额"].tolist() == [123450]  # ¥1,234.50
+    assert collections["客户名称"].tolist() == ["上海明达"] and collections["银行流水号"].tolist() == ["00123"]
+    assert collections["业务员"].tolist() == ["张伟"] and collections["来源工作表"].tolist() == ["回款"]
+
+
+def test_a_csv_named_only_by_its_rep_is_the_sheet_its_header_says(tmp_path):
+    path = tmp_path / "张伟.csv"
+    path.write_bytes("合同编号,签订日期,客户名称,合同金额\n HT-9,2026/11/02,明达,8000\n".encode("gbk"))
+    frames, problems, _ = read(path, rep=rep_of(path))
+    assert problems == [] and frames["合同"]["合同金额"].tolist() == [800000]
+
+
+def test_a_csv_in_neither_encoding_is_one_error(tmp_path):
+    path = tmp_path / "张伟_回款.csv"
+    path.write_bytes(b"\xff\xfe\x00\x81\xff")
+    _, problems, info = read(path)
+    assert info["status"] == "error" and [p.message for p in problems] == [
+        "CSV 文件的编码无法识别 (应为 UTF-8 或 GBK), 请用 Excel 打开并另存为 .xlsx"]
+
+
+def test_other_files_in_reps_are_one_warning_each_and_still_the_reps_files_for_the_reminders(tmp_path):
+    settings = workspace(tmp_path)
+    reps = settings.folder("reps")
+    (reps / "王强.numbers").write_bytes(b"PK\x03\x04")
+    (reps / "李娜.pdf").write_bytes(b"%PDF-1.4")
+    (reps / "Thumbs.db").write_bytes(b"\x00")
+    shutil.copy(FIXTURES / "李娜.xls", reps / "李娜.et")
+    (reps / "张伟_回款.csv").write_bytes("回款日期,客户名称,回款金额\n2026-11-03,明达,100\n".encode("gbk"))
+    tables, problems = read_workspace(settings)
+    unsupported = [(p.severity, p.workbook, p.rep, p.message, p.suggestion) for p in problems if "不支持" in p.message]
+    assert unsupported == [(WARNING, "李娜.pdf", "李娜", "不支持的文件格式 .pdf, 未读取", "请另存为 .xlsx"),
+                           (WARNING, "王强.numbers", "王强", "不支持的文件格式 .numbers, 未读取", "请另存为 .xlsx")]
+    assert sorted(set(tables["回款"]["业务员"])) == ["张伟", "李娜"]  # the CSV's and the .et's
+    # the reminders see every rep's file: 王强's is there (in a format to re-save, as the 问题清单 says)
+    assert rep_workbooks(reps) == {"张伟": reps / "张伟_回款.csv", "李娜": reps / "李娜.et", "王强": reps / "王强.numbers"}
+
+
+def test_optional_fields_that_do_not_parse_are_warnings_and_the_row_stays(tmp_path):
+    # 数量 with a unit (2PCS, 1套, 3 台) is the number; 数量 "若干" and 签收日期 "下周" are warnings, read blank.
+    path = write_book(tmp_path / "张伟.xlsx", {"发货": [
+        SHIPMENT_HEADER + ["数量", "签收日期"],
+        ["FH-1", datetime(2026, 11, 5), "HT-1", 1000, "已发货", "2PCS", None],  # row 2
+        ["FH-2", datetime(2026, 11, 5), "HT-1", 2000, "已发货", "1套", None],  # row 3
+        ["FH-3", datetime(2026, 11, 6), "HT-2", 3000, "已发货", "3 台", "下周"],  # row 4
+        ["FH-4", datetime(2026, 11, 6), "HT-2", 4000, "已发货", "若干", None],  # row 5
+        ["FH-5", "11.28", "HT-2", 5000, "已发货", 5, None],  # row 6: the required 发货日期 is still an error
+    ]})
+    frames, problems, _ = read(path)
+    assert [(p.severity, p.where(), p.message) for p in problems] == [
+        (WARNING, "张伟.xlsx[发货]!G4", "不是有效日期, 按空白读取"),
+        (WARNING, "张伟.xlsx[发货]!F5", "不是有效数字, 按空白读取"),
+        (ERROR, "张伟.xlsx[发货]!B6", "不是有效日期")]
+    shipments = frames["发货"]
+    assert shipments["发货单号"].tolist() == ["FH-1", "FH-2", "FH-3", "FH-4"]
+    assert shipments["数量"].tolist()[:3] == [2.0, 1.0, 3.0] and pd.isna(shipments["数量"].tolist()[3])
+    assert shipments["发货金额"].sum() == 1000000  # ¥1,000 + ¥2,000 + ¥3,000 + ¥4,000 = ¥10,000
+
+
+def test_a_formula_amount_with_more_decimals_is_rounded_as_shown_but_typed_text_is_not(tmp_path):
+    # 6466.594499999999 (a formula's result, shown 6,466.59) -> 646659 fen with a warning; 0.125 -> 0.13 half up;
+    # the text "1.234" stays an error.
+    from .helpers_intake import Formula
+    path = write_book(tmp_path / "张伟.xlsx", {"回款": [
+        COLLECTION_HEADER,
+        [datetime(2026, 11, 3), "明达", "HT-1", Formula("=5573.78*1.16", 6466.594499999999), "B1"],  # row 2
+        [datetime(2026, 11, 3), "明达", "HT-1", 0.125, "B2"],  # row 3
+        [datetime(2026, 11, 3), "明达", "HT-1", "1.234", "B3"],  # row 4
+    ]})
+    frames, problems, _ = read(path)
+    assert [(p.severity, p.where(), p.value, p.message) for p in problems] == [
+        (WARNING, "张伟.xlsx[回款]!D2", "6466.5945", "金额 6466.594499999999 超过两位小数, 按显示的 6466.59 读取"),
+        (WARNING, "张伟.xlsx[回款]!D3", "0.125", "金额 0.125 超过两位小数, 按显示的 0.13 读取"),
+        (ERROR, "张伟.xlsx[回款]!D4", "1.234", "金额超过两位小数 (不足一分)")]
+    assert frames["回款"]["回款金额"].tolist() == [646659, 13]
+
+
+def test_total_rows_anywhere_in_a_reps_sheet_are_skipped_and_counted(tmp_path):
+    # a 小计 under each customer and a 合计 at the foot: skipped, counted in the file's entry, no problem listed
+    path = write_book(tmp_path / "张伟.xlsx", {"回款": [
+        COLLECTION_HEADER,
+        [datetime(2026, 11, 3), "明达", "HT-1", 1000, "B1"],
+        [None, "明达 小计", None, 1000, None],
+        [datetime(2026, 11, 4), "华东", "HT-2", 2000, "B2"],
+        ["小计", None, None, 2000, None],
+        ["合计", None, None, 3000, None],
+    ]})
+    frames, problems, info = read(path)
+    assert problems == [] and frames["回款"]["回款金额"].tolist() == [100000, 200000]
+    assert info["total_rows"] == {"回款": 3}

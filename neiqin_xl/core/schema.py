@@ -47,7 +47,6 @@ class SheetDef:
     fields: tuple[Field, ...]
     aliases: tuple[str, ...] = ()  # other sheet names that mean this sheet
     key: str | None = None  # document number field, unique within the sheet
-    skip_total_rows: bool = False  # finance exports: 合计/小计/本月合计 rows are not data
     description: str = ""
 
     @property
@@ -206,19 +205,19 @@ FIN_COLLECTIONS = SheetDef("财务收款", (
     Field("凭证号", ID, False, ("凭证字号", "凭证编号")),
     Field("银行流水号", ID, False, ("流水号", "交易流水号", "回单号")),
     Field("摘要", TEXT, False, ("说明", "备注")),
-), aliases=("收款", "收款明细", "Sheet1"), skip_total_rows=True, description="财务收款导出")
+), aliases=("收款", "收款明细", "Sheet1"), description="财务收款导出")
 
 FIN_INVOICES = SheetDef("财务开票", (
     Field("发票号码", ID, True, ("发票号", "发票编号", "票号")),
     Field("开票日期", DATE, True, ("日期", "发票日期")),
     Field("客户名称", NAME, True, _CUSTOMER + ("购方名称", "购买方名称")),
     Field("金额", MONEY, True, ("价税合计", "开票金额", "含税金额", "金额(元)", "金额（元）")),
-), aliases=("开票", "发票", "开票明细", "Sheet1"), skip_total_rows=True, description="财务开票导出")
+), aliases=("开票", "发票", "开票明细", "Sheet1"), description="财务开票导出")
 
 FIN_BALANCES = SheetDef("应收余额", (
     Field("客户名称", NAME, True, _CUSTOMER),
     Field("期末余额", MONEY, True, ("余额", "期末余额(元)", "应收余额", "期末借方")),
-), aliases=("余额表", "应收账款余额", "Sheet1"), skip_total_rows=True, description="财务应收余额导出")
+), aliases=("余额表", "应收账款余额", "Sheet1"), description="财务应收余额导出")
 
 MASTER_SHEETS = (CUSTOMERS, PRODUCTS, STAFF, TARGETS)
 FINANCE_SHEETS = (FIN_COLLECTIONS, FIN_INVOICES, FIN_BALANCES)

@@ -1,6 +1,7 @@
 """Opening a workbook and finding its data: the Excel I/O of the intake, and nothing else.
 
-``open_workbook`` opens .xlsx/.xlsm/.xls/.xlsb/.ods with python-calamine; ``find_sheets`` picks the sheets
+``open_workbook`` opens .xlsx/.xlsm/.xltx/.xltm/.xls/.xlsb/.ods and WPS's .et/.ett with python-calamine,
+and a .csv as a one-sheet ``CsvBook`` (UTF-8 with or without BOM, else GBK/GB18030; every cell is text); ``find_sheets`` picks the sheets
 that mean each ``SheetDef`` (by name or alias, hidden ones left out); ``read_grid`` gives a sheet's cells
 as a list of rows in absolute positions (row index 0 = Excel row 1), with merged ranges filled down and
 Excel error values marked; ``locate_header`` finds the header row among the first rows and maps its
@@ -26,6 +27,7 @@ What python-calamine 0.9 gives, and what this module does about it:
 
 from __future__ import annotations
 
+import csv
 import html
 import io
 import re
@@ -39,10 +41,11 @@ from xlsxwriter.utility import xl_cell_to_rowcol
 
 from ..core.config import Settings
 from ..core.model import REP
+from .folders import csv_sheet
 from .parse import Uncalculated, normalize_header
 from ..core.schema import SheetDef
 
-_XML_ERROR_SUFFIXES = frozenset({".xlsx", ".xlsm"})
+_XML_ERROR_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xltx", ".xltm"})
 _ERROR_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*\bt="e"[^>]*)>(.*?)</(?:\w+:)?c>', re.DOTALL)
 _CELL_REF = re.compile(rb'\br="([A-Z]+\d+)"')
 _VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
@@ -85,9 +88,57 @@ def open_workbook(path: Path) -> pc.CalamineWorkbook:
         raise UnreadableWorkbook("文件是空的 (0 字节)")
     with open(path, "rb") as fh:
         head = fh.read(8)
-    if path.suffix.lower() in (".xlsx", ".xlsm", ".xlsb") and head == _OLE_MAGIC:
+    if path.suffix.lower() in _XML_ERROR_SUFFIXES | {".xlsb"} and head == _OLE_MAGIC:
         raise UnreadableWorkbook("工作簿有密码保护或已加密 (或是改了扩展名的 .xls 文件), 无法读取")
+    if path.suffix.lower() == ".csv":
+        return CsvBook(path)
     return pc.CalamineWorkbook.from_path(str(path))
+
+
+class CsvBook:
+    """A .csv as a workbook of one visible sheet, answering the calls the intake makes of calamine's.
+
+    The sheet is named by the file (``张伟_回款.csv``: 回款, ``folders.csv_sheet``), else by the file's stem
+    and ``find_sheets`` knows it by its header. No merges, no error cells; every cell is text as typed.
+    """
+
+    merged_cell_ranges = None
+
+    def __init__(self, path: Path):
+        self.rows = csv_rows(path.read_bytes())
+        self.name = csv_sheet(path) or path.stem
+        self.sheets_metadata = [pc.SheetMetadata(self.name, pc.SheetTypeEnum.WorkSheet, pc.SheetVisibleEnum.Visible)]
+
+    def get_sheet_by_index(self, index: int) -> "CsvBook":
+        return self
+
+    def to_python(self, skip_empty_area: bool = False) -> list[list]:
+        return [list(row) for row in self.rows]
+
+    def close(self) -> None:
+        pass
+
+
+def csv_rows(data: bytes) -> list[list[str]]:
+    """A CSV's rows: UTF-8 (a BOM or none), else GB18030 (which reads GBK, Excel's "CSV" on a Chinese
+    Windows); comma-separated, or tab-separated when the first line has tabs and no comma.
+
+    >>> csv_rows('回款日期,回款金额\\r\\n2026-11-28,"1,234.50"\\r\\n'.encode("gbk"))
+    [['回款日期', '回款金额'], ['2026-11-28', '1,234.50']]
+    """
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("gb18030")
+        except UnicodeDecodeError:
+            raise UnreadableWorkbook("CSV 文件的编码无法识别 (应为 UTF-8 或 GBK), 请用 Excel 打开并另存为 .xlsx") from None
+    first = text.split("\n", 1)[0]
+    delimiter = "\t" if "\t" in first and "," not in first else ","
+    try:
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise UnreadableWorkbook(f"CSV 文件无法读取 ({exc})") from None
 
 
 def open_error_text(exc: BaseException) -> str:
@@ -129,12 +180,25 @@ def find_sheets(book: pc.CalamineWorkbook, sheet_defs: tuple[SheetDef, ...], set
                 matches.append(SheetMatch(sheet_def, meta.name, index))
             elif not is_visible(meta):
                 hidden.append(meta.name)
+    if isinstance(book, CsvBook) and not matches:
+        sheet_def = sheet_by_header(book.rows, sheet_defs, settings)
+        if sheet_def is not None:
+            matches.append(SheetMatch(sheet_def, book.name, 0))
     if first_visible_fallback and not matches and len(sheet_defs) == 1:
         for index, meta in enumerate(metadata):
             if is_visible(meta) and is_worksheet(meta):
                 matches.append(SheetMatch(sheet_defs[0], meta.name, index))
                 break
     return matches, hidden
+
+
+def sheet_by_header(rows: list[list], sheet_defs: tuple[SheetDef, ...], settings: Settings) -> SheetDef | None:
+    """The definition whose headers the rows' best header row holds most of (a CSV named only by its rep)."""
+    scan = rows[: settings.intake.header_scan_rows]
+    scores = [(max((score_row(r, header_lookup(d, settings)) for r in scan), default=0), -i, d)
+              for i, d in enumerate(sheet_defs)]
+    best = max(scores, key=lambda s: s[:2], default=None)
+    return best[2] if best and best[0] > 0 else None
 
 
 def is_visible(meta: pc.SheetMetadata) -> bool:
