@@ -222,3 +222,84 @@ def test_total_rows_anywhere_in_a_reps_sheet_are_skipped_and_counted(tmp_path):
     frames, problems, info = read(path)
     assert problems == [] and frames["回款"]["回款金额"].tolist() == [100000, 200000]
     assert info["total_rows"] == {"回款": 3}
+
+
+def test_a_real_order_ledger_maps_by_its_own_sheet_name_and_headers_with_amounts_in_wan_yuan(tmp_path):
+    # a 销售订单 sheet as real ledgers head it: 订单编号, 下单日期, 对方单位, 合同金额(万元), 交货期, and 销售员 as the
+    # rep column. 12.5 万元 = ¥125,000 = 12500000 fen; 0.8 万元 = ¥8,000 = 800000 fen.
+    path = write_book(tmp_path / "华东组.xlsx", {"销售订单": [
+        ["订单编号", "下单日期", "对方单位", "合同金额（万元）", "交货期", "销售员"],
+        ["DD-1", datetime(2026, 11, 2), "上海明达", 12.5, datetime(2026, 12, 20), "李娜"],
+        ["DD-2", datetime(2026, 11, 9), "华东机电", "0.8", None, "王强"],
+    ]})
+    frames, problems, info = read(path, rep="华东组")
+    assert problems == []
+    contracts = frames["合同"]
+    assert contracts["合同编号"].tolist() == ["DD-1", "DD-2"] and contracts["客户名称"].tolist() == ["上海明达", "华东机电"]
+    assert contracts["合同金额"].tolist() == [12500000, 800000]
+    assert contracts["约定交货日期"].tolist()[0] == datetime(2026, 12, 20)
+    assert contracts["业务员"].tolist() == ["李娜", "王强"]
+    assert info["columns"]["销售订单"]["合同金额"] == "D"
+
+
+def test_real_collection_shipment_invoice_and_expense_headers(tmp_path):
+    path = write_book(tmp_path / "张伟.xlsx", {
+        "到账明细": [["到款日期", "付款单位", "实收金额", "结算方式"], [datetime(2026, 11, 3), "上海明达", 5000, "电汇"]],
+        "出库明细": [["出货单号", "出货日期", "订单号", "出货数量", "出货金额"],
+                     ["CK-1", datetime(2026, 11, 4), "DD-1", "3台", 3000]],
+        "发票明细": [["发票号码", "开票日期", "合同编号", "含税金额"], ["00012345", datetime(2026, 11, 5), "DD-1", 3000]],
+        "费用明细": [["报销日期", "报销类别", "出差地点", "费用金额"], [datetime(2026, 11, 6), "交通", "苏州", 120]],
+    })
+    frames, problems, _ = read(path)
+    assert problems == []
+    assert frames["回款"][["客户名称", "回款金额", "回款方式"]].values.tolist() == [["上海明达", 500000, "电汇"]]
+    assert frames["发货"][["发货单号", "合同编号", "数量", "发货金额"]].values.tolist() == [["CK-1", "DD-1", 3.0, 300000]]
+    assert frames["开票"]["开票金额"].tolist() == [300000] and frames["费用"]["城市"].tolist() == ["苏州"]
+
+
+@pytest.mark.parametrize("values, customers", [
+    (["上海明达", "华东机电"], ["上海明达", "华东机电"]),  # 单位 holds names: it is the customer
+    (["台", "PCS"], None),  # unit codes: an ERP's unit of measure, and the customer column is missing
+])
+def test_danwei_alone_is_the_customer_only_when_its_values_are_not_unit_codes(tmp_path, values, customers):
+    path = write_book(tmp_path / "张伟.xlsx", {"合同": [
+        ["合同编号", "签订日期", "单位", "合同金额"],
+        ["HT-1", datetime(2026, 11, 2), values[0], 1000],
+        ["HT-2", datetime(2026, 11, 3), values[1], 2000]]})
+    frames, problems, _ = read(path)
+    if customers:
+        assert problems == [] and frames["合同"]["客户名称"].tolist() == customers
+    else:
+        assert "合同" not in frames and [p.message for p in problems] == [
+            "第 1 行表头缺少必填列: 客户名称, 整张表未读取; 看到的表头: 合同编号、签订日期、单位、合同金额"]
+
+
+def test_danwei_gives_way_to_a_specific_customer_header(tmp_path):
+    path = write_book(tmp_path / "张伟.xlsx", {"合同": [
+        ["合同编号", "签订日期", "单位", "购货单位", "合同金额"],
+        ["HT-1", datetime(2026, 11, 2), "上海分公司", "上海明达", 1000]]})
+    frames, problems, _ = read(path)
+    assert problems == [] and frames["合同"]["客户名称"].tolist() == ["上海明达"]
+
+
+def test_missing_columns_name_the_headers_seen_the_nearest_one_and_the_config_line_that_maps_it(tmp_path):
+    rows = [["到账时间", "付款单位", "回款金额"], [datetime(2026, 11, 3), "上海明达", 5000]]
+    path = write_book(tmp_path / "张伟.xlsx", {"回款": rows})
+    frames, problems, _ = read(path)
+    assert "回款" not in frames
+    [problem] = problems
+    assert problem.message == "第 1 行表头缺少必填列: 回款日期, 整张表未读取; 看到的表头: 到账时间、付款单位、回款金额"
+    assert problem.suggestion == ('回款日期: 最接近的表头是 "到账时间", 如就是该列, 请在 config.yaml 中加 '
+                                  "intake.column_aliases: {回款: {回款日期: [到账时间]}}")
+    # the line, as suggested, maps it
+    settings = Settings.model_validate({"intake": {"column_aliases": {"回款": {"回款日期": ["到账时间"]}}}})
+    frames, problems, _ = read(path, settings=settings)
+    assert problems == [] and frames["回款"]["回款金额"].tolist() == [500000]
+
+
+def test_a_sheet_without_any_known_header_shows_what_it_saw(tmp_path):
+    path = write_book(tmp_path / "张伟.xlsx", {"回款": [["流水", "时间", "对方", "钱"], ["B1", "2026-11-03", "明达", 5]]})
+    _, problems, _ = read(path)
+    [problem] = problems
+    assert problem.message == "前 15 行里找不到表头, 整张表未读取; 看到的表头: 流水、时间、对方、钱"
+    assert "intake.column_aliases: {回款: {回款金额: [" in problem.suggestion

@@ -41,7 +41,7 @@ from ..core.model import ERROR, REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, 
 from ..core.months import Month, month_texts
 from ..core.names import is_total_text, normalize_name
 from .parse import CellError, display_raw, is_blank, parse_column, parser_for
-from .reader import (Header, Range, SheetMatch, find_sheets, locate_header, open_error_text,
+from .reader import (Header, Range, SheetMatch, find_sheets, header_advice, locate_header, open_error_text,
                      open_workbook, read_grid, workbook_error_cells)
 from ..core.schema import (ATTENDANCE, ATTENDANCE_PREFIX, DATE, DTYPES, FINANCE_PREFIXES, FINANCE_SHEETS,
                      MASTER_WORKBOOKS, MONEY, NUMBER, REP_SHEETS, SHEETS, Field, SheetDef)
@@ -278,17 +278,28 @@ def read_sheet(grid: list[list], match: SheetMatch, workbook: str, settings: Set
     if header is None:
         if not any(any(not is_blank(c) for c in row) for row in grid):
             return None, [], None, 0  # an empty sheet
-        return None, [Problem(ERROR, f"前 {settings.intake.header_scan_rows} 行里找不到表头, 整张表未读取",
-                              suggestion="表头应包含: " + "、".join(sheet_def.columns), **where)], None, 0
+        scan = grid[: settings.intake.header_scan_rows]
+        seen = max(scan, key=lambda row: sum(isinstance(c, str) and not is_blank(c) for c in row))
+        required = [f.name for f in sheet_def.fields if f.required]
+        return None, [Problem(ERROR, f"前 {settings.intake.header_scan_rows} 行里找不到表头, 整张表未读取; "
+                              f"看到的表头: {headers_seen(seen)}", value=headers_seen(seen),
+                              suggestion="表头应包含: " + "、".join(sheet_def.columns) + "; "
+                              + header_advice(seen, sheet_def, required), **where)], None, 0
     columns = {name: xl_col_to_name(col) for name, col in header.columns.items()}
     if header.missing:
-        return None, [Problem(ERROR, f"第 {header.row + 1} 行表头缺少必填列: {'、'.join(header.missing)}, 整张表未读取",
-                              cell=f"{header.row + 1}:{header.row + 1}", row=header.row + 1,
-                              suggestion="请按模板补上该列 (或在 config.yaml 的 intake.column_aliases 中登记列名)",
-                              **where)], columns, 0
+        cells = grid[header.row]
+        return None, [Problem(ERROR, f"第 {header.row + 1} 行表头缺少必填列: {'、'.join(header.missing)}, 整张表未读取; "
+                              f"看到的表头: {headers_seen(cells)}",
+                              cell=f"{header.row + 1}:{header.row + 1}", row=header.row + 1, value=headers_seen(cells),
+                              suggestion=header_advice(cells, sheet_def, header.missing), **where)], columns, 0
     frame, problems, totals = build_frame(grid, header, sheet_def, workbook, match.name, rep or "", merges)
     frame = add_month(frame, sheet_def, month)
     return frame, problems, columns, totals
+
+
+def headers_seen(cells: list) -> str:
+    """A header row as the clerk reads it: its filled cells, joined with 、."""
+    return "、".join(display_raw(c).strip() for c in cells if not is_blank(c))
 
 
 def data_rows(grid: list[list], header: Header, cols: list[int]) -> tuple[list[int], list[tuple], int]:
@@ -340,7 +351,7 @@ def build_frame(grid: list[list], header: Header, sheet_def: SheetDef, workbook:
     values: dict[str, list] = {}
     for (f, col), raw in zip(fields, raw_columns):
         blank = 0 if f.kind == MONEY else None
-        parsed = parse_column(parser_for(f), raw, blank=blank)
+        parsed = parse_column(parser_for(f, header.scales.get(f.name, 1)), raw, blank=blank)
         values[f.name] = parsed.values
         errors = {**parsed.errors, **spread_over_rows(f, col, rows, merges, grid)}
         for i, error in errors.items():

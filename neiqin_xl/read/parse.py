@@ -64,7 +64,8 @@ _YUAN_SUFFIX = re.compile(r"(?:元整|元|圆)$")
 _THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
 _PLAIN_NUMBER = re.compile(r"^\d+(?:\.\d+)?$|^\.\d+$")
 _INT_UNITS = re.compile(r"(?:天|日|次|张|个)$")
-_QUANTITY_UNITS = re.compile(r"(?:台|套|件|箱|吨|米|个|只|支|PCS|PC|SET|SETS)$", re.IGNORECASE)
+UNIT_CODES = ("台", "套", "件", "箱", "吨", "米", "个", "只", "支", "PCS", "PC", "SET", "SETS", "KG", "EA")
+_QUANTITY_UNITS = re.compile(rf"(?:{'|'.join(UNIT_CODES)})$", re.IGNORECASE)
 _SPACE_BESIDE_NON_DIGIT = re.compile(r"(?<=\D)\s+|\s+(?=\D)")
 
 
@@ -319,21 +320,23 @@ def to_fen(amount: Decimal) -> Parsed:
     return int(fen), None
 
 
-def number_to_fen(number: float | int) -> Parsed:
-    """A numeric cell's amount -> fen. More than two decimals (a formula's 6466.594499999999 shown as
-    #,##0.00) is rounded half up to the fen as Excel shows it, with a warning giving the original.
+def number_to_fen(number: float | int, scale: int = 1) -> Parsed:
+    """A numeric cell's amount (× ``scale``: 10000 under a 万元 header) -> fen. More than two decimals (a
+    formula's 6466.594499999999 shown as #,##0.00) is rounded half up to the fen as Excel shows it, with
+    a warning giving the original.
 
     >>> number_to_fen(6466.594499999999)
     (646659, CellError(message='金额 6466.594499999999 超过两位小数, 按显示的 6466.59 读取', suggestion='如需其他金额, 请在单元格中把金额算到分 (如 =ROUND(…,2))', warning=True))
-    >>> number_to_fen(0.125)[0], number_to_fen(1234.5)  # half up: 0.125 -> 0.13
-    (13, (123450, None))
+    >>> number_to_fen(0.125)[0], number_to_fen(1234.5), number_to_fen(12.5, 10000)  # 0.125 -> 0.13; 12.5万
+    (13, (123450, None), (12500000, None))
     """
-    amount = decimal_from_number(number)
+    amount = decimal_from_number(number) * scale
     fen, error = to_fen(amount)
     if error is not FRACTION_OF_FEN:
         return fen, error
     shown = amount.quantize(Decimal("0.01"), ROUND_HALF_UP)
-    return int(shown * 100), CellError(f"金额 {number!r} 超过两位小数, 按显示的 {shown} 读取",
+    original = f"{number!r}" if scale == 1 else f"{number!r} × {scale}"
+    return int(shown * 100), CellError(f"金额 {original} 超过两位小数, 按显示的 {shown} 读取",
                                        "如需其他金额, 请在单元格中把金额算到分 (如 =ROUND(…,2))", warning=True)
 
 
@@ -360,6 +363,25 @@ def parse_money(raw: object) -> Parsed:
     return to_fen(amount)
 
 
+def money_parser(scale: int = 1) -> Callable[[object], Parsed]:
+    """``parse_money``, or for a column headed in 万元 (``scale`` 10000) the amount × 10000.
+
+    >>> money_parser(10000)(12.5), money_parser(10000)("1.2345"), money_parser(10000)("1.234567")
+    ((12500000, None), (1234500, None), (1234567, None))
+    """
+    if scale == 1:
+        return parse_money
+
+    def parse_scaled(raw: object) -> Parsed:
+        if isinstance(raw, bool) or not isinstance(raw, (int, float, str)) or is_blank(raw) or excel_error(raw):
+            return parse_money(raw)
+        if isinstance(raw, str):
+            amount = parse_decimal_text(raw)
+            return to_fen(amount * scale) if amount is not None else (None, CellError("不是有效金额", MONEY_EXAMPLE))
+        return number_to_fen(raw, scale) if finite(raw) else parse_money(raw)
+    return parse_scaled
+
+
 def parse_number(raw: object) -> Parsed:
     """A quantity or price -> float (text with commas, full-width digits, 万 accepted; a unit after the
     number is dropped: 2PCS, 1套, 3 台, 5件, 2箱, 1.5吨, 100米, 2 SET).
@@ -381,6 +403,18 @@ def parse_number(raw: object) -> Parsed:
     if value is None or abs(value) >= 10 ** 15:
         return None, CellError("不是有效数字", "示例: 12.5")
     return float(value), None
+
+
+def is_unit_code(text: str) -> bool:
+    """A unit of measure as an ERP export's 单位 column holds it (PCS, 台, 套 …), not a name.
+
+    >>> [is_unit_code(t) for t in ("PCS", " 台 ", "set", "上海明达", "台州机电")]
+    [True, True, True, False, False]
+    """
+    return fold(text).upper() in _UNIT_CODES_UPPER
+
+
+_UNIT_CODES_UPPER = frozenset(u.upper() for u in UNIT_CODES)
 
 
 def parse_int(raw: object) -> Parsed:
@@ -488,8 +522,10 @@ def refusing_uncalculated(parser: Callable[[object], Parsed]) -> Callable[[objec
     return parse
 
 
-def parser_for(field: Field) -> Callable[[object], Parsed]:
-    """The parser for a schema field: by kind, and 月份 fields as YYYY-MM."""
+def parser_for(field: Field, scale: int = 1) -> Callable[[object], Parsed]:
+    """The parser for a schema field: by kind, 月份 fields as YYYY-MM, an amount × ``scale`` (万元)."""
+    if field.kind == MONEY and scale != 1:
+        return money_parser(scale)
     if field.name == "月份":
         return parse_month
     if field.kind == CHOICE:

@@ -37,13 +37,13 @@ from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree
 
 import python_calamine as pc
+from rapidfuzz import fuzz
 from xlsxwriter.utility import xl_cell_to_rowcol
 
 from ..core.config import Settings
-from ..core.model import REP
 from .folders import csv_sheet
-from .parse import Uncalculated, normalize_header
-from ..core.schema import SheetDef
+from .parse import Uncalculated, display_raw, is_blank, is_unit_code, normalize_header
+from ..core.schema import AMBIGUOUS_CUSTOMER, MONEY, REP_HEADERS, SheetDef
 
 _XML_ERROR_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xltx", ".xltm"})
 _ERROR_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*\bt="e"[^>]*)>(.*?)</(?:\w+:)?c>', re.DOTALL)
@@ -51,6 +51,7 @@ _CELL_REF = re.compile(rb'\br="([A-Z]+\d+)"')
 _VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
 _FORMULA_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*)>\s*<(?:\w+:)?f\b(?:[^>]*/>|[^>]*>([^<]*)</(?:\w+:)?f>)\s*'
                            rb'(?:<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>|<(?:\w+:)?v\s*/>)?\s*</(?:\w+:)?c>')
+_TEN_THOUSANDS = ("(万元)", "万元", "(万)")
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 
@@ -72,6 +73,7 @@ class Header:
     columns: dict[str, int]  # field name -> 0-based column index
     rep_column: int | None = None  # a 业务员 column on a sheet whose schema has none
     missing: list[str] = field(default_factory=list)  # required fields with no column
+    scales: dict[str, int] = field(default_factory=dict)  # field -> 10000 for an amount headed in 万元
 
 
 class UnreadableWorkbook(ValueError):
@@ -386,14 +388,22 @@ def sheet_parts(zf: zipfile.ZipFile) -> list[str | None]:
 
 # ---------------------------------------------------------------- header
 
-def header_lookup(sheet_def: SheetDef, settings: Settings) -> dict[str, list[tuple[int, str]]]:
-    """normalised header text -> [(priority, field)]: the field's own name 0, schema alias 1, config alias 2."""
-    lookup: dict[str, list[tuple[int, str]]] = {}
+def header_lookup(sheet_def: SheetDef, settings: Settings) -> dict[str, list[tuple[int, str, int]]]:
+    """normalised header text -> [(priority, field, scale)]: the field's own name 0, schema alias 1, config
+    alias 2, 单位 for the customer 3 (the last resort); scale 10000 for an amount's header in 万元
+    (合同金额(万元), 金额万元), else 1."""
+    lookup: dict[str, list[tuple[int, str, int]]] = {}
     extra = settings.intake.column_aliases.get(sheet_def.name, {})
     for f in sheet_def.fields:
         names = [(0, f.name), *((1, a) for a in f.aliases), *((2, a) for a in extra.get(f.name, []))]
+        if f.name == "客户名称":
+            names.append((3, AMBIGUOUS_CUSTOMER))
         for priority, name in names:
-            lookup.setdefault(normalize_header(name), []).append((priority, f.name))
+            key = normalize_header(name)
+            lookup.setdefault(key, []).append((priority, f.name, 1))
+            if f.kind == MONEY and not key.endswith(("(元)", "万元")):
+                for suffix in _TEN_THOUSANDS:
+                    lookup.setdefault(key + suffix, []).append((priority, f.name, 10000))
     return lookup
 
 
@@ -405,7 +415,8 @@ def score_row(cells: list, lookup: dict) -> int:
 def locate_header(grid: list[list], sheet_def: SheetDef, settings: Settings) -> Header | None:
     """The header row (the first of the rows scanned with the most known headers) and its column map.
 
-    None when no scanned row has any known header.
+    None when no scanned row has any known header. A 单位 column taken for the customer whose values are
+    unit codes (PCS, 台, 套 …) is given up: it is an ERP export's unit of measure.
     """
     lookup = header_lookup(sheet_def, settings)
     scan = grid[: settings.intake.header_scan_rows]
@@ -413,26 +424,65 @@ def locate_header(grid: list[list], sheet_def: SheetDef, settings: Settings) -> 
     if not scores or max(scores) == 0:
         return None
     row = scores.index(max(scores))
-    return Header(row=row, **map_columns(grid[row], sheet_def, lookup))
+    header = Header(row=row, **map_columns(grid[row], sheet_def, lookup))
+    col = header.columns.get("客户名称")
+    if col is not None and normalize_header(grid[row][col]) == AMBIGUOUS_CUSTOMER and holds_unit_codes(grid[row + 1:], col):
+        del header.columns["客户名称"]
+        if sheet_def.field("客户名称").required:
+            header.missing.append("客户名称")
+    return header
+
+
+def holds_unit_codes(rows: list[list], col: int, sample: int = 50) -> bool:
+    """Do the first filled cells of a column read as units of measure (PCS, 台, 套 …)?"""
+    values = [row[col] for row in rows[: sample * 4] if col < len(row) and isinstance(row[col], str) and row[col].strip()]
+    return any(is_unit_code(v) for v in values[:sample])
 
 
 def map_columns(cells: list, sheet_def: SheetDef, lookup: dict) -> dict:
     """Each field's column: its own name first, then the first alias column; a column serves one field."""
-    candidates: list[tuple[int, int, str]] = []  # (priority, column, field)
+    candidates: list[tuple[int, int, str, int]] = []  # (priority, column, field, scale)
     rep_column = None
+    rep_headers = {normalize_header(h) for h in REP_HEADERS}
     for col, cell in enumerate(cells):
         key = normalize_header(cell)
         if not key:
             continue
-        for priority, field_name in lookup.get(key, []):
-            candidates.append((priority, col, field_name))
-        if key == REP and key not in lookup:
+        for priority, field_name, scale in lookup.get(key, []):
+            candidates.append((priority, col, field_name, scale))
+        if key in rep_headers and key not in lookup and rep_column is None:
             rep_column = col
     columns: dict[str, int] = {}
+    scales: dict[str, int] = {}
     used: set[int] = set()
-    for priority, col, field_name in sorted(candidates):
+    for priority, col, field_name, scale in sorted(candidates):
         if field_name not in columns and col not in used:
             columns[field_name] = col
             used.add(col)
+            if scale != 1:
+                scales[field_name] = scale
     missing = [f.name for f in sheet_def.fields if f.required and f.name not in columns]
-    return {"columns": columns, "rep_column": rep_column, "missing": missing}
+    return {"columns": columns, "rep_column": rep_column, "missing": missing, "scales": scales}
+
+
+def header_advice(cells: list, sheet_def: SheetDef, missing: list[str]) -> str:
+    """What the clerk can do about missing columns: for each, the nearest header of the row (rapidfuzz)
+    and the config line that would map it.
+
+    >>> from neiqin_xl.core.schema import COLLECTIONS
+    >>> header_advice(["到账时间", "付款单位", "金额"], COLLECTIONS, ["回款日期"])
+    '回款日期: 最接近的表头是 "到账时间", 如就是该列, 请在 config.yaml 中加 intake.column_aliases: {回款: {回款日期: [到账时间]}}'
+    """
+    seen = [display_raw(c).strip() for c in cells if not is_blank(c)]
+    advice = []
+    for name in missing:
+        f = sheet_def.field(name)
+        choices = {h: max(fuzz.ratio(normalize_header(h), normalize_header(a)) for a in (f.name, *f.aliases))
+                   for h in seen}
+        nearest = max(choices, key=choices.get, default=None)
+        if nearest is None:
+            advice.append(f"{name}: 请补上该列")
+        else:
+            advice.append(f'{name}: 最接近的表头是 "{nearest}", 如就是该列, 请在 config.yaml 中加 '
+                          f"intake.column_aliases: {{{sheet_def.name}: {{{name}: [{nearest}]}}}}")
+    return "; ".join(advice)
