@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shutil
 import zipfile
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -303,3 +303,79 @@ def test_a_sheet_without_any_known_header_shows_what_it_saw(tmp_path):
     [problem] = problems
     assert problem.message == "前 15 行里找不到表头, 整张表未读取; 看到的表头: 流水、时间、对方、钱"
     assert "intake.column_aliases: {回款: {回款金额: [" in problem.suggestion
+
+
+def test_the_whole_day_on_the_demo_with_the_cases_planted_leaves_the_other_reps_figures_unchanged(tmp_path):
+    # Two copies of the demo; in one, new reps' files carry every case. The 8 demo reps' rows of every
+    # per-rep summary must be the same in both runs; the new reps' figures count what was read, and no more.
+    import openpyxl
+
+    from neiqin_xl.pipeline import RunOptions, run_day
+    from neiqin_xl.tools.demo import generate_demo
+
+    from .helpers_intake import CONTRACT_HEADER, Formula
+
+    run_date = date(2026, 11, 30)
+    base, planted = tmp_path / "base", tmp_path / "planted"
+    for ws in (base, planted):
+        generate_demo(ws, run_date)
+    reps = planted / "reps"
+    customer = "苏州测试机电有限公司"
+    write_book(reps / "孙丽.xlsx", {
+        "合同": [CONTRACT_HEADER, ["HT-SL-01", datetime(2026, 11, 2), customer, "设备", 100000, "月结"],
+                 ["HT-SL-02", datetime(2026, 11, 3), customer, "设备", 50000, "月结"],
+                 ["合计", None, None, None, 150000, None]],  # row 4: skipped, not a third contract
+        "回款": [COLLECTION_HEADER, [datetime(2026, 11, 10), customer, "HT-SL-01", None, "B-SL-1"],
+                 [datetime(2026, 11, 10), customer, "HT-SL-02", None, "B-SL-2"],  # D2:D3: ¥50,000 merged
+                 [datetime(2026, 11, 12), customer, "HT-SL-01", Formula("=5574.64*1.16", 6466.594499999999), "B-SL-3"]],
+        "发货": [SHIPMENT_HEADER + ["数量"], ["FH-SL-1", datetime(2026, 11, 5), "HT-SL-01", 30000, "已发货", "2PCS"]],
+    }, merges={"回款": [("D2:D3", 50000)]})
+    (reps / "孙丽_开票.csv").write_bytes(
+        "发票号码,开票日期,合同编号,开票金额\r\nSL-0001,2026-11-06,HT-SL-01,\"30,000.00\"\r\n".encode("gbk"))
+    shutil.copy(FIXTURES / "李娜.xls", reps / "钱多.et")  # WPS: contracts ¥1,234.50 and ¥20,000, ¥12,000 collected
+    (reps / "周报.numbers").write_bytes(b"PK\x03\x04")
+    wb = openpyxl.Workbook()  # a workbook written by a program: formulas without results
+    ws = wb.active
+    ws.title = "合同"
+    ws.append(["合同编号", "签订日期", "客户名称", "合同金额", "约定交货日期"])
+    ws.append(["HT-WH-01", datetime(2026, 11, 4), customer, 8000, "=DATE(2026,12,28)"])
+    ws.append(["HT-WH-02", datetime(2026, 11, 4), customer, "=D2*2", None])
+    wb.save(reps / "吴昊.xlsx")
+
+    def run(workspace):
+        settings = Settings().with_workspace(workspace)
+        settings = settings.model_copy(update={"intake": settings.intake.model_copy(update={"cache": False})})
+        return run_day(settings, run_date, RunOptions(no_email=True))
+
+    def rows_by_rep(out_dir):
+        found = {}
+        for name, sheet in [("合同履行一览表_2026-11-30.xlsx", "按业务员汇总"), ("应收账款明细账_2026-11-30.xlsx", "按业务员汇总"),
+                            ("提成计算表_2026-11.xlsx", "提成汇总"), ("费用审核_2026-11.xlsx", "按业务员汇总")]:
+            book = openpyxl.load_workbook(out_dir / name, read_only=True)
+            for row in book[sheet].iter_rows(values_only=True):
+                if row[0] not in (None, "合计"):
+                    found.setdefault((name, row[0]), []).append(row)
+        return found
+
+    before, after = run(base), run(planted)
+    assert before.ok and after.ok
+    old, new = rows_by_rep(before.output_dir), rows_by_rep(after.output_dir)
+    assert {key: rows for key, rows in new.items() if key[1] not in ("孙丽", "钱多", "吴昊")} == old
+    fulfilment = "合同履行一览表_2026-11-30.xlsx"
+    # 孙丽: 2 contracts ¥150,000 (the 合计 row is not a third), shipped ¥30,000 (数量 2PCS kept the row), invoiced
+    # ¥30,000 (the GBK CSV), collected ¥6,466.59 only (the merged ¥50,000 not at all), open ¥143,533.41
+    assert new[(fulfilment, "孙丽")] == [("孙丽", 2, 150000, 30000, 30000, 6466.59, 143533.41)]
+    assert new[(fulfilment, "钱多")] == [("钱多", 2, 21234.5, 0, 0, 12000, 9234.5)]  # the .et
+    assert new[(fulfilment, "吴昊")] == [("吴昊", 1, 8000, 0, 0, 0, 8000)]  # HT-WH-02's amount is unknown
+    book = openpyxl.load_workbook(after.output_dir / "数据问题清单_2026-11-30.xlsx", read_only=True)
+    listed = {(r[0], r[2], r[3], r[4], r[7]) for r in book["问题清单"].iter_rows(values_only=True)}
+    merged = "合并单元格的金额不能分到多行 (D2:D3)"
+    uncalculated = "公式没有计算结果 (文件保存时未计算)"
+    assert {(ERROR, "孙丽.xlsx", "回款", "D2", merged), (ERROR, "孙丽.xlsx", "回款", "D3", merged),
+            (WARNING, "孙丽.xlsx", "回款", "D4", "金额 6466.594499999999 超过两位小数, 按显示的 6466.59 读取"),
+            (ERROR, "吴昊.xlsx", "合同", "D3", uncalculated),
+            (WARNING, "吴昊.xlsx", "合同", "E2", uncalculated + ", 按空白读取"),
+            (WARNING, "周报.numbers", None, None, "不支持的文件格式 .numbers, 未读取")} <= listed
+    inputs = {i["path"]: i for i in after.manifest["inputs"]}
+    assert inputs["reps/孙丽.xlsx"]["total_rows"] == {"合同": 1} and inputs["reps/钱多.et"]["status"] == "ok"
+    assert inputs["reps/孙丽_开票.csv"]["rows"] == {"开票": 1}

@@ -7,14 +7,16 @@ with the schema's columns and dtypes (money in fen, dates datetime64, IDs text) 
 来源工作簿, 来源工作表 (the real sheet name), 来源行 (Excel row) and 业务员. Finance frames get a 月份
 column (YYYY-MM) from the file name; 考勤 gets its blank 月份 from the file name.
 
-Data problems are ``Problem`` values, never exceptions: a cell that cannot be parsed makes its row an
-error row, kept out of the tables and listed with its address; a workbook that cannot be opened is one
-error and the run goes on with the others. Owner and hidden files (~$张伟.xlsx, .~张伟.xlsx: the one rule
-of ``folders.is_temporary``) are skipped and recorded as skipped; any other file in reps/ that is not a
+Data problems are ``Problem`` values, never exceptions: a cell of a required field that cannot be parsed
+makes its row an error row, kept out of the tables and listed with its address (an optional field's is a
+warning, the cell read as blank, the row kept); a workbook that cannot be opened is one error and the run
+goes on with the others. Owner and hidden files (~$张伟.xlsx, .~张伟.xlsx: the one rule of
+``folders.is_temporary``) are skipped and recorded as skipped; any other file in reps/ that is not a
 workbook (``folders.unsupported_files``: .numbers, .pdf …) is one warning naming it, files of other kinds
-elsewhere are ignored. A rep's CSV (张伟_回款.csv) is read as a one-sheet workbook (``reader.CsvBook``). ``Tables.inputs``
-records every file: path, sha256, status, rows per sheet, a message, and ``columns`` ({sheet name in the file: {field: column letter}}), which ``validate``
-uses to address its problems.
+elsewhere are ignored. A rep's CSV (张伟_回款.csv) is read as a one-sheet workbook (``reader.CsvBook``).
+``Tables.inputs`` records every file: path, sha256, status, rows per sheet, a message, ``columns`` ({sheet
+name in the file: {field: column letter}}), which ``validate`` uses to address its problems, and
+``total_rows`` ({sheet name: 合计 rows skipped}) when there were any.
 
 ``read_workbook`` reads one file and is what tests and tools use for a single workbook. With the intake
 cache on (``intake.cache``, see ``cache.py``), ``read_workspace`` takes a workbook whose bytes have not
@@ -79,8 +81,8 @@ def read_workspace(settings: Settings, progress: Progress | None = None) -> tupl
     for path in unsupported_files(settings.folder("reps")):
         inputs.append({"path": relative_path(path, settings.workspace), "sha256": "", "status": "skipped", "rows": {},
                        "message": "不支持的文件格式"})
-        problems.append(Problem(WARNING, f"不支持的文件格式 {path.suffix or '(无扩展名)'}, 未读取", workbook=path.name,
-                                rep=rep_of(path), suggestion="请另存为 .xlsx"))
+        problems.append(Problem(WARNING, f"不支持的文件格式 {path.suffix or '(无扩展名)'}, 未读取",
+                                workbook=path.name, rep=rep_of(path), suggestion="请另存为 .xlsx"))
     for path in (progress(rep_files) if progress else rep_files):
         take(path, REP_SHEETS, rep=rep_of(path))
 
