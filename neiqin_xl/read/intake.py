@@ -331,10 +331,10 @@ def pick_cells(rows: list[list], cols: list[int]) -> list[tuple]:
 
 def is_total_row(cells: list) -> bool:
     """A 合计 / 小计 / 本月合计 line, of a finance export or a rep's sheet: its first text cell reads as a
-    total (``names.is_total_text``)."""
+    total (``names.is_total_text``; every total word has 计, so other rows are told apart cheaply)."""
     for cell in cells:
         if isinstance(cell, str) and cell.strip():
-            return is_total_text(cell)
+            return "计" in cell and is_total_text(cell)
     return False
 
 
