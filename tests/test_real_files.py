@@ -245,15 +245,16 @@ def test_a_real_order_ledger_maps_by_its_own_sheet_name_and_headers_with_amounts
 def test_real_collection_shipment_invoice_and_expense_headers(tmp_path):
     path = write_book(tmp_path / "张伟.xlsx", {
         "到账明细": [["到款日期", "付款单位", "实收金额", "结算方式"], [datetime(2026, 11, 3), "上海明达", 5000, "电汇"]],
-        "出库明细": [["出货单号", "出货日期", "订单号", "出货数量", "出货金额"],
-                     ["CK-1", datetime(2026, 11, 4), "DD-1", "3台", 3000]],
+        "出库明细": [["出货单号", "出货日期", "订单号", "出货数量", "出货金额", "承运商"],
+                     ["CK-1", datetime(2026, 11, 4), "DD-1", "3台", 3000, "顺丰速运"]],
         "发票明细": [["发票号码", "开票日期", "合同编号", "含税金额"], ["00012345", datetime(2026, 11, 5), "DD-1", 3000]],
         "费用明细": [["报销日期", "报销类别", "出差地点", "费用金额"], [datetime(2026, 11, 6), "交通", "苏州", 120]],
     })
     frames, problems, _ = read(path)
     assert problems == []
     assert frames["回款"][["客户名称", "回款金额", "回款方式"]].values.tolist() == [["上海明达", 500000, "电汇"]]
-    assert frames["发货"][["发货单号", "合同编号", "数量", "发货金额"]].values.tolist() == [["CK-1", "DD-1", 3.0, 300000]]
+    assert frames["发货"][["发货单号", "合同编号", "数量", "发货金额", "物流公司"]].values.tolist() == [
+        ["CK-1", "DD-1", 3.0, 300000, "顺丰速运"]]
     assert frames["开票"]["开票金额"].tolist() == [300000] and frames["费用"]["城市"].tolist() == ["苏州"]
 
 

@@ -115,6 +115,7 @@ SHIPMENTS = SheetDef("发货", (
     Field("签收日期", DATE, False, ("签收时间", "到货日期")),
     Field("状态", TEXT, False, ("发货状态",)),
     Field("备注", TEXT, False, _REMARK),
+    Field("物流公司", TEXT, False, ("承运商", "快递公司")),
 ), aliases=("发货台账", "发货记录", "发货明细", "出库", "出货", "出货明细", "出库明细", "送货单", "发货单", "销售出库"), key="发货单号", description="每次发货一行；待发货的申请不填发货日期")
 
 INVOICES = SheetDef("开票", (
