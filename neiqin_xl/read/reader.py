@@ -1,11 +1,14 @@
 """Opening a workbook and finding its data: the Excel I/O of the intake, and nothing else.
 
 ``open_workbook`` opens .xlsx/.xlsm/.xltx/.xltm/.xls/.xlsb/.ods and WPS's .et/.ett with python-calamine,
-and a .csv as a one-sheet ``CsvBook`` (UTF-8 with or without BOM, else GBK/GB18030; every cell is text); ``find_sheets`` picks the sheets
-that mean each ``SheetDef`` (by name or alias, hidden ones left out); ``read_grid`` gives a sheet's cells
+and a .csv as a one-sheet ``CsvBook`` (UTF-8 with or without BOM, else GBK/GB18030; every cell is text);
+``find_sheets`` picks the sheets that mean each ``SheetDef`` (by name or alias, hidden ones left out; a
+CSV by its header when its name does not say); ``read_grid`` gives a sheet's cells
 as a list of rows in absolute positions (row index 0 = Excel row 1), with merged ranges filled down and
 Excel error values marked; ``locate_header`` finds the header row among the first rows and maps its
-columns to the schema's fields. ``intake`` parses the cells and builds the tables.
+columns to the schema's fields (an amount headed in 万元 scaled, 单位 the customer only as a last resort),
+and ``header_advice`` says, when a required column is missing, the nearest header and the config line.
+``intake`` parses the cells and builds the tables.
 
 What python-calamine 0.9 gives, and what this module does about it:
 - blank cells are ``""``; formulas give their cached value (a formula never calculated, as openpyxl
@@ -197,10 +200,13 @@ def find_sheets(book: pc.CalamineWorkbook, sheet_defs: tuple[SheetDef, ...], set
 def sheet_by_header(rows: list[list], sheet_defs: tuple[SheetDef, ...], settings: Settings) -> SheetDef | None:
     """The definition whose headers the rows' best header row holds most of (a CSV named only by its rep)."""
     scan = rows[: settings.intake.header_scan_rows]
-    scores = [(max((score_row(r, header_lookup(d, settings)) for r in scan), default=0), -i, d)
-              for i, d in enumerate(sheet_defs)]
-    best = max(scores, key=lambda s: s[:2], default=None)
-    return best[2] if best and best[0] > 0 else None
+    best, found = 0, None
+    for sheet_def in sheet_defs:
+        lookup = header_lookup(sheet_def, settings)
+        score = max((score_row(row, lookup) for row in scan), default=0)
+        if score > best:
+            best, found = score, sheet_def
+    return found
 
 
 def is_visible(meta: pc.SheetMetadata) -> bool:
