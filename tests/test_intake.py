@@ -128,7 +128,7 @@ def test_workspace_hidden_sheet_temp_files_txt_corrupt_file(tmp_path):
                                    "合同": [CONTRACT_HEADER, ["HT-9", "2026-11-01", "明达", "x", 5, "月结"]],
                                    "列表": [["明达"]]}, hidden=("合同", "列表"))
     write_book(reps / "~$张伟.xlsx", {"回款": [["junk"]]})  # Excel's owner file: skipped silently
-    (reps / "说明.txt").write_text("not a workbook", encoding="utf-8")  # ignored
+    (reps / "说明.txt").write_text("not a workbook", encoding="utf-8")  # one warning, not read
     (reps / "王强.xlsx").write_bytes(b"this is not a zip file at all")  # corrupt
     (reps / "空白.xlsx").write_bytes(b"")  # empty file
     (reps / "加密.xlsx").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504)  # Excel's encrypted container
@@ -151,7 +151,8 @@ def test_workspace_hidden_sheet_temp_files_txt_corrupt_file(tmp_path):
     assert by_path["reps/~$张伟.xlsx"]["status"] == "skipped"
     assert by_path["reps/王强.xlsx"]["status"] == "error" and by_path["reps/张伟.xlsx"]["status"] == "ok"
     assert len(by_path["reps/张伟.xlsx"]["sha256"]) == 64 and by_path["reps/张伟.xlsx"]["rows"] == {"回款": 1}
-    assert not any("说明.txt" in p for p in by_path) and not any(p.workbook == "~$张伟.xlsx" for p in problems)
+    assert by_path["reps/说明.txt"]["status"] == "skipped" and not any(p.workbook == "~$张伟.xlsx" for p in problems)
+    assert [(p.severity, p.message) for p in problems if p.workbook == "说明.txt"] == [(WARNING, "不支持的文件格式 .txt, 未读取")]
     assert set(tables.frames) == set(SHEETS)  # every sheet present, empty when nothing was read
 
 

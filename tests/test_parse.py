@@ -101,15 +101,16 @@ def test_header_normalisation():
 def test_numeric_money_cells_give_what_the_decimal_rule_gives():
     # parse_money takes a shortcut for a float that is the nearest double to a whole number of fen; on these
     # cells (whole fen, a formula's 1234.5600000000001, fractions of a fen, big amounts) it must agree with
-    # the rule itself: Excel's 15 significant digits, then an error if a fraction of a fen is left.
+    # the rule itself: Excel's 15 significant digits, then a fraction of a fen left is rounded half up with a
+    # warning (number_to_fen).
     import random
 
-    from neiqin_xl.read.parse import decimal_from_number, parse_money, to_fen
+    from neiqin_xl.read.parse import number_to_fen, parse_money
 
     rng = random.Random(8)
     cells = [rng.randint(-10 ** 11, 10 ** 11) / 100 for _ in range(20000)] + [rng.uniform(-1e6, 1e6) for _ in range(5000)]
     cells += [0.1 + 0.2, 1234.5600000000001, 1e13 + 0.01, 99999999999.99, 0.005, 1.005, 2.675, 1e15, -0.0]
-    assert [parse_money(c) for c in cells] == [to_fen(decimal_from_number(c)) for c in cells]
+    assert [parse_money(c) for c in cells] == [number_to_fen(c) for c in cells]
 
 
 def test_a_column_of_document_numbers_parses_as_each_cell_would():

@@ -47,7 +47,6 @@ class SheetDef:
     fields: tuple[Field, ...]
     aliases: tuple[str, ...] = ()  # other sheet names that mean this sheet
     key: str | None = None  # document number field, unique within the sheet
-    skip_total_rows: bool = False  # finance exports: 合计/小计/本月合计 rows are not data
     description: str = ""
 
     @property
@@ -78,56 +77,66 @@ ACTIVITY_TYPES = ("拜访", "电话", "会议", "其他")
 EXPENSE_CATEGORIES = ("交通", "住宿", "餐补", "招待", "其他")
 PENDING_SHIPMENT = "待发货"
 
-_CUSTOMER = ("客户", "客户名称", "单位名称", "客户全称", "购货单位", "往来单位", "单位")
-_CONTRACT_NO = ("合同号", "合同编号", "合同号码", "合同No", "合同NO")
+_CUSTOMER = ("客户", "客户名称", "单位名称", "客户全称", "购货单位", "往来单位", "对方单位")
+# 单位 alone is also an ERP export's unit of measure: the customer only when no other customer header is
+# there and its values are not unit codes (``read.reader.locate_header``).
+AMBIGUOUS_CUSTOMER = "单位"
+_CONTRACT_NO = ("合同号", "合同编号", "合同号码", "合同No", "合同NO", "订单号", "订单编号", "销售订单号")
+# Headers of the rep's own column (a sheet kept for several reps) besides 业务员 itself.
+REP_HEADERS = (REP, "销售员", "经办人", "负责人", "销售代表")
 _REMARK = ("备注", "说明")
 
 # ---------------------------------------------------------------- the rep workbook
 
 CONTRACTS = SheetDef("合同", (
     Field("合同编号", ID, True, _CONTRACT_NO),
-    Field("签订日期", DATE, True, ("签约日期", "签订时间", "合同日期")),
-    Field("客户名称", NAME, True, _CUSTOMER),
+    Field("签订日期", DATE, True, ("签约日期", "签订时间", "合同日期", "合同签订日期", "签约时间", "订单日期", "下单日期")),
+    Field("客户名称", NAME, True, _CUSTOMER + ("甲方", "需方", "买方", "采购方")),
     Field("产品名称", NAME, False, ("产品", "品名", "货物名称")),
     Field("数量", NUMBER, False, ("数量(台)", "订货数量")),
-    Field("合同金额", MONEY, True, ("合同金额(元)", "合同金额（元）", "合同总额", "金额", "金额(元)", "金额（元）", "含税金额")),
+    Field("合同金额", MONEY, True, ("合同金额(元)", "合同金额（元）", "合同总额", "金额", "金额(元)", "金额（元）", "含税金额",
+                                "合同额", "合同价款", "合同总价", "总金额", "价税合计", "含税总价", "订单金额")),
     Field("付款方式", CHOICE, False, ("结算方式", "付款条件"), PAYMENT_TERMS),
     Field("账期天数", INT, False, ("账期", "账期(天)", "账期（天）", "信用期")),
-    Field("约定交货日期", DATE, False, ("交货日期", "交期", "合同交期")),
+    Field("约定交货日期", DATE, False, ("交货日期", "交期", "合同交期", "交货期", "交货时间")),
     Field("备注", TEXT, False, _REMARK),
-), aliases=("合同台账", "合同登记", "合同明细", "合同表"), key="合同编号", description="每份签订的销售合同一行")
+), aliases=("合同台账", "合同登记", "合同明细", "合同表", "订单", "销售订单", "订单台账", "销售合同", "合同管理", "合同清单",
+            "合同汇总"), key="合同编号", description="每份签订的销售合同一行")
 
 SHIPMENTS = SheetDef("发货", (
-    Field("发货单号", ID, False, ("发货单编号", "出库单号", "送货单号")),
-    Field("发货日期", DATE, True, ("发货时间", "出库日期", "送货日期"),
+    Field("发货单号", ID, False, ("发货单编号", "出库单号", "送货单号", "出货单号")),
+    Field("发货日期", DATE, True, ("发货时间", "出库日期", "送货日期", "出货日期", "发运日期"),
           note="待发货的申请可不填发货日期，状态填 待发货"),
     Field("合同编号", ID, True, _CONTRACT_NO),
     Field("产品名称", NAME, False, ("产品", "品名", "货物名称")),
-    Field("数量", NUMBER, False, ("发货数量",)),
-    Field("发货金额", MONEY, True, ("发货金额(元)", "发货金额（元）", "金额", "金额(元)", "金额（元）")),
+    Field("数量", NUMBER, False, ("发货数量", "出货数量")),
+    Field("发货金额", MONEY, True, ("发货金额(元)", "发货金额（元）", "金额", "金额(元)", "金额（元）", "出货金额", "含税金额")),
     Field("物流单号", ID, False, ("运单号", "快递单号")),
     Field("签收日期", DATE, False, ("签收时间", "到货日期")),
     Field("状态", TEXT, False, ("发货状态",)),
     Field("备注", TEXT, False, _REMARK),
-), aliases=("发货台账", "发货记录", "发货明细", "出库"), key="发货单号", description="每次发货一行；待发货的申请不填发货日期")
+    Field("物流公司", TEXT, False, ("承运商", "快递公司")),
+), aliases=("发货台账", "发货记录", "发货明细", "出库", "出货", "出货明细", "出库明细", "送货单", "发货单", "销售出库"), key="发货单号", description="每次发货一行；待发货的申请不填发货日期")
 
 INVOICES = SheetDef("开票", (
     Field("发票号码", ID, True, ("发票号", "发票编号", "票号")),
     Field("开票日期", DATE, True, ("开票时间", "发票日期")),
     Field("合同编号", ID, True, _CONTRACT_NO),
-    Field("开票金额", MONEY, True, ("开票金额(元)", "开票金额（元）", "发票金额", "价税合计", "金额", "金额(元)", "金额（元）")),
+    Field("开票金额", MONEY, True, ("开票金额(元)", "开票金额（元）", "发票金额", "价税合计", "金额", "金额(元)", "金额（元）",
+                                "含税金额")),
     Field("备注", TEXT, False, _REMARK),
-), aliases=("开票台账", "开票记录", "发票", "发票台账", "开票明细"), key="发票号码", description="每张增值税发票一行")
+), aliases=("开票台账", "开票记录", "发票", "发票台账", "开票明细", "发票明细"), key="发票号码", description="每张增值税发票一行")
 
 COLLECTIONS = SheetDef("回款", (
-    Field("回款日期", DATE, True, ("收款日期", "到账日期", "回款时间")),
-    Field("客户名称", NAME, True, _CUSTOMER),
+    Field("回款日期", DATE, True, ("收款日期", "到账日期", "回款时间", "到款日期", "入账日期")),
+    Field("客户名称", NAME, True, _CUSTOMER + ("付款单位", "汇款单位", "付款方", "对方户名")),
     Field("合同编号", ID, False, _CONTRACT_NO),
-    Field("回款金额", MONEY, True, ("回款金额(元)", "回款金额（元）", "收款金额", "到账金额", "金额", "金额(元)", "金额（元）")),
-    Field("回款方式", TEXT, False, ("收款方式", "付款方式")),
+    Field("回款金额", MONEY, True, ("回款金额(元)", "回款金额（元）", "收款金额", "到账金额", "金额", "金额(元)", "金额（元）",
+                                "到款金额", "实收金额", "本次回款", "回款额")),
+    Field("回款方式", TEXT, False, ("收款方式", "付款方式", "结算方式")),
     Field("银行流水号", ID, False, ("流水号", "银行流水", "交易流水号", "回单号")),
     Field("备注", TEXT, False, _REMARK),
-), aliases=("回款台账", "回款记录", "收款", "收款记录", "回款明细"), key="银行流水号", description="每笔到账一行；合同编号可空")
+), aliases=("回款台账", "回款记录", "收款", "收款记录", "回款明细", "收款明细", "到账明细", "到款明细"), key="银行流水号", description="每笔到账一行；合同编号可空")
 
 ACTIVITIES = SheetDef("日报", (
     Field("日期", DATE, True, ("拜访日期", "工作日期")),
@@ -140,13 +149,13 @@ ACTIVITIES = SheetDef("日报", (
 ), aliases=("工作日报", "日报表", "拜访记录"), description="每天的拜访、电话、会议")
 
 EXPENSES = SheetDef("费用", (
-    Field("日期", DATE, True, ("费用日期", "发生日期")),
-    Field("费用类别", CHOICE, True, ("类别", "费用类型"), EXPENSE_CATEGORIES),
-    Field("城市", TEXT, False, ("地点",)),
-    Field("金额", MONEY, True, ("报销金额", "金额(元)", "金额（元）")),
+    Field("日期", DATE, True, ("费用日期", "发生日期", "报销日期")),
+    Field("费用类别", CHOICE, True, ("类别", "费用类型", "报销类别"), EXPENSE_CATEGORIES),
+    Field("城市", TEXT, False, ("地点", "出差地点")),
+    Field("金额", MONEY, True, ("报销金额", "金额(元)", "金额（元）", "费用金额")),
     Field("票据张数", INT, False, ("张数", "票据数")),
     Field("事由", TEXT, False, ("说明", "备注")),
-), aliases=("费用报销", "报销", "差旅费"), description="差旅与费用报销，每笔一行")
+), aliases=("费用报销", "报销", "差旅费", "费用明细"), description="差旅与费用报销，每笔一行")
 
 REP_SHEETS = (CONTRACTS, SHIPMENTS, INVOICES, COLLECTIONS, ACTIVITIES, EXPENSES)
 
@@ -206,19 +215,19 @@ FIN_COLLECTIONS = SheetDef("财务收款", (
     Field("凭证号", ID, False, ("凭证字号", "凭证编号")),
     Field("银行流水号", ID, False, ("流水号", "交易流水号", "回单号")),
     Field("摘要", TEXT, False, ("说明", "备注")),
-), aliases=("收款", "收款明细", "Sheet1"), skip_total_rows=True, description="财务收款导出")
+), aliases=("收款", "收款明细", "Sheet1"), description="财务收款导出")
 
 FIN_INVOICES = SheetDef("财务开票", (
     Field("发票号码", ID, True, ("发票号", "发票编号", "票号")),
     Field("开票日期", DATE, True, ("日期", "发票日期")),
     Field("客户名称", NAME, True, _CUSTOMER + ("购方名称", "购买方名称")),
     Field("金额", MONEY, True, ("价税合计", "开票金额", "含税金额", "金额(元)", "金额（元）")),
-), aliases=("开票", "发票", "开票明细", "Sheet1"), skip_total_rows=True, description="财务开票导出")
+), aliases=("开票", "发票", "开票明细", "Sheet1"), description="财务开票导出")
 
 FIN_BALANCES = SheetDef("应收余额", (
     Field("客户名称", NAME, True, _CUSTOMER),
     Field("期末余额", MONEY, True, ("余额", "期末余额(元)", "应收余额", "期末借方")),
-), aliases=("余额表", "应收账款余额", "Sheet1"), skip_total_rows=True, description="财务应收余额导出")
+), aliases=("余额表", "应收账款余额", "Sheet1"), description="财务应收余额导出")
 
 MASTER_SHEETS = (CUSTOMERS, PRODUCTS, STAFF, TARGETS)
 FINANCE_SHEETS = (FIN_COLLECTIONS, FIN_INVOICES, FIN_BALANCES)

@@ -7,12 +7,13 @@ the parse are the same, takes them from the cache instead of opening the file. A
 rep's cell then parses that one workbook only.
 
 The key of an entry (all must match, else the workbook is parsed again and the entry replaced):
-- the sha256 of the file's bytes, and its file name (the rep is the file stem; problems name the file);
+- the sha256 of the file's bytes, and its file name (the rep is the file's, ``folders.rep_of``; problems name the file);
 - how it is read: the sheet definitions (schema), the rep, the month (finance/attendance), the fallback
   to the first visible sheet;
 - the ``intake`` section of config.yaml (header_scan_rows, column and sheet aliases, ...);
 - the program: ``neiqin_xl.__version__``, ``CACHE_FORMAT`` and a hash of the source of the modules that
-  parse (intake, reader, parse, schema, names, model, cache), so an edited parser never reuses old results.
+  parse (intake, reader, parse, folders, schema, names, model, cache), so an edited parser never reuses old
+  results.
 Parsing does not depend on the run date (dates are parsed as typed; checks against the run date are made
 later, in ``validate``), so the run date is not part of the key.
 
@@ -61,7 +62,8 @@ log = logging.getLogger("neiqin_xl")
 CACHE_FORMAT = 3
 ENTRY_SUFFIX = ".entry"
 PRUNE_AFTER_DAYS = 30
-_PARSING_MODULES = ("read.intake", "read.reader", "read.parse", "core.schema", "core.names", "core.model", "read.cache")
+_PARSING_MODULES = ("read.intake", "read.reader", "read.parse", "read.folders", "core.schema", "core.names", "core.model",
+                    "read.cache")
 _PLAIN_DTYPES = ("int64", "float64", "bool")
 
 

@@ -7,12 +7,16 @@ with the schema's columns and dtypes (money in fen, dates datetime64, IDs text) 
 来源工作簿, 来源工作表 (the real sheet name), 来源行 (Excel row) and 业务员. Finance frames get a 月份
 column (YYYY-MM) from the file name; 考勤 gets its blank 月份 from the file name.
 
-Data problems are ``Problem`` values, never exceptions: a cell that cannot be parsed makes its row an
-error row, kept out of the tables and listed with its address; a workbook that cannot be opened is one
-error and the run goes on with the others. Owner and hidden files (~$张伟.xlsx, .~张伟.xlsx: the one rule
-of ``folders.is_temporary``) are skipped and recorded as skipped, other files ignored. ``Tables.inputs``
-records every file: path, sha256, status, rows per sheet, a message, and ``columns`` ({sheet name in the file: {field: column letter}}), which ``validate``
-uses to address its problems.
+Data problems are ``Problem`` values, never exceptions: a cell of a required field that cannot be parsed
+makes its row an error row, kept out of the tables and listed with its address (an optional field's is a
+warning, the cell read as blank, the row kept); a workbook that cannot be opened is one error and the run
+goes on with the others. Owner and hidden files (~$张伟.xlsx, .~张伟.xlsx: the one rule of
+``folders.is_temporary``) are skipped and recorded as skipped; any other file in reps/ that is not a
+workbook (``folders.unsupported_files``: .numbers, .pdf …) is one warning naming it, files of other kinds
+elsewhere are ignored. A rep's CSV (张伟_回款.csv) is read as a one-sheet workbook (``reader.CsvBook``).
+``Tables.inputs`` records every file: path, sha256, status, rows per sheet, a message, ``columns`` ({sheet
+name in the file: {field: column letter}}), which ``validate`` uses to address its problems, and
+``total_rows`` ({sheet name: 合计 rows skipped}) when there were any.
 
 ``read_workbook`` reads one file and is what tests and tools use for a single workbook. With the intake
 cache on (``intake.cache``, see ``cache.py``), ``read_workspace`` takes a workbook whose bytes have not
@@ -30,19 +34,19 @@ from pathlib import Path
 
 import pandas as pd
 import python_calamine as pc
-from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.utility import xl_col_to_name, xl_range
 
 from .cache import WorkbookCache, open_cache
-from .folders import list_workbooks
+from .folders import list_workbooks, rep_of, unsupported_files
 from ..core.config import Settings
 from ..core.model import ERROR, REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, cell_address
 from ..core.months import Month, month_texts
 from ..core.names import is_total_text, normalize_name
-from .parse import display_raw, is_blank, parse_column, parser_for
-from .reader import (Header, SheetMatch, find_sheets, locate_header, open_error_text,
+from .parse import CellError, display_raw, is_blank, parse_column, parser_for
+from .reader import (Header, Range, SheetMatch, find_sheets, header_advice, locate_header, open_error_text,
                      open_workbook, read_grid, workbook_error_cells)
 from ..core.schema import (ATTENDANCE, ATTENDANCE_PREFIX, DATE, DTYPES, FINANCE_PREFIXES, FINANCE_SHEETS,
-                     MASTER_WORKBOOKS, MONEY, REP_SHEETS, SHEETS, SheetDef)
+                     MASTER_WORKBOOKS, MONEY, NUMBER, REP_SHEETS, SHEETS, Field, SheetDef)
 
 MONTH_COLUMN = "月份"
 _OPEN_ERRORS = (zipfile.BadZipFile, pc.CalamineError, pc.PasswordError, pc.XmlError, pc.ZipError,
@@ -74,8 +78,13 @@ def read_workspace(settings: Settings, progress: Progress | None = None) -> tupl
     inputs.extend(skipped_input(p, settings.workspace) for p in skipped)
     if not settings.folder("reps").is_dir():
         problems.append(Problem(WARNING, f"找不到业务员台账文件夹 {settings.paths.reps}", workbook=str(settings.paths.reps)))
+    for path in unsupported_files(settings.folder("reps")):
+        inputs.append({"path": relative_path(path, settings.workspace), "sha256": "", "status": "skipped", "rows": {},
+                       "message": "不支持的文件格式"})
+        problems.append(Problem(WARNING, f"不支持的文件格式 {path.suffix or '(无扩展名)'}, 未读取",
+                                workbook=path.name, rep=rep_of(path), suggestion="请另存为 .xlsx"))
     for path in (progress(rep_files) if progress else rep_files):
-        take(path, REP_SHEETS, rep=normalize_name(path.stem))
+        take(path, REP_SHEETS, rep=rep_of(path))
 
     master_files, skipped = list_workbooks(settings.folder("master"))
     inputs.extend(skipped_input(p, settings.workspace) for p in skipped)
@@ -237,14 +246,16 @@ def parse_workbook(path: Path, sheet_defs: tuple[SheetDef, ...], settings: Setti
     error_cells = workbook_error_cells(path, [m.index for m in matches])
     for match in matches:
         try:
-            grid = read_grid(book, match, path, error_cells.get(match.index, {}))
+            grid, merges = read_grid(book, match, path, error_cells.get(match.index, {}))
         except _OPEN_ERRORS as exc:
             problems.append(Problem(ERROR, f"无法读取工作表: {type(exc).__name__}: {str(exc)[:120]}",
                                     workbook=path.name, sheet=match.name, rep=rep or ""))
             info["status"] = "error"
             continue
-        frame, found, columns = read_sheet(grid, match, path.name, settings, rep, month)
+        frame, found, columns, totals = read_sheet(grid, match, path.name, settings, rep, month, merges)
         problems.extend(found)
+        if totals:
+            info.setdefault("total_rows", {})[match.name] = totals
         if columns is not None:
             info["columns"][match.name] = columns
         if frame is not None:
@@ -258,30 +269,44 @@ def parse_workbook(path: Path, sheet_defs: tuple[SheetDef, ...], settings: Setti
 
 
 def read_sheet(grid: list[list], match: SheetMatch, workbook: str, settings: Settings, rep: str | None,
-               month: str | None) -> tuple[pd.DataFrame | None, list[Problem], dict | None]:
-    """One sheet's rows as a frame; rows with a cell error are left out and listed."""
+               month: str | None, merges: Sequence[Range] = ()
+               ) -> tuple[pd.DataFrame | None, list[Problem], dict | None, int]:
+    """One sheet's rows as a frame, its problems, its columns ({field: letter}) and how many 合计 rows were
+    skipped; rows with a cell error are left out and listed. ``merges``: the vertical merged ranges
+    ``read_grid`` filled down."""
     sheet_def = match.sheet_def
     header = locate_header(grid, sheet_def, settings)
     where = {"workbook": workbook, "sheet": match.name, "rep": rep or ""}
     if header is None:
         if not any(any(not is_blank(c) for c in row) for row in grid):
-            return None, [], None  # an empty sheet
-        return None, [Problem(ERROR, f"前 {settings.intake.header_scan_rows} 行里找不到表头, 整张表未读取",
-                              suggestion="表头应包含: " + "、".join(sheet_def.columns), **where)], None
+            return None, [], None, 0  # an empty sheet
+        scan = grid[: settings.intake.header_scan_rows]
+        seen = max(scan, key=lambda row: sum(isinstance(c, str) and not is_blank(c) for c in row))
+        required = [f.name for f in sheet_def.fields if f.required]
+        return None, [Problem(ERROR, f"前 {settings.intake.header_scan_rows} 行里找不到表头, 整张表未读取; "
+                              f"看到的表头: {headers_seen(seen)}", value=headers_seen(seen),
+                              suggestion="表头应包含: " + "、".join(sheet_def.columns) + "; "
+                              + header_advice(seen, sheet_def, required), **where)], None, 0
     columns = {name: xl_col_to_name(col) for name, col in header.columns.items()}
     if header.missing:
-        return None, [Problem(ERROR, f"第 {header.row + 1} 行表头缺少必填列: {'、'.join(header.missing)}, 整张表未读取",
-                              cell=f"{header.row + 1}:{header.row + 1}", row=header.row + 1,
-                              suggestion="请按模板补上该列 (或在 config.yaml 的 intake.column_aliases 中登记列名)",
-                              **where)], columns
-    frame, problems = build_frame(grid, header, sheet_def, workbook, match.name, rep or "")
+        cells = grid[header.row]
+        return None, [Problem(ERROR, f"第 {header.row + 1} 行表头缺少必填列: {'、'.join(header.missing)}, 整张表未读取; "
+                              f"看到的表头: {headers_seen(cells)}",
+                              cell=f"{header.row + 1}:{header.row + 1}", row=header.row + 1, value=headers_seen(cells),
+                              suggestion=header_advice(cells, sheet_def, header.missing), **where)], columns, 0
+    frame, problems, totals = build_frame(grid, header, sheet_def, workbook, match.name, rep or "", merges)
     frame = add_month(frame, sheet_def, month)
-    return frame, problems, columns
+    return frame, problems, columns, totals
 
 
-def data_rows(grid: list[list], header: Header, sheet_def: SheetDef, cols: list[int]) -> tuple[list[int], list[tuple]]:
-    """The data rows below the header (grid indexes) and their cells in ``cols``: rows blank in every
-    one of ``cols`` and 合计 rows are left out."""
+def headers_seen(cells: list) -> str:
+    """A header row as the clerk reads it: its filled cells, joined with 、."""
+    return "、".join(display_raw(c).strip() for c in cells if not is_blank(c))
+
+
+def data_rows(grid: list[list], header: Header, cols: list[int]) -> tuple[list[int], list[tuple], int]:
+    """The data rows below the header (grid indexes), their cells in ``cols``, and how many 合计 rows were
+    left out (``is_total_row``, anywhere in the sheet); rows blank in every one of ``cols`` are left out too."""
     first = header.row + 1
     cells = pick_cells(grid[first:], cols)
     spaces = [v for v in set().union(*cells) if isinstance(v, str) and v and not v.strip()] if cells else []
@@ -290,9 +315,10 @@ def data_rows(grid: list[list], header: Header, sheet_def: SheetDef, cols: list[
         filled = [i for i, row in enumerate(cells) if row.count("") + row.count(None) + sum(map(row.count, spaces)) < width]
     else:
         filled = [i for i, row in enumerate(cells) if row.count("") + row.count(None) < width]
-    if sheet_def.skip_total_rows:
-        filled = [i for i in filled if not is_total_row(grid[first + i])]
-    return [first + i for i in filled], [cells[i] for i in filled]
+    totals = [i for i in filled if is_total_row(grid[first + i])]
+    if totals:
+        filled = sorted(set(filled) - set(totals))
+    return [first + i for i in filled], [cells[i] for i in filled], len(totals)
 
 
 def pick_cells(rows: list[list], cols: list[int]) -> list[tuple]:
@@ -304,34 +330,45 @@ def pick_cells(rows: list[list], cols: list[int]) -> list[tuple]:
 
 
 def is_total_row(cells: list) -> bool:
-    """A finance export's 合计 / 小计 / 本月合计 line: its first text cell reads as a total
-    (``names.is_total_text``)."""
+    """A 合计 / 小计 / 本月合计 line, of a finance export or a rep's sheet: its first text cell reads as a
+    total (``names.is_total_text``; every total word has 计, so other rows are told apart cheaply)."""
     for cell in cells:
         if isinstance(cell, str) and cell.strip():
-            return is_total_text(cell)
+            return "计" in cell and is_total_text(cell)
     return False
 
 
 def build_frame(grid: list[list], header: Header, sheet_def: SheetDef, workbook: str, sheet: str,
-                rep: str) -> tuple[pd.DataFrame, list[Problem]]:
-    """Parses the mapped columns of the data rows, column by column; rows with an error are dropped."""
+                rep: str, merges: Sequence[Range] = ()) -> tuple[pd.DataFrame, list[Problem], int]:
+    """Parses the mapped columns of the data rows, column by column; rows with an error are dropped, and
+    the 合计 rows skipped are counted. A cell of an optional field that does not parse is a warning and
+    reads as blank (the row stays); a value read with a correction (an amount rounded to the fen) is a
+    warning and the value stands."""
     fields = [(f, header.columns[f.name]) for f in sheet_def.fields if f.name in header.columns]
     rep_cols = [header.rep_column] if header.rep_column is not None else []
-    rows, cells = data_rows(grid, header, sheet_def, [col for _, col in fields] + rep_cols)
+    rows, cells, totals = data_rows(grid, header, [col for _, col in fields] + rep_cols)
     raw_columns = list(zip(*cells)) if cells else [()] * (len(fields) + len(rep_cols))
     reps = row_reps(raw_columns[-1], rep) if rep_cols else [rep] * len(rows)
     problems: list[Problem] = []
     values: dict[str, list] = {}
     for (f, col), raw in zip(fields, raw_columns):
-        parsed = parse_column(parser_for(f), raw, blank=0 if f.kind == MONEY else None)
+        blank = 0 if f.kind == MONEY else None
+        parsed = parse_column(parser_for(f, header.scales.get(f.name, 1)), raw, blank=blank)
         values[f.name] = parsed.values
-        for i, error in parsed.errors.items():
-            problems.append(Problem(ERROR, error.message, workbook=workbook, sheet=sheet,
+        errors = {**parsed.errors, **spread_over_rows(f, col, rows, merges, grid)}
+        for i, error in errors.items():
+            severity, message = ERROR, error.message
+            if error.warning:
+                severity = WARNING
+            elif not f.required:
+                severity, message = WARNING, f"{message}, 按空白读取"
+                values[f.name][i] = blank
+            problems.append(Problem(severity, message, workbook=workbook, sheet=sheet,
                                     cell=cell_address(col, rows[i] + 1), field=f.name,
                                     value=display_raw(raw[i]), suggestion=error.suggestion, rep=reps[i],
                                     row=rows[i] + 1))
     problems.sort(key=lambda p: (p.row, len(p.cell), p.cell))
-    bad = {p.row - 1 for p in problems}
+    bad = {p.row - 1 for p in problems if p.severity == ERROR}
     keep = [i for i, r in enumerate(rows) if r not in bad] if bad else range(len(rows))
 
     def kept(column: list) -> list:
@@ -345,7 +382,22 @@ def build_frame(grid: list[list], header: Header, sheet_def: SheetDef, workbook:
     data[SRC_ROW] = pd.Series([r + 1 for r in kept(rows)], dtype="int64")
     if REP not in data:
         data[REP] = pd.Series(kept(reps), dtype=_dtype("str"))
-    return pd.DataFrame(data), problems
+    return pd.DataFrame(data), problems, totals
+
+
+def spread_over_rows(f: Field, col: int, rows: list[int], merges: Sequence[Range], grid: list[list]
+                     ) -> dict[int, CellError]:
+    """An amount or a quantity merged down several rows: each of its rows is an error (position in ``rows``
+    -> error), so the value is never counted once per row. Text, names, IDs and dates take the merged value."""
+    if f.kind not in (MONEY, NUMBER) or not merges:
+        return {}
+    spread: dict[int, str] = {}
+    for (top, left), (bottom, right) in merges:
+        if left == col and not is_blank(grid[top][col] if col < len(grid[top]) else ""):
+            spread.update(dict.fromkeys(range(top, bottom + 1), xl_range(top, left, bottom, right)))
+    what = "金额" if f.kind == MONEY else "数量"
+    return {i: CellError(f"合并单元格的{what}不能分到多行 ({spread[r]})", f"请取消合并, 每行填写该行自己的{what}")
+            for i, r in enumerate(rows) if r in spread}
 
 
 def row_reps(cells: Sequence, rep: str) -> list[str]:

@@ -16,15 +16,18 @@ Rules (see tests/test_parse.py for every form):
   serial (2000-01-01 or later) or as 20261128: ``11.28``, ``2026.11`` or ``3`` typed in a date column are
   errors that show the value, never 1900-01-11.
 - amounts: numbers, or text such as ¥1,234.50, 1,234.50元, 1.2万, full-width digits; parsed with ``Decimal``
-  to integer fen. An amount with a fraction of a fen (1.234) is an error, not rounded: a typing slip the
-  rep should see. Numeric cells are first taken to Excel's 15 significant digits, so a formula's
-  1234.5600000000001 is 1234.56. Spaces around the number, its sign or its unit are allowed; a space
+  to integer fen. Text with a fraction of a fen (1.234) is an error, not rounded: a typing slip the rep
+  should see. Numeric cells are first taken to Excel's 15 significant digits, so a formula's
+  1234.5600000000001 is 1234.56; a numeric cell with more decimals still (a formula's 6466.594499999999
+  shown as 6,466.59) is rounded half up to the fen as Excel shows it, with a warning giving the original
+  (``number_to_fen``: the one parse that gives a value and a ``CellError``, whose ``warning`` is set). Spaces around the number, its sign or its unit are allowed; a space
   between digits (``1234 56``: two numbers in one cell) and superscripts or circled digits (``1²``) are
   errors, never joined. Above ``MAX_YUAN`` (10^12 yuan), infinities and NaN are errors: no value raises
   and no sum of fen can overflow.
 - IDs: text kept as typed ("00123" stays "00123", spaces removed, full-width folded); a number from a
   numeric cell loses its ".0" (123.0 -> "123").
-- Excel error values (#N/A, #DIV/0! …) are errors wherever they appear.
+- Excel error values (#N/A, #DIV/0! …) are errors wherever they appear, and so is a formula saved
+  without its result (``Uncalculated``, put in the grid by ``reader``): ``parse_column`` refuses it.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import NamedTuple
 
 from ..core.months import EXAMPLE as MONTH_EXAMPLE, Month
@@ -61,17 +64,27 @@ _YUAN_SUFFIX = re.compile(r"(?:元整|元|圆)$")
 _THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
 _PLAIN_NUMBER = re.compile(r"^\d+(?:\.\d+)?$|^\.\d+$")
 _INT_UNITS = re.compile(r"(?:天|日|次|张|个)$")
+UNIT_CODES = ("台", "套", "件", "箱", "吨", "米", "个", "只", "支", "PCS", "PC", "SET", "SETS", "KG", "EA")
+_QUANTITY_UNITS = re.compile(rf"(?:{'|'.join(UNIT_CODES)})$", re.IGNORECASE)
 _SPACE_BESIDE_NON_DIGIT = re.compile(r"(?<=\D)\s+|\s+(?=\D)")
 
 
+class Uncalculated(str):
+    """A formula cell saved without its result (``reader`` finds them), as the formula's text
+    (``=DATE(2026,11,28)``): an error in any field, since its value is unknown."""
+
+
 class CellError(NamedTuple):
-    """What is wrong with a cell: ``message`` (问题说明) and ``suggestion`` (建议)."""
+    """What is wrong with a cell: ``message`` (问题说明) and ``suggestion`` (建议). A ``warning`` comes with
+    a value: the cell was read with a correction the rep should see (an amount rounded to the fen)."""
 
     message: str
     suggestion: str = ""
+    warning: bool = False
 
 
 Parsed = tuple[object, CellError | None]
+NO_RESULT = CellError("公式没有计算结果 (文件保存时未计算)", "请用 Excel 或 WPS 打开该文件, 保存后再放回")
 
 
 # ---------------------------------------------------------------- helpers
@@ -293,14 +306,38 @@ def parse_decimal_text(text: str) -> Decimal | None:
     return decimal_from_text(text) if text else None
 
 
+TOO_LARGE = CellError("金额超出范围 (超过 1 万亿元)", "请核对金额, 是否粘贴了编号")
+FRACTION_OF_FEN = CellError("金额超过两位小数 (不足一分)", "金额精确到分, 如 1234.56")
+
+
 def to_fen(amount: Decimal) -> Parsed:
     """Yuan -> integer fen; a fraction of a fen is an error (not rounded), and so is more than MAX_YUAN."""
     if not amount.is_finite() or abs(amount) > MAX_YUAN:
-        return None, CellError("金额超出范围 (超过 1 万亿元)", "请核对金额, 是否粘贴了编号")
+        return None, TOO_LARGE
     fen = amount * 100
     if fen != fen.to_integral_value():
-        return None, CellError("金额超过两位小数 (不足一分)", "金额精确到分, 如 1234.56")
+        return None, FRACTION_OF_FEN
     return int(fen), None
+
+
+def number_to_fen(number: float | int, scale: int = 1) -> Parsed:
+    """A numeric cell's amount (× ``scale``: 10000 under a 万元 header) -> fen. More than two decimals (a
+    formula's 6466.594499999999 shown as #,##0.00) is rounded half up to the fen as Excel shows it, with
+    a warning giving the original.
+
+    >>> number_to_fen(6466.594499999999)
+    (646659, CellError(message='金额 6466.594499999999 超过两位小数, 按显示的 6466.59 读取', suggestion='如需其他金额, 请在单元格中把金额算到分 (如 =ROUND(…,2))', warning=True))
+    >>> number_to_fen(0.125)[0], number_to_fen(1234.5), number_to_fen(12.5, 10000)  # 0.125 -> 0.13; 12.5万
+    (13, (123450, None), (12500000, None))
+    """
+    amount = decimal_from_number(number) * scale
+    fen, error = to_fen(amount)
+    if error is not FRACTION_OF_FEN:
+        return fen, error
+    shown = amount.quantize(Decimal("0.01"), ROUND_HALF_UP)
+    original = f"{number!r}" if scale == 1 else f"{number!r} × {scale}"
+    return int(shown * 100), CellError(f"金额 {original} 超过两位小数, 按显示的 {shown} 读取",
+                                       "如需其他金额, 请在单元格中把金额算到分 (如 =ROUND(…,2))", warning=True)
 
 
 def parse_money(raw: object) -> Parsed:
@@ -312,7 +349,7 @@ def parse_money(raw: object) -> Parsed:
         if abs(fen) < 10 ** 15 and fen / 100 == raw:  # raw is the double nearest a whole number of fen: that
             return fen, None  # number has ≤ 15 digits, so it is what Excel shows (the Decimal path agrees)
     if isinstance(raw, float) or (isinstance(raw, int) and not isinstance(raw, bool)):
-        return to_fen(decimal_from_number(raw))
+        return number_to_fen(raw)
     if is_blank(raw):
         return None, None
     if not isinstance(raw, str):
@@ -326,8 +363,32 @@ def parse_money(raw: object) -> Parsed:
     return to_fen(amount)
 
 
+def money_parser(scale: int = 1) -> Callable[[object], Parsed]:
+    """``parse_money``, or for a column headed in 万元 (``scale`` 10000) the amount × 10000.
+
+    >>> money_parser(10000)(12.5), money_parser(10000)("1.2345"), money_parser(10000)("1.234567")
+    ((12500000, None), (1234500, None), (1234567, None))
+    """
+    if scale == 1:
+        return parse_money
+
+    def parse_scaled(raw: object) -> Parsed:
+        if isinstance(raw, bool) or not isinstance(raw, (int, float, str)) or is_blank(raw) or excel_error(raw):
+            return parse_money(raw)
+        if isinstance(raw, str):
+            amount = parse_decimal_text(raw)
+            return to_fen(amount * scale) if amount is not None else (None, CellError("不是有效金额", MONEY_EXAMPLE))
+        return number_to_fen(raw, scale) if finite(raw) else parse_money(raw)
+    return parse_scaled
+
+
 def parse_number(raw: object) -> Parsed:
-    """A quantity or price -> float (text with commas, full-width digits, 万 accepted)."""
+    """A quantity or price -> float (text with commas, full-width digits, 万 accepted; a unit after the
+    number is dropped: 2PCS, 1套, 3 台, 5件, 2箱, 1.5吨, 100米, 2 SET).
+
+    >>> [parse_number(t)[0] for t in ("2PCS", "1套", "3 台", "2 set", "1.5吨")]
+    [2.0, 1.0, 3.0, 2.0, 1.5]
+    """
     if isinstance(raw, float) or (isinstance(raw, int) and not isinstance(raw, bool)):
         return (float(raw), None) if finite(raw) and abs(raw) < 1e15 else (None, CellError("不是有效数字", "示例: 12.5"))
     if is_blank(raw):
@@ -337,11 +398,23 @@ def parse_number(raw: object) -> Parsed:
     error = excel_error(raw)
     if error:
         return None, error
-    text = _INT_UNITS.sub("", fold(raw))
+    text = _QUANTITY_UNITS.sub("", _INT_UNITS.sub("", fold(raw)))
     value = parse_decimal_text(text)
     if value is None or abs(value) >= 10 ** 15:
         return None, CellError("不是有效数字", "示例: 12.5")
     return float(value), None
+
+
+def is_unit_code(text: str) -> bool:
+    """A unit of measure as an ERP export's 单位 column holds it (PCS, 台, 套 …), not a name.
+
+    >>> [is_unit_code(t) for t in ("PCS", " 台 ", "set", "上海明达", "台州机电")]
+    [True, True, True, False, False]
+    """
+    return fold(text).upper() in _UNIT_CODES_UPPER
+
+
+_UNIT_CODES_UPPER = frozenset(u.upper() for u in UNIT_CODES)
 
 
 def parse_int(raw: object) -> Parsed:
@@ -429,6 +502,8 @@ def parse_column(parser: Callable[[object], Parsed], raw: Sequence, blank: objec
     """Parses a column's cells; each distinct value is parsed once (names, dates and contract numbers
     repeat down a column), and the column is then mapped in one pass."""
     types = set(map(type, raw))
+    if Uncalculated in types:
+        parser = refusing_uncalculated(parser)
     if bool in types and types & {int, float}:  # True == 1 == 1.0: parse cell by cell to keep them apart
         parsed = {i: parser(v) for i, v in enumerate(raw)}
         values = [blank if p[0] is None else p[0] for p in parsed.values()]
@@ -440,8 +515,17 @@ def parse_column(parser: Callable[[object], Parsed], raw: Sequence, blank: objec
     return ParsedColumn(list(map(typed.__getitem__, raw)), errors)
 
 
-def parser_for(field: Field) -> Callable[[object], Parsed]:
-    """The parser for a schema field: by kind, and 月份 fields as YYYY-MM."""
+def refusing_uncalculated(parser: Callable[[object], Parsed]) -> Callable[[object], Parsed]:
+    """``parser``, with a formula saved without its result an error whatever the field."""
+    def parse(raw: object) -> Parsed:
+        return (None, NO_RESULT) if type(raw) is Uncalculated else parser(raw)
+    return parse
+
+
+def parser_for(field: Field, scale: int = 1) -> Callable[[object], Parsed]:
+    """The parser for a schema field: by kind, 月份 fields as YYYY-MM, an amount × ``scale`` (万元)."""
+    if field.kind == MONEY and scale != 1:
+        return money_parser(scale)
     if field.name == "月份":
         return parse_month
     if field.kind == CHOICE:

@@ -1,10 +1,14 @@
 """Opening a workbook and finding its data: the Excel I/O of the intake, and nothing else.
 
-``open_workbook`` opens .xlsx/.xlsm/.xls/.xlsb/.ods with python-calamine; ``find_sheets`` picks the sheets
-that mean each ``SheetDef`` (by name or alias, hidden ones left out); ``read_grid`` gives a sheet's cells
+``open_workbook`` opens .xlsx/.xlsm/.xltx/.xltm/.xls/.xlsb/.ods and WPS's .et/.ett with python-calamine,
+and a .csv as a one-sheet ``CsvBook`` (UTF-8 with or without BOM, else GBK/GB18030; every cell is text);
+``find_sheets`` picks the sheets that mean each ``SheetDef`` (by name or alias, hidden ones left out; a
+CSV by its header when its name does not say); ``read_grid`` gives a sheet's cells
 as a list of rows in absolute positions (row index 0 = Excel row 1), with merged ranges filled down and
 Excel error values marked; ``locate_header`` finds the header row among the first rows and maps its
-columns to the schema's fields. ``intake`` parses the cells and builds the tables.
+columns to the schema's fields (an amount headed in 万元 scaled, 单位 the customer only as a last resort),
+and ``header_advice`` says, when a required column is missing, the nearest header and the config line.
+``intake`` parses the cells and builds the tables.
 
 What python-calamine 0.9 gives, and what this module does about it:
 - blank cells are ``""``; formulas give their cached value (a formula never calculated, as openpyxl
@@ -12,13 +16,22 @@ What python-calamine 0.9 gives, and what this module does about it:
 - error cells (#N/A, #DIV/0! …) are returned as ``""``, indistinguishable from a blank. For .xlsx/.xlsm
   this module reads the sheet's XML for ``t="e"`` cells and puts the error text (e.g. "#DIV/0!") back in
   the grid, so the parser reports them; for .xls, .xlsb and .ods an error cell reads as blank;
+- a formula saved without its result (a file written by a program and never opened in Excel) also reads
+  as ``""``: the same look at the XML finds it (a ``<f>`` with no ``<v>``, or an empty one that is not a
+  text result) and puts an ``Uncalculated`` (the formula's text) in the grid, which ``intake`` reports in
+  any field. .xls and .ods always store a formula's result;
 - merged ranges come from ``merged_cell_ranges`` for .xlsx and .xls; calamine has none for .ods, so
-  this module reads them from the file's content.xml (``table:number-rows-spanned``). .xlsb: none. A range spanning several rows (a customer merged over three contracts) gives its value to every row
-  of its first column; single-row merges (titles) are left alone.
+  this module reads them from the file's content.xml (``table:number-rows-spanned``). .xlsb: none. A
+  range spanning several rows (a customer merged over three contracts) gives its value to every row of
+  its first column; single-row merges (titles) are left alone. ``read_grid`` also returns those ranges:
+  ``intake`` takes the filled value for text, names, IDs and dates, never for an amount or a quantity
+  (one ¥50,000 merged over two contracts would count twice).
 """
 
 from __future__ import annotations
 
+import csv
+import html
 import io
 import re
 import zipfile
@@ -27,17 +40,21 @@ from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree
 
 import python_calamine as pc
+from rapidfuzz import fuzz
 from xlsxwriter.utility import xl_cell_to_rowcol
 
 from ..core.config import Settings
-from ..core.model import REP
-from .parse import normalize_header
-from ..core.schema import SheetDef
+from .folders import csv_sheet
+from .parse import Uncalculated, display_raw, is_blank, is_unit_code, normalize_header
+from ..core.schema import AMBIGUOUS_CUSTOMER, MONEY, REP_HEADERS, SheetDef
 
-_XML_ERROR_SUFFIXES = frozenset({".xlsx", ".xlsm"})
+_XML_ERROR_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xltx", ".xltm"})
 _ERROR_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*\bt="e"[^>]*)>(.*?)</(?:\w+:)?c>', re.DOTALL)
 _CELL_REF = re.compile(rb'\br="([A-Z]+\d+)"')
 _VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+_FORMULA_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*)>\s*<(?:\w+:)?f\b(?:[^>]*/>|[^>]*>([^<]*)</(?:\w+:)?f>)\s*'
+                           rb'(?:<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>|<(?:\w+:)?v\s*/>)?\s*</(?:\w+:)?c>')
+_TEN_THOUSANDS = ("(万元)", "万元", "(万)")
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 
@@ -59,6 +76,7 @@ class Header:
     columns: dict[str, int]  # field name -> 0-based column index
     rep_column: int | None = None  # a 业务员 column on a sheet whose schema has none
     missing: list[str] = field(default_factory=list)  # required fields with no column
+    scales: dict[str, int] = field(default_factory=dict)  # field -> 10000 for an amount headed in 万元
 
 
 class UnreadableWorkbook(ValueError):
@@ -75,9 +93,57 @@ def open_workbook(path: Path) -> pc.CalamineWorkbook:
         raise UnreadableWorkbook("文件是空的 (0 字节)")
     with open(path, "rb") as fh:
         head = fh.read(8)
-    if path.suffix.lower() in (".xlsx", ".xlsm", ".xlsb") and head == _OLE_MAGIC:
+    if path.suffix.lower() in _XML_ERROR_SUFFIXES | {".xlsb"} and head == _OLE_MAGIC:
         raise UnreadableWorkbook("工作簿有密码保护或已加密 (或是改了扩展名的 .xls 文件), 无法读取")
+    if path.suffix.lower() == ".csv":
+        return CsvBook(path)
     return pc.CalamineWorkbook.from_path(str(path))
+
+
+class CsvBook:
+    """A .csv as a workbook of one visible sheet, answering the calls the intake makes of calamine's.
+
+    The sheet is named by the file (``张伟_回款.csv``: 回款, ``folders.csv_sheet``), else by the file's stem
+    and ``find_sheets`` knows it by its header. No merges, no error cells; every cell is text as typed.
+    """
+
+    merged_cell_ranges = None
+
+    def __init__(self, path: Path):
+        self.rows = csv_rows(path.read_bytes())
+        self.name = csv_sheet(path) or path.stem
+        self.sheets_metadata = [pc.SheetMetadata(self.name, pc.SheetTypeEnum.WorkSheet, pc.SheetVisibleEnum.Visible)]
+
+    def get_sheet_by_index(self, index: int) -> "CsvBook":
+        return self
+
+    def to_python(self, skip_empty_area: bool = False) -> list[list]:
+        return [list(row) for row in self.rows]
+
+    def close(self) -> None:
+        pass
+
+
+def csv_rows(data: bytes) -> list[list[str]]:
+    """A CSV's rows: UTF-8 (a BOM or none), else GB18030 (which reads GBK, Excel's "CSV" on a Chinese
+    Windows); comma-separated, or tab-separated when the first line has tabs and no comma.
+
+    >>> csv_rows('回款日期,回款金额\\r\\n2026-11-28,"1,234.50"\\r\\n'.encode("gbk"))
+    [['回款日期', '回款金额'], ['2026-11-28', '1,234.50']]
+    """
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("gb18030")
+        except UnicodeDecodeError:
+            raise UnreadableWorkbook("CSV 文件的编码无法识别 (应为 UTF-8 或 GBK), 请用 Excel 打开并另存为 .xlsx") from None
+    first = text.split("\n", 1)[0]
+    delimiter = "\t" if "\t" in first and "," not in first else ","
+    try:
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise UnreadableWorkbook(f"CSV 文件无法读取 ({exc})") from None
 
 
 def open_error_text(exc: BaseException) -> str:
@@ -119,12 +185,28 @@ def find_sheets(book: pc.CalamineWorkbook, sheet_defs: tuple[SheetDef, ...], set
                 matches.append(SheetMatch(sheet_def, meta.name, index))
             elif not is_visible(meta):
                 hidden.append(meta.name)
+    if isinstance(book, CsvBook) and not matches:
+        sheet_def = sheet_by_header(book.rows, sheet_defs, settings)
+        if sheet_def is not None:
+            matches.append(SheetMatch(sheet_def, book.name, 0))
     if first_visible_fallback and not matches and len(sheet_defs) == 1:
         for index, meta in enumerate(metadata):
             if is_visible(meta) and is_worksheet(meta):
                 matches.append(SheetMatch(sheet_defs[0], meta.name, index))
                 break
     return matches, hidden
+
+
+def sheet_by_header(rows: list[list], sheet_defs: tuple[SheetDef, ...], settings: Settings) -> SheetDef | None:
+    """The definition whose headers the rows' best header row holds most of (a CSV named only by its rep)."""
+    scan = rows[: settings.intake.header_scan_rows]
+    best, found = 0, None
+    for sheet_def in sheet_defs:
+        lookup = header_lookup(sheet_def, settings)
+        score = max((score_row(row, lookup) for row in scan), default=0)
+        if score > best:
+            best, found = score, sheet_def
+    return found
 
 
 def is_visible(meta: pc.SheetMetadata) -> bool:
@@ -137,16 +219,20 @@ def is_worksheet(meta: pc.SheetMetadata) -> bool:
 
 # ---------------------------------------------------------------- cells
 
+Range = tuple[tuple[int, int], tuple[int, int]]  # ((top, left), (bottom, right)), 0-based, as calamine gives
+
+
 def read_grid(book: pc.CalamineWorkbook, match: SheetMatch, path: Path,
-              error_cells: dict[tuple[int, int], str]) -> list[list]:
+              error_cells: dict[tuple[int, int], str]) -> tuple[list[list], list[Range]]:
     """The sheet's cells as rows in absolute positions, merged ranges filled down, and ``error_cells`` (this
-    sheet's entry of ``workbook_error_cells``) put back where calamine gave a blank."""
+    sheet's entry of ``workbook_error_cells``) put back where calamine gave a blank; and the ranges filled
+    down (``intake`` refuses an amount spread over them)."""
     sheet = book.get_sheet_by_index(match.index)
     grid = sheet.to_python(skip_empty_area=False)
     ranges = sheet.merged_cell_ranges
     if ranges is None and path.suffix.lower() == ".ods":
         ranges = ods_merged_ranges(path, match.index)
-    fill_merged(grid, ranges or [])
+    filled = fill_merged(grid, ranges or [])
     for (row, col), text in error_cells.items():
         if row < len(grid):
             cells = grid[row]
@@ -154,20 +240,24 @@ def read_grid(book: pc.CalamineWorkbook, match: SheetMatch, path: Path,
                 cells.extend([""] * (col + 1 - len(cells)))
             if cells[col] in ("", None):
                 cells[col] = text
-    return grid
+    return grid, filled
 
 
-def fill_merged(grid: list[list], ranges: list[tuple[tuple[int, int], tuple[int, int]]]) -> None:
-    """Gives a merged range's value to every row of its first column (ranges of one row are titles)."""
-    for (top, left), (bottom, _right) in ranges:
+def fill_merged(grid: list[list], ranges: list[Range]) -> list[Range]:
+    """Gives a merged range's value to every row of its first column (ranges of one row are titles) and
+    returns the ranges it filled."""
+    filled: list[Range] = []
+    for (top, left), (bottom, right) in ranges:
         if bottom <= top or top >= len(grid):
             continue
+        filled.append(((top, left), (bottom, right)))
         value = grid[top][left] if left < len(grid[top]) else ""
         for row in range(top + 1, min(bottom, len(grid) - 1) + 1):
             cells = grid[row]
             if left >= len(cells):
                 cells.extend([""] * (left + 1 - len(cells)))
             cells[left] = value
+    return filled
 
 
 def workbook_error_cells(path: Path, sheet_indexes: list[int]) -> dict[int, dict[tuple[int, int], str]]:
@@ -193,10 +283,10 @@ def workbook_error_cells(path: Path, sheet_indexes: list[int]) -> dict[int, dict
 
 
 def error_cells_in(data: bytes) -> dict[tuple[int, int], str]:
-    """The ``t="e"`` cells of one sheet's XML."""
+    """The ``t="e"`` cells of one sheet's XML, and its formulas without a result (as ``Uncalculated``)."""
+    found: dict[tuple[int, int], str] = uncalculated_cells_in(data)
     if b't="e"' not in data:
-        return {}
-    found: dict[tuple[int, int], str] = {}
+        return found
     for m in _ERROR_CELL.finditer(data):
         ref, value = _CELL_REF.search(m.group(1)), _VALUE.search(m.group(2))
         if ref:
@@ -204,7 +294,35 @@ def error_cells_in(data: bytes) -> dict[tuple[int, int], str]:
     return found
 
 
-def ods_merged_ranges(path: Path, sheet_index: int) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+def uncalculated_cells_in(data: bytes) -> dict[tuple[int, int], Uncalculated]:
+    """The formula cells of one sheet's XML saved without a result: no ``<v>``, or an empty one that is not
+    a text result (``t="str"``: a formula giving ""). Counting first skips the parse when every formula has
+    a value (Excel's files), which is nearly always. A row holding nothing but such formulas lies past the
+    grid calamine gives (a template's prepared rows) and is not read.
+
+    >>> uncalculated_cells_in(b'<c r="B2"><f>DATE(2026,11,28)</f><v></v></c><c r="C2"><f>A1</f><v>3</v></c>')
+    {(1, 1): '=DATE(2026,11,28)'}
+    >>> uncalculated_cells_in(b'<c r="B3" t="str"><f>IF(A3="","",A3)</f><v></v></c><c r="B4"><f t="shared" si="0"/></c>')
+    {(3, 1): '=…'}
+    """
+    formulas = data.count(b"<f>") + data.count(b"<f ")
+    if not formulas and b":f" not in data:
+        return {}
+    if formulas and formulas <= data.count(b"</f><v>") + data.count(b"/><v>") - data.count(b"<v></v>"):
+        return {}
+    found: dict[tuple[int, int], Uncalculated] = {}
+    for m in _FORMULA_CELL.finditer(data):
+        attributes, formula, value = m.groups()
+        if value or (value is not None and b't="str"' in attributes):
+            continue
+        ref = _CELL_REF.search(attributes)
+        if ref:
+            text = html.unescape((formula or b"").decode("utf-8", "replace"))
+            found[xl_cell_to_rowcol(ref.group(1).decode())] = Uncalculated("=" + (text or "…"))  # "…": a shared formula's
+    return found
+
+
+def ods_merged_ranges(path: Path, sheet_index: int) -> list[Range]:
     """Merged ranges spanning rows in one sheet of an .ods (0-based, like calamine's for .xlsx).
 
     Walks content.xml counting repeated rows and columns; skipped entirely when no cell spans rows.
@@ -221,7 +339,7 @@ def ods_merged_ranges(path: Path, sheet_index: int) -> list[tuple[tuple[int, int
         return []
     if b"number-rows-spanned" not in data:
         return []
-    ranges: list[tuple[tuple[int, int], tuple[int, int]]] = []
+    ranges: list[Range] = []
     table, row, col, depth = -1, 0, 0, 0
     repeat_stack: list[int] = []
     try:
@@ -276,14 +394,22 @@ def sheet_parts(zf: zipfile.ZipFile) -> list[str | None]:
 
 # ---------------------------------------------------------------- header
 
-def header_lookup(sheet_def: SheetDef, settings: Settings) -> dict[str, list[tuple[int, str]]]:
-    """normalised header text -> [(priority, field)]: the field's own name 0, schema alias 1, config alias 2."""
-    lookup: dict[str, list[tuple[int, str]]] = {}
+def header_lookup(sheet_def: SheetDef, settings: Settings) -> dict[str, list[tuple[int, str, int]]]:
+    """normalised header text -> [(priority, field, scale)]: the field's own name 0, schema alias 1, config
+    alias 2, 单位 for the customer 3 (the last resort); scale 10000 for an amount's header in 万元
+    (合同金额(万元), 金额万元), else 1."""
+    lookup: dict[str, list[tuple[int, str, int]]] = {}
     extra = settings.intake.column_aliases.get(sheet_def.name, {})
     for f in sheet_def.fields:
         names = [(0, f.name), *((1, a) for a in f.aliases), *((2, a) for a in extra.get(f.name, []))]
+        if f.name == "客户名称":
+            names.append((3, AMBIGUOUS_CUSTOMER))
         for priority, name in names:
-            lookup.setdefault(normalize_header(name), []).append((priority, f.name))
+            key = normalize_header(name)
+            lookup.setdefault(key, []).append((priority, f.name, 1))
+            if f.kind == MONEY and not key.endswith(("(元)", "万元")):
+                for suffix in _TEN_THOUSANDS:
+                    lookup.setdefault(key + suffix, []).append((priority, f.name, 10000))
     return lookup
 
 
@@ -295,7 +421,8 @@ def score_row(cells: list, lookup: dict) -> int:
 def locate_header(grid: list[list], sheet_def: SheetDef, settings: Settings) -> Header | None:
     """The header row (the first of the rows scanned with the most known headers) and its column map.
 
-    None when no scanned row has any known header.
+    None when no scanned row has any known header. A 单位 column taken for the customer whose values are
+    unit codes (PCS, 台, 套 …) is given up: it is an ERP export's unit of measure.
     """
     lookup = header_lookup(sheet_def, settings)
     scan = grid[: settings.intake.header_scan_rows]
@@ -303,26 +430,65 @@ def locate_header(grid: list[list], sheet_def: SheetDef, settings: Settings) -> 
     if not scores or max(scores) == 0:
         return None
     row = scores.index(max(scores))
-    return Header(row=row, **map_columns(grid[row], sheet_def, lookup))
+    header = Header(row=row, **map_columns(grid[row], sheet_def, lookup))
+    col = header.columns.get("客户名称")
+    if col is not None and normalize_header(grid[row][col]) == AMBIGUOUS_CUSTOMER and holds_unit_codes(grid[row + 1:], col):
+        del header.columns["客户名称"]
+        if sheet_def.field("客户名称").required:
+            header.missing.append("客户名称")
+    return header
+
+
+def holds_unit_codes(rows: list[list], col: int, sample: int = 50) -> bool:
+    """Do the first filled cells of a column read as units of measure (PCS, 台, 套 …)?"""
+    values = [row[col] for row in rows[: sample * 4] if col < len(row) and isinstance(row[col], str) and row[col].strip()]
+    return any(is_unit_code(v) for v in values[:sample])
 
 
 def map_columns(cells: list, sheet_def: SheetDef, lookup: dict) -> dict:
     """Each field's column: its own name first, then the first alias column; a column serves one field."""
-    candidates: list[tuple[int, int, str]] = []  # (priority, column, field)
+    candidates: list[tuple[int, int, str, int]] = []  # (priority, column, field, scale)
     rep_column = None
+    rep_headers = {normalize_header(h) for h in REP_HEADERS}
     for col, cell in enumerate(cells):
         key = normalize_header(cell)
         if not key:
             continue
-        for priority, field_name in lookup.get(key, []):
-            candidates.append((priority, col, field_name))
-        if key == REP and key not in lookup:
+        for priority, field_name, scale in lookup.get(key, []):
+            candidates.append((priority, col, field_name, scale))
+        if key in rep_headers and key not in lookup and rep_column is None:
             rep_column = col
     columns: dict[str, int] = {}
+    scales: dict[str, int] = {}
     used: set[int] = set()
-    for priority, col, field_name in sorted(candidates):
+    for priority, col, field_name, scale in sorted(candidates):
         if field_name not in columns and col not in used:
             columns[field_name] = col
             used.add(col)
+            if scale != 1:
+                scales[field_name] = scale
     missing = [f.name for f in sheet_def.fields if f.required and f.name not in columns]
-    return {"columns": columns, "rep_column": rep_column, "missing": missing}
+    return {"columns": columns, "rep_column": rep_column, "missing": missing, "scales": scales}
+
+
+def header_advice(cells: list, sheet_def: SheetDef, missing: list[str]) -> str:
+    """What the clerk can do about missing columns: for each, the nearest header of the row (rapidfuzz)
+    and the config line that would map it.
+
+    >>> from neiqin_xl.core.schema import COLLECTIONS
+    >>> header_advice(["到账时间", "付款单位", "金额"], COLLECTIONS, ["回款日期"])
+    '回款日期: 最接近的表头是 "到账时间", 如就是该列, 请在 config.yaml 中加 intake.column_aliases: {回款: {回款日期: [到账时间]}}'
+    """
+    seen = [display_raw(c).strip() for c in cells if not is_blank(c)]
+    advice = []
+    for name in missing:
+        f = sheet_def.field(name)
+        choices = {h: max(fuzz.ratio(normalize_header(h), normalize_header(a)) for a in (f.name, *f.aliases))
+                   for h in seen}
+        nearest = max(choices, key=choices.get, default=None)
+        if nearest is None:
+            advice.append(f"{name}: 请补上该列")
+        else:
+            advice.append(f'{name}: 最接近的表头是 "{nearest}", 如就是该列, 请在 config.yaml 中加 '
+                          f"intake.column_aliases: {{{sheet_def.name}: {{{name}: [{nearest}]}}}}")
+    return "; ".join(advice)
