@@ -150,6 +150,9 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
             sent = mail.send_pending(settings, tables["人员"], transport=transport) if transport else []
             sent += mail.deliver(settings, run_date, deliveries, tables["人员"], no_email=options.no_email,
                                  resend=options.resend, transport=transport)
+            notice = mail.admin_notice(run_date, failed, sent)
+            if notice is not None and settings.email.admin:
+                sent += mail.deliver(settings, run_date, [notice], None, no_email=options.no_email, transport=transport)
 
     manifest = build_manifest(settings, run_date, started, tables, ctx, outputs, written, failed, sent, chased,
                               step.timings)
