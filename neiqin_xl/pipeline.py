@@ -2,7 +2,10 @@
 
     read workbooks → validate → allocate collections → reports (fulfilment, receivables, statements,
     shipping check, commission, expenses, reconciliation, daily report, period reports, customer archive,
-    data-problem list) → write workbooks → manifest.json → mail
+    data-problem list) → what reps see names no other rep → write workbooks → mail → manifest.json
+
+Which runs one start makes (catch-up of missed days, then the day's preview / official run / rerun) is
+``plan_runs``; ``run_planned`` carries them out for the command line and ``serve`` alike.
 
 Each step is named and timed in the log. Data problems are collected as values along the way and end in
 the 数据问题清单; an exception inside one report is logged, recorded in the manifest and does not stop the
@@ -26,7 +29,7 @@ from types import ModuleType
 from typing import Any
 
 from . import __version__
-from .deliver import mail, state as sentlog
+from .deliver import mail, privacy, state as sentlog
 from .books.allocation import allocate
 from .core.config import Settings, clock
 from .core.context import Delivery, ReportOutput, RunContext
@@ -136,6 +139,8 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
     with step("数据问题清单"):
         outputs["problems"] = problems.build(ctx)
 
+    outputs = private_to_reps(outputs, [*mail.staff_reps(tables["人员"], rep_workbooks(settings)),
+                                        *rep_workbooks(settings)])
     with step("写出工作簿"):
         written = write_outputs(outputs, output_dir, options.kind)
     inputs_digest = digest_inputs(tables.inputs)
@@ -267,6 +272,23 @@ def run_reports(ctx: RunContext, step: _Steps, only: list[str] | None) -> tuple[
         ctx.results[name] = out.data
         ctx.problems.extend(out.problems)
     return outputs, failed
+
+
+def private_to_reps(outputs: dict[str, ReportOutput], reps: list[str]) -> dict[str, ReportOutput]:
+    """Every workbook and message meant for one rep, passed through ``deliver.privacy``: it names no other
+    rep nor their workbook. The clerk's copies (the reports' other workbooks) keep the full source."""
+    private = {}
+    for name, out in outputs.items():
+        hide = {d.rep: privacy.redactor(d.rep, reps) for d in out.deliveries if d.rep}
+        if not hide:
+            private[name] = out
+            continue
+        owner = {str(Path(a)): d.rep for d in out.deliveries if d.rep for a in d.attachments}
+        workbooks = [privacy.for_rep_workbook(spec, hide[owner[key]]) if key in owner else spec
+                     for spec in out.workbooks for key in [str(Path(spec.subfolder) / spec.filename)]]
+        deliveries = [privacy.for_rep_delivery(d, hide[d.rep]) if d.rep else d for d in out.deliveries]
+        private[name] = replace(out, workbooks=workbooks, deliveries=deliveries)
+    return private
 
 
 def write_outputs(outputs: dict[str, ReportOutput], output_dir: Path, kind: str = OFFICIAL) -> dict[str, list[Written]]:
