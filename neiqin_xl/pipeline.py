@@ -2,7 +2,10 @@
 
     read workbooks → validate → allocate collections → reports (fulfilment, receivables, statements,
     shipping check, commission, expenses, reconciliation, daily report, period reports, customer archive,
-    data-problem list) → write workbooks → manifest.json → mail
+    data-problem list) → what reps see names no other rep → write workbooks → mail → manifest.json
+
+Which runs one start makes (catch-up of missed days, then the day's preview / official run / rerun) is
+``plan_runs``; ``run_planned`` carries them out for the command line and ``serve`` alike.
 
 Each step is named and timed in the log. Data problems are collected as values along the way and end in
 the 数据问题清单; an exception inside one report is logged, recorded in the manifest and does not stop the
@@ -158,6 +161,9 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
             sent = mail.send_pending(settings, tables["人员"], transport=transport) if transport else []
             sent += mail.deliver(settings, run_date, deliveries, tables["人员"], no_email=options.no_email,
                                  resend=options.resend, transport=transport)
+            notice = mail.admin_notice(run_date, failed, sent)
+            if notice is not None and settings.email.admin:
+                sent += mail.deliver(settings, run_date, [notice], None, no_email=options.no_email, transport=transport)
 
     manifest = build_manifest(settings, run_date, started, tables, ctx, outputs, written, failed, sent, chased,
                               step.timings)

@@ -11,8 +11,8 @@ once. ``serve`` asks them on start and at every tick (each minute, plus ``schedu
 times), so:
 - a process started after the cut-off still runs the day (catch-up from the last success kept in the
   workspace state, ``sentlog`` key ``serve.last_success``);
-- after the computer slept through several cut-offs, the missed runs collapse into one run for today; the
-  job itself produces whatever fell due meanwhile (pipeline: ``last_run_date``);
+- after the computer slept through several cut-offs, the loop calls the job once, for today; the job
+  (``pipeline.run_planned``) first catches up the missed working days, each as of its own date;
 - a job that raises or returns False is logged and not re-raised (``schedule`` would otherwise re-run it on
   every loop); it is not tried again that day by this process: it waits for the next working day (restart
   ``serve`` or run ``run_daily.py`` by hand to try again sooner);

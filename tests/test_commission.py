@@ -291,6 +291,16 @@ def test_each_rep_gets_a_confirmation_with_only_their_own_lines(tmp_path):
     assert sorted(d.rep for d in out.deliveries) == ["张伟", "王强"]
 
 
+def test_reps_get_their_confirmation_at_month_end_and_daily_only_when_configured():
+    # 11-27 is provisional: no mail to the reps unless commission.daily_statement; 11-30 (month end): mailed.
+    assert commission.build(context(run_date=date(2026, 11, 27), **one_collection("9,000"))).deliveries == []
+    daily = settings_from_dict({"commission": {"daily_statement": True}})
+    [provisional] = commission.build(context(run_date=date(2026, 11, 27), settings=daily, **one_collection("9,000"))).deliveries
+    assert "暂估" in provisional.summary_text
+    [final] = commission.build(context(run_date=MONTH_END, **one_collection("9,000"))).deliveries
+    assert "暂估" not in final.summary_text
+
+
 def test_title_says_provisional_before_the_last_working_day_only(tmp_path):
     # 2026-11-30 (Monday) is November's last working day: 11-27 (Friday) is provisional, 11-30 is not.
     before = commission.build(context(run_date=date(2026, 11, 27), **one_collection("9,000")))

@@ -328,3 +328,18 @@ def test_at_month_end_every_recipients_key_gets_its_report(tmp_path, smtp_server
     assert f"销售日报_{RUN_DATE}.xlsx" in got["daily@example.com"]
     assert got["period@example.com"] == ["五日报_2026-11-26_2026-11-30.xlsx", "月报_2026-11.xlsx"]
     assert got["shipping@example.com"] == [f"发货审核_{RUN_DATE}.xlsx"]
+
+
+def test_the_clerk_is_told_once_when_a_message_is_given_up(tmp_path, capsys, smtp_server):
+    controller, server = smtp_server(Collector(refuse=("nobody@example.com",)))
+    config = write_config(tmp_path, controller.port, max_attempts=1, admin=["clerk@example.com"],
+                          recipients={**RECIPIENTS, "expenses": {"to": ["nobody@example.com"]}})
+
+    assert run(config) == 3
+    assert run(config, "--resend") == 3  # the same day again: the clerk is not told twice
+
+    notices = [msg for (_, rcpt, _), msg in zip(server.envelopes, server.messages()) if rcpt == ["clerk@example.com"]]
+    assert len(notices) == 1 and str(notices[0]["subject"]) == f"【运行异常】{RUN_DATE} 1 项"
+    body = notices[0].get_body(("plain",)).get_content()
+    assert "已放弃: 【费用审核 2026-11】" in body and "nobody@example.com (550 5.1.1" in body
+    assert "已放弃: 【费用审核 2026-11】" in capsys.readouterr().err

@@ -14,7 +14,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from .test_golden import ROOT, run
+from .test_golden import run
 
 DAY = "2026-11-30"  # the month's last working day: every rep gets a 提成确认单
 REPS = ["刘洋", "周敏", "张伟", "李娜", "杨帆", "王强", "赵磊", "陈静"]  # the demo's reps
@@ -38,6 +38,8 @@ def day(tmp_path_factory) -> Path:
     append(reps / "张伟.xlsx", "合同", ["HT-PRIV-1", datetime(2026, 11, 2), "隐私测试客户", "减速机 RG-60", 1, 10000, "月结", 30])
     append(reps / "张伟.xlsx", "发货", ["FH-PRIV-1", datetime(2026, 11, 5), "HT-PRIV-1", "减速机 RG-60", 1, 10000])
     append(reps / "王强.xlsx", "回款", [datetime(2026, 11, 10), "隐私测试客户", None, 10000, "银行转账", "PRIV0001"])
+    #    … and 王强 has a contract with that customer too: a customer two reps share
+    append(reps / "王强.xlsx", "合同", ["HT-PRIV-2", datetime(2026, 11, 12), "隐私测试客户", "减速机 RG-60", 1, 3000, "月结", 30])
     # 2. 李娜 types 张伟's contract number with other content: each one's problem points at the other's row
     append(reps / "李娜.xlsx", "合同", ["HT2026-0001", datetime(2026, 3, 1), "华东机电", "减速机 RG-60", 2, 5000, "月结", 30])
     run(["run_daily.py", "--workspace", str(workspace), "--date", DAY, "--no-email", "--quiet"], env)

@@ -89,6 +89,7 @@ class Commission(_Section):
     attainment_cap: Decimal = Field(Decimal("1.2"), ge=0)
     lateness_free: int = Field(3, ge=0)
     lateness_penalty: Decimal = Field(Decimal("50"), ge=0)
+    daily_statement: bool = False  # True: reps also get a 暂估 提成确认单 every day, not only at month end
 
 
 class Expenses(_Section):
@@ -145,6 +146,7 @@ class Email(_Section):
     backoff_seconds: float = Field(2, ge=0)
     max_attempts: int = Field(5, ge=1, le=100)  # runs a message the server refuses is tried in, then given up
     recipients: dict[str, Recipients] = {}  # report key (RECIPIENT_KEYS) -> to/cc
+    admin: list[str] = []  # the clerk: told once when a report failed or a message was refused or given up
 
     @field_validator("recipients")
     @classmethod

@@ -89,6 +89,7 @@ WIRE_POLICY = email_policy.compat32.clone(linesep="\r\n")  # keeps our RFC 2047 
 OUTBOX, SENT, FAILED, SKIPPED = "outbox", "sent", "failed", "skipped"
 PARTIAL, GIVEN_UP = "partial", "given_up"  # 部分送达 (some recipients refused); refused in max_attempts runs
 UNDELIVERED = (FAILED, PARTIAL, GIVEN_UP)  # a run with any of these exits 3
+ADMIN = "admin"  # the report key of the notice to the clerk (email.admin)
 
 
 # ---------------------------------------------------------------------------- who gets what
@@ -146,6 +147,9 @@ def resolve_audience(delivery: Delivery, settings: Settings, staff: pd.DataFrame
         if not address:
             return f"no recipients: 人员表中没有 {delivery.rep} 的邮箱"
         return Audience(to=(address,), rep=delivery.rep)
+    if delivery.report == ADMIN:
+        to = clean_addresses(settings.email.admin)
+        return Audience(to=to) if to else "no recipients: config.yaml 中 email.admin 没有收件人"
     configured = settings.email.recipients.get(delivery.report)
     to = clean_addresses(configured.to) if configured else ()
     cc = clean_addresses(configured.cc) if configured else ()
@@ -648,6 +652,22 @@ def send_pending_row(state: SentLog, transport: Transport, row: MessageRow) -> d
     note = "上次发送中断, 重新发送 (可能重复一次); " if row.status == "sending" else "补发: "
     status, file, reason = send_recorded(state, transport, row.id, row.file, list(row.recipients))
     return result_row(**common, status=status, file=file, reason=note + reason if status in (SENT, PARTIAL) else reason)
+
+
+def admin_notice(run_date: date, failed_reports: list[str], results: list[dict]) -> Delivery | None:
+    """The one message to the clerk (``email.admin``) when a report failed or a message was refused (部分送达)
+    or given up; None when all went well. Sent like any message, so it waits in the outbox until SMTP works."""
+    refused = [r for r in results if r.get("status") in (PARTIAL, GIVEN_UP)]
+    if not failed_reports and not refused:
+        return None
+    lines = [f"{run_date} 的运行需要您处理:"]
+    if failed_reports:
+        lines.append(f"报表生成失败 (详见 logs/ 日志): {', '.join(failed_reports)}")
+    lines += [f"{'部分送达' if r['status'] == PARTIAL else '已放弃'}: {r['subject']} → {', '.join(r['recipients'])}: "
+              f"{r['reason']}" for r in refused]
+    return Delivery(report=ADMIN, title="运行异常", key_figure=f"{len(failed_reports) + len(refused)} 项",
+                    summary_text="\n".join(lines),
+                    summary_html="".join(f"<p style=\"margin:0 0 8px 0;\">{html.escape(line)}</p>" for line in lines))
 
 
 # ---------------------------------------------------------------------------- chasing the reps

@@ -473,5 +473,7 @@ def build(ctx: RunContext) -> ReportOutput:
         return ReportOutput(problems=bad_month)
     data, problems = compute(ctx.tables, ctx.allocation, ctx.settings, ctx.run_date, month)
     clerk, per_rep = layout(data, ctx.settings)
+    # reps get their 提成确认单 to confirm at month end; a daily 暂估 copy only when commission.daily_statement
+    mailed = not data.provisional or ctx.settings.commission.daily_statement
     return ReportOutput(workbooks=[clerk, *per_rep.values()], figures=figures(data), problems=problems, data=data,
-                        deliveries=deliveries(data, per_rep))
+                        deliveries=deliveries(data, per_rep) if mailed else [])
