@@ -25,6 +25,7 @@ import functools
 import hashlib
 import os
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
@@ -42,14 +43,14 @@ from ..core.model import ERROR, REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, 
 from ..core.months import Month, month_texts
 from ..core.names import is_total_text, normalize_name
 from .parse import display_raw, is_blank, parse_column, parser_for
-from .reader import (Header, SheetMatch, find_sheets, locate_header, open_error_text,
-                     open_workbook, read_grid, workbook_error_cells)
+from .reader import (Header, SheetMatch, find_sheets, locate_header, open_error_text, open_workbook,
+                     read_cells_present, read_grid, sprawling_sheets, workbook_error_cells)
 from ..core.schema import (ATTENDANCE, ATTENDANCE_PREFIX, DATE, DTYPES, FINANCE_PREFIXES, FINANCE_SHEETS,
                      MASTER_WORKBOOKS, MONEY, REP_SHEETS, SHEETS, SheetDef)
 
 MONTH_COLUMN = "月份"
 _OPEN_ERRORS = (zipfile.BadZipFile, pc.CalamineError, pc.PasswordError, pc.XmlError, pc.ZipError,
-                pc.WorksheetNotFound, ValueError, OSError, KeyError, IndexError, UnicodeDecodeError, EOFError)
+                pc.WorksheetNotFound, ValueError, OSError, KeyError, IndexError, UnicodeDecodeError, EOFError, zlib.error)
 
 Progress = Callable[[Iterable], Iterable]
 Result = tuple[dict[str, pd.DataFrame], list[Problem], dict]  # one workbook: frames by sheet, problems, info
@@ -342,9 +343,16 @@ def parse_workbook(path: Path, sheet_defs: tuple[SheetDef, ...], settings: Setti
                                 suggestion="请按模板命名工作表"))
     frames: dict[str, list[pd.DataFrame]] = {}
     error_cells = workbook_error_cells(path, [m.index for m in matches])
+    sprawling = sprawling_sheets(path, [m.index for m in matches])
     for match in matches:
         try:
-            grid = read_grid(book, match, path, error_cells.get(match.index, {}))
+            if match.index in sprawling:
+                problems.append(Problem(WARNING, f"工作表的已用区域 {sprawling[match.index]} 远大于有数据的单元格, "
+                                        "已按有数据的单元格读取", workbook=path.name, sheet=match.name, rep=rep or "",
+                                        suggestion="请删除远处多余的内容 (Ctrl+End 可定位到最后一个单元格)"))
+                grid = read_cells_present(path, match.name)
+            else:
+                grid = read_grid(book, match, path, error_cells.get(match.index, {}))
         except _OPEN_ERRORS as exc:
             problems.append(Problem(ERROR, f"无法读取工作表: {type(exc).__name__}: {str(exc)[:120]}",
                                     workbook=path.name, sheet=match.name, rep=rep or ""))
@@ -407,7 +415,8 @@ def pick_cells(rows: list[list], cols: list[int]) -> list[tuple]:
     if cols and rows and min(map(len, rows)) > max(cols):
         pick = itemgetter(*cols)
         return list(map(pick, rows)) if len(cols) > 1 else [(v,) for v in map(pick, rows)]
-    return [tuple(row[c] if c < len(row) else "" for c in cols) for row in rows]
+    blank = ("",) * len(cols)  # an empty row (the many of a sheet read by its cells present) costs no loop
+    return [tuple(row[c] if c < len(row) else "" for c in cols) if row else blank for row in rows]
 
 
 def is_total_row(cells: list) -> bool:

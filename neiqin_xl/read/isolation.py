@@ -26,8 +26,10 @@ function, and the script that runs the day must guard its entry point with ``if 
 
 from __future__ import annotations
 
+import faulthandler
 import multiprocessing
 import os
+import tempfile
 import threading
 import time
 from collections import deque
@@ -86,11 +88,21 @@ def limit_memory(max_memory_mb: int) -> bool:
     return True
 
 
-def serve(conn, work: Callable[[Any], Any], max_memory_mb: int) -> None:
+def serve(conn, work: Callable[[Any], Any], max_memory_mb: int | None, log_path: str) -> None:
     """A worker's loop: one task at a time from ``conn``, its (status, value) sent back; exits on None.
 
-    After a failure the worker exits, so the next task starts in a fresh process.
+    Its standard error goes to ``log_path`` (the parent reads there why a worker died: Rust prints
+    "memory allocation of N bytes failed" before it aborts). After a failure the worker exits, so the
+    next task starts in a fresh process.
     """
+    try:
+        fd = os.open(log_path, os.O_WRONLY | os.O_APPEND)
+        os.dup2(fd, 2)
+        os.close(fd)
+        if faulthandler.is_enabled():  # inherited from the parent (pytest): dump a crash here, not on its stderr
+            faulthandler.enable(file=2)
+    except (OSError, ValueError):
+        pass
     while True:
         try:
             task = conn.recv()
@@ -98,7 +110,8 @@ def serve(conn, work: Callable[[Any], Any], max_memory_mb: int) -> None:
             return
         if task is None:
             return
-        limit_memory(max_memory_mb)
+        if max_memory_mb is not None:
+            limit_memory(max_memory_mb)
         try:
             conn.send((None, work(task)))
         except MemoryError:
@@ -118,6 +131,7 @@ class _Worker:
     key: Hashable | None = None  # the task it is reading, None when idle
     deadline: float = 0.0
     rss_limit: int | None = None  # watchdog: kill above this many bytes resident
+    log_path: str = ""  # the worker's standard error
 
 
 def start_method() -> str:
@@ -132,7 +146,8 @@ class WorkerPool:
 
     ``submit(key, task)`` queues a task; ``result(key)`` waits for its ``Outcome`` (tasks run in the order
     submitted, results are asked for in any order). Use as a context manager: leaving it stops the workers.
-    ``watch`` forces the psutil memory watchdog on (it is on by default where there is no rlimit).
+    ``watch=True`` guards memory as on Windows (the psutil watchdog, no rlimit); by default the rlimit guards
+    it where there is one, else the watchdog.
     """
 
     def __init__(self, work: Callable[[Any], Any], size: int, max_seconds: float, max_memory_mb: int,
@@ -141,6 +156,7 @@ class WorkerPool:
         self.max_seconds, self.max_memory_mb = max_seconds, max_memory_mb
         posix_limit = resource is not None and address_space() is not None
         self.watch = (not posix_limit if watch is None else watch) and psutil is not None
+        self.rlimit = posix_limit and not self.watch
         self.context = multiprocessing.get_context(start_method())
         self.queue: deque[tuple[Hashable, Any]] = deque()
         self.done: dict[Hashable, Outcome] = {}
@@ -173,17 +189,21 @@ class WorkerPool:
                 worker.process.kill()
                 worker.process.join()
             worker.conn.close()
+            remove(worker.log_path)
         self.workers = []
 
     # ------------------------------------------------------------ internals
 
     def _start(self) -> _Worker:
         parent, child = self.context.Pipe()
-        process = self.context.Process(target=serve, args=(child, self.work, self.max_memory_mb), daemon=True,
-                                       name="neiqin-intake-worker")
+        fd, log_path = tempfile.mkstemp(prefix="neiqin-worker-", suffix=".log")
+        os.close(fd)
+        process = self.context.Process(target=serve, args=(child, self.work, self.max_memory_mb if self.rlimit else None,
+                                                           log_path),
+                                       daemon=True, name="neiqin-intake-worker")
         process.start()
         child.close()
-        worker = _Worker(process, parent)
+        worker = _Worker(process, parent, log_path=log_path)
         self.workers.append(worker)
         return worker
 
@@ -225,14 +245,14 @@ class WorkerPool:
                 try:
                     status, value = worker.conn.recv()
                 except (EOFError, OSError):
-                    self._fail(worker, CRASH, self._exit_code(worker))
+                    self._fail(worker, *self._why_died(worker))
                     continue
                 if status is None:
                     self._finish(worker, Outcome(value))
                 else:
                     self._fail(worker, status, value)
             elif worker.process.sentinel in ready:
-                self._fail(worker, CRASH, self._exit_code(worker))
+                self._fail(worker, *self._why_died(worker))
             elif time.monotonic() >= worker.deadline:
                 self._fail(worker, TIMEOUT, f"{self.max_seconds:g} s")
             elif worker.rss_limit is not None and self._resident(worker) > worker.rss_limit:
@@ -245,10 +265,18 @@ class WorkerPool:
         except psutil.Error:
             return 0
 
-    @staticmethod
-    def _exit_code(worker: _Worker) -> str:
+    def _why_died(self, worker: _Worker) -> tuple[str, str]:
+        """MEMORY when the worker's last words were an allocation failure, else CRASH with its exit code."""
         worker.process.join(timeout=5)
-        return f"退出码 {worker.process.exitcode}"
+        try:
+            with open(worker.log_path, "rb") as fh:
+                fh.seek(max(0, os.path.getsize(worker.log_path) - 65536))
+                words = fh.read()
+        except OSError:
+            words = b""
+        if b"memory allocation of" in words or b"MemoryError" in words:
+            return MEMORY, f"{self.max_memory_mb} MB"
+        return CRASH, f"退出码 {worker.process.exitcode}"
 
     def _finish(self, worker: _Worker, outcome: Outcome) -> None:
         self.done[worker.key] = outcome
@@ -264,4 +292,12 @@ class WorkerPool:
             worker.process.kill()
         worker.process.join()
         worker.conn.close()
+        remove(worker.log_path)
         self.workers.remove(worker)
+
+
+def remove(path: str) -> None:
+    try:
+        os.remove(path)
+    except OSError:
+        pass

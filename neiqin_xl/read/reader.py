@@ -22,11 +22,14 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree
 
+import openpyxl
 import python_calamine as pc
+from openpyxl.worksheet._reader import WorkSheetParser
 from xlsxwriter.utility import xl_cell_to_rowcol
 
 from ..core.config import Settings
@@ -40,6 +43,13 @@ _CELL_REF = re.compile(rb'\br="([A-Z]+\d+)"')
 _VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_ZIP_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xlsb", ".ods"})
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]+[0-9]+)(?::([A-Z]+[0-9]+))?"')
+PART_CAP = 512 * 2**20  # a zip part that unpacks to more than this is refused (a zip bomb) ...
+RATIO_CAP, RATIO_FLOOR = 100, 64 * 2**20  # ... and so is one past 64 MB that unpacks to 100 times the file
+_BIFF_GLOBALS_BOF = re.compile(rb"\x09\x08(?:\x10\x00\x00\x06|\x08\x00\x00\x05)\x05\x00")  # BOF, BIFF8/5 globals
+_BIFF_SEARCH = 16 * 2**20
+SPARSE_AREA = 4_000_000  # a sheet whose <dimension> spans more cells is read by the cells present
 
 
 @dataclass
@@ -77,7 +87,46 @@ def open_workbook(path: Path) -> pc.CalamineWorkbook:
         head = fh.read(8)
     if path.suffix.lower() in (".xlsx", ".xlsm", ".xlsb") and head == _OLE_MAGIC:
         raise UnreadableWorkbook("工作簿有密码保护或已加密 (或是改了扩展名的 .xls 文件), 无法读取")
+    if head == _OLE_MAGIC and is_encrypted_biff(path):
+        raise UnreadableWorkbook("工作簿有密码保护或已加密, 无法读取")
+    if path.suffix.lower() in _ZIP_SUFFIXES:
+        check_zip_sizes(path)
     return pc.CalamineWorkbook.from_path(str(path))
+
+
+def is_encrypted_biff(path: Path) -> bool:
+    """An .xls whose workbook globals start with a FILEPASS record: XOR-obfuscated or RC4-encrypted.
+
+    calamine says "password protected" for RC4 only; an XOR file reads as garbage or as corrupt. The
+    record follows the globals' BOF (BIFF8 or BIFF5), which lies whole in the stream's first sector, so
+    a byte search of the file finds it without walking the OLE container.
+    """
+    with open(path, "rb") as fh:
+        data = fh.read(_BIFF_SEARCH)
+    for m in _BIFF_GLOBALS_BOF.finditer(data):
+        after = m.start() + 4 + data[m.start() + 2]
+        if data[after:after + 2] == b"\x2f\x00":
+            return True
+    return False
+
+
+def check_zip_sizes(path: Path) -> None:
+    """Refuses a zip-based workbook with a part that would unpack to more than ``PART_CAP``, or past
+    ``RATIO_FLOOR`` to more than ``RATIO_CAP`` times the file (a zip bomb), before anything unpacks it.
+
+    Reads the zip's directory only (the sizes it declares); a file that lies there is stopped by the
+    worker's memory limit instead. A file that is not a zip is left to calamine's own error.
+    """
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return
+    size = path.stat().st_size
+    for info in infos:
+        if info.file_size > PART_CAP or (info.file_size > RATIO_FLOOR and info.file_size > RATIO_CAP * size):
+            raise UnreadableWorkbook(f"工作簿中的 {info.filename} 解压后有 {info.file_size / 2**20:,.0f} MB "
+                                     f"(文件本身 {size / 2**20:,.1f} MB), 超过读取上限, 文件可能已损坏或是恶意文件")
 
 
 def open_error_text(exc: BaseException) -> str:
@@ -187,8 +236,8 @@ def workbook_error_cells(path: Path, sheet_indexes: list[int]) -> dict[int, dict
             for index in sheet_indexes:
                 if index < len(parts) and parts[index] is not None:
                     found[index] = error_cells_in(zf.read(parts[index]))
-    except (zipfile.BadZipFile, KeyError, OSError, ElementTree.ParseError):
-        pass
+    except (zipfile.BadZipFile, KeyError, OSError, ElementTree.ParseError, zlib.error, EOFError):
+        pass  # a damaged part: calamine reports the sheet it cannot read
     return found
 
 
@@ -217,7 +266,7 @@ def ods_merged_ranges(path: Path, sheet_index: int) -> list[tuple[tuple[int, int
     try:
         with zipfile.ZipFile(path) as zf:
             data = zf.read("content.xml")
-    except (zipfile.BadZipFile, KeyError, OSError):
+    except (zipfile.BadZipFile, KeyError, OSError, zlib.error, EOFError):
         return []
     if b"number-rows-spanned" not in data:
         return []
@@ -272,6 +321,65 @@ def sheet_parts(zf: zipfile.ZipFile) -> list[str | None]:
         else:
             parts.append(str(PurePosixPath("xl") / target))
     return parts
+
+
+def sprawling_sheets(path: Path, sheet_indexes: list[int]) -> dict[int, str]:
+    """{sheet index: used range} for the sheets of an .xlsx/.xlsm whose ``<dimension>`` spans more than
+    ``SPARSE_AREA`` cells: one stray value in XFD1048576 makes calamine build a dense grid of 17 billion
+    cells (512 GiB). Reads only the head of each sheet's XML; such sheets go to ``read_cells_present``.
+    """
+    if path.suffix.lower() not in _XML_ERROR_SUFFIXES:
+        return {}
+    found: dict[int, str] = {}
+    try:
+        with zipfile.ZipFile(path) as zf:
+            parts = sheet_parts(zf)
+            for index in sheet_indexes:
+                if index >= len(parts) or parts[index] is None:
+                    continue
+                with zf.open(parts[index]) as fh:
+                    m = _DIMENSION.search(fh.read(4096))
+                if m and m.group(2):
+                    (top, left), (bottom, right) = xl_cell_to_rowcol(m.group(1).decode()), xl_cell_to_rowcol(m.group(2).decode())
+                    if (bottom - top + 1) * (right - left + 1) > SPARSE_AREA:
+                        found[index] = f"{m.group(1).decode()}:{m.group(2).decode()}"
+    except (zipfile.BadZipFile, KeyError, OSError, ElementTree.ParseError, zlib.error, EOFError):
+        pass
+    return found
+
+
+def read_cells_present(path: Path, sheet_name: str) -> list[list]:
+    """A sheet's grid built from the cells its XML holds (openpyxl's streaming parser): memory follows the
+    cells present, not the used range. Rows are as long as their last filled cell; cells of only spaces
+    are left out (a stray space in XFD1048576 then costs nothing); merged ranges are filled as in
+    ``read_grid``, error cells keep their text (#DIV/0!).
+    """
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        sheet = book[sheet_name]
+        grid: list[list] = []
+        with sheet._get_source() as src:  # openpyxl's own read-only path, without its padding to the used range
+            parser = WorkSheetParser(src, book.shared_strings, data_only=True, epoch=book.epoch,
+                                     date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
+            for _, cells in parser.parse():
+                for cell in cells:
+                    value = cell["value"]
+                    if value is None or (isinstance(value, str) and not value.strip()):
+                        continue
+                    row, col = cell["row"] - 1, cell["column"] - 1
+                    if row >= len(grid):
+                        grid.extend([] for _ in range(row + 1 - len(grid)))
+                    cells_of_row = grid[row]
+                    if col >= len(cells_of_row):
+                        cells_of_row.extend([""] * (col + 1 - len(cells_of_row)))
+                    cells_of_row[col] = value
+            merged = [m.ref for m in parser.merged_cells.mergeCell] if parser.merged_cells is not None else []
+            ranges = [(xl_cell_to_rowcol(first), xl_cell_to_rowcol(last or first))
+                      for first, _, last in (ref.partition(":") for ref in merged)]
+    finally:
+        book.close()
+    fill_merged(grid, ranges)
+    return grid
 
 
 # ---------------------------------------------------------------- header
