@@ -10,6 +10,7 @@ naming its file; every other workbook is read as usual.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -24,7 +25,6 @@ import openpyxl
 import pytest
 
 from neiqin_xl.core.model import ERROR, WARNING
-from neiqin_xl.read import reader
 from neiqin_xl.read.intake import read_workspace
 from neiqin_xl.read.isolation import MEMORY, WorkerPool
 
@@ -261,10 +261,37 @@ def test_the_watchdog_kills_a_worker_past_the_memory_limit():
     assert outcomes["big"].failure == MEMORY
 
 
-def test_a_workbook_that_lies_in_its_zip_directory_is_left_to_the_limits(tmp_path):
-    # the pre-check reads declared sizes only; an honest small part passes it
-    path = write_book(tmp_path / "ok.xlsx", {"回款": [COLLECTION_HEADER]})
-    reader.check_zip_sizes(path)  # no exception
+SPAWNED = """
+import json, sys, threading, time
+from pathlib import Path
+sys.stdout = sys.stderr = None  # as under pythonw.exe: no console, no streams
+threading.Thread(target=time.sleep, args=(60,), daemon=True).start()  # a threaded parent spawns its workers
+from neiqin_xl.core.config import Settings
+from neiqin_xl.read.intake import read_workspace
+from neiqin_xl.read.isolation import start_method
+settings = Settings().with_workspace(Path(sys.argv[1]))
+settings = settings.model_copy(update={"intake": settings.intake.model_copy(update={"cache": False})})
+tables, problems = read_workspace(settings)
+Path(sys.argv[2]).write_text(json.dumps({"start": start_method(), "fen": tables["回款"]["回款金额"].tolist(),
+    "problems": [[p.workbook, p.message] for p in problems if p.workbook.endswith((".xls", ".xlsx"))
+                 and "master" not in p.message]}, ensure_ascii=False), encoding="utf-8")
+"""
+
+
+def test_spawned_workers_without_streams_read_a_chinese_path(tmp_path):
+    # Windows' way (spawn: a fresh interpreter per worker) in a process without stdout/stderr, as pythonw.exe
+    settings = make_workspace(tmp_path / "销售工作区")
+    reps = settings.folder("reps")
+    write_book(reps / "张伟.xlsx", {"回款": [COLLECTION_HEADER, ["2026-11-02", "明达", "HT-1", 500, "B001"]]})
+    (reps / "孙丽.xls").write_bytes(ole_file(workbook_stream(), loop=True))
+    result = tmp_path / "结果.json"
+    done = subprocess.run([sys.executable, "-c", SPAWNED, str(settings.workspace), str(result)], cwd=str(ROOT),
+                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
+
+    assert done.returncode == 0
+    seen = json.loads(result.read_text(encoding="utf-8"))
+    assert seen["start"] == "spawn" and seen["fen"] == [50000]
+    assert [(name, "内存超过 1024 MB" in message) for name, message in seen["problems"]] == [("孙丽.xls", True)]
 
 
 # ---------------------------------------------------------------- the whole day

@@ -14,9 +14,11 @@ of ``folders.is_temporary``) are skipped and recorded as skipped, other files ig
 records every file: path, sha256, status, rows per sheet, a message, and ``columns`` ({sheet name in the file: {field: column letter}}), which ``validate``
 uses to address its problems.
 
-``read_workbook`` reads one file and is what tests and tools use for a single workbook. With the intake
-cache on (``intake.cache``, see ``cache.py``), ``read_workspace`` takes a workbook whose bytes have not
-changed since the last run from the cache instead of parsing it again.
+``read_workbook`` reads one file in this process and is what tests and tools use for a single workbook.
+``read_workspace`` reads its workbooks through ``read_books``: with the intake cache on (``intake.cache``,
+see ``cache.py``) a workbook whose bytes have not changed since the last run comes from the cache; the
+others are parsed in a small pool of worker processes (``isolation.py``) within ``intake.max_seconds``
+and ``intake.max_memory_mb``, so a workbook that crashes the reader, loops or eats memory is one error.
 """
 
 from __future__ import annotations

@@ -27,6 +27,7 @@ function, and the script that runs the day must guard its entry point with ``if 
 from __future__ import annotations
 
 import faulthandler
+import gc
 import multiprocessing
 import os
 import tempfile
@@ -201,7 +202,11 @@ class WorkerPool:
         process = self.context.Process(target=serve, args=(child, self.work, self.max_memory_mb if self.rlimit else None,
                                                            log_path),
                                        daemon=True, name="neiqin-intake-worker")
-        process.start()
+        gc.freeze()  # a forked worker's collector then leaves the parent's objects (and their pages) alone
+        try:
+            process.start()
+        finally:
+            gc.unfreeze()
         child.close()
         worker = _Worker(process, parent, log_path=log_path)
         self.workers.append(worker)
