@@ -105,7 +105,8 @@ BOMB = 70 * 2**20  # unpacks to 70 MB from about 0.1 MB: 700 times the file, pas
 
 
 def plant_traps(reps: Path, scratch: Path, *, slow: bool = False) -> dict[str, str]:
-    """Writes every trap into ``reps``; returns {file name: the words its one problem must contain}."""
+    """Writes every trap into ``reps``; returns {file name: the words its one problem must contain} (秦雪.xlsx
+    expects ``intake.max_memory_mb: 100``; with ``slow``, 韩梅.xlsx expects a ``max_seconds`` far below 4 s)."""
     scratch.mkdir(parents=True, exist_ok=True)
     base = write_book(scratch / "base.xlsx", {"回款": [COLLECTION_HEADER, ["2026-11-02", "明达", "HT-1", 500, "B001"]]})
     (reps / "孙丽.xls").write_bytes(ole_file(workbook_stream(), loop=True))
@@ -121,7 +122,10 @@ def plant_traps(reps: Path, scratch: Path, *, slow: bool = False) -> dict[str, s
     damage_part(base, reps / "卫东.xlsx", "xl/worksheets/sheet1.xml")
     write_book(reps / "蒋平.xlsx", {"合同": [CONTRACT_HEADER, ["HT-91", "2026-11-01", "明达", "x", 6e16, "月结"],
                                            ["HT-92", "2026-11-02", "明达", "x", 6e16, "月结"]]})
-    expected = {"孙丽.xls": "内存超过", "钱军.xls": "密码", "吴刚.xls": "密码", "郑红.xlsx": "已用区域 A1:XFD1048576",
+    book = openpyxl.load_workbook(base)
+    book["回款"]["T150000"] = 1  # legal: 3 million cells as a dense grid, past a 100 MB limit
+    book.save(reps / "秦雪.xlsx")
+    expected = {"孙丽.xls": "扇区链循环", "秦雪.xlsx": "内存超过 100 MB", "钱军.xls": "密码", "吴刚.xls": "密码", "郑红.xlsx": "已用区域 A1:XFD1048576",
                 "冯涛.xlsx": "解压后有 70 MB", "褚英.xlsx": "解压后有 70 MB", "卫东.xlsx": "无法读取工作表",
                 "蒋平.xlsx": "金额超出范围"}
     if slow:
@@ -143,7 +147,7 @@ def with_intake(settings, **changes):
 @pytest.fixture
 def trapped(tmp_path):
     """A workspace with two good reps and every trap, the cache off."""
-    settings = with_intake(make_workspace(tmp_path / "ws"), cache=False, max_memory_mb=200)
+    settings = with_intake(make_workspace(tmp_path / "ws"), cache=False, max_memory_mb=100)
     reps = settings.folder("reps")
     write_book(reps / "张伟.xlsx", {"回款": [COLLECTION_HEADER, ["2026-11-02", "明达", "HT-1", "1,234.50", "B001"]]})
     write_book(reps / "李娜.xlsx", {"回款": [COLLECTION_HEADER, ["2026-11-03", "华东", "HT-2", "1.2万", "B003"]]})
@@ -172,13 +176,13 @@ def test_every_trap_is_one_problem_and_the_good_reps_are_read(trapped, workers):
         listed = found[name]
         assert any(words in p.message for p in listed), (name, [p.message for p in listed])
     # one problem per broken file (the 6e16 workbook: one per amount cell, E2 and E3)
-    for name in ("孙丽.xls", "钱军.xls", "吴刚.xls", "冯涛.xlsx", "褚英.xlsx", "卫东.xlsx"):
+    for name in ("孙丽.xls", "秦雪.xlsx", "钱军.xls", "吴刚.xls", "冯涛.xlsx", "褚英.xlsx", "卫东.xlsx"):
         assert [p.severity for p in found[name]] == [ERROR], name
     assert sorted(p.cell for p in found["蒋平.xlsx"]) == ["E2", "E3"]
-    assert "intake.max_memory_mb = 200" in found["孙丽.xls"][0].message
+    assert "intake.max_memory_mb = 100" in found["秦雪.xlsx"][0].message
     assert tables["合同"].empty  # neither 6e16 contract is counted
     status = {i["path"]: i["status"] for i in tables.inputs}
-    assert status["reps/孙丽.xls"] == "error" and status["reps/张伟.xlsx"] == "ok"
+    assert status["reps/秦雪.xlsx"] == "error" and status["reps/张伟.xlsx"] == "ok"
 
 
 def test_a_stray_value_far_away_is_read_by_the_cells_present(tmp_path):
@@ -230,13 +234,14 @@ def test_in_process_reading_gives_the_same_tables(trapped):
     settings, _ = trapped
     reps = settings.folder("reps")
     for path in reps.iterdir():  # only the files that cannot hurt this process
-        if path.name not in ("张伟.xlsx", "李娜.xlsx", "冯涛.xlsx", "卫东.xlsx", "钱军.xls", "蒋平.xlsx", "郑红.xlsx"):
+        if path.name not in ("张伟.xlsx", "李娜.xlsx", "冯涛.xlsx", "卫东.xlsx", "钱军.xls", "蒋平.xlsx", "郑红.xlsx",
+                             "孙丽.xls"):
             path.unlink()
     pooled, pooled_problems = read_workspace(settings)
     here, here_problems = read_workspace(with_intake(settings, workers=0))
 
     assert pooled_problems == here_problems
-    assert len([p for p in here_problems if p.workbook not in ("客户档案.xlsx", "产品目录.xlsx", "人员.xlsx")]) == 6
+    assert len([p for p in here_problems if p.workbook not in ("客户档案.xlsx", "产品目录.xlsx", "人员.xlsx")]) == 7
     assert all(pooled[name].equals(here[name]) for name in ("回款", "合同"))
 
 
@@ -270,7 +275,8 @@ from neiqin_xl.core.config import Settings
 from neiqin_xl.read.intake import read_workspace
 from neiqin_xl.read.isolation import start_method
 settings = Settings().with_workspace(Path(sys.argv[1]))
-settings = settings.model_copy(update={"intake": settings.intake.model_copy(update={"cache": False})})
+settings = settings.model_copy(update={"intake": settings.intake.model_copy(update={"cache": False,
+                                                                                  "max_memory_mb": 100})})
 tables, problems = read_workspace(settings)
 Path(sys.argv[2]).write_text(json.dumps({"start": start_method(), "fen": tables["回款"]["回款金额"].tolist(),
     "problems": [[p.workbook, p.message] for p in problems if p.workbook.endswith((".xls", ".xlsx"))
@@ -283,7 +289,9 @@ def test_spawned_workers_without_streams_read_a_chinese_path(tmp_path):
     settings = make_workspace(tmp_path / "销售工作区")
     reps = settings.folder("reps")
     write_book(reps / "张伟.xlsx", {"回款": [COLLECTION_HEADER, ["2026-11-02", "明达", "HT-1", 500, "B001"]]})
-    (reps / "孙丽.xls").write_bytes(ole_file(workbook_stream(), loop=True))
+    book = openpyxl.load_workbook(write_book(tmp_path / "base.xlsx", {"回款": [COLLECTION_HEADER]}))
+    book["回款"]["T150000"] = 1  # 3 million cells as a dense grid, past 100 MB
+    book.save(reps / "秦雪.xlsx")
     result = tmp_path / "结果.json"
     done = subprocess.run([sys.executable, "-c", SPAWNED, str(settings.workspace), str(result)], cwd=str(ROOT),
                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
@@ -291,7 +299,8 @@ def test_spawned_workers_without_streams_read_a_chinese_path(tmp_path):
     assert done.returncode == 0
     seen = json.loads(result.read_text(encoding="utf-8"))
     assert seen["start"] == "spawn" and seen["fen"] == [50000]
-    assert [(name, "内存超过 1024 MB" in message) for name, message in seen["problems"]] == [("孙丽.xls", True)]
+    assert [name for name, _ in seen["problems"]] == ["秦雪.xlsx"]
+    assert "内存超过 100 MB" in seen["problems"][0][1], seen["problems"]
 
 
 # ---------------------------------------------------------------- the whole day
@@ -335,8 +344,12 @@ def test_the_whole_day_with_every_trap_exits_0_and_lists_each_file(tmp_path):
     assert made.returncode == 0, made.stderr.decode("utf-8", "replace")
     shutil.rmtree(workspace / "output", ignore_errors=True)
     expected = plant_traps(workspace / "reps", tmp_path / "scratch")
+    config = tmp_path / "config.yaml"  # the shipped settings, but 100 MB a workbook (秦雪.xlsx needs more)
+    config.write_text((ROOT / "config.yaml").read_text(encoding="utf-8").replace("max_memory_mb: 1024", "max_memory_mb: 100"),
+                      encoding="utf-8")
 
-    day = run_py(["--workspace", str(workspace), "--date", "2026-11-30", "--no-email", "--quiet"], env)
+    day = run_py(["--config", str(config), "--workspace", str(workspace), "--date", "2026-11-30", "--no-email",
+                  "--quiet"], env)
 
     assert day.returncode == 0, day.stdout.decode("utf-8", "replace") + day.stderr.decode("utf-8", "replace")
     out = workspace / "output" / "2026-11-30"

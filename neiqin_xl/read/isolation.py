@@ -96,6 +96,9 @@ def serve(conn, work: Callable[[Any], Any], max_memory_mb: int | None, log_path:
     "memory allocation of N bytes failed" before it aborts). After a failure the worker exits, so the
     next task starts in a fresh process.
     """
+    # Rust prints its abort message either way; a backtrace on top would be symbolised under the memory cap,
+    # which can take longer than the time limit (RUST_BACKTRACE=1 in the environment)
+    os.environ["RUST_BACKTRACE"] = "0"
     try:
         fd = os.open(log_path, os.O_WRONLY | os.O_APPEND)
         os.dup2(fd, 2)
@@ -115,12 +118,18 @@ def serve(conn, work: Callable[[Any], Any], max_memory_mb: int | None, log_path:
             limit_memory(max_memory_mb)
         try:
             conn.send((None, work(task)))
-        except MemoryError:
-            conn.send((MEMORY, ""))
-            return
         except BaseException as exc:  # noqa: BLE001 - whatever the reader raises is this task's outcome
-            conn.send((ERROR, f"{type(exc).__name__}: {str(exc)[:200]}"))
+            conn.send((MEMORY, "") if out_of_memory(exc) else (ERROR, f"{type(exc).__name__}: {str(exc)[:200]}"))
             return
+
+
+def out_of_memory(exc: BaseException) -> bool:
+    """A MemoryError, or the panic of a Rust extension (pyo3) whose Python object could not be allocated.
+
+    >>> out_of_memory(MemoryError()), out_of_memory(ValueError("null"))
+    (True, False)
+    """
+    return isinstance(exc, MemoryError) or (type(exc).__name__ == "PanicException" and "pointer is null" in str(exc))
 
 
 # ---------------------------------------------------------------- the parent side

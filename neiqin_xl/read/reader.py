@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -55,6 +56,7 @@ PART_CAP = 512 * 2**20  # a zip part that unpacks to more than this is refused (
 RATIO_CAP, RATIO_FLOOR = 100, 64 * 2**20  # ... and so is one past 64 MB that unpacks to 100 times the file
 _BIFF_GLOBALS_BOF = re.compile(rb"\x09\x08(?:\x10\x00\x00\x06|\x08\x00\x00\x05)\x05\x00")  # BOF, BIFF8/5 globals
 _BIFF_SEARCH = 16 * 2**20
+_OLE_LAST_SECTOR = 0xFFFFFFFA  # sector numbers from here on are markers (end of chain, free, FAT …)
 SPARSE_AREA = 4_000_000  # a sheet whose <dimension> spans more cells is read by the cells present
 
 
@@ -93,11 +95,63 @@ def open_workbook(path: Path) -> pc.CalamineWorkbook:
         head = fh.read(8)
     if path.suffix.lower() in (".xlsx", ".xlsm", ".xlsb") and head == _OLE_MAGIC:
         raise UnreadableWorkbook("工作簿有密码保护或已加密 (或是改了扩展名的 .xls 文件), 无法读取")
-    if head == _OLE_MAGIC and is_encrypted_biff(path):
-        raise UnreadableWorkbook("工作簿有密码保护或已加密, 无法读取")
+    if head == _OLE_MAGIC:
+        check_ole_chains(path)
+        if is_encrypted_biff(path):
+            raise UnreadableWorkbook("工作簿有密码保护或已加密, 无法读取")
     if path.suffix.lower() in _ZIP_SUFFIXES:
         check_zip_sizes(path)
     return pc.CalamineWorkbook.from_path(str(path))
+
+
+def check_ole_chains(path: Path) -> None:
+    """Refuses an OLE file (.xls) whose sector chains loop or leave the file: calamine follows a looping
+    chain, allocating, until the process aborts. Walks the FAT of the directory and of every stream kept in
+    regular sectors (the mini stream included) with a visited set: a few milliseconds for any real .xls.
+    A file too odd to walk is left to calamine and the worker's limits.
+    """
+    data = path.read_bytes()
+    if len(data) < 512:
+        return
+    shift, = struct.unpack_from("<H", data, 30)
+    if shift not in (9, 12):
+        return
+    size = 1 << shift
+    n_fat, first_dir, _, cutoff, _, _, first_difat, n_difat = struct.unpack_from("<8I", data, 44)
+    count = (len(data) - size) // size + 1  # sectors in the file (the header takes one sector's room)
+
+    def sector(index: int) -> bytes:
+        return data[size + index * size: size + (index + 1) * size] if index < count else b""
+
+    def follow(start: int, links) -> list[int]:
+        seen: list[int] = []
+        visited: set[int] = set()
+        while start < _OLE_LAST_SECTOR:
+            if start in visited or start >= count:
+                raise UnreadableWorkbook("文件已损坏 (扇区链循环或越出文件), 无法读取")
+            visited.add(start)
+            seen.append(start)
+            start = links(start)
+        return seen
+
+    difat = list(struct.unpack_from("<109I", data, 76))
+    per = size // 4
+    for index in follow(first_difat, lambda i: struct.unpack_from("<I", sector(i).ljust(size, b"\xff"), size - 4)[0])[:n_difat]:
+        difat += struct.unpack_from(f"<{per - 1}I", sector(index).ljust(size, b"\xff"))
+    fat: list[int] = []
+    for index in difat[:n_fat]:
+        if index < count:
+            fat += struct.unpack_from(f"<{per}I", sector(index).ljust(size, b"\xff"))
+
+    def link(index: int) -> int:
+        return fat[index] if index < len(fat) else _OLE_LAST_SECTOR
+
+    directory = b"".join(sector(i) for i in follow(first_dir, link))
+    for offset in range(0, len(directory) - 127, 128):
+        kind, = struct.unpack_from("<B", directory, offset + 66)
+        start, length = struct.unpack_from("<II", directory, offset + 116)
+        if kind == 5 or (kind == 2 and length >= cutoff):  # the root's mini stream, a stream in regular sectors
+            follow(start, link)
 
 
 def is_encrypted_biff(path: Path) -> bool:
