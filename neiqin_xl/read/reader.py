@@ -17,7 +17,8 @@ What python-calamine 0.9 gives, and what this module does about it:
   of its first column; single-row merges (titles) are left alone.
 
 Before calamine sees a file, cheap checks stop the known traps (the worker's limits, ``isolation.py``,
-catch the rest): ``check_zip_sizes`` refuses a zip bomb from the zip's directory, ``is_encrypted_biff``
+catch the rest): ``check_ole_chains`` refuses an .xls whose sector chain loops (calamine would follow it
+until the process aborts), ``check_zip_sizes`` refuses a zip bomb from the zip's directory, ``is_encrypted_biff``
 finds an .xls's FILEPASS record (RC4 or XOR: "有密码保护"), ``sprawling_sheets`` finds a sheet whose used
 range is far beyond any real ledger (a stray value in XFD1048576), which ``read_cells_present`` reads by
 the cells its XML holds instead of as a dense grid.
