@@ -106,7 +106,7 @@ BOMB = 70 * 2**20  # unpacks to 70 MB from about 0.1 MB: 700 times the file, pas
 
 def plant_traps(reps: Path, scratch: Path, *, slow: bool = False) -> dict[str, str]:
     """Writes every trap into ``reps``; returns {file name: the words its one problem must contain} (秦雪.xlsx
-    expects ``intake.max_memory_mb: 100``; with ``slow``, 韩梅.xlsx expects a ``max_seconds`` far below 4 s)."""
+    expects ``intake.max_memory_mb: 40``; with ``slow``, 韩梅.xlsx expects a ``max_seconds`` far below 4 s)."""
     scratch.mkdir(parents=True, exist_ok=True)
     base = write_book(scratch / "base.xlsx", {"回款": [COLLECTION_HEADER, ["2026-11-02", "明达", "HT-1", 500, "B001"]]})
     (reps / "孙丽.xls").write_bytes(ole_file(workbook_stream(), loop=True))
@@ -123,9 +123,9 @@ def plant_traps(reps: Path, scratch: Path, *, slow: bool = False) -> dict[str, s
     write_book(reps / "蒋平.xlsx", {"合同": [CONTRACT_HEADER, ["HT-91", "2026-11-01", "明达", "x", 6e16, "月结"],
                                            ["HT-92", "2026-11-02", "明达", "x", 6e16, "月结"]]})
     book = openpyxl.load_workbook(base)
-    book["回款"]["T150000"] = 1  # legal: 3 million cells as a dense grid, past a 100 MB limit
+    book["回款"]["T150000"] = 1  # legal: 3 million cells as a dense grid (about 100 MB), past a 40 MB limit
     book.save(reps / "秦雪.xlsx")
-    expected = {"孙丽.xls": "扇区链循环", "秦雪.xlsx": "内存超过 100 MB", "钱军.xls": "密码", "吴刚.xls": "密码", "郑红.xlsx": "已用区域 A1:XFD1048576",
+    expected = {"孙丽.xls": "扇区链循环", "秦雪.xlsx": "内存超过 40 MB", "钱军.xls": "密码", "吴刚.xls": "密码", "郑红.xlsx": "已用区域 A1:XFD1048576",
                 "冯涛.xlsx": "解压后有 70 MB", "褚英.xlsx": "解压后有 70 MB", "卫东.xlsx": "无法读取工作表",
                 "蒋平.xlsx": "金额超出范围"}
     if slow:
@@ -147,7 +147,7 @@ def with_intake(settings, **changes):
 @pytest.fixture
 def trapped(tmp_path):
     """A workspace with two good reps and every trap, the cache off."""
-    settings = with_intake(make_workspace(tmp_path / "ws"), cache=False, max_memory_mb=100)
+    settings = with_intake(make_workspace(tmp_path / "ws"), cache=False, max_memory_mb=40)
     reps = settings.folder("reps")
     write_book(reps / "张伟.xlsx", {"回款": [COLLECTION_HEADER, ["2026-11-02", "明达", "HT-1", "1,234.50", "B001"]]})
     write_book(reps / "李娜.xlsx", {"回款": [COLLECTION_HEADER, ["2026-11-03", "华东", "HT-2", "1.2万", "B003"]]})
@@ -179,7 +179,7 @@ def test_every_trap_is_one_problem_and_the_good_reps_are_read(trapped, workers):
     for name in ("孙丽.xls", "秦雪.xlsx", "钱军.xls", "吴刚.xls", "冯涛.xlsx", "褚英.xlsx", "卫东.xlsx"):
         assert [p.severity for p in found[name]] == [ERROR], name
     assert sorted(p.cell for p in found["蒋平.xlsx"]) == ["E2", "E3"]
-    assert "intake.max_memory_mb = 100" in found["秦雪.xlsx"][0].message
+    assert "intake.max_memory_mb = 40" in found["秦雪.xlsx"][0].message
     assert tables["合同"].empty  # neither 6e16 contract is counted
     status = {i["path"]: i["status"] for i in tables.inputs}
     assert status["reps/秦雪.xlsx"] == "error" and status["reps/张伟.xlsx"] == "ok"
@@ -276,7 +276,7 @@ from neiqin_xl.read.intake import read_workspace
 from neiqin_xl.read.isolation import start_method
 settings = Settings().with_workspace(Path(sys.argv[1]))
 settings = settings.model_copy(update={"intake": settings.intake.model_copy(update={"cache": False,
-                                                                                  "max_memory_mb": 100})})
+                                                                                  "max_memory_mb": 40})})
 tables, problems = read_workspace(settings)
 Path(sys.argv[2]).write_text(json.dumps({"start": start_method(), "fen": tables["回款"]["回款金额"].tolist(),
     "problems": [[p.workbook, p.message] for p in problems if p.workbook.endswith((".xls", ".xlsx"))
@@ -290,7 +290,7 @@ def test_spawned_workers_without_streams_read_a_chinese_path(tmp_path):
     reps = settings.folder("reps")
     write_book(reps / "张伟.xlsx", {"回款": [COLLECTION_HEADER, ["2026-11-02", "明达", "HT-1", 500, "B001"]]})
     book = openpyxl.load_workbook(write_book(tmp_path / "base.xlsx", {"回款": [COLLECTION_HEADER]}))
-    book["回款"]["T150000"] = 1  # 3 million cells as a dense grid, past 100 MB
+    book["回款"]["T150000"] = 1  # 3 million cells as a dense grid (about 100 MB), past 40 MB
     book.save(reps / "秦雪.xlsx")
     result = tmp_path / "结果.json"
     done = subprocess.run([sys.executable, "-c", SPAWNED, str(settings.workspace), str(result)], cwd=str(ROOT),
@@ -300,7 +300,7 @@ def test_spawned_workers_without_streams_read_a_chinese_path(tmp_path):
     seen = json.loads(result.read_text(encoding="utf-8"))
     assert seen["start"] == "spawn" and seen["fen"] == [50000]
     assert [name for name, _ in seen["problems"]] == ["秦雪.xlsx"]
-    assert "内存超过 100 MB" in seen["problems"][0][1], seen["problems"]
+    assert "内存超过 40 MB" in seen["problems"][0][1], seen["problems"]
 
 
 # ---------------------------------------------------------------- the whole day
@@ -344,8 +344,8 @@ def test_the_whole_day_with_every_trap_exits_0_and_lists_each_file(tmp_path):
     assert made.returncode == 0, made.stderr.decode("utf-8", "replace")
     shutil.rmtree(workspace / "output", ignore_errors=True)
     expected = plant_traps(workspace / "reps", tmp_path / "scratch")
-    config = tmp_path / "config.yaml"  # the shipped settings, but 100 MB a workbook (秦雪.xlsx needs more)
-    config.write_text((ROOT / "config.yaml").read_text(encoding="utf-8").replace("max_memory_mb: 1024", "max_memory_mb: 100"),
+    config = tmp_path / "config.yaml"  # the shipped settings, but 40 MB a workbook (秦雪.xlsx needs more)
+    config.write_text((ROOT / "config.yaml").read_text(encoding="utf-8").replace("max_memory_mb: 1024", "max_memory_mb: 40"),
                       encoding="utf-8")
 
     day = run_py(["--config", str(config), "--workspace", str(workspace), "--date", "2026-11-30", "--no-email",

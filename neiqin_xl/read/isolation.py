@@ -8,7 +8,8 @@ these costs one workbook, never the run:
 - a task may take ``max_memory_mb`` of memory on top of what its worker held when it started it
   (``intake.max_memory_mb``). On Linux and other POSIX systems the worker sets ``RLIMIT_AS`` before each
   task, so the allocation that goes past it fails in the worker itself (a Python ``MemoryError``, or a
-  Rust abort). On Windows (no rlimit) the parent watches each busy worker's resident memory with psutil
+  Rust abort). A forked worker may first fill free heap it inherited from the parent, so the cap is
+  the limit plus that slack. On Windows (no rlimit) the parent watches each busy worker's resident memory with psutil
   every ``WATCH_SECONDS`` and kills it past the limit; a single huge allocation there fails at once
   against the commit limit and the worker dies. (A Windows Job Object would be exact; it is not used
   because it could not be tested here.)
