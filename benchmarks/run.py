@@ -12,6 +12,9 @@ read by the child at its end: the peak resident set of that process, interpreter
   written once with plain xlsxwriter (no formats, no widths);
 - ``naive``: ``pandas.read_excel(engine="openpyxl")`` of every sheet of every input workbook;
 - ``intake``: our intake alone (``read_workspace``), cache off — the read the naive one is compared with;
+  its workbooks are read in the worker pool (``intake.workers``, read/isolation.py);
+- ``in_process``: the same intake with ``intake.workers: 0`` (no worker processes, no limits): what the
+  isolation costs is ``intake`` / ``in_process``, on the medians of the runs;
 - ``cold`` / ``warm`` / ``changed``: our intake with the cache: an empty cache, then a rerun with nothing
   changed, then a rerun after one rep's workbook was edited (one cell, saved with openpyxl).
 Results go to stdout and, as a Markdown report with the machine described, to ``--out``.
@@ -26,6 +29,7 @@ import platform
 import re
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -35,20 +39,22 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(1, str(HERE.parent))  # the measuring children import this checkout's neiqin_xl, not an installed one
 
 from make_workspace import RUN_DATE, SCENARIOS, Scenario, make_workspace  # noqa: E402
 
 TARGETS = {"full_over_floor": 1.5, "naive_over_intake": 5.0, "warm_over_cold": 0.10, "changed_over_warm": 1.2,
-           "peak_mb": 2048}
+           "peak_mb": 2048, "isolated_over_in_process": 1.10}
 
 
 # ---------------------------------------------------------------- measurements (run in a child process)
 
-def settings_for(workspace: Path, cache_dir: Path | None):
+def settings_for(workspace: Path, cache_dir: Path | None, workers: int | None = None):
     from neiqin_xl.core.config import Settings
 
     settings = Settings().with_workspace(workspace)
-    intake = settings.intake.model_copy(update={"cache": cache_dir is not None, "cache_dir": cache_dir})
+    intake = settings.intake.model_copy(update={"cache": cache_dir is not None, "cache_dir": cache_dir,
+                                                "workers": settings.intake.workers if workers is None else workers})
     return settings.model_copy(update={"intake": intake})
 
 
@@ -77,10 +83,10 @@ def measure_full(workspace: Path, cache_dir: Path) -> dict:
             "files_written": len(result.manifest["outputs"])}
 
 
-def measure_intake(workspace: Path, cache_dir: Path | None) -> dict:
+def measure_intake(workspace: Path, cache_dir: Path | None, workers: int | None = None) -> dict:
     from neiqin_xl.read.intake import read_workspace
 
-    tables, problems = read_workspace(settings_for(workspace, cache_dir))
+    tables, problems = read_workspace(settings_for(workspace, cache_dir, workers))
     return {"rows": int(sum(len(f) for f in tables.frames.values())), "problems": len(problems)}
 
 
@@ -172,6 +178,8 @@ def run_measurement(kind: str, workspace: Path, cache_dir: Path | None, output_d
         out = measure_full(workspace, cache_dir)
     elif kind in ("intake", "cold", "warm", "changed"):
         out = measure_intake(workspace, cache_dir if kind != "intake" else None)
+    elif kind == "in_process":
+        out = measure_intake(workspace, None, workers=0)
     elif kind == "floor":
         out = measure_floor(workspace, output_dir)
     elif kind == "naive":
@@ -219,7 +227,7 @@ def best_of(runs: list[dict]) -> dict:
     """The fastest of repeated measurements (timeit's rule: noise only ever adds time), with every run's
     seconds kept in ``runs``."""
     best = min(runs, key=lambda r: r["seconds"])
-    return {**best, "runs": [r["seconds"] for r in runs]}
+    return {**best, "runs": [r["seconds"] for r in runs], "median": statistics.median(r["seconds"] for r in runs)}
 
 
 def run_scenario(name: str, workspace: Path, skip_naive: bool = False, in_process: bool = False,
@@ -238,12 +246,13 @@ def run_scenario(name: str, workspace: Path, skip_naive: bool = False, in_proces
             floors.append(measure_in_child("floor", workspace, output_dir=Path(fulls[0]["output_dir"]),
                                            in_process=in_process))
         m["full"], m["floor"] = best_of(fulls), best_of(floors)
-        intakes, naives = [], []
+        intakes, naives, in_processes = [], [], []
         for _ in range(repeat):
             intakes.append(measure_in_child("intake", workspace, in_process=in_process))
+            in_processes.append(measure_in_child("in_process", workspace, in_process=in_process))
             if not skip_naive:
                 naives.append(measure_in_child("naive", workspace, in_process=in_process))
-        m["intake"] = best_of(intakes)
+        m["intake"], m["in_process"] = best_of(intakes), best_of(in_processes)
         if naives:
             m["naive"] = best_of(naives)
         sequences = []
@@ -266,7 +275,8 @@ def ratios(m: dict) -> dict:
     out = {"full_over_floor": full / floor if floor else None,
            "warm_over_cold": m["warm"]["seconds"] / m["cold"]["seconds"],
            "changed_over_warm": m["changed"]["seconds"] / m["warm"]["seconds"],
-           "peak_mb": m["full"]["peak_mb"]}  # the full run's; the floor's includes its untimed preparation
+           "peak_mb": m["full"]["peak_mb"],  # the full run's; the floor's includes its untimed preparation
+           "isolated_over_in_process": m["intake"]["median"] / m["in_process"]["median"]}
     if "naive" in m:
         out["naive_over_intake"] = m["naive"]["seconds"] / m["intake"]["seconds"]
     return {k: (round(v, 3) if isinstance(v, float) else v) for k, v in out.items()}
@@ -330,7 +340,9 @@ def report(results: list[dict], mach: dict, repeat: int = 1) -> str:
                   f"{floor['cells_read']:,} cells |",
                   f"| — of which the write of every output cell | {floor['write_seconds']:.2f} | | "
                   f"{floor['cells_written']:,} cells in {floor['files_written']} files |",
-                  f"| our intake, cache off | {r['intake']['seconds']:.2f} | {r['intake']['peak_mb']} | {runs(r['intake'])} |"]
+                  f"| our intake, cache off | {r['intake']['seconds']:.2f} | {r['intake']['peak_mb']} | {runs(r['intake'])} |",
+                  f"| — the same in one process (intake.workers: 0) | {r['in_process']['seconds']:.2f} | "
+                  f"{r['in_process']['peak_mb']} | {runs(r['in_process'])} |"]
         if "naive" in r:
             lines.append(f"| naive read: pandas.read_excel(openpyxl) | {r['naive']['seconds']:.2f} | "
                          f"{r['naive']['peak_mb']} | {r['naive']['cells']:,} cells; {runs(r['naive'])} |")
@@ -343,7 +355,8 @@ def report(results: list[dict], mach: dict, repeat: int = 1) -> str:
         for key, label in (("full_over_floor", "full / floor"), ("naive_over_intake", "naive read / our intake"),
                            ("warm_over_cold", "unchanged rerun / cold intake"),
                            ("changed_over_warm", "one-changed rerun / unchanged rerun"),
-                           ("peak_mb", "peak MB of the full run")):
+                           ("peak_mb", "peak MB of the full run"),
+                           ("isolated_over_in_process", "intake in workers / in one process (medians)")):
             value = rt.get(key)
             goal = ("≥ " if key == "naive_over_intake" else "≤ ") + str(TARGETS[key])
             lines.append(f"| {label} | {value if value is not None else 'skipped'} | {goal} | {verdict(key, value)} |")

@@ -37,7 +37,9 @@ def ws(tmp_path):
                                            ["2026-13-05", "明达", "HT-1", 100, "B002"]]})  # an error row
     write_book(reps / "李娜.xlsx", {"回款": [COLLECTION_HEADER, ["2026-11-03", "华东", "HT-2", "1.2万", "B003"]]})
     cache_dir = tmp_path / "cache"
-    intake_settings = settings.intake.model_copy(update={"cache_dir": cache_dir})
+    # workers 0: parsed in this process, where ``parses`` counts them (test_isolation reads cached workspaces
+    # through the worker pool)
+    intake_settings = settings.intake.model_copy(update={"cache_dir": cache_dir, "workers": 0})
     return settings.model_copy(update={"intake": intake_settings})
 
 

@@ -55,6 +55,12 @@ class Intake(_Section):
     cache: bool = True
     # the cache folder; None = per user (%LOCALAPPDATA%\\neiqin_xl\\cache, ~/.cache/neiqin_xl); never a shared folder
     cache_dir: Path | None = None
+    # workbooks are read in this many worker processes (read/isolation.py); 0 = in the run's own process,
+    # without the limits below (for debugging: one damaged file can then stop the run)
+    workers: int = Field(2, ge=0, le=16)
+    # per workbook: past either limit the workbook is one error in the 问题清单 and the others are read
+    max_seconds: float = Field(60, gt=0)
+    max_memory_mb: int = Field(1024, ge=16)  # on top of what the worker holds before it opens the file
 
 
 class Receivables(_Section):

@@ -65,6 +65,7 @@ PRUNE_AFTER_DAYS = 30
 _PARSING_MODULES = ("read.intake", "read.reader", "read.parse", "read.folders", "core.schema", "core.names", "core.model",
                     "read.cache")
 _PLAIN_DTYPES = ("int64", "float64", "bool")
+_NOT_PARSING = {"cache", "cache_dir", "workers", "max_seconds", "max_memory_mb"}  # intake settings that change no result
 
 
 @dataclass(frozen=True)
@@ -183,7 +184,7 @@ def program_fingerprint(intake_settings) -> str:
         h.update(name.encode())
         if source and os.path.isfile(source):
             h.update(Path(source).read_bytes())
-    h.update(json.dumps(intake_settings.model_dump(mode="json", exclude={"cache", "cache_dir"}),
+    h.update(json.dumps(intake_settings.model_dump(mode="json", exclude=_NOT_PARSING),
                         ensure_ascii=False, sort_keys=True).encode("utf-8"))
     return h.hexdigest()
 

@@ -18,17 +18,22 @@ elsewhere are ignored. A rep's CSV (张伟_回款.csv) is read as a one-sheet wo
 name in the file: {field: column letter}}), which ``validate`` uses to address its problems, and
 ``total_rows`` ({sheet name: 合计 rows skipped}) when there were any.
 
-``read_workbook`` reads one file and is what tests and tools use for a single workbook. With the intake
-cache on (``intake.cache``, see ``cache.py``), ``read_workspace`` takes a workbook whose bytes have not
-changed since the last run from the cache instead of parsing it again.
+``read_workbook`` reads one file in this process and is what tests and tools use for a single workbook.
+``read_workspace`` reads its workbooks through ``read_books``: with the intake cache on (``intake.cache``,
+see ``cache.py``) a workbook whose bytes have not changed since the last run comes from the cache; the
+others are parsed in a small pool of worker processes (``isolation.py``) within ``intake.max_seconds``
+and ``intake.max_memory_mb``, so a workbook that crashes the reader, loops or eats memory is one error.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
 
@@ -38,79 +43,95 @@ from xlsxwriter.utility import xl_col_to_name, xl_range
 
 from .cache import WorkbookCache, open_cache
 from .folders import list_workbooks, rep_of, unsupported_files
+from .isolation import CRASH, MEMORY, TIMEOUT, Outcome, WorkerPool
 from ..core.config import Settings
 from ..core.model import ERROR, REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, cell_address
 from ..core.months import Month, month_texts
 from ..core.names import is_total_text, normalize_name
 from .parse import CellError, display_raw, is_blank, parse_column, parser_for
 from .reader import (Header, Range, SheetMatch, find_sheets, header_advice, locate_header, open_error_text,
-                     open_workbook, read_grid, workbook_error_cells)
+                     open_workbook, read_cells_present, read_grid, sprawling_sheets, workbook_error_cells)
 from ..core.schema import (ATTENDANCE, ATTENDANCE_PREFIX, DATE, DTYPES, FINANCE_PREFIXES, FINANCE_SHEETS,
                      MASTER_WORKBOOKS, MONEY, NUMBER, REP_SHEETS, SHEETS, Field, SheetDef)
 
 MONTH_COLUMN = "月份"
 _OPEN_ERRORS = (zipfile.BadZipFile, pc.CalamineError, pc.PasswordError, pc.XmlError, pc.ZipError,
-                pc.WorksheetNotFound, ValueError, OSError, KeyError, IndexError, UnicodeDecodeError, EOFError)
+                pc.WorksheetNotFound, ValueError, OSError, KeyError, IndexError, UnicodeDecodeError, EOFError, zlib.error)
 
 Progress = Callable[[Iterable], Iterable]
+Result = tuple[dict[str, pd.DataFrame], list[Problem], dict]  # one workbook: frames by sheet, problems, info
 
 
 # ---------------------------------------------------------------- the workspace
 
 def read_workspace(settings: Settings, progress: Progress | None = None) -> tuple[Tables, list[Problem]]:
-    """Every input of the day into ``Tables`` (one frame per schema sheet) and the problems found reading."""
+    """Every input of the day into ``Tables`` (one frame per schema sheet) and the problems found reading.
+
+    The workbooks are read in worker processes (``read_books``); problems and inputs keep the reading order.
+    """
     if not settings.workspace.is_dir():
         raise FileNotFoundError(f"找不到工作区 {settings.workspace}")
-    collected: dict[str, list[pd.DataFrame]] = {name: [] for name in SHEETS}
-    problems: list[Problem] = []
-    inputs: list[dict] = []
-    cache = open_cache(settings)
+    steps: list[Job | Problem | dict] = []  # in reading order: a workbook to read, a problem, a skipped file
 
     def take(path: Path, sheet_defs: tuple[SheetDef, ...], **options) -> None:
-        frames, found, info = read_workbook(path, sheet_defs, settings, cache=cache, **options)
-        info["path"] = relative_path(path, settings.workspace)
-        inputs.append(info)
-        problems.extend(found)
-        for name, frame in frames.items():
-            collected[name].append(frame)
+        steps.append(Job(path, tuple(s.name for s in sheet_defs), **options))
+
+    def skip(paths: list[Path]) -> None:
+        steps.extend(skipped_input(p, settings.workspace) for p in paths)
 
     rep_files, skipped = list_workbooks(settings.folder("reps"))
-    inputs.extend(skipped_input(p, settings.workspace) for p in skipped)
+    skip(skipped)
     if not settings.folder("reps").is_dir():
-        problems.append(Problem(WARNING, f"找不到业务员台账文件夹 {settings.paths.reps}", workbook=str(settings.paths.reps)))
+        steps.append(Problem(WARNING, f"找不到业务员台账文件夹 {settings.paths.reps}", workbook=str(settings.paths.reps)))
     for path in unsupported_files(settings.folder("reps")):
-        inputs.append({"path": relative_path(path, settings.workspace), "sha256": "", "status": "skipped", "rows": {},
-                       "message": "不支持的文件格式"})
-        problems.append(Problem(WARNING, f"不支持的文件格式 {path.suffix or '(无扩展名)'}, 未读取",
-                                workbook=path.name, rep=rep_of(path), suggestion="请另存为 .xlsx"))
-    for path in (progress(rep_files) if progress else rep_files):
+        steps.append({"path": relative_path(path, settings.workspace), "sha256": "", "status": "skipped", "rows": {},
+                      "message": "不支持的文件格式"})
+        steps.append(Problem(WARNING, f"不支持的文件格式 {path.suffix or '(无扩展名)'}, 未读取",
+                             workbook=path.name, rep=rep_of(path), suggestion="请另存为 .xlsx"))
+    for path in rep_files:
         take(path, REP_SHEETS, rep=rep_of(path))
 
     master_files, skipped = list_workbooks(settings.folder("master"))
-    inputs.extend(skipped_input(p, settings.workspace) for p in skipped)
+    skip(skipped)
     for file_name, sheet_names in MASTER_WORKBOOKS.items():
         path = find_by_stem(master_files, Path(file_name).stem)
         if path is None:
-            problems.append(Problem(WARNING, f"找不到 {settings.paths.master / file_name}, 按空表处理",
-                                    workbook=file_name, suggestion="请把该文件放入 master 文件夹"))
+            steps.append(Problem(WARNING, f"找不到 {settings.paths.master / file_name}, 按空表处理",
+                                 workbook=file_name, suggestion="请把该文件放入 master 文件夹"))
             continue
         take(path, tuple(SHEETS[s] for s in sheet_names))
 
     attendance_files, skipped = list_workbooks(settings.folder("attendance"))
-    inputs.extend(skipped_input(p, settings.workspace) for p in skipped)
+    skip(skipped)
     for path in attendance_files:
         if path.stem.startswith(ATTENDANCE_PREFIX):
-            problems.extend(check_month_in_name(path, ATTENDANCE_PREFIX))
+            steps.extend(check_month_in_name(path, ATTENDANCE_PREFIX))
             take(path, (ATTENDANCE,), first_visible_fallback=True, month=_name_month(path))
 
     finance_files, skipped = list_workbooks(settings.folder("finance"))
-    inputs.extend(skipped_input(p, settings.workspace) for p in skipped)
+    skip(skipped)
     for path in finance_files:
         sheet_def = finance_sheet_for(path)
         if sheet_def is not None:
-            problems.extend(check_month_in_name(path, sheet_def.name))
+            steps.extend(check_month_in_name(path, sheet_def.name))
             take(path, (sheet_def,), first_visible_fallback=True, month=_name_month(path))
 
+    collected: dict[str, list[pd.DataFrame]] = {name: [] for name in SHEETS}
+    problems: list[Problem] = []
+    inputs: list[dict] = []
+    results = iter(read_books([s for s in steps if isinstance(s, Job)], settings, progress))
+    for step in steps:
+        if isinstance(step, Problem):
+            problems.append(step)
+        elif isinstance(step, dict):
+            inputs.append(step)
+        else:
+            frames, found, info = next(results)
+            info["path"] = relative_path(step.path, settings.workspace)
+            inputs.append(info)
+            problems.extend(found)
+            for name, frame in frames.items():
+                collected[name].append(frame)
     frames = {name: combine(SHEETS[name], parts) for name, parts in collected.items()}
     return Tables(frames=frames, inputs=inputs), problems
 
@@ -191,10 +212,87 @@ def frame_dtypes(sheet_def: SheetDef, columns: Iterable[str]) -> dict[str, str]:
 
 # ---------------------------------------------------------------- one workbook
 
+@dataclass(frozen=True)
+class Job:
+    """One workbook to read: its path, the schema sheets it holds (by name: a worker looks them up in its own
+    ``SHEETS``) and how (``read_workbook``'s options)."""
+
+    path: Path
+    sheets: tuple[str, ...]
+    rep: str | None = None
+    first_visible_fallback: bool = False
+    month: str | None = None
+
+    @property
+    def sheet_defs(self) -> tuple[SheetDef, ...]:
+        return tuple(SHEETS[name] for name in self.sheets)
+
+
+def read_books(jobs: list[Job], settings: Settings, progress: Progress | None = None) -> list[Result]:
+    """Each job's (frames, problems, info), in the jobs' order.
+
+    A workbook unchanged since the last run comes from the cache (no worker needed); the others are read in
+    a ``WorkerPool`` of ``intake.workers`` processes, each within ``intake.max_seconds`` and
+    ``intake.max_memory_mb``: a workbook past a limit, or whose reader crashed, is one error and the others
+    are read as usual. ``intake.workers: 0`` reads in this process, without limits. ``progress`` wraps the
+    paths of the rep workbooks (a progress bar); it steps on when the previous one is read.
+    """
+    cache = open_cache(settings)
+    intake = settings.intake
+    looked_up = [cache_lookup(job, cache) for job in jobs]
+    todo = [i for i, (_, cached) in enumerate(looked_up) if cached is None]
+    size = min(intake.workers, os.cpu_count() or 1, len(todo))
+    results: list[Result] = []
+    with WorkerPool(parse_job, size, intake.max_seconds, intake.max_memory_mb) as pool:
+        if size:
+            for i in todo:
+                pool.submit(i, (jobs[i], settings))
+        ticks = iter(progress([job.path for job in jobs if job.rep is not None]) if progress else ())
+        for i, job in enumerate(jobs):
+            if job.rep is not None:
+                next(ticks, None)
+            digest, cached = looked_up[i]
+            if cached is not None:
+                results.append(cached)
+                continue
+            if not size:
+                result = parse_job((job, settings))
+            else:
+                outcome = pool.result(i)
+                result = outcome.value if outcome.failure is None else failed_read(job, digest, outcome, settings)
+            results.append(cache_store(job, cache, digest, result))
+        for _ in ticks:  # a progress bar closes when its iterable ends
+            pass
+    return results
+
+
+def parse_job(task: tuple[Job, Settings]) -> Result:
+    """``parse_workbook`` of one job: what a worker process runs."""
+    job, settings = task
+    return parse_workbook(job.path, job.sheet_defs, settings, job.rep,
+                          first_visible_fallback=job.first_visible_fallback, month=job.month)
+
+
+def failed_read(job: Job, digest: str, outcome: Outcome, settings: Settings) -> Result:
+    """The one error of a workbook whose worker ran out of time or memory, crashed, or raised."""
+    seconds, megabytes = f"{settings.intake.max_seconds:g}", settings.intake.max_memory_mb
+    message = {
+        TIMEOUT: f"读取超过 {seconds} 秒仍未完成 (intake.max_seconds = {seconds}), 该工作簿未读取",
+        MEMORY: f"读取所需内存超过 {megabytes} MB (intake.max_memory_mb = {megabytes}), 该工作簿未读取",
+        CRASH: f"读取时读取程序异常终止 ({outcome.detail}): 文件可能已损坏, 或所需内存超过 {megabytes} MB "
+               f"(intake.max_memory_mb = {megabytes}), 该工作簿未读取",
+    }.get(outcome.failure, f"读取时出错 ({outcome.detail}), 该工作簿未读取")
+    info = {"path": job.path.name, "sha256": digest, "status": "error", "rows": {}, "message": message, "columns": {}}
+    return {}, [Problem(ERROR, message, workbook=job.path.name, rep=job.rep or "",
+                        suggestion="请用 Excel 打开并另存为 .xlsx 后重新放入文件夹; 确实很大的文件可在 config.yaml "
+                                   "调大 intake.max_seconds 或 intake.max_memory_mb")], info
+
+
 def read_workbook(path: Path, sheet_defs: tuple[SheetDef, ...], settings: Settings, rep: str | None = None, *,
                   first_visible_fallback: bool = False, month: str | None = None, cache: WorkbookCache | None = None
-                  ) -> tuple[dict[str, pd.DataFrame], list[Problem], dict]:
-    """One workbook's sheets as frames (by canonical sheet name), its problems, and what was learnt.
+                  ) -> Result:
+    """One workbook's sheets as frames (by canonical sheet name), its problems, and what was learnt; read in
+    this process (``read_books`` reads the workspace's in workers).
 
     ``rep`` is the rep of a rep workbook (rows with a 业务员 column use theirs); ``month`` (YYYY-MM) fills
     月份 in finance and attendance frames. ``info`` is the ``Tables.inputs`` entry: path, sha256, status,
@@ -202,28 +300,40 @@ def read_workbook(path: Path, sheet_defs: tuple[SheetDef, ...], settings: Settin
     With a ``cache`` (``cache.open_cache``), an unchanged file is taken from it instead of being parsed,
     and a parsed file that could be read is stored in it.
     """
-    path = Path(path)
-    if cache is None:
-        return parse_workbook(path, sheet_defs, settings, rep, first_visible_fallback=first_visible_fallback,
-                              month=month)
-    try:
-        digest = file_sha256(path)
-    except OSError:
-        digest = ""
-    how = {"sheets": repr(sheet_defs), "rep": rep, "first_visible_fallback": first_visible_fallback, "month": month}
-    cached = cache.load(path, digest, how) if digest else None
+    job = Job(Path(path), tuple(s.name for s in sheet_defs), rep, first_visible_fallback, month)
+    digest, cached = cache_lookup(job, cache)
     if cached is not None:
         return cached
-    frames, problems, info = parse_workbook(path, sheet_defs, settings, rep,
-                                            first_visible_fallback=first_visible_fallback, month=month)
-    if info["status"] == "ok" and info["sha256"] == digest:
-        cache.store(path, digest, how, frames, problems, info)
-    return frames, problems, info
+    return cache_store(job, cache, digest, parse_job((job, settings)))
+
+
+def cache_how(job: Job) -> dict:
+    """What, besides the bytes, shapes a workbook's result (part of its cache key)."""
+    return {"sheets": repr(job.sheet_defs), "rep": job.rep, "first_visible_fallback": job.first_visible_fallback,
+            "month": job.month}
+
+
+def cache_lookup(job: Job, cache: WorkbookCache | None) -> tuple[str, Result | None]:
+    """The file's sha256 ("" without a cache or when unreadable) and its cached result, if any."""
+    if cache is None:
+        return "", None
+    try:
+        digest = file_sha256(job.path)
+    except OSError:
+        return "", None
+    return digest, cache.load(job.path, digest, cache_how(job))
+
+
+def cache_store(job: Job, cache: WorkbookCache | None, digest: str, result: Result) -> Result:
+    """Stores a workbook that was read in full and whose bytes did not change while it was read."""
+    frames, problems, info = result
+    if cache is not None and digest and info["status"] == "ok" and info["sha256"] == digest:
+        cache.store(job.path, digest, cache_how(job), frames, problems, info)
+    return result
 
 
 def parse_workbook(path: Path, sheet_defs: tuple[SheetDef, ...], settings: Settings, rep: str | None = None, *,
-                   first_visible_fallback: bool = False, month: str | None = None
-                   ) -> tuple[dict[str, pd.DataFrame], list[Problem], dict]:
+                   first_visible_fallback: bool = False, month: str | None = None) -> Result:
     """``read_workbook`` without the cache: opens the file and parses every sheet it knows."""
     info = {"path": path.name, "sha256": "", "status": "ok", "rows": {}, "message": "", "columns": {}}
     problems: list[Problem] = []
@@ -244,9 +354,16 @@ def parse_workbook(path: Path, sheet_defs: tuple[SheetDef, ...], settings: Setti
                                 suggestion="请按模板命名工作表"))
     frames: dict[str, list[pd.DataFrame]] = {}
     error_cells = workbook_error_cells(path, [m.index for m in matches])
+    sprawling = sprawling_sheets(path, [m.index for m in matches])
     for match in matches:
         try:
-            grid, merges = read_grid(book, match, path, error_cells.get(match.index, {}))
+            if match.index in sprawling:
+                problems.append(Problem(WARNING, f"工作表的已用区域 {sprawling[match.index]} 远大于有数据的单元格, "
+                                        "已按有数据的单元格读取", workbook=path.name, sheet=match.name, rep=rep or "",
+                                        suggestion="请删除远处多余的内容 (Ctrl+End 可定位到最后一个单元格)"))
+                grid, merges = read_cells_present(path, match.name), []  # merges filled there, every field alike
+            else:
+                grid, merges = read_grid(book, match, path, error_cells.get(match.index, {}))
         except _OPEN_ERRORS as exc:
             problems.append(Problem(ERROR, f"无法读取工作表: {type(exc).__name__}: {str(exc)[:120]}",
                                     workbook=path.name, sheet=match.name, rep=rep or ""))
@@ -326,7 +443,8 @@ def pick_cells(rows: list[list], cols: list[int]) -> list[tuple]:
     if cols and rows and min(map(len, rows)) > max(cols):
         pick = itemgetter(*cols)
         return list(map(pick, rows)) if len(cols) > 1 else [(v,) for v in map(pick, rows)]
-    return [tuple(row[c] if c < len(row) else "" for c in cols) for row in rows]
+    blank = ("",) * len(cols)  # an empty row (the many of a sheet read by its cells present) costs no loop
+    return [tuple(row[c] if c < len(row) else "" for c in cols) if row else blank for row in rows]
 
 
 def is_total_row(cells: list) -> bool:

@@ -26,6 +26,13 @@ What python-calamine 0.9 gives, and what this module does about it:
   its first column; single-row merges (titles) are left alone. ``read_grid`` also returns those ranges:
   ``intake`` takes the filled value for text, names, IDs and dates, never for an amount or a quantity
   (one ¥50,000 merged over two contracts would count twice).
+
+Before calamine sees a file, cheap checks stop the known traps (the worker's limits, ``isolation.py``,
+catch the rest): ``check_ole_chains`` refuses an .xls whose sector chain loops (calamine would follow it
+until the process aborts), ``check_zip_sizes`` refuses a zip bomb from the zip's directory, ``is_encrypted_biff``
+finds an .xls's FILEPASS record (RC4 or XOR: "有密码保护"), ``sprawling_sheets`` finds a sheet whose used
+range is far beyond any real ledger (a stray value in XFD1048576), which ``read_cells_present`` reads by
+the cells its XML holds instead of as a dense grid.
 """
 
 from __future__ import annotations
@@ -34,12 +41,16 @@ import csv
 import html
 import io
 import re
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree
 
+import openpyxl
 import python_calamine as pc
+from openpyxl.worksheet._reader import WorkSheetParser
 from rapidfuzz import fuzz
 from xlsxwriter.utility import xl_cell_to_rowcol
 
@@ -57,6 +68,14 @@ _FORMULA_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*)>\s*<(?:\w+:)?f\b(?:[^>]*/>|[^
 _TEN_THOUSANDS = ("(万元)", "万元", "(万)")
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_ZIP_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xltx", ".xltm", ".xlsb", ".ods"})
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]+[0-9]+)(?::([A-Z]+[0-9]+))?"')
+PART_CAP = 512 * 2**20  # a zip part that unpacks to more than this is refused (a zip bomb) ...
+RATIO_CAP, RATIO_FLOOR = 100, 64 * 2**20  # ... and so is one past 64 MB that unpacks to 100 times the file
+_BIFF_GLOBALS_BOF = re.compile(rb"\x09\x08(?:\x10\x00\x00\x06|\x08\x00\x00\x05)\x05\x00")  # BOF, BIFF8/5 globals
+_BIFF_SEARCH = 16 * 2**20
+_OLE_LAST_SECTOR = 0xFFFFFFFA  # sector numbers from here on are markers (end of chain, free, FAT …)
+SPARSE_AREA = 4_000_000  # a sheet whose <dimension> spans more cells is read by the cells present
 
 
 @dataclass
@@ -97,6 +116,12 @@ def open_workbook(path: Path) -> pc.CalamineWorkbook:
         raise UnreadableWorkbook("工作簿有密码保护或已加密 (或是改了扩展名的 .xls 文件), 无法读取")
     if path.suffix.lower() == ".csv":
         return CsvBook(path)
+    if head == _OLE_MAGIC:
+        check_ole_chains(path)
+        if is_encrypted_biff(path):
+            raise UnreadableWorkbook("工作簿有密码保护或已加密, 无法读取")
+    if path.suffix.lower() in _ZIP_SUFFIXES:
+        check_zip_sizes(path)
     return pc.CalamineWorkbook.from_path(str(path))
 
 
@@ -144,6 +169,91 @@ def csv_rows(data: bytes) -> list[list[str]]:
         return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
         raise UnreadableWorkbook(f"CSV 文件无法读取 ({exc})") from None
+
+
+def check_ole_chains(path: Path) -> None:
+    """Refuses an OLE file (.xls) whose sector chains loop or leave the file: calamine follows a looping
+    chain, allocating, until the process aborts. Walks the FAT of the directory and of every stream kept in
+    regular sectors (the mini stream included) with a visited set: a few milliseconds for any real .xls.
+    A file too odd to walk is left to calamine and the worker's limits.
+    """
+    data = path.read_bytes()
+    if len(data) < 512:
+        return
+    shift, = struct.unpack_from("<H", data, 30)
+    if shift not in (9, 12):
+        return
+    size = 1 << shift
+    n_fat, first_dir, _, cutoff, _, _, first_difat, n_difat = struct.unpack_from("<8I", data, 44)
+    count = (len(data) - size) // size + 1  # sectors in the file (the header takes one sector's room)
+
+    def sector(index: int) -> bytes:
+        return data[size + index * size: size + (index + 1) * size] if index < count else b""
+
+    def follow(start: int, links) -> list[int]:
+        seen: list[int] = []
+        visited: set[int] = set()
+        while start < _OLE_LAST_SECTOR:
+            if start in visited or start >= count:
+                raise UnreadableWorkbook("文件已损坏 (扇区链循环或越出文件), 无法读取")
+            visited.add(start)
+            seen.append(start)
+            start = links(start)
+        return seen
+
+    difat = list(struct.unpack_from("<109I", data, 76))
+    per = size // 4
+    for index in follow(first_difat, lambda i: struct.unpack_from("<I", sector(i).ljust(size, b"\xff"), size - 4)[0])[:n_difat]:
+        difat += struct.unpack_from(f"<{per - 1}I", sector(index).ljust(size, b"\xff"))
+    fat: list[int] = []
+    for index in difat[:n_fat]:
+        if index < count:
+            fat += struct.unpack_from(f"<{per}I", sector(index).ljust(size, b"\xff"))
+
+    def link(index: int) -> int:
+        return fat[index] if index < len(fat) else _OLE_LAST_SECTOR
+
+    directory = b"".join(sector(i) for i in follow(first_dir, link))
+    for offset in range(0, len(directory) - 127, 128):
+        kind, = struct.unpack_from("<B", directory, offset + 66)
+        start, length = struct.unpack_from("<II", directory, offset + 116)
+        if kind == 5 or (kind == 2 and length >= cutoff):  # the root's mini stream, a stream in regular sectors
+            follow(start, link)
+
+
+def is_encrypted_biff(path: Path) -> bool:
+    """An .xls whose workbook globals start with a FILEPASS record: XOR-obfuscated or RC4-encrypted.
+
+    calamine says "password protected" for RC4 only; an XOR file reads as garbage or as corrupt. The
+    record follows the globals' BOF (BIFF8 or BIFF5), which lies whole in the stream's first sector, so
+    a byte search of the file finds it without walking the OLE container.
+    """
+    with open(path, "rb") as fh:
+        data = fh.read(_BIFF_SEARCH)
+    for m in _BIFF_GLOBALS_BOF.finditer(data):
+        after = m.start() + 4 + data[m.start() + 2]
+        if data[after:after + 2] == b"\x2f\x00":
+            return True
+    return False
+
+
+def check_zip_sizes(path: Path) -> None:
+    """Refuses a zip-based workbook with a part that would unpack to more than ``PART_CAP``, or past
+    ``RATIO_FLOOR`` to more than ``RATIO_CAP`` times the file (a zip bomb), before anything unpacks it.
+
+    Reads the zip's directory only (the sizes it declares); a file that lies there is stopped by the
+    worker's memory limit instead. A file that is not a zip is left to calamine's own error.
+    """
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return
+    size = path.stat().st_size
+    for info in infos:
+        if info.file_size > PART_CAP or (info.file_size > RATIO_FLOOR and info.file_size > RATIO_CAP * size):
+            raise UnreadableWorkbook(f"工作簿中的 {info.filename} 解压后有 {info.file_size / 2**20:,.0f} MB "
+                                     f"(文件本身 {size / 2**20:,.1f} MB), 超过读取上限, 文件可能已损坏或是恶意文件")
 
 
 def open_error_text(exc: BaseException) -> str:
@@ -277,8 +387,8 @@ def workbook_error_cells(path: Path, sheet_indexes: list[int]) -> dict[int, dict
             for index in sheet_indexes:
                 if index < len(parts) and parts[index] is not None:
                     found[index] = error_cells_in(zf.read(parts[index]))
-    except (zipfile.BadZipFile, KeyError, OSError, ElementTree.ParseError):
-        pass
+    except (zipfile.BadZipFile, KeyError, OSError, ElementTree.ParseError, zlib.error, EOFError):
+        pass  # a damaged part: calamine reports the sheet it cannot read
     return found
 
 
@@ -335,7 +445,7 @@ def ods_merged_ranges(path: Path, sheet_index: int) -> list[Range]:
     try:
         with zipfile.ZipFile(path) as zf:
             data = zf.read("content.xml")
-    except (zipfile.BadZipFile, KeyError, OSError):
+    except (zipfile.BadZipFile, KeyError, OSError, zlib.error, EOFError):
         return []
     if b"number-rows-spanned" not in data:
         return []
@@ -390,6 +500,65 @@ def sheet_parts(zf: zipfile.ZipFile) -> list[str | None]:
         else:
             parts.append(str(PurePosixPath("xl") / target))
     return parts
+
+
+def sprawling_sheets(path: Path, sheet_indexes: list[int]) -> dict[int, str]:
+    """{sheet index: used range} for the sheets of an .xlsx/.xlsm whose ``<dimension>`` spans more than
+    ``SPARSE_AREA`` cells: one stray value in XFD1048576 makes calamine build a dense grid of 17 billion
+    cells (512 GiB). Reads only the head of each sheet's XML; such sheets go to ``read_cells_present``.
+    """
+    if path.suffix.lower() not in _XML_ERROR_SUFFIXES:
+        return {}
+    found: dict[int, str] = {}
+    try:
+        with zipfile.ZipFile(path) as zf:
+            parts = sheet_parts(zf)
+            for index in sheet_indexes:
+                if index >= len(parts) or parts[index] is None:
+                    continue
+                with zf.open(parts[index]) as fh:
+                    m = _DIMENSION.search(fh.read(4096))
+                if m and m.group(2):
+                    (top, left), (bottom, right) = xl_cell_to_rowcol(m.group(1).decode()), xl_cell_to_rowcol(m.group(2).decode())
+                    if (bottom - top + 1) * (right - left + 1) > SPARSE_AREA:
+                        found[index] = f"{m.group(1).decode()}:{m.group(2).decode()}"
+    except (zipfile.BadZipFile, KeyError, OSError, ElementTree.ParseError, zlib.error, EOFError):
+        pass
+    return found
+
+
+def read_cells_present(path: Path, sheet_name: str) -> list[list]:
+    """A sheet's grid built from the cells its XML holds (openpyxl's streaming parser): memory follows the
+    cells present, not the used range. Rows are as long as their last filled cell; cells of only spaces
+    are left out (a stray space in XFD1048576 then costs nothing); merged ranges are filled as in
+    ``read_grid``, error cells keep their text (#DIV/0!).
+    """
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        sheet = book[sheet_name]
+        grid: list[list] = []
+        with sheet._get_source() as src:  # openpyxl's own read-only path, without its padding to the used range
+            parser = WorkSheetParser(src, book.shared_strings, data_only=True, epoch=book.epoch,
+                                     date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
+            for _, cells in parser.parse():
+                for cell in cells:
+                    value = cell["value"]
+                    if value is None or (isinstance(value, str) and not value.strip()):
+                        continue
+                    row, col = cell["row"] - 1, cell["column"] - 1
+                    if row >= len(grid):
+                        grid.extend([] for _ in range(row + 1 - len(grid)))
+                    cells_of_row = grid[row]
+                    if col >= len(cells_of_row):
+                        cells_of_row.extend([""] * (col + 1 - len(cells_of_row)))
+                    cells_of_row[col] = value
+            merged = [m.ref for m in parser.merged_cells.mergeCell] if parser.merged_cells is not None else []
+            ranges = [(xl_cell_to_rowcol(first), xl_cell_to_rowcol(last or first))
+                      for first, _, last in (ref.partition(":") for ref in merged)]
+    finally:
+        book.close()
+    fill_merged(grid, ranges)
+    return grid
 
 
 # ---------------------------------------------------------------- header
