@@ -179,8 +179,11 @@ def subjects(server) -> list[str]:
 
 
 def managers(server) -> list[str]:
-    """The subjects of the managers' messages (the reps' are left out)."""
-    return [s for (_, rcpt, _), s in zip(server.envelopes, subjects(server)) if "gm@example.com" in rcpt]
+    """The subjects of the managers' messages (the reps' are left out), each after the 【演示数据】 every demo
+    subject begins with."""
+    found = [s for (_, rcpt, _), s in zip(server.envelopes, subjects(server)) if "gm@example.com" in rcpt]
+    assert all(s.startswith("【演示数据】") for s in found), found
+    return [s.removeprefix("【演示数据】") for s in found]
 
 
 def test_a_morning_run_is_a_preview_and_the_cut_off_run_sends_once(tmp_path, capsys, smtp_server):
@@ -195,7 +198,7 @@ def test_a_morning_run_is_a_preview_and_the_cut_off_run_sends_once(tmp_path, cap
     assert preview["kind"] == "preview" and not (output / RUN_DATE).exists()  # kept apart from the official books
     import openpyxl
     sheet = openpyxl.load_workbook(output / "预览" / RUN_DATE / f"销售日报_{RUN_DATE}.xlsx").worksheets[0]
-    assert str(sheet["A1"].value).startswith("【预览】")  # titled as what it is
+    assert str(sheet["A1"].value).startswith("【演示数据】【预览】")  # titled as what it is
     assert "预览" in capsys.readouterr().out
 
     assert run_at(at(2026, 11, 30, 16, 30), config) == 0  # the task at the cut-off: the official run sends
