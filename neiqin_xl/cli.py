@@ -1,9 +1,11 @@
 """The command line behind run_daily.py: the day's job, templates, the demo, the schedule.
 
-    python run_daily.py                      the day's job (a demo workspace is generated on first run)
+    python run_daily.py                      the day's job (the demo is generated into the default workspace
+                                             when that does not exist yet)
     python run_daily.py --date 2026-11-30    as of another day
     python run_daily.py templates [--for 张伟]
-    python run_daily.py demo --reset
+    python run_daily.py demo [--reset]       the demo workspace (only where no real data is; --reset deletes
+                                             only the files the demo wrote)
     python run_daily.py remind               the day's reminders to reps (schedule.reminder_time, 15:30)
     python run_daily.py status               the last runs, the mail sent, pending or failed, reps behind
     python run_daily.py serve                stay running: reminders at 15:30, the day's run at the cut-off (16:30)
@@ -13,8 +15,13 @@ Exit status:
     0  the run completed and every message was delivered (or put in the outbox); data problems included
     1  a report or the run failed (the other reports are still written)
     2  a configuration or command-line error (nothing written)
-    3  every report was written but a message was not delivered to every recipient (failed, 部分送达, or
-       given up); one line per such message with the reason is printed and logged
+    3  every report was written but a message was not delivered to every recipient (failed, 部分送达, given
+       up, or its send interrupted by a crash: 结果未知); one line per such message with the reason is printed
+       and logged
+    4  another run held the workspace (its run lock, runlock.py) through schedule.lock_wait_seconds: this
+       run did nothing; the line printed names the holder (PID, host, start time)
+Workspaces (README: 工作区规则): a --workspace that does not exist is an error (exit 2) naming it, except
+for ``demo``; the demo goes only into a folder holding no real data.
 Console output survives a GBK console, and a run without any console (pythonw.exe): then the log
 (logs/neiqin_<YYYY-MM>.log) holds every line.
 """
@@ -24,16 +31,19 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import shutil
 import sys
+import tempfile
 from datetime import date, datetime
 from pathlib import Path
 
 from .core.config import ConfigError, Settings, load_settings
 from .deliver.mail import UNDELIVERED
+from .runlock import RunLocked, hold
+from .tools.demo import DemoRefused
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 log = logging.getLogger("neiqin_xl")
+EXIT_LOCKED = 4
 
 
 STREAMS = ((0, "stdin"), (1, "stdout"), (2, "stderr"))
@@ -148,39 +158,73 @@ def load(args: argparse.Namespace) -> Settings:
 
 
 class LogFile(logging.FileHandler):
-    """The log file, created (with its folder) on the first line logged: a run that logs nothing writes nothing."""
+    """The log file, created (with its folder) on the first line logged: a run that logs nothing writes nothing.
+
+    A logs folder that cannot be written (read-only, a file in its place, a share gone) does not stop the
+    run: the log goes to the user's temp folder (``%TEMP%\\neiqin_xl\\logs``), and the console says so once.
+    """
 
     def __init__(self, path: Path):
         super().__init__(path, encoding="utf-8", delay=True)
 
     def _open(self):
-        Path(self.baseFilename).parent.mkdir(parents=True, exist_ok=True)
-        return super()._open()
+        wanted = Path(self.baseFilename)
+        try:
+            wanted.parent.mkdir(parents=True, exist_ok=True)
+            return super()._open()
+        except OSError as exc:
+            self.baseFilename = str(fallback_logs_dir() / wanted.name)
+            note = f"日志文件夹 {wanted.parent} 无法写入 ({exc.strerror or exc}), 本次日志写到 {self.baseFilename}"
+        try:
+            Path(self.baseFilename).parent.mkdir(parents=True, exist_ok=True)
+            stream = super()._open()
+        except OSError as exc:
+            note += f" — 也无法写入 ({exc.strerror or exc}), 本次没有日志文件"
+            stream = open(os.devnull, "w", encoding="utf-8")
+        write_line(sys.stderr, note)
+        stream.write(f"{datetime.now():%Y-%m-%d %H:%M:%S} WARNING {note}\n")
+        return stream
 
 
-def setup_logging(logs_dir: Path) -> Path:
-    """Everything the run says goes to ``logs/neiqin_<YYYY-MM>.log`` (the only record when there is no console).
-    A logs folder that cannot be written is reported once by ``logging`` itself; the run goes on."""
-    log_file = logs_dir / f"neiqin_{date.today():%Y-%m}.log"
-    handler = LogFile(log_file)
+def fallback_logs_dir() -> Path:
+    """Where the log goes when the logs folder cannot be written: the user's own temp folder."""
+    return Path(tempfile.gettempdir()) / "neiqin_xl" / "logs"
+
+
+def setup_logging(logs_dir: Path) -> LogFile:
+    """Everything the run says goes to ``logs/neiqin_<YYYY-MM>.log`` (the only record when there is no console);
+    returns the handler (its ``baseFilename`` is where the log really is: see ``LogFile``)."""
+    handler = LogFile(logs_dir / f"neiqin_{date.today():%Y-%m}.log")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     root = logging.getLogger("neiqin_xl")
     for old in root.handlers:
         old.close()
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)
-    return log_file
+    return handler
 
 
-def ensure_workspace(settings: Settings, run_date: date, say) -> bool:
-    """Generates the demo workspace when there are no rep workbooks; True when the data is demo data."""
-    from .read.folders import rep_workbooks
+def run_lock(settings: Settings, command: str, say, wait: float | None = None):
+    """The workspace's run lock (runlock.hold), saying on the console when it has to wait for another run."""
+    wait = settings.schedule.lock_wait_seconds if wait is None else wait
+
+    def waiting(holder) -> None:
+        who = holder.describe() if holder else "另一次运行"
+        say(f"工作区 {settings.workspace} 正在被另一次运行使用 ({who}); 等待它结束, 最多 {wait:g} 秒 ……")
+
+    return hold(settings.workspace, wait, command, on_wait=waiting)
+
+
+def ensure_workspace(settings: Settings, fresh: bool, run_date: date, say) -> bool:
+    """Generates the demo into the default workspace when it did not exist before this run (``fresh``; a
+    --workspace that does not exist never gets here: exit 2); True when the workspace holds demo data.
+    A workspace that exists is never touched, whatever its reps folder holds."""
     from .tools.demo import generate_demo
 
-    if not rep_workbooks(settings.folder("reps")):
-        say(f"工作区 {settings.workspace} 里没有业务员台账, 正在生成演示数据 (demo data) ……")
+    if fresh and not settings.is_demo:
+        say(f"工作区 {settings.workspace} 还不存在, 正在生成演示数据 (demo data) ……")
         generate_demo(settings.workspace, run_date, settings=settings)
-    return (settings.workspace / "DEMO.txt").exists()
+    return settings.is_demo
 
 
 def command_run(settings: Settings, args: argparse.Namespace, say) -> int:
@@ -191,9 +235,7 @@ def command_run(settings: Settings, args: argparse.Namespace, say) -> int:
     if unknown:
         complain(f"--only: 没有报表 {', '.join(unknown)}; 可选: {', '.join(REPORT_NAMES)}")
         return 2
-    now = datetime.now()
-    if ensure_workspace(settings, args.date or now.date(), say):
-        say("注意: 当前工作区是演示数据 (demo data), 不是真实业务数据。")
+    fresh = not settings.workspace.exists()  # before the run lock creates the folder
     progress = None
     if not args.quiet and is_terminal(sys.stderr):  # pythonw.exe: no streams at all
         from tqdm import tqdm
@@ -201,7 +243,12 @@ def command_run(settings: Settings, args: argparse.Namespace, say) -> int:
         progress = lambda it: tqdm(list(it), desc="读取台账", unit="个", file=sys.stderr)  # noqa: E731
     options = RunOptions(send=args.send, no_email=args.no_email, only=args.only, force=args.force, month=args.month,
                          resend=args.resend, progress=progress)
-    results = run_planned(settings, now, args.date, options)
+    with run_lock(settings, "run", say):
+        now = datetime.now()
+        if ensure_workspace(settings, fresh, args.date or now.date(), say):
+            say("注意: 当前工作区是演示数据 (demo data), 不是真实业务数据: 报表和邮件都标有 演示数据, "
+                "邮件只发给演示地址 (example.com)。")
+        results = run_planned(settings, now, args.date, options)
     for result in results:
         print_summary(result, is_workday(result.run_date, settings), say)
     return exit_status(results)
@@ -255,10 +302,13 @@ def print_mail(messages: list[dict], say) -> None:
         if msgs:
             say(f"邮件{label} {len(msgs)} 封: " + "；".join(f"{x.get('subject', '')} → {', '.join(x.get('recipients', []))}"
                                                         for x in msgs))
-    for x in messages:
-        if x.get("status") == "skipped" and not x.get("reason", "").startswith(("已发送", "已放弃")):
-            say(f"邮件未发送: {x.get('subject', '')}: {x.get('reason', '')}")
-    labels = {"partial": "邮件部分送达", "failed": "邮件发送失败 (留在待发箱, 下次运行重发)", "given_up": "邮件已放弃"}
+    for x in messages:  # skipped for a reason worth reading; a demo's message held back from a real address
+        reason = x.get("reason", "")
+        if (x.get("status") == "skipped" and not reason.startswith(("已发送", "已放弃"))) or \
+                (x.get("status") == "outbox" and reason.startswith("演示数据")):
+            say(f"邮件未发送: {x.get('subject', '')}: {reason}")
+    labels = {"partial": "邮件部分送达", "failed": "邮件发送失败 (留在待发箱, 下次运行重发)", "given_up": "邮件已放弃",
+              "unknown": "邮件发送结果未知 (上次运行发送时中断, 服务器可能已收到; 未重发, 请向收件人确认)"}
     undelivered = [x for x in messages if x.get("status") in labels]
     for x in undelivered:
         complain(f"{labels[x['status']]}: {x.get('subject', '')} → {', '.join(x.get('recipients', []))}: {x.get('reason', '')}")
@@ -276,19 +326,21 @@ def command_templates(settings: Settings, args: argparse.Namespace, say) -> int:
 
 
 def command_demo(settings: Settings, args: argparse.Namespace, say) -> int:
-    from .read.folders import rep_workbooks
-    from .tools.demo import generate_demo
+    """``demo``: the demo workspace, only where no real data is (tools.demo refuses otherwise: exit 2);
+    ``--reset`` first deletes the files the demo wrote (listed in DEMO.txt), keeping any changed since."""
+    from .tools.demo import generate_demo, remove_demo
 
     ws = settings.workspace
-    if rep_workbooks(settings.folder("reps")) and not args.reset:
-        say(f"{ws} 已有业务员台账; 用 --reset 重新生成演示数据 (会删除整个工作区)")
-        return 0
-    if args.reset and ws.exists():
-        if not (ws / "DEMO.txt").exists() and rep_workbooks(settings.folder("reps")):
-            say(f"{ws} 不是演示工作区 (没有 DEMO.txt), 为保护真实数据, 不删除")
-            return 2
-        shutil.rmtree(ws)
-    generate_demo(ws, args.date or date.today(), settings=settings)
+    with run_lock(settings, "demo", say):
+        if settings.is_demo and not args.reset:
+            say(f"{ws} 已是演示工作区; 用 --reset 重新生成演示数据 (只删除演示程序写的文件)")
+            return 0
+        if settings.is_demo:
+            deleted, kept = remove_demo(ws)
+            say(f"已删除演示程序写的 {len(deleted)} 个文件")
+            for path in kept:
+                complain(f"注意: {path} 在生成后被修改过, 未删除")
+        generate_demo(ws, args.date or date.today(), settings=settings)
     say(f"已在 {ws} 生成演示数据")
     return 0
 
@@ -307,7 +359,11 @@ def command_remind(settings: Settings, args: argparse.Namespace, say) -> int:
     if args.date is None and now.time() >= clock(settings.schedule.cutoff):
         say(f"已过数据截止时间 {settings.schedule.cutoff}, 今天不再催报")
         return 0
-    sent, chased = remind(settings, run_date, no_email=args.no_email)
+    if not settings.workspace.exists():  # nobody to chase; the lock would create the folder (and no demo follow)
+        say(f"工作区 {settings.workspace} 还不存在, 不催报")
+        return 0
+    with run_lock(settings, "remind", say):
+        sent, chased = remind(settings, run_date, no_email=args.no_email)
     for rep, reason in chased:
         say(f"催报: {rep} — {reason}")
     if not chased:
@@ -320,6 +376,9 @@ def command_status(settings: Settings, args: argparse.Namespace, say) -> int:
     """``run_daily.py status``: the last runs, what was sent, what is pending or failed, whose workbook is behind."""
     from .status import status_lines
 
+    if not settings.workspace.exists():  # reading the state would create the folder (and no demo would follow)
+        say(f"工作区 {settings.workspace} 还不存在: 第一次运行 run_daily.py 时生成演示数据")
+        return 0
     for line in status_lines(settings):
         write_line(sys.stdout, line)  # also with --quiet: the status is what was asked for
     return 0
@@ -329,20 +388,28 @@ def command_serve(settings: Settings, args: argparse.Namespace, say) -> int:
     from .pipeline import RunOptions, remind, run_planned
     from .serve import serve
 
+    fresh = not settings.workspace.exists()  # before serve reads the state (which creates the folder)
+
     def job(day: date) -> bool:
-        ensure_workspace(settings, day, say)
-        results = run_planned(settings, datetime.now(), None, RunOptions(no_email=args.no_email))
+        with run_lock(settings, "serve", say):
+            ensure_workspace(settings, fresh, day, say)
+            results = run_planned(settings, datetime.now(), None, RunOptions(no_email=args.no_email))
         for result in results:
             print_mail(result.undelivered, say)
         return exit_status(results) == 0
 
     def remind_job(day: date) -> None:
-        print_mail(remind(settings, day, no_email=args.no_email)[0], say)
+        with run_lock(settings, "serve remind", say):
+            print_mail(remind(settings, day, no_email=args.no_email)[0], say)
 
     def retry_job(day: date) -> None:
         from .deliver.mail import retry_pending
 
-        sent = retry_pending(settings) if not args.no_email else []
+        try:
+            with run_lock(settings, "serve retry", say, wait=0):  # a run at work sends the pending mail itself
+                sent = retry_pending(settings) if not args.no_email else []
+        except RunLocked:
+            return
         if sent:
             print_mail(sent, say)
 
@@ -378,16 +445,26 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load(args)
         log_file = setup_logging(settings.logs_dir)
+        if args.workspace and args.command != "demo" and not settings.workspace.is_dir():
+            complain(f"工作区 {settings.workspace} 不存在 (--workspace): 请检查路径。"
+                     f"要在那里生成演示数据, 请运行 run_daily.py demo --workspace \"{args.workspace}\"")
+            return 2
         return COMMANDS[args.command](settings, args, say)
     except KeyboardInterrupt:
         return 130
+    except RunLocked as exc:
+        complain(str(exc))
+        return EXIT_LOCKED
+    except DemoRefused as exc:
+        complain(f"不生成演示数据: {exc}")
+        return 2
     except ConfigError as exc:
         if not write_line(sys.stderr, f"配置错误: {exc}"):  # no console: the log beside config.yaml is the only record
             log.error("配置错误: %s", exc)
         return 2
     except Exception as exc:  # the double-click user sees a plain message, the log has the traceback
         log.exception("运行失败")
-        write_line(sys.stderr, f"运行失败: {exc}\n详细信息见日志 {log_file}")
+        write_line(sys.stderr, f"运行失败: {exc}\n详细信息见日志 {log_file.baseFilename}")
         if interactive():
             try:
                 input("按回车键关闭窗口 …")

@@ -7,7 +7,9 @@
 Which runs one start makes (catch-up of missed days, then the day's preview / official run / rerun) is
 ``plan_runs``; ``run_planned`` carries them out for the command line and ``serve`` alike.
 
-Each step is named and timed in the log. Data problems are collected as values along the way and end in
+A run starts by removing what a killed run left behind (``.~tmp-*`` files in output/ and outbox/; the
+cli holds the workspace's run lock around all of it, so no other run is writing them). Each step is named
+and timed in the log. Data problems are collected as values along the way and end in
 the 数据问题清单; an exception inside one report is logged, recorded in the manifest and does not stop the
 other reports (the run then exits non-zero). A report gets the data of the earlier reports it declares in
 ``NEEDS`` (and ``USES``); one whose need failed is skipped, logged and recorded as failed the same way.
@@ -47,7 +49,7 @@ from .reports import (archive, commission, daily, expenses, fulfilment, period, 
                       shipping, statements)
 from .books.validate import validate
 from .books.workdays import is_workday
-from .deliver.files import Written, write_file
+from .deliver.files import Written, remove_leftover_temps, write_file
 from .deliver.writer import write_workbook
 
 log = logging.getLogger("neiqin_xl")
@@ -148,7 +150,7 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
 
     reps = everyone_a_rep(tables)
     with step("写出工作簿"):
-        written = write_outputs(outputs, output_dir, options.kind, reps)
+        written = write_outputs(outputs, output_dir, options.kind, reps, demo=settings.is_demo)
     inputs_digest = digest_inputs(tables.inputs)
     deliveries = label_deliveries(attach_files(outputs, written, output_dir, reps),
                                   delivery_label(state, run_date, options, inputs_digest))
@@ -218,7 +220,10 @@ def plan_runs(settings: Settings, now: datetime, run_date: date | None = None) -
 
 
 def run_planned(settings: Settings, now: datetime, run_date: date | None, options: RunOptions) -> list[RunResult]:
-    """``plan_runs`` carried out: the command line and ``serve`` both start the day's job through here."""
+    """``plan_runs`` carried out: the command line and ``serve`` both start the day's job through here (holding
+    the workspace's run lock), after the leftovers of a killed run older than ``now`` are removed."""
+    for path in remove_leftover_temps([settings.folder("output"), settings.folder("outbox")], now):
+        log.info("已删除上次中断的运行留下的临时文件 %s", path)
     return [run_day(settings, day, replace(options, kind=kind)) for day, kind in plan_runs(settings, now, run_date)]
 
 
@@ -320,18 +325,23 @@ def everyone_a_rep(tables) -> set[str]:
 
 
 def write_outputs(outputs: dict[str, ReportOutput], output_dir: Path, kind: str = OFFICIAL,
-                  reps: set[str] = frozenset()) -> dict[str, list[Written]]:
-    """Every report's workbooks; a preview's titled 预览 on every sheet; a rep's own with the others hidden."""
-    mark = preview_spec if kind == PREVIEW else (lambda spec: spec)
+                  reps: set[str] = frozenset(), demo: bool = False) -> dict[str, list[Written]]:
+    """Every report's workbooks: a preview's titled 【预览】 on every sheet (with a line saying what that
+    means), a demo workspace's 【演示数据】, a rep's own with the other reps hidden (``core.privacy``)."""
+    def mark(spec: WorkbookSpec) -> WorkbookSpec:
+        if kind == PREVIEW:
+            spec = titled(spec, "【预览】", "预览: 截止时间前的数据, 不是当日的正式报表")
+        return titled(spec, "【演示数据】") if demo else spec
+
     return {name: [write_workbook(private(mark(spec), reps), output_dir) for spec in out.workbooks]
             for name, out in outputs.items()}
 
 
-def preview_spec(spec: WorkbookSpec) -> WorkbookSpec:
-    """The workbook as a preview: 【预览】 before each sheet's title and a line saying what that means."""
-    note = "预览: 截止时间前的数据, 不是当日的正式报表"
-    return replace(spec, sheets=[replace(sheet, title=f"【预览】{sheet.title}" if sheet.title else sheet.title,
-                                         subtitle=[*sheet.subtitle, note]) for sheet in spec.sheets])
+def titled(spec: WorkbookSpec, prefix: str, note: str = "") -> WorkbookSpec:
+    """The workbook with ``prefix`` before each sheet's title, and ``note`` as one more subtitle line."""
+    return replace(spec, sheets=[replace(sheet, title=f"{prefix}{sheet.title}" if sheet.title else sheet.title,
+                                         subtitle=[*sheet.subtitle, note] if note else sheet.subtitle)
+                                 for sheet in spec.sheets])
 
 
 def attach_files(outputs: dict[str, ReportOutput], written: dict[str, list[Written]], output_dir: Path,
@@ -366,7 +376,7 @@ def build_manifest(settings: Settings, run_date: date, started: datetime, tables
         "finished": datetime.now().isoformat(timespec="seconds"),
         "version": __version__,
         "workspace": str(settings.workspace),
-        "demo": (settings.workspace / "DEMO.txt").exists(),
+        "demo": settings.is_demo,
         "inputs": tables.inputs,
         "rows": {name: int(len(frame)) for name, frame in tables.frames.items()},
         "issues": {"错误": sum(1 for p in ctx.problems if p.severity == ERROR),

@@ -1,7 +1,7 @@
 """``python run_daily.py status``: where the daily job stands, for the clerk, in plain Chinese (GBK-safe).
 
-Read only: the workspace's state (deliver/state: the runs and the messages), the reps' folder and the 人员
-table. It answers: did the last runs happen, of which kind, and did their mail leave before the deadline;
+Read only: the workspace's state (deliver/state: the runs and the messages), its run lock (runlock), the
+reps' folder and the 人员 table. It answers: is a run at work now; did the last runs happen, of which kind, and did their mail leave before the deadline;
 what was sent to whom; what is still pending, failed or given up and why; whose workbook is missing or
 stale.
 """
@@ -16,12 +16,13 @@ from .deliver import mail
 from .deliver.state import SentLog
 from .pipeline import KIND_NAMES, read_staff
 from .read.folders import rep_workbooks
+from .runlock import lock_holder
 
 RECENT_RUNS = 10
 SENT_DAYS = 7  # sent messages listed for the run dates of the last week
 
-STATUS_NAMES = {"sent": "已发送", "partial": "部分送达", "failed": "发送失败", "sending": "发送中断",
-                "given_up": "已放弃", "outbox": "在待发箱"}
+STATUS_NAMES = {"sent": "已发送", "partial": "部分送达", "failed": "发送失败", "sending": "发送中",
+                "given_up": "已放弃", "outbox": "在待发箱", "unknown": "结果未知"}
 
 
 def hhmm(text: str | None) -> str:
@@ -69,7 +70,11 @@ def status_text(settings: Settings, now: datetime) -> list[str]:
     state = SentLog(settings.workspace)
     s = settings.schedule
     lines = [f"neiqin_xl 状态: 工作区 {settings.workspace}, {now:%Y-%m-%d %H:%M}",
-             f"每个工作日: {s.reminder_time} 催报, {s.cutoff} 数据截止并正式运行, {s.deadline} 前邮件送达", ""]
+             f"每个工作日: {s.reminder_time} 催报, {s.cutoff} 数据截止并正式运行, {s.deadline} 前邮件送达"]
+    holder = lock_holder(settings.workspace)
+    if holder:
+        lines.append(f"正在运行: {holder.describe()}")
+    lines.append("")
 
     runs = state.runs(limit=RECENT_RUNS)
     lines.append("最近的运行:")
@@ -81,13 +86,21 @@ def status_text(settings: Settings, now: datetime) -> list[str]:
     lines += ["", f"已发送 (最近 {SENT_DAYS} 天):"]
     lines += [message_line(m) for m in sent] or ["  (无)"]
 
-    pending = [m for m in messages if m.status in ("failed", "sending")]
+    pending = [m for m in messages if m.status == "failed"]
     lines += ["", "待发送 / 发送失败 (下次运行先发这些):"]
     lines += [message_line(m) for m in pending] or ["  (无)"]
+    sending = [m for m in messages if m.status == "sending"]
+    if sending:
+        lines += ["", "发送中 (没有运行在进行时: 上次运行在发送时中断, 下次运行将其列为 结果未知, 不重发):"]
+        lines += [message_line(m) for m in sending]
     outbox = [m for m in messages if m.status == "outbox" and m.run_date >= since]
     if outbox:
         lines += ["", f"在待发箱 (邮件未开启或 --no-email; .eml 可用 Outlook 打开后手动发送) {len(outbox)} 封, "
                       f"见 {settings.folder('outbox')}"]
+    unknown = [m for m in messages if m.status == "unknown"]
+    if unknown:
+        lines += ["", "发送结果未知 (运行在发送时中断, 服务器可能已收到; 未重发, 请向收件人确认):"]
+        lines += [message_line(m) for m in unknown]
     given_up = [m for m in messages if m.status == "given_up"]
     if given_up:
         lines += ["", "已放弃 (服务器多次拒绝, 请检查收件人地址后用 --resend 重发):"]

@@ -179,8 +179,11 @@ def subjects(server) -> list[str]:
 
 
 def managers(server) -> list[str]:
-    """The subjects of the managers' messages (the reps' are left out)."""
-    return [s for (_, rcpt, _), s in zip(server.envelopes, subjects(server)) if "gm@example.com" in rcpt]
+    """The subjects of the managers' messages (the reps' are left out), each after the 【演示数据】 every demo
+    subject begins with."""
+    found = [s for (_, rcpt, _), s in zip(server.envelopes, subjects(server)) if "gm@example.com" in rcpt]
+    assert all(s.startswith("【演示数据】") for s in found), found
+    return [s.removeprefix("【演示数据】") for s in found]
 
 
 def test_a_morning_run_is_a_preview_and_the_cut_off_run_sends_once(tmp_path, capsys, smtp_server):
@@ -195,7 +198,7 @@ def test_a_morning_run_is_a_preview_and_the_cut_off_run_sends_once(tmp_path, cap
     assert preview["kind"] == "preview" and not (output / RUN_DATE).exists()  # kept apart from the official books
     import openpyxl
     sheet = openpyxl.load_workbook(output / "预览" / RUN_DATE / f"销售日报_{RUN_DATE}.xlsx").worksheets[0]
-    assert str(sheet["A1"].value).startswith("【预览】")  # titled as what it is
+    assert str(sheet["A1"].value).startswith("【演示数据】【预览】")  # titled as what it is
     assert "预览" in capsys.readouterr().out
 
     assert run_at(at(2026, 11, 30, 16, 30), config) == 0  # the task at the cut-off: the official run sends
@@ -339,7 +342,8 @@ def test_the_clerk_is_told_once_when_a_message_is_given_up(tmp_path, capsys, smt
     assert run(config, "--resend") == 3  # the same day again: the clerk is not told twice
 
     notices = [msg for (_, rcpt, _), msg in zip(server.envelopes, server.messages()) if rcpt == ["clerk@example.com"]]
-    assert len(notices) == 1 and str(notices[0]["subject"]) == f"【运行异常】{RUN_DATE} 1 项"
+    # the workspace is the demo: every subject says so first
+    assert len(notices) == 1 and str(notices[0]["subject"]) == f"【演示数据】【运行异常】{RUN_DATE} 1 项"
     body = notices[0].get_body(("plain",)).get_content()
-    assert "已放弃: 【费用审核 2026-11】" in body and "nobody@example.com (550 5.1.1" in body
-    assert "已放弃: 【费用审核 2026-11】" in capsys.readouterr().err
+    assert "已放弃: 【演示数据】【费用审核 2026-11】" in body and "nobody@example.com (550 5.1.1" in body
+    assert "已放弃: 【演示数据】【费用审核 2026-11】" in capsys.readouterr().err

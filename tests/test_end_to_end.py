@@ -17,9 +17,14 @@ RUN_DATE = "2026-11-30"  # a Monday, the month's last working day: 五日报 26-
 
 
 def run(args, workspace, env_extra=None):
+    """run_daily.py with a copy of the shipped config.yaml beside ``workspace`` (named ``workbooks``: the default
+    workspace, which gets the demo on the first run when it does not exist yet)."""
+    assert workspace.name == "workbooks"
+    config = workspace.parent / "config.yaml"
+    config.write_bytes((ROOT / "config.yaml").read_bytes())
     env = {**os.environ, **(env_extra or {})}
     env.pop("NEIQIN_SMTP_PASSWORD", None)
-    return subprocess.run([sys.executable, str(ROOT / "run_daily.py"), "--workspace", str(workspace), *args],
+    return subprocess.run([sys.executable, str(ROOT / "run_daily.py"), "--config", str(config), *args],
                           capture_output=True, env=env, cwd="/", timeout=600)
 
 

@@ -94,16 +94,26 @@ def test_workbook_open_in_excel_gets_a_timestamped_sibling(tmp_path, monkeypatch
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([target.name, written.path.name])
 
 
-@pytest.mark.parametrize("name", ["manifest.json", "日报+月报_a1b2c3d4.eml"])
-def test_a_file_read_back_by_name_fails_loudly_when_locked(tmp_path, monkeypatch, no_waits, name):
-    target = tmp_path / name
+def test_a_file_read_back_by_name_fails_loudly_when_locked(tmp_path, monkeypatch, no_waits):
+    target = tmp_path / "manifest.json"
     target.write_bytes(b"old")
     lock(monkeypatch, target)
     with pytest.raises(FileLocked) as raised:
         write_file(target, b"new")
     assert isinstance(raised.value, PermissionError)  # whoever caught PermissionError still does
     assert str(target) in str(raised.value) and "请关闭后重试" in str(raised.value)
-    assert [p.name for p in tmp_path.iterdir()] == [name] and target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["manifest.json"] and target.read_bytes() == b"old"
+
+
+def test_an_eml_open_in_outlook_gets_a_sibling(tmp_path, monkeypatch, no_waits):
+    # the mail state records where the message really is, so the sibling is the one sent (tests/test_faults.py)
+    target = tmp_path / "日报+月报_a1b2c3d4.eml"
+    target.write_bytes(b"old message")
+    lock(monkeypatch, target)
+    written = write_file(target, b"new message")
+    assert written.fallback and written.path.name.startswith("日报+月报_a1b2c3d4_") and written.path.suffix == ".eml"
+    assert written.path.read_bytes() == b"new message" and target.read_bytes() == b"old message"
+    assert written.note == f"{target.name} 正在被其他程序打开, 已另存为 {written.path.name}"
 
 
 # ---------------------------------------------------------------- the one temp-file rule

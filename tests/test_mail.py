@@ -585,23 +585,31 @@ def test_a_missing_attachment_fails_that_message_with_its_name(tmp_path):
     assert result["status"] == "failed" and "不存在.xlsx" in result["reason"]
 
 
-def test_a_crash_between_send_and_mark_is_sent_again_once(tmp_path, smtp_server):
+def test_a_send_a_crash_interrupted_is_listed_for_the_clerk_never_sent_twice(tmp_path, smtp_server):
+    # the run was killed while sending: the state says "sending", the .eml is in the outbox, and nobody knows
+    # whether the server took it. Listed (结果未知), not resent; the day's rerun skips it; --resend sends it.
     controller, server = smtp_server()
     settings = make_settings(tmp_path, controller.port)
-    msg = mail.compose(settings, RUN_DATE, [daily_delivery(tmp_path)], ["gm@example.com"])
+    delivery = daily_delivery(tmp_path)
+    msg = mail.compose(settings, RUN_DATE, [delivery], ["gm@example.com"])
     eml = settings.folder("outbox") / "2026-11-26" / "销售日报.eml"
     eml.parent.mkdir(parents=True)
     eml.write_bytes(mail.message_bytes(msg))
     state = sentlog.SentLog(settings.workspace)
-    state.record(run_date=RUN_DATE, items=["daily|销售日报"], audience="to:gm@example.com|cc:", reports="daily",
-                 subject="【销售日报】", sender="neiqin@example.com", recipients=["gm@example.com"], attachments=[],
-                 file=eml, status="sending")  # the state a crash mid-send leaves
+    state.record(run_date=RUN_DATE, items=[mail.item_key(delivery)], reports="daily", subject="【销售日报】",
+                 audience=mail.resolve_audience(delivery, settings, staff()).key, sender="neiqin@example.com",
+                 recipients=["gm@example.com"], attachments=[], file=eml, status="sending")
 
-    [result] = mail.send_pending(settings, staff())
+    [listed] = mail.send_pending(settings, staff())
 
-    assert result["status"] == "sent" and "可能重复" in result["reason"]
-    assert len(server.envelopes) == 1
-    assert mail.send_pending(settings, staff()) == []
+    assert listed["status"] == "unknown" and listed["status"] in mail.UNDELIVERED  # the run exits 3: a person looks
+    assert "未重发以免重复" in listed["reason"] and str(eml) in listed["reason"]
+    assert server.envelopes == [] and [m.status for m in state.messages()] == ["unknown"]
+    assert mail.send_pending(settings, staff()) == []  # said once, not again by every run
+    [again] = mail.deliver(settings, RUN_DATE, [delivery], staff())
+    assert again["status"] == "skipped" and again["reason"].startswith("发送结果未知")
+    [forced] = mail.deliver(settings, RUN_DATE, [delivery], staff(), resend=True)
+    assert forced["status"] == "sent" and len(server.envelopes) == 1
 
 
 # ---------------------------------------------------------------------------- chasing the reps

@@ -177,6 +177,7 @@ class Schedule(_Section):
     deadline: str = "17:00"  # the day's mail must be in the managers' inbox by then
     reminder_after_days: int = Field(2, ge=0)
     catch_up_days: int = Field(5, ge=0, le=60)  # working days without an official run produced by the next run
+    lock_wait_seconds: float = Field(600, ge=0)  # a run finding another one at work waits this long, then exits 4
 
     @model_validator(mode="before")
     @classmethod
@@ -200,6 +201,9 @@ class Schedule(_Section):
             raise ValueError(f"须 reminder_time ({self.reminder_time}) < cutoff ({self.cutoff}) "
                              f"<= deadline ({self.deadline})")
         return self
+
+
+DEMO_MARKER = "DEMO.txt"  # tools/demo.py writes it (with the list of the files it wrote) into a demo workspace
 
 
 class Settings(_Section):
@@ -226,6 +230,12 @@ class Settings(_Section):
         """A workspace folder by its key in ``paths`` (reps, master, attendance, finance, output, outbox)."""
         p = getattr(self.paths, name)
         return p if p.is_absolute() else self.workspace / p
+
+    @property
+    def is_demo(self) -> bool:
+        """The workspace holds the demo's invented data (its ``DEMO.txt``): every run of it is a demo run,
+        marked 演示数据 in every workbook title and message, and mailed only to the demo's own addresses."""
+        return (self.workspace / DEMO_MARKER).is_file()
 
     @property
     def logs_dir(self) -> Path:

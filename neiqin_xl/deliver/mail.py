@@ -27,22 +27,30 @@
 - **Outbox and state.** Every message is first written to ``<workspace>/outbox/<date>/*.eml`` (Outlook opens
   it as is) and recorded in the workspace's SQLite state (``sentlog``) as ``sending``; after the server
   accepted it, it is marked ``sent`` (``partial``, 部分送达, when some recipients were refused: never
-  "sent", and never mailed to the others again) and the file moves to ``outbox/<date>/已发送/``. With
-  e-mail off (``email.enabled: false`` or no host: the demo) or ``no_email=True``, messages stay in the
-  outbox with status ``outbox``. A send that fails for a temporary reason (server down, timeout, 4xx) is
-  tried ``email.retries`` more times with back-off ``backoff_seconds × 2^k``, then stays in the outbox as
-  ``failed``; ``send_pending`` (called first by the next run) sends those. A permanent refusal (5xx) is not
-  retried within the run; when the server refused the message itself (its recipients, sender or content)
+  "sent", and never mailed to the others again) and the file moves to ``outbox/<date>/已发送/``. An .eml
+  open in Outlook is not overwritten: the message is written beside it (``files.write_file``) and the
+  state records where. With e-mail off (``email.enabled: false`` or no host) or ``no_email=True``,
+  messages stay in the outbox with status ``outbox``. A send that fails for a temporary reason (server
+  down, timeout, 4xx) is tried ``email.retries`` more times with back-off ``backoff_seconds × 2^k``, then
+  stays in the outbox as ``failed``; ``send_pending`` (called first by the next run) sends those. A
+  permanent refusal (5xx) is not retried within the run; when the server refused the message itself (its recipients, sender or content)
   it is tried again in at most ``email.max_attempts`` runs, then marked ``given_up``.
+- **A demo workspace** (its DEMO.txt; ``Settings.is_demo``) says 演示数据 in every subject and body, and
+  sends only to the demo's own addresses: those at example.com (or .org, .net; RFC 2606 reserves them, no
+  one receives them), which is all the demo's 人员.xlsx and the shipped config.yaml hold. A message with
+  any other recipient stays in the outbox (``outbox``, the reason says why): invented figures never reach
+  a real general manager.
 - **One transport per run.** ``start_sending`` opens it and both ``send_pending`` and ``deliver`` use it.
   When the server cannot be reached, the login is refused or the certificate is not trusted, the rest of
   the run's messages are marked failed at once ("本次运行未尝试 …"): one login attempt per run, never one
   per message (repeated wrong passwords lock hosted mailboxes).
 - **Once per report per date.** A delivery (report + title) already sent (wholly or partly) or given up for
   the same audience and run date is skipped (status ``skipped``, reason 已发送 / 已放弃) unless ``resend=True``.
-  Known limit, kept simple on purpose: a crash *after* the server accepted a message and *before* it was
-  marked ``sent`` leaves it ``sending``; the next run sends it again, so such a crash can duplicate a
-  message once; it never loses one.
+- **A crash mid-send is never a second copy.** A message is marked ``sending`` before it leaves; a run
+  killed then leaves it so, and nobody can tell whether the server accepted it. The next run that sends
+  (one at a time per workspace: runlock.py) marks such a message ``unknown`` (结果未知), lists it with its
+  .eml and exits 3; it is not sent again (it counts as settled) unless ``--resend``. The clerk asks the
+  recipient, and sends the .eml from Outlook if it never arrived.
 """
 
 from __future__ import annotations
@@ -88,8 +96,10 @@ WIRE_POLICY = email_policy.compat32.clone(linesep="\r\n")  # keeps our RFC 2047 
 
 OUTBOX, SENT, FAILED, SKIPPED = "outbox", "sent", "failed", "skipped"
 PARTIAL, GIVEN_UP = "partial", "given_up"  # 部分送达 (some recipients refused); refused in max_attempts runs
-UNDELIVERED = (FAILED, PARTIAL, GIVEN_UP)  # a run with any of these exits 3
+UNKNOWN = "unknown"  # 结果未知: its send was interrupted (the run was killed); not sent again by itself
+UNDELIVERED = (FAILED, PARTIAL, GIVEN_UP, UNKNOWN)  # a run with any of these exits 3
 ADMIN = "admin"  # the report key of the notice to the clerk (email.admin)
+DEMO_DOMAINS = ("example.com", "example.org", "example.net")  # RFC 2606: the only addresses a demo mails
 
 
 # ---------------------------------------------------------------------------- who gets what
@@ -198,10 +208,10 @@ def one_line(text: str) -> str:
 
 def render_bodies(settings: Settings, run_date: date, deliveries: list[Delivery], rep: str | None,
                   attachment_names: list[str], template_dir: Path = TEMPLATE_DIR) -> tuple[str, str, str]:
-    """(subject, html, text) from the jinja2 templates."""
+    """(subject, html, text) from the jinja2 templates; a demo workspace's say 演示数据 (``demo``)."""
     env = template_environment(template_dir)
     values = dict(run_date=run_date, deliveries=deliveries, rep=rep, company=settings.company,
-                  attachments=attachment_names)
+                  attachments=attachment_names, demo=settings.is_demo)
     subject = one_line(env.get_template("subject.j2").render(**values))
     body_html = one_line_html(env.get_template("body.html.j2").render(**values))
     body_text = env.get_template("body.txt.j2").render(**values).strip() + "\n"
@@ -311,6 +321,25 @@ def eml_path(settings: Settings, run_date: date, group: Group) -> Path:
 
 def email_configured(settings: Settings) -> bool:
     return bool(settings.email.enabled and settings.email.host.strip())
+
+
+def is_demo_address(address: str) -> bool:
+    """An address of the demo's own (example.com, .org, .net, or below them): nobody's real mailbox.
+
+    >>> is_demo_address("gm@example.com"), is_demo_address("x@mail.Example.org"), is_demo_address("gm@example.com.cn")
+    (True, True, False)
+    """
+    domain = address.strip().rpartition("@")[2].rstrip(">").lower()
+    return any(domain == d or domain.endswith("." + d) for d in DEMO_DOMAINS)
+
+
+def demo_hold(settings: Settings, recipients: list[str] | tuple[str, ...]) -> str:
+    """Why a message is kept in the outbox instead of sent: a demo workspace's message to an address not
+    the demo's own (the reason names them); '' when it may be sent."""
+    if not settings.is_demo:
+        return ""
+    real = [a for a in recipients if not is_demo_address(a)]
+    return f"演示数据只发给演示地址 (example.com): {', '.join(real)} 不是, 未发送, 已写入待发箱" if real else ""
 
 
 def find_password(settings: Settings) -> str | None:
@@ -581,6 +610,9 @@ def drop_already_sent(state: SentLog, run_date: date, group: Group) -> tuple[Gro
 def settled_reason(message: MessageRow) -> str:
     if message.status == GIVEN_UP:
         return f"已放弃 ({message.updated:%Y-%m-%d %H:%M}; --resend 可再试)"
+    if message.status == UNKNOWN:
+        return (f"发送结果未知 ({message.updated:%Y-%m-%d %H:%M} 发送时运行中断, 未重发以免重复; "
+                f"请向收件人确认, 需要时 --resend 或用 Outlook 打开 {message.file})")
     return f"已发送 ({message.sent_at:%Y-%m-%d %H:%M})" + ("; 部分送达" if message.status == PARTIAL else "")
 
 
@@ -597,15 +629,19 @@ def deliver_group(settings: Settings, state: SentLog, transport: Transport | Non
         return result_row(**common, subject=" + ".join(d.title for d in group.deliveries), status=FAILED,
                           reason=str(exc))
     subject = one_line(render_subject(msg))
-    file = eml_path(settings, run_date, group)
-    write_file(file, message_bytes(msg))
+    written = write_file(eml_path(settings, run_date, group), message_bytes(msg))
+    if written.note:  # the earlier .eml is open in Outlook: this one is beside it
+        log.warning("%s", written.note)
+    file = written.path
+    held = demo_hold(settings, audience.recipients)
+    transport = None if held else transport
     message_id = state.record(run_date=run_date, items=[item_key(d) for d in group.deliveries], audience=audience.key,
                               reports=group.reports, subject=subject, sender=sender_address(settings),
                               recipients=audience.recipients, attachments=names, file=file,
                               status="sending" if transport else OUTBOX)
     if transport is None:
         return result_row(**common, subject=subject, status=OUTBOX, file=file,
-                          reason="未配置邮件服务器或 --no-email: 已写入待发箱")
+                          reason=held or "未配置邮件服务器或 --no-email: 已写入待发箱")
     status, file, reason = send_recorded(state, transport, message_id, file, audience.recipients)
     return result_row(**common, subject=subject, status=status, file=file, reason=reason)
 
@@ -617,7 +653,9 @@ def render_subject(msg: EmailMessage) -> str:
 
 def send_pending(settings: Settings, staff: pd.DataFrame | None = None, *,
                  transport: Transport | None = None) -> list[dict]:
-    """Sends what earlier runs left unsent (``failed``, or ``sending`` after a crash), oldest first.
+    """Sends what earlier runs left ``failed``, oldest first; first marks what a killed run left ``sending``
+    as ``unknown`` (结果未知: listed, not sent again; see the module docstring). Call it holding the
+    workspace's run lock (no other run is sending).
 
     The recipients are those resolved when the message was composed (kept in the state), so ``staff`` is
     not needed to route them; it is accepted so the pipeline calls both steps alike. Does nothing when
@@ -627,10 +665,25 @@ def send_pending(settings: Settings, staff: pd.DataFrame | None = None, *,
     if transport is None:
         return []
     state = SentLog(settings.workspace)
-    results = []
+    results = [settle_interrupted(state, row) for row in state.interrupted()]
     for row in state.pending():
         results.append(send_pending_row(state, transport, row))
     return results
+
+
+def settle_interrupted(state: SentLog, row: MessageRow) -> dict:
+    """A message whose send a killed run interrupted: ``unknown``, with a reason the clerk can act on."""
+    reason = (f"上次运行在发送时中断 ({row.updated:%Y-%m-%d %H:%M}), 服务器可能已收到: 未重发以免重复; "
+              f"请向收件人确认, 没收到时用 Outlook 打开 {row.file} 发送 (或 --resend)")
+    state.mark(row.id, UNKNOWN, reason=reason)
+    log.warning("邮件发送结果未知: %s → %s: %s", row.subject, ", ".join(row.recipients), reason)
+    return result_row(run_date=row.run_date, report=row.reports, rep=pending_rep(row), recipients=list(row.recipients),
+                      subject=row.subject, attachments=list(row.attachments), status=UNKNOWN, file=row.file,
+                      reason=reason)
+
+
+def pending_rep(row: MessageRow) -> str | None:
+    return row.audience.removeprefix("rep:") if row.audience.startswith("rep:") else None
 
 
 def retry_pending(settings: Settings) -> list[dict]:
@@ -643,15 +696,17 @@ def retry_pending(settings: Settings) -> list[dict]:
 
 
 def send_pending_row(state: SentLog, transport: Transport, row: MessageRow) -> dict:
-    rep = row.audience.removeprefix("rep:") if row.audience.startswith("rep:") else None
-    common = dict(run_date=row.run_date, report=row.reports, rep=rep,
+    common = dict(run_date=row.run_date, report=row.reports, rep=pending_rep(row),
                   recipients=list(row.recipients), subject=row.subject, attachments=list(row.attachments))
     if not row.file.is_file():
         state.mark(row.id, "lost", reason=f"待发箱中的邮件文件已不存在: {row.file}")
         return result_row(**common, status=FAILED, file=row.file, reason=f"待发箱中的邮件文件已不存在: {row.file}")
-    note = "上次发送中断, 重新发送 (可能重复一次); " if row.status == "sending" else "补发: "
+    held = demo_hold(transport.settings, row.recipients)
+    if held:
+        state.mark(row.id, OUTBOX, reason=held)
+        return result_row(**common, status=OUTBOX, file=row.file, reason=held)
     status, file, reason = send_recorded(state, transport, row.id, row.file, list(row.recipients))
-    return result_row(**common, status=status, file=file, reason=note + reason if status in (SENT, PARTIAL) else reason)
+    return result_row(**common, status=status, file=file, reason="补发: " + reason if status in (SENT, PARTIAL) else reason)
 
 
 def admin_notice(run_date: date, failed_reports: list[str], results: list[dict]) -> Delivery | None:

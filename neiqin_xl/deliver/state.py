@@ -5,11 +5,14 @@ One SQLite file, ``<workspace>/.neiqin_state.sqlite``, with two tables:
 - ``messages``: one row per message, keyed by (run date, its deliveries, its audience). ``items`` is the
   sorted list of ``report|title`` of the deliveries it carries, so a rerun finds what was already mailed
   even when the grouping changed; ``audience`` is ``rep:张伟`` or ``to:a,b|cc:c``. Status goes
-  ``outbox`` (written, e-mail off) or ``sending`` → ``sent`` / ``partial`` (部分送达: some recipients refused) /
-  ``failed`` (tried again by the next run) / ``given_up`` (refused by the server in ``email.max_attempts``
-  runs; ``runs`` counts them). The .eml is written before the row turns ``sending``, so a crash never loses
-  a message; a crash between the SMTP send and the ``sent`` mark leaves ``sending``, which the next run
-  sends again (at most one duplicate; see mail.py).
+  ``outbox`` (written, e-mail off or a demo's message for a real address) or ``sending`` → ``sent`` /
+  ``partial`` (部分送达: some recipients refused) / ``failed`` (tried again by the next run) / ``given_up``
+  (refused by the server in ``email.max_attempts`` runs; ``runs`` counts them). The .eml is written and the
+  row marked ``sending`` before a byte goes to the server, so a crash never loses a message. A run killed
+  while sending leaves ``sending``: the server may or may not have accepted the message, and only one run
+  at a time works on a workspace (runlock.py), so the next run finds it ``interrupted`` and marks it
+  ``unknown`` (结果未知) — listed for the clerk, never sent again by itself (``--resend`` sends it): a
+  message listed for a person to check is better than one sent twice.
 - ``runs``: one row per run of the day's job: its date, kind (official / preview / rerun / catch-up, see
   pipeline), when it started and finished, when its mail left and whether that was after the deadline,
   a digest of its inputs (a ``--resend`` after the data changed is a 更正), its folder. The first row is
@@ -43,7 +46,7 @@ CREATE TABLE IF NOT EXISTS messages (
     recipients TEXT NOT NULL,     -- JSON list: envelope recipients (to + cc)
     attachments TEXT NOT NULL,    -- JSON list of file names
     file TEXT NOT NULL,           -- the .eml
-    status TEXT NOT NULL,         -- outbox / sending / sent / partial / failed / given_up
+    status TEXT NOT NULL,         -- outbox / sending / sent / partial / failed / given_up / unknown / lost
     reason TEXT NOT NULL DEFAULT '',
     attempts INTEGER NOT NULL DEFAULT 0,  -- SMTP tries, retries included
     runs INTEGER NOT NULL DEFAULT 0,      -- runs in which the server refused the message itself
@@ -152,7 +155,7 @@ class SentLog:
 
     def mark(self, message_id: int, status: str, *, reason: str = "", file: Path | None = None,
              attempts: int | None = None, refused_run: bool = False) -> None:
-        """Moves a message to ``status`` (sending / sent / partial / failed / given_up), with the time and the
+        """Moves a message to ``status`` (sending / sent / partial / failed / given_up / unknown), with the time and the
         reason; ``refused_run`` counts one more run in which the server refused the message."""
         stamp = now_text()
         with closing(self._connect()) as con, con:
@@ -171,17 +174,25 @@ class SentLog:
 
     def sent_items(self, run_date: date, audience: str) -> dict[str, MessageRow]:
         """``report|title`` → the message that settled it for ``audience`` on ``run_date``: one that left
-        (sent, partial) or was given up."""
+        (sent, partial), may have left (unknown: its send was interrupted) or was given up."""
         with closing(self._connect()) as con:
             rows = con.execute("""SELECT * FROM messages WHERE run_date = ? AND audience = ?
-                                  AND status IN ('sent', 'partial', 'given_up') ORDER BY id""",
+                                  AND status IN ('sent', 'partial', 'unknown', 'given_up') ORDER BY id""",
                                (run_date.isoformat(), audience)).fetchall()
         return {item: message for message in map(_row_to_message, rows) for item in message.items}
 
     def pending(self) -> list[MessageRow]:
-        """Messages still to send, oldest first: ``failed`` ones and ``sending`` ones a crash left behind."""
+        """Messages still to send, oldest first: the ``failed`` ones."""
+        return self._with_status("failed")
+
+    def interrupted(self) -> list[MessageRow]:
+        """Messages a run left ``sending`` (it was killed mid-send), oldest first; only meaningful to the run
+        holding the workspace's run lock (no other run is sending then)."""
+        return self._with_status("sending")
+
+    def _with_status(self, status: str) -> list[MessageRow]:
         with closing(self._connect()) as con:
-            rows = con.execute("SELECT * FROM messages WHERE status IN ('failed', 'sending') ORDER BY run_date, id").fetchall()
+            rows = con.execute("SELECT * FROM messages WHERE status = ? ORDER BY run_date, id", (status,)).fetchall()
         return [_row_to_message(r) for r in rows]
 
     def messages(self, run_date: date | None = None) -> list[MessageRow]:

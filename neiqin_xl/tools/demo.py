@@ -7,8 +7,12 @@
 - ``attendance/考勤_YYYY-MM.xlsx`` for the run month and the month before;
 - ``finance/财务收款_…``, ``财务开票_…``, ``应收余额_…`` for the same two months, Kingdee-style (title row,
   合计 row), mostly matching the reps' books with a few differences for the reconciliation to explain;
-- ``DEMO.txt`` saying plainly that this is demo data.
+- ``DEMO.txt`` saying plainly that this is demo data, with the list of the files the demo wrote (and their
+  sha256): ``remove_demo`` (``demo --reset``) deletes those and nothing else.
 
+Where a demo may go (README: 工作区规则): only into a folder that holds no file of a real workspace —
+nothing at all in reps/, master/, attendance/ or finance/ and no DEMO.txt; ``generate_demo`` checks this
+before writing anything and raises ``DemoRefused`` naming what it found, so it never writes over a file.
 Everything is drawn from ``random.Random(seed)`` and dated relative to the run date, so every report has
 content whatever day it is, and the same seed and date give byte-identical files (fixed creation date;
 xlsxwriter stores fixed zip timestamps). Money is kept in integer fen here and written as yuan.
@@ -16,20 +20,27 @@ xlsxwriter stores fixed zip timestamps). Money is kept in integer fen here and w
 
 from __future__ import annotations
 
+import hashlib
 import math
 import random
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import xlsxwriter
 
-from ..core.config import Settings
+from ..core.config import DEMO_MARKER, Settings
 from ..core.months import Month
 from ..core.schema import ATTENDANCE, CUSTOMERS, PRODUCTS, REP_SHEETS, STAFF, TARGETS
 from ..books.workdays import is_workday
 
-DEMO_MARKER = "DEMO.txt"
+WORKSPACE_FOLDERS = ("reps", "master", "attendance", "finance")  # any file in one: a workspace in use
+_LISTED = re.compile(r"^([0-9a-f]{64})  (.+)$")  # a file the demo wrote, in DEMO.txt: "<sha256>  <path>"
+
+
+class DemoRefused(Exception):
+    """The demo would go where real data may be (or over a file it did not write): nothing was written."""
 
 _REP_NAMES = ("张伟", "王强", "李娜", "刘洋", "陈静", "杨帆", "赵磊", "周敏")
 _REP_PINYIN = ("zhangwei", "wangqiang", "lina", "liuyang", "chenjing", "yangfan", "zhaolei", "zhoumin")
@@ -860,15 +871,90 @@ def _folder(workspace: Path, sub: Path) -> Path:
     return sub if sub.is_absolute() else workspace / sub
 
 
-def _write_marker(workspace: Path, seed: int, run_date: date) -> Path:
+def _file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _listed_name(workspace: Path, path: Path) -> str:
+    """How DEMO.txt names a file: relative to the workspace (``/`` separated), absolute when outside it."""
+    try:
+        return path.relative_to(workspace).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _write_marker(workspace: Path, seed: int, run_date: date, files: list[Path]) -> Path:
     path = workspace / DEMO_MARKER
+    listed = "".join(f"{_file_sha256(f)}  {_listed_name(workspace, f)}\n" for f in files)
     path.write_text(
         "这是演示数据 (demo data): 由 neiqin_xl 生成的示例工作簿, 不是真实业务数据。\n"
         f"种子 seed: {seed}\n"
         f"日期 run date: {run_date:%Y-%m-%d}\n"
-        "删除本文件夹即可清除演示数据; 正式使用时请把业务员的工作簿放进 reps 文件夹。\n",
+        "这个工作区的每次运行都是演示运行: 报表标题和邮件都标有 演示数据, 邮件只发给演示地址 (example.com)。\n"
+        "正式使用时请另建一个工作区, 把业务员的工作簿放进它的 reps 文件夹。\n"
+        "\n"
+        "演示程序写的文件 (run_daily.py demo --reset 只删除这些, 且只删除内容未改动的) / files the demo wrote:\n"
+        + listed,
         encoding="utf-8")
     return path
+
+
+def workspace_files(workspace: Path, settings: Settings | None = None) -> list[Path]:
+    """The files that make ``workspace`` a workspace in use: anything in its reps/, master/, attendance/ or
+    finance/ folder (any file: an .ods, a note, a hidden file), and its DEMO.txt."""
+    settings = settings or Settings()
+    workspace = Path(workspace)
+    found = [workspace / DEMO_MARKER] if (workspace / DEMO_MARKER).exists() else []
+    for name in WORKSPACE_FOLDERS:
+        folder = _folder(workspace, getattr(settings.paths, name))
+        if folder.is_dir():
+            found += sorted(p for p in folder.rglob("*") if not p.is_dir())
+        elif folder.exists():
+            found.append(folder)
+    return found
+
+
+def demo_files(workspace: Path) -> list[tuple[Path, str]]:
+    """The files DEMO.txt says the demo wrote, with the sha256 they had; [] when there is no list."""
+    marker = Path(workspace) / DEMO_MARKER
+    listed = []
+    for line in marker.read_text(encoding="utf-8").splitlines() if marker.is_file() else []:
+        m = _LISTED.match(line)
+        if m:
+            listed.append((_folder(Path(workspace), Path(m.group(2))), m.group(1)))
+    return listed
+
+
+def remove_demo(workspace: Path) -> tuple[list[Path], list[Path]]:
+    """Deletes what the demo wrote (``demo --reset``): each file listed in DEMO.txt whose bytes are still the
+    ones written, then DEMO.txt; a listed file changed since is kept. Nothing else is touched (the runs'
+    output/, outbox/ and state stay). Returns (deleted, kept). Raises ``DemoRefused`` when DEMO.txt has no
+    list (written by an older version): then nobody can say which files are the demo's."""
+    workspace = Path(workspace)
+    listed = demo_files(workspace)
+    if not listed:
+        raise DemoRefused(f"{workspace / DEMO_MARKER} 没有演示文件清单 (旧版本生成): 无法确定哪些文件是演示程序写的, "
+                          "未删除任何文件; 请手动清空该工作区, 或用 --workspace 指定一个新文件夹")
+    deleted, kept = [], []
+    for path, digest in listed:
+        if not path.is_file():
+            continue
+        if _file_sha256(path) == digest:
+            path.unlink()
+            deleted.append(path)
+        else:
+            kept.append(path)
+    (workspace / DEMO_MARKER).unlink()
+    deleted.append(workspace / DEMO_MARKER)
+    return deleted, kept
+
+
+def _refuse_if_in_use(workspace: Path, settings: Settings) -> None:
+    found = workspace_files(workspace, settings)
+    if found:
+        shown = ", ".join(_listed_name(workspace, p) for p in found[:5]) + (f" 等 {len(found)} 个" if len(found) > 5 else "")
+        raise DemoRefused(f"工作区 {workspace} 里已有文件 ({shown}): 演示数据只生成在没有业务数据的文件夹里, "
+                          "不会覆盖任何文件; 请用 --workspace 指定一个新文件夹")
 
 
 # ---------------------------------------------------------------- public
@@ -879,8 +965,9 @@ def generate_demo(workspace: Path, run_date: date, seed: int = 7, reps: int = 8,
     """Writes the demo workspace under ``workspace`` and returns a summary (files, counts, planted problems).
 
     ``rows_scale`` multiplies the rows per rep (contracts, days of activities); ``settings`` supplies the
-    folder names, the company name and the calendar (defaults when None). Existing files of the same
-    names are overwritten; nothing else is removed.
+    folder names, the company name and the calendar (defaults when None). A workspace already holding a
+    file in reps/, master/, attendance/ or finance/, or a DEMO.txt, is refused (``DemoRefused``) before
+    anything is written: the demo never writes over a file.
 
     For the benchmark's larger workspaces (benchmarks/make_workspace.py): ``years`` of history before the
     run date (contracts per rep grow with it; activities cover up to that many years); ``finance_months``
@@ -893,6 +980,7 @@ def generate_demo(workspace: Path, run_date: date, seed: int = 7, reps: int = 8,
         raise ValueError(f"rows_scale ({rows_scale}) 和 years ({years}) 必须大于 0, finance_months ({finance_months}) 至少为 1")
     settings = settings or Settings()
     workspace = Path(workspace)
+    _refuse_if_in_use(workspace, settings)
     rng = random.Random(seed)
     rep_list = _make_reps(reps)
     world = _World(rng=rng, run_date=run_date, rows_scale=rows_scale, reps=rep_list,
@@ -928,9 +1016,9 @@ def generate_demo(workspace: Path, run_date: date, seed: int = 7, reps: int = 8,
         files.append(path)
     for month in months:
         files += _write_finance(world, month, folder["finance"], settings.company.name, created)
-    files.append(_write_marker(workspace, seed, run_date))
+    files.append(_write_marker(workspace, seed, run_date, files))
     return {"workspace": str(workspace), "seed": seed, "run_date": run_date.isoformat(), "reps": len(rep_list),
-            "customers": len(world.customers), "files": [str(p.relative_to(workspace)) for p in files],
+            "customers": len(world.customers), "files": [_listed_name(workspace, p) for p in files],
             "rows": rows, "problems": list(world.planted),
             "finance_differences": {f"{m['first']:%Y-%m}": m["differences"] for m in months},
             "new_customer": world.new_customer}
