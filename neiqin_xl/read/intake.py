@@ -9,7 +9,8 @@ column (YYYY-MM) from the file name; 考勤 gets its blank 月份 from the file 
 
 Data problems are ``Problem`` values, never exceptions: a cell that cannot be parsed makes its row an
 error row, kept out of the tables and listed with its address; a workbook that cannot be opened is one
-error and the run goes on with the others. Owner and hidden files (~$张伟.xlsx, .~张伟.xlsx: the one rule
+error and the run goes on with the others. A missing finance folder is an ``inputs`` entry of its own
+(status ``missing``), which the 财务对账 states. Owner and hidden files (~$张伟.xlsx, .~张伟.xlsx: the one rule
 of ``folders.is_temporary``) are skipped and recorded as skipped, other files ignored. ``Tables.inputs``
 records every file: path, sha256, status, rows per sheet, a message, and ``columns`` ({sheet name in the file: {field: column letter}}), which ``validate``
 uses to address its problems.
@@ -96,6 +97,8 @@ def read_workspace(settings: Settings, progress: Progress | None = None) -> tupl
 
     finance_files, skipped = list_workbooks(settings.folder("finance"))
     inputs.extend(skipped_input(p, settings.workspace) for p in skipped)
+    if not settings.folder("finance").is_dir():  # said by the 财务对账 and in the manifest's inputs
+        inputs.append(missing_folder_input("finance", settings))
     for path in finance_files:
         sheet_def = finance_sheet_for(path)
         if sheet_def is not None:
@@ -109,6 +112,13 @@ def read_workspace(settings: Settings, progress: Progress | None = None) -> tupl
 def skipped_input(path: Path, workspace: Path) -> dict:
     return {"path": relative_path(path, workspace), "sha256": "", "status": "skipped", "rows": {},
             "message": "临时文件或隐藏文件, 已跳过"}
+
+
+def missing_folder_input(key: str, settings: Settings) -> dict:
+    """The ``Tables.inputs`` entry of a workspace folder that is not there: status ``missing``, ``folder`` its
+    key in ``paths`` (finance)."""
+    return {"path": relative_path(settings.folder(key), settings.workspace), "sha256": "", "status": "missing",
+            "rows": {}, "folder": key, "message": "文件夹不存在"}
 
 
 def find_by_stem(files: list[Path], stem: str) -> Path | None:
