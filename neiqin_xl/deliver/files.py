@@ -3,16 +3,19 @@
 Every file the deliver stage and the tools write goes through ``write_file``: the output workbooks, the
 templates, manifest.json, the .eml files of the outbox. (The read stage's cache uses ``write_atomic``
 itself and gets the same rule for a file that is not a workbook: its ``FileLocked`` is caught there, a
-cache problem never stops the run.)
+cache problem never stops the run.) ``cannot_write`` tells the run, before it writes, whether its output
+folder takes files at all (the pipeline then writes to a fallback folder).
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from ..core.files import Content, write_atomic
+from ..core.files import TEMP_PREFIX, Content, write_atomic
 
 WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm"})
 
@@ -54,3 +57,16 @@ def write_file(path: Path, content: Content) -> Written:
     where = write_atomic(path, content, aside=timestamped_sibling)
     note = "" if where == path else f"{path.name} 正在被其他程序打开, 已另存为 {where.name}"
     return Written(where, path, note)
+
+
+def cannot_write(folder: Path) -> str:
+    """Why files cannot be written into ``folder`` ("" when they can): it is created if missing and a hidden
+    temporary file (``.~tmp-``, never listed as a workbook) is made and removed in it."""
+    try:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=folder)
+        os.close(fd)
+        os.unlink(name)
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return ""
