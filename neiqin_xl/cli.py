@@ -248,7 +248,7 @@ def print_summary(result, workday: bool, say) -> None:
                  f"(schedule.deadline; 正式运行从 schedule.cutoff 开始)")
     if result.failed_reports:
         complain("以下报表生成失败, 详见 logs/ 日志: " + ", ".join(result.failed_reports))
-    for f in result.failures:
+    for f in (f for f in result.failures if f["step"] != "输出文件夹"):  # the fallback folder: said above
         complain(f"失败: {f['step']}{' ' + f['what'] if f.get('what') else ''}: {f['error']} (其余照常写出, 详见 logs/ 日志)")
 
 
