@@ -13,7 +13,8 @@
 
 Exit status:
     0  the run completed and every message was delivered (or put in the outbox); data problems included
-    1  a report or the run failed (the other reports are still written)
+    1  a report, a workbook, the problem list, the mail or manifest.json failed, or the run failed (everything
+       else is still written and sent; the manifest's failed_reports and failed say what)
     2  a configuration or command-line error (nothing written)
     3  every report was written but a message was not delivered to every recipient (failed, 部分送达, given
        up, or its send interrupted by a crash: 结果未知); one line per such message with the reason is printed
@@ -255,7 +256,7 @@ def command_run(settings: Settings, args: argparse.Namespace, say) -> int:
 
 
 def exit_status(results: list) -> int:
-    """0 all done, 1 a report failed (the others written), 3 every report written but a message undelivered."""
+    """0 all done, 1 something failed (the rest written), 3 everything written but a message undelivered."""
     if not all(r.ok for r in results):
         return 1
     return 3 if any(r.undelivered for r in results) else 0
@@ -281,6 +282,8 @@ def print_summary(result, workday: bool, say) -> None:
     say(f"数据问题: 错误 {m['issues']['错误']} 条, 警告 {m['issues']['警告']} 条 (见 数据问题清单)")
     for r in m.get("reminders", []):
         say(f"催报: {r['rep']} — {r['reason']}")
+    if m.get("output_fallback"):
+        complain(f"注意: {m['output_fallback']}")
     say(f"已写出 {len(m['outputs'])} 个文件到 {result.output_dir}")
     for note in (o["note"] for o in m["outputs"] if o.get("note")):  # a workbook open in Excel: written beside it
         say(f"注意: {note}")
@@ -292,6 +295,8 @@ def print_summary(result, workday: bool, say) -> None:
                  f"(schedule.deadline; 正式运行从 schedule.cutoff 开始)")
     if result.failed_reports:
         complain("以下报表生成失败, 详见 logs/ 日志: " + ", ".join(result.failed_reports))
+    for f in (f for f in result.failures if f["step"] != "输出文件夹"):  # the fallback folder: said above
+        complain(f"失败: {f['step']}{' ' + f['what'] if f.get('what') else ''}: {f['error']} (其余照常写出, 详见 logs/ 日志)")
 
 
 def print_mail(messages: list[dict], say) -> None:

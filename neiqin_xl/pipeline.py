@@ -13,6 +13,11 @@ and timed in the log. Data problems are collected as values along the way and en
 the 数据问题清单; an exception inside one report is logged, recorded in the manifest and does not stop the
 other reports (the run then exits non-zero). A report gets the data of the earlier reports it declares in
 ``NEEDS`` (and ``USES``); one whose need failed is skipped, logged and recorded as failed the same way.
+After the reports, every step stands in its own guard (``Failures.guard``): the 数据问题清单, each workbook,
+the mail and manifest.json; one failing is logged and recorded (``failed`` in the manifest), everything else
+is still written and sent, the manifest is always written, and the exit status is 1. An output folder that
+takes no file sends the whole run to ``output_备用/<date>/`` under the workspace, said on the console and in
+the manifest (``output_fallback``).
 Nothing here touches Excel or SMTP directly: the intake reads, the writer writes, mail sends.
 """
 
@@ -34,11 +39,13 @@ from typing import Any
 from . import __version__
 from .deliver import mail, state as sentlog
 from .books.allocation import allocate
+from .books.prepayments import check_large_collections
 from .core.config import Settings, clock
 from .books.context import ReportOptions, RunContext
 from .books.roster import rep_names, workbook_owners
 from .core.privacy import hide_others, private
 from .core.output import Delivery, ReportOutput
+from .core.files import Name
 from .core.sheets import WorkbookSpec
 from .read.folders import list_workbooks, rep_workbooks
 from .read.intake import file_sha256, find_by_stem, read_workbook, read_workspace
@@ -49,8 +56,8 @@ from .reports import (archive, commission, daily, expenses, fulfilment, period, 
                       shipping, statements)
 from .books.validate import validate
 from .books.workdays import is_workday
-from .deliver.files import Written, remove_leftover_temps, write_file
-from .deliver.writer import write_workbook
+from .deliver.files import Written, cannot_write, remove_leftover_temps, write_file
+from .deliver.writer import assign_filenames, write_workbook
 
 log = logging.getLogger("neiqin_xl")
 
@@ -74,6 +81,7 @@ REPORT_NAMES = [name for name, _ in REPORTS] + ["problems"]
 OFFICIAL, PREVIEW, RERUN, CATCH_UP = "official", "preview", "rerun", "catch-up"
 KIND_NAMES = {OFFICIAL: "正式", PREVIEW: "预览", RERUN: "重新运行", CATCH_UP: "补发"}
 DAY_DONE = (OFFICIAL, CATCH_UP)  # a day with one of these has had its official run
+FALLBACK_FOLDER = "output_备用"  # under the workspace: where a run goes when its output folder takes no file
 
 
 @dataclass
@@ -96,10 +104,11 @@ class RunResult:
     written: list[Written] = field(default_factory=list)
     failed_reports: list[str] = field(default_factory=list)
     mail: list[dict] = field(default_factory=list)
+    failures: list[dict] = field(default_factory=list)  # steps that failed after the reports (``Failures``)
 
     @property
     def ok(self) -> bool:
-        return not self.failed_reports
+        return not self.failed_reports and not self.failures
 
     @property
     def undelivered(self) -> list[dict]:
@@ -124,13 +133,29 @@ class _Steps:
             log.info("完成: %s (%.2f 秒)", name, self.timings[name])
 
 
+class Failures(list):
+    """What failed in the run's guarded steps, one dict each: step, what (a file), error; for the manifest."""
+
+    @contextmanager
+    def guard(self, step: str, what: str = "") -> Iterator[None]:
+        """Runs the block; an exception in it is logged with its traceback and recorded, and the run goes on."""
+        try:
+            yield
+        except Exception as exc:  # one step's failure must not lose the others' output
+            log.error("%s 失败%s:\n%s", step, f" ({what})" if what else "", traceback.format_exc())
+            self.append({"step": step, **({"what": what} if what else {}), "error": f"{type(exc).__name__}: {exc}"})
+
+
 def run_day(settings: Settings, run_date: date, options: RunOptions | None = None) -> RunResult:
     """Runs the day's job for ``run_date`` and returns what it wrote, figured and sent."""
     options = options or RunOptions()
     step = _Steps()
-    output_dir = output_folder(settings, run_date, options.kind)
+    output_dir, fallback = writable_output_folder(settings, run_date, options.kind)
     state = sentlog.SentLog(settings.workspace)
     started = datetime.now()
+    failures = Failures()
+    if fallback:  # written elsewhere: the clerk must notice (exit status 1)
+        failures.append({"step": "输出文件夹", "error": fallback})
 
     with step("读取工作簿"):
         tables, found = read_workspace(settings, progress=options.progress)
@@ -138,6 +163,7 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
         tables, checked = validate(tables, settings, run_date)
     with step("核销回款"):
         allocation = allocate(tables, settings)
+        checked += check_large_collections(tables, allocation, settings, run_date)
 
     ctx = RunContext(settings=settings, run_date=run_date, tables=tables,
                      customers=CustomerIndex.from_archive(tables["客户"]), allocation=allocation,
@@ -146,21 +172,27 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
                                            last_run_date=state.last_run_date()))
     outputs, failed = run_reports(ctx, step, options.only)
     with step("数据问题清单"):
-        outputs["problems"] = problems.build(ctx)
+        try:
+            outputs["problems"] = problems.build(ctx)
+        except Exception:  # the reports' workbooks, the manifest and the mail still go out
+            log.error("报表 problems 失败:\n%s", traceback.format_exc())
+            failed.append("problems")
 
     reps = everyone_a_rep(tables)
     with step("写出工作簿"):
-        written = write_outputs(outputs, output_dir, options.kind, reps, demo=settings.is_demo)
+        written = write_outputs(outputs, output_dir, options.kind, failures, reps, demo=settings.is_demo)
     inputs_digest = digest_inputs(tables.inputs)
     deliveries = label_deliveries(attach_files(outputs, written, output_dir, reps),
                                   delivery_label(state, run_date, options, inputs_digest))
     # who is behind, for the console and the manifest; the reminders themselves are their own job (remind)
-    _, chased = mail.reminders(settings, run_date, tables["人员"], rep_workbooks(settings.folder("reps")))
-    with step("发送邮件"):
-        sent: list[dict] = []
+    chased: list = []
+    with failures.guard("催报名单"):
+        _, chased = mail.reminders(settings, run_date, tables["人员"], rep_workbooks(settings.folder("reps")))
+    sent: list[dict] = []
+    with step("发送邮件"), failures.guard("发送邮件"):
         if options.kind != PREVIEW or options.send:
             transport = mail.start_sending(settings, options.no_email)  # one login attempt for the whole run
-            sent = mail.send_pending(settings, tables["人员"], transport=transport) if transport else []
+            sent += mail.send_pending(settings, tables["人员"], transport=transport) if transport else []
             sent += mail.deliver(settings, run_date, deliveries, tables["人员"], no_email=options.no_email,
                                  resend=options.resend, transport=transport)
             notice = mail.admin_notice(run_date, failed, sent)
@@ -169,13 +201,50 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
 
     manifest = build_manifest(settings, run_date, started, tables, ctx, outputs, written, failed, sent, chased,
                               step.timings)
-    manifest["kind"] = options.kind
-    write_file(output_dir / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2, default=str))
-    result = RunResult(run_date, output_dir, manifest, written, failed, sent)
-    record_run(state, result, inputs_digest)
-    if not failed and options.kind != PREVIEW:  # a preview does not move the period reports' catch-up point
-        state.set_last_run_date(run_date)
+    manifest.update(kind=options.kind, output_fallback=fallback, failed=failures)
+    write_manifest(manifest, output_dir, fallback_folder(settings, output_dir), failures)
+    result = RunResult(run_date, output_dir, manifest, [w for ws in written.values() for w in ws if w], failed, sent,
+                       failures)
+    with Failures().guard("记录运行"):  # the state's record of the run: logged when it fails, the run is done
+        record_run(state, result, inputs_digest)
+        produced = not failed and all(f["step"] == "输出文件夹" for f in failures)  # else the next run makes them again
+        if produced and options.kind != PREVIEW:  # a preview does not move the period reports' catch-up point
+            state.set_last_run_date(run_date)
     return result
+
+
+def writable_output_folder(settings: Settings, run_date: date, kind: str) -> tuple[Path, str]:
+    """The run's output folder (``output_folder``) and "", or, when it takes no file (read-only, a file in
+    its place, a share gone), the fallback folder under the workspace (``output_备用/<date>/``) and a line
+    saying why. When the fallback takes no file either, the run cannot go on (OSError)."""
+    wanted = output_folder(settings, run_date, kind)
+    why = cannot_write(wanted)
+    if not why:
+        return wanted, ""
+    fallback = fallback_folder(settings, wanted)
+    why_not = cannot_write(fallback)
+    if why_not:
+        raise OSError(f"无法写入输出文件夹 {wanted} ({why}), 备用文件夹 {fallback} 也无法写入 ({why_not})")
+    note = f"无法写入输出文件夹 {wanted} ({why}), 本次输出写在备用文件夹 {fallback}"
+    log.warning("%s", note)
+    return fallback, note
+
+
+def fallback_folder(settings: Settings, output_dir: Path) -> Path:
+    """``<workspace>/output_备用/`` with the output folder's own ``<date>/`` (or ``预览/<date>/``) below it."""
+    try:
+        below = output_dir.relative_to(settings.folder("output"))
+    except ValueError:  # already the fallback
+        below = output_dir.relative_to(settings.workspace / FALLBACK_FOLDER)
+    return settings.workspace / FALLBACK_FOLDER / below
+
+
+def write_manifest(manifest: dict, output_dir: Path, fallback: Path, failures: Failures) -> None:
+    """manifest.json into ``output_dir``; when that fails, with the failure recorded in it, into ``fallback``."""
+    for folder in dict.fromkeys((output_dir, fallback)):
+        with failures.guard("manifest.json", str(folder / "manifest.json")):
+            write_file(folder / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2, default=str))
+            return
 
 
 # ---------------------------------------------------------------------------- which runs, of which kind
@@ -325,16 +394,29 @@ def everyone_a_rep(tables) -> set[str]:
 
 
 def write_outputs(outputs: dict[str, ReportOutput], output_dir: Path, kind: str = OFFICIAL,
-                  reps: set[str] = frozenset(), demo: bool = False) -> dict[str, list[Written]]:
-    """Every report's workbooks: a preview's titled 【预览】 on every sheet (with a line saying what that
-    means), a demo workspace's 【演示数据】, a rep's own with the other reps hidden (``core.privacy``)."""
+                  failures: Failures | None = None, reps: set[str] = frozenset(), demo: bool = False
+                  ) -> dict[str, list[Written | None]]:
+    """Every report's workbooks, in the order of its ``workbooks`` (None for one that failed: each is written
+    in its own guard); the file names of the whole run decided together (``writer.assign_filenames``); a
+    preview's titled 【预览】 on every sheet (with a line saying what that means), a demo workspace's
+    【演示数据】, a rep's own with the other reps hidden (``core.privacy``)."""
+    failures = Failures() if failures is None else failures
+
     def mark(spec: WorkbookSpec) -> WorkbookSpec:
         if kind == PREVIEW:
             spec = titled(spec, "【预览】", "预览: 截止时间前的数据, 不是当日的正式报表")
-        return titled(spec, "【演示数据】") if demo else spec
+        return private(titled(spec, "【演示数据】") if demo else spec, reps)
 
-    return {name: [write_workbook(private(mark(spec), reps), output_dir) for spec in out.workbooks]
-            for name, out in outputs.items()}
+    specs = iter(assign_filenames([mark(spec) for out in outputs.values() for spec in out.workbooks], output_dir))
+    written: dict[str, list[Written | None]] = {}
+    for name, out in outputs.items():
+        written[name] = []
+        for spec in [next(specs) for _ in out.workbooks]:
+            done = None
+            with failures.guard("写出工作簿", str(Path(spec.subfolder) / spec.filename)):
+                done = write_workbook(spec, output_dir)
+            written[name].append(done)
+    return written
 
 
 def titled(spec: WorkbookSpec, prefix: str, note: str = "") -> WorkbookSpec:
@@ -344,18 +426,33 @@ def titled(spec: WorkbookSpec, prefix: str, note: str = "") -> WorkbookSpec:
                                  for sheet in spec.sheets])
 
 
-def attach_files(outputs: dict[str, ReportOutput], written: dict[str, list[Written]], output_dir: Path,
+def attach_files(outputs: dict[str, ReportOutput], written: dict[str, list[Written | None]], output_dir: Path,
                  reps: set[str] = frozenset()) -> list[Delivery]:
-    """The deliveries with their report's files: the ones each names (relative paths), else all of the report's;
-    a rep's message with the other reps hidden (``core.privacy``); new values, the reports' own deliveries stay
-    as they were."""
+    """The deliveries with their report's files: the ones each names (its workbooks, or paths relative to the
+    output folder), else all of the report's; a rep's message with the other reps hidden (``core.privacy``);
+    new values, the reports' own deliveries stay as they were. A delivery whose own workbook failed to be
+    written is not sent (the failure is in the manifest)."""
     deliveries = []
     for name, out in outputs.items():
-        files = {w.wanted.relative_to(output_dir): w.path for w in written.get(name, [])}
-        top_level = [w.path for w in written.get(name, []) if w.wanted.parent == output_dir]
+        done = [w for w in written.get(name, []) if w]
+        of_spec = {id(spec): w for spec, w in zip(out.workbooks, written.get(name, []))}
+        files = {w.wanted.relative_to(output_dir): w.path for w in done}
+        top_level = [w.path for w in done if w.wanted.parent == output_dir]
+        lost = len(done) < len(written.get(name, []))  # a workbook of the report failed: its names are not files
+
+        def path_of(attachment: Path | str | WorkbookSpec) -> Path | None:
+            if isinstance(attachment, WorkbookSpec):
+                w = of_spec.get(id(attachment))
+                return w.path if w else None
+            if Path(attachment).is_absolute():
+                return Path(attachment)
+            return files.get(Path(attachment)) or (None if lost else output_dir / attachment)
+
         for d in out.deliveries:
-            named = [files.get(Path(a), output_dir / a) for a in d.attachments if not Path(a).is_absolute()]
-            named += [Path(a) for a in d.attachments if Path(a).is_absolute()]
+            named = [path_of(a) for a in d.attachments]
+            if None in named:
+                log.error("邮件 %s 不发送: 它的工作簿未能写出", d.title)
+                continue
             d = replace(d, attachments=named if d.attachments else top_level)
             if d.rep:
                 d = replace(d, **{f: hide_others(getattr(d, f), d.rep, reps)
@@ -365,11 +462,11 @@ def attach_files(outputs: dict[str, ReportOutput], written: dict[str, list[Writt
 
 
 def build_manifest(settings: Settings, run_date: date, started: datetime, tables, ctx: RunContext,
-                   outputs: dict[str, ReportOutput], written: dict[str, list[Written]], failed: list[str],
+                   outputs: dict[str, ReportOutput], written: dict[str, list[Written | None]], failed: list[str],
                    sent: list[dict], chased: list, timings: dict[str, float]) -> dict:
     files = [{"report": name, "file": str(w.path.relative_to(ctx.output_dir)), "sha256": file_sha256(w.path),
               **({"note": w.note} if w.note else {}), **({"continued": list(w.continued)} if w.continued else {})}
-             for name, ws in written.items() for w in ws]
+             for name, ws in written.items() for w in ws if w]
     return {
         "run_date": run_date.isoformat(),
         "started": started.isoformat(timespec="seconds"),
@@ -382,6 +479,7 @@ def build_manifest(settings: Settings, run_date: date, started: datetime, tables
         "issues": {"错误": sum(1 for p in ctx.problems if p.severity == ERROR),
                    "警告": sum(1 for p in ctx.problems if p.severity == WARNING)},
         "outputs": files,
+        "files_for": files_for(outputs, written, ctx.output_dir),
         "figures": {name: out.figures for name, out in outputs.items()},
         "failed_reports": failed,
         "reminders": [{"rep": rep, "reason": reason} for rep, reason in chased],
@@ -389,6 +487,18 @@ def build_manifest(settings: Settings, run_date: date, started: datetime, tables
         **mail_timing(settings, run_date, sent),
         "timings_seconds": timings,
     }
+
+
+def files_for(outputs: dict[str, ReportOutput], written: dict[str, list[Written | None]], output_dir: Path
+              ) -> dict[str, dict[str, str]]:
+    """Per report, each customer or rep a workbook is named after (``files.Name``) → its file, relative to the
+    output folder: {"statements": {"A/B公司": "对账单/A_B公司_bd10cc_对账单_2026-11-30.xlsx"}, …}."""
+    found: dict[str, dict[str, str]] = {}
+    for name, out in outputs.items():
+        for spec, w in zip(out.workbooks, written.get(name, [])):
+            if w and isinstance(spec.filename, Name):
+                found.setdefault(name, {})[spec.filename.text] = str(w.path.relative_to(output_dir))
+    return found
 
 
 def mail_timing(settings: Settings, run_date: date, sent: list[dict]) -> dict:

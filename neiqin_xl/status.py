@@ -39,7 +39,7 @@ def run_line(run: dict) -> str:
     else:
         line += "  未发邮件"
     if not run["ok"]:
-        line += "  有报表生成失败 (见日志)"
+        line += "  有失败 (报表、工作簿、邮件或 manifest; 见日志和 manifest.json)"
     if run["undelivered"]:
         line += f"  {run['undelivered']} 封未送达"
     return line

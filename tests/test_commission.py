@@ -13,6 +13,7 @@ import pytest
 
 from neiqin_xl.books.credit import PREPAYMENT_NOTE
 from neiqin_xl.core.config import settings_from_dict
+from neiqin_xl.core.files import Name
 from neiqin_xl.core.model import WARNING
 from neiqin_xl.reports import commission
 from neiqin_xl.deliver.writer import write_workbook
@@ -274,7 +275,7 @@ def test_each_rep_gets_a_confirmation_with_only_their_own_lines(tmp_path):
                   人员=staff({"姓名": "张伟"}, {"姓名": "王强", "底薪": "6,100", "绩效基数": "3,300"}),
                   考勤=attendance({"姓名": "张伟"}, {"姓名": "王强"}))
     out = commission.build(context(**frames))
-    spec = next(s for s in out.workbooks if s.filename == "提成确认单_张伟_2026-11.xlsx")
+    spec = next(s for s in out.workbooks if s.filename == Name("张伟", before="提成确认单_", after="_2026-11.xlsx"))
     assert spec.subfolder == "提成确认单" and len(spec.sheets) == 1
     written = write_workbook(spec, tmp_path)
     assert written.path == tmp_path / "提成确认单" / "提成确认单_张伟_2026-11.xlsx"
@@ -287,7 +288,7 @@ def test_each_rep_gets_a_confirmation_with_only_their_own_lines(tmp_path):
     assert any("签字" in s for s in strings)
     delivery = next(d for d in out.deliveries if d.rep == "张伟")
     assert delivery.report == "commission" and delivery.title == "提成确认单 2026-11"
-    assert [str(p) for p in delivery.attachments] == ["提成确认单/提成确认单_张伟_2026-11.xlsx"]
+    assert delivery.attachments == [spec]  # whatever file name the writer gives it
     assert sorted(d.rep for d in out.deliveries) == ["张伟", "王强"]
 
 

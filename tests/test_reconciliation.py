@@ -48,6 +48,26 @@ def test_months_due_run_date_in_month_or_ten_days_into_the_next_or_forced():
     assert rec.months_due(date(2026, 11, 20), set(), forced="2026-09") == ["2026-09"]
     # days_into_next_month: 3 -> the 5th no longer looks back
     assert rec.months_due(date(2026, 12, 5), nov, days_into_next_month=3) == []
+    # from the month's last working day on, the month is due without any export (it says what is missing):
+    # November 2026 ends on Monday the 30th
+    assert rec.months_due(date(2026, 11, 27), set(), month_end=date(2026, 11, 30)) == []
+    assert rec.months_due(date(2026, 11, 30), set(), month_end=date(2026, 11, 30)) == ["2026-11"]
+    assert rec.months_due(date(2026, 12, 3), set(), month_end=date(2026, 12, 31)) == []  # the month before: an export
+
+
+def test_month_end_without_any_export_or_finance_folder_says_so():
+    t = month_tables()
+    t.frames = {k: v for k, v in t.frames.items() if k not in rec.FINANCE_EXPORTS}
+    t.inputs = []
+    out = rec.build(context(t, run_date=date(2026, 11, 30)))  # November's last working day, nothing from finance
+    assert [w.filename for w in out.workbooks] == ["财务对账_2026-11.xlsx"]
+    assert out.figures["months"]["2026-11"]["missing_exports"] == ["财务收款", "财务开票", "应收余额"]
+    assert "finance_folder_missing" not in out.figures["months"]["2026-11"]
+    t.inputs = [{"path": "财务", "sha256": "", "status": "missing", "rows": {}, "folder": "finance"}]
+    out = rec.build(context(t, run_date=date(2026, 11, 30)))
+    assert out.figures["months"]["2026-11"]["finance_folder_missing"] == "财务"
+    assert out.workbooks[0].sheets[0].subtitle[3].startswith("找不到财务导出文件夹 财务: ")
+    assert "找不到财务导出文件夹 财务" in out.deliveries[0].summary_text
 
 
 def test_finance_months_from_rows_and_from_file_names():

@@ -5,6 +5,7 @@ from datetime import date
 import openpyxl
 
 from neiqin_xl.core.config import settings_from_dict
+from neiqin_xl.core.files import Name
 from neiqin_xl.deliver.writer import write_workbook
 
 from .helpers import context, fen, report, table, tables
@@ -39,7 +40,7 @@ def test_opening_movements_closing_for_a_month():
     assert out.figures == {"statements": 1, "closing_balance_fen": fen(1000)}
     assert out.deliveries == []  # sent by hand
     spec = out.workbooks[0]
-    assert (spec.subfolder, spec.filename) == ("对账单", "明达_对账单_2026-11-26.xlsx")
+    assert (spec.subfolder, spec.filename) == ("对账单", Name("明达", after="_对账单_2026-11-26.xlsx"))
     moves = spec.sheets[0].tables[0].records()
     assert [(m["摘要"], m["余额"]) for m in moves] == [("期初余额", fen(3000)), ("发货 HT1", fen(4000)),
                                                       ("回款 未指定合同", fen(1000)), ("期末余额", fen(1000))]
@@ -78,7 +79,7 @@ def test_printed_statement_reads_back(tmp_path):
         t[name]["客户名称"] = "明达/上海"
     out = run(t, D, s)
     spec = out.workbooks[0]
-    assert spec.filename == "明达_上海_对账单_2026-11-26.xlsx"
+    assert spec.filename == Name("明达/上海", after="_对账单_2026-11-26.xlsx")  # the name as written: the writer
     written = write_workbook(spec, tmp_path)
     assert written.path == tmp_path / "对账单" / "明达_上海_对账单_2026-11-26.xlsx"
     ws = openpyxl.load_workbook(written.path, data_only=True)["对账单"]
@@ -121,7 +122,7 @@ def test_each_customer_gets_its_own_lines_open_items_and_prepayments():
         回款=table("回款", [{"回款日期": "2026-11-05", "客户名称": "丙", "合同编号": "H3", "回款金额": "3,000"},
                           {"回款日期": "2026-11-10", "客户名称": "甲", "合同编号": "H1", "回款金额": "500"}]))
     out = run(t, D, s)
-    specs = {spec.filename.split("_")[0]: spec.sheets[0].tables for spec in out.workbooks}
+    specs = {spec.filename.text: spec.sheets[0].tables for spec in out.workbooks}
     assert sorted(specs) == ["丙", "乙", "甲"]
     assert cells(specs["甲"][0], "摘要", "借方", "贷方", "余额") == [
         ("期初余额", None, None, fen(1000)), ("发货 H1", fen(2000), None, fen(3000)), ("回款", None, fen(500), fen(2500)),

@@ -69,6 +69,8 @@ class Receivables(_Section):
     aging_buckets: list[int] = [30, 60, 90, 180, 365]  # upper bounds; last bucket is "365天以上"
     shipping_grace_days: int = Field(30, ge=0)  # 发货审核: overdue beyond this holds a request
     statement_period_start: Literal["year", "month", "quarter"] = "year"
+    # a collection leaving more than this many times the customer's largest contract as 预收款 is a warning
+    max_prepayment_contracts: Decimal = Field(Decimal("1"), ge=0)
 
     @field_validator("aging_buckets")
     @classmethod

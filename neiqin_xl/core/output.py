@@ -19,14 +19,15 @@ class Delivery:
 
     ``report`` is the key of ``email.recipients`` in config.yaml (daily, period, shipping, reconciliation,
     commission, problems, reminder). With ``rep`` set the message goes to that rep only (address from
-    master/人员.xlsx) and must hold that rep's data only. A report names its ``attachments`` relative to the
-    output folder (or none: all of its top-level files); the pipeline makes a new Delivery with the files
-    written (``pipeline.attach_files``).
+    master/人员.xlsx) and must hold that rep's data only. A report names its ``attachments``: a workbook of its
+    own (the ``WorkbookSpec``, whatever file name the writer gives it), or a path relative to the output
+    folder (or none: all of its top-level files); the pipeline makes a new Delivery with the files written
+    (``pipeline.attach_files``).
     """
 
     report: str
     title: str  # 销售日报 / 五日报 2026-11-21~2026-11-25 / 提成确认单 …
-    attachments: list[Path | str] = field(default_factory=list)
+    attachments: list[Path | str | WorkbookSpec] = field(default_factory=list)
     rep: str | None = None
     key_figure: str = ""  # for the subject: "回款 ¥123,456.00"
     summary_html: str = ""  # an HTML fragment (inline styles) for the body

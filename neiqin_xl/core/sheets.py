@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from .files import Name
 from .schema import DATE, INT, MONEY, NUMBER, TEXT  # noqa: F401 (the value kinds input and output share)
 
 PCT = "pct"  # a fraction shown as a percentage: output only
@@ -88,7 +89,12 @@ class Sheet:
 
 @dataclass(frozen=True)
 class WorkbookSpec:
-    filename: str  # e.g. 合同履行一览表_2026-11-26.xlsx
+    """A workbook to write. A file named after someone says so with a ``files.Name``: the name as written
+    between the fixed parts, e.g. ``Name("A/B公司", after="_对账单_2026-11-30.xlsx")``; the writer decides
+    the file names of all the run's workbooks of one folder at once (``writer.assign_filenames``: safe,
+    unique ignoring case, never too long), and the manifest maps each name to its file."""
+
+    filename: str | Name  # e.g. 合同履行一览表_2026-11-26.xlsx, or a Name
     sheets: list[Sheet]
     subfolder: str = ""  # under output/<date>/, e.g. 对账单
     for_rep: str = ""  # the rep this workbook is sent to ("" = the clerk and the managers): see core.privacy

@@ -6,11 +6,15 @@ templates, manifest.json, the .eml files of the outbox. (The read stage's cache 
 itself and gets the rule for a file read back by its exact name: its ``FileLocked`` is caught there, a
 cache problem never stops the run.) ``remove_leftover_temps`` is the start of every run: a run killed
 while writing leaves its hidden ``.~tmp-*`` files (``core.files.TEMP_PREFIX``), which nothing else removes.
+``cannot_write`` tells the run, before it writes, whether its output folder takes files at all (the pipeline
+then writes to a fallback folder).
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -80,3 +84,16 @@ def remove_leftover_temps(folders: list[Path], before: datetime) -> list[Path]:
             except OSError as exc:
                 log.warning("无法删除临时文件 %s: %s", path, exc)
     return removed
+
+
+def cannot_write(folder: Path) -> str:
+    """Why files cannot be written into ``folder`` ("" when they can): it is created if missing and a hidden
+    temporary file (``.~tmp-``, never listed as a workbook) is made and removed in it."""
+    try:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=folder)
+        os.close(fd)
+        os.unlink(name)
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return ""

@@ -8,6 +8,8 @@ Reports hand it ``WorkbookSpec``s (see ``sheets``); it lays them out and never c
   previews and programs reading the file see numbers;
 - text from reps always written as text, never as a formula or link;
 - A4, orientation per sheet, fitted to the page width, page numbers in the footer;
+- sheet names and file names by the one naming rule (``core.files.unique_names``): safe, within Excel's and
+  Windows' lengths, unique ignoring case (``sheet_names`` per workbook, ``assign_filenames`` per folder);
 - saved atomically under the one locked-file policy (``files.write_file``): if the target is open in Excel,
   a timestamped sibling is written instead and the caller is told (``Written.note``).
 """
@@ -29,6 +31,7 @@ import xlsxwriter
 from xlsxwriter.utility import _datetime_to_excel_datetime
 from xlsxwriter.utility import xl_rowcol_to_cell
 
+from ..core.files import Name, file_names, unique_names
 from ..core.sheets import DATE, INT, MONEY, NUMBER, PCT, TEXT, Chart, Col, Sheet, Table, WorkbookSpec
 from .files import Written, write_file
 
@@ -40,6 +43,8 @@ IN_MEMORY_CELLS = 200_000  # a workbook up to this size is assembled in memory; 
 # row to disk (xlsxwriter's constant_memory: its text inline, not in the shared-strings table) to keep memory low
 MAX_WIDTH = 42  # longer text wraps inside its cell instead of widening the page
 EXCEL_ROWS = 1_048_576  # rows of a worksheet; a longer table continues on sheets 名称(续1), 名称(续2) …
+SHEET_NAME_UNITS = 31  # a sheet name, in UTF-16 units
+_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
 _NUM_FORMATS = {MONEY: MONEY_FORMAT, DATE: DATE_FORMAT, PCT: PCT_FORMAT, INT: "#,##0;[Red]-#,##0", NUMBER: "General",
                 TEXT: "@"}
@@ -53,9 +58,42 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def safe_sheet_name(name: str) -> str:
-    cleaned = re.sub(r"[\[\]:*?/\\]", "_", name).strip("'") or "Sheet"
-    return cleaned[:31]
+def sheet_text(text: str) -> str:
+    """A text as it may stand in a sheet name: each of [ ] : * ? / \\ becomes _, no apostrophe at either end,
+    not Excel's reserved History.
+
+    >>> sheet_text("'[张伟]/2026'"), sheet_text("history"), sheet_text("''")
+    ('_张伟__2026', 'history_', 'Sheet')
+    """
+    cleaned = _BAD_SHEET_CHARS.sub("_", str(text)).strip("'")
+    if cleaned.casefold() == "history":
+        cleaned += "_"
+    return cleaned or "Sheet"
+
+
+def sheet_names(wanted: list[str | Name]) -> list[str]:
+    """The names of one workbook's sheets, by the one naming rule (``files.unique_names``): safe, at most 31
+    UTF-16 units, no two equal ignoring case (those that would be each carry the hash of their name).
+
+    >>> names = sheet_names(["问题清单", "Tom", "tom", "长" * 40, "长" * 31 + "短", "x" * 30 + "'y"])
+    >>> names[:3], [(len(n), n[-7:]) for n in names[3:5]], names[5]  # the apostrophe at the cut goes
+    (['问题清单', 'Tom_26d58c', 'tom_96835d'], [(31, '_8f0082'), (31, '_6e7c10')], 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx')
+    """
+    return unique_names([w if isinstance(w, Name) else Name(w) for w in wanted], sheet_text, SHEET_NAME_UNITS)
+
+
+def assign_filenames(specs: list[WorkbookSpec], out_dir: Path) -> list[WorkbookSpec]:
+    """The specs with their final file names: those of one folder decided together (``files.file_names``:
+    safe, unique ignoring case, the fixed parts kept, within Windows' lengths)."""
+    folders: dict[str, list[int]] = {}
+    for i, spec in enumerate(specs):
+        folders.setdefault(spec.subfolder.casefold(), []).append(i)
+    named = list(specs)
+    for positions in folders.values():
+        folder = Path(out_dir) / specs[positions[0]].subfolder
+        for i, name in zip(positions, file_names([specs[i].filename for i in positions], folder)):
+            named[i] = replace(specs[i], filename=name)
+    return named
 
 
 def _is_blank(value: object) -> bool:
@@ -316,7 +354,7 @@ def _add_chart(wb, ws, sheet: Sheet, chart: Chart, positions: list[tuple[int, in
     names = [c.name for c in table.columns]
     xl_chart = wb.add_chart({"type": chart.kind})
     cat = names.index(chart.categories)
-    name = safe_sheet_name(sheet.name)  # ranges as [sheet, row, col, ...]: xlsxwriter quotes the name itself
+    name = sheet.name  # ranges as [sheet, row, col, ...]: xlsxwriter quotes the name itself
     for value_col in chart.values:
         v = names.index(value_col)
         xl_chart.add_series({"name": [name, header_row, v], "categories": [name, first, cat, first + n - 1, cat],
@@ -330,7 +368,7 @@ def _add_chart(wb, ws, sheet: Sheet, chart: Chart, positions: list[tuple[int, in
 
 
 def _write_sheet(wb: xlsxwriter.Workbook, fmts: _Formats, sheet: Sheet) -> None:
-    ws = wb.add_worksheet(safe_sheet_name(sheet.name))
+    ws = wb.add_worksheet(sheet.name)
     row = 0
     if sheet.title:
         ws.write_string(row, 0, sheet.title, fmts.title)
@@ -407,7 +445,7 @@ def continued(sheet: Sheet, max_rows: int = EXCEL_ROWS) -> list[Sheet]:
         rows = table.rows.iloc[start:start + size] if isinstance(table.rows, pd.DataFrame) else table.rows[start:start + size]
         last = start + size >= count
         suffix = f"(续{i})" if i else ""
-        name = safe_sheet_name(sheet.name)[:31 - len(suffix)] + suffix
+        name = sheet_names([Name(sheet.name, after=suffix)])[0]
         part = replace(table, rows=rows, totals_label=table.totals_label if last else "小计",
                        totals_values={**totals, **table.totals_values} if last else {})
         parts.append(replace(sheet, name=name, tables=[part], charts=sheet.charts if not i else [],
@@ -434,14 +472,13 @@ def render(spec: WorkbookSpec, path: Path, created: datetime = FIXED_CREATED, ma
         sheets = spec.sheets or [Sheet(name="Sheet1", tables=[])]
         if all(s.hidden for s in sheets):  # Excel needs one visible sheet: the first, shown in a copy of the spec's
             sheets = [replace(sheets[0], hidden=False), *sheets[1:]]
-        said = []
-        for sheet in sheets:
-            parts = continued(sheet, max_rows)
-            if len(parts) > 1:
-                said.append(f"{sheet.name}: {_row_count(sheet.tables[0]):,} 行超过 Excel 单表上限, 续写于 "
-                            + "、".join(p.name for p in parts[1:]))
-            for part in parts:
-                _write_sheet(wb, fmts, part)
+        split = [continued(sheet, max_rows) for sheet in sheets]
+        names = iter(sheet_names([part.name for parts in split for part in parts]))  # unique in the workbook
+        split = [[replace(part, name=next(names)) for part in parts] for parts in split]
+        said = [f"{sheet.name}: {_row_count(sheet.tables[0]):,} 行超过 Excel 单表上限, 续写于 "
+                + "、".join(p.name for p in parts[1:]) for sheet, parts in zip(sheets, split) if len(parts) > 1]
+        for part in (part for parts in split for part in parts):
+            _write_sheet(wb, fmts, part)
     finally:
         wb.close()
     return tuple(said)
@@ -449,7 +486,11 @@ def render(spec: WorkbookSpec, path: Path, created: datetime = FIXED_CREATED, ma
 
 def write_workbook(spec: WorkbookSpec, out_dir: Path, created: datetime = FIXED_CREATED) -> Written:
     """Writes ``spec`` under ``out_dir`` (and its subfolder) atomically; never leaves a half-written file.
-    A target open in Excel gets a timestamped sibling (``files.write_file``, the locked-file policy)."""
+    A target open in Excel gets a timestamped sibling (``files.write_file``, the locked-file policy). A spec
+    named with a ``Name`` gets its file name here, alone; the run names its workbooks together first
+    (``assign_filenames``)."""
+    if isinstance(spec.filename, Name):
+        spec = assign_filenames([spec], out_dir)[0]
     folder = Path(out_dir) / spec.subfolder if spec.subfolder else Path(out_dir)
     said: list[str] = []  # sheets continued past Excel's row limit
     written = write_file(folder / spec.filename, lambda tmp: said.extend(render(spec, tmp, created)))

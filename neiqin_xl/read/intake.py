@@ -10,7 +10,8 @@ column (YYYY-MM) from the file name; 考勤 gets its blank 月份 from the file 
 Data problems are ``Problem`` values, never exceptions: a cell of a required field that cannot be parsed
 makes its row an error row, kept out of the tables and listed with its address (an optional field's is a
 warning, the cell read as blank, the row kept); a workbook that cannot be opened is one error and the run
-goes on with the others. Owner and hidden files (~$张伟.xlsx, .~张伟.xlsx: the one rule of
+goes on with the others. A missing finance folder is an ``inputs`` entry of its own (status ``missing``),
+which the 财务对账 states. Owner and hidden files (~$张伟.xlsx, .~张伟.xlsx: the one rule of
 ``folders.is_temporary``) are skipped and recorded as skipped; any other file in reps/ that is not a
 workbook (``folders.unsupported_files``: .numbers, .pdf …) is one warning naming it, files of other kinds
 elsewhere are ignored. A rep's CSV (张伟_回款.csv) is read as a one-sheet workbook (``reader.CsvBook``).
@@ -110,6 +111,8 @@ def read_workspace(settings: Settings, progress: Progress | None = None) -> tupl
 
     finance_files, skipped = list_workbooks(settings.folder("finance"))
     skip(skipped)
+    if not settings.folder("finance").is_dir():  # said by the 财务对账 and in the manifest's inputs
+        steps.append(missing_folder_input("finance", settings))
     for path in finance_files:
         sheet_def = finance_sheet_for(path)
         if sheet_def is not None:
@@ -139,6 +142,13 @@ def read_workspace(settings: Settings, progress: Progress | None = None) -> tupl
 def skipped_input(path: Path, workspace: Path) -> dict:
     return {"path": relative_path(path, workspace), "sha256": "", "status": "skipped", "rows": {},
             "message": "临时文件或隐藏文件, 已跳过"}
+
+
+def missing_folder_input(key: str, settings: Settings) -> dict:
+    """The ``Tables.inputs`` entry of a workspace folder that is not there: status ``missing``, ``folder`` its
+    key in ``paths`` (finance)."""
+    return {"path": relative_path(settings.folder(key), settings.workspace), "sha256": "", "status": "missing",
+            "rows": {}, "folder": key, "message": "文件夹不存在"}
 
 
 def find_by_stem(files: list[Path], stem: str) -> Path | None:

@@ -40,7 +40,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pandas as pd
 
@@ -55,7 +54,7 @@ from ..core.model import WARNING, Problem, Tables, fmt_yuan, yuan_to_fen, text a
 from ..core.months import Month
 from ..core.names import normalize_name
 from ..core.sheets import DATE, INT, MONEY, NUMBER, PCT, TEXT, Col, Sheet, Table, WorkbookSpec
-from ..core.files import safe_filename
+from ..core.files import Name
 
 BASIS_LABELS = {  # basis -> (target column, amount column)
     "collected": ("回款目标", "回款金额"),
@@ -423,8 +422,8 @@ def confirmation_spec(rep: str, data: CommissionData, settings: Settings) -> Wor
                   tables=[Table(summary_columns(data.basis), summary, heading="提成汇总", autofilter=False),
                           Table(detail_columns(data.basis), lines, heading="提成明细", totals=True, autofilter=False)],
                   notes=list(SIGNATURE_NOTES))
-    filename = safe_filename(f"提成确认单_{rep}_{data.period.month}") + ".xlsx"
-    return WorkbookSpec(filename, [sheet], subfolder=CONFIRMATION_FOLDER, for_rep=rep)
+    return WorkbookSpec(Name(rep, before="提成确认单_", after=f"_{data.period.month}.xlsx"), [sheet],
+                        subfolder=CONFIRMATION_FOLDER, for_rep=rep)
 
 
 def layout(data: CommissionData, settings: Settings) -> tuple[WorkbookSpec, dict[str, WorkbookSpec]]:
@@ -448,7 +447,7 @@ def deliveries(data: CommissionData, per_rep: dict[str, WorkbookSpec]) -> list[D
         row = data.summary[data.summary["业务员"] == rep].iloc[0]
         state = "（暂估，月末最后一个工作日出正式数）" if data.provisional else ""
         out.append(Delivery(report="commission", rep=rep, title=f"提成确认单 {data.period.month}",
-                            attachments=[Path(spec.subfolder) / spec.filename],
+                            attachments=[spec],
                             key_figure=f"提成 ¥{fmt_yuan(int(row['提成金额']))}",
                             summary_text=f"{rep}：{data.period.month} 提成 ¥{fmt_yuan(int(row['提成金额']))}{state}。"
                                          "请核对附件中的明细，确认无误后签字交回。"))

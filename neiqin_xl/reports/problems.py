@@ -6,7 +6,6 @@ gets a file of their own rows only (output/<date>/问题清单/), so it can be m
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pandas as pd
 
@@ -15,7 +14,7 @@ from ..books.context import RunContext
 from ..core.output import Delivery, ReportOutput
 from ..core.model import ERROR, PROBLEM_COLUMNS, WARNING, Problem, problems_frame
 from ..core.sheets import Col, Highlight, Sheet, Table, WorkbookSpec
-from ..core.files import safe_filename
+from ..core.files import Name
 
 COLUMNS = [Col(name) for name in PROBLEM_COLUMNS]
 SEVERITY_ORDER = {ERROR: 0, WARNING: 1}
@@ -53,7 +52,7 @@ def layout(frame: pd.DataFrame, ctx: RunContext) -> tuple[WorkbookSpec, dict[str
     reps = [r for r in dict.fromkeys(frame["业务员"]) if r]
     sheets = [_problem_sheet("问题清单", frame, "数据问题清单", subtitle)]
     sheets += [_problem_sheet(rep, frame[frame["业务员"] == rep], f"数据问题清单 — {rep}", [f"截至 {day}"]) for rep in reps]
-    per_rep = {rep: WorkbookSpec(safe_filename(f"问题清单_{rep}_{day}") + ".xlsx", [
+    per_rep = {rep: WorkbookSpec(Name(rep, before="问题清单_", after=f"_{day}.xlsx"), [
         _problem_sheet("问题清单", frame[frame["业务员"] == rep], f"数据问题清单 — {rep}",
                        [f"截至 {day}", "请按单元格地址逐条修改您的台账；错误行未计入任何报表。"])], subfolder="问题清单",
         for_rep=rep)
@@ -68,7 +67,7 @@ def build(ctx: RunContext) -> ReportOutput:
     frame = sort_problems(ctx.problems)
     clerk, per_rep = layout(frame, ctx)
     by_rep = count_by_rep(ctx.problems)
-    deliveries = [Delivery(report="problems", rep=rep, title="数据问题清单", attachments=[Path(spec.subfolder) / spec.filename],
+    deliveries = [Delivery(report="problems", rep=rep, title="数据问题清单", attachments=[spec],
                            summary_text=f"您的台账有 {by_rep[rep][ERROR]} 个错误、{by_rep[rep][WARNING]} 个警告，"
                                         "请按附件中的单元格地址逐条修改。")
                   for rep, spec in per_rep.items()]

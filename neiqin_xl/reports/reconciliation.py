@@ -21,8 +21,10 @@ by the export in 客户名称, 摘要 or 凭证号, a row without 客户名称, 
 never matched; the 应收余额 export loses only its total rows (a balance of 0 is a figure).
 
 A month runs when the run date is in it, or in the first ``days_into_next_month`` days of the next month,
-and a finance export for it exists; ``--month`` (``ctx.options.month``) forces one. A missing export is said
-in the workbook and in the figures, and what is there is reconciled. A ``--month`` that is no month is one 错误
+and a finance export for it exists; on and after the month's last working day it runs without any export
+too; ``--month`` (``ctx.options.month``) forces one. A missing export is said in the workbook and in the
+figures (``missing_exports``), and what is there is reconciled; a missing finance folder (the intake records
+it in ``Tables.inputs``) is said the same way, naming the folder (``finance_folder_missing``). A ``--month`` that is no month is one 错误
 in the 问题清单 and no 财务对账 is made (the clerk asked for a month; another one would be mistaken for it).
 """
 
@@ -40,6 +42,7 @@ from ..books.allocation import build_items
 from ..books.matching import (COLLECTION, INVOICE, MatchResult, drop_total_rows, finance_lines, line_records,
                               match_lines, prepare_lines, resolve_names)
 from ..books.periods import month_option, months_of, rows_between
+from ..books.workdays import last_workday_of_month
 from ..core.columns import each_once, pick, position_of, stripped_texts
 from ..core.config import Settings
 from ..books.context import RunContext
@@ -90,16 +93,18 @@ class MonthReconciliation:
     missing: list[str]  # finance exports not found for the month
     skipped_total_rows: int  # finance rows recognised as totals / blank customer, never matched
     skipped_zero_rows: int  # finance lines of amount 0
+    folder_missing: str = ""  # the finance folder, when it does not exist
 
 
 # ---------------------------------------------------------------- months
 
 def months_due(run_date: date, finance_months: set[str] | list[str], forced: Month | None = None,
-               days_into_next_month: int = 10) -> list[Month]:
+               days_into_next_month: int = 10, month_end: date | None = None) -> list[Month]:
     """The months to reconcile on ``run_date``.
 
     ``forced`` (YYYY-MM) wins. Otherwise the run date's month and, in the first ``days_into_next_month``
-    days of a month, the month before; each only when finance has an export for it.
+    days of a month, the month before; each only when finance has an export for it, except the run date's
+    month from ``month_end`` (its last working day) on: then the reconciliation is due and says what is missing.
     """
     if forced:
         return [forced]
@@ -107,7 +112,13 @@ def months_due(run_date: date, finance_months: set[str] | list[str], forced: Mon
     candidates = [current]
     if run_date.day <= days_into_next_month:
         candidates.insert(0, current.shift(-1))
-    return [m for m in candidates if m in set(finance_months)]
+    return [m for m in candidates if m in set(finance_months) or m == current and month_end and run_date >= month_end]
+
+
+def finance_folder_missing(tables: Tables) -> str:
+    """The finance folder when the intake found it missing ("" when it is there)."""
+    return next((str(e["path"]) for e in tables.inputs if e.get("folder") == "finance" and e.get("status") == "missing"),
+                "")
 
 
 _DATE_OF = {"财务收款": "日期", "财务开票": "开票日期", "应收余额": None}
@@ -236,7 +247,7 @@ def reconcile_month(tables: Tables, allocation_items: pd.DataFrame, customers: C
     summary = reconciled_customers(sales_lines, results, balances, finance_balances,
                         shown_reps(tables, allocation_items, customers))
     return MonthReconciliation(month, summary, results[COLLECTION], results[INVOICE], missing, skipped_totals,
-                               skipped_zero)
+                               skipped_zero, finance_folder_missing(tables))
 
 
 def reconciled_customers(sales_lines: dict[str, pd.DataFrame], results: dict[str, MatchResult | None],
@@ -359,6 +370,8 @@ def layout(result: MonthReconciliation, settings: Settings, run_date: date) -> W
     title = f"财务对账 {result.month}"
     subtitle = [settings.company.name, f"对账期间 {first.isoformat()} 至 {last.isoformat()}",
                 f"截至 {last.isoformat()}（生成于 {run_date.isoformat()}）"]
+    if result.folder_missing:
+        subtitle.append(f"找不到财务导出文件夹 {result.folder_missing}: 请把财务的导出（财务收款_YYYY-MM.xlsx 等）放入该文件夹")
     if result.missing:
         subtitle.append(f"缺少财务导出: {'、'.join(result.missing)}（未核对的项目留空）")
     matched: list[dict] = []
@@ -417,6 +430,7 @@ def month_figures(result: MonthReconciliation) -> dict:
     return {"matched": matched, "sales_only": sales_only, "finance_only": finance_only, "amount_mismatch": mismatch,
             "customers_with_differences": differing, "skipped_total_rows": result.skipped_total_rows,
             "skipped_zero_rows": result.skipped_zero_rows, "missing_exports": list(result.missing),
+            **({"finance_folder_missing": result.folder_missing} if result.folder_missing else {}),
             "by_kind": by_kind}
 
 
@@ -433,7 +447,8 @@ NEEDS: tuple[str, ...] = ()  # earlier reports whose data ``build`` takes
 def build(ctx: RunContext) -> ReportOutput:
     forced, problems = month_option(ctx.options.month, "财务对账")
     months = [] if problems else months_due(ctx.run_date, finance_months(ctx.tables), forced,
-                                            ctx.settings.reconciliation.days_into_next_month)
+                                            ctx.settings.reconciliation.days_into_next_month,
+                                            last_workday_of_month(Month.of(ctx.run_date), ctx.settings))
     items = debit_items(ctx) if months else None
     output = ReportOutput(figures={"months": {}}, problems=problems, data=ReconciliationData({}))
     for month in months:
@@ -449,5 +464,6 @@ def build(ctx: RunContext) -> ReportOutput:
             summary_text=(f"{month} 财务对账: 已匹配 {sum(figures['matched'].values())} 组, 销售有财务无 "
                           f"{figures['sales_only']['count']} 笔, 财务有销售无 {figures['finance_only']['count']} 笔, "
                           f"金额不符 {figures['amount_mismatch']['count']} 笔"
+                          + (f"; 找不到财务导出文件夹 {result.folder_missing}" if result.folder_missing else "")
                           + (f"; 缺少财务导出: {'、'.join(result.missing)}" if result.missing else "") + "。")))
     return output

@@ -8,8 +8,10 @@ Each statement shows the company and its contact, the customer, the period, the 
 credits before the period start), every movement with a running balance, the closing balance, the open items
 with their due dates and days overdue, money received and not yet applied, and a signature block.
 
-Files go to output/<D>/对账单/<客户名称>_对账单_<D>.xlsx; nothing is mailed (the clerk sends them by hand).
-``data`` is a ``StatementsData``: ``summary`` (客户名称, 期初余额, 本期借方, 本期贷方, 期末余额, 文件名) and
+Files go to output/<D>/对账单/<客户名称>_对账单_<D>.xlsx, named by the writer together (``files.Name``: two
+customers whose names clean or cut alike, or differ only in case, each get a short hash; manifest.json maps each
+customer to its file); nothing is mailed (the clerk sends them by hand).
+``data`` is a ``StatementsData``: ``summary`` (客户名称, 期初余额, 本期借方, 本期贷方, 期末余额) and
 ``period`` (start, end dates).
 """
 
@@ -28,9 +30,9 @@ from ..core.output import ReportOutput
 from ..core.model import fmt_yuan
 from ..core.results import ReceivablesData
 from ..core.sheets import DATE, INT, MONEY, Col, Sheet, Table, WorkbookSpec
-from ..core.files import safe_filename
+from ..core.files import Name
 
-SUMMARY_COLUMNS = ["客户名称", "期初余额", "本期借方", "本期贷方", "期末余额", "文件名"]
+SUMMARY_COLUMNS = ["客户名称", "期初余额", "本期借方", "本期贷方", "期末余额"]
 
 
 @dataclass(frozen=True)
@@ -97,11 +99,9 @@ def statement_lines(ledger: pd.DataFrame, balances: pd.DataFrame, start: date, d
     return {names[i]: part.reset_index(drop=True) for i, part in lines.groupby(customer_of_row, sort=False)}
 
 
-def statement_summary(balances: pd.DataFrame, day: date) -> pd.DataFrame:
-    """Per customer: 期初余额, 本期借方, 本期贷方, 期末余额 and the statement's file name."""
-    summary = balances.reset_index()
-    summary["文件名"] = [statement_filename(name, day) for name in summary["客户名称"].tolist()]
-    return summary[SUMMARY_COLUMNS].astype({c: "int64" for c in SUMMARY_COLUMNS[1:5]})
+def statement_summary(balances: pd.DataFrame) -> pd.DataFrame:
+    """Per customer: 期初余额, 本期借方, 本期贷方, 期末余额."""
+    return balances.reset_index()[SUMMARY_COLUMNS].astype({c: "int64" for c in SUMMARY_COLUMNS[1:]})
 
 
 def split_by_customer(frame: pd.DataFrame, customers: pd.Series) -> dict[str, pd.DataFrame]:
@@ -110,8 +110,9 @@ def split_by_customer(frame: pd.DataFrame, customers: pd.Series) -> dict[str, pd
     return dict(iter(frame.groupby(customers, sort=False)))
 
 
-def statement_filename(name: str, day: date) -> str:
-    return safe_filename(f"{name}_对账单_{day.isoformat()}") + ".xlsx"
+def statement_filename(name: str, day: date) -> Name:
+    """<客户名称>_对账单_<D>.xlsx, the customer's name as written (the writer makes it safe and unique)."""
+    return Name(name, after=f"_对账单_{day.isoformat()}.xlsx")
 
 
 def signature_block(settings: Settings) -> list[str]:
@@ -176,6 +177,6 @@ def build(ctx: RunContext, receivables: ReceivablesData) -> ReportOutput:
     no_open, no_credits = open_rows.iloc[:0], credits.iloc[:0]
     specs = [layout_statement(n, lines[n], opens_of.get(n, no_open), credits_of.get(n, no_credits), ctx.settings,
                               start, day) for n in balances.index]
-    summary = statement_summary(balances, day)
+    summary = statement_summary(balances)
     figures = {"statements": len(specs), "closing_balance_fen": int(summary["期末余额"].sum())}
     return ReportOutput(workbooks=specs, figures=figures, data=StatementsData(summary, (start, day)))
