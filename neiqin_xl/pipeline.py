@@ -37,7 +37,8 @@ from types import ModuleType
 from typing import Any
 
 from . import __version__
-from .deliver import mail, state as sentlog
+from .deliver import mail
+from .deliver.state import RunState
 from .books.allocation import allocate
 from .books.prepayments import check_large_collections
 from .core.config import Settings, clock
@@ -151,7 +152,7 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
     options = options or RunOptions()
     step = _Steps()
     output_dir, fallback = writable_output_folder(settings, run_date, options.kind)
-    state = sentlog.SentLog(settings.workspace)
+    state = RunState(settings.workspace)
     started = datetime.now()
     failures = Failures()
     if fallback:  # written elsewhere: the clerk must notice (exit status 1)
@@ -249,7 +250,7 @@ def write_manifest(manifest: dict, output_dir: Path, fallback: Path, failures: F
 
 # ---------------------------------------------------------------------------- which runs, of which kind
 
-def day_kind(state: sentlog.SentLog, run_date: date, now: datetime, settings: Settings, explicit: bool) -> str:
+def day_kind(state: RunState, run_date: date, now: datetime, settings: Settings, explicit: bool) -> str:
     """The kind of a run for ``run_date`` started at ``now``: a rerun once the day had its official run;
     else a preview when it is today before the cut-off (unless the date was given explicitly: a run for an
     explicit date is that day's run); else the official run."""
@@ -260,7 +261,7 @@ def day_kind(state: sentlog.SentLog, run_date: date, now: datetime, settings: Se
     return OFFICIAL
 
 
-def missed_days(state: sentlog.SentLog, today: date, settings: Settings) -> list[date]:
+def missed_days(state: RunState, today: date, settings: Settings) -> list[date]:
     """Working days before ``today`` without an official run, oldest first: at most ``schedule.catch_up_days``
     working days back, never before the workspace's first run (a first run ever catches nothing up)."""
     first = state.first_run_day()
@@ -280,7 +281,7 @@ def missed_days(state: sentlog.SentLog, today: date, settings: Settings) -> list
 def plan_runs(settings: Settings, now: datetime, run_date: date | None = None) -> list[tuple[date, str]]:
     """The runs one start of the job makes, in order: the missed working days (catch-up, oldest first; only
     when no date was given), then the day's run with its kind."""
-    state = sentlog.SentLog(settings.workspace)
+    state = RunState(settings.workspace)
     if run_date is not None and run_date != now.date():
         return [(run_date, day_kind(state, run_date, now, settings, explicit=True))]
     today = now.date()
@@ -309,7 +310,7 @@ def digest_inputs(inputs: list[dict]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def delivery_label(state: sentlog.SentLog, run_date: date, options: RunOptions, inputs_digest: str) -> str:
+def delivery_label(state: RunState, run_date: date, options: RunOptions, inputs_digest: str) -> str:
     """预览 / 补发 for those runs; 更正 for a ``--resend`` whose data changed since the day's last send."""
     if options.kind in (PREVIEW, CATCH_UP):
         return KIND_NAMES[options.kind]
@@ -326,7 +327,7 @@ def label_deliveries(deliveries: list[Delivery], label: str) -> list[Delivery]:
     return [replace(d, title=f"{label} {d.title}") for d in deliveries] if label else deliveries
 
 
-def record_run(state: sentlog.SentLog, result: RunResult, inputs_digest: str) -> None:
+def record_run(state: RunState, result: RunResult, inputs_digest: str) -> None:
     m = result.manifest
     state.record_run(run_date=result.run_date.isoformat(), kind=m["kind"], started=m["started"],
                      finished=m["finished"], mail_left=m["mail_left"], deadline=m["deadline"], late=int(m["late"]),

@@ -10,7 +10,7 @@ reminder time until the cut-off (never after it: a reminder asking for data by 1
 once. ``serve`` asks them on start and at every tick (each minute, plus ``schedule`` jobs at the exact
 times), so:
 - a process started after the cut-off still runs the day (catch-up from the last success kept in the
-  workspace state, ``sentlog`` key ``serve.last_success``);
+  workspace state, ``deliver.state`` key ``serve.last_success``);
 - after the computer slept through several cut-offs, the loop calls the job once, for today; the job
   (``pipeline.run_planned``) first catches up the missed working days, each as of its own date;
 - a job that raises or returns False is logged and not re-raised (``schedule`` would otherwise re-run it on
@@ -38,7 +38,7 @@ from xml.sax.saxutils import escape
 import schedule
 
 from .core.config import Settings, clock
-from .deliver.state import SentLog
+from .deliver.state import RunState
 from .books.workdays import is_workday
 
 log = logging.getLogger("neiqin_xl.serve")
@@ -116,7 +116,7 @@ def run_guarded(run_job: Callable[[date], bool], day: date) -> bool:
         return False
 
 
-def run_if_due(run_job: Callable[[date], bool], settings: Settings, state: SentLog,
+def run_if_due(run_job: Callable[[date], bool], settings: Settings, state: RunState,
                last_attempt: date | None = None, now: datetime | None = None) -> date | None:
     """One tick: runs the job if ``due_run`` says so and records a success; returns the date tried, or None."""
     now = now or datetime.now()
@@ -132,7 +132,7 @@ def run_if_due(run_job: Callable[[date], bool], settings: Settings, state: SentL
     return day
 
 
-def remind_if_due(remind_job: Callable[[date], object], settings: Settings, state: SentLog,
+def remind_if_due(remind_job: Callable[[date], object], settings: Settings, state: RunState,
                   now: datetime | None = None) -> date | None:
     """One tick for the reminders: sends them if ``due_reminders`` says so; once a day, even if it fails
     (the reminders are a courtesy; the day's run does not depend on them)."""
@@ -161,7 +161,7 @@ def serve(run_job: Callable[[date], bool], settings: Settings, state_dir: Path, 
           poll_seconds: float = 30.0) -> None:
     """Runs until interrupted (Ctrl+C) or ``should_stop()``; ``run_job(day) -> ok`` is the day's job,
     ``remind_job(day)`` the reminders, ``retry_job(day)`` sends the undelivered mail again."""
-    state = SentLog(state_dir)
+    state = RunState(state_dir)
     attempted: list[date] = []  # this process's last attempt: a failure waits for the next day
     retried: list[datetime] = []
 

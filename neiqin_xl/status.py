@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from .books.workdays import is_workday
 from .core.config import Settings
 from .deliver import mail
-from .deliver.state import SentLog
+from .deliver.state import RunState
 from .pipeline import KIND_NAMES, read_staff
 from .read.folders import rep_workbooks
 from .runlock import lock_holder
@@ -67,7 +67,7 @@ def status_lines(settings: Settings, now: datetime | None = None) -> list[str]:
 
 
 def status_text(settings: Settings, now: datetime) -> list[str]:
-    state = SentLog(settings.workspace)
+    state = RunState(settings.workspace)
     s = settings.schedule
     lines = [f"neiqin_xl 状态: 工作区 {settings.workspace}, {now:%Y-%m-%d %H:%M}",
              f"每个工作日: {s.reminder_time} 催报, {s.cutoff} 数据截止并正式运行, {s.deadline} 前邮件送达"]

@@ -24,7 +24,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from neiqin_xl.deliver import mail, state as sentlog
+from neiqin_xl.deliver import mail
+from neiqin_xl.deliver.state import RunState
 from neiqin_xl.core.config import settings_from_dict
 from neiqin_xl.core.output import Delivery
 
@@ -218,7 +219,7 @@ def test_daily_report_arrives_with_chinese_subject_html_text_and_named_attachmen
     eml = Path(results[0]["file"])
     assert eml.parent == settings.folder("outbox") / "2026-11-26" / "已发送"
     assert email.message_from_bytes(eml.read_bytes(), policy=policy.default)["subject"] == msg["subject"]
-    [row] = sentlog.SentLog(settings.workspace).messages(RUN_DATE)
+    [row] = RunState(settings.workspace).messages(RUN_DATE)
     assert row.status == "sent" and row.sent_at is not None
 
 
@@ -336,7 +337,7 @@ def test_a_server_that_is_down_leaves_the_message_in_the_outbox_and_the_next_run
         eml = Path(r["file"])
         assert eml.parent == down.folder("outbox") / "2026-11-26"
         assert email.message_from_bytes(eml.read_bytes(), policy=policy.default)["subject"] == r["subject"]
-    state = sentlog.SentLog(down.workspace)
+    state = RunState(down.workspace)
     assert [m.attempts for m in state.messages()] == [3, 0]  # 1 + 2 retries; the second not tried: server down
 
     controller, server = smtp_server()
@@ -363,7 +364,7 @@ def test_a_recipient_refused_with_550_is_partly_delivered_never_sent_and_not_sen
     assert result["reason"].startswith("部分送达, 被拒绝的收件人: finance@example.com (550 5.1.1")
     [(_, rcpt, _)] = server.envelopes  # the others have it, once (no retry: the rest was accepted)
     assert sorted(rcpt) == ["gm@example.com", "sales-manager@example.com"]
-    [row] = sentlog.SentLog(settings.workspace).messages(RUN_DATE)
+    [row] = RunState(settings.workspace).messages(RUN_DATE)
     assert row.status == "partial" and row.sent_at is not None
     # a rerun does not send it to the others again, and nothing is pending
     [again] = mail.deliver(settings, RUN_DATE, [daily_delivery(tmp_path)], staff())
@@ -384,7 +385,7 @@ def test_a_message_refused_for_good_is_tried_in_max_attempts_runs_then_given_up(
     assert runs[0][0]["reason"] == ("收件人被拒绝: warehouse@example.com "
                                     "(550 5.1.1 <warehouse@example.com>: Recipient address rejected: User unknown)")
     assert runs[2][0]["reason"].startswith("已放弃 (服务器在 3 次运行中都拒绝了这封邮件): 收件人被拒绝: warehouse@")
-    [row] = sentlog.SentLog(settings.workspace).messages()
+    [row] = RunState(settings.workspace).messages()
     assert (row.status, row.runs, row.attempts) == ("given_up", 3, 3)  # a 550 is never retried within a run
     # the day's rerun does not bring it back either (only --resend does)
     [again] = mail.deliver(settings, RUN_DATE, [shipping], staff())
@@ -400,7 +401,7 @@ def test_a_refused_login_stops_the_whole_run_after_one_attempt(tmp_path, smtp_se
     monkeypatch.setenv("NEIQIN_SMTP_PASSWORD", "wrong")
     shipping = Delivery(report="shipping", title="发货审核", attachments=[workbook(tmp_path, "发货审核.xlsx")])
     mail.deliver(settings, RUN_DATE - dt.timedelta(days=1), [shipping], staff(), no_email=True)
-    state = sentlog.SentLog(settings.workspace)
+    state = RunState(settings.workspace)
     state.mark(state.messages()[0].id, "failed", reason="昨天服务器未连上")  # yesterday's message waits
 
     transport = mail.start_sending(settings)  # the run's one transport, as the pipeline does it
@@ -595,7 +596,7 @@ def test_a_send_a_crash_interrupted_is_listed_for_the_clerk_never_sent_twice(tmp
     eml = settings.folder("outbox") / "2026-11-26" / "销售日报.eml"
     eml.parent.mkdir(parents=True)
     eml.write_bytes(mail.message_bytes(msg))
-    state = sentlog.SentLog(settings.workspace)
+    state = RunState(settings.workspace)
     state.record(run_date=RUN_DATE, items=[mail.item_key(delivery)], reports="daily", subject="【销售日报】",
                  audience=mail.resolve_audience(delivery, settings, staff()).key, sender="neiqin@example.com",
                  recipients=["gm@example.com"], attachments=[], file=eml, status="sending")

@@ -16,7 +16,7 @@ import time_machine
 
 from neiqin_xl import serve as serve_mod
 from neiqin_xl.core.config import settings_from_dict
-from neiqin_xl.deliver.state import SentLog
+from neiqin_xl.deliver.state import RunState
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TASK_NS = {"t": "http://schemas.microsoft.com/windows/2004/02/mit/task"}
@@ -107,11 +107,11 @@ def test_serve_runs_each_working_day_once_at_the_set_time(settings, tmp_path):
     assert [day for day, _ in calls] == [dt.date(2026, 11, 25), dt.date(2026, 11, 26), dt.date(2026, 11, 27)]
     for day, when in calls:
         assert when.date() == day and dt.time(17, 0) <= when.time() < dt.time(17, 2)
-    assert SentLog(tmp_path).get_date(serve_mod.LAST_SUCCESS_KEY) == dt.date(2026, 11, 27)
+    assert RunState(tmp_path).get_date(serve_mod.LAST_SUCCESS_KEY) == dt.date(2026, 11, 27)
 
 
 def test_a_process_started_after_the_time_catches_up_at_once(settings, tmp_path):
-    SentLog(tmp_path).set_date(serve_mod.LAST_SUCCESS_KEY, dt.date(2026, 11, 25))
+    RunState(tmp_path).set_date(serve_mod.LAST_SUCCESS_KEY, dt.date(2026, 11, 25))
     calls = []
 
     run_loop(settings, tmp_path, lambda day: calls.append((day, dt.datetime.now(SHANGHAI))) or True,
@@ -121,7 +121,7 @@ def test_a_process_started_after_the_time_catches_up_at_once(settings, tmp_path)
 
 
 def test_a_day_already_done_is_not_run_again_after_a_restart(settings, tmp_path):
-    SentLog(tmp_path).set_date(serve_mod.LAST_SUCCESS_KEY, dt.date(2026, 11, 26))
+    RunState(tmp_path).set_date(serve_mod.LAST_SUCCESS_KEY, dt.date(2026, 11, 26))
     calls = []
     run_loop(settings, tmp_path, lambda day: calls.append(day) or True, at(2026, 11, 26, 18, 0), at(2026, 11, 26, 23, 0))
     assert calls == []
@@ -150,14 +150,14 @@ def test_a_job_that_raises_is_logged_not_rerun_every_loop_and_runs_again_the_nex
 
     assert calls == [dt.date(2026, 11, 25), dt.date(2026, 11, 26)]
     assert "客户档案.xlsx 被占用" in caplog.text
-    assert SentLog(tmp_path).get_date(serve_mod.LAST_SUCCESS_KEY) == dt.date(2026, 11, 26)
+    assert RunState(tmp_path).get_date(serve_mod.LAST_SUCCESS_KEY) == dt.date(2026, 11, 26)
 
 
 def test_a_job_that_returns_false_is_not_recorded_as_a_success(settings, tmp_path):
     calls = []
     run_loop(settings, tmp_path, lambda day: calls.append(day) and False, at(2026, 11, 26, 16), at(2026, 11, 26, 23))
     assert calls == [dt.date(2026, 11, 26)]
-    assert SentLog(tmp_path).get_date(serve_mod.LAST_SUCCESS_KEY) is None
+    assert RunState(tmp_path).get_date(serve_mod.LAST_SUCCESS_KEY) is None
 
 
 # ---------------------------------------------------------------------------- installing the task

@@ -30,7 +30,7 @@ from neiqin_xl import cli, runlock
 from neiqin_xl.core import files as core_files
 from neiqin_xl.core.config import ConfigError, settings_from_dict
 from neiqin_xl.deliver import mail
-from neiqin_xl.deliver.state import SentLog
+from neiqin_xl.deliver.state import RunState
 from neiqin_xl.tools.demo import generate_demo
 
 from .test_daily_run import RUN_DATE, write_config
@@ -306,4 +306,4 @@ def test_an_eml_open_in_outlook_is_written_beside_it_and_that_one_is_sent(tmp_pa
     sent = Path(result["file"])
     assert sent.parent.name == "已发送" and sent.name.startswith(eml.stem + "_") and sent.suffix == ".eml"
     assert eml.read_bytes() == before  # the copy open in Outlook is left alone
-    assert [m.file for m in SentLog(settings.workspace).messages()] == [sent]
+    assert [m.file for m in RunState(settings.workspace).messages()] == [sent]

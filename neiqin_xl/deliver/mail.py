@@ -25,7 +25,7 @@
   ``keyring.get_password("neiqin_xl", user)`` when the keyring package is installed. Never from a file,
   never prompted.
 - **Outbox and state.** Every message is first written to ``<workspace>/outbox/<date>/*.eml`` (Outlook opens
-  it as is) and recorded in the workspace's SQLite state (``sentlog``) as ``sending``; after the server
+  it as is) and recorded in the workspace's SQLite state (``deliver.state``) as ``sending``; after the server
   accepted it, it is marked ``sent`` (``partial``, 部分送达, when some recipients were refused: never
   "sent", and never mailed to the others again) and the file moves to ``outbox/<date>/已发送/``. An .eml
   open in Outlook is not overwritten: the message is written beside it (``files.write_file``) and the
@@ -79,7 +79,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from ..core.config import Settings
 from ..core.output import Delivery
-from .state import MessageRow, SentLog
+from .state import MessageRow, RunState
 from ..books.roster import missing_or_stale
 from ..books.workdays import is_workday
 from ..core.files import safe_filename
@@ -541,7 +541,7 @@ def result_row(*, run_date: date, report: str, rep: str | None, recipients: list
             "time": datetime.now().isoformat(timespec="seconds"), "file": str(file), "reason": reason}
 
 
-def send_recorded(state: SentLog, transport: Transport, message_id: int, file: Path,
+def send_recorded(state: RunState, transport: Transport, message_id: int, file: Path,
                   recipients: list[str]) -> tuple[str, Path, str]:
     """Sends a message already in the outbox and recorded; returns (status, file, reason) after marking it:
     sent, partial (部分送达), failed (the next run tries again) or given_up (the server refused it in
@@ -578,7 +578,7 @@ def deliver(settings: Settings, run_date: date, deliveries: list[Delivery], staf
     outbox / failed / given_up / skipped), time, file (.eml), reason. ``transport``: the run's, from
     ``start_sending`` (else one is opened here).
     """
-    state = SentLog(settings.workspace)
+    state = RunState(settings.workspace)
     transport = None if no_email else transport or start_sending(settings)
     groups, unrouted = group_deliveries(settings, deliveries, staff)
     results = [result_row(run_date=run_date, report=d.report, rep=d.rep, recipients=[], subject=d.title,
@@ -596,7 +596,7 @@ def deliver(settings: Settings, run_date: date, deliveries: list[Delivery], staf
     return results
 
 
-def drop_already_sent(state: SentLog, run_date: date, group: Group) -> tuple[Group, list[dict]]:
+def drop_already_sent(state: RunState, run_date: date, group: Group) -> tuple[Group, list[dict]]:
     """The group without what an earlier run settled: sent (partly or wholly) or given up."""
     settled = state.sent_items(run_date, group.audience.key)
     keep = [d for d in group.deliveries if item_key(d) not in settled]
@@ -616,7 +616,7 @@ def settled_reason(message: MessageRow) -> str:
     return f"已发送 ({message.sent_at:%Y-%m-%d %H:%M})" + ("; 部分送达" if message.status == PARTIAL else "")
 
 
-def deliver_group(settings: Settings, state: SentLog, transport: Transport | None, run_date: date,
+def deliver_group(settings: Settings, state: RunState, transport: Transport | None, run_date: date,
                   group: Group) -> dict:
     """Composes one message, writes its .eml, records it, and sends it when a transport is given."""
     audience = group.audience
@@ -664,14 +664,14 @@ def send_pending(settings: Settings, staff: pd.DataFrame | None = None, *,
     transport = transport or start_sending(settings)
     if transport is None:
         return []
-    state = SentLog(settings.workspace)
+    state = RunState(settings.workspace)
     results = [settle_interrupted(state, row) for row in state.interrupted()]
     for row in state.pending():
         results.append(send_pending_row(state, transport, row))
     return results
 
 
-def settle_interrupted(state: SentLog, row: MessageRow) -> dict:
+def settle_interrupted(state: RunState, row: MessageRow) -> dict:
     """A message whose send a killed run interrupted: ``unknown``, with a reason the clerk can act on."""
     reason = (f"上次运行在发送时中断 ({row.updated:%Y-%m-%d %H:%M}), 服务器可能已收到: 未重发以免重复; "
               f"请向收件人确认, 没收到时用 Outlook 打开 {row.file} 发送 (或 --resend)")
@@ -689,13 +689,13 @@ def pending_rep(row: MessageRow) -> str | None:
 def retry_pending(settings: Settings) -> list[dict]:
     """``serve``'s retry every 10 minutes after the day's run: ``send_pending``, unless the last attempt was a
     refused login (a person must fix the password; trying it again every 10 minutes locks the mailbox)."""
-    if any("登录被拒绝" in row.reason for row in SentLog(settings.workspace).pending()):
+    if any("登录被拒绝" in row.reason for row in RunState(settings.workspace).pending()):
         log.warning("上次登录被拒绝: 不自动重试, 请检查 email.user 和密码后运行 run_daily.py")
         return []
     return send_pending(settings)
 
 
-def send_pending_row(state: SentLog, transport: Transport, row: MessageRow) -> dict:
+def send_pending_row(state: RunState, transport: Transport, row: MessageRow) -> dict:
     common = dict(run_date=row.run_date, report=row.reports, rep=pending_rep(row),
                   recipients=list(row.recipients), subject=row.subject, attachments=list(row.attachments))
     if not row.file.is_file():

@@ -110,7 +110,7 @@ def _row_to_message(row: sqlite3.Row) -> MessageRow:
                       sent_at=datetime.fromisoformat(row["sent_at"]) if row["sent_at"] else None)
 
 
-class SentLog:
+class RunState:
     """The state file of one workspace. Cheap to create; every method opens its own connection."""
 
     def __init__(self, workspace: Path):
