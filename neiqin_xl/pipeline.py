@@ -5,7 +5,7 @@
     data-problem list) → what reps see names no other rep → write workbooks → mail → manifest.json
 
 Which runs one start makes (catch-up of missed days, then the day's preview / official run / rerun) is
-``plan_runs``; ``run_planned`` carries them out for the command line and ``serve`` alike.
+``runs.plan_runs``; ``run_planned`` carries them out for the command line and ``serve`` alike.
 
 A run starts by removing what a killed run left behind (``.~tmp-*`` files in output/ and outbox/; the
 cli holds the workspace's run lock around all of it, so no other run is writing them). Each step is named
@@ -23,7 +23,6 @@ Nothing here touches Excel or SMTP directly: the intake reads, the writer writes
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import time
@@ -31,7 +30,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -39,6 +38,8 @@ from typing import Any
 from . import __version__
 from .deliver import mail
 from .deliver.state import RunState
+from .runs import (OFFICIAL, PREVIEW, delivery_label, digest_inputs, label_deliveries, output_folder,
+                   plan_runs)
 from .books.allocation import allocate
 from .books.prepayments import check_large_collections
 from .core.config import Settings, clock
@@ -56,7 +57,6 @@ from .core.names import CustomerIndex
 from .reports import (archive, commission, daily, expenses, fulfilment, period, problems, receivables, reconciliation,
                       shipping, statements)
 from .books.validate import validate
-from .books.workdays import is_workday
 from .deliver.files import Written, cannot_write, remove_leftover_temps, write_file
 from .deliver.writer import assign_filenames, write_workbook
 
@@ -78,10 +78,6 @@ REPORTS: list[tuple[str, ModuleType]] = [
 REPORT_NAMES = [name for name, _ in REPORTS] + ["problems"]
 
 
-# What kind of run this is (README: preview, official, catch-up). Decided by ``plan_runs``.
-OFFICIAL, PREVIEW, RERUN, CATCH_UP = "official", "preview", "rerun", "catch-up"
-KIND_NAMES = {OFFICIAL: "正式", PREVIEW: "预览", RERUN: "重新运行", CATCH_UP: "补发"}
-DAY_DONE = (OFFICIAL, CATCH_UP)  # a day with one of these has had its official run
 FALLBACK_FOLDER = "output_备用"  # under the workspace: where a run goes when its output folder takes no file
 
 
@@ -184,7 +180,7 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
         written = write_outputs(outputs, output_dir, options.kind, failures, reps, demo=settings.is_demo)
     inputs_digest = digest_inputs(tables.inputs)
     deliveries = label_deliveries(attach_files(outputs, written, output_dir, reps),
-                                  delivery_label(state, run_date, options, inputs_digest))
+                                  delivery_label(state, run_date, options.kind, options.resend, inputs_digest))
     # who is behind, for the console and the manifest; the reminders themselves are their own job (remind)
     chased: list = []
     with failures.guard("催报名单"):
@@ -250,81 +246,12 @@ def write_manifest(manifest: dict, output_dir: Path, fallback: Path, failures: F
 
 # ---------------------------------------------------------------------------- which runs, of which kind
 
-def day_kind(state: RunState, run_date: date, now: datetime, settings: Settings, explicit: bool) -> str:
-    """The kind of a run for ``run_date`` started at ``now``: a rerun once the day had its official run;
-    else a preview when it is today before the cut-off (unless the date was given explicitly: a run for an
-    explicit date is that day's run); else the official run."""
-    if any(r["kind"] in DAY_DONE for r in state.runs(run_date)):
-        return RERUN
-    if run_date == now.date() and not explicit and now.time() < clock(settings.schedule.cutoff):
-        return PREVIEW
-    return OFFICIAL
-
-
-def missed_days(state: RunState, today: date, settings: Settings) -> list[date]:
-    """Working days before ``today`` without an official run, oldest first: at most ``schedule.catch_up_days``
-    working days back, never before the workspace's first run (a first run ever catches nothing up)."""
-    first = state.first_run_day()
-    if first is None:
-        return []
-    days: list[date] = []
-    day = today
-    while len(days) < settings.schedule.catch_up_days:
-        day -= timedelta(days=1)
-        if day < first:
-            break
-        if is_workday(day, settings):
-            days.append(day)
-    return [d for d in reversed(days) if not any(r["kind"] in DAY_DONE for r in state.runs(d))]
-
-
-def plan_runs(settings: Settings, now: datetime, run_date: date | None = None) -> list[tuple[date, str]]:
-    """The runs one start of the job makes, in order: the missed working days (catch-up, oldest first; only
-    when no date was given), then the day's run with its kind."""
-    state = RunState(settings.workspace)
-    if run_date is not None and run_date != now.date():
-        return [(run_date, day_kind(state, run_date, now, settings, explicit=True))]
-    today = now.date()
-    return [*((d, CATCH_UP) for d in missed_days(state, today, settings)),
-            (today, day_kind(state, today, now, settings, explicit=False))]
-
-
 def run_planned(settings: Settings, now: datetime, run_date: date | None, options: RunOptions) -> list[RunResult]:
     """``plan_runs`` carried out: the command line and ``serve`` both start the day's job through here (holding
     the workspace's run lock), after the leftovers of a killed run older than ``now`` are removed."""
     for path in remove_leftover_temps([settings.folder("output"), settings.folder("outbox")], now):
         log.info("已删除上次中断的运行留下的临时文件 %s", path)
     return [run_day(settings, day, replace(options, kind=kind)) for day, kind in plan_runs(settings, now, run_date)]
-
-
-def output_folder(settings: Settings, run_date: date, kind: str) -> Path:
-    """``output/<date>/``; a preview's in ``output/预览/<date>/``, apart from the official books."""
-    if kind == PREVIEW:
-        return settings.folder("output") / KIND_NAMES[PREVIEW] / run_date.isoformat()
-    return settings.folder("output") / run_date.isoformat()
-
-
-def digest_inputs(inputs: list[dict]) -> str:
-    """One sha256 over the inputs' paths and sha256s: equal when no input changed."""
-    text = "\n".join(sorted(f"{i.get('path')}={i.get('sha256', '')}" for i in inputs))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def delivery_label(state: RunState, run_date: date, options: RunOptions, inputs_digest: str) -> str:
-    """预览 / 补发 for those runs; 更正 for a ``--resend`` whose data changed since the day's last send."""
-    if options.kind in (PREVIEW, CATCH_UP):
-        return KIND_NAMES[options.kind]
-    if options.kind == RERUN and options.resend:
-        sends = [r for r in state.runs(run_date) if r["kind"] != PREVIEW and r["mail_left"]]
-        if sends and sends[0]["inputs"] != inputs_digest:
-            return "更正"
-    return ""
-
-
-def label_deliveries(deliveries: list[Delivery], label: str) -> list[Delivery]:
-    """The deliveries with ``label`` before their title (the subject shows 【补发 销售日报】 …); the label
-    also makes them other items for the once-per-day rule, so a preview never uses up the day's send."""
-    return [replace(d, title=f"{label} {d.title}") for d in deliveries] if label else deliveries
 
 
 def record_run(state: RunState, result: RunResult, inputs_digest: str) -> None:

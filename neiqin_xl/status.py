@@ -14,7 +14,8 @@ from .books.workdays import is_workday
 from .core.config import Settings
 from .deliver import mail
 from .deliver.state import RunState
-from .pipeline import KIND_NAMES, read_staff
+from .pipeline import read_staff
+from .runs import KIND_NAMES
 from .read.folders import rep_workbooks
 from .runlock import lock_holder
 

@@ -1,0 +1,92 @@
+"""Which runs one start of the job makes, and what kind each is (README: preview, official, catch-up).
+
+The first run of a working day at or after ``schedule.cutoff`` is the official one and sends; before the
+cut-off on the same day, a preview (written apart, sends nothing unless asked); after the official run, a
+rerun. Working days without an official run are caught up first, oldest first (``missed_days``). The kinds
+are read from the workspace's state (``deliver.state.RunState``, table ``runs``); ``pipeline.run_planned``
+carries the plan out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from .books.workdays import is_workday
+from .core.config import Settings, clock
+from .core.output import Delivery
+from .deliver.state import RunState
+
+OFFICIAL, PREVIEW, RERUN, CATCH_UP = "official", "preview", "rerun", "catch-up"
+KIND_NAMES = {OFFICIAL: "正式", PREVIEW: "预览", RERUN: "重新运行", CATCH_UP: "补发"}
+DAY_DONE = (OFFICIAL, CATCH_UP)  # a day with one of these has had its official run
+
+def day_kind(state: RunState, run_date: date, now: datetime, settings: Settings, explicit: bool) -> str:
+    """The kind of a run for ``run_date`` started at ``now``: a rerun once the day had its official run;
+    else a preview when it is today before the cut-off (unless the date was given explicitly: a run for an
+    explicit date is that day's run); else the official run."""
+    if any(r["kind"] in DAY_DONE for r in state.runs(run_date)):
+        return RERUN
+    if run_date == now.date() and not explicit and now.time() < clock(settings.schedule.cutoff):
+        return PREVIEW
+    return OFFICIAL
+
+
+def missed_days(state: RunState, today: date, settings: Settings) -> list[date]:
+    """Working days before ``today`` without an official run, oldest first: at most ``schedule.catch_up_days``
+    working days back, never before the workspace's first run (a first run ever catches nothing up)."""
+    first = state.first_run_day()
+    if first is None:
+        return []
+    days: list[date] = []
+    day = today
+    while len(days) < settings.schedule.catch_up_days:
+        day -= timedelta(days=1)
+        if day < first:
+            break
+        if is_workday(day, settings):
+            days.append(day)
+    return [d for d in reversed(days) if not any(r["kind"] in DAY_DONE for r in state.runs(d))]
+
+
+def plan_runs(settings: Settings, now: datetime, run_date: date | None = None) -> list[tuple[date, str]]:
+    """The runs one start of the job makes, in order: the missed working days (catch-up, oldest first; only
+    when no date was given), then the day's run with its kind."""
+    state = RunState(settings.workspace)
+    if run_date is not None and run_date != now.date():
+        return [(run_date, day_kind(state, run_date, now, settings, explicit=True))]
+    today = now.date()
+    return [*((d, CATCH_UP) for d in missed_days(state, today, settings)),
+            (today, day_kind(state, today, now, settings, explicit=False))]
+
+
+def output_folder(settings: Settings, run_date: date, kind: str) -> Path:
+    """``output/<date>/``; a preview's in ``output/预览/<date>/``, apart from the official books."""
+    if kind == PREVIEW:
+        return settings.folder("output") / KIND_NAMES[PREVIEW] / run_date.isoformat()
+    return settings.folder("output") / run_date.isoformat()
+
+
+def digest_inputs(inputs: list[dict]) -> str:
+    """One sha256 over the inputs' paths and sha256s: equal when no input changed."""
+    text = "\n".join(sorted(f"{i.get('path')}={i.get('sha256', '')}" for i in inputs))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def delivery_label(state: RunState, run_date: date, kind: str, resend: bool, inputs_digest: str) -> str:
+    """预览 / 补发 for those runs; 更正 for a ``--resend`` whose data changed since the day's last send."""
+    if kind in (PREVIEW, CATCH_UP):
+        return KIND_NAMES[kind]
+    if kind == RERUN and resend:
+        sends = [r for r in state.runs(run_date) if r["kind"] != PREVIEW and r["mail_left"]]
+        if sends and sends[0]["inputs"] != inputs_digest:
+            return "更正"
+    return ""
+
+
+def label_deliveries(deliveries: list[Delivery], label: str) -> list[Delivery]:
+    """The deliveries with ``label`` before their title (the subject shows 【补发 销售日报】 …); the label
+    also makes them other items for the once-per-day rule, so a preview never uses up the day's send."""
+    return [replace(d, title=f"{label} {d.title}") for d in deliveries] if label else deliveries
