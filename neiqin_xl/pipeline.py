@@ -44,7 +44,7 @@ from .books.allocation import allocate
 from .books.prepayments import check_large_collections
 from .core.config import Settings, clock
 from .books.context import ReportOptions, RunContext
-from .books.roster import rep_names, workbook_owners
+from .books.roster import all_reps
 from .core.privacy import hide_others, private
 from .core.output import Delivery, ReportOutput
 from .core.files import Name
@@ -175,7 +175,7 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
             log.error("报表 problems 失败:\n%s", traceback.format_exc())
             failed.append("problems")
 
-    reps = everyone_a_rep(tables)
+    reps = all_reps(tables)
     with step("写出工作簿"):
         written = write_outputs(outputs, output_dir, options.kind, failures, reps, demo=settings.is_demo)
     inputs_digest = digest_inputs(tables.inputs)
@@ -312,13 +312,6 @@ def with_needs(names: set[str]) -> set[str]:
             found.add(name)
             pending.extend(modules[name].NEEDS)
     return found
-
-
-def everyone_a_rep(tables) -> set[str]:
-    """The names a rep's own workbook or mail may not show, but for the rep's own: the roster and every rep
-    whose workbook was read."""
-    owners = workbook_owners(tables)
-    return {*owners, *rep_names(tables["人员"], owners)}
 
 
 def write_outputs(outputs: dict[str, ReportOutput], output_dir: Path, kind: str = OFFICIAL,

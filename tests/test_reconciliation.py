@@ -240,7 +240,7 @@ def test_build_runs_the_due_month_and_names_the_delivery():
     assert [w.filename for w in out.workbooks] == ["财务对账_2026-11.xlsx"]
     assert [(d.report, d.title) for d in out.deliveries] == [("reconciliation", "财务对账 2026-11")]
     assert list(out.figures["months"]) == ["2026-11"]
-    # no allocation in the context: items come from 发货 (basis shipment); 恒远 has none ->
+    # the allocation's items are the 发货 (basis shipment); 恒远 has none ->
     # its sales balance is −3,000.00 (paid without a shipment) against finance 5,000.00: −8,000.00
     hengyuan = out.data.months["2026-11"].summary.set_index("客户名称").loc[HENGYUAN]
     assert (hengyuan["销售应收余额"], hengyuan["余额差额"]) == (-300000, -800000)

@@ -44,6 +44,13 @@ def workbook_owners(tables: Tables) -> set[str]:
     return {name for sheet in REP_SHEETS for name in tables[sheet.name][REP].map(normalize_name) if name}
 
 
+def all_reps(tables: Tables) -> set[str]:
+    """Every rep of the run: the roster and every rep whose workbook was read (what one rep's own workbook or
+    mail may not name but for the rep's own, ``core.privacy``)."""
+    owners = workbook_owners(tables)
+    return {*owners, *rep_names(tables["人员"], owners)}
+
+
 def stale_reason(settings: Settings, run_date: date, path: Path | None) -> str | None:
     """Why the rep should be reminded, or None when the workbook is there and was saved within
     ``schedule.reminder_after_days`` working days."""

@@ -51,7 +51,7 @@ from ..core.months import Month, month_texts
 from ..core.names import is_total_text, normalize_name
 from .parse import CellError, display_raw, is_blank, parse_column, parser_for
 from .reader import (Header, Range, SheetMatch, find_sheets, header_advice, locate_header, open_error_text,
-                     open_workbook, read_cells_present, read_grid, sprawling_sheets, workbook_error_cells)
+                     open_workbook, read_cells_present, read_grid, scan_sheets)
 from ..core.schema import (ATTENDANCE, ATTENDANCE_PREFIX, DATE, DTYPES, FINANCE_PREFIXES, FINANCE_SHEETS,
                      MASTER_WORKBOOKS, MONEY, NUMBER, REP_SHEETS, SHEETS, Field, SheetDef)
 
@@ -363,8 +363,7 @@ def parse_workbook(path: Path, sheet_defs: tuple[SheetDef, ...], settings: Setti
         problems.append(Problem(WARNING, f"没有找到可识别的工作表 (应为 {expected})", workbook=path.name, rep=rep or "",
                                 suggestion="请按模板命名工作表"))
     frames: dict[str, list[pd.DataFrame]] = {}
-    error_cells = workbook_error_cells(path, [m.index for m in matches])
-    sprawling = sprawling_sheets(path, [m.index for m in matches])
+    error_cells, sprawling = scan_sheets(path, [m.index for m in matches])
     for match in matches:
         try:
             if match.index in sprawling:

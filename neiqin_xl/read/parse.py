@@ -442,14 +442,17 @@ def text_of(raw: object) -> str:
     return display_raw(raw)
 
 
-def parse_text(raw: object) -> Parsed:
-    """Free text, trimmed; blank -> None."""
+def blank_or_error(raw: object) -> Parsed | None:
+    """(None, None) for a blank cell, (None, the error) for an Excel error value; None when there is a value."""
     if is_blank(raw):
         return None, None
     error = excel_error(raw)
-    if error:
-        return None, error
-    return text_of(raw).strip(), None
+    return (None, error) if error else None
+
+
+def parse_text(raw: object) -> Parsed:
+    """Free text, trimmed; blank -> None."""
+    return blank_or_error(raw) or (text_of(raw).strip(), None)
 
 
 def parse_id(raw: object) -> Parsed:
@@ -472,12 +475,7 @@ def parse_id(raw: object) -> Parsed:
 
 def parse_name(raw: object) -> Parsed:
     """A customer/product/person name, normalised (names.normalize_name)."""
-    if is_blank(raw):
-        return None, None
-    error = excel_error(raw)
-    if error:
-        return None, error
-    return normalize_name(text_of(raw)) or None, None
+    return blank_or_error(raw) or (normalize_name(text_of(raw)) or None, None)
 
 
 def choice_parser(choices: tuple[str, ...]) -> Callable[[object], Parsed]:

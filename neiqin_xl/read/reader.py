@@ -30,7 +30,7 @@ What python-calamine 0.9 gives, and what this module does about it:
 Before calamine sees a file, cheap checks stop the known traps (the worker's limits, ``isolation.py``,
 catch the rest): ``check_ole_chains`` refuses an .xls whose sector chain loops (calamine would follow it
 until the process aborts), ``check_zip_sizes`` refuses a zip bomb from the zip's directory, ``is_encrypted_biff``
-finds an .xls's FILEPASS record (RC4 or XOR: "有密码保护"), ``sprawling_sheets`` finds a sheet whose used
+finds an .xls's FILEPASS record (RC4 or XOR: "有密码保护"), ``scan_sheets`` finds a sheet whose used
 range is far beyond any real ledger (a stray value in XFD1048576), which ``read_cells_present`` reads by
 the cells its XML holds instead of as a dense grid.
 """
@@ -46,6 +46,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import NamedTuple
 from xml.etree import ElementTree
 
 import openpyxl
@@ -335,7 +336,7 @@ Range = tuple[tuple[int, int], tuple[int, int]]  # ((top, left), (bottom, right)
 def read_grid(book: pc.CalamineWorkbook, match: SheetMatch, path: Path,
               error_cells: dict[tuple[int, int], str]) -> tuple[list[list], list[Range]]:
     """The sheet's cells as rows in absolute positions, merged ranges filled down, and ``error_cells`` (this
-    sheet's entry of ``workbook_error_cells``) put back where calamine gave a blank; and the ranges filled
+    sheet's entry of ``scan_sheets``) put back where calamine gave a blank; and the ranges filled
     down (``intake`` refuses an amount spread over them)."""
     sheet = book.get_sheet_by_index(match.index)
     grid = sheet.to_python(skip_empty_area=False)
@@ -370,26 +371,47 @@ def fill_merged(grid: list[list], ranges: list[Range]) -> list[Range]:
     return filled
 
 
-def workbook_error_cells(path: Path, sheet_indexes: list[int]) -> dict[int, dict[tuple[int, int], str]]:
-    """{sheet index: {(row, col): '#DIV/0!'}} for the error cells of the given sheets of an .xlsx/.xlsm
-    (0-based positions; the zip is opened once); other formats have none to find.
+class SheetScan(NamedTuple):
+    """What a workbook's sheet XML says that python-calamine does not: per sheet index, its error cells and
+    formulas without a result (``error_cells``), and the used range of a sheet far beyond any real ledger
+    (``sprawling``)."""
 
-    python-calamine returns error cells as blanks; the sheet's XML says ``t="e"``. A quick byte search
-    skips the parse for sheets without any error cell. An unreadable part gives no errors (calamine
-    already read the values).
+    error_cells: dict[int, dict[tuple[int, int], str]]
+    sprawling: dict[int, str]
+
+
+def scan_sheets(path: Path, sheet_indexes: list[int]) -> SheetScan:
+    """One pass over the zip of an .xlsx/.xlsm/.xltx/.xltm for the given sheets (0-based positions); other
+    formats give nothing to find.
+
+    - A sheet whose ``<dimension>`` spans more than ``SPARSE_AREA`` cells (one stray value in XFD1048576 makes
+      calamine build a dense grid of 17 billion cells, 512 GiB) is only noted: the intake reads it with
+      ``read_cells_present``. Only the head of its XML is read.
+    - Every other sheet's XML is searched for error cells (calamine returns them as blanks; the XML says
+      ``t="e"``) and formulas saved without a result; a quick byte search skips the parse when there are none.
+    An unreadable part gives nothing (calamine reports the sheet it cannot read).
     """
+    scan = SheetScan({}, {})
     if path.suffix.lower() not in _XML_ERROR_SUFFIXES:
-        return {}
-    found: dict[int, dict[tuple[int, int], str]] = {}
+        return scan
     try:
         with zipfile.ZipFile(path) as zf:
             parts = sheet_parts(zf)
             for index in sheet_indexes:
-                if index < len(parts) and parts[index] is not None:
-                    found[index] = error_cells_in(zf.read(parts[index]))
+                if index >= len(parts) or parts[index] is None:
+                    continue
+                with zf.open(parts[index]) as fh:
+                    m = _DIMENSION.search(fh.read(4096))
+                if m and m.group(2):
+                    used = f"{m.group(1).decode()}:{m.group(2).decode()}"
+                    (top, left), (bottom, right) = xl_cell_to_rowcol(m.group(1).decode()), xl_cell_to_rowcol(m.group(2).decode())
+                    if (bottom - top + 1) * (right - left + 1) > SPARSE_AREA:
+                        scan.sprawling[index] = used
+                        continue
+                scan.error_cells[index] = error_cells_in(zf.read(parts[index]))
     except (zipfile.BadZipFile, KeyError, OSError, ElementTree.ParseError, zlib.error, EOFError):
-        pass  # a damaged part: calamine reports the sheet it cannot read
-    return found
+        pass
+    return scan
 
 
 def error_cells_in(data: bytes) -> dict[tuple[int, int], str]:
@@ -500,31 +522,6 @@ def sheet_parts(zf: zipfile.ZipFile) -> list[str | None]:
         else:
             parts.append(str(PurePosixPath("xl") / target))
     return parts
-
-
-def sprawling_sheets(path: Path, sheet_indexes: list[int]) -> dict[int, str]:
-    """{sheet index: used range} for the sheets of an .xlsx/.xlsm whose ``<dimension>`` spans more than
-    ``SPARSE_AREA`` cells: one stray value in XFD1048576 makes calamine build a dense grid of 17 billion
-    cells (512 GiB). Reads only the head of each sheet's XML; such sheets go to ``read_cells_present``.
-    """
-    if path.suffix.lower() not in _XML_ERROR_SUFFIXES:
-        return {}
-    found: dict[int, str] = {}
-    try:
-        with zipfile.ZipFile(path) as zf:
-            parts = sheet_parts(zf)
-            for index in sheet_indexes:
-                if index >= len(parts) or parts[index] is None:
-                    continue
-                with zf.open(parts[index]) as fh:
-                    m = _DIMENSION.search(fh.read(4096))
-                if m and m.group(2):
-                    (top, left), (bottom, right) = xl_cell_to_rowcol(m.group(1).decode()), xl_cell_to_rowcol(m.group(2).decode())
-                    if (bottom - top + 1) * (right - left + 1) > SPARSE_AREA:
-                        found[index] = f"{m.group(1).decode()}:{m.group(2).decode()}"
-    except (zipfile.BadZipFile, KeyError, OSError, ElementTree.ParseError, zlib.error, EOFError):
-        pass
-    return found
 
 
 def read_cells_present(path: Path, sheet_name: str) -> list[list]:

@@ -38,7 +38,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..books.allocation import build_items
 from ..books.matching import (COLLECTION, INVOICE, MatchResult, drop_total_rows, finance_lines, line_records,
                               match_lines, prepare_lines, resolve_names)
 from ..books.periods import month_option, months_of, rows_between
@@ -434,13 +433,6 @@ def month_figures(result: MonthReconciliation) -> dict:
             "by_kind": by_kind}
 
 
-def debit_items(ctx: RunContext) -> pd.DataFrame:
-    """The receivable items (日期, 客户名称, 金额): the allocation's, else built from the tables."""
-    if ctx.allocation is not None:
-        return ctx.allocation.items
-    return build_items(ctx.tables, ctx.settings)
-
-
 NEEDS: tuple[str, ...] = ()  # earlier reports whose data ``build`` takes
 
 
@@ -449,7 +441,7 @@ def build(ctx: RunContext) -> ReportOutput:
     months = [] if problems else months_due(ctx.run_date, finance_months(ctx.tables), forced,
                                             ctx.settings.reconciliation.days_into_next_month,
                                             last_workday_of_month(Month.of(ctx.run_date), ctx.settings))
-    items = debit_items(ctx) if months else None
+    items = ctx.allocation.items if months else None  # the receivable items (日期, 客户名称, 金额)
     output = ReportOutput(figures={"months": {}}, problems=problems, data=ReconciliationData({}))
     for month in months:
         result = reconcile_month(ctx.tables, items, ctx.customers, ctx.settings, month)
