@@ -88,7 +88,7 @@ def plan_lines(progress: pd.DataFrame, contracts: pd.DataFrame, shipments: pd.Da
     left_qty = np.where(np.isnan(quantity), np.nan, quantity - shipped_qty)
     left_fen = (progress["合同金额"] - progress["已发货金额"]).to_numpy(dtype="int64")
     open_ = (left_fen > 0) | (left_qty > 0)
-    agreed = progress["约定交货日期"]
+    agreed = pd.to_datetime(progress["约定交货日期"])
     dated = agreed.notna().to_numpy()
     within = dated & (agreed <= pd.Timestamp(day + timedelta(days=horizon_days))).to_numpy()
     frame = pd.DataFrame({
@@ -147,9 +147,8 @@ def by_product(lines: pd.DataFrame, day: date, horizon_days: int) -> pd.DataFram
     week = [LATE if r < 0 else week_label((a - timedelta(days=a.weekday())).date())
             for r, a in zip(lines["剩余天数"].tolist(), agreed)]
     product = lines["产品名称"].replace("", NO_PRODUCT)
-    grid = lines.assign(_product=product, _week=week).pivot_table(index="_product", columns="_week", values="未发数量",
-                                                                  aggfunc="sum", dropna=False)
-    grid = grid.reindex(columns=columns)
+    grid = lines.assign(_product=product, _week=week).groupby(["_product", "_week"])["未发数量"].sum(min_count=1)
+    grid = grid.unstack().reindex(columns=columns)
     totals = lines.assign(_product=product).groupby("_product").agg(未发金额=("未发金额", "sum"), 合同数=("合同编号", "size"))
     out = grid.reindex(totals.index)
     out["未发数量合计"] = out[columns].sum(axis=1, min_count=1)
@@ -161,10 +160,13 @@ def by_product(lines: pd.DataFrame, day: date, horizon_days: int) -> pd.DataFram
 
 def figures(data: PlanData) -> dict:
     lines = data.lines
-    has = lines["风险"].str.contains
-    return {"produced": True, "date": data.day.isoformat(), "lines": len(lines),
-            "late": int(has(LATE).sum()), "due_within_7_days": int(has(DUE_SOON).sum()),
-            "awaiting_money": int(has(AWAITING_MONEY).sum()), "unshipped_fen": int(lines["未发金额"].sum()),
+
+    def count(risk: str) -> int:
+        return sum(risk in str(r) for r in lines["风险"])
+
+    return {"produced": True, "date": data.day.isoformat(), "lines": len(lines), "late": count(LATE),
+            "due_within_7_days": count(DUE_SOON), "awaiting_money": count(AWAITING_MONEY),
+            "unshipped_fen": int(lines["未发金额"].sum()),
             "undated": data.undated}
 
 
