@@ -18,7 +18,7 @@ class Delivery:
     """Something to mail. Deliveries with the same report recipients on one day go in one message.
 
     ``report`` is the key of ``email.recipients`` in config.yaml (daily, period, shipping, reconciliation,
-    commission, problems, reminder). With ``rep`` set the message goes to that rep only (address from
+    commission, problems, reminder, tracking, notice, plan). With ``rep`` set the message goes to that rep only (address from
     master/人员.xlsx) and must hold that rep's data only. With ``customer`` set it goes to that customer's
     address (``to``) only. A report names its ``attachments``: a workbook of its
     own (the ``WorkbookSpec``, whatever file name the writer gives it), or a path relative to the output

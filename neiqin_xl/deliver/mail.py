@@ -10,7 +10,8 @@
   clients all show the Chinese file name. The bytes written to the .eml are exactly the bytes sent.
 - **Grouping.** Deliveries for the same run date and the same (to, cc) set go in one message; a delivery
   with ``rep`` set goes to that rep only (address from 人员.邮箱), in a message holding that rep's
-  deliveries only, never grouped with anybody else's.
+  deliveries only, never grouped with anybody else's. A customer's 发货通知 (``Delivery.customer``) goes to the
+  customer's address from 客户档案, with no attachment, in a message of that customer's notices only.
 - **Transport: yagmail is used for the connection only.** ``yagmail.SMTP(...).login()`` opens the SSL (465),
   STARTTLS (587) or plain (local relay) connection and logs in; the composed bytes go through
   ``yag.smtp.sendmail``. This avoids yagmail's traps, each of which has a test in tests/test_mail.py:
@@ -46,6 +47,8 @@
   per message (repeated wrong passwords lock hosted mailboxes).
 - **Once per report per date.** A delivery (report + title) already sent (wholly or partly) or given up for
   the same audience and run date is skipped (status ``skipped``, reason 已发送 / 已放弃) unless ``resend=True``.
+  A customer's notice is said once ever: skipped when any earlier run of any date made it (sent, in the
+  outbox, failed and waiting for ``send_pending`` …), ``resend`` or not.
 - **A crash mid-send is never a second copy.** A message is marked ``sending`` before it leaves; a run
   killed then leaves it so, and nobody can tell whether the server accepted it. The next run that sends
   (one at a time per workspace: runlock.py) marks such a message ``unknown`` (结果未知), lists it with its
