@@ -17,6 +17,7 @@ from neiqin_xl.deliver import mail
 from neiqin_xl.deliver.state import RunState
 from neiqin_xl.pipeline import attach_files, write_outputs
 from neiqin_xl.reports import daily
+from neiqin_xl.runs import label_deliveries
 
 from .helpers import context, fen, report, reports, table, tables
 from .test_mail import decoded_text, smtp_server  # noqa: F401 (the fixture: a real aiosmtpd server)
@@ -203,3 +204,11 @@ def test_a_customer_notice_never_carries_the_reports_files(tmp_path):
     written = write_outputs({"tracking": out}, tmp_path)
     notice, internal = attach_files({"tracking": out}, written, tmp_path)
     assert notice.attachments == [] and [p.name for p in internal.attachments] == ["货物跟踪_2026-11-30.xlsx"]
+
+
+def test_a_catch_up_or_corrected_run_does_not_make_a_second_notice():
+    # 补发 / 更正 / 预览 make a report's delivery another item for the day; a customer's notice keeps its title,
+    # so the once-ever rule still finds it.
+    notice = Delivery(report="notice", title="发货通知 S1", customer="明达", to=("mingda@example.com",))
+    report_mail = Delivery(report="daily", title="销售日报")
+    assert [d.title for d in label_deliveries([notice, report_mail], "补发")] == ["发货通知 S1", "补发 销售日报"]
