@@ -188,7 +188,9 @@ def build_rep(data: TrackingData, day: date, unsigned_days: int) -> tuple[list[W
                             subfolder=FOLDER, for_rep=rep)
         specs.append(spec)
         deliveries.append(Delivery(report="tracking", rep=rep, title="货物跟踪", attachments=[spec],
-                                   key_figure=f"未签收 {len(own.unsigned)} 笔",
+                                   key_figure=", ".join(f"{label} {n} 笔" for label, n in (
+                                       ("未签收", len(own.unsigned)), ("缺物流单号", len(own.no_tracking_number)),
+                                       ("今日发货", len(own.today))) if n),
                                    summary_text=f"{counts(own)}。请给未签收的客户打电话确认到货并补填签收日期, "
                                                 "补填缺少的物流单号, 并电话通知今日发货的客户; 明细见附件。"))
     return specs, deliveries
