@@ -108,8 +108,11 @@ def test_made_on_the_first_working_day_of_the_week_or_when_asked_for():
     # --only plan: made on any day
     assert report("plan", context(t, run_date=date(2026, 12, 2), last_run_date=MONDAY, only=("plan",))).figures["produced"]
     # the National Day week of 2026: its first working day is Thursday 10-08
-    assert report("plan", context(t, run_date=date(2026, 10, 8))).figures["produced"]
-    assert report("plan", context(t, run_date=date(2026, 10, 9))).figures["produced"] is False
+    assert report("plan", context(t, run_date=date(2026, 10, 8), last_run_date=date(2026, 9, 30))).figures["produced"]
+    assert report("plan", context(t, run_date=date(2026, 10, 9), last_run_date=date(2026, 10, 8))).figures["produced"] is False
+    # the workspace's first run makes this week's plan whatever the working day (a new user sees it at once)
+    assert report("plan", context(t, run_date=date(2026, 12, 2))).figures["produced"]
+    assert report("plan", context(t, run_date=date(2026, 12, 5))).figures["produced"] is False  # a Saturday
 
 
 def test_horizon_is_a_setting():
