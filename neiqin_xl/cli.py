@@ -144,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--send", action="store_true", help="预览 (截止时间前的运行) 也发送邮件, 标题带 预览")
     parser.add_argument("--only", nargs="+", metavar="REPORT", help="只生成这些报表")
     parser.add_argument("--quiet", action="store_true", help="只在出错时输出")
-    parser.add_argument("--force", action="store_true", help="非工作日也生成销售日报")
+    parser.add_argument("--force", action="store_true", help="非工作日也生成销售日报和货物跟踪")
     parser.add_argument("--month", help="提成、费用审核、财务对账按此月份生成 YYYY-MM (默认: 运行日所在月; "
                                         "写错时这三份报表不生成, 问题清单中有一条错误)")
     parser.add_argument("--resend", action="store_true", help="已发送过的邮件再发一次")

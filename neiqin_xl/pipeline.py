@@ -1,8 +1,8 @@
 """The clerk's day, in order. Read this module first.
 
     read workbooks → validate → allocate collections → reports (fulfilment, receivables, statements,
-    shipping check, commission, expenses, reconciliation, daily report, period reports, customer archive,
-    data-problem list) → what reps see names no other rep → write workbooks → mail → manifest.json
+    shipping check, commission, expenses, reconciliation, delivery plan, shipment tracking, daily report,
+    period reports, customer archive, data-problem list) → what reps see names no other rep → write workbooks → mail → manifest.json
 
 Which runs one start makes (catch-up of missed days, then the day's preview / official run / rerun) is
 ``runs.plan_runs``; ``run_planned`` carries them out for the command line and ``serve`` alike.
@@ -54,8 +54,8 @@ from .read.intake import file_sha256, find_by_stem, read_workbook, read_workspac
 from .core.schema import SHEETS
 from .core.model import ERROR, WARNING
 from .core.names import CustomerIndex
-from .reports import (archive, commission, daily, expenses, fulfilment, period, problems, receivables, reconciliation,
-                      shipping, statements)
+from .reports import (archive, commission, daily, expenses, fulfilment, period, plan, problems, receivables,
+                      reconciliation, shipping, statements, tracking)
 from .books.validate import validate
 from .deliver.files import Written, cannot_write, remove_leftover_temps, write_file
 from .deliver.writer import assign_filenames, write_workbook
@@ -71,6 +71,8 @@ REPORTS: list[tuple[str, ModuleType]] = [
     ("commission", commission),  # 提成计算表 + 提成确认单
     ("expenses", expenses),  # 费用审核
     ("reconciliation", reconciliation),  # 财务对账
+    ("plan", plan),  # 发货计划 (weekly)
+    ("tracking", tracking),  # 货物跟踪
     ("daily", daily),  # 销售日报
     ("period", period),  # 五日报 / 月报 / 季报 / 年报
     ("archive", archive),  # 客户档案汇总
@@ -166,7 +168,7 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
                      customers=CustomerIndex.from_archive(tables["客户"]), allocation=allocation,
                      problems=[*found, *checked], output_dir=output_dir,
                      options=ReportOptions(force=options.force, month=options.month,
-                                           last_run_date=state.last_run_date()))
+                                           last_run_date=state.last_run_date(), only=tuple(options.only or ())))
     outputs, failed = run_reports(ctx, step, options.only)
     with step("数据问题清单"):
         try:
@@ -350,7 +352,7 @@ def titled(spec: WorkbookSpec, prefix: str, note: str = "") -> WorkbookSpec:
 def attach_files(outputs: dict[str, ReportOutput], written: dict[str, list[Written | None]], output_dir: Path,
                  reps: set[str] = frozenset()) -> list[Delivery]:
     """The deliveries with their report's files: the ones each names (its workbooks, or paths relative to the
-    output folder), else all of the report's; a rep's message with the other reps hidden (``core.privacy``);
+    output folder), else all of the report's (a customer's notice: none); a rep's message with the other reps hidden (``core.privacy``);
     new values, the reports' own deliveries stay as they were. A delivery whose own workbook failed to be
     written is not sent (the failure is in the manifest)."""
     deliveries = []
@@ -374,7 +376,7 @@ def attach_files(outputs: dict[str, ReportOutput], written: dict[str, list[Writt
             if None in named:
                 log.error("邮件 %s 不发送: 它的工作簿未能写出", d.title)
                 continue
-            d = replace(d, attachments=named if d.attachments else top_level)
+            d = replace(d, attachments=named if d.attachments or d.customer else top_level)  # a customer gets no file
             if d.rep:
                 d = replace(d, **{f: hide_others(getattr(d, f), d.rep, reps)
                                   for f in ("title", "key_figure", "summary_text", "summary_html")})

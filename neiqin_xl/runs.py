@@ -88,5 +88,6 @@ def delivery_label(state: RunState, run_date: date, kind: str, resend: bool, inp
 
 def label_deliveries(deliveries: list[Delivery], label: str) -> list[Delivery]:
     """The deliveries with ``label`` before their title (the subject shows 【补发 销售日报】 …); the label
-    also makes them other items for the once-per-day rule, so a preview never uses up the day's send."""
-    return [replace(d, title=f"{label} {d.title}") for d in deliveries] if label else deliveries
+    also makes them other items for the once-per-day rule, so a preview never uses up the day's send. A
+    customer's notice keeps its title: it is said once ever, whichever run says it (``deliver.mail``)."""
+    return [d if d.customer else replace(d, title=f"{label} {d.title}") for d in deliveries] if label else deliveries

@@ -21,7 +21,7 @@ from .test_mail import Authenticator, Collector, free_port, smtp_server  # noqa:
 
 RUN_DATE = "2026-11-30"  # the demo's month end, a Monday: one message for the managers (every report), 8 for the reps
 RECIPIENTS = {key: {"to": ["gm@example.com"], "cc": ["finance@example.com"]}
-              for key in ("daily", "period", "shipping", "reconciliation", "expenses")}
+              for key in ("daily", "period", "shipping", "reconciliation", "expenses", "plan")}
 
 
 def write_config(tmp_path: Path, port: int, **email) -> Path:
@@ -299,9 +299,10 @@ def test_status_tells_the_runs_the_mail_and_who_is_behind_in_gbk_safe_chinese(tm
     out.encode("gbk")  # a Chinese Windows console shows all of it (¥ is written as the GBK ￥)
     lines = out.splitlines()
     runs = lines[lines.index("最近的运行:") + 1:][:3]
-    # 12-01: the managers' message, and the 问题清单 of 刘洋 and 王强 (the other reps' only problems are the
-    # December targets missing in 人员.xlsx: the clerk's, not mailed to them)
-    assert runs[0] == "  2026-12-01 正式  开始 12-01 16:30  未发邮件  3 封未送达"
+    # 12-01: the managers' message, the 问题清单 of 刘洋 and 王强 (the other reps' only problems are the
+    # December targets missing in 人员.xlsx: the clerk's, not mailed to them), and 陈静's 货物跟踪 with her
+    # 问题清单 (the demo's shipment without 物流单号)
+    assert runs[0] == "  2026-12-01 正式  开始 12-01 16:30  未发邮件  4 封未送达"
     assert runs[1].startswith("  2026-11-30 正式  开始 11-30 17:10  邮件发出 11-30 17:1")
     assert "(晚于截止, 截止 17:00)" in runs[1] and "1 封未送达" in runs[1]
     assert runs[2].startswith("  2026-11-30 预览  开始 11-30 08:30  未发邮件")
@@ -309,7 +310,7 @@ def test_status_tells_the_runs_the_mail_and_who_is_behind_in_gbk_safe_chinese(tm
     assert "【提成确认单 2026-11】2026-11-30 提成 ￥13,502.25 (张伟) → zhangwei@example.com" in sent
     assert "部分送达 — 部分送达, 被拒绝的收件人: finance@example.com (550 5.1.1" in sent
     pending = "\n".join(lines[lines.index("待发送 / 发送失败 (下次运行先发这些):"):lines.index("业务员台账:")])
-    assert pending.count("\n  2026-12-01 【") == 3 and "发送失败 — 无法连接邮件服务器 127.0.0.1" in pending
+    assert pending.count("\n  2026-12-01 【") == 4 and "发送失败 — 无法连接邮件服务器 127.0.0.1" in pending
     reps = lines[lines.index("业务员台账:") + 1:]
     assert reps[0].startswith("  张伟: 您的台账 张伟.xlsx 已") and reps[1].startswith("  李娜: 共享文件夹里没有找到您的台账")
     assert reps[2].startswith("  按时更新: ") and "王强" in reps[2]

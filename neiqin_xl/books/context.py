@@ -27,6 +27,7 @@ class ReportOptions:
     force: bool = False  # --force: produce the daily report on a non-working day
     month: str | None = None  # --month YYYY-MM: the month the reconciliation, commission and expenses close
     last_run_date: date | None = None  # the last successful run: the period reports catch up from it
+    only: tuple[str, ...] = ()  # --only: the reports asked for by name (the weekly 发货计划 is then made on any day)
 
 
 @dataclass

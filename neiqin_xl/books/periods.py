@@ -11,6 +11,9 @@ because the intake (an earlier stage) reads months too.
 Periods (``Period``): 五日报 for days 1-5, 6-10, 11-15, 16-20, 21-25 and 26-month end of every month (so the
 sixth period is 26-28/29/30/31); 月报 (a calendar month), 季报 (a calendar quarter), 年报 (a calendar year).
 
+The weekly 发货计划 is due on the first working day of each week (``weekly_due``), caught up the same way
+(and on the workspace's first run, whatever the day).
+
 When a period report is due (``due_periods``): on the first run on or after the period's last day. A run
 produces every period whose last day lies in (last run date, run date], so a day on which the job did not
 run is caught up by the next run. Without a last run date (the first run ever, or the run state was lost),
@@ -235,6 +238,29 @@ def due_periods(run_date: date, last_run_date: date | None, settings: Settings) 
     if workdays.is_workday(run_date, settings):
         return periods_ending_between(workdays.previous_workday(run_date, settings), run_date)
     return periods_ending(run_date)
+
+
+def weekly_due(run_date: date, last_run_date: date | None, settings: Settings) -> bool:
+    """Is the weekly report (the 发货计划) due? On the first working day of each week; when the job did not run
+    that day, on the next working day's run of the same week: due when the run date is a working day and the
+    week's first working day lies in (last run date, run date]. The workspace's first run (no last run date)
+    makes this week's on any working day: production should not wait for Monday. A rerun (the last run date
+    is not before the run date) makes it only on the week's first working day.
+
+    >>> s = Settings()
+    >>> weekly_due(date(2026, 12, 1), date(2026, 11, 27), s), weekly_due(date(2026, 12, 1), date(2026, 11, 30), s)
+    (True, False)
+    >>> weekly_due(date(2026, 12, 1), None, s), weekly_due(date(2026, 12, 1), date(2026, 12, 1), s)
+    (True, False)
+    """
+    if not workdays.is_workday(run_date, settings):
+        return False
+    first = workdays.first_workday_of_week(run_date, settings)
+    if last_run_date is None:
+        return True
+    if last_run_date < run_date:
+        return last_run_date < first <= run_date
+    return first == run_date
 
 
 # ---------------------------------------------------------------- the figures of a date window

@@ -38,6 +38,34 @@ def workdays_between(start: date, end: date, settings: Settings) -> int:
     return sum(1 for n in range((end - start).days) if is_workday(start + timedelta(days=n + 1), settings))
 
 
+def workdays_since(days: list[date], end: date, settings: Settings) -> list[int]:
+    """``workdays_between(day, end)`` for each of ``days`` (0 for a day on or after ``end``), the calendar
+    walked once for the whole list (a year of shipments costs one pass, not one per row).
+
+    >>> workdays_since([date(2026, 11, 23), date(2026, 11, 27), date(2026, 11, 30)], date(2026, 11, 30), Settings())
+    [5, 1, 0]
+    """
+    if not days:
+        return []
+    start = min(days)
+    counts = [0]  # working days in (start, start + i]
+    for n in range(1, (end - start).days + 1):
+        counts.append(counts[-1] + is_workday(start + timedelta(days=n), settings))
+    total = counts[-1]
+    return [total - counts[(day - start).days] if day < end else 0 for day in days]
+
+
+def first_workday_of_week(day: date, settings: Settings) -> date | None:
+    """The first working day of ``day``'s week (Monday to Sunday): a Monday unless a holiday moves it, e.g.
+    the Thursday after the National Day week; None for a week without one.
+
+    >>> first_workday_of_week(date(2026, 10, 9), Settings()), first_workday_of_week(date(2026, 11, 30), Settings())
+    (datetime.date(2026, 10, 8), datetime.date(2026, 11, 30))
+    """
+    monday = day - timedelta(days=day.weekday())
+    return next((d for d in (monday + timedelta(days=n) for n in range(7)) if is_workday(d, settings)), None)
+
+
 def last_workday_of_month(month: Month, settings: Settings) -> date:
     """The month's last working day (the commission is final from it on)."""
     return previous_workday(month.last + timedelta(days=1), settings)

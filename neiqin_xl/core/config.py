@@ -138,7 +138,7 @@ class Recipients(_Section):
 
 # The keys of email.recipients: the reports mailed to configured people (the reps' own mail goes to the
 # address in 人员.xlsx). A key no report uses is a typo or a promise nobody keeps: the config check rejects it.
-RECIPIENT_KEYS = ("daily", "period", "shipping", "reconciliation", "expenses")
+RECIPIENT_KEYS = ("daily", "period", "shipping", "reconciliation", "expenses", "plan")
 
 
 class Email(_Section):
@@ -205,6 +205,19 @@ class Schedule(_Section):
         return self
 
 
+class Plan(_Section):
+    """发货计划 (reports/plan.py), made on the first working day of each week for 生产部 and 计划供应部."""
+
+    horizon_days: int = Field(21, ge=0, le=366)  # contracts due within this many days (and every late one)
+
+
+class Tracking(_Section):
+    """货物跟踪 (reports/tracking.py): shipments after they left."""
+
+    unsigned_days: int = Field(5, ge=1, le=60)  # working days after 发货日期 without 签收日期: call the customer
+    notify_customers: bool = False  # true: the customer's 邮箱 (客户档案) gets one 发货通知 per shipment
+
+
 DEMO_MARKER = "DEMO.txt"  # tools/demo.py writes it (with the list of the files it wrote) into a demo workspace
 
 
@@ -220,6 +233,8 @@ class Settings(_Section):
     calendar: CalendarSettings = CalendarSettings()
     email: Email = Email()
     schedule: Schedule = Schedule()
+    plan: Plan = Plan()
+    tracking: Tracking = Tracking()
     base_dir: Path = Path(".")  # the folder of config.yaml; set by load_settings
 
     # resolved folders -------------------------------------------------------

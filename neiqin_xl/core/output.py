@@ -18,8 +18,9 @@ class Delivery:
     """Something to mail. Deliveries with the same report recipients on one day go in one message.
 
     ``report`` is the key of ``email.recipients`` in config.yaml (daily, period, shipping, reconciliation,
-    commission, problems, reminder). With ``rep`` set the message goes to that rep only (address from
-    master/人员.xlsx) and must hold that rep's data only. A report names its ``attachments``: a workbook of its
+    commission, problems, reminder, tracking, notice, plan). With ``rep`` set the message goes to that rep only (address from
+    master/人员.xlsx) and must hold that rep's data only. With ``customer`` set it goes to that customer's
+    address (``to``) only. A report names its ``attachments``: a workbook of its
     own (the ``WorkbookSpec``, whatever file name the writer gives it), or a path relative to the output
     folder (or none: all of its top-level files); the pipeline makes a new Delivery with the files written
     (``pipeline.attach_files``).
@@ -32,6 +33,10 @@ class Delivery:
     key_figure: str = ""  # for the subject: "回款 ¥123,456.00"
     summary_html: str = ""  # an HTML fragment (inline styles) for the body
     summary_text: str = ""
+    # a message to a customer (the 发货通知): their name and their address from 客户档案. It goes to ``to``
+    # only, carries no attachment, and is sent once ever (``deliver.mail``), never again on a later run
+    customer: str = ""
+    to: tuple[str, ...] = ()
 
 
 @dataclass

@@ -43,3 +43,12 @@ class ShippingData:
     requests: pd.DataFrame  # every 待发货 request with the sheet's columns (shipping.REQUEST_COLUMNS)
     held: pd.DataFrame  # the requests held (结论 暂缓), same columns
     finance_checked: bool  # whether finance's collections export covered D's month
+
+
+@dataclass(frozen=True)
+class TrackingData:
+    """货物跟踪 of the run date (``reports.tracking``): what the 日报 counts in its 今日要点."""
+
+    unsigned: pd.DataFrame  # shipments not signed for in time (tracking.UNSIGNED_COLUMNS), money in fen
+    no_tracking_number: pd.DataFrame  # unsigned shipments without 物流单号 a working day after they left
+    today: pd.DataFrame  # the day's shipments with the customer's contact: the phone list

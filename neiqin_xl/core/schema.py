@@ -116,6 +116,8 @@ SHIPMENTS = SheetDef("发货", (
     Field("状态", TEXT, False, ("发货状态",)),
     Field("备注", TEXT, False, _REMARK),
     Field("物流公司", TEXT, False, ("承运商", "快递公司")),
+    Field("预计到货日期", DATE, False, ("预计到货", "预计到达日期", "预到日期"),
+          note="可不填；填了则过了这一天仍未签收即列入货物跟踪"),
 ), aliases=("发货台账", "发货记录", "发货明细", "出库", "出货", "出货明细", "出库明细", "送货单", "发货单", "销售出库"), key="发货单号", description="每次发货一行；待发货的申请不填发货日期")
 
 INVOICES = SheetDef("开票", (
@@ -171,6 +173,7 @@ CUSTOMERS = SheetDef("客户", (
     Field("联系人", TEXT, False, ()),
     Field("电话", ID, False, ("联系电话", "手机")),
     Field("地址", TEXT, False, ()),
+    Field("邮箱", TEXT, False, ("电子邮箱", "email", "Email"), note="可不填；发货通知 (tracking.notify_customers) 发到这里"),
 ), aliases=("客户档案", "客户信息"), key="客户名称", description="客户档案")
 
 PRODUCTS = SheetDef("产品", (

@@ -10,7 +10,8 @@
   clients all show the Chinese file name. The bytes written to the .eml are exactly the bytes sent.
 - **Grouping.** Deliveries for the same run date and the same (to, cc) set go in one message; a delivery
   with ``rep`` set goes to that rep only (address from 人员.邮箱), in a message holding that rep's
-  deliveries only, never grouped with anybody else's.
+  deliveries only, never grouped with anybody else's. A customer's 发货通知 (``Delivery.customer``) goes to the
+  customer's address from 客户档案, with no attachment, in a message of that customer's notices only.
 - **Transport: yagmail is used for the connection only.** ``yagmail.SMTP(...).login()`` opens the SSL (465),
   STARTTLS (587) or plain (local relay) connection and logs in; the composed bytes go through
   ``yag.smtp.sendmail``. This avoids yagmail's traps, each of which has a test in tests/test_mail.py:
@@ -46,6 +47,8 @@
   per message (repeated wrong passwords lock hosted mailboxes).
 - **Once per report per date.** A delivery (report + title) already sent (wholly or partly) or given up for
   the same audience and run date is skipped (status ``skipped``, reason 已发送 / 已放弃) unless ``resend=True``.
+  A customer's notice is said once ever: skipped when any earlier run of any date made it (sent, in the
+  outbox, failed and waiting for ``send_pending`` …), ``resend`` or not.
 - **A crash mid-send is never a second copy.** A message is marked ``sending`` before it leaves; a run
   killed then leaves it so, and nobody can tell whether the server accepted it. The next run that sends
   (one at a time per workspace: runlock.py) marks such a message ``unknown`` (结果未知), lists it with its
@@ -111,11 +114,14 @@ class Audience:
     to: tuple[str, ...]
     cc: tuple[str, ...] = ()
     rep: str | None = None
+    customer: str | None = None  # a customer's own message (发货通知): sent once ever, never with anyone else's
 
     @property
     def key(self) -> str:
         if self.rep is not None:
             return f"rep:{self.rep}"
+        if self.customer is not None:
+            return f"customer:{self.customer}|to:{','.join(sorted(self.to))}"
         return f"to:{','.join(sorted(self.to))}|cc:{','.join(sorted(self.cc))}"
 
     @property
@@ -157,6 +163,9 @@ def resolve_audience(delivery: Delivery, settings: Settings, staff: pd.DataFrame
         if not address:
             return f"no recipients: 人员表中没有 {delivery.rep} 的邮箱"
         return Audience(to=(address,), rep=delivery.rep)
+    if delivery.customer:
+        to = clean_addresses(delivery.to)
+        return Audience(to=to, customer=delivery.customer) if to else f"no recipients: 客户档案中没有 {delivery.customer} 的邮箱"
     if delivery.report == ADMIN:
         to = clean_addresses(settings.email.admin)
         return Audience(to=to) if to else "no recipients: config.yaml 中 email.admin 没有收件人"
@@ -207,10 +216,12 @@ def one_line(text: str) -> str:
 
 
 def render_bodies(settings: Settings, run_date: date, deliveries: list[Delivery], rep: str | None,
-                  attachment_names: list[str], template_dir: Path = TEMPLATE_DIR) -> tuple[str, str, str]:
-    """(subject, html, text) from the jinja2 templates; a demo workspace's say 演示数据 (``demo``)."""
+                  attachment_names: list[str], template_dir: Path = TEMPLATE_DIR, *,
+                  customer: str | None = None) -> tuple[str, str, str]:
+    """(subject, html, text) from the jinja2 templates; a demo workspace's say 演示数据 (``demo``); a
+    customer's (``customer``) greets the customer."""
     env = template_environment(template_dir)
-    values = dict(run_date=run_date, deliveries=deliveries, rep=rep, company=settings.company,
+    values = dict(run_date=run_date, deliveries=deliveries, rep=rep, customer=customer, company=settings.company,
                   attachments=attachment_names, demo=settings.is_demo)
     subject = one_line(env.get_template("subject.j2").render(**values))
     body_html = one_line_html(env.get_template("body.html.j2").render(**values))
@@ -264,7 +275,7 @@ def sender_address(settings: Settings) -> str:
 
 
 def compose(settings: Settings, run_date: date, deliveries: list[Delivery], to: list[str] | tuple[str, ...],
-            cc: list[str] | tuple[str, ...] = (), *, rep: str | None = None,
+            cc: list[str] | tuple[str, ...] = (), *, rep: str | None = None, customer: str | None = None,
             template_dir: Path = TEMPLATE_DIR) -> EmailMessage:
     """The complete message for ``deliveries`` (usable alone: ``compose(...).as_bytes()`` is a valid .eml).
 
@@ -276,7 +287,8 @@ def compose(settings: Settings, run_date: date, deliveries: list[Delivery], to: 
         if not path.is_file():
             raise FileNotFoundError(f"附件不存在: {path}")
     names = [p.name for p in files]
-    subject, body_html, body_text = render_bodies(settings, run_date, deliveries, rep, names, template_dir)
+    subject, body_html, body_text = render_bodies(settings, run_date, deliveries, rep, names, template_dir,
+                                                  customer=customer)
     sender = sender_address(settings) or FALLBACK_SENDER
     display = f"{settings.company.name} {settings.company.contact}".strip()
 
@@ -585,7 +597,7 @@ def deliver(settings: Settings, run_date: date, deliveries: list[Delivery], staf
                           attachments=[Path(a).name for a in d.attachments], status=SKIPPED, reason=reason)
                for d, reason in unrouted]
     for group in groups:
-        if not resend:
+        if not resend or group.audience.customer is not None:  # a customer's notice: never twice, not even --resend
             group, already = drop_already_sent(state, run_date, group)
             results += already
             if not group.deliveries:
@@ -597,8 +609,11 @@ def deliver(settings: Settings, run_date: date, deliveries: list[Delivery], staf
 
 
 def drop_already_sent(state: RunState, run_date: date, group: Group) -> tuple[Group, list[dict]]:
-    """The group without what an earlier run settled: sent (partly or wholly) or given up."""
-    settled = state.sent_items(run_date, group.audience.key)
+    """The group without what an earlier run settled: sent (partly or wholly) or given up; for a customer's
+    notice, anything an earlier run of any date made of it (``RunState.items_ever``: in the outbox, failed and
+    waiting for ``send_pending``, sent …): a customer is told once."""
+    audience = group.audience.key
+    settled = state.items_ever(audience) if group.audience.customer is not None else state.sent_items(run_date, audience)
     keep = [d for d in group.deliveries if item_key(d) not in settled]
     skipped = [result_row(run_date=run_date, report=d.report, rep=d.rep, recipients=group.audience.recipients,
                           subject=d.title, attachments=[Path(a).name for a in d.attachments], status=SKIPPED,
@@ -608,6 +623,8 @@ def drop_already_sent(state: RunState, run_date: date, group: Group) -> tuple[Gr
 
 
 def settled_reason(message: MessageRow) -> str:
+    if message.audience.startswith("customer:") and message.status not in (SENT, PARTIAL):
+        return f"已于 {message.run_date} 生成 ({message.status}: {message.file}); 客户通知只发一次"
     if message.status == GIVEN_UP:
         return f"已放弃 ({message.updated:%Y-%m-%d %H:%M}; --resend 可再试)"
     if message.status == UNKNOWN:
@@ -624,7 +641,8 @@ def deliver_group(settings: Settings, state: RunState, transport: Transport | No
     common = dict(run_date=run_date, report=group.reports, rep=audience.rep, recipients=audience.recipients,
                   attachments=names)
     try:
-        msg = compose(settings, run_date, group.deliveries, audience.to, audience.cc, rep=audience.rep)
+        msg = compose(settings, run_date, group.deliveries, audience.to, audience.cc, rep=audience.rep,
+                      customer=audience.customer)
     except FileNotFoundError as exc:
         return result_row(**common, subject=" + ".join(d.title for d in group.deliveries), status=FAILED,
                           reason=str(exc))

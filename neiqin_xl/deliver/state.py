@@ -181,6 +181,15 @@ class RunState:
                                (run_date.isoformat(), audience)).fetchall()
         return {item: message for message in map(_row_to_message, rows) for item in message.items}
 
+    def items_ever(self, audience: str) -> dict[str, MessageRow]:
+        """``report|title`` → the message an earlier run of any date made of it for ``audience``, whatever its
+        status (in the outbox, failed and waiting for the next send, sent …) but ``lost`` (its file gone): what
+        is said once ever (a customer's 发货通知) is not composed a second time."""
+        with closing(self._connect()) as con:
+            rows = con.execute("SELECT * FROM messages WHERE audience = ? AND status != 'lost' ORDER BY id",
+                               (audience,)).fetchall()
+        return {item: message for message in map(_row_to_message, rows) for item in message.items}
+
     def pending(self) -> list[MessageRow]:
         """Messages still to send, oldest first: the ``failed`` ones."""
         return self._with_status("failed")

@@ -21,6 +21,8 @@ first; equal amounts share the better rank (1, 2, 2, 4).
   failed, so a failed check never costs the clerk the daily report;
 - 交期已过: contracts whose 约定交货日期 passed since the previous working day (P ≤ 约定交货日期 < D) and
   whose shipments up to D fall short of 合同金额;
+- 货物跟踪: one line counting the shipments the 货物跟踪 lists (unsigned past ``tracking.unsigned_days`` working
+  days, without 物流单号); the daily report ``USES`` the tracking report, as the shipping check;
 - 数据问题: per rep, the 错误 and 警告 found so far in the run (``ctx.problems``).
 
 Workbook 销售日报_<D>.xlsx: sheet 日报 (one A4 landscape page: per-rep table with a totals row, then 今日要点),
@@ -46,7 +48,7 @@ from ..books.allocation import Allocation, open_items_as_of
 from ..books.context import RunContext
 from ..core.output import Delivery, ReportOutput
 from ..core.model import ERROR, REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, fmt_yuan, yuan_to_fen, text as _text
-from ..core.results import ReceivablesData, ShippingData
+from ..core.results import ReceivablesData, ShippingData, TrackingData
 from ..core.sheets import DATE, INT, MONEY, PCT, Col, Sheet, Table, WorkbookSpec
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
@@ -57,6 +59,7 @@ MONTH_COLUMNS = ["本月合同数", "本月合同金额", "本月发货", "本�
 REP_COLUMNS = [REP, *DAY_COLUMNS, *MONTH_COLUMNS, "销售目标", "销售完成率", "回款目标", "回款完成率", "回款排名"]
 HIGHLIGHT_COLUMNS = ["类别", "客户名称", "合同编号", REP, "日期", "金额", "说明"]
 BIG, OVERDUE, HELD, LATE, ISSUES = "大额合同", "今日逾期", "暂缓发货", "交期已过", "数据问题"
+UNSIGNED = "货物跟踪"
 SOURCE = [Col(SRC_WORKBOOK), Col(SRC_SHEET), Col(SRC_ROW, INT, total=False)]
 
 
@@ -178,6 +181,17 @@ def deliveries_passed(tables: Tables, day: date, since: date) -> list[dict]:
     return rows
 
 
+def tracking_line(tracking: TrackingData | None, day: date, unsigned_days: int) -> list[dict]:
+    """One line with the 货物跟踪 counts (none when the tracking report did not run or lists nothing)."""
+    if tracking is None or not (len(tracking.unsigned) or len(tracking.no_tracking_number)):
+        return []
+    unsigned = int(tracking.unsigned["发货金额"].sum())
+    return [{"类别": UNSIGNED, "客户名称": "", "合同编号": "", REP: "", "日期": None, "金额": unsigned,
+             "说明": f"超期未签收 {len(tracking.unsigned)} 笔 (发货后 {unsigned_days} 个工作日或过了预计到货日期) "
+                   f"¥{fmt_yuan(unsigned)}, 缺物流单号 {len(tracking.no_tracking_number)} 笔; "
+                   f"明细见 货物跟踪_{day.isoformat()}.xlsx"}]
+
+
 def issues_by_rep(problems: list[Problem]) -> list[dict]:
     """One line per rep with data problems: the count of 错误 and 警告."""
     counts: dict[str, dict[str, int]] = {}
@@ -196,13 +210,14 @@ def day_details(tables: Tables, day: date) -> tuple[pd.DataFrame, pd.DataFrame, 
 
 
 def compute(tables: Tables, allocation: Allocation | None, problems: list[Problem], shipping: ShippingData | None,
-            day: date, settings) -> DailyData:
+            day: date, settings, tracking: TrackingData | None = None) -> DailyData:
     """Every table of the daily report for ``day``."""
     since = workdays.previous_workday(day, settings)
     contracts, shipments, collections = day_details(tables, day)
     by_rep = daily_by_rep(tables, day)
     lines = [*big_contracts(contracts, settings.reports.big_contract_amount), *overdue_today(allocation, day, since),
-             *held_requests(shipping), *deliveries_passed(tables, day, since), *issues_by_rep(problems)]
+             *held_requests(shipping), *deliveries_passed(tables, day, since),
+             *tracking_line(tracking, day, settings.tracking.unsigned_days), *issues_by_rep(problems)]
     return DailyData(day=day, by_rep=by_rep, totals=company_totals(by_rep),
                      highlights=pd.DataFrame(lines, columns=HIGHLIGHT_COLUMNS).astype({"金额": "Int64"}),
                      contracts=contracts,
@@ -316,20 +331,20 @@ def figures_of(data: DailyData) -> dict:
             "collection_amount_today_fen": t["今日回款"], "contracts_month": t["本月合同数"],
             "contract_amount_month_fen": t["本月合同金额"], "shipment_amount_month_fen": t["本月发货"],
             "collection_amount_month_fen": t["本月回款"],
-            "highlights": {k: int((data.highlights["类别"] == k).sum()) for k in (BIG, OVERDUE, HELD, LATE, ISSUES)}}
+            "highlights": {k: int((data.highlights["类别"] == k).sum()) for k in (BIG, OVERDUE, HELD, LATE, UNSIGNED, ISSUES)}}
 
 
 # ---------------------------------------------------------------- entry point
 
 NEEDS: tuple[str, ...] = ()  # earlier reports whose data ``build`` takes
-USES = ("receivables", "shipping")  # earlier reports whose data ``build`` takes when they produced it (else None)
+USES = ("receivables", "shipping", "tracking")  # earlier reports whose data ``build`` takes when they produced it (else None)
 
 
-def build(ctx: RunContext, receivables: ReceivablesData | None = None, shipping: ShippingData | None = None
-          ) -> ReportOutput:
+def build(ctx: RunContext, receivables: ReceivablesData | None = None, shipping: ShippingData | None = None,
+          tracking: TrackingData | None = None) -> ReportOutput:
     if not is_due(ctx.run_date, ctx.settings, ctx.options.force):
         return ReportOutput(figures={"produced": False, "date": ctx.run_date.isoformat(), "reason": "非工作日"})
-    data = compute(ctx.tables, ctx.allocation, ctx.problems, shipping, ctx.run_date, ctx.settings)
+    data = compute(ctx.tables, ctx.allocation, ctx.problems, shipping, ctx.run_date, ctx.settings, tracking)
     company = ctx.settings.company.name
     delivery = Delivery(report="daily", title="销售日报", key_figure=f"回款 ¥{fmt_yuan(data.totals['今日回款'])}",
                         summary_html=render_html(data, company, receivables), summary_text=summary_text(data))

@@ -33,7 +33,7 @@ import xlsxwriter
 from ..core.config import DEMO_MARKER, Settings
 from ..core.months import Month
 from ..core.schema import ATTENDANCE, CUSTOMERS, PRODUCTS, REP_SHEETS, STAFF, TARGETS
-from ..books.workdays import is_workday
+from ..books.workdays import is_workday, previous_workday
 
 WORKSPACE_FOLDERS = ("reps", "master", "attendance", "finance")  # any file in one: a workspace in use
 _LISTED = re.compile(r"^([0-9a-f]{64})  (.+)$")  # a file the demo wrote, in DEMO.txt: "<sha256>  <path>"
@@ -701,6 +701,40 @@ def _finance_balances(w: _World, first: date, last: date, receipts: list[dict], 
     return rows
 
 
+# ---------------------------------------------------------------- issue 18: the 发货计划 and the 货物跟踪
+
+def _add_delivery_followups(w: _World) -> None:
+    """A late contract whose shipments a new user sees followed up on the first run: 20 pieces agreed a week
+    before the run date; 8 shipped 8 working days before it and not signed for (货物跟踪 未签收), 5 on the previous
+    working day without 物流单号 (缺物流单号, a warning to the rep), 4 on the run date (the phone list), 3 still to
+    ship (发货计划 已逾期). Added after the numbering, with numbers of their own and no random draw, so every
+    other row of the demo stays as it was."""
+    run, settings = w.run_date, w.settings
+    rep = w.reps[4 % len(w.reps)]
+    customer = w.customers_of(rep)[0]
+    name, _, price = _PRODUCTS[3]
+    days = [run]
+    for _ in range(8):
+        days.append(previous_workday(days[-1], settings))
+    signed = run - timedelta(days=40)
+    same_year = [c for rows in w.contracts.values() for c in rows if c["签订日期"].year == signed.year]
+    number = f"HT{signed.year}-{len(same_year) + 1:04d}"
+    contract = {"签订日期": signed, "客户名称": customer.name, "产品名称": name, "数量": 20,
+                "合同金额": 20 * price, "付款方式": "月结", "账期天数": 30, "约定交货日期": run - timedelta(days=7),
+                "备注": None, "合同编号": number, "_rep": rep, "_customer": customer, "_price": price, "_qty": 20,
+                "_fen": _fen(20 * price)}
+    w.contracts[rep.name].append(contract)
+    shipped = sum(len(rows) for rows in w.shipments.values())
+    for n, (day, qty, tracking, expected) in enumerate(((days[8], 8, "SF900018000001", None), (days[1], 5, None, None),
+                                                        (run, 4, "SF900018000002", run + timedelta(days=3))), 1):
+        w.shipments[rep.name].append({
+            "发货单号": f"FH{day:%Y%m}{shipped + n:05d}", "发货日期": day, "合同编号": number, "产品名称": name, "数量": qty,
+            "发货金额": qty * price, "物流单号": tracking, "签收日期": None, "状态": "已发货", "备注": None,
+            "物流公司": "顺丰速运" if tracking else None, "预计到货日期": expected,
+            "_contract": contract, "_date": day, "_fen": _fen(qty * price)})
+    w.planted.append(f"{rep.name}: 合同 {number} 交货逾期; 发货 {days[8]} 未签收, {days[1]} 缺物流单号")
+
+
 # ---------------------------------------------------------------- writing
 
 class _Book:
@@ -784,8 +818,8 @@ def _write_rep_workbook(w: _World, rep: _Rep, path: Path, created: datetime) -> 
 def _write_master(w: _World, folder: Path, created: datetime) -> list[Path]:
     paths = [folder / "客户档案.xlsx", folder / "产品目录.xlsx", folder / "人员.xlsx"]
     book = _Book(paths[0], created)
-    rows = [[c.code, c.name, "；".join(c.aliases), c.credit_limit, c.term, c.rep, c.contact, c.phone, c.address]
-            for c in w.customers]
+    rows = [[c.code, c.name, "；".join(c.aliases), c.credit_limit, c.term, c.rep, c.contact, c.phone, c.address,
+             f"{c.code.lower()}@example.com"] for c in w.customers]
     book.write_table(CUSTOMERS.name, CUSTOMERS.columns, rows, money_cols={3})
     book.close()
     book = _Book(paths[1], created)
@@ -995,6 +1029,7 @@ def generate_demo(workspace: Path, run_date: date, seed: int = 7, reps: int = 8,
     _plant_problems(world)
     if problems_everywhere:
         _plant_problems_everywhere(world)
+    _add_delivery_followups(world)
     firsts = [Month.of(run_date).shift(-n).first for n in reversed(range(finance_months))]
     balance_ref: dict = {}
     months = [_finance_month(world, first, balance_ref) for first in firsts]
