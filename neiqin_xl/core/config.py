@@ -138,7 +138,8 @@ class Recipients(_Section):
 
 # The keys of email.recipients: the reports mailed to configured people (the reps' own mail goes to the
 # address in 人员.xlsx). A key no report uses is a typo or a promise nobody keeps: the config check rejects it.
-RECIPIENT_KEYS = ("daily", "period", "shipping", "reconciliation", "expenses")
+RECIPIENT_KEYS = ("daily", "period", "shipping", "reconciliation", "expenses",
+                  "audit")  # 变更记录: when unset, the 人员 rows whose 角色 is 销售经理
 
 
 class Email(_Section):
@@ -205,6 +206,12 @@ class Schedule(_Section):
         return self
 
 
+class History(_Section):
+    """The input history (read/history.py): every file a run read, kept under <workspace>/history/."""
+
+    keep_days: int | None = Field(None, ge=1)  # None = keep everything; else runs older than this many days go
+
+
 DEMO_MARKER = "DEMO.txt"  # tools/demo.py writes it (with the list of the files it wrote) into a demo workspace
 
 
@@ -220,6 +227,7 @@ class Settings(_Section):
     calendar: CalendarSettings = CalendarSettings()
     email: Email = Email()
     schedule: Schedule = Schedule()
+    history: History = History()
     base_dir: Path = Path(".")  # the folder of config.yaml; set by load_settings
 
     # resolved folders -------------------------------------------------------
