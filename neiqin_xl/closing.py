@@ -29,12 +29,12 @@ class CloseRefused(Exception):
 
 
 def close_month(settings: Settings, month_text: str, today: date) -> list[str]:
-    """Closes ``month_text`` (YYYY-MM); returns the lines for the console. Refused for a month not yet
-    begun, or one already closed."""
+    """Closes ``month_text`` (YYYY-MM) as of ``today``; returns the lines for the console. Refused for a month
+    not yet over (its commission is not final), or one already closed."""
     month = month_of(month_text)
     state = RunState(settings.workspace)
-    if month.first > today:
-        raise CloseRefused(f"{month} 还没有开始, 不能结账")
+    if today < month.last:
+        raise CloseRefused(f"{month} 还没有结束 (最后一天 {month.last}), 不能结账")
     closed = {c.month: c for c in state.closed_months()}
     if month in closed:
         raise CloseRefused(f"{month} 已于 {closed[month].closed_at} 结账; 如需重新结账, 先运行 close --reopen --month {month}")

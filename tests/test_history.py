@@ -172,7 +172,9 @@ def test_replay_reproduces_a_day_cell_by_cell_after_the_workbooks_changed(worksp
 def test_close_then_a_change_gives_an_adjustment_line_in_the_next_month(workspace):
     ws = workspace.parent / "工作区"
     assert run(workspace, "--date", "2026-11-30") == 0
+    assert run(workspace, "close", "--month", "2026-11", "--date", "2026-11-27") == 2  # the month is not over
     assert run(workspace, "close", "--month", "2026-11", "--date", "2026-11-30") == 0
+    assert run(workspace, "close", "--month", "2026-11", "--date", "2026-11-30") == 2  # closed already
     # no target: the lowest tier, 1% of the ¥30,000 collected in November = ¥300.00 paid
     [closed] = RunState(ws).closed_months()
     assert (closed.month, dict(closed.paid)) == ("2026-11", {"张伟": 30000})
@@ -206,6 +208,9 @@ def test_close_then_a_change_gives_an_adjustment_line_in_the_next_month(workspac
 
     assert run(workspace, "close", "--reopen", "--month", "2026-11") == 0
     assert RunState(ws).closed_months() == () and RunState(ws).close_log()[0]["action"] == "reopen"
+    # replayed after the reopening, 12-01 still shows what it showed: the day's closed months are in its index
+    assert run(workspace, "replay", "--date", "2026-12-01") == 0
+    assert compare_outputs.digest(ws / "output" / "回放" / "2026-12-01", "rows") == compare_outputs.digest(out, "rows")
 
 
 def test_a_damaged_history_file_is_reported_and_not_used(workspace):
