@@ -245,3 +245,16 @@ def test_keep_days_prunes_old_runs_and_the_files_only_they_named(workspace, tmp_
     # 11-02 is more than 10 days before 12-01: its index goes, and 张伟's old workbook with it
     assert [r["run_date"] for r in history.runs(ws / "history")] == ["2026-11-30", "2026-12-01"]
     assert not any(history.object_path(ws / "history", d).exists() for d in old)
+
+
+def test_a_workbook_that_cannot_be_opened_today_is_not_read_as_every_row_deleted(workspace):
+    ws = workspace.parent / "工作区"
+    assert run(workspace, "--date", "2026-11-30") == 0
+    (ws / "reps" / "张伟.xlsx").write_bytes(b"PK\x03\x04 broken by a USB stick")
+
+    run(workspace, "--date", "2026-12-01")
+
+    out = ws / "output" / "2026-12-01"
+    assert sheet_rows(out / "变更记录_2026-12-01.xlsx", "变更记录", "业务员") == []
+    problems = sheet_rows(out / "数据问题清单_2026-12-01.xlsx", "问题清单", "严重程度")
+    assert any(p[0] == "错误" and p[2] == "张伟.xlsx" for p in problems)  # the 问题清单 says why

@@ -128,7 +128,8 @@ def input_entries(settings: Settings, inputs: list[dict]) -> list[dict]:
         key = folder_of(path, settings)
         if key is not None:
             entries.append({"folder": key, "name": path.name,
-                            **({"sha256": item["sha256"]} if item.get("sha256") else {"placeholder": True})})
+                            **({"sha256": item["sha256"]} if item.get("sha256") else {"placeholder": True}),
+                            **({"unreadable": True} if item.get("status") == "error" else {})})
     return entries
 
 
@@ -259,10 +260,12 @@ def previous_rows(root: Path, baseline: dict, inputs: list[dict], settings: Sett
     """The rep workbooks that differ between the ``baseline`` run and today's ``inputs`` (index entries):
     their rows as the baseline run read them (through the normal intake), the names of every workbook that
     differs (also one new today or gone since), and a problem per damaged history file (that workbook is left
-    out of the comparison). Unchanged workbooks are neither read nor compared: they cannot hold a change."""
+    out of the comparison). Unchanged workbooks are neither read nor compared: they cannot hold a change; nor
+    is one the intake could not open then or now (its rows are missing, not deleted: the 问题清单 says why)."""
     before = {i["name"]: i.get("sha256", "") for i in baseline.get("inputs", []) if i["folder"] == "reps"}
     now = {i["name"]: i.get("sha256", "") for i in inputs if i["folder"] == "reps"}
-    changed = {name for name in before.keys() | now.keys() if before.get(name) != now.get(name)}
+    unreadable = {i["name"] for i in [*baseline.get("inputs", []), *inputs] if i.get("unreadable")}
+    changed = {name for name in before.keys() | now.keys() if before.get(name) != now.get(name)} - unreadable
     to_read = [("reps", name) for name in sorted(changed) if before.get(name)]
     collected: dict[str, list[pd.DataFrame]] = {s.name: [] for s in REP_SHEETS}
     with tempfile.TemporaryDirectory(prefix="neiqin_history_") as tmp:
