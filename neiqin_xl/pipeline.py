@@ -187,7 +187,8 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
     with step("读取工作簿"):
         tables, found = read_workspace(settings, progress=options.progress)
     entries = history.input_entries(settings, tables.inputs)
-    with step("变更对比"):
+    changes: Changes | None = None
+    with step("变更对比"), failures.guard("变更对比"):  # a failed comparison costs the 变更记录 only
         changes, damaged = changes_since(recalled, settings, run_date, tables, entries)
         found += damaged
     run_id = ""
