@@ -7,7 +7,11 @@
     python run_daily.py demo [--reset]       the demo workspace (only where no real data is; --reset deletes
                                              only the files the demo wrote)
     python run_daily.py remind               the day's reminders to reps (schedule.reminder_time, 15:30)
-    python run_daily.py status               the last runs, the mail sent, pending or failed, reps behind
+    python run_daily.py status               the last runs, the mail sent, pending or failed, reps behind,
+                                             the closed months
+    python run_daily.py replay --date D      day D's outputs again, from its stored inputs, into output/回放/D/
+    python run_daily.py close --month M      month M's commission paid: the figures per rep are recorded
+    python run_daily.py close --reopen --month M   reopens a closed month (logged)
     python run_daily.py serve                stay running: reminders at 15:30, the day's run at the cut-off (16:30)
     python run_daily.py install-task         Windows Task Scheduler (elsewhere: print the schtasks and cron lines)
 
@@ -135,7 +139,8 @@ def parse_date(text: str) -> date:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="run_daily.py", description="销售内勤日常: 汇总业务员台账, 生成报表并发送")
     parser.add_argument("command", nargs="?", default="run",
-                        choices=["run", "remind", "status", "templates", "demo", "serve", "install-task"],
+                        choices=["run", "remind", "status", "templates", "demo", "serve", "install-task", "replay",
+                                 "close"],
                         help="默认 run: 运行当日任务; remind: 催报; status: 查看运行和邮件状态")
     parser.add_argument("--config", type=Path, help="config.yaml 路径 (默认: 程序旁边的 config.yaml)")
     parser.add_argument("--workspace", type=Path, help="工作区根目录 (覆盖 config.yaml 的 paths.workspace)")
@@ -150,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--resend", action="store_true", help="已发送过的邮件再发一次")
     parser.add_argument("--for", dest="for_rep", metavar="业务员", help="templates: 为某位业务员生成台账")
     parser.add_argument("--reset", action="store_true", help="demo: 重新生成演示数据")
+    parser.add_argument("--reopen", action="store_true", help="close: 重新打开已结账的月份 (--month)")
     return parser
 
 
@@ -430,8 +436,45 @@ def command_install_task(settings: Settings, args: argparse.Namespace, say) -> i
     return install_task(settings, PROJECT_DIR, say)
 
 
+def command_replay(settings: Settings, args: argparse.Namespace, say) -> int:
+    """``replay --date D``: day D again from the input history, into output/回放/D/ (no mail, nothing recorded)."""
+    from .pipeline import ReplayError, replay_day
+
+    if args.date is None:
+        complain("replay 需要 --date YYYY-MM-DD")
+        return 2
+    try:
+        result = replay_day(settings, args.date)
+    except ReplayError as exc:
+        complain(f"无法回放: {exc}")
+        return 1
+    say(f"已按 {args.date} 保存的输入重新生成 {len(result.manifest['outputs'])} 个文件到 {result.output_dir}")
+    if result.failed_reports:
+        complain("以下报表生成失败, 详见 logs/ 日志: " + ", ".join(result.failed_reports))
+    return 0 if result.ok else 1
+
+
+def command_close(settings: Settings, args: argparse.Namespace, say) -> int:
+    """``close --month M`` records M's commission as paid; ``close --reopen --month M`` reopens it."""
+    from .closing import CloseRefused, close_month, reopen_month
+
+    try:
+        with run_lock(settings, "close", say):
+            if args.reopen:
+                lines = reopen_month(settings, args.month)
+            else:
+                lines = close_month(settings, args.month, args.date or date.today())
+    except CloseRefused as exc:
+        complain(str(exc))
+        return 2
+    for line in lines:
+        say(line)
+    return 0
+
+
 COMMANDS = {"run": command_run, "remind": command_remind, "status": command_status, "templates": command_templates,
-            "demo": command_demo, "serve": command_serve, "install-task": command_install_task}
+            "demo": command_demo, "serve": command_serve, "install-task": command_install_task,
+            "replay": command_replay, "close": command_close}
 
 
 def interactive() -> bool:

@@ -1,11 +1,13 @@
 """The clerk's day, in order. Read this module first.
 
-    read workbooks → validate → allocate collections → reports (fulfilment, receivables, statements,
-    shipping check, commission, expenses, reconciliation, delivery plan, shipment tracking, daily report,
-    period reports, customer archive, data-problem list) → what reps see names no other rep → write workbooks → mail → manifest.json
+    read workbooks → input history (keep today's, compare with the last official run's) → validate →
+    allocate collections → reports (fulfilment, receivables, statements,
+    shipping check, commission, expenses, reconciliation, delivery plan, shipment tracking, change audit, daily
+    report, period reports, customer archive, data-problem list) → what reps see names no other rep → write workbooks → mail → manifest.json
 
 Which runs one start makes (catch-up of missed days, then the day's preview / official run / rerun) is
-``runs.plan_runs``; ``run_planned`` carries them out for the command line and ``serve`` alike.
+``runs.plan_runs``; ``run_planned`` carries them out for the command line and ``serve`` alike. ``replay_day``
+produces a past day again from its stored inputs (read/history.py) into ``output/回放/<date>/``.
 
 A run starts by removing what a killed run left behind (``.~tmp-*`` files in output/ and outbox/; the
 cli holds the workspace's run lock around all of it, so no other run is writing them). Each step is named
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import json
 import logging
+import tempfile
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -41,8 +44,9 @@ from .deliver.state import RunState
 from .runs import (OFFICIAL, PREVIEW, delivery_label, digest_inputs, label_deliveries, output_folder,
                    plan_runs)
 from .books.allocation import allocate
+from .books.changes import Changes, ClosedMonth, compare
 from .books.prepayments import check_large_collections
-from .core.config import Settings, clock
+from .core.config import DEMO_MARKER, Settings, clock
 from .books.context import ReportOptions, RunContext
 from .books.roster import all_reps
 from .core.privacy import hide_others, private
@@ -50,12 +54,13 @@ from .core.output import Delivery, ReportOutput
 from .core.files import Name
 from .core.sheets import WorkbookSpec
 from .read.folders import list_workbooks, rep_workbooks
+from .read import history
 from .read.intake import file_sha256, find_by_stem, read_workbook, read_workspace
 from .core.schema import SHEETS
-from .core.model import ERROR, WARNING
+from .core.model import ERROR, WARNING, Problem, Tables
 from .core.names import CustomerIndex
-from .reports import (archive, commission, daily, expenses, fulfilment, period, plan, problems, receivables,
-                      reconciliation, shipping, statements, tracking)
+from .reports import (archive, audit, commission, daily, expenses, fulfilment, period, problems, receivables,
+                      reconciliation, shipping, statements)
 from .books.validate import validate
 from .deliver.files import Written, cannot_write, remove_leftover_temps, write_file
 from .deliver.writer import assign_filenames, write_workbook
@@ -73,6 +78,7 @@ REPORTS: list[tuple[str, ModuleType]] = [
     ("reconciliation", reconciliation),  # 财务对账
     ("plan", plan),  # 发货计划 (weekly)
     ("tracking", tracking),  # 货物跟踪
+    ("audit", audit),  # 变更记录 (the changes since the last official run; the closed months' differences)
     ("daily", daily),  # 销售日报
     ("period", period),  # 五日报 / 月报 / 季报 / 年报
     ("archive", archive),  # 客户档案汇总
@@ -81,6 +87,24 @@ REPORT_NAMES = [name for name, _ in REPORTS] + ["problems"]
 
 
 FALLBACK_FOLDER = "output_备用"  # under the workspace: where a run goes when its output folder takes no file
+REPLAY_FOLDER = "回放"  # under the output folder: where ``replay`` writes a past day again
+
+
+@dataclass(frozen=True)
+class Recalled:
+    """What a run takes from the workspace's memory besides its inputs: the last run date (the period reports
+    catch up from it), the closed months, and the index of the last official run (the change audit's
+    baseline). A replay takes them from the day's history index instead, so it sees what the day saw."""
+
+    last_run_date: date | None
+    closed: tuple[ClosedMonth, ...]
+    baseline: dict | None
+    history: Path  # the input history's folder
+
+
+def recall(settings: Settings, state: RunState, run_date: date) -> Recalled:
+    root = history.history_root(settings)
+    return Recalled(state.last_run_date(), state.closed_months(), history.last_official(root, run_date), root)
 
 
 @dataclass
@@ -93,6 +117,8 @@ class RunOptions:
     month: str | None = None  # --month as typed: the month of commission, expenses, reconciliation (they parse it)
     resend: bool = False
     progress: Callable[[Any], Any] | None = None  # wraps the iterable of rep workbooks (a progress bar)
+    replay: Recalled | None = None  # replay: what the day recalled; no history kept, no mail, nothing recorded
+    output_dir: Path | None = None  # replay: where the outputs go
 
 
 @dataclass
@@ -149,8 +175,12 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
     """Runs the day's job for ``run_date`` and returns what it wrote, figured and sent."""
     options = options or RunOptions()
     step = _Steps()
-    output_dir, fallback = writable_output_folder(settings, run_date, options.kind)
+    if options.output_dir is not None:
+        output_dir, fallback = options.output_dir, ""
+    else:
+        output_dir, fallback = writable_output_folder(settings, run_date, options.kind)
     state = RunState(settings.workspace)
+    recalled = options.replay or recall(settings, state, run_date)
     started = datetime.now()
     failures = Failures()
     if fallback:  # written elsewhere: the clerk must notice (exit status 1)
@@ -158,6 +188,15 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
 
     with step("读取工作簿"):
         tables, found = read_workspace(settings, progress=options.progress)
+    entries = history.input_entries(settings, tables.inputs)
+    changes: Changes | None = None
+    with step("变更对比"), failures.guard("变更对比"):  # a failed comparison costs the 变更记录 only
+        changes, damaged = changes_since(recalled, settings, run_date, tables, entries)
+        found += damaged
+    run_id = ""
+    if options.replay is None:
+        with step("输入历史"), failures.guard("输入历史"):
+            run_id = keep_inputs(settings, run_date, options, started, entries, recalled)
     with step("校验"):
         tables, checked = validate(tables, settings, run_date)
     with step("核销回款"):
@@ -168,7 +207,8 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
                      customers=CustomerIndex.from_archive(tables["客户"]), allocation=allocation,
                      problems=[*found, *checked], output_dir=output_dir,
                      options=ReportOptions(force=options.force, month=options.month,
-                                           last_run_date=state.last_run_date(), only=tuple(options.only or ())))
+                                           last_run_date=recalled.last_run_date, only=tuple(options.only or ())),
+                     changes=changes, closed=recalled.closed)
     outputs, failed = run_reports(ctx, step, options.only)
     with step("数据问题清单"):
         try:
@@ -189,7 +229,7 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
         _, chased = mail.reminders(settings, run_date, tables["人员"], rep_workbooks(settings.folder("reps")))
     sent: list[dict] = []
     with step("发送邮件"), failures.guard("发送邮件"):
-        if options.kind != PREVIEW or options.send:
+        if (options.kind != PREVIEW or options.send) and options.replay is None:
             transport = mail.start_sending(settings, options.no_email)  # one login attempt for the whole run
             sent += mail.send_pending(settings, tables["人员"], transport=transport) if transport else []
             sent += mail.deliver(settings, run_date, deliveries, tables["人员"], no_email=options.no_email,
@@ -200,15 +240,85 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
 
     manifest = build_manifest(settings, run_date, started, tables, ctx, outputs, written, failed, sent, chased,
                               step.timings)
-    manifest.update(kind=options.kind, output_fallback=fallback, failed=failures)
+    manifest.update(kind=options.kind, output_fallback=fallback, failed=failures, history=run_id)
     write_manifest(manifest, output_dir, fallback_folder(settings, output_dir), failures)
     result = RunResult(run_date, output_dir, manifest, [w for ws in written.values() for w in ws if w], failed, sent,
                        failures)
+    if options.replay is not None:  # a replay leaves no trace in the workspace's memory
+        return result
     with Failures().guard("记录运行"):  # the state's record of the run: logged when it fails, the run is done
         record_run(state, result, inputs_digest)
         produced = not failed and all(f["step"] == "输出文件夹" for f in failures)  # else the next run makes them again
         if produced and options.kind != PREVIEW:  # a preview does not move the period reports' catch-up point
             state.set_last_run_date(run_date)
+    return result
+
+
+def changes_since(recalled: Recalled, settings: Settings, run_date: date, tables: Tables, entries: list[dict]
+                  ) -> tuple[Changes | None, list[Problem]]:
+    """The changes in the reps' workbooks since the last official run (None when there was none), compared on
+    the rows as read (before validation), and a problem per damaged history file (left out of the comparison)."""
+    if recalled.baseline is None:
+        return None, []
+    before, workbooks, problems = history.previous_rows(recalled.history, recalled.baseline, entries, settings)
+    frame = compare(before, tables, workbooks, run_date, [c.month for c in recalled.closed])
+    return Changes(date.fromisoformat(recalled.baseline["run_date"]), frame, tuple(sorted(workbooks))), problems
+
+
+def keep_inputs(settings: Settings, run_date: date, options: RunOptions, started: datetime, entries: list[dict],
+                recalled: Recalled) -> str:
+    """The day's inputs and what it recalled, stored in the input history (read/history.py); the index's id.
+    Runs older than ``history.keep_days`` are pruned after."""
+    root = recalled.history
+    record = history.new_record(settings, run_date, options.kind, started, __version__)
+    record.update(inputs=history.store_inputs(settings, entries, root),
+                  options={"force": options.force, "month": options.month, "only": options.only},
+                  last_run_date=recalled.last_run_date.isoformat() if recalled.last_run_date else None,
+                  closed=[{"month": c.month, "closed_at": c.closed_at, "paid": dict(c.paid)} for c in recalled.closed],
+                  baseline=recalled.baseline["id"] if recalled.baseline else None)
+    run_id = history.write_index(root, record)
+    pruned = history.prune(root, run_date, settings.history.keep_days)
+    if pruned:
+        log.info("输入历史: 按 history.keep_days = %s 删除了 %d 个过期文件", settings.history.keep_days, pruned)
+    return run_id
+
+
+class ReplayError(Exception):
+    """A day cannot be replayed: no run of it in the input history, or a file of it damaged."""
+
+
+def replay_day(settings: Settings, run_date: date) -> RunResult:
+    """Day ``run_date`` produced again from its stored inputs, settings and memory (the day's last official
+    run, else its preview) into ``output/回放/<date>/``: no mail, nothing recorded, the workspace untouched."""
+    root = history.history_root(settings)
+    record = history.of_day(root, run_date)
+    if record is None:
+        raise ReplayError(f"输入历史中没有 {run_date} 的运行 (history 文件夹)")
+    try:
+        stored = Settings(**history.settings_of(root, record))
+    except history.Damaged as exc:
+        raise ReplayError(f"{run_date} 的配置无法读取: {exc}") from None
+    output_dir = settings.folder("output").resolve() / REPLAY_FOLDER / run_date.isoformat()
+    with tempfile.TemporaryDirectory(prefix="neiqin_replay_") as tmp:
+        workspace = Path(tmp) / "工作区"
+        _, damaged = history.check_out(root, record, workspace)
+        if damaged:
+            raise ReplayError("; ".join(p.message for p in damaged))
+        for key, present in record.get("folders", {}).items():
+            if present:
+                (workspace / key).mkdir(parents=True, exist_ok=True)
+        if record.get("demo"):
+            (workspace / DEMO_MARKER).write_text("演示数据 (回放)\n", encoding="utf-8")
+        folders = {"workspace": workspace, "output": settings.folder("output").resolve(),
+                   **{key: Path(key) for key in history.INPUT_FOLDERS}}
+        replayed = stored.model_copy(update={"paths": stored.paths.model_copy(update=folders)})
+        recalled = Recalled(date.fromisoformat(record["last_run_date"]) if record.get("last_run_date") else None,
+                            tuple(ClosedMonth(**c) for c in record.get("closed", [])),
+                            history.by_id(root, record.get("baseline")), root)
+        opts = record.get("options", {})
+        result = run_day(replayed, run_date, RunOptions(kind=record["kind"], force=bool(opts.get("force")),
+                                                        month=opts.get("month"), only=opts.get("only"),
+                                                        no_email=True, replay=recalled, output_dir=output_dir))
     return result
 
 

@@ -2,8 +2,8 @@
 
 Read only: the workspace's state (deliver/state: the runs and the messages), its run lock (runlock), the
 reps' folder and the 人员 table. It answers: is a run at work now; did the last runs happen, of which kind, and did their mail leave before the deadline;
-what was sent to whom; what is still pending, failed or given up and why; whose workbook is missing or
-stale.
+what was sent to whom; what is still pending, failed or given up and why; which months are closed and what
+commission was paid in them; whose workbook is missing or stale.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from .books.workdays import is_workday
+from .closing import status_lines as closed_month_lines
 from .core.config import Settings
 from .deliver import mail
 from .deliver.state import RunState
@@ -107,6 +108,7 @@ def status_text(settings: Settings, now: datetime) -> list[str]:
         lines += ["", "已放弃 (服务器多次拒绝, 请检查收件人地址后用 --resend 重发):"]
         lines += [message_line(m) for m in given_up]
 
+    lines += ["", *closed_month_lines(state)]
     lines += ["", "业务员台账:"]
     files = rep_workbooks(settings.folder("reps"))
     _, chased = mail.reminders(settings, today_or_last_workday(settings, now.date()), read_staff(settings), files)

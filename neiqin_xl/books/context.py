@@ -6,6 +6,8 @@ and has one entry point, ``build(ctx, **needed) -> ReportOutput``: the pipeline 
 and hands each one the ``data`` of its needs as keyword arguments named after them (the types are in
 ``core.results``), e.g. ``statements.build(ctx, receivables=ReceivablesData(...))``. A report may also
 declare ``USES``: earlier reports whose data it reads when they produced one (else it gets None).
+``changes`` (books/changes.py, from the input history) and ``closed`` (the closed months) are what the change
+audit and the commission's adjustment lines read.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from ..core.config import Settings
 from ..core.model import Problem, Tables
 from ..core.names import CustomerIndex
 from .allocation import Allocation
+from .changes import Changes, ClosedMonth
 
 
 @dataclass(frozen=True)
@@ -40,3 +43,6 @@ class RunContext:
     problems: list[Problem] = field(default_factory=list)  # found so far; the pipeline adds each report's
     output_dir: Path | None = None
     options: ReportOptions = field(default_factory=ReportOptions)
+    # what the reps changed since the last official run (None: no earlier official run in the input history)
+    changes: Changes | None = None
+    closed: tuple[ClosedMonth, ...] = ()  # the months whose commission is closed (run_daily.py close)

@@ -216,6 +216,10 @@ class Tracking(_Section):
 
     unsigned_days: int = Field(5, ge=1, le=60)  # working days after 发货日期 without 签收日期: call the customer
     notify_customers: bool = False  # true: the customer's 邮箱 (客户档案) gets one 发货通知 per shipment
+class History(_Section):
+    """The input history (read/history.py): every file a run read, kept under <workspace>/history/."""
+
+    keep_days: int | None = Field(None, ge=1)  # None = keep everything; else runs older than this many days go
 
 
 DEMO_MARKER = "DEMO.txt"  # tools/demo.py writes it (with the list of the files it wrote) into a demo workspace
@@ -235,6 +239,7 @@ class Settings(_Section):
     schedule: Schedule = Schedule()
     plan: Plan = Plan()
     tracking: Tracking = Tracking()
+    history: History = History()
     base_dir: Path = Path(".")  # the folder of config.yaml; set by load_settings
 
     # resolved folders -------------------------------------------------------

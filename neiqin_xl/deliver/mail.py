@@ -156,6 +156,17 @@ def rep_address(staff: pd.DataFrame | None, rep: str) -> str | None:
     return None
 
 
+DEFAULT_ROLES = {"audit": "销售经理"}  # a recipients key left unset goes to the 人员 rows with this 角色
+
+
+def role_addresses(staff: pd.DataFrame | None, role: str) -> tuple[str, ...]:
+    """The addresses (人员 邮箱) of the people whose 角色 is ``role``."""
+    if staff is None or staff.empty or not {"角色", "邮箱"} <= set(staff.columns):
+        return ()
+    return clean_addresses([a for r, a in zip(staff["角色"], staff["邮箱"])
+                            if isinstance(r, str) and r.strip() == role and isinstance(a, str) and "@" in a])
+
+
 def resolve_audience(delivery: Delivery, settings: Settings, staff: pd.DataFrame | None) -> Audience | str:
     """Who receives ``delivery``; a reason (str) when nobody does."""
     if delivery.rep:
@@ -172,6 +183,11 @@ def resolve_audience(delivery: Delivery, settings: Settings, staff: pd.DataFrame
     configured = settings.email.recipients.get(delivery.report)
     to = clean_addresses(configured.to) if configured else ()
     cc = clean_addresses(configured.cc) if configured else ()
+    if configured is None and delivery.report in DEFAULT_ROLES:
+        to = role_addresses(staff, DEFAULT_ROLES[delivery.report])
+        if not to:
+            return (f"no recipients: config.yaml 中没有 email.recipients.{delivery.report}, "
+                    f"人员表中也没有角色为 {DEFAULT_ROLES[delivery.report]} 且有邮箱的人")
     if not to and not cc:
         return f"no recipients: config.yaml 中 email.recipients.{delivery.report} 没有收件人"
     return Audience(to=to or cc, cc=cc if to else ())

@@ -17,6 +17,8 @@ One SQLite file, ``<workspace>/.neiqin_state.sqlite``, with two tables:
   pipeline), when it started and finished, when its mail left and whether that was after the deadline,
   a digest of its inputs (a ``--resend`` after the data changed is a 更正), its folder. The first row is
   the workspace's first run: nothing before it is ever caught up.
+- ``closed_months``: the months whose commission was paid (``run_daily.py close --month``), with the
+  commission paid per rep in fen (JSON); ``close_log`` every close, settlement and reopening, with its time.
 - ``kv``: small named values (``last_run_date`` for the pipeline, ``serve.last_success`` for the schedule).
 
 Each call opens and closes its own connection: nothing is held between calls, runs from the Task
@@ -31,6 +33,8 @@ from contextlib import closing
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+
+from ..books.changes import ClosedMonth
 
 STATE_FILE = ".neiqin_state.sqlite"
 
@@ -69,6 +73,18 @@ CREATE TABLE IF NOT EXISTS runs (
     undelivered INTEGER NOT NULL, -- messages failed / partial / given up
     inputs TEXT NOT NULL,         -- sha256 over every input's sha256
     output_dir TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS closed_months (
+    month TEXT PRIMARY KEY,       -- YYYY-MM
+    closed_at TEXT NOT NULL,
+    paid TEXT NOT NULL            -- JSON {rep: commission paid, fen}
+);
+CREATE TABLE IF NOT EXISTS close_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    month TEXT NOT NULL,
+    action TEXT NOT NULL,         -- close / settle / reopen
+    at TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT ''
 );
 """
 # Columns added after the first release, for state files written by an earlier version.
@@ -258,3 +274,36 @@ class RunState:
         current = self.last_run_date()
         if current is None or day > current:
             self.set_date("last_run_date", day)
+
+    # ------------------------------------------------------------ closed months (run_daily.py close)
+    def closed_months(self) -> tuple[ClosedMonth, ...]:
+        """The closed months, oldest first."""
+        with closing(self._connect()) as con:
+            rows = con.execute("SELECT * FROM closed_months ORDER BY month").fetchall()
+        return tuple(ClosedMonth(r["month"], r["closed_at"], {k: int(v) for k, v in json.loads(r["paid"]).items()})
+                     for r in rows)
+
+    def close_month(self, month: str, paid: dict[str, int], action: str = "close", detail: str = "") -> None:
+        """Records ``month`` as closed with the commission ``paid`` per rep (``action`` settle: the paid figures
+        of a month already closed, after its 补提/扣回 was paid with a later month), and logs it."""
+        stamp = now_text()
+        with closing(self._connect()) as con, con:
+            con.execute("""INSERT INTO closed_months (month, closed_at, paid) VALUES (?, ?, ?)
+                           ON CONFLICT (month) DO UPDATE SET paid = excluded.paid""",
+                        (month, stamp, json.dumps(paid, ensure_ascii=False, sort_keys=True)))
+            con.execute("INSERT INTO close_log (month, action, at, detail) VALUES (?, ?, ?, ?)",
+                        (month, action, stamp, detail))
+
+    def reopen_month(self, month: str, detail: str = "") -> bool:
+        """Reopens a closed month (logged); False when it was not closed."""
+        with closing(self._connect()) as con, con:
+            gone = con.execute("DELETE FROM closed_months WHERE month = ?", (month,)).rowcount
+            if gone:
+                con.execute("INSERT INTO close_log (month, action, at, detail) VALUES (?, 'reopen', ?, ?)",
+                            (month, now_text(), detail))
+        return bool(gone)
+
+    def close_log(self) -> list[dict]:
+        """Every close, settlement and reopening, newest first."""
+        with closing(self._connect()) as con:
+            return [dict(r) for r in con.execute("SELECT * FROM close_log ORDER BY id DESC").fetchall()]

@@ -30,6 +30,13 @@ A rep with no target, no attendance row or no 人员 row is a warning (``Problem
 goes, with the gap written in 备注, never silently zero. Before the month's last working day the report is
 provisional (暂估).
 
+Closed months (``run_daily.py close --month``; ``ctx.closed``): the commission of every closed month before
+the report's month is worked out again from today's books; where a rep's figure differs from what was paid,
+the 提成计算表 carries an adjustment line on its sheet 提成调整 — 补提 (paid too little) or 扣回 (too much), the
+month it belongs to, paid, recomputed, the difference, and the change behind it (the changes since the last
+official run dated in that month, ``ctx.changes``; when none is, the difference came from an earlier change,
+listed in an earlier 变更记录). Paid figures are never changed by a run: closing the next month settles them.
+
 The month: the run date's month up to the run date, or the month ``--month`` names (``ctx.options.month``)
 to its last day (``periods.month_window``). A ``--month`` that is no month is one 错误 in the 问题清单 and no
 提成计算表 is made: pay is never worked out for a month other than the one the clerk asked for.
@@ -37,13 +44,14 @@ to its last day (``periods.month_window``). A ``--month`` that is no month is on
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
 import pandas as pd
 
 from ..books import workdays
+from ..books.changes import ADJUSTMENT_COLUMNS, Changes, ClosedMonth, describe
 from ..books.credit import basis_lines
 from ..books.periods import MonthWindow, month_option, month_window, months_of
 from ..books.roster import rep_names, workbook_owners
@@ -77,6 +85,7 @@ class CommissionData:
     summary: pd.DataFrame  # one row per rep (提成汇总)
     lines: pd.DataFrame  # one row per (collection, item paid[, slice]) (提成明细)
     attendance: pd.DataFrame  # the attendance rows used (考勤)
+    adjustments: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=[c.name for c in ADJUSTMENT_COLUMNS]))
 
 
 # ---------------------------------------------------------------- the month
@@ -359,6 +368,45 @@ def compute(tables: Tables, allocation, settings: Settings, run_date: date,
     return data, problems
 
 
+# ---------------------------------------------------------------- closed months: 补提 / 扣回
+
+SUPPLEMENT, CLAWBACK = "补提", "扣回"
+
+
+def paid_commission(data: CommissionData) -> dict[str, int]:
+    """Per rep, the month's 提成金额 in fen: what closing the month records as paid."""
+    return {rep: int(v) for rep, v in zip(data.summary["业务员"], data.summary["提成金额"])}
+
+
+def adjustments(tables: Tables, allocation, settings: Settings, run_date: date, month: str,
+                closed: tuple[ClosedMonth, ...], changes: Changes | None) -> pd.DataFrame:
+    """One line per rep and closed month before ``month`` whose commission, worked out again from today's
+    books, differs from what was paid: 补提 when more is due, 扣回 when less; with the change behind it."""
+    rows = []
+    for shut in (c for c in closed if c.month < month):
+        now = paid_commission(compute(tables, allocation, settings, run_date, Month(shut.month))[0])
+        for rep in [*shut.paid, *(r for r in now if r not in shut.paid)]:
+            paid, due = int(shut.paid.get(rep, 0)), now.get(rep, 0)
+            if due != paid:
+                rows.append({"业务员": rep, "所属月份": shut.month, "类型": SUPPLEMENT if due > paid else CLAWBACK,
+                             "已发提成": paid, "重算提成": due, "调整金额": due - paid,
+                             "原因": cause(changes, shut.month, rep)})
+    return pd.DataFrame(rows, columns=[c.name for c in ADJUSTMENT_COLUMNS])
+
+
+def cause(changes: Changes | None, month: str, rep: str) -> str:
+    """The changes since the last official run dated in ``month`` (the rep's own first), in a few words."""
+    earlier = "结账后的台账变更 (见此前的 变更记录)"
+    if changes is None:
+        return earlier
+    frame = changes.frame[changes.frame["月份"].str.contains(month, regex=False)]
+    own = frame[frame["业务员"] == rep]
+    rows = (own if len(own) else frame).to_dict("records")
+    if not rows:
+        return earlier
+    return "；".join(describe(r) for r in rows[:3]) + (f" 等 {len(rows)} 处" if len(rows) > 3 else "")
+
+
 # ---------------------------------------------------------------- layout
 
 
@@ -436,6 +484,10 @@ def layout(data: CommissionData, settings: Settings) -> tuple[WorkbookSpec, dict
                     subtitle=subtitle[:2]),
               Sheet("考勤", [Table(ATTENDANCE_COLUMNS, data.attendance)], title=f"考勤 {data.period.month}",
                     subtitle=[f"考勤_{data.period.month}.xlsx 中本表所用的行"], landscape=False)]
+    if len(data.adjustments):
+        sheets.append(Sheet("提成调整", [Table(ADJUSTMENT_COLUMNS, data.adjustments, totals=True)],
+                            title=f"提成调整 {data.period.month}",
+                            subtitle=["已结账月份按今日台账重算的提成与已发提成之差: 补提为正, 扣回为负, 随本月提成发放"]))
     clerk = WorkbookSpec(f"提成计算表_{data.period.month}.xlsx", sheets)
     return clerk, {rep: confirmation_spec(rep, data, settings) for rep in data.summary["业务员"]}
 
@@ -460,7 +512,8 @@ def figures(data: CommissionData) -> dict:
             "reps": int(len(summary)),
             "commission_total_fen": int(summary["提成金额"].sum()),
             "performance_pay_total_fen": int(summary["绩效工资"].dropna().sum()),
-            "performance_pay_missing": int(summary["绩效工资"].isna().sum())}
+            "performance_pay_missing": int(summary["绩效工资"].isna().sum()),
+            **({"adjustments_fen": int(data.adjustments["调整金额"].sum())} if len(data.adjustments) else {})}
 
 
 NEEDS: tuple[str, ...] = ()  # earlier reports whose data ``build`` takes
@@ -471,6 +524,9 @@ def build(ctx: RunContext) -> ReportOutput:
     if bad_month:
         return ReportOutput(problems=bad_month)
     data, problems = compute(ctx.tables, ctx.allocation, ctx.settings, ctx.run_date, month)
+    if ctx.closed:
+        data = replace(data, adjustments=adjustments(ctx.tables, ctx.allocation, ctx.settings, ctx.run_date,
+                                                     data.period.month, ctx.closed, ctx.changes))
     clerk, per_rep = layout(data, ctx.settings)
     # reps get their 提成确认单 to confirm at month end; a daily 暂估 copy only when commission.daily_statement
     mailed = not data.provisional or ctx.settings.commission.daily_statement

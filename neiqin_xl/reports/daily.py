@@ -23,7 +23,9 @@ first; equal amounts share the better rank (1, 2, 2, 4).
   whose shipments up to D fall short of 合同金额;
 - 货物跟踪: one line counting the shipments the 货物跟踪 lists (unsigned past ``tracking.unsigned_days`` working
   days, without 物流单号); the daily report ``USES`` the tracking report, as the shipping check;
-- 数据问题: per rep, the 错误 and 警告 found so far in the run (``ctx.problems``).
+- 数据问题: per rep, the 错误 and 警告 found so far in the run (``ctx.problems``);
+- 台账变更: one line counting the changes in the reps' workbooks since the last official run and how many reach
+  into earlier or closed months (the 变更记录, which the daily report ``USES``; ``with_changes``).
 
 Workbook 销售日报_<D>.xlsx: sheet 日报 (one A4 landscape page: per-rep table with a totals row, then 今日要点),
 and the details 今日合同, 今日发货, 今日回款. The mail carries the summary as plain text and as an HTML fragment
@@ -34,7 +36,7 @@ of four columns, then 今日要点.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -60,6 +62,7 @@ REP_COLUMNS = [REP, *DAY_COLUMNS, *MONTH_COLUMNS, "销售目标", "销售完成�
 HIGHLIGHT_COLUMNS = ["类别", "客户名称", "合同编号", REP, "日期", "金额", "说明"]
 BIG, OVERDUE, HELD, LATE, ISSUES = "大额合同", "今日逾期", "暂缓发货", "交期已过", "数据问题"
 UNSIGNED = "货物跟踪"
+CHANGES = "台账变更"
 SOURCE = [Col(SRC_WORKBOOK), Col(SRC_SHEET), Col(SRC_ROW, INT, total=False)]
 
 
@@ -224,6 +227,15 @@ def compute(tables: Tables, allocation: Allocation | None, problems: list[Proble
                      shipments=shipments, collections=collections, shipping_checked=shipping is not None)
 
 
+def with_changes(data: DailyData, audit) -> DailyData:
+    """The 今日要点 with one 台账变更 line (the 变更记录's count, ``audit.line``) when anything changed."""
+    if audit is None or not len(audit.changes.frame):
+        return data
+    row = {"类别": CHANGES, "客户名称": "", "合同编号": "", REP: "", "日期": pd.NaT, "金额": None, "说明": audit.line}
+    line = pd.DataFrame([row], columns=HIGHLIGHT_COLUMNS).astype({"金额": "Int64"})
+    return replace(data, highlights=pd.concat([data.highlights, line], ignore_index=True))
+
+
 # ---------------------------------------------------------------- rendering
 
 def percent(value: object) -> str:
@@ -337,14 +349,15 @@ def figures_of(data: DailyData) -> dict:
 # ---------------------------------------------------------------- entry point
 
 NEEDS: tuple[str, ...] = ()  # earlier reports whose data ``build`` takes
-USES = ("receivables", "shipping", "tracking")  # earlier reports whose data ``build`` takes when they produced it (else None)
+USES = ("receivables", "shipping", "tracking", "audit")  # earlier reports whose data ``build`` takes when they produced it
 
 
 def build(ctx: RunContext, receivables: ReceivablesData | None = None, shipping: ShippingData | None = None,
-          tracking: TrackingData | None = None) -> ReportOutput:
+          tracking: TrackingData | None = None, audit=None) -> ReportOutput:
     if not is_due(ctx.run_date, ctx.settings, ctx.options.force):
         return ReportOutput(figures={"produced": False, "date": ctx.run_date.isoformat(), "reason": "非工作日"})
-    data = compute(ctx.tables, ctx.allocation, ctx.problems, shipping, ctx.run_date, ctx.settings, tracking)
+    data = with_changes(compute(ctx.tables, ctx.allocation, ctx.problems, shipping, ctx.run_date, ctx.settings,
+                                tracking), audit)
     company = ctx.settings.company.name
     delivery = Delivery(report="daily", title="销售日报", key_figure=f"回款 ¥{fmt_yuan(data.totals['今日回款'])}",
                         summary_html=render_html(data, company, receivables), summary_text=summary_text(data))
