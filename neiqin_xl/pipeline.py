@@ -59,8 +59,8 @@ from .read.intake import file_sha256, find_by_stem, read_workbook, read_workspac
 from .core.schema import SHEETS
 from .core.model import ERROR, WARNING, Problem, Tables
 from .core.names import CustomerIndex
-from .reports import (archive, audit, commission, daily, expenses, fulfilment, period, problems, receivables,
-                      reconciliation, shipping, statements)
+from .reports import (archive, audit, commission, daily, expenses, fulfilment, period, plan, problems,
+                      receivables, reconciliation, shipping, statements, tracking)
 from .books.validate import validate
 from .deliver.files import Written, cannot_write, remove_leftover_temps, write_file
 from .deliver.writer import assign_filenames, write_workbook
