@@ -56,6 +56,7 @@ from .core.model import ERROR, WARNING
 from .core.names import CustomerIndex
 from .reports import (archive, commission, daily, expenses, fulfilment, period, problems, receivables, reconciliation,
                       shipping, statements)
+from .reports import journal, summary
 from .books.validate import validate
 from .deliver.files import Written, cannot_write, remove_leftover_temps, write_file
 from .deliver.writer import assign_filenames, write_workbook
@@ -71,9 +72,11 @@ REPORTS: list[tuple[str, ModuleType]] = [
     ("commission", commission),  # 提成计算表 + 提成确认单
     ("expenses", expenses),  # 费用审核
     ("reconciliation", reconciliation),  # 财务对账
+    ("journal", journal),  # 销售明细账 (uses the reconciliation's months: mailed with them)
     ("daily", daily),  # 销售日报
     ("period", period),  # 五日报 / 月报 / 季报 / 年报
     ("archive", archive),  # 客户档案汇总
+    ("summary", summary),  # 周/月/年工作总结 + 新客户开发 (the reps' open problems: after the other reports)
 ]
 REPORT_NAMES = [name for name, _ in REPORTS] + ["problems"]
 
