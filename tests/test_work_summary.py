@@ -122,10 +122,18 @@ def test_the_managers_workbook_and_each_reps_own(tmp_path):
     assert written[1].path.name == "周工作总结_张伟_2026-11-23_2026-11-29.xlsx" and zhang.sheetnames == ["周工作总结"]
     cells = [str(c.value) for row in zhang["周工作总结"].iter_rows() for c in row if c.value is not None]
     assert not any("李娜" in c for c in cells)
+    # no recipients key summary in config.yaml: the manager's copy goes to those of the period reports
     routes = [(d.report, d.rep, d.title) for d in out.deliveries[:3]]
-    assert routes == [("summary", None, "周工作总结 2026-11-23~2026-11-29"),
+    assert routes == [("period", None, "周工作总结 2026-11-23~2026-11-29"),
                       ("summary", "张伟", "周工作总结 2026-11-23~2026-11-29"),
                       ("summary", "李娜", "周工作总结 2026-11-23~2026-11-29")]
+
+
+def test_the_managers_copy_goes_to_the_summary_recipients_when_configured():
+    settings = settings_from_dict({"email": {"recipients": {"summary": {"to": ["gm@example.com"]}}}})
+    out = summary.build(helpers.context(week_books(), settings, MONDAY))
+    assert [(d.report, d.rep) for d in out.deliveries[:3]] == [("summary", None), ("summary", "张伟"),
+                                                               ("summary", "李娜")]
 
 
 def test_no_summary_on_a_tuesday_and_the_missed_week_on_the_next_run():

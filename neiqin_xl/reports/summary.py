@@ -9,7 +9,7 @@ When: 周工作总结_<周一>_<周日>.xlsx on the first working day after the 
 day the job did not run is caught up by the next run); 月工作总结_<YYYY-MM>.xlsx with the 月报 and
 年工作总结_<YYYY>.xlsx with the 年报 (``periods.due_periods``). Figures are cut at the period's last day.
 
-The clerk's and manager's workbook: 对比 (one row per rep: activities, customers, first contacts, contracts,
+The clerk's and manager's workbook (mailed to recipients ``summary``, else to those of ``period``): 对比 (one row per rep: activities, customers, first contacts, contracts,
 shipments and collections against the target, new customers signed, 超期未签约, open follow-ups, open data
 problems), then one sheet per rep (one printed page), then 新客户开发 (all reps). A rep's own workbook
 (工作总结/<prefix>工作总结_<rep>_<code>.xlsx) holds only that rep's page and goes to that rep only.
@@ -25,7 +25,6 @@ own workbook, <rep>.xlsx).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -222,6 +221,12 @@ def layout(summary: Summary, company: str, stale_days: int) -> tuple[WorkbookSpe
 NEEDS: tuple[str, ...] = ()
 
 
+def recipients_key(ctx: RunContext) -> str:
+    """``summary`` when config.yaml names its recipients, else ``period``: the general manager, who gets the
+    period reports, gets the reps compared with them."""
+    return "summary" if "summary" in ctx.settings.email.recipients else "period"
+
+
 def build(ctx: RunContext) -> ReportOutput:
     periods = due(ctx)
     output = ReportOutput(figures={"produced": []}, data=SummaryData(()))
@@ -239,7 +244,7 @@ def build(ctx: RunContext) -> ReportOutput:
         title = f"{summary.name} {summary.period.label}"
         c = summary.compare
         output.deliveries.append(Delivery(
-            report="summary", title=title, attachments=[manager],
+            report=recipients_key(ctx), title=title, attachments=[manager],
             key_figure=f"活动 {int(c['活动合计'].sum())} 次",
             summary_text=f"{title}: {len(c)} 位业务员, 活动 {int(c['活动合计'].sum())} 次, 首次接触客户 "
                          f"{int(c['首次接触'].sum())} 个, 新签约客户 {int(c['新签约客户'].sum())} 个, 超期未签约 "
