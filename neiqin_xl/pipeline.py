@@ -2,8 +2,9 @@
 
     read workbooks → input history (keep today's, compare with the last official run's) → validate →
     allocate collections → reports (fulfilment, receivables, statements,
-    shipping check, commission, expenses, reconciliation, delivery plan, shipment tracking, change audit, daily
-    report, period reports, customer archive, data-problem list) → what reps see names no other rep → write workbooks → mail → manifest.json
+    shipping check, commission, expenses, reconciliation, delivery plan, shipment tracking, change audit, sales
+    journal, daily report, period reports, customer archive, work summaries, data-problem list) → what reps see
+    names no other rep → write workbooks → mail → manifest.json
 
 Which runs one start makes (catch-up of missed days, then the day's preview / official run / rerun) is
 ``runs.plan_runs``; ``run_planned`` carries them out for the command line and ``serve`` alike. ``replay_day``
@@ -59,8 +60,8 @@ from .read.intake import file_sha256, find_by_stem, read_workbook, read_workspac
 from .core.schema import SHEETS
 from .core.model import ERROR, WARNING, Problem, Tables
 from .core.names import CustomerIndex
-from .reports import (archive, audit, commission, daily, expenses, fulfilment, period, plan, problems,
-                      receivables, reconciliation, shipping, statements, tracking)
+from .reports import (archive, audit, commission, daily, expenses, fulfilment, journal, period, plan, problems,
+                      receivables, reconciliation, shipping, statements, summary, tracking)
 from .books.validate import validate
 from .deliver.files import Written, cannot_write, remove_leftover_temps, write_file
 from .deliver.writer import assign_filenames, write_workbook
@@ -79,9 +80,11 @@ REPORTS: list[tuple[str, ModuleType]] = [
     ("plan", plan),  # 发货计划 (weekly)
     ("tracking", tracking),  # 货物跟踪
     ("audit", audit),  # 变更记录 (the changes since the last official run; the closed months' differences)
+    ("journal", journal),  # 销售明细账 (uses the reconciliation's months: mailed with them)
     ("daily", daily),  # 销售日报
     ("period", period),  # 五日报 / 月报 / 季报 / 年报
     ("archive", archive),  # 客户档案汇总
+    ("summary", summary),  # 周/月/年工作总结 + 新客户开发 (the reps' open problems: after the other reports)
 ]
 REPORT_NAMES = [name for name, _ in REPORTS] + ["problems"]
 

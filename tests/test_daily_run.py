@@ -307,7 +307,9 @@ def test_status_tells_the_runs_the_mail_and_who_is_behind_in_gbk_safe_chinese(tm
     assert "(晚于截止, 截止 17:00)" in runs[1] and "1 封未送达" in runs[1]
     assert runs[2].startswith("  2026-11-30 预览  开始 11-30 08:30  未发邮件")
     sent = "\n".join(lines[lines.index("已发送 (最近 7 天):"):lines.index("待发送 / 发送失败 (下次运行先发这些):")])
-    assert "【提成确认单 2026-11】2026-11-30 提成 ￥13,502.25 (张伟) → zhangwei@example.com" in sent
+    # the rep's own 周/月工作总结 (a Monday, a month end) travel with the 提成确认单
+    assert ("【提成确认单 2026-11】2026-11-30 提成 ￥13,502.25 + 【周工作总结 2026-11-23~2026-11-29】 + "
+            "【月工作总结 2026年11月】 (张伟) → zhangwei@example.com") in sent
     assert "部分送达 — 部分送达, 被拒绝的收件人: finance@example.com (550 5.1.1" in sent
     pending = "\n".join(lines[lines.index("待发送 / 发送失败 (下次运行先发这些):"):lines.index("业务员台账:")])
     assert pending.count("\n  2026-12-01 【") == 4 and "发送失败 — 无法连接邮件服务器 127.0.0.1" in pending
@@ -330,7 +332,8 @@ def test_at_month_end_every_recipients_key_gets_its_report(tmp_path, smtp_server
     got = {rcpt[0]: [p.get_filename() for p in msg.iter_attachments()]
            for (_, rcpt, _), msg in zip(server.envelopes, server.messages())}
     assert got["expenses@example.com"] == ["费用审核_2026-11.xlsx"]
-    assert got["reconciliation@example.com"] == ["财务对账_2026-11.xlsx"]
+    assert got["reconciliation@example.com"] == ["财务对账_2026-11.xlsx", "销售明细账_2026-11.xlsx"]
+    assert got["summary@example.com"] == ["周工作总结_2026-11-23_2026-11-29.xlsx", "月工作总结_2026-11.xlsx"]
     assert f"销售日报_{RUN_DATE}.xlsx" in got["daily@example.com"]
     assert got["period@example.com"] == ["五日报_2026-11-26_2026-11-30.xlsx", "月报_2026-11.xlsx"]
     assert got["shipping@example.com"] == [f"发货审核_{RUN_DATE}.xlsx"]

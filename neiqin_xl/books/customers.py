@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..core.model import text
+from ..core.names import normalize_name
 
 
 def archive_lookup(customers: pd.DataFrame) -> dict[str, dict]:
@@ -30,3 +31,15 @@ def credit_limit(archive_row: dict | None) -> int | None:
     if value is None or text(value) == "" or int(value) <= 0:
         return None
     return int(value)
+
+
+def product_categories(products: pd.DataFrame) -> dict[str, str]:
+    """产品名称 (normalised) → 产品类别, from the 产品目录; products without a category are left out.
+
+    >>> product_categories(pd.DataFrame({"产品名称": ["变频器 A", "大米"], "产品类别": ["电气", None]}))
+    {'变频器 A': '电气'}
+    """
+    if products is None or products.empty or "产品类别" not in products:
+        return {}
+    return {normalize_name(n): text(c) for n, c in zip(products["产品名称"], products["产品类别"])
+            if normalize_name(n) and text(c)}

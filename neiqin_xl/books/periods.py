@@ -49,6 +49,7 @@ MONTH = "月报"
 QUARTER = "季报"
 YEAR = "年报"
 KINDS = (FIVE_DAY, MONTH, QUARTER, YEAR)
+WEEK = "周"  # Monday to Sunday: the reps' 周工作总结 (not a period report, so not in KINDS)
 FIVE_DAY_STARTS = (1, 6, 11, 16, 21, 26)
 
 FIGURE_COLUMNS = ["合同数", "合同金额", "发货金额", "开票金额", "回款金额"]
@@ -69,6 +70,8 @@ class Period:
         if self.kind == FIVE_DAY:
             number = FIVE_DAY_STARTS.index(self.start.day) + 1
             return f"{self.start.year}年{self.start.month}月第{number}期({self.start.day}-{self.end.day}日)"
+        if self.kind == WEEK:
+            return f"{self.start.isoformat()}~{self.end.isoformat()}"
         if self.kind == MONTH:
             return f"{self.start.year}年{self.start.month}月"
         if self.kind == QUARTER:
@@ -78,7 +81,7 @@ class Period:
     @property
     def code(self) -> str:
         """The period as it appears in file names and titles: 2026-11-26_2026-11-30 / 2026-11 / 2026Q4 / 2026."""
-        if self.kind == FIVE_DAY:
+        if self.kind in (FIVE_DAY, WEEK):
             return f"{self.start.isoformat()}_{self.end.isoformat()}"
         if self.kind == MONTH:
             return f"{self.start:%Y-%m}"
@@ -127,6 +130,9 @@ def period_containing(kind: str, day: date) -> Period:
         return Period(kind, date(day.year, first_month, 1), Month.of(date(day.year, first_month + 2, 1)).last)
     if kind == YEAR:
         return Period(kind, date(day.year, 1, 1), date(day.year, 12, 31))
+    if kind == WEEK:
+        monday = day - timedelta(days=day.weekday())
+        return Period(kind, monday, monday + timedelta(days=6))
     raise ValueError(f"未知的报表期间 {kind!r}, 应为 {'/'.join(KINDS)}")
 
 
@@ -191,6 +197,11 @@ def month_window(run_date: date, month: Month | None = None) -> MonthWindow:
     month = month or Month.of(run_date)
     end = min(run_date, month.last) if run_date >= month.first else month.last
     return MonthWindow(month, month.first, end)
+
+
+def month_is_final(month: Month, run_date: date, settings: Settings) -> bool:
+    """A month's figures are final from its last working day on; before it they are provisional (暂估)."""
+    return run_date >= workdays.last_workday_of_month(month, settings)
 
 
 def month_option(value: object, report: str) -> tuple[Month | None, list[Problem]]:
@@ -261,6 +272,34 @@ def weekly_due(run_date: date, last_run_date: date | None, settings: Settings) -
     if last_run_date < run_date:
         return last_run_date < first <= run_date
     return first == run_date
+def week_due_day(week: Period, settings: Settings) -> date:
+    """The first working day after the week's Sunday: when its 周工作总结 is made (a Monday, unless a holiday)."""
+    day = week.end + timedelta(days=1)
+    while not workdays.is_workday(day, settings):
+        day += timedelta(days=1)
+    return day
+
+
+def weeks_due(run_date: date, last_run_date: date | None, settings: Settings) -> list[Period]:
+    """The weeks (Monday-Sunday) whose 周工作总结 this run makes: those whose due day (``week_due_day``) lies in
+    (last run date, run date]; without a last run date before the run date, the one due on the run date
+    (after the National Day holiday of 2026, the week of 09-28 is due on Thursday 10-08).
+
+    >>> s = Settings()
+    >>> [w.code for w in weeks_due(date(2026, 11, 30), None, s)]
+    ['2026-11-23_2026-11-29']
+    >>> [w.code for w in weeks_due(date(2026, 12, 8), date(2026, 11, 27), s)]
+    ['2026-11-23_2026-11-29', '2026-11-30_2026-12-06']
+    >>> weeks_due(date(2026, 12, 1), None, s), [w.code for w in weeks_due(date(2026, 10, 8), None, s)]
+    ([], ['2026-09-28_2026-10-04'])
+    """
+    after = last_run_date if last_run_date is not None and last_run_date < run_date else run_date - timedelta(days=1)
+    weeks, week = [], period_containing(WEEK, after - timedelta(days=14))
+    while week.start <= run_date:
+        if after < week_due_day(week, settings) <= run_date:
+            weeks.append(week)
+        week = period_containing(WEEK, week.end + timedelta(days=1))
+    return weeks
 
 
 # ---------------------------------------------------------------- the figures of a date window
@@ -317,6 +356,35 @@ def targets_by_rep(tables: Tables, months: list[str]) -> pd.DataFrame:
     grouped = chosen.groupby(chosen["姓名"].astype(str))[["销售目标", "回款目标"]].sum().astype("int64")
     grouped.index.name = REP
     return grouped.reset_index()
+
+
+def prorated_targets(tables: Tables, start: date, end: date, settings: Settings) -> pd.DataFrame:
+    """业务员, 销售目标, 回款目标 for [start, end]: each month's target × the month's working days in the window
+    ÷ the month's working days, summed over the months the window touches, rounded half up to the fen. A
+    whole month counts its whole target; a month without working days counts nothing.
+
+    >>> t = Tables({"目标": pd.DataFrame({"月份": ["2026-11"], "姓名": ["张伟"], "销售目标": [21_000_00],
+    ...                                  "回款目标": [10_000_00]})})
+    >>> prorated_targets(t, date(2026, 11, 23), date(2026, 11, 29), Settings()).to_dict("records")
+    [{'业务员': '张伟', '销售目标': 500000, '回款目标': 238095}]
+    """
+    parts = []
+    month = Month.of(start)
+    while month.first <= end:
+        days = workdays.workdays_between(month.first - timedelta(days=1), month.last, settings)
+        inside = workdays.workdays_between(max(start, month.first) - timedelta(days=1), min(end, month.last), settings)
+        targets = targets_by_rep(tables, [month])
+        if days and len(targets):
+            share = Decimal(inside) / Decimal(days)
+            for column in ("销售目标", "回款目标"):
+                targets[column] = [(Decimal(int(v)) * share).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+                                   for v in targets[column]]
+            parts.append(targets)
+        month = month.shift(1)
+    if not parts:
+        return targets_by_rep(tables, [])
+    frame = pd.concat(parts).groupby(REP, sort=True)[["销售目标", "回款目标"]].sum()
+    return frame.astype("int64").reset_index()
 
 
 def ratio(part: int, whole: int | None) -> Decimal | None:

@@ -124,6 +124,27 @@ class Reports(_Section):
     top_customers: int = Field(10, ge=1)
 
 
+class Tax(_Section):
+    """VAT on the sales journal (销售明细账): the rate of a line is its 产品类别's, else ``default_rate``."""
+
+    default_rate: Decimal = Field(Decimal("0.13"), ge=0, lt=1)
+    rates: dict[str, Decimal] = {}  # 产品类别 -> rate, e.g. {农产品: 0.09, 技术服务: 0.06}
+
+    @field_validator("rates")
+    @classmethod
+    def _fractions(cls, v: dict[str, Decimal]) -> dict[str, Decimal]:
+        bad = [k for k, rate in v.items() if not Decimal(0) <= rate < 1]
+        if bad:
+            raise ValueError(f"税率写成小数, 如 0.13 (13%); 不对的: {', '.join(bad)}")
+        return v
+
+
+class Development(_Section):
+    """新客户开发: a customer first contacted more than ``stale_days`` ago with no contract yet is listed."""
+
+    stale_days: int = Field(60, ge=1)
+
+
 class CalendarSettings(_Section):
     """Overrides for years the chinese-calendar package does not know yet."""
 
@@ -138,7 +159,9 @@ class Recipients(_Section):
 
 # The keys of email.recipients: the reports mailed to configured people (the reps' own mail goes to the
 # address in 人员.xlsx). A key no report uses is a typo or a promise nobody keeps: the config check rejects it.
-RECIPIENT_KEYS = ("daily", "period", "shipping", "reconciliation", "expenses", "plan")
+RECIPIENT_KEYS = ("daily", "period", "shipping", "reconciliation", "expenses", "plan",
+                  "audit",  # 变更记录: when unset, the 人员 rows whose 角色 is 销售经理
+                  "summary")  # the reps' 周/月/年工作总结 compared (the general manager)
 
 
 class Email(_Section):
@@ -240,6 +263,8 @@ class Settings(_Section):
     plan: Plan = Plan()
     tracking: Tracking = Tracking()
     history: History = History()
+    tax: Tax = Tax()
+    development: Development = Development()
     base_dir: Path = Path(".")  # the folder of config.yaml; set by load_settings
 
     # resolved folders -------------------------------------------------------

@@ -50,10 +50,9 @@ from decimal import Decimal
 
 import pandas as pd
 
-from ..books import workdays
 from ..books.changes import ADJUSTMENT_COLUMNS, Changes, ClosedMonth, describe
 from ..books.credit import basis_lines
-from ..books.periods import MonthWindow, month_option, month_window, months_of
+from ..books.periods import MonthWindow, month_is_final, month_option, month_window, months_of
 from ..books.roster import rep_names, workbook_owners
 from ..core.config import Commission, Settings
 from ..books.context import RunContext
@@ -93,7 +92,7 @@ class CommissionData:
 
 def is_provisional(period: MonthWindow, run_date: date, settings: Settings) -> bool:
     """True before the month's last working day (暂估); from that day on the figures are final."""
-    return run_date < workdays.last_workday_of_month(period.month, settings)
+    return not month_is_final(period.month, run_date, settings)
 
 
 def report_title(name: str, period: MonthWindow, provisional: bool) -> str:

@@ -24,12 +24,14 @@ contracts, the contract's rep for 发货/开票 (set by validation), the holding
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 import pandas as pd
 
 from ..books import periods as P
+from ..books.activities import (ACTIVITY_KINDS, activities, activity_counts, development, development_by_rep,
+                                development_sheet)
 from ..books.context import RunContext
 from ..core.output import Delivery, ReportOutput
 from ..core.model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, Tables, fmt_yuan
@@ -38,7 +40,6 @@ from ..core.sheets import DATE, INT, MONEY, PCT, Chart, Col, Sheet, Table, Workb
 
 NO_DATA = "无数据"
 UNCATEGORISED = "未分类"
-ACTIVITY_KINDS = ("拜访", "电话", "会议", "其他")
 MONEY_METRICS = ("合同金额", "发货金额", "开票金额", "回款金额")
 COUNT_METRICS = ("合同数", "拜访", "电话", "会议", "新客户")
 COMPARE_COLUMNS = ["指标", "本期", "上期", "环比", "去年同期", "同比"]
@@ -67,20 +68,6 @@ class PeriodData:
 
 
 # ---------------------------------------------------------------- pure computations
-
-def activity_counts(tables: Tables, start: date, end: date) -> pd.DataFrame:
-    """Per rep, the 日报 rows of [start, end] by 活动类型 (拜访/电话/会议/其他; blank counts as 其他)."""
-    rows = P.rows_between(tables["日报"], "日期", start, end)
-    if not len(rows):
-        return pd.DataFrame({REP: pd.Series(dtype="str"), **{k: pd.Series(dtype="int64") for k in ACTIVITY_KINDS}})
-    kinds = rows["活动类型"].fillna("").astype(str)
-    kinds = kinds.where(kinds.isin(ACTIVITY_KINDS), "其他")
-    table = pd.crosstab(rows[REP].fillna("").astype(str), kinds)
-    table = table.reindex(columns=list(ACTIVITY_KINDS), fill_value=0).astype("int64")
-    table.index.name = REP
-    table.columns.name = None
-    return table.reset_index()
-
 
 def first_appearances(tables: Tables, customers: CustomerIndex) -> pd.DataFrame:
     """Every customer's first record in the books: its first contract (签订日期) or first 日报 activity (日期),
@@ -339,6 +326,20 @@ def _pct_text(value: object) -> str:
     return f"{value * 100:+.1f}%"
 
 
+def with_development(spec: WorkbookSpec, ctx: RunContext, period: P.Period) -> WorkbookSpec:
+    """A 月报 with one more sheet, 新客户开发 (``books.activities``: per rep, then the customers being developed);
+    any other period report as it is."""
+    if period.kind != P.MONTH:
+        return spec
+    acts = activities(ctx.tables, ctx.customers, period.end)
+    stale = ctx.settings.development.stale_days
+    sheet = development_sheet(f"{period.kind} {period.label} 新客户开发",
+                              [f"期间 {period.start.isoformat()} ~ {period.end.isoformat()}", ctx.settings.company.name],
+                              development_by_rep(acts, ctx.tables, ctx.customers, period.start, period.end, stale),
+                              development(acts, ctx.tables, ctx.customers, period.start, period.end, stale), stale)
+    return replace(spec, sheets=[*spec.sheets, sheet])
+
+
 # ---------------------------------------------------------------- entry point
 
 NEEDS: tuple[str, ...] = ()  # earlier reports whose data ``build`` takes
@@ -348,7 +349,7 @@ def build(ctx: RunContext) -> ReportOutput:
     due = P.due_periods(ctx.run_date, ctx.options.last_run_date, ctx.settings)
     first = first_appearances(ctx.tables, ctx.customers) if due else None  # once for every report due
     computed = [compute(ctx.tables, ctx.customers, p, ctx.settings.reports.top_customers, first) for p in due]
-    workbooks = [layout(d, ctx.settings.company.name) for d in computed]
+    workbooks = [with_development(layout(d, ctx.settings.company.name), ctx, d.period) for d in computed]
     deliveries = [Delivery(report="period", title=d.period.title, attachments=[d.period.filename],
                            key_figure=f"回款 ¥{fmt_yuan(d.totals['回款金额'])}", summary_text=summary_text(d))
                   for d in computed]

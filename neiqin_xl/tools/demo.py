@@ -991,6 +991,64 @@ def _refuse_if_in_use(workspace: Path, settings: Settings) -> None:
                           "不会覆盖任何文件; 请用 --workspace 指定一个新文件夹")
 
 
+# ---------------------------------------------------------------- 新客户开发: prospects (issue 20)
+
+def _workday_on_or_before(w: _World, day: date) -> date:
+    while not is_workday(day, w.settings):
+        day -= timedelta(days=1)
+    return day
+
+
+def _add_development_prospects(w: _World) -> None:
+    """Three customers being developed, added last with their own numbers and their own random numbers (the
+    rest of the demo is as it was): an archive customer without a contract, called on 45 days before the run
+    date and signed 21 days before (shipped, then paid); a prospect first visited in the week before the run
+    date's week (an open follow-up); one first contacted 80 days before with no contract (超期未签约). The two
+    prospects are not in the archive yet (their 日报 rows are no 未知客户 warning)."""
+    saved, w.rng = w.rng, random.Random(w.run_date.toordinal())
+    try:
+        run = w.run_date
+        n = len(w.reps)
+
+        def visit(rep: _Rep, cust: _Customer, days_before: int, kind: str, content: str, nxt: str | None) -> None:
+            day = _workday_on_or_before(w, run - timedelta(days=days_before))
+            w.activities[rep.name].append({"日期": day, "客户名称": cust.name, "活动类型": kind, "联系人": cust.contact,
+                                           "城市": _HOME_CITY if kind == "电话" else cust.city, "内容": content,
+                                           "下一步": nxt})
+
+        signed_names = {c["客户名称"] for rows in w.contracts.values() for c in rows}
+        unsigned = [c for c in w.customers if c.name not in signed_names]
+        if unsigned:
+            cust = unsigned[0]
+            rep = next((r for r in w.reps if r.name == cust.rep), w.reps[1 % n])
+            visit(rep, cust, 45, "拜访", "首次拜访, 介绍公司产品", "下周提交报价单")
+            visit(rep, cust, 32, "电话", "电话沟通报价", "跟进合同签订")
+            signed = _workday_on_or_before(w, run - timedelta(days=21))
+            visit(rep, cust, 21, "拜访", "签订合同", None)
+            contract = _new_contract(w, rep, cust, signed, payment="月结", amount_yuan=48_000, term=30,
+                                     product=_PRODUCTS[3])
+            contract["合同编号"] = f"HT{signed.year}-9001"
+            w.contracts[rep.name].append(contract)
+            shipped = _workday_on_or_before(w, run - timedelta(days=12))
+            shipment = _add_shipment(w, contract, shipped, contract["_qty"])
+            shipment.update({"发货单号": f"FH{shipped:%Y%m}90001", "合同编号": contract["合同编号"]})
+            paid = _workday_on_or_before(w, run - timedelta(days=4))
+            collection = _add_collection(w, rep, cust, paid, contract["_fen"], contract)
+            collection.update({"合同编号": contract["合同编号"], "银行流水号": f"{paid:%Y%m%d}9001000001"})
+
+        rep = w.reps[2 % n]
+        cust = _Customer("", "宁波海天智能装备有限公司", [], "宁波", 0, 30, rep.name, "孙经理", "", "")
+        week_before = run - timedelta(days=run.weekday() + 5)  # the Wednesday of the week before the run date's
+        visit(rep, cust, (run - week_before).days, "拜访", "首次拜访, 了解设备需求", "下周提交报价单")
+
+        rep = w.reps[4 % n]
+        cust = _Customer("", "郑州宏达重工有限公司", [], "郑州", 0, 30, rep.name, "周经理", "", "")
+        visit(rep, cust, 80, "拜访", "展会结识, 首次拜访", "等待客户反馈")
+        visit(rep, cust, 50, "电话", "电话跟进采购计划", "等待客户反馈")
+    finally:
+        w.rng = saved
+
+
 # ---------------------------------------------------------------- public
 
 def generate_demo(workspace: Path, run_date: date, seed: int = 7, reps: int = 8, customers: int = 40,
@@ -1030,6 +1088,7 @@ def generate_demo(workspace: Path, run_date: date, seed: int = 7, reps: int = 8,
     if problems_everywhere:
         _plant_problems_everywhere(world)
     _add_delivery_followups(world)
+    _add_development_prospects(world)
     firsts = [Month.of(run_date).shift(-n).first for n in reversed(range(finance_months))]
     balance_ref: dict = {}
     months = [_finance_month(world, first, balance_ref) for first in firsts]
