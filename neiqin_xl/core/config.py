@@ -71,6 +71,8 @@ class Receivables(_Section):
     statement_period_start: Literal["year", "month", "quarter"] = "year"
     # a collection leaving more than this many times the customer's largest contract as 预收款 is a warning
     max_prepayment_contracts: Decimal = Field(Decimal("1"), ge=0)
+    # 回款计划: a 质保 node falls due this many days after the contract's 验收 (else 签收) date
+    warranty_days: int = Field(365, ge=0)
 
     @field_validator("aging_buckets")
     @classmethod
@@ -98,6 +100,8 @@ class Commission(_Section):
     lateness_free: int = Field(3, ge=0)
     lateness_penalty: Decimal = Field(Decimal("50"), ge=0)
     daily_statement: bool = False  # True: reps also get a 暂估 提成确认单 every day, not only at month end
+    # commission on a collection paid by 承兑汇票 (bank acceptance bill) is multiplied by this (discount cost)
+    acceptance_bill_factor: Decimal = Field(Decimal("1.0"), ge=0, le=1)
 
 
 class Expenses(_Section):
@@ -205,6 +209,10 @@ class Schedule(_Section):
         return self
 
 
+class Reminders(_Section):
+    collection_days_before: int = Field(7, ge=0, le=90)  # 回款提醒: plan lines falling due within N days (and late ones)
+
+
 DEMO_MARKER = "DEMO.txt"  # tools/demo.py writes it (with the list of the files it wrote) into a demo workspace
 
 
@@ -220,6 +228,7 @@ class Settings(_Section):
     calendar: CalendarSettings = CalendarSettings()
     email: Email = Email()
     schedule: Schedule = Schedule()
+    reminders: Reminders = Reminders()
     base_dir: Path = Path(".")  # the folder of config.yaml; set by load_settings
 
     # resolved folders -------------------------------------------------------
