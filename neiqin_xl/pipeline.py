@@ -54,8 +54,8 @@ from .read.intake import file_sha256, find_by_stem, read_workbook, read_workspac
 from .core.schema import SHEETS
 from .core.model import ERROR, WARNING
 from .core.names import CustomerIndex
-from .reports import (archive, commission, daily, expenses, fulfilment, period, problems, receivables, reconciliation,
-                      shipping, statements)
+from .reports import (archive, collection_reminders, commission, daily, expenses, fulfilment, period, problems,
+                      receivables, reconciliation, shipping, statements)
 from .books.validate import validate
 from .deliver.files import Written, cannot_write, remove_leftover_temps, write_file
 from .deliver.writer import assign_filenames, write_workbook
@@ -74,6 +74,7 @@ REPORTS: list[tuple[str, ModuleType]] = [
     ("daily", daily),  # 销售日报
     ("period", period),  # 五日报 / 月报 / 季报 / 年报
     ("archive", archive),  # 客户档案汇总
+    ("collection_reminders", collection_reminders),  # 回款提醒 (回款计划 lines late or due soon)
 ]
 REPORT_NAMES = [name for name, _ in REPORTS] + ["problems"]
 

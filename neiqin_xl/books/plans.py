@@ -19,7 +19,9 @@ without a plan keeps the rule of the allocation (item date + 账期天数). The 
   预付 = 签订日期; 发货 = the first 发货日期; 到货 = the last 签收日期 once every shipment made has one;
   验收 = the last 验收日期 once every shipment made has one; 开票 = the first 开票日期; 质保 = 验收 (else 到货) +
   ``receivables.warranty_days``; 其他 needs a 计划日期. Events after the day looked at have not happened;
-  **a line whose event has not happened is not due** (到期日 blank): it is never overdue.
+  **a line whose event has not happened is not due** (到期日 blank): it is never overdue;
+- 回款提醒 (``reminder_lines``): the lines with money still to come that are late or fall due within
+  ``reminders.collection_days_before`` days, with the customer's contact and phone from the archive.
 
 Money in fen; dates ``datetime64``; a blank due date is ``NaT``.
 """
@@ -233,3 +235,31 @@ def split_by_plan(items: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
 def is_warranty(parts: pd.DataFrame) -> pd.Series:
     """The parts that are 质保金 (their plan line's 节点 is 质保)."""
     return parts["回款节点"] == WARRANTY
+
+
+# ---------------------------------------------------------------- 回款提醒
+
+REMINDER_COLUMNS = ["业务员", "客户名称", "合同编号", "期次", "节点", "计划金额", "未回款", "到期日", "状态", "天数", "联系人",
+                    "电话"]
+LATE, TODAY, SOON = "已逾期", "今日到期", "即将到期"
+
+
+def reminder_lines(lines: pd.DataFrame, archive: pd.DataFrame, day: date, days_before: int) -> pd.DataFrame:
+    """REMINDER_COLUMNS: the plan lines (``lines_as_of``) with money still to come that are late (到期日 before
+    ``day``) or fall due within ``days_before`` days (到期日 up to ``day`` + days_before), by 到期日 (the longest
+    late first); 天数 = days late, or days to go; 联系人 and 电话 from the customer archive (客户 sheet)."""
+    cutoff = pd.Timestamp(day)
+    due = lines[(lines["未回款"] > 0) & lines["到期日"].notna()
+                & (lines["到期日"] <= cutoff + pd.Timedelta(days=days_before))].sort_values(
+        ["到期日", "业务员", "合同编号", "期次"], kind="stable")
+    contact = dict(zip(column_texts(archive, "客户名称"), column_texts(archive, "联系人")))
+    phone = dict(zip(column_texts(archive, "客户名称"), column_texts(archive, "电话")))
+    days = (due["到期日"] - cutoff).dt.days.to_numpy(dtype="int64")
+    customers = column_texts(due, "客户名称")
+    return pd.DataFrame({
+        "业务员": column_texts(due, "业务员"), "客户名称": customers, "合同编号": column_texts(due, "合同编号"),
+        "期次": due["期次"].to_numpy(), "节点": column_texts(due, "节点"), "计划金额": due["计划金额"].to_numpy(),
+        "未回款": due["未回款"].to_numpy(), "到期日": due["到期日"].to_numpy(),
+        "状态": [LATE if d < 0 else TODAY if d == 0 else SOON for d in days], "天数": abs(days),
+        "联系人": [contact.get(c, "") for c in customers], "电话": [phone.get(c, "") for c in customers]},
+        columns=REMINDER_COLUMNS).astype({"期次": "Int64", "计划金额": "int64", "未回款": "int64", "天数": "int64"})
