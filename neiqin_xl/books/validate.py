@@ -3,7 +3,8 @@
 ``validate(tables, settings, run_date) -> (tables, problems)`` runs two plain lists of checks, each
 ``check(tables, settings, run_date) -> list[Problem]``:
 
-- ``ROW_CHECKS``, on what was read: required fields, amounts ≤ 0, dates after the run date, values not
+- ``ROW_CHECKS``, on what was read: required fields, amounts ≤ 0, dates after the run date (not agreed
+  delivery dates, 票据到期日 or 计划日期), values not
   among a field's choices, duplicate document numbers (合同编号, 发货单号, 发票号码, 银行流水号);
 - ``CROSS_CHECKS``, on the rows left after the first errors were removed: shipments, invoices,
   collections and 回款计划 lines naming a contract that exists nowhere, shipments or invoices summing above
@@ -41,7 +42,7 @@ Check = Callable[[Tables, Settings, date], list[Problem]]
 FILLER = "填报人"  # on 发货/开票: the rep whose workbook holds the row (业务员 is the contract's rep)
 NAME_SHEETS = ("合同", "回款", "日报", "财务收款", "财务开票", "应收余额")  # 客户名称 made canonical
 UNKNOWN_CUSTOMER_SHEETS = ("合同", "回款")  # a customer found nowhere is a warning here
-NOT_FUTURE_EXEMPT = ("约定交货日期",)  # agreed delivery dates are in the future by nature
+NOT_FUTURE_EXEMPT = ("约定交货日期", "票据到期日", "计划日期")  # agreed delivery, bill and plan dates: the future by nature
 CONTRACT_REFS = (("发货", "发货日期"), ("开票", "开票日期"), ("回款", "回款日期"), ("回款计划", "计划日期"))
 
 

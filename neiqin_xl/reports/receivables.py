@@ -9,8 +9,10 @@ allocation (``books/allocation.py`` and its as-of views), never re-derived:
   its amount less what it had paid by D (applications with 核销日期 ≤ D); a collection naming a contract
   leaves a contract credit, one without a contract a customer-level credit (allocation rules 1 and 2);
 - age = D − item date, bucketed by ``receivables.aging_buckets`` (upper bounds, inclusive: age 30 is 0-30天,
-  age 31 is 31-60天); due date = item date + 账期天数 (allocation.items has it); overdue days = D − due date
-  when positive;
+  age 31 is 31-60天); due date = item date + 账期天数 (allocation.items has it), or, for a contract with a
+  回款计划, each open part's plan line date (``allocation.due_parts_as_of``: the 账龄分析, 按业务员汇总 and
+  ``open_items`` are by part; the ledger by item); overdue days = D − due date when positive (a part with no
+  due date, its plan event not yet happened, is not overdue); 未到期质保金 = open 质保 parts not yet overdue;
 - 应收余额 = open items − unapplied credits (negative when the customer has paid in advance);
 - the ledger (明细账) lists every debit (item) and credit (collection) dated up to D, per customer in date
   order (on one date debits before credits, as the allocation books them), with a running balance that
@@ -18,7 +20,8 @@ allocation (``books/allocation.py`` and its as-of views), never re-derived:
 
 ``data`` (for the statements and the shipping check) is a ``ReceivablesData`` (core.results): ``aging`` (one
 row per customer, the 账龄分析 columns), ``ledger`` (明细账 rows), ``by_rep``, ``open_items`` (open items as of
-D with 账龄天数, 账龄区间, 逾期天数) and ``credits`` (unapplied credits as of D).
+D with 账龄天数, 账龄区间, 逾期天数, one row per plan part) and ``credits`` (unapplied credits as of D). The
+workbook's 应收票据 sheet (when a bill is in hand) lists the 承兑汇票 collections whose 票据到期日 is after D.
 """
 
 from __future__ import annotations
