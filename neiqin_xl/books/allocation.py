@@ -301,7 +301,8 @@ def plan_lines_as_of(allocation: Allocation, day: date) -> pd.DataFrame:
     已回款/未回款 from the money received for each contract by then (what the allocation applied to its items,
     plus its unapplied contract credit), paying the lines in 期次 order."""
     if allocation.plans is None:
-        return pd.DataFrame(columns=LINE_COLUMNS)
+        return pd.DataFrame(columns=LINE_COLUMNS).astype({"到期日": "datetime64[us]", "计划金额": "int64", "已回款": "int64",
+                                                         "未回款": "int64", "起": "int64", "止": "int64"})
     applied = applications_as_of(allocation, day).groupby("合同编号")["金额"].sum()
     credits = credits_as_of(allocation, day)
     credit = credits[credits["合同编号"] != ""].groupby("合同编号")["金额"].sum()
