@@ -60,8 +60,8 @@ from .read.intake import file_sha256, find_by_stem, read_workbook, read_workspac
 from .core.schema import SHEETS
 from .core.model import ERROR, WARNING, Problem, Tables
 from .core.names import CustomerIndex
-from .reports import (archive, audit, commission, daily, expenses, fulfilment, journal, period, plan, problems,
-                      receivables, reconciliation, shipping, statements, summary, tracking)
+from .reports import (archive, audit, collection_reminders, commission, daily, expenses, fulfilment, journal, period,
+                      plan, problems, receivables, reconciliation, shipping, statements, summary, tracking)
 from .books.validate import validate
 from .deliver.files import Written, cannot_write, remove_leftover_temps, write_file
 from .deliver.writer import assign_filenames, write_workbook
@@ -85,6 +85,7 @@ REPORTS: list[tuple[str, ModuleType]] = [
     ("period", period),  # 五日报 / 月报 / 季报 / 年报
     ("archive", archive),  # 客户档案汇总
     ("summary", summary),  # 周/月/年工作总结 + 新客户开发 (the reps' open problems: after the other reports)
+    ("collection_reminders", collection_reminders),  # 回款提醒 (回款计划 lines late or due soon)
 ]
 REPORT_NAMES = [name for name, _ in REPORTS] + ["problems"]
 

@@ -66,7 +66,7 @@ def test_validations_by_kind(template):
             elif f.choices:
                 assert dv.type == "list" and dv.formula1 == '"' + ",".join(f.choices) + '"', f.name
     dvs = validations(template["合同"])
-    assert dvs["G2:G1001"].formula1 == '"款到发货,货到付款,月结,分期"'
+    assert dvs["G2:G1001"].formula1 == '"款到发货,货到付款,月结,分期,预付+尾款,质保金"'
     assert dvs["C2:C1001"].formula1 == "列表!$A$2:$A$4"  # customers from the hidden sheet
     assert dvs["C2:C1001"].errorStyle == "warning"  # a new customer can still be typed
     assert dvs["D2:D1001"].formula1 == "列表!$B$2:$B$3"

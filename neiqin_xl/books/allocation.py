@@ -29,6 +29,7 @@ import pandas as pd
 from ..core.columns import column_texts, sources, texts
 from ..core.config import Settings
 from ..core.model import REP, SOURCE_COLUMNS, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, Tables
+from .plans import LINE_COLUMNS, Plans, build_plans, lines_as_of, split_by_plan
 
 ITEM_COLUMNS = ["单据ID", "单据类型", "单据号", "日期", "合同编号", "客户名称", "业务员", "金额", "已收", "未收", "到期日",
                 "账期天数", *SOURCE_COLUMNS]
@@ -44,6 +45,7 @@ class Allocation:
     collections: pd.DataFrame  # the 回款 rows with 回款ID, 已核销, 未核销
     applications: pd.DataFrame  # which collection paid how much of which item, on which date
     credits: pd.DataFrame  # money not yet applied at the end: contract credits (预收款) and customer credits
+    plans: Plans | None = None  # the 回款计划 in use (books/plans.py): when open amounts fall due
 
 
 # ---------------------------------------------------------------- columns as plain lists (one pass, no pandas boxing)
@@ -210,7 +212,7 @@ def allocate(tables: Tables, settings: Settings) -> Allocation:
     collections["合同业务员"] = [contract_rep.get(c, "") for c in coll_contracts]
     return Allocation(items=items.reset_index(drop=True), collections=collections.reset_index(drop=True),
                       applications=application_table(books, items, collections, dates),
-                      credits=credit_table(books, collections, coll_customers))
+                      credits=credit_table(books, collections, coll_customers), plans=build_plans(tables, settings))
 
 
 def application_table(books: Books, items: pd.DataFrame, collections: pd.DataFrame, dates: np.ndarray) -> pd.DataFrame:
@@ -292,3 +294,24 @@ def credits_as_of(allocation: Allocation, day: date) -> pd.DataFrame:
                "金额": colls["未核销"].tolist(), "业务员": column_texts(colls, REP),
                "合同业务员": column_texts(colls, "合同业务员"), "来源": sources(colls)}
     return pd.DataFrame(columns, columns=CREDITS_ON_DAY_COLUMNS).astype({"金额": "int64"})
+
+
+def plan_lines_as_of(allocation: Allocation, day: date) -> pd.DataFrame:
+    """The 回款计划 lines (``plans.LINE_COLUMNS``) as of ``day``: 到期日 from the events up to ``day``, and
+    已回款/未回款 from the money received for each contract by then (what the allocation applied to its items,
+    plus its unapplied contract credit), paying the lines in 期次 order."""
+    if allocation.plans is None:
+        return pd.DataFrame(columns=LINE_COLUMNS).astype({"到期日": "datetime64[us]", "计划金额": "int64", "已回款": "int64",
+                                                         "未回款": "int64", "起": "int64", "止": "int64"})
+    applied = applications_as_of(allocation, day).groupby("合同编号")["金额"].sum()
+    credits = credits_as_of(allocation, day)
+    credit = credits[credits["合同编号"] != ""].groupby("合同编号")["金额"].sum()
+    received = applied.add(credit, fill_value=0).astype("int64").to_dict()
+    return lines_as_of(allocation.plans, day, received)
+
+
+def due_parts_as_of(allocation: Allocation, day: date) -> pd.DataFrame:
+    """``open_items_as_of`` with each open amount of a contract with a 回款计划 split over its plan lines
+    (``plans.split_by_plan``): 未收 and 到期日 per part, with 期次 and 回款节点. What is due when; the amounts
+    add up to ``open_items_as_of``'s."""
+    return split_by_plan(open_items_as_of(allocation, day), plan_lines_as_of(allocation, day))

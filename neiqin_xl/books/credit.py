@@ -8,6 +8,8 @@ collections are counted the same way in both.
   applications up to the window's end). Each part is credited to the rep of the paid item's contract; the
   part still unapplied at the window's end (a prepayment held) to the rep of the contract the collection
   names, else to the rep whose workbook holds it.
+- ``is_bill``: a collection paid by 承兑汇票 (its 回款方式 names 承兑: 银行承兑汇票, 商业承兑…); its lines carry
+  承兑汇票 = True (the commission multiplies their rate by ``commission.acceptance_bill_factor``).
 - ``document_lines``: the invoices / shipments / contracts dated in the window, one line each, credited to
   the contract's rep (else the row's own 业务员).
 """
@@ -17,8 +19,9 @@ from __future__ import annotations
 import pandas as pd
 
 from .periods import MonthWindow, rows_between
-from ..core.columns import sources
+from ..core.columns import column_texts, sources
 from ..core.model import REP, Tables, text as _text
+from ..core.schema import ACCEPTANCE_BILL
 
 CREDITED_COLUMNS = ["业务员", "日期", "客户名称", "合同编号", "所付单据日期", "账龄天数", "说明", "回款ID", "来源"]
 PREPAYMENT_NOTE = "预收款（未核销）"
@@ -28,6 +31,16 @@ DOCUMENTS = {  # basis -> (sheet, date column, amount column, number column, wor
     "shipped": ("发货", "发货日期", "发货金额", "发货单号", "发货单"),
     "contracted": ("合同", "签订日期", "合同金额", "合同编号", "合同"),
 }
+
+
+def is_bill(collections: pd.DataFrame) -> pd.Series:
+    """The collections paid by an acceptance bill: 回款方式 names 承兑 (承兑汇票, 银行承兑, 商业承兑汇票).
+
+    >>> is_bill(pd.DataFrame({"回款方式": ["银行承兑汇票", "电汇", None, "承兑"]})).tolist()
+    [True, False, False, True]
+    """
+    return pd.Series([ACCEPTANCE_BILL in how for how in column_texts(collections, "回款方式")], index=collections.index,
+                     dtype=bool)
 
 
 def collection_lines(allocation, window: MonthWindow) -> pd.DataFrame:
@@ -41,21 +54,21 @@ def collection_lines(allocation, window: MonthWindow) -> pd.DataFrame:
     for app in apps.to_dict("records"):
         by_collection.setdefault(app["回款ID"], []).append(app)
     rows = []
-    for coll, source in zip(colls.to_dict("records"), sources(colls)):
+    for coll, source, bill in zip(colls.to_dict("records"), sources(colls), is_bill(colls).tolist()):
         applied = 0
         for app in by_collection.get(coll["回款ID"], []):
             rows.append({"业务员": _text(app["业务员"]) or _text(app["回款业务员"]), "日期": coll["回款日期"],
                          "客户名称": _text(app["客户名称"]) or _text(coll.get("客户名称")),
                          "合同编号": _text(app["合同编号"]), "回款金额": int(app["金额"]),
                          "所付单据日期": app["单据日期"], "账龄天数": int(app["账龄天数"]), "说明": "",
-                         "回款ID": coll["回款ID"], "来源": source})
+                         "回款ID": coll["回款ID"], "来源": source, "承兑汇票": bill})
             applied += int(app["金额"])
         rest = int(coll["回款金额"]) - applied
         if rest:
             rows.append({"业务员": _text(coll.get("合同业务员")) or _text(coll.get(REP)), "日期": coll["回款日期"],
                          "客户名称": _text(coll.get("客户名称")), "合同编号": _text(coll.get("合同编号")),
                          "回款金额": rest, "所付单据日期": pd.NaT, "账龄天数": 0, "说明": PREPAYMENT_NOTE,
-                         "回款ID": coll["回款ID"], "来源": source})
+                         "回款ID": coll["回款ID"], "来源": source, "承兑汇票": bill})
     return _lines_frame(rows, "回款金额")
 
 

@@ -6,7 +6,8 @@ and the shipping check (``reports/shipping.py``: 款到发货 counts only collec
 Both call ``match_lines``; neither has a rule of its own.
 
 Each line is used at most once; the levels are tried in order:
-1. the same reference (``normalize_reference``): 银行流水号 (collections) or 发票号码 (invoices). The same
+1. the same reference (``normalize_reference``): 银行流水号 (collections; for an acceptance bill without
+   one, its 票据号, on both sides: ``references``) or 发票号码 (invoices). The same
    reference with a different amount is an amount mismatch (金额不符): both lines are used up;
 2. the same customer, the same amount to the fen, dates at most ``reconciliation.date_window_days`` apart
    (closest date first). Finance's names are resolved through the archive (aliases, 有限公司 and brackets
@@ -48,6 +49,7 @@ _SIDES = {
     (INVOICE, "finance"): ("开票日期", "金额", "发票号码", "发票号码"),
 }
 _REFERENCE = {COLLECTION: "流水号", INVOICE: "发票号"}
+BILL_NUMBER = "票据号"  # a collection by 承兑汇票: its reference when it has no 银行流水号
 _NOT_LETTER_OR_DIGIT = re.compile(r"[\W_]+")
 
 
@@ -219,6 +221,20 @@ def line_records(frame: pd.DataFrame) -> list[dict]:
     return [dict(zip(names, row)) for row in zip(*columns)]
 
 
+def references(frame: pd.DataFrame, kind: str, ref_col: str) -> np.ndarray:
+    """Each row's reference as written: ``ref_col``; for a collection without a 银行流水号, its 票据号 (an
+    acceptance bill has no bank reference, the bill's number is its reference on both sides).
+
+    >>> references(pd.DataFrame({"银行流水号": ["B1", None], "票据号": [None, "3100-0051"]}), COLLECTION, "银行流水号")
+    array(['B1', '3100-0051'], dtype=object)
+    """
+    refs = frame[ref_col].to_numpy(dtype=object) if ref_col in frame else np.full(len(frame), None, dtype=object)
+    if kind != COLLECTION or BILL_NUMBER not in frame:
+        return refs
+    return np.array([r if text(r).strip() else b for r, b in zip(refs, frame[BILL_NUMBER].to_numpy(dtype=object))],
+                    dtype=object)
+
+
 MATCH_LINE_COLUMNS = ["日期", "天", "客户名称", "客户", "名称近似", "金额", "单据号", "参考", "凭证号", "业务员",
                       "合同编号", "摘要", "来源"]
 
@@ -241,11 +257,11 @@ def prepare_lines(frame: pd.DataFrame, kind: str, side: str,
 
     resolved = {name: customer_of(name) for name in dict.fromkeys(written)}
     days = _dates(frame, day_col)
-    refs = frame[ref_col].to_numpy(dtype=object) if ref_col in frame else np.full(len(frame), None, dtype=object)
+    refs = references(frame, kind, ref_col)
     lines = pd.DataFrame({
         "日期": days.to_numpy(), "天": day_numbers(days), "客户名称": written,
         "客户": [resolved[name][0] for name in written], "名称近似": [resolved[name][1] for name in written],
-        "金额": _fens(frame, amount_col), "单据号": stripped_texts(frame, ref_col),
+        "金额": _fens(frame, amount_col), "单据号": [text(r).strip() for r in refs],
         "参考": [normalize_reference(r) for r in refs], "凭证号": stripped_texts(frame, voucher_col),
         "业务员": stripped_texts(frame, REP), "合同编号": stripped_texts(frame, "合同编号"), "摘要": stripped_texts(frame, "摘要"),
         "来源": sources(frame)}, columns=MATCH_LINE_COLUMNS)

@@ -3,11 +3,13 @@
 ``validate(tables, settings, run_date) -> (tables, problems)`` runs two plain lists of checks, each
 ``check(tables, settings, run_date) -> list[Problem]``:
 
-- ``ROW_CHECKS``, on what was read: required fields, amounts ≤ 0, dates after the run date, values not
+- ``ROW_CHECKS``, on what was read: required fields, amounts ≤ 0, dates after the run date (not agreed
+  delivery dates, 票据到期日 or 计划日期), values not
   among a field's choices, duplicate document numbers (合同编号, 发货单号, 发票号码, 银行流水号);
-- ``CROSS_CHECKS``, on the rows left after the first errors were removed: shipments, invoices and
-  collections naming a contract that exists nowhere, shipments or invoices summing above their contract,
-  customers not in the archive (未知客户).
+- ``CROSS_CHECKS``, on the rows left after the first errors were removed: shipments, invoices,
+  collections and 回款计划 lines naming a contract that exists nowhere, shipments or invoices summing above
+  their contract, customers not in the archive (未知客户), 回款计划 lines without an amount or a due date and
+  plans not adding up to their contract (``check_plans``).
 
 Then every row with an error is removed (each one is listed in the 问题清单), the extra copies of
 identical duplicates are dropped (with a warning each), and the tables are enriched: 客户名称 becomes the
@@ -32,15 +34,16 @@ from ..core.config import Settings
 from ..core.model import (ERROR, REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, cell_address, text,
                     fmt_yuan)
 from ..core.names import CustomerIndex
-from ..core.schema import CHOICE, DATE, MONEY, PENDING_SHIPMENT, REP_SHEETS, SHEETS, Field, SheetDef
+from ..core.schema import CHOICE, DATE, MONEY, PENDING_SHIPMENT, PLANS, REP_SHEETS, SHEETS, Field, SheetDef
+from .plans import OTHER, contract_amounts, ordered, resolve_amounts
 
 Check = Callable[[Tables, Settings, date], list[Problem]]
 
 FILLER = "填报人"  # on 发货/开票: the rep whose workbook holds the row (业务员 is the contract's rep)
 NAME_SHEETS = ("合同", "回款", "日报", "财务收款", "财务开票", "应收余额")  # 客户名称 made canonical
 UNKNOWN_CUSTOMER_SHEETS = ("合同", "回款")  # a customer found nowhere is a warning here
-NOT_FUTURE_EXEMPT = ("约定交货日期", "预计到货日期")  # agreed delivery and expected arrival dates are in the future by nature
-CONTRACT_REFS = (("发货", "发货日期"), ("开票", "开票日期"), ("回款", "回款日期"))
+NOT_FUTURE_EXEMPT = ("约定交货日期", "预计到货日期", "票据到期日", "计划日期")  # the future by nature
+CONTRACT_REFS = (("发货", "发货日期"), ("开票", "开票日期"), ("回款", "回款日期"), ("回款计划", "计划日期"))
 
 
 # ---------------------------------------------------------------- where a field is
@@ -274,8 +277,42 @@ def check_unknown_customers(tables: Tables, settings: Settings, run_date: date) 
     return found
 
 
+def check_plans(tables: Tables, settings: Settings, run_date: date) -> list[Problem]:
+    """回款计划: a line needs 比例 or 计划金额, and 节点 or 计划日期 (其他 needs 计划日期), errors on the row; a
+    contract's lines must add up to its 合同金额, else one error naming every amount cell of the plan (the plan is
+    then not used and the contract's items fall due by the default rule, ``books/plans.py``)."""
+    plan = tables["回款计划"]
+    if plan.empty:
+        return []
+    found: list[Problem] = []
+    columns = Columns(tables)
+    totals = contract_amounts(tables["合同"])
+    plan = ordered(plan)
+    for row in records(plan):
+        if pd.isna(row["比例"]) and not row["计划金额"]:
+            found.append(problem(row, columns, PLANS, ERROR, "比例和计划金额都为空", "计划金额", "请填写本期比例或计划金额"))
+        if pd.isna(row["计划日期"]) and (not text(row["节点"]) or text(row["节点"]) == OTHER):
+            found.append(problem(row, columns, PLANS, ERROR, "无法确定到期日: 节点为空或为其他, 也没有计划日期", "节点",
+                                 "请选择节点 (预付/发货/到货/验收/开票/质保) 或填写计划日期"))
+    for contract, group in plan.groupby(plan["合同编号"].astype("str"), sort=False):
+        if contract not in totals:
+            continue  # check_contract_refs said so
+        rows = records(group)
+        amounts = resolve_amounts([r["比例"] for r in rows], [r["计划金额"] for r in rows], totals[contract])
+        planned = sum(a for a in amounts if a is not None)
+        if planned == totals[contract] and None not in amounts:
+            continue
+        cells = "、".join(problem(r, columns, PLANS, ERROR, "", "比例" if a is None or not r["计划金额"] else "计划金额")
+                         .where() for r, a in zip(rows, amounts))
+        found.append(problem(rows[0], columns, PLANS, ERROR,
+                             f"合同 {contract} 的回款计划合计 {fmt_yuan(planned)} 与合同金额 {fmt_yuan(totals[contract])} "
+                             f"不符 (各期: {cells}); 该合同按默认账期计算到期日", "计划金额",
+                             "请核对各期比例或金额, 合计须等于合同金额", fmt_yuan(planned)))
+    return found
+
+
 ROW_CHECKS: list[Check] = [check_required, check_amounts, check_future_dates, check_choices, check_duplicates]
-CROSS_CHECKS: list[Check] = [check_contract_refs, check_over_contract, check_unknown_customers]
+CROSS_CHECKS: list[Check] = [check_contract_refs, check_over_contract, check_unknown_customers, check_plans]
 
 
 # ---------------------------------------------------------------- the stage

@@ -71,6 +71,8 @@ class Receivables(_Section):
     statement_period_start: Literal["year", "month", "quarter"] = "year"
     # a collection leaving more than this many times the customer's largest contract as 预收款 is a warning
     max_prepayment_contracts: Decimal = Field(Decimal("1"), ge=0)
+    # 回款计划: a 质保 node falls due this many days after the contract's 验收 (else 签收) date
+    warranty_days: int = Field(365, ge=0)
 
     @field_validator("aging_buckets")
     @classmethod
@@ -98,6 +100,8 @@ class Commission(_Section):
     lateness_free: int = Field(3, ge=0)
     lateness_penalty: Decimal = Field(Decimal("50"), ge=0)
     daily_statement: bool = False  # True: reps also get a 暂估 提成确认单 every day, not only at month end
+    # commission on a collection paid by 承兑汇票 (bank acceptance bill) is multiplied by this (discount cost)
+    acceptance_bill_factor: Decimal = Field(Decimal("1.0"), ge=0, le=1)
 
 
 class Expenses(_Section):
@@ -239,10 +243,14 @@ class Tracking(_Section):
 
     unsigned_days: int = Field(5, ge=1, le=60)  # working days after 发货日期 without 签收日期: call the customer
     notify_customers: bool = False  # true: the customer's 邮箱 (客户档案) gets one 发货通知 per shipment
+
+
 class History(_Section):
     """The input history (read/history.py): every file a run read, kept under <workspace>/history/."""
 
     keep_days: int | None = Field(None, ge=1)  # None = keep everything; else runs older than this many days go
+class Reminders(_Section):
+    collection_days_before: int = Field(7, ge=0, le=90)  # 回款提醒: plan lines falling due within N days (and late ones)
 
 
 DEMO_MARKER = "DEMO.txt"  # tools/demo.py writes it (with the list of the files it wrote) into a demo workspace
@@ -265,6 +273,7 @@ class Settings(_Section):
     history: History = History()
     tax: Tax = Tax()
     development: Development = Development()
+    reminders: Reminders = Reminders()
     base_dir: Path = Path(".")  # the folder of config.yaml; set by load_settings
 
     # resolved folders -------------------------------------------------------

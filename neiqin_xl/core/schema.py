@@ -29,6 +29,7 @@ MONEY = "money"  # ¥1,234.50 / 1.2万 / 全角 digits          -> int64 fen
 INT = "int"  # counts, days                              -> Int64 (nullable)
 NUMBER = "number"  # quantities, prices                      -> float
 CHOICE = "choice"  # one of ``choices``                        -> str
+PERCENT = "percent"  # 30% / 0.3 / 30 (a number above 1 is per cent) -> float fraction (0.3)
 
 
 @dataclass(frozen=True)
@@ -70,9 +71,12 @@ class SheetDef:
 
 
 DTYPES = {TEXT: "str", ID: "str", NAME: "str", CHOICE: "str", DATE: "datetime64[us]", MONEY: "int64",
-          INT: "Int64", NUMBER: "float64"}
+          INT: "Int64", NUMBER: "float64", PERCENT: "float64"}
 
-PAYMENT_TERMS = ("款到发货", "货到付款", "月结", "分期")
+PAYMENT_TERMS = ("款到发货", "货到付款", "月结", "分期", "预付+尾款", "质保金")
+# 回款计划 节点: the contract event a plan line falls due after (books/plans.py says which date each one is)
+PLAN_NODES = ("预付", "发货", "到货", "验收", "开票", "质保", "其他")
+ACCEPTANCE_BILL = "承兑"  # a 回款方式 containing it (承兑汇票, 银行承兑, 商业承兑汇票) is a bill collection
 ACTIVITY_TYPES = ("拜访", "电话", "会议", "其他")
 EXPENSE_CATEGORIES = ("交通", "住宿", "餐补", "招待", "其他")
 PENDING_SHIPMENT = "待发货"
@@ -118,6 +122,7 @@ SHIPMENTS = SheetDef("发货", (
     Field("物流公司", TEXT, False, ("承运商", "快递公司")),
     Field("预计到货日期", DATE, False, ("预计到货", "预计到达日期", "预到日期"),
           note="可不填；填了则过了这一天仍未签收即列入货物跟踪"),
+    Field("验收日期", DATE, False, ("验收时间", "验收合格日期"), note="客户验收合格的日期; 回款计划的 验收、质保 节点从此日起算"),
 ), aliases=("发货台账", "发货记录", "发货明细", "出库", "出货", "出货明细", "出库明细", "送货单", "发货单", "销售出库"), key="发货单号", description="每次发货一行；待发货的申请不填发货日期")
 
 INVOICES = SheetDef("开票", (
@@ -138,6 +143,8 @@ COLLECTIONS = SheetDef("回款", (
     Field("回款方式", TEXT, False, ("收款方式", "付款方式", "结算方式")),
     Field("银行流水号", ID, False, ("流水号", "银行流水", "交易流水号", "回单号")),
     Field("备注", TEXT, False, _REMARK),
+    Field("票据到期日", DATE, False, ("汇票到期日", "到期日期"), note="回款方式为承兑汇票时填写汇票到期日"),
+    Field("票据号", ID, False, ("汇票号", "票据号码", "汇票号码"), note="承兑汇票的票据号码; 财务对账按它匹配"),
 ), aliases=("回款台账", "回款记录", "收款", "收款记录", "回款明细", "收款明细", "到账明细", "到款明细"), key="银行流水号", description="每笔到账一行；合同编号可空")
 
 ACTIVITIES = SheetDef("日报", (
@@ -159,7 +166,19 @@ EXPENSES = SheetDef("费用", (
     Field("事由", TEXT, False, ("说明", "备注")),
 ), aliases=("费用报销", "报销", "差旅费", "费用明细"), description="差旅与费用报销，每笔一行")
 
-REP_SHEETS = (CONTRACTS, SHIPMENTS, INVOICES, COLLECTIONS, ACTIVITIES, EXPENSES)
+PLANS = SheetDef("回款计划", (
+    Field("合同编号", ID, True, _CONTRACT_NO),
+    Field("期次", INT, False, ("期数", "第几期"), note="1, 2, 3 …; 回款按期次顺序冲抵"),
+    Field("节点", CHOICE, False, ("回款节点", "付款节点", "收款条件"), PLAN_NODES,
+          note="该期在哪个合同事件之后到期; 其他 须填计划日期"),
+    Field("比例", PERCENT, False, ("回款比例", "付款比例", "百分比"), note="如 30%; 与计划金额二选一"),
+    Field("计划金额", MONEY, False, ("计划回款金额", "应收金额", "本期金额"), note="与比例二选一; 各期合计须等于合同金额"),
+    Field("计划日期", DATE, False, ("计划回款日期", "约定回款日期"), note="填了就按此日期到期, 不看节点"),
+    Field("节点后天数", INT, False, ("天数", "账期天数", "节点后(天)"), note="节点事件后多少天内付款, 空为 0"),
+    Field("备注", TEXT, False, _REMARK),
+), aliases=("收款计划", "付款计划", "回款节点"), description="分期合同的回款计划, 每期一行")
+
+REP_SHEETS = (CONTRACTS, SHIPMENTS, INVOICES, COLLECTIONS, ACTIVITIES, EXPENSES, PLANS)
 
 # ---------------------------------------------------------------- master data
 
@@ -218,6 +237,7 @@ FIN_COLLECTIONS = SheetDef("财务收款", (
     Field("凭证号", ID, False, ("凭证字号", "凭证编号")),
     Field("银行流水号", ID, False, ("流水号", "交易流水号", "回单号")),
     Field("摘要", TEXT, False, ("说明", "备注")),
+    Field("票据号", ID, False, ("票据号码", "汇票号", "汇票号码")),
 ), aliases=("收款", "收款明细", "Sheet1"), description="财务收款导出")
 
 FIN_INVOICES = SheetDef("财务开票", (

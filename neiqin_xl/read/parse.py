@@ -42,7 +42,7 @@ from typing import NamedTuple
 
 from ..core.months import EXAMPLE as MONTH_EXAMPLE, Month
 from ..core.names import normalize_name
-from ..core.schema import CHOICE, DATE, ID, INT, MONEY, NAME, NUMBER, TEXT, Field
+from ..core.schema import CHOICE, DATE, ID, INT, MONEY, NAME, NUMBER, PERCENT, TEXT, Field
 
 DATE_EXAMPLE = "示例: 2026-11-28"
 MONEY_EXAMPLE = "示例: 12300.50 或 ¥12,300.50 或 1.23万"
@@ -405,6 +405,21 @@ def parse_number(raw: object) -> Parsed:
     return float(value), None
 
 
+def parse_percent(raw: object) -> Parsed:
+    """A share as a fraction: an Excel percent cell (0.3), "30%", or a plain number above 1 read as per cent.
+
+    >>> [parse_percent(v)[0] for v in (0.3, "30%", "30", 1, "12.5 %", 60)]
+    [0.3, 0.3, 0.3, 1.0, 0.125, 0.6]
+    """
+    percent = isinstance(raw, str) and fold(raw).strip().endswith("%")
+    value, error = parse_number(fold(raw).strip().rstrip("%") if percent else raw)
+    if value is None:
+        return None, error and CellError("不是有效比例", "示例: 30%")
+    value = Decimal(str(value))
+    fraction = value / 100 if percent or value > 1 else value
+    return float(fraction), None
+
+
 def is_unit_code(text: str) -> bool:
     """A unit of measure as an ERP export's 单位 column holds it (PCS, 台, 套 …), not a name.
 
@@ -529,4 +544,4 @@ def parser_for(field: Field, scale: int = 1) -> Callable[[object], Parsed]:
     if field.kind == CHOICE:
         return choice_parser(field.choices)
     return {DATE: parse_date, MONEY: parse_money, NUMBER: parse_number, INT: parse_int, ID: parse_id,
-            NAME: parse_name, TEXT: parse_text}.get(field.kind, parse_text)
+            NAME: parse_name, TEXT: parse_text, PERCENT: parse_percent}.get(field.kind, parse_text)

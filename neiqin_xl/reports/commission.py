@@ -21,6 +21,9 @@ The rules (the plan is data: ``settings.commission`` in config.yaml):
 - **Slow money**: the part of a collection that paid an item older than ``slow_money_days`` on the day it was
   applied (账龄天数 > 90, i.e. 91 days and more) earns ``slow_money_factor`` (half) of the line's rate.
   Unapplied prepayments count as age 0.
+- **Acceptance bills**: a line of a collection paid by 承兑汇票 (回款方式 names 承兑, ``credit.is_bill``) earns
+  ``acceptance_bill_factor`` (default 1.0: no change) of its rate, on top of the slow-money factor; 折扣 shows
+  the product of the two.
 - **Performance pay** = 绩效基数 × min(完成率, attainment_cap) × (实际出勤天数 / 应出勤天数)
   − lateness_penalty 元 for each lateness beyond ``lateness_free``, never below 0; rounded once.
 - **Gross pay** 应发合计 = 底薪 + 提成金额 + 绩效工资; left blank when a part is unknown.
@@ -202,8 +205,14 @@ def rate_lines(lines: pd.DataFrame, targets: dict[str, int], plan: Commission, a
     return frame.astype({amount_col: "int64", "提成": "int64", "账龄天数": "Int64"}).reset_index(drop=True)
 
 
+def bill_factor(rec: dict, plan: Commission) -> Decimal:
+    """acceptance_bill_factor on a line of a collection paid by 承兑汇票 (``credit.is_bill``), else 1."""
+    bill = rec.get("承兑汇票")
+    return plan.acceptance_bill_factor if bill is not None and not pd.isna(bill) and bool(bill) else Decimal(1)
+
+
 def _rated(rec: dict, amount: int, rate: Decimal, plan: Commission, amount_col: str) -> dict:
-    factor = slow_factor(rec["账龄天数"], plan)
+    factor = slow_factor(rec["账龄天数"], plan) * bill_factor(rec, plan)
     return {**rec, amount_col: int(amount), "适用比例": rate, "折扣": factor,
             "提成": line_commission(int(amount), rate, factor)}
 
@@ -445,6 +454,8 @@ def describe_plan(settings: Settings) -> list[str]:
     if plan.basis == "collected":
         lines.append(f"所付单据账龄超过 {plan.slow_money_days} 天的回款按比例的 {format_rate(plan.slow_money_factor)} 计提；"
                      "预收款按账龄 0 天计")
+        if plan.acceptance_bill_factor != 1:
+            lines.append(f"承兑汇票回款按比例的 {format_rate(plan.acceptance_bill_factor)} 计提")
     lines.append(f"绩效工资 = 绩效基数 × min(完成率, {format_rate(plan.attainment_cap)}) × 出勤系数 − 迟到超过 "
                  f"{plan.lateness_free} 次每次 {plan.lateness_penalty} 元，不低于 0")
     return lines

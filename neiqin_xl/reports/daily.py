@@ -13,7 +13,8 @@ first; equal amounts share the better rank (1, 2, 2, 4).
 
 今日要点 (highlights), in this order:
 - 大额合同: contracts signed on D with 合同金额 ≥ ``reports.big_contract_amount`` (yuan, compared in fen);
-- 今日逾期: receivable items still unpaid on D (``allocation.open_items_as_of``) that became overdue since the
+- 今日逾期: receivable items still unpaid on D (``allocation.due_parts_as_of``: a contract with a 回款计划 has
+  each open part due on its plan line's date) that became overdue since the
   previous working day P: P ≤ 到期日 < D (an item is overdue the day after its 到期日; the window covers
   weekends and holidays, so a Monday report lists what fell due on Friday, Saturday and Sunday);
 - 暂缓发货: the requests the 发货审核 held (``ShippingData.held``). The daily report ``USES`` the shipping check:
@@ -25,7 +26,9 @@ first; equal amounts share the better rank (1, 2, 2, 4).
   days, without 物流单号); the daily report ``USES`` the tracking report, as the shipping check;
 - 数据问题: per rep, the 错误 and 警告 found so far in the run (``ctx.problems``);
 - 台账变更: one line counting the changes in the reps' workbooks since the last official run and how many reach
-  into earlier or closed months (the 变更记录, which the daily report ``USES``; ``with_changes``).
+  into earlier or closed months (the 变更记录, which the daily report ``USES``; ``with_changes``);
+- 回款提醒: the 回款计划 lines late or falling due within ``reminders.collection_days_before`` days, with the
+  customer's contact and phone (``plans.reminder_lines``; the reps get theirs from ``collection_reminders``).
 
 Workbook 销售日报_<D>.xlsx: sheet 日报 (one A4 landscape page: per-rep table with a totals row, then 今日要点),
 and the details 今日合同, 今日发货, 今日回款. The mail carries the summary as plain text and as an HTML fragment
@@ -46,7 +49,8 @@ import pandas as pd
 
 from ..books import periods as P
 from ..books import workdays
-from ..books.allocation import Allocation, open_items_as_of
+from ..books.allocation import Allocation, due_parts_as_of, plan_lines_as_of
+from ..books.plans import reminder_lines
 from ..books.context import RunContext
 from ..core.output import Delivery, ReportOutput
 from ..core.model import ERROR, REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, fmt_yuan, yuan_to_fen, text as _text
@@ -63,6 +67,7 @@ HIGHLIGHT_COLUMNS = ["类别", "客户名称", "合同编号", REP, "日期", "�
 BIG, OVERDUE, HELD, LATE, ISSUES = "大额合同", "今日逾期", "暂缓发货", "交期已过", "数据问题"
 UNSIGNED = "货物跟踪"
 CHANGES = "台账变更"
+REMIND = "回款提醒"
 SOURCE = [Col(SRC_WORKBOOK), Col(SRC_SHEET), Col(SRC_ROW, INT, total=False)]
 
 
@@ -140,16 +145,31 @@ def overdue_today(allocation: Allocation | None, day: date, since: date) -> list
     """Items unpaid on ``day`` whose 到期日 lies in [since, day): they became overdue since the last working day."""
     if allocation is None or allocation.items.empty:
         return []
-    items = open_items_as_of(allocation, day)
+    items = due_parts_as_of(allocation, day)
     due = items["到期日"]
     fresh = items[(items["未收"] > 0) & (due >= pd.Timestamp(since)) & (due < pd.Timestamp(day))]
     fresh = fresh.sort_values(["到期日", "客户名称", "单据号"], kind="stable")
     return [{"类别": OVERDUE, "客户名称": _text(r["客户名称"]), "合同编号": _text(r["合同编号"]), REP: _text(r["业务员"]),
              "日期": r["到期日"], "金额": int(r["未收"]),
              "说明": f"{r['单据类型']}{' ' + _text(r['单据号']) if _text(r['单据号']) else ''} "
-                   f"{pd.Timestamp(r['日期']):%Y-%m-%d} ¥{fmt_yuan(r['金额'])}, 账期 {int(r['账期天数'])} 天, "
-                   f"到期日 {pd.Timestamp(r['到期日']):%Y-%m-%d}, 未收 ¥{fmt_yuan(r['未收'])}"}
+                   f"{pd.Timestamp(r['日期']):%Y-%m-%d} ¥{fmt_yuan(r['金额'])}, "
+                   + (f"回款计划第 {r['期次']} 期 ({r['回款节点']})" if r["回款节点"] else f"账期 {int(r['账期天数'])} 天")
+                   + f", 到期日 {pd.Timestamp(r['到期日']):%Y-%m-%d}, 未收 ¥{fmt_yuan(r['未收'])}"}
             for r in fresh.to_dict("records")]
+
+
+def collection_reminders(allocation: Allocation | None, archive: pd.DataFrame, day: date, days_before: int
+                         ) -> list[dict]:
+    """回款提醒: the 回款计划 lines late or due within ``days_before`` days (``plans.reminder_lines``)."""
+    if allocation is None:
+        return []
+    lines = reminder_lines(plan_lines_as_of(allocation, day), archive, day, days_before)
+    return [{"类别": REMIND, "客户名称": r["客户名称"], "合同编号": r["合同编号"], REP: r["业务员"], "日期": r["到期日"],
+             "金额": int(r["未回款"]),
+             "说明": f"第 {r['期次']} 期" + (f" ({r['节点']})" if r["节点"] else "") + f" {r['状态']}"
+                   + (f" {r['天数']} 天" if r["天数"] else "")
+                   + (f", 联系人 {r['联系人']}" if r["联系人"] else "") + (f" {r['电话']}" if r["电话"] else "")}
+            for r in lines.to_dict("records")]
 
 
 def held_requests(shipping: ShippingData | None) -> list[dict]:
@@ -220,7 +240,8 @@ def compute(tables: Tables, allocation: Allocation | None, problems: list[Proble
     by_rep = daily_by_rep(tables, day)
     lines = [*big_contracts(contracts, settings.reports.big_contract_amount), *overdue_today(allocation, day, since),
              *held_requests(shipping), *deliveries_passed(tables, day, since),
-             *tracking_line(tracking, day, settings.tracking.unsigned_days), *issues_by_rep(problems)]
+             *tracking_line(tracking, day, settings.tracking.unsigned_days), *issues_by_rep(problems),
+             *collection_reminders(allocation, tables["客户"], day, settings.reminders.collection_days_before)]
     return DailyData(day=day, by_rep=by_rep, totals=company_totals(by_rep),
                      highlights=pd.DataFrame(lines, columns=HIGHLIGHT_COLUMNS).astype({"金额": "Int64"}),
                      contracts=contracts,
@@ -343,7 +364,8 @@ def figures_of(data: DailyData) -> dict:
             "collection_amount_today_fen": t["今日回款"], "contracts_month": t["本月合同数"],
             "contract_amount_month_fen": t["本月合同金额"], "shipment_amount_month_fen": t["本月发货"],
             "collection_amount_month_fen": t["本月回款"],
-            "highlights": {k: int((data.highlights["类别"] == k).sum()) for k in (BIG, OVERDUE, HELD, LATE, UNSIGNED, ISSUES)}}
+            "highlights": {k: int((data.highlights["类别"] == k).sum()) for k in (BIG, OVERDUE, HELD, LATE, UNSIGNED, ISSUES,
+                                                                                   REMIND)}}
 
 
 # ---------------------------------------------------------------- entry point

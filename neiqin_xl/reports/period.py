@@ -17,6 +17,8 @@ Each period workbook (五日报_<start>_<end>.xlsx, 月报_<YYYY-MM>.xlsx, 季�
   first contract or first activity in the books falls in the period (credited to the rep of that first record).
 - 回款趋势: collections by day (五日报/月报) or by month (季报/年报), with a chart.
 - 新客户: the new customers of the period with where they first appeared.
+- 回款计划 (月报 only, when plan lines fall due in the month): per rep, the 回款计划 lines due in the month
+  against what of them came in by its last day (``plan_vs_actual``).
 
 Figures are cut at the period's last day (a catch-up run does not count later rows). Reps: 合同's 业务员 for
 contracts, the contract's rep for 发货/开票 (set by validation), the holding workbook's rep for 回款.
@@ -32,6 +34,7 @@ import pandas as pd
 from ..books import periods as P
 from ..books.activities import (ACTIVITY_KINDS, activities, activity_counts, development, development_by_rep,
                                 development_sheet)
+from ..books.allocation import plan_lines_as_of
 from ..books.context import RunContext
 from ..core.output import Delivery, ReportOutput
 from ..core.model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, Tables, fmt_yuan
@@ -340,6 +343,39 @@ def with_development(spec: WorkbookSpec, ctx: RunContext, period: P.Period) -> W
     return replace(spec, sheets=[*spec.sheets, sheet])
 
 
+# ---------------------------------------------------------------- 月报: 回款计划 vs actual (issue 19)
+
+PLAN_REP_COLUMNS = [REP, "计划期次", "计划回款", "已回款", "计划完成率", "未回款"]
+
+
+def plan_vs_actual(allocation, period: P.Period) -> pd.DataFrame:
+    """Per rep (the contract's), the 回款计划 lines falling due in the period (到期日 as of its last day): their
+    count, 计划回款 (their amounts), 已回款 (what of them was received by the last day, lines paid in 期次 order),
+    计划完成率 and 未回款."""
+    lines = plan_lines_as_of(allocation, period.end)
+    due = lines[lines["到期日"].notna() & (lines["到期日"] >= pd.Timestamp(period.start))
+                & (lines["到期日"] <= pd.Timestamp(period.end))]
+    rows = [{REP: rep, "计划期次": len(g), "计划回款": int(g["计划金额"].sum()), "已回款": int(g["已回款"].sum()),
+             "计划完成率": P.ratio(int(g["已回款"].sum()), int(g["计划金额"].sum())), "未回款": int(g["未回款"].sum())}
+            for rep, g in due.groupby("业务员", sort=True)]
+    return pd.DataFrame(rows, columns=PLAN_REP_COLUMNS)
+
+
+def with_plan_sheet(spec: WorkbookSpec, ctx: RunContext, period: P.Period) -> WorkbookSpec:
+    """A 月报 with plan lines due in the month gets the sheet 回款计划 (``plan_vs_actual``), appended."""
+    if period.kind != P.MONTH:
+        return spec
+    frame = plan_vs_actual(ctx.allocation, period)
+    if frame.empty:
+        return spec
+    cols = [Col(REP), Col("计划期次", INT), Col("计划回款", MONEY), Col("已回款", MONEY), Col("计划完成率", PCT),
+            Col("未回款", MONEY)]
+    sheet = Sheet("回款计划", [Table(cols, frame, totals=True)], title=f"{period.kind} {period.label} 回款计划完成情况",
+                  subtitle=[f"期间 {period.start.isoformat()} ~ {period.end.isoformat()}", ctx.settings.company.name,
+                            "本月到期的回款计划期次: 计划回款 = 各期计划金额, 已回款 = 月末已收 (回款按期次顺序冲抵)"])
+    return replace(spec, sheets=[*spec.sheets, sheet])
+
+
 # ---------------------------------------------------------------- entry point
 
 NEEDS: tuple[str, ...] = ()  # earlier reports whose data ``build`` takes
@@ -349,7 +385,8 @@ def build(ctx: RunContext) -> ReportOutput:
     due = P.due_periods(ctx.run_date, ctx.options.last_run_date, ctx.settings)
     first = first_appearances(ctx.tables, ctx.customers) if due else None  # once for every report due
     computed = [compute(ctx.tables, ctx.customers, p, ctx.settings.reports.top_customers, first) for p in due]
-    workbooks = [with_development(layout(d, ctx.settings.company.name), ctx, d.period) for d in computed]
+    workbooks = [with_plan_sheet(with_development(layout(d, ctx.settings.company.name), ctx, d.period), ctx, d.period)
+                 for d in computed]
     deliveries = [Delivery(report="period", title=d.period.title, attachments=[d.period.filename],
                            key_figure=f"回款 ¥{fmt_yuan(d.totals['回款金额'])}", summary_text=summary_text(d))
                   for d in computed]

@@ -9,8 +9,10 @@ allocation (``books/allocation.py`` and its as-of views), never re-derived:
   its amount less what it had paid by D (applications with 核销日期 ≤ D); a collection naming a contract
   leaves a contract credit, one without a contract a customer-level credit (allocation rules 1 and 2);
 - age = D − item date, bucketed by ``receivables.aging_buckets`` (upper bounds, inclusive: age 30 is 0-30天,
-  age 31 is 31-60天); due date = item date + 账期天数 (allocation.items has it); overdue days = D − due date
-  when positive;
+  age 31 is 31-60天); due date = item date + 账期天数 (allocation.items has it), or, for a contract with a
+  回款计划, each open part's plan line date (``allocation.due_parts_as_of``: the 账龄分析, 按业务员汇总 and
+  ``open_items`` are by part; the ledger by item); overdue days = D − due date when positive (a part with no
+  due date, its plan event not yet happened, is not overdue); 未到期质保金 = open 质保 parts not yet overdue;
 - 应收余额 = open items − unapplied credits (negative when the customer has paid in advance);
 - the ledger (明细账) lists every debit (item) and credit (collection) dated up to D, per customer in date
   order (on one date debits before credits, as the allocation books them), with a running balance that
@@ -18,18 +20,22 @@ allocation (``books/allocation.py`` and its as-of views), never re-derived:
 
 ``data`` (for the statements and the shipping check) is a ``ReceivablesData`` (core.results): ``aging`` (one
 row per customer, the 账龄分析 columns), ``ledger`` (明细账 rows), ``by_rep``, ``open_items`` (open items as of
-D with 账龄天数, 账龄区间, 逾期天数) and ``credits`` (unapplied credits as of D).
+D with 账龄天数, 账龄区间, 逾期天数, one row per plan part) and ``credits`` (unapplied credits as of D). The
+workbook's 应收票据 sheet (when a bill is in hand) lists the 承兑汇票 collections whose 票据到期日 is after D.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from datetime import date
 
 import numpy as np
 import pandas as pd
 
-from ..books.allocation import Allocation, collections_as_of, credits_as_of, open_items_as_of
+from ..books.allocation import Allocation, collections_as_of, credits_as_of, due_parts_as_of, open_items_as_of
+from ..books.credit import is_bill
+from ..books.plans import is_warranty
 from ..books.customers import archive_lookup, credit_limit
 from ..core.columns import column_texts, sources, texts
 from ..core.config import Settings
@@ -39,6 +45,8 @@ from ..core.model import REP, text
 from ..core.results import ReceivablesData
 from ..core.sheets import INT, MONEY, DATE, Col, Highlight, Sheet, Table, WorkbookSpec
 
+BILL_COLUMNS = ["票据号", "客户名称", "合同编号", "收票日期", "票面金额", "票据到期日", "距到期天数", "回款方式", "业务员", "来源"]
+PLAN_NOTE = ("有回款计划的合同按各期到期日判断逾期 (节点未发生的期次未到期); 未到期质保金 = 回款计划中质保期次尚未到期的未收款")
 LEDGER_COLUMNS = ["客户名称", "日期", "单据类型", "单据号", "合同编号", "摘要", "借方", "贷方", "余额", "业务员", "来源"]
 
 
@@ -66,14 +74,45 @@ def figure_key(label: str) -> str:
     return f"aging_{core}_fen"
 
 
-def aged_open_items(alloc: Allocation, day: date, bounds: list[int]) -> pd.DataFrame:
-    """Items dated up to ``day`` with 未收 on ``day``, 账龄天数, 账龄区间 and 逾期天数 (0 when not past due)."""
-    items = open_items_as_of(alloc, day).reset_index(drop=True)
+def aged(items: pd.DataFrame, day: date, bounds: list[int]) -> pd.DataFrame:
+    """``items`` (an as-of view of the allocation's items) with 账龄天数, 账龄区间 and 逾期天数 (0 when not past due,
+    or not due at all: a 回款计划 line whose event has not happened has no 到期日)."""
+    items = items.reset_index(drop=True)
     cutoff = pd.Timestamp(day)
     items["账龄天数"] = (cutoff - items["日期"]).dt.days
     items["账龄区间"] = buckets_of(items["账龄天数"], bounds)
-    items["逾期天数"] = (cutoff - items["到期日"]).dt.days.clip(lower=0)
+    items["逾期天数"] = (cutoff - items["到期日"]).dt.days.clip(lower=0).fillna(0)
     return items.astype({"账龄天数": "int64", "逾期天数": "int64"})
+
+
+def aged_open_items(alloc: Allocation, day: date, bounds: list[int]) -> pd.DataFrame:
+    """Items dated up to ``day`` with 未收 on ``day``, 账龄天数, 账龄区间 and 逾期天数 (0 when not past due)."""
+    return aged(open_items_as_of(alloc, day), day, bounds)
+
+
+def aged_due_parts(alloc: Allocation, day: date, bounds: list[int]) -> pd.DataFrame:
+    """``aged_open_items`` with the open amounts of contracts with a 回款计划 split by plan line
+    (``allocation.due_parts_as_of``): each part ages from its item's date and is overdue after its own 到期日."""
+    return aged(due_parts_as_of(alloc, day), day, bounds)
+
+
+def warranty_not_due(parts: pd.DataFrame) -> dict[str, int]:
+    """客户名称 -> 未到期质保金: open 质保 parts of a 回款计划 not yet overdue (fen)."""
+    held = parts[is_warranty(parts) & (parts["逾期天数"] == 0) & (parts["未收"] != 0)]
+    return sums_by(held["未收"], pd.Series(texts(held["客户名称"]), index=held.index))
+
+
+def bills_receivable(collections: pd.DataFrame, day: date) -> pd.DataFrame:
+    """应收票据: collections up to ``day`` paid by 承兑汇票 (回款方式 naming 承兑) whose 票据到期日 is after ``day``:
+    the bill is in hand, not yet money in the bank."""
+    bills = collections[is_bill(collections) & (collections["票据到期日"] > pd.Timestamp(day))]
+    bills = bills.sort_values(["票据到期日", "客户名称"], kind="stable")
+    return pd.DataFrame({"票据号": column_texts(bills, "票据号"), "客户名称": column_texts(bills, "客户名称"),
+                         "合同编号": column_texts(bills, "合同编号"), "收票日期": bills["回款日期"].to_numpy(),
+                         "票面金额": bills["回款金额"].astype("int64").to_numpy(), "票据到期日": bills["票据到期日"].to_numpy(),
+                         "距到期天数": (bills["票据到期日"] - pd.Timestamp(day)).dt.days.to_numpy(dtype="int64"),
+                         "回款方式": column_texts(bills, "回款方式"), "业务员": column_texts(bills, REP),
+                         "来源": sources(bills)}, columns=BILL_COLUMNS)
 
 
 # ---------------------------------------------------------------- the computations
@@ -202,13 +241,15 @@ def compute(alloc: Allocation, customers: pd.DataFrame, settings: Settings, day:
     """All the receivables tables as of ``day`` (the ``data`` of this report)."""
     bounds = settings.receivables.aging_buckets
     items = aged_open_items(alloc, day, bounds)
+    parts = aged_due_parts(alloc, day, bounds)
     credits = credits_as_of(alloc, day)
     colls = collections_as_of(alloc, day)
     archive = archive_lookup(customers)
+    aging = aging_by_customer(parts, credits, colls, archive, settings)
+    aging["未到期质保金"] = aging["客户名称"].map(warranty_not_due(parts)).fillna(0).astype("int64")
     return ReceivablesData(
-        aging=aging_by_customer(items, credits, colls, archive, settings), ledger=ledger_entries(items, colls),
-        by_rep=aging_by_rep(items, credits, archive, settings),
-        open_items=items[items["未收"] != 0].sort_values(["客户名称", "日期"], kind="stable").reset_index(drop=True),
+        aging=aging, ledger=ledger_entries(items, colls), by_rep=aging_by_rep(parts, credits, archive, settings),
+        open_items=parts[parts["未收"] != 0].sort_values(["客户名称", "日期"], kind="stable").reset_index(drop=True),
         credits=credits)
 
 
@@ -241,10 +282,11 @@ def layout(data: ReceivablesData, settings: Settings, day: date) -> WorkbookSpec
                 "应收余额 = 未收单据 − 未核销回款(预收款)"]
     aging_cols = [Col("客户名称"), Col("业务员"), Col("信用额度", MONEY, total=False), Col("账期天数", INT, total=False),
                   Col("应收余额", MONEY), Col("预收款", MONEY), *[Col(label, MONEY) for label in labels],
-                  Col("逾期金额", MONEY), Col("最长逾期天数", INT, total=False), Col("超信用额度", MONEY)]
+                  Col("逾期金额", MONEY), Col("最长逾期天数", INT, total=False), Col("超信用额度", MONEY),
+                  Col("未到期质保金", MONEY)]
     aging = Sheet("账龄分析", [Table(aging_cols, data.aging, totals=True, highlights=[
         Highlight("逾期金额", ">", 0), Highlight("最长逾期天数", ">", 0), Highlight("超信用额度", ">", 0)])],
-        title="应收账款账龄分析", subtitle=subtitle)
+        title="应收账款账龄分析", subtitle=[*subtitle, PLAN_NOTE])
     ledger_cols = [Col("客户名称"), Col("日期", DATE), Col("单据类型"), Col("单据号"), Col("合同编号"), Col("摘要"),
                    Col("借方", MONEY), Col("贷方", MONEY), Col("余额", MONEY, total=False), Col("业务员"), Col("来源")]
     ledger = Sheet("明细账", [Table(ledger_cols, blank_zero(data.ledger, ["借方", "贷方"]), totals=True)],
@@ -257,10 +299,22 @@ def layout(data: ReceivablesData, settings: Settings, day: date) -> WorkbookSpec
     return WorkbookSpec(f"应收账款明细账_{day.isoformat()}.xlsx", [aging, ledger, by_rep])
 
 
+def bills_sheet(bills: pd.DataFrame, day: date, company: str) -> Sheet:
+    """应收票据: the acceptance bills in hand, by due date."""
+    cols = [Col("票据号"), Col("客户名称"), Col("合同编号"), Col("收票日期", DATE), Col("票面金额", MONEY),
+            Col("票据到期日", DATE), Col("距到期天数", INT, total=False), Col("回款方式"), Col("业务员"), Col("来源")]
+    return Sheet("应收票据", [Table(cols, bills, totals=True)], title="应收票据 (未到期承兑汇票)",
+                 subtitle=[company, f"截至 {day.isoformat()}", "回款方式为承兑汇票且票据到期日晚于截至日的回款; 已计入回款"])
+
+
 NEEDS: tuple[str, ...] = ()  # earlier reports whose data ``build`` takes
 
 
 def build(ctx: RunContext) -> ReportOutput:
     data = compute(ctx.allocation, ctx.tables["客户"], ctx.settings, ctx.run_date)
-    return ReportOutput(workbooks=[layout(data, ctx.settings, ctx.run_date)], figures=figures(data, ctx.settings),
+    spec = layout(data, ctx.settings, ctx.run_date)
+    bills = bills_receivable(collections_as_of(ctx.allocation, ctx.run_date), ctx.run_date)
+    if len(bills):  # 应收票据, appended: only when a bill is in hand
+        spec = replace(spec, sheets=[*spec.sheets, bills_sheet(bills, ctx.run_date, ctx.settings.company.name)])
+    return ReportOutput(workbooks=[spec], figures={**figures(data, ctx.settings), "bills_fen": int(bills["票面金额"].sum())},
                         data=data)

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..books.periods import statement_period_start
+from ..books.plans import is_warranty
 from ..core.config import Settings
 from ..books.context import RunContext
 from ..core.output import ReportOutput
@@ -142,7 +143,7 @@ def layout_statement(name: str, lines: pd.DataFrame, open_rows: pd.DataFrame, pr
     tables = [Table(move_cols, lines, heading="往来明细（借方 = 发货/开票应收，贷方 = 回款）", totals=True,
                     totals_label="本期合计", autofilter=False)]
     open_cols = [Col("日期", DATE), Col("单据类型"), Col("单据号"), Col("合同编号"), Col("金额", MONEY), Col("未收金额", MONEY),
-                 Col("到期日", DATE), Col("逾期天数", INT, total=False)]
+                 Col("到期日", DATE), Col("逾期天数", INT, total=False), Col("未到期质保金", MONEY)]
     tables.append(Table(open_cols, open_rows, heading=f"截至 {day.isoformat()} 未结清单据", totals=True, autofilter=False))
     if len(prepaid_rows):
         tables.append(Table([Col("回款日期", DATE), Col("合同编号"), Col("未核销金额", MONEY)], prepaid_rows,
@@ -153,9 +154,16 @@ def layout_statement(name: str, lines: pd.DataFrame, open_rows: pd.DataFrame, pr
 
 
 def open_item_rows(open_items: pd.DataFrame) -> pd.DataFrame:
-    """The 未结清单据 columns of the receivables' open items (未收 shown as 未收金额)."""
-    return open_items[["日期", "单据类型", "单据号", "合同编号", "金额", "未收", "到期日", "逾期天数"]].rename(
+    """The 未结清单据 columns of the receivables' open items (未收 shown as 未收金额). An item whose open amount a
+    回款计划 splits (``allocation.due_parts_as_of``) is one row per part, its 金额 on the first only; a 质保 part
+    not yet overdue shows its amount again in 未到期质保金."""
+    rows = open_items[["日期", "单据类型", "单据号", "合同编号", "金额", "未收", "到期日", "逾期天数"]].rename(
         columns={"未收": "未收金额"})
+    again = open_items["单据ID"].eq(open_items["单据ID"].shift())
+    rows["金额"] = rows["金额"].astype("Int64").mask(again)
+    held = is_warranty(open_items) & (open_items["逾期天数"] == 0)
+    rows["未到期质保金"] = open_items["未收"].where(held).astype("Int64")
+    return rows
 
 
 def prepayment_rows(credits: pd.DataFrame) -> pd.DataFrame:

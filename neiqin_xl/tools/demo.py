@@ -118,6 +118,7 @@ class _World:
     planted: list[str] = field(default_factory=list)  # the deliberate problems, described
     new_customer: str = ""
     years: float = 1.0  # years of history before the run date
+    plans: dict[str, list[dict]] = field(default_factory=dict)  # rep -> 回款计划 rows (``_add_payment_plans``)
 
     @property
     def start(self) -> date:
@@ -524,6 +525,32 @@ def _number_documents(w: _World) -> None:
             rows.sort(key=lambda r: (r["_date"] is None, r["_date"] or far))
 
 
+# ---------------------------------------------------------------- 回款计划 and 承兑汇票 (issue 19)
+
+def _add_payment_plans(w: _World) -> None:
+    """Every 分期 contract gets a 回款计划 as its money comes in (``_collect_shipment``: half at the due date, the
+    rest a month later): 50% 到货 + 账期, 40% 到货 + 账期 + 30 天, 10% 质保金 (验收 + warranty). Its shipments
+    signed for get a 验收日期 five days later (when not after the run date). A 承兑汇票 collection gets its
+    票据号 and a 票据到期日 six months on. No random draws: the rest of the demo stays as it was."""
+    for rep in w.reps:
+        w.plans[rep.name] = []
+        for c in w.contracts[rep.name]:
+            if c["付款方式"] != "分期":
+                continue
+            term = c["账期天数"] or 30
+            for n, (node, share, days) in enumerate((("到货", 0.5, term), ("到货", 0.4, term + 30), ("质保", 0.1, 0)), 1):
+                w.plans[rep.name].append({"合同编号": c["合同编号"], "期次": n, "节点": node, "比例": share,
+                                          "节点后天数": days or None, "备注": "质保金" if node == "质保" else None})
+        for s in w.shipments[rep.name]:
+            if s["_contract"]["付款方式"] == "分期" and s["签收日期"]:
+                accepted = s["签收日期"] + timedelta(days=5)
+                s["验收日期"] = accepted if accepted <= w.run_date else None
+        for col in w.collections[rep.name]:
+            if col["回款方式"] == "承兑汇票":
+                col["票据号"] = f"1{col['银行流水号'][-11:]}"
+                col["票据到期日"] = col["_date"] + timedelta(days=182)
+
+
 def _vary_customer_names(w: _World) -> None:
     """The same customer typed differently: a trailing space, （）as (), an alias from the archive."""
     rep = w.reps[0]
@@ -800,12 +827,12 @@ def _write_rep_workbook(w: _World, rep: _Rep, path: Path, created: datetime) -> 
     book = _Book(path, created)
     counts = {}
     books = {"合同": w.contracts, "发货": w.shipments, "开票": w.invoices, "回款": w.collections,
-             "日报": w.activities, "费用": w.expenses}
+             "日报": w.activities, "费用": w.expenses, "回款计划": w.plans}
     for sheet in REP_SHEETS:
         rename = layout.get("rename", {}).get(sheet.name, {})
         headers = [rename.get(f.name, f.name) for f in sheet.fields]
         money = {i for i, f in enumerate(sheet.fields) if f.kind == "money"}
-        rows = [[r.get(f.name) for f in sheet.fields] for r in books[sheet.name][rep.name]]
+        rows = [[r.get(f.name) for f in sheet.fields] for r in books[sheet.name].get(rep.name, [])]
         title = None
         if layout.get("title"):
             title = [f"{rep.name} {sheet.name}台账 {w.run_date.year}年", f"业务员：{rep.name}    单位：元"]
@@ -1083,6 +1110,7 @@ def generate_demo(workspace: Path, run_date: date, seed: int = 7, reps: int = 8,
     _ensure_collections_today(world)
     _make_activities_and_expenses(world)
     _number_documents(world)
+    _add_payment_plans(world)
     _vary_customer_names(world)
     _plant_problems(world)
     if problems_everywhere:

@@ -22,7 +22,7 @@ from xlsxwriter.utility import xl_range_formula
 
 from ..core.names import normalize_name
 from ..deliver.files import write_file
-from ..core.schema import (ATTENDANCE, CHOICE, CUSTOMERS, DATE, ID, INT, MONEY, NAME, NUMBER, PRODUCTS, REP_SHEETS, STAFF,
+from ..core.schema import (ATTENDANCE, CHOICE, CUSTOMERS, DATE, ID, INT, MONEY, NAME, NUMBER, PERCENT, PRODUCTS, REP_SHEETS, STAFF,
                      TARGETS, Field, SheetDef)
 
 REP_TEMPLATE_NAME = "业务员台账模板.xlsx"
@@ -37,9 +37,10 @@ TEMPLATE_CREATED = datetime(2026, 1, 1)  # a fixed date: the same schema gives t
 _REQUIRED_FILL = "#F8CBAD"
 _OPTIONAL_FILL = "#DDEBF7"
 _KIND_NAMES = {DATE: "日期", MONEY: "金额(元)", INT: "整数", NUMBER: "数字", CHOICE: "选项", ID: "编号(文本)",
-               NAME: "名称", "text": "文本"}
+               NAME: "名称", "text": "文本", PERCENT: "比例"}
 _KIND_HINTS = {DATE: "日期, 如 2026-11-28", MONEY: "金额填数字(元), 如 12300.50; 不要加 ¥ 或 万", INT: "填整数, 如 30",
-               NUMBER: "填数字, 如 12.5", ID: "编号按原样填写, 如 HT2026-0001", NAME: "填全称", "text": "文字"}
+               NUMBER: "填数字, 如 12.5", ID: "编号按原样填写, 如 HT2026-0001", NAME: "填全称", "text": "文字",
+               PERCENT: "填比例, 如 30%"}
 _LOOKUP_FIELDS = ("客户名称", "产品名称")  # drop-downs fed from the master data, in the hidden sheet
 
 
@@ -84,6 +85,7 @@ class _Formats:
                        MONEY: wb.add_format({**base, "num_format": "#,##0.00"}),
                        NUMBER: wb.add_format({**base, "num_format": "General"}),
                        INT: wb.add_format({**base, "num_format": "0"}),
+                       PERCENT: wb.add_format({**base, "num_format": "0%"}),
                        ID: wb.add_format({**base, "num_format": "@"})}
         self.text = wb.add_format({**base, "num_format": "@"})
 
@@ -110,6 +112,9 @@ def _validation_for(f: Field, lookups: dict[str, str]) -> dict:
     if f.kind in (MONEY, NUMBER):
         return {"validate": "decimal", "criteria": ">=", "value": 0, "error_title": "请填写数字",
                 "error_message": f"{f.name} 请填写不小于 0 的数字(元), 不要加 ¥ 或 万"}
+    if f.kind == PERCENT:
+        return {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 100, "error_title": "请填写比例",
+                "error_message": f"{f.name} 请填写比例, 如 30%"}
     if f.kind == INT:
         return {"validate": "integer", "criteria": ">=", "value": 0, "error_title": "请填写整数",
                 "error_message": f"{f.name} 请填写不小于 0 的整数"}
@@ -193,7 +198,9 @@ def write_rep_template(path: Path, customers: list[str], products: list[str], re
              "橙色表头为必填, 蓝色为选填; 选中单元格可看到填写提示。",
              "日期填 2026-11-28 这样的日期; 金额填数字(元), 不要加 ¥、逗号或“万”。",
              "合同编号、发票号码、银行流水号按原样填写; 回款没有对应合同时合同编号可空。",
-             "待发货的申请: 发货日期空着, 状态填 待发货。"]
+             "待发货的申请: 发货日期空着, 状态填 待发货。",
+             "分期付款的合同在 回款计划 表每期一行: 比例或计划金额, 节点(预付/发货/到货/验收/开票/质保/其他)及节点后天数, "
+             "或直接填计划日期; 各期合计须等于合同金额。"]
     if rep:
         lines.insert(0, f"业务员: {rep} (放进 reps 文件夹时文件名请用 {rep}.xlsx)")
     properties = {"title": f"业务员台账 - {rep}" if rep else "业务员台账模板", "subject": "业务员台账",
