@@ -205,6 +205,14 @@ class Schedule(_Section):
         return self
 
 
+class Statements(_Section):
+    """Which customers get a 对账单 (reports/statements.py)."""
+
+    # active: a balance on the run date or a movement in the run date's month; all: a balance or any movement
+    # in the statement period (receivables.statement_period_start to the run date), the earlier behaviour
+    include: Literal["active", "all"] = "active"
+
+
 DEMO_MARKER = "DEMO.txt"  # tools/demo.py writes it (with the list of the files it wrote) into a demo workspace
 
 
@@ -220,6 +228,7 @@ class Settings(_Section):
     calendar: CalendarSettings = CalendarSettings()
     email: Email = Email()
     schedule: Schedule = Schedule()
+    statements: Statements = Statements()
     base_dir: Path = Path(".")  # the folder of config.yaml; set by load_settings
 
     # resolved folders -------------------------------------------------------
