@@ -49,14 +49,31 @@ def workbooks_to_draw(output_dir: Path, everything: bool = False) -> list[Path]:
     return chosen
 
 
-def to_pdf(workbooks: list[Path], pdf_dir: Path, program: str) -> None:
-    """Every workbook to a PDF in ``pdf_dir`` (one LibreOffice start for all of them)."""
+RECALC_ALWAYS = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+</oor:items>
+"""  # LibreOffice's setting "recalculate an Excel file on load: always" (its default keeps the values written)
+
+
+def convert(workbooks: list[Path], out_dir: Path, to: str = "pdf", program: str | None = None,
+            recalculate: bool = False) -> None:
+    """Every workbook converted by LibreOffice into ``out_dir`` (one start for all of them): ``to`` is
+    ``pdf`` or ``xlsx``; ``recalculate`` makes it compute every formula again on load instead of keeping the
+    values the file carries (what the recalculation test compares)."""
+    program = program or soffice()
+    if program is None:
+        raise PreviewError("找不到 LibreOffice (soffice): 请安装 LibreOffice "
+                           "(Debian/Ubuntu: apt-get install libreoffice-calc-nogui)")
     with tempfile.TemporaryDirectory(prefix="neiqin_lo_") as profile:
-        cmd = [program, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--convert-to", "pdf",
-               "--outdir", str(pdf_dir), *map(str, workbooks)]
+        if recalculate:
+            (Path(profile) / "user").mkdir()
+            (Path(profile) / "user" / "registrymodifications.xcu").write_text(RECALC_ALWAYS, encoding="utf-8")
+        cmd = [program, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--convert-to", to,
+               "--outdir", str(out_dir), *map(str, workbooks)]
         done = subprocess.run(cmd, capture_output=True, timeout=TIMEOUT_SECONDS)
     if done.returncode != 0:
-        raise PreviewError(f"LibreOffice 转换 PDF 失败 (退出码 {done.returncode}): "
+        raise PreviewError(f"LibreOffice 转换失败 (退出码 {done.returncode}): "
                            f"{done.stderr.decode('utf-8', 'replace')[-500:]}")
 
 
@@ -73,16 +90,12 @@ def preview(output_dir: Path, out_dir: Path | None = None, everything: bool = Fa
     """The PNGs of the first pages of ``output_dir``'s workbooks (see the module docstring); returns them."""
     output_dir = Path(output_dir)
     out_dir = Path(out_dir) if out_dir else output_dir / PREVIEW_FOLDER
-    program = soffice()
-    if program is None:
-        raise PreviewError("找不到 LibreOffice (soffice): 请安装 LibreOffice "
-                           "(Debian/Ubuntu: apt-get install libreoffice-calc-nogui)")
     workbooks = workbooks_to_draw(output_dir, everything)
     out_dir.mkdir(parents=True, exist_ok=True)
     pngs = []
     with tempfile.TemporaryDirectory(prefix="neiqin_pdf_") as tmp:
         pdf_dir = Path(tmp)
-        to_pdf(workbooks, pdf_dir, program)
+        convert(workbooks, pdf_dir)
         for workbook in workbooks:
             pdf = pdf_dir / f"{workbook.stem}.pdf"
             if not pdf.is_file():
