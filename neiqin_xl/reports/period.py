@@ -5,18 +5,26 @@ Its place in the process: after the daily report. Which periods a run produces i
 run).
 
 Each period workbook (五日报_<start>_<end>.xlsx, 月报_<YYYY-MM>.xlsx, 季报_<YYYY>Q<n>.xlsx, 年报_<YYYY>.xlsx):
-- 汇总: the period's 合同/发货/开票/回款 amounts and the counts (合同数, 拜访, 电话, 会议, 新客户) with 上期 (环比)
-  and 去年同期 (同比). A comparison period the books do not reach (earliest business date in the books after
-  its last day) has its amount blank and its change reading 无数据; a change over a zero base is left blank.
+- 汇总, the first page a manager reads in ten seconds: the key figures (``key_figures``: 合同/回款/发货/开票
+  amounts with 环比 and 同比, 新签合同, the company's 销售完成率 and 回款完成率 (``company_attainment``)), the
+  period's amounts and counts (合同数, 拜访, 电话, 会议, 新客户) with 上期 (环比) and 去年同期 (同比), the notes,
+  then four charts: 签约 and 回款 of the 12 months to the period's end against the summed targets
+  (``month_trend``), 完成率 per rep on a % axis with a 100% line, the receivables' aging buckets per rep
+  stacked (as of the run date; the period report ``USES`` the receivables ledger, and leaves the chart out
+  when it did not run), and the top customers by 回款. A comparison period the books do not reach (earliest
+  business date in the books after its last day) has its amount blank and its change reading 无数据; a
+  change over a zero base is left blank.
 - 业务员: each rep's figures of the period with 销售目标 / 回款目标 and attainment (合同金额 / 销售目标,
-  回款金额 / 回款目标). Targets are monthly: the period's months are summed; for a 五日报 the attainment is the
-  month to the period's last day against the month's target. A chart of attainment by rep.
+  回款金额 / 回款目标); the 合计 row carries the company's attainment. Targets are monthly: the period's months
+  are summed; for a 五日报 the attainment is the month to the period's last day against the month's target.
 - 客户排名: the top ``reports.top_customers`` customers by collections in the period.
 - 产品类别: contract amounts by the category of the contract's product (产品目录); unknown → 未分类.
 - 工作总结: per rep, the activities of the 日报 (拜访/电话/会议/其他) and the new customers: customers whose
   first contract or first activity in the books falls in the period (credited to the rep of that first record).
 - 回款趋势: collections by day (五日报/月报) or by month (季报/年报), with a chart.
 - 新客户: the new customers of the period with where they first appeared.
+- 图表数据: the tables the first page's charts draw (the 12 months, the attainment with its 100% column, the
+  aging per rep), so every chart point can be read as a number.
 
 Figures are cut at the period's last day (a catch-up run does not count later rows). Reps: 合同's 业务员 for
 contracts, the contract's rep for 发货/开票 (set by validation), the holding workbook's rep for 回款.
