@@ -3,10 +3,15 @@
 Reports hand it ``WorkbookSpec``s (see ``sheets``); it lays them out and never computes a business figure.
 - title rows, a styled header row repeated on every printed page, frozen below the header, autofilter;
 - money (integer fen in the data) as ``#,##0.00`` in yuan with negatives in red, dates ``yyyy-mm-dd``,
-  percentages ``0.0%``; column widths that count Chinese characters double;
+  percentages ``0.0%``; column widths that count Chinese characters double and fit the bold totals and the
+  widest percentage, so nothing prints as ####;
 - totals rows as SUBTOTAL(109, …) formulas that also carry their computed value, so Protected View, phone
   previews and programs reading the file see numbers;
 - text from reps always written as text, never as a formula or link;
+- key figures (``sheets.Figure``) at the top of a first page: blocks of label, value in large type and note,
+  merged over the columns the tables below already have (never widening them), in balanced rows;
+- native charts (``sheets.Chart``) over a table of the same or another sheet: bars with lines combined
+  (targets, a 100% line), a % value axis, stacked bars; under the tables two to a row, inside the print area;
 - A4, orientation per sheet, fitted to the page width, page numbers in the footer;
 - sheet names and file names by the one naming rule (``core.files.unique_names``): safe, within Excel's and
   Windows' lengths, unique ignoring case (``sheet_names`` per workbook, ``assign_filenames`` per folder);
@@ -522,6 +527,10 @@ def _write_figures(ws, fmts: _Formats, figures: list[Figure], top: int, widths: 
     returns the next free row."""
     row = top
     for blocks in _figure_blocks(figures, widths, columns):
+        for figure, first, last in blocks:  # a figure wider than every column together: its last one grows
+            short = _figure_need(figure) - sum(widths.get(c, 8) for c in range(first, last + 1))
+            if short > 0:
+                widths[last] = int(widths.get(last, 8) + short + 1)
         for offset, part in enumerate(("label", "value", "note")):
             ws.set_row(row + offset, 24 if part == "value" else None)
             for figure, first, last in blocks:

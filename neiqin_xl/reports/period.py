@@ -341,7 +341,8 @@ def key_figures(data: PeriodData) -> list[Figure]:
     figures = [Figure(metric, int(money.at[metric, "本期"]), MONEY, note(money.loc[metric]))
                for metric in ("合同金额", "回款金额", "发货金额", "开票金额")]
     figures.append(Figure("新签合同", int(counts.at["合同数", "本期"]), INT, note(counts.loc["合同数"])))
-    figures += [Figure(rate, data.attainment.get(rate), PCT, "对本期目标" if data.attainment.get(rate) is not None
+    against = "本月累计对本月目标" if data.period.kind == P.FIVE_DAY else "对本期目标"
+    figures += [Figure(rate, data.attainment.get(rate), PCT, against if data.attainment.get(rate) is not None
                        else "未设目标") for rate in ("销售完成率", "回款完成率")]
     return figures
 
