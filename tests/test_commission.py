@@ -286,6 +286,8 @@ def test_each_rep_gets_a_confirmation_with_only_their_own_lines(tmp_path):
         assert other not in numbers
     assert 12345.67 in numbers and 123.46 in numbers and "HT1" in strings
     assert any("签字" in s for s in strings)
+    # the total the rep signs against, also in 人民币大写: 123.46
+    assert "提成金额（大写）：人民币壹佰贰拾叁元肆角陆分　¥123.46" in strings
     delivery = next(d for d in out.deliveries if d.rep == "张伟")
     assert delivery.report == "commission" and delivery.title == "提成确认单 2026-11"
     assert delivery.attachments == [spec]  # whatever file name the writer gives it

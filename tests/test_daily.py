@@ -148,6 +148,7 @@ def test_without_the_shipping_check_the_section_is_left_out():
     data = daily.compute(books(), None, [], None, D, S)
     assert "暂缓发货" not in set(data.highlights["类别"]) and not data.shipping_checked
     assert daily.build(context()).workbooks[0].sheets[0].notes[-1] == "发货审核结果不可用, 今日要点未列暂缓发货。"
+    assert "暂缓发货" not in [f.label for f in daily.build(context()).workbooks[0].sheets[0].figures]
 
 
 def test_not_a_working_day_gives_no_report_unless_forced():
@@ -200,25 +201,49 @@ def test_html_escapes_rep_text():
     assert "&lt;b&gt;王&lt;/b&gt;" in html and "<b>王</b>" not in html
 
 
+def row_of(ws, text: str, column: int = 1) -> int:
+    """The first row whose cell in ``column`` holds ``text``."""
+    return next(r for r in range(1, ws.max_row + 1) if ws.cell(r, column).value == text)
+
+
+def key_figures_of(ws) -> dict:
+    """The key-figure blocks at the top of a first page: label -> the value in the cell below it."""
+    top = row_of(ws, "业务员") if ws.title == "日报" else ws.max_row
+    return {ws.cell(r, c).value: ws.cell(r + 1, c).value for r in range(3, top) for c in range(1, ws.max_column + 1)
+            if ws.cell(r, c).font.size == 9 and ws.cell(r, c).value and ws.cell(r + 1, c).font.size == 14}
+
+
 def test_workbook_sheets_headers_totals_and_one_page(tmp_path):
-    out = build(context())
+    ctx = context()
+    receivables = helpers.report("receivables", ctx).data
+    out = daily.build(ctx, receivables=receivables, shipping=SHIPPING)
     written = write_workbook(out.workbooks[0], tmp_path)
     assert written.path.name == "销售日报_2026-11-26.xlsx"
     wb = openpyxl.load_workbook(written.path)
-    assert wb.sheetnames == ["日报", "今日合同", "今日发货", "今日回款"]
+    assert wb.sheetnames == ["日报", "今日要点", "今日合同", "今日发货", "今日回款"]
     ws = wb["日报"]
-    # title, 3 subtitle lines, blank, heading (row 6), header (row 7), 张伟 (8), 李娜 (9), 合计 (10)
-    assert ws["A1"].value == "销售日报" and ws["A4"].value == "测试贸易有限公司"
-    assert [ws.cell(7, c).value for c in range(1, 15)] == daily.REP_COLUMNS
-    assert (ws["A8"].value, ws["A9"].value, ws["A10"].value) == ("张伟", "李娜", "合计")
-    assert ws["E8"].value == 10000 and ws["E8"].number_format.startswith("#,##0.00")
-    assert ws["K8"].value == 0.7 and ws["K8"].number_format == "0.0%"
+    assert ws["A1"].value == "销售日报" and ws["A2"].value == "2026-11-26 (周四) · 本月累计 11-01 至 11-26 · 测试贸易有限公司"
+    header = row_of(ws, "业务员")
+    assert [ws.cell(header, c).value for c in range(1, 15)] == daily.REP_COLUMNS
+    assert [ws.cell(header + r, 1).value for r in (1, 2, 3)] == ["张伟", "李娜", "合计"]
+    assert ws.cell(header + 1, 5).value == 10000 and ws.cell(header + 1, 5).number_format.startswith("#,##0.00")
+    assert ws.cell(header + 1, 11).value == 0.7 and ws.cell(header + 1, 11).number_format == "0.0%"
     cached = openpyxl.load_workbook(written.path, data_only=True)["日报"]
-    # totals: today 2 contracts, 650,000; month collections 55,000
-    assert (cached["B10"].value, cached["C10"].value, cached["I10"].value) == (2, 650000, 55000)
-    assert ws["N10"].value is None  # the rank is not summed
-    # 今日要点 below: blank (11), heading (12), header (13), first line (14)
-    assert ws["A12"].value == "今日要点" and ws["A13"].value == "类别" and ws["A14"].value == "大额合同"
+    total = header + 3
+    # totals: today 2 contracts, 650,000; month collections 55,000; the company's attainment in the 完成率 cells:
+    # 销售 750,000 / 1,200,000 = 62.5%, 回款 55,000 / 150,000 = 36.67%
+    assert (cached.cell(total, 2).value, cached.cell(total, 3).value, cached.cell(total, 9).value) == (2, 650000, 55000)
+    assert (cached.cell(total, 11).value, cached.cell(total, 13).value) == (0.625, 0.3667)
+    assert ws.cell(total, 14).value is None  # the rank is not summed
+    # the key figures above the table equal its totals (and the ledger's: open on 11-26 90,000, overdue 55,000)
+    figures = key_figures_of(ws)
+    assert figures == {"今日回款": 40000, "本月回款": 55000, "回款完成率": 0.3667, "本月合同": 750000, "销售完成率": 0.625,
+                       "应收余额": 90000, "逾期": 55000, "暂缓发货": 1}
+    assert figures["今日回款"] == cached.cell(total, 5).value and figures["本月合同"] == cached.cell(total, 7).value
+    # the highlights: counted under the table, listed on their own sheet (their columns never share the widths)
+    assert ws.cell(total + 2, 1).value.startswith("今日要点: 大额合同 1 条")
+    points = wb["今日要点"]
+    assert [points.cell(4, c).value for c in range(1, 8)] == daily.HIGHLIGHT_COLUMNS and points["A5"].value == "大额合同"
     assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
     # fit to one page: fitToPage on, 1 page wide and 1 high (xlsxwriter leaves out the value 1, the OOXML
     # default; a width-only fit would write fitToHeight="0")
@@ -226,6 +251,18 @@ def test_workbook_sheets_headers_totals_and_one_page(tmp_path):
     assert ws.page_setup.fitToHeight in (None, 1) and ws.page_setup.fitToWidth in (None, 1)
     assert wb["今日合同"].page_setup.fitToHeight == 0  # the details fit the width only
     detail = wb["今日回款"]
-    # title, 3 subtitle lines, blank, header (6), the two collections of the day (7-8), 合计 (9)
-    assert detail["A6"].value == "回款日期" and detail.max_row == 9
-    assert openpyxl.load_workbook(written.path, data_only=True)["今日回款"]["D9"].value == 40000
+    # title, the subtitle line, blank, header (4), the two collections of the day (5-6), 合计 (7)
+    assert detail["A4"].value == "回款日期" and detail.max_row == 7
+    assert openpyxl.load_workbook(written.path, data_only=True)["今日回款"]["D7"].value == 40000
+
+
+def test_the_mail_draws_attainment_as_bars_of_table_cells():
+    data = daily.compute(books(), None, [], None, D, S)
+    # 回款完成率: 张伟 25,000 / 100,000 = 25%; 李娜 30,000 / 50,000 = 60%; 合计 55,000 / 150,000 = 36.67% -> 37
+    assert [(b["name"], b["width"], b["text"], b["met"]) for b in daily.attainment_bars(data)] == [
+        ("张伟", 25, "25.0%", False), ("李娜", 60, "60.0%", False), ("合计", 37, "36.7%", False)]
+    html = build(context()).deliveries[0].summary_html
+    bars = html[html.index("本月回款完成率"):html.index("今日要点", html.index("本月回款完成率"))]
+    # each bar: a filled cell of the rate's width and a grey cell of the rest (Outlook shows no images by default)
+    assert 'width="25%" height="12" bgcolor="#4472C4"' in bars and 'width="75%" height="12" bgcolor="#E4E7EB"' in bars
+    assert "<img" not in html and "background-image" not in html

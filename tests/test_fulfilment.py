@@ -149,3 +149,23 @@ def test_detail_order_on_one_date_and_running_totals_per_contract():
         ["HT1", "开票", "001", fen(3000), fen(3000)],
         ["HT2", "签订", "HT2", 0, 0], ["HT2", "发货", "FH3", fen(500), 0]]
     assert ev["客户名称"].unique().tolist() == ["明达"] and ev["业务员"].unique().tolist() == ["张伟"]
+
+
+def test_the_follow_up_sheets_late_deliveries_and_unpaid_shipments():
+    # on 11-26: H1 due 11-01 nothing shipped (late 25 days); H2 due 11-20 half shipped (late 6 days);
+    # H3 shipped 3,000, paid 1,000 (unpaid 2,000 of goods out); H4 shipped 1,000, paid nothing; H5 not shipped yet
+    t = tables(
+        合同=table("合同", [{"合同编号": c, "签订日期": "2026-10-01", "客户名称": "明达", "合同金额": "5,000",
+                           "约定交货日期": due} for c, due in (("H1", "2026-11-01"), ("H2", "2026-11-20"),
+                                                            ("H3", None), ("H4", None), ("H5", "2026-12-31"))]),
+        发货=table("发货", [{"发货日期": "2026-11-10", "合同编号": c, "发货金额": a, "客户名称": "明达"}
+                          for c, a in (("H2", "2,500"), ("H3", "3,000"), ("H4", "1,000"))]),
+        回款=table("回款", [{"回款日期": "2026-11-12", "客户名称": "明达", "合同编号": "H3", "回款金额": "1,000"}]))
+    out = run(t, date(2026, 11, 26))
+    late, unpaid = fulfilment.follow_ups(out.data.contracts)
+    assert list(late["合同编号"]) == ["H1", "H2"] and list(late["交货逾期天数"]) == [25, 6]
+    # shipped more than collected: H2 (2,500 / 0), H3 (3,000 / 1,000), H4 (1,000 / 0); by 未回款金额 = 合同金额 −
+    # 已回款: H2 5,000, H4 5,000 (equal: by number), H3 4,000
+    assert list(unpaid["合同编号"]) == ["H2", "H4", "H3"] and list(unpaid["未回款金额"]) == [fen(5000), fen(5000), fen(4000)]
+    names = [s.name for s in out.workbooks[0].sheets]
+    assert names == ["合同履行一览表", "交货逾期", "未回款", "履行明细", "按业务员汇总"]

@@ -326,13 +326,16 @@ def sections(lines: list[str], skip: tuple[str, ...]) -> list[str]:
 
 
 def figures(lines: list[str], workbook: str) -> list[str]:
-    """One workbook's cell rows from a digest, without their row numbers and without its 数据问题 rows."""
+    """One workbook's cell rows from a digest, without their row numbers and without its 数据问题 rows (nor
+    the 日报's line counting the highlights, 数据问题 among them)."""
     rows, inside = [], False
     for line in lines:
         if line.startswith("# "):
             inside = line[2:].startswith(workbook)
         elif inside and re.match(r"  \d+\t", line) and "\t数据问题\t" not in line:
-            rows.append(line.strip().split("\t", 1)[-1])
+            row = line.strip().split("\t", 1)[-1]
+            if not row.startswith("今日要点: "):
+                rows.append(row)
     return rows
 
 

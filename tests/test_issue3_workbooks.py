@@ -102,7 +102,11 @@ def test_fulfilment_workbook(written):
     path = files["fulfilment"][0]
     assert path.name == "合同履行一览表_2026-11-26.xlsx"
     wb = openpyxl.load_workbook(path, data_only=True)
-    assert wb.sheetnames == ["合同履行一览表", "履行明细", "按业务员汇总"]
+    assert wb.sheetnames == ["合同履行一览表", "交货逾期", "未回款", "履行明细", "按业务员汇总"]
+    # the follow-up sheets: HT1 late; shipped more than collected: HT2 (5,000 / 2,000), HT3 (8,000 / 3,000)
+    assert wb["交货逾期"].cell(header_row(wb["交货逾期"], "合同编号") + 1, 1).value == "HT1"
+    unpaid = wb["未回款"]
+    assert [unpaid.cell(header_row(unpaid, "合同编号") + i, 1).value for i in (1, 2, 3)] == ["HT3", "HT2", "合计"]
     ws = wb["合同履行一览表"]
     top = header_row(ws, "合同编号")
     assert headers(ws, top) == ["合同编号", "客户名称", "业务员", "签订日期", "合同金额", "已发货金额", "发货进度", "已开票金额",
@@ -132,7 +136,7 @@ def test_receivables_workbook(written):
     outputs, files, _ = written
     wb = openpyxl.load_workbook(files["receivables"][0], data_only=True)
     assert files["receivables"][0].name == "应收账款明细账_2026-11-26.xlsx"
-    assert wb.sheetnames == ["账龄分析", "明细账", "按业务员汇总"]
+    assert wb.sheetnames == ["账龄分析", "明细账", "按业务员汇总", "已结清"]
     ws = wb["账龄分析"]
     top = header_row(ws, "客户名称")
     assert headers(ws, top) == ["客户名称", "业务员", "信用额度", "账期天数", "应收余额", "预收款", "0-30天", "31-60天", "61-90天",
@@ -140,9 +144,11 @@ def test_receivables_workbook(written):
                                 "未到期质保金"]  # the last: 回款计划 (issue 19), 0 without plans
     # 宏远: HT3 open 5,000 shipped 06-01, age 29+31+31+30+31+26 = 178 -> 91-180天; due 07-31 -> 118 days overdue.
     # 明达: HT2 open 3,000 (11-01, age 25 -> 0-30天, due 12-01) less the 2,500 credit -> 应收余额 500, 预收款 2,500.
+    # 宏远 first (the most overdue); a zero in the columns after 应收余额 is shown blank
     rows = {ws.cell(r, 1).value: [ws.cell(r, c).value for c in range(1, 16)] for r in (top + 1, top + 2)}
-    assert rows["宏远"][4:6] == [5000, 0] and rows["宏远"][9] == 5000 and rows["宏远"][12:14] == [5000, 118]
-    assert rows["明达"][4:7] == [500, 2500, 3000] and rows["明达"][12:14] == [0, 0]
+    assert ws.cell(top + 1, 1).value == "宏远"
+    assert rows["宏远"][4:6] == [5000, None] and rows["宏远"][9] == 5000 and rows["宏远"][12:14] == [5000, 118]
+    assert rows["明达"][4:7] == [500, 2500, 3000] and rows["明达"][12:14] == [None, None]
     assert ws.cell(top + 3, 1).value == "合计" and ws.cell(top + 3, 5).value == 5500
     rules = {str(r.sqref) for r in openpyxl.load_workbook(files["receivables"][0])["账龄分析"].conditional_formatting}
     assert {f"M{top + 1}:M{top + 2}", f"N{top + 1}:N{top + 2}"} <= rules  # 逾期金额, 最长逾期天数 highlighted

@@ -4,6 +4,8 @@ categories, the work summary, new customers, and the workbooks the catch-up run 
 from datetime import date
 from decimal import Decimal
 
+import zipfile
+
 import openpyxl
 import pandas as pd
 
@@ -170,26 +172,63 @@ def test_catch_up_run_builds_the_missed_reports_and_their_deliveries():
         ("五日报_2026-11-26_2026-11-30.xlsx", fen("30,000")), ("月报_2026-11.xlsx", fen("80,000"))]
 
 
+def chart_ranges(path) -> list[list[str]]:
+    """Every chart of a written workbook as the ranges its series read (names, categories, values; line series
+    combined into a bar chart included), in the order the workbook holds them."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        names = sorted((n for n in z.namelist() if re.fullmatch(r"xl/charts/chart\d+\.xml", n)),
+                       key=lambda n: int(re.search(r"\d+", n).group()))
+        return [re.findall(r"<c:f>([^<]*)</c:f>", z.read(n).decode("utf-8")) for n in names]
+
+
 def test_month_workbook(tmp_path):
     out = period.build(context(last_run_date=date(2026, 11, 27)))
     written = write_workbook(out.workbooks[1], tmp_path)
     wb = openpyxl.load_workbook(written.path)
-    assert wb.sheetnames == ["汇总", "业务员", "客户排名", "产品类别", "工作总结", "回款趋势", "新客户", "新客户开发"]
+    assert wb.sheetnames == ["汇总", "业务员", "客户排名", "产品类别", "工作总结", "回款趋势", "新客户", "图表数据", "新客户开发"]
     ws = wb["汇总"]
-    assert ws["A1"].value == "月报 2026年11月" and ws["A2"].value == "期间 2026-11-01 ~ 2026-11-30"
-    assert ws["A3"].value == "截至 2026-11-30" and ws["A4"].value == "测试贸易有限公司"
-    # heading (6), header (7), 合同金额 (8): 150,000 this month, 50,000 last month, +200%, last year blank/无数据
-    assert [ws.cell(7, c).value for c in range(1, 7)] == period.COMPARE_COLUMNS
-    assert [ws.cell(8, c).value for c in range(1, 7)] == ["合同金额", 150000, 50000, 2, None, "无数据"]
-    # the counts: header (14), 合同数 (15): 3 this month, 1 last month, +200%
-    assert [ws.cell(15, c).value for c in range(1, 7)] == ["合同数", 3, 1, 2, None, "无数据"]
-    assert ws["D8"].number_format == "0.0%" and ws["B8"].number_format.startswith("#,##0.00")
+    assert ws["A1"].value == "月报 2026年11月" and ws["A2"].value == "期间 2026-11-01 ~ 2026-11-30 · 截至 2026-11-30 · 测试贸易有限公司"
+    # the key figures (label, value below it): November against the comparison table's 本期 and the reps' totals:
+    # 合同 150,000 (环比 vs October's 50,000: +200%), 回款 80,000, 3 contracts; attainment: the reps with a target
+    # signed 150,000 of 300,000 (50%) and collected 80,000 of 120,000 (66.67%)
+    figures = {ws.cell(r, c).value: ws.cell(r + 1, c).value for r in range(3, 12) for c in range(1, 15)
+               if ws.cell(r, c).font.size == 9 and ws.cell(r + 1, c).font.size == 14}
+    assert figures == {"合同金额": 150000, "回款金额": 80000, "发货金额": 60000, "开票金额": 60000, "新签合同": 3,
+                       "销售完成率": 0.5, "回款完成率": 0.6667}
+    assert ws["A6"].value == "环比 +200.0% · 同比 无数据"
+    header = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "指标")
+    assert [ws.cell(header, c).value for c in range(1, 7)] == period.COMPARE_COLUMNS
+    assert [ws.cell(header + 1, c).value for c in range(1, 7)] == ["合同金额", 150000, 50000, 2, None, "无数据"]
+    assert {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(header + 1, header + 5)} == {
+        k: figures[k] for k in ("合同金额", "发货金额", "开票金额", "回款金额")}
+    counts = next(r for r in range(header + 1, ws.max_row + 1) if ws.cell(r, 1).value == "指标")
+    assert [ws.cell(counts + 1, c).value for c in range(1, 7)] == ["合同数", 3, 1, 2, None, "无数据"]
+    assert ws.cell(header + 1, 4).number_format == "0.0%" and ws.cell(header + 1, 2).number_format.startswith("#,##0.00")
     assert ws.page_setup.orientation == "portrait"
+    # the charts on the first page, then the trend sheet's: their series read the tables they draw
+    # 图表数据: title, 3 subtitle lines, blank, heading (6), header (7), 2025-12 … 2026-11 (8-19); blank, heading (21),
+    # header (22), 张伟 (23), 李娜 (24); 客户排名: header (6), 明达 and 华光 (7-8)
+    charts = chart_ranges(written.path)
+    assert charts[0] == ["图表数据!$B$7", "图表数据!$A$8:$A$19", "图表数据!$B$8:$B$19",
+                         "图表数据!$C$7", "图表数据!$A$8:$A$19", "图表数据!$C$8:$C$19",
+                         "图表数据!$D$7", "图表数据!$A$8:$A$19", "图表数据!$D$8:$D$19",
+                         "图表数据!$E$7", "图表数据!$A$8:$A$19", "图表数据!$E$8:$E$19"]
+    assert charts[1][-3:] == ["图表数据!$D$22", "图表数据!$A$23:$A$24", "图表数据!$D$23:$D$24"]  # the 100% line
+    assert charts[2] == ["客户排名!$D$6", "客户排名!$B$7:$B$8", "客户排名!$D$7:$D$8"]
+    data = wb["图表数据"]
+    assert [data.cell(r, 1).value for r in (8, 19)] == ["2025-12", "2026-11"]
+    assert [data.cell(19, c).value for c in range(2, 6)] == [150000, 80000, 300000, 120000]  # November, targets summed
+    assert [data.cell(r, 4).value for r in (23, 24)] == [1, 1] and data["D23"].number_format == "0.0%"
+    with zipfile.ZipFile(written.path) as z:  # the attainment chart's value axis in %
+        assert '<c:numFmt formatCode="0%"' in z.read("xl/charts/chart2.xml").decode("utf-8")
     reps = wb["业务员"]
     # title, 3 subtitle lines, blank, header (6), 张伟 (7), 李娜 (8), 合计 (9): 合同金额 120,000 + 30,000
     assert reps["A6"].value == "业务员" and reps["A9"].value == "合计"
     assert openpyxl.load_workbook(written.path, data_only=True)["业务员"]["C9"].value == 150000
-    assert reps._charts and wb["回款趋势"]._charts
+    assert wb["回款趋势"]._charts and len(charts) == 4  # three on the first page (no ledger: no aging), the trend
     trend = openpyxl.load_workbook(written.path, data_only=True)["回款趋势"]
     # 30 days (rows 7-36), 合计 on row 37: 80,000
     assert trend["A7"].value == "11-01" and trend["A37"].value == "合计" and trend["C37"].value == 80000

@@ -2,6 +2,8 @@
 
 from datetime import date
 
+import pandas as pd
+
 from neiqin_xl.core.config import settings_from_dict
 from neiqin_xl.reports import receivables
 
@@ -178,3 +180,32 @@ def test_prepayments_go_to_the_contract_rep_else_the_archive_owner_and_count_the
         ["李娜", 1, -fen(3000), fen(3000)], ["王强", 1, -fen(1000), fen(1000)]]
     assert out.data.credits[["客户名称", "合同编号", "金额", "来源"]].values.tolist() == [
         ["明达", "HT1", fen(3000), "张伟.xlsx[回款]!2"], ["华光", "", fen(1000), "张伟.xlsx[回款]!3"]]
+
+
+def test_aging_most_overdue_first_and_the_settled_on_their_own_sheet(tmp_path):
+    # on 11-26 (term 30 days):
+    # 明达 owes 1,000 shipped 09-01 (due 10-01: overdue 1,000)                   -> first
+    # 华光 owes 5,000 shipped 11-20 (not yet due: overdue 0, balance 5,000)      -> second (more owed, none overdue)
+    # 新天 shipped and paid 2,000 in November (nothing open, moved this month)   -> stays, third
+    # 恒通 shipped and paid 3,000 in March (nothing open, no movement in November) -> 已结清
+    t = tables(
+        合同=table("合同", [{"合同编号": c, "签订日期": "2026-01-01", "客户名称": n, "合同金额": "9,000"}
+                          for c, n in (("H1", "明达"), ("H2", "华光"), ("H3", "新天"), ("H4", "恒通"))]),
+        发货=table("发货", [{"发货日期": "2026-09-01", "合同编号": "H1", "发货金额": "1,000", "客户名称": "明达"},
+                          {"发货日期": "2026-11-20", "合同编号": "H2", "发货金额": "5,000", "客户名称": "华光"},
+                          {"发货日期": "2026-11-02", "合同编号": "H3", "发货金额": "2,000", "客户名称": "新天"},
+                          {"发货日期": "2026-03-02", "合同编号": "H4", "发货金额": "3,000", "客户名称": "恒通"}]),
+        回款=table("回款", [{"回款日期": "2026-11-05", "客户名称": "新天", "合同编号": "H3", "回款金额": "2,000"},
+                          {"回款日期": "2026-03-20", "客户名称": "恒通", "合同编号": "H4", "回款金额": "3,000"}]))
+    out = run(t, date(2026, 11, 26))
+    # the data keeps every customer (equal figures: by name)
+    assert list(out.data.aging["客户名称"]) == ["明达", "华光", "恒通", "新天"]
+    active, settled = receivables.split_settled(out.data, date(2026, 11, 1))
+    assert list(active["客户名称"]) == ["明达", "华光", "新天"] and list(settled["客户名称"]) == ["恒通"]
+    sheets = {s.name: s for s in out.workbooks[0].sheets}
+    assert list(sheets) == ["账龄分析", "明细账", "按业务员汇总", "已结清"]
+    assert [r["客户名称"] for r in sheets["账龄分析"].tables[0].records()] == ["明达", "华光", "新天"]
+    assert [r["客户名称"] for r in sheets["已结清"].tables[0].records()] == ["恒通"]
+    # a zero in the aging's buckets is shown blank (the settled owe nothing: the totals stay every customer's)
+    first = sheets["账龄分析"].tables[0].records()[0]
+    assert first["逾期金额"] == fen(1000) and pd.isna(first["0-30天"]) and pd.isna(first["预收款"])

@@ -7,6 +7,7 @@ import openpyxl
 from neiqin_xl.core.config import settings_from_dict
 from neiqin_xl.core.files import Name
 from neiqin_xl.deliver.writer import write_workbook
+from neiqin_xl.reports import statements
 
 from .helpers import context, fen, report, table, tables
 
@@ -50,23 +51,39 @@ def test_opening_movements_closing_for_a_month():
 
 def test_who_gets_a_statement():
     # year period 2026-01-01 .. 11-26:
-    # 甲 settled in 2025 (shipped and paid in 2025, nothing in 2026, balance 0)  -> no statement
+    # 甲 settled in 2025 (shipped and paid in 2025, nothing in 2026, balance 0)  -> never a statement
     # 乙 shipped 2,000 in 2025, nothing in 2026 (balance 2,000)                   -> statement, opening 2,000
-    # 丙 shipped and paid 1,000 in 2026 (balance 0, but moved)                    -> statement
-    s = settings_from_dict({})
+    # 丙 shipped and paid 1,000 in February (balance 0, nothing this month)       -> only with include: all
+    # 丁 shipped and paid 500 in November (balance 0, moved this month)           -> statement
     t = tables(
         合同=table("合同", [{"合同编号": c, "签订日期": "2025-01-01", "客户名称": n, "合同金额": "9,000"}
-                          for c, n in (("H1", "甲"), ("H2", "乙"), ("H3", "丙"))]),
+                          for c, n in (("H1", "甲"), ("H2", "乙"), ("H3", "丙"), ("H4", "丁"))]),
         发货=table("发货", [{"发货日期": "2025-05-01", "合同编号": "H1", "发货金额": "1,000", "客户名称": "甲"},
                           {"发货日期": "2025-06-01", "合同编号": "H2", "发货金额": "2,000", "客户名称": "乙"},
-                          {"发货日期": "2026-02-01", "合同编号": "H3", "发货金额": "1,000", "客户名称": "丙"}]),
+                          {"发货日期": "2026-02-01", "合同编号": "H3", "发货金额": "1,000", "客户名称": "丙"},
+                          {"发货日期": "2026-11-02", "合同编号": "H4", "发货金额": "500", "客户名称": "丁"}]),
         回款=table("回款", [{"回款日期": "2025-05-10", "客户名称": "甲", "合同编号": "H1", "回款金额": "1,000"},
-                          {"回款日期": "2026-02-10", "客户名称": "丙", "合同编号": "H3", "回款金额": "1,000"}]))
-    out = run(t, D, s)
-    summary = out.data.summary.set_index("客户名称")
-    assert sorted(summary.index) == ["丙", "乙"]
-    assert (summary.loc["乙", "期初余额"], summary.loc["乙", "期末余额"]) == (fen(2000), fen(2000))
+                          {"回款日期": "2026-02-10", "客户名称": "丙", "合同编号": "H3", "回款金额": "1,000"},
+                          {"回款日期": "2026-11-20", "客户名称": "丁", "合同编号": "H4", "回款金额": "500"}]))
+    active = run(t, D, settings_from_dict({})).data.summary.set_index("客户名称")  # statements.include: active
+    assert sorted(active.index) == ["丁", "乙"]
+    assert (active.loc["乙", "期初余额"], active.loc["乙", "期末余额"]) == (fen(2000), fen(2000))
+    assert (active.loc["丁", "本期借方"], active.loc["丁", "本期贷方"], active.loc["丁", "期末余额"]) == (fen(500), fen(500), 0)
+    summary = run(t, D, settings_from_dict({"statements": {"include": "all"}})).data.summary.set_index("客户名称")
+    assert sorted(summary.index) == ["丁", "丙", "乙"]
     assert (summary.loc["丙", "期初余额"], summary.loc["丙", "本期借方"], summary.loc["丙", "期末余额"]) == (0, fen(1000), 0)
+
+
+def test_the_closing_balance_in_words_on_the_statement():
+    # 明达 (month_case) closes at 1,000.00: 人民币壹仟元整, in the lines above the tables
+    out = run(month_case(), D, settings_from_dict({}))
+    assert out.workbooks[0].sheets[0].subtitle[-1] == "期末余额（大写）：人民币壹仟元整（贵司尚欠我司）"
+    # the cases an accountant checks: 零 inside, 角 with 整, only 分, and money paid in advance stated as 预收
+    assert statements.closing_in_words(fen("10,005.00")) == "期末余额（大写）：人民币壹万零伍元整（贵司尚欠我司）"
+    assert statements.closing_in_words(fen("100,000.50")) == "期末余额（大写）：人民币壹拾万元伍角整（贵司尚欠我司）"
+    assert statements.closing_in_words(fen("0.07")) == "期末余额（大写）：人民币柒分（贵司尚欠我司）"
+    assert statements.closing_in_words(fen("-2,300.00")) == "期末余额（大写）：预收人民币贰仟叁佰元整（贵司预付我司）"
+    assert statements.closing_in_words(0) == "期末余额（大写）：人民币零元整（双方无欠款）"
 
 
 def test_printed_statement_reads_back(tmp_path):

@@ -4,7 +4,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from neiqin_xl.core.sheets import DATE, MONEY, PCT, Chart, Col, Highlight, Sheet, Table, WorkbookSpec
+from neiqin_xl.core.sheets import DATE, MONEY, PCT, Chart, Col, Figure, Highlight, Sheet, Table, WorkbookSpec
 from neiqin_xl.deliver.writer import display_width, write_workbook
 
 from .helpers import fen
@@ -58,3 +58,48 @@ def test_same_data_gives_the_same_file(tmp_path):
     a = write_workbook(spec(), tmp_path / "a").path.read_bytes()
     b = write_workbook(spec(), tmp_path / "b").path.read_bytes()
     assert a == b
+
+
+def test_key_figures_lie_over_the_tables_columns_without_widening_them(tmp_path):
+    # a table of four columns, three key figures above it: each figure's block spans as many of the table's
+    # columns as its value in large type needs; the columns keep the widths the table asks for
+    rows = pd.DataFrame({"业务员": ["张伟", "李娜"], "回款": [fen("12,345,678.90"), fen("1.00")],
+                         "目标": [fen("100.00"), fen("100.00")], "完成率": [0.5, 12.345]})
+    table = Table([Col("业务员"), Col("回款", MONEY), Col("目标", MONEY), Col("完成率", PCT)], rows, totals=True,
+                  totals_values={"完成率": 0.25})
+    figures = [Figure("本月回款", fen("12,345,679.90"), MONEY, "目标 ¥200.00"), Figure("完成率", 0.25, PCT),
+               Figure("逾期", fen("1,000.00"), MONEY, alert=True)]
+    alone = write_workbook(WorkbookSpec("表.xlsx", [Sheet("表", [table])]), tmp_path / "a").path
+    both = write_workbook(WorkbookSpec("表.xlsx", [Sheet("表", [table], title="T", figures=figures)]), tmp_path / "b").path
+    plain, ws = openpyxl.load_workbook(alone)["表"], openpyxl.load_workbook(both)["表"]
+    widths = {c: ws.column_dimensions[c].width for c in "ABCD"}
+    assert widths == {c: plain.column_dimensions[c].width for c in "ABCD"}
+    # the 合计 of 回款 (12,345,679.90, bold) and the widest percentage (1234.5%) fit their columns
+    assert widths["B"] >= len("12,345,679.90") + 2 and widths["D"] >= len("1234.5%") + 2
+    # title (1), blank (2), the blocks: labels (3), values (4), notes (5); the values are numbers with formats
+    assert ws["A3"].value == "本月回款" and ws["A4"].value == 12345679.9 and ws["A4"].number_format == '"¥"#,##0.00'
+    assert ws["A5"].value == "目标 ¥200.00" and ws["A4"].font.size == 14 and ws["A4"].font.b
+    blocks = sorted(str(r) for r in ws.merged_cells.ranges if r.min_row == 4)
+    first = next(r for r in ws.merged_cells.ranges if r.min_row == 4 and r.min_col == 1)
+    # ¥12,345,679.90 in large type: about 1.5 × 14 characters; the merged columns hold it
+    assert sum(widths["ABCD"[c - 1]] for c in range(first.min_col, first.max_col + 1)) >= 14 * 1.5
+    assert blocks and ws.cell(4, first.max_col + 1).value == 0.25  # the next figure starts where it ends
+    red = next(ws.cell(r, c) for r in (4, 8) for c in range(1, 5) if ws.cell(r, c).value == 1000)
+    assert red.font.color.rgb.endswith("B42318")  # 逾期 > 0: bad news in red
+
+
+def test_a_chart_reads_a_table_of_another_sheet_and_draws_targets_as_lines(tmp_path):
+    data = Table([Col("业务员"), Col("完成率", PCT), Col("100%", PCT)],
+                 pd.DataFrame({"业务员": ["张伟", "李娜"], "完成率": [0.5, 1.2], "100%": [1, 1]}))
+    first = Sheet("汇总", [Table([Col("指标")], [{"指标": "x"}])], charts=[
+        Chart("完成率", 0, "业务员", ("完成率",), sheet="数据", lines=("100%",), percent=True, below=True)])
+    path = write_workbook(WorkbookSpec("图.xlsx", [first, Sheet("数据", [data])]), tmp_path).path
+    import zipfile
+    with zipfile.ZipFile(path) as z:
+        xml = z.read("xl/charts/chart1.xml").decode("utf-8")
+        drawing = [n for n in z.namelist() if n.startswith("xl/drawings/drawing")]
+    # header on row 1 of 数据, 张伟 and 李娜 on rows 2-3: the bars and the dashed 100% line read them
+    assert "<c:f>数据!$B$2:$B$3</c:f>" in xml and "<c:f>数据!$C$2:$C$3</c:f>" in xml
+    assert "<c:barChart>" in xml and "<c:lineChart>" in xml and 'formatCode="0%"' in xml and "dash" in xml
+    assert drawing == ["xl/drawings/drawing1.xml"]  # drawn on 汇总, the first sheet
+    assert openpyxl.load_workbook(path)["汇总"].print_area  # the page reaches the chart

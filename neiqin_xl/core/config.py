@@ -249,8 +249,18 @@ class History(_Section):
     """The input history (read/history.py): every file a run read, kept under <workspace>/history/."""
 
     keep_days: int | None = Field(None, ge=1)  # None = keep everything; else runs older than this many days go
+
+
 class Reminders(_Section):
     collection_days_before: int = Field(7, ge=0, le=90)  # 回款提醒: plan lines falling due within N days (and late ones)
+
+
+class Statements(_Section):
+    """Which customers get a 对账单 (reports/statements.py)."""
+
+    # active: a balance on the run date or a movement in the run date's month; all: a balance or any movement
+    # in the statement period (receivables.statement_period_start to the run date), the earlier behaviour
+    include: Literal["active", "all"] = "active"
 
 
 DEMO_MARKER = "DEMO.txt"  # tools/demo.py writes it (with the list of the files it wrote) into a demo workspace
@@ -274,6 +284,7 @@ class Settings(_Section):
     tax: Tax = Tax()
     development: Development = Development()
     reminders: Reminders = Reminders()
+    statements: Statements = Statements()
     base_dir: Path = Path(".")  # the folder of config.yaml; set by load_settings
 
     # resolved folders -------------------------------------------------------

@@ -106,6 +106,22 @@ def fmt_yuan(fen: int) -> str:
     return f"{fen_to_yuan(fen):,.2f}"
 
 
+def rmb_words(fen: int) -> str:
+    """An amount in fen in 人民币大写, as a customer or a rep signs against it (its size: the caller says what a
+    negative amount is, e.g. 预收). cn2an does the converting; an amount ending in 元 or 角 ends in 整.
+
+    >>> rmb_words(1000500), rmb_words(10000050), rmb_words(7)
+    ('人民币壹万零伍元整', '人民币壹拾万元伍角整', '人民币柒分')
+    >>> rmb_words(12345670), rmb_words(0), rmb_words(-550)
+    ('人民币壹拾贰万叁仟肆佰伍拾陆元柒角整', '人民币零元整', '人民币伍元伍角整')
+    """
+    import cn2an  # its tables load in 0.2 s: only when a document needs them
+
+    size = abs(int(fen))
+    words = cn2an.an2cn(f"{size // 100}.{size % 100:02d}", "rmb")
+    return "人民币" + words + ("整" if words.endswith("角") else "")
+
+
 # ---------------------------------------------------------------- the consolidated tables
 
 @dataclass

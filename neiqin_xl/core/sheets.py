@@ -61,15 +61,40 @@ class Table:
 
 @dataclass(frozen=True)
 class Chart:
-    """A native Excel chart over one table of the sheet: categories from one column, one series per value
-    column."""
+    """A native Excel chart over one table: categories from one column, one series per value column.
+
+    ``sheet`` names the sheet whose table holds the data (its spec name; "" = the chart's own sheet), so a
+    first page can show charts of tables kept on a data sheet. ``lines`` are value columns drawn as lines over
+    the bars (targets, a 100% line); ``percent`` shows the value axis as 0% … (the values are fractions);
+    ``stacked`` stacks the bars (aging buckets). ``below``: placed under the sheet's tables, two to a row
+    (else to the right of the tables)."""
 
     title: str
-    table: int  # index into Sheet.tables
+    table: int  # index into the tables of ``sheet``
     categories: str
     values: tuple[str, ...]
     kind: str = "column"  # column, bar, line, pie
     y_title: str = ""
+    sheet: str = ""
+    lines: tuple[str, ...] = ()
+    percent: bool = False
+    stacked: bool = False
+    below: bool = False
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One key figure at the top of a first page: a label, the value in large type, a short note under it.
+
+    ``value`` is in the kind's unit (fen for money, a fraction for pct); ``alert`` shows it in red (bad news).
+    The writer lays the figures out as blocks over the columns the tables below already have, never widening
+    them."""
+
+    label: str
+    value: Any
+    kind: str = MONEY
+    note: str = ""
+    alert: bool = False
 
 
 @dataclass(frozen=True)
@@ -80,6 +105,7 @@ class Sheet:
     subtitle: list[str] = field(default_factory=list)  # period, 截至 date, company
     notes: list[str] = field(default_factory=list)  # lines after the tables (e.g. a signature block)
     charts: list[Chart] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)  # the key figures, above the tables
     landscape: bool = True
     fit_width: bool = True
     fit_one_page: bool = False  # also fit the height (the 日报 on one A4 page)

@@ -3,10 +3,15 @@
 Reports hand it ``WorkbookSpec``s (see ``sheets``); it lays them out and never computes a business figure.
 - title rows, a styled header row repeated on every printed page, frozen below the header, autofilter;
 - money (integer fen in the data) as ``#,##0.00`` in yuan with negatives in red, dates ``yyyy-mm-dd``,
-  percentages ``0.0%``; column widths that count Chinese characters double;
+  percentages ``0.0%``; column widths that count Chinese characters double and fit the bold totals and the
+  widest percentage, so nothing prints as ####;
 - totals rows as SUBTOTAL(109, …) formulas that also carry their computed value, so Protected View, phone
   previews and programs reading the file see numbers;
 - text from reps always written as text, never as a formula or link;
+- key figures (``sheets.Figure``) at the top of a first page: blocks of label, value in large type and note,
+  merged over the columns the tables below already have (never widening them), in balanced rows;
+- native charts (``sheets.Chart``) over a table of the same or another sheet: bars with lines combined
+  (targets, a 100% line), a % value axis, stacked bars; under the tables two to a row, inside the print area;
 - A4, orientation per sheet, fitted to the page width, page numbers in the footer;
 - sheet names and file names by the one naming rule (``core.files.unique_names``): safe, within Excel's and
   Windows' lengths, unique ignoring case (``sheet_names`` per workbook, ``assign_filenames`` per folder);
@@ -32,7 +37,7 @@ from xlsxwriter.utility import _datetime_to_excel_datetime
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from ..core.files import Name, file_names, unique_names
-from ..core.sheets import DATE, INT, MONEY, NUMBER, PCT, TEXT, Chart, Col, Sheet, Table, WorkbookSpec
+from ..core.sheets import DATE, INT, MONEY, NUMBER, PCT, TEXT, Chart, Col, Figure, Sheet, Table, WorkbookSpec
 from .files import Written, write_file
 
 MONEY_FORMAT = "#,##0.00;[Red]-#,##0.00"
@@ -154,6 +159,21 @@ class _Formats:
                                         **({"align": "right"} if k in (MONEY, PCT, INT, NUMBER) else {})})
                       for k, f in _NUM_FORMATS.items()}
         self._highlights: dict[str, object] = {}
+        self._figures: dict[tuple, object] = {}
+
+    def figure(self, part: str, kind: str, alert: bool):
+        """A key figure's block: a light tile; the value large and bold (red when bad news)."""
+        key = (part, kind if part == "value" else "", alert)
+        if key not in self._figures:
+            tile = {"font_name": "微软雅黑", "valign": "vcenter", "align": "left", "indent": 1,
+                    "bg_color": "#FDECEA" if alert else "#F1F5FA", "left": 2, "right": 2, "left_color": "#FFFFFF",
+                    "right_color": "#FFFFFF"}
+            look = {"label": {"font_size": 9, "font_color": "#555555", "top": 2, "top_color": "#FFFFFF"},
+                    "note": {"font_size": 9, "font_color": "#555555"},
+                    "value": {"font_size": 14, "bold": True, "font_color": "#B42318" if alert else "#1F4E79",
+                              "num_format": {MONEY: '"¥"#,##0.00', PCT: PCT_FORMAT, INT: "#,##0"}.get(kind, "General")}}
+            self._figures[key] = self.wb.add_format({**tile, **look[part]})
+        return self._figures[key]
 
     def highlight(self, color: str):
         if color not in self._highlights:
@@ -265,11 +285,46 @@ def _shown_widths(values: list, kind: str, texts: list[str] | None) -> list[int]
         numbers = [v for v in others if v is not None]
         shown = [len(f"{_number(v, kind):,.2f}") for v in (min(numbers), max(numbers))] if numbers else []
         shown += [4] if len(numbers) < len(others) else []
-    elif kind in (DATE, PCT):
-        shown = [10 if kind == DATE else 6] if others else []
+    elif kind == PCT:  # 0.0%: the widest of the smallest and the largest
+        numbers = [float(v) for v in others if v is not None]
+        shown = [len(f"{v * 100:.1f}%") for v in (min(numbers), max(numbers))] if numbers else []
+    elif kind == DATE:
+        shown = [10] if others else []
     else:
         shown = [display_width(_cell_text(v)) for v in others]
     return max(strings + shown, default=0)
+
+
+def _fitted(table: Table, col: Col, values: list, cells: list, widths: dict[int, int], c: int
+            ) -> tuple[int, list[int] | int]:
+    """Widens column ``c`` in ``widths`` to what the column shows at its printed width: the header, the
+    widest value (CJK counting double), the bold total (one wider: bold digits are), a set width; returns the
+    widest value and the per-cell widths (``_shown_widths``) for wrapping."""
+    texts = [t or "" for t in cells] if col.kind == TEXT else None
+    shown = _shown_widths(values, col.kind, texts)
+    widest = max(shown, default=0) if isinstance(shown, list) else shown
+    wanted = display_width(col.name) + 2
+    if col.width is None and len(values):
+        wanted = max(wanted, min(widest + 2, MAX_WIDTH))
+    if table.totals and col.kind != TEXT:
+        total = table.totals_values.get(col.name) if col.name in table.totals_values else (
+            _total_of(values, col) * (100 if col.kind == MONEY else 1) if _wants_total(col) else None)
+        if total is not None and not isinstance(total, str):
+            wanted = max(wanted, _shown_widths([total], col.kind, None) + 3)
+    if col.width is not None:
+        wanted = max(wanted, int(col.width))
+    widths[c] = max(widths.get(c, 0), wanted)
+    return widest, shown
+
+
+def measure(table: Table) -> dict[int, int]:
+    """The column widths a table asks for, without writing it (the key figures are laid over them)."""
+    widths: dict[int, int] = {}
+    serials: dict = {}
+    for c, col in enumerate(table.columns):
+        values = _column(table, col)
+        _fitted(table, col, values, _cells(values, col.kind, serials), widths, c)
+    return widths
 
 
 def _write_table(ws, fmts: _Formats, table: Table, top: int, widths: dict[int, int]) -> tuple[int, int, int]:
@@ -281,7 +336,6 @@ def _write_table(ws, fmts: _Formats, table: Table, top: int, widths: dict[int, i
     header_row = row
     for c, col in enumerate(table.columns):
         ws.write_string(row, c, col.name, fmts.header)
-        widths[c] = max(widths.get(c, 0), display_width(col.name) + 2)
     first = row + 1
     count = _row_count(table)
     columns = [_column(table, col) for col in table.columns]
@@ -290,11 +344,7 @@ def _write_table(ws, fmts: _Formats, table: Table, top: int, widths: dict[int, i
     cells = []
     for c, (col, values) in enumerate(zip(table.columns, columns)):
         cells.append(_cells(values, col.kind, serials))
-        texts = [t or "" for t in cells[-1]] if col.kind == TEXT else None
-        shown = _shown_widths(values, col.kind, texts)
-        widest = max(shown, default=0) if isinstance(shown, list) else shown
-        if col.width is None and count:
-            widths[c] = max(widths.get(c, 0), min(widest + 2, MAX_WIDTH))
+        widest, shown = _fitted(table, col, values, cells[-1], widths, c)
         if col.kind == TEXT and widest > int(col.width or MAX_WIDTH) - 2:
             room = int((col.width or MAX_WIDTH) - 2)
             lines = [max(n, -(-w // room)) for n, w in zip(lines, shown)]
@@ -318,9 +368,6 @@ def _write_table(ws, fmts: _Formats, table: Table, top: int, widths: dict[int, i
             else:
                 ws.write_blank(next_row, c, None, fmt)
         next_row += 1
-    for c, col in enumerate(table.columns):
-        if col.width is not None:
-            widths[c] = max(widths.get(c, 0), int(col.width))
     if count:
         for h in table.highlights:
             names = [col.name for col in table.columns]
@@ -344,30 +391,166 @@ def _write_table(ws, fmts: _Formats, table: Table, top: int, widths: dict[int, i
     return header_row, first, next_row
 
 
-def _add_chart(wb, ws, sheet: Sheet, chart: Chart, positions: list[tuple[int, int, int]], anchor_row: int,
-               anchor_col: int) -> None:
-    table = sheet.tables[chart.table]
-    header_row, first, next_row = positions[chart.table]
-    n = _row_count(table)
-    if n == 0:
-        return
+CHART_SIZE = (640, 300)  # a chart beside the tables, in pixels
+BELOW_SIZE = (480, 288)  # a chart under the tables, two to a row
+SERIES_COLORS = ("#4472C4", "#70AD47", "#ED7D31", "#A5A5A5", "#FFC000", "#5B9BD5", "#9E480E", "#264478")
+LINE_COLORS = ("#C00000", "#7F6000", "#404040")
+ROW_PIXELS = 20  # a row of the default height
+
+
+def _series(chart: Chart, table: Table, name: str, pos: tuple[int, int, int], column: str) -> dict:
+    """A series over one value column of a written table: ranges as [sheet, row, col, …] (xlsxwriter quotes
+    the sheet name itself)."""
     names = [c.name for c in table.columns]
-    xl_chart = wb.add_chart({"type": chart.kind})
-    cat = names.index(chart.categories)
-    name = sheet.name  # ranges as [sheet, row, col, ...]: xlsxwriter quotes the name itself
-    for value_col in chart.values:
-        v = names.index(value_col)
-        xl_chart.add_series({"name": [name, header_row, v], "categories": [name, first, cat, first + n - 1, cat],
-                             "values": [name, first, v, first + n - 1, v]})
-    xl_chart.set_title({"name": chart.title})
-    if chart.y_title:
-        xl_chart.set_y_axis({"name": chart.y_title})
-    xl_chart.set_legend({"position": "bottom"})
-    xl_chart.set_size({"width": 640, "height": 300})
-    ws.insert_chart(anchor_row, anchor_col, xl_chart)
+    header_row, first, _ = pos
+    last = first + _row_count(table) - 1
+    cat, v = names.index(chart.categories), names.index(column)
+    return {"name": [name, header_row, v], "categories": [name, first, cat, last, cat],
+            "values": [name, first, v, last, v]}
 
 
-def _write_sheet(wb: xlsxwriter.Workbook, fmts: _Formats, sheet: Sheet) -> None:
+def _add_chart(wb, ws, chart: Chart, data: tuple[str, Sheet, list], anchor: tuple[int, int, int]) -> None:
+    """One native chart over a written table (``data``: the final name of the sheet holding it, its spec and
+    the positions of its tables), inserted at ``anchor`` (row, column, x offset in pixels)."""
+    name, sheet, positions = data
+    table, pos = sheet.tables[chart.table], positions[chart.table]
+    if _row_count(table) == 0:
+        return
+    xl_chart = wb.add_chart({"type": chart.kind, **({"subtype": "stacked"} if chart.stacked else {})})
+    for i, column in enumerate(chart.values):
+        color = SERIES_COLORS[i % len(SERIES_COLORS)]
+        xl_chart.add_series({**_series(chart, table, name, pos, column), "fill": {"color": color},
+                             "line": {"color": color}, **({"gap": 60} if chart.kind in ("column", "bar") else {}),
+                             **({"overlap": 100} if chart.stacked else {})})
+    if chart.lines:
+        line = wb.add_chart({"type": "line"})
+        for i, column in enumerate(chart.lines):
+            color = LINE_COLORS[i % len(LINE_COLORS)]
+            line.add_series({**_series(chart, table, name, pos, column), "marker": {"type": "none"},
+                             "line": {"color": color, "width": 1.75, "dash_type": "dash"}})
+        xl_chart.combine(line)
+    values_axis = {"num_format": "0%" if chart.percent else "#,##0", "major_gridlines": {"visible": True,
+                   "line": {"color": "#E4E7EB"}}, **({"name": chart.y_title} if chart.y_title else {}),
+                   **({"min": 0} if chart.percent else {})}
+    categories = {"interval_unit": 1, "num_font": {"size": 8, **({"rotation": -45} if _row_count(table) > 8 else {})}}
+    if chart.kind == "bar":  # a bar chart's values run along x; the first category at the top, values below
+        xl_chart.set_x_axis({**values_axis, "num_font": {"size": 8}})
+        xl_chart.set_y_axis({**categories, "reverse": True, "crossing": "max", "num_font": {"size": 8}})
+    else:
+        xl_chart.set_x_axis(categories)
+        xl_chart.set_y_axis({**values_axis, "num_font": {"size": 8}})
+    xl_chart.set_title({"name": chart.title, "name_font": {"size": 11, "bold": True}})
+    xl_chart.set_legend({"position": "bottom"} if len(chart.values) + len(chart.lines) > 1 else {"none": True})
+    width, height = BELOW_SIZE if chart.below else CHART_SIZE
+    xl_chart.set_size({"width": width, "height": height})
+    row, col, x_offset = anchor
+    ws.insert_chart(row, col, xl_chart, {"x_offset": x_offset, "y_offset": 4, "object_position": 1})
+
+
+def _column_pixels(width: float) -> int:
+    """Excel's pixels for a column width in characters (the default font's digit is 7 pixels)."""
+    return int(width * 7 + 5) if width >= 1 else int(width * 12)
+
+
+def _charts_last_column(widths: dict[int, int]) -> int:
+    """The last column that two charts side by side under the tables reach (unset columns: Excel's 8.43)."""
+    pixels, col = 0, 0
+    while pixels < 2 * BELOW_SIZE[0] + 16:
+        pixels += _column_pixels(max(widths[col], 6) if col in widths else 8.43)
+        col += 1
+    return col - 1
+
+
+def _figure_text(figure: Figure) -> str:
+    """A key figure as shown (for its width)."""
+    value = figure.value
+    if _is_blank(value):
+        return "—"
+    if figure.kind == MONEY:
+        return f"¥{_number(value, MONEY):,.2f}"
+    if figure.kind == PCT:
+        return f"{float(value) * 100:.1f}%"
+    if figure.kind in (INT, NUMBER):
+        return f"{value:,}"
+    return str(value)
+
+
+def _figure_need(figure: Figure) -> float:
+    """The width a key figure's block needs: its value in large bold type is about 1.5 times as wide."""
+    return max(display_width(figure.label), display_width(_figure_text(figure)) * 1.5, display_width(figure.note)) + 2
+
+
+def _pack_figures(figures: list[Figure], width: list[int], per_row: int) -> list[list[tuple[Figure, int, int]]]:
+    """Figures in rows of at most ``per_row``, each spanning the columns from where the one before ended until
+    their widths cover its need (a figure wider than what is left of a row starts the next row)."""
+    columns = len(width)
+    rows: list[list[tuple[Figure, int, int]]] = [[]]
+    c = 0
+    for figure in figures:
+        need = _figure_need(figure)
+        if rows[-1] and (len(rows[-1]) == per_row or sum(width[c:]) < need):
+            rows.append([])
+            c = 0
+        last, have = c, width[c]
+        while have < need and last + 1 < columns:
+            last += 1
+            have += width[last]
+        rows[-1].append((figure, c, last))
+        c = last + 1
+        if c >= columns:
+            rows.append([])
+            c = 0
+    return [r for r in rows if r]
+
+
+def _figure_blocks(figures: list[Figure], widths: dict[int, int], columns: int) -> list[list[tuple[Figure, int, int]]]:
+    """The key figures laid over the columns the tables below have: each figure spans as many columns as its
+    value in large type needs (the columns never widen for it). When they take more than one row, the rows
+    hold as even a number as they can (4 + 4, not 7 + 1). Returns rows of (figure, first column, last column).
+
+    >>> f = [Figure(str(i), 100000, "int") for i in range(8)]
+    >>> [len(row) for row in _figure_blocks(f, {}, 10)], [len(row) for row in _figure_blocks(f, {}, 16)]
+    ([4, 4], [8])
+    """
+    width = [widths.get(c, 8) for c in range(max(columns, 1))]
+    per_row = len(figures)
+    while True:
+        rows = _pack_figures(figures, width, per_row)
+        balanced = -(-len(figures) // len(rows))
+        if balanced >= per_row:
+            return rows
+        per_row = balanced
+
+
+def _write_figures(ws, fmts: _Formats, figures: list[Figure], top: int, widths: dict[int, int], columns: int) -> int:
+    """The key-figure blocks from row ``top`` (label, value in large type, note; merged over their columns);
+    returns the next free row."""
+    row = top
+    for blocks in _figure_blocks(figures, widths, columns):
+        for figure, first, last in blocks:  # a figure wider than every column together: its last one grows
+            short = _figure_need(figure) - sum(widths.get(c, 8) for c in range(first, last + 1))
+            if short > 0:
+                widths[last] = int(widths.get(last, 8) + short + 1)
+        for offset, part in enumerate(("label", "value", "note")):
+            ws.set_row(row + offset, 24 if part == "value" else None)
+            for figure, first, last in blocks:
+                fmt = fmts.figure(part, figure.kind, figure.alert)
+                if part == "value" and not _is_blank(figure.value) and figure.kind != TEXT:
+                    cell = _number(figure.value, figure.kind) if not isinstance(figure.value, str) else figure.value
+                else:
+                    cell = {"label": figure.label, "note": figure.note}.get(part, _figure_text(figure))
+                if last > first:
+                    ws.merge_range(row + offset, first, row + offset, last, None, fmt)
+                if isinstance(cell, str):
+                    ws.write_string(row + offset, first, cell, fmt)
+                else:
+                    ws.write_number(row + offset, first, cell, fmt)
+        row += 4  # a blank row between rows of blocks
+    return row
+
+
+def _write_sheet(wb: xlsxwriter.Workbook, fmts: _Formats, sheet: Sheet):
+    """Writes one sheet; returns the worksheet, its tables' positions and where its charts go."""
     ws = wb.add_worksheet(sheet.name)
     row = 0
     if sheet.title:
@@ -380,6 +563,14 @@ def _write_sheet(wb: xlsxwriter.Workbook, fmts: _Formats, sheet: Sheet) -> None:
     if sheet.title or sheet.subtitle:
         row += 1
     widths: dict[int, int] = {}
+    ncols_all = max((len(t.columns) for t in sheet.tables), default=0)
+    below = [chart for chart in sheet.charts if chart.below]
+    if sheet.figures:  # laid over the widths the tables will have, and the columns the charts under them take
+        for table in sheet.tables:
+            for c, w in measure(table).items():
+                widths[c] = max(widths.get(c, 0), w)
+        span = _charts_last_column(widths) + 1 if below else 0
+        row = _write_figures(ws, fmts, sheet.figures, row, widths, max(ncols_all, span) or len(sheet.figures))
     positions = []
     for i, table in enumerate(sheet.tables):
         if i:
@@ -401,9 +592,17 @@ def _write_sheet(wb: xlsxwriter.Workbook, fmts: _Formats, sheet: Sheet) -> None:
         if len(sheet.tables) == 1 and sheet.tables[0].autofilter and ncols:
             last_data = end - 1 - (1 if sheet.tables[0].totals else 0)
             ws.autofilter(header_row, 0, max(last_data, header_row), ncols - 1)
-    chart_col = max((len(t.columns) for t in sheet.tables), default=0) + 1
-    for i, chart in enumerate(sheet.charts):
-        _add_chart(wb, ws, sheet, chart, positions, (positions[0][0] if positions else 0) + i * 16, chart_col)
+    anchors = []
+    beside = [chart for chart in sheet.charts if not chart.below]
+    for i, chart in enumerate(beside):
+        anchors.append((chart, ((positions[0][0] if positions else 0) + i * 16, ncols_all + 1, 0)))
+    if below:
+        top = row + 2
+        per_row = BELOW_SIZE[1] // ROW_PIXELS + 2
+        for i, chart in enumerate(below):
+            anchors.append((chart, (top + (i // 2) * per_row, 0, (i % 2) * (BELOW_SIZE[0] + 8))))
+        # the printed page reaches the charts' right edge and bottom
+        ws.print_area(0, 0, top + -(-len(below) // 2) * per_row, max(_charts_last_column(widths), ncols_all - 1))
     ws.set_paper(9)  # A4
     ws.set_landscape() if sheet.landscape else ws.set_portrait()
     ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
@@ -414,6 +613,7 @@ def _write_sheet(wb: xlsxwriter.Workbook, fmts: _Formats, sheet: Sheet) -> None:
     ws.set_footer("&C第 &P 页，共 &N 页")
     if sheet.hidden:
         ws.hide()
+    return ws, positions, anchors
 
 
 def _data_rows_per_sheet(sheet: Sheet, max_rows: int) -> int:
@@ -477,8 +677,17 @@ def render(spec: WorkbookSpec, path: Path, created: datetime = FIXED_CREATED, ma
         split = [[replace(part, name=next(names)) for part in parts] for parts in split]
         said = [f"{sheet.name}: {_row_count(sheet.tables[0]):,} 行超过 Excel 单表上限, 续写于 "
                 + "、".join(p.name for p in parts[1:]) for sheet, parts in zip(sheets, split) if len(parts) > 1]
-        for part in (part for parts in split for part in parts):
-            _write_sheet(wb, fmts, part)
+        written = {}  # spec sheet name -> (final name, spec, table positions) of its first part: the charts' data
+        placed = []
+        for spec_sheet, parts in zip(sheets, split):
+            for part in parts:
+                ws, positions, anchors = _write_sheet(wb, fmts, part)
+                written.setdefault(spec_sheet.name, (part.name, part, positions))
+                placed.append((ws, part, positions, anchors))
+        for ws, part, positions, anchors in placed:  # charts last: a first page may show a later sheet's table
+            for chart, anchor in anchors:
+                data = written[chart.sheet] if chart.sheet else (part.name, part, positions)
+                _add_chart(wb, ws, chart, data, anchor)
     finally:
         wb.close()
     return tuple(said)

@@ -60,7 +60,7 @@ from ..books.roster import rep_names, workbook_owners
 from ..core.config import Commission, Settings
 from ..books.context import RunContext
 from ..core.output import Delivery, ReportOutput
-from ..core.model import WARNING, Problem, Tables, fmt_yuan, yuan_to_fen, text as _text
+from ..core.model import WARNING, Problem, Tables, fmt_yuan, rmb_words, yuan_to_fen, text as _text
 from ..core.months import Month
 from ..core.names import normalize_name
 from ..core.sheets import DATE, INT, MONEY, NUMBER, PCT, TEXT, Col, Sheet, Table, WorkbookSpec
@@ -471,6 +471,19 @@ SIGNATURE_NOTES = ["本人已核对以上提成与绩效明细，确认无误。
                    "销售经理：____________    财务审核：____________"]
 
 
+def amounts_in_words(summary: pd.DataFrame) -> list[str]:
+    """The lines a rep signs against: 提成金额 and, when known, 应发合计, in 人民币大写 (one summary row)."""
+    if len(summary) != 1:
+        return []
+    row = summary.iloc[0]
+
+    def words(column: str) -> str:
+        fen = int(row[column])
+        return f"{column}（大写）：{'负' if fen < 0 else ''}{rmb_words(fen)}　¥{fmt_yuan(fen)}"
+
+    return [words("提成金额"), *([] if pd.isna(row["应发合计"]) else [words("应发合计")])]
+
+
 def confirmation_spec(rep: str, data: CommissionData, settings: Settings) -> WorkbookSpec:
     """The rep's own 提成确认单: their summary row and their 明细 lines only, with a signature line."""
     summary = data.summary[data.summary["业务员"] == rep]
@@ -479,7 +492,7 @@ def confirmation_spec(rep: str, data: CommissionData, settings: Settings) -> Wor
                   subtitle=[f"期间 {data.period.start} 至 {data.period.end}", settings.company.name],
                   tables=[Table(summary_columns(data.basis), summary, heading="提成汇总", autofilter=False),
                           Table(detail_columns(data.basis), lines, heading="提成明细", totals=True, autofilter=False)],
-                  notes=list(SIGNATURE_NOTES))
+                  notes=[*amounts_in_words(summary), *SIGNATURE_NOTES])
     return WorkbookSpec(Name(rep, before="提成确认单_", after=f"_{data.period.month}.xlsx"), [sheet],
                         subfolder=CONFIRMATION_FOLDER, for_rep=rep)
 

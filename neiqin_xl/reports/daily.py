@@ -30,11 +30,14 @@ first; equal amounts share the better rank (1, 2, 2, 4).
 - 回款提醒: the 回款计划 lines late or falling due within ``reminders.collection_days_before`` days, with the
   customer's contact and phone (``plans.reminder_lines``; the reps get theirs from ``collection_reminders``).
 
-Workbook 销售日报_<D>.xlsx: sheet 日报 (one A4 landscape page: per-rep table with a totals row, then 今日要点),
-and the details 今日合同, 今日发货, 今日回款. The mail carries the summary as plain text and as an HTML fragment
-(templates/daily_summary.html.j2, inline styles) read first on a phone: the day's figures as tiles (今日回款,
-本月回款 and 完成率, 本月合同, 应收余额 and 逾期 from the receivables ledger when it ran, 暂缓发货), a per-rep table
-of four columns, then 今日要点.
+Workbook 销售日报_<D>.xlsx: sheet 日报 (one A4 landscape page: the key figures (``key_figures``: 今日回款,
+本月回款 against its target, 回款完成率, 本月合同 against its target, 销售完成率, 应收余额 and 逾期 from the
+receivables ledger when it ran, 暂缓发货), the per-rep table with a totals row, a line counting the highlights),
+sheet 今日要点 (the highlight rows: their columns differ from the per-rep table's, so they never share its
+widths), and the details 今日合同, 今日发货, 今日回款. The mail carries the summary as plain text and as an HTML
+fragment (templates/daily_summary.html.j2, inline styles) read first on a phone: the same key figures as tiles,
+a per-rep table of four columns, 回款完成率 per rep as bars drawn with table cells (no images: Outlook blocks
+them), then 今日要点.
 """
 
 from __future__ import annotations
@@ -55,7 +58,7 @@ from ..books.context import RunContext
 from ..core.output import Delivery, ReportOutput
 from ..core.model import ERROR, REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, fmt_yuan, yuan_to_fen, text as _text
 from ..core.results import ReceivablesData, ShippingData, TrackingData
-from ..core.sheets import DATE, INT, MONEY, PCT, Col, Sheet, Table, WorkbookSpec
+from ..core.sheets import DATE, INT, MONEY, PCT, Col, Figure, Sheet, Table, WorkbookSpec
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
 TEMPLATE_NAME = "daily_summary.html.j2"
@@ -276,23 +279,50 @@ def _html_rows(data: DailyData) -> list[dict]:
         [{REP: "合计", "回款排名": "", **shown(data.totals)}]
 
 
-def key_tiles(data: DailyData, receivables: ReceivablesData | None) -> list[dict]:
-    """The day's few figures, in the order a manager reads them: label, value, a note, whether it is bad news."""
+def key_figures(data: DailyData, receivables: ReceivablesData | None) -> list[Figure]:
+    """The day's few figures, in the order a manager reads them (the 日报's first rows and the mail's tiles):
+    today, the month to date against its target, attainment, and from the ledger (when it ran) the balance and
+    what is overdue, and the requests the 发货审核 held. Each equals a total of the tables below it."""
     t = data.totals
-    held = int((data.highlights["类别"] == HELD).sum())
-    tiles = [{"label": "今日回款", "value": f"¥{fmt_yuan(t['今日回款'])}", "note": "", "alert": False},
-             {"label": "本月回款", "value": f"¥{fmt_yuan(t['本月回款'])}", "note": f"完成率 {percent(t['回款完成率'])}",
-              "alert": False},
-             {"label": "本月合同", "value": f"¥{fmt_yuan(t['本月合同金额'])}", "note": f"完成率 {percent(t['销售完成率'])}",
-              "alert": False}]
+    target = lambda key: f"目标 ¥{fmt_yuan(t[key])}" if t[key] is not None else "未设目标"  # noqa: E731
+    figures = [Figure("今日回款", t["今日回款"], MONEY, f"今日签约 ¥{fmt_yuan(t['今日合同金额'])}"),
+               Figure("本月回款", t["本月回款"], MONEY, target("回款目标")),
+               Figure("回款完成率", t["回款完成率"], PCT, f"截至 {data.day:%m-%d}"),
+               Figure("本月合同", t["本月合同金额"], MONEY, target("销售目标")),
+               Figure("销售完成率", t["销售完成率"], PCT, f"本月 {t['本月合同数']} 份合同")]
     if receivables is not None:
         overdue = int(receivables.aging["逾期金额"].sum())
-        tiles += [{"label": "应收余额", "value": f"¥{fmt_yuan(int(receivables.aging['应收余额'].sum()))}", "note": "",
-                   "alert": False},
-                  {"label": "逾期", "value": f"¥{fmt_yuan(overdue)}", "note": "", "alert": overdue > 0}]
+        figures += [Figure("应收余额", int(receivables.aging["应收余额"].sum()), MONEY,
+                           f"{int((receivables.aging['应收余额'] > 0).sum())} 家客户"),
+                    Figure("逾期", overdue, MONEY, f"{int((receivables.aging['逾期金额'] > 0).sum())} 家客户",
+                           alert=overdue > 0)]
     if data.shipping_checked:
-        tiles.append({"label": "暂缓发货", "value": f"{held} 笔", "note": "", "alert": held > 0})
-    return tiles
+        held = int((data.highlights["类别"] == HELD).sum())
+        figures.append(Figure("暂缓发货", held, INT, "笔, 见今日要点", alert=held > 0))
+    return figures
+
+
+def key_tiles(data: DailyData, receivables: ReceivablesData | None) -> list[dict]:
+    """The key figures as the mail's tiles: label, the value as text, the note, whether it is bad news."""
+    def shown(f: Figure) -> str:
+        return f"¥{fmt_yuan(f.value)}" if f.kind == MONEY else percent(f.value) if f.kind == PCT else f"{f.value} 笔"
+
+    return [{"label": f.label, "value": shown(f), "note": "" if f.kind == INT else f.note, "alert": f.alert}
+            for f in key_figures(data, receivables)]
+
+
+def attainment_bars(data: DailyData) -> list[dict]:
+    """完成率 per rep as the mail draws it with table cells (Outlook shows no images by default): the bar's
+    width in percent of the row (capped at 100), the text, and whether the target is met."""
+    rows = []
+    for r in [*data.by_rep.to_dict("records"), {REP: "合计", **data.totals}]:
+        value = r["回款完成率"]
+        if value is None or pd.isna(value):
+            rows.append({"name": r[REP], "width": 0, "text": "未设目标", "met": False})
+            continue
+        width = int(min(Decimal(value) * 100, Decimal(100)).quantize(Decimal(1)))
+        rows.append({"name": r[REP], "width": width, "text": percent(value), "met": Decimal(value) >= 1})
+    return rows
 
 
 def render_html(data: DailyData, company: str, receivables: ReceivablesData | None = None,
@@ -304,7 +334,7 @@ def render_html(data: DailyData, company: str, receivables: ReceivablesData | No
                    "日期": f"{pd.Timestamp(h['日期']):%Y-%m-%d}" if h["日期"] is not None and not pd.isna(h["日期"]) else ""}
                   for h in data.highlights.to_dict("records")]
     return env.get_template(TEMPLATE_NAME).render(
-        rows=_html_rows(data), highlights=highlights,
+        rows=_html_rows(data), highlights=highlights, bars=attainment_bars(data),
         tiles=key_tiles(data, receivables), alert_kinds=(OVERDUE, HELD, LATE), shipping_checked=data.shipping_checked)
 
 
@@ -326,23 +356,36 @@ def summary_text(data: DailyData) -> str:
     return "\n".join(lines)
 
 
-def layout(data: DailyData, company: str) -> WorkbookSpec:
-    """销售日报_<D>.xlsx: 日报 on one A4 landscape page, then the day's details."""
+def highlight_note(highlights: pd.DataFrame) -> str:
+    """One line under the 日报's table: how many highlights of each kind, and where they are."""
+    if highlights.empty:
+        return "今日要点: 今日无特别事项。"
+    counts = highlights["类别"].value_counts(sort=False)
+    return "今日要点: " + ", ".join(f"{kind} {n} 条" for kind, n in counts.items()) + " (见「今日要点」工作表)"
+
+
+def layout(data: DailyData, company: str, receivables: ReceivablesData | None = None) -> WorkbookSpec:
+    """销售日报_<D>.xlsx: 日报 on one A4 landscape page (key figures, the per-rep table, notes), 今日要点 on
+    its own sheet (its columns differ: they never share widths with the per-rep table), then the details."""
     day = data.day.isoformat()
-    subtitle = [f"日期 {day} (本月: {data.day:%Y-%m}-01 至 {day})", f"截至 {day}", company]
+    subtitle = [f"{day} (周{'一二三四五六日'[data.day.weekday()]}) · 本月累计 {data.day:%m}-01 至 {data.day:%m-%d} · {company}"]
     money = lambda name: Col(name, MONEY)  # noqa: E731
     rep_cols = [Col(REP), Col("今日合同数", INT), money("今日合同金额"), money("今日发货"), money("今日回款"),
                 Col("本月合同数", INT), money("本月合同金额"), money("本月发货"), money("本月回款"), money("销售目标"),
                 Col("销售完成率", PCT), money("回款目标"), Col("回款完成率", PCT), Col("回款排名", INT, total=False)]
     highlight_cols = [Col("类别"), Col("客户名称"), Col("合同编号"), Col(REP), Col("日期", DATE),
                       Col("金额", MONEY, total=False), Col("说明", width=50)]  # long text wraps in its cell
-    notes = [f"本月合计完成率: 销售 {percent(data.totals['销售完成率'])}, 回款 {percent(data.totals['回款完成率'])}"]
+    notes = [highlight_note(data.highlights)]
     if not data.shipping_checked:
         notes.append("发货审核结果不可用, 今日要点未列暂缓发货。")
+    total_rates = {"销售完成率": data.totals["销售完成率"], "回款完成率": data.totals["回款完成率"]}
     summary = Sheet("日报", [Table(rep_cols, data.by_rep, heading="业务员业绩 (今日 / 本月累计)", totals=True,
-                                  autofilter=False),
-                            Table(highlight_cols, data.highlights, heading="今日要点", autofilter=False)],
-                    title="销售日报", subtitle=subtitle, notes=notes, landscape=True, fit_one_page=True)
+                                  totals_values={k: v for k, v in total_rates.items() if v is not None},
+                                  autofilter=False)],
+                    title="销售日报", subtitle=subtitle, notes=notes, figures=key_figures(data, receivables),
+                    landscape=True, fit_one_page=True, freeze=False)
+    points = Sheet("今日要点", [Table(highlight_cols, data.highlights, autofilter=False)], title="今日要点",
+                   subtitle=subtitle, landscape=True)
     details = [
         Sheet("今日合同", [Table([Col("合同编号"), Col("签订日期", DATE), Col("客户名称"), Col("产品名称"), money("合同金额"),
                                Col("付款方式"), Col("约定交货日期", DATE), Col(REP), *SOURCE], data.contracts, totals=True)],
@@ -354,7 +397,7 @@ def layout(data: DailyData, company: str) -> WorkbookSpec:
                                Col("银行流水号"), Col(REP), *SOURCE], data.collections, totals=True)],
               title="今日回款", subtitle=subtitle),
     ]
-    return WorkbookSpec(f"销售日报_{day}.xlsx", [summary, *details])
+    return WorkbookSpec(f"销售日报_{day}.xlsx", [summary, points, *details])
 
 
 def figures_of(data: DailyData) -> dict:
@@ -383,4 +426,4 @@ def build(ctx: RunContext, receivables: ReceivablesData | None = None, shipping:
     company = ctx.settings.company.name
     delivery = Delivery(report="daily", title="销售日报", key_figure=f"回款 ¥{fmt_yuan(data.totals['今日回款'])}",
                         summary_html=render_html(data, company, receivables), summary_text=summary_text(data))
-    return ReportOutput(workbooks=[layout(data, company)], figures=figures_of(data), data=data, deliveries=[delivery])
+    return ReportOutput(workbooks=[layout(data, company, receivables)], figures=figures_of(data), data=data, deliveries=[delivery])

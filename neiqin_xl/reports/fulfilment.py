@@ -232,7 +232,7 @@ def figures(data: FulfilmentData) -> dict:
 
 
 def layout(data: FulfilmentData, company: str, day: date) -> WorkbookSpec:
-    """The 合同履行一览表 workbook: 合同履行一览表, 履行明细, 按业务员汇总."""
+    """The 合同履行一览表 workbook: 合同履行一览表, 交货逾期, 未回款 (``follow_ups``), 履行明细, 按业务员汇总."""
     subtitle = [company, f"截至 {day.isoformat()}（该日以后的发货、开票、回款不计入; 待发货申请不算发货）"]
     main_cols = [Col("合同编号"), Col("客户名称"), Col("业务员"), Col("签订日期", DATE), Col("合同金额", MONEY),
                  Col("已发货金额", MONEY), Col("发货进度", PCT), Col("已开票金额", MONEY), Col("已回款金额", MONEY),
@@ -250,7 +250,22 @@ def layout(data: FulfilmentData, company: str, day: date) -> WorkbookSpec:
                 Col("已回款金额", MONEY), Col("未回款金额", MONEY)]
     by_rep = Sheet("按业务员汇总", [Table(rep_cols, data.by_rep, totals=True)], title="合同履行按业务员汇总",
                    subtitle=subtitle)
-    return WorkbookSpec(f"合同履行一览表_{day.isoformat()}.xlsx", [main, events, by_rep])
+    late, unpaid = follow_ups(data.contracts)
+    late_sheet = Sheet("交货逾期", [Table(main_cols, late, totals=True)], title="交货逾期合同",
+                       subtitle=[*subtitle, "约定交货日期已过而未发足的合同, 逾期最久的在前"])
+    unpaid_sheet = Sheet("未回款", [Table(main_cols, unpaid, totals=True)], title="已发货未回款合同",
+                         subtitle=[*subtitle, "已发货金额大于已回款金额的合同 (货已发、款未收足), 未回款金额大的在前"])
+    return WorkbookSpec(f"合同履行一览表_{day.isoformat()}.xlsx", [main, late_sheet, unpaid_sheet, events, by_rep])
+
+
+def follow_ups(contracts: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The two lists the clerk follows up: 交货逾期 (状态 交货逾期, the longest overdue first) and 未回款
+    (已发货金额 > 已回款金额: goods out, money not all in; the largest 未回款金额 first)."""
+    late = contracts[contracts["状态"] == "交货逾期"].sort_values(
+        ["交货逾期天数", "合同编号"], ascending=[False, True], kind="stable")
+    unpaid = contracts[contracts["已发货金额"] > contracts["已回款金额"]].sort_values(
+        ["未回款金额", "合同编号"], ascending=[False, True], kind="stable")
+    return late.reset_index(drop=True), unpaid.reset_index(drop=True)
 
 
 NEEDS: tuple[str, ...] = ()  # earlier reports whose data ``build`` takes

@@ -5,12 +5,18 @@ Its place in the process: after the daily report. Which periods a run produces i
 run).
 
 Each period workbook (五日报_<start>_<end>.xlsx, 月报_<YYYY-MM>.xlsx, 季报_<YYYY>Q<n>.xlsx, 年报_<YYYY>.xlsx):
-- 汇总: the period's 合同/发货/开票/回款 amounts and the counts (合同数, 拜访, 电话, 会议, 新客户) with 上期 (环比)
-  and 去年同期 (同比). A comparison period the books do not reach (earliest business date in the books after
-  its last day) has its amount blank and its change reading 无数据; a change over a zero base is left blank.
+- 汇总, the first page a manager reads in ten seconds: the key figures (``key_figures``: 合同/回款/发货/开票
+  amounts with 环比 and 同比, 新签合同, the company's 销售完成率 and 回款完成率 (``company_attainment``)), the
+  period's amounts and counts (合同数, 拜访, 电话, 会议, 新客户) with 上期 (环比) and 去年同期 (同比), the notes,
+  then four charts: 签约 and 回款 of the 12 months to the period's end against the summed targets
+  (``month_trend``), 完成率 per rep on a % axis with a 100% line, the receivables' aging buckets per rep
+  stacked (as of the run date; the period report ``USES`` the receivables ledger, and leaves the chart out
+  when it did not run), and the top customers by 回款. A comparison period the books do not reach (earliest
+  business date in the books after its last day) has its amount blank and its change reading 无数据; a
+  change over a zero base is left blank.
 - 业务员: each rep's figures of the period with 销售目标 / 回款目标 and attainment (合同金额 / 销售目标,
-  回款金额 / 回款目标). Targets are monthly: the period's months are summed; for a 五日报 the attainment is the
-  month to the period's last day against the month's target. A chart of attainment by rep.
+  回款金额 / 回款目标); the 合计 row carries the company's attainment. Targets are monthly: the period's months
+  are summed; for a 五日报 the attainment is the month to the period's last day against the month's target.
 - 客户排名: the top ``reports.top_customers`` customers by collections in the period.
 - 产品类别: contract amounts by the category of the contract's product (产品目录); unknown → 未分类.
 - 工作总结: per rep, the activities of the 日报 (拜访/电话/会议/其他) and the new customers: customers whose
@@ -19,6 +25,8 @@ Each period workbook (五日报_<start>_<end>.xlsx, 月报_<YYYY-MM>.xlsx, 季�
 - 新客户: the new customers of the period with where they first appeared.
 - 回款计划 (月报 only, when plan lines fall due in the month): per rep, the 回款计划 lines due in the month
   against what of them came in by its last day (``plan_vs_actual``).
+- 图表数据: the tables the first page's charts draw (the 12 months, the attainment with its 100% column, the
+  aging per rep), so every chart point can be read as a number.
 
 Figures are cut at the period's last day (a catch-up run does not count later rows). Reps: 合同's 业务员 for
 contracts, the contract's rep for 发货/开票 (set by validation), the holding workbook's rep for 回款.
@@ -37,9 +45,11 @@ from ..books.activities import (ACTIVITY_KINDS, activities, activity_counts, dev
 from ..books.allocation import plan_lines_as_of
 from ..books.context import RunContext
 from ..core.output import Delivery, ReportOutput
+from ..core.results import ReceivablesData
 from ..core.model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, Tables, fmt_yuan
+from ..core.months import Month
 from ..core.names import CustomerIndex, normalize_name
-from ..core.sheets import DATE, INT, MONEY, PCT, Chart, Col, Sheet, Table, WorkbookSpec
+from ..core.sheets import DATE, INT, MONEY, PCT, Chart, Col, Figure, Sheet, Table, WorkbookSpec
 
 NO_DATA = "无数据"
 UNCATEGORISED = "未分类"
@@ -49,6 +59,10 @@ COMPARE_COLUMNS = ["指标", "本期", "上期", "环比", "去年同期", "同�
 REP_COLUMNS = [REP, "合同数", "合同金额", "发货金额", "开票金额", "回款金额", "销售目标", "销售完成率", "回款目标", "回款完成率"]
 WORK_COLUMNS = [REP, *ACTIVITY_KINDS, "活动合计", "新客户", "合同数", "合同金额", "回款金额"]
 NEW_CUSTOMER_COLUMNS = ["客户名称", "首次日期", "首次来源", REP, SRC_WORKBOOK, SRC_SHEET, SRC_ROW]
+TREND_COLUMNS = ["月份", "合同金额", "回款金额", "销售目标", "回款目标"]
+TREND_MONTHS = 12
+FULL = "100%"  # the attainment chart's target line
+CHART_SHEET = "图表数据"
 
 
 @dataclass(frozen=True)
@@ -68,6 +82,8 @@ class PeriodData:
     series: pd.DataFrame  # 日期/月份, 合同金额, 回款金额
     new_customers: pd.DataFrame  # NEW_CUSTOMER_COLUMNS
     notes: list[str] = field(default_factory=list)
+    trend: pd.DataFrame | None = None  # TREND_COLUMNS: the 12 months to the period's last month
+    attainment: dict = field(default_factory=dict)  # the company's 销售完成率 and 回款完成率 (company_attainment)
 
 
 # ---------------------------------------------------------------- pure computations
@@ -126,11 +142,26 @@ def compare(current: dict[str, int], previous: dict[str, int] | None, last_year:
     return pd.DataFrame(rows, columns=COMPARE_COLUMNS)
 
 
+def attainment_start(period: P.Period) -> date:
+    """Where attainment counts from: the period's first day; for a 五日报 the 1st of its month."""
+    return period.start.replace(day=1) if period.kind == P.FIVE_DAY else period.start
+
+
+def company_attainment(tables: Tables, period: P.Period) -> dict[str, object]:
+    """销售完成率 and 回款完成率 of the company: what the reps with a target signed / collected (from
+    ``attainment_start``) over the sum of their targets; None without targets."""
+    cumulative = P.window_figures_by_rep(tables, attainment_start(period), period.end).set_index(REP)
+    targets = P.targets_by_rep(tables, period.months).set_index(REP)
+    reps = [rep for rep in targets.index if rep in cumulative.index]
+    return {rate: P.ratio(int(cumulative.loc[reps, figure].sum()) if reps else 0, int(targets[target].sum()))
+            if len(targets) else None
+            for rate, figure, target in (("销售完成率", "合同金额", "销售目标"), ("回款完成率", "回款金额", "回款目标"))}
+
+
 def rep_attainment(tables: Tables, period: P.Period) -> pd.DataFrame:
     """REP_COLUMNS: the period's figures per rep with targets and attainment (see the module docstring)."""
     figures = P.window_figures_by_rep(tables, period.start, period.end)
-    window_start = period.start.replace(day=1) if period.kind == P.FIVE_DAY else period.start
-    cumulative = P.window_figures_by_rep(tables, window_start, period.end).set_index(REP)
+    cumulative = P.window_figures_by_rep(tables, attainment_start(period), period.end).set_index(REP)
     targets = P.targets_by_rep(tables, period.months).set_index(REP)
     reps = sorted(set(figures[REP]) | set(cumulative.index) | set(targets.index))
     figures = figures.set_index(REP).reindex(reps, fill_value=0)
@@ -227,6 +258,19 @@ def collection_series(tables: Tables, period: P.Period) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def month_trend(tables: Tables, last: Month, months: int = TREND_MONTHS) -> pd.DataFrame:
+    """TREND_COLUMNS for the ``months`` months ending with ``last``: 合同金额 and 回款金额 signed / collected in
+    each month, and the month's 销售目标 and 回款目标 summed over the reps (blank without targets)."""
+    rows = []
+    for month in (last.shift(k - months + 1) for k in range(months)):
+        figures = P.window_figures(tables, month.first, month.last)
+        targets = P.targets_by_rep(tables, [str(month)])
+        rows.append({"月份": str(month), "合同金额": figures["合同金额"], "回款金额": figures["回款金额"],
+                     "销售目标": int(targets["销售目标"].sum()) if len(targets) else None,
+                     "回款目标": int(targets["回款目标"].sum()) if len(targets) else None})
+    return pd.DataFrame(rows, columns=TREND_COLUMNS).astype({"销售目标": "Int64", "回款目标": "Int64"})
+
+
 def compute(tables: Tables, customers: CustomerIndex, period: P.Period, top: int,
             first: pd.DataFrame | None = None) -> PeriodData:
     """Every table of one period report (``first``: ``first_appearances``, when the caller has it)."""
@@ -254,7 +298,9 @@ def compute(tables: Tables, customers: CustomerIndex, period: P.Period, top: int
                       by_category=by_category(tables, period.start, period.end),
                       work=work_summary(tables, first, period.start, period.end),
                       series=collection_series(tables, period),
-                      new_customers=new_customers(first, period.start, period.end), notes=notes)
+                      new_customers=new_customers(first, period.start, period.end), notes=notes,
+                      trend=month_trend(tables, Month.of(period.end)),
+                      attainment=company_attainment(tables, period))
 
 
 
@@ -273,22 +319,67 @@ def _compare_cols(kind: str) -> list[Col]:
     return [Col("指标"), Col("本期", kind), Col("上期", kind), Col("环比", PCT), Col("去年同期", kind), Col("同比", PCT)]
 
 
-def layout(data: PeriodData, company: str) -> WorkbookSpec:
-    """The period workbook (sheets in the module docstring)."""
+def key_figures(data: PeriodData) -> list[Figure]:
+    """The first page's figures: the period's amounts with their change on the previous period (环比) and the
+    same period last year (同比), the contracts signed, the company's attainment. Each equals the 本期 of the
+    comparison tables below it (or the 业务员 sheet's 合计 row for the attainment)."""
+    def note(row: pd.Series) -> str:
+        return f"环比 {_pct_text(row['环比'])} · 同比 {_pct_text(row['同比'])}"
+
+    money = data.money.set_index("指标")
+    counts = data.counts.set_index("指标")
+    figures = [Figure(metric, int(money.at[metric, "本期"]), MONEY, note(money.loc[metric]))
+               for metric in ("合同金额", "回款金额", "发货金额", "开票金额")]
+    figures.append(Figure("新签合同", int(counts.at["合同数", "本期"]), INT, note(counts.loc["合同数"])))
+    against = "本月累计对本月目标" if data.period.kind == P.FIVE_DAY else "对本期目标"
+    figures += [Figure(rate, data.attainment.get(rate), PCT, against if data.attainment.get(rate) is not None
+                       else "未设目标") for rate in ("销售完成率", "回款完成率")]
+    return figures
+
+
+def chart_tables(data: PeriodData, aging: pd.DataFrame | None) -> list[Table]:
+    """The tables the first page's charts draw (sheet 图表数据): the 12 months' trend against target, the
+    attainment per rep with the 100% line, and, when the ledger ran, the aging buckets per rep."""
+    trend = data.trend if data.trend is not None else pd.DataFrame(columns=TREND_COLUMNS)
+    rates = data.by_rep[[REP, "销售完成率", "回款完成率"]].assign(**{FULL: 1})
+    tables = [Table([Col("月份"), *[Col(c, MONEY, total=False) for c in TREND_COLUMNS[1:]]], trend,
+                    heading=f"近{TREND_MONTHS}个月签约与回款 (元)", autofilter=False),
+              Table([Col(REP), Col("销售完成率", PCT), Col("回款完成率", PCT), Col(FULL, PCT)], rates,
+                    heading="业务员目标完成率", autofilter=False)]
+    if aging is not None:
+        tables.append(Table([Col(c, MONEY if c != REP else "text", total=False) for c in aging.columns], aging,
+                            heading="应收账龄 (按业务员)", autofilter=False))
+    return tables
+
+
+def layout(data: PeriodData, company: str, aging: pd.DataFrame | None = None, aging_day: date | None = None
+           ) -> WorkbookSpec:
+    """The period workbook (sheets in the module docstring). ``aging``: the receivables' buckets per rep
+    (业务员 and one column per bucket) as of ``aging_day``, drawn on the first page when given."""
     p = data.period
     title = f"{p.kind} {p.label}"
     subtitle = [f"期间 {p.start.isoformat()} ~ {p.end.isoformat()}", f"截至 {p.end.isoformat()}", company]
     money = [Col(c, MONEY) for c in ("合同金额", "发货金额", "开票金额", "回款金额")]
     series_key = "日期" if "日期" in data.series else "月份"
+    charts = [Chart(f"近{TREND_MONTHS}个月签约与回款 (虚线: 目标)", 0, "月份", ("合同金额", "回款金额"), sheet=CHART_SHEET,
+                    lines=("销售目标", "回款目标"), below=True),
+              Chart("业务员目标完成率 (虚线: 100%)", 1, REP, ("销售完成率", "回款完成率"), sheet=CHART_SHEET, lines=(FULL,),
+                    percent=True, below=True),
+              Chart(f"客户回款前{len(data.top_customers)}名", 0, "客户名称", ("回款金额",), kind="bar", sheet="客户排名",
+                    below=True)]
+    if aging is not None:
+        charts.insert(2, Chart(f"应收账龄 (截至 {aging_day})", 2, REP, tuple(aging.columns[1:]), kind="bar",
+                               sheet=CHART_SHEET, stacked=True, below=True))
+    rates = {k: v for k, v in data.attainment.items() if v is not None}
     sheets = [
         Sheet("汇总", [Table(_compare_cols(MONEY), data.money, heading="金额 (元): 本期、上期 (环比)、去年同期 (同比)",
                            autofilter=False),
                      Table(_compare_cols(INT), data.counts, heading="数量", autofilter=False)],
-              title=title, subtitle=subtitle, notes=data.notes, landscape=False),
+              title=title, subtitle=[" · ".join(subtitle)], notes=data.notes, figures=key_figures(data),
+              charts=charts, landscape=False, freeze=False),
         Sheet("业务员", [Table([Col(REP), Col("合同数", INT), *money, Col("销售目标", MONEY), Col("销售完成率", PCT),
-                             Col("回款目标", MONEY), Col("回款完成率", PCT)], data.by_rep, totals=True)],
-              title=f"{title} 业务员业绩", subtitle=subtitle,
-              charts=[Chart("业务员目标完成率", 0, REP, ("销售完成率", "回款完成率"), y_title="完成率")]),
+                             Col("回款目标", MONEY), Col("回款完成率", PCT)], data.by_rep, totals=True, totals_values=rates)],
+              title=f"{title} 业务员业绩", subtitle=subtitle),
         Sheet("客户排名", [Table([Col("排名", INT, total=False), Col("客户名称"), Col("回款笔数", INT), Col("回款金额", MONEY),
                               Col("占比", PCT), Col("合同金额", MONEY), Col("发货金额", MONEY)], data.top_customers,
                              totals=True, totals_label="前列客户合计")],
@@ -306,6 +397,8 @@ def layout(data: PeriodData, company: str) -> WorkbookSpec:
         Sheet("新客户", [Table([Col("客户名称"), Col("首次日期", DATE), Col("首次来源"), Col(REP), Col(SRC_WORKBOOK),
                              Col(SRC_SHEET), Col(SRC_ROW, INT, total=False)], data.new_customers)],
               title=f"{title} 新客户", subtitle=subtitle),
+        Sheet(CHART_SHEET, chart_tables(data, aging), title=f"{title} 图表数据", subtitle=subtitle, landscape=False,
+              freeze=False),
     ]
     return WorkbookSpec(p.filename, sheets)
 
@@ -379,14 +472,17 @@ def with_plan_sheet(spec: WorkbookSpec, ctx: RunContext, period: P.Period) -> Wo
 # ---------------------------------------------------------------- entry point
 
 NEEDS: tuple[str, ...] = ()  # earlier reports whose data ``build`` takes
+USES = ("receivables",)  # the aging drawn on the first page, when the ledger ran (else None: no aging chart)
 
 
-def build(ctx: RunContext) -> ReportOutput:
+def build(ctx: RunContext, receivables: ReceivablesData | None = None) -> ReportOutput:
     due = P.due_periods(ctx.run_date, ctx.options.last_run_date, ctx.settings)
     first = first_appearances(ctx.tables, ctx.customers) if due else None  # once for every report due
     computed = [compute(ctx.tables, ctx.customers, p, ctx.settings.reports.top_customers, first) for p in due]
-    workbooks = [with_plan_sheet(with_development(layout(d, ctx.settings.company.name), ctx, d.period), ctx, d.period)
-                 for d in computed]
+    aging = None if receivables is None else \
+        receivables.by_rep[["业务员", *bucket_columns(receivables.by_rep)]]
+    workbooks = [with_plan_sheet(with_development(layout(d, ctx.settings.company.name, aging, ctx.run_date), ctx,
+                                                  d.period), ctx, d.period) for d in computed]
     deliveries = [Delivery(report="period", title=d.period.title, attachments=[d.period.filename],
                            key_figure=f"回款 ¥{fmt_yuan(d.totals['回款金额'])}", summary_text=summary_text(d))
                   for d in computed]
@@ -398,3 +494,12 @@ def build(ctx: RunContext) -> ReportOutput:
                "last_run_date": str(ctx.options.last_run_date or "")}
     return ReportOutput(workbooks=workbooks, figures=figures, data=PeriodReports(tuple(computed)),
                         deliveries=deliveries)
+
+
+def bucket_columns(by_rep: pd.DataFrame) -> list[str]:
+    """The aging-bucket columns of the receivables' 按业务员汇总 (0-30天 … 365天以上), in their order.
+
+    >>> bucket_columns(pd.DataFrame(columns=["业务员", "客户数", "应收余额", "0-30天", "31-60天", "60天以上", "逾期金额"]))
+    ['0-30天', '31-60天', '60天以上']
+    """
+    return [c for c in by_rep.columns if str(c).endswith(("天", "天以上"))]

@@ -202,7 +202,19 @@ def aging_by_customer(items: pd.DataFrame, credits: pd.DataFrame, collections: p
     frame["信用额度"] = frame["信用额度"].astype("Int64")
     ints = {c: "int64" for c in columns if c not in ("客户名称", "业务员", "信用额度")}
     frame = frame.astype(ints)
-    return frame.sort_values(["应收余额", "客户名称"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    return frame.sort_values(["逾期金额", "应收余额", "客户名称"], ascending=[False, False, True],
+                             kind="stable").reset_index(drop=True)
+
+
+def split_settled(data: ReceivablesData, since: date) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The 账龄分析 rows in two: customers with something open or a movement from ``since`` (the 1st of the
+    month), and the settled ones (已结清): no open item, no unapplied money and no ledger row dated from
+    ``since``. Each part keeps the order of ``data.aging``."""
+    ledger = data.ledger
+    busy = {*texts(data.open_items["客户名称"]), *texts(data.credits["客户名称"]),
+            *texts(ledger.loc[ledger["日期"] >= pd.Timestamp(since), "客户名称"])}
+    settled = ~data.aging["客户名称"].isin(busy)
+    return data.aging[~settled].reset_index(drop=True), data.aging[settled].reset_index(drop=True)
 
 
 def credit_rep(contract_rep: str, customer: str, collecting_rep: str, archive: dict[str, dict]) -> str:
@@ -275,7 +287,8 @@ def blank_zero(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 
 
 def layout(data: ReceivablesData, settings: Settings, day: date) -> WorkbookSpec:
-    """The 应收账款明细账 workbook: 账龄分析, 明细账, 按业务员汇总."""
+    """The 应收账款明细账 workbook: 账龄分析 (customers with something open or a movement this month, most
+    overdue first), 明细账, 按业务员汇总, 已结清 (``split_settled``)."""
     labels = bucket_labels(settings.receivables.aging_buckets)
     subtitle = [settings.company.name, f"截至 {day.isoformat()}（该日以后的单据和回款不计入）",
                 f"应收口径: {'发货' if settings.receivables.basis == 'shipment' else '开票'}; 账龄 = 截至日 − 单据日期; "
@@ -284,9 +297,16 @@ def layout(data: ReceivablesData, settings: Settings, day: date) -> WorkbookSpec
                   Col("应收余额", MONEY), Col("预收款", MONEY), *[Col(label, MONEY) for label in labels],
                   Col("逾期金额", MONEY), Col("最长逾期天数", INT, total=False), Col("超信用额度", MONEY),
                   Col("未到期质保金", MONEY)]
-    aging = Sheet("账龄分析", [Table(aging_cols, data.aging, totals=True, highlights=[
+    active, settled = split_settled(data, day.replace(day=1))
+    quiet = ["预收款", *labels, "逾期金额", "最长逾期天数", "超信用额度", "未到期质保金"]  # a zero there is noise: shown blank
+    aging = Sheet("账龄分析", [Table(aging_cols, blank_zero(active, quiet), totals=True, highlights=[
         Highlight("逾期金额", ">", 0), Highlight("最长逾期天数", ">", 0), Highlight("超信用额度", ">", 0)])],
-        title="应收账款账龄分析", subtitle=[*subtitle, PLAN_NOTE])
+        title="应收账款账龄分析", subtitle=[*subtitle, PLAN_NOTE,
+                                      f"按逾期金额、应收余额从大到小; 已结清且本月无往来的 {len(settled)} 家客户见「已结清」"])
+    settled_sheet = Sheet("已结清", [Table([Col("客户名称"), Col("业务员"), Col("信用额度", MONEY, total=False),
+                                          Col("账期天数", INT, total=False)], settled)],
+                          title="已结清客户", subtitle=[*subtitle[:2], f"无未收单据、无预收款, {day:%Y-%m} 无往来"],
+                          landscape=False)
     ledger_cols = [Col("客户名称"), Col("日期", DATE), Col("单据类型"), Col("单据号"), Col("合同编号"), Col("摘要"),
                    Col("借方", MONEY), Col("贷方", MONEY), Col("余额", MONEY, total=False), Col("业务员"), Col("来源")]
     ledger = Sheet("明细账", [Table(ledger_cols, blank_zero(data.ledger, ["借方", "贷方"]), totals=True)],
@@ -296,7 +316,7 @@ def layout(data: ReceivablesData, settings: Settings, day: date) -> WorkbookSpec
     by_rep = Sheet("按业务员汇总", [Table(rep_cols, data.by_rep, totals=True,
                                         highlights=[Highlight("逾期金额", ">", 0)])],
                    title="应收账款按业务员汇总", subtitle=[*subtitle[:2], "按合同的业务员归属; 预收款归所指合同的业务员, 否则归客户负责业务员"])
-    return WorkbookSpec(f"应收账款明细账_{day.isoformat()}.xlsx", [aging, ledger, by_rep])
+    return WorkbookSpec(f"应收账款明细账_{day.isoformat()}.xlsx", [aging, ledger, by_rep, settled_sheet])
 
 
 def bills_sheet(bills: pd.DataFrame, day: date, company: str) -> Sheet:

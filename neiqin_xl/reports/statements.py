@@ -2,8 +2,11 @@
 
 Runs after the receivables report (``NEEDS``) and reads its ledger (明细账), open items and unapplied credits as
 of the run date D.
-A customer gets a statement when it has a balance on D or a movement in the period; the period runs from
-``receivables.statement_period_start`` (year / quarter / month of D: ``periods.statement_period_start``) to D.
+A customer gets a statement when it has a balance on D or a movement in D's month (``statements.include:
+active``, the default: a customer who owes nothing and did nothing this month has nothing to confirm), or with
+``statements.include: all`` a balance or any movement in the period. The period (what the statement shows) runs
+from ``receivables.statement_period_start`` (year / quarter / month of D: ``periods.statement_period_start``)
+to D.
 Each statement shows the company and its contact, the customer, the period, the opening balance (debits −
 credits before the period start), every movement with a running balance, the closing balance, the open items
 with their due dates and days overdue, money received and not yet applied, and a signature block.
@@ -28,7 +31,7 @@ from ..books.plans import is_warranty
 from ..core.config import Settings
 from ..books.context import RunContext
 from ..core.output import ReportOutput
-from ..core.model import fmt_yuan
+from ..core.model import fmt_yuan, rmb_words
 from ..core.results import ReceivablesData
 from ..core.sheets import DATE, INT, MONEY, Col, Sheet, Table, WorkbookSpec
 from ..core.files import Name
@@ -45,7 +48,8 @@ class StatementsData:
 
 
 def customers_to_state(ledger: pd.DataFrame, start: date) -> list[str]:
-    """Customers with a non-zero balance at the end of the ledger or a movement dated from ``start``."""
+    """Customers with a non-zero balance at the end of the ledger or a movement dated from ``start`` (the
+    statement period's start for ``statements.include: all``, the 1st of the run date's month for ``active``)."""
     if ledger.empty:
         return []
     balance = (ledger["借方"] - ledger["贷方"]).groupby(ledger["客户名称"]).sum()
@@ -127,6 +131,20 @@ def signature_block(settings: Settings) -> list[str]:
             "客户确认: ______________    盖章: ______________    日期: ______________"]
 
 
+def closing_in_words(closing: int) -> str:
+    """The closing balance in 人民币大写, as the customer signs against it; a negative balance is money the
+    customer paid in advance, stated as 预收.
+
+    >>> closing_in_words(1000500)
+    '期末余额（大写）：人民币壹万零伍元整（贵司尚欠我司）'
+    >>> closing_in_words(-10000050)
+    '期末余额（大写）：预收人民币壹拾万元伍角整（贵司预付我司）'
+    """
+    if closing < 0:
+        return f"期末余额（大写）：预收{rmb_words(closing)}（贵司预付我司）"
+    return f"期末余额（大写）：{rmb_words(closing)}" + ("（贵司尚欠我司）" if closing else "（双方无欠款）")
+
+
 def layout_statement(name: str, lines: pd.DataFrame, open_rows: pd.DataFrame, prepaid_rows: pd.DataFrame,
                      settings: Settings, start: date, day: date) -> WorkbookSpec:
     """One customer's 对账单: portrait A4, fitted to the width, header rows repeated by the writer.
@@ -137,7 +155,8 @@ def layout_statement(name: str, lines: pd.DataFrame, open_rows: pd.DataFrame, pr
     c = settings.company
     subtitle = [f"{c.name}　联系人: {c.contact}" + (f"　电话: {c.phone}" if c.phone else ""),
                 f"客户: {name}", f"对账期间: {start.isoformat()} 至 {day.isoformat()}",
-                f"期初余额: ¥{fmt_yuan(opening)}　期末余额: ¥{fmt_yuan(closing)}（正数为贵司尚欠我司款项，负数为贵司预付款）"]
+                f"期初余额: ¥{fmt_yuan(opening)}　期末余额: ¥{fmt_yuan(closing)}（正数为贵司尚欠我司款项，负数为贵司预付款）",
+                closing_in_words(closing)]
     move_cols = [Col("日期", DATE), Col("单据类型"), Col("单据号"), Col("合同编号"), Col("摘要"), Col("借方", MONEY),
                  Col("贷方", MONEY), Col("余额", MONEY, total=False)]
     tables = [Table(move_cols, lines, heading="往来明细（借方 = 发货/开票应收，贷方 = 回款）", totals=True,
@@ -177,7 +196,8 @@ NEEDS = ("receivables",)  # earlier reports whose data ``build`` takes
 def build(ctx: RunContext, receivables: ReceivablesData) -> ReportOutput:
     day = ctx.run_date
     start = statement_period_start(day, ctx.settings.receivables.statement_period_start)
-    balances = period_balances(receivables.ledger, customers_to_state(receivables.ledger, start), start, day)
+    moved_since = day.replace(day=1) if ctx.settings.statements.include == "active" else start
+    balances = period_balances(receivables.ledger, customers_to_state(receivables.ledger, moved_since), start, day)
     lines = statement_lines(receivables.ledger, balances, start, day)
     open_rows, credits = open_item_rows(receivables.open_items), prepayment_rows(receivables.credits)
     opens_of = split_by_customer(open_rows, receivables.open_items["客户名称"])
