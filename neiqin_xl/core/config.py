@@ -205,6 +205,13 @@ class Schedule(_Section):
         return self
 
 
+class Writing(_Section):
+    """How the run's workbooks reach the disk (deliver/pool.py, deliver/incremental.py)."""
+
+    workers: int | None = Field(None, ge=0, le=64)  # writer processes; None = one per core, 0 or 1 = in the run's own
+    skip_unchanged: bool = True  # a workbook whose content and file on disk are as last written is not written again
+
+
 DEMO_MARKER = "DEMO.txt"  # tools/demo.py writes it (with the list of the files it wrote) into a demo workspace
 
 
@@ -220,6 +227,7 @@ class Settings(_Section):
     calendar: CalendarSettings = CalendarSettings()
     email: Email = Email()
     schedule: Schedule = Schedule()
+    writing: Writing = Writing()
     base_dir: Path = Path(".")  # the folder of config.yaml; set by load_settings
 
     # resolved folders -------------------------------------------------------
