@@ -57,38 +57,28 @@ _WRITER_CODE = _code_digest([Path(writer.__file__).resolve(), _PACKAGE / "core" 
 
 # ---------------------------------------------------------------- what a workbook shows
 
-def _values_digest(h, values) -> None:
-    """One column's values into ``h``: numbers and dates by their bytes, text through pandas' vectorised
-    hash, anything else (Decimal, date, a mix) by its type and repr, so 1 and "1" never hash alike."""
-    if isinstance(values, pd.Series):
-        dtype = values.dtype
-        if isinstance(dtype, np.dtype) and dtype.kind in "iufbmM":
-            h.update(dtype.str.encode())
-            h.update(np.ascontiguousarray(values.to_numpy()).tobytes())
-            return
-        values = values.to_numpy(dtype=object, na_value=None)
-    array = np.asarray(values, dtype=object) if not isinstance(values, np.ndarray) else values
-    kind = pd.api.types.infer_dtype(array, skipna=True) if len(array) else "empty"
-    h.update(kind.encode())
-    if kind in ("string", "empty"):
-        h.update(pd.util.hash_array(array).tobytes())  # a blank (None, NaN) is one value: the writer's blank cell
-    else:
-        h.update("\x1f".join(f"{type(v).__name__}:{v!r}" for v in array).encode("utf-8", "surrogatepass"))
-
-
 def _table_digest(h, table: Table) -> None:
+    """One table into ``h``: its layout, then the values of each column it shows: numbers and dates by their
+    bytes, anything else by the repr of its values, which keeps their types apart (1, "1", Decimal('1'),
+    None and nan all differ), so values the writer would write differently never hash alike."""
     h.update(repr(replace(table, rows=None)).encode("utf-8", "surrogatepass"))
     rows = table.rows
     frame = rows if isinstance(rows, pd.DataFrame) and rows.columns.is_unique else None
-    records = None if frame is not None else table.records()
-    h.update(str(len(rows)).encode())
+    records = table.records() if frame is None else None
+    h.update(repr(len(rows)).encode())
     for col in table.columns:
-        h.update(b"\x1e" + col.name.encode("utf-8", "surrogatepass"))
-        if frame is not None:
-            if col.name in frame.columns:
-                _values_digest(h, frame[col.name])
+        h.update(b"\x1e")
+        if frame is None:
+            values = [r.get(col.name) for r in records]
+        elif col.name in frame.columns:
+            series = frame[col.name]
+            if isinstance(series.dtype, np.dtype) and series.dtype.kind in "iufbmM":
+                h.update(series.dtype.str.encode() + np.ascontiguousarray(series.to_numpy()).tobytes())
+                continue
+            values = series.tolist()
         else:
-            _values_digest(h, [r.get(col.name) for r in records])
+            continue
+        h.update(repr(values).encode("utf-8", "surrogatepass"))
 
 
 def spec_digest(spec: WorkbookSpec) -> str:

@@ -56,11 +56,14 @@ def write_workbooks(specs: list[WorkbookSpec], output_dir: Path, workers: int) -
     log.info("由 %d 个写出进程写出 %d 个工作簿", size, len(specs))
     with ProcessPoolExecutor(max_workers=size, mp_context=context) as pool:
         futures: dict[int, Future] = {i: pool.submit(write_workbook, specs[i], output_dir) for i in order}
+        broken = False
         for i in order:
             try:
                 results[i] = futures[i].result()
-            except BrokenProcessPool:  # a worker died: this workbook is written here
-                log.warning("写出进程意外退出, %s 改在本进程写出", specs[i].filename)
+            except BrokenProcessPool:  # a worker died: what the pool had not written is written here
+                if not broken:
+                    log.warning("写出进程意外退出, 未写完的工作簿改在本进程写出 (从 %s 起)", specs[i].filename)
+                broken = True
                 results[i] = _in_process(specs[i], output_dir)
             except Exception as exc:  # noqa: BLE001 - the writer's own error, raised again by the caller's guard
                 results[i] = exc
