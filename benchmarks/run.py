@@ -477,6 +477,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=1, help="runs of each measurement; the fastest is reported")
     parser.add_argument("--out", type=Path, help="write the Markdown report here (e.g. benchmarks/results.md)")
     parser.add_argument("--in-process", action="store_true", help="measure in this process (no peak memory per step)")
+    parser.add_argument("--from-json", type=Path, action="append",
+                        help="no measuring: the report of the scenarios saved beside an earlier --out (repeatable)")
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     parser.add_argument("--cache-dir", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--output-dir", type=Path, help=argparse.SUPPRESS)
@@ -489,6 +491,13 @@ def main(argv: list[str] | None = None) -> list[dict]:
         print(json.dumps(run_measurement(args.measure, args.workspace, args.cache_dir, args.output_dir),
                          ensure_ascii=False))
         return []
+    if args.from_json:
+        results = [r for path in args.from_json for r in json.loads(path.read_text(encoding="utf-8"))]
+        text = report(results, machine(), args.repeat)
+        if args.out:
+            args.out.write_text(text, encoding="utf-8")
+        print(text)
+        return results
     if args.reps:
         plans = [(f"{args.reps} reps", Scenario(args.reps, max(10, 20 * args.reps), rows=args.rows))]
     else:
@@ -508,6 +517,9 @@ def main(argv: list[str] | None = None) -> list[dict]:
                                                             if isinstance(v, dict) and "seconds" in v},
                               "ratios": result["ratios"], "stages": result["full"]["timings"]}, ensure_ascii=False))
             results.append(result)
+            if args.out:  # every scenario's raw figures as soon as it is done, for a later report (--from-json)
+                args.out.with_suffix(".json").write_text(json.dumps(results, ensure_ascii=False, indent=1),
+                                                         encoding="utf-8")
         text = report(results, machine(), args.repeat)
         if args.out:
             args.out.write_text(text, encoding="utf-8")

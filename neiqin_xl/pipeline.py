@@ -18,6 +18,9 @@ the mail and manifest.json; one failing is logged and recorded (``failed`` in th
 is still written and sent, the manifest is always written, and the exit status is 1. An output folder that
 takes no file sends the whole run to ``output_备用/<date>/`` under the workspace, said on the console and in
 the manifest (``output_fallback``).
+A rerun whose inputs, settings, date, options and output files are all as the last run left them stops
+after reading (``rerun_unchanged``); otherwise a workbook whose content and file are unchanged is kept, not
+written again (``deliver.incremental``), and the others are written by a pool of processes (``deliver.pool``).
 Nothing here touches Excel or SMTP directly: the intake reads, the writer writes, mail sends.
 """
 
