@@ -41,7 +41,7 @@ from typing import Any
 from . import __version__
 from .deliver import mail
 from .deliver.state import RunState
-from .runs import (OFFICIAL, PREVIEW, delivery_label, digest_inputs, label_deliveries, output_folder,
+from .runs import (OFFICIAL, PREVIEW, RERUN, delivery_label, digest_inputs, label_deliveries, output_folder,
                    plan_runs)
 from .books.allocation import allocate
 from .books.prepayments import check_large_collections
@@ -190,7 +190,8 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
     reps = all_reps(tables)
     with step("写出工作簿"):
         written = write_outputs(outputs, output_dir, options.kind, failures, reps, demo=settings.is_demo,
-                                workers=pool_size(settings.writing.workers), skip_unchanged=settings.writing.skip_unchanged)
+                                workers=pool_size(settings.writing.workers),
+                                skip_unchanged=settings.writing.skip_unchanged)
     deliveries = label_deliveries(attach_files(outputs, written, output_dir, reps),
                                   delivery_label(state, run_date, options.kind, options.resend, inputs_digest))
     # who is behind, for the console and the manifest; the reminders themselves are their own job (remind)
@@ -230,9 +231,11 @@ def remember(state: RunState, result: RunResult, inputs_digest: str, kind: str) 
 
 def day_key(settings: Settings, run_date: date, options: RunOptions, last_run_date: date | None,
             inputs_digest: str) -> str:
-    """What the day's outputs and mail are a function of (``incremental.run_key``)."""
-    wanted = {"kind": options.kind, "send": options.send, "no_email": options.no_email, "only": options.only,
-              "force": options.force, "month": options.month}
+    """What the day's outputs and mail are a function of (``incremental.run_key``). A rerun of the day is the
+    official run again (the same folder, the same workbooks; its mail differs only with ``--resend``, which
+    always runs the whole day), so the clerk's second start of the day can find nothing changed."""
+    wanted = {"kind": OFFICIAL if options.kind == RERUN else options.kind, "send": options.send,
+              "no_email": options.no_email, "only": options.only, "force": options.force, "month": options.month}
     return incremental.run_key(inputs_digest, settings.model_dump_json(), run_date, wanted, last_run_date,
                                __version__)
 
@@ -254,7 +257,8 @@ def rerun_unchanged(settings: Settings, run_date: date, options: RunOptions, sta
     kept = [Written(output_dir / o["file"], output_dir / o["file"], o.get("note", ""), tuple(o.get("continued", ())),
                     o["digest"], o["sha256"], kept=True) for o in last.get("outputs", [])]
     manifest = {**last, "started": started.isoformat(timespec="seconds"),
-                "finished": datetime.now().isoformat(timespec="seconds"), "unchanged": True, "mail": sent,
+                "finished": datetime.now().isoformat(timespec="seconds"), "kind": options.kind, "unchanged": True,
+                "mail": sent,
                 "reminders": [{"rep": rep, "reason": reason} for rep, reason in chased],
                 **mail_timing(settings, run_date, sent), "timings_seconds": step.timings, "failed": failures,
                 "run_key": key, "outputs": [{**o, "kept": True} for o in last.get("outputs", [])]}
@@ -452,7 +456,8 @@ def attach_files(outputs: dict[str, ReportOutput], written: dict[str, list[Writt
 def build_manifest(settings: Settings, run_date: date, started: datetime, tables, ctx: RunContext,
                    outputs: dict[str, ReportOutput], written: dict[str, list[Written | None]], failed: list[str],
                    sent: list[dict], chased: list, timings: dict[str, float]) -> dict:
-    files = [{"report": name, "file": str(w.path.relative_to(ctx.output_dir)), "sha256": w.sha256 or file_sha256(w.path),
+    files = [{"report": name, "file": str(w.path.relative_to(ctx.output_dir)),
+              "sha256": w.sha256 or file_sha256(w.path),
               "digest": w.digest, **({"kept": True} if w.kept else {}), **({"note": w.note} if w.note else {}),
               **({"continued": list(w.continued)} if w.continued else {})}
              for name, ws in written.items() for w in ws if w]

@@ -12,6 +12,7 @@ import pytest
 from neiqin_xl.core.config import Settings
 from neiqin_xl.deliver import pool
 from neiqin_xl.pipeline import RunOptions, run_day
+from neiqin_xl.runs import OFFICIAL, RERUN
 from neiqin_xl.tools.demo import generate_demo
 
 DAY = date(2026, 11, 30)
@@ -35,8 +36,8 @@ def settings(workspace: Path, workers: int | None = None) -> Settings:
     return s.model_copy(update={"writing": s.writing.model_copy(update={"workers": workers})})
 
 
-def run(workspace: Path, workers: int | None = None):
-    result = run_day(settings(workspace, workers), DAY, RunOptions(no_email=True))
+def run(workspace: Path, workers: int | None = None, kind: str = OFFICIAL):
+    result = run_day(settings(workspace, workers), DAY, RunOptions(kind=kind, no_email=True))
     assert result.ok, (result.failed_reports, result.failures)
     return result
 
@@ -55,9 +56,9 @@ def test_an_unchanged_rerun_writes_no_workbook(demo, tmp_path):
     workspace = copy_of(demo, tmp_path)
     output = run(workspace).output_dir
     before = files(output)
-    again = run(workspace)
+    again = run(workspace, kind=RERUN)  # the clerk starts the day a second time, nothing changed
     assert files(output) == before  # every mtime and every byte as they were
-    assert again.manifest["unchanged"] is True
+    assert again.manifest["unchanged"] is True and again.manifest["kind"] == RERUN
     assert len(again.written) == len(before) and all(w.kept for w in again.written)
     # the manifest still lists every workbook with its hashes, so the run after this one can check them too
     assert {o["file"].replace("\\", "/") for o in again.manifest["outputs"]} == set(before)
