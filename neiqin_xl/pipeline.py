@@ -21,6 +21,9 @@ the mail and manifest.json; one failing is logged and recorded (``failed`` in th
 is still written and sent, the manifest is always written, and the exit status is 1. An output folder that
 takes no file sends the whole run to ``output_备用/<date>/`` under the workspace, said on the console and in
 the manifest (``output_fallback``).
+A rerun whose inputs, settings, date, options and output files are all as the last run left them stops
+after reading (``rerun_unchanged``); otherwise a workbook whose content and file are unchanged is kept, not
+written again (``deliver.incremental``), and the others are written by a pool of processes (``deliver.pool``).
 Nothing here touches Excel or SMTP directly: the intake reads, the writer writes, mail sends.
 """
 
@@ -42,7 +45,7 @@ from typing import Any
 from . import __version__
 from .deliver import mail
 from .deliver.state import RunState
-from .runs import (OFFICIAL, PREVIEW, delivery_label, digest_inputs, label_deliveries, output_folder,
+from .runs import (OFFICIAL, PREVIEW, RERUN, delivery_label, digest_inputs, label_deliveries, output_folder,
                    plan_runs)
 from .books.allocation import allocate
 from .books.changes import Changes, ClosedMonth, compare
@@ -52,11 +55,11 @@ from .books.context import ReportOptions, RunContext
 from .books.roster import all_reps
 from .core.privacy import hide_others, private
 from .core.output import Delivery, ReportOutput
-from .core.files import Name
+from .core.files import Name, file_sha256
 from .core.sheets import WorkbookSpec
 from .read.folders import list_workbooks, rep_workbooks
 from .read import history
-from .read.intake import file_sha256, find_by_stem, read_workbook, read_workspace
+from .read.intake import find_by_stem, read_workbook, read_workspace
 from .core.schema import SHEETS
 from .core.model import ERROR, WARNING, Problem, Tables
 from .core.names import CustomerIndex
@@ -64,7 +67,9 @@ from .reports import (archive, audit, collection_reminders, commission, daily, e
                       plan, problems, receivables, reconciliation, shipping, statements, summary, tracking)
 from .books.validate import validate
 from .deliver.files import Written, cannot_write, remove_leftover_temps, write_file
-from .deliver.writer import assign_filenames, write_workbook
+from .deliver import incremental
+from .deliver.pool import pool_size, write_workbooks
+from .deliver.writer import assign_filenames
 
 log = logging.getLogger("neiqin_xl")
 
@@ -193,14 +198,21 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
     with step("读取工作簿"):
         tables, found = read_workspace(settings, progress=options.progress)
     entries = history.input_entries(settings, tables.inputs)
+    run_id = ""
+    if options.replay is None:  # every run keeps what it read, an unchanged rerun too
+        with step("输入历史"), failures.guard("输入历史"):
+            run_id = keep_inputs(settings, run_date, options, started, entries, recalled)
+    inputs_digest = digest_inputs(tables.inputs)
+    key = day_key(settings, run_date, options, recalled, inputs_digest)
+    last = None if options.resend or options.replay is not None or not settings.writing.skip_unchanged else \
+        incremental.unchanged_run(output_dir, key, mail.UNDELIVERED)
+    if last is not None:  # the day as the last run made it: nothing to compute, nothing to write
+        return rerun_unchanged(settings, run_date, options, state, last, key, started, step, output_dir, tables,
+                               failures)
     changes: Changes | None = None
     with step("变更对比"), failures.guard("变更对比"):  # a failed comparison costs the 变更记录 only
         changes, damaged = changes_since(recalled, settings, run_date, tables, entries)
         found += damaged
-    run_id = ""
-    if options.replay is None:
-        with step("输入历史"), failures.guard("输入历史"):
-            run_id = keep_inputs(settings, run_date, options, started, entries, recalled)
     with step("校验"):
         tables, checked = validate(tables, settings, run_date)
     with step("核销回款"):
@@ -223,8 +235,9 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
 
     reps = all_reps(tables)
     with step("写出工作簿"):
-        written = write_outputs(outputs, output_dir, options.kind, failures, reps, demo=settings.is_demo)
-    inputs_digest = digest_inputs(tables.inputs)
+        written = write_outputs(outputs, output_dir, options.kind, failures, reps, demo=settings.is_demo,
+                                workers=pool_size(settings.writing.workers),
+                                skip_unchanged=settings.writing.skip_unchanged)
     deliveries = label_deliveries(attach_files(outputs, written, output_dir, reps),
                                   delivery_label(state, run_date, options.kind, options.resend, inputs_digest))
     # who is behind, for the console and the manifest; the reminders themselves are their own job (remind)
@@ -244,17 +257,62 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
 
     manifest = build_manifest(settings, run_date, started, tables, ctx, outputs, written, failed, sent, chased,
                               step.timings)
-    manifest.update(kind=options.kind, output_fallback=fallback, failed=failures, history=run_id)
+    manifest.update(kind=options.kind, output_fallback=fallback, failed=failures, history=run_id, run_key=key)
     write_manifest(manifest, output_dir, fallback_folder(settings, output_dir), failures)
     result = RunResult(run_date, output_dir, manifest, [w for ws in written.values() for w in ws if w], failed, sent,
                        failures)
-    if options.replay is not None:  # a replay leaves no trace in the workspace's memory
-        return result
-    with Failures().guard("记录运行"):  # the state's record of the run: logged when it fails, the run is done
+    if options.replay is None:  # a replay leaves no trace in the workspace's memory
+        remember(state, result, inputs_digest, options.kind)
+    return result
+
+
+def remember(state: RunState, result: RunResult, inputs_digest: str, kind: str) -> None:
+    """The state's record of the run (logged when it fails: the run is done) and, for a run that produced
+    everything and is not a preview, the period reports' catch-up point."""
+    with Failures().guard("记录运行"):
         record_run(state, result, inputs_digest)
-        produced = not failed and all(f["step"] == "输出文件夹" for f in failures)  # else the next run makes them again
-        if produced and options.kind != PREVIEW:  # a preview does not move the period reports' catch-up point
-            state.set_last_run_date(run_date)
+        produced = not result.failed_reports and all(f["step"] == "输出文件夹" for f in result.failures)
+        if produced and kind != PREVIEW:  # else the next run makes them again; a preview moves nothing
+            state.set_last_run_date(result.run_date)
+
+
+def day_key(settings: Settings, run_date: date, options: RunOptions, recalled: Recalled, inputs_digest: str) -> str:
+    """What the day's outputs and mail are a function of (``incremental.run_key``). A rerun of the day is the
+    official run again (the same folder, the same workbooks; its mail differs only with ``--resend``, which
+    always runs the whole day), so the clerk's second start of the day can find nothing changed. The closed
+    months and their paid figures count too: closing or reopening a month changes the 提成调整 lines."""
+    wanted = {"kind": OFFICIAL if options.kind == RERUN else options.kind, "send": options.send,
+              "no_email": options.no_email, "only": options.only, "force": options.force, "month": options.month,
+              "closed": [[c.month, sorted(c.paid.items())] for c in recalled.closed]}
+    return incremental.run_key(inputs_digest, settings.model_dump_json(), run_date, wanted, recalled.last_run_date,
+                               __version__)
+
+
+def rerun_unchanged(settings: Settings, run_date: date, options: RunOptions, state: RunState, last: dict, key: str,
+                    started: datetime, step: _Steps, output_dir: Path, tables, failures: Failures) -> RunResult:
+    """A rerun whose inputs, settings, date, options and output files are all as the last run left them
+    (``incremental.unchanged_run``): its outputs stand, nothing is computed or written again; the mail still
+    waiting from earlier runs is retried and the reminder list made; manifest.json says so (``unchanged``)."""
+    log.info("输入、设置、日期和输出文件都与上次运行 (%s) 相同: 报表不重新计算, 工作簿不重写", last.get("started"))
+    chased: list = []
+    with failures.guard("催报名单"):
+        _, chased = mail.reminders(settings, run_date, tables["人员"], rep_workbooks(settings.folder("reps")))
+    sent: list[dict] = []
+    with step("发送邮件"), failures.guard("发送邮件"):
+        if options.kind != PREVIEW or options.send:
+            transport = mail.start_sending(settings, options.no_email)
+            sent += mail.send_pending(settings, tables["人员"], transport=transport) if transport else []
+    kept = [Written(output_dir / o["file"], output_dir / o["file"], o.get("note", ""), tuple(o.get("continued", ())),
+                    o["digest"], o["sha256"], kept=True) for o in last.get("outputs", [])]
+    manifest = {**last, "started": started.isoformat(timespec="seconds"),
+                "finished": datetime.now().isoformat(timespec="seconds"), "kind": options.kind, "unchanged": True,
+                "mail": sent,
+                "reminders": [{"rep": rep, "reason": reason} for rep, reason in chased],
+                **mail_timing(settings, run_date, sent), "timings_seconds": step.timings, "failed": failures,
+                "run_key": key, "outputs": [{**o, "kept": True} for o in last.get("outputs", [])]}
+    write_manifest(manifest, output_dir, fallback_folder(settings, output_dir), failures)
+    result = RunResult(run_date, output_dir, manifest, kept, [], sent, failures)
+    remember(state, result, digest_inputs(tables.inputs), options.kind)
     return result
 
 
@@ -431,12 +489,14 @@ def with_needs(names: set[str]) -> set[str]:
 
 
 def write_outputs(outputs: dict[str, ReportOutput], output_dir: Path, kind: str = OFFICIAL,
-                  failures: Failures | None = None, reps: set[str] = frozenset(), demo: bool = False
-                  ) -> dict[str, list[Written | None]]:
+                  failures: Failures | None = None, reps: set[str] = frozenset(), demo: bool = False,
+                  workers: int = 1, skip_unchanged: bool = False) -> dict[str, list[Written | None]]:
     """Every report's workbooks, in the order of its ``workbooks`` (None for one that failed: each is written
     in its own guard); the file names of the whole run decided together (``writer.assign_filenames``); a
     preview's titled 【预览】 on every sheet (with a line saying what that means), a demo workspace's
-    【演示数据】, a rep's own with the other reps hidden (``core.privacy``)."""
+    【演示数据】, a rep's own with the other reps hidden (``core.privacy``). With ``skip_unchanged``, a
+    workbook whose content and file are as the last run into the folder left them is kept, not written
+    (``incremental``); the rest are written by ``workers`` processes (``pool``)."""
     failures = Failures() if failures is None else failures
 
     def mark(spec: WorkbookSpec) -> WorkbookSpec:
@@ -444,15 +504,26 @@ def write_outputs(outputs: dict[str, ReportOutput], output_dir: Path, kind: str 
             spec = titled(spec, "【预览】", "预览: 截止时间前的数据, 不是当日的正式报表")
         return private(titled(spec, "【演示数据】") if demo else spec, reps)
 
-    specs = iter(assign_filenames([mark(spec) for out in outputs.values() for spec in out.workbooks], output_dir))
+    specs = assign_filenames([mark(spec) for out in outputs.values() for spec in out.workbooks], output_dir)
+    digests = [incremental.spec_digest(spec) for spec in specs]
+    last = incremental.recorded(incremental.previous_manifest(output_dir)) if skip_unchanged else {}
+    results: list[Written | Exception | None] = [incremental.kept(spec, digest, output_dir, last)
+                                                 for spec, digest in zip(specs, digests)]
+    changed = [i for i, r in enumerate(results) if r is None]
+    for i, r in zip(changed, write_workbooks([specs[i] for i in changed], output_dir, workers)):
+        results[i] = r if isinstance(r, Exception) else replace(r, digest=digests[i])
+    outcomes = iter(zip(specs, results))
     written: dict[str, list[Written | None]] = {}
     for name, out in outputs.items():
         written[name] = []
-        for spec in [next(specs) for _ in out.workbooks]:
+        for spec, result in [next(outcomes) for _ in out.workbooks]:
             done = None
             with failures.guard("写出工作簿", str(Path(spec.subfolder) / spec.filename)):
-                done = write_workbook(spec, output_dir)
+                if isinstance(result, Exception):
+                    raise result
+                done = result
             written[name].append(done)
+    log.info("%s", incremental.describe([w for ws in written.values() for w in ws]))
     return written
 
 
@@ -501,8 +572,10 @@ def attach_files(outputs: dict[str, ReportOutput], written: dict[str, list[Writt
 def build_manifest(settings: Settings, run_date: date, started: datetime, tables, ctx: RunContext,
                    outputs: dict[str, ReportOutput], written: dict[str, list[Written | None]], failed: list[str],
                    sent: list[dict], chased: list, timings: dict[str, float]) -> dict:
-    files = [{"report": name, "file": str(w.path.relative_to(ctx.output_dir)), "sha256": file_sha256(w.path),
-              **({"note": w.note} if w.note else {}), **({"continued": list(w.continued)} if w.continued else {})}
+    files = [{"report": name, "file": str(w.path.relative_to(ctx.output_dir)),
+              "sha256": w.sha256 or file_sha256(w.path),
+              "digest": w.digest, **({"kept": True} if w.kept else {}), **({"note": w.note} if w.note else {}),
+              **({"continued": list(w.continued)} if w.continued else {})}
              for name, ws in written.items() for w in ws if w]
     return {
         "run_date": run_date.isoformat(),

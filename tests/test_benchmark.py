@@ -80,4 +80,9 @@ def test_benchmark_runs_on_a_small_workspace_and_reports(small, tmp_path):
     assert result["warm"]["rows"] == result["cold"]["rows"] == result["intake"]["rows"] > 0
     assert "读取工作簿" in result["full"]["timings"] and "写出工作簿" in result["full"]["timings"]
     text = out.read_text(encoding="utf-8")
-    assert "full / floor" in text and "nproc" in text and "写出工作簿" in text
+    assert "one-process floor" in text and "nproc" in text and "写出工作簿" in text
+    # the day again: nothing changed skips the whole day; one rep's edit writes some workbooks and keeps the rest
+    assert result["rerun"]["unchanged"] and result["rerun"]["files_kept"] == result["full"]["files_written"]
+    changed = result["rerun_changed"]
+    assert not changed["unchanged"] and 0 < changed["files_kept"] < changed["files_written"]
+    assert "day rerun, nothing changed / full" in text and "Load average" in text

@@ -263,6 +263,13 @@ class Statements(_Section):
     include: Literal["active", "all"] = "active"
 
 
+class Writing(_Section):
+    """How the run's workbooks reach the disk (deliver/pool.py, deliver/incremental.py)."""
+
+    workers: int | None = Field(None, ge=0, le=64)  # writer processes; None = one per core, 0 or 1 = in the run's own
+    skip_unchanged: bool = True  # a workbook whose content and file on disk are as last written is not written again
+
+
 DEMO_MARKER = "DEMO.txt"  # tools/demo.py writes it (with the list of the files it wrote) into a demo workspace
 
 
@@ -285,6 +292,7 @@ class Settings(_Section):
     development: Development = Development()
     reminders: Reminders = Reminders()
     statements: Statements = Statements()
+    writing: Writing = Writing()
     base_dir: Path = Path(".")  # the folder of config.yaml; set by load_settings
 
     # resolved folders -------------------------------------------------------

@@ -41,6 +41,15 @@ PATH_UNITS = 259  # a whole path on Windows (MAX_PATH 260 with the terminating N
 HASH_CHARS = 6  # hex digits of the hash told apart names carry
 
 
+def file_sha256(path: Path) -> str:
+    """The sha256 of a file's bytes, read in 1 MiB chunks (an input's identity; an output's recorded hash)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
 def utf16_units(text: str) -> int:
     """The length Windows and Excel count: UTF-16 code units (a character beyond U+FFFF takes two).
 

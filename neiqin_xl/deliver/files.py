@@ -33,6 +33,9 @@ class Written:
     wanted: Path  # where it should have been
     note: str = ""  # set when a sibling was written because the target was locked
     continued: tuple[str, ...] = ()  # a workbook's sheets too long for one worksheet, said as the clerk reads it
+    digest: str = ""  # a workbook's content (``incremental.spec_digest``), recorded in the manifest
+    sha256: str = ""  # the file's bytes when known without reading it again (a workbook left as it was)
+    kept: bool = False  # left as the last run wrote it: its content and its file on disk were unchanged
 
     @property
     def fallback(self) -> bool:

@@ -29,7 +29,6 @@ and ``intake.max_memory_mb``, so a workbook that crashes the reader, loops or ea
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
 import zipfile
 import zlib
@@ -46,6 +45,7 @@ from .cache import WorkbookCache, open_cache
 from .folders import list_workbooks, rep_of, unsupported_files
 from .isolation import CRASH, MEMORY, TIMEOUT, Outcome, WorkerPool
 from ..core.config import Settings
+from ..core.files import file_sha256
 from ..core.model import ERROR, REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, cell_address
 from ..core.months import Month, month_texts
 from ..core.names import is_total_text, normalize_name
@@ -185,14 +185,6 @@ def relative_path(path: Path, root: Path) -> str:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return path.as_posix()
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def combine(sheet_def: SheetDef, parts: list[pd.DataFrame]) -> pd.DataFrame:
