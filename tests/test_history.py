@@ -193,8 +193,8 @@ def test_close_then_a_change_gives_an_adjustment_line_in_the_next_month(workspac
         ("银行流水号 HK-2", None, None, "回款日期 2026-12-01；客户名称 明达公司；合同编号 HT-1；回款金额 10,000.00；"
                                        "银行流水号 HK-2", "新增", None)]
     assert sheet_rows(out / "变更记录_2026-12-01.xlsx", "已结账月份差额", "业务员") == [line]
-    # the 日报's 今日要点 counts them in one line
-    daily = [r for r in openpyxl.load_workbook(out / "销售日报_2026-12-01.xlsx")["日报"].iter_rows(values_only=True)
+    # the 日报's 今日要点 (its own sheet) counts them in one line
+    daily = [r for r in openpyxl.load_workbook(out / "销售日报_2026-12-01.xlsx")["今日要点"].iter_rows(values_only=True)
              if r[0] == "台账变更"]
     assert [r[6] for r in daily] == ["自 2026-11-30 正式运行以来台账变更：修改 1 处，新增 1 处，删除 0 处；"
                                      "其中涉及往月 0 处、已结账月份 1 处（见 变更记录）"]

@@ -213,7 +213,7 @@ def split_by_plan(items: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
     for contract, group in mine.groupby("合同编号", sort=False):
         plan, end = by_contract[contract], 0
         for row in group.to_dict("records"):
-            start, end = end, end + int(row["金额"])
+            end += int(row["金额"])
             open_from = end - int(row["未收"])
             if open_from >= end:
                 parts.append(row)

@@ -337,12 +337,14 @@ def message_bytes(msg: EmailMessage) -> bytes:
 
 
 def eml_path(settings: Settings, run_date: date, group: Group) -> Path:
-    """Stable per (date, deliveries, audience): a rerun overwrites its own unsent file."""
+    """Stable per (date, deliveries, audience): a rerun overwrites its own unsent file. A rep's name is never
+    cut off (the clerk finds a rep's message by it): the titles are shortened instead."""
     titles = "+".join(d.title for d in group.deliveries)
-    label = f"{titles}_{group.audience.rep}" if group.audience.rep else titles
+    rep = f"_{safe_filename(group.audience.rep, 20)}" if group.audience.rep else ""
+    label = safe_filename(titles, 70 - len(rep)) + rep
     digest = hashlib.sha1("\n".join([run_date.isoformat(), group.audience.key,
                                      *sorted(item_key(d) for d in group.deliveries)]).encode("utf-8")).hexdigest()[:8]
-    return settings.folder("outbox") / run_date.isoformat() / f"{safe_filename(label, 70)}_{digest}.eml"
+    return settings.folder("outbox") / run_date.isoformat() / f"{label}_{digest}.eml"
 
 
 # ---------------------------------------------------------------------------- sending
