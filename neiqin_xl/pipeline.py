@@ -55,7 +55,7 @@ from .core.schema import SHEETS
 from .core.model import ERROR, WARNING
 from .core.names import CustomerIndex
 from .reports import (archive, commission, daily, expenses, fulfilment, period, problems, receivables, reconciliation,
-                      shipping, statements)
+                      service, shipping, statements)
 from .books.validate import validate
 from .deliver.files import Written, cannot_write, remove_leftover_temps, write_file
 from .deliver.writer import assign_filenames, write_workbook
@@ -73,6 +73,7 @@ REPORTS: list[tuple[str, ModuleType]] = [
     ("reconciliation", reconciliation),  # 财务对账
     ("daily", daily),  # 销售日报
     ("period", period),  # 五日报 / 月报 / 季报 / 年报
+    ("service", service),  # 客户服务跟踪
     ("archive", archive),  # 客户档案汇总
 ]
 REPORT_NAMES = [name for name, _ in REPORTS] + ["problems"]

@@ -124,6 +124,13 @@ class Reports(_Section):
     top_customers: int = Field(10, ge=1)
 
 
+class Service(_Section):
+    """客户服务跟踪 (reports/service.py)."""
+
+    response_days: int = Field(3, ge=0)  # an open 咨询/投诉/建议 older than this many working days is overdue
+    revisit_days: int = Field(90, ge=1)  # a customer with a contract in the last year and no contact this long is due a 回访
+
+
 class CalendarSettings(_Section):
     """Overrides for years the chinese-calendar package does not know yet."""
 
@@ -138,7 +145,7 @@ class Recipients(_Section):
 
 # The keys of email.recipients: the reports mailed to configured people (the reps' own mail goes to the
 # address in 人员.xlsx). A key no report uses is a typo or a promise nobody keeps: the config check rejects it.
-RECIPIENT_KEYS = ("daily", "period", "shipping", "reconciliation", "expenses")
+RECIPIENT_KEYS = ("daily", "period", "shipping", "reconciliation", "expenses", "service")
 
 
 class Email(_Section):
@@ -220,6 +227,7 @@ class Settings(_Section):
     calendar: CalendarSettings = CalendarSettings()
     email: Email = Email()
     schedule: Schedule = Schedule()
+    service: Service = Service()
     base_dir: Path = Path(".")  # the folder of config.yaml; set by load_settings
 
     # resolved folders -------------------------------------------------------

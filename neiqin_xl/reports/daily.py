@@ -21,7 +21,13 @@ first; equal amounts share the better rank (1, 2, 2, 4).
   failed, so a failed check never costs the clerk the daily report;
 - 交期已过: contracts whose 约定交货日期 passed since the previous working day (P ≤ 约定交货日期 < D) and
   whose shipments up to D fall short of 合同金额;
+- 投诉超时: open complaints past ``service.response_days`` working days (``books.service.overdue_complaints``;
+  listed every day until the customer has had an answer);
 - 数据问题: per rep, the 错误 and 警告 found so far in the run (``ctx.problems``).
+
+销售预报 (``books.forecast``, a separate block of the 日报 sheet and of the mail's text): one line per rep and the
+total, to month end, of 回款 (the weighted figure, with the run rate beside it) and 签约 (run rate) against the
+month's targets; the company's line to quarter end and the methods in the notes.
 
 Workbook 销售日报_<D>.xlsx: sheet 日报 (one A4 landscape page: per-rep table with a totals row, then 今日要点),
 and the details 今日合同, 今日发货, 今日回款. The mail carries the summary as plain text and as an HTML fragment
@@ -40,7 +46,9 @@ from pathlib import Path
 import jinja2
 import pandas as pd
 
+from ..books import forecast as F
 from ..books import periods as P
+from ..books import service
 from ..books import workdays
 from ..books.allocation import Allocation, open_items_as_of
 from ..books.context import RunContext
@@ -57,6 +65,7 @@ MONTH_COLUMNS = ["本月合同数", "本月合同金额", "本月发货", "本�
 REP_COLUMNS = [REP, *DAY_COLUMNS, *MONTH_COLUMNS, "销售目标", "销售完成率", "回款目标", "回款完成率", "回款排名"]
 HIGHLIGHT_COLUMNS = ["类别", "客户名称", "合同编号", REP, "日期", "金额", "说明"]
 BIG, OVERDUE, HELD, LATE, ISSUES = "大额合同", "今日逾期", "暂缓发货", "交期已过", "数据问题"
+COMPLAINT_LATE = "投诉超时"
 SOURCE = [Col(SRC_WORKBOOK), Col(SRC_SHEET), Col(SRC_ROW, INT, total=False)]
 
 
@@ -72,6 +81,9 @@ class DailyData:
     shipments: pd.DataFrame  # shipped on D
     collections: pd.DataFrame  # collected on D
     shipping_checked: bool  # whether a 发货审核 table was available
+    forecast: pd.DataFrame | None = None  # 销售预报 to month end, books.forecast.FORECAST_COLUMNS per rep
+    forecast_totals: dict | None = None  # the company's line of it (books.forecast.totals)
+    quarter_totals: dict | None = None  # the company's forecast to quarter end
 
 
 # ---------------------------------------------------------------- pure computations
@@ -188,6 +200,26 @@ def issues_by_rep(problems: list[Problem]) -> list[dict]:
              "说明": f"错误 {c[ERROR]} 条, 警告 {c[WARNING]} 条"} for rep, c in sorted(counts.items())]
 
 
+def complaints_overdue(tables: Tables, settings, day: date) -> list[dict]:
+    """Open complaints past ``service.response_days`` working days (``books.service.overdue_complaints``)."""
+    return [{"类别": COMPLAINT_LATE, "客户名称": _text(r["客户名称"]), "合同编号": _text(r["合同编号"]), REP: _text(r[REP]),
+             "日期": r["日期"], "金额": None,
+             "说明": f"投诉已 {r['已开天数']} 个工作日未回复客户 ({_text(r['状态'])})"
+                   + (f": {_text(r['内容'])}" if _text(r["内容"]) else "")}
+            for r in service.overdue_complaints(tables, settings, day).to_dict("records")]
+
+
+def sales_forecast(tables: Tables, allocation: Allocation | None, settings, day: date
+                   ) -> tuple[pd.DataFrame | None, dict | None, dict | None]:
+    """销售预报 as of ``day``: per rep to month end, the company's line, and the company's line to quarter end."""
+    if allocation is None:
+        return None, None, None
+    month, quarter = P.period_containing(P.MONTH, day), P.period_containing(P.QUARTER, day)
+    by_rep = F.forecast(tables, allocation, settings, day, month.start, month.end)
+    to_quarter = F.forecast(tables, allocation, settings, day, quarter.start, quarter.end)
+    return by_rep, F.totals(by_rep), F.totals(to_quarter)
+
+
 def day_details(tables: Tables, day: date) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The contracts signed, shipments made and collections received on ``day``."""
     return (P.rows_between(tables["合同"], "签订日期", day, day).reset_index(drop=True),
@@ -202,11 +234,14 @@ def compute(tables: Tables, allocation: Allocation | None, problems: list[Proble
     contracts, shipments, collections = day_details(tables, day)
     by_rep = daily_by_rep(tables, day)
     lines = [*big_contracts(contracts, settings.reports.big_contract_amount), *overdue_today(allocation, day, since),
-             *held_requests(shipping), *deliveries_passed(tables, day, since), *issues_by_rep(problems)]
+             *held_requests(shipping), *deliveries_passed(tables, day, since),
+             *complaints_overdue(tables, settings, day), *issues_by_rep(problems)]
+    forecast, forecast_totals, quarter_totals = sales_forecast(tables, allocation, settings, day)
     return DailyData(day=day, by_rep=by_rep, totals=company_totals(by_rep),
                      highlights=pd.DataFrame(lines, columns=HIGHLIGHT_COLUMNS).astype({"金额": "Int64"}),
                      contracts=contracts,
-                     shipments=shipments, collections=collections, shipping_checked=shipping is not None)
+                     shipments=shipments, collections=collections, shipping_checked=shipping is not None,
+                     forecast=forecast, forecast_totals=forecast_totals, quarter_totals=quarter_totals)
 
 
 # ---------------------------------------------------------------- rendering
@@ -257,7 +292,8 @@ def render_html(data: DailyData, company: str, receivables: ReceivablesData | No
                   for h in data.highlights.to_dict("records")]
     return env.get_template(TEMPLATE_NAME).render(
         rows=_html_rows(data), highlights=highlights,
-        tiles=key_tiles(data, receivables), alert_kinds=(OVERDUE, HELD, LATE), shipping_checked=data.shipping_checked)
+        tiles=key_tiles(data, receivables), alert_kinds=(OVERDUE, HELD, LATE, COMPLAINT_LATE),
+        shipping_checked=data.shipping_checked)
 
 
 def summary_text(data: DailyData) -> str:
@@ -275,7 +311,43 @@ def summary_text(data: DailyData) -> str:
         lines.append("今日要点:")
         lines += [f"  [{h['类别']}] {' '.join(x for x in (h['客户名称'], h['合同编号'], h[REP]) if x)} {h['说明']}"
                   for h in data.highlights.to_dict("records")]
+    lines += forecast_text(data)
     return "\n".join(lines)
+
+
+def forecast_line(label: str, t: dict) -> str:
+    """One company forecast line: 回款 (weighted, with the run rate) and 签约 against their targets."""
+    def target(key: str) -> str:
+        return f"¥{fmt_yuan(t[key])}" if t[key] is not None else "未设"
+
+    return (f"{label}: 回款预报 ¥{fmt_yuan(t['回款预报'])} (按进度 ¥{fmt_yuan(t['回款按进度'])}), 目标 {target('回款目标')}, "
+            f"预计完成率 {percent(t['回款预报完成率'])}; 签约预报 ¥{fmt_yuan(t['签约预报'])}, 目标 {target('签约目标')}, "
+            f"预计完成率 {percent(t['签约预报完成率'])}")
+
+
+def forecast_block(data: DailyData) -> tuple[list[Table], list[str]]:
+    """The 销售预报 table of the 日报 sheet (one line per rep and the total, to month end) and its notes: the
+    quarter's company line and the methods (a separate block, easy to move)."""
+    if data.forecast is None:
+        return [], []
+    cols = [Col(REP), *[Col(c, PCT if c.endswith("完成率") else MONEY, total=False if c.endswith("目标") else None)
+                        for c in F.FORECAST_COLUMNS[1:]]]
+    shown = {k: data.forecast_totals[k] for k in ("回款预报完成率", "签约预报完成率", "回款目标", "签约目标")}
+    quarter = P.period_containing(P.QUARTER, data.day)
+    table = Table(cols, data.forecast, heading="销售预报 (月末)", totals=True, totals_values=shown, autofilter=False)
+    return [table], [forecast_line(f"本季 ({quarter.label}) 季末", data.quarter_totals), *F.FOOTNOTES]
+
+
+def forecast_text(data: DailyData) -> list[str]:
+    """The 销售预报 lines of the mail's text: one per rep and the total, to month end, and the quarter's total."""
+    if data.forecast is None:
+        return []
+    lines = ["销售预报 (月末, 回款按加权、签约按进度):"]
+    lines += [f"  {r[REP]}: 回款 ¥{fmt_yuan(r['回款预报'])} ({percent(r['回款预报完成率'])}), "
+              f"签约 ¥{fmt_yuan(r['签约预报'])} ({percent(r['签约预报完成率'])})" for r in data.forecast.to_dict("records")]
+    lines.append("  " + forecast_line("合计", data.forecast_totals))
+    lines.append("  " + forecast_line("本季季末", data.quarter_totals))
+    return lines
 
 
 def layout(data: DailyData, company: str) -> WorkbookSpec:
@@ -291,10 +363,12 @@ def layout(data: DailyData, company: str) -> WorkbookSpec:
     notes = [f"本月合计完成率: 销售 {percent(data.totals['销售完成率'])}, 回款 {percent(data.totals['回款完成率'])}"]
     if not data.shipping_checked:
         notes.append("发货审核结果不可用, 今日要点未列暂缓发货。")
+    forecast_tables, forecast_notes = forecast_block(data)
     summary = Sheet("日报", [Table(rep_cols, data.by_rep, heading="业务员业绩 (今日 / 本月累计)", totals=True,
                                   autofilter=False),
-                            Table(highlight_cols, data.highlights, heading="今日要点", autofilter=False)],
-                    title="销售日报", subtitle=subtitle, notes=notes, landscape=True, fit_one_page=True)
+                            Table(highlight_cols, data.highlights, heading="今日要点", autofilter=False),
+                            *forecast_tables],
+                    title="销售日报", subtitle=subtitle, notes=notes + forecast_notes, landscape=True, fit_one_page=True)
     details = [
         Sheet("今日合同", [Table([Col("合同编号"), Col("签订日期", DATE), Col("客户名称"), Col("产品名称"), money("合同金额"),
                                Col("付款方式"), Col("约定交货日期", DATE), Col(REP), *SOURCE], data.contracts, totals=True)],
@@ -316,7 +390,8 @@ def figures_of(data: DailyData) -> dict:
             "collection_amount_today_fen": t["今日回款"], "contracts_month": t["本月合同数"],
             "contract_amount_month_fen": t["本月合同金额"], "shipment_amount_month_fen": t["本月发货"],
             "collection_amount_month_fen": t["本月回款"],
-            "highlights": {k: int((data.highlights["类别"] == k).sum()) for k in (BIG, OVERDUE, HELD, LATE, ISSUES)}}
+            "highlights": {k: int((data.highlights["类别"] == k).sum())
+                           for k in (BIG, OVERDUE, HELD, LATE, COMPLAINT_LATE, ISSUES)}}
 
 
 # ---------------------------------------------------------------- entry point
