@@ -91,6 +91,8 @@ def test_the_daily_report_has_a_forecast_line_per_rep_and_the_total():
     assert data.forecast_totals["回款预报"] == fen("144,000")
     text = daily.summary_text(data)
     assert "  张伟: 回款 ¥134,000.00 (67.0%), 签约 ¥105,000.00 (105.0%)" in text
+    html = daily.render_html(data, "示例贸易有限公司")
+    assert "销售预报 (月末)" in html and "134,000.00" in html and "144,000.00" in html  # 张伟 and the total
     tables_, notes = daily.forecast_block(data)
     assert tables_[0].heading == "销售预报 (月末)" and any(n.startswith("按进度") for n in notes)
     # the quarter (10-01..12-31) in the notes: the weighted figure first, the run rate beside it

@@ -168,7 +168,7 @@ FEEDBACK = SheetDef("反馈", (
     Field("合同编号", ID, False, _CONTRACT_NO),
     Field("产品", NAME, False, ("产品名称", "品名")),
     Field("内容", TEXT, False, ("反馈内容", "问题描述", "意见")),
-    Field("处理人", TEXT, False, ("经办人", "责任人")),
+    Field("处理人", TEXT, False, ("责任人", "跟进人")),  # not 经办人: a rep column header (REP_HEADERS)
     Field("状态", CHOICE, False, ("处理状态", "进度"), FEEDBACK_STATES, note="空白按 待处理"),
     Field("完成日期", DATE, False, ("解决日期", "回复日期", "关闭日期")),
     Field("满意度", INT, False, ("满意度评分", "评分"), note="1 (很不满意) 到 5 (很满意)", between=(1, 5)),

@@ -33,7 +33,7 @@ Workbook 销售日报_<D>.xlsx: sheet 日报 (one A4 landscape page: per-rep tab
 and the details 今日合同, 今日发货, 今日回款. The mail carries the summary as plain text and as an HTML fragment
 (templates/daily_summary.html.j2, inline styles) read first on a phone: the day's figures as tiles (今日回款,
 本月回款 and 完成率, 本月合同, 应收余额 and 逾期 from the receivables ledger when it ran, 暂缓发货), a per-rep table
-of four columns, then 今日要点.
+of four columns, then 今日要点, then the 销售预报 block (templates/daily_forecast.html.j2).
 """
 
 from __future__ import annotations
@@ -59,6 +59,7 @@ from ..core.sheets import DATE, INT, MONEY, PCT, Col, Sheet, Table, WorkbookSpec
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
 TEMPLATE_NAME = "daily_summary.html.j2"
+FORECAST_TEMPLATE = "daily_forecast.html.j2"  # the 销售预报 block, after the summary
 
 DAY_COLUMNS = ["今日合同数", "今日合同金额", "今日发货", "今日回款"]
 MONTH_COLUMNS = ["本月合同数", "本月合同金额", "本月发货", "本月回款"]
@@ -293,7 +294,7 @@ def render_html(data: DailyData, company: str, receivables: ReceivablesData | No
     return env.get_template(TEMPLATE_NAME).render(
         rows=_html_rows(data), highlights=highlights,
         tiles=key_tiles(data, receivables), alert_kinds=(OVERDUE, HELD, LATE, COMPLAINT_LATE),
-        shipping_checked=data.shipping_checked)
+        shipping_checked=data.shipping_checked) + forecast_html(data, env)
 
 
 def summary_text(data: DailyData) -> str:
@@ -336,6 +337,17 @@ def forecast_block(data: DailyData) -> tuple[list[Table], list[str]]:
     quarter = P.period_containing(P.QUARTER, data.day)
     table = Table(cols, data.forecast, heading="销售预报 (月末)", totals=True, totals_values=shown, autofilter=False)
     return [table], [forecast_line(f"本季 ({quarter.label}) 季末", data.quarter_totals), *F.FOOTNOTES]
+
+
+def forecast_html(data: DailyData, env: jinja2.Environment) -> str:
+    """The 销售预报 block of the mail body (templates/daily_forecast.html.j2), "" without a forecast."""
+    if data.forecast is None:
+        return ""
+    rows = [{REP: r[REP], **{k: fmt_yuan(r[k]) for k in ("回款预报", "签约预报")},
+             **{k: percent(r[k]) for k in ("回款预报完成率", "签约预报完成率")}}
+            for r in [*data.forecast.to_dict("records"), data.forecast_totals]]
+    _, notes = forecast_block(data)
+    return env.get_template(FORECAST_TEMPLATE).render(rows=rows, notes=notes)
 
 
 def forecast_text(data: DailyData) -> list[str]:
