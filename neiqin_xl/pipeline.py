@@ -1,8 +1,8 @@
 """The clerk's day, in order. Read this module first.
 
     read workbooks → validate → allocate collections → reports (fulfilment, receivables, statements,
-    shipping check, commission, expenses, reconciliation, daily report, period reports, customer archive,
-    data-problem list) → what reps see names no other rep → write workbooks → mail → manifest.json
+    shipping check, commission, expenses, reconciliation, daily report, period reports, customer service,
+    customer archive, data-problem list) → what reps see names no other rep → write workbooks → mail → manifest.json
 
 Which runs one start makes (catch-up of missed days, then the day's preview / official run / rerun) is
 ``runs.plan_runs``; ``run_planned`` carries them out for the command line and ``serve`` alike.
