@@ -217,8 +217,10 @@ def test_workbook_sheets_headers_totals_and_one_page(tmp_path):
     # totals: today 2 contracts, 650,000; month collections 55,000
     assert (cached["B10"].value, cached["C10"].value, cached["I10"].value) == (2, 650000, 55000)
     assert ws["N10"].value is None  # the rank is not summed
-    # 今日要点 below: blank (11), heading (12), header (13), first line (14)
-    assert ws["A12"].value == "今日要点" and ws["A13"].value == "类别" and ws["A14"].value == "大额合同"
+    # the 销售预报 below: blank (11), heading (12), header (13); then 今日要点: heading, header, first line
+    assert ws["A12"].value == "销售预报 (月末)" and ws["A13"].value == "业务员"
+    top = next(r for r in range(14, ws.max_row + 1) if ws.cell(r, 1).value == "今日要点")
+    assert (ws.cell(top + 1, 1).value, ws.cell(top + 2, 1).value) == ("类别", "大额合同")
     assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
     # fit to one page: fitToPage on, 1 page wide and 1 high (xlsxwriter leaves out the value 1, the OOXML
     # default; a width-only fit would write fitToHeight="0")

@@ -32,6 +32,7 @@ from .allocation import Allocation, open_items_as_of
 from ..core.config import Settings
 from ..core.model import REP, Tables
 from ..core.months import Month
+from ..core.sheets import MONEY, PCT, Col, Table
 
 YEAR_DAYS = 365
 FORECAST_COLUMNS = [REP, "回款目标", "已回款", "回款预报", "回款预报完成率", "回款按进度", "签约目标", "已签约", "签约预报",
@@ -126,6 +127,15 @@ def totals(by_rep: pd.DataFrame) -> dict:
     return {REP: "合计", **sums, "回款目标": collect_target, "签约目标": sales_target,
             "回款预报完成率": P.ratio(int(with_collect["回款预报"].sum()), collect_target) if collect_target else None,
             "签约预报完成率": P.ratio(int(with_sales["签约预报"].sum()), sales_target) if sales_target else None}
+
+
+def forecast_table(heading: str, by_rep: pd.DataFrame, line: dict) -> Table:
+    """The layout of a forecast (the 日报's and the 月报/季报's alike): the reps, and the company ``line`` as the
+    totals row (its 完成率 over the summed targets, not a sum)."""
+    cols = [Col(REP), *[Col(c, PCT if c.endswith("完成率") else MONEY, total=False if c.endswith("目标") else None)
+                        for c in FORECAST_COLUMNS[1:]]]
+    shown = {k: line[k] for k in ("回款目标", "回款预报完成率", "签约目标", "签约预报完成率")}
+    return Table(cols, by_rep, heading=heading, totals=True, totals_values=shown, autofilter=False)
 
 
 def mid_month(month: Month, settings: Settings, day: int = 15) -> date:

@@ -29,8 +29,8 @@ first; equal amounts share the better rank (1, 2, 2, 4).
 total, to month end, of 回款 (the weighted figure, with the run rate beside it) and 签约 (run rate) against the
 month's targets; the company's line to quarter end and the methods in the notes.
 
-Workbook 销售日报_<D>.xlsx: sheet 日报 (one A4 landscape page: per-rep table with a totals row, then 今日要点),
-and the details 今日合同, 今日发货, 今日回款. The mail carries the summary as plain text and as an HTML fragment
+Workbook 销售日报_<D>.xlsx: sheet 日报 (one A4 landscape page: per-rep table with a totals row, the 销售预报, then
+今日要点), and the details 今日合同, 今日发货, 今日回款. The mail carries the summary as plain text and as an HTML fragment
 (templates/daily_summary.html.j2, inline styles) read first on a phone: the day's figures as tiles (今日回款,
 本月回款 and 完成率, 本月合同, 应收余额 and 逾期 from the receivables ledger when it ran, 暂缓发货), a per-rep table
 of four columns, then 今日要点, then the 销售预报 block (templates/daily_forecast.html.j2).
@@ -331,11 +331,8 @@ def forecast_block(data: DailyData) -> tuple[list[Table], list[str]]:
     quarter's company line and the methods (a separate block, easy to move)."""
     if data.forecast is None:
         return [], []
-    cols = [Col(REP), *[Col(c, PCT if c.endswith("完成率") else MONEY, total=False if c.endswith("目标") else None)
-                        for c in F.FORECAST_COLUMNS[1:]]]
-    shown = {k: data.forecast_totals[k] for k in ("回款预报完成率", "签约预报完成率", "回款目标", "签约目标")}
     quarter = P.period_containing(P.QUARTER, data.day)
-    table = Table(cols, data.forecast, heading="销售预报 (月末)", totals=True, totals_values=shown, autofilter=False)
+    table = F.forecast_table("销售预报 (月末)", data.forecast, data.forecast_totals)
     return [table], [forecast_line(f"本季 ({quarter.label}) 季末", data.quarter_totals), *F.FOOTNOTES]
 
 
@@ -378,8 +375,8 @@ def layout(data: DailyData, company: str) -> WorkbookSpec:
     forecast_tables, forecast_notes = forecast_block(data)
     summary = Sheet("日报", [Table(rep_cols, data.by_rep, heading="业务员业绩 (今日 / 本月累计)", totals=True,
                                   autofilter=False),
-                            Table(highlight_cols, data.highlights, heading="今日要点", autofilter=False),
-                            *forecast_tables],
+                            *forecast_tables,  # above 今日要点, whose length varies: its totals' ranges stay put
+                            Table(highlight_cols, data.highlights, heading="今日要点", autofilter=False)],
                     title="销售日报", subtitle=subtitle, notes=notes + forecast_notes, landscape=True, fit_one_page=True)
     details = [
         Sheet("今日合同", [Table([Col("合同编号"), Col("签订日期", DATE), Col("客户名称"), Col("产品名称"), money("合同金额"),

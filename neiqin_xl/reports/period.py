@@ -352,11 +352,7 @@ def extra_sheets(data: PeriodData, title: str, subtitle: list[str]) -> list[Shee
                             title=f"{title} 客户服务", subtitle=subtitle, landscape=False,
                             notes=["明细见当日的 客户服务跟踪 工作簿 (未结事项、投诉统计、应回访、满意度)。"]))
     if data.forecast:
-        cols = [Col(REP), *[Col(c, PCT if c.endswith("完成率") else MONEY, total=False if c.endswith("目标") else None)
-                            for c in F.FORECAST_COLUMNS[1:]]]
-        tables = [Table(cols, by_rep, heading=f"销售预报: {heading}", totals=True,
-                        totals_values={k: line[k] for k in ("回款预报完成率", "签约预报完成率", "回款目标", "签约目标")})
-                  for heading, by_rep, line in data.forecast]
+        tables = [F.forecast_table(f"销售预报: {heading}", by_rep, line) for heading, by_rep, line in data.forecast]
         sheets.append(Sheet("销售预报", tables, title=f"{title} 销售预报", subtitle=subtitle,
                             notes=[f"按 {data.period.end.isoformat()} 的台账预报; 本期的最后一天, 本期的预报即实际完成。",
                                    *F.FOOTNOTES]))
