@@ -3,7 +3,7 @@
     read workbooks → input history (keep today's, compare with the last official run's) → validate →
     allocate collections → reports (fulfilment, receivables, statements,
     shipping check, commission, expenses, reconciliation, delivery plan, shipment tracking, change audit, sales
-    journal, daily report, period reports, customer archive, work summaries, data-problem list) → what reps see
+    journal, daily report, period reports, customer service, customer archive, work summaries, data-problem list) → what reps see
     names no other rep → write workbooks → mail → manifest.json
 
 Which runs one start makes (catch-up of missed days, then the day's preview / official run / rerun) is
@@ -64,7 +64,7 @@ from .core.schema import SHEETS
 from .core.model import ERROR, WARNING, Problem, Tables
 from .core.names import CustomerIndex
 from .reports import (archive, audit, collection_reminders, commission, daily, expenses, fulfilment, journal, period,
-                      plan, problems, receivables, reconciliation, shipping, statements, summary, tracking)
+                      plan, problems, receivables, reconciliation, service, shipping, statements, summary, tracking)
 from .books.validate import validate
 from .deliver.files import Written, cannot_write, remove_leftover_temps, write_file
 from .deliver import incremental
@@ -88,6 +88,7 @@ REPORTS: list[tuple[str, ModuleType]] = [
     ("journal", journal),  # 销售明细账 (uses the reconciliation's months: mailed with them)
     ("daily", daily),  # 销售日报
     ("period", period),  # 五日报 / 月报 / 季报 / 年报
+    ("service", service),  # 客户服务跟踪
     ("archive", archive),  # 客户档案汇总
     ("summary", summary),  # 周/月/年工作总结 + 新客户开发 (the reps' open problems: after the other reports)
     ("collection_reminders", collection_reminders),  # 回款提醒 (回款计划 lines late or due soon)

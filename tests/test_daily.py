@@ -147,8 +147,7 @@ def test_overdue_window_covers_the_weekend_on_monday():
 def test_without_the_shipping_check_the_section_is_left_out():
     data = daily.compute(books(), None, [], None, D, S)
     assert "暂缓发货" not in set(data.highlights["类别"]) and not data.shipping_checked
-    assert daily.build(context()).workbooks[0].sheets[0].notes[-1] == "发货审核结果不可用, 今日要点未列暂缓发货。"
-    assert "暂缓发货" not in [f.label for f in daily.build(context()).workbooks[0].sheets[0].figures]
+    assert "发货审核结果不可用, 今日要点未列暂缓发货。" in daily.build(context()).workbooks[0].sheets[0].notes
 
 
 def test_not_a_working_day_gives_no_report_unless_forced():
@@ -220,7 +219,7 @@ def test_workbook_sheets_headers_totals_and_one_page(tmp_path):
     written = write_workbook(out.workbooks[0], tmp_path)
     assert written.path.name == "销售日报_2026-11-26.xlsx"
     wb = openpyxl.load_workbook(written.path)
-    assert wb.sheetnames == ["日报", "今日要点", "今日合同", "今日发货", "今日回款"]
+    assert wb.sheetnames == ["日报", "今日要点", "销售预报", "今日合同", "今日发货", "今日回款"]
     ws = wb["日报"]
     assert ws["A1"].value == "销售日报" and ws["A2"].value == "2026-11-26 (周四) · 本月累计 11-01 至 11-26 · 测试贸易有限公司"
     header = row_of(ws, "业务员")
@@ -244,6 +243,10 @@ def test_workbook_sheets_headers_totals_and_one_page(tmp_path):
     assert ws.cell(total + 2, 1).value.startswith("今日要点: 大额合同 1 条")
     points = wb["今日要点"]
     assert [points.cell(4, c).value for c in range(1, 8)] == daily.HIGHLIGHT_COLUMNS and points["A5"].value == "大额合同"
+    # the 销售预报 on its own sheet (its columns differ too), its month-end line under the table on 日报
+    forecast = wb["销售预报"]
+    assert forecast["A4"].value == "销售预报 (月末)" and forecast["A5"].value == "业务员"
+    assert ws.cell(total + 3, 1).value.startswith("本月月末: 回款预报 ¥")
     assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
     # fit to one page: fitToPage on, 1 page wide and 1 high (xlsxwriter leaves out the value 1, the OOXML
     # default; a width-only fit would write fitToHeight="0")

@@ -16,12 +16,12 @@ import time_machine
 import yaml
 
 from neiqin_xl import cli
+from neiqin_xl.core.config import RECIPIENT_KEYS
 
 from .test_mail import Authenticator, Collector, free_port, smtp_server  # noqa: F401  (fixture)
 
 RUN_DATE = "2026-11-30"  # the demo's month end, a Monday: one message for the managers (every report), 8 for the reps
-RECIPIENTS = {key: {"to": ["gm@example.com"], "cc": ["finance@example.com"]}
-              for key in ("daily", "period", "shipping", "reconciliation", "expenses", "plan")}
+RECIPIENTS = {key: {"to": ["gm@example.com"], "cc": ["finance@example.com"]} for key in RECIPIENT_KEYS}
 
 
 def write_config(tmp_path: Path, port: int, **email) -> Path:
@@ -321,8 +321,6 @@ def test_status_tells_the_runs_the_mail_and_who_is_behind_in_gbk_safe_chinese(tm
 # ---------------------------------------------------------------------------- every recipients key is used
 
 def test_at_month_end_every_recipients_key_gets_its_report(tmp_path, smtp_server):
-    from neiqin_xl.core.config import RECIPIENT_KEYS
-
     controller, server = smtp_server()
     config = write_config(tmp_path, controller.port,
                           recipients={key: {"to": [f"{key}@example.com"]} for key in RECIPIENT_KEYS})
@@ -337,6 +335,7 @@ def test_at_month_end_every_recipients_key_gets_its_report(tmp_path, smtp_server
     assert f"销售日报_{RUN_DATE}.xlsx" in got["daily@example.com"]
     assert got["period@example.com"] == ["五日报_2026-11-26_2026-11-30.xlsx", "月报_2026-11.xlsx"]
     assert got["shipping@example.com"] == [f"发货审核_{RUN_DATE}.xlsx"]
+    assert got["service@example.com"] == [f"客户服务跟踪_{RUN_DATE}.xlsx"]
 
 
 def test_the_clerk_is_told_once_when_a_message_is_given_up(tmp_path, capsys, smtp_server):

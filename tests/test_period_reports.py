@@ -188,7 +188,7 @@ def test_month_workbook(tmp_path):
     out = period.build(context(last_run_date=date(2026, 11, 27)))
     written = write_workbook(out.workbooks[1], tmp_path)
     wb = openpyxl.load_workbook(written.path)
-    assert wb.sheetnames == ["汇总", "业务员", "客户排名", "产品类别", "工作总结", "回款趋势", "新客户", "图表数据", "新客户开发"]
+    assert wb.sheetnames == ["汇总", "业务员", "客户排名", "产品类别", "工作总结", "回款趋势", "新客户", "图表数据", "客户服务", "销售预报", "新客户开发"]
     ws = wb["汇总"]
     assert ws["A1"].value == "月报 2026年11月" and ws["A2"].value == "期间 2026-11-01 ~ 2026-11-30 · 截至 2026-11-30 · 测试贸易有限公司"
     # the key figures (label, value below it): November against the comparison table's 本期 and the reps' totals:

@@ -10,7 +10,8 @@ import pytest
 from xlsxwriter.utility import xl_col_to_name
 
 from neiqin_xl.tools.demo import generate_demo
-from neiqin_xl.core.schema import ATTENDANCE, CUSTOMERS, DATE, INT, MONEY, NUMBER, PRODUCTS, REP_SHEETS, STAFF, TARGETS
+from neiqin_xl.core.schema import (ATTENDANCE, CUSTOMERS, DATE, FEEDBACK, INT, MONEY, NUMBER, PRODUCTS, REP_SHEETS, STAFF,
+                                   TARGETS)
 from neiqin_xl.tools.templates import (HELP_SHEET, LIST_SHEET, read_master_lists, rep_template_filename,
                                      write_all_templates, write_master_templates, write_rep_template)
 
@@ -77,6 +78,20 @@ def test_validations_by_kind(template):
     assert validations(template["费用"])["B2:B1001"].formula1 == '"交通,住宿,餐补,招待,其他"'
 
 
+def test_feedback_sheet_drop_downs(template):
+    # 反馈: 日期 客户名称 类型 合同编号 产品 内容 处理人 状态 完成日期 满意度 备注 = columns A..K
+    assert [c.value for c in template["反馈"][1]] == ["日期", "客户名称", "类型", "合同编号", "产品", "内容", "处理人", "状态",
+                                                    "完成日期", "满意度", "备注"]
+    dvs = validations(template["反馈"])
+    assert dvs["C2:C1001"].formula1 == '"咨询,投诉,建议,回访,满意度调查"'
+    assert dvs["H2:H1001"].formula1 == '"待处理,处理中,已解决,已回复客户"'
+    assert dvs["E2:E1001"].formula1 == "列表!$B$2:$B$3"  # 产品 from the product list, like 产品名称
+    score = dvs["J2:J1001"]
+    assert (score.type, score.formula1, score.formula2) == ("whole", "1", "5")  # between, Excel's default operator
+    assert score.operator in (None, "between")
+    assert "1 (很不满意) 到 5 (很满意)" in score.prompt
+
+
 def test_help_sheet_lists_every_field(template):
     rows = [r for r in template[HELP_SHEET].iter_rows(values_only=True)]
     described = {(r[0], r[1]) for r in rows if r[0] and r[1]}
@@ -106,8 +121,9 @@ def test_rep_copy(tmp_path):
 
 def test_master_templates(tmp_path):
     paths = write_master_templates(tmp_path)
-    assert [p.name for p in paths] == ["客户档案模板.xlsx", "产品目录模板.xlsx", "人员模板.xlsx", "考勤模板.xlsx"]
-    expected = [(CUSTOMERS,), (PRODUCTS,), (STAFF, TARGETS), (ATTENDANCE,)]
+    assert [p.name for p in paths] == ["客户档案模板.xlsx", "产品目录模板.xlsx", "人员模板.xlsx", "考勤模板.xlsx",
+                                       "客户服务模板.xlsx"]
+    expected = [(CUSTOMERS,), (PRODUCTS,), (STAFF, TARGETS), (ATTENDANCE,), (FEEDBACK,)]
     for path, sheets in zip(paths, expected):
         wb = openpyxl.load_workbook(path)
         assert wb.sheetnames == [s.name for s in sheets] + [HELP_SHEET]
@@ -126,7 +142,7 @@ def test_write_all_templates_reads_master(tmp_path):
     assert "南京华信(集团)有限公司" in customers  # normalised as the reader does
     assert len(products) == 12
     paths = write_all_templates(tmp_path / "templates", ws / "master", "王强")
-    assert paths[0].name == "业务员台账_王强.xlsx" and len(paths) == 5
+    assert paths[0].name == "业务员台账_王强.xlsx" and len(paths) == 6  # the rep's and five master templates
     wb = openpyxl.load_workbook(paths[0])
     assert validations(wb["回款"])["B2:B1001"].formula1 == "列表!$A$2:$A$41"
     assert wb[LIST_SHEET].cell(41, 1).value == customers[-1]

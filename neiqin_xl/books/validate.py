@@ -9,7 +9,8 @@
 - ``CROSS_CHECKS``, on the rows left after the first errors were removed: shipments, invoices,
   collections and 回款计划 lines naming a contract that exists nowhere, shipments or invoices summing above
   their contract, customers not in the archive (未知客户), 回款计划 lines without an amount or a due date and
-  plans not adding up to their contract (``check_plans``).
+  plans not adding up to their contract (``check_plans``); a number outside its field's range (满意度 1–5) is a
+  warning and the value is not used (``out_of_range``).
 
 Then every row with an error is removed (each one is listed in the 问题清单), the extra copies of
 identical duplicates are dropped (with a warning each), and the tables are enriched: 客户名称 becomes the
@@ -40,7 +41,7 @@ from .plans import OTHER, contract_amounts, ordered, resolve_amounts
 Check = Callable[[Tables, Settings, date], list[Problem]]
 
 FILLER = "填报人"  # on 发货/开票: the rep whose workbook holds the row (业务员 is the contract's rep)
-NAME_SHEETS = ("合同", "回款", "日报", "财务收款", "财务开票", "应收余额")  # 客户名称 made canonical
+NAME_SHEETS = ("合同", "回款", "日报", "财务收款", "财务开票", "应收余额", "反馈")  # 客户名称 made canonical
 UNKNOWN_CUSTOMER_SHEETS = ("合同", "回款")  # a customer found nowhere is a warning here
 NOT_FUTURE_EXEMPT = ("约定交货日期", "预计到货日期", "票据到期日", "计划日期")  # the future by nature
 CONTRACT_REFS = (("发货", "发货日期"), ("开票", "开票日期"), ("回款", "回款日期"), ("回款计划", "计划日期"))
@@ -311,7 +312,34 @@ def check_plans(tables: Tables, settings: Settings, run_date: date) -> list[Prob
     return found
 
 
-ROW_CHECKS: list[Check] = [check_required, check_amounts, check_future_dates, check_choices, check_duplicates]
+def out_of_range(frame: pd.DataFrame, f: Field) -> pd.Series:
+    """Rows whose ``f`` (a field with ``between``) holds a number outside its range; blanks are not.
+
+    >>> import pandas as pd
+    >>> from neiqin_xl.core.schema import FEEDBACK
+    >>> out_of_range(pd.DataFrame({"满意度": pd.array([5, None, 0, 6], dtype="Int64")}), FEEDBACK.field("满意度")).tolist()
+    [False, False, True, True]
+    """
+    low, high = f.between
+    values = frame[f.name]
+    return (values.notna() & ((values < low) | (values > high))).fillna(False).astype(bool)
+
+
+def check_ranges(tables: Tables, settings: Settings, run_date: date) -> list[Problem]:
+    """A number outside its field's range (满意度 1–5): the row is kept, with a warning; the reports that read
+    the field leave such a value out (``out_of_range``)."""
+    found: list[Problem] = []
+    columns = Columns(tables)
+    for sheet_def, f, frame in rep_fields(tables, lambda f: f.between is not None):
+        low, high = f.between
+        for row in records(frame[out_of_range(frame, f)]):
+            found.append(problem(row, columns, sheet_def, WARNING, f"应在 {low} 到 {high} 之间, 不计入统计", f.name,
+                                 f"请填写 {low} 到 {high} 的整数"))
+    return found
+
+
+ROW_CHECKS: list[Check] = [check_required, check_amounts, check_future_dates, check_choices, check_duplicates,
+                           check_ranges]
 CROSS_CHECKS: list[Check] = [check_contract_refs, check_over_contract, check_unknown_customers, check_plans]
 
 

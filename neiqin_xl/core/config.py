@@ -149,6 +149,13 @@ class Development(_Section):
     stale_days: int = Field(60, ge=1)
 
 
+class Service(_Section):
+    """客户服务跟踪 (reports/service.py)."""
+
+    response_days: int = Field(3, ge=0)  # an open 咨询/投诉/建议 older than this many working days is overdue
+    revisit_days: int = Field(90, ge=1)  # a customer with a contract in the last year and no contact this long is due a 回访
+
+
 class CalendarSettings(_Section):
     """Overrides for years the chinese-calendar package does not know yet."""
 
@@ -165,7 +172,8 @@ class Recipients(_Section):
 # address in 人员.xlsx). A key no report uses is a typo or a promise nobody keeps: the config check rejects it.
 RECIPIENT_KEYS = ("daily", "period", "shipping", "reconciliation", "expenses", "plan",
                   "audit",  # 变更记录: when unset, the 人员 rows whose 角色 is 销售经理
-                  "summary")  # the reps' 周/月/年工作总结 compared (the general manager)
+                  "summary",  # the reps' 周/月/年工作总结 compared (the general manager)
+                  "service")  # 客户服务跟踪
 
 
 class Email(_Section):
@@ -293,6 +301,7 @@ class Settings(_Section):
     reminders: Reminders = Reminders()
     statements: Statements = Statements()
     writing: Writing = Writing()
+    service: Service = Service()
     base_dir: Path = Path(".")  # the folder of config.yaml; set by load_settings
 
     # resolved folders -------------------------------------------------------

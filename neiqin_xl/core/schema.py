@@ -40,6 +40,7 @@ class Field:
     aliases: tuple[str, ...] = ()
     choices: tuple[str, ...] = ()
     note: str = ""  # the input message shown in the template
+    between: tuple[int, int] | None = None  # an INT field's allowed range (满意度 1–5): template and validation
 
 
 @dataclass(frozen=True)
@@ -178,7 +179,25 @@ PLANS = SheetDef("回款计划", (
     Field("备注", TEXT, False, _REMARK),
 ), aliases=("收款计划", "付款计划", "回款节点"), description="分期合同的回款计划, 每期一行")
 
-REP_SHEETS = (CONTRACTS, SHIPMENTS, INVOICES, COLLECTIONS, ACTIVITIES, EXPENSES, PLANS)
+FEEDBACK_TYPES = ("咨询", "投诉", "建议", "回访", "满意度调查")
+FEEDBACK_STATES = ("待处理", "处理中", "已解决", "已回复客户")
+
+FEEDBACK = SheetDef("反馈", (
+    Field("日期", DATE, True, ("反馈日期", "登记日期", "受理日期")),
+    Field("客户名称", NAME, True, _CUSTOMER),
+    Field("类型", CHOICE, True, ("反馈类型", "类别"), FEEDBACK_TYPES),
+    Field("合同编号", ID, False, _CONTRACT_NO),
+    Field("产品", NAME, False, ("产品名称", "品名")),
+    Field("内容", TEXT, False, ("反馈内容", "问题描述", "意见")),
+    Field("处理人", TEXT, False, ("责任人", "跟进人")),  # not 经办人: a rep column header (REP_HEADERS)
+    Field("状态", CHOICE, False, ("处理状态", "进度"), FEEDBACK_STATES, note="空白按 待处理"),
+    Field("完成日期", DATE, False, ("解决日期", "回复日期", "关闭日期")),
+    Field("满意度", INT, False, ("满意度评分", "评分"), note="1 (很不满意) 到 5 (很满意)", between=(1, 5)),
+    Field("备注", TEXT, False, _REMARK),
+), aliases=("客户反馈", "客户服务", "投诉", "投诉记录", "回访记录", "反馈记录"),
+    description="客户的咨询、投诉、建议, 回访和满意度调查, 每件一行")
+
+REP_SHEETS = (CONTRACTS, SHIPMENTS, INVOICES, COLLECTIONS, ACTIVITIES, EXPENSES, PLANS, FEEDBACK)
 
 # ---------------------------------------------------------------- master data
 
@@ -259,5 +278,7 @@ SHEETS: dict[str, SheetDef] = {s.name: s for s in REP_SHEETS + MASTER_SHEETS + (
 
 # Which workbook holds which sheets (file names relative to the workspace folders).
 MASTER_WORKBOOKS = {"客户档案.xlsx": ("客户",), "产品目录.xlsx": ("产品",), "人员.xlsx": ("人员", "目标")}
+# Read when present, no warning when not: the clerk's own 反馈 entries (客户服务跟踪).
+OPTIONAL_MASTER_WORKBOOKS = {"客户服务.xlsx": ("反馈",)}
 FINANCE_PREFIXES = {"财务收款": "财务收款", "财务开票": "财务开票", "应收余额": "应收余额"}  # 财务收款_2026-11.xlsx
 ATTENDANCE_PREFIX = "考勤"  # 考勤_2026-11.xlsx

@@ -1,10 +1,10 @@
 """Reading the whole workspace: the first step of the day (``read workbooks``), before ``validate``.
 
 ``read_workspace(settings)`` reads every rep workbook (workbooks/reps/, one per rep), the master
-data (master/客户档案.xlsx, 产品目录.xlsx, 人员.xlsx), the attendance exports (attendance/考勤_YYYY-MM.xlsx)
-and the finance exports (finance/财务收款_YYYY-MM.xlsx …) into ``Tables``: one DataFrame per schema sheet
-with the schema's columns and dtypes (money in fen, dates datetime64, IDs text) plus the source columns
-来源工作簿, 来源工作表 (the real sheet name), 来源行 (Excel row) and 业务员. Finance frames get a 月份
+data (master/客户档案.xlsx, 产品目录.xlsx, 人员.xlsx, and the clerk's own 客户服务.xlsx when it is there),
+the attendance exports (attendance/考勤_YYYY-MM.xlsx) and the finance exports (finance/财务收款_YYYY-MM.xlsx …)
+into ``Tables``: one DataFrame per schema sheet with the schema's columns and dtypes (money in fen, dates
+datetime64, IDs text) plus the source columns 来源工作簿, 来源工作表 (the real sheet name), 来源行 (Excel row) and 业务员. Finance frames get a 月份
 column (YYYY-MM) from the file name; 考勤 gets its blank 月份 from the file name.
 
 Data problems are ``Problem`` values, never exceptions: a cell of a required field that cannot be parsed
@@ -53,7 +53,8 @@ from .parse import CellError, display_raw, is_blank, parse_column, parser_for
 from .reader import (Header, Range, SheetMatch, find_sheets, header_advice, locate_header, open_error_text,
                      open_workbook, read_cells_present, read_grid, scan_sheets)
 from ..core.schema import (ATTENDANCE, ATTENDANCE_PREFIX, DATE, DTYPES, FINANCE_PREFIXES, FINANCE_SHEETS,
-                     MASTER_WORKBOOKS, MONEY, NUMBER, REP_SHEETS, SHEETS, Field, SheetDef)
+                     MASTER_WORKBOOKS, MONEY, NUMBER, OPTIONAL_MASTER_WORKBOOKS, REP_SHEETS, SHEETS, Field,
+                     SheetDef)
 
 MONTH_COLUMN = "月份"
 _OPEN_ERRORS = (zipfile.BadZipFile, pc.CalamineError, pc.PasswordError, pc.XmlError, pc.ZipError,
@@ -94,8 +95,10 @@ def read_workspace(settings: Settings, progress: Progress | None = None) -> tupl
 
     master_files, skipped = list_workbooks(settings.folder("master"))
     skip(skipped)
-    for file_name, sheet_names in MASTER_WORKBOOKS.items():
+    for file_name, sheet_names in {**MASTER_WORKBOOKS, **OPTIONAL_MASTER_WORKBOOKS}.items():
         path = find_by_stem(master_files, Path(file_name).stem)
+        if path is None and file_name in OPTIONAL_MASTER_WORKBOOKS:
+            continue
         if path is None:
             steps.append(Problem(WARNING, f"找不到 {settings.paths.master / file_name}, 按空表处理",
                                  workbook=file_name, suggestion="请把该文件放入 master 文件夹"))

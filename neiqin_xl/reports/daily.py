@@ -24,11 +24,19 @@ first; equal amounts share the better rank (1, 2, 2, 4).
   whose shipments up to D fall short of 合同金额;
 - 货物跟踪: one line counting the shipments the 货物跟踪 lists (unsigned past ``tracking.unsigned_days`` working
   days, without 物流单号); the daily report ``USES`` the tracking report, as the shipping check;
+- 投诉超时: open complaints past ``service.response_days`` working days (``books.service.overdue_complaints``;
+  listed every day until the customer has had an answer);
 - 数据问题: per rep, the 错误 and 警告 found so far in the run (``ctx.problems``);
 - 台账变更: one line counting the changes in the reps' workbooks since the last official run and how many reach
   into earlier or closed months (the 变更记录, which the daily report ``USES``; ``with_changes``);
 - 回款提醒: the 回款计划 lines late or falling due within ``reminders.collection_days_before`` days, with the
   customer's contact and phone (``plans.reminder_lines``; the reps get theirs from ``collection_reminders``).
+
+销售预报 (``books.forecast``): one line per rep and the total, to month end, of 回款 (the weighted figure, with
+the run rate beside it) and 签约 (run rate) against the month's targets, on its own sheet 销售预报 (its columns
+differ from the per-rep table's); the company's month-end and quarter-end lines and the methods are notes of the
+日报 sheet, so the first page carries the headline. The mail's text and HTML carry the block too
+(templates/daily_forecast.html.j2).
 
 Workbook 销售日报_<D>.xlsx: sheet 日报 (one A4 landscape page: the key figures (``key_figures``: 今日回款,
 本月回款 against its target, 回款完成率, 本月合同 against its target, 销售完成率, 应收余额 and 逾期 from the
@@ -50,7 +58,9 @@ from pathlib import Path
 import jinja2
 import pandas as pd
 
+from ..books import forecast as F
 from ..books import periods as P
+from ..books import service
 from ..books import workdays
 from ..books.allocation import Allocation, due_parts_as_of, plan_lines_as_of
 from ..books.plans import reminder_lines
@@ -62,6 +72,7 @@ from ..core.sheets import DATE, INT, MONEY, PCT, Col, Figure, Sheet, Table, Work
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
 TEMPLATE_NAME = "daily_summary.html.j2"
+FORECAST_TEMPLATE = "daily_forecast.html.j2"  # the 销售预报 block, after the summary
 
 DAY_COLUMNS = ["今日合同数", "今日合同金额", "今日发货", "今日回款"]
 MONTH_COLUMNS = ["本月合同数", "本月合同金额", "本月发货", "本月回款"]
@@ -71,6 +82,7 @@ BIG, OVERDUE, HELD, LATE, ISSUES = "大额合同", "今日逾期", "暂缓发货
 UNSIGNED = "货物跟踪"
 CHANGES = "台账变更"
 REMIND = "回款提醒"
+COMPLAINT_LATE = "投诉超时"
 SOURCE = [Col(SRC_WORKBOOK), Col(SRC_SHEET), Col(SRC_ROW, INT, total=False)]
 
 
@@ -86,6 +98,9 @@ class DailyData:
     shipments: pd.DataFrame  # shipped on D
     collections: pd.DataFrame  # collected on D
     shipping_checked: bool  # whether a 发货审核 table was available
+    forecast: pd.DataFrame | None = None  # 销售预报 to month end, books.forecast.FORECAST_COLUMNS per rep
+    forecast_totals: dict | None = None  # the company's line of it (books.forecast.totals)
+    quarter_totals: dict | None = None  # the company's forecast to quarter end
 
 
 # ---------------------------------------------------------------- pure computations
@@ -228,6 +243,26 @@ def issues_by_rep(problems: list[Problem]) -> list[dict]:
              "说明": f"错误 {c[ERROR]} 条, 警告 {c[WARNING]} 条"} for rep, c in sorted(counts.items())]
 
 
+def complaints_overdue(tables: Tables, settings, day: date) -> list[dict]:
+    """Open complaints past ``service.response_days`` working days (``books.service.overdue_complaints``)."""
+    return [{"类别": COMPLAINT_LATE, "客户名称": _text(r["客户名称"]), "合同编号": _text(r["合同编号"]), REP: _text(r[REP]),
+             "日期": r["日期"], "金额": None,
+             "说明": f"投诉已 {r['已开天数']} 个工作日未回复客户 ({_text(r['状态'])})"
+                   + (f": {_text(r['内容'])}" if _text(r["内容"]) else "")}
+            for r in service.overdue_complaints(tables, settings, day).to_dict("records")]
+
+
+def sales_forecast(tables: Tables, allocation: Allocation | None, settings, day: date
+                   ) -> tuple[pd.DataFrame | None, dict | None, dict | None]:
+    """销售预报 as of ``day``: per rep to month end, the company's line, and the company's line to quarter end."""
+    if allocation is None:
+        return None, None, None
+    month, quarter = P.period_containing(P.MONTH, day), P.period_containing(P.QUARTER, day)
+    by_rep = F.forecast(tables, allocation, settings, day, month.start, month.end)
+    to_quarter = F.forecast(tables, allocation, settings, day, quarter.start, quarter.end)
+    return by_rep, F.totals(by_rep), F.totals(to_quarter)
+
+
 def day_details(tables: Tables, day: date) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The contracts signed, shipments made and collections received on ``day``."""
     return (P.rows_between(tables["合同"], "签订日期", day, day).reset_index(drop=True),
@@ -243,12 +278,15 @@ def compute(tables: Tables, allocation: Allocation | None, problems: list[Proble
     by_rep = daily_by_rep(tables, day)
     lines = [*big_contracts(contracts, settings.reports.big_contract_amount), *overdue_today(allocation, day, since),
              *held_requests(shipping), *deliveries_passed(tables, day, since),
-             *tracking_line(tracking, day, settings.tracking.unsigned_days), *issues_by_rep(problems),
+             *tracking_line(tracking, day, settings.tracking.unsigned_days), *complaints_overdue(tables, settings, day),
+             *issues_by_rep(problems),
              *collection_reminders(allocation, tables["客户"], day, settings.reminders.collection_days_before)]
+    forecast, forecast_totals, quarter_totals = sales_forecast(tables, allocation, settings, day)
     return DailyData(day=day, by_rep=by_rep, totals=company_totals(by_rep),
                      highlights=pd.DataFrame(lines, columns=HIGHLIGHT_COLUMNS).astype({"金额": "Int64"}),
                      contracts=contracts,
-                     shipments=shipments, collections=collections, shipping_checked=shipping is not None)
+                     shipments=shipments, collections=collections, shipping_checked=shipping is not None,
+                     forecast=forecast, forecast_totals=forecast_totals, quarter_totals=quarter_totals)
 
 
 def with_changes(data: DailyData, audit) -> DailyData:
@@ -335,7 +373,8 @@ def render_html(data: DailyData, company: str, receivables: ReceivablesData | No
                   for h in data.highlights.to_dict("records")]
     return env.get_template(TEMPLATE_NAME).render(
         rows=_html_rows(data), highlights=highlights, bars=attainment_bars(data),
-        tiles=key_tiles(data, receivables), alert_kinds=(OVERDUE, HELD, LATE), shipping_checked=data.shipping_checked)
+        tiles=key_tiles(data, receivables), alert_kinds=(OVERDUE, HELD, LATE, COMPLAINT_LATE),
+        shipping_checked=data.shipping_checked) + forecast_html(data, env)
 
 
 def summary_text(data: DailyData) -> str:
@@ -353,7 +392,52 @@ def summary_text(data: DailyData) -> str:
         lines.append("今日要点:")
         lines += [f"  [{h['类别']}] {' '.join(x for x in (h['客户名称'], h['合同编号'], h[REP]) if x)} {h['说明']}"
                   for h in data.highlights.to_dict("records")]
+    lines += forecast_text(data)
     return "\n".join(lines)
+
+
+def forecast_line(label: str, t: dict) -> str:
+    """One company forecast line: 回款 (weighted, with the run rate) and 签约 against their targets."""
+    def target(key: str) -> str:
+        return f"¥{fmt_yuan(t[key])}" if t[key] is not None else "未设"
+
+    return (f"{label}: 回款预报 ¥{fmt_yuan(t['回款预报'])} (按进度 ¥{fmt_yuan(t['回款按进度'])}), 目标 {target('回款目标')}, "
+            f"预计完成率 {percent(t['回款预报完成率'])}; 签约预报 ¥{fmt_yuan(t['签约预报'])}, 目标 {target('签约目标')}, "
+            f"预计完成率 {percent(t['签约预报完成率'])}")
+
+
+def forecast_block(data: DailyData) -> tuple[list[Table], list[str]]:
+    """The 销售预报 table (one line per rep and the total, to month end) and its notes: the company's month-end
+    and quarter-end lines, then the methods."""
+    if data.forecast is None:
+        return [], []
+    quarter = P.period_containing(P.QUARTER, data.day)
+    table = F.forecast_table("销售预报 (月末)", data.forecast, data.forecast_totals)
+    return [table], [forecast_line("本月月末", data.forecast_totals),
+                     forecast_line(f"本季 ({quarter.label}) 季末", data.quarter_totals), *F.FOOTNOTES]
+
+
+def forecast_html(data: DailyData, env: jinja2.Environment) -> str:
+    """The 销售预报 block of the mail body (templates/daily_forecast.html.j2), "" without a forecast."""
+    if data.forecast is None:
+        return ""
+    rows = [{REP: r[REP], **{k: fmt_yuan(r[k]) for k in ("回款预报", "签约预报")},
+             **{k: percent(r[k]) for k in ("回款预报完成率", "签约预报完成率")}}
+            for r in [*data.forecast.to_dict("records"), data.forecast_totals]]
+    _, notes = forecast_block(data)
+    return env.get_template(FORECAST_TEMPLATE).render(rows=rows, notes=notes)
+
+
+def forecast_text(data: DailyData) -> list[str]:
+    """The 销售预报 lines of the mail's text: one per rep and the total, to month end, and the quarter's total."""
+    if data.forecast is None:
+        return []
+    lines = ["销售预报 (月末, 回款按加权、签约按进度):"]
+    lines += [f"  {r[REP]}: 回款 ¥{fmt_yuan(r['回款预报'])} ({percent(r['回款预报完成率'])}), "
+              f"签约 ¥{fmt_yuan(r['签约预报'])} ({percent(r['签约预报完成率'])})" for r in data.forecast.to_dict("records")]
+    lines.append("  " + forecast_line("合计", data.forecast_totals))
+    lines.append("  " + forecast_line("本季季末", data.quarter_totals))
+    return lines
 
 
 def highlight_note(highlights: pd.DataFrame) -> str:
@@ -375,7 +459,8 @@ def layout(data: DailyData, company: str, receivables: ReceivablesData | None = 
                 Col("销售完成率", PCT), money("回款目标"), Col("回款完成率", PCT), Col("回款排名", INT, total=False)]
     highlight_cols = [Col("类别"), Col("客户名称"), Col("合同编号"), Col(REP), Col("日期", DATE),
                       Col("金额", MONEY, total=False), Col("说明", width=50)]  # long text wraps in its cell
-    notes = [highlight_note(data.highlights)]
+    forecast_tables, forecast_notes = forecast_block(data)
+    notes = [highlight_note(data.highlights), *forecast_notes[:2]]  # the forecast's headline: month and quarter end
     if not data.shipping_checked:
         notes.append("发货审核结果不可用, 今日要点未列暂缓发货。")
     total_rates = {"销售完成率": data.totals["销售完成率"], "回款完成率": data.totals["回款完成率"]}
@@ -386,6 +471,8 @@ def layout(data: DailyData, company: str, receivables: ReceivablesData | None = 
                     landscape=True, fit_one_page=True, freeze=False)
     points = Sheet("今日要点", [Table(highlight_cols, data.highlights, autofilter=False)], title="今日要点",
                    subtitle=subtitle, landscape=True)
+    forecast = [Sheet("销售预报", forecast_tables, title="销售预报", subtitle=subtitle, notes=forecast_notes,
+                      landscape=True)] if forecast_tables else []
     details = [
         Sheet("今日合同", [Table([Col("合同编号"), Col("签订日期", DATE), Col("客户名称"), Col("产品名称"), money("合同金额"),
                                Col("付款方式"), Col("约定交货日期", DATE), Col(REP), *SOURCE], data.contracts, totals=True)],
@@ -397,7 +484,7 @@ def layout(data: DailyData, company: str, receivables: ReceivablesData | None = 
                                Col("银行流水号"), Col(REP), *SOURCE], data.collections, totals=True)],
               title="今日回款", subtitle=subtitle),
     ]
-    return WorkbookSpec(f"销售日报_{day}.xlsx", [summary, points, *details])
+    return WorkbookSpec(f"销售日报_{day}.xlsx", [summary, points, *forecast, *details])
 
 
 def figures_of(data: DailyData) -> dict:
@@ -407,8 +494,8 @@ def figures_of(data: DailyData) -> dict:
             "collection_amount_today_fen": t["今日回款"], "contracts_month": t["本月合同数"],
             "contract_amount_month_fen": t["本月合同金额"], "shipment_amount_month_fen": t["本月发货"],
             "collection_amount_month_fen": t["本月回款"],
-            "highlights": {k: int((data.highlights["类别"] == k).sum()) for k in (BIG, OVERDUE, HELD, LATE, UNSIGNED, ISSUES,
-                                                                                   REMIND)}}
+            "highlights": {k: int((data.highlights["类别"] == k).sum()) for k in (BIG, OVERDUE, HELD, LATE, UNSIGNED, COMPLAINT_LATE,
+                                                                                   ISSUES, REMIND)}}
 
 
 # ---------------------------------------------------------------- entry point

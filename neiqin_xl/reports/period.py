@@ -27,6 +27,10 @@ Each period workbook (五日报_<start>_<end>.xlsx, 月报_<YYYY-MM>.xlsx, 季�
   against what of them came in by its last day (``plan_vs_actual``).
 - 图表数据: the tables the first page's charts draw (the 12 months, the attainment with its 100% column, the
   aging per rep), so every chart point can be read as a number.
+- 客户服务 (月报): feedback logged in the month by type, open and overdue items and customers due a 回访 at
+  month end, the month's average 满意度 (``books.service.period_summary``).
+- 销售预报 (月报/季报): per rep and in total, 回款 (weighted, with the run rate) and 签约 (run rate) to month end
+  and to quarter end against target, as of the period's last day (``books.forecast``), with the methods.
 
 Figures are cut at the period's last day (a catch-up run does not count later rows). Reps: 合同's 业务员 for
 contracts, the contract's rep for 发货/开票 (set by validation), the holding workbook's rep for 回款.
@@ -39,17 +43,19 @@ from datetime import date, timedelta
 
 import pandas as pd
 
+from ..books import forecast as F
 from ..books import periods as P
 from ..books.activities import (ACTIVITY_KINDS, activities, activity_counts, development, development_by_rep,
                                 development_sheet)
 from ..books.allocation import plan_lines_as_of
+from ..books import service
 from ..books.context import RunContext
 from ..core.output import Delivery, ReportOutput
 from ..core.results import ReceivablesData
 from ..core.model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, Tables, fmt_yuan
 from ..core.months import Month
 from ..core.names import CustomerIndex, normalize_name
-from ..core.sheets import DATE, INT, MONEY, PCT, Chart, Col, Figure, Sheet, Table, WorkbookSpec
+from ..core.sheets import DATE, INT, MONEY, NUMBER, PCT, Chart, Col, Figure, Sheet, Table, WorkbookSpec
 
 NO_DATA = "无数据"
 UNCATEGORISED = "未分类"
@@ -84,6 +90,8 @@ class PeriodData:
     notes: list[str] = field(default_factory=list)
     trend: pd.DataFrame | None = None  # TREND_COLUMNS: the 12 months to the period's last month
     attainment: dict = field(default_factory=dict)  # the company's 销售完成率 and 回款完成率 (company_attainment)
+    service: pd.DataFrame | None = None  # 月报: the 客户服务 section (books.service.period_summary)
+    forecast: tuple[tuple[str, pd.DataFrame, dict], ...] = ()  # 月报/季报: (heading, per rep, company line)
 
 
 # ---------------------------------------------------------------- pure computations
@@ -306,6 +314,21 @@ def compute(tables: Tables, customers: CustomerIndex, period: P.Period, top: int
 
 
 
+def with_service_and_forecast(data: PeriodData, ctx: RunContext) -> PeriodData:
+    """A 月报 with its 客户服务 section; a 月报 or 季报 with its 销售预报 to month end and quarter end as of the
+    period's last day (on that day the period's own line is what was done; a 月报's quarter line is a forecast)."""
+    p = data.period
+    if p.kind not in (P.MONTH, P.QUARTER):
+        return data
+    month, quarter = P.period_containing(P.MONTH, p.end), P.period_containing(P.QUARTER, p.end)
+    forecast = []
+    for heading, window in ((f"月末 ({month.label})", month), (f"季末 ({quarter.label})", quarter)):
+        by_rep = F.forecast(ctx.tables, ctx.allocation, ctx.settings, p.end, window.start, window.end)
+        forecast.append((heading, by_rep, F.totals(by_rep)))
+    summary = service.period_summary(ctx.tables, ctx.settings, p.start, p.end) if p.kind == P.MONTH else None
+    return replace(data, service=summary, forecast=tuple(forecast))
+
+
 @dataclass(frozen=True)
 class PeriodReports:
     """The report's ``data``: the periods this run produced, in order (none on most days)."""
@@ -400,7 +423,23 @@ def layout(data: PeriodData, company: str, aging: pd.DataFrame | None = None, ag
         Sheet(CHART_SHEET, chart_tables(data, aging), title=f"{title} 图表数据", subtitle=subtitle, landscape=False,
               freeze=False),
     ]
-    return WorkbookSpec(p.filename, sheets)
+    return WorkbookSpec(p.filename, sheets + extra_sheets(data, title, subtitle))
+
+
+def extra_sheets(data: PeriodData, title: str, subtitle: list[str]) -> list[Sheet]:
+    """客户服务 (月报) and 销售预报 (月报/季报), when computed (``with_service_and_forecast``)."""
+    sheets = []
+    if data.service is not None:
+        sheets.append(Sheet("客户服务", [Table([Col("指标"), Col("数值", NUMBER), Col("说明")], data.service,
+                                              autofilter=False)],
+                            title=f"{title} 客户服务", subtitle=subtitle, landscape=False,
+                            notes=["明细见当日的 客户服务跟踪 工作簿 (未结事项、投诉统计、应回访、满意度)。"]))
+    if data.forecast:
+        tables = [F.forecast_table(f"销售预报: {heading}", by_rep, line) for heading, by_rep, line in data.forecast]
+        sheets.append(Sheet("销售预报", tables, title=f"{title} 销售预报", subtitle=subtitle,
+                            notes=[f"按 {data.period.end.isoformat()} 的台账预报; 本期的最后一天, 本期的预报即实际完成。",
+                                   *F.FOOTNOTES]))
+    return sheets
 
 
 def summary_text(data: PeriodData) -> str:
@@ -478,7 +517,8 @@ USES = ("receivables",)  # the aging drawn on the first page, when the ledger ra
 def build(ctx: RunContext, receivables: ReceivablesData | None = None) -> ReportOutput:
     due = P.due_periods(ctx.run_date, ctx.options.last_run_date, ctx.settings)
     first = first_appearances(ctx.tables, ctx.customers) if due else None  # once for every report due
-    computed = [compute(ctx.tables, ctx.customers, p, ctx.settings.reports.top_customers, first) for p in due]
+    computed = [with_service_and_forecast(compute(ctx.tables, ctx.customers, p, ctx.settings.reports.top_customers,
+                                                  first), ctx) for p in due]
     aging = None if receivables is None else \
         receivables.by_rep[["业务员", *bucket_columns(receivables.by_rep)]]
     workbooks = [with_plan_sheet(with_development(layout(d, ctx.settings.company.name, aging, ctx.run_date), ctx,

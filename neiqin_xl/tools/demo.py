@@ -1,7 +1,7 @@
 """The seeded demo workspace: realistic input workbooks for trying the whole process end to end.
 
 ``generate_demo`` writes, under one workspace folder, what the clerk would find on a real day:
-- ``reps/<业务员>.xlsx`` — one workbook per rep (合同/发货/开票/回款/日报/费用, the template's headers),
+- ``reps/<业务员>.xlsx`` — one workbook per rep (合同/发货/开票/回款/日报/费用/反馈, the template's headers),
   a year of history up to the run date, with the usual irregular typing and a handful of real mistakes;
 - ``master/客户档案.xlsx``, ``产品目录.xlsx``, ``人员.xlsx`` (人员 + 目标);
 - ``attendance/考勤_YYYY-MM.xlsx`` for the run month and the month before;
@@ -113,6 +113,7 @@ class _World:
     collections: dict[str, list[dict]] = field(default_factory=dict)
     activities: dict[str, list[dict]] = field(default_factory=dict)
     expenses: dict[str, list[dict]] = field(default_factory=dict)
+    feedback: dict[str, list[dict]] = field(default_factory=dict)  # rep -> 反馈 rows (``_add_customer_service``)
     open_items: list[dict] = field(default_factory=list)  # shipments nobody has paid yet
     layouts: dict[str, dict] = field(default_factory=dict)  # rep -> {"title": bool, "rename": {sheet: {old: new}}}
     planted: list[str] = field(default_factory=list)  # the deliberate problems, described
@@ -413,6 +414,48 @@ def _add_new_customer_deal(w: _World) -> None:
     _add_shipment(w, c, w.run_date - timedelta(days=25), c["_qty"])
     w.new_customer = name
     w.planted.append(f"{rep.name}: 新客户 {name} 不在客户档案中")
+
+
+# ---------------------------------------------------------------- customer service (反馈)
+
+def _workdays_back(w: _World, n: int) -> date:
+    """The working day ``n`` working days before the run date."""
+    day = w.run_date
+    while n > 0:
+        day -= timedelta(days=1)
+        n -= is_workday(day, w.settings)
+    return day
+
+
+def _add_customer_service(w: _World) -> None:
+    """The 反馈 sheet: an open complaint past its time (6 working days, ``service.response_days`` is 3), a fresh
+    enquiry, an answered complaint and two surveys with their 满意度. No random draw, so the rest of the demo
+    is as it was. The customer due a 回访 is the new customer of ``_add_new_customer_deal``: a contract 40 days
+    ago and no contact in any 日报."""
+    for rep in w.reps:
+        w.feedback[rep.name] = []
+    first, second = w.reps[0], w.reps[1 % len(w.reps)]
+    own = [c for c in w.contracts[first.name] if c["签订日期"] <= w.run_date - timedelta(days=20)]
+    contract = own[-1] if own else None
+    customer = contract["客户名称"] if contract else w.customers_of(first)[0].name
+    w.feedback[first.name] += [
+        {"日期": _workdays_back(w, 6), "客户名称": customer, "类型": "投诉",
+         "合同编号": contract["合同编号"] if contract else None, "产品": contract["产品名称"] if contract else None,
+         "内容": "设备到货后运行报警, 要求派技术人员上门", "处理人": first.name, "状态": "处理中"},
+        {"日期": _workdays_back(w, 1), "客户名称": customer, "类型": "咨询", "内容": "询问备件价格和交期",
+         "处理人": first.name, "状态": "待处理"}]
+    other = w.customers_of(second)[0].name
+    w.feedback[second.name] += [
+        {"日期": w.run_date - timedelta(days=24), "客户名称": other, "类型": "投诉", "内容": "包装破损, 要求补发配件",
+         "处理人": second.name, "状态": "已回复客户", "完成日期": w.run_date - timedelta(days=20), "满意度": 4},
+        {"日期": w.run_date - timedelta(days=10), "客户名称": other, "类型": "满意度调查", "内容": "季度满意度电话调查",
+         "处理人": second.name, "状态": "已回复客户", "完成日期": w.run_date - timedelta(days=10), "满意度": 5}]
+    third = w.reps[2 % len(w.reps)]
+    w.feedback[third.name].append(
+        {"日期": w.run_date - timedelta(days=45), "客户名称": w.customers_of(third)[0].name, "类型": "回访",
+         "内容": "上门回访, 了解设备使用情况", "处理人": third.name, "状态": "已回复客户",
+         "完成日期": w.run_date - timedelta(days=45), "满意度": 3})
+    w.planted.append(f"{first.name}: 投诉 {customer} 已 6 个工作日未处理完 (超时)")
 
 
 # ---------------------------------------------------------------- activities and expenses
@@ -827,7 +870,8 @@ def _write_rep_workbook(w: _World, rep: _Rep, path: Path, created: datetime) -> 
     book = _Book(path, created)
     counts = {}
     books = {"合同": w.contracts, "发货": w.shipments, "开票": w.invoices, "回款": w.collections,
-             "日报": w.activities, "费用": w.expenses, "回款计划": w.plans}
+             "日报": w.activities, "费用": w.expenses, "回款计划": w.plans,
+             "反馈": w.feedback}
     for sheet in REP_SHEETS:
         rename = layout.get("rename", {}).get(sheet.name, {})
         headers = [rename.get(f.name, f.name) for f in sheet.fields]
@@ -1117,6 +1161,7 @@ def generate_demo(workspace: Path, run_date: date, seed: int = 7, reps: int = 8,
         _plant_problems_everywhere(world)
     _add_delivery_followups(world)
     _add_development_prospects(world)
+    _add_customer_service(world)
     firsts = [Month.of(run_date).shift(-n).first for n in reversed(range(finance_months))]
     balance_ref: dict = {}
     months = [_finance_month(world, first, balance_ref) for first in firsts]

@@ -1,13 +1,14 @@
 """The blank Excel templates reps (and the clerk) fill: the start of the process, before any reading.
 
 Built from ``schema.py``, so a template's headers are exactly what the reader expects:
-- ``业务员台账模板.xlsx`` (or ``业务员台账_张伟.xlsx`` for one rep): sheets 合同/发货/开票/回款/日报/费用 with the
+- ``业务员台账模板.xlsx`` (or ``业务员台账_张伟.xlsx`` for one rep): sheets 合同/发货/开票/回款/日报/费用/反馈 with the
   header on row 1 (required headers in orange, the rest in blue), an input message on every column
   (必填/选填, how to type it, the field's note), drop-downs (客户名称 and 产品名称 from the archive and the
-  catalogue, kept in a hidden sheet 列表; 付款方式, 活动类型, 费用类别 from the schema's choices), date
-  validation on dates, ≥ 0 on amounts and numbers, whole numbers on counts, a frozen header, widths for
+  catalogue, kept in a hidden sheet 列表; 付款方式, 活动类型, 费用类别, 反馈的类型和状态 from the schema's choices), date
+  validation on dates, ≥ 0 on amounts and numbers, whole numbers on counts (满意度 1–5), a frozen header, widths for
   Chinese text, and a 说明 sheet explaining every sheet and field;
-- master-data templates: 客户档案模板, 产品目录模板, 人员模板 (人员 + 目标), 考勤模板.
+- master-data templates: 客户档案模板, 产品目录模板, 人员模板 (人员 + 目标), 考勤模板, 客户服务模板 (the clerk's own
+  反馈 entries, saved as master/客户服务.xlsx).
 
 ``write_all_templates`` is what ``run_daily.py templates [--for 张伟]`` calls.
 """
@@ -22,7 +23,8 @@ from xlsxwriter.utility import xl_range_formula
 
 from ..core.names import normalize_name
 from ..deliver.files import write_file
-from ..core.schema import (ATTENDANCE, CHOICE, CUSTOMERS, DATE, ID, INT, MONEY, NAME, NUMBER, PERCENT, PRODUCTS, REP_SHEETS, STAFF,
+from ..core.schema import (ATTENDANCE, CHOICE, CUSTOMERS, DATE, FEEDBACK, ID, INT, MONEY, NAME, NUMBER, PERCENT, PRODUCTS,
+                           REP_SHEETS, STAFF,
                      TARGETS, Field, SheetDef)
 
 REP_TEMPLATE_NAME = "业务员台账模板.xlsx"
@@ -31,7 +33,8 @@ HELP_SHEET = "说明"
 MASTER_TEMPLATE_FILES = (("客户档案模板.xlsx", (CUSTOMERS,), "master/客户档案.xlsx"),
                          ("产品目录模板.xlsx", (PRODUCTS,), "master/产品目录.xlsx"),
                          ("人员模板.xlsx", (STAFF, TARGETS), "master/人员.xlsx"),
-                         ("考勤模板.xlsx", (ATTENDANCE,), "attendance/考勤_YYYY-MM.xlsx"))
+                         ("考勤模板.xlsx", (ATTENDANCE,), "attendance/考勤_YYYY-MM.xlsx"),
+                         ("客户服务模板.xlsx", (FEEDBACK,), "master/客户服务.xlsx"))
 TEMPLATE_CREATED = datetime(2026, 1, 1)  # a fixed date: the same schema gives the same file
 
 _REQUIRED_FILL = "#F8CBAD"
@@ -42,6 +45,12 @@ _KIND_HINTS = {DATE: "日期, 如 2026-11-28", MONEY: "金额填数字(元), 如
                NUMBER: "填数字, 如 12.5", ID: "编号按原样填写, 如 HT2026-0001", NAME: "填全称", "text": "文字",
                PERCENT: "填比例, 如 30%"}
 _LOOKUP_FIELDS = ("客户名称", "产品名称")  # drop-downs fed from the master data, in the hidden sheet
+_LOOKUP_OF = {"产品": "产品名称"}  # a field with another name fed from the same list (反馈's 产品)
+
+
+def _lookup(f: Field) -> str:
+    """The drop-down list a field takes its values from: its own name, or the one it shares (``_LOOKUP_OF``)."""
+    return _LOOKUP_OF.get(f.name, f.name)
 
 
 def rep_template_filename(rep: str | None = None) -> str:
@@ -56,7 +65,7 @@ def describe_field(f: Field, lookups: dict[str, list[str]] | None = None) -> str
     parts = ["必填" if f.required else "选填"]
     if f.kind == CHOICE:
         parts.append("从下拉列表选择: " + "/".join(f.choices))
-    elif f.name in _LOOKUP_FIELDS and lookups and lookups.get(f.name):
+    elif _lookup(f) in _LOOKUP_FIELDS and lookups and lookups.get(_lookup(f)):
         new = "新客户" if f.name == "客户名称" else "新产品"
         parts.append(f"从下拉列表选择; 列表里没有的({new})可直接填写全称")
     else:
@@ -102,9 +111,9 @@ def _validation_for(f: Field, lookups: dict[str, str]) -> dict:
     if f.kind == CHOICE and f.choices:
         return {"validate": "list", "source": list(f.choices), "error_title": f.name[:32],
                 "error_message": f"{f.name} 请从下拉列表选择: " + "/".join(f.choices)}
-    if f.name in lookups:
+    if _lookup(f) in lookups:
         # a new customer or product must still be typeable: a warning, not a stop
-        return {"validate": "list", "source": lookups[f.name], "error_type": "warning", "error_title": f.name[:32],
+        return {"validate": "list", "source": lookups[_lookup(f)], "error_type": "warning", "error_title": f.name[:32],
                 "error_message": f"{f.name} 不在列表中。新客户/新产品请填写全称并告知内勤; 否则请从下拉列表选择。"}
     if f.kind == DATE:
         return {"validate": "date", "criteria": "between", "minimum": date(2000, 1, 1), "maximum": date(2099, 12, 31),
@@ -115,6 +124,10 @@ def _validation_for(f: Field, lookups: dict[str, str]) -> dict:
     if f.kind == PERCENT:
         return {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 100, "error_title": "请填写比例",
                 "error_message": f"{f.name} 请填写比例, 如 30%"}
+    if f.kind == INT and f.between:
+        low, high = f.between
+        return {"validate": "integer", "criteria": "between", "minimum": low, "maximum": high,
+                "error_title": "请填写整数", "error_message": f"{f.name} 请填写 {low} 到 {high} 的整数"}
     if f.kind == INT:
         return {"validate": "integer", "criteria": ">=", "value": 0, "error_title": "请填写整数",
                 "error_message": f"{f.name} 请填写不小于 0 的整数"}
@@ -213,7 +226,7 @@ def write_rep_template(path: Path, customers: list[str], products: list[str], re
 
 def _write_rep_like(path: Path, sheets: tuple[SheetDef, ...], *, title: str, lines: list[str],
                     lists: dict[str, list[str]], properties: dict, rows: int, rep: str | None = None) -> Path:
-    used = {f.name for s in sheets for f in s.fields}
+    used = {_lookup(f) for s in sheets for f in s.fields}
     lists = {k: v for k, v in lists.items() if k in used and v}
     refs = _lookup_refs(lists)
 
@@ -237,7 +250,7 @@ def _write_rep_like(path: Path, sheets: tuple[SheetDef, ...], *, title: str, lin
 
 
 def write_master_templates(folder: Path, rows: int = 1000) -> list[Path]:
-    """客户档案模板 / 产品目录模板 / 人员模板 (人员 + 目标) / 考勤模板 in ``folder``; returns the paths."""
+    """客户档案模板 / 产品目录模板 / 人员模板 (人员 + 目标) / 考勤模板 / 客户服务模板 in ``folder``; returns the paths."""
     paths = []
     for filename, sheets, target in MASTER_TEMPLATE_FILES:
         lines = [f"填好后保存为 {target} (在工作区文件夹下)。", "表头在第 1 行, 请不要改动表头文字。",

@@ -1,0 +1,174 @@
+"""销售预报: where the month and the quarter will land, per rep, against target. The 日报 shows the month
+(and the quarter's total), the 月报/季报 the month and the quarter, so the rule lives here, in the books.
+
+Its place in the process: after the allocation (it reads the open items and which were paid on time), before
+the reports. Everything is "as of" a day D inside a period [S, E] (a month or a quarter):
+
+- **按进度 (run rate)**: done so far × working days of [S, E] / working days of [S, D] (mainland calendar
+  with 调休), rounded half up to the fen; with no working day gone yet, what is done. For 回款 (collections by
+  回款日期, credited to the rep whose workbook holds them) and 签约 (合同金额 by 签订日期).
+- **加权 (weighted), 回款 only**: collected so far + Σ over the items still unpaid on D that are due by E
+  (到期日 ≤ E: falling due in the rest of the period, or already overdue) of 未收 × the customer's **on-time
+  share**, rounded half up to the fen per rep; an item counts for the rep of its contract. With no working day
+  left in the period after D, it is what was collected. The on-time share is the share of the customer's items
+  that fell due in the 365 days before D (到期日 in [D − 365, D)) and were paid in full by their 到期日 (by
+  count); a customer with no such item takes the company's share over all customers; with none at all, 1.
+  (Counting only the items due after D measured worse on the demo's history: see README, 销售预报.)
+- The **headline** is the weighted figure for 回款 (a contract cannot be weighted by anything the books
+  know, so 签约's headline is its run rate). ``backtest`` measures both methods at mid-month over past months
+  (benchmarks/backtest_forecast.py prints it).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+import pandas as pd
+
+from . import periods as P
+from . import workdays
+from .allocation import Allocation, open_items_as_of
+from ..core.config import Settings
+from ..core.model import REP, Tables
+from ..core.months import Month
+from ..core.sheets import MONEY, PCT, Col, Table
+
+YEAR_DAYS = 365
+FORECAST_COLUMNS = [REP, "回款目标", "已回款", "回款预报", "回款预报完成率", "回款按进度", "签约目标", "已签约", "签约预报",
+                    "签约预报完成率"]
+BACKTEST_COLUMNS = ["月份", "预报日", "实际回款", "加权预报", "加权误差", "加权误差率", "按进度预报", "按进度误差",
+                    "按进度误差率"]
+FOOTNOTES = ("回款预报 (加权, 标题数): 已回款 + 期末前到期 (含已逾期) 的未收款项 × 该客户近 12 个月按期付清的笔数比例 "
+             "(没有到期记录的客户按全公司比例)。",
+             "按进度: 已完成 ÷ 已过工作日 × 本期工作日。签约预报按进度计算。")
+
+
+def workdays_in(start: date, end: date, settings: Settings) -> int:
+    """Working days in [start, end] (both included)."""
+    return workdays.workdays_between(start - timedelta(days=1), end, settings) if start <= end else 0
+
+
+def run_rate(done: int, elapsed: int, total: int) -> int:
+    """``done`` over ``elapsed`` working days carried to ``total``, in fen, rounded half up; ``done`` when no
+    working day has passed.
+
+    >>> run_rate(1_000_000, 10, 22), run_rate(100, 3, 22), run_rate(500, 0, 22)
+    (2200000, 733, 500)
+    """
+    if elapsed <= 0:
+        return int(done)
+    return int((Decimal(int(done)) * total / elapsed).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def on_time_shares(allocation: Allocation, day: date) -> tuple[dict[str, Decimal], Decimal]:
+    """Per customer, the share of its items due in [day − 365, day) paid in full by their 到期日; and the
+    company's share over all those items (1 when there is none)."""
+    items = allocation.items
+    due = items["到期日"]
+    window = items[due.notna() & (due < pd.Timestamp(day)) & (due >= pd.Timestamp(day - timedelta(days=YEAR_DAYS)))]
+    if window.empty:
+        return {}, Decimal(1)
+    apps = allocation.applications.merge(window[["单据ID", "到期日"]], on="单据ID")
+    paid = apps[apps["核销日期"] <= apps["到期日"]].groupby("单据ID")["金额"].sum()
+    on_time = paid.reindex(window["单据ID"], fill_value=0).to_numpy() >= window["金额"].to_numpy()
+    counts = pd.DataFrame({"客户名称": window["客户名称"].astype(str).to_numpy(), "按期": on_time})
+    grouped = counts.groupby("客户名称")["按期"].agg(["sum", "size"])
+    shares = {name: Decimal(int(r["sum"])) / Decimal(int(r["size"])) for name, r in grouped.iterrows()}
+    return shares, Decimal(int(on_time.sum())) / Decimal(len(on_time))
+
+
+def expected_by_rep(allocation: Allocation, day: date, end: date) -> dict[str, Decimal]:
+    """Per rep (of the contract), Σ 未收 × on-time share of the items unpaid on ``day`` due by ``end``."""
+    shares, overall = on_time_shares(allocation, day)
+    items = open_items_as_of(allocation, day)
+    items = items[(items["未收"] > 0) & (items["到期日"] <= pd.Timestamp(end))]
+    expected: dict[str, Decimal] = {}
+    for rep, customer, unpaid in zip(items["业务员"].astype(str), items["客户名称"].astype(str), items["未收"]):
+        expected[rep] = expected.get(rep, Decimal(0)) + Decimal(int(unpaid)) * shares.get(customer, overall)
+    return expected
+
+
+def _fen(value: Decimal) -> int:
+    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def forecast(tables: Tables, allocation: Allocation, settings: Settings, day: date, start: date, end: date
+             ) -> pd.DataFrame:
+    """FORECAST_COLUMNS per rep for the period [start, end] as of ``day`` (see the module); targets summed over
+    the period's months; 完成率 = 预报 / 目标 (blank without a target)."""
+    months = [str(m) for m in P.Period(P.MONTH, start, end).months]
+    done = P.window_figures_by_rep(tables, start, day).set_index(REP)
+    targets = P.targets_by_rep(tables, months).set_index(REP)
+    elapsed, total = workdays_in(start, day, settings), workdays_in(start, end, settings)
+    expected = expected_by_rep(allocation, day, end) if total > elapsed else {}  # no working day left: what was done
+    reps = sorted(set(done.index) | set(targets.index) | {r for r in expected if r})
+    rows = []
+    for rep in reps:
+        collected = int(done.at[rep, "回款金额"]) if rep in done.index else 0
+        signed = int(done.at[rep, "合同金额"]) if rep in done.index else 0
+        collect_target = int(targets.at[rep, "回款目标"]) if rep in targets.index else None
+        sales_target = int(targets.at[rep, "销售目标"]) if rep in targets.index else None
+        weighted = collected + _fen(expected.get(rep, Decimal(0)))
+        signed_rate = run_rate(signed, elapsed, total)
+        rows.append({REP: rep, "回款目标": collect_target, "已回款": collected, "回款预报": weighted,
+                     "回款预报完成率": P.ratio(weighted, collect_target), "回款按进度": run_rate(collected, elapsed, total),
+                     "签约目标": sales_target, "已签约": signed, "签约预报": signed_rate,
+                     "签约预报完成率": P.ratio(signed_rate, sales_target)})
+    return pd.DataFrame(rows, columns=FORECAST_COLUMNS).astype({"回款目标": "Int64", "签约目标": "Int64"})
+
+
+def totals(by_rep: pd.DataFrame) -> dict:
+    """The company line: the reps' figures summed, 完成率 over the summed targets of the reps with one."""
+    sums = {c: int(by_rep[c].sum()) if len(by_rep) else 0 for c in ("已回款", "回款预报", "回款按进度", "已签约", "签约预报")}
+    with_collect, with_sales = by_rep[by_rep["回款目标"].notna()], by_rep[by_rep["签约目标"].notna()]
+    collect_target = int(with_collect["回款目标"].sum()) if len(with_collect) else None
+    sales_target = int(with_sales["签约目标"].sum()) if len(with_sales) else None
+    return {REP: "合计", **sums, "回款目标": collect_target, "签约目标": sales_target,
+            "回款预报完成率": P.ratio(int(with_collect["回款预报"].sum()), collect_target) if collect_target else None,
+            "签约预报完成率": P.ratio(int(with_sales["签约预报"].sum()), sales_target) if sales_target else None}
+
+
+def forecast_table(heading: str, by_rep: pd.DataFrame, line: dict) -> Table:
+    """The layout of a forecast (the 日报's and the 月报/季报's alike): the reps, and the company ``line`` as the
+    totals row (its 完成率 over the summed targets, not a sum)."""
+    cols = [Col(REP), *[Col(c, PCT if c.endswith("完成率") else MONEY, total=False if c.endswith("目标") else None)
+                        for c in FORECAST_COLUMNS[1:]]]
+    shown = {k: line[k] for k in ("回款目标", "回款预报完成率", "签约目标", "签约预报完成率")}
+    return Table(cols, by_rep, heading=heading, totals=True, totals_values=shown, autofilter=False)
+
+
+def mid_month(month: Month, settings: Settings, day: int = 15) -> date:
+    """The day of ``month`` a mid-month forecast is made: the 15th, or the working day before it."""
+    when = month.first.replace(day=day)
+    return when if workdays.is_workday(when, settings) else workdays.previous_workday(when, settings)
+
+
+def error_rate(forecast_fen: int, actual: int) -> Decimal | None:
+    """(forecast − actual) / actual, as a fraction; None when nothing was collected."""
+    return P.change(forecast_fen, actual)
+
+
+def backtest(tables: Tables, allocation: Allocation, settings: Settings, months: list[Month]) -> pd.DataFrame:
+    """BACKTEST_COLUMNS: for each month, the company's month-end 回款 forecast made at mid-month by each method,
+    the actual, and each method's error (forecast − actual) and its rate."""
+    rows = []
+    for month in months:
+        when = mid_month(month, settings)
+        actual = P.window_figures(tables, month.first, month.last)["回款金额"]
+        by_rep = forecast(tables, allocation, settings, when, month.first, month.last)
+        weighted, rate = int(by_rep["回款预报"].sum()), int(by_rep["回款按进度"].sum())
+        rows.append({"月份": str(month), "预报日": when, "实际回款": actual, "加权预报": weighted,
+                     "加权误差": weighted - actual, "加权误差率": error_rate(weighted, actual),
+                     "按进度预报": rate, "按进度误差": rate - actual, "按进度误差率": error_rate(rate, actual)})
+    return pd.DataFrame(rows, columns=BACKTEST_COLUMNS)
+
+
+def mean_abs_error_rate(rates: pd.Series) -> Decimal | None:
+    """The mean of |error rate| over the months that have one.
+
+    >>> mean_abs_error_rate(pd.Series([Decimal("0.1"), Decimal("-0.3"), None]))
+    Decimal('0.2')
+    """
+    values = [abs(Decimal(v)) for v in rates if v is not None and not pd.isna(v)]
+    return sum(values) / len(values) if values else None
