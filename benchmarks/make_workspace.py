@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from neiqin_xl.tools.demo import generate_demo
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's neiqin_xl, not an installed one
+from neiqin_xl.tools.demo import generate_demo  # noqa: E402
 
 RUN_DATE = date(2026, 11, 26)
 # Rows per rep the generator gives, measured: ~198 per unit of rows_scale from contracts and their flows
