@@ -1,10 +1,11 @@
 """The clerk's day, in order. Read this module first.
 
-    read workbooks → input history (keep today's, compare with the last official run's) → validate →
-    allocate collections → reports (fulfilment, receivables, statements,
-    shipping check, commission, expenses, reconciliation, delivery plan, shipment tracking, change audit, sales
-    journal, daily report, period reports, customer service, customer archive, work summaries, data-problem list) → what reps see
-    names no other rep → write workbooks → mail → manifest.json
+    read workbooks → input history (keep today's; stop here when nothing changed since the last run; compare
+    with the last official run's) → validate → allocate collections → reports (fulfilment, receivables,
+    statements, shipping check, commission, expenses, reconciliation, delivery plan, shipment tracking, change
+    audit, sales journal, daily report, period reports, customer service, customer archive, work summaries,
+    collection reminders, data-problem list) → what reps see names no other rep → write what changed →
+    mail → manifest.json
 
 Which runs one start makes (catch-up of missed days, then the day's preview / official run / rerun) is
 ``runs.plan_runs``; ``run_planned`` carries them out for the command line and ``serve`` alike. ``replay_day``
