@@ -94,6 +94,19 @@ def ordered(plan: pd.DataFrame) -> pd.DataFrame:
     return order.sort_values(["_no", "_seq", "_at"], kind="stable").drop(columns=["_no", "_seq", "_at"])
 
 
+def by_contract(rows: list[dict]) -> dict[str, list[dict]]:
+    """The rows of each 合同编号 (as text), in their order: one pass over records, not a frame per group (a
+    pandas groupby with ``to_dict`` per contract cost ~10 s for 5,000 plans).
+
+    >>> by_contract([{"合同编号": "H1", "期次": 1}, {"合同编号": "H2", "期次": 1}, {"合同编号": "H1", "期次": 2}])
+    {'H1': [{'合同编号': 'H1', '期次': 1}, {'合同编号': 'H1', '期次': 2}], 'H2': [{'合同编号': 'H2', '期次': 1}]}
+    """
+    groups: dict[str, list[dict]] = {}
+    for row in rows:
+        groups.setdefault(text(row["合同编号"]), []).append(row)
+    return groups
+
+
 def contract_amounts(contracts: pd.DataFrame) -> dict[str, int]:
     """合同编号 -> 合同金额 (fen); a contract listed twice: its last row counts, as in the allocation."""
     return dict(zip(column_texts(contracts, "合同编号"), contracts["合同金额"].astype("int64").tolist()))
@@ -105,11 +118,9 @@ def build_plans(tables: Tables, settings: Settings) -> Plans:
     totals = contract_amounts(contracts)
     info = {no: row for no, row in zip(column_texts(contracts, "合同编号"), contracts.to_dict("records"))}
     rows = []
-    plan = ordered(plan)
-    for contract, group in plan.groupby(column_texts(plan, "合同编号"), sort=False):
+    for contract, records in by_contract(ordered(plan).to_dict("records")).items():
         if contract not in totals:
             continue
-        records = group.to_dict("records")
         amounts = resolve_amounts([r["比例"] for r in records], [r["计划金额"] for r in records], totals[contract])
         if None in amounts or sum(amounts) != totals[contract]:
             continue  # validate.check_plans said so; the contract keeps the default rule
@@ -207,25 +218,26 @@ def split_by_plan(items: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
     planned = items["合同编号"].isin(set(lines["合同编号"])) if len(lines) else pd.Series(False, index=items.index)
     if not planned.any():
         return out
-    by_contract = {no: g.to_dict("records") for no, g in lines.groupby("合同编号", sort=False)}
-    parts = []
+    plans = by_contract(lines.to_dict("records"))
+    parts, ends = [], dict.fromkeys(plans, 0)  # per contract: where its items laid end to end have reached
     mine = out[planned].assign(_at=np.flatnonzero(planned.to_numpy())).sort_values(["日期", "_at"], kind="stable")
-    for contract, group in mine.groupby("合同编号", sort=False):
-        plan, end = by_contract[contract], 0
-        for row in group.to_dict("records"):
-            end += int(row["金额"])
-            open_from = end - int(row["未收"])
-            if open_from >= end:
-                parts.append(row)
-                continue
-            for line in plan:
-                low, high = max(open_from, int(line["起"])), min(end, int(line["止"]))
-                if high > low:
-                    parts.append({**row, "未收": high - low, "到期日": line["到期日"], "期次": line["期次"],
-                                  "回款节点": line["节点"]})
-            beyond = end - max(open_from, int(plan[-1]["止"]))
-            if beyond > 0:
-                parts.append({**row, "未收": beyond})
+    for row in mine.to_dict("records"):
+        contract = text(row["合同编号"])
+        plan = plans[contract]
+        start = ends[contract]
+        end = ends[contract] = start + int(row["金额"])
+        open_from = end - int(row["未收"])
+        if open_from >= end:
+            parts.append(row)
+            continue
+        for line in plan:
+            low, high = max(open_from, int(line["起"])), min(end, int(line["止"]))
+            if high > low:
+                parts.append({**row, "未收": high - low, "到期日": line["到期日"], "期次": line["期次"],
+                              "回款节点": line["节点"]})
+        beyond = end - max(open_from, int(plan[-1]["止"]))
+        if beyond > 0:
+            parts.append({**row, "未收": beyond})
     split = pd.DataFrame(parts, columns=[*out.columns, "_at"])
     whole = out[~planned].assign(_at=np.flatnonzero(~planned.to_numpy()))
     merged = pd.concat([whole, split], ignore_index=True).sort_values("_at", kind="stable").drop(columns="_at")

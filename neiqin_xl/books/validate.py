@@ -36,7 +36,7 @@ from ..core.model import (ERROR, REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING,
                     fmt_yuan)
 from ..core.names import CustomerIndex
 from ..core.schema import CHOICE, DATE, MONEY, PENDING_SHIPMENT, PLANS, REP_SHEETS, SHEETS, Field, SheetDef
-from .plans import OTHER, contract_amounts, ordered, resolve_amounts
+from .plans import OTHER, by_contract, contract_amounts, ordered, resolve_amounts
 
 Check = Callable[[Tables, Settings, date], list[Problem]]
 
@@ -288,17 +288,16 @@ def check_plans(tables: Tables, settings: Settings, run_date: date) -> list[Prob
     found: list[Problem] = []
     columns = Columns(tables)
     totals = contract_amounts(tables["合同"])
-    plan = ordered(plan)
-    for row in records(plan):
+    rows = records(ordered(plan))
+    for row in rows:
         if pd.isna(row["比例"]) and not row["计划金额"]:
             found.append(problem(row, columns, PLANS, ERROR, "比例和计划金额都为空", "计划金额", "请填写本期比例或计划金额"))
         if pd.isna(row["计划日期"]) and (not text(row["节点"]) or text(row["节点"]) == OTHER):
             found.append(problem(row, columns, PLANS, ERROR, "无法确定到期日: 节点为空或为其他, 也没有计划日期", "节点",
                                  "请选择节点 (预付/发货/到货/验收/开票/质保) 或填写计划日期"))
-    for contract, group in plan.groupby(plan["合同编号"].astype("str"), sort=False):
+    for contract, rows in by_contract(rows).items():
         if contract not in totals:
             continue  # check_contract_refs said so
-        rows = records(group)
         amounts = resolve_amounts([r["比例"] for r in rows], [r["计划金额"] for r in rows], totals[contract])
         planned = sum(a for a in amounts if a is not None)
         if planned == totals[contract] and None not in amounts:
