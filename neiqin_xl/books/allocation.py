@@ -20,7 +20,7 @@ The events are booked in one pass (``Books``, rows referred to by number), so th
 from __future__ import annotations
 
 from collections import defaultdict, deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
@@ -46,6 +46,8 @@ class Allocation:
     applications: pd.DataFrame  # which collection paid how much of which item, on which date
     credits: pd.DataFrame  # money not yet applied at the end: contract credits (预收款) and customer credits
     plans: Plans | None = None  # the 回款计划 in use (books/plans.py): when open amounts fall due
+    # as-of views several reports read for the same day, worked out once (``due_parts_as_of``)
+    _views: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
 
 # ---------------------------------------------------------------- columns as plain lists (one pass, no pandas boxing)
@@ -313,5 +315,9 @@ def plan_lines_as_of(allocation: Allocation, day: date) -> pd.DataFrame:
 def due_parts_as_of(allocation: Allocation, day: date) -> pd.DataFrame:
     """``open_items_as_of`` with each open amount of a contract with a 回款计划 split over its plan lines
     (``plans.split_by_plan``): 未收 and 到期日 per part, with 期次 and 回款节点. What is due when; the amounts
-    add up to ``open_items_as_of``'s."""
-    return split_by_plan(open_items_as_of(allocation, day), plan_lines_as_of(allocation, day))
+    add up to ``open_items_as_of``'s. Worked out once per day (the receivables, the daily report and the archive
+    read the same day's); each caller gets its own copy."""
+    key = ("due_parts", day)
+    if key not in allocation._views:
+        allocation._views[key] = split_by_plan(open_items_as_of(allocation, day), plan_lines_as_of(allocation, day))
+    return allocation._views[key].copy()
