@@ -442,9 +442,13 @@ def report(results: list[dict], mach: dict, repeat: int = 1) -> str:
             value = rt.get(key)
             goal = ("≥ " if key in AT_LEAST else "≤ ") + str(TARGETS[key])
             lines.append(f"| {label} | {value if value is not None else 'skipped'} | {goal} | {verdict(key, value)} |")
-        lines += ["", "Stages of the full run (seconds, `manifest.json` timings_seconds):", "",
-                  "| " + " | ".join(full["timings"]) + " |", "|" + "---:|" * len(full["timings"]),
-                  "| " + " | ".join(f"{v:.2f}" for v in full["timings"].values()) + " |", ""]
+        stages = list(dict.fromkeys([*full["timings"], *r["rerun_changed"].get("timings", {})]))
+        lines += ["", "Stages of the full run and of the rerun after one rep's change (seconds, `manifest.json` "
+                  "timings_seconds):", "", "| run | " + " | ".join(stages) + " |", "|---|" + "---:|" * len(stages)]
+        for label, run in (("full", full), ("one rep changed", r["rerun_changed"])):
+            times = run.get("timings", {})
+            lines.append(f"| {label} | " + " | ".join(f"{times[s]:.2f}" if s in times else "" for s in stages) + " |")
+        lines.append("")
     if len(results) > 1:
         lines += linearity(results)
     return "\n".join(lines) + "\n"
