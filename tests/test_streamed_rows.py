@@ -92,3 +92,18 @@ def test_a_text_xlsxwriter_writes_as_rich_text_leaves_the_table_to_the_api(tmp_p
     spec = WorkbookSpec("x.xlsx", [Sheet("表", [Table([Col("备注")], rows)])])
     streamed, by_cell, used = both_ways(spec, tmp_path, monkeypatch)
     assert used == [False] and streamed == by_cell
+
+
+def test_a_table_written_in_parts_is_the_table_written_whole(tmp_path, monkeypatch):
+    # a big table is converted and written CHUNK_ROWS rows at a time (memory): widths, wrapped rows and the
+    # 合计 (money in fen, added exactly) come out as from the whole table at once
+    spec = contracts(300)
+    monkeypatch.setattr(writer, "IN_MEMORY_CELLS", 0)
+    writer.render(spec, tmp_path / "whole.xlsx")
+    monkeypatch.setattr(writer, "CHUNK_ROWS", 7)
+    writer.render(spec, tmp_path / "parts.xlsx")
+    assert (tmp_path / "parts.xlsx").read_bytes() == (tmp_path / "whole.xlsx").read_bytes()
+    ws = openpyxl.load_workbook(tmp_path / "parts.xlsx", data_only=True)["合同履行一览表"]
+    # 合同金额 of contract i is (−1)^i × (123,457 i + 1) fen; over i = 0 … 299 the 150 pairs (2k, 2k+1) each add
+    # (123,457 × 2k + 1) − (123,457 × (2k+1) + 1) = −123,457 fen: −18,518,550 fen = −185,185.50 yuan
+    assert ws.cell(5 + 300, 4).value == pytest.approx(-185_185.50)

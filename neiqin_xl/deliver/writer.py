@@ -45,6 +45,7 @@ MONEY_FORMAT = "#,##0.00;[Red]-#,##0.00"
 DATE_FORMAT = "yyyy-mm-dd"
 PCT_FORMAT = "0.0%"
 FIXED_CREATED = datetime(2026, 1, 1)  # repeatable output: the same data gives the same file
+CHUNK_ROWS = 20_000  # a table's rows converted and written this many at a time (memory)
 IN_MEMORY_CELLS = 200_000  # a workbook up to this size is assembled in memory; a bigger one is written row by
 # row to disk (xlsxwriter's constant_memory: its text inline, not in the shared-strings table) to keep memory low
 MAX_WIDTH = 42  # longer text wraps inside its cell instead of widening the page
@@ -195,11 +196,17 @@ def _write_value(ws, row: int, col: int, value: object, kind: str, fmt) -> None:
     _write_rows(ws, row, [_cells([_plain(value)], kind, {})], [fmt], {}, left=col)
 
 
-def _total_of(values: list, col: Col) -> float | None:
+def _sum_of(values: list, col: Col) -> int | Decimal:
+    """A column's numbers added exactly: fen for money, a Decimal for the rest (so parts add up to the whole)."""
     numbers = [v for v in values if v is not None and not isinstance(v, str)]
     if col.kind == MONEY:
-        return sum(int(v) for v in numbers) / 100
-    return float(sum(Decimal(str(v)) for v in numbers))
+        return sum(int(v) for v in numbers)
+    return sum((Decimal(str(v)) for v in numbers), Decimal(0))
+
+
+def _total_of(total: int | Decimal, col: Col) -> float:
+    """What a totals cell shows for ``_sum_of``: yuan for money."""
+    return total / 100 if col.kind == MONEY else float(total)
 
 
 def _row_count(table: Table) -> int:
@@ -383,26 +390,31 @@ def _shown_widths(values: list, kind: str, texts: list[str] | None) -> list[int]
     return max(strings + shown, default=0)
 
 
-def _fitted(table: Table, col: Col, values: list, cells: list, widths: dict[int, int], c: int
-            ) -> tuple[int, list[int] | int]:
-    """Widens column ``c`` in ``widths`` to what the column shows at its printed width: the header, the
-    widest value (CJK counting double), the bold total (one wider: bold digits are), a set width; returns the
-    widest value and the per-cell widths (``_shown_widths``) for wrapping."""
+def _fitted(col: Col, values: list, cells: list, widths: dict[int, int], c: int) -> tuple[int, list[int] | int]:
+    """Widens column ``c`` in ``widths`` to what the column shows of ``values`` (all or some of its rows) at
+    its printed width: the header, the widest value (CJK counting double), a set width; returns the widest
+    value and the per-cell widths (``_shown_widths``) for wrapping."""
     texts = [t or "" for t in cells] if col.kind == TEXT else None
     shown = _shown_widths(values, col.kind, texts)
     widest = max(shown, default=0) if isinstance(shown, list) else shown
     wanted = display_width(col.name) + 2
     if col.width is None and len(values):
         wanted = max(wanted, min(widest + 2, MAX_WIDTH))
-    if table.totals and col.kind != TEXT:
-        total = table.totals_values.get(col.name) if col.name in table.totals_values else (
-            _total_of(values, col) * (100 if col.kind == MONEY else 1) if _wants_total(col) else None)
-        if total is not None and not isinstance(total, str):
-            wanted = max(wanted, _shown_widths([total], col.kind, None) + 3)
     if col.width is not None:
         wanted = max(wanted, int(col.width))
     widths[c] = max(widths.get(c, 0), wanted)
     return widest, shown
+
+
+def _fitted_total(table: Table, col: Col, total: int | Decimal, widths: dict[int, int], c: int) -> None:
+    """Widens column ``c`` to the bold total under it (one wider: bold digits are); ``total`` is the
+    column's ``_sum_of`` all rows."""
+    if not table.totals or col.kind == TEXT:
+        return
+    shown = table.totals_values.get(col.name) if col.name in table.totals_values else (
+        _total_of(total, col) * (100 if col.kind == MONEY else 1) if _wants_total(col) else None)
+    if shown is not None and not isinstance(shown, str):
+        widths[c] = max(widths.get(c, 0), _shown_widths([shown], col.kind, None) + 3)
 
 
 def measure(table: Table) -> dict[int, int]:
@@ -411,8 +423,20 @@ def measure(table: Table) -> dict[int, int]:
     serials: dict = {}
     for c, col in enumerate(table.columns):
         values = _column(table, col)
-        _fitted(table, col, values, _cells(values, col.kind, serials), widths, c)
+        _fitted(col, values, _cells(values, col.kind, serials), widths, c)
+        _fitted_total(table, col, _sum_of(values, col), widths, c)
     return widths
+
+
+def _chunks(table: Table) -> list[Table]:
+    """The table in parts of ``CHUNK_ROWS`` rows (one part, maybe empty, for a short one): a big table is
+    converted and written part by part, so its cells as Python objects are held for one part at a time."""
+    count = _row_count(table)
+    if count <= CHUNK_ROWS:
+        return [table]
+    rows = table.rows
+    part = (lambda a, b: rows.iloc[a:b]) if isinstance(rows, pd.DataFrame) else (lambda a, b: rows[a:b])
+    return [replace(table, rows=part(a, a + CHUNK_ROWS)) for a in range(0, count, CHUNK_ROWS)]
 
 
 def _write_table(ws, fmts: _Formats, table: Table, top: int, widths: dict[int, int]) -> tuple[int, int, int]:
@@ -426,23 +450,31 @@ def _write_table(ws, fmts: _Formats, table: Table, top: int, widths: dict[int, i
         ws.write_string(row, c, col.name, fmts.header)
     first = row + 1
     count = _row_count(table)
-    columns = [_column(table, col) for col in table.columns]
-    lines = [1] * count
     serials: dict = {}
-    cells = []
-    for c, (col, values) in enumerate(zip(table.columns, columns)):
-        cells.append(_cells(values, col.kind, serials))
-        widest, shown = _fitted(table, col, values, cells[-1], widths, c)
-        if col.kind == TEXT and widest > int(col.width or MAX_WIDTH) - 2:
-            room = int((col.width or MAX_WIDTH) - 2)
-            lines = [max(n, -(-w // room)) for n, w in zip(lines, shown)]
-    # wrapped text: not every viewer grows the row by itself
-    heights = {r: 14 * n for r, n in enumerate(lines, start=first) if n > 1}
-    _write_rows(ws, first, cells, [fmts.cell[col.kind] for col in table.columns], heights)
+    sums: list[int | Decimal] = [0] * len(table.columns)
+    start = first
+    for part in _chunks(table):
+        lines = [1] * _row_count(part)
+        cells = []
+        for c, col in enumerate(table.columns):
+            values = _column(part, col)
+            cells.append(_cells(values, col.kind, serials))
+            widest, shown = _fitted(col, values, cells[-1], widths, c)
+            if table.totals and _wants_total(col) and col.name not in table.totals_values:
+                sums[c] += _sum_of(values, col)
+            if col.kind == TEXT and widest > int(col.width or MAX_WIDTH) - 2:
+                room = int((col.width or MAX_WIDTH) - 2)
+                lines = [max(n, -(-w // room)) for n, w in zip(lines, shown)]
+        # wrapped text: not every viewer grows the row by itself
+        heights = {r: 14 * n for r, n in enumerate(lines, start=start) if n > 1}
+        _write_rows(ws, start, cells, [fmts.cell[col.kind] for col in table.columns], heights)
+        start += len(lines)
+    for c, col in enumerate(table.columns):
+        _fitted_total(table, col, sums[c], widths, c)
     last = first + count - 1
     next_row = first + count
     if table.totals:
-        for c, (col, values) in enumerate(zip(table.columns, columns)):
+        for c, col in enumerate(table.columns):
             fmt = fmts.total[col.kind]
             if col.name in table.totals_values:
                 _write_value(ws, next_row, c, table.totals_values[col.name], col.kind, fmt)
@@ -450,7 +482,7 @@ def _write_table(ws, fmts: _Formats, table: Table, top: int, widths: dict[int, i
                 ws.write_string(next_row, 0, table.totals_label, fmts.total[TEXT])
             elif _wants_total(col) and count:
                 ws.write_formula(next_row, c, f"=SUBTOTAL(109,{xl_rowcol_to_cell(first, c)}:{xl_rowcol_to_cell(last, c)})", fmt,
-                                 _total_of(values, col))
+                                 _total_of(sums[c], col))
             elif _wants_total(col):
                 ws.write_number(next_row, c, 0, fmt)
             else:
