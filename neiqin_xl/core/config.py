@@ -274,7 +274,7 @@ class Statements(_Section):
 class Writing(_Section):
     """How the run's workbooks reach the disk (deliver/pool.py, deliver/incremental.py)."""
 
-    workers: int | None = Field(None, ge=0, le=64)  # writer processes; None = one per core, 0 or 1 = in the run's own
+    workers: int | None = Field(None, ge=0, le=64)  # writing processes, the run's own counted; None = one per core, 0 or 1 = the run's own alone
     skip_unchanged: bool = True  # a workbook whose content and file on disk are as last written is not written again
 
 

@@ -1,7 +1,7 @@
 """The workbooks of a run written by a pool of worker processes, one per core: part of ``写出工作簿``.
 
 The write is most of a big company's day (80% on 100 reps) and one Python process uses one core. Here each
-worker process runs the one writer (``writer.write_workbook``) on whole workbooks, so everything the writer
+writing process runs the one writer (``writer.write_workbook``) on whole workbooks, so everything the writer
 promises holds unchanged: the same bytes as a write in the run's own process (the creation date is fixed,
 nothing depends on the process), the atomic save and the locked-file policy (``files.write_file``: each
 workbook's hidden temporary file is its own, the one rename is the worker's; a target open in Excel gets
@@ -11,9 +11,11 @@ so no two workers ever write the same file.
 Workers are *spawned* (a fresh interpreter, as Windows always does; no fork), so the same code runs under
 ``pythonw.exe`` with no console and on every system; specs travel pickled. Spawning costs an interpreter
 and the writer's imports per worker (about a second), so a run with fewer than ``POOL_MIN_CELLS`` cells to
-write (the demo, a small office) writes them in its own process. The biggest workbooks go first, so the
-last one to finish is a small one. A worker that dies (killed, out of memory) costs no workbook: what it
-had not written is written in the run's own process.
+write (the demo, a small office) writes them in its own process. The run's own process is one of the
+writers: it takes the biggest workbook (its data is there already, so no copy of it is pickled and held by a
+second interpreter: the peak memory of the run) and then the smallest ones no worker has begun, while the
+workers take them biggest first, so the last one to finish is a small one. A worker that dies (killed, out
+of memory) costs no workbook: what it had not written is written in the run's own process.
 """
 
 from __future__ import annotations
@@ -39,25 +41,36 @@ def cell_count(spec: WorkbookSpec) -> int:
 
 
 def pool_size(setting: int | None) -> int:
-    """The workers for ``writing.workers``: None = one per core; 0 and 1 mean the run's own process."""
+    """The writing processes for ``writing.workers``, the run's own counted: None = one per core; 0 and 1 mean
+    the run's own process alone."""
     return max(1, os.cpu_count() or 1) if setting is None else max(1, setting)
 
 
 def write_workbooks(specs: list[WorkbookSpec], output_dir: Path, workers: int) -> list[Written | Exception]:
     """Writes ``specs`` (named already: ``writer.assign_filenames``) under ``output_dir``; returns, in their
-    order, each one's ``Written`` or the exception that stopped it (the caller records it and goes on)."""
+    order, each one's ``Written`` or the exception that stopped it (the caller records it and goes on).
+
+    ``workers`` processes write: the run's own and ``workers - 1`` spawned ones. The run's own process
+    takes the biggest workbook (it holds its data already: no copy travels, no second interpreter holds it),
+    then the smallest ones still waiting, while the workers take them biggest first."""
     sizes = [cell_count(spec) for spec in specs]
     if workers <= 1 or len(specs) <= 1 or sum(sizes) < POOL_MIN_CELLS:
         return [_in_process(spec, output_dir) for spec in specs]
     order = sorted(range(len(specs)), key=lambda i: -sizes[i])
     results: list[Written | Exception | None] = [None] * len(specs)
     context = multiprocessing.get_context("spawn")
-    size = min(workers, len(specs))
-    log.info("由 %d 个写出进程写出 %d 个工作簿", size, len(specs))
+    size = min(workers - 1, len(specs) - 1)
+    log.info("由本进程和 %d 个写出进程写出 %d 个工作簿", size, len(specs))
     with ProcessPoolExecutor(max_workers=size, mp_context=context) as pool:
-        futures: dict[int, Future] = {i: pool.submit(write_workbook, specs[i], output_dir) for i in order}
+        futures: dict[int, Future] = {i: pool.submit(write_workbook, specs[i], output_dir) for i in order[1:]}
+        results[order[0]] = _in_process(specs[order[0]], output_dir)
+        for i in reversed(order[1:]):  # the smallest first; a workbook a worker has begun is left to it
+            if futures[i].cancel():
+                results[i] = _in_process(specs[i], output_dir)
         broken = False
-        for i in order:
+        for i in order[1:]:
+            if results[i] is not None:
+                continue
             try:
                 results[i] = futures[i].result()
             except BrokenProcessPool:  # a worker died: what the pool had not written is written here
