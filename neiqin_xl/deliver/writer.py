@@ -61,7 +61,7 @@ _NUM_FORMATS = {MONEY: MONEY_FORMAT, DATE: DATE_FORMAT, PCT: PCT_FORMAT, INT: "#
                 TEXT: "@"}
 
 
-@functools.lru_cache(maxsize=1 << 18)  # names and notes repeat down a column and across the files of a run
+@functools.lru_cache(maxsize=1 << 16)  # names and notes repeat down a column and across the files of a run
 def display_width(text: str) -> int:
     """Columns a string takes in Excel: CJK and full-width characters count double.
 
