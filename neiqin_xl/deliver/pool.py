@@ -12,9 +12,9 @@ Workers are *spawned* (a fresh interpreter, as Windows always does; no fork), so
 ``pythonw.exe`` with no console and on every system; specs travel pickled. Spawning costs an interpreter
 and the writer's imports per worker (about a second), so a run with fewer than ``POOL_MIN_CELLS`` cells to
 write (the demo, a small office) writes them in its own process. The run's own process is one of the
-writers: it takes the biggest workbook (its data is there already, so no copy of it is pickled and held by a
-second interpreter: the peak memory of the run) and then the smallest ones no worker has begun, while the
-workers take them biggest first, so the last one to finish is a small one. A worker that dies (killed, out
+writers: it takes the big workbooks, those the writer streams to disk (their data is there already, so no
+copy of it is pickled and held by a second interpreter: the peak memory of the run), and then the smallest
+ones no worker has begun, while the workers take them biggest first, so the last one to finish is a small one. A worker that dies (killed, out
 of memory) costs no workbook: what it had not written is written in the run's own process.
 """
 
@@ -29,7 +29,7 @@ from pathlib import Path
 
 from ..core.sheets import WorkbookSpec
 from .files import Written
-from .writer import write_workbook
+from .writer import IN_MEMORY_CELLS, write_workbook
 
 log = logging.getLogger("neiqin_xl")
 
@@ -51,8 +51,9 @@ def write_workbooks(specs: list[WorkbookSpec], output_dir: Path, workers: int) -
     order, each one's ``Written`` or the exception that stopped it (the caller records it and goes on).
 
     ``workers`` processes write: the run's own and ``workers - 1`` spawned ones. The run's own process
-    takes the biggest workbook (it holds its data already: no copy travels, no second interpreter holds it),
-    then the smallest ones still waiting, while the workers take them biggest first."""
+    takes the big workbooks (those streamed to disk, ``writer.IN_MEMORY_CELLS``; at least the biggest): it
+    holds their data already, where a worker would hold a second, pickled copy. Then it takes the smallest
+    ones still waiting, while the workers take them biggest first."""
     sizes = [cell_count(spec) for spec in specs]
     if workers <= 1 or len(specs) <= 1 or sum(sizes) < POOL_MIN_CELLS:
         return [_in_process(spec, output_dir) for spec in specs]
@@ -62,13 +63,16 @@ def write_workbooks(specs: list[WorkbookSpec], output_dir: Path, workers: int) -
     size = min(workers - 1, len(specs) - 1)
     log.info("由本进程和 %d 个写出进程写出 %d 个工作簿", size, len(specs))
     with ProcessPoolExecutor(max_workers=size, mp_context=context) as pool:
-        futures: dict[int, Future] = {i: pool.submit(write_workbook, specs[i], output_dir) for i in order[1:]}
-        results[order[0]] = _in_process(specs[order[0]], output_dir)
-        for i in reversed(order[1:]):  # the smallest first; a workbook a worker has begun is left to it
+        own = [i for i in order if sizes[i] > IN_MEMORY_CELLS][:len(specs) - 1] or order[:1]
+        shared = order[len(own):]
+        futures: dict[int, Future] = {i: pool.submit(write_workbook, specs[i], output_dir) for i in shared}
+        for i in own:
+            results[i] = _in_process(specs[i], output_dir)
+        for i in reversed(shared):  # the smallest first; a workbook a worker has begun is left to it
             if futures[i].cancel():
                 results[i] = _in_process(specs[i], output_dir)
         broken = False
-        for i in order[1:]:
+        for i in shared:
             if results[i] is not None:
                 continue
             try:

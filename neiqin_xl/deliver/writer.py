@@ -53,6 +53,9 @@ EXCEL_ROWS = 1_048_576  # rows of a worksheet; a longer table continues on sheet
 STREAM_ROWS = True  # a big workbook's table rows as XML straight into its row file (``_stream_rows``)
 XLS_STRMAX = 32767  # a cell's text, in UTF-16 units
 _XML_ESCAPES = re.compile("[&<>]")
+# ASCII (narrow, one UTF-8 byte) and the wide blocks of Chinese text (three bytes each): CJK punctuation, the
+# unified ideographs, the full-width forms; every character of the three blocks is W or F in unicodedata
+_ASCII_AND_HAN = re.compile("[\x00-\x7f\u3000-\u303e\u4e00-\u9fff\uff01-\uff60]*")
 _CONTROL = re.compile(r"_x[0-9a-fA-F]{4}_|[\x00-\x08\x0b-\x1f\ufffe\uffff]")  # what xlsxwriter escapes
 SHEET_NAME_UNITS = 31  # a sheet name, in UTF-16 units
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
@@ -70,6 +73,8 @@ def display_width(text: str) -> int:
     """
     if text.isascii():  # every ASCII character is narrow: the common case of numbers and dates, fast
         return len(text)
+    if _ASCII_AND_HAN.fullmatch(text):  # the common case of Chinese text: each wide character is 3 UTF-8 bytes
+        return len(text) + (len(text.encode("utf-8")) - len(text)) // 2
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
