@@ -14,8 +14,9 @@ and the writer's imports per worker (about a second), so a run with fewer than `
 write (the demo, a small office) writes them in its own process. The run's own process is one of the
 writers: it takes the big workbooks, those the writer streams to disk (their data is there already, so no
 copy of it is pickled and held by a second interpreter: the peak memory of the run), and then the smallest
-ones no worker has begun, while the workers take them biggest first, so the last one to finish is a small one. A worker that dies (killed, out
-of memory) costs no workbook: what it had not written is written in the run's own process.
+ones no worker has begun, while the workers take them biggest first, so the last one to finish is a small
+one. A worker that dies (killed, out of memory) costs no workbook: what it had not written is written in
+the run's own process.
 """
 
 from __future__ import annotations

@@ -321,8 +321,8 @@ def _inline_text(text: str) -> object:
 def _stream_rows(ws, first: int, columns: list[list], formats: list, heights: dict[int, int], left: int) -> bool:
     """The rows of ``_write_rows`` written straight into a constant_memory worksheet's row file, as the very
     XML xlsxwriter writes for them cell by cell (``Worksheet._write_single_row``: ``<row>``, then each cell's
-    ``<c r= s=>`` with its number, inline string or nothing), ten times faster: the big books are most of the
-    write. The worksheet is left as if its API had written them (dimensions, the row last written, the
+    ``<c r= s=>`` with its number, inline string or nothing), about three times faster (the whole
+    合同履行一览表 of scenario M: 15 s → 5 s): the big books are most of the write. The worksheet is left as if its API had written them (dimensions, the row last written, the
     formats' indices taken in the same order). Returns False, having written nothing, where the API must
     write them: an in-memory workbook (shared strings), a number Excel cannot hold, a text xlsxwriter
     writes as rich text, a worksheet not in xlsxwriter's default Excel 2007 mode."""
@@ -429,7 +429,7 @@ def measure(table: Table) -> dict[int, int]:
     for c, col in enumerate(table.columns):
         values = _column(table, col)
         _fitted(col, values, _cells(values, col.kind, serials), widths, c)
-        _fitted_total(table, col, _sum_of(values, col), widths, c)
+        _fitted_total(table, col, _sum_of(values, col) if table.totals else 0, widths, c)
     return widths
 
 
