@@ -83,3 +83,10 @@ def reports(ctx: RunContext, *names: str) -> dict[str, ReportOutput]:
 def report(name: str, ctx: RunContext) -> ReportOutput:
     """The output of one report, built as the pipeline builds it (with what it needs first)."""
     return reports(ctx, name)[name]
+
+
+def header_of(ws, first: str) -> tuple[int, list]:
+    """The header row of a written sheet's table (the row whose column A is ``first``, below the title lines)
+    and its values."""
+    row = next(r for r in range(1, 15) if ws.cell(r, 1).value == first)
+    return row, [c.value for c in ws[row]]

@@ -19,7 +19,7 @@ from neiqin_xl.reports import commission
 from neiqin_xl.deliver.writer import write_workbook
 
 from . import helpers
-from .helpers import fen, table, tables
+from .helpers import fen, header_of, table, tables
 
 S = settings_from_dict({})
 MONTH_END = date(2026, 11, 30)  # a Monday: the last working day of 2026-11
@@ -250,8 +250,7 @@ def test_workbook_sheets_figures_and_formats(tmp_path):
     wb = openpyxl.load_workbook(write_workbook(clerk, tmp_path).path)
     assert wb.sheetnames == ["提成汇总", "提成明细", "考勤"]
     ws = wb["提成汇总"]
-    header_row = next(r for r in range(1, 15) if ws.cell(r, 1).value == "业务员")
-    header = [c.value for c in ws[header_row]]
+    header_row, header = header_of(ws, "业务员")
     assert header[:14] == ["业务员", "部门", "回款目标", "回款金额", "完成率", "提成比例", "提成金额", "绩效基数", "完成率系数",
                            "出勤系数", "迟到扣款", "绩效工资", "底薪", "应发合计"]
     values = {h: c for h, c in zip(header, ws[header_row + 1])}

@@ -17,7 +17,7 @@ from neiqin_xl.reports import expenses
 from neiqin_xl.deliver.writer import write_workbook
 
 from . import helpers
-from .helpers import fen, table, tables
+from .helpers import fen, header_of, table, tables
 
 S = settings_from_dict({})
 
@@ -117,8 +117,7 @@ def test_workbook_sheets_and_values(tmp_path):
     wb = openpyxl.load_workbook(write_workbook(spec, tmp_path).path)
     assert wb.sheetnames == ["审核结果", "按业务员汇总", "费用明细"]
     ws = wb["审核结果"]
-    header_row = next(r for r in range(1, 15) if ws.cell(r, 1).value == "业务员")
-    header = [c.value for c in ws[header_row]]
+    header_row, header = header_of(ws, "业务员")
     assert header == ["业务员", "日期", "费用类别", "城市", "金额", "事由", "审核结果", "超标金额", "说明", "来源"]
     rows = [[c.value for c in r] for r in ws.iter_rows(min_row=header_row + 1)]
     first = dict(zip(header, rows[0]))  # the earliest flagged line: 11-03 住宿 上海 300, 超标 100

@@ -9,7 +9,7 @@ from neiqin_xl.core.config import settings_from_dict
 from neiqin_xl.deliver.writer import write_workbook
 from neiqin_xl.reports.plan import by_product
 
-from .helpers import context, fen, report, table, tables
+from .helpers import context, fen, header_of, report, table, tables
 
 MONDAY = date(2026, 11, 30)  # the first working day of its week; horizon 21 days: agreed up to 2026-12-21
 
@@ -85,8 +85,7 @@ def test_workbook_sheets_values_and_formats(tmp_path):
     wb = openpyxl.load_workbook(write_workbook(spec, tmp_path).path)
     assert wb.sheetnames == ["按交货日期", "按产品", "逾期交货"]
     ws = wb["按交货日期"]
-    header_row = next(r for r in range(1, 15) if ws.cell(r, 1).value == "合同编号")
-    header = [c.value for c in ws[header_row]]
+    header_row, header = header_of(ws, "合同编号")
     assert header == ["合同编号", "客户名称", "业务员", "产品名称", "合同数量", "已发数量", "未发数量", "合同金额", "已发货金额",
                       "未发金额", "约定交货日期", "剩余天数", "付款方式", "可用预收", "到款", "风险"]
     ht2 = {h: c for h, c in zip(header, ws[header_row + 2])}

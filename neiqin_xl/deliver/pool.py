@@ -30,15 +30,11 @@ from pathlib import Path
 
 from ..core.sheets import WorkbookSpec
 from .files import Written
-from .writer import IN_MEMORY_CELLS, write_workbook
+from .writer import cell_count, streamed, write_workbook
 
 log = logging.getLogger("neiqin_xl")
 
 POOL_MIN_CELLS = 300_000  # below this many cells the pool's start costs more than it saves
-
-
-def cell_count(spec: WorkbookSpec) -> int:
-    return sum(len(table.rows) * len(table.columns) for sheet in spec.sheets for table in sheet.tables)
 
 
 def pool_size(setting: int | None) -> int:
@@ -52,7 +48,7 @@ def write_workbooks(specs: list[WorkbookSpec], output_dir: Path, workers: int) -
     order, each one's ``Written`` or the exception that stopped it (the caller records it and goes on).
 
     ``workers`` processes write: the run's own and ``workers - 1`` spawned ones. The run's own process
-    takes the big workbooks (those streamed to disk, ``writer.IN_MEMORY_CELLS``; at least the biggest): it
+    takes the big workbooks (those streamed to disk, ``writer.streamed``; at least the biggest): it
     holds their data already, where a worker would hold a second, pickled copy. Then it takes the smallest
     ones still waiting, while the workers take them biggest first."""
     sizes = [cell_count(spec) for spec in specs]
@@ -64,7 +60,7 @@ def write_workbooks(specs: list[WorkbookSpec], output_dir: Path, workers: int) -
     size = min(workers - 1, len(specs) - 1)
     log.info("由本进程和 %d 个写出进程写出 %d 个工作簿", size, len(specs))
     with ProcessPoolExecutor(max_workers=size, mp_context=context) as pool:
-        own = [i for i in order if sizes[i] > IN_MEMORY_CELLS][:len(specs) - 1] or order[:1]
+        own = [i for i in order if streamed(specs[i])][:len(specs) - 1] or order[:1]
         shared = order[len(own):]
         futures: dict[int, Future] = {i: pool.submit(write_workbook, specs[i], output_dir) for i in shared}
         for i in own:

@@ -778,15 +778,22 @@ def continued(sheet: Sheet, max_rows: int = EXCEL_ROWS) -> list[Sheet]:
     return parts
 
 
-def _cell_count(spec: WorkbookSpec) -> int:
+def cell_count(spec: WorkbookSpec) -> int:
+    """The cells of a workbook's tables: what its write costs."""
     return sum(len(table.rows) * len(table.columns) for sheet in spec.sheets for table in sheet.tables)
+
+
+def streamed(spec: WorkbookSpec) -> bool:
+    """Whether the workbook is big enough to have its rows streamed to disk (constant_memory), not assembled
+    in memory."""
+    return cell_count(spec) > IN_MEMORY_CELLS
 
 
 def render(spec: WorkbookSpec, path: Path, created: datetime = FIXED_CREATED, max_rows: int = EXCEL_ROWS
            ) -> tuple[str, ...]:
     """Renders a spec to ``path`` (not atomically; use ``write_workbook``); returns what was continued on
     further sheets because it passed ``max_rows``."""
-    small = _cell_count(spec) <= IN_MEMORY_CELLS  # small: assembled in memory; big: rows streamed to disk
+    small = not streamed(spec)  # small: assembled in memory; big: rows streamed to disk
     wb = xlsxwriter.Workbook(str(path), {"in_memory": small, "constant_memory": not small,
                                          "strings_to_formulas": False, "strings_to_urls": False,
                                          "strings_to_numbers": False, "nan_inf_to_errors": True,
