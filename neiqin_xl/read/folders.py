@@ -51,16 +51,18 @@ def decode_text(data: bytes, strict: bool = False) -> str | None:
     (a BOM or none), GB18030 (reads GBK); None when none fits. The head of a file may end inside a
     character: unless ``strict``, the last bytes are let go.
 
-    >>> decode_text("回款日期\t金额".encode("utf-16")), decode_text("回款".encode("utf-16-le")), decode_text("回款".encode("gbk"))
-    ('回款日期\t金额', '回款', '回款')
+    >>> decode_text("回款日期,金额".encode("utf-16")), decode_text("金额,2026-11-03,100".encode("utf-16-le"))
+    ('回款日期,金额', '金额,2026-11-03,100')
+    >>> decode_text("回款".encode("gbk")), decode_text(b"\\xff\\xfe\\x00\\x81\\xff", strict=True)
+    ('回款', None)
     """
     errors = "strict" if strict else "ignore"
     utf16 = None
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         utf16 = "utf-16"
-    elif len(data) >= 4 and data[1:40:2].count(0) >= len(data[1:40:2]) * 0.5 > 0 and data[0:40:2].count(0) == 0:
-        utf16 = "utf-16-le"  # ASCII-heavy text without a BOM
-    elif len(data) >= 4 and data[0:40:2].count(0) >= len(data[0:40:2]) * 0.5 > 0 and data[1:40:2].count(0) == 0:
+    elif len(data) >= 8 and data[1::2].count(0) >= max(len(data) // 10, 2) > data[0::2].count(0) * 3:
+        utf16 = "utf-16-le"  # without a BOM: a NUL after each ASCII character (tabs, digits, dates)
+    elif len(data) >= 8 and data[0::2].count(0) >= max(len(data) // 10, 2) > data[1::2].count(0) * 3:
         utf16 = "utf-16-be"
     if utf16:
         try:

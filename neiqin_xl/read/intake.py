@@ -31,10 +31,12 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
+import re
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 from operator import itemgetter
 from pathlib import Path
 
@@ -451,8 +453,7 @@ def parse_workbook(path: Path, sheet_defs: tuple[SheetDef, ...], settings: Setti
                                     suggestion=f"请把工作表改名为 {verdict.sheet_def.name}", **where))
         frame, found, columns, totals = read_sheet(grid, match, path.name, settings, rep, month, merges)
         problems.extend(found)
-        if totals:
-            info.setdefault("total_rows", {})[match.name] = totals
+        count_skipped(info, match.name, totals)
         if columns is not None:
             info["columns"][match.name] = columns
         if frame is not None:
@@ -479,14 +480,23 @@ def read_fallback(book, path: Path, index: int, name: str, sheet_def: SheetDef, 
                     else read_grid(book, SheetMatch(sheet_def, name, index), path, error_cells.get(index, {})))
     frame, found, columns, totals = read_sheet(grid, SheetMatch(sheet_def, name, index), path.name, settings, rep,
                                                month, merges)
-    if totals:
-        info.setdefault("total_rows", {})[name] = totals
+    count_skipped(info, name, totals)
     if columns is not None:
         info["columns"][name] = columns
     if frame is not None:
         frames.setdefault(sheet_def.name, []).append(frame)
         info["rows"][sheet_def.name] = info["rows"].get(sheet_def.name, 0) + len(frame)
     return found
+
+
+def count_skipped(info: dict, sheet: str, skipped: "Skipped | int") -> None:
+    """``info``'s total_rows and note_rows ({sheet name in the file: rows}) where a sheet had any."""
+    if not skipped:
+        return
+    if skipped.totals:
+        info.setdefault("total_rows", {})[sheet] = skipped.totals
+    if skipped.notes:
+        info.setdefault("note_rows", {})[sheet] = skipped.notes
 
 
 def header_cells(grid: list[list], settings: Settings) -> list:
@@ -617,8 +627,9 @@ def headers_seen(cells: list) -> str:
 
 
 def data_rows(grid: list[list], header: Header, cols: list[int]) -> tuple[list[int], list[tuple], int]:
-    """The data rows below the header (grid indexes), their cells in ``cols``, and how many 合计 rows were
-    left out (``is_total_row``, anywhere in the sheet); rows blank in every one of ``cols`` are left out too."""
+    """The data rows below the header (grid indexes), their cells in ``cols``, and how many 合计 rows
+    (``skipped_kind``: TOTAL) and note lines (NOTE) were left out, anywhere in the sheet; rows blank in
+    every one of ``cols`` are left out too."""
     first = header.row + 1
     cells = pick_cells(grid[first:], cols)
     spaces = [v for v in set().union(*cells) if isinstance(v, str) and v and not v.strip()] if cells else []
@@ -627,10 +638,23 @@ def data_rows(grid: list[list], header: Header, cols: list[int]) -> tuple[list[i
         filled = [i for i, row in enumerate(cells) if row.count("") + row.count(None) + sum(map(row.count, spaces)) < width]
     else:
         filled = [i for i, row in enumerate(cells) if row.count("") + row.count(None) < width]
-    totals = [i for i in filled if is_total_row(grid[first + i])]
-    if totals:
-        filled = sorted(set(filled) - set(totals))
-    return [first + i for i in filled], [cells[i] for i in filled], len(totals)
+    kinds = [(i, kind) for i in filled if (kind := skipped_kind(grid[first + i]))]
+    totals, notes = [i for i, k in kinds if k == TOTAL], [i for i, k in kinds if k == NOTE]
+    if kinds:
+        filled = sorted(set(filled) - {i for i, _ in kinds})
+    last = first + (filled[-1] + 1 if filled else 0)  # the lines under the table, blank in the columns read
+    tail = sum(1 for i, row in enumerate(grid[last:], last - first) if i not in notes and skipped_kind(row) == NOTE)
+    return [first + i for i in filled], [cells[i] for i in filled], Skipped(len(totals), len(notes) + tail)
+
+
+class Skipped(NamedTuple):
+    """Rows under a header that are not data: 合计/小计 lines and note lines (注：…, 制表人：…)."""
+
+    totals: int
+    notes: int
+
+    def __bool__(self) -> bool:
+        return bool(self.totals or self.notes)
 
 
 def pick_cells(rows: list[list], cols: list[int]) -> list[tuple]:
@@ -645,10 +669,36 @@ def pick_cells(rows: list[list], cols: list[int]) -> list[tuple]:
 def is_total_row(cells: list) -> bool:
     """A 合计 / 小计 / 本月合计 line, of a finance export or a rep's sheet: its first text cell reads as a
     total (``names.is_total_text``; every total word has 计, so other rows are told apart cheaply)."""
+    return skipped_kind(cells) == TOTAL
+
+
+TOTAL, NOTE = "total", "note"
+_NOTE = re.compile(r"^\s*(注|注意|说明|备注|填表说明|制表人?|填表人|填报人|审核人?|复核人?|审批人?|经办人|负责人|制表日期|填报日期)\s*[:：]")
+
+
+def skipped_kind(cells: list) -> str | None:
+    """TOTAL for a 合计/小计 line (its first text cell reads as a total), NOTE for a note line under a table (its
+    first filled cell starts with 注：, 说明：, 制表人：, 审核： …, a colon after the word, so a 说明 column's text
+    is never one), else None. One look at the row's first text cell serves both.
+
+    >>> skipped_kind(["注：金额含税", "", ""]), skipped_kind(["", "制表人:李娜", "审核人：王强"]), skipped_kind(["HT-1", "注：x"])
+    ('note', 'note', None)
+    >>> skipped_kind(["合计", "", 300]), skipped_kind([3, "合计"]), skipped_kind([3, "注：x"])
+    ('total', 'total', None)
+    """
+    first = True  # no filled cell before this one
     for cell in cells:
-        if isinstance(cell, str) and cell.strip():
-            return "计" in cell and is_total_text(cell)
-    return False
+        if cell.__class__ is str:
+            if not cell.strip():
+                continue
+            if "计" in cell and is_total_text(cell):
+                return TOTAL
+            if first and ("：" in cell or ":" in cell) and _NOTE.match(cell) is not None:
+                return NOTE
+            return None
+        if first and cell is not None and cell != "":
+            first = False
+    return None
 
 
 def build_frame(grid: list[list], header: Header, sheet_def: SheetDef, workbook: str, sheet: str,
