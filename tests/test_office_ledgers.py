@@ -137,3 +137,30 @@ def test_an_xls_renamed_xlsx_is_read_as_what_its_bytes_are(tmp_path):
     tables, problems = read_workspace(workspace(tmp_path))
     assert [p for p in problems if p.severity == ERROR and p.workbook == "张伟.xlsx"] == []
     assert len(tables["回款"]) > 0 and set(tables["回款"]["来源工作簿"]) == {"张伟.xlsx"}
+
+
+def test_an_amount_merged_over_two_rows_on_a_sprawling_sheet_is_refused_on_each_row(tmp_path):
+    # a stray cell in XFD1048576 makes the sheet read by its cells present: the merge is still known there,
+    # so ¥40,000 merged over two contracts is refused on both rows, never counted twice (80,000)
+    import xlsxwriter
+    path = tmp_path / "张伟.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("合同")
+    dates = wb.add_format({"num_format": "yyyy-mm-dd"})
+    ws.write_row(0, 0, C_HEAD)
+    for r, (no, who) in enumerate([("HT-1", "上海明达"), ("HT-2", "杭州远景")], start=1):
+        ws.write_string(r, 0, no)
+        ws.write_datetime(r, 1, datetime(2026, 11, 2), dates)
+        ws.write_string(r, 2, who)
+    ws.merge_range("D2:D3", 40000)
+    wb.close()
+    import openpyxl
+    book = openpyxl.load_workbook(path)
+    book["合同"]["XFD1048576"] = "x"  # as the existing sprawl tests do: the used range becomes A1:XFD1048576
+    book.save(path)
+    from neiqin_xl.core.config import Settings
+    from neiqin_xl.core.schema import REP_SHEETS
+    from neiqin_xl.read.intake import read_workbook
+    frames, problems, _ = read_workbook(path, REP_SHEETS, Settings(), rep="张伟")
+    assert [(p.severity, p.cell) for p in problems if p.severity == ERROR] == [(ERROR, "D2"), (ERROR, "D3")]
+    assert "合同" not in frames or int(frames["合同"]["合同金额"].sum()) == 0
