@@ -164,3 +164,20 @@ def test_an_amount_merged_over_two_rows_on_a_sprawling_sheet_is_refused_on_each_
     frames, problems, _ = read_workbook(path, REP_SHEETS, Settings(), rep="张伟")
     assert [(p.severity, p.cell) for p in problems if p.severity == ERROR] == [(ERROR, "D2"), (ERROR, "D3")]
     assert "合同" not in frames or int(frames["合同"]["合同金额"].sum()) == 0
+
+
+def test_the_console_lists_reps_not_owner_files_nor_notes_and_one_line_per_rep_of_several_workbooks():
+    from types import SimpleNamespace
+
+    from neiqin_xl.cli import print_summary
+    inputs = [{"path": "reps/张伟_合同.xlsx", "status": "ok", "rows": {"合同": 2}, "rep": "张伟"},
+              {"path": "reps/张伟-回款.xlsx", "status": "ok", "rows": {"回款": 3}, "rep": "张伟"},
+              {"path": "reps/~$张伟_合同.xlsx", "status": "skipped", "rows": {}},
+              {"path": "reps/说明.txt", "status": "skipped", "rows": {}, "message": "不是台账文件"},
+              {"path": "reps/李娜.xlsx", "status": "ok", "rows": {"回款": 1}, "rep": "李娜"}]
+    manifest = {"run_date": "2026-11-26", "kind": "official", "inputs": inputs, "issues": {"错误": 0, "警告": 0},
+                "outputs": []}
+    said: list[str] = []
+    result = SimpleNamespace(manifest=manifest, output_dir="out", mail=[], failed_reports=[], failures=[])
+    print_summary(result, True, said.append)
+    assert "读取台账: 张伟 5 行，李娜 1 行" in said  # 2 + 3 rows of 张伟's two workbooks
