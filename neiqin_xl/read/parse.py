@@ -12,9 +12,9 @@ Rules (see tests/test_parse.py for every form):
   after the date is dropped; 25:99 is an error). Day-first/month-first forms (11/12/2026) and two-digit
   years (26-11-28) are ambiguous: an error, never a guess. Impossible dates (2026-13-05, 2026-02-30) are
   errors, and so is any date before 2000-01-01 (``FIRST_DATE``: the business has none; ``validate`` also
-  rejects dates more than two years after the run date). A plain number is a date only as a plausible Excel
-  serial (2000-01-01 or later) or as 20261128: ``11.28``, ``2026.11`` or ``3`` typed in a date column are
-  errors that show the value, never 1900-01-11.
+  rejects dates more than two years after the run date). A plain number (a cell not formatted as a date)
+  is a date only as 20261128: any other (``11.28``, ``3``, 45990, a CRM code 360059) is an error that shows
+  the number as typed, never 1900-01-11 nor 2885-10-20 (issue 28).
 - amounts: numbers, or text such as ¥1,234.50, 1,234.50元, 1.2万, full-width digits; parsed with ``Decimal``
   to integer fen. Text with a fraction of a fen (1.234) is an error, not rounded: a typing slip the rep
   should see. Numeric cells are first taken to Excel's 15 significant digits, so a formula's
