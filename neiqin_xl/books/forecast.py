@@ -22,7 +22,7 @@ the reports. Everything is "as of" a day D inside a period [S, E] (a month or a 
 from __future__ import annotations
 
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import pandas as pd
 
@@ -30,7 +30,7 @@ from . import periods as P
 from . import workdays
 from .allocation import Allocation, open_items_as_of
 from ..core.config import Settings
-from ..core.model import REP, Tables
+from ..core.model import REP, Tables, round_fen
 from ..core.months import Month
 from ..core.sheets import MONEY, PCT, Col, Table
 
@@ -58,7 +58,7 @@ def run_rate(done: int, elapsed: int, total: int) -> int:
     """
     if elapsed <= 0:
         return int(done)
-    return int((Decimal(int(done)) * total / elapsed).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return round_fen(Decimal(int(done)) * total / elapsed)
 
 
 def on_time_shares(allocation: Allocation, day: date) -> tuple[dict[str, Decimal], Decimal]:
@@ -89,10 +89,6 @@ def expected_by_rep(allocation: Allocation, day: date, end: date) -> dict[str, D
     return expected
 
 
-def _fen(value: Decimal) -> int:
-    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
 def forecast(tables: Tables, allocation: Allocation, settings: Settings, day: date, start: date, end: date
              ) -> pd.DataFrame:
     """FORECAST_COLUMNS per rep for the period [start, end] as of ``day`` (see the module); targets summed over
@@ -109,7 +105,7 @@ def forecast(tables: Tables, allocation: Allocation, settings: Settings, day: da
         signed = int(done.at[rep, "合同金额"]) if rep in done.index else 0
         collect_target = int(targets.at[rep, "回款目标"]) if rep in targets.index else None
         sales_target = int(targets.at[rep, "销售目标"]) if rep in targets.index else None
-        weighted = collected + _fen(expected.get(rep, Decimal(0)))
+        weighted = collected + round_fen(expected.get(rep, Decimal(0)))
         signed_rate = run_rate(signed, elapsed, total)
         rows.append({REP: rep, "回款目标": collect_target, "已回款": collected, "回款预报": weighted,
                      "回款预报完成率": P.ratio(weighted, collect_target), "回款按进度": run_rate(collected, elapsed, total),

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -41,7 +41,7 @@ import pandas as pd
 from . import workdays
 from ..core.columns import each_once, text_values
 from ..core.config import Settings
-from ..core.model import ERROR, REP, Problem, Tables
+from ..core.model import ERROR, REP, Problem, Tables, fraction, round_half_up
 from ..core.months import EXAMPLE, Month, month_texts
 
 FIVE_DAY = "五日报"
@@ -53,7 +53,6 @@ WEEK = "周"  # Monday to Sunday: the reps' 周工作总结 (not a period report
 FIVE_DAY_STARTS = (1, 6, 11, 16, 21, 26)
 
 FIGURE_COLUMNS = ["合同数", "合同金额", "发货金额", "开票金额", "回款金额"]
-RATIO_STEP = Decimal("0.0001")
 
 
 @dataclass(frozen=True)
@@ -377,8 +376,7 @@ def prorated_targets(tables: Tables, start: date, end: date, settings: Settings)
         if days and len(targets):
             share = Decimal(inside) / Decimal(days)
             for column in ("销售目标", "回款目标"):
-                targets[column] = [(Decimal(int(v)) * share).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-                                   for v in targets[column]]
+                targets[column] = [round_half_up(Decimal(int(v)) * share) for v in targets[column]]
             parts.append(targets)
         month = month.shift(1)
     if not parts:
@@ -391,15 +389,14 @@ def ratio(part: int, whole: int | None) -> Decimal | None:
     """part / whole as a Decimal fraction to 4 places (for a pct column); None when whole is missing or 0."""
     if whole is None or pd.isna(whole) or int(whole) == 0:
         return None
-    return (Decimal(int(part)) / Decimal(int(whole))).quantize(RATIO_STEP, rounding=ROUND_HALF_UP)
+    return fraction(part, whole)
 
 
 def change(current: int, previous: int) -> Decimal | None:
     """(current − previous) / previous, as a fraction; None when previous is 0."""
     if not previous:
         return None
-    return ((Decimal(int(current)) - Decimal(int(previous))) / Decimal(int(previous))).quantize(
-        RATIO_STEP, rounding=ROUND_HALF_UP)
+    return fraction(int(current) - int(previous), previous)
 
 
 def books_start(tables: Tables) -> date | None:

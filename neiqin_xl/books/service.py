@@ -22,14 +22,14 @@ master/客户服务.xlsx; 客户名称 is the archive's canonical name), before 
 from __future__ import annotations
 
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import pandas as pd
 
 from . import workdays
 from .customers import archive_lookup
 from ..core.config import Settings
-from ..core.model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, Tables, text
+from ..core.model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, Tables, fraction, text
 from ..core.months import Month
 from ..core.schema import FEEDBACK
 
@@ -168,7 +168,7 @@ def mean_score(values: pd.Series) -> Decimal | None:
     values = [int(v) for v in values.dropna()]
     if not values:
         return None
-    return (Decimal(sum(values)) / Decimal(len(values))).quantize(SCORE_STEP, rounding=ROUND_HALF_UP)
+    return fraction(sum(values), len(values), SCORE_STEP)
 
 
 def scored(tables: Tables, day: date, start: date) -> pd.DataFrame:

@@ -132,7 +132,7 @@ def check_daily_caps(lines: pd.DataFrame, settings: Settings) -> list[dict]:
             cap = yuan_to_fen(policy.lodging_caps.get(tier, policy.lodging_caps["other"]))
             if not city:
                 flags.append({"行号": line, "规则": "住宿未填城市", "超标金额": 0,
-                              "说明": f"未填城市，按其他城市标准 {fmt(cap)} 元/天 核对"})
+                              "说明": f"未填城市，按其他城市标准 {fmt_yuan(cap)} 元/天 核对"})
         elif category == MEALS:
             tier, cap = "", yuan_to_fen(policy.meal_allowance_cap)
         else:
@@ -143,12 +143,8 @@ def check_daily_caps(lines: pd.DataFrame, settings: Settings) -> list[dict]:
         excess = max(0, running[key] - cap) - max(0, before - cap)
         if excess > 0:
             flags.append({"行号": line, "规则": f"{category}超标", "超标金额": excess,
-                          "说明": f"当日{category}合计 {fmt(running[key])} 元，标准 {fmt(cap)} 元/天"})
+                          "说明": f"当日{category}合计 {fmt_yuan(running[key])} 元，标准 {fmt_yuan(cap)} 元/天"})
     return flags
-
-
-def fmt(fen: int) -> str:
-    return f"{Decimal(fen) / 100:,.2f}"
 
 
 def customer_terms(tables: Tables, customers: CustomerIndex) -> set[str]:
@@ -185,7 +181,7 @@ def check_entertainment(lines: pd.DataFrame, terms: set[str], settings: Settings
         if int(rec["金额"]) > threshold and not any(mark in reason for mark in policy.approval_marks):
             flags.append({"行号": rec["行号"], "规则": f"招待超{_yuan(policy.entertainment_approval_above)}元未审批",
                           "超标金额": int(rec["金额"]) - threshold,
-                          "说明": f"超过 {fmt(threshold)} 元须经理批准，事由中应注明："
+                          "说明": f"超过 {fmt_yuan(threshold)} 元须经理批准，事由中应注明："
                                   + "/".join(policy.approval_marks)})
     return flags
 
