@@ -44,7 +44,7 @@ from ..books.credit import collections_by_rep
 from ..books.periods import MonthWindow, month_option, month_window, rows_between
 from ..core.columns import each_once, text_values
 from ..core.config import Settings
-from ..books import workdays
+from ..books.workdays import Workdays
 from ..books.context import RunContext
 from ..core.output import Delivery, ReportOutput
 from ..core.model import REP, Tables, fmt_yuan, yuan_to_fen, text as _text
@@ -327,12 +327,11 @@ def newly_flagged(result: ExpenseAudit, run_date: date, since: date) -> pd.DataF
     return result.flagged[(dates > since) & (dates <= run_date)]
 
 
-def mail_reason(result: ExpenseAudit, settings: Settings, run_date: date, last_run_date: date | None) -> str:
+def mail_reason(result: ExpenseAudit, calendar: Workdays, run_date: date, last_run_date: date | None) -> str:
     """Why 费用审核 is mailed today ('' when it is not): the month end, or lines flagged since the last run."""
-    end = workdays.last_workday_of_month(result.period.month, settings)
-    if run_date >= end:
+    if run_date >= calendar.last_of_month(result.period.month):
         return "月末费用审核"
-    since = last_run_date if last_run_date and last_run_date < run_date else workdays.previous_workday(run_date, settings)
+    since = last_run_date if last_run_date and last_run_date < run_date else calendar.previous(run_date)
     fresh = newly_flagged(result, run_date, since)
     return f"新标记 {len(fresh)} 笔" if len(fresh) else ""
 
@@ -352,6 +351,6 @@ def build(ctx: RunContext) -> ReportOutput:
         return ReportOutput(problems=bad_month)
     result = audit(ctx.tables, ctx.allocation, ctx.customers, ctx.settings, ctx.run_date, month)
     spec = layout(result, ctx.settings)
-    reason = mail_reason(result, ctx.settings, ctx.run_date, ctx.options.last_run_date)
+    reason = mail_reason(result, ctx.workdays, ctx.run_date, ctx.options.last_run_date)
     return ReportOutput(workbooks=[spec], figures=figures(result), data=result,
                         deliveries=[delivery(result, spec, reason)] if reason else [])

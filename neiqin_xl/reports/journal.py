@@ -225,13 +225,13 @@ USES = ("reconciliation",)  # the months reconciled this run: their journal goes
 def editions(ctx: RunContext, month: Month, reconciled: list[str]) -> list[tuple[str, date, date, bool]]:
     """(code, start, end, provisional) of each journal this run makes (see the module docstring)."""
     window = month_window(ctx.run_date, month)
-    final = month_is_final(window.month, ctx.run_date, ctx.settings)
+    final = month_is_final(window.month, ctx.run_date, ctx.workdays)
     wanted = [(str(window.month), window.start, window.end, not final)]
     for other in reconciled:
         other = Month(other)
         if other != window.month:
             w = month_window(ctx.run_date, other)
-            wanted.append((str(other), w.start, w.end, not month_is_final(other, ctx.run_date, ctx.settings)))
+            wanted.append((str(other), w.start, w.end, not month_is_final(other, ctx.run_date, ctx.workdays)))
     december = next((e for e in wanted if e[0].endswith("-12") and not e[3]), None)
     if december:
         wanted.append((december[0][:4], date(int(december[0][:4]), 1, 1), december[2], False))

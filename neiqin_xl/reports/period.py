@@ -323,7 +323,7 @@ def with_service_and_forecast(data: PeriodData, ctx: RunContext) -> PeriodData:
     month, quarter = P.period_containing(P.MONTH, p.end), P.period_containing(P.QUARTER, p.end)
     forecast = []
     for heading, window in ((f"月末 ({month.label})", month), (f"季末 ({quarter.label})", quarter)):
-        by_rep = F.forecast(ctx.tables, ctx.allocation, ctx.settings, p.end, window.start, window.end)
+        by_rep = F.forecast(ctx.tables, ctx.allocation, ctx.workdays, p.end, window.start, window.end)
         forecast.append((heading, by_rep, F.totals(by_rep)))
     summary = service.period_summary(ctx.tables, ctx.settings, p.start, p.end) if p.kind == P.MONTH else None
     return replace(data, service=summary, forecast=tuple(forecast))
@@ -515,7 +515,7 @@ USES = ("receivables",)  # the aging drawn on the first page, when the ledger ra
 
 
 def build(ctx: RunContext, receivables: ReceivablesData | None = None) -> ReportOutput:
-    due = P.due_periods(ctx.run_date, ctx.options.last_run_date, ctx.settings)
+    due = P.due_periods(ctx.run_date, ctx.options.last_run_date, ctx.workdays)
     first = first_appearances(ctx.tables, ctx.customers) if due else None  # once for every report due
     computed = [with_service_and_forecast(compute(ctx.tables, ctx.customers, p, ctx.settings.reports.top_customers,
                                                   first), ctx) for p in due]
