@@ -48,6 +48,7 @@ from ..books import periods as P
 from ..books.activities import (ACTIVITY_KINDS, activities, activity_counts, development, development_by_rep,
                                 development_sheet)
 from ..books.allocation import plan_lines_as_of
+from ..books.balances import bucket_labels
 from ..books import service
 from ..books.context import RunContext
 from ..core.output import Delivery, ReportOutput
@@ -520,7 +521,7 @@ def build(ctx: RunContext, receivables: ReceivablesData | None = None) -> Report
     computed = [with_service_and_forecast(compute(ctx.tables, ctx.customers, p, ctx.settings.reports.top_customers,
                                                   first), ctx) for p in due]
     aging = None if receivables is None else \
-        receivables.by_rep[["业务员", *bucket_columns(receivables.by_rep)]]
+        receivables.by_rep[["业务员", *bucket_labels(ctx.settings.receivables.aging_buckets)]]
     workbooks = [with_plan_sheet(with_development(layout(d, ctx.settings.company.name, aging, ctx.run_date), ctx,
                                                   d.period), ctx, d.period) for d in computed]
     deliveries = [Delivery(report="period", title=d.period.title, attachments=[d.period.filename],
@@ -534,12 +535,3 @@ def build(ctx: RunContext, receivables: ReceivablesData | None = None) -> Report
                "last_run_date": str(ctx.options.last_run_date or "")}
     return ReportOutput(workbooks=workbooks, figures=figures, data=PeriodReports(tuple(computed)),
                         deliveries=deliveries)
-
-
-def bucket_columns(by_rep: pd.DataFrame) -> list[str]:
-    """The aging-bucket columns of the receivables' 按业务员汇总 (0-30天 … 365天以上), in their order.
-
-    >>> bucket_columns(pd.DataFrame(columns=["业务员", "客户数", "应收余额", "0-30天", "31-60天", "60天以上", "逾期金额"]))
-    ['0-30天', '31-60天', '60天以上']
-    """
-    return [c for c in by_rep.columns if str(c).endswith(("天", "天以上"))]
