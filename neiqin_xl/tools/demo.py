@@ -20,7 +20,6 @@ xlsxwriter stores fixed zip timestamps). Money is kept in integer fen here and w
 
 from __future__ import annotations
 
-import hashlib
 import math
 import random
 import re
@@ -32,6 +31,7 @@ from pathlib import Path
 import xlsxwriter
 
 from ..core.config import DEMO_MARKER, Settings
+from ..core.files import file_sha256
 from ..core.months import Month
 from ..core.schema import ATTENDANCE, CUSTOMERS, PRODUCTS, REP_SHEETS, STAFF, TARGETS
 from ..books.workdays import Workdays, monday_of
@@ -804,7 +804,13 @@ def _add_delivery_followups(w: _World) -> None:
 # ---------------------------------------------------------------- writing
 
 class _Book:
-    """A thin xlsxwriter wrapper: the formats the demo workbooks use, a fixed creation date."""
+    """A thin xlsxwriter wrapper: the formats the demo workbooks use, a fixed creation date.
+
+    Not the report writer (deliver/writer.py), on purpose: these are the demo's INPUTS, the reps' and finance's
+    own hand-kept books with what a clerk meets in them (a title typed above the header, finance's merged
+    title and 合计 row, 宋体, text-formatted cells), and the intake's cell addresses in the golden outputs
+    (问题清单 …) follow that layout; the writer lays out reports (its own title block, styles, widths and
+    totals row), so writing the inputs with it would change them and the golden digests."""
 
     def __init__(self, path: Path, created: datetime):
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -968,10 +974,6 @@ def _folder(workspace: Path, sub: Path) -> Path:
     return sub if sub.is_absolute() else workspace / sub
 
 
-def _file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def _listed_name(workspace: Path, path: Path) -> str:
     """How DEMO.txt names a file: relative to the workspace (``/`` separated), absolute when outside it."""
     try:
@@ -982,7 +984,7 @@ def _listed_name(workspace: Path, path: Path) -> str:
 
 def _write_marker(workspace: Path, seed: int, run_date: date, files: list[Path]) -> Path:
     path = workspace / DEMO_MARKER
-    listed = "".join(f"{_file_sha256(f)}  {_listed_name(workspace, f)}\n" for f in files)
+    listed = "".join(f"{file_sha256(f)}  {_listed_name(workspace, f)}\n" for f in files)
     path.write_text(
         "这是演示数据 (demo data): 由 neiqin_xl 生成的示例工作簿, 不是真实业务数据。\n"
         f"种子 seed: {seed}\n"
@@ -1036,7 +1038,7 @@ def remove_demo(workspace: Path) -> tuple[list[Path], list[Path]]:
     for path, digest in listed:
         if not path.is_file():
             continue
-        if _file_sha256(path) == digest:
+        if file_sha256(path) == digest:
             path.unlink()
             deleted.append(path)
         else:
@@ -1175,8 +1177,3 @@ def generate_demo(workspace: Path, run_date: date, seed: int = 7, reps: int = 8,
             "rows": rows, "problems": list(world.planted),
             "finance_differences": {f"{m['first']:%Y-%m}": m["differences"] for m in months},
             "new_customer": world.new_customer}
-
-
-def is_demo_workspace(workspace: Path) -> bool:
-    """True when the workspace was written by ``generate_demo`` (it holds the DEMO.txt marker)."""
-    return (Path(workspace) / DEMO_MARKER).is_file()
