@@ -8,7 +8,7 @@ commission was paid in them; whose workbook is missing or stale.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from .books.workdays import Workdays
 from .closing import status_lines as closed_month_lines
