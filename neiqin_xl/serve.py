@@ -69,7 +69,6 @@ class Job:
 JOBS = (Job("neiqin_xl", "cutoff", (), "数据截止后正式运行并发送当日报表"),
         Job("neiqin_xl_remind", "reminder_time", ("remind",), "提醒台账缺失或过期的业务员"))
 RUN_JOB, REMIND_JOB = JOBS
-TASK_NAME = RUN_JOB.task
 
 
 # ---------------------------------------------------------------------------- when to run

@@ -6,7 +6,7 @@ import openpyxl
 import pandas as pd
 
 from neiqin_xl.core.config import settings_from_dict
-from neiqin_xl.reports import archive
+from neiqin_xl.reports import archive, receivables
 from neiqin_xl.deliver.writer import write_workbook
 
 from . import helpers
@@ -72,6 +72,18 @@ def test_customer_rows_as_of_the_run_date():
     assert pd.isna(h["最近回款日期"])
     t = rows.loc["恒通"]
     assert (t["合同数"], t["合同金额"], t["应收余额"], t["逾期金额"]) == (0, 0, 0, 0) and pd.isna(t["最近签约日期"])
+
+
+def test_the_archive_shows_the_ledgers_balance_and_overdue_amount():
+    # one rule (books/balances.py): 明达 on 11-26 owes 40,000 − 8,000 prepaid = 32,000, of which 10,000 overdue
+    # (worked out in the test above), in the 客户档案汇总 and in the 应收账款明细账's 账龄分析 alike
+    ctx = context()
+    rows = archive.customer_summary(ctx.tables, ctx.allocation, ctx.customers, D).set_index("客户名称")
+    aging = receivables.compute(ctx.allocation, ctx.tables["客户"], S, D).aging.set_index("客户名称")
+    assert (aging.loc["明达", "应收余额"], aging.loc["明达", "逾期金额"]) == (fen("32,000"), fen("10,000"))
+    # the archive's customers (恒通: no business, not in the ledger: 0)
+    ledger = aging[["应收余额", "逾期金额"]].reindex(rows.index, fill_value=0)
+    assert rows[["应收余额", "逾期金额"]].to_dict("index") == ledger.to_dict("index")
 
 
 def test_new_customers_with_first_occurrence_count_and_reps():

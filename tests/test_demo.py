@@ -10,7 +10,8 @@ import openpyxl
 import pytest
 
 from neiqin_xl.read.folders import rep_workbooks
-from neiqin_xl.tools.demo import DEMO_MARKER, generate_demo, is_demo_workspace
+from neiqin_xl.core.config import Settings
+from neiqin_xl.tools.demo import DEMO_MARKER, generate_demo
 from neiqin_xl.core.schema import ATTENDANCE, CUSTOMERS, PRODUCTS, REP_SHEETS, STAFF, TARGETS
 
 RUN = date(2026, 11, 26)
@@ -60,7 +61,7 @@ def test_rep_workbooks_have_template_sheets_and_headers(demo):
                 assert len(rows) > header_row + 3, f"{rep}.xlsx[{sheet.name}] 几乎没有数据"
     assert summary["reps"] == 8 and summary["customers"] == 40
     assert sorted(rep_workbooks(ws / "reps")) == sorted(REPS)
-    assert is_demo_workspace(ws)
+    assert Settings().with_workspace(ws).is_demo
     marker = (ws / DEMO_MARKER).read_text(encoding="utf-8")
     assert "演示数据" in marker and "2026-11-26" in marker and "7" in marker
 
@@ -245,4 +246,4 @@ def test_workspace_without_rep_workbooks(tmp_path):
     (tmp_path / "reps").mkdir()
     (tmp_path / "reps" / "~$张伟.xlsx").write_bytes(b"lock")
     assert rep_workbooks(tmp_path / "reps") == {}
-    assert not is_demo_workspace(tmp_path)
+    assert not Settings().with_workspace(tmp_path).is_demo

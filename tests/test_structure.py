@@ -103,3 +103,9 @@ def test_the_checker_sees_imports_in_every_form():
     assert "core.config" in edges["pipeline"] and "runs" in edges["pipeline"]
     assert "core.model" in edges["read.intake"]
     assert any(t.startswith("tools.") for t in edges["cli"])  # imported inside functions
+
+
+def test_one_module_holds_the_rounding_rule():
+    # half up to the fen is one rule: core/model.py's round_half_up names ROUND_HALF_UP, everyone calls it
+    holders = sorted(module_name(p) for p in PACKAGE.rglob("*.py") if "ROUND_HALF_UP" in p.read_text(encoding="utf-8"))
+    assert holders == ["core.model"]

@@ -13,6 +13,7 @@ audit and the commission's adjustment lines read.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from ..core.model import Problem, Tables
 from ..core.names import CustomerIndex
 from .allocation import Allocation
 from .changes import Changes, ClosedMonth
+from .workdays import Workdays
 
 
 @dataclass(frozen=True)
@@ -46,3 +48,8 @@ class RunContext:
     # what the reps changed since the last official run (None: no earlier official run in the input history)
     changes: Changes | None = None
     closed: tuple[ClosedMonth, ...] = ()  # the months whose commission is closed (run_daily.py close)
+
+    @cached_property
+    def workdays(self) -> Workdays:
+        """The working-day calendar of the run, built once from the settings (``calendar`` in config.yaml)."""
+        return Workdays.of(self.settings)

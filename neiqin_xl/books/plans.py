@@ -30,14 +30,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
 
 from ..core.columns import column_texts
 from ..core.config import Settings
-from ..core.model import REP, SOURCE_COLUMNS, Tables, text
+from ..core.model import REP, SOURCE_COLUMNS, Tables, round_fen, text
 
 PLAN_COLUMNS = ["合同编号", "期次", "节点", "计划金额", "起", "止", "计划日期", "节点后天数", "客户名称", "业务员",
                 "签订日期", *SOURCE_COLUMNS]
@@ -75,7 +75,7 @@ def resolve_amounts(ratios: list, amounts: list, total: int) -> list[int | None]
             out.append(int(amount))
         elif ratio is not None and not pd.isna(ratio):
             share = Decimal(total) * Decimal(str(round(float(ratio), 10)))
-            out.append(int(share.quantize(Decimal(1), rounding=ROUND_HALF_UP)))
+            out.append(round_fen(share))
         else:
             out.append(None)
     by_ratio = [i for i, (r, a) in enumerate(zip(ratios, amounts))

@@ -22,14 +22,14 @@ master/客户服务.xlsx; 客户名称 is the archive's canonical name), before 
 from __future__ import annotations
 
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import pandas as pd
 
-from . import workdays
 from .customers import archive_lookup
+from .workdays import Workdays
 from ..core.config import Settings
-from ..core.model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, Tables, text
+from ..core.model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, Tables, fraction, text
 from ..core.months import Month
 from ..core.schema import FEEDBACK
 
@@ -63,28 +63,18 @@ def feedback_rows(tables: Tables, day: date) -> pd.DataFrame:
     return frame
 
 
-def days_open(since: date, day: date, settings: Settings) -> int:
-    """Working days in (since, day]: how long an item logged on ``since`` has waited on ``day``.
-
-    >>> from neiqin_xl.core.config import Settings
-    >>> days_open(date(2026, 11, 23), date(2026, 11, 26), Settings())  # Monday to Thursday
-    3
-    >>> days_open(date(2026, 11, 27), date(2026, 11, 30), Settings())  # Friday to Monday: the weekend does not count
-    1
-    """
-    return workdays.workdays_between(since, day, settings) if since < day else 0
-
-
 def open_items(tables: Tables, settings: Settings, day: date) -> pd.DataFrame:
     """OPEN_COLUMNS: the open 咨询/投诉/建议 on ``day`` with their working days open and whether they are overdue,
-    the overdue first, then the longest waiting."""
+    the overdue first, then the longest waiting. Working days open: those in (日期, day] (Monday to Thursday is
+    3, Friday to Monday 1)."""
     rows = feedback_rows(tables, day)
     if rows.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in OPEN_COLUMNS})
     done = pd.Timestamp(day)
     answered = (rows["状态"] == ANSWERED) & ~(rows["完成日期"].notna() & (rows["完成日期"] > done))
     rows = rows[rows["类型"].isin(REQUEST_TYPES) & ~answered].copy()
-    waited = {d: days_open(d.date(), day, settings) for d in map(pd.Timestamp, rows["日期"].unique())}
+    calendar = Workdays.of(settings)
+    waited = {d: calendar.since(d.date(), day) for d in map(pd.Timestamp, rows["日期"].unique())}
     rows["已开天数"] = [waited[pd.Timestamp(d)] for d in rows["日期"]]
     rows["超时"] = rows["已开天数"] > settings.service.response_days
     rows = rows.sort_values(["超时", "已开天数", "日期", SRC_WORKBOOK, SRC_ROW], ascending=[False, False, True, True, True],
@@ -168,7 +158,7 @@ def mean_score(values: pd.Series) -> Decimal | None:
     values = [int(v) for v in values.dropna()]
     if not values:
         return None
-    return (Decimal(sum(values)) / Decimal(len(values))).quantize(SCORE_STEP, rounding=ROUND_HALF_UP)
+    return fraction(sum(values), len(values), SCORE_STEP)
 
 
 def scored(tables: Tables, day: date, start: date) -> pd.DataFrame:

@@ -302,8 +302,3 @@ class RunState:
                 con.execute("INSERT INTO close_log (month, action, at, detail) VALUES (?, 'reopen', ?, ?)",
                             (month, now_text(), detail))
         return bool(gone)
-
-    def close_log(self) -> list[dict]:
-        """Every close, settlement and reopening, newest first."""
-        with closing(self._connect()) as con:
-            return [dict(r) for r in con.execute("SELECT * FROM close_log ORDER BY id DESC").fetchall()]

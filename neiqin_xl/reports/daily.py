@@ -252,14 +252,14 @@ def complaints_overdue(tables: Tables, settings, day: date) -> list[dict]:
             for r in service.overdue_complaints(tables, settings, day).to_dict("records")]
 
 
-def sales_forecast(tables: Tables, allocation: Allocation | None, settings, day: date
+def sales_forecast(tables: Tables, allocation: Allocation | None, calendar: workdays.Workdays, day: date
                    ) -> tuple[pd.DataFrame | None, dict | None, dict | None]:
     """销售预报 as of ``day``: per rep to month end, the company's line, and the company's line to quarter end."""
     if allocation is None:
         return None, None, None
     month, quarter = P.period_containing(P.MONTH, day), P.period_containing(P.QUARTER, day)
-    by_rep = F.forecast(tables, allocation, settings, day, month.start, month.end)
-    to_quarter = F.forecast(tables, allocation, settings, day, quarter.start, quarter.end)
+    by_rep = F.forecast(tables, allocation, calendar, day, month.start, month.end)
+    to_quarter = F.forecast(tables, allocation, calendar, day, quarter.start, quarter.end)
     return by_rep, F.totals(by_rep), F.totals(to_quarter)
 
 
@@ -273,7 +273,8 @@ def day_details(tables: Tables, day: date) -> tuple[pd.DataFrame, pd.DataFrame, 
 def compute(tables: Tables, allocation: Allocation | None, problems: list[Problem], shipping: ShippingData | None,
             day: date, settings, tracking: TrackingData | None = None) -> DailyData:
     """Every table of the daily report for ``day``."""
-    since = workdays.previous_workday(day, settings)
+    calendar = workdays.Workdays.of(settings)
+    since = calendar.previous(day)
     contracts, shipments, collections = day_details(tables, day)
     by_rep = daily_by_rep(tables, day)
     lines = [*big_contracts(contracts, settings.reports.big_contract_amount), *overdue_today(allocation, day, since),
@@ -281,7 +282,7 @@ def compute(tables: Tables, allocation: Allocation | None, problems: list[Proble
              *tracking_line(tracking, day, settings.tracking.unsigned_days), *complaints_overdue(tables, settings, day),
              *issues_by_rep(problems),
              *collection_reminders(allocation, tables["客户"], day, settings.reminders.collection_days_before)]
-    forecast, forecast_totals, quarter_totals = sales_forecast(tables, allocation, settings, day)
+    forecast, forecast_totals, quarter_totals = sales_forecast(tables, allocation, calendar, day)
     return DailyData(day=day, by_rep=by_rep, totals=company_totals(by_rep),
                      highlights=pd.DataFrame(lines, columns=HIGHLIGHT_COLUMNS).astype({"金额": "Int64"}),
                      contracts=contracts,

@@ -64,21 +64,17 @@ def progress(part: int, whole: int) -> Decimal | None:
     return Decimal(int(part)) / Decimal(int(whole)) if whole else None
 
 
-def contract_status(amount: int, shipped: int, collected: int, agreed: pd.Timestamp, day: date) -> str:
-    """One of STATUSES, by the precedence in the module docstring (one contract; ``contract_statuses`` does
-    the same for a whole column)."""
-    if pd.notna(agreed) and agreed < pd.Timestamp(day) and shipped < amount:
-        return "交货逾期"
-    if shipped <= 0:
-        return "未执行"
-    if shipped < amount:
-        return "执行中"
-    return "已发货" if collected < amount else "已完成"
-
-
 def contract_statuses(amount: np.ndarray, shipped: np.ndarray, collected: np.ndarray, late: np.ndarray
                       ) -> np.ndarray:
-    """``contract_status`` of every contract; ``late``: the agreed delivery date is before D."""
+    """One of STATUSES for every contract, by the precedence in the module docstring; ``late``: the agreed
+    delivery date is before D. Late and not all shipped is 交货逾期; else nothing shipped 未执行, part shipped
+    执行中, all shipped but not all collected 已发货, else 已完成.
+
+    >>> amount = np.array([100, 100, 100, 100, 100])
+    >>> list(contract_statuses(amount, np.array([50, 0, 50, 100, 100]), np.array([0, 0, 0, 50, 100]),
+    ...                        np.array([True, False, False, False, True])))
+    ['交货逾期', '未执行', '执行中', '已发货', '已完成']
+    """
     return np.select([late & (shipped < amount), shipped <= 0, shipped < amount, collected < amount],
                      ["交货逾期", "未执行", "执行中", "已发货"], default="已完成").astype(object)
 

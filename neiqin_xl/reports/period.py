@@ -48,6 +48,7 @@ from ..books import periods as P
 from ..books.activities import (ACTIVITY_KINDS, activities, activity_counts, development, development_by_rep,
                                 development_sheet)
 from ..books.allocation import plan_lines_as_of
+from ..books.balances import bucket_labels
 from ..books import service
 from ..books.context import RunContext
 from ..core.output import Delivery, ReportOutput
@@ -323,7 +324,7 @@ def with_service_and_forecast(data: PeriodData, ctx: RunContext) -> PeriodData:
     month, quarter = P.period_containing(P.MONTH, p.end), P.period_containing(P.QUARTER, p.end)
     forecast = []
     for heading, window in ((f"月末 ({month.label})", month), (f"季末 ({quarter.label})", quarter)):
-        by_rep = F.forecast(ctx.tables, ctx.allocation, ctx.settings, p.end, window.start, window.end)
+        by_rep = F.forecast(ctx.tables, ctx.allocation, ctx.workdays, p.end, window.start, window.end)
         forecast.append((heading, by_rep, F.totals(by_rep)))
     summary = service.period_summary(ctx.tables, ctx.settings, p.start, p.end) if p.kind == P.MONTH else None
     return replace(data, service=summary, forecast=tuple(forecast))
@@ -515,12 +516,12 @@ USES = ("receivables",)  # the aging drawn on the first page, when the ledger ra
 
 
 def build(ctx: RunContext, receivables: ReceivablesData | None = None) -> ReportOutput:
-    due = P.due_periods(ctx.run_date, ctx.options.last_run_date, ctx.settings)
+    due = P.due_periods(ctx.run_date, ctx.options.last_run_date, ctx.workdays)
     first = first_appearances(ctx.tables, ctx.customers) if due else None  # once for every report due
     computed = [with_service_and_forecast(compute(ctx.tables, ctx.customers, p, ctx.settings.reports.top_customers,
                                                   first), ctx) for p in due]
     aging = None if receivables is None else \
-        receivables.by_rep[["业务员", *bucket_columns(receivables.by_rep)]]
+        receivables.by_rep[["业务员", *bucket_labels(ctx.settings.receivables.aging_buckets)]]
     workbooks = [with_plan_sheet(with_development(layout(d, ctx.settings.company.name, aging, ctx.run_date), ctx,
                                                   d.period), ctx, d.period) for d in computed]
     deliveries = [Delivery(report="period", title=d.period.title, attachments=[d.period.filename],
@@ -534,12 +535,3 @@ def build(ctx: RunContext, receivables: ReceivablesData | None = None) -> Report
                "last_run_date": str(ctx.options.last_run_date or "")}
     return ReportOutput(workbooks=workbooks, figures=figures, data=PeriodReports(tuple(computed)),
                         deliveries=deliveries)
-
-
-def bucket_columns(by_rep: pd.DataFrame) -> list[str]:
-    """The aging-bucket columns of the receivables' 按业务员汇总 (0-30天 … 365天以上), in their order.
-
-    >>> bucket_columns(pd.DataFrame(columns=["业务员", "客户数", "应收余额", "0-30天", "31-60天", "60天以上", "逾期金额"]))
-    ['0-30天', '31-60天', '60天以上']
-    """
-    return [c for c in by_rep.columns if str(c).endswith(("天", "天以上"))]

@@ -32,6 +32,7 @@ import pandas as pd
 from ..books.allocation import credits_as_of
 from ..books.context import RunContext
 from ..books.periods import weekly_due
+from ..books.workdays import monday_of
 from ..core.columns import column_texts
 from ..core.model import REP, fmt_yuan
 from ..core.output import Delivery, ReportOutput
@@ -138,13 +139,13 @@ def week_label(monday: date) -> str:
 def by_product(lines: pd.DataFrame, day: date, horizon_days: int) -> pd.DataFrame:
     """未发数量 per product (rows) and week of 约定交货日期 (columns, from D's week to D + horizon's), late lines in
     已逾期; then 未发数量合计, 未发金额 and 合同数 (lines without a 数量 count in the last two only)."""
-    first = day - timedelta(days=day.weekday())
+    first = monday_of(day)
     mondays = [first + timedelta(days=7 * n) for n in range(((day + timedelta(days=horizon_days)) - first).days // 7 + 1)]
     columns = [LATE, *map(week_label, mondays)]
     if lines.empty:
         return pd.DataFrame(columns=["产品名称", *columns, "未发数量合计", "未发金额", "合同数"])
     agreed = pd.to_datetime(lines["约定交货日期"])
-    week = [LATE if r < 0 else week_label((a - timedelta(days=a.weekday())).date())
+    week = [LATE if r < 0 else week_label(monday_of(a.date()))
             for r, a in zip(lines["剩余天数"].tolist(), agreed)]
     product = lines["产品名称"].replace("", NO_PRODUCT)
     grid = lines.assign(_product=product, _week=week).groupby(["_product", "_week"])["未发数量"].sum(min_count=1)
@@ -210,7 +211,7 @@ NEEDS = ("fulfilment",)  # earlier reports whose data ``build`` takes
 
 def build(ctx: RunContext, fulfilment: FulfilmentData) -> ReportOutput:
     day, settings = ctx.run_date, ctx.settings
-    if "plan" not in ctx.options.only and not weekly_due(day, ctx.options.last_run_date, settings):
+    if "plan" not in ctx.options.only and not weekly_due(day, ctx.options.last_run_date, ctx.workdays):
         return ReportOutput(figures={"produced": False, "date": day.isoformat(), "reason": "每周第一个工作日生成"})
     horizon = settings.plan.horizon_days
     lines, undated = plan_lines(fulfilment.contracts, ctx.tables["合同"], ctx.tables["发货"],
