@@ -11,7 +11,6 @@ raised or whose need failed as a ``Failure`` (step 报表) and goes on with the 
 from __future__ import annotations
 
 import logging
-import traceback
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from types import ModuleType
