@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -47,6 +47,7 @@ from .books.context import ReportOptions
 from .books.roster import all_reps
 from .core.config import Settings
 from .core.failures import OUTPUT_FOLDER, REPORT, Failures
+from .core.output import Delivery
 from .deliver import incremental, mail
 from .deliver.files import Written, cannot_write, remove_leftover_temps
 from .deliver.manifest import build_manifest, kept_files, made, made_as_last, write_manifest
@@ -145,13 +146,13 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
                                  {"force": options.force, "month": options.month, "only": options.only})
     inputs_digest = digest_inputs(tables.inputs)
     key = day_key(settings, run_date, options, recalled, inputs_digest)
+    sends = (options.kind != PREVIEW or options.send) and options.replay is None  # a preview: only with --send
 
-    def finish(made: dict, written: list[Written], staff: Any, deliveries: list = ()) -> RunResult:
+    def finish(made: dict, written: list[Written], staff: Any, deliveries: Sequence[Delivery] = ()) -> RunResult:
         """The day's last steps, the same for a rerun that found nothing changed: chase the reps behind and
         send the mail, manifest.json, the run recorded in the workspace's memory."""
-        sent, chased = chase_and_send(settings, run_date, staff, failures, step, deliveries=deliveries,
-                                      failed_reports=failures.reports, send=(options.kind != PREVIEW or options.send)
-                                      and options.replay is None, no_email=options.no_email, resend=options.resend)
+        sent, chased = chase_and_send(settings, run_date, staff, failures, step, send=sends, deliveries=deliveries,
+                                      failed_reports=failures.reports, no_email=options.no_email, resend=options.resend)
         manifest = build_manifest(settings, run_date, started, options.kind, made, chased=chased, sent=sent,
                                   timings=step.timings, fallback=fallback, failures=failures, history=run_id,
                                   run_key=key)
