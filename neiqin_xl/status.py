@@ -15,7 +15,7 @@ from .closing import status_lines as closed_month_lines
 from .core.config import Settings
 from .deliver import mail
 from .deliver.state import RunState
-from .pipeline import read_staff
+from .loader import read_staff
 from .runs import KIND_NAMES
 from .read.folders import rep_workbooks
 from .runlock import lock_holder

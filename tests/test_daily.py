@@ -11,7 +11,7 @@ from neiqin_xl.core.config import settings_from_dict
 from neiqin_xl.core.model import ERROR, WARNING, Problem
 from neiqin_xl.core.results import ShippingData
 from neiqin_xl.core.names import CustomerIndex
-from neiqin_xl.reports import daily
+from neiqin_xl.reports import daily, registry
 from neiqin_xl.deliver.writer import write_workbook
 
 from . import helpers
@@ -68,8 +68,8 @@ def context(day=D, **options):
 
 
 def build(ctx):
-    """The daily report as the pipeline builds it after the shipping check (``USES``)."""
-    return daily.build(ctx, shipping=SHIPPING)
+    """The daily report as the day's runner builds it after the shipping check (``USES``; its ``DUE`` applied)."""
+    return registry.build_report("daily", ctx, shipping=SHIPPING)
 
 
 def test_day_and_month_to_date_per_rep_with_attainment_and_rank():
@@ -153,7 +153,10 @@ def test_without_the_shipping_check_the_section_is_left_out():
 def test_not_a_working_day_gives_no_report_unless_forced():
     saturday = date(2026, 11, 28)
     out = build(context(day=saturday))
-    assert out.workbooks == [] and out.deliveries == [] and out.figures["produced"] is False
+    assert out.workbooks == [] and out.deliveries == [] and out.data is None
+    assert out.figures == {"produced": False, "date": "2026-11-28", "reason": "非工作日"}
+    # asked for by name (--only daily): made on any day, as every report that declares a DUE
+    assert build(context(day=saturday, only=("daily",))).workbooks[0].filename == "销售日报_2026-11-28.xlsx"
     forced = build(context(day=saturday, force=True))
     assert [w.filename for w in forced.workbooks] == ["销售日报_2026-11-28.xlsx"]
     # 2026-02-14 is a Saturday worked in exchange for the Spring Festival (调休): the report is produced

@@ -110,7 +110,7 @@ def test_manifest_lists_inputs_outputs_figures_and_mail(day):
     assert f"销售日报_{RUN_DATE}.xlsx" in written
     assert {"fulfilment", "receivables", "shipping", "commission", "reconciliation", "daily", "period"} <= set(m["figures"])
     assert m["mail"] and all(x["status"] == "outbox" for x in m["mail"])
-    assert not m["failed_reports"]
+    assert not m["failed"]
 
 
 def test_mail_goes_to_the_outbox_without_smtp(day):

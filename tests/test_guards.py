@@ -21,7 +21,8 @@ import openpyxl
 import pytest
 import yaml
 
-from neiqin_xl import cli, pipeline
+from neiqin_xl import cli
+from neiqin_xl.reports import problems
 from neiqin_xl.deliver import mail, writer
 
 from .helpers_intake import COLLECTION_HEADER, CONTRACT_HEADER, SHIPMENT_HEADER, workspace, write_book
@@ -87,7 +88,7 @@ def clean(tmp_path_factory):
 
 def test_colliding_customer_names_get_distinct_statements_and_the_manifest_maps_them(clean):
     status, folder, m, _ = clean
-    assert status == 0 and m["failed"] == [] and m["failed_reports"] == []
+    assert status == 0 and m["failed"] == []
     files = m["files_for"]["statements"]
     assert sorted(files) == sorted(CUSTOMERS)
     names = [Path(f).name for f in files.values()]
@@ -160,12 +161,12 @@ def test_the_problem_list_failing_loses_only_itself(clean, tmp_path, monkeypatch
     def broken(ctx):
         raise RuntimeError("问题清单坏了")
 
-    monkeypatch.setattr(pipeline.problems, "build", broken)
+    monkeypatch.setattr(problems, "build", broken)
     assert run(config) == 1
     lost = {"数据问题清单_2026-11-30.xlsx", *(f for f in workbooks(clean[1]) if f.startswith("问题清单/"))}
     m = assert_everything_else_in_place(clean, tmp_path, out_dir(tmp_path), lost,
                                         mails_lost=0)  # the reps' 问题清单 went with their 提成确认单
-    assert m["failed_reports"] == ["problems"]
+    assert m["failed"] == [{"step": "报表", "what": "problems", "error": "RuntimeError: 问题清单坏了"}]
 
 
 def test_an_output_folder_that_takes_no_file_sends_the_run_to_the_fallback_folder(clean, tmp_path, capsys):

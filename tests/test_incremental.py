@@ -54,11 +54,16 @@ def rewritten(before: dict, after: dict) -> set[str]:
 
 def test_an_unchanged_rerun_writes_no_workbook(demo, tmp_path):
     workspace = copy_of(demo, tmp_path)
-    output = run(workspace).output_dir
+    first = run(workspace)
+    output = first.output_dir
     before = files(output)
     again = run(workspace, kind=RERUN)  # the clerk starts the day a second time, nothing changed
     assert files(output) == before  # every mtime and every byte as they were
     assert again.manifest["unchanged"] is True and again.manifest["kind"] == RERUN
+    # built by the full day's builder: the same keys (and one more), the same figures, its own history id
+    assert set(again.manifest) == set(first.manifest) | {"unchanged"}
+    assert again.manifest["figures"] == first.manifest["figures"]
+    assert again.manifest["history"] and again.manifest["history"] != first.manifest["history"]
     assert len(again.written) == len(before) and all(w.kept for w in again.written)
     # the manifest still lists every workbook with its hashes, so the run after this one can check them too
     assert {o["file"].replace("\\", "/") for o in again.manifest["outputs"]} == set(before)

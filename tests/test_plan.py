@@ -106,6 +106,9 @@ def test_made_on_the_first_working_day_of_the_week_or_when_asked_for():
     assert report("plan", context(t, run_date=date(2026, 12, 1), last_run_date=date(2026, 11, 27))).figures["produced"]
     # --only plan: made on any day
     assert report("plan", context(t, run_date=date(2026, 12, 2), last_run_date=MONDAY, only=("plan",))).figures["produced"]
+    # --force is about a non-working day: it does not make the weekly plan mid-week
+    assert report("plan", context(t, run_date=date(2026, 12, 2), last_run_date=MONDAY, force=True)).figures == \
+        {"produced": False, "date": "2026-12-02", "reason": "每周第一个工作日生成"}
     # the National Day week of 2026: its first working day is Thursday 10-08
     assert report("plan", context(t, run_date=date(2026, 10, 8), last_run_date=date(2026, 9, 30))).figures["produced"]
     assert report("plan", context(t, run_date=date(2026, 10, 9), last_run_date=date(2026, 10, 8))).figures["produced"] is False

@@ -198,6 +198,16 @@ def test_reminders_list_late_lines_and_lines_due_within_the_window_with_contact_
     assert lines["期次"].tolist() == [1, 2, 3]
 
 
+def test_no_reminders_on_a_non_working_day_unless_forced_or_asked_for():
+    # Sunday 2026-03-01: not made (said the way every report with a DUE says it); --force or --only makes it
+    sunday = date(2026, 3, 1)
+    assert report("collection_reminders", context(reminder_case(), S, sunday)).figures == \
+        {"produced": False, "date": "2026-03-01", "reason": "非工作日"}
+    assert report("collection_reminders", context(reminder_case(), S, sunday, force=True)).figures["produced"]
+    assert report("collection_reminders", context(reminder_case(), S, sunday,
+                                                  only=("collection_reminders",))).figures["produced"]
+
+
 # ---------------------------------------------------------------- 月报: plan vs actual
 
 def test_month_report_plan_vs_actual_per_rep():

@@ -16,10 +16,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from neiqin_xl import pipeline
+from neiqin_xl.books.due import Due
 from neiqin_xl.core.output import Delivery, ReportOutput
 from neiqin_xl.deliver.writer import Written
-from neiqin_xl.reports import problems
+from neiqin_xl.deliver.publish import attach_files
+from neiqin_xl.reports import problems, registry
 
 from . import helpers
 from .helpers import table, tables
@@ -27,18 +28,19 @@ from .helpers import table, tables
 ROOT = Path(__file__).resolve().parent.parent
 
 
-ALL_REPORTS = [*pipeline.REPORTS, ("problems", problems)]
+ALL_REPORTS = [*registry.REPORTS, ("problems", problems)]
 
 
 @pytest.mark.parametrize("name, module", ALL_REPORTS, ids=[name for name, _ in ALL_REPORTS])
 def test_a_report_declares_earlier_reports_and_build_takes_exactly_them(name, module):
-    earlier = [n for n, _ in pipeline.REPORTS[: [n for n, _ in ALL_REPORTS].index(name)]]
+    earlier = [n for n, _ in registry.REPORTS[: [n for n, _ in ALL_REPORTS].index(name)]]
     needs, uses = module.NEEDS, getattr(module, "USES", ())
     assert isinstance(needs, tuple) and isinstance(uses, tuple)
     assert set(needs) | set(uses) <= set(earlier), f"{name} names a report that does not run before it"
     parameters = list(inspect.signature(module.build).parameters)
     assert parameters == ["ctx", *needs, *uses]
     assert all(inspect.signature(module.build).parameters[u].default is None for u in uses)
+    assert isinstance(getattr(module, "DUE", Due(bool, "")), Due)  # when it is made: declared, not checked in build
 
 
 def fake(needs=(), fails=False):
@@ -51,20 +53,22 @@ def fake(needs=(), fails=False):
 
 
 def test_a_report_whose_need_failed_is_skipped_and_recorded(monkeypatch, caplog):
-    monkeypatch.setattr(pipeline, "REPORTS", [("a", fake(fails=True)), ("b", fake(needs=["a"])), ("c", fake())])
+    monkeypatch.setattr(registry, "REPORTS", [("a", fake(fails=True)), ("b", fake(needs=["a"])), ("c", fake())])
     ctx = helpers.context(tables())
-    outputs, failed = pipeline.run_reports(ctx)
-    assert failed == ["a", "b"] and list(outputs) == ["c"]
+    outputs, failed = registry.run_reports(ctx)
+    assert [(f.step, f.what, f.error) for f in failed] == [("报表", "a", "RuntimeError: broken"),
+                                                          ("报表", "b", "跳过: 它需要的 a 没有结果")]
+    assert list(outputs) == ["c"]
     assert "报表 b 跳过: 它需要的 a 没有结果" in caplog.text
 
 
 def test_only_adds_the_needs_and_builds_them_for_their_data_only(monkeypatch):
     # c needs b needs a: --only c builds a, b, c; only c's output is kept; d is left out
-    monkeypatch.setattr(pipeline, "REPORTS", [("a", fake()), ("b", fake(needs=["a"])), ("c", fake(needs=["b"])),
+    monkeypatch.setattr(registry, "REPORTS", [("a", fake()), ("b", fake(needs=["a"])), ("c", fake(needs=["b"])),
                                               ("d", fake())])
-    outputs, failed = pipeline.run_reports(helpers.context(tables()), only=["c"])
+    outputs, failed = registry.run_reports(helpers.context(tables()), only=["c"])
     assert failed == [] and list(outputs) == ["c"] and outputs["c"].figures == {"given": ["b"]}
-    assert pipeline.with_needs({"c"}) == {"a", "b", "c"} and pipeline.with_needs({"d"}) == {"d"}
+    assert registry.with_needs({"c"}) == {"a", "b", "c"} and registry.with_needs({"d"}) == {"d"}
 
 
 def test_shipping_through_the_pipeline_gets_fulfilment_and_receivables():
@@ -85,7 +89,7 @@ def test_attach_files_makes_new_deliveries(tmp_path):
     own = Delivery(report="shipping", title="发货审核", attachments=["发货审核.xlsx"])
     out = ReportOutput(deliveries=[own])
     written = {"shipping": [Written(path=tmp_path / "发货审核.xlsx", wanted=tmp_path / "发货审核.xlsx")]}
-    [sent] = pipeline.attach_files({"shipping": out}, written, tmp_path)
+    [sent] = attach_files({"shipping": out}, written, tmp_path)
     assert sent.attachments == [tmp_path / "发货审核.xlsx"]
     assert own.attachments == ["发货审核.xlsx"] and out.deliveries == [own]  # the report's own value as it was
     with pytest.raises(AttributeError):
@@ -117,7 +121,7 @@ def test_only_shipping_produces_the_shipping_check_of_the_full_run(tmp_path):
     out_dir = workspace / "output" / day
     assert sorted(p.name for p in out_dir.glob("*.xlsx")) == [f"发货审核_{day}.xlsx", f"数据问题清单_{day}.xlsx"]
     manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["failed_reports"] == [] and set(manifest["figures"]) == {"shipping", "problems"}
+    assert manifest["failed"] == [] and set(manifest["figures"]) == {"shipping", "problems"}
 
     golden = (ROOT / "tests" / "golden" / f"demo_{day}.txt").read_text(encoding="utf-8").splitlines()
     full_figures = json.loads(golden[0].removeprefix("# manifest.json figures "))

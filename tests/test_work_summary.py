@@ -12,7 +12,7 @@ from neiqin_xl.core.config import settings_from_dict
 from neiqin_xl.core.model import WARNING, Problem
 from neiqin_xl.core.names import CustomerIndex
 from neiqin_xl.deliver.writer import write_workbook
-from neiqin_xl.pipeline import write_outputs
+from neiqin_xl.deliver.publish import write_outputs
 from neiqin_xl.reports import summary
 
 from . import helpers

@@ -11,7 +11,7 @@ zero), another customer's money, or a deposit the clerk should know about. Put a
 The warning names the collection's 回款金额 cell; the money still becomes 预收款 (the books show what was
 received), but the clerk sees it in the 问题清单 before commission is paid on it. It is repeated while any
 of the remainder is still unapplied on the run date, and stops once later shipments have used it up.
-``check_large_collections`` is run by the pipeline right after ``allocate``.
+``check_large_collections`` is run right after ``allocate`` when the books are opened (``loader.open_books``).
 """
 
 from __future__ import annotations

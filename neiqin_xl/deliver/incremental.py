@@ -153,7 +153,7 @@ def unchanged_run(output_dir: Path, key: str, undelivered: frozenset[str]) -> di
     last = previous_manifest(output_dir)
     if not last or last.get("run_key") != key:
         return None
-    if last.get("failed") or last.get("failed_reports") or last.get("output_fallback"):
+    if last.get("failed") or last.get("output_fallback"):
         return None
     if any(m.get("status") in undelivered for m in last.get("mail", [])):
         return None

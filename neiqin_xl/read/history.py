@@ -1,7 +1,7 @@
 """Input history: every file a run read, kept so that a past day can be reproduced and compared.
 
 Its place in the process: right after ``read workbooks`` (``pipeline.run_day`` stores the day's inputs and
-reads back the previous official run's), and behind ``run_daily.py replay`` (``pipeline.replay_day``).
+reads back the previous official run's), and behind ``run_daily.py replay`` (``replay.replay_day``).
 
 Under ``<workspace>/history/`` (never in output/, and not to be committed: it holds the reps' data):
 

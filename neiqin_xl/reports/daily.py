@@ -1,8 +1,8 @@
 """销售日报: the day's and the month's sales per rep, with the day's highlights (今日要点), mailed before 17:00.
 
 Its place in the process: after the receivables and shipping check, before the period reports. Produced on
-working days only (``workdays.is_workday``: mainland China calendar with 调休); ``ctx.options.force``
-produces it on any day.
+working days only (``DUE``, ``books.due.WORKING_DAYS``: mainland China calendar with 调休); ``--force``
+or ``--only daily`` produces it on any day.
 
 Figures for the run date D and the month to date (the 1st of D's month to D), per rep and in total:
 new contracts (count, 合同金额, by 签订日期), shipments (发货金额 of rows with a 发货日期; a 待发货 request is
@@ -65,6 +65,7 @@ from ..books import workdays
 from ..books.allocation import Allocation, due_parts_as_of, plan_lines_as_of
 from ..books.plans import reminder_lines
 from ..books.context import RunContext
+from ..books.due import WORKING_DAYS
 from ..core.output import Delivery, ReportOutput
 from ..core.model import ERROR, REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, fmt_yuan, yuan_to_fen, text as _text
 from ..core.results import ReceivablesData, ShippingData, TrackingData
@@ -104,11 +105,6 @@ class DailyData:
 
 
 # ---------------------------------------------------------------- pure computations
-
-def is_due(day: date, settings, force: bool = False) -> bool:
-    """The daily report is produced on working days, or on any day when forced."""
-    return bool(force) or workdays.is_workday(day, settings)
-
 
 def daily_by_rep(tables: Tables, day: date) -> pd.DataFrame:
     """REP_COLUMNS: each rep's day and month-to-date figures, the month's targets, attainment and rank."""
@@ -503,12 +499,11 @@ def figures_of(data: DailyData) -> dict:
 
 NEEDS: tuple[str, ...] = ()  # earlier reports whose data ``build`` takes
 USES = ("receivables", "shipping", "tracking", "audit")  # earlier reports whose data ``build`` takes when they produced it
+DUE = WORKING_DAYS  # the days it is made (books.due, applied by the runner)
 
 
 def build(ctx: RunContext, receivables: ReceivablesData | None = None, shipping: ShippingData | None = None,
           tracking: TrackingData | None = None, audit=None) -> ReportOutput:
-    if not is_due(ctx.run_date, ctx.settings, ctx.options.force):
-        return ReportOutput(figures={"produced": False, "date": ctx.run_date.isoformat(), "reason": "非工作日"})
     data = with_changes(compute(ctx.tables, ctx.allocation, ctx.problems, shipping, ctx.run_date, ctx.settings,
                                 tracking), audit)
     company = ctx.settings.company.name

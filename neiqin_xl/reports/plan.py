@@ -3,7 +3,7 @@
 Its place in the process: after the fulfilment sheet (it ``NEEDS`` its ``FulfilmentData``: 合同金额, 已发货金额,
 约定交货日期 of every contract as of the run date D) and the allocation (the money in for 款到发货). Made on the
 first working day of each week (``periods.weekly_due``: a week whose Monday the job missed gets it on the next
-working day's run) and on any day with ``--only plan``; mailed to ``email.recipients.plan``.
+working day's run; ``DUE``, ``books.due.WEEKLY``) and on any day with ``--only plan``; mailed to ``email.recipients.plan``.
 
 A line is a contract signed by D with something left to ship — 未发金额 = 合同金额 − 已发货金额 > 0, or, where
 the contract gives a 数量, 未发数量 = 数量 − Σ 数量 shipped by D > 0 (a 待发货 request is not a shipment) —
@@ -31,7 +31,7 @@ import pandas as pd
 
 from ..books.allocation import credits_as_of
 from ..books.context import RunContext
-from ..books.periods import weekly_due
+from ..books.due import WEEKLY
 from ..books.workdays import monday_of
 from ..core.columns import column_texts
 from ..core.model import REP, fmt_yuan
@@ -207,12 +207,11 @@ def summary_text(f: dict) -> str:
 
 
 NEEDS = ("fulfilment",)  # earlier reports whose data ``build`` takes
+DUE = WEEKLY  # the days it is made (books.due, applied by the runner)
 
 
 def build(ctx: RunContext, fulfilment: FulfilmentData) -> ReportOutput:
     day, settings = ctx.run_date, ctx.settings
-    if "plan" not in ctx.options.only and not weekly_due(day, ctx.options.last_run_date, ctx.workdays):
-        return ReportOutput(figures={"produced": False, "date": day.isoformat(), "reason": "每周第一个工作日生成"})
     horizon = settings.plan.horizon_days
     lines, undated = plan_lines(fulfilment.contracts, ctx.tables["合同"], ctx.tables["发货"],
                                 credits_as_of(ctx.allocation, day), day, horizon)
