@@ -50,7 +50,7 @@ from .runs import (OFFICIAL, PREVIEW, RERUN, delivery_label, digest_inputs, labe
                    plan_runs)
 from .books.allocation import allocate
 from .books.changes import Changes, ClosedMonth, compare
-from .books.prepayments import check_large_collections
+from .books.prepayments import check_large_collections, check_write_offs
 from .core.config import DEMO_MARKER, Settings, clock
 from .books.context import ReportOptions, RunContext
 from .books.roster import all_reps
@@ -219,6 +219,7 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
         tables, checked = validate(tables, settings, run_date)
     with step("核销回款"):
         allocation = allocate(tables, settings)
+        checked += check_write_offs(tables, allocation, settings, run_date)
         checked += check_large_collections(tables, allocation, settings, run_date)
 
     ctx = RunContext(settings=settings, run_date=run_date, tables=tables,
