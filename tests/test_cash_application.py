@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from datetime import date
 
+import openpyxl
 import pandas as pd
 
 from neiqin_xl.books.allocation import allocate, credits_as_of
 from neiqin_xl.books.prepayments import check_write_offs
 from neiqin_xl.core.config import settings_from_dict
 from neiqin_xl.core.model import ERROR
+from neiqin_xl.deliver.writer import write_workbook
 from neiqin_xl.reports import fulfilment, receivables
 
-from .helpers import context, fen, report, table, tables
+from .helpers import context, fen, header_of, report, table, tables
 
 S = settings_from_dict({})
 INVOICE = settings_from_dict({"receivables": {"basis": "invoice"}})
@@ -74,6 +76,17 @@ def test_the_issues_example_by_hand():
     assert (rows["未回款金额"] >= 0).all()
 
 
+def test_a_workbook_without_the_write_off_column_still_allocates():
+    # an older 回款 sheet has no 核销单号: the 11-10 30,000 then finds D and E both 30,000 open (no exact match)
+    # and pays the oldest open item, A (80,000 open -> 50,000).
+    t = example()
+    t.frames["回款"] = t["回款"].drop(columns="核销单号")
+    a = allocate(t, S)
+    assert applied(a)[-1] == ("4", "A", 30000, "先到先核") and a.write_off_errors.empty
+    assert a.items.set_index("单据号")["未收"].to_dict() == {"A": fen("50,000"), "B": 0, "C": 0, "D": fen("30,000"),
+                                                           "E": fen("30,000")}
+
+
 def test_the_write_off_details_sheet_names_each_application_and_its_rule():
     details = receivables.write_off_details(allocate(example(), S), date(2026, 11, 30))
     assert details[["回款日期", "指定合同", "核销单号", "回款金额", "单据号", "合同编号", "核销金额", "规则"]].assign(
@@ -84,6 +97,23 @@ def test_the_write_off_details_sheet_names_each_application_and_its_rule():
         ["11-10", "", "E", fen("30,000"), "E", "HT-4", fen("30,000"), "按核销单号"]]
     sheet = receivables.write_off_sheet(details, date(2026, 11, 30), "公司")
     assert sheet.name == "核销明细" and [c.name for c in sheet.tables[0].columns][-3:] == ["核销金额", "规则", "来源"]
+
+
+def test_the_written_ledger_has_the_write_off_sheet_after_the_ledger(tmp_path):
+    # the 应收账款明细账 as written: 核销明细 after 明细账, a row per application, money as #,##0.00;
+    # the 核销金额 total is 80,000 + 50,000 + 20,000 + 30,000 = 180,000.
+    out = report("receivables", context(example(), S, date(2026, 11, 30)))
+    book = openpyxl.load_workbook(write_workbook(out.workbooks[0], tmp_path).path, data_only=True)  # totals: cached
+    assert book.sheetnames[:3] == ["账龄分析", "明细账", "核销明细"]
+    ws = book["核销明细"]
+    row, header = header_of(ws, "客户名称")
+    assert header[:14] == ["客户名称", "回款日期", "银行流水号", "指定合同", "核销单号", "回款金额", "核销日期", "单据类型",
+                           "单据号", "单据日期", "合同编号", "核销金额", "规则", "来源"]
+    rules = [ws.cell(r, 13).value for r in range(row + 1, row + 5)]
+    assert rules == ["按金额", "按合同", "先到先核", "按核销单号"]
+    assert ws.cell(row + 4, 9).value == "E" and ws.cell(row + 4, 12).value == 30000
+    assert ws.cell(row + 4, 12).number_format.startswith("#,##0.00")
+    assert ws.cell(row + 5, 1).value == "合计" and ws.cell(row + 5, 12).value == 180000
 
 
 def test_one_of_two_equal_open_amounts_goes_oldest_first_not_by_amount():
