@@ -20,7 +20,7 @@ from typing import Any
 
 from .books.allocation import Allocation, allocate
 from .books.context import RunContext
-from .books.prepayments import check_large_collections
+from .books.prepayments import check_large_collections, check_write_offs
 from .books.validate import validate
 from .core.config import Settings
 from .core.model import Problem, Tables
@@ -43,7 +43,7 @@ class Books:
 def open_books(settings: Settings, day: date, *, read: tuple[Tables, list[Problem]] | None = None,
                step: Callable[[str], AbstractContextManager] | None = None) -> Books:
     """The workspace's books as of ``day``: read (unless ``read`` gives the tables and problems already read),
-    validated, the collections allocated and the large ones checked. ``step`` names and times each stage
+    validated, the collections allocated, their 核销单号 and the large ones checked. ``step`` names and times each stage
     (the day's log and manifest)."""
     step = step or (lambda name: nullcontext())
     if read is None:
@@ -54,8 +54,9 @@ def open_books(settings: Settings, day: date, *, read: tuple[Tables, list[Proble
         tables, checked = validate(tables, settings, day)
     with step("核销回款"):
         books = books_of(tables, settings, (*found, *checked))
-        large = check_large_collections(tables, books.allocation, settings, day)
-    return replace(books, problems=(*books.problems, *large))
+        after = [*check_write_offs(tables, books.allocation, settings, day),
+                 *check_large_collections(tables, books.allocation, settings, day)]
+    return replace(books, problems=(*books.problems, *after))
 
 
 def books_of(tables: Tables, settings: Settings, problems: Iterable[Problem] = ()) -> Books:

@@ -118,7 +118,7 @@ def test_pending_shipments_near_run_date(demo):
 def test_planted_problems_are_in_the_cells(demo):
     ws, _ = demo
     wang = openpyxl.load_workbook(ws / "reps" / "王强.xlsx")
-    assert "A1:I1" in {str(r) for r in wang["回款"].merged_cells.ranges}  # the title row
+    assert "A1:J1" in {str(r) for r in wang["回款"].merged_cells.ranges}  # the title row (A-J: 回款日期 … 核销单号)
     assert wang["回款"]["A3"].value == "回款日期"
     cells = [c.value for row in wang["回款"].iter_rows() for c in row]
     assert any(isinstance(v, str) and v.count(".") == 2 and v.startswith("20") for v in cells)  # "2026.7.22"

@@ -136,7 +136,7 @@ def test_receivables_workbook(written):
     outputs, files, _ = written
     wb = openpyxl.load_workbook(files["receivables"][0], data_only=True)
     assert files["receivables"][0].name == "应收账款明细账_2026-11-26.xlsx"
-    assert wb.sheetnames == ["账龄分析", "明细账", "按业务员汇总", "已结清"]
+    assert wb.sheetnames == ["账龄分析", "明细账", "核销明细", "按业务员汇总", "已结清"]
     ws = wb["账龄分析"]
     top = header_row(ws, "客户名称")
     assert headers(ws, top) == ["客户名称", "业务员", "信用额度", "账期天数", "应收余额", "预收款", "0-30天", "31-60天", "61-90天",

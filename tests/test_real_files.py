@@ -361,12 +361,18 @@ def test_the_whole_day_on_the_demo_with_the_cases_planted_leaves_the_other_reps_
     before, after = run(base), run(planted)
     assert before.ok and after.ok
     old, new = rows_by_rep(before.output_dir), rows_by_rep(after.output_dir)
-    assert {key: rows for key, rows in new.items() if key[1] not in ("孙丽", "钱多", "吴昊")} == old
+    # 钱多's ¥12,000 from 上海明达贸易 (张伟's customer) names 00123 (¥1,234.50, nothing shipped): 00123 keeps
+    # ¥1,234.50 as 预收款, the ¥10,765.50 beyond pays 上海明达贸易's open items (张伟's contracts, issue 30)
+    assert {key: rows for key, rows in new.items() if key[1] not in ("孙丽", "钱多", "吴昊", "张伟")} == \
+        {key: rows for key, rows in old.items() if key[1] != "张伟"}
     fulfilment = "合同履行一览表_2026-11-30.xlsx"
+    (zhang_old,), (zhang_new,) = old[(fulfilment, "张伟")], new[(fulfilment, "张伟")]
+    assert zhang_new[:5] == zhang_old[:5] and round(zhang_new[5] - zhang_old[5], 2) == 10765.5  # 已回款
+    assert round(zhang_old[6] - zhang_new[6], 2) == 10765.5  # 未回款
     # 孙丽: 2 contracts ¥150,000 (the 合计 row is not a third), shipped ¥30,000 (数量 2PCS kept the row), invoiced
     # ¥30,000 (the GBK CSV), collected ¥6,466.59 only (the merged ¥50,000 not at all), open ¥143,533.41
     assert new[(fulfilment, "孙丽")] == [("孙丽", 2, 150000, 30000, 30000, 6466.59, 143533.41)]
-    assert new[(fulfilment, "钱多")] == [("钱多", 2, 21234.5, 0, 0, 12000, 9234.5)]  # the .et
+    assert new[(fulfilment, "钱多")] == [("钱多", 2, 21234.5, 0, 0, 1234.5, 20000)]  # the .et
     assert new[(fulfilment, "吴昊")] == [("吴昊", 1, 8000, 0, 0, 0, 8000)]  # HT-WH-02's amount is unknown
     book = openpyxl.load_workbook(after.output_dir / "数据问题清单_2026-11-30.xlsx", read_only=True)
     listed = {(r[0], r[2], r[3], r[4], r[7]) for r in book["问题清单"].iter_rows(values_only=True)}

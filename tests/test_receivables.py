@@ -203,7 +203,7 @@ def test_aging_most_overdue_first_and_the_settled_on_their_own_sheet(tmp_path):
     active, settled = receivables.split_settled(out.data, date(2026, 11, 1))
     assert list(active["客户名称"]) == ["明达", "华光", "新天"] and list(settled["客户名称"]) == ["恒通"]
     sheets = {s.name: s for s in out.workbooks[0].sheets}
-    assert list(sheets) == ["账龄分析", "明细账", "按业务员汇总", "已结清"]
+    assert list(sheets) == ["账龄分析", "明细账", "核销明细", "按业务员汇总", "已结清"]
     assert [r["客户名称"] for r in sheets["账龄分析"].tables[0].records()] == ["明达", "华光", "新天"]
     assert [r["客户名称"] for r in sheets["已结清"].tables[0].records()] == ["恒通"]
     # a zero in the aging's buckets is shown blank (the settled owe nothing: the totals stay every customer's)

@@ -50,6 +50,9 @@ def test_required_headers_coloured_and_messages(template):
     assert dvs["J1"].prompt.startswith("选填")
     ws = template["发货"]
     assert "待发货" in validations(ws)["B2:B1001"].prompt  # the schema's note for 发货日期
+    ws = template["回款"]  # 核销单号, the 10th column (issue 30): optional, with what to type in it
+    assert ws["J1"].value == "核销单号" and validations(ws)["J2:J1001"].prompt.startswith("选填")
+    assert "发货单号" in validations(ws)["J2:J1001"].prompt and "先核销这一张" in validations(ws)["J2:J1001"].prompt
 
 
 def test_validations_by_kind(template):

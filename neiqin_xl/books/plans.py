@@ -11,9 +11,10 @@ without a plan keeps the rule of the allocation (item date + 账期天数). The 
 - the lines are laid end to end in 期次 order: line 1 covers the contract's first yuan up to its amount,
   line 2 the next, and so on (columns 起 and 止, in fen). **Money received for a contract pays its plan lines in
   that order** (预付 first, 质保金 last), as an accountant ticks off a plan;
-- the contract's items (shipments or invoices) are laid end to end the same way, oldest first; the allocation
-  pays a contract's items oldest first, so what is still open of them is the tail of the row. An open amount
-  belongs to the plan lines its stretch overlaps, and falls due on their dates (a stretch beyond the plan's
+- the contract's items (shipments or invoices) are laid end to end the same way, oldest first; what is still
+  open of an item is the tail of its own stretch (the allocation pays a contract's items oldest first, unless a
+  核销单号 or an exact amount picks a later one: then an older item's open stretch lies before it). An open
+  amount belongs to the plan lines its stretch overlaps, and falls due on their dates (a stretch beyond the plan's
   total, a shipment above the contract, keeps the item's own 到期日);
 - a line's date is its 计划日期 when given, else the date of its 节点's event + 节点后天数 (blank = 0):
   预付 = 签订日期; 发货 = the first 发货日期; 到货 = the last 签收日期 once every shipment made has one;
