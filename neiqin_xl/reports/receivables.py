@@ -40,8 +40,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from ..books.allocation import (WRITE_OFF, Allocation, applications_as_of, collections_as_of, credits_as_of,
-                                due_parts_as_of, open_items_as_of)
+from ..books.allocation import (WRITE_OFF, Allocation, applications_as_of, collections_as_of, credits_as_of)
 from ..books.balances import (BALANCE, BUCKET, LONGEST_OVERDUE, OVERDUE, PREPAID, aged_due_parts, aged_open_items,
                               bucket_labels, customer_balances, sums_by)
 from ..books.credit import is_bill
