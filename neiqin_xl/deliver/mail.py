@@ -14,7 +14,7 @@
   customer's address from 客户档案, with no attachment, in a message of that customer's notices only.
 - **Transport: yagmail is used for the connection only.** ``yagmail.SMTP(...).login()`` opens the SSL (465),
   STARTTLS (587) or plain (local relay) connection and logs in; the composed bytes go through
-  ``yag.smtp.sendmail``. This avoids yagmail's traps, each of which has a test in tests/test_mail.py:
+  ``yag.smtp.sendmail``. This avoids yagmail's traps, each of which has a test in tests/deliver/test_mail.py:
   it turns every newline of an HTML body into ``<br>``; it attaches a body string that happens to equal a
   file path; it adds no Content-Disposition to non-``application/*`` attachments; its ``send`` returns
   ``False`` after three silent retries instead of raising; it has no timeout (we pass
