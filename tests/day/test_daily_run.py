@@ -20,6 +20,8 @@ from neiqin_xl.core.config import RECIPIENT_KEYS
 
 from ..deliver.test_mail import Authenticator, Collector, free_port, smtp_server  # noqa: F401  (fixture)
 
+pytestmark = pytest.mark.slow  # each test runs the demo day through cli.main
+
 RUN_DATE = "2026-11-30"  # the demo's month end, a Monday: one message for the managers (every report), 8 for the reps
 RECIPIENTS = {key: {"to": ["gm@example.com"], "cc": ["finance@example.com"]} for key in RECIPIENT_KEYS}
 

@@ -15,6 +15,8 @@ from neiqin_xl.pipeline import RunOptions, run_day
 from neiqin_xl.runs import OFFICIAL, RERUN
 from neiqin_xl.tools.demo import generate_demo
 
+pytestmark = pytest.mark.slow  # the demo day run for real, again and again
+
 DAY = date(2026, 11, 30)
 
 

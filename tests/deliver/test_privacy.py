@@ -16,6 +16,8 @@ import pytest
 
 from ..day.whole_days import run
 
+pytestmark = pytest.mark.slow  # the whole demo day, run for real
+
 DAY = "2026-11-30"  # the month's last working day: every rep gets a 提成确认单
 REPS = ["刘洋", "周敏", "张伟", "李娜", "杨帆", "王强", "赵磊", "陈静"]  # the demo's reps
 
