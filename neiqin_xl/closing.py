@@ -2,7 +2,7 @@
 
 Closing a month reads the workspace as the day's run does (read → validate → allocate), works out the
 month's commission (reports/commission.compute, to the month's last day) and records, in the workspace state
-(deliver/state: ``closed_months``, logged in ``close_log``), the 提成金额 paid per rep. From then on a run
+(deliver/run_state: ``closed_months``, logged in ``close_log``), the 提成金额 paid per rep. From then on a run
 never changes those figures: it works the month out again and, where a rep's figure moved, the open
 month's 提成计算表 carries a 补提 / 扣回 line. Closing a later month settles those lines (they were paid with
 it): the earlier month's paid figures become the recomputed ones, logged as ``settle``.
@@ -19,7 +19,7 @@ from .books.validate import validate
 from .core.config import Settings
 from .core.model import fmt_yuan
 from .core.months import Month
-from .deliver.state import RunState
+from .deliver.run_state import RunState
 from .read.intake import read_workspace
 from .reports import commission
 

@@ -9,7 +9,7 @@
 
 Which runs one start makes (catch-up of missed days, then the day's preview / official run / rerun) is
 ``runs.plan_runs``; ``run_planned`` carries them out for the command line and ``serve`` alike. ``replay_day``
-produces a past day again from its stored inputs (read/history.py) into ``output/回放/<date>/``.
+produces a past day again from its stored inputs (input_history.py) into ``output/回放/<date>/``.
 
 A run starts by removing what a killed run left behind (``.~tmp-*`` files in output/ and outbox/; the
 cli holds the workspace's run lock around all of it, so no other run is writing them). Each step is named
@@ -43,9 +43,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from . import __version__
+from . import __version__, input_history
 from .deliver import mail
-from .deliver.state import RunState
+from .deliver.run_state import RunState
 from .runs import (OFFICIAL, PREVIEW, RERUN, delivery_label, digest_inputs, label_deliveries, output_folder,
                    plan_runs)
 from .books.allocation import allocate
@@ -59,15 +59,15 @@ from .core.output import Delivery, ReportOutput
 from .core.files import Name, file_sha256
 from .core.sheets import WorkbookSpec
 from .read.folders import list_workbooks, rep_workbooks
-from .read import history
 from .read.intake import find_by_stem, read_workbook, read_workspace
 from .core.schema import SHEETS
 from .core.model import ERROR, WARNING, Problem, Tables
 from .core.names import CustomerIndex
-from .reports import (archive, audit, collection_reminders, commission, daily, expenses, fulfilment, journal, period,
-                      plan, problems, receivables, reconciliation, service, shipping, statements, summary, tracking)
+from .reports import (archive, audit, collection_reminders, commission, daily, expenses, fulfilment, journal,
+                      period_report, problems, receivables, reconciliation, service, shipment_plan, shipping,
+                      statements, summary, tracking)
 from .books.validate import validate
-from .deliver.files import Written, cannot_write, remove_leftover_temps, write_file
+from .deliver.saving import Written, cannot_write, remove_leftover_temps, write_file
 from .deliver import incremental
 from .deliver.pool import pool_size, write_workbooks
 from .deliver.writer import assign_filenames
@@ -83,12 +83,12 @@ REPORTS: list[tuple[str, ModuleType]] = [
     ("commission", commission),  # 提成计算表 + 提成确认单
     ("expenses", expenses),  # 费用审核
     ("reconciliation", reconciliation),  # 财务对账
-    ("plan", plan),  # 发货计划 (weekly)
+    ("plan", shipment_plan),  # 发货计划 (weekly)
     ("tracking", tracking),  # 货物跟踪
     ("audit", audit),  # 变更记录 (the changes since the last official run; the closed months' differences)
     ("journal", journal),  # 销售明细账 (uses the reconciliation's months: mailed with them)
     ("daily", daily),  # 销售日报
-    ("period", period),  # 五日报 / 月报 / 季报 / 年报
+    ("period", period_report),  # 五日报 / 月报 / 季报 / 年报
     ("service", service),  # 客户服务跟踪
     ("archive", archive),  # 客户档案汇总
     ("summary", summary),  # 周/月/年工作总结 + 新客户开发 (the reps' open problems: after the other reports)
@@ -114,8 +114,8 @@ class Recalled:
 
 
 def recall(settings: Settings, state: RunState, run_date: date) -> Recalled:
-    root = history.history_root(settings)
-    return Recalled(state.last_run_date(), state.closed_months(), history.last_official(root, run_date), root)
+    root = input_history.history_root(settings)
+    return Recalled(state.last_run_date(), state.closed_months(), input_history.last_official(root, run_date), root)
 
 
 @dataclass
@@ -199,7 +199,7 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
 
     with step("读取工作簿"):
         tables, found = read_workspace(settings, progress=options.progress)
-    entries = history.input_entries(settings, tables.inputs)
+    entries = input_history.input_entries(settings, tables.inputs)
     run_id = ""
     if options.replay is None:  # every run keeps what it read, an unchanged rerun too
         with step("输入历史"), failures.guard("输入历史"):
@@ -324,24 +324,24 @@ def changes_since(recalled: Recalled, settings: Settings, run_date: date, tables
     the rows as read (before validation), and a problem per damaged history file (left out of the comparison)."""
     if recalled.baseline is None:
         return None, []
-    before, workbooks, problems = history.previous_rows(recalled.history, recalled.baseline, entries, settings)
+    before, workbooks, problems = input_history.previous_rows(recalled.history, recalled.baseline, entries, settings)
     frame = compare(before, tables, workbooks, run_date, [c.month for c in recalled.closed])
     return Changes(date.fromisoformat(recalled.baseline["run_date"]), frame, tuple(sorted(workbooks))), problems
 
 
 def keep_inputs(settings: Settings, run_date: date, options: RunOptions, started: datetime, entries: list[dict],
                 recalled: Recalled) -> str:
-    """The day's inputs and what it recalled, stored in the input history (read/history.py); the index's id.
+    """The day's inputs and what it recalled, stored in the input history (input_history.py); the index's id.
     Runs older than ``history.keep_days`` are pruned after."""
     root = recalled.history
-    record = history.new_record(settings, run_date, options.kind, started, __version__)
-    record.update(inputs=history.store_inputs(settings, entries, root),
+    record = input_history.new_record(settings, run_date, options.kind, started, __version__)
+    record.update(inputs=input_history.store_inputs(settings, entries, root),
                   options={"force": options.force, "month": options.month, "only": options.only},
                   last_run_date=recalled.last_run_date.isoformat() if recalled.last_run_date else None,
                   closed=[{"month": c.month, "closed_at": c.closed_at, "paid": dict(c.paid)} for c in recalled.closed],
                   baseline=recalled.baseline["id"] if recalled.baseline else None)
-    run_id = history.write_index(root, record)
-    pruned = history.prune(root, run_date, settings.history.keep_days)
+    run_id = input_history.write_index(root, record)
+    pruned = input_history.prune(root, run_date, settings.history.keep_days)
     if pruned:
         log.info("输入历史: 按 history.keep_days = %s 删除了 %d 个过期文件", settings.history.keep_days, pruned)
     return run_id
@@ -354,18 +354,18 @@ class ReplayError(Exception):
 def replay_day(settings: Settings, run_date: date) -> RunResult:
     """Day ``run_date`` produced again from its stored inputs, settings and memory (the day's last official
     run, else its preview) into ``output/回放/<date>/``: no mail, nothing recorded, the workspace untouched."""
-    root = history.history_root(settings)
-    record = history.of_day(root, run_date)
+    root = input_history.history_root(settings)
+    record = input_history.of_day(root, run_date)
     if record is None:
         raise ReplayError(f"输入历史中没有 {run_date} 的运行 (history 文件夹)")
     try:
-        stored = Settings(**history.settings_of(root, record))
-    except history.Damaged as exc:
+        stored = Settings(**input_history.settings_of(root, record))
+    except input_history.Damaged as exc:
         raise ReplayError(f"{run_date} 的配置无法读取: {exc}") from None
     output_dir = settings.folder("output").resolve() / REPLAY_FOLDER / run_date.isoformat()
     with tempfile.TemporaryDirectory(prefix="neiqin_replay_") as tmp:
         workspace = Path(tmp) / "工作区"
-        _, damaged = history.check_out(root, record, workspace)
+        _, damaged = input_history.check_out(root, record, workspace)
         if damaged:
             raise ReplayError("; ".join(p.message for p in damaged))
         for key, present in record.get("folders", {}).items():
@@ -374,11 +374,11 @@ def replay_day(settings: Settings, run_date: date) -> RunResult:
         if record.get("demo"):
             (workspace / DEMO_MARKER).write_text("演示数据 (回放)\n", encoding="utf-8")
         folders = {"workspace": workspace, "output": settings.folder("output").resolve(),
-                   **{key: Path(key) for key in history.INPUT_FOLDERS}}
+                   **{key: Path(key) for key in input_history.INPUT_FOLDERS}}
         replayed = stored.model_copy(update={"paths": stored.paths.model_copy(update=folders)})
         recalled = Recalled(date.fromisoformat(record["last_run_date"]) if record.get("last_run_date") else None,
                             tuple(ClosedMonth(**c) for c in record.get("closed", [])),
-                            history.by_id(root, record.get("baseline")), root)
+                            input_history.by_id(root, record.get("baseline")), root)
         opts = record.get("options", {})
         result = run_day(replayed, run_date, RunOptions(kind=record["kind"], force=bool(opts.get("force")),
                                                         month=opts.get("month"), only=opts.get("only"),

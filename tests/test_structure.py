@@ -103,3 +103,14 @@ def test_the_checker_sees_imports_in_every_form():
     assert "core.config" in edges["pipeline"] and "runs" in edges["pipeline"]
     assert "core.model" in edges["read.intake"]
     assert any(t.startswith("tools.") for t in edges["cli"])  # imported inside functions
+
+
+def test_no_two_modules_share_a_file_name():
+    # a name says which module it is without its folder: books/service.py beside reports/service.py, or
+    # books/plans.py beside reports/plan.py, made a newcomer open the wrong one (a plural counts as the same name)
+    seen: dict[str, list[str]] = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.name != "__init__.py":
+            seen.setdefault(path.stem.removesuffix("s"), []).append(path.relative_to(PACKAGE).as_posix())
+    shared = {name: paths for name, paths in seen.items() if len(paths) > 1}
+    assert not shared, shared

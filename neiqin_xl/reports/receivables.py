@@ -35,7 +35,7 @@ import pandas as pd
 
 from ..books.allocation import Allocation, collections_as_of, credits_as_of, due_parts_as_of, open_items_as_of
 from ..books.credit import is_bill
-from ..books.plans import is_warranty
+from ..books.collection_plans import is_warranty
 from ..books.customers import archive_lookup, credit_limit
 from ..core.columns import column_texts, sources, texts
 from ..core.config import Settings

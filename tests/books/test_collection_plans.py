@@ -18,7 +18,7 @@ from neiqin_xl.core.config import settings_from_dict
 from neiqin_xl.core.model import ERROR
 from neiqin_xl.core.schema import PLAN_NODES
 from neiqin_xl.read.intake import read_workspace
-from neiqin_xl.reports import commission, period, statements
+from neiqin_xl.reports import commission, period_report, statements
 from neiqin_xl.books import periods as P
 from neiqin_xl.tools.templates import write_rep_template
 
@@ -209,7 +209,7 @@ def test_month_report_plan_vs_actual_per_rep():
                回款=table("回款", [{"回款日期": "2026-11-12", "客户名称": MINGDA, "合同编号": "HT1", "回款金额": "50,000"}]))
     ctx = context(t, S, date(2026, 11, 30))
     month = P.Period(P.MONTH, date(2026, 11, 1), date(2026, 11, 30))
-    [row] = period.plan_vs_actual(ctx.allocation, month).to_dict("records")
+    [row] = period_report.plan_vs_actual(ctx.allocation, month).to_dict("records")
     assert (row["业务员"], row["计划期次"], row["计划回款"], row["已回款"], row["未回款"]) == \
         ("张伟", 2, fen(90000), fen(50000), fen(40000))
     assert str(row["计划完成率"]) == "0.5556"

@@ -17,8 +17,8 @@ import yaml
 
 from neiqin_xl import cli
 from neiqin_xl.books.changes import compare
-from neiqin_xl.deliver.state import RunState
-from neiqin_xl.read import history
+from neiqin_xl.deliver.run_state import RunState
+from neiqin_xl import input_history
 from neiqin_xl.status import status_text
 
 from ..helpers import table, tables
@@ -102,16 +102,16 @@ def test_a_new_row_in_todays_month_is_not_marked_past():
 # ---------------------------------------------------------------- the store
 
 def test_a_stored_file_comes_back_only_when_its_hash_checks(tmp_path):
-    digest = history.put(tmp_path, b"workbook bytes")
-    assert history.put(tmp_path, b"workbook bytes") == digest  # stored once
-    assert history.get(tmp_path, digest) == b"workbook bytes"
+    digest = input_history.put(tmp_path, b"workbook bytes")
+    assert input_history.put(tmp_path, b"workbook bytes") == digest  # stored once
+    assert input_history.get(tmp_path, digest) == b"workbook bytes"
 
-    history.object_path(tmp_path, digest).write_bytes(gzip.compress(b"workbook bytez"))
-    with pytest.raises(history.Damaged, match="内容与其 sha256 不符"):
-        history.get(tmp_path, digest)
-    history.object_path(tmp_path, digest).write_bytes(b"not gzip")
-    with pytest.raises(history.Damaged, match="无法解压"):
-        history.get(tmp_path, digest)
+    input_history.object_path(tmp_path, digest).write_bytes(gzip.compress(b"workbook bytez"))
+    with pytest.raises(input_history.Damaged, match="内容与其 sha256 不符"):
+        input_history.get(tmp_path, digest)
+    input_history.object_path(tmp_path, digest).write_bytes(b"not gzip")
+    with pytest.raises(input_history.Damaged, match="无法解压"):
+        input_history.get(tmp_path, digest)
 
 
 # ---------------------------------------------------------------- a small workspace, run day by day
@@ -166,7 +166,7 @@ def test_replay_reproduces_a_day_cell_by_cell_after_the_workbooks_changed(worksp
     original = compare_outputs.digest(ws / "output" / "2026-11-30", "rows")
     replayed = compare_outputs.digest(ws / "output" / "回放" / "2026-11-30", "rows")
     assert replayed == original and len(original) > 100
-    assert len(history.runs(ws / "history")) == 1  # a replay keeps nothing in history
+    assert len(input_history.runs(ws / "history")) == 1  # a replay keeps nothing in history
 
 
 def test_close_then_a_change_gives_an_adjustment_line_in_the_next_month(workspace):
@@ -216,9 +216,9 @@ def test_close_then_a_change_gives_an_adjustment_line_in_the_next_month(workspac
 def test_a_damaged_history_file_is_reported_and_not_used(workspace):
     ws = workspace.parent / "工作区"
     assert run(workspace, "--date", "2026-11-30") == 0
-    [record] = history.runs(ws / "history")
+    [record] = input_history.runs(ws / "history")
     rep = next(i for i in record["inputs"] if i["name"] == "张伟.xlsx")
-    history.object_path(ws / "history", rep["sha256"]).write_bytes(gzip.compress(b"tampered"))
+    input_history.object_path(ws / "history", rep["sha256"]).write_bytes(gzip.compress(b"tampered"))
     rep_book(ws / "reps" / "张伟.xlsx", 50000)
 
     assert run(workspace, "--date", "2026-12-01") == 0
@@ -234,7 +234,7 @@ def test_a_damaged_history_file_is_reported_and_not_used(workspace):
 def test_keep_days_prunes_old_runs_and_the_files_only_they_named(workspace, tmp_path):
     ws = workspace.parent / "工作区"
     assert run(workspace, "--date", "2026-11-02") == 0
-    old = {i["sha256"] for i in history.runs(ws / "history")[0]["inputs"] if i["name"] == "张伟.xlsx"}
+    old = {i["sha256"] for i in input_history.runs(ws / "history")[0]["inputs"] if i["name"] == "张伟.xlsx"}
     rep_book(ws / "reps" / "张伟.xlsx", 50000)
     assert run(workspace, "--date", "2026-11-30") == 0
     data = yaml.safe_load(workspace.read_text(encoding="utf-8"))
@@ -243,8 +243,8 @@ def test_keep_days_prunes_old_runs_and_the_files_only_they_named(workspace, tmp_
     assert run(workspace, "--date", "2026-12-01") == 0
 
     # 11-02 is more than 10 days before 12-01: its index goes, and 张伟's old workbook with it
-    assert [r["run_date"] for r in history.runs(ws / "history")] == ["2026-11-30", "2026-12-01"]
-    assert not any(history.object_path(ws / "history", d).exists() for d in old)
+    assert [r["run_date"] for r in input_history.runs(ws / "history")] == ["2026-11-30", "2026-12-01"]
+    assert not any(input_history.object_path(ws / "history", d).exists() for d in old)
 
 
 def test_a_workbook_that_cannot_be_opened_today_is_not_read_as_every_row_deleted(workspace):

@@ -16,7 +16,7 @@ import time_machine
 
 from neiqin_xl import serve as serve_mod
 from neiqin_xl.core.config import settings_from_dict
-from neiqin_xl.deliver.state import RunState
+from neiqin_xl.deliver.run_state import RunState
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TASK_NS = {"t": "http://schemas.microsoft.com/windows/2004/02/mit/task"}

@@ -30,7 +30,7 @@ from neiqin_xl import cli, runlock
 from neiqin_xl.core import files as core_files
 from neiqin_xl.core.config import ConfigError, settings_from_dict
 from neiqin_xl.deliver import mail
-from neiqin_xl.deliver.state import RunState
+from neiqin_xl.deliver.run_state import RunState
 from neiqin_xl.tools.demo import generate_demo
 
 from .test_daily_run import RUN_DATE, write_config
@@ -255,7 +255,7 @@ def test_a_killed_runs_lock_is_taken_over_and_its_temporary_files_removed(tmp_pa
 def test_a_temporary_file_newer_than_the_run_is_not_touched(tmp_path):
     from datetime import datetime, timedelta
 
-    from neiqin_xl.deliver.files import remove_leftover_temps
+    from neiqin_xl.deliver.saving import remove_leftover_temps
 
     old, new = tmp_path / f"{core_files.TEMP_PREFIX}a.xlsx", tmp_path / f"{core_files.TEMP_PREFIX}b.xlsx"
     for path in (old, new):

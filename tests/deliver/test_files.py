@@ -1,4 +1,4 @@
-"""Files on disk: the atomic write (core/files.py), the one locked-file policy (deliver/files.py), the
+"""Files on disk: the atomic write (core/files.py), the one locked-file policy (deliver/saving.py), the
 safe file names (core/files.py) and the one temp-file rule for listing workbooks (read/folders.py).
 
 Excel on Windows locks a workbook it has open: renaming onto it raises PermissionError. That lock cannot
@@ -19,7 +19,7 @@ from neiqin_xl.core import files as core_files
 from neiqin_xl.core.files import FileLocked, write_atomic
 from neiqin_xl.core.sheets import Col, Sheet, Table, WorkbookSpec
 from neiqin_xl.read import folders
-from neiqin_xl.deliver.files import write_file
+from neiqin_xl.deliver.saving import write_file
 from neiqin_xl.deliver.writer import write_workbook
 from neiqin_xl.pipeline import RunResult
 

@@ -25,7 +25,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from neiqin_xl.deliver import mail
-from neiqin_xl.deliver.state import RunState
+from neiqin_xl.deliver.run_state import RunState
 from neiqin_xl.core.config import settings_from_dict
 from neiqin_xl.core.output import Delivery
 

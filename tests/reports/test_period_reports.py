@@ -12,7 +12,7 @@ import pandas as pd
 from neiqin_xl.books import periods as P
 from neiqin_xl.core.config import settings_from_dict
 from neiqin_xl.core.names import CustomerIndex
-from neiqin_xl.reports import period
+from neiqin_xl.reports import period_report
 from neiqin_xl.deliver.writer import write_workbook
 
 from .. import helpers
@@ -65,7 +65,7 @@ def by_metric(frame):
 
 
 def test_month_totals_against_last_month_and_no_data_last_year():
-    data = period.compute(books(), CUSTOMERS, NOV, 10)
+    data = period_report.compute(books(), CUSTOMERS, NOV, 10)
     # November: contracts HT1 + HT2 + HT3 = 150,000 (3); shipped 60,000; invoiced 60,000;
     # collected 40,000 + 10,000 + 30,000 = 80,000
     assert data.totals == {"合同数": 3, "合同金额": fen("150,000"), "发货金额": fen("60,000"), "开票金额": fen("60,000"),
@@ -73,26 +73,26 @@ def test_month_totals_against_last_month_and_no_data_last_year():
     m = by_metric(data.money)
     # October: 50,000 contracted, 50,000 shipped, nothing invoiced, 20,000 + 5,000 = 25,000 collected
     # 环比: (150-50)/50 = 200%; (60-50)/50 = 20%; invoices over a zero base: blank; (80-25)/25 = 220%
-    assert [m[k]["上期"] for k in period.MONEY_METRICS] == [fen("50,000"), fen("50,000"), 0, fen("25,000")]
-    assert [m[k]["环比"] for k in period.MONEY_METRICS] == [Decimal("2"), Decimal("0.2"), None, Decimal("2.2")]
+    assert [m[k]["上期"] for k in period_report.MONEY_METRICS] == [fen("50,000"), fen("50,000"), 0, fen("25,000")]
+    assert [m[k]["环比"] for k in period_report.MONEY_METRICS] == [Decimal("2"), Decimal("0.2"), None, Decimal("2.2")]
     # the books start 2026-10-05: November 2025 is not covered -> amount blank, change 无数据
-    assert [m[k]["去年同期"] for k in period.MONEY_METRICS] == [None] * 4
-    assert {m[k]["同比"] for k in period.MONEY_METRICS} == {"无数据"}
+    assert [m[k]["去年同期"] for k in period_report.MONEY_METRICS] == [None] * 4
+    assert {m[k]["同比"] for k in period_report.MONEY_METRICS} == {"无数据"}
     c = by_metric(data.counts)
     # November: 3 contracts; 拜访 2 (张伟 11-02, 李娜 11-12); 电话 1; 会议 1; new customers 新天 (电话 11-04),
     # 华光 (会议 11-10, before its contract), 恒通 (拜访 11-12) = 3. October: 1 contract, 1 拜访, 1 new (明达).
-    assert [c[k]["本期"] for k in period.COUNT_METRICS] == [3, 2, 1, 1, 3]
-    assert [c[k]["上期"] for k in period.COUNT_METRICS] == [1, 1, 0, 0, 1]
-    assert [c[k]["环比"] for k in period.COUNT_METRICS] == [Decimal("2"), Decimal("1"), None, None, Decimal("2")]
+    assert [c[k]["本期"] for k in period_report.COUNT_METRICS] == [3, 2, 1, 1, 3]
+    assert [c[k]["上期"] for k in period_report.COUNT_METRICS] == [1, 1, 0, 0, 1]
+    assert [c[k]["环比"] for k in period_report.COUNT_METRICS] == [Decimal("2"), Decimal("1"), None, None, Decimal("2")]
 
 
 def test_same_period_last_year_when_the_books_reach_it():
-    data = period.compute(books(last_year=True), CUSTOMERS, NOV, 10)
+    data = period_report.compute(books(last_year=True), CUSTOMERS, NOV, 10)
     m = by_metric(data.money)
     # November 2025: HTY 60,000 signed, 40,000 collected, nothing shipped or invoiced
     # 同比: (150-60)/60 = 150%; shipments over a zero base: blank; (80-40)/40 = 100%
-    assert [m[k]["去年同期"] for k in period.MONEY_METRICS] == [fen("60,000"), 0, 0, fen("40,000")]
-    assert [m[k]["同比"] for k in period.MONEY_METRICS] == [Decimal("1.5"), None, None, Decimal("1")]
+    assert [m[k]["去年同期"] for k in period_report.MONEY_METRICS] == [fen("60,000"), 0, 0, fen("40,000")]
+    assert [m[k]["同比"] for k in period_report.MONEY_METRICS] == [Decimal("1.5"), None, None, Decimal("1")]
     c = by_metric(data.counts)
     # 华光 now first appears on 2025-11-10: November 2026's new customers are 新天 and 恒通 (2), November 2025's
     # is 华光 (1) -> 同比 +100%
@@ -100,7 +100,7 @@ def test_same_period_last_year_when_the_books_reach_it():
 
 
 def test_reps_with_targets_and_attainment():
-    reps = period.compute(books(), CUSTOMERS, NOV, 10).by_rep.set_index("业务员")
+    reps = period_report.compute(books(), CUSTOMERS, NOV, 10).by_rep.set_index("业务员")
     # 张伟: HT1 + HT2 = 120,000 (2); shipped 60,000; invoiced 60,000; collected 50,000;
     #        120,000 / 200,000 = 60%, 50,000 / 100,000 = 50%
     z = reps.loc["张伟"]
@@ -113,7 +113,7 @@ def test_reps_with_targets_and_attainment():
 
 
 def test_five_day_attainment_is_month_to_date():
-    data = period.compute(books(), CUSTOMERS, LAST_FIVE, 10)
+    data = period_report.compute(books(), CUSTOMERS, LAST_FIVE, 10)
     reps = data.by_rep.set_index("业务员")
     # 26-30 Nov: 张伟 signed and collected nothing, but the month to 11-30 gives 120,000 / 200,000 = 60%
     assert (reps.loc["张伟", "合同金额"], reps.loc["张伟", "销售完成率"]) == (0, Decimal("0.6"))
@@ -128,13 +128,13 @@ def test_five_day_attainment_is_month_to_date():
 
 
 def test_top_customers_categories_and_work_summary():
-    data = period.compute(books(), CUSTOMERS, NOV, 10)
+    data = period_report.compute(books(), CUSTOMERS, NOV, 10)
     top = data.top_customers.to_dict("records")
     # 明达 40,000 + 10,000 = 50,000 (2 payments) = 62.5% of 80,000; 华光 30,000 = 37.5%
     assert [(r["排名"], r["客户名称"], r["回款笔数"], r["回款金额"], r["占比"]) for r in top] == [
         (1, "明达", 2, fen("50,000"), Decimal("0.625")), (2, "华光", 1, fen("30,000"), Decimal("0.375"))]
     assert (top[0]["合同金额"], top[0]["发货金额"], top[1]["发货金额"]) == (fen("100,000"), fen("60,000"), 0)
-    assert list(period.compute(books(), CUSTOMERS, NOV, 1).top_customers["客户名称"]) == ["明达"]
+    assert list(period_report.compute(books(), CUSTOMERS, NOV, 1).top_customers["客户名称"]) == ["明达"]
     # categories: 设备 100,000 (66.67%), 配件C is not in the product list -> 未分类 30,000 (20%), 耗材 20,000 (13.33%)
     cats = data.by_category
     assert list(cats["产品类别"]) == ["设备", "未分类", "耗材"]
@@ -150,7 +150,7 @@ def test_top_customers_categories_and_work_summary():
 
 def test_quarter_series_by_month():
     q4 = P.period_containing(P.QUARTER, date(2026, 11, 1))
-    series = period.compute(books(), CUSTOMERS, q4, 10).series
+    series = period_report.compute(books(), CUSTOMERS, q4, 10).series
     # October 25,000, November 80,000, December nothing
     assert list(series["月份"]) == ["2026-10", "2026-11", "2026-12"]
     assert list(series["回款金额"]) == [fen("25,000"), fen("80,000"), 0]
@@ -162,7 +162,7 @@ def context(**options):
 
 def test_catch_up_run_builds_the_missed_reports_and_their_deliveries():
     # last run Fri 11-27, run Tue 12-01: the 26-30 Nov five-day report and November are due
-    out = period.build(context(last_run_date=date(2026, 11, 27)))
+    out = period_report.build(context(last_run_date=date(2026, 11, 27)))
     assert [w.filename for w in out.workbooks] == ["五日报_2026-11-26_2026-11-30.xlsx", "月报_2026-11.xlsx"]
     assert [d.title for d in out.deliveries] == ["五日报 2026-11-26~2026-11-30", "月报 2026-11"]
     # 26-30 Nov collected 30,000; November 80,000
@@ -185,7 +185,7 @@ def chart_ranges(path) -> list[list[str]]:
 
 
 def test_month_workbook(tmp_path):
-    out = period.build(context(last_run_date=date(2026, 11, 27)))
+    out = period_report.build(context(last_run_date=date(2026, 11, 27)))
     written = write_workbook(out.workbooks[1], tmp_path)
     wb = openpyxl.load_workbook(written.path)
     assert wb.sheetnames == ["汇总", "业务员", "客户排名", "产品类别", "工作总结", "回款趋势", "新客户", "图表数据", "客户服务", "销售预报", "新客户开发"]
@@ -200,7 +200,7 @@ def test_month_workbook(tmp_path):
                        "销售完成率": 0.5, "回款完成率": 0.6667}
     assert ws["A6"].value == "环比 +200.0% · 同比 无数据"
     header = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "指标")
-    assert [ws.cell(header, c).value for c in range(1, 7)] == period.COMPARE_COLUMNS
+    assert [ws.cell(header, c).value for c in range(1, 7)] == period_report.COMPARE_COLUMNS
     assert [ws.cell(header + 1, c).value for c in range(1, 7)] == ["合同金额", 150000, 50000, 2, None, "无数据"]
     assert {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(header + 1, header + 5)} == {
         k: figures[k] for k in ("合同金额", "发货金额", "开票金额", "回款金额")}

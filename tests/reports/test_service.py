@@ -1,4 +1,4 @@
-"""客户服务 (books/service.py, reports/service.py and the 反馈 sheet): days open in working days and overdue,
+"""客户服务 (books/feedback.py, reports/service.py and the 反馈 sheet): days open in working days and overdue,
 complaints in the 日报's 今日要点, who is due a 回访, satisfaction by rep and month, the 月报's section, the
 clerk's own master/客户服务.xlsx, the 1–5 check on 满意度, and the 客户服务跟踪 workbook as written."""
 
@@ -11,7 +11,7 @@ import openpyxl
 import pandas as pd
 import xlsxwriter
 
-from neiqin_xl.books import service as S
+from neiqin_xl.books import feedback as S
 from neiqin_xl.books.validate import check_ranges
 from neiqin_xl.core.config import Settings
 from neiqin_xl.deliver.writer import write_workbook

@@ -7,7 +7,7 @@ import pandas as pd
 
 from neiqin_xl.core.config import settings_from_dict
 from neiqin_xl.deliver.writer import write_workbook
-from neiqin_xl.reports.plan import by_product
+from neiqin_xl.reports.shipment_plan import by_product
 
 from ..helpers import context, fen, header_of, report, table, tables
 

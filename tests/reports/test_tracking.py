@@ -14,7 +14,7 @@ from neiqin_xl.core.config import settings_from_dict
 from neiqin_xl.core.output import Delivery, ReportOutput
 from neiqin_xl.core.sheets import Sheet, Table, WorkbookSpec
 from neiqin_xl.deliver import mail
-from neiqin_xl.deliver.state import RunState
+from neiqin_xl.deliver.run_state import RunState
 from neiqin_xl.pipeline import attach_files, write_outputs
 from neiqin_xl.reports import daily
 from neiqin_xl.runs import label_deliveries

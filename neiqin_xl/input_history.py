@@ -38,12 +38,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..core.config import Settings
-from ..core.files import write_atomic
-from ..core.model import ERROR, Problem, Tables
-from ..core.schema import REP_SHEETS, SHEETS
-from .folders import rep_of
-from .intake import combine, read_workbook
+from .core.config import Settings
+from .core.files import write_atomic
+from .core.model import ERROR, Problem, Tables
+from .core.schema import REP_SHEETS, SHEETS
+from .read.folders import rep_of
+from .read.intake import combine, read_workbook
 
 log = logging.getLogger("neiqin_xl")
 
@@ -74,7 +74,7 @@ def object_path(root: Path, digest: str) -> Path:
     >>> object_path(Path("h"), "../../config")
     Traceback (most recent call last):
     ...
-    neiqin_xl.read.history.Damaged: 不是有效的 sha256: '../../config'
+    neiqin_xl.input_history.Damaged: 不是有效的 sha256: '../../config'
     """
     if not re.fullmatch(r"[0-9a-f]{64}", str(digest)):
         raise Damaged(f"不是有效的 sha256: {digest!r}")

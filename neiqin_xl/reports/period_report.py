@@ -28,7 +28,7 @@ Each period workbook (五日报_<start>_<end>.xlsx, 月报_<YYYY-MM>.xlsx, 季�
 - 图表数据: the tables the first page's charts draw (the 12 months, the attainment with its 100% column, the
   aging per rep), so every chart point can be read as a number.
 - 客户服务 (月报): feedback logged in the month by type, open and overdue items and customers due a 回访 at
-  month end, the month's average 满意度 (``books.service.period_summary``).
+  month end, the month's average 满意度 (``books.feedback.period_summary``).
 - 销售预报 (月报/季报): per rep and in total, 回款 (weighted, with the run rate) and 签约 (run rate) to month end
   and to quarter end against target, as of the period's last day (``books.forecast``), with the methods.
 
@@ -48,7 +48,7 @@ from ..books import periods as P
 from ..books.activities import (ACTIVITY_KINDS, activities, activity_counts, development, development_by_rep,
                                 development_sheet)
 from ..books.allocation import plan_lines_as_of
-from ..books import service
+from ..books import feedback
 from ..books.context import RunContext
 from ..core.output import Delivery, ReportOutput
 from ..core.results import ReceivablesData
@@ -90,7 +90,7 @@ class PeriodData:
     notes: list[str] = field(default_factory=list)
     trend: pd.DataFrame | None = None  # TREND_COLUMNS: the 12 months to the period's last month
     attainment: dict = field(default_factory=dict)  # the company's 销售完成率 and 回款完成率 (company_attainment)
-    service: pd.DataFrame | None = None  # 月报: the 客户服务 section (books.service.period_summary)
+    service: pd.DataFrame | None = None  # 月报: the 客户服务 section (books.feedback.period_summary)
     forecast: tuple[tuple[str, pd.DataFrame, dict], ...] = ()  # 月报/季报: (heading, per rep, company line)
 
 
@@ -325,7 +325,7 @@ def with_service_and_forecast(data: PeriodData, ctx: RunContext) -> PeriodData:
     for heading, window in ((f"月末 ({month.label})", month), (f"季末 ({quarter.label})", quarter)):
         by_rep = F.forecast(ctx.tables, ctx.allocation, ctx.settings, p.end, window.start, window.end)
         forecast.append((heading, by_rep, F.totals(by_rep)))
-    summary = service.period_summary(ctx.tables, ctx.settings, p.start, p.end) if p.kind == P.MONTH else None
+    summary = feedback.period_summary(ctx.tables, ctx.settings, p.start, p.end) if p.kind == P.MONTH else None
     return replace(data, service=summary, forecast=tuple(forecast))
 
 
