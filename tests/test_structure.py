@@ -7,6 +7,7 @@ Read from the source with ``ast`` (function-level imports included), so a lazy i
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "neiqin_xl"
@@ -51,6 +52,7 @@ def imports_of(path: Path) -> set[str]:
     return {name for name in found if name in modules and name != module_name(path)}
 
 
+@functools.cache  # parsed once for all the tests below (read only)
 def graph() -> dict[str, set[str]]:
     return {module_name(p): imports_of(p) for p in sorted(PACKAGE.rglob("*.py"))}
 

@@ -49,6 +49,7 @@ def no_console(request, monkeypatch):
     return take_away
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("quiet", [[], ["--quiet"]])
 def test_the_days_run_without_console_streams_writes_the_day_and_logs_everything(tmp_path, no_console, quiet):
     config = config_file(tmp_path)
@@ -85,6 +86,7 @@ def test_a_failed_run_without_console_is_exit_1_logged_and_never_waits_for_enter
     assert "运行失败" in log_text(tmp_path) and "Traceback" in log_text(tmp_path)
 
 
+@pytest.mark.slow
 def test_with_a_console_the_summary_is_printed_and_also_logged(tmp_path, capsys):
     config = config_file(tmp_path)
 
@@ -110,6 +112,7 @@ CLOSE_THEN_RUN = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", ["closed before start", "closed after start"])
 def test_run_daily_py_with_the_standard_descriptors_closed(tmp_path, how):
     config = config_file(tmp_path)

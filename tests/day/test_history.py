@@ -156,6 +156,7 @@ def sheet_rows(path: Path, sheet: str, header: str) -> list[tuple]:
     return [r for r in rows[start + 1:] if r[0] not in (None, "合计")]
 
 
+@pytest.mark.slow
 def test_replay_reproduces_a_day_cell_by_cell_after_the_workbooks_changed(workspace):
     ws = workspace.parent / "工作区"
     assert run(workspace, "--date", "2026-11-30") == 0
@@ -169,6 +170,7 @@ def test_replay_reproduces_a_day_cell_by_cell_after_the_workbooks_changed(worksp
     assert len(input_history.runs(ws / "history")) == 1  # a replay keeps nothing in history
 
 
+@pytest.mark.slow
 def test_close_then_a_change_gives_an_adjustment_line_in_the_next_month(workspace):
     ws = workspace.parent / "工作区"
     assert run(workspace, "--date", "2026-11-30") == 0
@@ -213,6 +215,7 @@ def test_close_then_a_change_gives_an_adjustment_line_in_the_next_month(workspac
     assert compare_outputs.digest(ws / "output" / "回放" / "2026-12-01", "rows") == compare_outputs.digest(out, "rows")
 
 
+@pytest.mark.slow
 def test_a_damaged_history_file_is_reported_and_not_used(workspace):
     ws = workspace.parent / "工作区"
     assert run(workspace, "--date", "2026-11-30") == 0
@@ -231,6 +234,7 @@ def test_a_damaged_history_file_is_reported_and_not_used(workspace):
     assert run(workspace, "replay", "--date", "2026-11-30") == 1
 
 
+@pytest.mark.slow
 def test_keep_days_prunes_old_runs_and_the_files_only_they_named(workspace, tmp_path):
     ws = workspace.parent / "工作区"
     assert run(workspace, "--date", "2026-11-02") == 0
@@ -247,6 +251,7 @@ def test_keep_days_prunes_old_runs_and_the_files_only_they_named(workspace, tmp_
     assert not any(input_history.object_path(ws / "history", d).exists() for d in old)
 
 
+@pytest.mark.slow
 def test_a_workbook_that_cannot_be_opened_today_is_not_read_as_every_row_deleted(workspace):
     ws = workspace.parent / "工作区"
     assert run(workspace, "--date", "2026-11-30") == 0

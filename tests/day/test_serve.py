@@ -94,6 +94,7 @@ def run_loop(settings, state_dir: Path, job, start: dt.datetime, until: dt.datet
                         should_stop=lambda: dt.datetime.now(SHANGHAI) >= until)
 
 
+@pytest.mark.slow
 def test_serve_runs_each_working_day_once_at_the_set_time(settings, tmp_path):
     calls: list[tuple[dt.date, dt.datetime]] = []
 

@@ -101,6 +101,7 @@ def test_demo_refuses_a_folder_holding_real_data_and_writes_nothing(tmp_path, re
     assert hashes(ws) == {**before, runlock.LOCK_FILE: EMPTY}  # no DEMO.txt, not a byte of 客户档案 or 财务收款 changed
 
 
+@pytest.mark.slow
 def test_a_real_workspace_without_rep_workbooks_is_run_not_replaced_by_the_demo(tmp_path, real_books, capsys):
     ws = real_workspace(tmp_path, real_books, {"张伟.ods": b"PK ods"})
     before = hashes(ws)
@@ -129,6 +130,7 @@ def test_a_workspace_that_does_not_exist_is_exit_2_naming_it(tmp_path, capsys):
     assert not mistyped.exists() and not (tmp_path / "工作区").exists()
 
 
+@pytest.mark.slow
 def test_the_default_workspace_gets_the_demo_on_the_first_run_and_the_demo_run_is_marked(tmp_path, capsys, smtp_server):
     # one real address among the configured recipients: the demo's figures never reach it
     controller, server = smtp_server()
@@ -181,6 +183,7 @@ def test_demo_reset_deletes_only_what_the_demo_wrote(tmp_path, capsys):
 
 # ---------------------------------------------------------------------------- one run at a time
 
+@pytest.mark.slow
 def test_two_runs_at_once_deliver_each_message_once(tmp_path, smtp_server):
     controller, server = smtp_server()
     config = configure(tmp_path, controller.port, schedule={"lock_wait_seconds": 300})
@@ -207,6 +210,7 @@ def dead_pid() -> int:
     return proc.pid
 
 
+@pytest.mark.slow
 def test_a_busy_workspace_waits_then_exits_4_naming_the_holder(tmp_path, capsys):
     config = configure(tmp_path, 25, schedule={"lock_wait_seconds": 1})
     ws = tmp_path / "工作区"
@@ -226,6 +230,7 @@ def test_a_busy_workspace_waits_then_exits_4_naming_the_holder(tmp_path, capsys)
     assert runlock.lock_holder(ws) is None and (ws / runlock.LOCK_FILE).read_text() == ""
 
 
+@pytest.mark.slow
 def test_a_killed_runs_lock_is_taken_over_and_its_temporary_files_removed(tmp_path):
     config = configure(tmp_path, 25, schedule={"lock_wait_seconds": 5})
     ws = tmp_path / "工作区"
@@ -273,6 +278,7 @@ def test_lock_wait_seconds_is_a_setting_that_cannot_be_negative():
 
 # ---------------------------------------------------------------------------- logs and the outbox
 
+@pytest.mark.slow
 def test_an_unwritable_logs_folder_logs_to_the_temp_folder_and_says_so(tmp_path, capsys, monkeypatch):
     (tmp_path / "logs").write_text("a file where the logs folder should be")  # mkdir fails, also for root
     (tmp_path / "临时").mkdir()

@@ -340,6 +340,7 @@ def figures(lines: list[str], workbook: str) -> list[str]:
     return rows
 
 
+@pytest.mark.slow
 def test_the_whole_day_with_every_trap_exits_0_and_lists_each_file(tmp_path):
     workspace = tmp_path / "工作区"
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "LOCALAPPDATA": str(tmp_path / "cache")}

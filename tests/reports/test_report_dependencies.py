@@ -99,6 +99,7 @@ def values_of(lines: list[str], filename: str) -> list[str]:
     return rows
 
 
+@pytest.mark.slow
 def test_only_shipping_produces_the_shipping_check_of_the_full_run(tmp_path):
     # --only shipping on the demo of 2026-11-30: the pipeline builds fulfilment and receivables for their data
     # and writes the 发货审核 with every value and figure of the full run (the golden digest of that day)
