@@ -26,6 +26,8 @@ from neiqin_xl.deliver import mail, writer
 
 from ..helpers_intake import COLLECTION_HEADER, CONTRACT_HEADER, SHIPMENT_HEADER, workspace, write_book
 
+pytestmark = pytest.mark.slow  # each test runs a day through cli.main (a small workspace, every report)
+
 DAY = "2026-11-30"  # a Monday, the month's last working day: the 财务对账 is due
 CUSTOMERS = ["A/B公司", "A:B公司", "ABC Trading", "abc trading", "长" * 80 + "甲", "长" * 80 + "乙"]
 REPS = ["Tom", "tom", "某" * 31 + "甲", "某" * 31 + "乙", "a" * 30 + "'b"]

@@ -306,6 +306,7 @@ def test_a_sheet_without_any_known_header_shows_what_it_saw(tmp_path):
     assert "intake.column_aliases: {回款: {回款金额: [" in problem.suggestion
 
 
+@pytest.mark.slow
 def test_the_whole_day_on_the_demo_with_the_cases_planted_leaves_the_other_reps_figures_unchanged(tmp_path):
     # Two copies of the demo; in one, new reps' files carry every case. The 8 demo reps' rows of every
     # per-rep summary must be the same in both runs; the new reps' figures count what was read, and no more.

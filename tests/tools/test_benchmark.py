@@ -69,6 +69,7 @@ def test_customer_names_beyond_one_per_city_and_brand_are_unique(tmp_path):
     assert summary["customers"] == 600 and len(set(names)) == 600
 
 
+@pytest.mark.slow
 def test_benchmark_runs_on_a_small_workspace_and_reports(small, tmp_path):
     ws = tmp_path / "ws"
     shutil.copytree(small[0], ws)  # the run edits one rep's workbook and writes outputs
