@@ -5,7 +5,7 @@
 
 Writes the demo workspace (seeded, a year of history up to --date) into a temporary folder, reads, validates
 and allocates it as the day's run does, and prints one line per month and each method's mean absolute error
-rate, so the choice of the headline (the weighted figure) is measured, not assumed. tests/test_forecast.py runs
+rate, so the choice of the headline (the weighted figure) is measured, not assumed. tests/books/test_forecast.py runs
 ``report`` on the same demo. Not a speed test. The backtest itself (``backtest``, ``mean_abs_error_rate``) lives
 here, not in the package: only this measurement uses it; the forecast it measures is books/forecast.py's.
 """

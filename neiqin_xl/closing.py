@@ -2,7 +2,7 @@
 
 Closing a month opens the books as the day's run does (``loader.open_books``: read → validate → allocate),
 works out the month's commission (reports/commission.compute, to the month's last day) and records, in the workspace state
-(deliver/state: ``closed_months``, logged in ``close_log``), the 提成金额 paid per rep. From then on a run
+(deliver/run_state: ``closed_months``, logged in ``close_log``), the 提成金额 paid per rep. From then on a run
 never changes those figures: it works the month out again and, where a rep's figure moved, the open
 month's 提成计算表 carries a 补提 / 扣回 line. Closing a later month settles those lines (they were paid with
 it): the earlier month's paid figures become the recomputed ones, logged as ``settle``.
@@ -18,7 +18,7 @@ from .core.config import Settings
 from .core.model import ERROR
 from .core.model import fmt_yuan
 from .core.months import Month
-from .deliver.state import RunState
+from .deliver.run_state import RunState
 from .loader import open_books
 from .reports import commission
 

@@ -49,14 +49,14 @@ from .core.config import Settings
 from .core.failures import OUTPUT_FOLDER, REPORT, Failures
 from .core.output import Delivery
 from .deliver import incremental, mail
-from .deliver.files import Written, cannot_write, remove_leftover_temps
+from .deliver.saving import Written, cannot_write, remove_leftover_temps
 from .deliver.manifest import build_manifest, kept_files, made, made_as_last, write_manifest
 from .deliver.pool import pool_size
 from .deliver.publish import attach_files, write_outputs
-from .deliver.state import RunState
+from .deliver.run_state import RunState
 from .loader import open_books, report_context
 from .memory import Recalled, changes_since, keep_inputs, recall
-from .read import history
+from . import input_history
 from .read.intake import read_workspace
 from .reports import problems
 from .reports.registry import run_reports
@@ -138,7 +138,7 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
 
     with step("读取工作簿"):
         tables, found = read_workspace(settings, progress=options.progress)
-    entries = history.input_entries(settings, tables.inputs)
+    entries = input_history.input_entries(settings, tables.inputs)
     run_id = ""
     if options.replay is None:  # every run keeps what it read, an unchanged rerun too
         with step("输入历史"), failures.guard("输入历史"):

@@ -7,6 +7,7 @@ Read from the source with ``ast`` (function-level imports included), so a lazy i
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "neiqin_xl"
@@ -53,6 +54,7 @@ def imports_of(path: Path) -> set[str]:
     return {name for name in found if name in modules and name != module_name(path)}
 
 
+@functools.cache  # parsed once for all the tests below (read only)
 def graph() -> dict[str, set[str]]:
     return {module_name(p): imports_of(p) for p in sorted(PACKAGE.rglob("*.py"))}
 
@@ -121,3 +123,14 @@ def test_one_module_holds_the_rounding_rule():
     # half up to the fen is one rule: core/model.py's round_half_up names ROUND_HALF_UP, everyone calls it
     holders = sorted(module_name(p) for p in PACKAGE.rglob("*.py") if "ROUND_HALF_UP" in p.read_text(encoding="utf-8"))
     assert holders == ["core.model"]
+
+
+def test_no_two_modules_share_a_file_name():
+    # a name says which module it is without its folder: books/service.py beside reports/service.py, or
+    # books/plans.py beside reports/plan.py, made a newcomer open the wrong one (a plural counts as the same name)
+    seen: dict[str, list[str]] = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.name != "__init__.py":
+            seen.setdefault(path.stem.removesuffix("s"), []).append(path.relative_to(PACKAGE).as_posix())
+    shared = {name: paths for name, paths in seen.items() if len(paths) > 1}
+    assert not shared, shared

@@ -40,7 +40,7 @@ import pandas as pd
 from ..core.columns import column_texts, sources, texts
 from ..core.config import Settings
 from ..core.model import REP, SOURCE_COLUMNS, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, Tables
-from .plans import LINE_COLUMNS, Plans, build_plans, lines_as_of, split_by_plan
+from .collection_plans import LINE_COLUMNS, Plans, build_plans, lines_as_of, split_by_plan
 
 ITEM_COLUMNS = ["单据ID", "单据类型", "单据号", "日期", "合同编号", "客户名称", "业务员", "金额", "已收", "未收", "到期日",
                 "账期天数", *SOURCE_COLUMNS]
@@ -61,9 +61,9 @@ class Allocation:
     collections: pd.DataFrame  # the 回款 rows with 回款ID, 已核销, 未核销
     applications: pd.DataFrame  # which collection paid how much of which item, on which date
     credits: pd.DataFrame  # money not yet applied at the end: contract credits (预收款) and customer credits
-    plans: Plans | None = None
+    plans: Plans | None = None  # the 回款计划 in use (books/collection_plans.py): when open amounts fall due
     # collections whose 核销单号 could not be applied (WRITE_OFF_ERROR_COLUMNS): rule 4's errors
-    write_off_errors: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=WRITE_OFF_ERROR_COLUMNS))  # the 回款计划 in use (books/plans.py): when open amounts fall due
+    write_off_errors: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=WRITE_OFF_ERROR_COLUMNS))
     # as-of views several reports read for the same day, worked out once (``due_parts_as_of``)
     _views: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 

@@ -2,7 +2,7 @@
 row, the statement period; the sales figures of a date window.
 
 Its place in the process: the books, after the allocation. The daily report (reports/daily.py) and the period
-reports (reports/period.py) ask this module which days they cover and what was signed, shipped, invoiced and
+reports (reports/period_report.py) ask this module which days they cover and what was signed, shipped, invoiced and
 collected in them; the commission, the expense audit and the reconciliation which month they cover; the
 reconciliation and the shipping check which month a finance row belongs to; the statements where their period
 starts. The month itself (``Month``: its text, parser, first and last day) is plain data in core/months.py,

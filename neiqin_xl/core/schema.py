@@ -75,7 +75,7 @@ DTYPES = {TEXT: "str", ID: "str", NAME: "str", CHOICE: "str", DATE: "datetime64[
           INT: "Int64", NUMBER: "float64", PERCENT: "float64"}
 
 PAYMENT_TERMS = ("款到发货", "货到付款", "月结", "分期", "预付+尾款", "质保金")
-# 回款计划 节点: the contract event a plan line falls due after (books/plans.py says which date each one is)
+# 回款计划 节点: the contract event a plan line falls due after (books/collection_plans.py says which date each one is)
 PLAN_NODES = ("预付", "发货", "到货", "验收", "开票", "质保", "其他")
 ACCEPTANCE_BILL = "承兑"  # a 回款方式 containing it (承兑汇票, 银行承兑, 商业承兑汇票) is a bill collection
 ACTIVITY_TYPES = ("拜访", "电话", "会议", "其他")

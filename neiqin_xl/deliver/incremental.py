@@ -36,7 +36,7 @@ import xlsxwriter
 from ..core.files import Name, file_sha256
 from ..core.sheets import Table, WorkbookSpec
 from . import writer
-from .files import Written
+from .saving import Written
 
 log = logging.getLogger("neiqin_xl")
 

@@ -21,7 +21,7 @@ from ..core.files import Name, file_sha256
 from ..core.model import ERROR, WARNING, Problem, Tables
 from ..core.output import ReportOutput
 from . import mail
-from .files import Written, write_file
+from .saving import Written, write_file
 
 MADE = ("inputs", "rows", "issues", "outputs", "files_for", "figures")  # what a run made, kept by a rerun
 

@@ -19,7 +19,7 @@ from ..core.output import Delivery, ReportOutput
 from ..core.privacy import hide_others, private
 from ..core.sheets import WorkbookSpec
 from . import incremental
-from .files import Written
+from .saving import Written
 from .pool import write_workbooks
 from .writer import assign_filenames
 

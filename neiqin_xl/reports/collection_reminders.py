@@ -18,8 +18,8 @@ import pandas as pd
 
 from ..books.allocation import plan_lines_as_of
 from ..books.context import RunContext
+from ..books.collection_plans import LATE, reminder_lines
 from ..books.due import WORKING_DAYS
-from ..books.plans import LATE, reminder_lines
 from ..core.files import Name
 from ..core.model import fmt_yuan
 from ..core.output import Delivery, ReportOutput

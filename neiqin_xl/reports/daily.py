@@ -24,7 +24,7 @@ first; equal amounts share the better rank (1, 2, 2, 4).
   whose shipments up to D fall short of 合同金额;
 - 货物跟踪: one line counting the shipments the 货物跟踪 lists (unsigned past ``tracking.unsigned_days`` working
   days, without 物流单号); the daily report ``USES`` the tracking report, as the shipping check;
-- 投诉超时: open complaints past ``service.response_days`` working days (``books.service.overdue_complaints``;
+- 投诉超时: open complaints past ``service.response_days`` working days (``books.feedback.overdue_complaints``;
   listed every day until the customer has had an answer);
 - 数据问题: per rep, the 错误 and 警告 found so far in the run (``ctx.problems``);
 - 台账变更: one line counting the changes in the reps' workbooks since the last official run and how many reach
@@ -60,10 +60,10 @@ import pandas as pd
 
 from ..books import forecast as F
 from ..books import periods as P
-from ..books import service
+from ..books import feedback
 from ..books import workdays
 from ..books.allocation import Allocation, due_parts_as_of, plan_lines_as_of
-from ..books.plans import reminder_lines
+from ..books.collection_plans import reminder_lines
 from ..books.context import RunContext
 from ..books.due import WORKING_DAYS
 from ..core.output import Delivery, ReportOutput
@@ -240,12 +240,12 @@ def issues_by_rep(problems: list[Problem]) -> list[dict]:
 
 
 def complaints_overdue(tables: Tables, settings, day: date) -> list[dict]:
-    """Open complaints past ``service.response_days`` working days (``books.service.overdue_complaints``)."""
+    """Open complaints past ``service.response_days`` working days (``books.feedback.overdue_complaints``)."""
     return [{"类别": COMPLAINT_LATE, "客户名称": _text(r["客户名称"]), "合同编号": _text(r["合同编号"]), REP: _text(r[REP]),
              "日期": r["日期"], "金额": None,
              "说明": f"投诉已 {r['已开天数']} 个工作日未回复客户 ({_text(r['状态'])})"
                    + (f": {_text(r['内容'])}" if _text(r["内容"]) else "")}
-            for r in service.overdue_complaints(tables, settings, day).to_dict("records")]
+            for r in feedback.overdue_complaints(tables, settings, day).to_dict("records")]
 
 
 def sales_forecast(tables: Tables, allocation: Allocation | None, calendar: workdays.Workdays, day: date

@@ -44,7 +44,7 @@ from ..books.allocation import (WRITE_OFF, Allocation, applications_as_of, colle
 from ..books.balances import (BALANCE, BUCKET, LONGEST_OVERDUE, OVERDUE, PREPAID, aged_due_parts, aged_open_items,
                               bucket_labels, customer_balances, sums_by)
 from ..books.credit import is_bill
-from ..books.plans import is_warranty
+from ..books.collection_plans import is_warranty
 from ..books.customers import archive_lookup, credit_limit
 from ..core.columns import column_texts, pick, position_of, sources, text_values, texts
 from ..core.config import Settings

@@ -18,8 +18,9 @@ from types import ModuleType
 from ..books.context import RunContext
 from ..core.failures import REPORT, Failures
 from ..core.output import ReportOutput
-from . import (archive, audit, collection_reminders, commission, daily, expenses, fulfilment, journal, period, plan,
-               receivables, reconciliation, service, shipping, statements, summary, tracking)
+from . import (archive, audit, collection_reminders, commission, daily, expenses, fulfilment, journal,
+              period_report, receivables, reconciliation, service, shipment_plan, shipping, statements,
+              summary, tracking)
 
 log = logging.getLogger("neiqin_xl")
 
@@ -32,12 +33,12 @@ REPORTS: list[tuple[str, ModuleType]] = [
     ("commission", commission),  # 提成计算表 + 提成确认单
     ("expenses", expenses),  # 费用审核
     ("reconciliation", reconciliation),  # 财务对账
-    ("plan", plan),  # 发货计划 (weekly)
+    ("plan", shipment_plan),  # 发货计划 (weekly)
     ("tracking", tracking),  # 货物跟踪
     ("audit", audit),  # 变更记录 (the changes since the last official run; the closed months' differences)
     ("journal", journal),  # 销售明细账 (uses the reconciliation's months: mailed with them)
     ("daily", daily),  # 销售日报
-    ("period", period),  # 五日报 / 月报 / 季报 / 年报
+    ("period", period_report),  # 五日报 / 月报 / 季报 / 年报
     ("service", service),  # 客户服务跟踪
     ("archive", archive),  # 客户档案汇总
     ("summary", summary),  # 周/月/年工作总结 + 新客户开发 (the reps' open problems: after the other reports)

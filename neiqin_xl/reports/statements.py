@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ..books.periods import statement_period_start
-from ..books.plans import is_warranty
+from ..books.collection_plans import is_warranty
 from ..core.config import Settings
 from ..books.context import RunContext
 from ..core.output import ReportOutput

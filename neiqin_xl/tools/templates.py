@@ -22,7 +22,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_range_formula
 
 from ..core.names import normalize_name
-from ..deliver.files import write_file
+from ..deliver.saving import write_file
 from ..core.schema import (ATTENDANCE, CHOICE, CUSTOMERS, DATE, FEEDBACK, ID, INT, MONEY, NAME, NUMBER, PERCENT, PRODUCTS,
                            REP_SHEETS, STAFF,
                      TARGETS, Field, SheetDef)
