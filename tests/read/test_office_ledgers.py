@@ -17,9 +17,9 @@ import pytest
 from neiqin_xl.core.model import ERROR
 from neiqin_xl.read.intake import read_workspace
 
-from .helpers_intake import workspace, write_book
+from ..helpers_intake import workspace, write_book
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 # The clean template's rows: two contracts and three collections of 张伟.
 CONTRACTS = [("HT-1", date(2026, 10, 8), "上海明达", 5_000_000), ("HT-2", date(2026, 11, 2), "杭州远景", 1_234_567)]

@@ -14,7 +14,7 @@ from neiqin_xl.core.model import ERROR, WARNING
 from neiqin_xl.core.schema import REP_SHEETS
 from neiqin_xl.read.intake import read_workbook
 
-from .helpers_intake import COLLECTION_HEADER, CONTRACT_HEADER, write_book
+from ..helpers_intake import COLLECTION_HEADER, CONTRACT_HEADER, write_book
 
 
 def read(path, settings=None):
