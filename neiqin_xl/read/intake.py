@@ -53,7 +53,8 @@ from ..core.model import ERROR, REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, 
 from ..core.months import Month, month_texts
 from ..core.names import is_total_text, normalize_name
 from .parse import CellError, display_raw, is_blank, normalize_header, parse_column, parser_for
-from .reader import (NOT_DATA_SHEETS, Header, Range, SheetMatch, SheetVerdict, column_alias_block, header_advice,
+from .reader import (NOT_DATA_SHEETS, Header, Range, SheetMatch, SheetVerdict, cell_fits, column_alias_block,
+                     header_advice,
                      header_lookup, infer_columns,
                      hidden_named, identify_sheet, locate_header, open_error_text, open_workbook, read_cells_present,
                      read_grid, scan_sheets, sheet_alias_line, visible_worksheets)
@@ -573,7 +574,8 @@ def read_sheet(grid: list[list], match: SheetMatch, workbook: str, settings: Set
         return None, several + [Problem(ERROR, f"前 {settings.intake.header_scan_rows} 行里找不到表头, 整张表未读取; "
                               f"看到的表头: {headers_seen(seen)}", value=headers_seen(seen),
                               suggestion="表头应包含: " + "、".join(sheet_def.columns) + "; "
-                              + header_advice(seen, sheet_def, header.missing, header.columns.values(), found(inferred)),
+                              + header_advice(seen, sheet_def, header.missing, header.columns.values(), found(inferred),
+                                              cell_fits(grid, header, sheet_def)),
                               **where)], None, 0
     columns = {name: xl_col_to_name(col) for name, col in header.columns.items()}
     if header.missing:
@@ -583,7 +585,7 @@ def read_sheet(grid: list[list], match: SheetMatch, workbook: str, settings: Set
                               f"看到的表头: {headers_seen(cells)}",
                               cell=f"{header.row + 1}:{header.row + 1}", row=header.row + 1, value=headers_seen(cells),
                               suggestion=header_advice(cells, sheet_def, header.missing, header.columns.values(),
-                                                       found(inferred)),
+                                                       found(inferred), cell_fits(grid, header, sheet_def)),
                               **where)], columns, 0
     frame, problems, totals = build_frame(grid, header, sheet_def, workbook, match.name, rep or "", merges)
     frame = add_month(frame, sheet_def, month)

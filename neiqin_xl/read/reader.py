@@ -761,11 +761,13 @@ def column_alias_block(sheet: str, mapping: dict[str, list[str]]) -> str:
 
 
 def header_advice(cells: list, sheet_def: SheetDef, missing: list[str], taken: Iterable[int] = (),
-                  inferred: dict[str, str] | None = None) -> str:
+                  inferred: dict[str, str] | None = None, fits: dict[str, list[str]] | None = None) -> str:
     """What the clerk can do about missing columns: for each, the nearest header of the row (rapidfuzz) among
     the columns no field took (``taken``), never one header for two fields, and the config lines that would
     map them, as the block to paste into config.yaml; ``inferred`` ({field: header}), the columns found by their
-    cells, go into that block too, so one paste maps the whole sheet.
+    cells, go into that block too, so one paste maps the whole sheet. ``fits`` ({DATE/MONEY field: the headers
+    whose cells fit it}, ``cell_fits``): such a field is offered only one of those, never a column of names or
+    ranks as a date.
 
     >>> from neiqin_xl.core.schema import COLLECTIONS
     >>> print(header_advice(["到账时间", "付款单位", "金额"], COLLECTIONS, ["回款日期"], taken=[1, 2]))
@@ -774,16 +776,21 @@ def header_advice(cells: list, sheet_def: SheetDef, missing: list[str], taken: I
       column_aliases:
         回款:
           回款日期: [到账时间]
+    >>> header_advice(["排名", "城市"], COLLECTIONS, ["回款日期"], fits={"回款日期": []})
+    '回款日期: 没有一列的内容像日期, 请补上该列'
     """
     taken = set(taken)
     free = list(dict.fromkeys(display_raw(c).strip() for col, c in enumerate(cells) if not is_blank(c) and col not in taken))
     advice, mapping = [], {name: [head] for name, head in (inferred or {}).items()}
     for name in missing:
         f = sheet_def.field(name)
+        allowed = free if fits is None or name not in fits else [h for h in free if h in fits[name]]
         choices = {h: max(fuzz.ratio(normalize_header(h), normalize_header(a)) for a in (f.name, *f.aliases))
-                   for h in free if h not in {x for v in mapping.values() for x in v}}
+                   for h in allowed if h not in {x for v in mapping.values() for x in v}}
         nearest = max(choices, key=choices.get, default=None)
-        if nearest is None:
+        if nearest is None and fits is not None and name in fits:
+            advice.append(f"{name}: 没有一列的内容像{'日期' if f.kind == DATE else '金额'}, 请补上该列")
+        elif nearest is None:
             advice.append(f"{name}: 请补上该列")
         else:
             advice.append(f'{name}: 最接近的表头是 "{nearest}"')
@@ -824,6 +831,19 @@ def fitting_columns(grid: list[list], header: Header, f: Field, free: Iterable[i
 
 
 _NOT_AMOUNT_HEADERS = ("价", "数量", "号", "率", "%", "天", "期", "编码", "代码", "序")
+
+
+def cell_fits(grid: list[list], header: Header, sheet_def: SheetDef) -> dict[str, list[str]]:
+    """For each missing DATE or MONEY field of a header, the headers of the free columns whose cells fit it
+    (``fitting_columns``), for ``header_advice``."""
+    taken = set(header.columns.values())
+    free = [c for c in range(len(grid[header.row])) if c not in taken]
+    out = {}
+    for name in header.missing:
+        f = sheet_def.field(name)
+        if f.kind in (DATE, MONEY):
+            out[name] = [display_raw(grid[header.row][c]).strip() for c, _, _ in fitting_columns(grid, header, f, free)]
+    return out
 
 
 def infer_columns(grid: list[list], header: Header, sheet_def: SheetDef) -> tuple[dict[str, tuple[int, int, int]],
