@@ -65,10 +65,11 @@ from .core.schema import SHEETS
 from .core.model import ERROR, WARNING, Problem, Tables
 from .core.names import CustomerIndex
 from .reports import (archive, audit, collection_reminders, commission, daily, expenses, fulfilment, journal, period,
-                      plan, problems, receivables, reconciliation, service, shipping, statements, summary, tracking)
+                      plan, problems, receivables, reconciliation, service, shipping, statement_tracking, statements,
+                      summary, tracking)
 from .books.validate import validate
 from .deliver.files import Written, cannot_write, remove_leftover_temps, write_file
-from .deliver import incremental
+from .deliver import incremental, office
 from .deliver.pool import pool_size, write_workbooks
 from .deliver.writer import assign_filenames
 
@@ -78,7 +79,8 @@ log = logging.getLogger("neiqin_xl")
 REPORTS: list[tuple[str, ModuleType]] = [
     ("fulfilment", fulfilment),  # 合同履行一览表
     ("receivables", receivables),  # 应收账款明细账 + 账龄
-    ("statements", statements),  # 对账单
+    ("statements", statements),  # 往来款项对账确认函
+    ("statement_tracking", statement_tracking),  # 对账跟踪 (the replies in master/对账回执.xlsx; the reps' 对账函催办)
     ("shipping", shipping),  # 发货审核
     ("commission", commission),  # 提成计算表 + 提成确认单
     ("expenses", expenses),  # 费用审核
@@ -240,7 +242,7 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
         written = write_outputs(outputs, output_dir, options.kind, failures, reps, demo=settings.is_demo,
                                 workers=pool_size(settings.writing.workers),
                                 skip_unchanged=settings.writing.skip_unchanged)
-    deliveries = label_deliveries(attach_files(outputs, written, output_dir, reps),
+    deliveries = label_deliveries(with_pdfs(attach_files(outputs, written, output_dir, reps)),
                                   delivery_label(state, run_date, options.kind, options.resend, inputs_digest))
     # who is behind, for the console and the manifest; the reminders themselves are their own job (remind)
     chased: list = []
@@ -527,6 +529,15 @@ def write_outputs(outputs: dict[str, ReportOutput], output_dir: Path, kind: str 
             written[name].append(done)
     log.info("%s", incremental.describe([w for ws in written.values() for w in ws]))
     return written
+
+
+def with_pdfs(deliveries: list[Delivery]) -> list[Delivery]:
+    """A delivery asking for PDFs (``Delivery.pdf``: the 对账函) with each workbook's PDF beside it, where
+    LibreOffice made one (``office.pdf_beside``); the others as they were."""
+    wanted = [Path(a) for d in deliveries if d.pdf for a in d.attachments if Path(a).suffix == ".xlsx"]
+    made = office.pdf_beside(wanted)
+    return [replace(d, attachments=[x for a in d.attachments for x in (a, made.get(Path(a))) if x is not None])
+            if d.pdf else d for d in deliveries]
 
 
 def titled(spec: WorkbookSpec, prefix: str, note: str = "") -> WorkbookSpec:

@@ -33,6 +33,18 @@ def previous_workday(day: date, settings: Settings) -> date:
     return day
 
 
+def workday_after(day: date, n: int, settings: Settings) -> date:
+    """The ``n``-th working day after ``day`` (``n`` = 1: the next working day).
+
+    >>> workday_after(date(2026, 9, 30), 1, Settings())  # the National Day holiday 10-01..10-07, then Thursday 10-08
+    datetime.date(2026, 10, 8)
+    """
+    while n > 0:
+        day += timedelta(days=1)
+        n -= is_workday(day, settings)
+    return day
+
+
 def workdays_between(start: date, end: date, settings: Settings) -> int:
     """Working days in (start, end]: how many working days have passed since ``start``."""
     return sum(1 for n in range((end - start).days) if is_workday(start + timedelta(days=n + 1), settings))

@@ -33,6 +33,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from ..books.aging import aged, aged_due_parts, aged_open_items, bucket_labels, buckets_of, figure_key  # noqa: F401 (also read here by tests)
 from ..books.allocation import Allocation, collections_as_of, credits_as_of, due_parts_as_of, open_items_as_of
 from ..books.credit import is_bill
 from ..books.plans import is_warranty
@@ -48,52 +49,6 @@ from ..core.sheets import INT, MONEY, DATE, Col, Highlight, Sheet, Table, Workbo
 BILL_COLUMNS = ["票据号", "客户名称", "合同编号", "收票日期", "票面金额", "票据到期日", "距到期天数", "回款方式", "业务员", "来源"]
 PLAN_NOTE = ("有回款计划的合同按各期到期日判断逾期 (节点未发生的期次未到期); 未到期质保金 = 回款计划中质保期次尚未到期的未收款")
 LEDGER_COLUMNS = ["客户名称", "日期", "单据类型", "单据号", "合同编号", "摘要", "借方", "贷方", "余额", "业务员", "来源"]
-
-
-# ---------------------------------------------------------------- aging buckets
-
-def bucket_labels(bounds: list[int]) -> list[str]:
-    """[30, 60, 90, 180, 365] -> 0-30天, 31-60天, 61-90天, 91-180天, 181-365天, 365天以上."""
-    labels, low = [], 0
-    for high in bounds:
-        labels.append(f"{low}-{high}天")
-        low = high + 1
-    return labels + [f"{bounds[-1]}天以上"]
-
-
-def buckets_of(ages: pd.Series, bounds: list[int]) -> np.ndarray:
-    """The aging bucket of every age in days: bounds are inclusive upper bounds (the first bound at or above
-    the age; past the last one, the last bucket)."""
-    labels = np.array(bucket_labels(bounds), dtype=object)
-    return labels[np.searchsorted(np.asarray(bounds), ages.to_numpy(dtype="int64"), side="left")]
-
-
-def figure_key(label: str) -> str:
-    """'0-30天' -> 'aging_0_30_fen'; '365天以上' -> 'aging_365_plus_fen' (manifest keys)."""
-    core = label.replace("天以上", "_plus").replace("天", "").replace("-", "_")
-    return f"aging_{core}_fen"
-
-
-def aged(items: pd.DataFrame, day: date, bounds: list[int]) -> pd.DataFrame:
-    """``items`` (an as-of view of the allocation's items) with 账龄天数, 账龄区间 and 逾期天数 (0 when not past due,
-    or not due at all: a 回款计划 line whose event has not happened has no 到期日)."""
-    items = items.reset_index(drop=True)
-    cutoff = pd.Timestamp(day)
-    items["账龄天数"] = (cutoff - items["日期"]).dt.days
-    items["账龄区间"] = buckets_of(items["账龄天数"], bounds)
-    items["逾期天数"] = (cutoff - items["到期日"]).dt.days.clip(lower=0).fillna(0)
-    return items.astype({"账龄天数": "int64", "逾期天数": "int64"})
-
-
-def aged_open_items(alloc: Allocation, day: date, bounds: list[int]) -> pd.DataFrame:
-    """Items dated up to ``day`` with 未收 on ``day``, 账龄天数, 账龄区间 and 逾期天数 (0 when not past due)."""
-    return aged(open_items_as_of(alloc, day), day, bounds)
-
-
-def aged_due_parts(alloc: Allocation, day: date, bounds: list[int]) -> pd.DataFrame:
-    """``aged_open_items`` with the open amounts of contracts with a 回款计划 split by plan line
-    (``allocation.due_parts_as_of``): each part ages from its item's date and is overdue after its own 到期日."""
-    return aged(due_parts_as_of(alloc, day), day, bounds)
 
 
 def warranty_not_due(parts: pd.DataFrame) -> dict[str, int]:
