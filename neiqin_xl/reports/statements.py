@@ -132,7 +132,7 @@ def customer_codes(names: list[str], archive: dict[str, dict]) -> dict[str, str]
     share one, 'C' and six hex digits of its name's hash (the same name, the same code, every run).
 
     >>> customer_codes(["甲", "乙", "丙"], {"甲": {"客户编码": "K1"}, "乙": {"客户编码": "K1"}})
-    {'甲': 'K1', '乙': 'C5D8B3A', '丙': 'C9F0B8E'}
+    {'甲': 'K1', '乙': 'C345831', '丙': 'CC72E61'}
     """
     codes, taken = {}, set()
     for name in names:

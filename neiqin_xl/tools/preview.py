@@ -4,7 +4,7 @@ Its place in the process: after a run, by hand (a clerk checking the day's books
 developer checking a layout change): ``python -m neiqin_xl.tools.preview OUTPUT_DIR [--out DIR] [--all]``.
 LibreOffice (``soffice --headless --convert-to pdf``, its print setup: A4, orientation, fitted width) makes a
 PDF of each workbook, ``pdftoppm`` (poppler-utils) the PNG of its first page: ``<DIR>/<workbook stem>.png``
-(default DIR: OUTPUT_DIR/预览图). Of a subfolder holding one workbook per customer or rep (对账单/, 提成确认单/,
+(default DIR: OUTPUT_DIR/预览图). Of a subfolder holding one workbook per customer or rep (对账函/, 提成确认单/,
 问题清单/) the first two are drawn unless ``--all``. LibreOffice runs with a profile of its own in a temporary
 folder, so it neither waits for nor disturbs an office suite the user has open.
 """
@@ -18,7 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ..deliver.office import PreviewError, convert, soffice  # noqa: F401 (the tests read them here)
+from ..deliver.office import TIMEOUT_SECONDS, PreviewError, convert, soffice  # noqa: F401 (the tests read them here)
 
 PREVIEW_FOLDER = "预览图"
 PER_SUBFOLDER = 2  # workbooks drawn from each subfolder unless --all
@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
                                      description="把输出文件夹中每个工作簿的第一页画成 PNG (LibreOffice → PDF → pdftoppm)")
     parser.add_argument("output_dir", type=Path, help="某天的输出文件夹, 如 workbooks/output/2026-11-30")
     parser.add_argument("--out", type=Path, default=None, help=f"PNG 放在哪里 (默认: 输出文件夹/{PREVIEW_FOLDER})")
-    parser.add_argument("--all", action="store_true", help="子文件夹 (对账单/ 等) 的每个工作簿都画")
+    parser.add_argument("--all", action="store_true", help="子文件夹 (对账函/ 等) 的每个工作簿都画")
     args = parser.parse_args(argv)
     if not args.output_dir.is_dir():
         print(f"找不到文件夹 {args.output_dir}", file=sys.stderr)
