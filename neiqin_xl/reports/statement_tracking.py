@@ -61,6 +61,16 @@ class TrackingSummary:
 
 # ---------------------------------------------------------------------------- the replies
 
+def given(amount: object) -> int | None:
+    """A money cell of the 回执 as typed, None when left blank: the intake reads a blank amount as 0, so a 0 counts
+    as blank (a customer confirming 0 against our 0 agrees either way).
+
+    >>> given(0), given(None), given(123450)
+    (None, None, 123450)
+    """
+    return None if amount is None or pd.isna(amount) or int(amount) == 0 else int(amount)
+
+
 def read_replies(receipts: pd.DataFrame, letters: pd.DataFrame, columns: Columns) -> tuple[pd.DataFrame, list[Problem]]:
     """The 回执 rows that count (one per 对账编号, the latest 回执日期) with 差异 (期末 − 客户确认余额 or 不符金额),
     and the problems found in them."""
@@ -78,10 +88,7 @@ def read_replies(receipts: pd.DataFrame, letters: pd.DataFrame, columns: Columns
                                  "相符 / 不符"))
             continue
         ours = int(closing[number])
-        confirmed = row.get("客户确认余额")
-        confirmed = None if confirmed is None or pd.isna(confirmed) else int(confirmed)
-        stated = row.get("不符金额")
-        stated = None if stated is None or pd.isna(stated) else int(stated)
+        confirmed, stated = given(row.get("客户确认余额")), given(row.get("不符金额"))
         difference = 0
         if result == DISPUTED:
             if confirmed is not None:

@@ -228,11 +228,15 @@ def reply_lines(letter: dict, us: dict[str, str]) -> list[str]:
         "      不符说明（可另附明细）：________________________________________________",
         "",
         f"我司（盖章）：{us['name']}",
+        "",
+        "",
         "经办人：______________　　日期：______年____月____日",
         "",
         f"贵司（盖章）：{letter['客户名称']}",
+        "",
+        "",
         "经办人：______________　　日期：______年____月____日",
-    ]
+    ]  # two empty lines under each 盖章 line: room for the seal
 
 
 def layout_letter(letter: dict, lines: pd.DataFrame, parts: pd.DataFrame, credits: pd.DataFrame,
