@@ -19,8 +19,9 @@ it so the rep can find the cause) or 未回执 (working days since sent; 需催�
 disputed, outstanding, the amount confirmed (相符 letters' positive 期末余额) and its share of the receivables at the
 period's end (the auditor's figure).
 
-Workbook 对账跟踪_<D>.xlsx (汇总, 未回执, 不符, 已确认, 无对账邮箱); each rep with a letter to chase or a difference
-gets 对账催办/对账催办_<rep>_<D>.xlsx with their own customers only, mailed to them on working days. ``data`` is a
+Workbook 对账跟踪_<D>.xlsx (汇总, 未回执, 不符, 已确认, 无对账邮箱). When ``statements.send`` is on (the run mails
+the letters), each rep with a letter to chase or a difference gets 对账催办/对账催办_<rep>_<D>.xlsx with their own
+customers only, mailed to them on working days; with sending off the clerk posts the letters and chases them. ``data`` is a
 ``TrackingSummary``: the 日报 adds one 今日要点 line (``line``) when something is due.
 """
 
@@ -222,7 +223,9 @@ def build(ctx: RunContext, receivables: ReceivablesData, statements) -> ReportOu
     chase, disputed = int((states["状态"] == CHASE).sum()), int((states["状态"] == DISPUTED_STATE).sum())
     workbooks, deliveries = [spec], []
     owing = states[states["状态"].isin((CHASE, DISPUTED_STATE)) & (states[REP] != "")]
-    for rep in sorted(set(owing[REP])):
+    # the reps are chased only for letters the run mailed (statements.send): with sending off the clerk posts
+    # them, and a rep must not be told of letters nobody may have sent
+    for rep in sorted(set(owing[REP])) if settings.statements.send else []:
         chase_book = rep_chase(rep, states, items, day)
         workbooks.append(chase_book)
         if is_workday(day, settings):

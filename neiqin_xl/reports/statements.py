@@ -19,7 +19,8 @@ of ``books.aging``.
 - **发出日期** is the first working day after the period's end; the customer is asked to return the signed
   letter within ``statements.reply_days`` working days (回复期限) to ``statements.company.email`` (else
   ``email.sender``).
-- **Sending** (``statements.send``, false by default): from the 发出日期 on, each letter of the period whose
+- **Sending** (``statements.send``, false by default): on the 发出日期 (a missed day: its catch-up run), each
+  letter of the period whose
   customer has a 对账邮箱 in the 客户档案 is a ``Delivery`` to that address, the customer's rep copied
   (``copy_rep``), the workbook attached (and its PDF where LibreOffice is installed: ``pdf``); the mail rules
   (deliver/mail.py) make it once ever per 对账编号, keep it in the outbox when SMTP is off and hold a demo
@@ -324,7 +325,7 @@ def build(ctx: RunContext, receivables: ReceivablesData) -> ReportOutput:
         spec = layout_letter(letter, lines[name], parts_of.get(name, parts.iloc[:0]),
                              credits_of.get(name, credits.iloc[:0]), settings)
         specs.append(spec)
-        if sending and letter["对账邮箱"] and letter["发出日期"] <= day:
+        if sending and letter["对账邮箱"] and letter["发出日期"] == day:  # a day missed: its catch-up run sends
             deliveries.append(letter_delivery(letter, spec, settings))
     no_address = tuple(current.loc[current["对账邮箱"] == "", "客户名称"])
     figures = {"statements": len(specs), "period": period.code, "closing_balance_fen": int(current["期末余额"].sum()),
