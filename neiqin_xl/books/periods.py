@@ -26,7 +26,8 @@ with 调休 and config overrides). The catch-up has no upper bound: every missed
 The month reports (提成, 费用审核, 财务对账) cover a month (``core.months.Month``): ``month_window`` is the run
 date's month up to the run date, or a month given by ``--month`` to its last day; ``month_option`` reads
 ``--month`` (``ctx.options.month``) and turns text that is no month into one 错误 Problem. ``months_of``
-gives the month of each finance row; ``statement_period_start`` the first day of an 对账单's period.
+gives the month of each finance row; ``closed_statement_periods`` the periods the 对账函 confirm and
+``statement_number`` their 对账编号.
 """
 
 from __future__ import annotations
