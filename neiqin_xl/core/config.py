@@ -66,6 +66,7 @@ class Intake(_Section):
 class Receivables(_Section):
     basis: Literal["shipment", "invoice"] = "shipment"
     default_term_days: int = Field(30, ge=0)
+    statement_period_start: Literal["year", "month", "quarter"] | None = None  # no longer read: statements.period
     aging_buckets: list[int] = [30, 60, 90, 180, 365]  # upper bounds; last bucket is "365天以上"
     shipping_grace_days: int = Field(30, ge=0)  # 发货审核: overdue beyond this holds a request
     # a collection leaving more than this many times the customer's largest contract as 预收款 is a warning
@@ -282,6 +283,9 @@ class Statements(_Section):
     reply_days: int = Field(10, ge=1, le=90)  # working days the customer has to return it; chased after
     track_periods: int = Field(3, ge=1, le=60)  # how many past periods' letters the 对账跟踪 follows
     company: StatementCompany = StatementCompany()
+    # no longer read (the 对账单 of the year to date became the 对账函 of the last closed period): accepted so
+    # that a config.yaml written before keeps loading
+    include: Literal["active", "all"] | None = None
 
 
 class Writing(_Section):
