@@ -35,7 +35,6 @@ import pandas as pd
 
 from ..books.context import RunContext
 from ..books.validate import Columns, problem
-from ..books.workdays import is_workday, workdays_since
 from ..core.files import Name
 from ..core.model import ERROR, REP, WARNING, Problem, fmt_yuan, text
 from ..core.output import Delivery, ReportOutput
@@ -119,7 +118,7 @@ def letter_states(letters: pd.DataFrame, replies: pd.DataFrame, ctx: RunContext)
     """The letters sent by the run date, each with its reply and 状态 (已确认 / 不符 / 等待回复 / 需催办) and 已过工作日."""
     day = ctx.run_date
     sent = letters[letters["发出日期"] <= day].merge(replies, on="对账编号", how="left")
-    sent["已过工作日"] = workdays_since(list(sent["发出日期"]), day, ctx.settings)
+    sent["已过工作日"] = ctx.workdays.since_each(list(sent["发出日期"]), day)
     late = [d > due for d, due in zip([day] * len(sent), sent["回复期限"])]
     sent["状态"] = [CONFIRMED_STATE if r == CONFIRMED else DISPUTED_STATE if r == DISPUTED else CHASE if x else WAITING
                   for r, x in zip(sent["结果"], late)]
@@ -228,7 +227,7 @@ def build(ctx: RunContext, receivables: ReceivablesData, statements) -> ReportOu
     for rep in sorted(set(owing[REP])) if settings.statements.send else []:
         chase_book = rep_chase(rep, states, items, day)
         workbooks.append(chase_book)
-        if is_workday(day, settings):
+        if ctx.workdays.is_workday(day):
             n = int(((owing[REP] == rep) & (owing["状态"] == CHASE)).sum())
             deliveries.append(Delivery(report="statements", title="对账函催办", rep=rep, attachments=[chase_book],
                                        key_figure=f"需催办 {n} 份",

@@ -3,7 +3,7 @@ customer's finance department signs, seals and returns; mailed to the customer w
 
 Runs after the receivables report (``NEEDS``) and reads its ledger (明细账); the open items and the unapplied
 money at the period's end come from the allocation's as-of views (``books.allocation``), aged by the one rule
-of ``books.aging``.
+of ``books.balances``.
 
 - **The period** (``statements.period``: month, quarter or year) is the latest one that ended before the run
   date D (``periods.closed_statement_periods``): on 2026-12-01 the letters confirm November. 期初余额 is the
@@ -41,13 +41,12 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from ..books.aging import aged_due_parts, bucket_labels
+from ..books.balances import aged_due_parts, bucket_labels
 from ..books.allocation import credits_as_of, open_items_as_of
 from ..books.context import RunContext
 from ..books.customers import archive_lookup
 from ..books.periods import Period, closed_statement_periods, statement_number
-from ..books.plans import is_warranty
-from ..books.workdays import workday_after
+from ..books.collection_plans import is_warranty
 from ..core.config import Settings
 from ..core.files import Name
 from ..core.model import REP, fmt_yuan, rmb_words, text
@@ -159,13 +158,13 @@ def letters_of_period(period: Period, ledger: pd.DataFrame, ctx: RunContext, arc
     balances = period_balances(ledger, names, period.start, period.end)
     ended = ledger[ledger["日期"] <= pd.Timestamp(period.end)]
     owed = (ended["借方"] - ended["贷方"]).groupby(ended["客户名称"]).sum()
-    sent = workday_after(period.end, 1, settings)
+    sent = ctx.workdays.following(period.end)
     codes = customer_codes(names, archive)
     rows = [{"对账编号": statement_number(period, codes[n]), "客户名称": n, "客户编码": codes[n],
              "客户类型": text((archive.get(n) or {}).get("客户类型")),
              "业务员": rep_of(n, archive, ledger_reps), "对账邮箱": text((archive.get(n) or {}).get("对账邮箱")),
              "期间": period.code, "期间起": period.start, "期间止": period.end, "发出日期": sent,
-             "回复期限": workday_after(sent, settings.statements.reply_days, settings),
+             "回复期限": ctx.workdays.following(sent, settings.statements.reply_days),
              **{c: int(balances.loc[n, c]) for c in ("期初余额", "本期借方", "本期贷方", "期末余额")}} for n in names]
     return pd.DataFrame(rows, columns=LETTER_COLUMNS), int(owed[owed > 0].sum())
 
