@@ -22,6 +22,7 @@ Reports hand it ``WorkbookSpec``s (see ``sheets``); it lays them out and never c
 from __future__ import annotations
 
 import functools
+import io
 import math
 import re
 import unicodedata
@@ -39,6 +40,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from ..core.files import Name, file_names, unique_names
 from ..core.sheets import DATE, INT, MONEY, NUMBER, PCT, TEXT, Chart, Col, Figure, Sheet, Table, WorkbookSpec
+from . import parts as sheet_parts
 from .files import Written, write_file
 
 MONEY_FORMAT = "#,##0.00;[Red]-#,##0.00"
@@ -297,6 +299,8 @@ def _write_rows(ws, first: int, columns: list[list], formats: list, heights: dic
 
 
 class _SharedStringsSheet(Worksheet):
+    parts: sheet_parts.Parts | None = None  # a big book written in parts (``deliver.parts``): its rows' parts
+
     """A constant_memory worksheet whose text goes to the workbook's shared string table (``xl/sharedStrings.xml``,
     cells ``t="s"``) as an in-memory workbook's does, not inline (``t="inlineStr"``): Apple Numbers and the
     iPhone preview show inline text as blank cells. Rows are still flushed to disk one at a time; only the
@@ -366,31 +370,45 @@ def _stream_rows(ws, first: int, columns: list[list], formats: list, heights: di
     texts = _shared_pieces(ws, counts)  # entered in the order the API would: row by row after the header
     styles = [f' s="{fmt._get_xf_index()}"' for fmt in formats]  # numbered in the order the API would
     letters = [xl_col_to_name(c) for c in range(left, left + len(columns))]
-    write = ws.fh.write
-    out: list[str] = []
-    for r, row in enumerate(zip(*columns), start=first):
-        n = r + 1
-        if r in heights:
-            write("".join(out))
-            out.clear()
-            ws.set_row(r, heights[r])
-            ws._write_row(r, None, ws.row_info[r])
-        else:
-            out.append(f'<row r="{n}">')
-        for cell, letter, style in zip(row, letters, styles):
-            if cell is None:
-                out.append(f'<c r="{letter}{n}"{style}/>')
-            elif type(cell) is str:
-                out.append(f'<c r="{letter}{n}"{style}{texts[cell]}')
-            else:
-                out.append(f'<c r="{letter}{n}"{style}><v>{cell:.16G}</v></c>')
-        out.append("</row>")
-        if len(out) > 8192:
-            write("".join(out))
-            out.clear()
-    write("".join(out))
+    for r, height in heights.items():  # before the XML: its row tags carry them; charts are placed by them
+        ws.set_row(r, height)
+    render = functools.partial(_rows_xml, ws, first, columns, letters, styles, texts, heights)
+    if ws.parts is None:
+        ws.fh.write(render())
+    else:  # a part of its own, kept by what its XML is made of (``parts.Parts``); a marker in the sheet
+        material = repr((first, letters, styles, sorted(heights.items()), list(texts.items()), columns))
+        number = ws.parts.part(material.encode("utf-8", "surrogatepass"), sum(counts.values()), render)
+        ws.fh.write(f"{sheet_parts.MARKER}{number}{sheet_parts.MARKER}")
     ws.previous_row = last + 1  # the next row written starts a new row; nothing of these is held back
     return True
+
+
+def _rows_xml(ws, first: int, columns: list[list], letters: list[str], styles: list[str], texts: dict[str, str],
+              heights: dict[int, int]) -> str:
+    """The XML of ``_stream_rows``'s rows: a row with a height set gets xlsxwriter's own row tag."""
+    out: list[str] = []
+    real, ws.fh = ws.fh, io.StringIO()
+    try:
+        for r, row in enumerate(zip(*columns), start=first):
+            n = r + 1
+            if r in heights:
+                ws.fh.seek(0)
+                ws.fh.truncate()
+                ws._write_row(r, None, ws.row_info[r])
+                out.append(ws.fh.getvalue())
+            else:
+                out.append(f'<row r="{n}">')
+            for cell, letter, style in zip(row, letters, styles):
+                if cell is None:
+                    out.append(f'<c r="{letter}{n}"{style}/>')
+                elif type(cell) is str:
+                    out.append(f'<c r="{letter}{n}"{style}{texts[cell]}')
+                else:
+                    out.append(f'<c r="{letter}{n}"{style}><v>{cell:.16G}</v></c>')
+            out.append("</row>")
+    finally:
+        ws.fh = real
+    return "".join(out)
 
 
 def _shown_widths(values: list, kind: str, texts: list[str] | None) -> list[int] | int:
@@ -695,7 +713,7 @@ def _write_figures(ws, fmts: _Formats, figures: list[Figure], top: int, widths: 
 
 def _write_sheet(wb: xlsxwriter.Workbook, fmts: _Formats, sheet: Sheet):
     """Writes one sheet; returns the worksheet, its tables' positions and where its charts go."""
-    ws = wb.add_worksheet(sheet.name, _SharedStringsSheet)
+    ws = wb.add_worksheet(sheet.name)  # a _SharedStringsSheet (``render``)
     row = 0
     if sheet.title:
         ws.write_string(row, 0, sheet.title, fmts.title)
@@ -808,16 +826,28 @@ def streamed(spec: WorkbookSpec) -> bool:
     return cell_count(spec) > IN_MEMORY_CELLS
 
 
-def render(spec: WorkbookSpec, path: Path, created: datetime = FIXED_CREATED, max_rows: int = EXCEL_ROWS
-           ) -> tuple[str, ...]:
+def render(spec: WorkbookSpec, path: Path, created: datetime = FIXED_CREATED, max_rows: int = EXCEL_ROWS,
+           parts_dir: Path | None = None, in_parts: bool = False) -> tuple[str, ...]:
     """Renders a spec to ``path`` (not atomically; use ``write_workbook``); returns what was continued on
-    further sheets because it passed ``max_rows``."""
+    further sheets because it passed ``max_rows``. A big workbook's table rows are written in parts
+    (``deliver.parts``) when ``in_parts`` or ``parts_dir`` is given, each part kept in ``parts_dir`` for the next
+    write of the same file (its shared string table too), or else whole as xlsxwriter writes them."""
     small = not streamed(spec)  # small: assembled in memory; big: rows streamed to disk
+    name = f"{spec.subfolder}/{spec.filename}" if spec.subfolder else str(spec.filename)
+    book = None if small or not (in_parts or parts_dir) else sheet_parts.Parts(parts_dir, name)
+    target = Path(path)
+    if book is not None:
+        path = target.with_name(target.name + ".whole")
     wb = xlsxwriter.Workbook(str(path), {"in_memory": small, "constant_memory": not small,
                                          "strings_to_formulas": False, "strings_to_urls": False,
                                          "strings_to_numbers": False, "nan_inf_to_errors": True,
                                          "default_date_format": DATE_FORMAT})
     try:
+        wb.worksheet_class = type("_PartsSheet", (_SharedStringsSheet,), {"parts": book}) if book else _SharedStringsSheet
+        seed = book.seed() if book else []
+        if seed:  # the book's last table: unchanged texts keep their index, so unchanged parts their bytes
+            wb.str_table.string_table = {text: i for i, text in enumerate(seed)}
+            wb.str_table.unique_count = len(seed)
         wb.set_properties({"created": created, "author": "neiqin_xl", "title": Path(spec.filename).stem})
         fmts = _Formats(wb)
         sheets = spec.sheets or [Sheet(name="Sheet1", tables=[])]
@@ -841,6 +871,15 @@ def render(spec: WorkbookSpec, path: Path, created: datetime = FIXED_CREATED, ma
                 _add_chart(wb, ws, chart, data, anchor)
     finally:
         wb.close()
+        done = book.done() if book else None
+    if book is not None:
+        try:
+            sheet_parts.assemble(path, target, done)
+        except ValueError:  # a member past 4 GB (ZIP64): written whole
+            Path(path).unlink()
+            return render(spec, target, created, max_rows)
+        Path(path).unlink()
+        book.keep(done, wb.str_table.string_array, bool(seed))
     return tuple(said)
 
 
@@ -853,5 +892,7 @@ def write_workbook(spec: WorkbookSpec, out_dir: Path, created: datetime = FIXED_
         spec = assign_filenames([spec], out_dir)[0]
     folder = Path(out_dir) / spec.subfolder if spec.subfolder else Path(out_dir)
     said: list[str] = []  # sheets continued past Excel's row limit
-    written = write_file(folder / spec.filename, lambda tmp: said.extend(render(spec, tmp, created)))
+    parts_dir = Path(out_dir) / sheet_parts.PARTS_DIR  # a big book's parts, kept for the next write of it
+    written = write_file(folder / spec.filename, lambda tmp: said.extend(render(spec, tmp, created,
+                                                                                parts_dir=parts_dir)))
     return replace(written, continued=tuple(said))
