@@ -127,6 +127,7 @@ class Parts:
 
     def __init__(self, folder: Path | None, book: str):
         self.folder = Path(folder) if folder else None
+        self.name = book
         self.book = hashlib.sha256(book.encode("utf-8", "surrogatepass")).hexdigest()[:32]
         self.parts: list[Future | Part] = []
         self.keys: list[str] = []
@@ -158,6 +159,9 @@ class Parts:
         if kept is not None:
             self.parts.append(kept)
         else:
+            pending = [p for p in self.parts if isinstance(p, Future) and not p.done()]
+            if len(pending) > 2 * self._pool._max_workers:  # the XML waiting to be compressed stays bounded
+                pending[0].result()
             xml = render().encode("utf-8")
             self.compressed += 1
             self.parts.append(self._pool.submit(compress, xml, texts))
@@ -184,6 +188,8 @@ class Parts:
     def keep(self, parts: list[Part], texts: list[str], seeded: bool) -> None:
         """The new parts kept; the book's record written (its table ``texts``, the size the table had when it
         last started afresh, the parts it uses); the parts it used before and no longer does, deleted."""
+        log.info("%s: 大表分 %d 块写出, 其中 %d 块重新生成, %d 块沿用上次", self.name, len(parts), self.compressed,
+                 len(parts) - self.compressed)
         if not self.folder:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
