@@ -31,6 +31,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import xlsxwriter
+
 log = logging.getLogger("neiqin_xl")
 
 PARTS_DIR = ".parts"  # in the output folder, beside manifest.json
@@ -38,7 +40,7 @@ MARKER = "\x00"  # around a part's number in the worksheet XML xlsxwriter writes
 FINAL_BLOCK = b"\x03\x00"  # an empty final block of fixed codes: what ends the deflate stream
 LEVEL = 6  # zlib's default, what xlsxwriter's zipfile uses
 _CODE = hashlib.sha256(b"".join(p.read_bytes() for p in sorted(Path(__file__).parent.glob("[wp]*.py")))
-                       + zlib.ZLIB_VERSION.encode()).hexdigest()  # writer.py, parts.py (and pool.py, publish.py)
+                       + zlib.ZLIB_VERSION.encode() + xlsxwriter.__version__.encode()).hexdigest()  # writer.py, parts.py (and pool.py, publish.py)
 
 
 # ---------------------------------------------------------------- CRC-32 of a concatenation

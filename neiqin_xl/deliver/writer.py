@@ -842,6 +842,7 @@ def render(spec: WorkbookSpec, path: Path, created: datetime = FIXED_CREATED, ma
                                          "strings_to_formulas": False, "strings_to_urls": False,
                                          "strings_to_numbers": False, "nan_inf_to_errors": True,
                                          "default_date_format": DATE_FORMAT})
+    made = False
     try:
         wb.worksheet_class = type("_PartsSheet", (_SharedStringsSheet,), {"parts": book}) if book else _SharedStringsSheet
         seed = book.seed() if book else []
@@ -869,16 +870,21 @@ def render(spec: WorkbookSpec, path: Path, created: datetime = FIXED_CREATED, ma
             for chart, anchor in anchors:
                 data = written[chart.sheet] if chart.sheet else (part.name, part, positions)
                 _add_chart(wb, ws, chart, data, anchor)
+        made = True
     finally:
-        wb.close()
-        done = book.done() if book else None
+        try:
+            wb.close()
+        finally:
+            done = book.done() if book else None  # every part compressed, the threads ended
+            if book is not None and not made:
+                Path(path).unlink(missing_ok=True)  # no whole-written copy left behind by a failed write
     if book is not None:
         try:
             sheet_parts.assemble(path, target, done)
         except ValueError:  # a member past 4 GB (ZIP64): written whole
-            Path(path).unlink()
             return render(spec, target, created, max_rows)
-        Path(path).unlink()
+        finally:
+            Path(path).unlink(missing_ok=True)
         book.keep(done, wb.str_table.string_array, bool(seed))
     return tuple(said)
 
