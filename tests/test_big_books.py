@@ -139,3 +139,31 @@ def test_a_rerun_compresses_again_only_the_parts_that_hold_the_changed_reps_rows
         sst = zf.read("xl/sharedStrings.xml").decode()
     # the kept table: 已回款 is new, after every text of the first write; 未回款 keeps its index
     assert sst.index("已回款") > sst.index("HT-00299") > sst.index("未回款")
+
+
+def test_the_shared_string_table_is_the_xml_xlsxwriter_writes():
+    # writer._FastStrings writes a plain text at once and leaves every other to xlsxwriter's _write_si: the
+    # same bytes, whatever the texts (controls, escapes, kept spaces, rich text, emoji)
+    import io
+    import random
+
+    from xlsxwriter.sharedstrings import SharedStrings, SharedStringTable
+
+    from tests.test_streamed_rows import AWKWARD_TEXTS
+    rng = random.Random(34)
+    alphabet = 'ab _x0041_&<>"\n\t\r 中文\x07\x00😀'
+    texts = [*AWKWARD_TEXTS, "<r>x</r>", " a", "a ", "a\n", "_x", "x_x1234_", "上海明达机电设备有限公司"]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 8))) for _ in range(5000)]
+
+    def xml(kind) -> str:
+        table = SharedStringTable()
+        for text in texts:
+            table._get_shared_string_index(text)
+        table._sort_string_data()
+        sst, out = kind(), io.StringIO()
+        sst.string_table, sst.fh = table, out
+        sst._write_sst_strings()
+        return out.getvalue()
+
+    assert xml(writer._FastStrings) == xml(SharedStrings)
+    assert "<si><t>上海明达机电设备有限公司</t></si>" in xml(writer._FastStrings)
