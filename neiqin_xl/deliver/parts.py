@@ -206,8 +206,7 @@ class Parts:
             last = {}
         before = set(last.get("keys", []))
         fresh = last.get("fresh", len(texts)) if seeded else len(texts)
-        _replace(book, json.dumps({"code": _CODE, "texts": texts, "fresh": fresh, "keys": self.keys},
-                                  ensure_ascii=False).encode("utf-8"))
+        _replace(book, json.dumps({"code": _CODE, "texts": texts, "fresh": fresh, "keys": self.keys}).encode())
         for key in before - set(self.keys):
             try:
                 (self.folder / f"{key}.part").unlink()
