@@ -65,7 +65,7 @@ def crc32_combine(crc1: int, crc2: int, len2: int) -> int:
     (a 32×32 bit matrix, one int per column) and applying the powers of two len2 is made of, then xored
     with crc2.
 
-    >>> a, b = b"合同履行", "一览表".encode()
+    >>> a, b = "合同履行".encode(), "一览表".encode()
     >>> crc32_combine(zlib.crc32(a), zlib.crc32(b), len(b)) == zlib.crc32(a + b)
     True
     """
