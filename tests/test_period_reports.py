@@ -217,21 +217,29 @@ def test_month_workbook(tmp_path):
                          "图表数据!$D$7", "图表数据!$A$8:$A$19", "图表数据!$D$8:$D$19",
                          "图表数据!$E$7", "图表数据!$A$8:$A$19", "图表数据!$E$8:$E$19"]
     assert charts[1][-3:] == ["图表数据!$D$22", "图表数据!$A$23:$A$24", "图表数据!$D$23:$D$24"]  # the 100% line
-    assert charts[2] == ["客户排名!$D$6", "客户排名!$B$7:$B$8", "客户排名!$D$7:$D$8"]
+    # 客户排名 holds two customers: a chart of two bars says nothing the table does not, so there is none; the
+    # third chart is the trend's: daily 回款 bars, the cumulative line and the month's 回款目标 line
+    assert charts[2][:3] == ["回款趋势!$C$6", "回款趋势!$A$7:$A$36", "回款趋势!$C$7:$C$36"]
+    assert charts[2][3::3] == ["回款趋势!$D$6", "回款趋势!$E$6"]
     data = wb["图表数据"]
     assert [data.cell(r, 1).value for r in (8, 19)] == ["2025-12", "2026-11"]
     assert [data.cell(19, c).value for c in range(2, 6)] == [150000, 80000, 300000, 120000]  # November, targets summed
     assert [data.cell(r, 4).value for r in (23, 24)] == [1, 1] and data["D23"].number_format == "0.0%"
-    with zipfile.ZipFile(written.path) as z:  # the attainment chart's value axis in %
+    with zipfile.ZipFile(written.path) as z:  # the attainment chart's value axis in %, the money charts' in 万元
         assert '<c:numFmt formatCode="0%"' in z.read("xl/charts/chart2.xml").decode("utf-8")
+        assert '<c:numFmt formatCode="0!.0,&quot;万&quot;"' in z.read("xl/charts/chart1.xml").decode("utf-8")
     reps = wb["业务员"]
     # title, 3 subtitle lines, blank, header (6), 张伟 (7), 李娜 (8), 合计 (9): 合同金额 120,000 + 30,000
     assert reps["A6"].value == "业务员" and reps["A9"].value == "合计"
     assert openpyxl.load_workbook(written.path, data_only=True)["业务员"]["C9"].value == 150000
-    assert wb["回款趋势"]._charts and len(charts) == 4  # three on the first page (no ledger: no aging), the trend
+    assert wb["回款趋势"]._charts and len(charts) == 3  # two on the first page (no ledger: no aging), the trend
     trend = openpyxl.load_workbook(written.path, data_only=True)["回款趋势"]
     # 30 days (rows 7-36), 合计 on row 37: 80,000
     assert trend["A7"].value == "11-01" and trend["A37"].value == "合计" and trend["C37"].value == 80000
+    # 累计回款: 40,000 on 11-05, + 10,000 on 11-25, + 30,000 on 11-29 = 80,000 on 11-30; against the month's 回款目标
+    # 100,000 + 20,000 = 120,000 (the reps' targets cover November); neither is summed in the 合计 row
+    assert [trend[f"D{r}"].value for r in (10, 11, 31, 36)] == [0, 40000, 50000, 80000]
+    assert trend["E36"].value == 120000 and trend["D37"].value is None and trend["E37"].value is None
     assert [wb["新客户"].cell(7, c).value for c in (1, 3, 4)] == ["新天", "日报", "张伟"]
 
 

@@ -447,6 +447,20 @@ def chart_tables(data: PeriodData, aging: pd.DataFrame | None) -> list[Table]:
     return tables
 
 
+MIN_BARS = 3  # a top-N chart with fewer bars says nothing the table does not
+
+
+def cumulative_series(data: PeriodData) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """The 回款趋势 table with 累计回款 (the running sum) and, when the reps' targets cover the period (not a
+    五日报: its target is the month's), the 回款目标 the cumulative line runs against; and the chart's lines."""
+    series = data.series.assign(累计回款=data.series["回款金额"].cumsum() if len(data.series) else [])
+    basis = data.attainment.get("basis") or {}
+    target = basis.get(P.COLLECT_RATE, {}).get("target") if basis.get("reps") else None
+    if target and data.period.kind != P.FIVE_DAY:
+        return series.assign(回款目标=target), ("累计回款", "回款目标")
+    return series, ("累计回款",)
+
+
 def layout(data: PeriodData, company: str, aging: pd.DataFrame | None = None, aging_day: date | None = None
            ) -> WorkbookSpec:
     """The period workbook (sheets in the module docstring). ``aging``: the receivables' buckets per rep
@@ -456,12 +470,13 @@ def layout(data: PeriodData, company: str, aging: pd.DataFrame | None = None, ag
     subtitle = [f"期间 {p.start.isoformat()} ~ {p.end.isoformat()}", f"截至 {p.end.isoformat()}", company]
     money = [Col(c, MONEY) for c in ("合同金额", "发货金额", "开票金额", "回款金额")]
     series_key = "日期" if "日期" in data.series else "月份"
+    series, cumulative_lines = cumulative_series(data)
     charts = [Chart(f"近{TREND_MONTHS}个月签约与回款 (虚线: 目标)", 0, "月份", ("合同金额", "回款金额"), sheet=CHART_SHEET,
                     lines=("销售目标", "回款目标"), below=True),
               Chart("业务员目标完成率 (虚线: 100%)", 1, REP, (P.SIGN_RATE, P.COLLECT_RATE), sheet=CHART_SHEET, lines=(FULL,),
                     percent=True, below=True),
-              Chart(f"客户回款前{len(data.top_customers)}名", 0, "客户名称", ("回款金额",), kind="bar", sheet="客户排名",
-                    below=True)]
+              *([Chart(f"客户回款前{len(data.top_customers)}名", 0, "客户名称", ("回款金额",), kind="bar", sheet="客户排名",
+                       below=True)] if len(data.top_customers) >= MIN_BARS else [])]
     if aging is not None:
         charts.insert(2, Chart(f"应收账龄 (截至 {aging_day})", 2, REP, tuple(aging.columns[1:]), kind="bar",
                                sheet=CHART_SHEET, stacked=True, below=True))
@@ -490,10 +505,12 @@ def layout(data: PeriodData, company: str, aging: pd.DataFrame | None = None, ag
         Sheet("工作总结", [Table([Col(REP), *[Col(k, INT) for k in ACTIVITY_KINDS], Col("活动合计", INT), Col("新客户", INT),
                               Col("合同数", INT), Col("合同金额", MONEY), Col("回款金额", MONEY)], data.work, totals=True)],
               title=f"{title} 业务员工作总结", subtitle=subtitle),
-        Sheet("回款趋势", [Table([Col(series_key), Col("合同金额", MONEY), Col("回款金额", MONEY)], data.series, totals=True)],
+        Sheet("回款趋势", [Table([Col(series_key), Col("合同金额", MONEY), Col("回款金额", MONEY),
+                               *[Col(c, MONEY, total=False) for c in cumulative_lines]], series, totals=True)],
               title=f"{title} 回款趋势", subtitle=subtitle,
-              charts=[Chart("回款" + ("按日" if series_key == "日期" else "按月"), 0, series_key, ("回款金额",),
-                            y_title="元")]),
+              charts=[Chart("回款" + ("按日" if series_key == "日期" else "按月")
+                            + (" (线: 累计回款对回款目标)" if "回款目标" in cumulative_lines else " (线: 累计回款)"),
+                            0, series_key, ("回款金额",), lines=cumulative_lines, y_title="万元")]),
         Sheet("新客户", [Table([Col("客户名称"), Col("首次日期", DATE), Col("首次来源"), Col(REP), Col(SRC_WORKBOOK),
                              Col(SRC_SHEET), Col(SRC_ROW, INT, total=False)], data.new_customers)],
               title=f"{title} 新客户", subtitle=subtitle),
