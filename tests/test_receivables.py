@@ -206,6 +206,8 @@ def test_aging_most_overdue_first_and_the_settled_on_their_own_sheet(tmp_path):
     assert list(sheets) == ["账龄分析", "明细账", "按业务员汇总", "已结清"]
     assert [r["客户名称"] for r in sheets["账龄分析"].tables[0].records()] == ["明达", "华光", "新天"]
     assert [r["客户名称"] for r in sheets["已结清"].tables[0].records()] == ["恒通"]
+    # 恒通's last movement: the 3,000 collected on 03-20 (after the 03-02 shipment)
+    assert sheets["已结清"].tables[0].records()[0]["最后往来日期"] == pd.Timestamp("2026-03-20")
     # a zero in the aging's buckets is shown blank (the settled owe nothing: the totals stay every customer's)
     first = sheets["账龄分析"].tables[0].records()[0]
     assert first["逾期金额"] == fen(1000) and pd.isna(first["0-30天"]) and pd.isna(first["预收款"])

@@ -259,9 +259,12 @@ def layout(data: ReceivablesData, settings: Settings, day: date) -> WorkbookSpec
         Highlight("逾期金额", ">", 0), Highlight("最长逾期天数", ">", 0), Highlight("超信用额度", ">", 0)])],
         title="应收账款账龄分析", subtitle=[*subtitle, PLAN_NOTE,
                                       f"按逾期金额、应收余额从大到小; 已结清且本月无往来的 {len(settled)} 家客户见「已结清」"])
-    settled_sheet = Sheet("已结清", [Table([Col("客户名称"), Col("业务员"), Col("信用额度", MONEY, total=False),
-                                          Col("账期天数", INT, total=False)], settled)],
-                          title="已结清客户", subtitle=[*subtitle[:2], f"无未收单据、无预收款, {day:%Y-%m} 无往来"],
+    last = data.ledger.groupby("客户名称")["日期"].max() if len(data.ledger) else pd.Series(dtype="datetime64[ns]")
+    settled = settled.assign(最后往来日期=settled["客户名称"].map(last))
+    settled_sheet = Sheet("已结清", [Table([Col("客户名称"), Col("业务员"), Col("最后往来日期", DATE),
+                                          Col("信用额度", MONEY, total=False), Col("账期天数", INT, total=False)], settled)],
+                          title="已结清客户", subtitle=[*subtitle[:2], f"无未收单据、无预收款, {day:%Y-%m} 无往来; "
+                                                                  "最后往来日期 = 明细账中该客户最后一笔单据或回款的日期"],
                           landscape=False)
     ledger_cols = [Col("客户名称"), Col("日期", DATE), Col("单据类型"), Col("单据号"), Col("合同编号"), Col("摘要"),
                    Col("借方", MONEY), Col("贷方", MONEY), Col("余额", MONEY, total=False), Col("业务员"), Col("来源")]
