@@ -303,3 +303,5 @@ def test_a_quiet_day_has_one_line_for_its_empty_details_and_no_page_for_them():
     # the per-rep table: a zero reads as a blank (张伟's and 李娜's day columns are all zero)
     rows = spec.sheets[0].tables[0].records()
     assert [r["今日回款"] for r in rows] == [None, None] and rows[0]["本月回款"] == fen("25,000")
+    cols = {c.name: c for c in spec.sheets[0].tables[0].columns}
+    assert cols["今日回款"].total is False and cols["本月回款"].total is None  # a column of zeros has no 合计

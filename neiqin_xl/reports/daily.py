@@ -604,6 +604,8 @@ def layout(data: DailyData, company: str, receivables: ReceivablesData | None = 
     shown = data.by_rep.copy()
     for c in DAY_COLUMNS + MONTH_COLUMNS:  # a zero reads as a blank: what happened stands out
         shown[c] = shown[c].astype(object).where(shown[c] != 0, None)
+    quiet = {c for c in DAY_COLUMNS + MONTH_COLUMNS if shown[c].isna().all()}  # and a column of zeros has no 合计
+    rep_cols = [replace(col, total=False) if col.name in quiet else col for col in rep_cols]
     figures = sheet_figures(data, receivables, tables, previous) if tables is not None and previous is not None \
         else key_figures(data, receivables)
     summary = Sheet("日报", [Table(rep_cols, shown, heading="业务员业绩 (今日 / 本月累计)", totals=True,
