@@ -219,15 +219,19 @@ def test_month_workbook(tmp_path):
     assert charts[1][-3:] == ["图表数据!$D$22", "图表数据!$A$23:$A$24", "图表数据!$D$23:$D$24"]  # the 100% line
     # 客户排名 holds two customers: a chart of two bars says nothing the table does not, so there is none; the
     # third chart is the trend's: daily 回款 bars, the cumulative line and the month's 回款目标 line
-    assert charts[2][:3] == ["回款趋势!$C$6", "回款趋势!$A$7:$A$36", "回款趋势!$C$7:$C$36"]
-    assert charts[2][3::3] == ["回款趋势!$D$6", "回款趋势!$E$6"]
+    # (its data, in 万元, on 图表数据 after the two customers of 客户排名: heading 26, header 27, rows 28-29; blank,
+    # heading 31, header 32, the 30 days 33-62)
+    assert charts[2][:3] == ["图表数据!$C$32", "图表数据!$A$33:$A$62", "图表数据!$C$33:$C$62"]
+    assert charts[2][3::3] == ["图表数据!$D$32", "图表数据!$E$32"]
     data = wb["图表数据"]
     assert [data.cell(r, 1).value for r in (8, 19)] == ["2025-12", "2026-11"]
-    assert [data.cell(19, c).value for c in range(2, 6)] == [150000, 80000, 300000, 120000]  # November, targets summed
+    # November in 万元 (the charts' axes read 0 … 30, not 0 … 300,000): 150,000 yuan = 15 万, 80,000 = 8 万;
+    # the targets summed 300,000 = 30 万 and 120,000 = 12 万
+    assert [data.cell(19, c).value for c in range(2, 6)] == [15, 8, 30, 12] and data["A6"].value.endswith("(万元)")
+    assert [data.cell(r, 4).value for r in (36, 37, 62)] == [0, 4, 8]  # 累计回款 11-04, 11-05 (40,000), 11-30
     assert [data.cell(r, 4).value for r in (23, 24)] == [1, 1] and data["D23"].number_format == "0.0%"
-    with zipfile.ZipFile(written.path) as z:  # the attainment chart's value axis in %, the money charts' in 万元
+    with zipfile.ZipFile(written.path) as z:  # the attainment chart's value axis in %
         assert '<c:numFmt formatCode="0%"' in z.read("xl/charts/chart2.xml").decode("utf-8")
-        assert '<c:numFmt formatCode="0!.0,&quot;万&quot;"' in z.read("xl/charts/chart1.xml").decode("utf-8")
     reps = wb["业务员"]
     # title, 3 subtitle lines, blank, header (6), 张伟 (7), 李娜 (8), 合计 (9): 合同金额 120,000 + 30,000
     assert reps["A6"].value == "业务员" and reps["A9"].value == "合计"

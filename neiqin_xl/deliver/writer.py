@@ -522,7 +522,6 @@ SERIES_COLORS = ("#4472C4", "#70AD47", "#ED7D31", "#A5A5A5", "#FFC000", "#5B9BD5
 LINE_COLORS = ("#C00000", "#7F6000", "#404040")
 # aging buckets, mild to severe: green (0-30) through yellow and orange to red and dark red (365+)
 AGING_COLORS = ("#63BE7B", "#C5DC74", "#FFD966", "#F4B183", "#E06666", "#990000")
-WAN_AXIS = '0!.0,"万"'  # money on a value axis in 万元 (yuan ÷ 10,000, one decimal): 5,000,000 -> 500.0万
 ROW_PIXELS = 20  # a row of the default height
 
 
@@ -557,7 +556,7 @@ def _add_chart(wb, ws, chart: Chart, data: tuple[str, Sheet, list], anchor: tupl
             line.add_series({**_series(chart, table, name, pos, column), "marker": {"type": "none"},
                              "line": {"color": color, "width": 1.75, "dash_type": "dash"}})
         xl_chart.combine(line)
-    values_axis = {"num_format": "0%" if chart.percent else WAN_AXIS, "major_gridlines": {"visible": True,
+    values_axis = {"num_format": "0%" if chart.percent else "#,##0", "major_gridlines": {"visible": True,
                    "line": {"color": "#E4E7EB"}}, **({"name": chart.y_title} if chart.y_title else {}),
                    **({"min": 0} if chart.percent else {})}
     categories = {"interval_unit": 1, "num_font": {"size": 8, **({"rotation": -45} if _row_count(table) > 8 else {})}}

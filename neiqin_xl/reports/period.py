@@ -40,6 +40,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pandas as pd
 
@@ -53,7 +54,7 @@ from ..books import service
 from ..books.context import RunContext
 from ..core.output import Delivery, ReportOutput
 from ..core.results import ReceivablesData
-from ..core.model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, Tables, fmt_yuan
+from ..core.model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, Tables, fmt_yuan, round_half_up
 from ..core.months import Month
 from ..core.names import CustomerIndex, normalize_name
 from ..core.sheets import DATE, INT, MONEY, NUMBER, PCT, Chart, Col, Figure, Sheet, Table, WorkbookSpec
@@ -430,20 +431,43 @@ def key_figures(data: PeriodData) -> list[Figure]:
     return figures
 
 
+FEN_PER_WAN = Decimal(1_000_000)  # the charts' money is in 万元 (an axis of 5,000,000 yuan is unreadable)
+
+
+def in_wan(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """A copy with the money ``columns`` (fen) in 万元 to 0.01 (half up), blanks kept.
+
+    >>> in_wan(pd.DataFrame({"回款金额": [372_568_500, 0]}), ["回款金额"])["回款金额"].tolist()
+    [Decimal('372.57'), Decimal('0.00')]
+    """
+    return frame.assign(**{c: [None if pd.isna(v) else round_half_up(Decimal(int(v)) / FEN_PER_WAN, "0.01")
+                               for v in frame[c]] for c in columns})
+
+
 def chart_tables(data: PeriodData, aging: pd.DataFrame | None) -> list[Table]:
-    """The tables the first page's charts draw (sheet 图表数据): the 12 months' trend against target, the
-    attainment per rep with the 100% line, and, when the ledger ran, the aging buckets per rep."""
+    """The tables the charts draw (sheet 图表数据), money in 万元: the 12 months' trend against target, the
+    attainment per rep with the 100% line, the top customers by 回款, the period's 回款 with the cumulative line
+    (``cumulative_series``), and, when the ledger ran, the aging buckets per rep (last: the others' places do
+    not move)."""
     trend = data.trend if data.trend is not None else pd.DataFrame(columns=TREND_COLUMNS)
     rates = data.by_rep[[REP, P.SIGN_RATE, P.COLLECT_RATE]].assign(**{FULL: 1})
     for rate in (P.SIGN_RATE, P.COLLECT_RATE):  # a rep without a target has no bar (the chart draws numbers only)
         rates[rate] = [v if not isinstance(v, str) else None for v in rates[rate]]
-    tables = [Table([Col("月份"), *[Col(c, MONEY, total=False) for c in TREND_COLUMNS[1:]]], trend,
-                    heading=f"近{TREND_MONTHS}个月签约与回款 (元)", autofilter=False),
+    wan = lambda name: Col(name, NUMBER, total=False)  # noqa: E731
+    series, lines = cumulative_series(data)
+    key = "日期" if "日期" in series else "月份"
+    tables = [Table([Col("月份"), *[wan(c) for c in TREND_COLUMNS[1:]]], in_wan(trend, TREND_COLUMNS[1:]),
+                    heading=f"近{TREND_MONTHS}个月签约与回款 (万元)", autofilter=False),
               Table([Col(REP), Col(P.SIGN_RATE, PCT), Col(P.COLLECT_RATE, PCT), Col(FULL, PCT)], rates,
-                    heading="业务员目标完成率", autofilter=False)]
+                    heading="业务员目标完成率", autofilter=False),
+              Table([Col("客户名称"), wan("回款金额")], in_wan(data.top_customers[["客户名称", "回款金额"]], ["回款金额"]),
+                    heading=f"客户回款前{len(data.top_customers)}名 (万元)", autofilter=False),
+              Table([Col(key), *[wan(c) for c in ("合同金额", "回款金额", *lines)]],
+                    in_wan(series, ["合同金额", "回款金额", *lines]), heading="回款趋势 (万元)", autofilter=False)]
     if aging is not None:
-        tables.append(Table([Col(c, MONEY if c != REP else "text", total=False) for c in aging.columns], aging,
-                            heading="应收账龄 (按业务员)", autofilter=False))
+        tables.append(Table([Col(c, NUMBER if c != REP else "text", total=False) for c in aging.columns],
+                            in_wan(aging, list(aging.columns[1:])), heading="应收账龄 (按业务员, 万元)",
+                            autofilter=False))
     return tables
 
 
@@ -471,14 +495,14 @@ def layout(data: PeriodData, company: str, aging: pd.DataFrame | None = None, ag
     money = [Col(c, MONEY) for c in ("合同金额", "发货金额", "开票金额", "回款金额")]
     series_key = "日期" if "日期" in data.series else "月份"
     series, cumulative_lines = cumulative_series(data)
-    charts = [Chart(f"近{TREND_MONTHS}个月签约与回款 (虚线: 目标)", 0, "月份", ("合同金额", "回款金额"), sheet=CHART_SHEET,
+    charts = [Chart(f"近{TREND_MONTHS}个月签约与回款 (万元; 虚线: 目标)", 0, "月份", ("合同金额", "回款金额"), sheet=CHART_SHEET,
                     lines=("销售目标", "回款目标"), below=True),
               Chart("业务员目标完成率 (虚线: 100%)", 1, REP, (P.SIGN_RATE, P.COLLECT_RATE), sheet=CHART_SHEET, lines=(FULL,),
                     percent=True, below=True),
-              *([Chart(f"客户回款前{len(data.top_customers)}名", 0, "客户名称", ("回款金额",), kind="bar", sheet="客户排名",
-                       below=True)] if len(data.top_customers) >= MIN_BARS else [])]
+              *([Chart(f"客户回款前{len(data.top_customers)}名 (万元)", 2, "客户名称", ("回款金额",), kind="bar",
+                       sheet=CHART_SHEET, below=True)] if len(data.top_customers) >= MIN_BARS else [])]
     if aging is not None:
-        charts.insert(2, Chart(f"应收账龄 (截至 {aging_day})", 2, REP, tuple(aging.columns[1:]), kind="bar",
+        charts.insert(2, Chart(f"应收账龄 (截至 {aging_day}, 万元)", 4, REP, tuple(aging.columns[1:]), kind="bar",
                                sheet=CHART_SHEET, stacked=True, below=True))
     basis = data.attainment.get("basis", {"excluded": []})
     rates = {rate: data.attainment.get(rate) for rate, _, _ in P.RATES}
@@ -510,7 +534,7 @@ def layout(data: PeriodData, company: str, aging: pd.DataFrame | None = None, ag
               title=f"{title} 回款趋势", subtitle=subtitle,
               charts=[Chart("回款" + ("按日" if series_key == "日期" else "按月")
                             + (" (线: 累计回款对回款目标)" if "回款目标" in cumulative_lines else " (线: 累计回款)"),
-                            0, series_key, ("回款金额",), lines=cumulative_lines, y_title="万元")]),
+                            3, series_key, ("回款金额",), lines=cumulative_lines, y_title="万元", sheet=CHART_SHEET)]),
         Sheet("新客户", [Table([Col("客户名称"), Col("首次日期", DATE), Col("首次来源"), Col(REP), Col(SRC_WORKBOOK),
                              Col(SRC_SHEET), Col(SRC_ROW, INT, total=False)], data.new_customers)],
               title=f"{title} 新客户", subtitle=subtitle),
