@@ -424,7 +424,7 @@ def key_figures(data: PeriodData) -> list[Figure]:
     figures.append(Figure("新签合同", int(counts.at["合同数", "本期"]), INT, note(counts.loc["合同数"])))
     against = "本月累计对本月目标" if data.period.kind == P.FIVE_DAY else "对本期目标"
     if data.attainment.get("basis", {}).get("excluded"):
-        against += f" (不含无目标 {len(data.attainment['basis']['excluded'])} 人)"
+        against += f" (未计入 {len(data.attainment['basis']['excluded'])} 人, 见注)"
     missing = P.TARGETS_INCOMPLETE if data.attainment.get("partial") else "未设目标"
     figures += [Figure(rate, data.attainment.get(rate), PCT, against if data.attainment.get(rate) is not None
                        else missing) for rate, _, _ in P.RATES]
@@ -507,7 +507,8 @@ def layout(data: PeriodData, company: str, aging: pd.DataFrame | None = None, ag
     basis = data.attainment.get("basis", {"excluded": []})
     rates = {rate: data.attainment.get(rate) for rate, _, _ in P.RATES}
     rates = {k: (v if not basis["excluded"] else "见下表") for k, v in rates.items() if v is not None}
-    rate_table = basis_table(basis, "完成率合计 (只计目标覆盖本期的业务员)") if basis.get("excluded") else None
+    rate_table = basis_table(basis, "完成率合计 (只计目标覆盖本期的业务员" + ("; 合同、回款为本月月初至本期末累计)"
+                                                                  if p.kind == P.FIVE_DAY else ")")) if basis.get("excluded") else None
     sheets = [
         Sheet("汇总", [Table(_compare_cols(MONEY, p.kind), data.money, heading=(
                                "金额 (元): 本期、去年同期 (同比)" if p.kind == P.YEAR else
