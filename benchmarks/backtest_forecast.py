@@ -5,7 +5,7 @@
 
 Writes the demo workspace (seeded, a year of history up to --date) into a temporary folder, reads, validates
 and allocates it as the day's run does, and prints one line per month and each method's mean absolute error
-rate, so the choice of the headline (the weighted figure) is measured, not assumed. tests/test_forecast.py runs
+rate, so the choice of the headline (the weighted figure) is measured, not assumed. tests/books/test_forecast.py runs
 ``report`` on the same demo. Not a speed test. The backtest itself (``backtest``, ``mean_abs_error_rate``) lives
 here, not in the package: only this measurement uses it; the forecast it measures is books/forecast.py's.
 """
@@ -22,13 +22,12 @@ import pandas as pd
 
 from neiqin_xl.books import forecast as F
 from neiqin_xl.books import periods as P
-from neiqin_xl.books.allocation import Allocation, allocate
-from neiqin_xl.books.validate import validate
+from neiqin_xl.books.allocation import Allocation
 from neiqin_xl.books.workdays import Workdays
 from neiqin_xl.core.config import Settings
 from neiqin_xl.core.model import Tables, fmt_yuan
 from neiqin_xl.core.months import Month
-from neiqin_xl.read.intake import read_workspace
+from neiqin_xl.loader import open_books
 from neiqin_xl.tools.demo import generate_demo
 
 BACKTEST_COLUMNS = ["月份", "预报日", "实际回款", "加权预报", "加权误差", "加权误差率", "按进度预报", "按进度误差",
@@ -36,12 +35,11 @@ BACKTEST_COLUMNS = ["月份", "预报日", "实际回款", "加权预报", "加�
 
 
 def demo_books(workspace: Path, run_date: date, seed: int = 7) -> tuple[Tables, Allocation, Settings]:
-    """The demo written into ``workspace``, read, validated and allocated as the day's run does."""
+    """The demo written into ``workspace``, its books opened as the day's run does (``loader.open_books``)."""
     generate_demo(workspace, run_date, seed=seed)
     settings = Settings().with_workspace(workspace)
-    tables, _ = read_workspace(settings)
-    tables, _ = validate(tables, settings, run_date)
-    return tables, allocate(tables, settings), settings
+    books = open_books(settings, run_date)
+    return books.tables, books.allocation, settings
 
 
 def report(tables: Tables, allocation: Allocation, settings: Settings, months: list[Month]

@@ -1,6 +1,6 @@
 """``python run_daily.py status``: where the daily job stands, for the clerk, in plain Chinese (GBK-safe).
 
-Read only: the workspace's state (deliver/state: the runs and the messages), its run lock (runlock), the
+Read only: the workspace's state (deliver/run_state: the runs and the messages), its run lock (runlock), the
 reps' folder and the 人员 table. It answers: is a run at work now; did the last runs happen, of which kind, and did their mail leave before the deadline;
 what was sent to whom; what is still pending, failed or given up and why; which months are closed and what
 commission was paid in them; whose workbook is missing or stale.
@@ -14,8 +14,8 @@ from .books.workdays import Workdays
 from .closing import status_lines as closed_month_lines
 from .core.config import Settings
 from .deliver import mail
-from .deliver.state import RunState
-from .pipeline import read_staff
+from .deliver.run_state import RunState
+from .loader import read_staff
 from .runs import KIND_NAMES
 from .read.folders import rep_workbooks
 from .runlock import lock_holder

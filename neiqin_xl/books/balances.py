@@ -2,7 +2,7 @@
 
 Its place in the process: the books, after the allocation (books/allocation.py and its as-of views). The
 应收账款明细账 (reports/receivables.py: 账龄分析, 按业务员汇总), the 客户档案汇总 (reports/archive.py: 应收余额,
-逾期金额) and the period reports' aging chart (reports/period.py, through the ledger's 按业务员汇总) all take
+逾期金额) and the period reports' aging chart (reports/period_report.py, through the ledger's 按业务员汇总) all take
 their figures and their bucket names from here.
 
 - open amounts are by part (``allocation.due_parts_as_of``): the items dated up to D with what was unpaid on D,

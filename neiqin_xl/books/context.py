@@ -2,10 +2,11 @@
 customer index, the one allocation of collections — and the options of the command line.
 
 Every report module declares ``NEEDS`` (the earlier reports whose ``data`` it reads; an empty tuple when none)
-and has one entry point, ``build(ctx, **needed) -> ReportOutput``: the pipeline calls the reports in order
-and hands each one the ``data`` of its needs as keyword arguments named after them (the types are in
+and has one entry point, ``build(ctx, **needed) -> ReportOutput``: the runner (``reports.registry``) calls the
+reports in order and hands each one the ``data`` of its needs as keyword arguments named after them (the types are in
 ``core.results``), e.g. ``statements.build(ctx, receivables=ReceivablesData(...))``. A report may also
-declare ``USES``: earlier reports whose data it reads when they produced one (else it gets None).
+declare ``USES``: earlier reports whose data it reads when they produced one (else it gets None). A report not
+made every run declares ``DUE`` (``books.due``: the days it is made), applied by the runner, not in ``build``.
 ``changes`` (books/changes.py, from the input history) and ``closed`` (the closed months) are what the change
 audit and the commission's adjustment lines read.
 """

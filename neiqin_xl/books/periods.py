@@ -2,7 +2,7 @@
 row, the statement period; the sales figures of a date window.
 
 Its place in the process: the books, after the allocation. The daily report (reports/daily.py) and the period
-reports (reports/period.py) ask this module which days they cover and what was signed, shipped, invoiced and
+reports (reports/period_report.py) ask this module which days they cover and what was signed, shipped, invoiced and
 collected in them; the commission, the expense audit and the reconciliation which month they cover; the
 reconciliation and the shipping check which month a finance row belongs to; the statements where their period
 starts. The month itself (``Month``: its text, parser, first and last day) is plain data in core/months.py,
@@ -396,10 +396,13 @@ def change(current: int, previous: int) -> Decimal | None:
     return fraction(int(current) - int(previous), previous)
 
 
+_LEDGER_DATES = (("合同", "签订日期"), ("发货", "发货日期"), ("开票", "开票日期"), ("回款", "回款日期"))  # (sheet, its date)
+
+
 def books_start(tables: Tables) -> date | None:
     """The earliest business date in the books (contracts, shipments, invoices, collections, activities)."""
     firsts = []
-    for sheet, column in (("合同", "签订日期"), ("发货", "发货日期"), ("开票", "开票日期"), ("回款", "回款日期"), ("日报", "日期")):
+    for sheet, column in (*_LEDGER_DATES, ("日报", "日期")):
         frame = tables[sheet]
         if len(frame) and column in frame and frame[column].notna().any():
             firsts.append(frame[column].min().date())
@@ -414,8 +417,6 @@ RATES = ((SIGN_RATE, "合同金额", "销售目标"), (COLLECT_RATE, "回款金�
 NOT_COMPARABLE = "不可比"
 NO_TARGET = "无目标"
 TARGETS_INCOMPLETE = "目标不全"
-
-_LEDGER_DATES = (("合同", "签订日期"), ("发货", "发货日期"), ("开票", "开票日期"), ("回款", "回款日期"))
 
 
 def months_with_data(tables: Tables) -> set[str]:

@@ -7,7 +7,7 @@ and returns ``(value, error)``: the typed value (``None`` for a blank) and ``Non
 raises on bad data and nothing knows about workbooks: ``intake`` turns a ``CellError`` into a ``Problem``
 with the cell's address.
 
-Rules (see tests/test_parse.py for every form):
+Rules (see tests/read/test_parse.py for every form):
 - dates: date cells; text 2026-11-28, 2026/11/28, 2026.11.28, 2026年11月28日, 20261128 (a valid time
   after the date is dropped; 25:99 is an error). Day-first/month-first forms (11/12/2026) and two-digit
   years (26-11-28) are ambiguous: an error, never a guess. Impossible dates (2026-13-05, 2026-02-30) are

@@ -1,8 +1,8 @@
 """销售日报: the day's and the month's sales per rep, with the day's highlights (今日要点), mailed before 17:00.
 
 Its place in the process: after the receivables and shipping check, before the period reports. Produced on
-working days only (``workdays.is_workday``: mainland China calendar with 调休); ``ctx.options.force``
-produces it on any day.
+working days only (``DUE``, ``books.due.WORKING_DAYS``: mainland China calendar with 调休); ``--force``
+or ``--only daily`` produces it on any day.
 
 Figures for the run date D and the month to date (the 1st of D's month to D), per rep and in total:
 new contracts (count, 合同金额, by 签订日期), shipments (发货金额 of rows with a 发货日期; a 待发货 request is
@@ -24,7 +24,7 @@ first; equal amounts share the better rank (1, 2, 2, 4).
   whose shipments up to D fall short of 合同金额;
 - 货物跟踪: one line counting the shipments the 货物跟踪 lists (unsigned past ``tracking.unsigned_days`` working
   days, without 物流单号); the daily report ``USES`` the tracking report, as the shipping check;
-- 投诉超时: open complaints past ``service.response_days`` working days (``books.service.overdue_complaints``;
+- 投诉超时: open complaints past ``service.response_days`` working days (``books.feedback.overdue_complaints``;
   listed every day until the customer has had an answer);
 - 数据问题: per rep, the 错误 and 警告 found so far in the run (``ctx.problems``);
 - 台账变更: one line counting the changes in the reps' workbooks since the last official run and how many reach
@@ -39,7 +39,7 @@ differ from the per-rep table's); the company's month-end and quarter-end lines 
 (templates/daily_forecast.html.j2).
 
 Workbook 销售日报_<D>.xlsx: sheet 日报 (one A4 landscape page: the key figures (``key_figures``: 今日回款,
-本月回款 against its target, 回款完成率, 本月合同 against its target, 销售完成率, 应收余额 and 逾期 from the
+本月回款 against its target, 回款完成率, 本月合同 against its target, 签约完成率, 应收余额 and 逾期 from the
 receivables ledger when it ran, 暂缓发货), the per-rep table with a totals row, a line counting the highlights),
 sheet 今日要点 (the highlight rows: their columns differ from the per-rep table's, so they never share its
 widths), and the details 今日合同, 今日发货, 今日回款. The mail carries the summary as plain text and as an HTML
@@ -60,11 +60,12 @@ import pandas as pd
 
 from ..books import forecast as F
 from ..books import periods as P
-from ..books import service
+from ..books import feedback
 from ..books import workdays
 from ..books.allocation import Allocation, due_parts_as_of, plan_lines_as_of
-from ..books.plans import reminder_lines
+from ..books.collection_plans import reminder_lines
 from ..books.context import RunContext
+from ..books.due import WORKING_DAYS
 from ..core.output import Delivery, ReportOutput
 from ..core.model import (ERROR, REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, fmt_yuan, round_half_up,
                           yuan_to_fen, text as _text)
@@ -108,11 +109,6 @@ class DailyData:
 
 
 # ---------------------------------------------------------------- pure computations
-
-def is_due(day: date, settings, force: bool = False) -> bool:
-    """The daily report is produced on working days, or on any day when forced."""
-    return bool(force) or workdays.is_workday(day, settings)
-
 
 def daily_by_rep(tables: Tables, day: date) -> pd.DataFrame:
     """REP_COLUMNS: each rep's day and month-to-date figures, the month's targets, attainment (签约完成率 =
@@ -258,12 +254,12 @@ def issues_line(problems: list[Problem]) -> list[dict]:
 
 
 def complaints_overdue(tables: Tables, settings, day: date) -> list[dict]:
-    """Open complaints past ``service.response_days`` working days (``books.service.overdue_complaints``)."""
+    """Open complaints past ``service.response_days`` working days (``books.feedback.overdue_complaints``)."""
     return [{"类别": COMPLAINT_LATE, "客户名称": _text(r["客户名称"]), "合同编号": _text(r["合同编号"]), REP: _text(r[REP]),
              "日期": r["日期"], "金额": None,
              "说明": f"投诉已 {r['已开天数']} 个工作日未回复客户 ({_text(r['状态'])})"
                    + (f": {_text(r['内容'])}" if _text(r["内容"]) else "")}
-            for r in service.overdue_complaints(tables, settings, day).to_dict("records")]
+            for r in feedback.overdue_complaints(tables, settings, day).to_dict("records")]
 
 
 def sales_forecast(tables: Tables, allocation: Allocation | None, calendar: workdays.Workdays, day: date
@@ -643,12 +639,11 @@ def figures_of(data: DailyData) -> dict:
 
 NEEDS: tuple[str, ...] = ()  # earlier reports whose data ``build`` takes
 USES = ("receivables", "shipping", "tracking", "audit")  # earlier reports whose data ``build`` takes when they produced it
+DUE = WORKING_DAYS  # the days it is made (books.due, applied by the runner)
 
 
 def build(ctx: RunContext, receivables: ReceivablesData | None = None, shipping: ShippingData | None = None,
           tracking: TrackingData | None = None, audit=None) -> ReportOutput:
-    if not is_due(ctx.run_date, ctx.settings, ctx.options.force):
-        return ReportOutput(figures={"produced": False, "date": ctx.run_date.isoformat(), "reason": "非工作日"})
     data = with_changes(compute(ctx.tables, ctx.allocation, ctx.problems, shipping, ctx.run_date, ctx.settings,
                                 tracking), audit)
     company = ctx.settings.company.name

@@ -5,7 +5,7 @@ Its place in the process: after the reconciliation (it uses that report's months
 allocation's items: a sale is a receivable item of the configured basis (``receivables.basis``: a shipment
 with its 发货日期, or an invoice), exactly the lines the 财务对账's 销售应收余额 is built on, so the journal's
 monthly totals are the reconciliation's sales side (invoice basis: its 销售开票; shipment basis: the change
-of its 销售应收余额 plus its 销售回款; tests/test_journal.py holds both).
+of its 销售应收余额 plus its 销售回款; tests/reports/test_journal.py holds both).
 
 One line per sale: 日期, 单据号, 合同编号, 客户, 业务员 (the contract's), 产品 (the shipment's, else the
 contract's), 产品类别 (产品目录), 数量 (the shipment's; an invoice has none), 单价 (含税金额 ÷ 数量 where both are

@@ -6,8 +6,9 @@ allocation (``books/allocation.py`` and its as-of views), never re-derived:
 
 - open items are ``allocation.open_items_as_of(alloc, D)``: items dated up to D with what was unpaid on D;
 - unapplied credits (预收款) as of D are ``allocation.credits_as_of(alloc, D)``: per collection dated up to D,
-  its amount less what it had paid by D (applications with 核销日期 ≤ D); a collection naming a contract
-  leaves a contract credit, one without a contract a customer-level credit (allocation rules 1 and 2);
+  its amount less what it had paid by D (applications with 核销日期 ≤ D): the contract credit a collection
+  naming a contract keeps (up to what the contract has not yet shipped) and the customer-level rest (allocation
+  rules 1 and 2);
 - age, aging buckets, overdue days, 逾期金额 and 应收余额 (open items − unapplied credits, negative when the
   customer has paid in advance) are ``books/balances.py``'s, the one home of those rules (the 客户档案汇总
   reads the same): age = D − item date, bucketed by ``receivables.aging_buckets`` (upper bounds, inclusive:
@@ -24,6 +25,10 @@ allocation (``books/allocation.py`` and its as-of views), never re-derived:
 row per customer, the 账龄分析 columns), ``ledger`` (明细账 rows), ``by_rep``, ``open_items`` (open items as of
 D with 账龄天数, 账龄区间, 逾期天数, one row per plan part) and ``credits`` (unapplied credits as of D). The
 workbook's 应收票据 sheet (when a bill is in hand) lists the 承兑汇票 collections whose 票据到期日 is after D.
+
+核销明细 (``write_off_details``) lists every application of the allocation by D, the collection beside the item
+it paid and the rule that made it (按核销单号 / 按合同 / 按金额 / 先到先核 / 预收款), then what each collection
+still holds unapplied on D: the clerk can explain any figure to a customer line by line.
 """
 
 from __future__ import annotations
@@ -35,13 +40,13 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from ..books.allocation import Allocation, collections_as_of, credits_as_of
+from ..books.allocation import (WRITE_OFF, Allocation, applications_as_of, collections_as_of, credits_as_of)
 from ..books.balances import (BALANCE, BUCKET, LONGEST_OVERDUE, OVERDUE, PREPAID, aged_due_parts, aged_open_items,
                               bucket_labels, customer_balances, sums_by)
 from ..books.credit import is_bill
-from ..books.plans import is_warranty
+from ..books.collection_plans import is_warranty
 from ..books.customers import archive_lookup, credit_limit
-from ..core.columns import column_texts, sources, texts
+from ..core.columns import column_texts, pick, position_of, sources, text_values, texts
 from ..core.config import Settings
 from ..books.context import RunContext
 from ..core.output import ReportOutput
@@ -51,6 +56,8 @@ from ..core.sheets import INT, MONEY, DATE, Col, Highlight, Sheet, Table, Workbo
 
 BILL_COLUMNS = ["票据号", "客户名称", "合同编号", "收票日期", "票面金额", "票据到期日", "距到期天数", "回款方式", "业务员", "来源"]
 PLAN_NOTE = ("有回款计划的合同按各期到期日判断逾期 (节点未发生的期次未到期); 未到期质保金 = 回款计划中质保期次尚未到期的未收款")
+WRITE_OFF_COLUMNS = ["客户名称", "回款日期", "银行流水号", "指定合同", "核销单号", "回款金额", "核销日期", "单据类型", "单据号",
+                     "单据日期", "合同编号", "核销金额", "规则", "来源"]
 LEDGER_COLUMNS = ["客户名称", "日期", "单据类型", "单据号", "合同编号", "摘要", "借方", "贷方", "余额", "业务员", "来源"]
 
 
@@ -259,8 +266,9 @@ def layout(data: ReceivablesData, settings: Settings, day: date) -> WorkbookSpec
         Highlight("逾期金额", ">", 0), Highlight("最长逾期天数", ">", 0), Highlight("超信用额度", ">", 0)])],
         title="应收账款账龄分析", subtitle=[*subtitle, PLAN_NOTE,
                                       f"按逾期金额、应收余额从大到小; 已结清且本月无往来的 {len(settled)} 家客户见「已结清」"])
-    last = data.ledger.groupby("客户名称")["日期"].max() if len(data.ledger) else pd.Series(dtype="datetime64[ns]")
-    settled = settled.assign(最后往来日期=settled["客户名称"].map(last))
+    last = data.ledger.groupby("客户名称")["日期"].max()  # (an empty mapping cannot map to dates: pandas casts it to float)
+    settled = settled.assign(最后往来日期=settled["客户名称"].map(last) if len(last)
+                             else pd.Series(pd.NaT, index=settled.index, dtype="datetime64[ns]"))
     settled_sheet = Sheet("已结清", [Table([Col("客户名称"), Col("业务员"), Col("最后往来日期", DATE),
                                           Col("信用额度", MONEY, total=False), Col("账期天数", INT, total=False)], settled)],
                           title="已结清客户", subtitle=[*subtitle[:2], f"无未收单据、无预收款, {day:%Y-%m} 无往来; "
@@ -278,6 +286,51 @@ def layout(data: ReceivablesData, settings: Settings, day: date) -> WorkbookSpec
     return WorkbookSpec(f"应收账款明细账_{day.isoformat()}.xlsx", [aging, ledger, by_rep, settled_sheet])
 
 
+def write_off_details(alloc: Allocation, day: date) -> pd.DataFrame:
+    """核销明细 (WRITE_OFF_COLUMNS): every application booked by ``day`` (the collection's 回款日期, 银行流水号, the
+    contract and 核销单号 it names; the item paid, its 核销日期 and 规则), then each collection's money still
+    unapplied on ``day`` (规则 未核销: 合同预收款 or 客户预收款); by customer, collection and 核销日期."""
+    colls = collections_as_of(alloc, day)
+    ids = colls["回款ID"].to_numpy(dtype=object)
+    refs, named, numbers = (text_values(colls, c) for c in ("银行流水号", "合同编号", WRITE_OFF))
+    amounts, origins = colls["回款金额"].to_numpy(dtype="int64"), np.asarray(sources(colls), dtype=object)
+    apps = applications_as_of(alloc, day)
+    items = alloc.items
+    item_at = position_of(items["单据ID"].to_numpy(dtype=object), apps["单据ID"].to_numpy(dtype=object))
+    credits = credits_as_of(alloc, day)
+    parts = []
+    for frame, rule, on, kind, number, contract, customer in (
+            (apps, apps["规则"].to_numpy(dtype=object), apps["核销日期"].to_numpy(),
+             pick(text_values(items, "单据类型"), item_at, ""), pick(text_values(items, "单据号"), item_at, ""),
+             text_values(apps, "合同编号"), text_values(apps, "客户名称")),
+            (credits, np.where(text_values(credits, "合同编号") != "", "未核销(合同预收款)", "未核销(客户预收款)"),
+             np.full(len(credits), np.datetime64("NaT"), dtype="datetime64[us]"), "", "",
+             text_values(credits, "合同编号"), text_values(credits, "客户名称"))):
+        at = position_of(ids, frame["回款ID"].to_numpy(dtype=object))
+        parts.append(pd.DataFrame({
+            "客户名称": customer, "回款日期": frame["回款日期"].to_numpy(dtype="datetime64[us]"),
+            "银行流水号": pick(refs, at, ""), "指定合同": pick(named, at, ""), "核销单号": pick(numbers, at, ""),
+            "回款金额": pick(amounts, at, 0), "核销日期": pd.to_datetime(on), "单据类型": kind, "单据号": number,
+            "单据日期": frame["单据日期"].to_numpy(dtype="datetime64[us]") if "单据日期" in frame else pd.NaT,
+            "合同编号": contract, "核销金额": frame["金额"].to_numpy(dtype="int64"), "规则": rule,
+            "来源": pick(origins, at, ""), "_at": at, "_part": len(parts)}))
+    frame = pd.concat(parts, ignore_index=True)
+    frame = frame.sort_values(["客户名称", "回款日期", "_at", "_part", "核销日期"], kind="stable")
+    return frame[WRITE_OFF_COLUMNS].reset_index(drop=True).astype({"回款金额": "int64", "核销金额": "int64"})
+
+
+def write_off_sheet(details: pd.DataFrame, day: date, company: str) -> Sheet:
+    """核销明细: each collection beside the items it paid, with the rule that applied it."""
+    cols = [Col("客户名称"), Col("回款日期", DATE), Col("银行流水号"), Col("指定合同"), Col("核销单号"),
+            Col("回款金额", MONEY, total=False), Col("核销日期", DATE), Col("单据类型"), Col("单据号"), Col("单据日期", DATE),
+            Col("合同编号"), Col("核销金额", MONEY), Col("规则"), Col("来源")]
+    return Sheet("核销明细", [Table(cols, details, totals=True)], title="回款核销明细",
+                 subtitle=[company, f"截至 {day.isoformat()}（该日以后的单据和回款不计入）",
+                           "规则: 按核销单号 = 回款指定的单据; 按合同 = 回款指定合同的未收单据, 先到先核; 按金额 = 客户唯一一笔金额相等的未收单据; "
+                           "先到先核 = 客户最早的未收单据; 预收款 = 先收的款在单据发生时冲抵 (先本合同, 后客户); "
+                           "指定合同的预收款以合同尚未发货的金额为限, 超出部分按客户核销"])
+
+
 def bills_sheet(bills: pd.DataFrame, day: date, company: str) -> Sheet:
     """应收票据: the acceptance bills in hand, by due date."""
     cols = [Col("票据号"), Col("客户名称"), Col("合同编号"), Col("收票日期", DATE), Col("票面金额", MONEY),
@@ -292,6 +345,8 @@ NEEDS: tuple[str, ...] = ()  # earlier reports whose data ``build`` takes
 def build(ctx: RunContext) -> ReportOutput:
     data = compute(ctx.allocation, ctx.tables["客户"], ctx.settings, ctx.run_date)
     spec = layout(data, ctx.settings, ctx.run_date)
+    details = write_off_sheet(write_off_details(ctx.allocation, ctx.run_date), ctx.run_date, ctx.settings.company.name)
+    spec = replace(spec, sheets=[*spec.sheets[:2], details, *spec.sheets[2:]])  # 核销明细 after 明细账
     bills = bills_receivable(collections_as_of(ctx.allocation, ctx.run_date), ctx.run_date)
     if len(bills):  # 应收票据, appended: only when a bill is in hand
         spec = replace(spec, sheets=[*spec.sheets, bills_sheet(bills, ctx.run_date, ctx.settings.company.name)])

@@ -31,6 +31,7 @@ import pandas as pd
 
 from ..books import workdays
 from ..books.context import RunContext
+from ..books.due import WORKING_DAYS
 from ..books.customers import archive_lookup
 from ..books.validate import FILLER, Columns, problem
 from ..core.columns import column_texts, sources, stripped_texts
@@ -203,12 +204,11 @@ def figures(data: TrackingData, notices_made: int) -> dict:
 
 
 NEEDS: tuple[str, ...] = ()  # earlier reports whose data ``build`` takes
+DUE = WORKING_DAYS  # the days it is made (books.due, applied by the runner)
 
 
 def build(ctx: RunContext) -> ReportOutput:
     day, settings = ctx.run_date, ctx.settings
-    if not (ctx.options.force or "tracking" in ctx.options.only or workdays.is_workday(day, settings)):
-        return ReportOutput(figures={"produced": False, "date": day.isoformat(), "reason": "非工作日"})
     unsigned_days = settings.tracking.unsigned_days
     archive = archive_lookup(ctx.tables["客户"])
     status = with_contacts(shipment_status(ctx.tables["发货"], day, ctx.workdays), archive)
