@@ -86,6 +86,7 @@ HIGHLIGHT_COLUMNS = ["类别", "客户名称", "合同编号", REP, "日期", "�
 BIG, OVERDUE, HELD, LATE, ISSUES = "大额合同", "今日逾期", "暂缓发货", "交期已过", "数据问题"
 UNSIGNED = "货物跟踪"
 CHANGES = "台账变更"
+STATEMENTS = "对账函"
 REMIND = "回款提醒"
 COMPLAINT_LATE = "投诉超时"
 SOURCE = [Col(SRC_WORKBOOK), Col(SRC_SHEET), Col(SRC_ROW, INT, total=False)]
@@ -305,6 +306,16 @@ def with_changes(data: DailyData, audit) -> DailyData:
     if audit is None or not len(audit.changes.frame):
         return data
     row = {"类别": CHANGES, "客户名称": "", "合同编号": "", REP: "", "日期": pd.NaT, "金额": None, "说明": audit.line}
+    line = pd.DataFrame([row], columns=HIGHLIGHT_COLUMNS).astype({"金额": "Int64"})
+    return replace(data, highlights=pd.concat([data.highlights, line], ignore_index=True))
+
+
+def with_statement_line(data: DailyData, statement_tracking) -> DailyData:
+    """The 今日要点 with one 对账函 line (``statement_tracking.line``) when a letter is past its 回复期限 or disputed."""
+    if statement_tracking is None or not (statement_tracking.chase or statement_tracking.disputed):
+        return data
+    row = {"类别": STATEMENTS, "客户名称": "", "合同编号": "", REP: "", "日期": pd.NaT, "金额": None,
+           "说明": statement_tracking.line}
     line = pd.DataFrame([row], columns=HIGHLIGHT_COLUMNS).astype({"金额": "Int64"})
     return replace(data, highlights=pd.concat([data.highlights, line], ignore_index=True))
 
@@ -638,14 +649,15 @@ def figures_of(data: DailyData) -> dict:
 # ---------------------------------------------------------------- entry point
 
 NEEDS: tuple[str, ...] = ()  # earlier reports whose data ``build`` takes
-USES = ("receivables", "shipping", "tracking", "audit")  # earlier reports whose data ``build`` takes when they produced it
+USES = ("receivables", "shipping", "tracking", "audit", "statement_tracking")  # earlier reports whose data ``build`` takes when they produced it
 DUE = WORKING_DAYS  # the days it is made (books.due, applied by the runner)
 
 
 def build(ctx: RunContext, receivables: ReceivablesData | None = None, shipping: ShippingData | None = None,
-          tracking: TrackingData | None = None, audit=None) -> ReportOutput:
+          tracking: TrackingData | None = None, audit=None, statement_tracking=None) -> ReportOutput:
     data = with_changes(compute(ctx.tables, ctx.allocation, ctx.problems, shipping, ctx.run_date, ctx.settings,
                                 tracking), audit)
+    data = with_statement_line(data, statement_tracking)
     company = ctx.settings.company.name
     delivery = Delivery(report="daily", title="销售日报", key_figure=f"回款 ¥{fmt_yuan(data.totals['今日回款'])}",
                         summary_html=render_html(data, company, receivables), summary_text=summary_text(data))
