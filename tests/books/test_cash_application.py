@@ -15,7 +15,7 @@ from neiqin_xl.core.model import ERROR
 from neiqin_xl.deliver.writer import write_workbook
 from neiqin_xl.reports import fulfilment, receivables
 
-from .helpers import context, fen, header_of, report, table, tables
+from ..helpers import context, fen, header_of, report, table, tables
 
 S = settings_from_dict({})
 INVOICE = settings_from_dict({"receivables": {"basis": "invoice"}})
