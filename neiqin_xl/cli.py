@@ -44,6 +44,7 @@ from pathlib import Path
 from .core.config import ConfigError, Settings, load_settings
 from .deliver.mail import UNDELIVERED
 from .runlock import RunLocked, hold
+from .trust import UntrustedDay
 from .tools.demo import DemoRefused
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -255,10 +256,24 @@ def command_run(settings: Settings, args: argparse.Namespace, say) -> int:
         if ensure_workspace(settings, fresh, args.date or now.date(), say):
             say("注意: 当前工作区是演示数据 (demo data), 不是真实业务数据: 报表和邮件都标有 演示数据, "
                 "邮件只发给演示地址 (example.com)。")
-        results = run_planned(settings, now, args.date, options)
+        try:
+            results = run_planned(settings, now, args.date, options)
+        except UntrustedDay as stop:
+            return untrusted_day(stop, say)
     for result in results:
         print_summary(result, is_workday(result.run_date, settings), say)
     return exit_status(results)
+
+
+def untrusted_day(stop: UntrustedDay, say) -> int:
+    """The day stopped before its books (trust.check): what is missing and what to do; exit 1."""
+    complain(f"{stop.run_date}: 运行已停止, 没有生成报表, 没有给经理和业务员发送邮件:")
+    for reason in stop.reasons:
+        complain(f"  {reason}")
+    print_mail(stop.mail, say)
+    if not stop.mail:
+        complain("  (config.yaml 中 email.admin 没有收件人: 没有发送运行异常通知)")
+    return 1
 
 
 def exit_status(results: list) -> int:
@@ -315,7 +330,7 @@ def print_mail(messages: list[dict], say) -> None:
                                                         for x in msgs))
     for x in messages:  # skipped for a reason worth reading; a demo's message held back from a real address
         reason = x.get("reason", "")
-        if (x.get("status") == "skipped" and not reason.startswith(("已发送", "已放弃"))) or \
+        if (x.get("status") == "skipped" and not reason.startswith(("已发送", "已放弃", "本次运行已尝试"))) or \
                 (x.get("status") == "outbox" and reason.startswith("演示数据")):
             say(f"邮件未发送: {x.get('subject', '')}: {reason}")
     labels = {"partial": "邮件部分送达", "failed": "邮件发送失败 (留在待发箱, 下次运行重发)", "given_up": "邮件已放弃",
@@ -404,7 +419,11 @@ def command_serve(settings: Settings, args: argparse.Namespace, say) -> int:
     def job(day: date) -> bool:
         with run_lock(settings, "serve", say):
             ensure_workspace(settings, fresh, day, say)
-            results = run_planned(settings, datetime.now(), None, RunOptions(no_email=args.no_email))
+            try:
+                results = run_planned(settings, datetime.now(), None, RunOptions(no_email=args.no_email))
+            except UntrustedDay as stop:
+                untrusted_day(stop, say)
+                return False
         for result in results:
             print_mail(result.undelivered, say)
         return exit_status(results) == 0

@@ -43,7 +43,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from . import __version__
+from . import __version__, trust
 from .deliver import mail
 from .deliver.state import RunState
 from .runs import (OFFICIAL, PREVIEW, RERUN, delivery_label, digest_inputs, label_deliveries, output_folder,
@@ -59,7 +59,7 @@ from .core.output import Delivery, ReportOutput
 from .core.files import Name, file_sha256
 from .core.sheets import WorkbookSpec
 from .read.folders import list_workbooks, rep_workbooks
-from .read import history
+from .read import copies, history
 from .read.intake import find_by_stem, read_workbook, read_workspace
 from .core.schema import SHEETS
 from .core.model import ERROR, WARNING, Problem, Tables
@@ -198,7 +198,7 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
         failures.append({"step": "输出文件夹", "error": fallback})
 
     with step("读取工作簿"):
-        tables, found = read_workspace(settings, progress=options.progress)
+        tables, found = copies.set_aside(*read_workspace(settings, progress=options.progress))
     entries = history.input_entries(settings, tables.inputs)
     run_id = ""
     if options.replay is None:  # every run keeps what it read, an unchanged rerun too
@@ -427,6 +427,7 @@ def run_planned(settings: Settings, now: datetime, run_date: date | None, option
     the workspace's run lock), after the leftovers of a killed run older than ``now`` are removed."""
     for path in remove_leftover_temps([settings.folder("output"), settings.folder("outbox")], now):
         log.info("已删除上次中断的运行留下的临时文件 %s", path)
+    trust.stop_if_untrusted(settings, run_date or now.date(), options.no_email)  # issue 29: nothing mailed
     return [run_day(settings, day, replace(options, kind=kind)) for day, kind in plan_runs(settings, now, run_date)]
 
 

@@ -1,0 +1,265 @@
+"""Issue 29, the unattended day: inputs the day cannot trust, copies of a rep's workbook, messages at most
+once, working days only, a damaged state file … each through ``cli.main`` against a real aiosmtpd server on
+127.0.0.1 (tests/test_mail.py's handlers), with time-machine for the day and the hour."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from datetime import date
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+import yaml
+
+from neiqin_xl import cli
+from neiqin_xl.deliver.state import RunState
+
+from .helpers_intake import COLLECTION_HEADER, CONTRACT_HEADER, SHIPMENT_HEADER, workspace, write_book
+from .test_mail import Collector, free_port, smtp_server  # noqa: F401  (fixture)
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+DAY = "2026-11-26"  # a Thursday, a working day
+ADMIN = "clerk@example.com"
+RECIPIENTS = {key: {"to": ["gm@example.com"]} for key in ("daily", "period", "shipping", "reconciliation", "expenses")}
+
+
+def at(y, m, d, hh, mm=0) -> dt.datetime:
+    return dt.datetime(y, m, d, hh, mm, tzinfo=SHANGHAI)
+
+
+def build(root: Path, port: int | None) -> Path:
+    """Two reps: 张伟 with one contract of ¥10,000.00 shipped 11-05 and ¥4,000.00 collected 11-10, 李娜 with
+    one contract of ¥2,500.00; the config mails the managers and the clerk (``email.admin``)."""
+    settings = workspace(root / "工作区")
+    write_book(settings.folder("reps") / "张伟.xlsx", {
+        "合同": [CONTRACT_HEADER, ["HT-ZW-1", date(2026, 11, 2), "明达公司", "服务", 10000, "月结"]],
+        "发货": [SHIPMENT_HEADER, ["FH-ZW-1", date(2026, 11, 5), "HT-ZW-1", 10000, "已发货"]],
+        "回款": [COLLECTION_HEADER, [date(2026, 11, 10), "明达公司", "HT-ZW-1", 4000, "LS-ZW-1"]]})
+    write_book(settings.folder("reps") / "李娜.xlsx", {
+        "合同": [CONTRACT_HEADER, ["HT-LN-1", date(2026, 11, 3), "华联公司", "服务", 2500, "月结"]]})
+    write_book(settings.folder("master") / "人员.xlsx",
+               {"人员": [["姓名", "角色", "邮箱"], ["张伟", "业务员", "zhangwei@example.com"],
+                        ["李娜", "业务员", "lina@example.com"]]})
+    email = {"enabled": port is not None, "host": "127.0.0.1" if port else "", "port": port or 25,
+             "security": "plain", "user": "", "sender": "neiqin@example.com", "timeout_seconds": 2, "retries": 0,
+             "backoff_seconds": 0, "recipients": RECIPIENTS, "admin": [ADMIN]}
+    config = root / "config.yaml"
+    config.write_text(yaml.safe_dump({"paths": {"workspace": str(root / "工作区")}, "email": email},
+                                     allow_unicode=True), encoding="utf-8")
+    return config
+
+
+def run(config: Path, *args: str) -> int:
+    return cli.main(["--config", str(config), *args])
+
+
+def run_at(when: dt.datetime, config: Path, *args: str) -> int:
+    with time_machine.travel(when, tick=True):
+        return run(config, *args)
+
+
+def to(server) -> list[list[str]]:
+    return [sorted(rcpt) for _, rcpt, _ in server.envelopes]
+
+
+def subjects(server) -> list[str]:
+    return [str(m["subject"]) for m in server.messages()]
+
+
+def manifest(root: Path, day: str = DAY) -> dict:
+    return json.loads((root / "工作区" / "output" / day / "manifest.json").read_text(encoding="utf-8"))
+
+
+# ---------------------------------------------------------------------------- case 1-2: inputs the day cannot trust
+
+def unmount(reps: Path) -> None:
+    shutil.rmtree(reps)
+
+
+def empty(reps: Path) -> None:
+    for p in reps.iterdir():
+        p.unlink()
+
+
+@pytest.mark.parametrize("fault", [unmount, empty], ids=["reps-missing", "reps-empty"])
+def test_a_reps_folder_missing_or_empty_stops_the_day_and_the_next_run_after_the_fix_is_official(
+        tmp_path, capsys, smtp_server, fault):
+    controller, server = smtp_server()
+    config = build(tmp_path, controller.port)
+    reps = tmp_path / "工作区" / "reps"
+    saved = tmp_path / "saved"
+    shutil.copytree(reps, saved)
+    fault(reps)
+
+    assert run_at(at(2026, 11, 26, 16, 30), config) == 1
+
+    # nothing to the managers or the reps: one message, to the clerk, saying what is missing
+    assert to(server) == [[ADMIN]]
+    [subject] = subjects(server)
+    assert "运行异常: 输入不可信" in subject
+    body = server.messages()[0].get_body(("plain",)).get_content()
+    assert str(reps) in body and "没有给经理和业务员发送任何邮件" in body
+    assert not (tmp_path / "工作区" / "output" / DAY).exists()  # no book written
+    err = capsys.readouterr().err
+    assert "运行已停止, 没有生成报表" in err and str(reps) in err
+    # a second try the same day does not mail the clerk again
+    assert run_at(at(2026, 11, 26, 16, 40), config) == 1 and len(server.envelopes) == 1
+
+    shutil.rmtree(reps, ignore_errors=True)
+    shutil.copytree(saved, reps)  # the share is back
+    assert run_at(at(2026, 11, 26, 16, 50), config) == 0
+    assert manifest(tmp_path)["kind"] == "official"  # not a rerun of "already sent"
+    assert ["gm@example.com"] in to(server) and ["zhangwei@example.com"] in to(server)
+
+
+def test_an_empty_workspace_mails_no_zero_report(tmp_path, capsys, smtp_server):
+    controller, server = smtp_server()
+    config = build(tmp_path, controller.port)
+    for folder in ("reps", "master"):
+        shutil.rmtree(tmp_path / "工作区" / folder)
+
+    assert run_at(at(2026, 11, 26, 16, 30), config) == 1
+
+    assert to(server) == [[ADMIN]]
+    assert "没有任何输入工作簿" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------- case 1: copies take nothing
+
+@pytest.mark.parametrize("copy_name", ["张伟 - 副本.xlsx", "张伟-DESKTOP-PC.xlsx", "备份.xlsx"])
+def test_a_copy_of_a_reps_workbook_takes_nothing_and_is_listed_naming_the_original(tmp_path, copy_name):
+    config = build(tmp_path, None)
+    reps = tmp_path / "工作区" / "reps"
+    shutil.copy(reps / "张伟.xlsx", reps / copy_name)
+
+    assert run(config, "--date", DAY, "--quiet") == 0
+
+    m = manifest(tmp_path)
+    [copy] = [i for i in m["inputs"] if i["path"].endswith(copy_name)]
+    assert copy["status"] == "copy" and copy["copy_of"] == "张伟.xlsx"
+    # 张伟 keeps his rows: one contract of ¥10,000.00, nobody else holds it (the fulfilment's rows per rep)
+    rows = m["rows"]
+    assert rows["合同"] == 2 and rows["回款"] == 1  # 张伟's one and 李娜's one; the copy's not counted
+    problems = (tmp_path / "工作区" / "output" / DAY).rglob("数据问题清单*.xlsx")
+    import openpyxl
+    texts = [str(c.value) for p in problems for ws in openpyxl.load_workbook(p, read_only=True).worksheets
+             for row in ws.iter_rows() for c in row if c.value]
+    assert any("是副本, 未读取" in t and "张伟.xlsx" in t for t in texts)
+    assert not any("完全相同" in t for t in texts)  # the copy's rows are not duplicates of the original's
+
+
+# ---------------------------------------------------------------------------- cases 7-10: at most once per message
+
+import asyncio  # noqa: E402
+
+from neiqin_xl.core.output import Delivery  # noqa: E402
+from neiqin_xl.deliver import mail  # noqa: E402
+
+from .test_mail import Authenticator, daily_delivery, make_settings, staff, workbook  # noqa: E402
+
+RUN_DATE = dt.date(2026, 11, 26)
+
+
+class SlowAfterData(Collector):
+    """Keeps the message, then answers DATA only after ``delay`` seconds (past the client's timeout)."""
+
+    def __init__(self, delay: float):
+        super().__init__()
+        self.delay = delay
+
+    async def handle_DATA(self, server, session, envelope):
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
+        await asyncio.sleep(self.delay)
+        return "250 OK"
+
+
+class DropsAfterData(Collector):
+    """Keeps the message and drops the connection instead of answering."""
+
+    async def handle_DATA(self, server, session, envelope):
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
+        server.transport.close()
+        return None
+
+
+@pytest.mark.parametrize("handler", [lambda: SlowAfterData(2.5), DropsAfterData], ids=["late-answer", "dropped"])
+def test_a_message_the_server_may_have_taken_is_unknown_never_sent_again_on_its_own(tmp_path, smtp_server, handler):
+    controller, server = smtp_server(handler())
+    settings = make_settings(tmp_path, controller.port, timeout_seconds=1, retries=3)
+    shipping = Delivery(report="shipping", title="发货审核", attachments=[workbook(tmp_path, "发货审核.xlsx")])
+
+    results = mail.deliver(settings, RUN_DATE, [daily_delivery(tmp_path), shipping], staff())
+
+    # the first: DATA sent, no answer → 结果未知, not retried (3 retries allowed for a temporary failure);
+    # the second is not tried in this run (it is not lost: failed, sent by the next run)
+    assert [r["status"] for r in results] == ["unknown", "failed"]
+    assert results[0]["reason"].startswith("发送结果未知: 邮件内容已发出后") and "不会自动重发" in results[0]["reason"]
+    assert results[1]["reason"].startswith("本次运行未尝试 (发送结果未知")
+    assert len(server.envelopes) == 1
+    # the next run tries the one not tried (the server, still faulty, takes it: 结果未知 too), never the first;
+    # the day's rerun skips both
+    pending = mail.send_pending(settings, staff())
+    assert [r["status"] for r in pending] == ["unknown"] and pending[0]["subject"] == results[1]["subject"]
+    again = mail.deliver(settings, RUN_DATE, [daily_delivery(tmp_path), shipping], staff())
+    assert [r["status"] for r in again] == ["skipped", "skipped"]
+    assert all(r["reason"].startswith("发送结果未知") for r in again)
+    assert sorted(len(e[1]) for e in server.envelopes) == [1, 3]  # each message reached the server once
+    # the clerk decides: --resend sends it again (the server takes it a second time)
+    mail.deliver(settings, RUN_DATE, [shipping], staff(), resend=True)
+    assert len(server.envelopes) == 3
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_a_good_run_logs_in_once_for_all_its_messages(tmp_path, smtp_server, monkeypatch):
+    auth = Authenticator("clerk@example.com", "s3cret")
+    controller, server = smtp_server(authenticator=auth, auth_require_tls=False, auth_required=True)
+    settings = make_settings(tmp_path, controller.port, user="clerk@example.com")
+    monkeypatch.setenv("NEIQIN_SMTP_PASSWORD", "s3cret")
+    deliveries = [daily_delivery(tmp_path),
+                  Delivery(report="shipping", title="发货审核", attachments=[workbook(tmp_path, "发货审核.xlsx")]),
+                  Delivery(report="reminder", title="请更新台账", rep="张伟", summary_text="请更新"),
+                  Delivery(report="reminder", title="请更新台账", rep="李娜", summary_text="请更新")]
+
+    transport = mail.start_sending(settings)
+    results = mail.deliver(settings, RUN_DATE, deliveries, staff(), transport=transport)
+
+    assert [r["status"] for r in results] == ["sent"] * 4 and len(server.envelopes) == 4
+    assert auth.mechanisms == ["PLAIN"] and transport.logins == 1  # 4 messages, one login (was one each)
+
+
+def test_a_refused_message_is_tried_once_per_run_and_counted_once(tmp_path, smtp_server):
+    controller, server = smtp_server(Collector(refuse=("warehouse@example.com",)))
+    settings = make_settings(tmp_path, controller.port, max_attempts=3)
+    shipping = Delivery(report="shipping", title="发货审核", attachments=[workbook(tmp_path, "发货审核.xlsx")])
+    state = RunState(settings.workspace)
+
+    def a_run() -> list[dict]:  # as the pipeline does it: the pending step, then the day's delivery
+        transport = mail.start_sending(settings)
+        return mail.send_pending(settings, staff(), transport=transport) + \
+            mail.deliver(settings, RUN_DATE, [shipping], staff(), transport=transport)
+
+    first = a_run()
+    assert [r["status"] for r in first] == ["failed"] and state.messages()[0].runs == 1
+    second = a_run()  # tried by the pending step; the day's delivery does not try it a second time
+    assert [r["status"] for r in second] == ["failed", "skipped"]
+    assert second[0]["reason"].startswith("收件人被拒绝: ") and second[1]["reason"].startswith("本次运行已尝试")
+    assert state.messages()[0].runs == 2  # was 3: counted twice per rerun
+    third = a_run()
+    assert [r["status"] for r in third][0] == "given_up" and state.messages()[0].runs == 3
+    assert third[0]["reason"].startswith("已放弃 (服务器在 3 次运行中都拒绝了这封邮件)")
+
+
+def test_a_catch_up_mark_does_not_make_a_message_new(tmp_path, smtp_server):
+    # the killed run sent the 销售日报; the catch-up of that day (its titles marked 补发) does not send it again
+    controller, server = smtp_server()
+    settings = make_settings(tmp_path, controller.port)
+    from dataclasses import replace
+    sent = mail.deliver(settings, RUN_DATE, [daily_delivery(tmp_path)], staff())
+    caught_up = mail.deliver(settings, RUN_DATE, [replace(daily_delivery(tmp_path), title="补发 销售日报")], staff())
+    assert [r["status"] for r in sent] == ["sent"]
+    assert [r["status"] for r in caught_up] == ["skipped"] and caught_up[0]["reason"].startswith("已发送")
+    assert len(server.envelopes) == 1
