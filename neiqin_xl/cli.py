@@ -260,9 +260,22 @@ def command_run(settings: Settings, args: argparse.Namespace, say) -> int:
             results = run_planned(settings, now, args.date, options)
         except UntrustedDay as stop:
             return untrusted_day(stop, say)
+        except Exception as exc:  # status lists the crashed run with its error (the log has the traceback)
+            crashed(settings, exc)
+            raise
     for result in results:
         print_summary(result, is_workday(result.run_date, settings), say)
     return exit_status(results)
+
+
+def crashed(settings: Settings, exc: BaseException) -> None:
+    """The runs this start left ``running`` end as ``crashed`` with the error, for ``status``."""
+    from .deliver.state import RunState
+
+    try:
+        RunState(settings.workspace).end_open_runs("crashed", f"{type(exc).__name__}: {exc}")
+    except Exception:  # the state itself may be what failed
+        log.exception("无法记录运行失败")
 
 
 def untrusted_day(stop: UntrustedDay, say) -> int:

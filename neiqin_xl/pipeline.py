@@ -46,6 +46,7 @@ from typing import Any
 from . import __version__, trust
 from .deliver import mail
 from .deliver.state import RunState
+from .runs import begin as begin_run
 from .runs import (OFFICIAL, PREVIEW, RERUN, delivery_label, digest_inputs, label_deliveries, output_folder,
                    plan_runs)
 from .books.allocation import allocate
@@ -193,6 +194,8 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
     state = RunState(settings.workspace)
     recalled = options.replay or recall(settings, state, run_date)
     started = datetime.now()
+    if options.replay is None:  # issue 29: recorded before it sends anything (a killed run is known)
+        begin_run(state, run_date, options.kind, started, output_dir)
     failures = Failures()
     if fallback:  # written elsewhere: the clerk must notice (exit status 1)
         failures.append({"step": "输出文件夹", "error": fallback})

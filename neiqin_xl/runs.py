@@ -21,13 +21,24 @@ from .deliver.state import RunState
 
 OFFICIAL, PREVIEW, RERUN, CATCH_UP = "official", "preview", "rerun", "catch-up"
 KIND_NAMES = {OFFICIAL: "正式", PREVIEW: "预览", RERUN: "重新运行", CATCH_UP: "补发"}
-DAY_DONE = (OFFICIAL, CATCH_UP)  # a day with one of these has had its official run
+DAY_DONE = (OFFICIAL, CATCH_UP)  # a day with one of these, finished, has had its official run
+
+
+def day_done(state: RunState, run_date: date) -> bool:
+    """The day had its official run, and that run finished (a killed or crashed one did not: the next run
+    does the day again and sends what it never sent; what it sent is settled in the mail state)."""
+    return any(r["kind"] in DAY_DONE and r.get("outcome", "done") == "done" for r in state.runs(run_date))
+
+
+def begin(state: RunState, run_date: date, kind: str, started: datetime, output_dir: Path | str = "") -> None:
+    """The run recorded at its start (``RunState.begin_run``): before it sends anything."""
+    state.begin_run(run_date.isoformat(), kind, started.isoformat(timespec="seconds"), str(output_dir))
 
 def day_kind(state: RunState, run_date: date, now: datetime, settings: Settings, explicit: bool) -> str:
     """The kind of a run for ``run_date`` started at ``now``: a rerun once the day had its official run;
     else a preview when it is today before the cut-off (unless the date was given explicitly: a run for an
     explicit date is that day's run); else the official run."""
-    if any(r["kind"] in DAY_DONE for r in state.runs(run_date)):
+    if day_done(state, run_date):
         return RERUN
     if run_date == now.date() and not explicit and now.time() < clock(settings.schedule.cutoff):
         return PREVIEW
@@ -48,7 +59,7 @@ def missed_days(state: RunState, today: date, settings: Settings) -> list[date]:
             break
         if is_workday(day, settings):
             days.append(day)
-    return [d for d in reversed(days) if not any(r["kind"] in DAY_DONE for r in state.runs(d))]
+    return [d for d in reversed(days) if not day_done(state, d)]
 
 
 def plan_runs(settings: Settings, now: datetime, run_date: date | None = None) -> list[tuple[date, str]]:

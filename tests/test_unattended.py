@@ -263,3 +263,77 @@ def test_a_catch_up_mark_does_not_make_a_message_new(tmp_path, smtp_server):
     assert [r["status"] for r in sent] == ["sent"]
     assert [r["status"] for r in caught_up] == ["skipped"] and caught_up[0]["reason"].startswith("已发送")
     assert len(server.envelopes) == 1
+
+
+# ---------------------------------------------------------------------------- case 8: a run killed while sending
+
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+import email as email_lib  # noqa: E402
+from email import policy as email_policy  # noqa: E402
+
+KILLED_RUN = """
+import sys, datetime as dt, time_machine
+from zoneinfo import ZoneInfo
+from neiqin_xl import cli
+with time_machine.travel(dt.datetime(2026, 11, 26, 16, 30, tzinfo=ZoneInfo("Asia/Shanghai")), tick=True):
+    sys.exit(cli.main(["--config", sys.argv[1], "--quiet"]))
+"""
+
+
+class HangsOnData(Collector):
+    """Takes messages; the ``hang_at``-th DATA is kept and never answered (the client is killed meanwhile)."""
+
+    def __init__(self, hang_at: int):
+        super().__init__()
+        self.hang_at = hang_at
+
+    async def handle_DATA(self, server, session, envelope):
+        self.data_calls += 1
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
+        if self.data_calls == self.hang_at:
+            await asyncio.sleep(30)
+        return "250 OK"
+
+
+def sent_for(server, day: str) -> list[tuple[str, tuple[str, ...]]]:
+    """(subject, recipients) of every message the server took for ``day`` (its X-Neiqin-Run-Date)."""
+    found = []
+    for _, rcpt, data in server.envelopes:
+        msg = email_lib.message_from_bytes(data, policy=email_policy.default)
+        if msg["X-Neiqin-Run-Date"] == day:
+            found.append((str(msg["subject"]), tuple(sorted(rcpt))))
+    return found
+
+
+def test_a_day_killed_while_sending_is_finished_by_the_next_run_each_message_once(tmp_path, smtp_server):
+    controller, server = smtp_server(HangsOnData(hang_at=2))
+    config = build(tmp_path, controller.port)
+    root = Path(__file__).resolve().parent.parent
+    killed = subprocess.Popen([sys.executable, "-c", KILLED_RUN, str(config)], cwd=root,
+                              env={**__import__("os").environ, "PYTHONPATH": str(root)})
+    deadline = time.time() + 120
+    while server.data_calls < 2 and time.time() < deadline and killed.poll() is None:
+        time.sleep(0.1)
+    killed.kill()  # the power cut, with the second message on the wire
+    killed.wait()
+    assert server.data_calls == 2
+    before = sent_for(server, DAY)
+    state = RunState(tmp_path / "工作区")
+    [row] = state.runs()
+    assert (row["run_date"], row["kind"], row["outcome"]) == (DAY, "official", "running")  # it recorded itself
+
+    # the next working day: the killed day first (补发), then the day's own run
+    assert run_at(at(2026, 11, 27, 16, 30), config) == 3  # exit 3: the message on the wire is 结果未知
+
+    day = sent_for(server, DAY)
+    recipients = [r for _, r in day]
+    assert len(recipients) == len(set(recipients))  # nobody got a message of 11-26 twice
+    caught_up = day[len(before):]
+    assert caught_up and all(s.startswith("【补发") for s, _ in caught_up)  # the rest, sent once, as 补发
+    assert ("gm@example.com",) in recipients and ("zhangwei@example.com",) in recipients
+    statuses = sorted(m.status for m in state.messages(dt.date(2026, 11, 26)))
+    assert statuses.count("unknown") == 1  # the one on the wire: listed, not sent again
+    kinds = [(r["run_date"], r["kind"], r["outcome"]) for r in reversed(state.runs())]
+    assert kinds == [(DAY, "official", "interrupted"), (DAY, "catch-up", "done"), ("2026-11-27", "official", "done")]

@@ -88,7 +88,9 @@ CREATE TABLE IF NOT EXISTS close_log (
 );
 """
 # Columns added after the first release, for state files written by an earlier version.
-_ADDED_COLUMNS = {"messages": {"runs": "INTEGER NOT NULL DEFAULT 0"}}
+_ADDED_COLUMNS = {"messages": {"runs": "INTEGER NOT NULL DEFAULT 0"},
+                  # running (recorded at its start: a killed run leaves it so) / done / crashed / interrupted
+                  "runs": {"outcome": "TEXT NOT NULL DEFAULT 'done'", "error": "TEXT NOT NULL DEFAULT ''"}}
 
 
 @dataclass(frozen=True)
@@ -229,10 +231,32 @@ class RunState:
         return [_row_to_message(r) for r in rows]
 
     # ------------------------------------------------------------ runs
-    def record_run(self, **row) -> None:
-        """Adds a run (the columns of ``runs``, dates and times as ISO text)."""
+    def begin_run(self, run_date: str, kind: str, started: str, output_dir: str = "") -> None:
+        """Records a run at its start (outcome ``running``, before it sends anything), so a run killed on the
+        way is known: its day is not done (the next run finishes it) and ``status`` lists it. A run still
+        ``running`` from before (the caller holds the run lock: nobody else runs) was killed: ``interrupted``."""
         with closing(self._connect()) as con, con:
-            con.execute(f"INSERT INTO runs ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})", row)
+            con.execute("UPDATE runs SET outcome = 'interrupted' WHERE outcome = 'running'")
+            con.execute("""INSERT INTO runs (run_date, kind, started, finished, deadline, late, ok, undelivered, inputs,
+                                             output_dir, outcome)
+                           VALUES (?, ?, ?, '', '', 0, 0, 0, '', ?, 'running')""", (run_date, kind, started, output_dir))
+
+    def record_run(self, **row) -> None:
+        """The run done (the columns of ``runs``, dates and times as ISO text): the row ``begin_run`` made
+        for it (same date, kind and start) completed, else a new row."""
+        row = {**row, "outcome": "done"}
+        with closing(self._connect()) as con, con:
+            updated = con.execute(f"UPDATE runs SET {', '.join(f'{k} = :{k}' for k in row)} "
+                                  "WHERE outcome = 'running' AND run_date = :run_date AND kind = :kind "
+                                  "AND started = :started", row).rowcount
+            if not updated:
+                con.execute(f"INSERT INTO runs ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})", row)
+
+    def end_open_runs(self, outcome: str, error: str = "") -> None:
+        """The runs still ``running`` end with ``outcome`` (crashed: the exception's text in ``error``)."""
+        with closing(self._connect()) as con, con:
+            con.execute("UPDATE runs SET outcome = ?, error = ?, finished = ? WHERE outcome = 'running'",
+                        (outcome, error, now_text()))
 
     def runs(self, run_date: date | None = None, limit: int | None = None) -> list[dict]:
         """Runs, newest first (of one date when given)."""
