@@ -130,11 +130,17 @@ def complain(text: str) -> None:
     write_line(sys.stderr, text)
 
 
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)  # --date's sane range (9999-12-31 crashed a report)
+
+
 def parse_date(text: str) -> date:
     try:
-        return datetime.strptime(text, "%Y-%m-%d").date()
+        day = datetime.strptime(text, "%Y-%m-%d").date()
     except ValueError:
         raise argparse.ArgumentTypeError(f"日期格式应为 YYYY-MM-DD, 得到 {text!r}") from None
+    if not EARLIEST <= day <= LATEST:
+        raise argparse.ArgumentTypeError(f"日期 {text} 超出范围 ({EARLIEST} 至 {LATEST})")
+    return day
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -148,6 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--date", type=parse_date, help="运行日期 YYYY-MM-DD (默认今天)")
     parser.add_argument("--no-email", action="store_true", help="不发邮件, 邮件写入 outbox")
     parser.add_argument("--send", action="store_true", help="预览 (截止时间前的运行) 也发送邮件, 标题带 预览")
+    parser.add_argument("--preview", action="store_true", help="只生成预览 (写在 output/预览/ 下, 不算当天的正式运行)")
+    parser.add_argument("--scheduled", action="store_true",
+                        help="由计划任务启动: 非工作日什么都不做 (install-task 注册的命令带此项)")
     parser.add_argument("--only", nargs="+", metavar="REPORT", help="只生成这些报表")
     parser.add_argument("--quiet", action="store_true", help="只在出错时输出")
     parser.add_argument("--force", action="store_true", help="非工作日也生成销售日报和货物跟踪")
@@ -238,6 +247,7 @@ def ensure_workspace(settings: Settings, fresh: bool, run_date: date, say) -> bo
 def command_run(settings: Settings, args: argparse.Namespace, say) -> int:
     from .pipeline import REPORT_NAMES, RunOptions, run_planned
     from .books.workdays import is_workday
+    from .runs import OFFICIAL, PREVIEW
 
     unknown = [name for name in args.only or [] if name not in REPORT_NAMES]
     if unknown:
@@ -249,8 +259,16 @@ def command_run(settings: Settings, args: argparse.Namespace, say) -> int:
         from tqdm import tqdm
 
         progress = lambda it: tqdm(list(it), desc="读取台账", unit="个", file=sys.stderr)  # noqa: E731
+    today = date.today()
+    if args.scheduled and not is_workday(args.date or today, settings):  # the task fires every day
+        say(f"{args.date or today} 不是工作日, 计划任务不运行")
+        return 0
+    if args.date and args.date > today and not args.preview:
+        complain(f"--date {args.date} 在今天 ({today}) 之后: 不能正式运行将来的日期 (邮件会当作真实报表发出); "
+                 f"要看预览请加 --preview")
+        return 2
     options = RunOptions(send=args.send, no_email=args.no_email, only=args.only, force=args.force, month=args.month,
-                         resend=args.resend, progress=progress)
+                         resend=args.resend, progress=progress, kind=PREVIEW if args.preview else OFFICIAL)
     with run_lock(settings, "run", say):
         now = datetime.now()
         if ensure_workspace(settings, fresh, args.date or now.date(), say):
@@ -306,7 +324,10 @@ KIND_NOTES = {
 
 def print_summary(result, workday: bool, say) -> None:
     m = result.manifest
-    say(f"运行日期 {m['run_date']}{'' if workday else ' (非工作日)'} — {KIND_NOTES[m['kind']]}")
+    note = KIND_NOTES[m["kind"]]
+    if m["kind"] == "preview" and not workday:
+        note = "预览: 非工作日只生成预览, 工作簿写在 output/预览/ 下, 不发邮件 (--send 才发, 标题带 预览)"
+    say(f"运行日期 {m['run_date']}{'' if workday else ' (非工作日)'} — {note}")
     by_rep: dict[str, int] = {}
     for item in m["inputs"]:
         if item.get("kind") == "rep" or "/reps/" in str(item.get("path", "")).replace("\\", "/") or str(item.get("path", "")).startswith("reps"):
@@ -394,6 +415,9 @@ def command_remind(settings: Settings, args: argparse.Namespace, say) -> int:
     run_date = args.date or now.date()
     if not is_workday(run_date, settings):
         say(f"{run_date} 不是工作日, 不催报")
+        return 0
+    if args.date is None and now.time() < clock(settings.schedule.reminder_time):
+        say(f"还没到催报时间 {settings.schedule.reminder_time} (schedule.reminder_time), 不催报")
         return 0
     if args.date is None and now.time() >= clock(settings.schedule.cutoff):
         say(f"已过数据截止时间 {settings.schedule.cutoff}, 今天不再催报")

@@ -431,7 +431,8 @@ def run_planned(settings: Settings, now: datetime, run_date: date | None, option
     for path in remove_leftover_temps([settings.folder("output"), settings.folder("outbox")], now):
         log.info("已删除上次中断的运行留下的临时文件 %s", path)
     trust.stop_if_untrusted(settings, run_date or now.date(), options.no_email)  # issue 29: nothing mailed
-    return [run_day(settings, day, replace(options, kind=kind)) for day, kind in plan_runs(settings, now, run_date)]
+    return [run_day(settings, day, replace(options, kind=kind))
+            for day, kind in plan_runs(settings, now, run_date, preview=options.kind == PREVIEW)]
 
 
 def record_run(state: RunState, result: RunResult, inputs_digest: str) -> None:

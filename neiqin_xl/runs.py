@@ -35,9 +35,13 @@ def begin(state: RunState, run_date: date, kind: str, started: datetime, output_
     state.begin_run(run_date.isoformat(), kind, started.isoformat(timespec="seconds"), str(output_dir))
 
 def day_kind(state: RunState, run_date: date, now: datetime, settings: Settings, explicit: bool) -> str:
-    """The kind of a run for ``run_date`` started at ``now``: a rerun once the day had its official run;
-    else a preview when it is today before the cut-off (unless the date was given explicitly: a run for an
-    explicit date is that day's run); else the official run."""
+    """The kind of a run for ``run_date`` started at ``now``: a preview on a day that is not a working day
+    (only working days are official: the clerk's manual run on a Saturday writes a preview, sent only with
+    --send) or after today; a rerun once the day had its official run; else a preview when it is today
+    before the cut-off (unless the date was given explicitly: a run for an explicit date is that day's run);
+    else the official run."""
+    if not is_workday(run_date, settings) or run_date > now.date():
+        return PREVIEW
     if day_done(state, run_date):
         return RERUN
     if run_date == now.date() and not explicit and now.time() < clock(settings.schedule.cutoff):
@@ -62,10 +66,14 @@ def missed_days(state: RunState, today: date, settings: Settings) -> list[date]:
     return [d for d in reversed(days) if not day_done(state, d)]
 
 
-def plan_runs(settings: Settings, now: datetime, run_date: date | None = None) -> list[tuple[date, str]]:
+def plan_runs(settings: Settings, now: datetime, run_date: date | None = None,
+              preview: bool = False) -> list[tuple[date, str]]:
     """The runs one start of the job makes, in order: the missed working days (catch-up, oldest first; only
-    when no date was given), then the day's run with its kind."""
+    when no date was given), then the day's run with its kind; with ``preview`` (--preview), the day's
+    preview alone."""
     state = RunState(settings.workspace)
+    if preview:
+        return [(run_date or now.date(), PREVIEW)]
     if run_date is not None and run_date != now.date():
         return [(run_date, day_kind(state, run_date, now, settings, explicit=True))]
     today = now.date()

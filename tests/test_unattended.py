@@ -337,3 +337,61 @@ def test_a_day_killed_while_sending_is_finished_by_the_next_run_each_message_onc
     assert statuses.count("unknown") == 1  # the one on the wire: listed, not sent again
     kinds = [(r["run_date"], r["kind"], r["outcome"]) for r in reversed(state.runs())]
     assert kinds == [(DAY, "official", "interrupted"), (DAY, "catch-up", "done"), ("2026-11-27", "official", "done")]
+
+
+# ---------------------------------------------------------------------------- cases 3 and 5: working days, dates
+
+def test_the_scheduled_run_does_nothing_on_a_weekend_and_a_manual_run_is_a_preview(tmp_path, capsys, smtp_server):
+    controller, server = smtp_server()
+    config = build(tmp_path, controller.port)
+
+    # Saturday 2026-11-28, 16:30: the task fires; nothing read, written or mailed, one line
+    assert run_at(at(2026, 11, 28, 16, 30), config, "--scheduled") == 0
+    assert capsys.readouterr().out.strip() == "2026-11-28 不是工作日, 计划任务不运行"
+    assert not (tmp_path / "工作区" / "output").exists() and server.envelopes == []
+    # National Day 2026-10-01 (a Thursday): the same
+    assert run_at(at(2026, 10, 1, 16, 30), config, "--scheduled") == 0 and server.envelopes == []
+
+    # the clerk's own run on the Saturday: the books as a preview, nothing mailed …
+    assert run_at(at(2026, 11, 28, 16, 35), config) == 0
+    assert "非工作日只生成预览" in capsys.readouterr().out
+    assert (tmp_path / "工作区" / "output" / "预览" / "2026-11-28" / "manifest.json").is_file()
+    assert server.envelopes == []
+    # … and with --send, mailed marked 预览
+    assert run_at(at(2026, 11, 28, 16, 40), config, "--send") == 0
+    assert server.envelopes and all("预览" in s for s in subjects(server))
+
+
+def test_remind_before_reminder_time_and_on_a_holiday_sends_nothing(tmp_path, capsys, smtp_server):
+    controller, server = smtp_server()
+    config = build(tmp_path, controller.port)
+    (tmp_path / "工作区" / "reps" / "李娜.xlsx").unlink()  # 李娜 is behind: she would be reminded
+
+    assert run_at(at(2026, 11, 26, 15, 29), config, "remind") == 0
+    assert "还没到催报时间 15:30" in capsys.readouterr().out and server.envelopes == []
+    assert run_at(at(2026, 10, 2, 15, 30), config, "remind") == 0  # National Day holiday
+    assert server.envelopes == []
+    assert run_at(at(2026, 11, 26, 15, 30), config, "remind") == 0
+    assert to(server) == [["lina@example.com"]]
+
+
+@pytest.mark.parametrize("day", ["2099-12-31", "2026-12-31"])
+def test_an_official_run_for_a_future_date_is_refused(tmp_path, capsys, smtp_server, day):
+    controller, server = smtp_server()
+    config = build(tmp_path, controller.port)
+
+    assert run_at(at(2026, 11, 26, 16, 30), config, "--date", day) == 2
+
+    assert "不能正式运行将来的日期" in capsys.readouterr().err
+    assert server.envelopes == [] and not (tmp_path / "工作区" / "output").exists()
+    # a preview of it is allowed, and mails nothing
+    assert run_at(at(2026, 11, 26, 16, 30), config, "--date", day, "--preview") == 0
+    assert (tmp_path / "工作区" / "output" / "预览" / day / "manifest.json").is_file() and server.envelopes == []
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "1900-01-01", "2026-02-30"])
+def test_a_date_out_of_range_is_a_command_line_error_not_a_crash(tmp_path, capsys, day):
+    config = build(tmp_path, None)
+    with pytest.raises(SystemExit) as stop:
+        run(config, "--date", day)
+    assert stop.value.code == 2 and "--date" in capsys.readouterr().err
