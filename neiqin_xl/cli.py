@@ -13,7 +13,9 @@
     python run_daily.py close --month M      month M's commission paid: the figures per rep are recorded
     python run_daily.py close --reopen --month M   reopens a closed month (logged)
     python run_daily.py serve                stay running: reminders at 15:30, the day's run at the cut-off (16:30)
-    python run_daily.py install-task         Windows Task Scheduler (elsewhere: print the schtasks and cron lines)
+    python run_daily.py install-task         Windows Task Scheduler (elsewhere: print the schtasks and cron lines),
+                                             with the --workspace and --config given
+    python run_daily.py retry                what failed today, sent again (the task every 10 minutes until the deadline)
 
 Exit status:
     0  the run completed and every message was delivered (or put in the outbox); data problems included
@@ -147,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="run_daily.py", description="销售内勤日常: 汇总业务员台账, 生成报表并发送")
     parser.add_argument("command", nargs="?", default="run",
                         choices=["run", "remind", "status", "templates", "demo", "serve", "install-task", "replay",
-                                 "close"],
+                                 "close", "retry"],
                         help="默认 run: 运行当日任务; remind: 催报; status: 查看运行和邮件状态")
     parser.add_argument("--config", type=Path, help="config.yaml 路径 (默认: 程序旁边的 config.yaml)")
     parser.add_argument("--workspace", type=Path, help="工作区根目录 (覆盖 config.yaml 的 paths.workspace)")
@@ -487,9 +489,38 @@ def command_serve(settings: Settings, args: argparse.Namespace, say) -> int:
 
 
 def command_install_task(settings: Settings, args: argparse.Namespace, say) -> int:
+    """Registers what the clerk ran: the --workspace and --config given (absolute) go into every task."""
     from .serve import install_task
 
-    return install_task(settings, PROJECT_DIR, say)
+    extra: list[str] = []
+    if args.workspace:
+        extra += ["--workspace", str(Path(args.workspace).absolute())]
+    if args.config:
+        extra += ["--config", str(Path(args.config).absolute())]
+    return install_task(settings, PROJECT_DIR, say, extra=tuple(extra))
+
+
+def command_retry(settings: Settings, args: argparse.Namespace, say) -> int:
+    """``retry`` (the task install-task registers, every 10 minutes from the cut-off to the deadline): sends
+    what failed today, so a short outage at 16:31 does not hold the day's reports until the next working day.
+    Nothing on a non-working day, after the deadline, or while another run is at work (it sends them itself)."""
+    from .books.workdays import is_workday
+    from .core.config import clock
+    from .deliver.mail import retry_pending
+
+    now = datetime.now()
+    if not is_workday(now.date(), settings) or now.time() > clock(settings.schedule.deadline):
+        log.info("retry: 非工作日或已过截止时间 %s, 不重发", settings.schedule.deadline)
+        return 0
+    if not settings.workspace.exists():
+        return 0
+    try:
+        with run_lock(settings, "retry", say, wait=0):
+            sent = retry_pending(settings) if not args.no_email else []
+    except RunLocked:
+        return 0
+    print_mail(sent, say)
+    return 3 if any(m.get("status") in UNDELIVERED for m in sent) else 0
 
 
 def command_replay(settings: Settings, args: argparse.Namespace, say) -> int:
@@ -530,7 +561,7 @@ def command_close(settings: Settings, args: argparse.Namespace, say) -> int:
 
 COMMANDS = {"run": command_run, "remind": command_remind, "status": command_status, "templates": command_templates,
             "demo": command_demo, "serve": command_serve, "install-task": command_install_task,
-            "replay": command_replay, "close": command_close}
+            "replay": command_replay, "close": command_close, "retry": command_retry}
 
 
 def interactive() -> bool:
