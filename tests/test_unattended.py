@@ -395,3 +395,34 @@ def test_a_date_out_of_range_is_a_command_line_error_not_a_crash(tmp_path, capsy
     with pytest.raises(SystemExit) as stop:
         run(config, "--date", day)
     assert stop.value.code == 2 and "--date" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------- case 13: a damaged state file
+
+@pytest.mark.parametrize("damage", ["overwritten", "truncated"])
+def test_a_damaged_state_file_is_moved_aside_and_the_days_books_are_written(tmp_path, capsys, smtp_server, damage):
+    from neiqin_xl.deliver import state as state_mod
+    controller, server = smtp_server()
+    config = build(tmp_path, controller.port)
+    assert run_at(at(2026, 11, 25, 16, 30), config) == 0  # yesterday's run: the state file exists
+    state_file = tmp_path / "工作区" / ".neiqin_state.sqlite"
+    data = state_file.read_bytes()
+    state_file.write_bytes(b"Dropbox conflict " * 100 if damage == "overwritten" else data[:len(data) // 2])
+    state_mod._CHECKED.clear()  # a new process (the next day's task)
+    state_mod.RECOVERED.clear()
+    before = len(server.envelopes)
+
+    try:
+        status = run_at(at(2026, 11, 26, 16, 30), config)
+        err = capsys.readouterr().err
+    finally:
+        state_mod.RECOVERED.clear()
+
+    assert status == 0
+    [aside] = (tmp_path / "工作区").glob(".neiqin_state.damaged-*.sqlite")
+    assert f"状态文件 {state_file} 已损坏" in err and aside.name in err
+    assert manifest(tmp_path)["kind"] == "official" and manifest(tmp_path)["outputs"]  # the day's books
+    days = {m["X-Neiqin-Run-Date"] for m in server.messages()[before:]}
+    assert days == {DAY}  # nothing of an earlier day (not knowing what was sent)
+    admin = [m for m in server.messages()[before:] if "运行异常" in str(m["subject"])]
+    assert admin and aside.name in admin[0].get_body(("plain",)).get_content()

@@ -128,6 +128,45 @@ def _row_to_message(row: sqlite3.Row) -> MessageRow:
                       sent_at=datetime.fromisoformat(row["sent_at"]) if row["sent_at"] else None)
 
 
+_CHECKED: set[Path] = set()  # state files checked by this process (``check_state_file``)
+RECOVERED: list[str] = []  # what this process did about damaged state files, for the console and the admin
+
+
+def check_state_file(path: Path) -> str:
+    """A state file that is not a database (overwritten, truncated by a disk error or a sync tool) is moved
+    aside, named with the date and time (``.neiqin_state.damaged-2026-11-26-163001.sqlite``), so a new one
+    is started: a damaged memory never stops the day's books. Returns the line saying so ('' when sound)."""
+    if path in _CHECKED or not path.is_file():
+        return ""
+    _CHECKED.add(path)
+    try:
+        with closing(sqlite3.connect(path, timeout=30)) as con:
+            result = con.execute("PRAGMA quick_check").fetchone()
+            con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        if result and result[0] == "ok":
+            return ""
+        why = str(result[0]) if result else "quick_check"
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc):
+            return ""
+        why = str(exc)
+    except sqlite3.DatabaseError as exc:
+        why = str(exc)
+    aside = path.with_name(f"{path.stem}.damaged-{datetime.now():%Y-%m-%d-%H%M%S}{path.suffix}")
+    path.replace(aside)
+    for extra in ("-wal", "-shm", "-journal"):
+        companion = path.with_name(path.name + extra)
+        if companion.exists():
+            companion.replace(aside.with_name(aside.name + extra))
+    note = (f"状态文件 {path} 已损坏 ({why}): 已移到 {aside.name}, 并新建了状态文件。本次照常生成当天报表; "
+            f"因为不知道以前发过什么, 不会自动补发或重发以前日期的邮件 (需要时请用 --date 和 --resend)")
+    RECOVERED.append(note)
+    import logging
+
+    logging.getLogger("neiqin_xl").error("%s", note)
+    return note
+
+
 class RunState:
     """The state file of one workspace. Cheap to create; every method opens its own connection."""
 
@@ -136,6 +175,7 @@ class RunState:
 
     def _connect(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        check_state_file(self.path)
         con = sqlite3.connect(self.path, timeout=30)
         con.row_factory = sqlite3.Row
         con.executescript(_SCHEMA)
