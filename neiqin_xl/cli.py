@@ -285,11 +285,11 @@ def command_run(settings: Settings, args: argparse.Namespace, say) -> int:
             raise
     for result in results:
         print_summary(result, is_workday(result.run_date, settings), say)
-    from .deliver.state import RECOVERED
+    from .deliver.state import CLERK_NOTES
 
-    for note in RECOVERED:
+    for note in CLERK_NOTES:
         complain(f"注意: {note}")
-    RECOVERED.clear()  # said once (a serve process lives on)
+    CLERK_NOTES.clear()  # said once (a serve process lives on)
     return exit_status(results)
 
 
@@ -470,11 +470,11 @@ def command_serve(settings: Settings, args: argparse.Namespace, say) -> int:
                 return False
         for result in results:
             print_mail(result.undelivered, say)
-        from .deliver.state import RECOVERED
+        from .deliver.state import CLERK_NOTES
 
-        for note in RECOVERED:
+        for note in CLERK_NOTES:
             complain(f"注意: {note}")
-        RECOVERED.clear()
+        CLERK_NOTES.clear()
         return exit_status(results) == 0
 
     def remind_job(day: date) -> None:

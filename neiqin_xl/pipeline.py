@@ -60,7 +60,7 @@ from .core.output import Delivery, ReportOutput
 from .core.files import Name, file_sha256
 from .core.sheets import WorkbookSpec
 from .read.folders import list_workbooks, rep_workbooks
-from .read import copies, history
+from .read import history
 from .read.intake import find_by_stem, read_workbook, read_workspace
 from .core.schema import SHEETS
 from .core.model import ERROR, WARNING, Problem, Tables
@@ -201,7 +201,7 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
         failures.append({"step": "输出文件夹", "error": fallback})
 
     with step("读取工作簿"):
-        tables, found = copies.set_aside(*read_workspace(settings, progress=options.progress))
+        tables, found = trust.checked_inputs(settings, run_date, *read_workspace(settings, progress=options.progress))
     entries = history.input_entries(settings, tables.inputs)
     run_id = ""
     if options.replay is None:  # every run keeps what it read, an unchanged rerun too

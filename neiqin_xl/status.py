@@ -19,6 +19,7 @@ from .pipeline import read_staff
 from .runs import KIND_NAMES
 from .read.folders import rep_workbooks
 from .runlock import lock_holder
+from .trust import calendar_gap
 
 RECENT_RUNS = 10
 SENT_DAYS = 7  # sent messages listed for the run dates of the last week
@@ -73,6 +74,9 @@ def status_text(settings: Settings, now: datetime) -> list[str]:
     s = settings.schedule
     lines = [f"neiqin_xl 状态: 工作区 {settings.workspace}, {now:%Y-%m-%d %H:%M}",
              f"每个工作日: {s.reminder_time} 催报, {s.cutoff} 数据截止并正式运行, {s.deadline} 前邮件送达"]
+    gap = calendar_gap(settings, now.date())
+    if gap:
+        lines.append(f"注意: {gap}")
     holder = lock_holder(settings.workspace)
     if holder:
         lines.append(f"正在运行: {holder.describe()}")

@@ -16,8 +16,12 @@ import html
 from dataclasses import dataclass, field
 from datetime import date
 
+import chinese_calendar
+
 from .core.config import Settings
+from .core.model import WARNING, Problem, Tables
 from .core.output import Delivery
+from .read import copies
 from .read.folders import list_workbooks, unsupported_files
 
 log = logging.getLogger("neiqin_xl")
@@ -77,3 +81,44 @@ def stop_if_untrusted(settings: Settings, run_date: date, no_email: bool = False
     if settings.email.admin:
         sent = mail.deliver(settings, run_date, [notice(run_date, reasons)], None, no_email=no_email)
     raise UntrustedDay(run_date, reasons, sent)
+
+
+# ---------------------------------------------------------------------------- a year the calendar does not know
+
+def calendar_knows(year: int) -> bool:
+    """The chinese-calendar package has the State Council's holidays of ``year`` (1.11.0: up to 2026)."""
+    try:
+        chinese_calendar.is_workday(date(year, 6, 1))
+        return True
+    except NotImplementedError:
+        return False
+
+
+def calendar_gap(settings: Settings, day: date) -> str:
+    """From December of the year before, a line naming a year the calendar does not know and what to do;
+    '' when it knows it or config.yaml lists that year's holidays (``calendar.extra_holidays``)."""
+    year = day.year + 1 if day.month == 12 and calendar_knows(day.year) else day.year
+    if calendar_knows(year) or any(d.year == year for d in settings.calendar.extra_holidays):
+        return ""
+    return (f"节假日日历不包含 {year} 年 (chinese-calendar {getattr(chinese_calendar, '__version__', '')}): "
+            f"{year} 年目前按周一至周五上班计算, 春节、国庆等假期和调休上班日都不知道。请按国务院办公厅的放假通知在 "
+            f"config.yaml 的 calendar.extra_holidays (放假日) 和 calendar.extra_workdays (调休上班日) 中填写 {year} 年的日期, "
+            f"或升级日历: pip install -U chinesecalendar")
+
+
+def checked_inputs(settings: Settings, run_date: date, tables: Tables, problems: list[Problem]
+                   ) -> tuple[Tables, list[Problem]]:
+    """What was read, with the copies of a rep's workbook set aside (``read.copies``) and a year the calendar
+    does not know said in the 问题清单 and to the clerk (console, 运行异常 notice)."""
+    from .deliver.state import CLERK_NOTES
+
+    tables, problems = copies.set_aside(tables, problems)
+    gap = calendar_gap(settings, run_date)
+    if gap:
+        log.warning("%s", gap)
+        if gap not in CLERK_NOTES:
+            CLERK_NOTES.append(gap)
+        problems = [Problem(WARNING, gap, workbook="config.yaml", field="calendar.extra_holidays",
+                            suggestion="填写 calendar.extra_holidays 和 calendar.extra_workdays, 或 pip install -U chinesecalendar"),
+                    *problems]
+    return tables, problems

@@ -409,14 +409,14 @@ def test_a_damaged_state_file_is_moved_aside_and_the_days_books_are_written(tmp_
     data = state_file.read_bytes()
     state_file.write_bytes(b"Dropbox conflict " * 100 if damage == "overwritten" else data[:len(data) // 2])
     state_mod._CHECKED.clear()  # a new process (the next day's task)
-    state_mod.RECOVERED.clear()
+    state_mod.CLERK_NOTES.clear()
     before = len(server.envelopes)
 
     try:
         status = run_at(at(2026, 11, 26, 16, 30), config)
         err = capsys.readouterr().err
     finally:
-        state_mod.RECOVERED.clear()
+        state_mod.CLERK_NOTES.clear()
 
     assert status == 0
     [aside] = (tmp_path / "工作区").glob(".neiqin_state.damaged-*.sqlite")
@@ -426,3 +426,41 @@ def test_a_damaged_state_file_is_moved_aside_and_the_days_books_are_written(tmp_
     assert days == {DAY}  # nothing of an earlier day (not knowing what was sent)
     admin = [m for m in server.messages()[before:] if "运行异常" in str(m["subject"])]
     assert admin and aside.name in admin[0].get_body(("plain",)).get_content()
+
+
+# ---------------------------------------------------------------------------- case 4: a year the calendar does not know
+
+def problem_texts(root: Path, day: str) -> list[str]:
+    import openpyxl
+    return [str(c.value) for p in (root / "工作区" / "output" / day).rglob("数据问题清单*.xlsx")
+            for ws in openpyxl.load_workbook(p, read_only=True).worksheets for row in ws.iter_rows() for c in row
+            if c.value]
+
+
+def test_a_year_the_calendar_does_not_know_is_said_from_december_until_filled(tmp_path, capsys, smtp_server):
+    from neiqin_xl.trust import calendar_knows
+    assert calendar_knows(2026) and not calendar_knows(2027)  # chinesecalendar 1.11.0 stops at 2026
+    controller, server = smtp_server()
+    config = build(tmp_path, controller.port)
+
+    assert run_at(at(2026, 11, 30, 16, 30), config) == 0  # November: not yet
+    assert "2027" not in capsys.readouterr().err and not any("2027" in str(m["subject"]) + m.get_body(("plain",)).get_content()
+                                                         for m in server.messages())
+    assert run_at(at(2026, 12, 1, 16, 30), config) == 0  # from December on, every day
+    err = capsys.readouterr().err
+    assert "节假日日历不包含 2027 年" in err and "calendar.extra_holidays" in err and "calendar.extra_workdays" in err
+    assert "pip install -U chinesecalendar" in err
+    assert any("节假日日历不包含 2027 年" in t for t in problem_texts(tmp_path, "2026-12-01"))
+    [admin] = [m for m in server.messages() if "运行异常" in str(m["subject"])]
+    assert "2027" in admin.get_body(("plain",)).get_content() and sorted(admin["To"].split(", ")) == [ADMIN]
+    with time_machine.travel(at(2026, 12, 1, 17, 0), tick=True):
+        assert run(config, "status") == 0
+    assert "节假日日历不包含 2027 年" in capsys.readouterr().out
+
+    # the clerk fills in the State Council's notice: said no more
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    data["calendar"] = {"extra_holidays": ["2027-01-01", "2027-02-16"], "extra_workdays": ["2027-02-07"]}
+    config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert run_at(at(2026, 12, 2, 16, 30), config) == 0
+    assert "2027" not in capsys.readouterr().err
+    assert not any("2027" in t for t in problem_texts(tmp_path, "2026-12-02"))

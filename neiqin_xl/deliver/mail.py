@@ -869,17 +869,17 @@ def send_pending_row(state: RunState, transport: Transport, row: MessageRow) -> 
 def admin_notice(run_date: date, failed_reports: list[str], results: list[dict]) -> Delivery | None:
     """The one message to the clerk (``email.admin``) when a report failed or a message was refused (部分送达)
     or given up; None when all went well. Sent like any message, so it waits in the outbox until SMTP works."""
-    from .state import RECOVERED
+    from .state import CLERK_NOTES
 
     refused = [r for r in results if r.get("status") in (PARTIAL, GIVEN_UP)]
-    if not failed_reports and not refused and not RECOVERED:
+    if not failed_reports and not refused and not CLERK_NOTES:
         return None
-    lines = [f"{run_date} 的运行需要您处理:", *RECOVERED]
+    lines = [f"{run_date} 的运行需要您处理:", *CLERK_NOTES]
     if failed_reports:
         lines.append(f"报表生成失败 (详见 logs/ 日志): {', '.join(failed_reports)}")
     lines += [f"{'部分送达' if r['status'] == PARTIAL else '已放弃'}: {r['subject']} → {', '.join(r['recipients'])}: "
               f"{r['reason']}" for r in refused]
-    return Delivery(report=ADMIN, title="运行异常", key_figure=f"{len(failed_reports) + len(refused) + len(RECOVERED)} 项",
+    return Delivery(report=ADMIN, title="运行异常", key_figure=f"{len(failed_reports) + len(refused) + len(CLERK_NOTES)} 项",
                     summary_text="\n".join(lines),
                     summary_html="".join(f"<p style=\"margin:0 0 8px 0;\">{html.escape(line)}</p>" for line in lines))
 

@@ -129,7 +129,8 @@ def _row_to_message(row: sqlite3.Row) -> MessageRow:
 
 
 _CHECKED: set[Path] = set()  # state files checked by this process (``check_state_file``)
-RECOVERED: list[str] = []  # what this process did about damaged state files, for the console and the admin
+CLERK_NOTES: list[str] = []  # what the run must tell the clerk (a damaged state file, a year the calendar does not
+# know): printed at the end of the run and put in the 运行异常 notice; the command line clears it once said
 
 
 def check_state_file(path: Path) -> str:
@@ -160,7 +161,7 @@ def check_state_file(path: Path) -> str:
             companion.replace(aside.with_name(aside.name + extra))
     note = (f"状态文件 {path} 已损坏 ({why}): 已移到 {aside.name}, 并新建了状态文件。本次照常生成当天报表; "
             f"因为不知道以前发过什么, 不会自动补发或重发以前日期的邮件 (需要时请用 --date 和 --resend)")
-    RECOVERED.append(note)
+    CLERK_NOTES.append(note)
     import logging
 
     logging.getLogger("neiqin_xl").error("%s", note)
