@@ -464,3 +464,34 @@ def test_a_year_the_calendar_does_not_know_is_said_from_december_until_filled(tm
     assert run_at(at(2026, 12, 2, 16, 30), config) == 0
     assert "2027" not in capsys.readouterr().err
     assert not any("2027" in t for t in problem_texts(tmp_path, "2026-12-02"))
+
+
+# ---------------------------------------------------------------------------- case 11: a short outage
+
+def test_a_short_outage_is_retried_until_the_deadline_and_the_clerk_is_told_twice(tmp_path, capsys):
+    from aiosmtpd.controller import Controller
+    port = free_port()
+    config = build(tmp_path, port)
+
+    assert run_at(at(2026, 11, 26, 16, 30), config) == 3  # the server is down at 16:31
+    failed = [m for m in RunState(tmp_path / "工作区").messages() if m.status == "failed"]
+    assert len(failed) >= 4  # the managers', the reps', the clerk's own notice: all waiting
+
+    server = Collector()
+    controller = Controller(server, hostname="127.0.0.1", port=port, server_hostname="localhost")
+    controller.start()  # back at 16:35
+    try:
+        assert run_at(at(2026, 11, 26, 16, 40), config, "retry") == 0
+        assert run_at(at(2026, 11, 26, 16, 50), config, "retry") == 0  # nothing left: nothing sent again
+        assert run_at(at(2026, 11, 26, 17, 5), config, "retry") == 0  # after the deadline: not its job
+    finally:
+        controller.stop()
+
+    got = [(str(m["subject"]), tuple(sorted(rcpt))) for m, (_, rcpt, _) in zip(server.messages(), server.envelopes)]
+    assert len(got) == len(set(got)) == len(failed) + 1  # every message once, and the notice that they went out
+    admin = [s for s, r in got if r == (ADMIN,)]
+    # one 运行异常 (made at 16:31 listing what failed, sent when the server came back), one 邮件已补发
+    assert sorted(s.split("】")[0] for s in admin if "运行异常" in s) == ["【运行异常", "【运行异常: 邮件已补发"]
+    first = [m for m in server.messages() if str(m["subject"]).startswith("【运行异常】")][0]
+    assert "发送失败 (截止时间前自动重发" in first.get_body(("plain",)).get_content()
+    assert all(m.status == "sent" for m in RunState(tmp_path / "工作区").messages())

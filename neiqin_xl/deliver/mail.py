@@ -844,12 +844,18 @@ def pending_rep(row: MessageRow) -> str | None:
 
 
 def retry_pending(settings: Settings) -> list[dict]:
-    """``serve``'s retry every 10 minutes after the day's run: ``send_pending``, unless the last attempt was a
-    refused login (a person must fix the password; trying it again every 10 minutes locks the mailbox)."""
+    """The retry every 10 minutes after the day's run (``serve``, the retry task): ``send_pending`` and the
+    clerk's notice of it (``admin_notice``), unless the last attempt was a refused login (a person must fix
+    the password; trying it again every 10 minutes locks the mailbox)."""
     if any("登录被拒绝" in row.reason for row in RunState(settings.workspace).pending()):
         log.warning("上次登录被拒绝: 不自动重试, 请检查 email.user 和密码后运行 run_daily.py")
         return []
-    return send_pending(settings)
+    transport = start_sending(settings)
+    results = send_pending(settings, transport=transport)
+    notice = admin_notice(date.today(), [], results) if results and settings.email.admin else None
+    if notice is not None:  # what went out now (or failed again): the clerk is told, once a day of each
+        results += deliver(settings, date.today(), [notice], None, transport=transport)
+    return results
 
 
 def send_pending_row(state: RunState, transport: Transport, row: MessageRow) -> dict:
@@ -866,21 +872,37 @@ def send_pending_row(state: RunState, transport: Transport, row: MessageRow) -> 
     return result_row(**common, status=status, file=file, reason="补发: " + reason if status in (SENT, PARTIAL) else reason)
 
 
+NOTICE_STATUSES = {PARTIAL: "部分送达", GIVEN_UP: "已放弃", FAILED: "发送失败 (截止时间前自动重发; 之后由下次运行重发)",
+                   UNKNOWN: "发送结果未知 (服务器可能已收到, 不会自动重发; 请向收件人确认, 需要时 --resend)"}
+RECOVERED_TITLE = "运行异常: 邮件已补发"
+
+
 def admin_notice(run_date: date, failed_reports: list[str], results: list[dict]) -> Delivery | None:
-    """The one message to the clerk (``email.admin``) when a report failed or a message was refused (部分送达)
-    or given up; None when all went well. Sent like any message, so it waits in the outbox until SMTP works."""
+    """The message to the clerk (``email.admin``), at most one a day of each kind (its title is its identity):
+
+    - 运行异常 when a report failed, a message failed, was refused (部分送达), given up or is 结果未知, or the
+      run has something to say (``state.CLERK_NOTES``: a damaged state file, a year the calendar does not know);
+    - 运行异常: 邮件已补发 when messages that had failed went out later (the retry task, the next run).
+
+    None when there is nothing to say. Sent like any message, so it waits in the outbox until SMTP works."""
     from .state import CLERK_NOTES
 
-    refused = [r for r in results if r.get("status") in (PARTIAL, GIVEN_UP)]
-    if not failed_reports and not refused and not CLERK_NOTES:
+    troubles = [r for r in results if r.get("status") in NOTICE_STATUSES and r.get("report") != ADMIN]
+    recovered = [r for r in results if r.get("status") in (SENT, PARTIAL) and r.get("report") != ADMIN
+                 and str(r.get("reason", "")).startswith("补发")]
+    if failed_reports or troubles or CLERK_NOTES:
+        title, lines = "运行异常", [f"{run_date} 的运行需要您处理:", *CLERK_NOTES]
+        count = len(failed_reports) + len(troubles) + len(CLERK_NOTES)
+    elif recovered:
+        title, lines, count = RECOVERED_TITLE, [f"{run_date}: 先前未能发送的邮件已发出:"], len(recovered)
+    else:
         return None
-    lines = [f"{run_date} 的运行需要您处理:", *CLERK_NOTES]
     if failed_reports:
         lines.append(f"报表生成失败 (详见 logs/ 日志): {', '.join(failed_reports)}")
-    lines += [f"{'部分送达' if r['status'] == PARTIAL else '已放弃'}: {r['subject']} → {', '.join(r['recipients'])}: "
-              f"{r['reason']}" for r in refused]
-    return Delivery(report=ADMIN, title="运行异常", key_figure=f"{len(failed_reports) + len(refused) + len(CLERK_NOTES)} 项",
-                    summary_text="\n".join(lines),
+    lines += [f"{NOTICE_STATUSES[r['status']]}: {r['subject']} → {', '.join(r['recipients'])}: {r['reason']}"
+              for r in troubles]
+    lines += [f"已补发 {r['time'][:16].replace('T', ' ')}: {r['subject']} → {', '.join(r['recipients'])}" for r in recovered]
+    return Delivery(report=ADMIN, title=title, key_figure=f"{count} 项", summary_text="\n".join(lines),
                     summary_html="".join(f"<p style=\"margin:0 0 8px 0;\">{html.escape(line)}</p>" for line in lines))
 
 
