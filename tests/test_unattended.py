@@ -307,7 +307,7 @@ def sent_for(server, day: str) -> list[tuple[str, tuple[str, ...]]]:
     return found
 
 
-def test_a_day_killed_while_sending_is_finished_by_the_next_run_each_message_once(tmp_path, smtp_server):
+def test_a_day_killed_while_sending_is_finished_by_the_next_run_each_message_once(tmp_path, smtp_server, capsys):
     controller, server = smtp_server(HangsOnData(hang_at=2))
     config = build(tmp_path, controller.port)
     root = Path(__file__).resolve().parent.parent
@@ -323,15 +323,24 @@ def test_a_day_killed_while_sending_is_finished_by_the_next_run_each_message_onc
     state = RunState(tmp_path / "工作区")
     [row] = state.runs()
     assert (row["run_date"], row["kind"], row["outcome"]) == (DAY, "official", "running")  # it recorded itself
+    # status tells the truth (case 14): the run did not finish, and what to do
+    with time_machine.travel(at(2026, 11, 27, 9, 0), tick=True):
+        assert run(config, "status") == 0
+    status = capsys.readouterr().out
+    assert "2026-11-26 正式  开始 11-26 16:30  运行中断 (未正常结束" in status
+    assert "下一步: 2026-11-26 的运行中断了" in status and "发送中" in status  # the message on the wire
 
     # the next working day: the killed day first (补发), then the day's own run
     assert run_at(at(2026, 11, 27, 16, 30), config) == 3  # exit 3: the message on the wire is 结果未知
 
     day = sent_for(server, DAY)
     recipients = [r for _, r in day]
-    assert len(recipients) == len(set(recipients))  # nobody got a message of 11-26 twice
+    reports = [(s.replace("补发 ", "").split("】")[0], r) for s, r in day]
+    assert len(reports) == len(set(reports)), day  # no message of 11-26 twice (a 补发 mark is not a new message)
     caught_up = day[len(before):]
-    assert caught_up and all(s.startswith("【补发") for s, _ in caught_up)  # the rest, sent once, as 补发
+    # the rest, sent once, as 补发; and the clerk's notice of the 结果未知 one
+    assert sorted(s.startswith("【补发") for s, _ in caught_up) == [False] + [True] * (len(caught_up) - 1)
+    assert [s for s, _ in caught_up if not s.startswith("【补发")][0].startswith("【运行异常】")
     assert ("gm@example.com",) in recipients and ("zhangwei@example.com",) in recipients
     statuses = sorted(m.status for m in state.messages(dt.date(2026, 11, 26)))
     assert statuses.count("unknown") == 1  # the one on the wire: listed, not sent again
