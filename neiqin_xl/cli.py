@@ -249,7 +249,8 @@ def ensure_workspace(settings: Settings, fresh: bool, run_date: date, say) -> bo
 def command_run(settings: Settings, args: argparse.Namespace, say) -> int:
     from .pipeline import REPORT_NAMES, RunOptions, run_planned
     from .books.workdays import is_workday
-    from .runs import OFFICIAL, PREVIEW
+    from .deliver.state import RunState
+    from .runs import OFFICIAL, PREVIEW, dropped_days
 
     unknown = [name for name in args.only or [] if name not in REPORT_NAMES]
     if unknown:
@@ -273,6 +274,7 @@ def command_run(settings: Settings, args: argparse.Namespace, say) -> int:
                          resend=args.resend, progress=progress, kind=PREVIEW if args.preview else OFFICIAL)
     with run_lock(settings, "run", say):
         now = datetime.now()
+        dropped = [] if args.date or fresh else dropped_days(RunState(settings.workspace), now.date(), settings)
         if ensure_workspace(settings, fresh, args.date or now.date(), say):
             say("注意: 当前工作区是演示数据 (demo data), 不是真实业务数据: 报表和邮件都标有 演示数据, "
                 "邮件只发给演示地址 (example.com)。")
@@ -285,6 +287,9 @@ def command_run(settings: Settings, args: argparse.Namespace, say) -> int:
             raise
     for result in results:
         print_summary(result, is_workday(result.run_date, settings), say)
+    if dropped:
+        complain(f"注意: 以下工作日没有正式运行, 超过补做天数 schedule.catch_up_days ({settings.schedule.catch_up_days}) "
+                 f"未补做: {', '.join(d.isoformat() for d in dropped)}; 需要时逐日运行 run_daily.py --date <日期>")
     from .deliver.state import CLERK_NOTES
 
     for note in CLERK_NOTES:

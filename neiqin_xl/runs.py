@@ -66,6 +66,24 @@ def missed_days(state: RunState, today: date, settings: Settings) -> list[date]:
     return [d for d in reversed(days) if not day_done(state, d)]
 
 
+def dropped_days(state: RunState, today: date, settings: Settings, look_back: int = 60) -> list[date]:
+    """Working days without an official run further back than ``schedule.catch_up_days`` (and after the
+    workspace's first run, at most ``look_back`` calendar days): not produced by the catch-up, to be said."""
+    first = state.first_run_day()
+    if first is None:
+        return []
+    days, day, counted = [], today, 0
+    while (today - day).days < look_back:
+        day -= timedelta(days=1)
+        if day < first:
+            break
+        if is_workday(day, settings):
+            counted += 1
+            if counted > settings.schedule.catch_up_days and not day_done(state, day):
+                days.append(day)
+    return sorted(days)
+
+
 def plan_runs(settings: Settings, now: datetime, run_date: date | None = None,
               preview: bool = False) -> list[tuple[date, str]]:
     """The runs one start of the job makes, in order: the missed working days (catch-up, oldest first; only

@@ -504,3 +504,21 @@ def test_a_short_outage_is_retried_until_the_deadline_and_the_clerk_is_told_twic
     first = [m for m in server.messages() if str(m["subject"]).startswith("【运行异常】")][0]
     assert "发送失败 (截止时间前自动重发" in first.get_body(("plain",)).get_content()
     assert all(m.status == "sent" for m in RunState(tmp_path / "工作区").messages())
+
+
+# ---------------------------------------------------------------------------- case 15: days beyond catch_up_days are said
+
+def test_working_days_beyond_catch_up_days_are_named_not_dropped_silently(tmp_path, capsys, smtp_server):
+    controller, server = smtp_server()
+    config = build(tmp_path, controller.port)
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    data["schedule"] = {"catch_up_days": 1}
+    config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+    assert run_at(at(2026, 11, 24, 16, 30), config) == 0  # Tuesday; then the PC is off until Monday
+    capsys.readouterr()
+    assert run_at(at(2026, 11, 30, 16, 30), config) == 0  # Friday 27 caught up (1 day back); 25 and 26 not
+
+    err = capsys.readouterr().err
+    assert "超过补做天数 schedule.catch_up_days (1) 未补做: 2026-11-25, 2026-11-26" in err
+    assert (tmp_path / "工作区" / "output" / "2026-11-27").is_dir() and not (tmp_path / "工作区" / "output" / "2026-11-26").exists()
