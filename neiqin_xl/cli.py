@@ -266,7 +266,10 @@ def command_run(settings: Settings, args: argparse.Namespace, say) -> int:
     if args.scheduled and not is_workday(args.date or today, settings):  # the task fires every day
         say(f"{args.date or today} 不是工作日, 计划任务不运行")
         return 0
-    if args.date and args.date > today and not args.preview:
+    from .deliver.mail import email_configured
+
+    mails = email_configured(settings) and not args.no_email
+    if args.date and args.date > today and not args.preview and mails:  # with --no-email nothing can go out
         complain(f"--date {args.date} 在今天 ({today}) 之后: 不能正式运行将来的日期 (邮件会当作真实报表发出); "
                  f"要看预览请加 --preview")
         return 2

@@ -37,10 +37,10 @@ def begin(state: RunState, run_date: date, kind: str, started: datetime, output_
 def day_kind(state: RunState, run_date: date, now: datetime, settings: Settings, explicit: bool) -> str:
     """The kind of a run for ``run_date`` started at ``now``: a preview on a day that is not a working day
     (only working days are official: the clerk's manual run on a Saturday writes a preview, sent only with
-    --send) or after today; a rerun once the day had its official run; else a preview when it is today
+    --send; a date after today that would mail is refused by the command line); a rerun once the day had its official run; else a preview when it is today
     before the cut-off (unless the date was given explicitly: a run for an explicit date is that day's run);
     else the official run."""
-    if not is_workday(run_date, settings) or run_date > now.date():
+    if not is_workday(run_date, settings):
         return PREVIEW
     if day_done(state, run_date):
         return RERUN
