@@ -587,7 +587,36 @@ def interactive() -> bool:
     return is_terminal(sys.stdin) and is_terminal(sys.stdout) and not os.environ.get("CI")
 
 
+PLAIN_ENDINGS = {
+    0: "完成: 报表已写出, 该发的邮件已发出 (或已写入待发箱)。",
+    1: "有步骤失败 (见上面的说明, 详见 logs/ 日志): 其余报表照常写出; 请处理后重新运行 run_daily.py。",
+    2: "没有运行: 命令或 config.yaml 有误 (见上面的说明), 什么都没有写出。",
+    3: "报表已写出, 但有邮件没有送达 (见上面每封的原因): 截止时间前会自动重发; 结果未知的请先向收件人确认。",
+    EXIT_LOCKED: "没有运行: 另一次运行正在使用工作区 (见上), 它结束后再试。",
+}
+
+
+def double_clicked(platform: str | None = None, environ=None) -> bool:
+    """Started from Explorer (a double-click) in a console window of its own, which closes when we exit:
+    Windows, a console a person can answer, and no PROMPT variable (cmd.exe sets it for what it starts).
+    Never under pythonw.exe, the Task Scheduler, a pipe or CI (``interactive``)."""
+    platform = platform or sys.platform
+    environ = os.environ if environ is None else environ
+    return platform.startswith("win") and "PROMPT" not in environ and interactive()
+
+
 def main(argv: list[str] | None = None) -> int:
+    code = run_main(argv)
+    if double_clicked():
+        write_line(sys.stdout, PLAIN_ENDINGS.get(code, f"结束 (退出码 {code}), 详见 logs/ 日志。"))
+        try:
+            input("按回车键关闭窗口 …")
+        except (EOFError, OSError, RuntimeError):
+            pass
+    return code
+
+
+def run_main(argv: list[str] | None = None) -> int:
     make_console_safe()
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -618,9 +647,4 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # the double-click user sees a plain message, the log has the traceback
         log.exception("运行失败")
         write_line(sys.stderr, f"运行失败: {exc}\n详细信息见日志 {log_file.baseFilename}")
-        if interactive():
-            try:
-                input("按回车键关闭窗口 …")
-            except (EOFError, OSError, RuntimeError):
-                pass
         return 1

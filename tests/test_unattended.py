@@ -522,3 +522,19 @@ def test_working_days_beyond_catch_up_days_are_named_not_dropped_silently(tmp_pa
     err = capsys.readouterr().err
     assert "超过补做天数 schedule.catch_up_days (1) 未补做: 2026-11-25, 2026-11-26" in err
     assert (tmp_path / "工作区" / "output" / "2026-11-27").is_dir() and not (tmp_path / "工作区" / "output" / "2026-11-26").exists()
+
+
+# ---------------------------------------------------------------------------- case 16: a double-click run
+
+def test_only_a_double_clicked_console_waits_for_enter_never_pythonw_or_a_typed_command(monkeypatch):
+    # the rule, on the real streams of this process: pytest's stdin is no console a person can answer
+    assert cli.double_clicked("win32", {}) is False
+    monkeypatch.setattr(cli, "interactive", lambda: True)  # a console window a person sits at
+    assert cli.double_clicked("win32", {}) is True  # Explorer started it: the window would close at once
+    assert cli.double_clicked("win32", {"PROMPT": "$P$G"}) is False  # typed in cmd.exe: the window stays
+    assert cli.double_clicked("linux", {}) is False
+    monkeypatch.setattr(cli.sys, "stdin", None)  # pythonw.exe: no streams at all
+    monkeypatch.undo()
+    monkeypatch.setattr(cli.sys, "stdin", None)
+    assert cli.interactive() is False and cli.double_clicked("win32", {}) is False
+    assert cli.PLAIN_ENDINGS[3].startswith("报表已写出, 但有邮件没有送达")
