@@ -20,7 +20,7 @@
 Exit status:
     0  the run completed and every message was delivered (or put in the outbox); data problems included
     1  a report, a workbook, the problem list, the mail or manifest.json failed, or the run failed (everything
-       else is still written and sent; the manifest's failed_reports and failed say what)
+       else is still written and sent; the manifest's failed says what)
     2  a configuration or command-line error (nothing written)
     3  every report was written but a message was not delivered to every recipient (failed, 部分送达, given
        up, or its send interrupted by a crash: 结果未知); one line per such message with the reason is printed
@@ -44,6 +44,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from .core.config import ConfigError, Settings, load_settings
+from .core.failures import OUTPUT_FOLDER, REPORT
 from .deliver.mail import UNDELIVERED
 from .runlock import RunLocked, hold
 from .trust import UntrustedDay
@@ -247,9 +248,10 @@ def ensure_workspace(settings: Settings, fresh: bool, run_date: date, say) -> bo
 
 
 def command_run(settings: Settings, args: argparse.Namespace, say) -> int:
-    from .pipeline import REPORT_NAMES, RunOptions, run_planned
+    from .pipeline import RunOptions, run_planned
+    from .reports.registry import REPORT_NAMES
     from .books.workdays import is_workday
-    from .deliver.state import RunState
+    from .deliver.run_state import RunState
     from .runs import OFFICIAL, PREVIEW, dropped_days
 
     unknown = [name for name in args.only or [] if name not in REPORT_NAMES]
@@ -293,7 +295,7 @@ def command_run(settings: Settings, args: argparse.Namespace, say) -> int:
     if dropped:
         complain(f"注意: 以下工作日没有正式运行, 超过补做天数 schedule.catch_up_days ({settings.schedule.catch_up_days}) "
                  f"未补做: {', '.join(d.isoformat() for d in dropped)}; 需要时逐日运行 run_daily.py --date <日期>")
-    from .deliver.state import CLERK_NOTES
+    from .deliver.run_state import CLERK_NOTES
 
     for note in CLERK_NOTES:
         complain(f"注意: {note}")
@@ -303,7 +305,7 @@ def command_run(settings: Settings, args: argparse.Namespace, say) -> int:
 
 def crashed(settings: Settings, exc: BaseException) -> None:
     """The runs this start left ``running`` end as ``crashed`` with the error, for ``status``."""
-    from .deliver.state import RunState
+    from .deliver.run_state import RunState
 
     try:
         RunState(settings.workspace).end_open_runs("crashed", f"{type(exc).__name__}: {exc}")
@@ -365,8 +367,8 @@ def print_summary(result, workday: bool, say) -> None:
                  f"(schedule.deadline; 正式运行从 schedule.cutoff 开始)")
     if result.failed_reports:
         complain("以下报表生成失败, 详见 logs/ 日志: " + ", ".join(result.failed_reports))
-    for f in (f for f in result.failures if f["step"] != "输出文件夹"):  # the fallback folder: said above
-        complain(f"失败: {f['step']}{' ' + f['what'] if f.get('what') else ''}: {f['error']} (其余照常写出, 详见 logs/ 日志)")
+    for f in (f for f in result.failures if f.step not in (OUTPUT_FOLDER, REPORT)):  # both said above
+        complain(f"失败: {f.step}{' ' + f.what if f.what else ''}: {f.error} (其余照常写出, 详见 logs/ 日志)")
 
 
 def print_mail(messages: list[dict], say) -> None:
@@ -424,7 +426,7 @@ def command_remind(settings: Settings, args: argparse.Namespace, say) -> int:
     """``run_daily.py remind`` (the task at schedule.reminder_time): the day's reminders, before the cut-off."""
     from .books.workdays import is_workday
     from .core.config import clock
-    from .pipeline import remind
+    from .sending import remind
 
     now = datetime.now()
     run_date = args.date or now.date()
@@ -463,7 +465,8 @@ def command_status(settings: Settings, args: argparse.Namespace, say) -> int:
 
 
 def command_serve(settings: Settings, args: argparse.Namespace, say) -> int:
-    from .pipeline import RunOptions, remind, run_planned
+    from .pipeline import RunOptions, run_planned
+    from .sending import remind
     from .serve import serve
 
     fresh = not settings.workspace.exists()  # before serve reads the state (which creates the folder)
@@ -478,7 +481,7 @@ def command_serve(settings: Settings, args: argparse.Namespace, say) -> int:
                 return False
         for result in results:
             print_mail(result.undelivered, say)
-        from .deliver.state import CLERK_NOTES
+        from .deliver.run_state import CLERK_NOTES
 
         for note in CLERK_NOTES:
             complain(f"注意: {note}")
@@ -543,7 +546,7 @@ def command_retry(settings: Settings, args: argparse.Namespace, say) -> int:
 
 def command_replay(settings: Settings, args: argparse.Namespace, say) -> int:
     """``replay --date D``: day D again from the input history, into output/回放/D/ (no mail, nothing recorded)."""
-    from .pipeline import ReplayError, replay_day
+    from .replay import ReplayError, replay_day
 
     if args.date is None:
         complain("replay 需要 --date YYYY-MM-DD")

@@ -110,7 +110,7 @@ def checked_inputs(settings: Settings, run_date: date, tables: Tables, problems:
                    ) -> tuple[Tables, list[Problem]]:
     """What was read, with the copies of a rep's workbook set aside (``read.copies``) and a year the calendar
     does not know said in the 问题清单 and to the clerk (console, 运行异常 notice)."""
-    from .deliver.state import CLERK_NOTES
+    from .deliver.run_state import CLERK_NOTES
 
     tables, problems = copies.set_aside(tables, problems)
     gap = calendar_gap(settings, run_date)

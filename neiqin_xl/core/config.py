@@ -271,7 +271,7 @@ class Schedule(_Section):
 
 
 class Plan(_Section):
-    """发货计划 (reports/plan.py), made on the first working day of each week for 生产部 and 计划供应部."""
+    """发货计划 (reports/shipment_plan.py), made on the first working day of each week for 生产部 and 计划供应部."""
 
     horizon_days: int = Field(21, ge=0, le=366)  # contracts due within this many days (and every late one)
 
@@ -284,7 +284,7 @@ class Tracking(_Section):
 
 
 class History(_Section):
-    """The input history (read/history.py): every file a run read, kept under <workspace>/history/."""
+    """The input history (input_history.py): every file a run read, kept under <workspace>/history/."""
 
     keep_days: int | None = Field(None, ge=1)  # None = keep everything; else runs older than this many days go
 

@@ -23,7 +23,7 @@ class Delivery:
     address (``to``) only. A report names its ``attachments``: a workbook of its
     own (the ``WorkbookSpec``, whatever file name the writer gives it), or a path relative to the output
     folder (or none: all of its top-level files); the pipeline makes a new Delivery with the files written
-    (``pipeline.attach_files``).
+    (``deliver.publish.attach_files``).
     """
 
     report: str

@@ -75,7 +75,7 @@ DTYPES = {TEXT: "str", ID: "str", NAME: "str", CHOICE: "str", DATE: "datetime64[
           INT: "Int64", NUMBER: "float64", PERCENT: "float64"}
 
 PAYMENT_TERMS = ("款到发货", "货到付款", "月结", "分期", "预付+尾款", "质保金")
-# 回款计划 节点: the contract event a plan line falls due after (books/plans.py says which date each one is)
+# 回款计划 节点: the contract event a plan line falls due after (books/collection_plans.py says which date each one is)
 PLAN_NODES = ("预付", "发货", "到货", "验收", "开票", "质保", "其他")
 ACCEPTANCE_BILL = "承兑"  # a 回款方式 containing it (承兑汇票, 银行承兑, 商业承兑汇票) is a bill collection
 ACTIVITY_TYPES = ("拜访", "电话", "会议", "其他")
@@ -146,6 +146,8 @@ COLLECTIONS = SheetDef("回款", (
     Field("备注", TEXT, False, _REMARK),
     Field("票据到期日", DATE, False, ("汇票到期日", "到期日期"), note="回款方式为承兑汇票时填写汇票到期日"),
     Field("票据号", ID, False, ("汇票号", "票据号码", "汇票号码"), note="承兑汇票的票据号码; 财务对账按它匹配"),
+    Field("核销单号", ID, False, ("核销单据号", "核销单据", "冲销单号"),
+          note="可不填; 这笔钱付哪一张发货单就填它的发货单号 (按开票口径记应收时填发票号码), 先核销这一张, 余款再按合同、按金额、先到先核"),
 ), aliases=("回款台账", "回款记录", "收款", "收款记录", "回款明细", "收款明细", "到账明细", "到款明细"), key="银行流水号", description="每笔到账一行；合同编号可空")
 
 ACTIVITIES = SheetDef("日报", (

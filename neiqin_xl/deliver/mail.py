@@ -14,7 +14,7 @@
   customer's address from 客户档案, with no attachment, in a message of that customer's notices only.
 - **Transport: yagmail is used for the connection only.** ``yagmail.SMTP(...).login()`` opens the SSL (465),
   STARTTLS (587) or plain (local relay) connection and logs in; the composed bytes go through
-  ``yag.smtp.sendmail``. This avoids yagmail's traps, each of which has a test in tests/test_mail.py:
+  ``yag.smtp.sendmail``. This avoids yagmail's traps, each of which has a test in tests/deliver/test_mail.py:
   it turns every newline of an HTML body into ``<br>``; it attaches a body string that happens to equal a
   file path; it adds no Content-Disposition to non-``application/*`` attachments; its ``send`` returns
   ``False`` after three silent retries instead of raising; it has no timeout (we pass
@@ -26,7 +26,7 @@
   ``keyring.get_password("neiqin_xl", user)`` when the keyring package is installed. Never from a file,
   never prompted.
 - **Outbox and state.** Every message is first written to ``<workspace>/outbox/<date>/*.eml`` (Outlook opens
-  it as is) and recorded in the workspace's SQLite state (``deliver.state``) as ``sending``; after the server
+  it as is) and recorded in the workspace's SQLite state (``deliver.run_state``) as ``sending``; after the server
   accepted it, it is marked ``sent`` (``partial``, 部分送达, when some recipients were refused: never
   "sent", and never mailed to the others again) and the file moves to ``outbox/<date>/已发送/``. An .eml
   open in Outlook is not overwritten: the message is written beside it (``files.write_file``) and the
@@ -82,12 +82,12 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from ..core.config import Settings
 from ..core.output import Delivery
-from .state import MessageRow, RunState
+from .run_state import MessageRow, RunState
 from ..books.roster import missing_or_stale
 from ..books.workdays import is_workday
 from ..core.files import safe_filename
 from ..core.names import normalize_name
-from .files import write_file
+from .saving import write_file
 
 log = logging.getLogger("neiqin_xl.mail")
 
@@ -885,7 +885,7 @@ def admin_notice(run_date: date, failed_reports: list[str], results: list[dict])
     - 运行异常: 邮件已补发 when messages that had failed went out later (the retry task, the next run).
 
     None when there is nothing to say. Sent like any message, so it waits in the outbox until SMTP works."""
-    from .state import CLERK_NOTES
+    from .run_state import CLERK_NOTES
 
     troubles = [r for r in results if r.get("status") in NOTICE_STATUSES and r.get("report") != ADMIN]
     recovered = [r for r in results if r.get("status") in (SENT, PARTIAL) and r.get("report") != ADMIN

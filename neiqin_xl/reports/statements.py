@@ -2,7 +2,8 @@
 
 Runs after the receivables report (``NEEDS``) and reads its ledger (明细账), open items and unapplied credits as
 of the run date D.
-A customer gets a statement when it has a balance on D or a movement in D's month (``statements.include:
+A customer gets a statement when it has a balance, an open item or a prepayment on D (a balance of 0 can be
+both at once) or a movement in D's month (``statements.include:
 active``, the default: a customer who owes nothing and did nothing this month has nothing to confirm), or with
 ``statements.include: all`` a balance or any movement in the period. The period (what the statement shows) runs
 from ``receivables.statement_period_start`` (year / quarter / month of D: ``periods.statement_period_start``)
@@ -27,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ..books.periods import statement_period_start
-from ..books.plans import is_warranty
+from ..books.collection_plans import is_warranty
 from ..core.config import Settings
 from ..books.context import RunContext
 from ..core.output import ReportOutput
@@ -47,13 +48,15 @@ class StatementsData:
     period: tuple[date, date]  # start, end (the run date)
 
 
-def customers_to_state(ledger: pd.DataFrame, start: date) -> list[str]:
-    """Customers with a non-zero balance at the end of the ledger or a movement dated from ``start`` (the
-    statement period's start for ``statements.include: all``, the 1st of the run date's month for ``active``)."""
+def customers_to_state(ledger: pd.DataFrame, start: date, holding: set[str] = frozenset()) -> list[str]:
+    """Customers with a non-zero balance at the end of the ledger, an open item or a prepayment (``holding``:
+    a balance of 0 can be an open item beside as much prepayment, which the customer must confirm too) or a
+    movement dated from ``start`` (the statement period's start for ``statements.include: all``, the 1st of the
+    run date's month for ``active``)."""
     if ledger.empty:
         return []
     balance = (ledger["借方"] - ledger["贷方"]).groupby(ledger["客户名称"]).sum()
-    moved = set(ledger.loc[ledger["日期"] >= pd.Timestamp(start), "客户名称"].unique())
+    moved = set(ledger.loc[ledger["日期"] >= pd.Timestamp(start), "客户名称"].unique()) | set(holding)
     return [name for name in ledger["客户名称"].unique() if balance.get(name, 0) != 0 or name in moved]
 
 
@@ -197,7 +200,9 @@ def build(ctx: RunContext, receivables: ReceivablesData) -> ReportOutput:
     day = ctx.run_date
     start = statement_period_start(day, ctx.settings.receivables.statement_period_start)
     moved_since = day.replace(day=1) if ctx.settings.statements.include == "active" else start
-    balances = period_balances(receivables.ledger, customers_to_state(receivables.ledger, moved_since), start, day)
+    holding = {*receivables.open_items["客户名称"], *receivables.credits["客户名称"]}
+    balances = period_balances(receivables.ledger, customers_to_state(receivables.ledger, moved_since, holding),
+                               start, day)
     lines = statement_lines(receivables.ledger, balances, start, day)
     open_rows, credits = open_item_rows(receivables.open_items), prepayment_rows(receivables.credits)
     opens_of = split_by_customer(open_rows, receivables.open_items["客户名称"])

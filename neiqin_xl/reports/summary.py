@@ -100,8 +100,8 @@ class SummaryData:
 def due(ctx: RunContext) -> list[P.Period]:
     """The weeks due (``weeks_due``), then the months and years whose period reports are due."""
     last = ctx.options.last_run_date
-    weeks = P.weeks_due(ctx.run_date, last, ctx.settings)
-    return [*weeks, *(p for p in P.due_periods(ctx.run_date, last, ctx.settings) if p.kind in (P.MONTH, P.YEAR))]
+    weeks = P.weeks_due(ctx.run_date, last, ctx.workdays)
+    return [*weeks, *(p for p in P.due_periods(ctx.run_date, last, ctx.workdays) if p.kind in (P.MONTH, P.YEAR))]
 
 
 def summary_reps(tables, acts: pd.DataFrame) -> list[str]:
@@ -134,7 +134,7 @@ def compute(ctx: RunContext, period: P.Period, acts: pd.DataFrame, firsts: pd.Da
     in_period = acts[(acts["日期"] >= pd.Timestamp(start)) & (acts["日期"] <= pd.Timestamp(end))]
     counts = activity_counts(tables, start, end).set_index(REP)
     figures = P.window_figures_by_rep(tables, start, end).set_index(REP)
-    targets = P.prorated_targets(tables, start, end, ctx.settings).set_index(REP)
+    targets = P.prorated_targets(tables, start, end, ctx.workdays).set_index(REP)
     customers = by_customer(acts, start, end)
     new = P.rows_between(firsts, "日期", start, end)
     contracts = P.rows_between(tables["合同"], "签订日期", start, end)

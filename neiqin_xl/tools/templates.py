@@ -22,7 +22,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_range_formula
 
 from ..core.names import normalize_name
-from ..deliver.files import write_file
+from ..deliver.saving import write_file
 from ..core.schema import (ATTENDANCE, CHOICE, CUSTOMERS, DATE, FEEDBACK, ID, INT, MONEY, NAME, NUMBER, PERCENT, PRODUCTS,
                            REP_SHEETS, STAFF,
                      TARGETS, Field, SheetDef)
@@ -211,6 +211,7 @@ def write_rep_template(path: Path, customers: list[str], products: list[str], re
              "橙色表头为必填, 蓝色为选填; 选中单元格可看到填写提示。",
              "日期填 2026-11-28 这样的日期; 金额填数字(元), 不要加 ¥、逗号或“万”。",
              "合同编号、发票号码、银行流水号按原样填写; 回款没有对应合同时合同编号可空。",
+             "回款的 核销单号 可不填; 客户说明这笔钱付哪一张发货单时填它的发货单号, 先核销这一张。",
              "待发货的申请: 发货日期空着, 状态填 待发货。",
              "分期付款的合同在 回款计划 表每期一行: 比例或计划金额, 节点(预付/发货/到货/验收/开票/质保/其他)及节点后天数, "
              "或直接填计划日期; 各期合计须等于合同金额。"]
