@@ -40,6 +40,7 @@ import logging
 import os
 import sys
 import tempfile
+from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
 
@@ -251,7 +252,7 @@ def command_run(settings: Settings, args: argparse.Namespace, say) -> int:
     from .pipeline import RunOptions, run_planned
     from .reports.registry import REPORT_NAMES
     from .books.workdays import is_workday
-    from .deliver.run_state import RunState
+    from .deliver.run_state import RunState, check_state_file
     from .runs import OFFICIAL, PREVIEW, dropped_days
 
     unknown = [name for name in args.only or [] if name not in REPORT_NAMES]
@@ -275,9 +276,11 @@ def command_run(settings: Settings, args: argparse.Namespace, say) -> int:
         complain(f"--date {args.date} 在今天 ({today}) 之后: 不能正式运行将来的日期 (邮件会当作真实报表发出); "
                  f"要看预览请加 --preview")
         return 2
-    options = RunOptions(send=args.send, no_email=args.no_email, only=args.only, force=args.force, month=args.month,
-                         resend=args.resend, progress=progress, kind=PREVIEW if args.preview else OFFICIAL)
     with run_lock(settings, "run", say):
+        damaged = check_state_file(RunState(settings.workspace).path)  # first: the run tells the clerk
+        options = RunOptions(send=args.send, no_email=args.no_email, only=args.only, force=args.force,
+                             month=args.month, resend=args.resend, progress=progress,
+                             kind=PREVIEW if args.preview else OFFICIAL, notes=(damaged,) if damaged else ())
         now = datetime.now()
         dropped = [] if args.date or fresh else dropped_days(RunState(settings.workspace), now.date(), settings)
         if ensure_workspace(settings, fresh, args.date or now.date(), say):
@@ -295,12 +298,15 @@ def command_run(settings: Settings, args: argparse.Namespace, say) -> int:
     if dropped:
         complain(f"注意: 以下工作日没有正式运行, 超过补做天数 schedule.catch_up_days ({settings.schedule.catch_up_days}) "
                  f"未补做: {', '.join(d.isoformat() for d in dropped)}; 需要时逐日运行 run_daily.py --date <日期>")
-    from .deliver.run_state import CLERK_NOTES
-
-    for note in CLERK_NOTES:
-        complain(f"注意: {note}")
-    CLERK_NOTES.clear()  # said once (a serve process lives on)
+    say_notes(options.notes, results)
     return exit_status(results)
+
+
+def say_notes(found_first: Sequence[str], results: Sequence) -> None:
+    """What the runs have to tell the clerk (a damaged state file set aside, a year the calendar does not
+    know), each once however many days were run."""
+    for note in dict.fromkeys([*found_first, *(note for result in results for note in result.notes)]):
+        complain(f"注意: {note}")
 
 
 def crashed(settings: Settings, exc: BaseException) -> None:
@@ -466,6 +472,7 @@ def command_status(settings: Settings, args: argparse.Namespace, say) -> int:
 
 def command_serve(settings: Settings, args: argparse.Namespace, say) -> int:
     from .pipeline import RunOptions, run_planned
+    from .deliver.run_state import RunState, check_state_file
     from .sending import remind
     from .serve import serve
 
@@ -474,18 +481,16 @@ def command_serve(settings: Settings, args: argparse.Namespace, say) -> int:
     def job(day: date) -> bool:
         with run_lock(settings, "serve", say):
             ensure_workspace(settings, fresh, day, say)
+            damaged = check_state_file(RunState(settings.workspace).path)
+            options = RunOptions(no_email=args.no_email, notes=(damaged,) if damaged else ())
             try:
-                results = run_planned(settings, datetime.now(), None, RunOptions(no_email=args.no_email))
+                results = run_planned(settings, datetime.now(), None, options)
             except UntrustedDay as stop:
                 untrusted_day(stop, say)
                 return False
         for result in results:
             print_mail(result.undelivered, say)
-        from .deliver.run_state import CLERK_NOTES
-
-        for note in CLERK_NOTES:
-            complain(f"注意: {note}")
-        CLERK_NOTES.clear()
+        say_notes(options.notes, results)
         return exit_status(results) == 0
 
     def remind_job(day: date) -> None:

@@ -82,6 +82,7 @@ class RunOptions:
     progress: Callable[[Any], Any] | None = None  # wraps the iterable of rep workbooks (a progress bar)
     replay: Recalled | None = None  # replay: what the day recalled; no history kept, no mail, nothing recorded
     output_dir: Path | None = None  # replay: where the outputs go
+    notes: tuple[str, ...] = ()  # what the clerk must be told, found before the day (a damaged state file set aside)
 
 
 @dataclass
@@ -92,6 +93,7 @@ class RunResult:
     written: list[Written] = field(default_factory=list)
     mail: list[dict] = field(default_factory=list)
     failures: Failures = field(default_factory=Failures)  # everything that failed, reports included (``failed``)
+    notes: list[str] = field(default_factory=list)  # for the clerk: console and 运行异常 notice (not failures)
 
     @property
     def failed_reports(self) -> list[str]:
@@ -148,6 +150,7 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
             run_id = keep_inputs(settings, run_date, options.kind, started, entries, recalled,
                                  {"force": options.force, "month": options.month, "only": options.only})
     inputs_digest = digest_inputs(tables.inputs)
+    notes = [*options.notes, *filter(None, [trust.calendar_gap(settings, run_date)])]
     key = day_key(settings, run_date, options, recalled, inputs_digest)
     sends = (options.kind != PREVIEW or options.send) and options.replay is None  # a preview: only with --send
 
@@ -155,12 +158,13 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
         """The day's last steps, the same for a rerun that found nothing changed: chase the reps behind and
         send the mail, manifest.json, the run recorded in the workspace's memory."""
         sent, chased = chase_and_send(settings, run_date, staff, failures, step, send=sends, deliveries=deliveries,
-                                      failed_reports=failures.reports, no_email=options.no_email, resend=options.resend)
+                                      failed_reports=failures.reports, no_email=options.no_email, resend=options.resend,
+                                      notes=notes)
         manifest = build_manifest(settings, run_date, started, options.kind, made, chased=chased, sent=sent,
                                   timings=step.timings, fallback=fallback, failures=failures, history=run_id,
                                   run_key=key)
         write_manifest(manifest, output_dir, fallback_folder(settings, output_dir), failures)
-        result = RunResult(run_date, output_dir, manifest, written, sent, failures)
+        result = RunResult(run_date, output_dir, manifest, written, sent, failures, notes)
         if options.replay is None:  # a replay leaves no trace in the workspace's memory
             remember(state, result, inputs_digest, options.kind)
         return result

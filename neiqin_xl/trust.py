@@ -109,15 +109,11 @@ def calendar_gap(settings: Settings, day: date) -> str:
 def checked_inputs(settings: Settings, run_date: date, tables: Tables, problems: list[Problem]
                    ) -> tuple[Tables, list[Problem]]:
     """What was read, with the copies of a rep's workbook set aside (``read.copies``) and a year the calendar
-    does not know said in the 问题清单 and to the clerk (console, 运行异常 notice)."""
-    from .deliver.run_state import CLERK_NOTES
-
+    does not know said in the 问题清单 (the run also tells the clerk: ``RunResult.notes``)."""
     tables, problems = copies.set_aside(tables, problems)
     gap = calendar_gap(settings, run_date)
     if gap:
         log.warning("%s", gap)
-        if gap not in CLERK_NOTES:
-            CLERK_NOTES.append(gap)
         problems = [Problem(WARNING, gap, workbook="config.yaml", field="calendar.extra_holidays",
                             suggestion="填写 calendar.extra_holidays 和 calendar.extra_workdays, 或 pip install -U chinesecalendar"),
                     *problems]

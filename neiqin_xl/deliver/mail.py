@@ -69,6 +69,7 @@ import smtplib
 import socket
 import ssl
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from email import policy as email_policy
@@ -877,22 +878,21 @@ NOTICE_STATUSES = {PARTIAL: "部分送达", GIVEN_UP: "已放弃", FAILED: "发�
 RECOVERED_TITLE = "运行异常: 邮件已补发"
 
 
-def admin_notice(run_date: date, failed_reports: list[str], results: list[dict]) -> Delivery | None:
+def admin_notice(run_date: date, failed_reports: list[str], results: list[dict], notes: Sequence[str] = ()
+                 ) -> Delivery | None:
     """The message to the clerk (``email.admin``), at most one a day of each kind (its title is its identity):
 
     - 运行异常 when a report failed, a message failed, was refused (部分送达), given up or is 结果未知, or the
-      run has something to say (``state.CLERK_NOTES``: a damaged state file, a year the calendar does not know);
+      run has something to say (``notes``: a damaged state file, a year the calendar does not know);
     - 运行异常: 邮件已补发 when messages that had failed went out later (the retry task, the next run).
 
     None when there is nothing to say. Sent like any message, so it waits in the outbox until SMTP works."""
-    from .run_state import CLERK_NOTES
-
     troubles = [r for r in results if r.get("status") in NOTICE_STATUSES and r.get("report") != ADMIN]
     recovered = [r for r in results if r.get("status") in (SENT, PARTIAL) and r.get("report") != ADMIN
                  and str(r.get("reason", "")).startswith("补发")]
-    if failed_reports or troubles or CLERK_NOTES:
-        title, lines = "运行异常", [f"{run_date} 的运行需要您处理:", *CLERK_NOTES]
-        count = len(failed_reports) + len(troubles) + len(CLERK_NOTES)
+    if failed_reports or troubles or notes:
+        title, lines = "运行异常", [f"{run_date} 的运行需要您处理:", *notes]
+        count = len(failed_reports) + len(troubles) + len(notes)
     elif recovered:
         title, lines, count = RECOVERED_TITLE, [f"{run_date}: 先前未能发送的邮件已发出:"], len(recovered)
     else:

@@ -128,18 +128,15 @@ def _row_to_message(row: sqlite3.Row) -> MessageRow:
                       sent_at=datetime.fromisoformat(row["sent_at"]) if row["sent_at"] else None)
 
 
-_CHECKED: set[Path] = set()  # state files checked by this process (``check_state_file``)
-CLERK_NOTES: list[str] = []  # what the run must tell the clerk (a damaged state file, a year the calendar does not
-# know): printed at the end of the run and put in the 运行异常 notice; the command line clears it once said
-
-
 def check_state_file(path: Path) -> str:
     """A state file that is not a database (overwritten, truncated by a disk error or a sync tool) is moved
     aside, named with the date and time (``.neiqin_state.damaged-2026-11-26-163001.sqlite``), so a new one
-    is started: a damaged memory never stops the day's books. Returns the line saying so ('' when sound)."""
-    if path in _CHECKED or not path.is_file():
+    is started: a damaged memory never stops the day's books. Returns the line saying so ('' when sound): the
+    run checks first thing (``cli``) and carries the line to the console and the 运行异常 notice
+    (``RunOptions.notes``); every ``RunState`` checks again on its first connection (a damaged file is never
+    opened), which then only logs."""
+    if not path.is_file():
         return ""
-    _CHECKED.add(path)
     try:
         with closing(sqlite3.connect(path, timeout=30)) as con:
             result = con.execute("PRAGMA quick_check").fetchone()
@@ -161,7 +158,6 @@ def check_state_file(path: Path) -> str:
             companion.replace(aside.with_name(aside.name + extra))
     note = (f"状态文件 {path} 已损坏 ({why}): 已移到 {aside.name}, 并新建了状态文件。本次照常生成当天报表; "
             f"因为不知道以前发过什么, 不会自动补发或重发以前日期的邮件 (需要时请用 --date 和 --resend)")
-    CLERK_NOTES.append(note)
     import logging
 
     logging.getLogger("neiqin_xl").error("%s", note)
@@ -173,10 +169,13 @@ class RunState:
 
     def __init__(self, workspace: Path):
         self.path = Path(workspace) / STATE_FILE
+        self.checked = False  # ``check_state_file`` done by this instance
 
     def _connect(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        check_state_file(self.path)
+        if not self.checked:
+            check_state_file(self.path)
+            self.checked = True
         con = sqlite3.connect(self.path, timeout=30)
         con.row_factory = sqlite3.Row
         con.executescript(_SCHEMA)

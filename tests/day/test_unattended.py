@@ -417,22 +417,16 @@ def test_a_date_out_of_range_is_a_command_line_error_not_a_crash(tmp_path, capsy
 @pytest.mark.slow  # a whole day run for real
 @pytest.mark.parametrize("damage", ["overwritten", "truncated"])
 def test_a_damaged_state_file_is_moved_aside_and_the_days_books_are_written(tmp_path, capsys, smtp_server, damage):
-    from neiqin_xl.deliver import run_state as state_mod
     controller, server = smtp_server()
     config = build(tmp_path, controller.port)
     assert run_at(at(2026, 11, 25, 16, 30), config) == 0  # yesterday's run: the state file exists
     state_file = tmp_path / "工作区" / ".neiqin_state.sqlite"
     data = state_file.read_bytes()
     state_file.write_bytes(b"Dropbox conflict " * 100 if damage == "overwritten" else data[:len(data) // 2])
-    state_mod._CHECKED.clear()  # a new process (the next day's task)
-    state_mod.CLERK_NOTES.clear()
     before = len(server.envelopes)
 
-    try:
-        status = run_at(at(2026, 11, 26, 16, 30), config)
-        err = capsys.readouterr().err
-    finally:
-        state_mod.CLERK_NOTES.clear()
+    status = run_at(at(2026, 11, 26, 16, 30), config)
+    err = capsys.readouterr().err
 
     assert status == 0
     [aside] = (tmp_path / "工作区").glob(".neiqin_state.damaged-*.sqlite")
