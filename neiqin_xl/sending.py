@@ -36,12 +36,16 @@ def chase_and_send(settings: Settings, run_date: date, staff: Any, failures: Fai
     with step("发送邮件"), failures.guard("发送邮件"):
         if send:
             transport = mail.start_sending(settings, no_email)  # one login attempt for the whole run
-            sent += mail.send_pending(settings, staff, transport=transport) if transport else []
-            sent += mail.deliver(settings, run_date, list(deliveries), staff, no_email=no_email, resend=resend,
-                                 transport=transport)
-            notice = mail.admin_notice(run_date, list(failed_reports), sent, notes)
-            if notice is not None and settings.email.admin:
-                sent += mail.deliver(settings, run_date, [notice], None, no_email=no_email, transport=transport)
+            try:
+                sent += mail.send_pending(settings, staff, transport=transport) if transport else []
+                sent += mail.deliver(settings, run_date, list(deliveries), staff, no_email=no_email, resend=resend,
+                                     transport=transport)
+                notice = mail.admin_notice(run_date, list(failed_reports), sent, notes)
+                if notice is not None and settings.email.admin:
+                    sent += mail.deliver(settings, run_date, [notice], None, no_email=no_email, transport=transport)
+            finally:  # logged out when the mail step ends, not whenever the object is collected
+                if transport is not None:
+                    transport.close()
     return sent, chased
 
 

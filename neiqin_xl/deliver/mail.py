@@ -619,6 +619,7 @@ class Transport:
         return self.connection
 
     def close(self) -> None:
+        """Logs out (QUIT) and drops the connection; the run calls it when its mail step ends."""
         if self.connection is not None:
             try:
                 self.connection.close()
@@ -626,7 +627,10 @@ class Transport:
                 pass
             self.connection = None
 
-    def __del__(self):
+    def __enter__(self) -> Transport:
+        return self
+
+    def __exit__(self, *exc) -> None:
         self.close()
 
     def send_with_retries(self, recipients: list[str], data: bytes) -> Attempt:
@@ -718,8 +722,13 @@ def deliver(settings: Settings, run_date: date, deliveries: list[Delivery], staf
     outbox / failed / given_up / skipped), time, file (.eml), reason. ``transport``: the run's, from
     ``start_sending`` (else one is opened here).
     """
+    if transport is None and not no_email:
+        own = start_sending(settings)
+        if own is not None:
+            with own:  # opened here: closed here
+                return deliver(settings, run_date, deliveries, staff, resend=resend, transport=own)
     state = RunState(settings.workspace)
-    transport = None if no_email else transport or start_sending(settings)
+    transport = None if no_email else transport
     groups, unrouted = group_deliveries(settings, deliveries, staff)
     results = [result_row(run_date=run_date, report=d.report, rep=d.rep, recipients=[], subject=d.title,
                           attachments=[Path(a).name for a in d.attachments], status=SKIPPED, reason=reason)
@@ -819,9 +828,12 @@ def send_pending(settings: Settings, staff: pd.DataFrame | None = None, *,
     not needed to route them; it is accepted so the pipeline calls both steps alike. Does nothing when
     e-mail is off. ``transport``: the run's, from ``start_sending`` (else one is opened here).
     """
-    transport = transport or start_sending(settings)
     if transport is None:
-        return []
+        own = start_sending(settings)
+        if own is None:
+            return []
+        with own:  # opened here: closed here
+            return send_pending(settings, staff, transport=own)
     state = RunState(settings.workspace)
     results = [settle_interrupted(state, row) for row in state.interrupted()]
     for row in state.pending():
@@ -852,10 +864,13 @@ def retry_pending(settings: Settings) -> list[dict]:
         log.warning("上次登录被拒绝: 不自动重试, 请检查 email.user 和密码后运行 run_daily.py")
         return []
     transport = start_sending(settings)
-    results = send_pending(settings, transport=transport)
-    notice = admin_notice(date.today(), [], results) if results and settings.email.admin else None
-    if notice is not None:  # what went out now (or failed again): the clerk is told, once a day of each
-        results += deliver(settings, date.today(), [notice], None, transport=transport)
+    if transport is None:
+        return []
+    with transport:  # closed when the retry is done
+        results = send_pending(settings, transport=transport)
+        notice = admin_notice(date.today(), [], results) if results and settings.email.admin else None
+        if notice is not None:  # what went out now (or failed again): the clerk is told, once a day of each
+            results += deliver(settings, date.today(), [notice], None, transport=transport)
     return results
 
 

@@ -652,3 +652,61 @@ def test_reps_with_a_missing_or_stale_workbook_get_a_reminder(tmp_path, smtp_ser
 
     # nobody is chased on a Saturday
     assert mail.reminders(settings, dt.date(2026, 11, 28), staff(), files) == ([], [])
+
+
+# ---------------------------------------------------------------------------- the run's connection is closed
+
+class CountsQuits(Collector):
+    """Also counts QUIT: a connection the client logged out of (not one dropped whenever it was collected)."""
+
+    def __init__(self):
+        super().__init__()
+        self.quits = 0
+
+    async def handle_QUIT(self, server, session, envelope):
+        self.quits += 1
+        return "221 Bye"
+
+
+def wait_for(condition, seconds: float = 5.0) -> bool:
+    deadline = time.time() + seconds
+    while not condition() and time.time() < deadline:
+        time.sleep(0.02)
+    return condition()
+
+
+def test_a_transport_used_as_a_context_is_logged_out_at_its_end(tmp_path, smtp_server):
+    controller, server = smtp_server(CountsQuits())
+    settings = make_settings(tmp_path, controller.port)
+    with mail.start_sending(settings) as transport:
+        results = mail.deliver(settings, RUN_DATE, [daily_delivery(tmp_path)], staff(), transport=transport)
+        assert transport.connection is not None and server.quits == 0  # still open between messages
+    # the test still holds the transport: only the explicit close can have sent the QUIT
+    assert [r["status"] for r in results] == ["sent"] and transport.connection is None
+    assert wait_for(lambda: server.quits == 1)
+
+
+def test_the_runs_mail_step_closes_its_connection_when_it_ends(tmp_path, smtp_server, monkeypatch):
+    from contextlib import nullcontext
+
+    from neiqin_xl import sending
+    from neiqin_xl.core.failures import Failures
+
+    controller, server = smtp_server(CountsQuits())
+    settings = make_settings(tmp_path, controller.port)
+    opened = []
+
+    def start_and_keep(*args, **kwargs):  # the real start_sending; the test keeps the transport it made
+        opened.append(real(*args, **kwargs))
+        return opened[-1]
+
+    real = mail.start_sending
+    monkeypatch.setattr(sending.mail, "start_sending", start_and_keep)
+    failures = Failures()
+    sent, _ = sending.chase_and_send(settings, RUN_DATE, staff(), failures, lambda name: nullcontext(), send=True,
+                                     no_email=False, deliveries=[daily_delivery(tmp_path)])
+
+    assert [r["status"] for r in sent] == ["sent"] and len(server.envelopes) == 1
+    [transport] = opened  # one transport for the step, logged in once and logged out at its end
+    assert transport.logins == 1 and transport.connection is None
+    assert wait_for(lambda: server.quits == 1)
