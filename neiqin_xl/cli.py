@@ -276,6 +276,9 @@ def command_run(settings: Settings, args: argparse.Namespace, say) -> int:
         complain(f"--date {args.date} 在今天 ({today}) 之后: 不能正式运行将来的日期 (邮件会当作真实报表发出); "
                  f"要看预览请加 --preview")
         return 2
+    if args.date and args.date > today and not args.preview:  # runs.ahead_of_time
+        say(f"注意: {args.date} 在今天 ({today}) 之后: 只提前生成报表, 不写邮件, 不算这一天的正式运行; "
+            f"到 {args.date} 时的正式运行照常生成并发送")
     with run_lock(settings, "run", say):
         damaged = check_state_file(RunState(settings.workspace).path)  # first: the run tells the clerk
         options = RunOptions(send=args.send, no_email=args.no_email, only=args.only, force=args.force,

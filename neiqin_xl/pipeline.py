@@ -61,8 +61,8 @@ from .read.intake import read_workspace
 from .reports import problems
 from .reports.registry import run_reports
 from .runs import begin as begin_run
-from .runs import (OFFICIAL, PREVIEW, RERUN, delivery_label, digest_inputs, label_deliveries, output_folder,
-                   plan_runs)
+from .runs import (AHEAD, OFFICIAL, PREVIEW, RERUN, ahead_of_time, delivery_label, digest_inputs, label_deliveries,
+                   output_folder, plan_runs)
 from .sending import chase_and_send
 
 log = logging.getLogger("neiqin_xl")
@@ -138,8 +138,10 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
         failures.add(OUTPUT_FOLDER, "", fallback)
     state = RunState(settings.workspace)
     recalled = options.replay or recall(settings, state, run_date)
+    mails = mail.email_configured(settings) and not options.no_email
+    recorded = AHEAD if ahead_of_time(run_date, started.date(), options.kind, mails) else options.kind
     if options.replay is None:  # issue 29: recorded before it sends anything (a killed run is known)
-        begin_run(state, run_date, options.kind, started, output_dir)
+        begin_run(state, run_date, recorded, started, output_dir)
 
     with step("读取工作簿"):
         tables, found = trust.checked_inputs(settings, run_date, *read_workspace(settings, progress=options.progress))
@@ -153,6 +155,7 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
     notes = [*options.notes, *filter(None, [trust.calendar_gap(settings, run_date)])]
     key = day_key(settings, run_date, options, recalled, inputs_digest)
     sends = (options.kind != PREVIEW or options.send) and options.replay is None  # a preview: only with --send
+    sends = sends and recorded != AHEAD  # a day that has not come: no .eml waiting for it
 
     def finish(made: dict, written: list[Written], staff: Any, deliveries: Sequence[Delivery] = ()) -> RunResult:
         """The day's last steps, the same for a rerun that found nothing changed: chase the reps behind and
@@ -166,7 +169,7 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
         write_manifest(manifest, output_dir, fallback_folder(settings, output_dir), failures)
         result = RunResult(run_date, output_dir, manifest, written, sent, failures, notes)
         if options.replay is None:  # a replay leaves no trace in the workspace's memory
-            remember(state, result, inputs_digest, options.kind)
+            remember(state, result, inputs_digest, recorded)
         return result
 
     last = None if options.resend or options.replay is not None or not settings.writing.skip_unchanged else \
@@ -203,15 +206,15 @@ def remember(state: RunState, result: RunResult, inputs_digest: str, kind: str) 
     """The state's record of the run (logged when it fails: the run is done) and, for a run that produced
     everything and is not a preview, the period reports' catch-up point."""
     with Failures().guard("记录运行"):
-        record_run(state, result, inputs_digest)
+        record_run(state, result, inputs_digest, kind)
         produced = all(f.step == OUTPUT_FOLDER for f in result.failures)
-        if produced and kind != PREVIEW:  # else the next run makes them again; a preview moves nothing
+        if produced and kind not in (PREVIEW, AHEAD):  # else the next run makes them again; a preview moves nothing
             state.set_last_run_date(result.run_date)
 
 
-def record_run(state: RunState, result: RunResult, inputs_digest: str) -> None:
+def record_run(state: RunState, result: RunResult, inputs_digest: str, kind: str) -> None:
     m = result.manifest
-    state.record_run(run_date=result.run_date.isoformat(), kind=m["kind"], started=m["started"],
+    state.record_run(run_date=result.run_date.isoformat(), kind=kind, started=m["started"],
                      finished=m["finished"], mail_left=m["mail_left"], deadline=m["deadline"], late=int(m["late"]),
                      ok=int(result.ok), undelivered=len(result.undelivered), inputs=inputs_digest,
                      output_dir=str(result.output_dir))

@@ -20,8 +20,18 @@ from .core.output import Delivery
 from .deliver.run_state import RunState
 
 OFFICIAL, PREVIEW, RERUN, CATCH_UP = "official", "preview", "rerun", "catch-up"
-KIND_NAMES = {OFFICIAL: "正式", PREVIEW: "预览", RERUN: "重新运行", CATCH_UP: "补发"}
+AHEAD = "ahead"  # a date after today run without mail: the day's books made early, not its official run
+KIND_NAMES = {OFFICIAL: "正式", PREVIEW: "预览", RERUN: "重新运行", CATCH_UP: "补发", AHEAD: "提前生成"}
 DAY_DONE = (OFFICIAL, CATCH_UP)  # a day with one of these, finished, has had its official run
+
+
+def ahead_of_time(run_date: date, today: date, kind: str, mails: bool) -> bool:
+    """A run for a date after ``today`` that can mail nothing (--no-email, or e-mail off; one that would
+    mail is refused by the command line): its books are written like the official ones (``output/<date>/``),
+    but the state records it as ``AHEAD``: the day is not done, so the day's own official run, when it comes,
+    still runs and sends; it composes no mail (no .eml waits in the outbox for a day that has not come) and
+    does not move the period reports' catch-up point."""
+    return kind in (OFFICIAL, RERUN) and run_date > today and not mails
 
 
 def day_done(state: RunState, run_date: date) -> bool:

@@ -542,3 +542,25 @@ def test_only_a_double_clicked_console_waits_for_enter_never_pythonw_or_a_typed_
     monkeypatch.setattr(cli.sys, "stdin", None)
     assert cli.interactive() is False and cli.double_clicked("win32", {}) is False
     assert cli.PLAIN_ENDINGS[3].startswith("报表已写出, 但有邮件没有送达")
+
+
+@pytest.mark.slow  # a whole day run for real
+def test_a_no_email_run_for_a_future_date_is_not_that_days_official_run(tmp_path, capsys, smtp_server):
+    controller, server = smtp_server()
+    config = build(tmp_path, controller.port)
+
+    # 11-25: the books of 11-26 made early (--no-email), written where the official ones go
+    assert run_at(at(2026, 11, 25, 16, 30), config, "--date", DAY, "--no-email") == 0
+    assert "不算这一天的正式运行" in capsys.readouterr().out
+    assert manifest(tmp_path)["outputs"] and server.envelopes == []
+    assert not list((tmp_path / "工作区" / "outbox").rglob(f"{DAY}/*.eml"))  # no mail waits for a day not come
+    state = RunState(tmp_path / "工作区")
+    assert [(r["run_date"], r["kind"], r["outcome"]) for r in state.runs()] == [(DAY, "ahead", "done")]
+    assert state.last_run_date() is None  # the period reports' catch-up point did not move to a day not come
+
+    # 11-26 at the cut-off: the day's official run still runs and mails the managers (11-25, the day the
+    # workspace was first used, had no official run: caught up first, as for any workday missed)
+    assert run_at(at(2026, 11, 26, 16, 30), config) == 0
+    assert any(s.startswith("【销售日报】2026-11-26") for s in subjects(server))  # not 补发, not 预览
+    kinds = [(r["run_date"], r["kind"], r["outcome"]) for r in reversed(state.runs())]
+    assert kinds == [(DAY, "ahead", "done"), ("2026-11-25", "catch-up", "done"), (DAY, "official", "done")]
