@@ -52,7 +52,7 @@ from .deliver import incremental, mail
 from .deliver.saving import Written, cannot_write, remove_leftover_temps
 from .deliver.manifest import build_manifest, kept_files, made, made_as_last, write_manifest
 from .deliver.pool import pool_size
-from .deliver.publish import attach_files, write_outputs
+from .deliver.publish import attach_files, with_pdfs, write_outputs
 from .deliver.run_state import RunState
 from .loader import open_books, report_context
 from .memory import Recalled, changes_since, keep_inputs, recall
@@ -196,7 +196,7 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
         written = write_outputs(outputs, output_dir, options.kind == PREVIEW, failures, reps, demo=settings.is_demo,
                                 workers=pool_size(settings.writing.workers),
                                 skip_unchanged=settings.writing.skip_unchanged)
-    deliveries = label_deliveries(attach_files(outputs, written, output_dir, reps),
+    deliveries = label_deliveries(with_pdfs(attach_files(outputs, written, output_dir, reps)),
                                   delivery_label(state, run_date, options.kind, options.resend, inputs_digest))
     return finish(made(books.tables, ctx.problems, outputs, written, output_dir),
                   [w for ws in written.values() for w in ws if w], books.tables["人员"], deliveries)

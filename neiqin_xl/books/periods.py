@@ -27,7 +27,8 @@ period is produced.
 The month reports (提成, 费用审核, 财务对账) cover a month (``core.months.Month``): ``month_window`` is the run
 date's month up to the run date, or a month given by ``--month`` to its last day; ``month_option`` reads
 ``--month`` (``ctx.options.month``) and turns text that is no month into one 错误 Problem. ``months_of``
-gives the month of each finance row; ``statement_period_start`` the first day of an 对账单's period.
+gives the month of each finance row; ``closed_statement_periods`` the periods the 对账函 confirm and
+``statement_number`` their 对账编号.
 """
 
 from __future__ import annotations
@@ -164,12 +165,35 @@ _STATEMENT_KINDS = {"month": MONTH, "quarter": QUARTER, "year": YEAR}
 
 
 def statement_period_start(day: date, kind: str) -> date:
-    """First day of the 对账单 period (``receivables.statement_period_start``: year, quarter or month) of ``day``.
+    """First day of the 对账函 period (``statements.period``: year, quarter or month) of ``day``.
 
     >>> [statement_period_start(date(2026, 11, 30), k).isoformat() for k in ("year", "quarter", "month")]
     ['2026-01-01', '2026-10-01', '2026-11-01']
     """
     return period_containing(_STATEMENT_KINDS[kind], day).start
+
+
+def closed_statement_periods(day: date, kind: str, count: int) -> list[Period]:
+    """The ``count`` latest 对账函 periods (``statements.period``) that ended before ``day``, latest first.
+
+    >>> [p.code for p in closed_statement_periods(date(2026, 12, 1), "month", 3)]
+    ['2026-11', '2026-10', '2026-09']
+    >>> [p.code for p in closed_statement_periods(date(2026, 12, 31), "quarter", 2)]
+    ['2026Q3', '2026Q2']
+    """
+    periods = [period_containing(_STATEMENT_KINDS[kind], day)]
+    for _ in range(count):
+        periods.append(previous_period(periods[-1]))
+    return periods[1:]
+
+
+def statement_number(period: Period, code: str) -> str:
+    """The 对账编号 of a customer's letter for ``period``: DZ-<period>-<客户编码>.
+
+    >>> [statement_number(period_containing(k, date(2026, 11, 5)), "K001") for k in (MONTH, QUARTER, YEAR)]
+    ['DZ-202611-K001', 'DZ-2026Q4-K001', 'DZ-2026-K001']
+    """
+    return f"DZ-{period.code.replace('-', '')}-{code}"
 
 
 # ---------------------------------------------------------------- the month of the month reports

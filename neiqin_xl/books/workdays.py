@@ -114,15 +114,17 @@ class Workdays:
         """
         return day if self.is_workday(day) else self.previous(day)
 
-    def following(self, day: date) -> date:
-        """The first working day strictly after ``day``.
+    def following(self, day: date, count: int = 1) -> date:
+        """The ``count``-th working day strictly after ``day`` (``day`` itself for a count of 0).
 
-        >>> Workdays().following(date(2026, 11, 27)), Workdays().following(date(2026, 9, 30))
-        (datetime.date(2026, 11, 30), datetime.date(2026, 10, 8))
+        >>> cal = Workdays()
+        >>> cal.following(date(2026, 11, 27)), cal.following(date(2026, 9, 30)), cal.following(date(2026, 9, 30), 3)
+        (datetime.date(2026, 11, 30), datetime.date(2026, 10, 8), datetime.date(2026, 10, 10))
         """
-        day += timedelta(days=1)
-        while not self.is_workday(day):
+        for _ in range(count):
             day += timedelta(days=1)
+            while not self.is_workday(day):
+                day += timedelta(days=1)
         return day
 
     def first_of_week(self, day: date) -> date | None:

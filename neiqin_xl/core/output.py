@@ -33,10 +33,12 @@ class Delivery:
     key_figure: str = ""  # for the subject: "回款 ¥123,456.00"
     summary_html: str = ""  # an HTML fragment (inline styles) for the body
     summary_text: str = ""
-    # a message to a customer (the 发货通知): their name and their address from 客户档案. It goes to ``to``
-    # only, carries no attachment, and is sent once ever (``deliver.mail``), never again on a later run
+    # a message to a customer (the 发货通知, the 对账函): their name and their address from 客户档案. It goes to
+    # ``to`` (and ``copy_rep``) only, carries only the attachments it names, and is sent once ever (``deliver.mail``), never again on a later run
     customer: str = ""
     to: tuple[str, ...] = ()
+    copy_rep: str = ""  # a customer's message with this rep copied (cc, address from 人员): the 对账函
+    pdf: bool = False  # attach each workbook's PDF beside it when LibreOffice is installed (deliver.office)
 
 
 @dataclass

@@ -114,8 +114,9 @@ SHIPMENTS = SheetDef("发货", (
           note="待发货的申请可不填发货日期，状态填 待发货"),
     Field("合同编号", ID, True, _CONTRACT_NO),
     Field("产品名称", NAME, False, ("产品", "品名", "货物名称")),
-    Field("数量", NUMBER, False, ("发货数量", "出货数量")),
-    Field("发货金额", MONEY, True, ("发货金额(元)", "发货金额（元）", "金额", "金额(元)", "金额（元）", "出货金额", "含税金额")),
+    Field("数量", NUMBER, False, ("发货数量", "出货数量", "出库数量")),
+    Field("发货金额", MONEY, True, ("发货金额(元)", "发货金额（元）", "金额", "金额(元)", "金额（元）", "出货金额", "含税金额",
+                                "出库金额", "送货金额")),
     Field("物流单号", ID, False, ("运单号", "快递单号")),
     Field("签收日期", DATE, False, ("签收时间", "到货日期")),
     Field("状态", TEXT, False, ("发货状态",)),
@@ -203,6 +204,9 @@ REP_SHEETS = (CONTRACTS, SHIPMENTS, INVOICES, COLLECTIONS, ACTIVITIES, EXPENSES,
 
 # ---------------------------------------------------------------- master data
 
+CUSTOMER_TYPES = ("直销客户", "经销商")
+CONFIRMED, DISPUTED = "相符", "不符"  # 对账回执's 结果
+
 CUSTOMERS = SheetDef("客户", (
     Field("客户编码", ID, False, ("编码", "客户代码")),
     Field("客户名称", NAME, True, _CUSTOMER),
@@ -214,6 +218,9 @@ CUSTOMERS = SheetDef("客户", (
     Field("电话", ID, False, ("联系电话", "手机")),
     Field("地址", TEXT, False, ()),
     Field("邮箱", TEXT, False, ("电子邮箱", "email", "Email"), note="可不填；发货通知 (tracking.notify_customers) 发到这里"),
+    Field("对账邮箱", TEXT, False, ("财务邮箱", "对账联系邮箱"),
+          note="可不填；对账函 (statements.send) 发到这里, 一般是客户财务部的邮箱; 不填则由内勤手工寄送"),
+    Field("客户类型", CHOICE, False, ("客户类别",), choices=CUSTOMER_TYPES, note="可不填；经销商与直销客户收到同样的对账函"),
 ), aliases=("客户档案", "客户信息"), key="客户名称", description="客户档案")
 
 PRODUCTS = SheetDef("产品", (
@@ -273,14 +280,25 @@ FIN_BALANCES = SheetDef("应收余额", (
     Field("期末余额", MONEY, True, ("余额", "期末余额(元)", "应收余额", "期末借方")),
 ), aliases=("余额表", "应收账款余额", "Sheet1"), description="财务应收余额导出")
 
+# The clerk's record of the signed 对账函 that came back (master/对账回执.xlsx); reports/statement_tracking.py
+RECEIPTS = SheetDef("回执", (
+    Field("对账编号", ID, True, ("编号", "对账函编号"), note="对账函右上角的编号, 如 DZ-202611-KH001"),
+    Field("回执日期", DATE, False, ("收到日期", "回函日期")),
+    Field("结果", CHOICE, True, ("核对结果", "回函结果"), choices=(CONFIRMED, DISPUTED), note="相符 或 不符"),
+    Field("客户确认余额", MONEY, False, ("确认余额", "客户余额"), note="客户在回执上写的余额(元); 相符时可不填"),
+    Field("不符金额", MONEY, False, ("差异金额", "差额"), note="我司期末余额 − 客户确认余额; 不填则按这两个数算"),
+    Field("说明", TEXT, False, ("不符原因", "备注")),
+    Field("附件", TEXT, False, ("扫描件", "回执文件"), note="回执扫描件的文件名或位置"),
+), aliases=("对账回执", "回函"), key="对账编号", description="对账回执")
+
 MASTER_SHEETS = (CUSTOMERS, PRODUCTS, STAFF, TARGETS)
 FINANCE_SHEETS = (FIN_COLLECTIONS, FIN_INVOICES, FIN_BALANCES)
 
-SHEETS: dict[str, SheetDef] = {s.name: s for s in REP_SHEETS + MASTER_SHEETS + (ATTENDANCE,) + FINANCE_SHEETS}
+SHEETS: dict[str, SheetDef] = {s.name: s for s in REP_SHEETS + MASTER_SHEETS + (ATTENDANCE, RECEIPTS) + FINANCE_SHEETS}
 
 # Which workbook holds which sheets (file names relative to the workspace folders).
 MASTER_WORKBOOKS = {"客户档案.xlsx": ("客户",), "产品目录.xlsx": ("产品",), "人员.xlsx": ("人员", "目标")}
-# Read when present, no warning when not: the clerk's own 反馈 entries (客户服务跟踪).
-OPTIONAL_MASTER_WORKBOOKS = {"客户服务.xlsx": ("反馈",)}
+# Read when present, no warning when not: the clerk's own 反馈 entries (客户服务跟踪), the 对账回执 (对账跟踪).
+OPTIONAL_MASTER_WORKBOOKS = {"客户服务.xlsx": ("反馈",), "对账回执.xlsx": ("回执",)}
 FINANCE_PREFIXES = {"财务收款": "财务收款", "财务开票": "财务开票", "应收余额": "应收余额"}  # 财务收款_2026-11.xlsx
 ATTENDANCE_PREFIX = "考勤"  # 考勤_2026-11.xlsx

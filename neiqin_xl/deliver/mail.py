@@ -177,7 +177,8 @@ def resolve_audience(delivery: Delivery, settings: Settings, staff: pd.DataFrame
         return Audience(to=(address,), rep=delivery.rep)
     if delivery.customer:
         to = clean_addresses(delivery.to)
-        return Audience(to=to, customer=delivery.customer) if to else f"no recipients: 客户档案中没有 {delivery.customer} 的邮箱"
+        cc = (rep_address(staff, delivery.copy_rep),) if delivery.copy_rep and rep_address(staff, delivery.copy_rep) else ()
+        return Audience(to=to, cc=cc, customer=delivery.customer) if to else f"no recipients: 客户档案中没有 {delivery.customer} 的邮箱"
     if delivery.report == ADMIN:
         to = clean_addresses(settings.email.admin)
         return Audience(to=to) if to else "no recipients: config.yaml 中 email.admin 没有收件人"

@@ -5,7 +5,8 @@ is written: a preview's 【预览】 on every sheet, a demo workspace's 【演�
 with the other reps hidden (``core.privacy``); it decides the run's file names together, keeps what did not
 change (``incremental``) and writes the rest through the pool (``pool``), each workbook in its own guard (a
 failure is a ``core.failures.Failure`` of step 写出工作簿). ``attach_files`` gives each report's deliveries
-the files written for them, a rep's message with the other reps hidden.
+the files written for them, a rep's message with the other reps hidden; ``with_pdfs`` adds the PDF beside
+each workbook of a delivery that asks for one (``Delivery.pdf``: the 对账函), through LibreOffice (``office``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from ..core.failures import Failures
 from ..core.output import Delivery, ReportOutput
 from ..core.privacy import hide_others, private
 from ..core.sheets import WorkbookSpec
-from . import incremental
+from . import incremental, office
 from .saving import Written
 from .pool import write_workbooks
 from .writer import assign_filenames
@@ -105,3 +106,12 @@ def attach_files(outputs: dict[str, ReportOutput], written: dict[str, list[Writt
                                   for f in ("title", "key_figure", "summary_text", "summary_html")})
             deliveries.append(d)
     return deliveries
+
+
+def with_pdfs(deliveries: list[Delivery]) -> list[Delivery]:
+    """A delivery asking for PDFs (``Delivery.pdf``: the 对账函) with each workbook's PDF beside it, where
+    LibreOffice made one (``office.pdf_beside``); the others as they were."""
+    wanted = [Path(a) for d in deliveries if d.pdf for a in d.attachments if Path(a).suffix == ".xlsx"]
+    made = office.pdf_beside(wanted)
+    return [replace(d, attachments=[x for a in d.attachments for x in (a, made.get(Path(a))) if x is not None])
+            if d.pdf else d for d in deliveries]

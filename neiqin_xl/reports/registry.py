@@ -19,8 +19,8 @@ from ..books.context import RunContext
 from ..core.failures import REPORT, Failures
 from ..core.output import ReportOutput
 from . import (archive, audit, collection_reminders, commission, daily, expenses, fulfilment, journal,
-              period_report, receivables, reconciliation, service, shipment_plan, shipping, statements,
-              summary, tracking)
+              period_report, receivables, reconciliation, service, shipment_plan, shipping, statement_tracking,
+              statements, summary, tracking)
 
 log = logging.getLogger("neiqin_xl")
 
@@ -28,7 +28,8 @@ log = logging.getLogger("neiqin_xl")
 REPORTS: list[tuple[str, ModuleType]] = [
     ("fulfilment", fulfilment),  # 合同履行一览表
     ("receivables", receivables),  # 应收账款明细账 + 账龄
-    ("statements", statements),  # 对账单
+    ("statements", statements),  # 往来款项对账确认函
+    ("statement_tracking", statement_tracking),  # 对账跟踪 (the replies in master/对账回执.xlsx; the reps' 对账函催办)
     ("shipping", shipping),  # 发货审核
     ("commission", commission),  # 提成计算表 + 提成确认单
     ("expenses", expenses),  # 费用审核

@@ -33,7 +33,8 @@ import xlsxwriter
 from ..core.config import DEMO_MARKER, Settings
 from ..core.files import file_sha256
 from ..core.months import Month
-from ..core.schema import ATTENDANCE, CUSTOMERS, PRODUCTS, REP_SHEETS, STAFF, TARGETS
+from ..core.schema import ATTENDANCE, CUSTOMERS, CUSTOMER_TYPES, PRODUCTS, RECEIPTS, REP_SHEETS, STAFF, TARGETS
+from ..books.periods import closed_statement_periods, statement_number
 from ..books.workdays import Workdays, monday_of
 
 WORKSPACE_FOLDERS = ("reps", "master", "attendance", "finance")  # any file in one: a workspace in use
@@ -892,9 +893,16 @@ def _write_master(w: _World, folder: Path, created: datetime) -> list[Path]:
     paths = [folder / "客户档案.xlsx", folder / "产品目录.xlsx", folder / "人员.xlsx"]
     book = _Book(paths[0], created)
     rows = [[c.code, c.name, "；".join(c.aliases), c.credit_limit, c.term, c.rep, c.contact, c.phone, c.address,
-             f"{c.code.lower()}@example.com"] for c in w.customers]
+             f"{c.code.lower()}@example.com", _statement_address(i, c), DISTRIBUTOR if i % 4 == 3 else "直销客户"]
+            for i, c in enumerate(w.customers)]
     book.write_table(CUSTOMERS.name, CUSTOMERS.columns, rows, money_cols={3})
     book.close()
+    replies = _statement_replies(w)
+    if replies:
+        paths.append(folder / "对账回执.xlsx")
+        book = _Book(paths[-1], created)
+        book.write_table(RECEIPTS.name, RECEIPTS.columns, replies, money_cols={3, 4})
+        book.close()
     book = _Book(paths[1], created)
     book.write_table(PRODUCTS.name, PRODUCTS.columns, [list(p) for p in _PRODUCTS], money_cols={2})
     book.close()
@@ -905,6 +913,43 @@ def _write_master(w: _World, folder: Path, created: datetime) -> list[Path]:
     book.write_table(TARGETS.name, TARGETS.columns, _targets(w), money_cols={2, 3})
     book.close()
     return paths
+
+
+DISTRIBUTOR = CUSTOMER_TYPES[1]  # 经销商
+
+
+def _statement_address(i: int, customer: _Customer) -> str:
+    """The customer's 对账邮箱 (its finance department, at example.com); every seventh has none (posted by hand)."""
+    return "" if i % 7 == 6 else f"caiwu.{customer.code.lower()}@example.com"
+
+
+def _statement_replies(w: _World) -> list[list]:
+    """master/对账回执.xlsx: replies to the 对账函 of the two periods before the last closed one, from the customers
+    shipped to in them (a letter's customers include them): most confirm (相符); of the earlier period, the second
+    disputes one shipment (不符, 不符金额 = that shipment: not yet received) and the third's 结果 is typed 已核对 (a
+    planted problem); every fifth customer has not replied (chased in the 对账跟踪)."""
+    rows: list[list] = []
+    for back, period in enumerate(closed_statement_periods(w.run_date, w.settings.statements.period, 3)[1:]):
+        sent = w.workdays.following(period.end)
+        shipped: dict[str, dict] = {}
+        for rep_rows in w.shipments.values():
+            for row in rep_rows:
+                if row["_date"] and period.start <= row["_date"] <= period.end and row["发货单号"]:
+                    shipped.setdefault(row["_contract"]["_customer"].code, row)
+        for i, code in enumerate(sorted(shipped)):
+            number, day = statement_number(period, code), w.workdays.following(sent, 3 + i % 6)
+            if i % 5 == 4 or day > w.run_date:
+                continue
+            if back == 1 and i == 1:
+                disputed = shipped[code]
+                rows.append([number, day, "不符", None, disputed["_fen"] / 100,
+                             f"发货单 {disputed['发货单号']} 我司尚未收到货物", f"回执/{number}.pdf"])
+            elif back == 1 and i == 2:
+                w.planted.append(f"对账回执.xlsx: {number} 的结果写成 已核对")
+                rows.append([number, day, "已核对", None, None, None, None])
+            else:
+                rows.append([number, day, "相符", None, None, None, f"回执/{number}.pdf"])
+    return rows
 
 
 def _targets(w: _World) -> list[list]:

@@ -64,9 +64,10 @@ def test_the_ten_percent_warranty_is_not_overdue_within_warranty_and_overdue_the
     assert row["365天以上"] == fen(10000)
     [part] = data.open_items.to_dict("records")
     assert (part["未收"], part["期次"], part["回款节点"], part["到期日"]) == (fen(10000), 3, "质保", pd.Timestamp("2027-02-05"))
-    # the 对账单 shows it in its own column
-    [shown] = statements.open_item_rows(data.open_items).to_dict("records")
-    assert (shown["未收金额"], shown["未到期质保金"], shown["逾期天数"]) == (fen(10000), fen(10000), 0)
+    # the 对账函 of January 2027 (run 02-05) shows it on its own line: at 01-31 the 质保 part is not yet due
+    [letter] = report("statements", context(ht1(), S, date(2027, 2, 5))).workbooks
+    assert letter.sheets[0].tables[-1].records()[0] == {"项目": "其中：未到期质保金", "金额": fen(10000)}
+    assert statements.warranty_held(data.open_items) == fen(10000)
     # the day after: overdue 1 day, no longer 未到期
     _, row = aging_row(ht1(), date(2027, 2, 6))
     assert (row["逾期金额"], row["最长逾期天数"], row["未到期质保金"]) == (fen(10000), 1, 0)

@@ -6,7 +6,7 @@ Each day is run as tests/day/whole_days.py says, once for this test and test_end
 (benchmarks/compare_outputs.py) is text: per sheet the layout, every cell's style, and the values (the demo's
 row by row, S's one hash per column), plus manifest.json's figures. It is kept cut by report
 (``compare_outputs.split``): tests/golden/<day>/<report>.txt holds the sections of that report's workbooks (a
-folder of per-rep or per-customer files is one part: 对账单, 问题清单 …), manifest.txt the figures and styles.txt
+folder of per-rep or per-customer files is one part: 对账函, 问题清单 …), manifest.txt the figures and styles.txt
 the legend of the style labels. Each part is its own test, so a changed output fails as ``[<day>-<report>]``
 with the lines that differ. When an issue changes outputs on purpose, regenerate with
 

@@ -13,6 +13,7 @@ and mailed, the manifest says what failed, the exit status is 1.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from datetime import date
 from pathlib import Path
@@ -46,8 +47,9 @@ def build(root: Path) -> Path:
     for n, rep in enumerate(REPS):
         mine = CUSTOMERS if n == 0 else []
         write_book(settings.folder("reps") / f"{rep}.xlsx", {
-            "合同": [CONTRACT_HEADER, *([f"HT{i}", date(2026, 11, 2), c, "服务", 10000, "月结"] for i, c in enumerate(mine))],
-            "发货": [SHIPMENT_HEADER, *([f"FH{i}", date(2026, 11, 5), f"HT{i}", 10000, "已发货"] for i in range(len(mine)))],
+            # shipped in October: the 对账函 of 11-30 confirm October (the last month ended)
+            "合同": [CONTRACT_HEADER, *([f"HT{i}", date(2026, 10, 2), c, "服务", 10000, "月结"] for i, c in enumerate(mine))],
+            "发货": [SHIPMENT_HEADER, *([f"FH{i}", date(2026, 10, 5), f"HT{i}", 10000, "已发货"] for i in range(len(mine)))],
             "回款": [COLLECTION_HEADER, [date(2026, 11, 10), "明达", None, None, f"LS{n}"]]})
     write_book(settings.folder("master") / "人员.xlsx",
                {"人员": [["姓名", "角色", "邮箱"], *([rep, "业务员", f"rep{n}@example.com"] for n, rep in enumerate(REPS))]})
@@ -95,14 +97,15 @@ def test_colliding_customer_names_get_distinct_statements_and_the_manifest_maps_
     assert sorted(files) == sorted(CUSTOMERS)
     names = [Path(f).name for f in files.values()]
     assert len({n.casefold() for n in names}) == 6  # distinct ignoring case, as Windows compares them
-    assert all(n.endswith("_对账单_2026-11-30.xlsx") for n in names)  # the suffix kept, even after 80 characters
-    assert files["ABC Trading"].startswith("对账单/ABC Trading_") and files["abc trading"].startswith("对账单/abc trading_")
-    assert files["A/B公司"].startswith("对账单/A_B公司_") and files["A:B公司"].startswith("对账单/A_B公司_")
-    for customer, file in files.items():  # each file is that customer's statement
-        ws = openpyxl.load_workbook(folder / file)["对账单"]
-        assert ws["A3"].value == f"客户: {customer}"
+    # the suffix (对账编号: no 客户编码 in the archive, the name's hash) kept, even after 80 characters
+    assert all(re.fullmatch(r".*_对账函_DZ-202610-C[0-9A-F]{6}\.xlsx", n) for n in names)
+    assert files["ABC Trading"].startswith("对账函/ABC Trading_") and files["abc trading"].startswith("对账函/abc trading_")
+    assert files["A/B公司"].startswith("对账函/A_B公司_") and files["A:B公司"].startswith("对账函/A_B公司_")
+    for customer, file in files.items():  # each file is that customer's letter
+        ws = openpyxl.load_workbook(folder / file)["对账函"]
+        assert ws["A3"].value.startswith(f"致：{customer}（客户编码 C")
         assert len(Path(file).name.encode("utf-16-le")) // 2 <= 255
-    assert len(list((folder / "对账单").glob("*.xlsx"))) == 6
+    assert len(list((folder / "对账函").glob("*.xlsx"))) == 6
 
 
 def test_reps_whose_names_collide_as_sheet_names_do_not_stop_the_run(clean):

@@ -87,12 +87,12 @@ def test_one_changed_workbook_rewrites_exactly_the_workbooks_that_show_it(demo, 
     after = files(output)
     assert not again.manifest.get("unchanged")
     changed = rewritten(before, after)
-    # what shows that collection: the customer's 对账单 and the books over every customer. The customer had
-    # settled everything (no 对账单 under statements.include: active); now it owes ¥100.00 and gets one
-    assert any(f.startswith("对账单/合肥融创设备有限公司_") and f not in before for f in changed)
+    # what shows that collection: the customer's 对账函 (October's: the ¥100.00 now open since February is in its
+    # 期初 and 期末), the 对账跟踪 (its balance) and the books over every customer
+    assert [f for f in changed if f.startswith("对账函/")] == ["对账函/合肥融创设备有限公司_对账函_DZ-202610-KH028.xlsx"]
     assert {"应收账款明细账_2026-11-30.xlsx", "合同履行一览表_2026-11-30.xlsx"} <= changed
-    # no other customer's 对账单 and no rep's 提成确认单 (a February collection is no November commission)
-    assert not [f for f in changed if f.startswith("对账单/") and "合肥融创" not in f]
+    # no other customer's 对账函 and no rep's 提成确认单 (a February collection is no November commission)
+    assert not [f for f in changed if f.startswith("对账函/") and "合肥融创" not in f]
     assert not [f for f in changed if f.startswith("提成确认单/")]
     # exactly the dependent ones: each rewritten file's bytes changed, and every file is what a cold run of
     # the same inputs writes (a fresh copy of the workspace, nothing to keep)
@@ -106,7 +106,7 @@ def test_a_deleted_or_hand_edited_output_is_written_again(demo, tmp_path):
     workspace = copy_of(demo, tmp_path)
     output = run(workspace).output_dir
     before = files(output)
-    statement = sorted((output / "对账单").glob("*.xlsx"))[0]
+    statement = sorted((output / "对账函").glob("*.xlsx"))[0]
     statement.unlink()
     ledger = output / "应收账款明细账_2026-11-30.xlsx"
     wb = openpyxl.load_workbook(ledger)  # the clerk types a note into the ledger and saves it

@@ -92,9 +92,9 @@ def test_the_preview_tool_draws_the_first_page_of_each_output(demo_output, tmp_p
                           capture_output=True, cwd=str(ROOT), timeout=600)
     assert done.returncode == 0, done.stderr.decode("utf-8", "replace")
     pngs = sorted(p.name for p in tmp_path.glob("*.png"))
-    # every workbook at the top, two of each subfolder (对账单, 提成确认单, 问题清单)
+    # every workbook at the top, two of each subfolder (对账函, 提成确认单, 问题清单 …)
     assert {"销售日报_2026-11-30.png", "月报_2026-11.png", "应收账款明细账_2026-11-30.png"} <= set(pngs)
-    assert sum("_对账单_" in p for p in pngs) == 2
+    assert sum("_对账函_" in p for p in pngs) == 2
     assert all((tmp_path / p).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
 
 

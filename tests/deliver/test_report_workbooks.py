@@ -10,6 +10,8 @@ import re
 from datetime import date
 
 import openpyxl
+
+from neiqin_xl.reports import statements
 import pytest
 
 from neiqin_xl.core.config import settings_from_dict
@@ -162,15 +164,17 @@ def test_receivables_workbook(written):
 
 
 def test_statement_workbooks(written):
+    # run on 11-26: the letters confirm October; the archive has no 客户编码: the code is the name's hash
     outputs, files, out_dir = written
+    codes = statements.customer_codes(["宏远", "明达"], {})
     assert sorted(p.relative_to(out_dir).as_posix() for p in files["statements"]) == \
-        ["对账单/宏远_对账单_2026-11-26.xlsx", "对账单/明达_对账单_2026-11-26.xlsx"]
+        [f"对账函/宏远_对账函_DZ-202610-{codes['宏远']}.xlsx", f"对账函/明达_对账函_DZ-202610-{codes['明达']}.xlsx"]
     for path in files["statements"]:
         wb = openpyxl.load_workbook(path, data_only=True)
-        assert wb.sheetnames == ["对账单"]
-        ws = wb["对账单"]
+        assert wb.sheetnames == ["对账函"]
+        ws = wb["对账函"]
         assert ws.page_setup.orientation == "portrait" and ws.sheet_properties.pageSetUpPr.fitToPage
-        assert any(isinstance(c.value, str) and c.value.startswith("客户确认") for c in ws["A"])
+        assert any(isinstance(c.value, str) and c.value.startswith("贵司（盖章）") for c in ws["A"])
     assert outputs["statements"].deliveries == []
 
 

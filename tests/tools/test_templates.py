@@ -10,7 +10,7 @@ import pytest
 from xlsxwriter.utility import xl_col_to_name
 
 from neiqin_xl.tools.demo import generate_demo
-from neiqin_xl.core.schema import (ATTENDANCE, CUSTOMERS, DATE, FEEDBACK, INT, MONEY, NUMBER, PRODUCTS, REP_SHEETS, STAFF,
+from neiqin_xl.core.schema import (ATTENDANCE, CUSTOMERS, DATE, FEEDBACK, INT, MONEY, NUMBER, PRODUCTS, RECEIPTS, REP_SHEETS, STAFF,
                                    TARGETS)
 from neiqin_xl.tools.templates import (HELP_SHEET, LIST_SHEET, read_master_lists, rep_template_filename,
                                      write_all_templates, write_master_templates, write_rep_template)
@@ -125,8 +125,8 @@ def test_rep_copy(tmp_path):
 def test_master_templates(tmp_path):
     paths = write_master_templates(tmp_path)
     assert [p.name for p in paths] == ["客户档案模板.xlsx", "产品目录模板.xlsx", "人员模板.xlsx", "考勤模板.xlsx",
-                                       "客户服务模板.xlsx"]
-    expected = [(CUSTOMERS,), (PRODUCTS,), (STAFF, TARGETS), (ATTENDANCE,), (FEEDBACK,)]
+                                       "客户服务模板.xlsx", "对账回执模板.xlsx"]
+    expected = [(CUSTOMERS,), (PRODUCTS,), (STAFF, TARGETS), (ATTENDANCE,), (FEEDBACK,), (RECEIPTS,)]
     for path, sheets in zip(paths, expected):
         wb = openpyxl.load_workbook(path)
         assert wb.sheetnames == [s.name for s in sheets] + [HELP_SHEET]
@@ -135,6 +135,9 @@ def test_master_templates(tmp_path):
             assert wb[s.name].freeze_panes == "A2"
     customers = openpyxl.load_workbook(paths[0])["客户"]
     assert validations(customers)["D2:D1001"].type == "decimal"  # 信用额度
+    receipts = openpyxl.load_workbook(paths[-1])["回执"]
+    assert [c.value for c in receipts[1]] == ["对账编号", "回执日期", "结果", "客户确认余额", "不符金额", "说明", "附件"]
+    assert validations(receipts)["C2:C1001"].formula1 == '"相符,不符"'  # 结果: a drop-down of the two answers
 
 
 def test_write_all_templates_reads_master(tmp_path):
@@ -145,7 +148,7 @@ def test_write_all_templates_reads_master(tmp_path):
     assert "南京华信(集团)有限公司" in customers  # normalised as the reader does
     assert len(products) == 12
     paths = write_all_templates(tmp_path / "templates", ws / "master", "王强")
-    assert paths[0].name == "业务员台账_王强.xlsx" and len(paths) == 6  # the rep's and five master templates
+    assert paths[0].name == "业务员台账_王强.xlsx" and len(paths) == 7  # the rep's and six master templates
     wb = openpyxl.load_workbook(paths[0])
     assert validations(wb["回款"])["B2:B1001"].formula1 == "列表!$A$2:$A$41"
     assert wb[LIST_SHEET].cell(41, 1).value == customers[-1]
