@@ -7,6 +7,7 @@ this file: the mail password comes from an environment variable or the system ke
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from datetime import time as dtime
 from decimal import Decimal
@@ -163,9 +164,33 @@ class CalendarSettings(_Section):
     extra_holidays: list[date] = []
 
 
+ADDRESS = re.compile(r"^[^\s@,;<>\[\]]+@[^\s@,;<>\[\]]+\.[^\s@,;<>\[\]]+$")
+
+
+def bad_addresses(addresses: list[str]) -> list[str]:
+    """The entries of a recipient list that are not one e-mail address each (``"a@x b@y"``: a missing comma).
+
+    >>> bad_addresses(["gm@example.com", "gm@example.com finance@example.com", "财务"])
+    ['gm@example.com finance@example.com', '财务']
+    """
+    return [a for a in addresses if not ADDRESS.match(str(a).strip())]
+
+
+def _addresses(v: list[str]) -> list[str]:
+    bad = bad_addresses(v)
+    if bad:
+        raise ValueError(f"不是一个邮件地址: {', '.join(repr(a) for a in bad)} (多个地址请用逗号分开: [a@x.com, b@x.com])")
+    return v
+
+
 class Recipients(_Section):
     to: list[str] = []
     cc: list[str] = []
+
+    @field_validator("to", "cc")
+    @classmethod
+    def _each_an_address(cls, v: list[str]) -> list[str]:
+        return _addresses(v)
 
 
 # The keys of email.recipients: the reports mailed to configured people (the reps' own mail goes to the
@@ -190,6 +215,11 @@ class Email(_Section):
     max_attempts: int = Field(5, ge=1, le=100)  # runs a message the server refuses is tried in, then given up
     recipients: dict[str, Recipients] = {}  # report key (RECIPIENT_KEYS) -> to/cc
     admin: list[str] = []  # the clerk: told once when a report failed or a message was refused or given up
+
+    @field_validator("admin")
+    @classmethod
+    def _admin_addresses(cls, v: list[str]) -> list[str]:
+        return _addresses(v)
 
     @field_validator("recipients")
     @classmethod
@@ -386,12 +416,58 @@ def read_config_text(path: Path) -> str:
         raise ConfigError(f"{path.name}: 文件编码无法识别, 请用记事本另存为 UTF-8") from None
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A SafeLoader that refuses a key written twice in one mapping (yaml takes the last one silently: a
+    second ``daily:`` dropped the general manager from the 销售日报)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen: dict = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise ConfigError(f"第 {key_node.start_mark.line + 1} 行: 配置项 {key} 重复 "
+                                  f"(第 {seen[key]} 行已有; 重复时只有最后一个有效, 请合并成一个)")
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
+
+
+def check_addresses(text: str, source: str) -> None:
+    """Every recipient (email.admin, email.recipients.*.to/cc) is one address; else a ConfigError naming the
+    line: ``[gm@x finance@x]`` (a missing comma) is one string YAML accepts, and nobody would get the mail."""
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+
+    def child(node, key):
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                if k.value == key:
+                    return v
+        return None
+
+    email = child(root, "email")
+    lists = [("email.admin", child(email, "admin"))]
+    recipients = child(email, "recipients")
+    if isinstance(recipients, yaml.MappingNode):
+        lists += [(f"email.recipients.{k.value}.{part}", child(v, part)) for k, v in recipients.value
+                  for part in ("to", "cc")]
+    for key, node in lists:
+        items = node.value if isinstance(node, yaml.SequenceNode) else [node] if isinstance(node, yaml.ScalarNode) else []
+        for item in items:
+            if isinstance(item, yaml.ScalarNode) and item.value and bad_addresses([item.value]):
+                raise ConfigError(f"{source}: 第 {item.start_mark.line + 1} 行: {key}: {item.value!r} 不是一个邮件地址 "
+                                  f"(多个地址请用逗号分开: [a@x.com, b@x.com])")
+
+
 def load_settings(path: Path) -> Settings:
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"找不到配置文件 {path}")
     try:
-        data = yaml.safe_load(read_config_text(path))
+        text = read_config_text(path)
+        try:
+            data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader)
+        except ConfigError as exc:
+            raise ConfigError(f"{path.name}: {exc}") from None
+        check_addresses(text, path.name)
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path.name}: 不是有效的 YAML: {exc}") from None
     if data is not None and not isinstance(data, dict):
