@@ -66,6 +66,8 @@ from .core.model import ERROR, WARNING, Problem, Tables
 from .core.names import CustomerIndex
 from .reports import (archive, audit, collection_reminders, commission, daily, expenses, fulfilment, journal, period,
                       plan, problems, receivables, reconciliation, service, shipping, statements, summary, tracking)
+from .reports import quotes  # issue 33
+from .reports import review  # issue 33
 from .books.validate import validate
 from .deliver.files import Written, cannot_write, remove_leftover_temps, write_file
 from .deliver import incremental
@@ -76,9 +78,11 @@ log = logging.getLogger("neiqin_xl")
 
 # The reports, in the order the clerk's day produces them; a report's NEEDS and USES name earlier ones.
 REPORTS: list[tuple[str, ModuleType]] = [
-    ("fulfilment", fulfilment),  # 合同履行一览表
     ("receivables", receivables),  # 应收账款明细账 + 账龄
     ("statements", statements),  # 对账单
+    ("quotes", quotes),  # 报价单 + 报价登记表 (issue 33)
+    ("review", review),  # 合同评审 of the contracts new this run (issue 33: needs the receivables' aging)
+    ("fulfilment", fulfilment),  # 合同履行一览表 (after the review: it shows its verdicts; issue 33 moved it here)
     ("shipping", shipping),  # 发货审核
     ("commission", commission),  # 提成计算表 + 提成确认单
     ("expenses", expenses),  # 费用审核

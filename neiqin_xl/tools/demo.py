@@ -114,6 +114,7 @@ class _World:
     activities: dict[str, list[dict]] = field(default_factory=dict)
     expenses: dict[str, list[dict]] = field(default_factory=dict)
     feedback: dict[str, list[dict]] = field(default_factory=dict)  # rep -> 反馈 rows (``_add_customer_service``)
+    quotes: dict[str, list[dict]] = field(default_factory=dict)  # rep -> 报价 rows (``_add_quotations``)
     open_items: list[dict] = field(default_factory=list)  # shipments nobody has paid yet
     layouts: dict[str, dict] = field(default_factory=dict)  # rep -> {"title": bool, "rename": {sheet: {old: new}}}
     planted: list[str] = field(default_factory=list)  # the deliberate problems, described
@@ -871,7 +872,7 @@ def _write_rep_workbook(w: _World, rep: _Rep, path: Path, created: datetime) -> 
     counts = {}
     books = {"合同": w.contracts, "发货": w.shipments, "开票": w.invoices, "回款": w.collections,
              "日报": w.activities, "费用": w.expenses, "回款计划": w.plans,
-             "反馈": w.feedback}
+             "反馈": w.feedback, "报价": w.quotes}
     for sheet in REP_SHEETS:
         rename = layout.get("rename", {}).get(sheet.name, {})
         headers = [rename.get(f.name, f.name) for f in sheet.fields]
@@ -894,15 +895,87 @@ def _write_master(w: _World, folder: Path, created: datetime) -> list[Path]:
     book.write_table(CUSTOMERS.name, CUSTOMERS.columns, rows, money_cols={3})
     book.close()
     book = _Book(paths[1], created)
-    book.write_table(PRODUCTS.name, PRODUCTS.columns, [list(p) for p in _PRODUCTS], money_cols={2})
+    book.write_table(PRODUCTS.name, PRODUCTS.columns, [_product_row(p) for p in _PRODUCTS], money_cols={2, 4, 5})
     book.close()
     book = _Book(paths[2], created)
-    staff = [[r.name, r.dept, "业务员", r.email, r.base_pay, r.perf_base] for r in w.reps]
-    staff += [[n, d, role, f"{py}@example.com", 8000, 3000] for n, d, role, py in _OTHER_STAFF]
+    staff = [[r.name, r.dept, "业务员", r.email, r.base_pay, r.perf_base, f"1380000{r.index + 1:04d}"] for r in w.reps]
+    staff += [[n, d, role, f"{py}@example.com", 8000, 3000, None] for n, d, role, py in _OTHER_STAFF]
     book.write_table(STAFF.name, STAFF.columns, staff, money_cols={4, 5})
     book.write_table(TARGETS.name, TARGETS.columns, _targets(w), money_cols={2, 3})
     book.close()
     return paths
+
+
+def _product_row(product: tuple) -> list:
+    """产品目录 row: 产品名称, 产品类别, 单价, 规格, 指导价 (= 单价), 最低价, 最低折扣. The services have a 最低价
+    (90% of the list price), the goods a 最低折扣 of 85% (the floor 指导价 × 85%)."""
+    name, kind, price = product
+    spec = name.split(" ")[-1] if " " in name else None
+    if kind == "服务":
+        return [name, kind, price, spec, price, round(price * 0.9), None]
+    return [name, kind, price, spec, price, None, 0.85]
+
+
+def _add_quotations(w: _World, seed: int) -> None:
+    """报价 (issue 33), from a random stream of their own (the rest of the demo stays as it was): every contract
+    signed in the last 45 days came from a quotation a few days before it (its 报价单号 in the contract), each
+    rep also has open quotations, one expired, and one whose line is below the 最低价 (需审批; another with the
+    approval mark). Of the contracts signed in the last week, one is below its quotation's price (needs
+    approval in the 合同评审) and one names a 报价单号 no quotation has (资料不全)."""
+    rng = random.Random(seed * 1000 + 33)
+    seq = 0
+
+    def number(day: date) -> str:
+        nonlocal seq
+        seq += 1
+        return f"BJ{day:%Y%m}-{seq:03d}"
+
+    def line(no: str, day: date, customer: str, product: tuple, qty: int, price_yuan: float, valid: date,
+             discount: float | None = None, note: str | None = None) -> dict:
+        return {"报价单号": no, "报价日期": day, "客户名称": customer, "产品名称": product[0],
+                "规格": product[0].split(" ")[-1] if " " in product[0] else None, "数量": qty, "单价": price_yuan,
+                "折扣": discount, "税率": None, "有效期至": valid,
+                "付款方式": rng.choice(("款到发货", "月结30天", "30%预付, 70%到货后30天")),
+                "交货期": f"合同签订后{rng.choice((7, 15, 20, 30))}天", "备注": note}
+
+    products = {p[0]: p for p in _PRODUCTS}
+    recent = [c for rows in w.contracts.values() for c in rows
+              if w.run_date - timedelta(days=45) <= c["签订日期"] <= w.run_date]
+    recent.sort(key=lambda c: (c["签订日期"], c["合同编号"]))
+    week = [c for c in recent if c["签订日期"] >= w.run_date - timedelta(days=w.settings.review.new_days)]
+    below = week[0]["合同编号"] if week else ""
+    unknown = week[-1]["合同编号"] if len(week) > 1 else ""
+    for c in recent:
+        rep = c["_rep"].name
+        if c["合同编号"] == unknown:
+            c["报价单号"] = f"BJ{c['签订日期']:%Y%m}-999"  # typed wrong: no such quotation
+            continue
+        day = c["签订日期"] - timedelta(days=rng.randint(2, 12))
+        no = number(day)
+        price = round(c["_price"] * (1.05 if c["合同编号"] == below else 1), 2)  # came in under its quotation
+        product = products.get(c["产品名称"], (c["产品名称"], "", c["_price"]))
+        w.quotes.setdefault(rep, []).append(line(no, day, c["客户名称"], product, c["_qty"], price,
+                                                 day + timedelta(days=30)))
+        c["报价单号"] = no
+    for rep in w.reps:
+        customers = w.customers_of(rep) or w.customers
+        for k in range(3):
+            day = w.run_date - timedelta(days=rng.choice((1, 2, 3, 5, 9, 20)) if k else 50)
+            no = number(day)
+            customer = rng.choice(customers).name
+            valid = day + timedelta(days=30)  # the first (50 days ago) has expired
+            picked = rng.sample(_PRODUCTS, rng.randint(1, 3))
+            for prod in picked:
+                w.quotes.setdefault(rep.name, []).append(
+                    line(no, day, customer, prod, rng.randint(2, 20), prod[2], valid, discount=rng.choice((None, 0.95))))
+        if rep.index in (0, 1):  # below the floor (指导价 × 85%): one waiting, one approved
+            day = w.run_date - timedelta(days=2)
+            prod = _PRODUCTS[2]
+            note = "经理批准 (项目价)" if rep.index == 1 else "客户压价, 申请特价"
+            w.quotes.setdefault(rep.name, []).append(line(number(day), day, customers[0].name, prod, 10, prod[2],
+                                                          day + timedelta(days=15), discount=0.8, note=note))
+    for rows in w.quotes.values():
+        rows.sort(key=lambda r: (r["报价日期"], r["报价单号"]))
 
 
 def _targets(w: _World) -> list[list]:
@@ -1162,6 +1235,7 @@ def generate_demo(workspace: Path, run_date: date, seed: int = 7, reps: int = 8,
     _add_delivery_followups(world)
     _add_development_prospects(world)
     _add_customer_service(world)
+    _add_quotations(world, seed)
     firsts = [Month.of(run_date).shift(-n).first for n in reversed(range(finance_months))]
     balance_ref: dict = {}
     months = [_finance_month(world, first, balance_ref) for first in firsts]
