@@ -168,23 +168,31 @@ def review_contracts(ctx: RunContext, numbers: set[str], quote_lines: pd.DataFra
 
 
 def layout(frame: pd.DataFrame, ctx: RunContext) -> WorkbookSpec:
+    """合同评审 (the verdicts and their reasons: one readable landscape page to sign) and 评审数据 (every figure
+    each check used)."""
     s, day = ctx.settings, ctx.run_date.isoformat()
-    rules = (f"价格: 单价 (合同金额÷数量) 不低于产品目录最低价和所依报价单的成交单价；信用: 应收余额 + 本合同 ≤ 信用额度，且无逾期超过 "
-             f"{s.receivables.shipping_grace_days} 天的应收 (否则须款到发货或审批)；条款: 账期不超过客户账期和 {s.review.max_term_days} 天，"
-             f"分期/质保金合同须有回款计划，约定交货日期距今不少于 {s.review.min_lead_days} 天")
-    cols = [Col("合同编号"), Col("签订日期", DATE), Col("业务员"), Col("客户名称"), Col("产品名称"), Col("数量", NUMBER, total=False),
-            Col("合同金额", MONEY), Col("合同单价", MONEY, total=False), Col("最低价", MONEY, total=False), Col("报价单号"),
-            Col("报价单价", MONEY, total=False), Col("付款方式"), Col("账期天数", INT, total=False),
-            Col("客户账期", INT, total=False), Col("信用额度", MONEY, total=False), Col("应收余额", MONEY, total=False),
-            Col("评审后应收", MONEY, total=False), Col("逾期金额", MONEY, total=False), Col("最长逾期天数", INT, total=False),
-            Col("约定交货日期", DATE), Col("结论"), Col("原因", width=70), Col("来源")]
+    rules = [f"价格: 单价 (合同金额 ÷ 数量) 不低于产品目录最低价, 也不低于所依报价单的成交单价",
+             f"信用: 应收余额 + 本合同 ≤ 信用额度, 且无逾期超过 {s.receivables.shipping_grace_days} 天的应收; 否则须款到发货或审批",
+             f"条款: 账期不超过客户账期和 {s.review.max_term_days} 天; 分期、质保金合同须有回款计划; "
+             f"约定交货日期距今不少于 {s.review.min_lead_days} 天"]
+    highlights = [Highlight("结论", "text", APPROVAL, whole_row=True),
+                  Highlight("结论", "text", INCOMPLETE, color="#FFEB9C", whole_row=True)]
+    main_cols = [Col("合同编号"), Col("签订日期", DATE), Col("业务员"), Col("客户名称"), Col("合同金额", MONEY),
+                 Col("付款方式"), Col("结论"), Col("原因", width=80)]
     counts = "，".join(f"{v} {int((frame['结论'] == v).sum())} 份" for v in (PASSED, APPROVAL, INCOMPLETE))
-    sheet = Sheet("合同评审", [Table(cols, frame, totals=True, highlights=[
-        Highlight("结论", "text", APPROVAL, whole_row=True),
-        Highlight("结论", "text", INCOMPLETE, color="#FFEB9C", whole_row=True)])],
-        title="合同评审", subtitle=[s.company.name, f"{day} 新登记的合同: {counts}", rules],
-        notes=["", "评审意见: ______________________________    销售经理: ______________    日期: ______________"])
-    return WorkbookSpec(f"合同评审_{day}.xlsx", [sheet])
+    main = Sheet("合同评审", [Table(main_cols, frame, totals=True, highlights=highlights, autofilter=False)],
+                 title="合同评审", subtitle=[s.company.name, f"{day} 新登记的合同: {counts}", *rules],
+                 notes=["", "评审意见: ______________________________    销售经理: ______________    日期: ______________"],
+                 fit_one_page=len(frame) <= 20)
+    cols = [Col("合同编号"), Col("客户名称"), Col("产品名称"), Col("数量", NUMBER, total=False), Col("合同金额", MONEY),
+            Col("合同单价", MONEY, total=False), Col("最低价", MONEY, total=False), Col("报价单号"),
+            Col("报价单价", MONEY, total=False), Col("账期天数", INT, total=False), Col("客户账期", INT, total=False),
+            Col("信用额度", MONEY, total=False), Col("应收余额", MONEY, total=False), Col("评审后应收", MONEY, total=False),
+            Col("逾期金额", MONEY, total=False), Col("最长逾期天数", INT, total=False), Col("约定交货日期", DATE), Col("结论"),
+            Col("来源")]
+    data = Sheet("评审数据", [Table(cols, frame, totals=False, highlights=highlights)], title="合同评审 各项数据",
+                 subtitle=[f"截至 {day}; 应收余额、逾期取自应收账款明细账的账龄分析"])
+    return WorkbookSpec(f"合同评审_{day}.xlsx", [main, data])
 
 
 NEEDS = ("quotes", "receivables")  # the quotation lines; the customers' 应收余额 and 逾期 on the run date

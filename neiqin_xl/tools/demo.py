@@ -957,6 +957,7 @@ def _add_quotations(w: _World, seed: int) -> None:
         w.quotes.setdefault(rep, []).append(line(no, day, c["客户名称"], product, c["_qty"], price,
                                                  day + timedelta(days=30)))
         c["报价单号"] = no
+    _add_clean_contract(w, rng, number, line)
     for rep in w.reps:
         customers = w.customers_of(rep) or w.customers
         for k in range(3):
@@ -976,6 +977,28 @@ def _add_quotations(w: _World, seed: int) -> None:
                                                           day + timedelta(days=15), discount=0.8, note=note))
     for rows in w.quotes.values():
         rows.sort(key=lambda r: (r["报价日期"], r["报价单号"]))
+
+
+def _add_clean_contract(w: _World, rng: random.Random, number, line) -> None:
+    """A contract signed the day before the run date from a quotation, that passes the 合同评审: 款到发货 (so the
+    customer's credit does not hold it), at the list price, delivery in 20 days, to an archive customer."""
+    rep = w.reps[0]
+    customer = w.customers_of(rep)[0]
+    signed = w.run_date - timedelta(days=1)
+    name, _, price = _PRODUCTS[6]
+    qty = 60_000 // price
+    contract = {"签订日期": signed, "客户名称": customer.name, "产品名称": name, "数量": qty, "合同金额": qty * price,
+                "付款方式": "款到发货", "账期天数": None, "约定交货日期": w.run_date + timedelta(days=20), "备注": None,
+                "_rep": rep, "_customer": customer, "_price": price, "_qty": qty, "_fen": _fen(qty * price)}
+    year_numbers = [c["合同编号"] for rows in w.contracts.values() for c in rows
+                    if str(c.get("合同编号", "")).startswith(f"HT{signed.year}-")]
+    contract["合同编号"] = f"HT{signed.year}-{len(year_numbers) + 1:04d}"
+    day = signed - timedelta(days=3)
+    no = number(day)
+    w.quotes.setdefault(rep.name, []).append(line(no, day, customer.name, _PRODUCTS[6], contract["_qty"], _PRODUCTS[6][2],
+                                                  day + timedelta(days=30)))
+    contract["报价单号"] = no
+    w.contracts[rep.name].append(contract)
 
 
 def _targets(w: _World) -> list[list]:
