@@ -68,6 +68,7 @@ from .reports import (archive, audit, collection_reminders, commission, daily, e
                       plan, problems, receivables, reconciliation, service, shipping, statements, summary, tracking)
 from .reports import quotes  # issue 33
 from .reports import review  # issue 33
+from .reports import tenders  # issue 33
 from .books.validate import validate
 from .deliver.files import Written, cannot_write, remove_leftover_temps, write_file
 from .deliver import incremental
@@ -88,6 +89,7 @@ REPORTS: list[tuple[str, ModuleType]] = [
     ("expenses", expenses),  # 费用审核
     ("reconciliation", reconciliation),  # 财务对账
     ("plan", plan),  # 发货计划 (weekly)
+    ("tenders", tenders),  # 投标台账 (issue 33)
     ("tracking", tracking),  # 货物跟踪
     ("audit", audit),  # 变更记录 (the changes since the last official run; the closed months' differences)
     ("journal", journal),  # 销售明细账 (uses the reconciliation's months: mailed with them)

@@ -192,7 +192,8 @@ RECIPIENT_KEYS = ("daily", "period", "shipping", "reconciliation", "expenses", "
                   "audit",  # 变更记录: when unset, the 人员 rows whose 角色 is 销售经理
                   "summary",  # the reps' 周/月/年工作总结 compared (the general manager)
                   "service",  # 客户服务跟踪
-                  "review")  # 合同评审 and the 报价 needing approval: when unset, the 人员 rows whose 角色 is 销售经理
+                  "review",  # 合同评审 and the 报价 needing approval: when unset, the 人员 rows whose 角色 is 销售经理
+                  "tenders")  # 投标台账 (bids due, bonds to chase): when unset, the 销售经理 too
 
 
 class Email(_Section):

@@ -296,14 +296,34 @@ FIN_BALANCES = SheetDef("应收余额", (
     Field("期末余额", MONEY, True, ("余额", "期末余额(元)", "应收余额", "期末借方")),
 ), aliases=("余额表", "应收账款余额", "Sheet1"), description="财务应收余额导出")
 
+TENDER_STATES = ("跟踪", "已投标", "中标", "未中标", "放弃")
+
+# 投标台账 (master/投标台账.xlsx, kept by the clerk): one row per tender the company follows or bids for.
+TENDERS = SheetDef("投标", (
+    Field("项目名称", TEXT, True, ("招标项目", "项目"), note="招标公告上的项目名称"),
+    Field("招标单位", NAME, False, ("招标人", "采购人", "业主")),
+    Field("获取标书日期", DATE, False, ("购买标书日期", "领取标书日期")),
+    Field("投标截止日期", DATE, False, ("截标日期", "递交截止日期"), note="截止前 tenders.remind_days 个工作日起列入日报今日要点"),
+    Field("开标日期", DATE, False, ("开标时间",)),
+    Field("保证金", MONEY, False, ("投标保证金", "保证金金额"), note="金额(元); 空为无需保证金"),
+    Field("保证金缴纳日期", DATE, False, ("保证金缴纳时间", "保证金支付日期")),
+    Field("保证金退回日期", DATE, False, ("保证金退还日期", "保证金收回日期"),
+          note="退回到账后填写; 开标后 tenders.bond_days 个工作日仍未退回即列入催收"),
+    Field("负责业务员", NAME, False, ("业务员", "负责人")),
+    Field("状态", CHOICE, False, ("投标状态", "进度"), TENDER_STATES, note="空白按 跟踪"),
+    Field("中标金额", MONEY, False, ("中标价", "成交金额")),
+    Field("合同编号", ID, False, _CONTRACT_NO, note="中标后签订的合同编号; 中标后 tenders.contract_days 天仍空即列出"),
+    Field("备注", TEXT, False, _REMARK),
+), aliases=("投标台账", "投标记录", "招投标"), description="投标台账: 每个跟踪或投标的项目一行")
+
 MASTER_SHEETS = (CUSTOMERS, PRODUCTS, STAFF, TARGETS)
 FINANCE_SHEETS = (FIN_COLLECTIONS, FIN_INVOICES, FIN_BALANCES)
 
-SHEETS: dict[str, SheetDef] = {s.name: s for s in REP_SHEETS + MASTER_SHEETS + (ATTENDANCE,) + FINANCE_SHEETS}
+SHEETS: dict[str, SheetDef] = {s.name: s for s in REP_SHEETS + MASTER_SHEETS + (ATTENDANCE, TENDERS) + FINANCE_SHEETS}
 
 # Which workbook holds which sheets (file names relative to the workspace folders).
 MASTER_WORKBOOKS = {"客户档案.xlsx": ("客户",), "产品目录.xlsx": ("产品",), "人员.xlsx": ("人员", "目标")}
 # Read when present, no warning when not: the clerk's own 反馈 entries (客户服务跟踪).
-OPTIONAL_MASTER_WORKBOOKS = {"客户服务.xlsx": ("反馈",)}
+OPTIONAL_MASTER_WORKBOOKS = {"客户服务.xlsx": ("反馈",), "投标台账.xlsx": ("投标",)}
 FINANCE_PREFIXES = {"财务收款": "财务收款", "财务开票": "财务开票", "应收余额": "应收余额"}  # 财务收款_2026-11.xlsx
 ATTENDANCE_PREFIX = "考勤"  # 考勤_2026-11.xlsx

@@ -1,7 +1,7 @@
 """报价单 and the 报价登记表: the quotations of the reps' 报价 sheets, printed and checked against the price policy.
 
-Its place in the process: an early report (no ``NEEDS``); the 合同评审 and the period reports read its ``data``
-(``QuotesData``).
+Its place in the process: a report with no ``NEEDS``; the 合同评审 reads its ``data`` (``QuotesData``). The rules
+(a line's amounts and price check, 状态, 报价转化) are ``books.quotations`` (the 月报 and 工作总结 read them too).
 
 - **报价单** (``报价单/<报价单号>.xlsx``, portrait A4, one page for up to 15 lines): for each quotation new or
   changed since the last official run (``books.changes.new_documents`` with 新增/修改/删除; with no such run,
@@ -23,28 +23,19 @@ are taken from its first line.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
-
 import pandas as pd
 
 from ..books.changes import ADDED, DELETED, MODIFIED, new_documents
 from ..books.context import RunContext
-from ..books.customers import product_categories
-from ..books.pricing import NEEDS_APPROVAL, floor_prices, line_amounts, line_rate, price_check
-from ..core.columns import sources
+from ..books.pricing import NEEDS_APPROVAL
+from ..books.quotations import CONVERTED, EXPIRED, REGISTER_COLUMNS, conversion, quote_lines, register
 from ..core.config import Settings
 from ..core.files import Name
-from ..core.model import REP, fmt_yuan, rmb_words, text as _text
+from ..core.model import fmt_yuan, rmb_words, text as _text
 from ..core.names import normalize_name
 from ..core.output import Delivery, ReportOutput
 from ..core.sheets import DATE, INT, MONEY, NUMBER, PCT, Col, Highlight, Sheet, Table, WorkbookSpec
 
-CONVERTED, EXPIRED, OPEN = "已转合同", "已过期", "有效"
-LINE_COLUMNS = ["报价单号", "报价日期", "业务员", "客户名称", "产品名称", "规格", "数量", "单价", "折扣", "成交单价", "最低价",
-                "含税金额", "税率", "不含税金额", "税额", "价格审批", "备注", "来源"]
-REGISTER_COLUMNS = ["报价单号", "报价日期", "业务员", "客户名称", "行数", "含税合计", "不含税合计", "税额", "有效期至", "状态",
-                    "价格审批", "待审批行数", "合同编号", "合同金额", "转化天数"]
-CONVERSION_COLUMNS = ["月份", "业务员", "报价单数", "报价金额", "已转合同", "转化率", "合同金额", "平均转化天数"]
 MAX_PRINTED_LINES = 15  # a 报价单 of up to this many lines fits one A4 page
 
 
@@ -55,80 +46,6 @@ class QuotesData:
     lines: pd.DataFrame  # LINE_COLUMNS
     register: pd.DataFrame  # REGISTER_COLUMNS
     new: frozenset[str]  # 报价单号 new or changed this run
-
-
-def quote_lines(quotes: pd.DataFrame, products: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    """One row per quotation line with its amounts and price check (``books.pricing``)."""
-    floors, kinds = floor_prices(products), product_categories(products)
-    rows = []
-    for rec, where in zip(quotes.to_dict("records"), sources(quotes)):
-        product = normalize_name(_text(rec["产品名称"]))
-        rate = line_rate(rec.get("税率"), kinds.get(product, ""), settings)
-        amounts = line_amounts(int(rec["单价"]), float(rec["数量"]), rec.get("折扣"), rate)
-        floor = floors.get(product)
-        rows.append({"报价单号": _text(rec["报价单号"]), "报价日期": rec["报价日期"], "业务员": _text(rec[REP]),
-                     "客户名称": _text(rec["客户名称"]), "产品名称": _text(rec["产品名称"]), "规格": _text(rec.get("规格")),
-                     "数量": float(rec["数量"]), "单价": int(rec["单价"]),
-                     "折扣": None if pd.isna(rec.get("折扣")) else float(rec["折扣"]), **amounts,
-                     "最低价": floor, "税率": float(rate),
-                     "价格审批": price_check(amounts["成交单价"], floor, _text(rec.get("备注")), settings),
-                     "备注": _text(rec.get("备注")), "来源": where,
-                     "有效期至": rec.get("有效期至"), "付款方式": _text(rec.get("付款方式")),
-                     "交货期": _text(rec.get("交货期"))})
-    columns = LINE_COLUMNS + ["有效期至", "付款方式", "交货期"]
-    frame = pd.DataFrame(rows, columns=columns)
-    return frame.astype({"最低价": "Int64"})
-
-
-def register(lines: pd.DataFrame, contracts: pd.DataFrame, run_date: date) -> pd.DataFrame:
-    """One row per quotation (see the module for 状态)."""
-    signed = {}
-    if len(contracts) and "报价单号" in contracts:
-        for rec in contracts.sort_values("签订日期", kind="stable").to_dict("records"):
-            number = _text(rec.get("报价单号"))
-            if number and number not in signed:
-                signed[number] = rec
-    rows = []
-    for number, part in lines.groupby("报价单号", sort=False):
-        head = part.iloc[0]
-        contract = signed.get(number)
-        valid = head["有效期至"]
-        if contract is not None:
-            state = CONVERTED
-        elif pd.notna(valid) and pd.Timestamp(valid) < pd.Timestamp(run_date):
-            state = EXPIRED
-        else:
-            state = OPEN
-        checks = part["价格审批"]
-        waiting = int((checks == NEEDS_APPROVAL).sum())
-        check = NEEDS_APPROVAL if waiting else ("已审批" if (checks != "").any() else "")
-        rows.append({"报价单号": number, "报价日期": head["报价日期"], "业务员": head["业务员"], "客户名称": head["客户名称"],
-                     "行数": len(part), "含税合计": int(part["含税金额"].sum()), "不含税合计": int(part["不含税金额"].sum()),
-                     "税额": int(part["税额"].sum()), "有效期至": valid, "状态": state, "价格审批": check,
-                     "待审批行数": waiting,
-                     "合同编号": _text(contract["合同编号"]) if contract is not None else "",
-                     "合同金额": int(contract["合同金额"]) if contract is not None else None,
-                     "转化天数": (pd.Timestamp(contract["签订日期"]) - pd.Timestamp(head["报价日期"])).days
-                     if contract is not None else None})
-    frame = pd.DataFrame(rows, columns=REGISTER_COLUMNS)
-    return frame.astype({"合同金额": "Int64", "转化天数": "Int64", "行数": "int64", "待审批行数": "int64"})
-
-
-def conversion(register_rows: pd.DataFrame) -> pd.DataFrame:
-    """报价转化 per month (of 报价日期) and rep: quotations, their total, converted, rate, contract money, the
-    average days from quotation to contract (one decimal)."""
-    if register_rows.empty:
-        return pd.DataFrame(columns=CONVERSION_COLUMNS)
-    frame = register_rows.assign(月份=pd.to_datetime(register_rows["报价日期"]).dt.strftime("%Y-%m"),
-                                 converted=register_rows["状态"] == CONVERTED)
-    rows = []
-    for (month, rep), part in frame.groupby(["月份", "业务员"], sort=True):
-        won = part[part["converted"]]
-        rows.append({"月份": month, "业务员": rep, "报价单数": len(part), "报价金额": int(part["含税合计"].sum()),
-                     "已转合同": len(won), "转化率": len(won) / len(part),
-                     "合同金额": int(won["合同金额"].sum()) if len(won) else 0,
-                     "平均转化天数": round(float(won["转化天数"].mean()), 1) if len(won) else None})
-    return pd.DataFrame(rows, columns=CONVERSION_COLUMNS)
 
 
 def quote_filename(number: str) -> Name:

@@ -32,7 +32,7 @@ import xlsxwriter
 
 from ..core.config import DEMO_MARKER, Settings
 from ..core.months import Month
-from ..core.schema import ATTENDANCE, CUSTOMERS, PRODUCTS, REP_SHEETS, STAFF, TARGETS
+from ..core.schema import ATTENDANCE, CUSTOMERS, PRODUCTS, REP_SHEETS, STAFF, TARGETS, TENDERS
 from ..books.workdays import is_workday, previous_workday
 
 WORKSPACE_FOLDERS = ("reps", "master", "attendance", "finance")  # any file in one: a workspace in use
@@ -888,7 +888,7 @@ def _write_rep_workbook(w: _World, rep: _Rep, path: Path, created: datetime) -> 
 
 
 def _write_master(w: _World, folder: Path, created: datetime) -> list[Path]:
-    paths = [folder / "客户档案.xlsx", folder / "产品目录.xlsx", folder / "人员.xlsx"]
+    paths = [folder / "客户档案.xlsx", folder / "产品目录.xlsx", folder / "人员.xlsx", folder / "投标台账.xlsx"]
     book = _Book(paths[0], created)
     rows = [[c.code, c.name, "；".join(c.aliases), c.credit_limit, c.term, c.rep, c.contact, c.phone, c.address,
              f"{c.code.lower()}@example.com"] for c in w.customers]
@@ -902,6 +902,11 @@ def _write_master(w: _World, folder: Path, created: datetime) -> list[Path]:
     staff += [[n, d, role, f"{py}@example.com", 8000, 3000, None] for n, d, role, py in _OTHER_STAFF]
     book.write_table(STAFF.name, STAFF.columns, staff, money_cols={4, 5})
     book.write_table(TARGETS.name, TARGETS.columns, _targets(w), money_cols={2, 3})
+    book.close()
+    book = _Book(paths[3], created)
+    money = {i for i, f in enumerate(TENDERS.fields) if f.kind == "money"}
+    book.write_table(TENDERS.name, TENDERS.columns, [[t.get(f.name) for f in TENDERS.fields] for t in _tenders(w)],
+                     money_cols=money)
     book.close()
     return paths
 
@@ -999,6 +1004,45 @@ def _add_clean_contract(w: _World, rng: random.Random, number, line) -> None:
                                                   day + timedelta(days=30)))
     contract["报价单号"] = no
     w.contracts[rep.name].append(contract)
+
+
+def _tenders(w: _World) -> list[dict]:
+    """投标台账 (issue 33), dated from the run date with no random draw: a bid due in two working days and one due
+    later, two bids decided this month (one won, with its contract; one lost, its bond back), a bond not back
+    weeks after 开标 (to chase), a win without a contract for 40 days, one given up."""
+    d = w.run_date
+    reps = [r.name for r in w.reps]
+    rep = lambda i: reps[i % len(reps)]  # noqa: E731
+    ahead = d
+    for _ in range(2):  # two working days ahead
+        ahead += timedelta(days=1)
+        while not is_workday(ahead, w.settings):
+            ahead += timedelta(days=1)
+    won = next((c for c in w.contracts[rep(1)] if c["签订日期"] <= d), None)
+    rows = [
+        {"项目名称": "市轨道交通控制系统改造", "招标单位": "市轨道交通集团", "获取标书日期": d - timedelta(days=12),
+         "投标截止日期": ahead, "开标日期": ahead, "保证金": 20000, "保证金缴纳日期": d - timedelta(days=3),
+         "负责业务员": rep(0), "状态": "跟踪"},
+        {"项目名称": "开发区污水厂自控设备采购", "招标单位": "开发区建设局", "获取标书日期": d - timedelta(days=5),
+         "投标截止日期": d + timedelta(days=25), "开标日期": d + timedelta(days=25), "负责业务员": rep(2), "状态": "跟踪"},
+        {"项目名称": "第一人民医院楼宇传感器", "招标单位": "第一人民医院", "获取标书日期": d - timedelta(days=40),
+         "投标截止日期": d - timedelta(days=20), "开标日期": d - timedelta(days=20), "保证金": 50000,
+         "保证金缴纳日期": d - timedelta(days=25), "负责业务员": rep(1), "状态": "中标",
+         "中标金额": won["合同金额"] if won else 300000, "合同编号": won["合同编号"] if won else None},
+        {"项目名称": "港区冷链仓储变频改造", "招标单位": "港务集团", "获取标书日期": d - timedelta(days=30),
+         "投标截止日期": d - timedelta(days=15), "开标日期": d - timedelta(days=15), "保证金": 30000,
+         "保证金缴纳日期": d - timedelta(days=18), "保证金退回日期": d - timedelta(days=6), "负责业务员": rep(3),
+         "状态": "未中标"},
+        {"项目名称": "高新区数据中心动环监控", "招标单位": "高新区管委会", "获取标书日期": d - timedelta(days=70),
+         "投标截止日期": d - timedelta(days=45), "开标日期": d - timedelta(days=44), "保证金": 80000,
+         "保证金缴纳日期": d - timedelta(days=50), "负责业务员": rep(0), "状态": "未中标", "备注": "财务称尚未收到退款"},
+        {"项目名称": "纺织集团空压站节能", "招标单位": "纺织集团", "获取标书日期": d - timedelta(days=75),
+         "投标截止日期": d - timedelta(days=52), "开标日期": d - timedelta(days=50), "负责业务员": rep(4),
+         "状态": "中标", "中标金额": 420000},
+        {"项目名称": "县医院净化工程配套", "招标单位": "县人民医院", "获取标书日期": d - timedelta(days=20),
+         "投标截止日期": d - timedelta(days=8), "负责业务员": rep(5), "状态": "放弃", "备注": "资质不符"},
+    ]
+    return rows
 
 
 def _targets(w: _World) -> list[list]:
