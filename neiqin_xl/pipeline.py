@@ -246,7 +246,10 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
         written = write_outputs(outputs, output_dir, options.kind, failures, reps, demo=settings.is_demo,
                                 workers=pool_size(settings.writing.workers),
                                 skip_unchanged=settings.writing.skip_unchanged)
-    deliveries = label_deliveries(attach_files(outputs, written, output_dir, reps),
+    if settings.review.quotation_pdf:  # issue 33: the 报价单 as PDF too, beside its workbook, sent with it
+        with step("报价单 PDF"), failures.guard("报价单 PDF"):
+            quotation_pdfs(written.get("quotes", []))
+    deliveries = label_deliveries(with_pdfs(attach_files(outputs, written, output_dir, reps)),
                                   delivery_label(state, run_date, options.kind, options.resend, inputs_digest))
     # who is behind, for the console and the manifest; the reminders themselves are their own job (remind)
     chased: list = []
@@ -533,6 +536,27 @@ def write_outputs(outputs: dict[str, ReportOutput], output_dir: Path, kind: str 
             written[name].append(done)
     log.info("%s", incremental.describe([w for ws in written.values() for w in ws]))
     return written
+
+
+def quotation_pdfs(written: list[Written | None]) -> None:
+    """The 报价单 workbooks written this run (not those kept as they were: their PDF is there) converted by
+    LibreOffice into PDFs beside them (one start for all); nothing when LibreOffice is not installed."""
+    from .tools.preview import convert, soffice
+
+    fresh = [w.path for w in written if w and not w.kept and w.path.parent.name == "报价单"]
+    if fresh and soffice():
+        convert(fresh, fresh[0].parent)
+
+
+def with_pdfs(deliveries: list[Delivery]) -> list[Delivery]:
+    """A 报价单 message carries the PDF of each of its workbooks too, when there is one."""
+    out = []
+    for d in deliveries:
+        if d.report == "quotes":
+            pdfs = [Path(a).with_suffix(".pdf") for a in d.attachments if Path(a).suffix == ".xlsx"]
+            d = replace(d, attachments=[*d.attachments, *(p for p in pdfs if p.is_file())])
+        out.append(d)
+    return out
 
 
 def titled(spec: WorkbookSpec, prefix: str, note: str = "") -> WorkbookSpec:

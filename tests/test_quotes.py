@@ -114,3 +114,19 @@ def test_each_rep_gets_only_their_own_quotations_and_old_ones_are_not_reprinted(
     assert sent == {("报价单 BJ-Z", "张伟"), ("报价单 BJ-L", "李娜")}
     printed = {s.filename.text: s.for_rep for s in out.workbooks if s.subfolder == "报价单"}
     assert printed == {"BJ-Z": "张伟", "BJ-L": "李娜"}
+
+
+def test_with_an_earlier_official_run_new_and_changed_quotations_are_printed():
+    # the comparison found BJ-A 修改 (a line's 单价) and BJ-B 新增; BJ-C, dated today too, is unchanged: not reprinted
+    import pandas as pd
+
+    from neiqin_xl.books.changes import COLUMNS, Changes
+
+    frame = pd.DataFrame([{"类型": "修改", "单据": "报价单号 BJ-A"}, {"类型": "新增", "单据": "报价单号 BJ-B"}],
+                         columns=list(COLUMNS)).fillna("")
+    rows = table("报价", [quote(n, 产品名称="变频器", 数量=1, 单价="100", 报价日期="2026-12-07") for n in ("BJ-A", "BJ-B", "BJ-C")])
+    ctx = context(tables(报价=rows, 产品=products()), S, DAY)
+    ctx.changes = Changes(date(2026, 12, 4), frame)
+    out = report("quotes", ctx)
+    assert sorted(s.filename.text for s in out.workbooks if s.subfolder == "报价单") == ["BJ-A", "BJ-B"]
+    assert out.data.new == frozenset({"BJ-A", "BJ-B"})

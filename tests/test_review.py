@@ -97,3 +97,19 @@ def test_no_new_contract_no_review_workbook_and_no_mail():
     rev, ful = review(t)
     assert rev.workbooks == [] and rev.deliveries == [] and rev.figures == {"reviewed": 0}
     assert "评审结论" not in [c.name for c in ful.workbooks[0].sheets[0].tables[0].columns]
+
+
+def test_with_an_earlier_official_run_only_the_contracts_it_did_not_have_are_reviewed():
+    # The input history's comparison (books.changes) found HT-NEW 新增 and HT-OLD 修改 (its 备注): only HT-NEW is
+    # first seen; HT-OLD, signed yesterday too, was reviewed by the run that first saw it.
+    import pandas as pd
+
+    from neiqin_xl.books.changes import COLUMNS, Changes
+
+    frame = pd.DataFrame([{"类型": "新增", "单据": "合同编号 HT-NEW"}, {"类型": "修改", "单据": "合同编号 HT-OLD"},
+                          {"类型": "新增", "单据": "发货单号 FH1"}], columns=list(COLUMNS)).fillna("")
+    t = tables(合同=table("合同", [contract("HT-NEW", "甲", "1,000"), contract("HT-OLD", "甲", "1,000")]),
+               客户=archive({"客户名称": "甲"}))
+    ctx = context(t, S, DAY)
+    ctx.changes = Changes(date(2026, 12, 4), frame)
+    assert reports(ctx, "review")["review"].data.reviews["合同编号"].tolist() == ["HT-NEW"]

@@ -164,6 +164,7 @@ class Review(_Section):
     # with no earlier official run to compare with, a contract signed (a quotation dated) within this many
     # days of the run date counts as new: it is reviewed (its 报价单 printed)
     new_days: int = Field(7, ge=0, le=366)
+    quotation_pdf: bool = True  # each 报价单 written also as PDF beside it (when LibreOffice is installed)
 
 
 class Tenders(_Section):
