@@ -76,7 +76,7 @@ def test_a_line_below_the_lowest_price_needs_approval_unless_marked():
     assert len(to_manager) == 1 and to_manager[0].summary_text == "待审批: BJ1、BJ3"
     bj1 = next(d for d in out.deliveries if d.title == "报价单 BJ1")
     assert bj1.rep == "张伟" and "1 行低于最低价" in bj1.summary_text
-    # the approval mark is for the company: not printed on the customer's 报价单
+    # 备注 (the approval mark) is the company's: not printed on the customer's 报价单
     bj2 = next(s for s in out.workbooks if s.filename.text == "BJ2")
     assert not any("经理批准" in n for n in bj2.sheets[0].notes)
     assert out.figures["needs_approval"] == 2
@@ -130,3 +130,34 @@ def test_with_an_earlier_official_run_new_and_changed_quotations_are_printed():
     out = report("quotes", ctx)
     assert sorted(s.filename.text for s in out.workbooks if s.subfolder == "报价单") == ["BJ-A", "BJ-B"]
     assert out.data.new == frozenset({"BJ-A", "BJ-B"})
+
+
+def test_the_quotation_sheet_is_read_and_checked_cell_by_cell(tmp_path):
+    # a real rep workbook: row 3 has 单价 "abc" (not a number), row 4 折扣 "150%" (above 100%), row 5 a second
+    # customer under BJ1 (warning), row 6 税率 1.5 read as 1.5% (a number above 1 is per cent) — fine.
+    import xlsxwriter
+
+    from neiqin_xl.books.validate import validate
+    from neiqin_xl.core.model import ERROR, WARNING, Tables
+    from neiqin_xl.core.schema import SHEETS
+    from neiqin_xl.read.intake import read_workbook
+
+    path = tmp_path / "张伟.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("报价")
+    rows = [["报价单号", "报价日期", "客户名称", "产品名称", "数量", "单价", "折扣", "税率", "有效期至"],
+            ["BJ1", "2026-12-01", "明达", "变频器", 2, 100, None, None, "2027-01-31"],
+            ["BJ1", "2026-12-01", "明达", "变频器", 2, "abc", None, None, None],
+            ["BJ1", "2026-12-01", "明达", "变频器", 2, 100, "150%", None, None],
+            ["BJ1", "2026-12-01", "恒远", "变频器", 2, 100, None, None, None],
+            ["BJ2", "2026-12-01", "明达", "变频器", 2, 100, None, 1.5, None]]
+    for r, values in enumerate(rows):
+        for c, v in enumerate(values):
+            if v is not None:
+                ws.write(r, c, v)
+    wb.close()
+    frames, problems, info = read_workbook(path, (SHEETS["报价"],), S, rep="张伟")
+    _, checked = validate(Tables(frames=frames, inputs=[info]), S, DAY)
+    found = {(p.severity, p.cell, p.field) for p in [*problems, *checked] if p.sheet == "报价"}
+    assert found == {(ERROR, "F3", "单价"), (ERROR, "G4", "折扣"), (WARNING, "C5", "客户名称")}
+    # 有效期至 in 2027 is not "a date after the run date" (it is the future by nature)

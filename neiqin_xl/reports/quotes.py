@@ -7,7 +7,8 @@ Its place in the process: a report with no ``NEEDS``; the 合同评审 reads its
   changed since the last official run (``books.changes.new_documents`` with 新增/修改/删除; with no such run,
   those dated within ``review.new_days`` days). Company header, customer, the lines with 成交单价, 含税金额,
   税率, 不含税金额, 税额 (``books.pricing``), the total in figures and 大写, 有效期至, 付款方式, 交货期, the rep's
-  name and phone (人员 电话), a seal block. It goes to the rep who wrote it only (``Delivery.rep``), with a
+  name and phone (人员 电话), a seal block. The lines' 备注 are the company's (an approval mark, a reason for a
+  special price): not printed. It goes to the rep who wrote it only (``Delivery.rep``), with a
   line in the message when one of its lines waits for approval.
 - **Price policy** (``books.pricing``): a line whose 成交单价 is below the product's 最低价 is 已审批 with an
   approval mark in its 备注 (``expenses.approval_marks``), else 需审批.
@@ -81,7 +82,6 @@ def layout_quote(part: pd.DataFrame, settings: Settings, phone: str) -> Workbook
              f"报价有效期至：{pd.Timestamp(valid).date().isoformat() if pd.notna(valid) else '（未注明）'}",
              f"付款方式：{head['付款方式'] or '（双方另行约定）'}",
              f"交货期：{head['交货期'] or '（双方另行约定）'}"]
-    notes += [f"备注：{r}" for r in dict.fromkeys(t for t in part["备注"] if t and not _internal(t, settings))]
     notes += [f"业务代表：{head['业务员']}" + (f"　电话：{phone}" if phone else ""),
               "",
               f"报价单位（盖章）：{c.name}　　　　　　　　日期：______________",
@@ -89,11 +89,6 @@ def layout_quote(part: pd.DataFrame, settings: Settings, phone: str) -> Workbook
     sheet = Sheet("报价单", [table], title="报 价 单", subtitle=subtitle, notes=notes, landscape=False,
                   fit_width=True, fit_one_page=len(part) <= MAX_PRINTED_LINES, freeze=False)
     return WorkbookSpec(quote_filename(head["报价单号"]), [sheet], subfolder="报价单", for_rep=head["业务员"])
-
-
-def _internal(remark: str, settings: Settings) -> bool:
-    """A 备注 holding an approval mark is for the company, not the customer: not printed."""
-    return any(mark in remark for mark in settings.expenses.approval_marks)
 
 
 def layout_register(lines: pd.DataFrame, rows: pd.DataFrame, converted: pd.DataFrame, ctx: RunContext
