@@ -1,8 +1,8 @@
 """The clerk's day, in order. Read this module first.
 
     read workbooks → input history (keep today's; stop here when nothing changed since the last run; compare
-    with the last official run's) → validate → allocate collections → reports (fulfilment, receivables,
-    statements, shipping check, commission, expenses, reconciliation, delivery plan, shipment tracking, change
+    with the last official run's) → validate → allocate collections → reports (receivables, statements,
+    quotations, contract review, fulfilment, shipping check, commission, expenses, reconciliation, delivery plan, shipment tracking, change
     audit, sales journal, daily report, period reports, customer service, customer archive, work summaries,
     collection reminders, data-problem list) → what reps see names no other rep → write what changed →
     mail → manifest.json
