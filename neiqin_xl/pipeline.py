@@ -2,9 +2,9 @@
 
     read workbooks → input history (keep today's; stop here when nothing changed since the last run; compare
     with the last official run's) → validate → allocate collections → reports (receivables, statements,
-    quotations, contract review, fulfilment, shipping check, commission, expenses, reconciliation, delivery plan, shipment tracking, change
-    audit, sales journal, daily report, period reports, customer service, customer archive, work summaries,
-    collection reminders, data-problem list) → what reps see names no other rep → write what changed →
+    quotations, contract review, fulfilment, shipping check, commission, expenses, reconciliation, delivery plan,
+    tenders, shipment tracking, change audit, sales journal, daily report, period reports, customer service,
+    customer archive, work summaries, collection reminders, data-problem list) → what reps see names no other rep → write what changed →
     mail → manifest.json
 
 Which runs one start makes (catch-up of missed days, then the day's preview / official run / rerun) is
