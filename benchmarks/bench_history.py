@@ -1,9 +1,9 @@
-"""How big the input history (read/history.py) grows: a year of daily runs of a workspace, measured and estimated.
+"""How big the input history (input_history.py) grows: a year of daily runs of a workspace, measured and estimated.
 
     python benchmarks/bench_history.py [--scenario L] [--days 250] [WORKSPACE]
 
 Generates the scenario's workspace (benchmarks/make_workspace.py; or takes WORKSPACE when given), stores
-every input in a fresh history exactly as a run does (``history.put``, gzip level 6) and measures: the
+every input in a fresh history exactly as a run does (``input_history.put``, gzip level 6) and measures: the
 compressed size of each file, the time of that first store, the size of one run's index, and the time of a
 second store with one rep's workbook changed (the daily case: only that workbook is compressed again).
 
@@ -23,14 +23,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from neiqin_xl.read import history
+from neiqin_xl import input_history
 
 ROOT = Path(__file__).resolve().parent.parent
 MB = 1024 * 1024
 
 
 def inputs_of(workspace: Path) -> list[tuple[str, Path]]:
-    return [(folder, p) for folder in history.INPUT_FOLDERS for p in sorted((workspace / folder).glob("*"))
+    return [(folder, p) for folder in input_history.INPUT_FOLDERS for p in sorted((workspace / folder).glob("*"))
             if p.is_file()]
 
 
@@ -49,14 +49,14 @@ def main() -> None:
         root = Path(tmp) / "history"
         files = inputs_of(workspace)
         start = time.perf_counter()
-        stored = {path: history.put(root, path.read_bytes()) for _, path in files}
+        stored = {path: input_history.put(root, path.read_bytes()) for _, path in files}
         first_seconds = time.perf_counter() - start
         raw = {path: path.stat().st_size for _, path in files}
-        packed = {path: history.object_path(root, digest).stat().st_size for path, digest in stored.items()}
+        packed = {path: input_history.object_path(root, digest).stat().st_size for path, digest in stored.items()}
         reps = [path for folder, path in files if folder == "reps"]
-        record = {"format": history.INDEX_FORMAT, "id": "2026-11-30_official_20261130T163000",
+        record = {"format": input_history.INDEX_FORMAT, "id": "2026-11-30_official_20261130T163000",
                   "run_date": "2026-11-30", "kind": "official", "started": "2026-11-30T16:30:00", "version": "0.1.0",
-                  "settings": "0" * 64, "demo": False, "folders": dict.fromkeys(history.INPUT_FOLDERS, True),
+                  "settings": "0" * 64, "demo": False, "folders": dict.fromkeys(input_history.INPUT_FOLDERS, True),
                   "options": {"force": False, "month": None, "only": None}, "last_run_date": "2026-11-27",
                   "closed": [], "baseline": "2026-11-27_official_20261127T163000"}
         record["inputs"] = [{"folder": f, "name": p.name, "sha256": stored[p]} for f, p in files]
@@ -65,8 +65,8 @@ def main() -> None:
         changed = reps[0].read_bytes() + b"\0"  # one rep's workbook changed: only it is compressed again
         start = time.perf_counter()
         for path in reps[1:]:
-            history.object_path(root, stored[path]).is_file()
-        history.put(root, changed)
+            input_history.object_path(root, stored[path]).is_file()
+        input_history.put(root, changed)
         daily_seconds = time.perf_counter() - start
 
         rep_packed = statistics.mean(packed[p] for p in reps)

@@ -26,7 +26,7 @@ import posixpath
 import re
 import sys
 import zipfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree as ET
 
 NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
@@ -222,6 +222,48 @@ def digest(folder: Path, detail: str = "rows") -> list[str]:
         if not path.name.startswith((".~", "~$")):
             lines += digest_workbook(path, path.relative_to(folder).as_posix(), detail, legend)
     return lines + ["# styles"] + [f"{label} = {legend[label]}" for label in sorted(legend)]
+
+
+MANIFEST, STYLES = "manifest", "styles"
+
+
+def report_of(workbook: str) -> str:
+    """The report (or group of files) a workbook belongs to: its folder (``对账单/<customer>_对账单_<day>.xlsx``:
+    对账单), or its file name up to the first ``_`` (``月报_2026-11.xlsx``: 月报)."""
+    path = PurePosixPath(workbook)
+    return path.parts[0] if len(path.parts) > 1 else path.name.split("_", 1)[0].removesuffix(".xlsx")
+
+
+def split(lines: list[str]) -> dict[str, list[str]]:
+    """A digest cut into parts a failing diff can name: ``manifest`` (the figures line), one part per report (its
+    workbooks' sections, in the digest's order) and ``styles`` (the legend of style labels). ``join`` puts them
+    back together, line for line."""
+    parts: dict[str, list[str]] = {}
+    part = MANIFEST
+    for line in lines:
+        if line == "# styles":
+            part = STYLES
+        elif line.startswith("# manifest.json figures "):
+            part = MANIFEST
+        elif line.startswith("# ") and part != STYLES:
+            part = report_of(line[2:].split(" names: ", 1)[0])
+        parts.setdefault(part, []).append(line)
+    return parts
+
+
+def join(parts: dict[str, list[str]]) -> list[str]:
+    """The digest ``split`` was given: the figures, every workbook's section in the order of its path (as
+    ``digest`` reads the folder), then the styles."""
+    sections: list[tuple[PurePosixPath, list[str]]] = []
+    for name, lines in parts.items():
+        if name in (MANIFEST, STYLES):
+            continue
+        for line in lines:
+            if line.startswith("# "):
+                sections.append((PurePosixPath(line[2:].split(" names: ", 1)[0]), []))
+            sections[-1][1].append(line)
+    return [*parts.get(MANIFEST, []), *(line for _, section in sorted(sections, key=lambda s: s[0]) for line in section),
+            *parts.get(STYLES, [])]
 
 
 def differences(before: list[str], after: list[str]) -> list[str]:

@@ -18,7 +18,7 @@
 Exit status:
     0  the run completed and every message was delivered (or put in the outbox); data problems included
     1  a report, a workbook, the problem list, the mail or manifest.json failed, or the run failed (everything
-       else is still written and sent; the manifest's failed_reports and failed say what)
+       else is still written and sent; the manifest's failed says what)
     2  a configuration or command-line error (nothing written)
     3  every report was written but a message was not delivered to every recipient (failed, 部分送达, given
        up, or its send interrupted by a crash: 结果未知); one line per such message with the reason is printed
@@ -42,6 +42,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from .core.config import ConfigError, Settings, load_settings
+from .core.failures import OUTPUT_FOLDER, REPORT
 from .deliver.mail import UNDELIVERED
 from .runlock import RunLocked, hold
 from .tools.demo import DemoRefused
@@ -235,7 +236,8 @@ def ensure_workspace(settings: Settings, fresh: bool, run_date: date, say) -> bo
 
 
 def command_run(settings: Settings, args: argparse.Namespace, say) -> int:
-    from .pipeline import REPORT_NAMES, RunOptions, run_planned
+    from .pipeline import RunOptions, run_planned
+    from .reports.registry import REPORT_NAMES
     from .books.workdays import is_workday
 
     unknown = [name for name in args.only or [] if name not in REPORT_NAMES]
@@ -301,8 +303,8 @@ def print_summary(result, workday: bool, say) -> None:
                  f"(schedule.deadline; 正式运行从 schedule.cutoff 开始)")
     if result.failed_reports:
         complain("以下报表生成失败, 详见 logs/ 日志: " + ", ".join(result.failed_reports))
-    for f in (f for f in result.failures if f["step"] != "输出文件夹"):  # the fallback folder: said above
-        complain(f"失败: {f['step']}{' ' + f['what'] if f.get('what') else ''}: {f['error']} (其余照常写出, 详见 logs/ 日志)")
+    for f in (f for f in result.failures if f.step not in (OUTPUT_FOLDER, REPORT)):  # both said above
+        complain(f"失败: {f.step}{' ' + f.what if f.what else ''}: {f.error} (其余照常写出, 详见 logs/ 日志)")
 
 
 def print_mail(messages: list[dict], say) -> None:
@@ -360,7 +362,7 @@ def command_remind(settings: Settings, args: argparse.Namespace, say) -> int:
     """``run_daily.py remind`` (the task at schedule.reminder_time): the day's reminders, before the cut-off."""
     from .books.workdays import is_workday
     from .core.config import clock
-    from .pipeline import remind
+    from .sending import remind
 
     now = datetime.now()
     run_date = args.date or now.date()
@@ -396,7 +398,8 @@ def command_status(settings: Settings, args: argparse.Namespace, say) -> int:
 
 
 def command_serve(settings: Settings, args: argparse.Namespace, say) -> int:
-    from .pipeline import RunOptions, remind, run_planned
+    from .pipeline import RunOptions, run_planned
+    from .sending import remind
     from .serve import serve
 
     fresh = not settings.workspace.exists()  # before serve reads the state (which creates the folder)
@@ -438,7 +441,7 @@ def command_install_task(settings: Settings, args: argparse.Namespace, say) -> i
 
 def command_replay(settings: Settings, args: argparse.Namespace, say) -> int:
     """``replay --date D``: day D again from the input history, into output/回放/D/ (no mail, nothing recorded)."""
-    from .pipeline import ReplayError, replay_day
+    from .replay import ReplayError, replay_day
 
     if args.date is None:
         complain("replay 需要 --date YYYY-MM-DD")

@@ -1,8 +1,8 @@
 """``run_daily.py close --month 2026-11`` and ``close --reopen --month 2026-11``: a month's commission paid.
 
-Closing a month reads the workspace as the day's run does (read → validate → allocate), works out the
-month's commission (reports/commission.compute, to the month's last day) and records, in the workspace state
-(deliver/state: ``closed_months``, logged in ``close_log``), the 提成金额 paid per rep. From then on a run
+Closing a month opens the books as the day's run does (``loader.open_books``: read → validate → allocate),
+works out the month's commission (reports/commission.compute, to the month's last day) and records, in the workspace state
+(deliver/run_state: ``closed_months``, logged in ``close_log``), the 提成金额 paid per rep. From then on a run
 never changes those figures: it works the month out again and, where a rep's figure moved, the open
 month's 提成计算表 carries a 补提 / 扣回 line. Closing a later month settles those lines (they were paid with
 it): the earlier month's paid figures become the recomputed ones, logged as ``settle``.
@@ -14,13 +14,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from .books.allocation import allocate
-from .books.validate import validate
 from .core.config import Settings
+from .core.model import ERROR
 from .core.model import fmt_yuan
 from .core.months import Month
-from .deliver.state import RunState
-from .read.intake import read_workspace
+from .deliver.run_state import RunState
+from .loader import open_books
 from .reports import commission
 
 
@@ -38,9 +37,8 @@ def close_month(settings: Settings, month_text: str, today: date) -> list[str]:
     closed = {c.month: c for c in state.closed_months()}
     if month in closed:
         raise CloseRefused(f"{month} 已于 {closed[month].closed_at} 结账; 如需重新结账, 先运行 close --reopen --month {month}")
-    tables, _ = read_workspace(settings)
-    tables, _ = validate(tables, settings, today)
-    allocation = allocate(tables, settings)
+    books = open_books(settings, today)
+    tables, allocation = books.tables, books.allocation
     data, _ = commission.compute(tables, allocation, settings, today, month)
     paid = commission.paid_commission(data)
     lines = []
@@ -51,6 +49,9 @@ def close_month(settings: Settings, month_text: str, today: date) -> list[str]:
             lines.append(f"{shut.month} 的补提/扣回随 {month} 发放, 已发提成改为重算后的数")
     state.close_month(month, paid, detail=f"提成合计 ¥{fmt_yuan(sum(paid.values()))}")
     lines.insert(0, f"{month} 已结账: " + "，".join(f"{rep} ¥{fmt_yuan(v)}" for rep, v in paid.items()))
+    errors = sum(1 for p in books.problems if p.severity == ERROR)
+    if errors:  # the close goes on with the rows that were read; the clerk should know what was left out
+        lines.append(f"注意: 台账有 {errors} 条数据错误, 提成按现有数据计算 (详见当日运行的 数据问题清单)")
     return lines
 
 

@@ -3,7 +3,7 @@
 The first run of a working day at or after ``schedule.cutoff`` is the official one and sends; before the
 cut-off on the same day, a preview (written apart, sends nothing unless asked); after the official run, a
 rerun. Working days without an official run are caught up first, oldest first (``missed_days``). The kinds
-are read from the workspace's state (``deliver.state.RunState``, table ``runs``); ``pipeline.run_planned``
+are read from the workspace's state (``deliver.run_state.RunState``, table ``runs``); ``pipeline.run_planned``
 carries the plan out.
 """
 
@@ -17,7 +17,7 @@ from pathlib import Path
 from .books.workdays import is_workday
 from .core.config import Settings, clock
 from .core.output import Delivery
-from .deliver.state import RunState
+from .deliver.run_state import RunState
 
 OFFICIAL, PREVIEW, RERUN, CATCH_UP = "official", "preview", "rerun", "catch-up"
 KIND_NAMES = {OFFICIAL: "正式", PREVIEW: "预览", RERUN: "重新运行", CATCH_UP: "补发"}

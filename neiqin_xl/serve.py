@@ -10,7 +10,7 @@ reminder time until the cut-off (never after it: a reminder asking for data by 1
 once. ``serve`` asks them on start and at every tick (each minute, plus ``schedule`` jobs at the exact
 times), so:
 - a process started after the cut-off still runs the day (catch-up from the last success kept in the
-  workspace state, ``deliver.state`` key ``serve.last_success``);
+  workspace state, ``deliver.run_state`` key ``serve.last_success``);
 - after the computer slept through several cut-offs, the loop calls the job once, for today; the job
   (``pipeline.run_planned``) first catches up the missed working days, each as of its own date;
 - a job that raises or returns False is logged and not re-raised (``schedule`` would otherwise re-run it on
@@ -38,7 +38,7 @@ from xml.sax.saxutils import escape
 import schedule
 
 from .core.config import Settings, clock
-from .deliver.state import RunState
+from .deliver.run_state import RunState
 from .books.workdays import is_workday
 
 log = logging.getLogger("neiqin_xl.serve")
@@ -69,7 +69,6 @@ class Job:
 JOBS = (Job("neiqin_xl", "cutoff", (), "数据截止后正式运行并发送当日报表"),
         Job("neiqin_xl_remind", "reminder_time", ("remind",), "提醒台账缺失或过期的业务员"))
 RUN_JOB, REMIND_JOB = JOBS
-TASK_NAME = RUN_JOB.task
 
 
 # ---------------------------------------------------------------------------- when to run

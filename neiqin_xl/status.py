@@ -1,6 +1,6 @@
 """``python run_daily.py status``: where the daily job stands, for the clerk, in plain Chinese (GBK-safe).
 
-Read only: the workspace's state (deliver/state: the runs and the messages), its run lock (runlock), the
+Read only: the workspace's state (deliver/run_state: the runs and the messages), its run lock (runlock), the
 reps' folder and the 人员 table. It answers: is a run at work now; did the last runs happen, of which kind, and did their mail leave before the deadline;
 what was sent to whom; what is still pending, failed or given up and why; which months are closed and what
 commission was paid in them; whose workbook is missing or stale.
@@ -8,14 +8,14 @@ commission was paid in them; whose workbook is missing or stale.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
-from .books.workdays import is_workday
+from .books.workdays import Workdays
 from .closing import status_lines as closed_month_lines
 from .core.config import Settings
 from .deliver import mail
-from .deliver.state import RunState
-from .pipeline import read_staff
+from .deliver.run_state import RunState
+from .loader import read_staff
 from .runs import KIND_NAMES
 from .read.folders import rep_workbooks
 from .runlock import lock_holder
@@ -111,16 +111,11 @@ def status_text(settings: Settings, now: datetime) -> list[str]:
     lines += ["", *closed_month_lines(state)]
     lines += ["", "业务员台账:"]
     files = rep_workbooks(settings.folder("reps"))
-    _, chased = mail.reminders(settings, today_or_last_workday(settings, now.date()), read_staff(settings), files)
+    as_of = Workdays.of(settings).on_or_before(now.date())  # reminders are for working days: on a weekend, Friday's
+    _, chased = mail.reminders(settings, as_of, read_staff(settings), files)
     lines += [f"  {rep}: {reason}" for rep, reason in chased]
     behind = {rep for rep, _ in chased}
     fresh = [rep for rep in files if rep not in behind]
     lines.append(f"  按时更新: {', '.join(fresh)}" if fresh else "  (没有按时更新的台账)")
     return lines
 
-
-def today_or_last_workday(settings: Settings, day: date) -> date:
-    """Reminders are only worked out for working days: on a weekend, as of the last working day."""
-    while not is_workday(day, settings):
-        day -= timedelta(days=1)
-    return day

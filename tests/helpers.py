@@ -4,9 +4,11 @@
 gives the consolidated frame the validator would give: schema columns and dtypes, money in fen, dates as
 datetime64, and source columns (workbook = rep + ".xlsx", Excel row = position + 2).
 
-``context(t, settings, run_date, month="2026-10")`` builds the RunContext as the pipeline does (the allocation
-of ``t`` and the customer index of its 客户 table); ``report("shipping", ctx)`` builds a report through the
-pipeline's own ``run_reports``, so the reports it needs are built first and handed to it.
+``context(t, settings, run_date, month="2026-10")`` builds the RunContext as the pipeline does, from the books
+of ``t`` (``loader.books_of``: the tables are built as validated; their allocation) through
+``loader.report_context`` (the customer index of its 客户 table); ``report("shipping", ctx)`` builds a report
+through the day's own runner (``reports.registry.run_reports``), so the reports it needs are built first and
+handed to it.
 """
 
 from __future__ import annotations
@@ -17,14 +19,14 @@ from decimal import Decimal
 
 import pandas as pd
 
-from neiqin_xl.books.allocation import allocate
 from neiqin_xl.core.config import Settings
 from neiqin_xl.books.context import ReportOptions, RunContext
 from neiqin_xl.core.output import ReportOutput
 from neiqin_xl.core.model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, Problem, Tables
 from neiqin_xl.core.names import CustomerIndex
 from neiqin_xl.core.schema import DATE, DTYPES, MONEY, SHEETS
-from neiqin_xl.pipeline import run_reports
+from neiqin_xl.loader import books_of, report_context
+from neiqin_xl.reports.registry import run_reports
 
 
 def fen(yuan: str | int | float) -> int:
@@ -68,9 +70,8 @@ def context(t: Tables, settings: Settings | None = None, run_date: date = date(2
     """The RunContext the pipeline would build for ``t``: its allocation and (unless ``customers`` is given) the
     customer index of its 客户 table; ``options`` are ``ReportOptions`` fields (force, month, last_run_date …)."""
     settings = settings or Settings()
-    return RunContext(settings=settings, run_date=run_date, tables=t,
-                      customers=customers if customers is not None else CustomerIndex.from_archive(t["客户"]),
-                      allocation=allocate(t, settings), problems=list(problems), options=ReportOptions(**options))
+    return report_context(books_of(t, settings, problems), settings, run_date, customers=customers,
+                          options=ReportOptions(**options))
 
 
 def reports(ctx: RunContext, *names: str) -> dict[str, ReportOutput]:

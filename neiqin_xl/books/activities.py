@@ -20,12 +20,11 @@ asked for: a later row does not count.
 from __future__ import annotations
 
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
 from ..core.columns import column_texts, each_once, sources
-from ..core.model import REP, SRC_ROW, SRC_WORKBOOK, Tables
+from ..core.model import REP, SRC_ROW, SRC_WORKBOOK, Tables, fraction
 from ..core.names import CustomerIndex
 from ..core.schema import ACTIVITY_TYPES
 from ..core.sheets import DATE, INT, NUMBER, PCT, Col, Sheet, Table
@@ -176,7 +175,7 @@ def development_by_rep(acts: pd.DataFrame, tables: Tables, customers: CustomerIn
         ever_signed = int(all_mine["首次签约"].notna().sum())
         rows.append({REP: rep, "新接触": int(((mine["首次接触"] >= low) & (mine["首次接触"] <= high)).sum()),
                      "新签约": len(new_signed),
-                     "平均转化天数": (Decimal(sum(days)) / len(days)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+                     "平均转化天数": fraction(sum(days), len(days), "0.1")
                      if days else None,
                      "首次回款": int(((mine["首次回款"] >= low) & (mine["首次回款"] <= high)).sum()),
                      "超期未签约": int((mine["状态"] == STALE).sum()), "累计接触": len(all_mine),

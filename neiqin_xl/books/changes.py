@@ -1,7 +1,7 @@
 """What the reps changed since the last official run, and the months whose commission is closed.
 
 Its place in the process: after ``read workbooks`` and before the reports. The pipeline reads back, from the
-input history (read/history.py), the rep workbooks whose bytes differ from the last official run's, and
+input history (input_history.py), the rep workbooks whose bytes differ from the last official run's, and
 ``compare`` lines their rows up with today's; the result (``Changes``) reaches the reports through the
 ``RunContext``: the 变更记录 lays it out, the 提成计算表 names the change behind an adjustment, the 日报's
 今日要点 counts it.

@@ -2,10 +2,11 @@
 customer index, the one allocation of collections — and the options of the command line.
 
 Every report module declares ``NEEDS`` (the earlier reports whose ``data`` it reads; an empty tuple when none)
-and has one entry point, ``build(ctx, **needed) -> ReportOutput``: the pipeline calls the reports in order
-and hands each one the ``data`` of its needs as keyword arguments named after them (the types are in
+and has one entry point, ``build(ctx, **needed) -> ReportOutput``: the runner (``reports.registry``) calls the
+reports in order and hands each one the ``data`` of its needs as keyword arguments named after them (the types are in
 ``core.results``), e.g. ``statements.build(ctx, receivables=ReceivablesData(...))``. A report may also
-declare ``USES``: earlier reports whose data it reads when they produced one (else it gets None).
+declare ``USES``: earlier reports whose data it reads when they produced one (else it gets None). A report not
+made every run declares ``DUE`` (``books.due``: the days it is made), applied by the runner, not in ``build``.
 ``changes`` (books/changes.py, from the input history) and ``closed`` (the closed months) are what the change
 audit and the commission's adjustment lines read.
 """
@@ -13,6 +14,7 @@ audit and the commission's adjustment lines read.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from ..core.model import Problem, Tables
 from ..core.names import CustomerIndex
 from .allocation import Allocation
 from .changes import Changes, ClosedMonth
+from .workdays import Workdays
 
 
 @dataclass(frozen=True)
@@ -46,3 +49,8 @@ class RunContext:
     # what the reps changed since the last official run (None: no earlier official run in the input history)
     changes: Changes | None = None
     closed: tuple[ClosedMonth, ...] = ()  # the months whose commission is closed (run_daily.py close)
+
+    @cached_property
+    def workdays(self) -> Workdays:
+        """The working-day calendar of the run, built once from the settings (``calendar`` in config.yaml)."""
+        return Workdays.of(self.settings)

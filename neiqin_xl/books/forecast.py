@@ -15,38 +15,29 @@ the reports. Everything is "as of" a day D inside a period [S, E] (a month or a 
   count); a customer with no such item takes the company's share over all customers; with none at all, 1.
   (Counting only the items due after D measured worse on the demo's history: see README, 销售预报.)
 - The **headline** is the weighted figure for 回款 (a contract cannot be weighted by anything the books
-  know, so 签约's headline is its run rate). ``backtest`` measures both methods at mid-month over past months
-  (benchmarks/backtest_forecast.py prints it).
+  know, so 签约's headline is its run rate). benchmarks/backtest_forecast.py measures both methods at
+  mid-month over past months.
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import pandas as pd
 
 from . import periods as P
-from . import workdays
 from .allocation import Allocation, open_items_as_of
-from ..core.config import Settings
-from ..core.model import REP, Tables
-from ..core.months import Month
+from .workdays import Workdays
+from ..core.model import REP, Tables, round_fen
 from ..core.sheets import MONEY, PCT, Col, Table
 
 YEAR_DAYS = 365
 FORECAST_COLUMNS = [REP, "回款目标", "已回款", "回款预报", "回款预报完成率", "回款按进度", "签约目标", "已签约", "签约预报",
                     "签约预报完成率"]
-BACKTEST_COLUMNS = ["月份", "预报日", "实际回款", "加权预报", "加权误差", "加权误差率", "按进度预报", "按进度误差",
-                    "按进度误差率"]
 FOOTNOTES = ("回款预报 (加权, 标题数): 已回款 + 期末前到期 (含已逾期) 的未收款项 × 该客户近 12 个月按期付清的笔数比例 "
              "(没有到期记录的客户按全公司比例)。",
              "按进度: 已完成 ÷ 已过工作日 × 本期工作日。签约预报按进度计算。")
-
-
-def workdays_in(start: date, end: date, settings: Settings) -> int:
-    """Working days in [start, end] (both included)."""
-    return workdays.workdays_between(start - timedelta(days=1), end, settings) if start <= end else 0
 
 
 def run_rate(done: int, elapsed: int, total: int) -> int:
@@ -58,7 +49,7 @@ def run_rate(done: int, elapsed: int, total: int) -> int:
     """
     if elapsed <= 0:
         return int(done)
-    return int((Decimal(int(done)) * total / elapsed).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return round_fen(Decimal(int(done)) * total / elapsed)
 
 
 def on_time_shares(allocation: Allocation, day: date) -> tuple[dict[str, Decimal], Decimal]:
@@ -89,18 +80,14 @@ def expected_by_rep(allocation: Allocation, day: date, end: date) -> dict[str, D
     return expected
 
 
-def _fen(value: Decimal) -> int:
-    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
-def forecast(tables: Tables, allocation: Allocation, settings: Settings, day: date, start: date, end: date
+def forecast(tables: Tables, allocation: Allocation, calendar: Workdays, day: date, start: date, end: date
              ) -> pd.DataFrame:
     """FORECAST_COLUMNS per rep for the period [start, end] as of ``day`` (see the module); targets summed over
     the period's months; 完成率 = 预报 / 目标 (blank without a target)."""
     months = [str(m) for m in P.Period(P.MONTH, start, end).months]
     done = P.window_figures_by_rep(tables, start, day).set_index(REP)
     targets = P.targets_by_rep(tables, months).set_index(REP)
-    elapsed, total = workdays_in(start, day, settings), workdays_in(start, end, settings)
+    elapsed, total = calendar.in_range(start, day), calendar.in_range(start, end)
     expected = expected_by_rep(allocation, day, end) if total > elapsed else {}  # no working day left: what was done
     reps = sorted(set(done.index) | set(targets.index) | {r for r in expected if r})
     rows = []
@@ -109,7 +96,7 @@ def forecast(tables: Tables, allocation: Allocation, settings: Settings, day: da
         signed = int(done.at[rep, "合同金额"]) if rep in done.index else 0
         collect_target = int(targets.at[rep, "回款目标"]) if rep in targets.index else None
         sales_target = int(targets.at[rep, "销售目标"]) if rep in targets.index else None
-        weighted = collected + _fen(expected.get(rep, Decimal(0)))
+        weighted = collected + round_fen(expected.get(rep, Decimal(0)))
         signed_rate = run_rate(signed, elapsed, total)
         rows.append({REP: rep, "回款目标": collect_target, "已回款": collected, "回款预报": weighted,
                      "回款预报完成率": P.ratio(weighted, collect_target), "回款按进度": run_rate(collected, elapsed, total),
@@ -136,39 +123,3 @@ def forecast_table(heading: str, by_rep: pd.DataFrame, line: dict) -> Table:
                         for c in FORECAST_COLUMNS[1:]]]
     shown = {k: line[k] for k in ("回款目标", "回款预报完成率", "签约目标", "签约预报完成率")}
     return Table(cols, by_rep, heading=heading, totals=True, totals_values=shown, autofilter=False)
-
-
-def mid_month(month: Month, settings: Settings, day: int = 15) -> date:
-    """The day of ``month`` a mid-month forecast is made: the 15th, or the working day before it."""
-    when = month.first.replace(day=day)
-    return when if workdays.is_workday(when, settings) else workdays.previous_workday(when, settings)
-
-
-def error_rate(forecast_fen: int, actual: int) -> Decimal | None:
-    """(forecast − actual) / actual, as a fraction; None when nothing was collected."""
-    return P.change(forecast_fen, actual)
-
-
-def backtest(tables: Tables, allocation: Allocation, settings: Settings, months: list[Month]) -> pd.DataFrame:
-    """BACKTEST_COLUMNS: for each month, the company's month-end 回款 forecast made at mid-month by each method,
-    the actual, and each method's error (forecast − actual) and its rate."""
-    rows = []
-    for month in months:
-        when = mid_month(month, settings)
-        actual = P.window_figures(tables, month.first, month.last)["回款金额"]
-        by_rep = forecast(tables, allocation, settings, when, month.first, month.last)
-        weighted, rate = int(by_rep["回款预报"].sum()), int(by_rep["回款按进度"].sum())
-        rows.append({"月份": str(month), "预报日": when, "实际回款": actual, "加权预报": weighted,
-                     "加权误差": weighted - actual, "加权误差率": error_rate(weighted, actual),
-                     "按进度预报": rate, "按进度误差": rate - actual, "按进度误差率": error_rate(rate, actual)})
-    return pd.DataFrame(rows, columns=BACKTEST_COLUMNS)
-
-
-def mean_abs_error_rate(rates: pd.Series) -> Decimal | None:
-    """The mean of |error rate| over the months that have one.
-
-    >>> mean_abs_error_rate(pd.Series([Decimal("0.1"), Decimal("-0.3"), None]))
-    Decimal('0.2')
-    """
-    values = [abs(Decimal(v)) for v in rates if v is not None and not pd.isna(v)]
-    return sum(values) / len(values) if values else None

@@ -2,7 +2,7 @@
 row, the statement period; the sales figures of a date window.
 
 Its place in the process: the books, after the allocation. The daily report (reports/daily.py) and the period
-reports (reports/period.py) ask this module which days they cover and what was signed, shipped, invoiced and
+reports (reports/period_report.py) ask this module which days they cover and what was signed, shipped, invoiced and
 collected in them; the commission, the expense audit and the reconciliation which month they cover; the
 reconciliation and the shipping check which month a finance row belongs to; the statements where their period
 starts. The month itself (``Month``: its text, parser, first and last day) is plain data in core/months.py,
@@ -20,28 +20,29 @@ run is caught up by the next run. Without a last run date (the first run ever, o
 or when the last run date is not before the run date (a re-run of the same day), the run produces the
 periods ending on the run date, and — when the run date is a working day — also those ending since the
 previous working day (e.g. after a weekend or the Spring Festival holiday, a Monday run produces a period
-that ended on the Saturday or Sunday). Working days follow ``workdays.is_workday`` (mainland China calendar
-with 调休 and config overrides). The catch-up has no upper bound: every missed period is produced.
+that ended on the Saturday or Sunday). Working days follow ``workdays.Workdays`` (mainland China calendar
+with 调休 and config overrides; the run's ``ctx.workdays``). The catch-up has no upper bound: every missed
+period is produced.
 
 The month reports (提成, 费用审核, 财务对账) cover a month (``core.months.Month``): ``month_window`` is the run
 date's month up to the run date, or a month given by ``--month`` to its last day; ``month_option`` reads
 ``--month`` (``ctx.options.month``) and turns text that is no month into one 错误 Problem. ``months_of``
-gives the month of each finance row; ``statement_period_start`` the first day of an 对账单's period.
+gives the month of each finance row; ``closed_statement_periods`` the periods the 对账函 confirm and
+``statement_number`` their 对账编号.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
 
-from . import workdays
+from .workdays import Workdays, monday_of
 from ..core.columns import each_once, text_values
-from ..core.config import Settings
-from ..core.model import ERROR, REP, Problem, Tables
+from ..core.model import ERROR, REP, Problem, Tables, fraction, round_half_up
 from ..core.months import EXAMPLE, Month, month_texts
 
 FIVE_DAY = "五日报"
@@ -53,7 +54,6 @@ WEEK = "周"  # Monday to Sunday: the reps' 周工作总结 (not a period report
 FIVE_DAY_STARTS = (1, 6, 11, 16, 21, 26)
 
 FIGURE_COLUMNS = ["合同数", "合同金额", "发货金额", "开票金额", "回款金额"]
-RATIO_STEP = Decimal("0.0001")
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,7 @@ def period_containing(kind: str, day: date) -> Period:
     if kind == YEAR:
         return Period(kind, date(day.year, 1, 1), date(day.year, 12, 31))
     if kind == WEEK:
-        monday = day - timedelta(days=day.weekday())
+        monday = monday_of(day)
         return Period(kind, monday, monday + timedelta(days=6))
     raise ValueError(f"未知的报表期间 {kind!r}, 应为 {'/'.join(KINDS)}")
 
@@ -165,12 +165,35 @@ _STATEMENT_KINDS = {"month": MONTH, "quarter": QUARTER, "year": YEAR}
 
 
 def statement_period_start(day: date, kind: str) -> date:
-    """First day of the 对账单 period (``receivables.statement_period_start``: year, quarter or month) of ``day``.
+    """First day of the 对账函 period (``statements.period``: year, quarter or month) of ``day``.
 
     >>> [statement_period_start(date(2026, 11, 30), k).isoformat() for k in ("year", "quarter", "month")]
     ['2026-01-01', '2026-10-01', '2026-11-01']
     """
     return period_containing(_STATEMENT_KINDS[kind], day).start
+
+
+def closed_statement_periods(day: date, kind: str, count: int) -> list[Period]:
+    """The ``count`` latest 对账函 periods (``statements.period``) that ended before ``day``, latest first.
+
+    >>> [p.code for p in closed_statement_periods(date(2026, 12, 1), "month", 3)]
+    ['2026-11', '2026-10', '2026-09']
+    >>> [p.code for p in closed_statement_periods(date(2026, 12, 31), "quarter", 2)]
+    ['2026Q3', '2026Q2']
+    """
+    periods = [period_containing(_STATEMENT_KINDS[kind], day)]
+    for _ in range(count):
+        periods.append(previous_period(periods[-1]))
+    return periods[1:]
+
+
+def statement_number(period: Period, code: str) -> str:
+    """The 对账编号 of a customer's letter for ``period``: DZ-<period>-<客户编码>.
+
+    >>> [statement_number(period_containing(k, date(2026, 11, 5)), "K001") for k in (MONTH, QUARTER, YEAR)]
+    ['DZ-202611-K001', 'DZ-2026Q4-K001', 'DZ-2026-K001']
+    """
+    return f"DZ-{period.code.replace('-', '')}-{code}"
 
 
 # ---------------------------------------------------------------- the month of the month reports
@@ -199,9 +222,9 @@ def month_window(run_date: date, month: Month | None = None) -> MonthWindow:
     return MonthWindow(month, month.first, end)
 
 
-def month_is_final(month: Month, run_date: date, settings: Settings) -> bool:
+def month_is_final(month: Month, run_date: date, calendar: Workdays) -> bool:
     """A month's figures are final from its last working day on; before it they are provisional (暂估)."""
-    return run_date >= workdays.last_workday_of_month(month, settings)
+    return run_date >= calendar.last_of_month(month)
 
 
 def month_option(value: object, report: str) -> tuple[Month | None, list[Problem]]:
@@ -242,50 +265,47 @@ def months_of(frame: pd.DataFrame, date_column: str | None = None) -> pd.Series:
 
 # ---------------------------------------------------------------- when reports are due
 
-def due_periods(run_date: date, last_run_date: date | None, settings: Settings) -> list[Period]:
+def due_periods(run_date: date, last_run_date: date | None, calendar: Workdays) -> list[Period]:
     """The period reports this run produces (see the module docstring for the rule)."""
     if last_run_date is not None and last_run_date < run_date:
         return periods_ending_between(last_run_date, run_date)
-    if workdays.is_workday(run_date, settings):
-        return periods_ending_between(workdays.previous_workday(run_date, settings), run_date)
+    if calendar.is_workday(run_date):
+        return periods_ending_between(calendar.previous(run_date), run_date)
     return periods_ending(run_date)
 
 
-def weekly_due(run_date: date, last_run_date: date | None, settings: Settings) -> bool:
+def weekly_due(run_date: date, last_run_date: date | None, calendar: Workdays) -> bool:
     """Is the weekly report (the 发货计划) due? On the first working day of each week; when the job did not run
     that day, on the next working day's run of the same week: due when the run date is a working day and the
     week's first working day lies in (last run date, run date]. The workspace's first run (no last run date)
     makes this week's on any working day: production should not wait for Monday. A rerun (the last run date
     is not before the run date) makes it only on the week's first working day.
 
-    >>> s = Settings()
+    >>> s = Workdays()
     >>> weekly_due(date(2026, 12, 1), date(2026, 11, 27), s), weekly_due(date(2026, 12, 1), date(2026, 11, 30), s)
     (True, False)
     >>> weekly_due(date(2026, 12, 1), None, s), weekly_due(date(2026, 12, 1), date(2026, 12, 1), s)
     (True, False)
     """
-    if not workdays.is_workday(run_date, settings):
+    if not calendar.is_workday(run_date):
         return False
-    first = workdays.first_workday_of_week(run_date, settings)
+    first = calendar.first_of_week(run_date)
     if last_run_date is None:
         return True
     if last_run_date < run_date:
         return last_run_date < first <= run_date
     return first == run_date
-def week_due_day(week: Period, settings: Settings) -> date:
+def week_due_day(week: Period, calendar: Workdays) -> date:
     """The first working day after the week's Sunday: when its 周工作总结 is made (a Monday, unless a holiday)."""
-    day = week.end + timedelta(days=1)
-    while not workdays.is_workday(day, settings):
-        day += timedelta(days=1)
-    return day
+    return calendar.following(week.end)
 
 
-def weeks_due(run_date: date, last_run_date: date | None, settings: Settings) -> list[Period]:
+def weeks_due(run_date: date, last_run_date: date | None, calendar: Workdays) -> list[Period]:
     """The weeks (Monday-Sunday) whose 周工作总结 this run makes: those whose due day (``week_due_day``) lies in
     (last run date, run date]; without a last run date before the run date, the one due on the run date
     (after the National Day holiday of 2026, the week of 09-28 is due on Thursday 10-08).
 
-    >>> s = Settings()
+    >>> s = Workdays()
     >>> [w.code for w in weeks_due(date(2026, 11, 30), None, s)]
     ['2026-11-23_2026-11-29']
     >>> [w.code for w in weeks_due(date(2026, 12, 8), date(2026, 11, 27), s)]
@@ -296,7 +316,7 @@ def weeks_due(run_date: date, last_run_date: date | None, settings: Settings) ->
     after = last_run_date if last_run_date is not None and last_run_date < run_date else run_date - timedelta(days=1)
     weeks, week = [], period_containing(WEEK, after - timedelta(days=14))
     while week.start <= run_date:
-        if after < week_due_day(week, settings) <= run_date:
+        if after < week_due_day(week, calendar) <= run_date:
             weeks.append(week)
         week = period_containing(WEEK, week.end + timedelta(days=1))
     return weeks
@@ -358,27 +378,26 @@ def targets_by_rep(tables: Tables, months: list[str]) -> pd.DataFrame:
     return grouped.reset_index()
 
 
-def prorated_targets(tables: Tables, start: date, end: date, settings: Settings) -> pd.DataFrame:
+def prorated_targets(tables: Tables, start: date, end: date, calendar: Workdays) -> pd.DataFrame:
     """业务员, 销售目标, 回款目标 for [start, end]: each month's target × the month's working days in the window
     ÷ the month's working days, summed over the months the window touches, rounded half up to the fen. A
     whole month counts its whole target; a month without working days counts nothing.
 
     >>> t = Tables({"目标": pd.DataFrame({"月份": ["2026-11"], "姓名": ["张伟"], "销售目标": [21_000_00],
     ...                                  "回款目标": [10_000_00]})})
-    >>> prorated_targets(t, date(2026, 11, 23), date(2026, 11, 29), Settings()).to_dict("records")
+    >>> prorated_targets(t, date(2026, 11, 23), date(2026, 11, 29), Workdays()).to_dict("records")
     [{'业务员': '张伟', '销售目标': 500000, '回款目标': 238095}]
     """
     parts = []
     month = Month.of(start)
     while month.first <= end:
-        days = workdays.workdays_between(month.first - timedelta(days=1), month.last, settings)
-        inside = workdays.workdays_between(max(start, month.first) - timedelta(days=1), min(end, month.last), settings)
+        days = calendar.in_range(month.first, month.last)
+        inside = calendar.in_range(max(start, month.first), min(end, month.last))
         targets = targets_by_rep(tables, [month])
         if days and len(targets):
             share = Decimal(inside) / Decimal(days)
             for column in ("销售目标", "回款目标"):
-                targets[column] = [(Decimal(int(v)) * share).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-                                   for v in targets[column]]
+                targets[column] = [round_half_up(Decimal(int(v)) * share) for v in targets[column]]
             parts.append(targets)
         month = month.shift(1)
     if not parts:
@@ -391,15 +410,14 @@ def ratio(part: int, whole: int | None) -> Decimal | None:
     """part / whole as a Decimal fraction to 4 places (for a pct column); None when whole is missing or 0."""
     if whole is None or pd.isna(whole) or int(whole) == 0:
         return None
-    return (Decimal(int(part)) / Decimal(int(whole))).quantize(RATIO_STEP, rounding=ROUND_HALF_UP)
+    return fraction(part, whole)
 
 
 def change(current: int, previous: int) -> Decimal | None:
     """(current − previous) / previous, as a fraction; None when previous is 0."""
     if not previous:
         return None
-    return ((Decimal(int(current)) - Decimal(int(previous))) / Decimal(int(previous))).quantize(
-        RATIO_STEP, rounding=ROUND_HALF_UP)
+    return fraction(int(current) - int(previous), previous)
 
 
 def books_start(tables: Tables) -> date | None:

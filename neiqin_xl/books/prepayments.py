@@ -1,7 +1,11 @@
-"""Collections far above what the customer owes: a check after the allocation, before the reports.
+"""Checks of the allocation's result, after it and before the reports: a 核销单号 that could not be applied
+(``check_write_offs``), and collections far above what the customer owes (``check_large_collections``).
 
-A collection pays the open items it may pay (those of its contract when it names one, rule 1 of the
-allocation; else all of the customer's, rule 2); what it leaves on the day it arrives becomes 预收款 and earns
+A 核销单号 (rule 4 of the allocation) that names no item, another customer's item, an item not yet booked on
+the collection's date or one already paid is an 错误 on that cell; the money is still applied, by rules 1-2.
+
+A collection pays the open items it may pay (the item its 核销单号 names, its contract's open items, then the
+customer's: rules 4, 1 and 2 of the allocation); what it leaves on the day it arrives becomes 预收款 and earns
 commission like any collection. A remainder above ``receivables.max_prepayment_contracts`` (N, default 1)
 times the customer's largest contract is more money than the customer could owe: a mistyped amount (an extra
 zero), another customer's money, or a deposit the clerk should know about. Put as an accountant reads it:
@@ -11,7 +15,8 @@ zero), another customer's money, or a deposit the clerk should know about. Put a
 The warning names the collection's 回款金额 cell; the money still becomes 预收款 (the books show what was
 received), but the clerk sees it in the 问题清单 before commission is paid on it. It is repeated while any
 of the remainder is still unapplied on the run date, and stops once later shipments have used it up.
-``check_large_collections`` is run by the pipeline right after ``allocate``.
+``check_write_offs`` and ``check_large_collections`` are run right after ``allocate`` when the books are opened
+(``loader.open_books``).
 """
 
 from __future__ import annotations
@@ -23,10 +28,27 @@ import pandas as pd
 
 from ..core.columns import column_texts
 from ..core.config import Settings
-from ..core.model import WARNING, Problem, Tables, fmt_yuan
+from ..core.model import ERROR, WARNING, Problem, Tables, fmt_yuan
 from ..core.schema import SHEETS
-from .allocation import Allocation, unapplied_as_of
+from .allocation import WRITE_OFF, Allocation, unapplied_as_of
 from .validate import Columns, problem, records
+
+
+def check_write_offs(tables: Tables, allocation: Allocation, settings: Settings, run_date: date) -> list[Problem]:
+    """An 错误 on the 核销单号 cell of each collection dated up to ``run_date`` whose 核销单号 could not be applied
+    (``allocation.write_off_errors``), saying why and that the money went by the other rules."""
+    errors = allocation.write_off_errors
+    if errors.empty:
+        return []
+    colls = allocation.collections
+    colls = colls[colls["回款日期"] <= pd.Timestamp(run_date)]
+    why = dict(zip(errors["回款ID"], errors["原因"]))
+    columns = Columns(tables)
+    basis = "发票号码" if settings.receivables.basis == "invoice" else "发货单号"
+    return [problem(row, columns, SHEETS["回款"], ERROR,
+                    f"核销单号 {row[WRITE_OFF]} 无法核销: {why[row['回款ID']]}; 这笔回款已按合同编号、金额、先到先核的规则核销",
+                    WRITE_OFF, f"请改成本客户尚未收清的{basis}, 或清空 核销单号")
+            for row in records(colls[colls["回款ID"].isin(why)])]
 
 
 def remainders_at_receipt(allocation: Allocation) -> pd.Series:

@@ -16,12 +16,12 @@ rule for what "below 最低价" means and how a quotation line's 含税 / 不含
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import pandas as pd
 
 from ..core.config import Settings
-from ..core.model import text as _text
+from ..core.model import round_fen, text as _text
 from ..core.names import normalize_name
 
 APPROVED, NEEDS_APPROVAL = "已审批", "需审批"
@@ -34,10 +34,6 @@ def _fraction(value: object) -> Decimal | None:
     return Decimal(repr(float(value)))
 
 
-def half_up(value: Decimal) -> int:
-    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
 def split_tax(gross: int, rate: Decimal) -> tuple[int, int]:
     """(不含税金额, 税额) of a tax-included amount in fen: net = gross ÷ (1 + rate) rounded half up to the fen,
     tax = gross − net.
@@ -45,7 +41,7 @@ def split_tax(gross: int, rate: Decimal) -> tuple[int, int]:
     >>> split_tax(100000, Decimal("0.13")), split_tax(100000, Decimal("0.09")), split_tax(-11300, Decimal("0.13"))
     ((88496, 11504), (91743, 8257), (-10000, -1300))
     """
-    net = int((Decimal(int(gross)) / (1 + rate)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    net = round_fen(Decimal(int(gross)) / (1 + rate))
     return net, int(gross) - net
 
 
@@ -71,7 +67,7 @@ def floor_prices(products: pd.DataFrame) -> dict[str, int]:
         if lowest is not None and not pd.isna(lowest) and int(lowest) > 0:
             floors[name] = int(lowest)
         elif guide is not None and not pd.isna(guide) and int(guide) > 0 and share is not None:
-            floors[name] = half_up(Decimal(int(guide)) * share)
+            floors[name] = round_fen(Decimal(int(guide)) * share)
     return floors
 
 
@@ -92,9 +88,9 @@ def line_amounts(unit_fen: int, quantity: float, discount: object, rate: Decimal
     share = _fraction(discount)
     share = Decimal(1) if share is None else share
     qty = Decimal(repr(float(quantity)))
-    gross = half_up(Decimal(int(unit_fen)) * share * qty)
+    gross = round_fen(Decimal(int(unit_fen)) * share * qty)
     net, _ = split_tax(gross, rate)
-    return {"成交单价": half_up(Decimal(int(unit_fen)) * share), "含税金额": gross, "不含税金额": net, "税额": gross - net}
+    return {"成交单价": round_fen(Decimal(int(unit_fen)) * share), "含税金额": gross, "不含税金额": net, "税额": gross - net}
 
 
 def price_check(price_fen: int, floor: int | None, remark: str, settings: Settings) -> str:

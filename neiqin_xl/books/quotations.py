@@ -15,12 +15,13 @@ Its place in the process: the books, after validation; the 报价单 and 报价�
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pandas as pd
 
 from ..core.columns import sources
 from ..core.config import Settings
-from ..core.model import REP, text as _text
+from ..core.model import REP, fraction, round_half_up, text as _text
 from ..core.names import normalize_name
 from .customers import product_categories
 from .pricing import NEEDS_APPROVAL, floor_prices, line_amounts, line_rate, price_check
@@ -100,12 +101,19 @@ def conversion(register_rows: pd.DataFrame) -> pd.DataFrame:
     for (month, rep), part in frame.groupby(["月份", "业务员"], sort=True):
         won = part[part["converted"]]
         rows.append({"月份": month, "业务员": rep, "报价单数": len(part), "报价金额": int(part["含税合计"].sum()),
-                     "已转合同": len(won), "转化率": len(won) / len(part),
+                     "已转合同": len(won), "转化率": fraction(len(won), len(part)),
                      "合同金额": int(won["合同金额"].sum()) if len(won) else 0,
-                     "平均转化天数": round(float(won["转化天数"].mean()), 1) if len(won) else None})
+                     "平均转化天数": average_days(list(won["转化天数"]))})
     return pd.DataFrame(rows, columns=CONVERSION_COLUMNS)
 
 
+def average_days(days: list) -> float | None:
+    """The mean of whole days to one decimal, half up (None for no days).
+
+    >>> average_days([4, 5, 4, 4]), average_days([1, 2]), average_days([])
+    (4.3, 1.5, None)
+    """
+    return float(round_half_up(Decimal(int(sum(days))) / len(days), "0.1")) if len(days) else None
 
 
 PERIOD_COLUMNS = ["业务员", "报价单数", "已转合同", "报价转化率", "平均转化天数"]
@@ -119,7 +127,7 @@ def period_conversion(quotes: pd.DataFrame, contracts: pd.DataFrame, start: date
     ...                   "报价日期": pd.to_datetime(["2026-11-02", "2026-11-02", "2026-11-10", "2026-10-30"])})
     >>> c = pd.DataFrame({"报价单号": ["B1", "B2"], "签订日期": pd.to_datetime(["2026-11-06", "2026-12-02"])})
     >>> period_conversion(q, c, date(2026, 11, 1), date(2026, 11, 30)).to_dict("records")
-    [{'业务员': '张伟', '报价单数': 2, '已转合同': 1, '报价转化率': 0.5, '平均转化天数': 4.0}]
+    [{'业务员': '张伟', '报价单数': 2, '已转合同': 1, '报价转化率': Decimal('0.5000'), '平均转化天数': 4.0}]
     """
     if quotes.empty:
         return pd.DataFrame(columns=PERIOD_COLUMNS)
@@ -134,6 +142,6 @@ def period_conversion(quotes: pd.DataFrame, contracts: pd.DataFrame, start: date
     rows = []
     for rep, part in firsts.groupby(REP, sort=True):
         days = [(signed[n] - d).days for n, d in zip(part["报价单号"], part["报价日期"]) if n in signed]
-        rows.append({"业务员": rep, "报价单数": len(part), "已转合同": len(days), "报价转化率": len(days) / len(part),
-                     "平均转化天数": round(sum(days) / len(days), 1) if days else None})
+        rows.append({"业务员": rep, "报价单数": len(part), "已转合同": len(days), "报价转化率": fraction(len(days), len(part)),
+                     "平均转化天数": average_days(days)})
     return pd.DataFrame(rows, columns=PERIOD_COLUMNS)

@@ -20,7 +20,7 @@ from ..core.config import Settings
 from ..core.model import REP, Tables
 from ..core.names import normalize_name
 from ..core.schema import REP_SHEETS
-from .workdays import workdays_between
+from .workdays import Workdays
 
 REP_ROLE = "业务员"
 
@@ -57,7 +57,7 @@ def stale_reason(settings: Settings, run_date: date, path: Path | None) -> str |
     if path is None or not Path(path).is_file():
         return "共享文件夹里没有找到您的台账" + (f" ({Path(path).name})" if path else "")
     modified = datetime.fromtimestamp(Path(path).stat().st_mtime).date()
-    idle = workdays_between(modified, run_date, settings) if modified < run_date else 0
+    idle = Workdays.of(settings).since(modified, run_date)
     if idle >= settings.schedule.reminder_after_days:
         return f"您的台账 {Path(path).name} 已 {idle} 个工作日没有更新 (最后修改 {modified.isoformat()})"
     return None

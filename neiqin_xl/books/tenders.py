@@ -1,11 +1,11 @@
 """The 投标台账's rules (master/投标台账.xlsx, sheet 投标): which bids are due, which bid bonds to chase, which won
 tenders still lack a contract, and a month's figures.
 
-Its place in the process: the books, after validation; the 投标台账 report (reports/tenders.py), the 日报's
+Its place in the process: the books, after validation; the 投标台账 report (reports/tender_register.py), the 日报's
 今日要点 and the 月报 all read these, so each rule has one home.
 
 - **即将截止**: 状态 跟踪 (or blank) with a 投标截止日期 on or after the run date and at most
-  ``tenders.remind_days`` working days after it (``workdays.workdays_between``: working days in (D, 截止]).
+  ``tenders.remind_days`` working days after it (``Workdays.since``: working days in (D, 截止]).
 - **保证金待退**: a 保证金 paid (缴纳日期 filled), not returned (退回日期 blank), 开标 more than
   ``tenders.bond_days`` working days before the run date — money the company is owed, to chase. Working days
   follow the Chinese calendar (a holiday week does not count, a 调休 Saturday does).
@@ -23,7 +23,7 @@ import pandas as pd
 
 from ..core.config import Settings
 from ..core.model import text as _text
-from .workdays import workdays_between
+from .workdays import Workdays
 
 FOLLOWING, BID, WON, LOST, DROPPED = "跟踪", "已投标", "中标", "未中标", "放弃"
 
@@ -32,23 +32,27 @@ def _state(frame: pd.DataFrame) -> pd.Series:
     return frame["状态"].map(lambda v: _text(v) or FOLLOWING) if len(frame) else pd.Series([], dtype="str")
 
 
-def due_soon(tenders: pd.DataFrame, settings: Settings, day: date) -> pd.DataFrame:
+def due_soon(tenders: pd.DataFrame, settings: Settings, day: date, calendar: Workdays | None = None
+             ) -> pd.DataFrame:
     """The bids still to hand in whose 投标截止日期 is within ``remind_days`` working days (column 剩余工作日)."""
     if tenders.empty:
         return tenders.assign(剩余工作日=pd.Series([], dtype="int64"))
+    calendar = calendar or Workdays.of(settings)
     open_ = tenders[(_state(tenders) == FOLLOWING) & tenders["投标截止日期"].notna()
                     & (tenders["投标截止日期"] >= pd.Timestamp(day))].copy()
-    open_["剩余工作日"] = [workdays_between(day, d.date(), settings) for d in open_["投标截止日期"]]
+    open_["剩余工作日"] = [calendar.since(day, d.date()) for d in open_["投标截止日期"]]
     return open_[open_["剩余工作日"] <= settings.tenders.remind_days].sort_values("投标截止日期", kind="stable")
 
 
-def bonds_to_chase(tenders: pd.DataFrame, settings: Settings, day: date) -> pd.DataFrame:
+def bonds_to_chase(tenders: pd.DataFrame, settings: Settings, day: date, calendar: Workdays | None = None
+                   ) -> pd.DataFrame:
     """Bid bonds paid and not back more than ``bond_days`` working days after 开标 (column 开标后工作日)."""
     if tenders.empty:
         return tenders.assign(开标后工作日=pd.Series([], dtype="int64"))
+    calendar = calendar or Workdays.of(settings)
     held = tenders[(tenders["保证金"] > 0) & tenders["保证金缴纳日期"].notna() & tenders["保证金退回日期"].isna()
                    & tenders["开标日期"].notna() & (tenders["开标日期"] < pd.Timestamp(day))].copy()
-    held["开标后工作日"] = [workdays_between(d.date(), day, settings) for d in held["开标日期"]]
+    held["开标后工作日"] = calendar.since_each([d.date() for d in held["开标日期"]], day)
     return held[held["开标后工作日"] > settings.tenders.bond_days].sort_values("开标日期", kind="stable")
 
 

@@ -37,7 +37,7 @@ from ..core.model import (ERROR, REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING,
                     fmt_yuan)
 from ..core.names import CustomerIndex
 from ..core.schema import CHOICE, DATE, MONEY, PENDING_SHIPMENT, PLANS, REP_SHEETS, SHEETS, Field, SheetDef
-from .plans import OTHER, by_contract, contract_amounts, ordered, resolve_amounts
+from .collection_plans import OTHER, by_contract, contract_amounts, ordered, resolve_amounts
 
 Check = Callable[[Tables, Settings, date], list[Problem]]
 
@@ -282,7 +282,7 @@ def check_unknown_customers(tables: Tables, settings: Settings, run_date: date) 
 def check_plans(tables: Tables, settings: Settings, run_date: date) -> list[Problem]:
     """回款计划: a line needs 比例 or 计划金额, and 节点 or 计划日期 (其他 needs 计划日期), errors on the row; a
     contract's lines must add up to its 合同金额, else one error naming every amount cell of the plan (the plan is
-    then not used and the contract's items fall due by the default rule, ``books/plans.py``)."""
+    then not used and the contract's items fall due by the default rule, ``books/collection_plans.py``)."""
     plan = tables["回款计划"]
     if plan.empty:
         return []

@@ -66,9 +66,9 @@ class Intake(_Section):
 class Receivables(_Section):
     basis: Literal["shipment", "invoice"] = "shipment"
     default_term_days: int = Field(30, ge=0)
+    statement_period_start: Literal["year", "month", "quarter"] | None = None  # no longer read: statements.period
     aging_buckets: list[int] = [30, 60, 90, 180, 365]  # upper bounds; last bucket is "365天以上"
     shipping_grace_days: int = Field(30, ge=0)  # 发货审核: overdue beyond this holds a request
-    statement_period_start: Literal["year", "month", "quarter"] = "year"
     # a collection leaving more than this many times the customer's largest contract as 预收款 is a warning
     max_prepayment_contracts: Decimal = Field(Decimal("1"), ge=0)
     # 回款计划: a 质保 node falls due this many days after the contract's 验收 (else 签收) date
@@ -168,7 +168,7 @@ class Review(_Section):
 
 
 class Tenders(_Section):
-    """投标台账 (master/投标台账.xlsx, reports/tenders.py)."""
+    """投标台账 (master/投标台账.xlsx, reports/tender_register.py)."""
 
     remind_days: int = Field(3, ge=0, le=60)  # bids due within this many working days are listed
     bond_days: int = Field(5, ge=0, le=120)  # a 保证金 not back this many working days after 开标 is chased
@@ -262,7 +262,7 @@ class Schedule(_Section):
 
 
 class Plan(_Section):
-    """发货计划 (reports/plan.py), made on the first working day of each week for 生产部 and 计划供应部."""
+    """发货计划 (reports/shipment_plan.py), made on the first working day of each week for 生产部 and 计划供应部."""
 
     horizon_days: int = Field(21, ge=0, le=366)  # contracts due within this many days (and every late one)
 
@@ -275,7 +275,7 @@ class Tracking(_Section):
 
 
 class History(_Section):
-    """The input history (read/history.py): every file a run read, kept under <workspace>/history/."""
+    """The input history (input_history.py): every file a run read, kept under <workspace>/history/."""
 
     keep_days: int | None = Field(None, ge=1)  # None = keep everything; else runs older than this many days go
 
@@ -284,12 +284,29 @@ class Reminders(_Section):
     collection_days_before: int = Field(7, ge=0, le=90)  # 回款提醒: plan lines falling due within N days (and late ones)
 
 
-class Statements(_Section):
-    """Which customers get a 对账单 (reports/statements.py)."""
+class StatementCompany(_Section):
+    """Our company as the 对账函 prints it; a blank field takes ``company``'s (name, contact, phone, address)."""
 
-    # active: a balance on the run date or a movement in the run date's month; all: a balance or any movement
-    # in the statement period (receivables.statement_period_start to the run date), the earlier behaviour
-    include: Literal["active", "all"] = "active"
+    name: str = ""
+    address: str = ""
+    contact: str = ""
+    phone: str = ""
+    email: str = ""  # where the customer returns the signed letter; blank = email.sender
+
+
+class Statements(_Section):
+    """往来款项对账确认函 (reports/statements.py) and 对账跟踪 (reports/statement_tracking.py)."""
+
+    period: Literal["month", "quarter", "year"] = "month"  # the period one letter confirms
+    # true: on the first run on or after the first working day after a period ends, each letter is mailed to
+    # the 客户档案's 对账邮箱 (the rep copied), once ever; false: the clerk sends them by hand
+    send: bool = False
+    reply_days: int = Field(10, ge=1, le=90)  # working days the customer has to return it; chased after
+    track_periods: int = Field(3, ge=1, le=60)  # how many past periods' letters the 对账跟踪 follows
+    company: StatementCompany = StatementCompany()
+    # no longer read (the 对账单 of the year to date became the 对账函 of the last closed period): accepted so
+    # that a config.yaml written before keeps loading
+    include: Literal["active", "all"] | None = None
 
 
 class Writing(_Section):

@@ -9,7 +9,7 @@ to every name that would otherwise be taken twice.
 Plain mechanism with no idea of what a file is for, so every stage may use it: the read stage's cache
 writes its entries with it, the deliver stage its workbooks, manifest and .eml files, the tools their
 templates. What happens when a target is locked *after* the brief retry is a decision about the file
-(kept in ``deliver/files.py``, the one locked-file policy): here a caller either names another place
+(kept in ``deliver/saving.py``, the one locked-file policy): here a caller either names another place
 (``aside``) or gets ``FileLocked``.
 """
 

@@ -89,12 +89,45 @@ def problems_frame(problems: list[Problem]) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- money
 
+# Every rounding of the package is half up (四舍五入), as a clerk and Excel's ROUND do, and goes through
+# round_half_up: this is the one module that names ROUND_HALF_UP (tests/test_structure.py checks it).
+
 FEN = Decimal("0.01")
+RATIO_STEP = Decimal("0.0001")  # a fraction shown as a percentage with two decimals: 0.1234 = 12.34%
+
+
+def round_half_up(value: Decimal | int, step: Decimal | str | int = 1) -> Decimal:
+    """``value`` rounded half up to a multiple of ``step`` (1, "0.1", "0.01", RATIO_STEP …), away from zero on a tie.
+
+    >>> round_half_up(Decimal("2.5")), round_half_up(Decimal("-2.5")), round_half_up(Decimal("0.125"), "0.01")
+    (Decimal('3'), Decimal('-3'), Decimal('0.13'))
+    >>> round_half_up(Decimal(13) / 3, "0.1"), round_half_up(7)
+    (Decimal('4.3'), Decimal('7'))
+    """
+    return Decimal(value).quantize(Decimal(step), rounding=ROUND_HALF_UP)
+
+
+def round_fen(amount: Decimal | int) -> int:
+    """An amount in fen with a fraction (a quotient, a share of a total) as whole fen, half up.
+
+    >>> round_fen(Decimal(100000) / 3), round_fen(Decimal("733.5")), round_fen(Decimal("-0.5"))
+    (33333, 734, -1)
+    """
+    return int(round_half_up(amount))
+
+
+def fraction(part: int, whole: int, step: Decimal | str = RATIO_STEP) -> Decimal:
+    """part ÷ whole rounded half up to ``step`` (4 places: a percentage to 0.01%); whole must not be 0.
+
+    >>> fraction(1, 3), fraction(2, 3), fraction(-1, 8), fraction(13, 3, "0.1")
+    (Decimal('0.3333'), Decimal('0.6667'), Decimal('-0.1250'), Decimal('4.3'))
+    """
+    return round_half_up(Decimal(int(part)) / Decimal(int(whole)), step)
 
 
 def yuan_to_fen(amount: Decimal) -> int:
     """Yuan (Decimal) -> integer fen, rounding half up."""
-    return int((amount * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return round_fen(amount * 100)
 
 
 def fen_to_yuan(fen: int) -> Decimal:

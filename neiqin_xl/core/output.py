@@ -23,7 +23,7 @@ class Delivery:
     address (``to``) only. A report names its ``attachments``: a workbook of its
     own (the ``WorkbookSpec``, whatever file name the writer gives it), or a path relative to the output
     folder (or none: all of its top-level files); the pipeline makes a new Delivery with the files written
-    (``pipeline.attach_files``).
+    (``deliver.publish.attach_files``).
     """
 
     report: str
@@ -33,10 +33,12 @@ class Delivery:
     key_figure: str = ""  # for the subject: "回款 ¥123,456.00"
     summary_html: str = ""  # an HTML fragment (inline styles) for the body
     summary_text: str = ""
-    # a message to a customer (the 发货通知): their name and their address from 客户档案. It goes to ``to``
-    # only, carries no attachment, and is sent once ever (``deliver.mail``), never again on a later run
+    # a message to a customer (the 发货通知, the 对账函): their name and their address from 客户档案. It goes to
+    # ``to`` (and ``copy_rep``) only, carries only the attachments it names, and is sent once ever (``deliver.mail``), never again on a later run
     customer: str = ""
     to: tuple[str, ...] = ()
+    copy_rep: str = ""  # a customer's message with this rep copied (cc, address from 人员): the 对账函
+    pdf: bool = False  # attach each workbook's PDF beside it when LibreOffice is installed (deliver.office)
 
 
 @dataclass

@@ -75,7 +75,7 @@ DTYPES = {TEXT: "str", ID: "str", NAME: "str", CHOICE: "str", DATE: "datetime64[
           INT: "Int64", NUMBER: "float64", PERCENT: "float64"}
 
 PAYMENT_TERMS = ("款到发货", "货到付款", "月结", "分期", "预付+尾款", "质保金")
-# 回款计划 节点: the contract event a plan line falls due after (books/plans.py says which date each one is)
+# 回款计划 节点: the contract event a plan line falls due after (books/collection_plans.py says which date each one is)
 PLAN_NODES = ("预付", "发货", "到货", "验收", "开票", "质保", "其他")
 ACCEPTANCE_BILL = "承兑"  # a 回款方式 containing it (承兑汇票, 银行承兑, 商业承兑汇票) is a bill collection
 ACTIVITY_TYPES = ("拜访", "电话", "会议", "其他")
@@ -147,6 +147,8 @@ COLLECTIONS = SheetDef("回款", (
     Field("备注", TEXT, False, _REMARK),
     Field("票据到期日", DATE, False, ("汇票到期日", "到期日期"), note="回款方式为承兑汇票时填写汇票到期日"),
     Field("票据号", ID, False, ("汇票号", "票据号码", "汇票号码"), note="承兑汇票的票据号码; 财务对账按它匹配"),
+    Field("核销单号", ID, False, ("核销单据号", "核销单据", "冲销单号"),
+          note="可不填; 这笔钱付哪一张发货单就填它的发货单号 (按开票口径记应收时填发票号码), 先核销这一张, 余款再按合同、按金额、先到先核"),
 ), aliases=("回款台账", "回款记录", "收款", "收款记录", "回款明细", "收款明细", "到账明细", "到款明细"), key="银行流水号", description="每笔到账一行；合同编号可空")
 
 ACTIVITIES = SheetDef("日报", (
@@ -221,6 +223,9 @@ REP_SHEETS = (CONTRACTS, SHIPMENTS, INVOICES, COLLECTIONS, ACTIVITIES, EXPENSES,
 
 # ---------------------------------------------------------------- master data
 
+CUSTOMER_TYPES = ("直销客户", "经销商")
+CONFIRMED, DISPUTED = "相符", "不符"  # 对账回执's 结果
+
 CUSTOMERS = SheetDef("客户", (
     Field("客户编码", ID, False, ("编码", "客户代码")),
     Field("客户名称", NAME, True, _CUSTOMER),
@@ -232,6 +237,9 @@ CUSTOMERS = SheetDef("客户", (
     Field("电话", ID, False, ("联系电话", "手机")),
     Field("地址", TEXT, False, ()),
     Field("邮箱", TEXT, False, ("电子邮箱", "email", "Email"), note="可不填；发货通知 (tracking.notify_customers) 发到这里"),
+    Field("对账邮箱", TEXT, False, ("财务邮箱", "对账联系邮箱"),
+          note="可不填；对账函 (statements.send) 发到这里, 一般是客户财务部的邮箱; 不填则由内勤手工寄送"),
+    Field("客户类型", CHOICE, False, ("客户类别",), choices=CUSTOMER_TYPES, note="可不填；经销商与直销客户收到同样的对账函"),
 ), aliases=("客户档案", "客户信息"), key="客户名称", description="客户档案")
 
 PRODUCTS = SheetDef("产品", (
@@ -316,14 +324,27 @@ TENDERS = SheetDef("投标", (
     Field("备注", TEXT, False, _REMARK),
 ), aliases=("投标台账", "投标记录", "招投标"), description="投标台账: 每个跟踪或投标的项目一行")
 
+# The clerk's record of the signed 对账函 that came back (master/对账回执.xlsx); reports/statement_tracking.py
+RECEIPTS = SheetDef("回执", (
+    Field("对账编号", ID, True, ("编号", "对账函编号"), note="对账函右上角的编号, 如 DZ-202611-KH001"),
+    Field("回执日期", DATE, False, ("收到日期", "回函日期")),
+    Field("结果", CHOICE, True, ("核对结果", "回函结果"), choices=(CONFIRMED, DISPUTED), note="相符 或 不符"),
+    Field("客户确认余额", MONEY, False, ("确认余额", "客户余额"), note="客户在回执上写的余额(元); 相符时可不填"),
+    Field("不符金额", MONEY, False, ("差异金额", "差额"), note="我司期末余额 − 客户确认余额; 不填则按这两个数算"),
+    Field("说明", TEXT, False, ("不符原因", "备注")),
+    Field("附件", TEXT, False, ("扫描件", "回执文件"), note="回执扫描件的文件名或位置"),
+), aliases=("对账回执", "回函"), key="对账编号", description="对账回执")
+
 MASTER_SHEETS = (CUSTOMERS, PRODUCTS, STAFF, TARGETS)
 FINANCE_SHEETS = (FIN_COLLECTIONS, FIN_INVOICES, FIN_BALANCES)
 
-SHEETS: dict[str, SheetDef] = {s.name: s for s in REP_SHEETS + MASTER_SHEETS + (ATTENDANCE, TENDERS) + FINANCE_SHEETS}
+SHEETS: dict[str, SheetDef] = {s.name: s for s in REP_SHEETS + MASTER_SHEETS + (ATTENDANCE, TENDERS, RECEIPTS)
+                               + FINANCE_SHEETS}
 
 # Which workbook holds which sheets (file names relative to the workspace folders).
 MASTER_WORKBOOKS = {"客户档案.xlsx": ("客户",), "产品目录.xlsx": ("产品",), "人员.xlsx": ("人员", "目标")}
-# Read when present, no warning when not: the clerk's own 反馈 entries (客户服务跟踪).
-OPTIONAL_MASTER_WORKBOOKS = {"客户服务.xlsx": ("反馈",), "投标台账.xlsx": ("投标",)}
+# Read when present, no warning when not: the clerk's own 反馈 entries (客户服务跟踪), the 对账回执 (对账跟踪), the
+# 投标台账.
+OPTIONAL_MASTER_WORKBOOKS = {"客户服务.xlsx": ("反馈",), "对账回执.xlsx": ("回执",), "投标台账.xlsx": ("投标",)}
 FINANCE_PREFIXES = {"财务收款": "财务收款", "财务开票": "财务开票", "应收余额": "应收余额"}  # 财务收款_2026-11.xlsx
 ATTENDANCE_PREFIX = "考勤"  # 考勤_2026-11.xlsx

@@ -36,7 +36,7 @@ import xlsxwriter
 from ..core.files import Name, file_sha256
 from ..core.sheets import Table, WorkbookSpec
 from . import writer
-from .files import Written
+from .saving import Written
 
 log = logging.getLogger("neiqin_xl")
 
@@ -153,7 +153,7 @@ def unchanged_run(output_dir: Path, key: str, undelivered: frozenset[str]) -> di
     last = previous_manifest(output_dir)
     if not last or last.get("run_key") != key:
         return None
-    if last.get("failed") or last.get("failed_reports") or last.get("output_fallback"):
+    if last.get("failed") or last.get("output_fallback"):
         return None
     if any(m.get("status") in undelivered for m in last.get("mail", [])):
         return None

@@ -14,7 +14,7 @@
   customer's address from 客户档案, with no attachment, in a message of that customer's notices only.
 - **Transport: yagmail is used for the connection only.** ``yagmail.SMTP(...).login()`` opens the SSL (465),
   STARTTLS (587) or plain (local relay) connection and logs in; the composed bytes go through
-  ``yag.smtp.sendmail``. This avoids yagmail's traps, each of which has a test in tests/test_mail.py:
+  ``yag.smtp.sendmail``. This avoids yagmail's traps, each of which has a test in tests/deliver/test_mail.py:
   it turns every newline of an HTML body into ``<br>``; it attaches a body string that happens to equal a
   file path; it adds no Content-Disposition to non-``application/*`` attachments; its ``send`` returns
   ``False`` after three silent retries instead of raising; it has no timeout (we pass
@@ -26,7 +26,7 @@
   ``keyring.get_password("neiqin_xl", user)`` when the keyring package is installed. Never from a file,
   never prompted.
 - **Outbox and state.** Every message is first written to ``<workspace>/outbox/<date>/*.eml`` (Outlook opens
-  it as is) and recorded in the workspace's SQLite state (``deliver.state``) as ``sending``; after the server
+  it as is) and recorded in the workspace's SQLite state (``deliver.run_state``) as ``sending``; after the server
   accepted it, it is marked ``sent`` (``partial``, 部分送达, when some recipients were refused: never
   "sent", and never mailed to the others again) and the file moves to ``outbox/<date>/已发送/``. An .eml
   open in Outlook is not overwritten: the message is written beside it (``files.write_file``) and the
@@ -82,12 +82,12 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from ..core.config import Settings
 from ..core.output import Delivery
-from .state import MessageRow, RunState
+from .run_state import MessageRow, RunState
 from ..books.roster import missing_or_stale
 from ..books.workdays import is_workday
 from ..core.files import safe_filename
 from ..core.names import normalize_name
-from .files import write_file
+from .saving import write_file
 
 log = logging.getLogger("neiqin_xl.mail")
 
@@ -176,7 +176,8 @@ def resolve_audience(delivery: Delivery, settings: Settings, staff: pd.DataFrame
         return Audience(to=(address,), rep=delivery.rep)
     if delivery.customer:
         to = clean_addresses(delivery.to)
-        return Audience(to=to, customer=delivery.customer) if to else f"no recipients: 客户档案中没有 {delivery.customer} 的邮箱"
+        cc = (rep_address(staff, delivery.copy_rep),) if delivery.copy_rep and rep_address(staff, delivery.copy_rep) else ()
+        return Audience(to=to, cc=cc, customer=delivery.customer) if to else f"no recipients: 客户档案中没有 {delivery.customer} 的邮箱"
     if delivery.report == ADMIN:
         to = clean_addresses(settings.email.admin)
         return Audience(to=to) if to else "no recipients: config.yaml 中 email.admin 没有收件人"

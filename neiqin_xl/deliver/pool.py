@@ -29,7 +29,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from ..core.sheets import WorkbookSpec
-from .files import Written
+from .saving import Written
 from .writer import cell_count, streamed, write_workbook
 
 log = logging.getLogger("neiqin_xl")

@@ -39,7 +39,7 @@ from xlsxwriter.xmlwriter import XMLwriter
 
 from ..core.files import Name, file_names, unique_names
 from ..core.sheets import DATE, INT, MONEY, NUMBER, PCT, TEXT, Chart, Col, Figure, Sheet, Table, WorkbookSpec
-from .files import Written, write_file
+from .saving import Written, write_file
 
 MONEY_FORMAT = "#,##0.00;[Red]-#,##0.00"
 DATE_FORMAT = "yyyy-mm-dd"

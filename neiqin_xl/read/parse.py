@@ -7,7 +7,7 @@ and returns ``(value, error)``: the typed value (``None`` for a blank) and ``Non
 raises on bad data and nothing knows about workbooks: ``intake`` turns a ``CellError`` into a ``Problem``
 with the cell's address.
 
-Rules (see tests/test_parse.py for every form):
+Rules (see tests/read/test_parse.py for every form):
 - dates: date cells; text 2026-11-28, 2026/11/28, 2026.11.28, 2026年11月28日, 20261128 (a valid time
   after the date is dropped; 25:99 is an error). Day-first/month-first forms (11/12/2026) and two-digit
   years (26-11-28) are ambiguous: an error, never a guess. Impossible dates (2026-13-05, 2026-02-30) are
@@ -37,9 +37,10 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
+from ..core.model import FEN, round_half_up
 from ..core.months import EXAMPLE as MONTH_EXAMPLE, Month
 from ..core.names import normalize_name
 from ..core.schema import CHOICE, DATE, ID, INT, MONEY, NAME, NUMBER, PERCENT, TEXT, Field
@@ -334,7 +335,7 @@ def number_to_fen(number: float | int, scale: int = 1) -> Parsed:
     fen, error = to_fen(amount)
     if error is not FRACTION_OF_FEN:
         return fen, error
-    shown = amount.quantize(Decimal("0.01"), ROUND_HALF_UP)
+    shown = round_half_up(amount, FEN)
     original = f"{number!r}" if scale == 1 else f"{number!r} × {scale}"
     return int(shown * 100), CellError(f"金额 {original} 超过两位小数, 按显示的 {shown} 读取",
                                        "如需其他金额, 请在单元格中把金额算到分 (如 =ROUND(…,2))", warning=True)

@@ -6,12 +6,10 @@ Workbook 客户档案汇总_<D>.xlsx, figures as of the run date D:
 - 客户档案: one row per archive customer: the archive's own columns (客户编码 … 账期天数), then 合同数 and
   合同金额 (contracts signed up to D), 最近签约日期, 最近回款日期, 应收余额, 逾期金额 and 最近拜访日期 (日报 rows
   with 活动类型 拜访).
-  应收余额 = what the customer's items still owed on D (``allocation.due_parts_as_of``) − the customer's
-  collections not yet applied on D (回款金额 − what the allocation applied from them by D, for collections
-  dated up to D: prepayments and customer credits). When D is on or after every date in the books this is
-  the same as subtracting ``allocation.credits`` dated up to D. 逾期金额 = what items with 到期日 < D still
-  owed on D (credits not netted: an overdue item is overdue until a collection is applied to it); a contract
-  with a 回款计划 has each open part due on its plan line's date (a part not yet due has no 到期日).
+  应收余额 and 逾期金额 are ``books.balances.balances_as_of`` (the 应收账款明细账's figures): 应收余额 = what
+  the customer's items still owed on D (``allocation.due_parts_as_of``) − the customer's money not yet
+  applied on D (``allocation.credits_as_of``); 逾期金额 = what parts with 到期日 < D still owed on D (credits
+  not netted); a contract with a 回款计划 has each open part due on its plan line's date.
 - 新客户: every customer name in the reps' books that the archive does not know (``customers.resolve`` is
   None), ready to paste into 客户档案.xlsx: the archive's columns first (客户编码 blank, 客户名称, 别名,
   信用额度, 账期天数, 负责业务员 = the rep of the first occurrence, 联系人 = the first 联系人 of a 日报 row for
@@ -28,7 +26,8 @@ from datetime import date
 
 import pandas as pd
 
-from ..books.allocation import Allocation, due_parts_as_of, unapplied_as_of
+from ..books.allocation import Allocation
+from ..books.balances import balances_as_of
 from ..core.columns import column_texts, each_once
 from ..books.context import RunContext
 from ..core.output import ReportOutput
@@ -61,26 +60,6 @@ def _upto(frame: pd.DataFrame, column: str, day: date) -> pd.DataFrame:
     return frame[frame[column].notna() & (frame[column] <= pd.Timestamp(day))]
 
 
-def balances(allocation: Allocation, customers: CustomerIndex, day: date) -> pd.DataFrame:
-    """客户名称 (canonical) -> 应收余额, 逾期金额 on ``day`` (see the module docstring)."""
-    items = due_parts_as_of(allocation, day)
-    credits = unapplied_as_of(allocation, day)
-    overdue_items = items[items["到期日"] < pd.Timestamp(day)]
-    sums = {"未收": _sum_by_customer(items, "未收", customers), "预收": _sum_by_customer(credits, "未核销", customers),
-            "逾期金额": _sum_by_customer(overdue_items, "未收", customers)}
-    names = sums["未收"].index.union(sums["预收"].index).union(sums["逾期金额"].index)
-    frame = pd.DataFrame({k: s.reindex(names, fill_value=0) for k, s in sums.items()}).astype("int64")
-    frame["应收余额"] = frame["未收"] - frame["预收"]
-    frame.index.name = "客户名称"
-    return frame[["应收余额", "逾期金额"]]
-
-
-def _sum_by_customer(frame: pd.DataFrame, column: str, customers: CustomerIndex) -> pd.Series:
-    if not len(frame):
-        return pd.Series(dtype="int64")
-    return frame.groupby(_by_customer(frame, customers), sort=False)[column].sum()
-
-
 def _latest(frame: pd.DataFrame, column: str, customers: CustomerIndex, day: date) -> pd.Series:
     rows = _upto(frame, column, day)
     return rows.groupby(_by_customer(rows, customers))[column].max() if len(rows) else pd.Series(dtype="datetime64[us]")
@@ -92,7 +71,7 @@ def customer_summary(tables: Tables, allocation: Allocation, customers: Customer
     contracts = _upto(tables["合同"], "签订日期", day)
     by_contract_customer = contracts.groupby(_by_customer(contracts, customers))["合同金额"].agg(["count", "sum"]) \
         if len(contracts) else pd.DataFrame(columns=["count", "sum"])
-    money = balances(allocation, customers, day)
+    money = balances_as_of(allocation, day)
     last_signed = _latest(tables["合同"], "签订日期", customers, day)
     last_collected = _latest(tables["回款"], "回款日期", customers, day)
     activities = tables["日报"]

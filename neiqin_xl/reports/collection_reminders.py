@@ -3,7 +3,8 @@
 Its place in the process: after the allocation (it reads ``allocation.plan_lines_as_of``), beside the daily
 report; it needs no earlier report. The lines are ``plans.reminder_lines`` as of the run date D: money still to
 come on a plan line that is late (到期日 before D) or falls due within ``reminders.collection_days_before``
-days (default 7), with the customer's 联系人 and 电话 from the archive. Working days only (``--force``: any day),
+days (default 7), with the customer's 联系人 and 电话 from the archive. Working days only (``DUE``; ``--force`` or
+``--only collection_reminders``: any day),
 like the daily report.
 
 Workbooks: 回款提醒_<D>.xlsx for the clerk (every rep's lines), and for each rep with lines their own
@@ -15,10 +16,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..books import workdays
 from ..books.allocation import plan_lines_as_of
 from ..books.context import RunContext
-from ..books.plans import LATE, reminder_lines
+from ..books.collection_plans import LATE, reminder_lines
+from ..books.due import WORKING_DAYS
 from ..core.files import Name
 from ..core.model import fmt_yuan
 from ..core.output import Delivery, ReportOutput
@@ -47,11 +48,10 @@ def layout(lines: pd.DataFrame, ctx: RunContext) -> tuple[WorkbookSpec, dict[str
 
 
 NEEDS: tuple[str, ...] = ()  # earlier reports whose data ``build`` takes
+DUE = WORKING_DAYS  # the days it is made (books.due, applied by the runner)
 
 
 def build(ctx: RunContext) -> ReportOutput:
-    if not (ctx.options.force or workdays.is_workday(ctx.run_date, ctx.settings)):
-        return ReportOutput(figures={"produced": False, "reason": "非工作日"})
     lines = reminder_lines(plan_lines_as_of(ctx.allocation, ctx.run_date), ctx.tables["客户"], ctx.run_date,
                            ctx.settings.reminders.collection_days_before)
     if lines.empty:

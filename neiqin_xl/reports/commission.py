@@ -57,6 +57,7 @@ from ..books.changes import ADJUSTMENT_COLUMNS, Changes, ClosedMonth, describe
 from ..books.credit import basis_lines
 from ..books.periods import MonthWindow, month_is_final, month_option, month_window, months_of
 from ..books.roster import rep_names, workbook_owners
+from ..books.workdays import Workdays
 from ..core.config import Commission, Settings
 from ..books.context import RunContext
 from ..core.output import Delivery, ReportOutput
@@ -93,9 +94,9 @@ class CommissionData:
 # ---------------------------------------------------------------- the month
 
 
-def is_provisional(period: MonthWindow, run_date: date, settings: Settings) -> bool:
+def is_provisional(period: MonthWindow, run_date: date, calendar: Workdays) -> bool:
     """True before the month's last working day (暂估); from that day on the figures are final."""
-    return not month_is_final(period.month, run_date, settings)
+    return not month_is_final(period.month, run_date, calendar)
 
 
 def report_title(name: str, period: MonthWindow, provisional: bool) -> str:
@@ -371,7 +372,7 @@ def compute(tables: Tables, allocation, settings: Settings, run_date: date,
     lines = rate_lines(lines, month_targets(tables, period.month, target_col), plan, amount_col)
     reps = list_reps(tables, lines)
     summary, problems = summarize(reps, lines, tables, period, settings, plan.basis)
-    data = CommissionData(period, is_provisional(period, run_date, settings), plan.basis, summary, lines,
+    data = CommissionData(period, is_provisional(period, run_date, Workdays.of(settings)), plan.basis, summary, lines,
                           attendance_used(tables, period, reps, plan))
     return data, problems
 

@@ -1,8 +1,8 @@
 """销售日报: the day's and the month's sales per rep, with the day's highlights (今日要点), mailed before 17:00.
 
 Its place in the process: after the receivables and shipping check, before the period reports. Produced on
-working days only (``workdays.is_workday``: mainland China calendar with 调休); ``ctx.options.force``
-produces it on any day.
+working days only (``DUE``, ``books.due.WORKING_DAYS``: mainland China calendar with 调休); ``--force``
+or ``--only daily`` produces it on any day.
 
 Figures for the run date D and the month to date (the 1st of D's month to D), per rep and in total:
 new contracts (count, 合同金额, by 签订日期), shipments (发货金额 of rows with a 发货日期; a 待发货 request is
@@ -24,7 +24,7 @@ first; equal amounts share the better rank (1, 2, 2, 4).
   whose shipments up to D fall short of 合同金额;
 - 货物跟踪: one line counting the shipments the 货物跟踪 lists (unsigned past ``tracking.unsigned_days`` working
   days, without 物流单号); the daily report ``USES`` the tracking report, as the shipping check;
-- 投诉超时: open complaints past ``service.response_days`` working days (``books.service.overdue_complaints``;
+- 投诉超时: open complaints past ``service.response_days`` working days (``books.feedback.overdue_complaints``;
   listed every day until the customer has had an answer);
 - 投标: bids due within ``tenders.remind_days`` working days, bid bonds to chase, 中标 tenders without a contract
   (``books.tenders``; master/投标台账.xlsx, when the clerk keeps one; issue 33);
@@ -62,12 +62,13 @@ import pandas as pd
 
 from ..books import forecast as F
 from ..books import periods as P
-from ..books import service
+from ..books import feedback
 from ..books import tenders as T
 from ..books import workdays
 from ..books.allocation import Allocation, due_parts_as_of, plan_lines_as_of
-from ..books.plans import reminder_lines
+from ..books.collection_plans import reminder_lines
 from ..books.context import RunContext
+from ..books.due import WORKING_DAYS
 from ..core.output import Delivery, ReportOutput
 from ..core.model import ERROR, REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, fmt_yuan, yuan_to_fen, text as _text
 from ..core.results import ReceivablesData, ShippingData, TrackingData
@@ -84,6 +85,7 @@ HIGHLIGHT_COLUMNS = ["类别", "客户名称", "合同编号", REP, "日期", "�
 BIG, OVERDUE, HELD, LATE, ISSUES = "大额合同", "今日逾期", "暂缓发货", "交期已过", "数据问题"
 UNSIGNED = "货物跟踪"
 CHANGES = "台账变更"
+STATEMENTS = "对账函"
 REMIND = "回款提醒"
 COMPLAINT_LATE = "投诉超时"
 BID_DUE, BOND_DUE, WON_NO_CONTRACT = "投标截止", "保证金待退", "中标未签合同"
@@ -108,11 +110,6 @@ class DailyData:
 
 
 # ---------------------------------------------------------------- pure computations
-
-def is_due(day: date, settings, force: bool = False) -> bool:
-    """The daily report is produced on working days, or on any day when forced."""
-    return bool(force) or workdays.is_workday(day, settings)
-
 
 def daily_by_rep(tables: Tables, day: date) -> pd.DataFrame:
     """REP_COLUMNS: each rep's day and month-to-date figures, the month's targets, attainment and rank."""
@@ -248,15 +245,15 @@ def issues_by_rep(problems: list[Problem]) -> list[dict]:
 
 
 def complaints_overdue(tables: Tables, settings, day: date) -> list[dict]:
-    """Open complaints past ``service.response_days`` working days (``books.service.overdue_complaints``)."""
+    """Open complaints past ``service.response_days`` working days (``books.feedback.overdue_complaints``)."""
     return [{"类别": COMPLAINT_LATE, "客户名称": _text(r["客户名称"]), "合同编号": _text(r["合同编号"]), REP: _text(r[REP]),
              "日期": r["日期"], "金额": None,
              "说明": f"投诉已 {r['已开天数']} 个工作日未回复客户 ({_text(r['状态'])})"
                    + (f": {_text(r['内容'])}" if _text(r["内容"]) else "")}
-            for r in service.overdue_complaints(tables, settings, day).to_dict("records")]
+            for r in feedback.overdue_complaints(tables, settings, day).to_dict("records")]
 
 
-def tender_lines(tables: Tables, settings, day: date) -> list[dict]:
+def tender_lines(tables: Tables, settings, calendar: workdays.Workdays, day: date) -> list[dict]:
     """Bids due soon, bid bonds to chase, 中标 tenders without a contract (``books.tenders``)."""
     t = tables["投标"]
     if t.empty:
@@ -267,21 +264,21 @@ def tender_lines(tables: Tables, settings, day: date) -> list[dict]:
                 "金额": amount, "说明": f"{_text(r['项目名称'])}: {text}"}
 
     return [*(row(BID_DUE, r, r["投标截止日期"], None, f"投标截止还有 {r['剩余工作日']} 个工作日")
-              for r in T.due_soon(t, settings, day).to_dict("records")),
+              for r in T.due_soon(t, settings, day, calendar).to_dict("records")),
             *(row(BOND_DUE, r, r["开标日期"], int(r["保证金"]), f"开标后 {r['开标后工作日']} 个工作日保证金未退回, 请催收")
-              for r in T.bonds_to_chase(t, settings, day).to_dict("records")),
+              for r in T.bonds_to_chase(t, settings, day, calendar).to_dict("records")),
             *(row(WON_NO_CONTRACT, r, r["开标日期"], int(r["中标金额"]) or None, f"中标已 {r['开标后天数']} 天, 尚未签合同")
               for r in T.won_without_contract(t, settings, day).to_dict("records"))]
 
 
-def sales_forecast(tables: Tables, allocation: Allocation | None, settings, day: date
+def sales_forecast(tables: Tables, allocation: Allocation | None, calendar: workdays.Workdays, day: date
                    ) -> tuple[pd.DataFrame | None, dict | None, dict | None]:
     """销售预报 as of ``day``: per rep to month end, the company's line, and the company's line to quarter end."""
     if allocation is None:
         return None, None, None
     month, quarter = P.period_containing(P.MONTH, day), P.period_containing(P.QUARTER, day)
-    by_rep = F.forecast(tables, allocation, settings, day, month.start, month.end)
-    to_quarter = F.forecast(tables, allocation, settings, day, quarter.start, quarter.end)
+    by_rep = F.forecast(tables, allocation, calendar, day, month.start, month.end)
+    to_quarter = F.forecast(tables, allocation, calendar, day, quarter.start, quarter.end)
     return by_rep, F.totals(by_rep), F.totals(to_quarter)
 
 
@@ -295,15 +292,16 @@ def day_details(tables: Tables, day: date) -> tuple[pd.DataFrame, pd.DataFrame, 
 def compute(tables: Tables, allocation: Allocation | None, problems: list[Problem], shipping: ShippingData | None,
             day: date, settings, tracking: TrackingData | None = None) -> DailyData:
     """Every table of the daily report for ``day``."""
-    since = workdays.previous_workday(day, settings)
+    calendar = workdays.Workdays.of(settings)
+    since = calendar.previous(day)
     contracts, shipments, collections = day_details(tables, day)
     by_rep = daily_by_rep(tables, day)
     lines = [*big_contracts(contracts, settings.reports.big_contract_amount), *overdue_today(allocation, day, since),
              *held_requests(shipping), *deliveries_passed(tables, day, since),
              *tracking_line(tracking, day, settings.tracking.unsigned_days), *complaints_overdue(tables, settings, day),
-             *tender_lines(tables, settings, day), *issues_by_rep(problems),
+             *tender_lines(tables, settings, calendar, day), *issues_by_rep(problems),
              *collection_reminders(allocation, tables["客户"], day, settings.reminders.collection_days_before)]
-    forecast, forecast_totals, quarter_totals = sales_forecast(tables, allocation, settings, day)
+    forecast, forecast_totals, quarter_totals = sales_forecast(tables, allocation, calendar, day)
     return DailyData(day=day, by_rep=by_rep, totals=company_totals(by_rep),
                      highlights=pd.DataFrame(lines, columns=HIGHLIGHT_COLUMNS).astype({"金额": "Int64"}),
                      contracts=contracts,
@@ -316,6 +314,16 @@ def with_changes(data: DailyData, audit) -> DailyData:
     if audit is None or not len(audit.changes.frame):
         return data
     row = {"类别": CHANGES, "客户名称": "", "合同编号": "", REP: "", "日期": pd.NaT, "金额": None, "说明": audit.line}
+    line = pd.DataFrame([row], columns=HIGHLIGHT_COLUMNS).astype({"金额": "Int64"})
+    return replace(data, highlights=pd.concat([data.highlights, line], ignore_index=True))
+
+
+def with_statement_line(data: DailyData, statement_tracking) -> DailyData:
+    """The 今日要点 with one 对账函 line (``statement_tracking.line``) when a letter is past its 回复期限 or disputed."""
+    if statement_tracking is None or not (statement_tracking.chase or statement_tracking.disputed):
+        return data
+    row = {"类别": STATEMENTS, "客户名称": "", "合同编号": "", REP: "", "日期": pd.NaT, "金额": None,
+           "说明": statement_tracking.line}
     line = pd.DataFrame([row], columns=HIGHLIGHT_COLUMNS).astype({"金额": "Int64"})
     return replace(data, highlights=pd.concat([data.highlights, line], ignore_index=True))
 
@@ -523,15 +531,15 @@ def figures_of(data: DailyData) -> dict:
 # ---------------------------------------------------------------- entry point
 
 NEEDS: tuple[str, ...] = ()  # earlier reports whose data ``build`` takes
-USES = ("receivables", "shipping", "tracking", "audit")  # earlier reports whose data ``build`` takes when they produced it
+USES = ("receivables", "shipping", "tracking", "audit", "statement_tracking")  # earlier reports whose data ``build`` takes when they produced it
+DUE = WORKING_DAYS  # the days it is made (books.due, applied by the runner)
 
 
 def build(ctx: RunContext, receivables: ReceivablesData | None = None, shipping: ShippingData | None = None,
-          tracking: TrackingData | None = None, audit=None) -> ReportOutput:
-    if not is_due(ctx.run_date, ctx.settings, ctx.options.force):
-        return ReportOutput(figures={"produced": False, "date": ctx.run_date.isoformat(), "reason": "非工作日"})
+          tracking: TrackingData | None = None, audit=None, statement_tracking=None) -> ReportOutput:
     data = with_changes(compute(ctx.tables, ctx.allocation, ctx.problems, shipping, ctx.run_date, ctx.settings,
                                 tracking), audit)
+    data = with_statement_line(data, statement_tracking)
     company = ctx.settings.company.name
     delivery = Delivery(report="daily", title="销售日报", key_figure=f"回款 ¥{fmt_yuan(data.totals['今日回款'])}",
                         summary_html=render_html(data, company, receivables), summary_text=summary_text(data))

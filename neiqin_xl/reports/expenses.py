@@ -44,7 +44,7 @@ from ..books.credit import collections_by_rep
 from ..books.periods import MonthWindow, month_option, month_window, rows_between
 from ..core.columns import each_once, text_values
 from ..core.config import Settings
-from ..books import workdays
+from ..books.workdays import Workdays
 from ..books.context import RunContext
 from ..core.output import Delivery, ReportOutput
 from ..core.model import REP, Tables, fmt_yuan, yuan_to_fen, text as _text
@@ -132,7 +132,7 @@ def check_daily_caps(lines: pd.DataFrame, settings: Settings) -> list[dict]:
             cap = yuan_to_fen(policy.lodging_caps.get(tier, policy.lodging_caps["other"]))
             if not city:
                 flags.append({"行号": line, "规则": "住宿未填城市", "超标金额": 0,
-                              "说明": f"未填城市，按其他城市标准 {fmt(cap)} 元/天 核对"})
+                              "说明": f"未填城市，按其他城市标准 {fmt_yuan(cap)} 元/天 核对"})
         elif category == MEALS:
             tier, cap = "", yuan_to_fen(policy.meal_allowance_cap)
         else:
@@ -143,12 +143,8 @@ def check_daily_caps(lines: pd.DataFrame, settings: Settings) -> list[dict]:
         excess = max(0, running[key] - cap) - max(0, before - cap)
         if excess > 0:
             flags.append({"行号": line, "规则": f"{category}超标", "超标金额": excess,
-                          "说明": f"当日{category}合计 {fmt(running[key])} 元，标准 {fmt(cap)} 元/天"})
+                          "说明": f"当日{category}合计 {fmt_yuan(running[key])} 元，标准 {fmt_yuan(cap)} 元/天"})
     return flags
-
-
-def fmt(fen: int) -> str:
-    return f"{Decimal(fen) / 100:,.2f}"
 
 
 def customer_terms(tables: Tables, customers: CustomerIndex) -> set[str]:
@@ -185,7 +181,7 @@ def check_entertainment(lines: pd.DataFrame, terms: set[str], settings: Settings
         if int(rec["金额"]) > threshold and not any(mark in reason for mark in policy.approval_marks):
             flags.append({"行号": rec["行号"], "规则": f"招待超{_yuan(policy.entertainment_approval_above)}元未审批",
                           "超标金额": int(rec["金额"]) - threshold,
-                          "说明": f"超过 {fmt(threshold)} 元须经理批准，事由中应注明："
+                          "说明": f"超过 {fmt_yuan(threshold)} 元须经理批准，事由中应注明："
                                   + "/".join(policy.approval_marks)})
     return flags
 
@@ -331,12 +327,11 @@ def newly_flagged(result: ExpenseAudit, run_date: date, since: date) -> pd.DataF
     return result.flagged[(dates > since) & (dates <= run_date)]
 
 
-def mail_reason(result: ExpenseAudit, settings: Settings, run_date: date, last_run_date: date | None) -> str:
+def mail_reason(result: ExpenseAudit, calendar: Workdays, run_date: date, last_run_date: date | None) -> str:
     """Why 费用审核 is mailed today ('' when it is not): the month end, or lines flagged since the last run."""
-    end = workdays.last_workday_of_month(result.period.month, settings)
-    if run_date >= end:
+    if run_date >= calendar.last_of_month(result.period.month):
         return "月末费用审核"
-    since = last_run_date if last_run_date and last_run_date < run_date else workdays.previous_workday(run_date, settings)
+    since = last_run_date if last_run_date and last_run_date < run_date else calendar.previous(run_date)
     fresh = newly_flagged(result, run_date, since)
     return f"新标记 {len(fresh)} 笔" if len(fresh) else ""
 
@@ -356,6 +351,6 @@ def build(ctx: RunContext) -> ReportOutput:
         return ReportOutput(problems=bad_month)
     result = audit(ctx.tables, ctx.allocation, ctx.customers, ctx.settings, ctx.run_date, month)
     spec = layout(result, ctx.settings)
-    reason = mail_reason(result, ctx.settings, ctx.run_date, ctx.options.last_run_date)
+    reason = mail_reason(result, ctx.workdays, ctx.run_date, ctx.options.last_run_date)
     return ReportOutput(workbooks=[spec], figures=figures(result), data=result,
                         deliveries=[delivery(result, spec, reason)] if reason else [])

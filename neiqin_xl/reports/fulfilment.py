@@ -4,9 +4,12 @@ The first report of the day (after the allocation); the shipping check reads its
 ``NEEDS = ("fulfilment", ...)``). Figures are as of the run date D: shipments, invoices and collections dated after D are
 left out; shipping requests (状态 待发货, no 发货日期) are not shipments.
 
-已回款金额 of a contract = what the allocation applied to the contract's items by D (including a collection
-without a contract spread over it by rule 2, on its 核销日期) + the contract's own unapplied credit on D
-(预收款 naming it). A customer-level credit not yet applied belongs to no contract.
+已回款金额 of a contract = what the allocation applied to the contract's items by D (including money without a
+contract applied to them by rule 2, on its 核销日期) + the contract's own unapplied credit on D (预收款 naming it,
+which the allocation keeps only up to what the contract has not yet shipped) + the customer-level credit left by a
+collection naming it (the customer paid the contract more than it is worth with nothing else open): only then is
+已回款金额 above 合同金额, and the negative 未回款金额 is highlighted. Other customer-level credit belongs to no
+contract.
 
 状态, first that holds: 交货逾期 (约定交货日期 < D and 已发货金额 < 合同金额), 未执行 (nothing shipped),
 执行中 (partly shipped), 已发货 (已发货金额 ≥ 合同金额, 已回款金额 < 合同金额), 已完成.
@@ -55,7 +58,7 @@ def collected_by_contract(alloc: Allocation, day: date, credits: pd.DataFrame | 
     (``credits``: ``credits_as_of(alloc, day)`` when already at hand)."""
     applied = applications_as_of(alloc, day).groupby("合同编号", sort=False)["金额"].sum()
     credits = credits_as_of(alloc, day) if credits is None else credits
-    held = credits[credits["合同编号"] != ""].groupby("合同编号", sort=False)["金额"].sum()
+    held = credits[credits["指定合同"] != ""].groupby("指定合同", sort=False)["金额"].sum()
     return applied.add(held, fill_value=0).astype("int64")
 
 
@@ -64,21 +67,17 @@ def progress(part: int, whole: int) -> Decimal | None:
     return Decimal(int(part)) / Decimal(int(whole)) if whole else None
 
 
-def contract_status(amount: int, shipped: int, collected: int, agreed: pd.Timestamp, day: date) -> str:
-    """One of STATUSES, by the precedence in the module docstring (one contract; ``contract_statuses`` does
-    the same for a whole column)."""
-    if pd.notna(agreed) and agreed < pd.Timestamp(day) and shipped < amount:
-        return "交货逾期"
-    if shipped <= 0:
-        return "未执行"
-    if shipped < amount:
-        return "执行中"
-    return "已发货" if collected < amount else "已完成"
-
-
 def contract_statuses(amount: np.ndarray, shipped: np.ndarray, collected: np.ndarray, late: np.ndarray
                       ) -> np.ndarray:
-    """``contract_status`` of every contract; ``late``: the agreed delivery date is before D."""
+    """One of STATUSES for every contract, by the precedence in the module docstring; ``late``: the agreed
+    delivery date is before D. Late and not all shipped is 交货逾期; else nothing shipped 未执行, part shipped
+    执行中, all shipped but not all collected 已发货, else 已完成.
+
+    >>> amount = np.array([100, 100, 100, 100, 100])
+    >>> list(contract_statuses(amount, np.array([50, 0, 50, 100, 100]), np.array([0, 0, 0, 50, 100]),
+    ...                        np.array([True, False, False, False, True])))
+    ['交货逾期', '未执行', '执行中', '已发货', '已完成']
+    """
     return np.select([late & (shipped < amount), shipped <= 0, shipped < amount, collected < amount],
                      ["交货逾期", "未执行", "执行中", "已发货"], default="已完成").astype(object)
 
@@ -142,28 +141,29 @@ def invoice_events(invoices: pd.DataFrame) -> pd.DataFrame:
 
 
 def collection_events(alloc: Allocation, day: date, credits: pd.DataFrame) -> pd.DataFrame:
-    """回款 on each 核销日期 (the part applied to a contract's items), then 回款 on its own date for what a
-    collection naming a contract still holds as that contract's credit."""
+    """回款 on each 核销日期 (the part applied to a contract's items, with the rule that applied it), then 回款 on
+    its own date for what a collection naming a contract still holds unapplied (its credit, or the overpaid rest)."""
     colls = collections_as_of(alloc, day)
     coll_ids = colls["回款ID"].to_numpy(dtype=object)
-    bank_refs, named, origins = text_values(colls, "银行流水号"), text_values(colls, "合同编号") != "", sources(colls)
+    bank_refs, origins = text_values(colls, "银行流水号"), sources(colls)
 
     apps = applications_as_of(alloc, day)
     at = position_of(coll_ids, apps["回款ID"].to_numpy(dtype=object))
-    how = np.where(pick(named, at, False).astype(bool), "按合同", "未指定合同, 按客户核销")
+    how = apps["规则"].to_numpy(dtype=object)
     items = alloc.items
     item_at = position_of(items["单据ID"].to_numpy(dtype=object), apps["单据ID"].to_numpy(dtype=object))
     kinds = pick(np.array([str(v) for v in items["单据类型"].to_numpy(dtype=object)], dtype=object), item_at, "")
     item_nos = pick(np.array([str(v) for v in items["单据号"].to_numpy(dtype=object)], dtype=object), item_at, "")
-    notes = [f"{paid_on} 回款{h}, 核销{k} {n}".rstrip()
+    notes = [f"{paid_on} 回款, {h}核销{k} {n}".rstrip()
              for paid_on, h, k, n in zip(date_labels(apps["回款日期"]), how, kinds, item_nos)]
     applied = events(text_values(apps, "合同编号"), apps["核销日期"], "回款", pick(bank_refs, at, ""), apps["金额"],
                      notes, pick(origins, at, ""))
 
-    credits = credits[credits["合同编号"] != ""]
+    credits = credits[credits["指定合同"] != ""]
     at = position_of(coll_ids, credits["回款ID"].to_numpy(dtype=object))
-    held = events(credits["合同编号"].to_numpy(dtype=object), credits["回款日期"], "回款", pick(bank_refs, at, ""),
-                  credits["金额"], "预收款(尚未核销)", credits["来源"].to_numpy(dtype=object))
+    notes = np.where(credits["合同编号"].to_numpy(dtype=object) != "", "预收款(尚未核销)", "超过合同金额, 记为客户预收款(尚未核销)")
+    held = events(credits["指定合同"].to_numpy(dtype=object), credits["回款日期"], "回款", pick(bank_refs, at, ""),
+                  credits["金额"], notes, credits["来源"].to_numpy(dtype=object))
     return stack([applied, held])
 
 
@@ -243,8 +243,9 @@ def layout(data: FulfilmentData, company: str, day: date, verdicts: dict[str, st
     reviewed = data.contracts.assign(评审结论=data.contracts["合同编号"].map(verdicts).fillna("")) if verdicts else None
     main = Sheet("合同履行一览表", [Table([*main_cols, Col("评审结论")] if verdicts else main_cols,
                                    data.contracts if reviewed is None else reviewed, totals=True, highlights=[
-        Highlight("状态", "==", "交货逾期", whole_row=True)])], title="合同履行一览表",
-        subtitle=[*subtitle, "已回款金额 = 已核销到本合同的回款(含未指定合同、按客户核销到本合同的部分) + 指定本合同尚未核销的预收款"])
+        Highlight("状态", "==", "交货逾期", whole_row=True), Highlight("未回款金额", "<", 0)])], title="合同履行一览表",
+        subtitle=[*subtitle, "已回款金额 = 已核销到本合同的回款(含未指定合同、按客户核销到本合同的部分) + 指定本合同尚未核销的预收款; "
+                  "未回款金额为负(标红) = 客户指定本合同付款超过合同金额且无其他未收款"])
     event_cols = [Col("合同编号"), Col("客户名称"), Col("业务员"), Col("日期", DATE), Col("事项"), Col("单据号"),
                   Col("金额", MONEY), Col("累计发货", MONEY), Col("累计开票", MONEY), Col("累计回款", MONEY), Col("说明"),
                   Col("来源")]

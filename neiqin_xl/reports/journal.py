@@ -5,7 +5,7 @@ Its place in the process: after the reconciliation (it uses that report's months
 allocation's items: a sale is a receivable item of the configured basis (``receivables.basis``: a shipment
 with its 发货日期, or an invoice), exactly the lines the 财务对账's 销售应收余额 is built on, so the journal's
 monthly totals are the reconciliation's sales side (invoice basis: its 销售开票; shipment basis: the change
-of its 销售应收余额 plus its 销售回款; tests/test_journal.py holds both).
+of its 销售应收余额 plus its 销售回款; tests/reports/test_journal.py holds both).
 
 One line per sale: 日期, 单据号, 合同编号, 客户, 业务员 (the contract's), 产品 (the shipment's, else the
 contract's), 产品类别 (产品目录), 数量 (the shipment's; an invoice has none), 单价 (含税金额 ÷ 数量 where both are
@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -35,11 +35,11 @@ from ..books.allocation import row_ids
 from ..books.context import RunContext
 from ..books.customers import product_categories
 from ..books.periods import month_is_final, month_option, month_window, rows_between
+from ..books.pricing import split_tax, tax_rate  # the tax rules: one home, books/pricing.py
 from ..books.regions import UNKNOWN, customer_provinces
 from ..core.columns import column_texts, sources
-from ..books.pricing import split_tax, tax_rate  # noqa: F401 (the tax rules: one home, books/pricing.py)
 from ..core.config import Settings
-from ..core.model import REP, fmt_yuan
+from ..core.model import REP, fmt_yuan, round_fen
 from ..core.months import Month
 from ..core.names import normalize_name
 from ..core.output import Delivery, ReportOutput
@@ -59,7 +59,7 @@ def unit_price(gross: int, quantity: object) -> int | None:
     """
     if quantity is None or pd.isna(quantity) or float(quantity) == 0:
         return None
-    return int((Decimal(int(gross)) / Decimal(str(quantity))).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return round_fen(Decimal(int(gross)) / Decimal(str(quantity)))
 
 
 def journal_lines(ctx: RunContext, start: date, end: date) -> pd.DataFrame:
@@ -210,13 +210,13 @@ USES = ("reconciliation",)  # the months reconciled this run: their journal goes
 def editions(ctx: RunContext, month: Month, reconciled: list[str]) -> list[tuple[str, date, date, bool]]:
     """(code, start, end, provisional) of each journal this run makes (see the module docstring)."""
     window = month_window(ctx.run_date, month)
-    final = month_is_final(window.month, ctx.run_date, ctx.settings)
+    final = month_is_final(window.month, ctx.run_date, ctx.workdays)
     wanted = [(str(window.month), window.start, window.end, not final)]
     for other in reconciled:
         other = Month(other)
         if other != window.month:
             w = month_window(ctx.run_date, other)
-            wanted.append((str(other), w.start, w.end, not month_is_final(other, ctx.run_date, ctx.settings)))
+            wanted.append((str(other), w.start, w.end, not month_is_final(other, ctx.run_date, ctx.workdays)))
     december = next((e for e in wanted if e[0].endswith("-12") and not e[3]), None)
     if december:
         wanted.append((december[0][:4], date(int(december[0][:4]), 1, 1), december[2], False))

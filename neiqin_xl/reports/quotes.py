@@ -141,7 +141,7 @@ def build(ctx: RunContext) -> ReportOutput:
                 f"{'/'.join(ctx.settings.expenses.approval_marks)})" if waiting else "")
         total = int(part["含税金额"].sum())
         deliveries.append(Delivery(report="quotes", title=f"报价单 {number}", attachments=[spec], rep=rep,
-                                   key_figure=f"含税合计 ¥{fmt_yuan(total)}",
+                                   pdf=ctx.settings.review.quotation_pdf, key_figure=f"含税合计 ¥{fmt_yuan(total)}",
                                    summary_text=f"报价单 {number}　客户 {part.iloc[0]['客户名称']}　含税合计 ¥{fmt_yuan(total)}"
                                                 + (f"\n{note}" if note else "")))
     reg = layout_register(lines, rows, converted, ctx)

@@ -6,14 +6,17 @@ allocation (``books/allocation.py`` and its as-of views), never re-derived:
 
 - open items are ``allocation.open_items_as_of(alloc, D)``: items dated up to D with what was unpaid on D;
 - unapplied credits (预收款) as of D are ``allocation.credits_as_of(alloc, D)``: per collection dated up to D,
-  its amount less what it had paid by D (applications with 核销日期 ≤ D); a collection naming a contract
-  leaves a contract credit, one without a contract a customer-level credit (allocation rules 1 and 2);
-- age = D − item date, bucketed by ``receivables.aging_buckets`` (upper bounds, inclusive: age 30 is 0-30天,
-  age 31 is 31-60天); due date = item date + 账期天数 (allocation.items has it), or, for a contract with a
-  回款计划, each open part's plan line date (``allocation.due_parts_as_of``: the 账龄分析, 按业务员汇总 and
-  ``open_items`` are by part; the ledger by item); overdue days = D − due date when positive (a part with no
-  due date, its plan event not yet happened, is not overdue); 未到期质保金 = open 质保 parts not yet overdue;
-- 应收余额 = open items − unapplied credits (negative when the customer has paid in advance);
+  its amount less what it had paid by D (applications with 核销日期 ≤ D): the contract credit a collection
+  naming a contract keeps (up to what the contract has not yet shipped) and the customer-level rest (allocation
+  rules 1 and 2);
+- age, aging buckets, overdue days, 逾期金额 and 应收余额 (open items − unapplied credits, negative when the
+  customer has paid in advance) are ``books/balances.py``'s, the one home of those rules (the 客户档案汇总
+  reads the same): age = D − item date, bucketed by ``receivables.aging_buckets`` (upper bounds, inclusive:
+  age 30 is 0-30天, age 31 is 31-60天); due date = item date + 账期天数 (allocation.items has it), or, for a
+  contract with a 回款计划, each open part's plan line date (``allocation.due_parts_as_of``: the 账龄分析,
+  按业务员汇总 and ``open_items`` are by part; the ledger by item); overdue days = D − due date when positive
+  (a part with no due date, its plan event not yet happened, is not overdue); 未到期质保金 = open 质保 parts
+  not yet overdue;
 - the ledger (明细账) lists every debit (item) and credit (collection) dated up to D, per customer in date
   order (on one date debits before credits, as the allocation books them), with a running balance that
   ends at the customer's 应收余额.
@@ -22,6 +25,10 @@ allocation (``books/allocation.py`` and its as-of views), never re-derived:
 row per customer, the 账龄分析 columns), ``ledger`` (明细账 rows), ``by_rep``, ``open_items`` (open items as of
 D with 账龄天数, 账龄区间, 逾期天数, one row per plan part) and ``credits`` (unapplied credits as of D). The
 workbook's 应收票据 sheet (when a bill is in hand) lists the 承兑汇票 collections whose 票据到期日 is after D.
+
+核销明细 (``write_off_details``) lists every application of the allocation by D, the collection beside the item
+it paid and the rule that made it (按核销单号 / 按合同 / 按金额 / 先到先核 / 预收款), then what each collection
+still holds unapplied on D: the clerk can explain any figure to a customer line by line.
 """
 
 from __future__ import annotations
@@ -33,11 +40,13 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from ..books.allocation import Allocation, collections_as_of, credits_as_of, due_parts_as_of, open_items_as_of
+from ..books.allocation import (WRITE_OFF, Allocation, applications_as_of, collections_as_of, credits_as_of)
+from ..books.balances import (BALANCE, BUCKET, LONGEST_OVERDUE, OVERDUE, PREPAID, aged_due_parts, aged_open_items,
+                              bucket_labels, customer_balances, sums_by)
 from ..books.credit import is_bill
-from ..books.plans import is_warranty
+from ..books.collection_plans import is_warranty
 from ..books.customers import archive_lookup, credit_limit
-from ..core.columns import column_texts, sources, texts
+from ..core.columns import column_texts, pick, position_of, sources, text_values, texts
 from ..core.config import Settings
 from ..books.context import RunContext
 from ..core.output import ReportOutput
@@ -47,53 +56,17 @@ from ..core.sheets import INT, MONEY, DATE, Col, Highlight, Sheet, Table, Workbo
 
 BILL_COLUMNS = ["票据号", "客户名称", "合同编号", "收票日期", "票面金额", "票据到期日", "距到期天数", "回款方式", "业务员", "来源"]
 PLAN_NOTE = ("有回款计划的合同按各期到期日判断逾期 (节点未发生的期次未到期); 未到期质保金 = 回款计划中质保期次尚未到期的未收款")
+WRITE_OFF_COLUMNS = ["客户名称", "回款日期", "银行流水号", "指定合同", "核销单号", "回款金额", "核销日期", "单据类型", "单据号",
+                     "单据日期", "合同编号", "核销金额", "规则", "来源"]
 LEDGER_COLUMNS = ["客户名称", "日期", "单据类型", "单据号", "合同编号", "摘要", "借方", "贷方", "余额", "业务员", "来源"]
 
 
 # ---------------------------------------------------------------- aging buckets
 
-def bucket_labels(bounds: list[int]) -> list[str]:
-    """[30, 60, 90, 180, 365] -> 0-30天, 31-60天, 61-90天, 91-180天, 181-365天, 365天以上."""
-    labels, low = [], 0
-    for high in bounds:
-        labels.append(f"{low}-{high}天")
-        low = high + 1
-    return labels + [f"{bounds[-1]}天以上"]
-
-
-def buckets_of(ages: pd.Series, bounds: list[int]) -> np.ndarray:
-    """The aging bucket of every age in days: bounds are inclusive upper bounds (the first bound at or above
-    the age; past the last one, the last bucket)."""
-    labels = np.array(bucket_labels(bounds), dtype=object)
-    return labels[np.searchsorted(np.asarray(bounds), ages.to_numpy(dtype="int64"), side="left")]
-
-
 def figure_key(label: str) -> str:
     """'0-30天' -> 'aging_0_30_fen'; '365天以上' -> 'aging_365_plus_fen' (manifest keys)."""
     core = label.replace("天以上", "_plus").replace("天", "").replace("-", "_")
     return f"aging_{core}_fen"
-
-
-def aged(items: pd.DataFrame, day: date, bounds: list[int]) -> pd.DataFrame:
-    """``items`` (an as-of view of the allocation's items) with 账龄天数, 账龄区间 and 逾期天数 (0 when not past due,
-    or not due at all: a 回款计划 line whose event has not happened has no 到期日)."""
-    items = items.reset_index(drop=True)
-    cutoff = pd.Timestamp(day)
-    items["账龄天数"] = (cutoff - items["日期"]).dt.days
-    items["账龄区间"] = buckets_of(items["账龄天数"], bounds)
-    items["逾期天数"] = (cutoff - items["到期日"]).dt.days.clip(lower=0).fillna(0)
-    return items.astype({"账龄天数": "int64", "逾期天数": "int64"})
-
-
-def aged_open_items(alloc: Allocation, day: date, bounds: list[int]) -> pd.DataFrame:
-    """Items dated up to ``day`` with 未收 on ``day``, 账龄天数, 账龄区间 and 逾期天数 (0 when not past due)."""
-    return aged(open_items_as_of(alloc, day), day, bounds)
-
-
-def aged_due_parts(alloc: Allocation, day: date, bounds: list[int]) -> pd.DataFrame:
-    """``aged_open_items`` with the open amounts of contracts with a 回款计划 split by plan line
-    (``allocation.due_parts_as_of``): each part ages from its item's date and is overdue after its own 到期日."""
-    return aged(due_parts_as_of(alloc, day), day, bounds)
 
 
 def warranty_not_due(parts: pd.DataFrame) -> dict[str, int]:
@@ -161,43 +134,33 @@ def customer_reps(archive_row: dict | None, item_reps: list[str], credit_reps: l
     return text((archive_row or {}).get("负责业务员")) or "、".join(item_reps or credit_reps)
 
 
-def sums_by(values: pd.Series, *keys: pd.Series) -> dict:
-    """{key: sum of ``values``}, grouped by one key (or a tuple of keys, given two) per row; absent keys mean 0."""
-    if values.empty:
-        return {}
-    return {k: int(v) for k, v in values.groupby(list(keys) if len(keys) > 1 else keys[0]).sum().items()}
+def aging_by_customer(parts: pd.DataFrame, credits: pd.DataFrame, collections: pd.DataFrame,
+                      archive: dict[str, dict], settings: Settings, day: date) -> pd.DataFrame:
+    """One row per customer with an item or a collection up to D: the 账龄分析 columns (money in fen); the
+    balances and the buckets are ``books.balances``'.
 
-
-def aging_by_customer(items: pd.DataFrame, credits: pd.DataFrame, collections: pd.DataFrame,
-                      archive: dict[str, dict], settings: Settings) -> pd.DataFrame:
-    """One row per customer with an item or a collection up to D: the 账龄分析 columns (money in fen).
-
-    ``items`` are the aged open items (``aged_open_items``, paid ones included with 未收 0).
+    ``parts`` are the aged open parts (``balances.aged_due_parts``, paid ones included with 未收 0).
     """
     labels = bucket_labels(settings.receivables.aging_buckets)
-    names = list(dict.fromkeys([*texts(items["客户名称"]), *texts(collections["客户名称"])]))
-    own = items[items["未收"] != 0]
-    customer = pd.Series(texts(own["客户名称"]), index=own.index)
-    overdue = own["逾期天数"] > 0
-    open_amount, by_bucket = sums_by(own["未收"], customer), sums_by(own["未收"], customer, own["账龄区间"])
-    overdue_amount = sums_by(own.loc[overdue, "未收"], customer[overdue])
-    longest = own.loc[overdue, "逾期天数"].groupby(customer[overdue]).max().to_dict() if overdue.any() else {}
-    prepaid = sums_by(credits["金额"], pd.Series(texts(credits["客户名称"]), index=credits.index))
-    item_reps, credit_reps = reps_by_customer(items), reps_by_customer(credits)
+    names = list(dict.fromkeys([*texts(parts["客户名称"]), *texts(collections["客户名称"])]))
+    money = customer_balances(parts, credits, day).reindex(names, fill_value=0)
+    own = parts[parts["未收"] != 0]
+    by_bucket = sums_by(own["未收"], pd.Series(texts(own["客户名称"]), index=own.index), own[BUCKET])
+    item_reps, credit_reps = reps_by_customer(parts), reps_by_customer(credits)
     rows = []
-    for name in names:
+    for name, m in zip(names, money.to_dict("records")):
         arch = archive.get(name)
         limit = credit_limit(arch)
         term = (arch or {}).get("账期天数")
-        balance = open_amount.get(name, 0) - prepaid.get(name, 0)
+        balance = m[BALANCE]
         row = {"客户名称": name, "业务员": customer_reps(arch, item_reps.get(name), credit_reps.get(name, [])),
                "信用额度": limit, "账期天数": int(term) if text(term) != "" else settings.receivables.default_term_days,
-               "应收余额": balance, "预收款": prepaid.get(name, 0)}
+               BALANCE: balance, PREPAID: m[PREPAID]}
         row.update({label: by_bucket.get((name, label), 0) for label in labels})
-        row.update({"逾期金额": overdue_amount.get(name, 0), "最长逾期天数": int(longest.get(name, 0)),
+        row.update({OVERDUE: m[OVERDUE], LONGEST_OVERDUE: m[LONGEST_OVERDUE],
                     "超信用额度": max(0, balance - limit) if limit is not None else 0})
         rows.append(row)
-    columns = ["客户名称", "业务员", "信用额度", "账期天数", "应收余额", "预收款", *labels, "逾期金额", "最长逾期天数", "超信用额度"]
+    columns = ["客户名称", "业务员", "信用额度", "账期天数", BALANCE, PREPAID, *labels, OVERDUE, LONGEST_OVERDUE, "超信用额度"]
     frame = pd.DataFrame(rows, columns=columns)
     frame["信用额度"] = frame["信用额度"].astype("Int64")
     ints = {c: "int64" for c in columns if c not in ("客户名称", "业务员", "信用额度")}
@@ -257,7 +220,7 @@ def compute(alloc: Allocation, customers: pd.DataFrame, settings: Settings, day:
     credits = credits_as_of(alloc, day)
     colls = collections_as_of(alloc, day)
     archive = archive_lookup(customers)
-    aging = aging_by_customer(parts, credits, colls, archive, settings)
+    aging = aging_by_customer(parts, credits, colls, archive, settings, day)
     aging["未到期质保金"] = aging["客户名称"].map(warranty_not_due(parts)).fillna(0).astype("int64")
     return ReceivablesData(
         aging=aging, ledger=ledger_entries(items, colls), by_rep=aging_by_rep(parts, credits, archive, settings),
@@ -319,6 +282,51 @@ def layout(data: ReceivablesData, settings: Settings, day: date) -> WorkbookSpec
     return WorkbookSpec(f"应收账款明细账_{day.isoformat()}.xlsx", [aging, ledger, by_rep, settled_sheet])
 
 
+def write_off_details(alloc: Allocation, day: date) -> pd.DataFrame:
+    """核销明细 (WRITE_OFF_COLUMNS): every application booked by ``day`` (the collection's 回款日期, 银行流水号, the
+    contract and 核销单号 it names; the item paid, its 核销日期 and 规则), then each collection's money still
+    unapplied on ``day`` (规则 未核销: 合同预收款 or 客户预收款); by customer, collection and 核销日期."""
+    colls = collections_as_of(alloc, day)
+    ids = colls["回款ID"].to_numpy(dtype=object)
+    refs, named, numbers = (text_values(colls, c) for c in ("银行流水号", "合同编号", WRITE_OFF))
+    amounts, origins = colls["回款金额"].to_numpy(dtype="int64"), np.asarray(sources(colls), dtype=object)
+    apps = applications_as_of(alloc, day)
+    items = alloc.items
+    item_at = position_of(items["单据ID"].to_numpy(dtype=object), apps["单据ID"].to_numpy(dtype=object))
+    credits = credits_as_of(alloc, day)
+    parts = []
+    for frame, rule, on, kind, number, contract, customer in (
+            (apps, apps["规则"].to_numpy(dtype=object), apps["核销日期"].to_numpy(),
+             pick(text_values(items, "单据类型"), item_at, ""), pick(text_values(items, "单据号"), item_at, ""),
+             text_values(apps, "合同编号"), text_values(apps, "客户名称")),
+            (credits, np.where(text_values(credits, "合同编号") != "", "未核销(合同预收款)", "未核销(客户预收款)"),
+             np.full(len(credits), np.datetime64("NaT"), dtype="datetime64[us]"), "", "",
+             text_values(credits, "合同编号"), text_values(credits, "客户名称"))):
+        at = position_of(ids, frame["回款ID"].to_numpy(dtype=object))
+        parts.append(pd.DataFrame({
+            "客户名称": customer, "回款日期": frame["回款日期"].to_numpy(dtype="datetime64[us]"),
+            "银行流水号": pick(refs, at, ""), "指定合同": pick(named, at, ""), "核销单号": pick(numbers, at, ""),
+            "回款金额": pick(amounts, at, 0), "核销日期": pd.to_datetime(on), "单据类型": kind, "单据号": number,
+            "单据日期": frame["单据日期"].to_numpy(dtype="datetime64[us]") if "单据日期" in frame else pd.NaT,
+            "合同编号": contract, "核销金额": frame["金额"].to_numpy(dtype="int64"), "规则": rule,
+            "来源": pick(origins, at, ""), "_at": at, "_part": len(parts)}))
+    frame = pd.concat(parts, ignore_index=True)
+    frame = frame.sort_values(["客户名称", "回款日期", "_at", "_part", "核销日期"], kind="stable")
+    return frame[WRITE_OFF_COLUMNS].reset_index(drop=True).astype({"回款金额": "int64", "核销金额": "int64"})
+
+
+def write_off_sheet(details: pd.DataFrame, day: date, company: str) -> Sheet:
+    """核销明细: each collection beside the items it paid, with the rule that applied it."""
+    cols = [Col("客户名称"), Col("回款日期", DATE), Col("银行流水号"), Col("指定合同"), Col("核销单号"),
+            Col("回款金额", MONEY, total=False), Col("核销日期", DATE), Col("单据类型"), Col("单据号"), Col("单据日期", DATE),
+            Col("合同编号"), Col("核销金额", MONEY), Col("规则"), Col("来源")]
+    return Sheet("核销明细", [Table(cols, details, totals=True)], title="回款核销明细",
+                 subtitle=[company, f"截至 {day.isoformat()}（该日以后的单据和回款不计入）",
+                           "规则: 按核销单号 = 回款指定的单据; 按合同 = 回款指定合同的未收单据, 先到先核; 按金额 = 客户唯一一笔金额相等的未收单据; "
+                           "先到先核 = 客户最早的未收单据; 预收款 = 先收的款在单据发生时冲抵 (先本合同, 后客户); "
+                           "指定合同的预收款以合同尚未发货的金额为限, 超出部分按客户核销"])
+
+
 def bills_sheet(bills: pd.DataFrame, day: date, company: str) -> Sheet:
     """应收票据: the acceptance bills in hand, by due date."""
     cols = [Col("票据号"), Col("客户名称"), Col("合同编号"), Col("收票日期", DATE), Col("票面金额", MONEY),
@@ -333,6 +341,8 @@ NEEDS: tuple[str, ...] = ()  # earlier reports whose data ``build`` takes
 def build(ctx: RunContext) -> ReportOutput:
     data = compute(ctx.allocation, ctx.tables["客户"], ctx.settings, ctx.run_date)
     spec = layout(data, ctx.settings, ctx.run_date)
+    details = write_off_sheet(write_off_details(ctx.allocation, ctx.run_date), ctx.run_date, ctx.settings.company.name)
+    spec = replace(spec, sheets=[*spec.sheets[:2], details, *spec.sheets[2:]])  # 核销明细 after 明细账
     bills = bills_receivable(collections_as_of(ctx.allocation, ctx.run_date), ctx.run_date)
     if len(bills):  # 应收票据, appended: only when a bill is in hand
         spec = replace(spec, sheets=[*spec.sheets, bills_sheet(bills, ctx.run_date, ctx.settings.company.name)])

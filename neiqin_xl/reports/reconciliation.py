@@ -41,7 +41,6 @@ import pandas as pd
 from ..books.matching import (COLLECTION, INVOICE, MatchResult, drop_total_rows, finance_lines, line_records,
                               match_lines, prepare_lines, resolve_names)
 from ..books.periods import month_option, months_of, rows_between
-from ..books.workdays import last_workday_of_month
 from ..core.columns import each_once, pick, position_of, stripped_texts
 from ..core.config import Settings
 from ..books.context import RunContext
@@ -440,7 +439,7 @@ def build(ctx: RunContext) -> ReportOutput:
     forced, problems = month_option(ctx.options.month, "财务对账")
     months = [] if problems else months_due(ctx.run_date, finance_months(ctx.tables), forced,
                                             ctx.settings.reconciliation.days_into_next_month,
-                                            last_workday_of_month(Month.of(ctx.run_date), ctx.settings))
+                                            ctx.workdays.last_of_month(Month.of(ctx.run_date)))
     items = ctx.allocation.items if months else None  # the receivable items (日期, 客户名称, 金额)
     output = ReportOutput(figures={"months": {}}, problems=problems, data=ReconciliationData({}))
     for month in months:

@@ -35,10 +35,10 @@ import pandas as pd
 from ..books.changes import new_documents
 from ..books.context import RunContext
 from ..books.customers import archive_lookup, credit_limit
-from ..books.pricing import floor_prices, half_up
+from ..books.pricing import floor_prices
 from ..core.columns import sources
 from ..core.config import Settings
-from ..core.model import REP, fmt_yuan, text as _text
+from ..core.model import REP, fmt_yuan, round_fen, text as _text
 from ..core.names import normalize_name
 from ..core.output import Delivery, ReportOutput
 from ..core.results import ReceivablesData
@@ -87,7 +87,7 @@ def review_contract(rec: dict, position: dict, archive_row: dict | None, floor: 
     if not product or quantity is None or pd.isna(quantity) or float(quantity) <= 0:
         missing.append("产品名称或数量未填, 无法核价")
     else:
-        unit = half_up(Decimal(amount) / Decimal(repr(float(quantity))))
+        unit = round_fen(Decimal(amount) / Decimal(repr(float(quantity))))
     if not pay:
         missing.append("付款方式未填")
     if archive_row is None:

@@ -1,8 +1,8 @@
 """客户服务跟踪: the customer feedback still waiting for an answer, complaints, who is due a 回访, satisfaction.
 
-Its place in the process: after the daily report, on the same days (working days, or any day with ``--force``).
+Its place in the process: after the daily report, on the same days (``DUE``: working days, or any day with ``--force`` or ``--only service``).
 It reads the 反馈 table (the reps' 反馈 sheets and the clerk's master/客户服务.xlsx) through the rules of
-``books/service.py`` and is mailed to ``email.recipients.service`` (the sales manager and the clerk).
+``books/feedback.py`` and is mailed to ``email.recipients.service`` (the sales manager and the clerk).
 
 Workbook 客户服务跟踪_<D>.xlsx:
 - 未结事项: every open 咨询/投诉/建议 with its working days open; those past ``service.response_days``
@@ -19,9 +19,9 @@ from datetime import date
 
 import pandas as pd
 
-from ..books import service as S
-from ..books import workdays
+from ..books import feedback as S
 from ..books.context import RunContext
+from ..books.due import WORKING_DAYS
 from ..core.model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK
 from ..core.output import Delivery, ReportOutput
 from ..core.sheets import DATE, INT, NUMBER, Col, Highlight, Sheet, Table, WorkbookSpec
@@ -34,11 +34,11 @@ class ServiceData:
     """What the report computed on ``day``."""
 
     day: date
-    open_items: pd.DataFrame  # books.service.OPEN_COLUMNS, 超时 as the text 超时 or ""
+    open_items: pd.DataFrame  # books.feedback.OPEN_COLUMNS, 超时 as the text 超时 or ""
     by_customer: pd.DataFrame
     by_product: pd.DataFrame
-    revisits: pd.DataFrame  # books.service.REVISIT_COLUMNS
-    satisfaction: pd.DataFrame  # books.service.SATISFACTION_COLUMNS
+    revisits: pd.DataFrame  # books.feedback.REVISIT_COLUMNS
+    satisfaction: pd.DataFrame  # books.feedback.SATISFACTION_COLUMNS
 
     @property
     def overdue(self) -> int:
@@ -93,11 +93,10 @@ def summary_text(data: ServiceData) -> str:
 
 
 NEEDS: tuple[str, ...] = ()
+DUE = WORKING_DAYS  # the days it is made (books.due, applied by the runner)
 
 
 def build(ctx: RunContext) -> ReportOutput:
-    if not (ctx.options.force or workdays.is_workday(ctx.run_date, ctx.settings)):
-        return ReportOutput(figures={"produced": False, "date": ctx.run_date.isoformat(), "reason": "非工作日"})
     data = compute(ctx)
     service = ctx.settings.service
     delivery = Delivery(report="service", title="客户服务跟踪",

@@ -1,90 +1,115 @@
-"""对账单: one statement of account per customer, to print, send, and have signed and returned.
+"""往来款项对账确认函: one balance-confirmation letter per customer and period, on one A4 page, in the form a
+customer's finance department signs, seals and returns; mailed to the customer when ``statements.send`` is on.
 
-Runs after the receivables report (``NEEDS``) and reads its ledger (明细账), open items and unapplied credits as
-of the run date D.
-A customer gets a statement when it has a balance on D or a movement in D's month (``statements.include:
-active``, the default: a customer who owes nothing and did nothing this month has nothing to confirm), or with
-``statements.include: all`` a balance or any movement in the period. The period (what the statement shows) runs
-from ``receivables.statement_period_start`` (year / quarter / month of D: ``periods.statement_period_start``)
-to D.
-Each statement shows the company and its contact, the customer, the period, the opening balance (debits −
-credits before the period start), every movement with a running balance, the closing balance, the open items
-with their due dates and days overdue, money received and not yet applied, and a signature block.
+Runs after the receivables report (``NEEDS``) and reads its ledger (明细账); the open items and the unapplied
+money at the period's end come from the allocation's as-of views (``books.allocation``), aged by the one rule
+of ``books.balances``.
 
-Files go to output/<D>/对账单/<客户名称>_对账单_<D>.xlsx, named by the writer together (``files.Name``: two
-customers whose names clean or cut alike, or differ only in case, each get a short hash; manifest.json maps each
-customer to its file); nothing is mailed (the clerk sends them by hand).
-``data`` is a ``StatementsData``: ``summary`` (客户名称, 期初余额, 本期借方, 本期贷方, 期末余额) and
-``period`` (start, end dates).
+- **The period** (``statements.period``: month, quarter or year) is the latest one that ended before the run
+  date D (``periods.closed_statement_periods``): on 2026-12-01 the letters confirm November. 期初余额 is the
+  balance at the end of the previous period (debits − credits before the start), so one period's 期末 is the
+  next one's 期初; the period's movements are the ledger's rows dated in it; 期末余额 = 期初 + 借方 − 贷方, in
+  figures and in 大写 (``model.rmb_words``); it equals the open items at the end less the unapplied money.
+- **Who gets one**: a customer with an open item, unapplied money (a prepayment) or a movement in the period;
+  a customer whose open item and prepayment cancel out (net 0) still gets one. 经销商 (客户档案's 客户类型) get
+  the same letter, marked as such.
+- **对账编号** DZ-<period>-<客户编码> (``periods.statement_number``: DZ-202611-KH001); a customer without a
+  客户编码 (or sharing one) gets a code made of its name's hash, so a number is never given twice; the same
+  customer and period always give the same number, run after run.
+- **发出日期** is the first working day after the period's end; the customer is asked to return the signed
+  letter within ``statements.reply_days`` working days (回复期限) to ``statements.company.email`` (else
+  ``email.sender``).
+- **Sending** (``statements.send``, false by default): on the 发出日期 (a missed day: its catch-up run), each
+  letter of the period whose
+  customer has a 对账邮箱 in the 客户档案 is a ``Delivery`` to that address, the customer's rep copied
+  (``copy_rep``), the workbook attached (and its PDF where LibreOffice is installed: ``pdf``); the mail rules
+  (deliver/mail.py) make it once ever per 对账编号, keep it in the outbox when SMTP is off and hold a demo
+  workspace's mail outside example.com. A customer without 对账邮箱 is in ``no_address`` (the 对账跟踪 lists it
+  for the clerk to post).
+
+Files: output/<D>/对账函/<客户名称>_对账函_<对账编号>.xlsx. ``data`` is a ``StatementsData``: every letter of
+the last ``statements.track_periods`` periods (what the 对账跟踪 follows), the receivables total at each
+period's end, the period written this run.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
 
-from ..books.periods import statement_period_start
-from ..books.plans import is_warranty
-from ..core.config import Settings
+from ..books.balances import aged_due_parts, bucket_labels
+from ..books.allocation import credits_as_of, open_items_as_of
 from ..books.context import RunContext
-from ..core.output import ReportOutput
-from ..core.model import fmt_yuan, rmb_words
+from ..books.customers import archive_lookup
+from ..books.periods import Period, closed_statement_periods, statement_number
+from ..books.collection_plans import is_warranty
+from ..core.config import Settings
+from ..core.files import Name
+from ..core.model import REP, fmt_yuan, rmb_words, text
+from ..core.output import Delivery, ReportOutput
 from ..core.results import ReceivablesData
 from ..core.sheets import DATE, INT, MONEY, Col, Sheet, Table, WorkbookSpec
-from ..core.files import Name
 
-SUMMARY_COLUMNS = ["客户名称", "期初余额", "本期借方", "本期贷方", "期末余额"]
+LETTER_COLUMNS = ["对账编号", "客户名称", "客户编码", "客户类型", "业务员", "对账邮箱", "期间", "期间起", "期间止", "发出日期",
+                  "回复期限", "期初余额", "本期借方", "本期贷方", "期末余额"]
+SUBFOLDER = "对账函"
+DISTRIBUTOR = "经销商"
 
 
 @dataclass(frozen=True)
 class StatementsData:
-    """The report's ``data``: one summary row per statement, and the period they cover."""
+    """The report's ``data``, for the 对账跟踪."""
 
-    summary: pd.DataFrame  # SUMMARY_COLUMNS
-    period: tuple[date, date]  # start, end (the run date)
-
-
-def customers_to_state(ledger: pd.DataFrame, start: date) -> list[str]:
-    """Customers with a non-zero balance at the end of the ledger or a movement dated from ``start`` (the
-    statement period's start for ``statements.include: all``, the 1st of the run date's month for ``active``)."""
-    if ledger.empty:
-        return []
-    balance = (ledger["借方"] - ledger["贷方"]).groupby(ledger["客户名称"]).sum()
-    moved = set(ledger.loc[ledger["日期"] >= pd.Timestamp(start), "客户名称"].unique())
-    return [name for name in ledger["客户名称"].unique() if balance.get(name, 0) != 0 or name in moved]
+    letters: pd.DataFrame  # LETTER_COLUMNS: every letter of the tracked periods, latest period first
+    receivables_total: dict[str, int]  # period code -> the receivables at its end (customers owing us), fen
+    period: Period  # the latest closed period: its letters are this run's workbooks
+    no_address: tuple[str, ...]  # customers of ``period``'s letters without 对账邮箱 (posted by the clerk)
 
 
-def period_balances(ledger: pd.DataFrame, names: list[str], start: date, day: date) -> pd.DataFrame:
-    """Per customer of ``names`` (index 客户名称, in that order): 期初余额 (debits − credits before ``start``),
-    本期借方 and 本期贷方 (the movements from ``start`` to ``day``), 期末余额."""
+# ---------------------------------------------------------------------------- the figures
+
+def in_period(ledger: pd.DataFrame, start: date, end: date) -> pd.Series:
+    """Which ledger rows are dated from ``start`` to ``end``."""
+    return (ledger["日期"] >= pd.Timestamp(start)) & (ledger["日期"] <= pd.Timestamp(end))
+
+
+def period_balances(ledger: pd.DataFrame, names: list[str], start: date, end: date) -> pd.DataFrame:
+    """Per customer of ``names`` (index 客户名称, in that order): 期初余额 (debits − credits before ``start``: the
+    previous period's 期末), 本期借方 and 本期贷方 (the movements from ``start`` to ``end``), 期末余额."""
     index = pd.Index(names, name="客户名称")
 
     def total(values: pd.Series, rows: pd.Series) -> pd.Series:
         return values[rows].groupby(ledger.loc[rows, "客户名称"]).sum().reindex(index, fill_value=0)
 
-    before, moving = ledger["日期"] < pd.Timestamp(start), in_period(ledger, start, day)
+    before, moving = ledger["日期"] < pd.Timestamp(start), in_period(ledger, start, end)
     frame = pd.DataFrame({"期初余额": total(ledger["借方"] - ledger["贷方"], before),
                           "本期借方": total(ledger["借方"], moving), "本期贷方": total(ledger["贷方"], moving)})
     frame["期末余额"] = frame["期初余额"] + frame["本期借方"] - frame["本期贷方"]
     return frame.astype("int64")
 
 
-def in_period(ledger: pd.DataFrame, start: date, day: date) -> pd.Series:
-    """Which ledger rows are dated from ``start`` to ``day``."""
-    return (ledger["日期"] >= pd.Timestamp(start)) & (ledger["日期"] <= pd.Timestamp(day))
+def customers_to_confirm(ledger: pd.DataFrame, open_items: pd.DataFrame, credits: pd.DataFrame, start: date,
+                         end: date) -> list[str]:
+    """Customers with an open item or unapplied money at ``end`` (``open_items`` / ``credits``: the as-of views
+    of ``end``), or a movement from ``start`` to ``end``; in the ledger's order, a net-0 customer included."""
+    moved = set(ledger.loc[in_period(ledger, start, end), "客户名称"])
+    held = set(open_items.loc[open_items["未收"] != 0, "客户名称"]) | set(credits.loc[credits["金额"] != 0, "客户名称"])
+    wanted = moved | held
+    return [name for name in dict.fromkeys(ledger["客户名称"]) if name in wanted]
 
 
-def statement_lines(ledger: pd.DataFrame, balances: pd.DataFrame, start: date, day: date) -> dict[str, pd.DataFrame]:
-    """客户名称 -> the period's rows of its statement: 期初余额, every movement with the running 余额, 期末余额.
+def statement_lines(ledger: pd.DataFrame, balances: pd.DataFrame, start: date, end: date) -> dict[str, pd.DataFrame]:
+    """客户名称 -> the period's rows of its letter: 期初余额, every movement with the running 余额, 期末余额.
 
-    ``balances`` is ``period_balances`` (one row per customer to state). The 期初余额 / 期末余额 rows carry
-    only 余额, so the 借方 / 贷方 columns add up to the period's movements; a zero 借方 or 贷方 is left blank.
+    ``balances`` is ``period_balances``. The 期初余额 / 期末余额 rows carry only 余额, so the 借方 / 贷方 columns
+    add up to the period's movements; a zero 借方 or 贷方 is left blank.
     """
     names = balances.index.tolist()
-    moves = ledger[in_period(ledger, start, day) & ledger["客户名称"].isin(names)]
+    moves = ledger[in_period(ledger, start, end) & ledger["客户名称"].isin(names)]
     position = {name: i for i, name in enumerate(names)}
     customers = moves["客户名称"].map(position).to_numpy(dtype="int64")
     opening = balances["期初余额"].to_numpy()
@@ -92,119 +117,218 @@ def statement_lines(ledger: pd.DataFrame, balances: pd.DataFrame, start: date, d
     n, blank = len(names), [np.nan] * len(names)
     lines = pd.DataFrame({
         "日期": np.concatenate([np.full(n, np.datetime64(start, "us")), moves["日期"].to_numpy(dtype="datetime64[us]"),
-                              np.full(n, np.datetime64(day, "us"))]),
+                              np.full(n, np.datetime64(end, "us"))]),
         **{c: blank + moves[c].tolist() + blank for c in ("单据类型", "单据号", "合同编号")},
         "摘要": ["期初余额"] * n + moves["摘要"].tolist() + ["期末余额"] * n,
-        # 借方 / 贷方 blank when 0: a float column with NaN blanks, as the statement always showed them
         **{c: np.concatenate([blank, moves[c].where(moves[c] != 0).to_numpy(dtype="float64"), blank])
            for c in ("借方", "贷方")},
         "余额": np.concatenate([opening, running, balances["期末余额"].to_numpy()]).astype("int64")})
-    # a customer's rows in the order built: its opening row, its movements in ledger order, its closing row
     customer_of_row = np.concatenate([np.arange(n), customers, np.arange(n)])
     return {names[i]: part.reset_index(drop=True) for i, part in lines.groupby(customer_of_row, sort=False)}
 
 
-def statement_summary(balances: pd.DataFrame) -> pd.DataFrame:
-    """Per customer: 期初余额, 本期借方, 本期贷方, 期末余额."""
-    return balances.reset_index()[SUMMARY_COLUMNS].astype({c: "int64" for c in SUMMARY_COLUMNS[1:]})
+def customer_codes(names: list[str], archive: dict[str, dict]) -> dict[str, str]:
+    """客户名称 -> the code in its 对账编号: the archive's 客户编码; for a customer without one, or the second to
+    share one, 'C' and six hex digits of its name's hash (the same name, the same code, every run).
+
+    >>> customer_codes(["甲", "乙", "丙"], {"甲": {"客户编码": "K1"}, "乙": {"客户编码": "K1"}})
+    {'甲': 'K1', '乙': 'C345831', '丙': 'CC72E61'}
+    """
+    codes, taken = {}, set()
+    for name in names:
+        code = text((archive.get(name) or {}).get("客户编码")).replace(" ", "")
+        if not code or code in taken:
+            code = "C" + hashlib.sha1(name.encode("utf-8")).hexdigest()[:6].upper()
+        taken.add(code)
+        codes[name] = code
+    return codes
 
 
-def split_by_customer(frame: pd.DataFrame, customers: pd.Series) -> dict[str, pd.DataFrame]:
-    """Each customer's rows of ``frame`` (``customers`` gives the customer of each row), in their order and
-    with their index, split once: filtering the whole table per customer grows with customers × rows."""
-    return dict(iter(frame.groupby(customers, sort=False)))
+def rep_of(name: str, archive: dict[str, dict], ledger_reps: dict[str, str]) -> str:
+    """The customer's rep: the archive's 负责业务员, else the rep of its latest ledger row."""
+    return text((archive.get(name) or {}).get("负责业务员")) or ledger_reps.get(name, "")
 
 
-def statement_filename(name: str, day: date) -> Name:
-    """<客户名称>_对账单_<D>.xlsx, the customer's name as written (the writer makes it safe and unique)."""
-    return Name(name, after=f"_对账单_{day.isoformat()}.xlsx")
+def letters_of_period(period: Period, ledger: pd.DataFrame, ctx: RunContext, archive: dict[str, dict],
+                      ledger_reps: dict[str, str]) -> tuple[pd.DataFrame, int]:
+    """The period's letters (LETTER_COLUMNS) and the receivables at its end (the positive balances' sum)."""
+    alloc, settings = ctx.allocation, ctx.settings
+    names = customers_to_confirm(ledger, open_items_as_of(alloc, period.end), credits_as_of(alloc, period.end),
+                                 period.start, period.end)
+    balances = period_balances(ledger, names, period.start, period.end)
+    ended = ledger[ledger["日期"] <= pd.Timestamp(period.end)]
+    owed = (ended["借方"] - ended["贷方"]).groupby(ended["客户名称"]).sum()
+    sent = ctx.workdays.following(period.end)
+    codes = customer_codes(names, archive)
+    rows = [{"对账编号": statement_number(period, codes[n]), "客户名称": n, "客户编码": codes[n],
+             "客户类型": text((archive.get(n) or {}).get("客户类型")),
+             "业务员": rep_of(n, archive, ledger_reps), "对账邮箱": text((archive.get(n) or {}).get("对账邮箱")),
+             "期间": period.code, "期间起": period.start, "期间止": period.end, "发出日期": sent,
+             "回复期限": ctx.workdays.following(sent, settings.statements.reply_days),
+             **{c: int(balances.loc[n, c]) for c in ("期初余额", "本期借方", "本期贷方", "期末余额")}} for n in names]
+    return pd.DataFrame(rows, columns=LETTER_COLUMNS), int(owed[owed > 0].sum())
 
 
-def signature_block(settings: Settings) -> list[str]:
-    """The lines under the tables: how to confirm, who to call, where to sign."""
-    c = settings.company
-    contact = "　".join(p for p in (f"联系人: {c.contact}" if c.contact else "", f"电话: {c.phone}" if c.phone else "",
-                                   f"地址: {c.address}" if c.address else "") if p)
-    return ["以上往来及余额请贵司核对。核对无误请在下方签字并加盖公章后寄回或扫描回传我司；如有不符，请注明不符金额及原因。",
-            f"{c.name}　{contact}".strip(),
-            "",
-            "客户确认: ______________    盖章: ______________    日期: ______________"]
+def aging_strip(parts: pd.DataFrame, bounds: list[int]) -> pd.DataFrame:
+    """One row: the open amount at the period's end per aging bucket (0-30天 … 365天以上) and 合计."""
+    labels = bucket_labels(bounds)
+    amounts = parts.groupby("账龄区间")["未收"].sum().reindex(labels, fill_value=0).astype("int64")
+    return pd.DataFrame([{**amounts.to_dict(), "合计": int(amounts.sum())}])
 
+
+def warranty_held(parts: pd.DataFrame) -> int:
+    """未到期质保金: open 质保 parts of a 回款计划 not yet overdue at the period's end (fen)."""
+    return int(parts.loc[is_warranty(parts) & (parts["逾期天数"] == 0), "未收"].sum())
+
+
+# ---------------------------------------------------------------------------- the letter
 
 def closing_in_words(closing: int) -> str:
     """The closing balance in 人民币大写, as the customer signs against it; a negative balance is money the
-    customer paid in advance, stated as 预收.
+    customer paid in advance.
 
     >>> closing_in_words(1000500)
-    '期末余额（大写）：人民币壹万零伍元整（贵司尚欠我司）'
+    '人民币壹万零伍元整（贵司尚欠我司）'
     >>> closing_in_words(-10000050)
-    '期末余额（大写）：预收人民币壹拾万元伍角整（贵司预付我司）'
+    '人民币壹拾万元伍角整（贵司预付我司）'
     """
     if closing < 0:
-        return f"期末余额（大写）：预收{rmb_words(closing)}（贵司预付我司）"
-    return f"期末余额（大写）：{rmb_words(closing)}" + ("（贵司尚欠我司）" if closing else "（双方无欠款）")
+        return f"{rmb_words(-closing)}（贵司预付我司）"
+    return rmb_words(closing) + ("（贵司尚欠我司）" if closing else "（双方无欠款）")
 
 
-def layout_statement(name: str, lines: pd.DataFrame, open_rows: pd.DataFrame, prepaid_rows: pd.DataFrame,
-                     settings: Settings, start: date, day: date) -> WorkbookSpec:
-    """One customer's 对账单: portrait A4, fitted to the width, header rows repeated by the writer.
+def our_block(settings: Settings) -> dict[str, str]:
+    """Our company as the letter prints it: ``statements.company``, blanks from ``company`` (and the reply
+    address from ``email.sender``)."""
+    own, base = settings.statements.company, settings.company
+    return {"name": own.name or base.name, "address": own.address or base.address,
+            "contact": own.contact or base.contact, "phone": own.phone or base.phone,
+            "email": own.email or settings.email.sender or settings.email.user or ""}
 
-    ``lines`` from ``statement_lines``; ``open_rows`` and ``prepaid_rows`` are the customer's rows of
-    ``open_item_rows`` and ``prepayment_rows``."""
-    opening, closing = int(lines["余额"].iloc[0]), int(lines["余额"].iloc[-1])
-    c = settings.company
-    subtitle = [f"{c.name}　联系人: {c.contact}" + (f"　电话: {c.phone}" if c.phone else ""),
-                f"客户: {name}", f"对账期间: {start.isoformat()} 至 {day.isoformat()}",
-                f"期初余额: ¥{fmt_yuan(opening)}　期末余额: ¥{fmt_yuan(closing)}（正数为贵司尚欠我司款项，负数为贵司预付款）",
-                closing_in_words(closing)]
+
+def letter_filename(name: str, number: str) -> Name:
+    """<客户名称>_对账函_<对账编号>.xlsx, the customer's name as written (the writer makes it safe and unique)."""
+    return Name(name, after=f"_对账函_{number}.xlsx")
+
+
+def reply_lines(letter: dict, us: dict[str, str]) -> list[str]:
+    """The reply block, both seal blocks and where and by when to return the letter."""
+    closing, end = letter["期末余额"], letter["期间止"]
+    back = f"电子邮箱 {us['email']}" if us["email"] else ""
+    post = f"邮寄至 {us['address']}" if us["address"] else ""
+    where = "，或".join(p for p in (back, post) if p) or "我司联系人"
+    return [
+        f"请于 {letter['回复期限']:%Y年%m月%d日} 前核对、签字盖章后将本函寄回：{where}"
+        f"（联系人 {us['contact']}{'，电话 ' + us['phone'] if us['phone'] else ''}）。",
+        "本函仅为核对往来账项，并非催款结算。如款项在上述日期后已付清，仍请及时核对回函。",
+        "",
+        "回执（请在相应的 □ 内打 ✓）",
+        f"□ 核对相符：截至 {end:%Y年%m月%d日}，贵我双方往来余额 ¥{fmt_yuan(closing)} 核对相符。",
+        "□ 核对不符：贵司记录余额 ¥______________，不符金额 ¥______________",
+        "      不符说明（可另附明细）：________________________________________________",
+        "",
+        f"我司（盖章）：{us['name']}",
+        "",
+        "",
+        "经办人：______________　　日期：______年____月____日",
+        "",
+        f"贵司（盖章）：{letter['客户名称']}",
+        "",
+        "",
+        "经办人：______________　　日期：______年____月____日",
+    ]  # two empty lines under each 盖章 line: room for the seal
+
+
+def layout_letter(letter: dict, lines: pd.DataFrame, parts: pd.DataFrame, credits: pd.DataFrame,
+                  settings: Settings) -> WorkbookSpec:
+    """One customer's 对账函 on one A4 portrait page: the heading lines, 余额汇总, 本期往来明细, 期末未结清单据
+    with its aging strip, 预收款, then the reply and seal blocks."""
+    us = our_block(settings)
+    closing = letter["期末余额"]
+    kind = "（经销商）" if letter["客户类型"] == DISTRIBUTOR else ""
+    subtitle = [f"对账编号：{letter['对账编号']}　　对账期间：{letter['期间起']:%Y-%m-%d} 至 {letter['期间止']:%Y-%m-%d}",
+                f"致：{letter['客户名称']}{kind}（客户编码 {letter['客户编码']}）",
+                f"发函单位：{us['name']}" + (f"　地址：{us['address']}" if us["address"] else ""),
+                "　".join(p for p in (f"联系人：{us['contact']}" if us["contact"] else "",
+                                     f"电话：{us['phone']}" if us["phone"] else "",
+                                     f"邮箱：{us['email']}" if us["email"] else "") if p),
+                "贵司与我司的往来款项，按我司账簿记录如下（正数为贵司尚欠我司，负数为贵司预付我司），请核对后回函。"]
+    summary = pd.DataFrame([
+        {"项目": f"期初余额（截至 {letter['期间起'] - timedelta(days=1):%Y-%m-%d}）", "金额": letter["期初余额"]},
+        {"项目": "本期增加（发货/开票）", "金额": letter["本期借方"]},
+        {"项目": "本期减少（回款）", "金额": letter["本期贷方"]},
+        {"项目": f"期末余额（截至 {letter['期间止']:%Y-%m-%d}）", "金额": closing},
+        {"项目": "期末余额（大写）", "金额": None, "说明": closing_in_words(closing)}], columns=["项目", "金额", "说明"])
+    tables = [Table([Col("项目"), Col("金额", MONEY), Col("说明")], summary, heading="一、余额汇总", autofilter=False)]
     move_cols = [Col("日期", DATE), Col("单据类型"), Col("单据号"), Col("合同编号"), Col("摘要"), Col("借方", MONEY),
                  Col("贷方", MONEY), Col("余额", MONEY, total=False)]
-    tables = [Table(move_cols, lines, heading="往来明细（借方 = 发货/开票应收，贷方 = 回款）", totals=True,
-                    totals_label="本期合计", autofilter=False)]
-    open_cols = [Col("日期", DATE), Col("单据类型"), Col("单据号"), Col("合同编号"), Col("金额", MONEY), Col("未收金额", MONEY),
-                 Col("到期日", DATE), Col("逾期天数", INT, total=False), Col("未到期质保金", MONEY)]
-    tables.append(Table(open_cols, open_rows, heading=f"截至 {day.isoformat()} 未结清单据", totals=True, autofilter=False))
-    if len(prepaid_rows):
-        tables.append(Table([Col("回款日期", DATE), Col("合同编号"), Col("未核销金额", MONEY)], prepaid_rows,
-                            heading="已收款尚未核销（预收款，已在余额中抵减）", totals=True, autofilter=False))
-    sheet = Sheet("对账单", tables, title="往来对账单", subtitle=subtitle, notes=signature_block(settings),
-                  landscape=False, fit_width=True, freeze=False)
-    return WorkbookSpec(statement_filename(name, day), [sheet], subfolder="对账单")
-
-
-def open_item_rows(open_items: pd.DataFrame) -> pd.DataFrame:
-    """The 未结清单据 columns of the receivables' open items (未收 shown as 未收金额). An item whose open amount a
-    回款计划 splits (``allocation.due_parts_as_of``) is one row per part, its 金额 on the first only; a 质保 part
-    not yet overdue shows its amount again in 未到期质保金."""
-    rows = open_items[["日期", "单据类型", "单据号", "合同编号", "金额", "未收", "到期日", "逾期天数"]].rename(
+    tables.append(Table(move_cols, lines, heading="二、本期往来明细（借方 = 发货/开票，贷方 = 回款）", totals=True,
+                        totals_label="本期合计", autofilter=False))
+    bounds = settings.receivables.aging_buckets
+    strip = aging_strip(parts, bounds)
+    tables.append(Table([Col(c, MONEY) for c in strip.columns], strip,
+                        heading=f"三、截至 {letter['期间止']:%Y-%m-%d} 未结清单据账龄", autofilter=False))
+    open_rows = parts.loc[parts["未收"] != 0, ["日期", "单据号", "合同编号", "未收", "到期日", "账龄天数"]].rename(
         columns={"未收": "未收金额"})
-    again = open_items["单据ID"].eq(open_items["单据ID"].shift())
-    rows["金额"] = rows["金额"].astype("Int64").mask(again)
-    held = is_warranty(open_items) & (open_items["逾期天数"] == 0)
-    rows["未到期质保金"] = open_items["未收"].where(held).astype("Int64")
-    return rows
+    if len(open_rows):
+        tables.append(Table([Col("日期", DATE), Col("单据号"), Col("合同编号"), Col("未收金额", MONEY), Col("到期日", DATE),
+                             Col("账龄天数", INT, total=False)], open_rows.reset_index(drop=True), totals=True,
+                            autofilter=False))
+    held = warranty_held(parts)
+    extra = [{"项目": "其中：未到期质保金", "金额": held}]
+    if len(credits):
+        extra.append({"项目": "减：已收款尚未核销（预收款）", "金额": int(credits["金额"].sum())})
+    extra.append({"项目": "期末余额 = 未结清单据合计 − 预收款", "金额": closing})
+    tables.append(Table([Col("项目"), Col("金额", MONEY)], pd.DataFrame(extra), autofilter=False))
+    sheet = Sheet("对账函", tables, title="往来款项对账确认函", subtitle=subtitle, notes=reply_lines(letter, us),
+                  landscape=False, fit_width=True, fit_one_page=True, freeze=False)
+    return WorkbookSpec(letter_filename(letter["客户名称"], letter["对账编号"]), [sheet], subfolder=SUBFOLDER)
 
 
-def prepayment_rows(credits: pd.DataFrame) -> pd.DataFrame:
-    """The 已收款尚未核销 columns of the receivables' unapplied credits."""
-    return credits[["回款日期", "合同编号", "金额"]].rename(columns={"金额": "未核销金额"})
+def letter_delivery(letter: dict, spec: WorkbookSpec, settings: Settings) -> Delivery:
+    """The letter to the customer's 对账邮箱, the rep copied, the workbook (and its PDF) attached."""
+    us = our_block(settings)
+    text_lines = [f"随函附上贵司与{us['name']}截至 {letter['期间止']:%Y-%m-%d} 的往来款项对账确认函（对账编号 {letter['对账编号']}），"
+                  f"期末余额 ¥{fmt_yuan(letter['期末余额'])}。",
+                  f"请核对后在回执处勾选「核对相符」或「核对不符」，签字盖章，于 {letter['回复期限']:%Y-%m-%d} 前"
+                  f"将扫描件回复至 {us['email'] or '本邮箱'}。谢谢！"]
+    return Delivery(report="statements", title=f"往来款项对账确认函 {letter['对账编号']}", attachments=[spec],
+                    key_figure=f"期末余额 ¥{fmt_yuan(letter['期末余额'])}", summary_text="\n".join(text_lines),
+                    summary_html="<br>".join(text_lines), customer=letter["客户名称"], to=(letter["对账邮箱"],),
+                    copy_rep=letter["业务员"], pdf=True)
 
 
 NEEDS = ("receivables",)  # earlier reports whose data ``build`` takes
 
 
 def build(ctx: RunContext, receivables: ReceivablesData) -> ReportOutput:
-    day = ctx.run_date
-    start = statement_period_start(day, ctx.settings.receivables.statement_period_start)
-    moved_since = day.replace(day=1) if ctx.settings.statements.include == "active" else start
-    balances = period_balances(receivables.ledger, customers_to_state(receivables.ledger, moved_since), start, day)
-    lines = statement_lines(receivables.ledger, balances, start, day)
-    open_rows, credits = open_item_rows(receivables.open_items), prepayment_rows(receivables.credits)
-    opens_of = split_by_customer(open_rows, receivables.open_items["客户名称"])
-    credits_of = split_by_customer(credits, receivables.credits["客户名称"])
-    no_open, no_credits = open_rows.iloc[:0], credits.iloc[:0]
-    specs = [layout_statement(n, lines[n], opens_of.get(n, no_open), credits_of.get(n, no_credits), ctx.settings,
-                              start, day) for n in balances.index]
-    summary = statement_summary(balances)
-    figures = {"statements": len(specs), "closing_balance_fen": int(summary["期末余额"].sum())}
-    return ReportOutput(workbooks=specs, figures=figures, data=StatementsData(summary, (start, day)))
+    settings, day, ledger = ctx.settings, ctx.run_date, receivables.ledger
+    archive = archive_lookup(ctx.tables["客户"])
+    latest = ledger.sort_values("日期", kind="stable").drop_duplicates("客户名称", keep="last")
+    ledger_reps = dict(zip(latest["客户名称"], latest[REP].map(text)))
+    periods = closed_statement_periods(day, settings.statements.period, settings.statements.track_periods)
+    made = [letters_of_period(p, ledger, ctx, archive, ledger_reps) for p in periods]
+    letters = pd.concat([m[0] for m in made], ignore_index=True)
+    totals = {p.code: total for p, (_, total) in zip(periods, made)}
+    period, current = periods[0], made[0][0]
+    balances = current.set_index("客户名称")[["期初余额", "本期借方", "本期贷方", "期末余额"]]
+    lines = statement_lines(ledger, balances, period.start, period.end)
+    parts = aged_due_parts(ctx.allocation, period.end, settings.receivables.aging_buckets)
+    parts_of = dict(iter(parts.groupby("客户名称", sort=False)))
+    credits = credits_as_of(ctx.allocation, period.end)
+    credits_of = dict(iter(credits.groupby("客户名称", sort=False)))
+    specs, deliveries = [], []
+    sending = settings.statements.send
+    for letter in current.to_dict("records"):
+        name = letter["客户名称"]
+        spec = layout_letter(letter, lines[name], parts_of.get(name, parts.iloc[:0]),
+                             credits_of.get(name, credits.iloc[:0]), settings)
+        specs.append(spec)
+        if sending and letter["对账邮箱"] and letter["发出日期"] == day:  # a day missed: its catch-up run sends
+            deliveries.append(letter_delivery(letter, spec, settings))
+    no_address = tuple(current.loc[current["对账邮箱"] == "", "客户名称"])
+    figures = {"statements": len(specs), "period": period.code, "closing_balance_fen": int(current["期末余额"].sum()),
+               "numbers": dict(zip(current["客户名称"], current["对账编号"])), "to_send": len(deliveries),
+               "no_address": list(no_address)}
+    return ReportOutput(workbooks=specs, figures=figures, deliveries=deliveries,
+                        data=StatementsData(letters, totals, period, no_address))

@@ -9,10 +9,12 @@ When: 周工作总结_<周一>_<周日>.xlsx on the first working day after the 
 day the job did not run is caught up by the next run); 月工作总结_<YYYY-MM>.xlsx with the 月报 and
 年工作总结_<YYYY>.xlsx with the 年报 (``periods.due_periods``). Figures are cut at the period's last day.
 
-The clerk's and manager's workbook (mailed to recipients ``summary``, else to those of ``period``): 对比 (one row per rep: activities, customers, first contacts, contracts,
-shipments and collections against the target, new customers signed, 超期未签约, open follow-ups, open data
-problems, 报价转化: quotations of the period and those signed by its end, ``books.quotations.period_conversion``), then one sheet per rep (one printed page), then 新客户开发 (all reps). A rep's own workbook
-(工作总结/<prefix>工作总结_<rep>_<code>.xlsx) holds only that rep's page and goes to that rep only.
+The clerk's and manager's workbook (mailed to recipients ``summary``, else to those of ``period``): 对比 (one
+row per rep: activities, customers, first contacts, contracts, shipments and collections against the target, new
+customers signed, 超期未签约, open follow-ups, open data problems, 报价转化: quotations of the period and those
+signed by its end, ``books.quotations.period_conversion``), then one sheet per rep (one printed page), then
+新客户开发 (all reps). A rep's own workbook (工作总结/<prefix>工作总结_<rep>_<code>.xlsx) holds only that rep's
+page and goes to that rep only.
 
 A rep's page: 本期活动 (by type), 业绩 (合同/发货/回款; 发货 against 销售目标, 回款 against 回款目标, each month's
 target pro-rated to the period by working days: ``periods.prorated_targets``), 按客户, 首次接触的客户 (the
@@ -101,8 +103,8 @@ class SummaryData:
 def due(ctx: RunContext) -> list[P.Period]:
     """The weeks due (``weeks_due``), then the months and years whose period reports are due."""
     last = ctx.options.last_run_date
-    weeks = P.weeks_due(ctx.run_date, last, ctx.settings)
-    return [*weeks, *(p for p in P.due_periods(ctx.run_date, last, ctx.settings) if p.kind in (P.MONTH, P.YEAR))]
+    weeks = P.weeks_due(ctx.run_date, last, ctx.workdays)
+    return [*weeks, *(p for p in P.due_periods(ctx.run_date, last, ctx.workdays) if p.kind in (P.MONTH, P.YEAR))]
 
 
 def summary_reps(tables, acts: pd.DataFrame) -> list[str]:
@@ -135,7 +137,7 @@ def compute(ctx: RunContext, period: P.Period, acts: pd.DataFrame, firsts: pd.Da
     in_period = acts[(acts["日期"] >= pd.Timestamp(start)) & (acts["日期"] <= pd.Timestamp(end))]
     counts = activity_counts(tables, start, end).set_index(REP)
     figures = P.window_figures_by_rep(tables, start, end).set_index(REP)
-    targets = P.prorated_targets(tables, start, end, ctx.settings).set_index(REP)
+    targets = P.prorated_targets(tables, start, end, ctx.workdays).set_index(REP)
     customers = by_customer(acts, start, end)
     new = P.rows_between(firsts, "日期", start, end)
     contracts = P.rows_between(tables["合同"], "签订日期", start, end)

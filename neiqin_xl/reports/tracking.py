@@ -31,6 +31,7 @@ import pandas as pd
 
 from ..books import workdays
 from ..books.context import RunContext
+from ..books.due import WORKING_DAYS
 from ..books.customers import archive_lookup
 from ..books.validate import FILLER, Columns, problem
 from ..core.columns import column_texts, sources, stripped_texts
@@ -48,7 +49,7 @@ UNSIGNED_COLUMNS = ["发货单号", "发货日期", "合同编号", "客户名�
 TODAY_COLUMNS = ["客户名称", "联系人", "电话", "货物", "物流公司", "物流单号", "合同编号", "发货单号", REP]
 
 
-def shipment_status(shipments: pd.DataFrame, day: date, settings) -> pd.DataFrame:
+def shipment_status(shipments: pd.DataFrame, day: date, calendar: workdays.Workdays) -> pd.DataFrame:
     """The shipments dated up to ``day`` with 已签收 (bool), 未签收工作日 (working days in (发货日期, day]),
     联系人/电话 left to the caller; in 发货日期 and source order."""
     cutoff = pd.Timestamp(day)
@@ -56,7 +57,7 @@ def shipment_status(shipments: pd.DataFrame, day: date, settings) -> pd.DataFram
     real = real.sort_values(["发货日期", "来源工作簿", "来源行"], kind="stable").reset_index(drop=True)
     signed_on = real["签收日期"]
     signed = (signed_on.notna() & (signed_on <= cutoff)).to_numpy() | (stripped_texts(real, "状态") == SIGNED)
-    elapsed = workdays.workdays_since([d.date() for d in real["发货日期"]], day, settings)
+    elapsed = calendar.since_each([d.date() for d in real["发货日期"]], day)
     return real.assign(已签收=signed, 未签收工作日=np.array(elapsed, dtype="int64"))
 
 
@@ -203,15 +204,14 @@ def figures(data: TrackingData, notices_made: int) -> dict:
 
 
 NEEDS: tuple[str, ...] = ()  # earlier reports whose data ``build`` takes
+DUE = WORKING_DAYS  # the days it is made (books.due, applied by the runner)
 
 
 def build(ctx: RunContext) -> ReportOutput:
     day, settings = ctx.run_date, ctx.settings
-    if not (ctx.options.force or "tracking" in ctx.options.only or workdays.is_workday(day, settings)):
-        return ReportOutput(figures={"produced": False, "date": day.isoformat(), "reason": "非工作日"})
     unsigned_days = settings.tracking.unsigned_days
     archive = archive_lookup(ctx.tables["客户"])
-    status = with_contacts(shipment_status(ctx.tables["发货"], day, settings), archive)
+    status = with_contacts(shipment_status(ctx.tables["发货"], day, ctx.workdays), archive)
     data = compute(status, day, unsigned_days)
     warnings = number_warnings(data.no_tracking_number, Columns(ctx.tables))
     clerk = WorkbookSpec(f"货物跟踪_{day.isoformat()}.xlsx",

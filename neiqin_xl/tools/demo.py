@@ -20,20 +20,23 @@ xlsxwriter stores fixed zip timestamps). Money is kept in integer fen here and w
 
 from __future__ import annotations
 
-import hashlib
 import math
 import random
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import xlsxwriter
 
 from ..core.config import DEMO_MARKER, Settings
+from ..core.files import file_sha256
 from ..core.months import Month
-from ..core.schema import ATTENDANCE, CUSTOMERS, PRODUCTS, REP_SHEETS, STAFF, TARGETS, TENDERS
-from ..books.workdays import is_workday, previous_workday
+from ..core.schema import (ATTENDANCE, CUSTOMERS, CUSTOMER_TYPES, PRODUCTS, RECEIPTS, REP_SHEETS, STAFF, TARGETS,
+                           TENDERS)
+from ..books.periods import closed_statement_periods, statement_number
+from ..books.workdays import Workdays, monday_of
 
 WORKSPACE_FOLDERS = ("reps", "master", "attendance", "finance")  # any file in one: a workspace in use
 _LISTED = re.compile(r"^([0-9a-f]{64})  (.+)$")  # a file the demo wrote, in DEMO.txt: "<sha256>  <path>"
@@ -125,6 +128,10 @@ class _World:
     @property
     def start(self) -> date:
         return self.run_date - timedelta(days=self.history_days)
+
+    @cached_property
+    def workdays(self) -> Workdays:
+        return Workdays.of(self.settings)
 
     @property
     def history_days(self) -> int:
@@ -419,15 +426,6 @@ def _add_new_customer_deal(w: _World) -> None:
 
 # ---------------------------------------------------------------- customer service (反馈)
 
-def _workdays_back(w: _World, n: int) -> date:
-    """The working day ``n`` working days before the run date."""
-    day = w.run_date
-    while n > 0:
-        day -= timedelta(days=1)
-        n -= is_workday(day, w.settings)
-    return day
-
-
 def _add_customer_service(w: _World) -> None:
     """The 反馈 sheet: an open complaint past its time (6 working days, ``service.response_days`` is 3), a fresh
     enquiry, an answered complaint and two surveys with their 满意度. No random draw, so the rest of the demo
@@ -440,10 +438,10 @@ def _add_customer_service(w: _World) -> None:
     contract = own[-1] if own else None
     customer = contract["客户名称"] if contract else w.customers_of(first)[0].name
     w.feedback[first.name] += [
-        {"日期": _workdays_back(w, 6), "客户名称": customer, "类型": "投诉",
+        {"日期": w.workdays.previous(w.run_date, 6), "客户名称": customer, "类型": "投诉",
          "合同编号": contract["合同编号"] if contract else None, "产品": contract["产品名称"] if contract else None,
          "内容": "设备到货后运行报警, 要求派技术人员上门", "处理人": first.name, "状态": "处理中"},
-        {"日期": _workdays_back(w, 1), "客户名称": customer, "类型": "咨询", "内容": "询问备件价格和交期",
+        {"日期": w.workdays.previous(w.run_date, 1), "客户名称": customer, "类型": "咨询", "内容": "询问备件价格和交期",
          "处理人": first.name, "状态": "待处理"}]
     other = w.customers_of(second)[0].name
     w.feedback[second.name] += [
@@ -483,7 +481,7 @@ def _make_activities_and_expenses(w: _World) -> None:
         acts, exps = w.activities[rep.name], w.expenses[rep.name]
         for n in range(days, -1, -1):
             day = run - timedelta(days=n)
-            if not is_workday(day, w.settings):
+            if not w.workdays.is_workday(day):
                 continue
             count = 1 if day == run else (0 if rng.random() < 0.3 else 1 + (rng.random() < 0.3))
             for _ in range(count):
@@ -780,13 +778,13 @@ def _add_delivery_followups(w: _World) -> None:
     working day without 物流单号 (缺物流单号, a warning to the rep), 4 on the run date (the phone list), 3 still to
     ship (发货计划 已逾期). Added after the numbering, with numbers of their own and no random draw, so every
     other row of the demo stays as it was."""
-    run, settings = w.run_date, w.settings
+    run = w.run_date
     rep = w.reps[4 % len(w.reps)]
     customer = w.customers_of(rep)[0]
     name, _, price = _PRODUCTS[3]
     days = [run]
     for _ in range(8):
-        days.append(previous_workday(days[-1], settings))
+        days.append(w.workdays.previous(days[-1]))
     signed = run - timedelta(days=40)
     same_year = [c for rows in w.contracts.values() for c in rows if c["签订日期"].year == signed.year]
     number = f"HT{signed.year}-{len(same_year) + 1:04d}"
@@ -809,7 +807,13 @@ def _add_delivery_followups(w: _World) -> None:
 # ---------------------------------------------------------------- writing
 
 class _Book:
-    """A thin xlsxwriter wrapper: the formats the demo workbooks use, a fixed creation date."""
+    """A thin xlsxwriter wrapper: the formats the demo workbooks use, a fixed creation date.
+
+    Not the report writer (deliver/writer.py), on purpose: these are the demo's INPUTS, the reps' and finance's
+    own hand-kept books with what a clerk meets in them (a title typed above the header, finance's merged
+    title and 合计 row, 宋体, text-formatted cells), and the intake's cell addresses in the golden outputs
+    (问题清单 …) follow that layout; the writer lays out reports (its own title block, styles, widths and
+    totals row), so writing the inputs with it would change them and the golden digests."""
 
     def __init__(self, path: Path, created: datetime):
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -891,9 +895,16 @@ def _write_master(w: _World, folder: Path, created: datetime) -> list[Path]:
     paths = [folder / "客户档案.xlsx", folder / "产品目录.xlsx", folder / "人员.xlsx", folder / "投标台账.xlsx"]
     book = _Book(paths[0], created)
     rows = [[c.code, c.name, "；".join(c.aliases), c.credit_limit, c.term, c.rep, c.contact, c.phone, c.address,
-             f"{c.code.lower()}@example.com"] for c in w.customers]
+             f"{c.code.lower()}@example.com", _statement_address(i, c), DISTRIBUTOR if i % 4 == 3 else "直销客户"]
+            for i, c in enumerate(w.customers)]
     book.write_table(CUSTOMERS.name, CUSTOMERS.columns, rows, money_cols={3})
     book.close()
+    replies = _statement_replies(w)
+    if replies:
+        paths.append(folder / "对账回执.xlsx")
+        book = _Book(paths[-1], created)
+        book.write_table(RECEIPTS.name, RECEIPTS.columns, replies, money_cols={3, 4})
+        book.close()
     book = _Book(paths[1], created)
     book.write_table(PRODUCTS.name, PRODUCTS.columns, [_product_row(p) for p in _PRODUCTS], money_cols={2, 4, 5})
     book.close()
@@ -1013,11 +1024,7 @@ def _tenders(w: _World) -> list[dict]:
     d = w.run_date
     reps = [r.name for r in w.reps]
     rep = lambda i: reps[i % len(reps)]  # noqa: E731
-    ahead = d
-    for _ in range(2):  # two working days ahead
-        ahead += timedelta(days=1)
-        while not is_workday(ahead, w.settings):
-            ahead += timedelta(days=1)
+    ahead = w.workdays.following(d, 2)  # two working days ahead
     won = next((c for c in w.contracts[rep(1)] if c["签订日期"] <= d), None)
     rows = [
         {"项目名称": "市轨道交通控制系统改造", "招标单位": "市轨道交通集团", "获取标书日期": d - timedelta(days=12),
@@ -1045,6 +1052,43 @@ def _tenders(w: _World) -> list[dict]:
     return rows
 
 
+DISTRIBUTOR = CUSTOMER_TYPES[1]  # 经销商
+
+
+def _statement_address(i: int, customer: _Customer) -> str:
+    """The customer's 对账邮箱 (its finance department, at example.com); every seventh has none (posted by hand)."""
+    return "" if i % 7 == 6 else f"caiwu.{customer.code.lower()}@example.com"
+
+
+def _statement_replies(w: _World) -> list[list]:
+    """master/对账回执.xlsx: replies to the 对账函 of the two periods before the last closed one, from the customers
+    shipped to in them (a letter's customers include them): most confirm (相符); of the earlier period, the second
+    disputes one shipment (不符, 不符金额 = that shipment: not yet received) and the third's 结果 is typed 已核对 (a
+    planted problem); every fifth customer has not replied (chased in the 对账跟踪)."""
+    rows: list[list] = []
+    for back, period in enumerate(closed_statement_periods(w.run_date, w.settings.statements.period, 3)[1:]):
+        sent = w.workdays.following(period.end)
+        shipped: dict[str, dict] = {}
+        for rep_rows in w.shipments.values():
+            for row in rep_rows:
+                if row["_date"] and period.start <= row["_date"] <= period.end and row["发货单号"]:
+                    shipped.setdefault(row["_contract"]["_customer"].code, row)
+        for i, code in enumerate(sorted(shipped)):
+            number, day = statement_number(period, code), w.workdays.following(sent, 3 + i % 6)
+            if i % 5 == 4 or day > w.run_date:
+                continue
+            if back == 1 and i == 1:
+                disputed = shipped[code]
+                rows.append([number, day, "不符", None, disputed["_fen"] / 100,
+                             f"发货单 {disputed['发货单号']} 我司尚未收到货物", f"回执/{number}.pdf"])
+            elif back == 1 and i == 2:
+                w.planted.append(f"对账回执.xlsx: {number} 的结果写成 已核对")
+                rows.append([number, day, "已核对", None, None, None, None])
+            else:
+                rows.append([number, day, "相符", None, None, None, f"回执/{number}.pdf"])
+    return rows
+
+
 def _targets(w: _World) -> list[list]:
     """销售目标 / 回款目标 per rep per month of last year and this year; one rep lacks this month's."""
     rows = []
@@ -1063,14 +1107,10 @@ def _targets(w: _World) -> list[list]:
     return rows
 
 
-def _workdays_in(first: date, last: date, settings: Settings) -> int:
-    return sum(1 for n in range((last - first).days + 1) if is_workday(first + timedelta(days=n), settings))
-
-
 def _write_attendance(w: _World, first: date, path: Path, created: datetime) -> None:
     rng = w.rng
     last = min(Month.of(first).last, w.run_date)
-    due = _workdays_in(first, last, w.settings)
+    due = w.workdays.in_range(first, last)
     rows = []
     for rep in w.reps:
         late = 5 if rep.index == 4 % len(w.reps) and first == Month.of(w.run_date).first else rng.choice((0, 0, 1, 2))
@@ -1116,10 +1156,6 @@ def _folder(workspace: Path, sub: Path) -> Path:
     return sub if sub.is_absolute() else workspace / sub
 
 
-def _file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def _listed_name(workspace: Path, path: Path) -> str:
     """How DEMO.txt names a file: relative to the workspace (``/`` separated), absolute when outside it."""
     try:
@@ -1130,7 +1166,7 @@ def _listed_name(workspace: Path, path: Path) -> str:
 
 def _write_marker(workspace: Path, seed: int, run_date: date, files: list[Path]) -> Path:
     path = workspace / DEMO_MARKER
-    listed = "".join(f"{_file_sha256(f)}  {_listed_name(workspace, f)}\n" for f in files)
+    listed = "".join(f"{file_sha256(f)}  {_listed_name(workspace, f)}\n" for f in files)
     path.write_text(
         "这是演示数据 (demo data): 由 neiqin_xl 生成的示例工作簿, 不是真实业务数据。\n"
         f"种子 seed: {seed}\n"
@@ -1184,7 +1220,7 @@ def remove_demo(workspace: Path) -> tuple[list[Path], list[Path]]:
     for path, digest in listed:
         if not path.is_file():
             continue
-        if _file_sha256(path) == digest:
+        if file_sha256(path) == digest:
             path.unlink()
             deleted.append(path)
         else:
@@ -1204,12 +1240,6 @@ def _refuse_if_in_use(workspace: Path, settings: Settings) -> None:
 
 # ---------------------------------------------------------------- 新客户开发: prospects (issue 20)
 
-def _workday_on_or_before(w: _World, day: date) -> date:
-    while not is_workday(day, w.settings):
-        day -= timedelta(days=1)
-    return day
-
-
 def _add_development_prospects(w: _World) -> None:
     """Three customers being developed, added last with their own numbers and their own random numbers (the
     rest of the demo is as it was): an archive customer without a contract, called on 45 days before the run
@@ -1222,7 +1252,7 @@ def _add_development_prospects(w: _World) -> None:
         n = len(w.reps)
 
         def visit(rep: _Rep, cust: _Customer, days_before: int, kind: str, content: str, nxt: str | None) -> None:
-            day = _workday_on_or_before(w, run - timedelta(days=days_before))
+            day = w.workdays.on_or_before(run - timedelta(days=days_before))
             w.activities[rep.name].append({"日期": day, "客户名称": cust.name, "活动类型": kind, "联系人": cust.contact,
                                            "城市": _HOME_CITY if kind == "电话" else cust.city, "内容": content,
                                            "下一步": nxt})
@@ -1234,22 +1264,22 @@ def _add_development_prospects(w: _World) -> None:
             rep = next((r for r in w.reps if r.name == cust.rep), w.reps[1 % n])
             visit(rep, cust, 45, "拜访", "首次拜访, 介绍公司产品", "下周提交报价单")
             visit(rep, cust, 32, "电话", "电话沟通报价", "跟进合同签订")
-            signed = _workday_on_or_before(w, run - timedelta(days=21))
+            signed = w.workdays.on_or_before(run - timedelta(days=21))
             visit(rep, cust, 21, "拜访", "签订合同", None)
             contract = _new_contract(w, rep, cust, signed, payment="月结", amount_yuan=48_000, term=30,
                                      product=_PRODUCTS[3])
             contract["合同编号"] = f"HT{signed.year}-9001"
             w.contracts[rep.name].append(contract)
-            shipped = _workday_on_or_before(w, run - timedelta(days=12))
+            shipped = w.workdays.on_or_before(run - timedelta(days=12))
             shipment = _add_shipment(w, contract, shipped, contract["_qty"])
             shipment.update({"发货单号": f"FH{shipped:%Y%m}90001", "合同编号": contract["合同编号"]})
-            paid = _workday_on_or_before(w, run - timedelta(days=4))
+            paid = w.workdays.on_or_before(run - timedelta(days=4))
             collection = _add_collection(w, rep, cust, paid, contract["_fen"], contract)
             collection.update({"合同编号": contract["合同编号"], "银行流水号": f"{paid:%Y%m%d}9001000001"})
 
         rep = w.reps[2 % n]
         cust = _Customer("", "宁波海天智能装备有限公司", [], "宁波", 0, 30, rep.name, "孙经理", "", "")
-        week_before = run - timedelta(days=run.weekday() + 5)  # the Wednesday of the week before the run date's
+        week_before = monday_of(run) - timedelta(days=5)  # the Wednesday of the week before the run date's
         visit(rep, cust, (run - week_before).days, "拜访", "首次拜访, 了解设备需求", "下周提交报价单")
 
         rep = w.reps[4 % n]
@@ -1330,8 +1360,3 @@ def generate_demo(workspace: Path, run_date: date, seed: int = 7, reps: int = 8,
             "rows": rows, "problems": list(world.planted),
             "finance_differences": {f"{m['first']:%Y-%m}": m["differences"] for m in months},
             "new_customer": world.new_customer}
-
-
-def is_demo_workspace(workspace: Path) -> bool:
-    """True when the workspace was written by ``generate_demo`` (it holds the DEMO.txt marker)."""
-    return (Path(workspace) / DEMO_MARKER).is_file()

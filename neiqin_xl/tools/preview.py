@@ -4,7 +4,7 @@ Its place in the process: after a run, by hand (a clerk checking the day's books
 developer checking a layout change): ``python -m neiqin_xl.tools.preview OUTPUT_DIR [--out DIR] [--all]``.
 LibreOffice (``soffice --headless --convert-to pdf``, its print setup: A4, orientation, fitted width) makes a
 PDF of each workbook, ``pdftoppm`` (poppler-utils) the PNG of its first page: ``<DIR>/<workbook stem>.png``
-(default DIR: OUTPUT_DIR/预览图). Of a subfolder holding one workbook per customer or rep (对账单/, 提成确认单/,
+(default DIR: OUTPUT_DIR/预览图). Of a subfolder holding one workbook per customer or rep (对账函/, 提成确认单/,
 问题清单/) the first two are drawn unless ``--all``. LibreOffice runs with a profile of its own in a temporary
 folder, so it neither waits for nor disturbs an office suite the user has open.
 """
@@ -18,23 +18,10 @@ import sys
 import tempfile
 from pathlib import Path
 
+from ..deliver.office import TIMEOUT_SECONDS, PreviewError, convert, soffice  # noqa: F401 (the tests read them here)
+
 PREVIEW_FOLDER = "预览图"
 PER_SUBFOLDER = 2  # workbooks drawn from each subfolder unless --all
-TIMEOUT_SECONDS = 600
-
-
-class PreviewError(RuntimeError):
-    """A tool is missing or failed: the message says which and what to install."""
-
-
-def soffice() -> str | None:
-    """The LibreOffice program on this machine (``soffice`` / ``libreoffice`` on PATH, or Windows' default
-    install folder), or None."""
-    found = shutil.which("soffice") or shutil.which("libreoffice")
-    if found:
-        return found
-    default = Path(r"C:\Program Files\LibreOffice\program\soffice.exe")
-    return str(default) if default.is_file() else None
 
 
 def workbooks_to_draw(output_dir: Path, everything: bool = False) -> list[Path]:
@@ -47,34 +34,6 @@ def workbooks_to_draw(output_dir: Path, everything: bool = False) -> list[Path]:
         files = sorted(p for p in folder.rglob("*.xlsx") if not p.name.startswith(("~$", ".")))
         chosen += files if everything else files[:PER_SUBFOLDER]
     return chosen
-
-
-RECALC_ALWAYS = """<?xml version="1.0" encoding="UTF-8"?>
-<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema">
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
-</oor:items>
-"""  # LibreOffice's setting "recalculate an Excel file on load: always" (its default keeps the values written)
-
-
-def convert(workbooks: list[Path], out_dir: Path, to: str = "pdf", program: str | None = None,
-            recalculate: bool = False) -> None:
-    """Every workbook converted by LibreOffice into ``out_dir`` (one start for all of them): ``to`` is
-    ``pdf`` or ``xlsx``; ``recalculate`` makes it compute every formula again on load instead of keeping the
-    values the file carries (what the recalculation test compares)."""
-    program = program or soffice()
-    if program is None:
-        raise PreviewError("找不到 LibreOffice (soffice): 请安装 LibreOffice "
-                           "(Debian/Ubuntu: apt-get install libreoffice-calc-nogui)")
-    with tempfile.TemporaryDirectory(prefix="neiqin_lo_") as profile:
-        if recalculate:
-            (Path(profile) / "user").mkdir()
-            (Path(profile) / "user" / "registrymodifications.xcu").write_text(RECALC_ALWAYS, encoding="utf-8")
-        cmd = [program, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--convert-to", to,
-               "--outdir", str(out_dir), *map(str, workbooks)]
-        done = subprocess.run(cmd, capture_output=True, timeout=TIMEOUT_SECONDS)
-    if done.returncode != 0:
-        raise PreviewError(f"LibreOffice 转换失败 (退出码 {done.returncode}): "
-                           f"{done.stderr.decode('utf-8', 'replace')[-500:]}")
 
 
 def first_page_png(pdf: Path, png: Path, dpi: int = 80) -> None:
@@ -111,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
                                      description="把输出文件夹中每个工作簿的第一页画成 PNG (LibreOffice → PDF → pdftoppm)")
     parser.add_argument("output_dir", type=Path, help="某天的输出文件夹, 如 workbooks/output/2026-11-30")
     parser.add_argument("--out", type=Path, default=None, help=f"PNG 放在哪里 (默认: 输出文件夹/{PREVIEW_FOLDER})")
-    parser.add_argument("--all", action="store_true", help="子文件夹 (对账单/ 等) 的每个工作簿都画")
+    parser.add_argument("--all", action="store_true", help="子文件夹 (对账函/ 等) 的每个工作簿都画")
     args = parser.parse_args(argv)
     if not args.output_dir.is_dir():
         print(f"找不到文件夹 {args.output_dir}", file=sys.stderr)

@@ -8,7 +8,8 @@ Built from ``schema.py``, so a template's headers are exactly what the reader ex
   validation on dates, ≥ 0 on amounts and numbers, whole numbers on counts (满意度 1–5), a frozen header, widths for
   Chinese text, and a 说明 sheet explaining every sheet and field;
 - master-data templates: 客户档案模板, 产品目录模板, 人员模板 (人员 + 目标), 考勤模板, 客户服务模板 (the clerk's own
-  反馈 entries, saved as master/客户服务.xlsx).
+  反馈 entries, saved as master/客户服务.xlsx), 对账回执模板 (the signed 对账函 that came back, saved as
+  master/对账回执.xlsx).
 
 ``write_all_templates`` is what ``run_daily.py templates [--for 张伟]`` calls.
 """
@@ -22,9 +23,9 @@ import xlsxwriter
 from xlsxwriter.utility import xl_range_formula
 
 from ..core.names import normalize_name
-from ..deliver.files import write_file
+from ..deliver.saving import write_file
 from ..core.schema import (ATTENDANCE, CHOICE, CUSTOMERS, DATE, FEEDBACK, ID, INT, MONEY, NAME, NUMBER, PERCENT, PRODUCTS,
-                           REP_SHEETS, STAFF,
+                           RECEIPTS, REP_SHEETS, STAFF,
                      TARGETS, Field, SheetDef)
 
 REP_TEMPLATE_NAME = "业务员台账模板.xlsx"
@@ -34,7 +35,8 @@ MASTER_TEMPLATE_FILES = (("客户档案模板.xlsx", (CUSTOMERS,), "master/客�
                          ("产品目录模板.xlsx", (PRODUCTS,), "master/产品目录.xlsx"),
                          ("人员模板.xlsx", (STAFF, TARGETS), "master/人员.xlsx"),
                          ("考勤模板.xlsx", (ATTENDANCE,), "attendance/考勤_YYYY-MM.xlsx"),
-                         ("客户服务模板.xlsx", (FEEDBACK,), "master/客户服务.xlsx"))
+                         ("客户服务模板.xlsx", (FEEDBACK,), "master/客户服务.xlsx"),
+                         ("对账回执模板.xlsx", (RECEIPTS,), "master/对账回执.xlsx"))
 TEMPLATE_CREATED = datetime(2026, 1, 1)  # a fixed date: the same schema gives the same file
 
 _REQUIRED_FILL = "#F8CBAD"
@@ -211,6 +213,7 @@ def write_rep_template(path: Path, customers: list[str], products: list[str], re
              "橙色表头为必填, 蓝色为选填; 选中单元格可看到填写提示。",
              "日期填 2026-11-28 这样的日期; 金额填数字(元), 不要加 ¥、逗号或“万”。",
              "合同编号、发票号码、银行流水号按原样填写; 回款没有对应合同时合同编号可空。",
+             "回款的 核销单号 可不填; 客户说明这笔钱付哪一张发货单时填它的发货单号, 先核销这一张。",
              "待发货的申请: 发货日期空着, 状态填 待发货。",
              "分期付款的合同在 回款计划 表每期一行: 比例或计划金额, 节点(预付/发货/到货/验收/开票/质保/其他)及节点后天数, "
              "或直接填计划日期; 各期合计须等于合同金额。"]
@@ -250,7 +253,8 @@ def _write_rep_like(path: Path, sheets: tuple[SheetDef, ...], *, title: str, lin
 
 
 def write_master_templates(folder: Path, rows: int = 1000) -> list[Path]:
-    """客户档案模板 / 产品目录模板 / 人员模板 (人员 + 目标) / 考勤模板 / 客户服务模板 in ``folder``; returns the paths."""
+    """客户档案模板 / 产品目录模板 / 人员模板 (人员 + 目标) / 考勤模板 / 客户服务模板 / 对账回执模板 in ``folder``; returns
+    the paths."""
     paths = []
     for filename, sheets, target in MASTER_TEMPLATE_FILES:
         lines = [f"填好后保存为 {target} (在工作区文件夹下)。", "表头在第 1 行, 请不要改动表头文字。",

@@ -1,0 +1,132 @@
+"""A customer's balance, what is overdue and the aging, as of a day D: one rule, read from the allocation.
+
+Its place in the process: the books, after the allocation (books/allocation.py and its as-of views). The
+应收账款明细账 (reports/receivables.py: 账龄分析, 按业务员汇总), the 客户档案汇总 (reports/archive.py: 应收余额,
+逾期金额) and the period reports' aging chart (reports/period_report.py, through the ledger's 按业务员汇总) all take
+their figures and their bucket names from here.
+
+- open amounts are by part (``allocation.due_parts_as_of``): the items dated up to D with what was unpaid on D,
+  a contract with a 回款计划 split over its plan lines, each part due on its own line's date;
+- age (账龄天数) = D − the item's date; its bucket (账龄区间) by ``receivables.aging_buckets``, inclusive upper
+  bounds: with [30, 60, 90, 180, 365] age 30 is 0-30天, age 31 is 31-60天, age 366 is 365天以上;
+- overdue days (逾期天数) = D − 到期日 when positive, else 0 (a part without a 到期日, its plan event not yet
+  happened, is not overdue); 逾期金额 = what the overdue parts still owe (credits not netted: an overdue item
+  is overdue until a collection is applied to it);
+- 预收款 = the customer's unapplied money on D (``allocation.credits_as_of``); 应收余额 = open − 预收款
+  (negative when the customer has paid in advance).
+
+A customer is named as the books name it: the 客户名称 of the allocation's rows, the archive's canonical name
+where the archive knows the customer (books/validate.py makes it so).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from .allocation import Allocation, credits_as_of, due_parts_as_of, open_items_as_of
+from ..core.columns import texts
+
+AGE_DAYS, BUCKET, OVERDUE_DAYS = "账龄天数", "账龄区间", "逾期天数"  # the columns ``aged`` adds to open items
+OPEN, PREPAID, BALANCE, OVERDUE, LONGEST_OVERDUE = "未收", "预收款", "应收余额", "逾期金额", "最长逾期天数"
+BALANCE_COLUMNS = [OPEN, PREPAID, BALANCE, OVERDUE, LONGEST_OVERDUE]  # ``customer_balances``, per 客户名称
+BUCKET_UNIT, LAST_BUCKET_UNIT = "天", "天以上"  # 0-30天 … 365天以上
+
+
+# ---------------------------------------------------------------- aging buckets
+
+def bucket_labels(bounds: list[int]) -> list[str]:
+    """The aging buckets' names, in order, from their inclusive upper bounds (``receivables.aging_buckets``).
+
+    >>> bucket_labels([30, 60, 90, 180, 365])
+    ['0-30天', '31-60天', '61-90天', '91-180天', '181-365天', '365天以上']
+    """
+    labels, low = [], 0
+    for high in bounds:
+        labels.append(f"{low}-{high}{BUCKET_UNIT}")
+        low = high + 1
+    return labels + [f"{bounds[-1]}{LAST_BUCKET_UNIT}"]
+
+
+def buckets_of(ages: pd.Series, bounds: list[int]) -> np.ndarray:
+    """The aging bucket of every age in days: bounds are inclusive upper bounds (the first bound at or above
+    the age; past the last one, the last bucket).
+
+    >>> list(buckets_of(pd.Series([0, 30, 31, 61, 400]), [30, 60]))
+    ['0-30天', '0-30天', '31-60天', '60天以上', '60天以上']
+    """
+    labels = np.array(bucket_labels(bounds), dtype=object)
+    return labels[np.searchsorted(np.asarray(bounds), ages.to_numpy(dtype="int64"), side="left")]
+
+
+def aged(items: pd.DataFrame, day: date, bounds: list[int]) -> pd.DataFrame:
+    """``items`` (an as-of view of the allocation's items) with 账龄天数, 账龄区间 and 逾期天数 (0 when not past due,
+    or not due at all: a 回款计划 line whose event has not happened has no 到期日)."""
+    items = items.reset_index(drop=True)
+    cutoff = pd.Timestamp(day)
+    items[AGE_DAYS] = (cutoff - items["日期"]).dt.days
+    items[BUCKET] = buckets_of(items[AGE_DAYS], bounds)
+    items[OVERDUE_DAYS] = (cutoff - items["到期日"]).dt.days.clip(lower=0).fillna(0)
+    return items.astype({AGE_DAYS: "int64", OVERDUE_DAYS: "int64"})
+
+
+def aged_open_items(alloc: Allocation, day: date, bounds: list[int]) -> pd.DataFrame:
+    """Items dated up to ``day`` with 未收 on ``day``, 账龄天数, 账龄区间 and 逾期天数 (0 when not past due)."""
+    return aged(open_items_as_of(alloc, day), day, bounds)
+
+
+def aged_due_parts(alloc: Allocation, day: date, bounds: list[int]) -> pd.DataFrame:
+    """``aged_open_items`` with the open amounts of contracts with a 回款计划 split by plan line
+    (``allocation.due_parts_as_of``): each part ages from its item's date and is overdue after its own 到期日."""
+    return aged(due_parts_as_of(alloc, day), day, bounds)
+
+
+# ---------------------------------------------------------------- balances
+
+def sums_by(values: pd.Series, *keys: pd.Series) -> dict:
+    """{key: sum of ``values``}, grouped by one key (or a tuple of keys, given two) per row; absent keys mean 0.
+
+    >>> sums_by(pd.Series([5, 7, 1]), pd.Series(["A", "B", "A"]))
+    {'A': 6, 'B': 7}
+    """
+    if values.empty:
+        return {}
+    return {k: int(v) for k, v in values.groupby(list(keys) if len(keys) > 1 else keys[0]).sum().items()}
+
+
+def customer_balances(parts: pd.DataFrame, credits: pd.DataFrame, day: date) -> pd.DataFrame:
+    """BALANCE_COLUMNS per 客户名称 (the index) with an open part or unapplied money on ``day``, in fen, in the
+    order the customers first appear (parts, then credits).
+
+    ``parts``: ``allocation.due_parts_as_of(alloc, day)`` (aged or not); ``credits``:
+    ``allocation.credits_as_of(alloc, day)``.
+
+    >>> parts = pd.DataFrame({"客户名称": ["甲", "甲", "乙"], "未收": [300, 200, 0],
+    ...                       "到期日": pd.to_datetime(["2026-11-01", None, "2026-10-01"])})
+    >>> credits = pd.DataFrame({"客户名称": ["丙", "甲"], "金额": [50, 100]})
+    >>> customer_balances(parts, credits, date(2026, 11, 30)).reset_index().to_dict("records")
+    [{'客户名称': '甲', '未收': 500, '预收款': 100, '应收余额': 400, '逾期金额': 300, '最长逾期天数': 29}, \
+{'客户名称': '丙', '未收': 0, '预收款': 50, '应收余额': -50, '逾期金额': 0, '最长逾期天数': 0}]
+    """
+    own = parts[parts[OPEN] != 0]
+    customer = pd.Series(texts(own["客户名称"]), index=own.index, dtype=object)
+    overdue_days = (pd.Timestamp(day) - own["到期日"]).dt.days.fillna(0)
+    overdue = overdue_days > 0
+    open_amount = sums_by(own[OPEN], customer)
+    overdue_amount = sums_by(own.loc[overdue, OPEN], customer[overdue])
+    longest = overdue_days[overdue].groupby(customer[overdue]).max().to_dict() if overdue.any() else {}
+    prepaid = sums_by(credits["金额"], pd.Series(texts(credits["客户名称"]), index=credits.index, dtype=object))
+    names = list(dict.fromkeys([*customer, *prepaid]))
+    frame = pd.DataFrame({OPEN: [open_amount.get(n, 0) for n in names], PREPAID: [prepaid.get(n, 0) for n in names],
+                          OVERDUE: [overdue_amount.get(n, 0) for n in names],
+                          LONGEST_OVERDUE: [int(longest.get(n, 0)) for n in names]},
+                         index=pd.Index(names, name="客户名称", dtype=object), dtype="int64")
+    frame[BALANCE] = frame[OPEN] - frame[PREPAID]
+    return frame[BALANCE_COLUMNS]
+
+
+def balances_as_of(alloc: Allocation, day: date) -> pd.DataFrame:
+    """``customer_balances`` of the allocation on ``day``."""
+    return customer_balances(due_parts_as_of(alloc, day), credits_as_of(alloc, day), day)

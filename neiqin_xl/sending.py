@@ -1,0 +1,54 @@
+"""Chasing the reps and sending the mail: the step the full day and the unchanged rerun share
+(``chase_and_send``), and the reminder job on its own (``remind``, at ``schedule.reminder_time``).
+
+Nothing here composes or sends a message itself: ``deliver.mail`` does (one transport per run, the outbox,
+what was sent before). Each part stands in its own guard: a failure is recorded (``core.failures``) and the
+run goes on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from datetime import date
+from typing import Any
+
+from .core.config import Settings
+from .core.failures import Failures
+from .core.output import Delivery
+from .deliver import mail
+from .loader import read_staff
+from .read.folders import rep_workbooks
+
+
+def chase_and_send(settings: Settings, run_date: date, staff: Any, failures: Failures,
+                   step: Callable[[str], AbstractContextManager], *, send: bool, no_email: bool, resend: bool = False,
+                   deliveries: Sequence[Delivery] = (), failed_reports: Sequence[str] = ()
+                   ) -> tuple[list[dict], list[tuple[str, str]]]:
+    """Who is behind (rep, reason: for the console and the manifest; the reminders themselves are the
+    reminder job's) and, when the run ``send``s, the mail: first what earlier runs left unsent, then the
+    run's ``deliveries``, then the one notice to the clerk (``email.admin``) when a report failed or a
+    message was refused. Returns the mail results and who was chased."""
+    chased: list[tuple[str, str]] = []
+    with failures.guard("催报名单"):
+        _, chased = mail.reminders(settings, run_date, staff, rep_workbooks(settings.folder("reps")))
+    sent: list[dict] = []
+    with step("发送邮件"), failures.guard("发送邮件"):
+        if send:
+            transport = mail.start_sending(settings, no_email)  # one login attempt for the whole run
+            sent += mail.send_pending(settings, staff, transport=transport) if transport else []
+            sent += mail.deliver(settings, run_date, list(deliveries), staff, no_email=no_email, resend=resend,
+                                 transport=transport)
+            notice = mail.admin_notice(run_date, list(failed_reports), sent)
+            if notice is not None and settings.email.admin:
+                sent += mail.deliver(settings, run_date, [notice], None, no_email=no_email, transport=transport)
+    return sent, chased
+
+
+def remind(settings: Settings, run_date: date, no_email: bool = False) -> tuple[list[dict], list[tuple[str, str]]]:
+    """The reminder job (``schedule.reminder_time``): reps whose workbook is missing or stale get a message
+    saying by when (the cut-off), which file and which folder; once a day (the mail state), working days only.
+    Returns the mail results and (rep, reason) for the console."""
+    staff = read_staff(settings)
+    deliveries, chased = mail.reminders(settings, run_date, staff, rep_workbooks(settings.folder("reps")))
+    return mail.deliver(settings, run_date, deliveries, staff, no_email=no_email), chased
