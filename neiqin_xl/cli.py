@@ -284,7 +284,10 @@ def print_summary(result, workday: bool, say) -> None:
     by_rep: dict[str, int] = {}
     for item in m["inputs"]:
         if item.get("kind") == "rep" or "/reps/" in str(item.get("path", "")).replace("\\", "/") or str(item.get("path", "")).startswith("reps"):
-            by_rep[Path(item["path"]).stem] = sum(item.get("rows", {}).values())
+            if item.get("status") == "skipped":  # ~$ owner files, 说明.txt: no rep's
+                continue
+            rep = item.get("rep") or Path(item["path"]).stem  # 张伟_回款.xlsx and 张伟_合同.xlsx: 张伟's
+            by_rep[rep] = by_rep.get(rep, 0) + sum(item.get("rows", {}).values())
     if by_rep:
         say("读取台账: " + "，".join(f"{rep} {n} 行" for rep, n in by_rep.items()))
     say(f"数据问题: 错误 {m['issues']['错误']} 条, 警告 {m['issues']['警告']} 条 (见 数据问题清单)")

@@ -7,7 +7,7 @@ books through here. The day reads first on its own (it keeps the inputs, stops e
 and compares the rows as read with the last official run's) and hands what it read in (``read=``).
 ``report_context`` puts the books in what the reports get (``RunContext``); ``books_of`` gives the books of
 tables validated already (the tests'). ``read_staff`` reads the 人员 table alone, for the reminder job and
-``status``.
+``status``; ``staff_workbooks`` each rep's workbook by that table's names.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ from .books.prepayments import check_large_collections, check_write_offs
 from .books.validate import validate
 from .core.config import Settings
 from .core.model import Problem, Tables
-from .core.names import CustomerIndex
+from .core.names import CustomerIndex, normalize_name
 from .core.schema import SHEETS
-from .read.folders import list_workbooks
+from .read.folders import list_workbooks, rep_workbooks
 from .read.intake import find_by_stem, read_workbook, read_workspace
 
 
@@ -81,3 +81,12 @@ def read_staff(settings: Settings) -> Any:
     path = find_by_stem(files, "人员")
     frames = read_workbook(path, (SHEETS["人员"],), settings)[0] if path else {}
     return frames.get("人员")
+
+
+def staff_workbooks(settings: Settings, staff: Any) -> dict[str, Any]:
+    """Each rep's workbook in the reps folder, named as the 人员 table (``staff``, from ``read_staff``) names
+    its people, so 张伟_回款.xlsx is 张伟's (``folders.rep_workbooks``); by the file names alone without it."""
+    names = None
+    if staff is not None and "姓名" in getattr(staff, "columns", ()):
+        names = [n for n in staff["姓名"].map(normalize_name) if n]
+    return rep_workbooks(settings.folder("reps"), names)

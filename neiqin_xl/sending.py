@@ -17,8 +17,7 @@ from .core.config import Settings
 from .core.failures import Failures
 from .core.output import Delivery
 from .deliver import mail
-from .loader import read_staff
-from .read.folders import rep_workbooks
+from .loader import read_staff, staff_workbooks
 
 
 def chase_and_send(settings: Settings, run_date: date, staff: Any, failures: Failures,
@@ -31,7 +30,7 @@ def chase_and_send(settings: Settings, run_date: date, staff: Any, failures: Fai
     message was refused. Returns the mail results and who was chased."""
     chased: list[tuple[str, str]] = []
     with failures.guard("催报名单"):
-        _, chased = mail.reminders(settings, run_date, staff, rep_workbooks(settings.folder("reps")))
+        _, chased = mail.reminders(settings, run_date, staff, staff_workbooks(settings, staff))
     sent: list[dict] = []
     with step("发送邮件"), failures.guard("发送邮件"):
         if send:
@@ -50,5 +49,5 @@ def remind(settings: Settings, run_date: date, no_email: bool = False) -> tuple[
     saying by when (the cut-off), which file and which folder; once a day (the mail state), working days only.
     Returns the mail results and (rep, reason) for the console."""
     staff = read_staff(settings)
-    deliveries, chased = mail.reminders(settings, run_date, staff, rep_workbooks(settings.folder("reps")))
+    deliveries, chased = mail.reminders(settings, run_date, staff, staff_workbooks(settings, staff))
     return mail.deliver(settings, run_date, deliveries, staff, no_email=no_email), chased

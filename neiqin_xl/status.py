@@ -15,9 +15,8 @@ from .closing import status_lines as closed_month_lines
 from .core.config import Settings
 from .deliver import mail
 from .deliver.run_state import RunState
-from .loader import read_staff
+from .loader import read_staff, staff_workbooks
 from .runs import KIND_NAMES
-from .read.folders import rep_workbooks
 from .runlock import lock_holder
 
 RECENT_RUNS = 10
@@ -110,9 +109,10 @@ def status_text(settings: Settings, now: datetime) -> list[str]:
 
     lines += ["", *closed_month_lines(state)]
     lines += ["", "业务员台账:"]
-    files = rep_workbooks(settings.folder("reps"))
+    staff = read_staff(settings)
+    files = staff_workbooks(settings, staff)
     as_of = Workdays.of(settings).on_or_before(now.date())  # reminders are for working days: on a weekend, Friday's
-    _, chased = mail.reminders(settings, as_of, read_staff(settings), files)
+    _, chased = mail.reminders(settings, as_of, staff, files)
     lines += [f"  {rep}: {reason}" for rep, reason in chased]
     behind = {rep for rep, _ in chased}
     fresh = [rep for rep in files if rep not in behind]

@@ -45,7 +45,11 @@ def write_book(path: Path, sheets: dict[str, list[list]], *, merges: dict[str, l
                 else:
                     ws.write(r, c, value)
         for cell_range, value in (merges or {}).get(name, []):
-            ws.merge_range(cell_range, value)
+            if isinstance(value, (datetime, date)):  # a merged date keeps its date format, as in Excel
+                ws.merge_range(cell_range, "", date_format)
+                ws.write_datetime(cell_range.split(":")[0], datetime(value.year, value.month, value.day), date_format)
+            else:
+                ws.merge_range(cell_range, value)
         if name in hidden:
             ws.hide()
     wb.close()

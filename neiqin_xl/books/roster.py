@@ -6,18 +6,23 @@ may leave the role empty, and a workbook in the reps folder says what the person
 without one is somebody else (a manager or an assistant entered without a role), never paid commission
 nor chased. Names are compared normalised (``normalize_name``: full-width and stray spaces do not matter),
 listed in the 人员 table's order, each once.
+
+A rep whose data is incomplete (``incomplete_reps``): a workbook, a sheet or a required column of theirs could
+not be read, so more than one row of theirs is missing from every figure. The commission and the 日报 mark such a
+rep's figures 数据不全 with the reason, and the rep's 提成确认单 is no final statement.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+import re
+from collections.abc import Collection, Iterable, Mapping
 from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
 
 from ..core.config import Settings
-from ..core.model import REP, Tables
+from ..core.model import ERROR, REP, Problem, Tables
 from ..core.names import normalize_name
 from ..core.schema import REP_SHEETS
 from .workdays import Workdays
@@ -73,3 +78,23 @@ def missing_or_stale(settings: Settings, run_date: date, staff: pd.DataFrame | N
         if reason:
             chased.append((rep, reason))
     return chased
+
+
+def incomplete_reps(problems: Iterable[Problem]) -> dict[str, str]:
+    """{rep: reason} for each rep with an error that kept a whole workbook, sheet or required column of theirs out
+    (no row of its own, or a whole header row as its cell): one reason per workbook and sheet, joined with ；.
+
+    >>> gone = Problem(ERROR, "第 1 行表头缺少必填列: 发货金额, 整张表未读取; 看到的表头: 日期、客户", workbook="张伟.xlsx",
+    ...                sheet="发货", cell="1:1", row=1, rep="张伟")
+    >>> one_row = Problem(ERROR, "金额不是数字", workbook="李娜.xlsx", sheet="回款", cell="C5", row=5, rep="李娜")
+    >>> incomplete_reps([gone, gone, one_row])
+    {'张伟': '张伟.xlsx[发货] 未读取: 第 1 行表头缺少必填列: 发货金额'}
+    """
+    reasons: dict[str, dict[tuple[str, str], str]] = {}
+    for p in problems:
+        if p.severity != ERROR or not p.rep or not p.workbook or not (p.row is None or ":" in p.cell):
+            continue
+        head = re.split(r"[,;，；]", p.message, maxsplit=1)[0].strip()
+        place = f"{p.workbook}[{p.sheet}]" if p.sheet else p.workbook
+        reasons.setdefault(p.rep, {}).setdefault((p.workbook, p.sheet), f"{place} 未读取: {head}")
+    return {rep: "；".join(parts.values()) for rep, parts in reasons.items()}

@@ -52,7 +52,8 @@ def _code_digest(paths: list[Path]) -> str:
     return h.hexdigest()
 
 
-_WRITER_CODE = _code_digest([Path(writer.__file__).resolve(), _PACKAGE / "core" / "sheets.py"])
+_WRITER_CODE = _code_digest([Path(writer.__file__).resolve(), _PACKAGE / "deliver" / "parts.py",
+                             _PACKAGE / "core" / "sheets.py"])
 
 
 # ---------------------------------------------------------------- what a workbook shows

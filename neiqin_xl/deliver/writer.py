@@ -22,6 +22,7 @@ Reports hand it ``WorkbookSpec``s (see ``sheets``); it lays them out and never c
 from __future__ import annotations
 
 import functools
+import io
 import math
 import re
 import unicodedata
@@ -34,11 +35,14 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 from xlsxwriter.utility import _datetime_to_excel_datetime
-from xlsxwriter.utility import _preserve_whitespace, _utf16_len, _utf16_truncate, xl_col_to_name, xl_rowcol_to_cell
-from xlsxwriter.xmlwriter import XMLwriter
+from xlsxwriter.utility import _utf16_len, _utf16_truncate, xl_col_to_name, xl_rowcol_to_cell
+from xlsxwriter.packager import Packager
+from xlsxwriter.sharedstrings import SharedStrings
+from xlsxwriter.worksheet import Worksheet
 
 from ..core.files import Name, file_names, unique_names
 from ..core.sheets import DATE, INT, MONEY, NUMBER, PCT, TEXT, Chart, Col, Figure, Sheet, Table, WorkbookSpec
+from . import parts as sheet_parts
 from .saving import Written, write_file
 
 MONEY_FORMAT = "#,##0.00;[Red]-#,##0.00"
@@ -47,16 +51,14 @@ PCT_FORMAT = "0.0%"
 FIXED_CREATED = datetime(2026, 1, 1)  # repeatable output: the same data gives the same file
 CHUNK_ROWS = 20_000  # a table's rows converted and written this many at a time (memory)
 IN_MEMORY_CELLS = 200_000  # a workbook up to this size is assembled in memory; a bigger one is written row by
-# row to disk (xlsxwriter's constant_memory: its text inline, not in the shared-strings table) to keep memory low
+# row to disk (xlsxwriter's constant_memory; its text still in the shared string table, ``_SharedStringsSheet``)
 MAX_WIDTH = 42  # longer text wraps inside its cell instead of widening the page
 EXCEL_ROWS = 1_048_576  # rows of a worksheet; a longer table continues on sheets 名称(续1), 名称(续2) …
 STREAM_ROWS = True  # a big workbook's table rows as XML straight into its row file (``_stream_rows``)
 XLS_STRMAX = 32767  # a cell's text, in UTF-16 units
-_XML_ESCAPES = re.compile("[&<>]")
 # ASCII (narrow, one UTF-8 byte) and the wide blocks of Chinese text (three bytes each): CJK punctuation, the
 # unified ideographs, the full-width forms; every character of the three blocks is W or F in unicodedata
 _ASCII_AND_HAN = re.compile("[\x00-\x7f\u3000-\u303e\u4e00-\u9fff\uff01-\uff60]*")
-_CONTROL = re.compile(r"_x[0-9a-fA-F]{4}_|[\x00-\x08\x0b-\x1f\ufffe\uffff]")  # what xlsxwriter escapes
 SHEET_NAME_UNITS = 31  # a sheet name, in UTF-16 units
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
@@ -298,45 +300,106 @@ def _write_rows(ws, first: int, columns: list[list], formats: list, heights: dic
                 write_number(r, c, cell, fmt)
 
 
-_NOT_STREAMED = object()  # a text xlsxwriter writes as rich text (it begins <r> and ends </r>): the API path
+class _SharedStringsSheet(Worksheet):
+    parts: sheet_parts.Parts | None = None  # a big book written in parts (``deliver.parts``): its rows' parts
+
+    """A constant_memory worksheet whose text goes to the workbook's shared string table (``xl/sharedStrings.xml``,
+    cells ``t="s"``) as an in-memory workbook's does, not inline (``t="inlineStr"``): Apple Numbers and the
+    iPhone preview show inline text as blank cells. Rows are still flushed to disk one at a time; only the
+    table of distinct texts is held (``_write_string`` registers a text when it is written, so the table is
+    complete before xlsxwriter sorts it at ``close``)."""
+
+    def _write_string(self, row, col, string, cell_format=None):
+        error = super()._write_string(row, col, string, cell_format)
+        if error != -1 and self.constant_memory:
+            cell = self.table[row][col]
+            self.table[row][col] = cell._replace(string=self.str_table._get_shared_string_index(cell.string))
+        return error
+
+    def _write_cell(self, row, col, cell):
+        if self.constant_memory and type(cell.string if hasattr(cell, "string") else None) is int:
+            memory, self.constant_memory = self.constant_memory, 0  # xlsxwriter's shared-string cell, as in memory
+            try:
+                super()._write_cell(row, col, cell)
+            finally:
+                self.constant_memory = memory
+        else:
+            super()._write_cell(row, col, cell)
 
 
-@functools.lru_cache(maxsize=1 << 16)  # names, products and notes repeat down a column
-def _inline_text(text: str) -> object:
-    """What xlsxwriter writes for ``text`` in an inline-string cell after the cell's ``r`` and ``s``
-    (``Worksheet._write_string`` then ``_write_cell`` in constant_memory mode): cut to Excel's length, control
-    characters as _xHHHH_, whitespace kept at either end, &, < and > escaped."""
-    if len(text) > XLS_STRMAX // 2 and _utf16_len(text) > XLS_STRMAX:
-        text = _utf16_truncate(text, XLS_STRMAX)
-    if _CONTROL.search(text):
-        text = XMLwriter._escape_control_characters(text)
-    if text.startswith("<r>") and text.endswith("</r>"):
-        return _NOT_STREAMED
-    space = ' xml:space="preserve"' if _preserve_whitespace(text) else ""
-    if _XML_ESCAPES.search(text):
-        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return f' t="inlineStr"><is><t{space}>{text}</t></is></c>'
+_SI_CARE = re.compile(r"[\x00-\x1f&<>\ufffe\uffff]|_x|^\s|\s$")  # a text xlsxwriter's _write_si changes
+
+
+class _FastStrings(SharedStrings):
+    """xl/sharedStrings.xml as xlsxwriter writes it, each plain text written at once (a big book has a
+    hundred thousand texts: xlsxwriter's writer per text took a fifth of the book's write); a text that needs
+    escaping, a preserved space or is rich goes through xlsxwriter's own ``_write_si``."""
+
+    def _write_sst_strings(self) -> None:
+        real, one = self.fh, io.StringIO()
+        out: list[str] = []
+        try:
+            for text in self.string_table.string_array:
+                if _SI_CARE.search(text):
+                    self.fh = one
+                    one.seek(0)
+                    one.truncate()
+                    self._write_si(text)
+                    out.append(one.getvalue())
+                else:
+                    out.append(f"<si><t>{text}</t></si>")
+                if len(out) > 8192:
+                    real.write("".join(out))
+                    out.clear()
+        finally:
+            self.fh = real
+        real.write("".join(out))
+
+
+class _Packager(Packager):
+    def _write_shared_strings_file(self) -> None:
+        if not self.workbook.str_table.count:
+            return
+        sst = _FastStrings()
+        sst.string_table = self.workbook.str_table
+        sst._set_xml_writer(self._filename("xl/sharedStrings.xml"))
+        sst._assemble_xml_file()
+
+
+def _shared_pieces(ws, texts: dict[str, int]) -> dict[str, str]:
+    """The XML after a cell's ``r`` and ``s`` for each text of ``texts`` (text → how many cells hold it), each
+    text entered in the workbook's shared string table as ``_SharedStringsSheet._write_string`` would enter
+    it, counted once per cell: ``t="s"><v>index</v></c>``."""
+    table = ws.str_table
+    pieces = {}
+    for text, n in texts.items():
+        stored = text
+        if len(stored) > XLS_STRMAX // 2 and _utf16_len(stored) > XLS_STRMAX:
+            stored = _utf16_truncate(stored, XLS_STRMAX)
+        index = table._get_shared_string_index(stored)
+        table.count += n - 1
+        pieces[text] = f' t="s"><v>{index}</v></c>'
+    return pieces
 
 
 def _stream_rows(ws, first: int, columns: list[list], formats: list, heights: dict[int, int], left: int) -> bool:
     """The rows of ``_write_rows`` written straight into a constant_memory worksheet's row file, as the very
     XML xlsxwriter writes for them cell by cell (``Worksheet._write_single_row``: ``<row>``, then each cell's
-    ``<c r= s=>`` with its number, inline string or nothing), about three times faster (the whole
-    合同履行一览表 of scenario M: 15 s → 5 s): the big books are most of the write. The worksheet is left as if its API had written them (dimensions, the row last written, the
-    formats' indices taken in the same order). Returns False, having written nothing, where the API must
-    write them: an in-memory workbook (shared strings), a number Excel cannot hold, a text xlsxwriter
-    writes as rich text, a worksheet not in xlsxwriter's default Excel 2007 mode."""
+    ``<c r= s=>`` with its number, shared string index (``_SharedStringsSheet``) or nothing), about three
+    times faster (the whole 合同履行一览表 of scenario M: 15 s → 5 s): the big books are most of the write.
+    The worksheet is left as if its API had written them (dimensions, the row last written, the formats'
+    indices taken and the texts entered in the shared string table in the same order). Returns False, having
+    written nothing, where the API must write them: an in-memory workbook, a number Excel cannot hold, a
+    worksheet not in xlsxwriter's default Excel 2007 mode."""
     if not ws.constant_memory or ws.excel_version != 2007 or not columns or not columns[0]:
         return False
-    texts: dict[str, str] = {}
-    for column in columns:
-        for cell in column:
+    counts: dict[str, int] = {}  # in row order: the order the API enters texts in the shared string table
+    for row in zip(*columns):
+        for cell in row:
             if cell is None:
                 continue
             if type(cell) is str:
-                texts[cell] = piece = _inline_text(cell)
-                if piece is _NOT_STREAMED:
-                    return False
+                counts[cell] = counts.get(cell, 0) + 1
             elif not math.isfinite(cell):  # xlsxwriter writes these as error formulas
                 return False
     count = len(columns[0])
@@ -345,33 +408,48 @@ def _stream_rows(ws, first: int, columns: list[list], formats: list, heights: di
         return False  # outside the sheet, or before the row xlsxwriter last wrote
     if ws.previous_row < first:  # the row before (the header), as the next cell's write would flush it
         ws._write_single_row(first)
+    texts = _shared_pieces(ws, counts)  # entered in the order the API would: row by row after the header
     styles = [f' s="{fmt._get_xf_index()}"' for fmt in formats]  # numbered in the order the API would
     letters = [xl_col_to_name(c) for c in range(left, left + len(columns))]
-    write = ws.fh.write
-    out: list[str] = []
-    for r, row in enumerate(zip(*columns), start=first):
-        n = r + 1
-        if r in heights:
-            write("".join(out))
-            out.clear()
-            ws.set_row(r, heights[r])
-            ws._write_row(r, None, ws.row_info[r])
-        else:
-            out.append(f'<row r="{n}">')
-        for cell, letter, style in zip(row, letters, styles):
-            if cell is None:
-                out.append(f'<c r="{letter}{n}"{style}/>')
-            elif type(cell) is str:
-                out.append(f'<c r="{letter}{n}"{style}{texts[cell]}')
-            else:
-                out.append(f'<c r="{letter}{n}"{style}><v>{cell:.16G}</v></c>')
-        out.append("</row>")
-        if len(out) > 8192:
-            write("".join(out))
-            out.clear()
-    write("".join(out))
+    for r, height in heights.items():  # before the XML: its row tags carry them; charts are placed by them
+        ws.set_row(r, height)
+    render = functools.partial(_rows_xml, ws, first, columns, letters, styles, texts, heights)
+    if ws.parts is None:
+        ws.fh.write(render())
+    else:  # a part of its own, kept by what its XML is made of (``parts.Parts``); a marker in the sheet
+        material = repr((first, letters, styles, sorted(heights.items()), list(texts.items()), columns))
+        number = ws.parts.part(material.encode("utf-8", "surrogatepass"), sum(counts.values()), render)
+        ws.fh.write(f"{sheet_parts.MARKER}{number}{sheet_parts.MARKER}")
     ws.previous_row = last + 1  # the next row written starts a new row; nothing of these is held back
     return True
+
+
+def _rows_xml(ws, first: int, columns: list[list], letters: list[str], styles: list[str], texts: dict[str, str],
+              heights: dict[int, int]) -> str:
+    """The XML of ``_stream_rows``'s rows: a row with a height set gets xlsxwriter's own row tag."""
+    out: list[str] = []
+    real, ws.fh = ws.fh, io.StringIO()
+    try:
+        for r, row in enumerate(zip(*columns), start=first):
+            n = r + 1
+            if r in heights:
+                ws.fh.seek(0)
+                ws.fh.truncate()
+                ws._write_row(r, None, ws.row_info[r])
+                out.append(ws.fh.getvalue())
+            else:
+                out.append(f'<row r="{n}">')
+            for cell, letter, style in zip(row, letters, styles):
+                if cell is None:
+                    out.append(f'<c r="{letter}{n}"{style}/>')
+                elif type(cell) is str:
+                    out.append(f'<c r="{letter}{n}"{style}{texts[cell]}')
+                else:
+                    out.append(f'<c r="{letter}{n}"{style}><v>{cell:.16G}</v></c>')
+            out.append("</row>")
+    finally:
+        ws.fh = real
+    return "".join(out)
 
 
 def _shown_widths(values: list, kind: str, texts: list[str] | None) -> list[int] | int:
@@ -676,7 +754,7 @@ def _write_figures(ws, fmts: _Formats, figures: list[Figure], top: int, widths: 
 
 def _write_sheet(wb: xlsxwriter.Workbook, fmts: _Formats, sheet: Sheet):
     """Writes one sheet; returns the worksheet, its tables' positions and where its charts go."""
-    ws = wb.add_worksheet(sheet.name)
+    ws = wb.add_worksheet(sheet.name)  # a _SharedStringsSheet (``render``)
     row = 0
     if sheet.title:
         ws.write_string(row, 0, sheet.title, fmts.title)
@@ -789,16 +867,30 @@ def streamed(spec: WorkbookSpec) -> bool:
     return cell_count(spec) > IN_MEMORY_CELLS
 
 
-def render(spec: WorkbookSpec, path: Path, created: datetime = FIXED_CREATED, max_rows: int = EXCEL_ROWS
-           ) -> tuple[str, ...]:
+def render(spec: WorkbookSpec, path: Path, created: datetime = FIXED_CREATED, max_rows: int = EXCEL_ROWS,
+           parts_dir: Path | None = None, in_parts: bool = False) -> tuple[str, ...]:
     """Renders a spec to ``path`` (not atomically; use ``write_workbook``); returns what was continued on
-    further sheets because it passed ``max_rows``."""
+    further sheets because it passed ``max_rows``. A big workbook's table rows are written in parts
+    (``deliver.parts``) when ``in_parts`` or ``parts_dir`` is given, each part kept in ``parts_dir`` for the next
+    write of the same file (its shared string table too), or else whole as xlsxwriter writes them."""
     small = not streamed(spec)  # small: assembled in memory; big: rows streamed to disk
+    name = f"{spec.subfolder}/{spec.filename}" if spec.subfolder else str(spec.filename)
+    book = None if small or not (in_parts or parts_dir) else sheet_parts.Parts(parts_dir, name)
+    target = Path(path)
+    if book is not None:
+        path = target.with_name(target.name + ".whole")
     wb = xlsxwriter.Workbook(str(path), {"in_memory": small, "constant_memory": not small,
                                          "strings_to_formulas": False, "strings_to_urls": False,
                                          "strings_to_numbers": False, "nan_inf_to_errors": True,
                                          "default_date_format": DATE_FORMAT})
+    made = False
     try:
+        wb._get_packager = _Packager  # xlsxwriter's hook for its packager
+        wb.worksheet_class = type("_PartsSheet", (_SharedStringsSheet,), {"parts": book}) if book else _SharedStringsSheet
+        seed = book.seed() if book else []
+        if seed:  # the book's last table: unchanged texts keep their index, so unchanged parts their bytes
+            wb.str_table.string_table = {text: i for i, text in enumerate(seed)}
+            wb.str_table.unique_count = len(seed)
         wb.set_properties({"created": created, "author": "neiqin_xl", "title": Path(spec.filename).stem})
         fmts = _Formats(wb)
         sheets = spec.sheets or [Sheet(name="Sheet1", tables=[])]
@@ -820,8 +912,22 @@ def render(spec: WorkbookSpec, path: Path, created: datetime = FIXED_CREATED, ma
             for chart, anchor in anchors:
                 data = written[chart.sheet] if chart.sheet else (part.name, part, positions)
                 _add_chart(wb, ws, chart, data, anchor)
+        made = True
     finally:
-        wb.close()
+        try:
+            wb.close()
+        finally:
+            done = book.done() if book else None  # every part compressed, the threads ended
+            if book is not None and not made:
+                Path(path).unlink(missing_ok=True)  # no whole-written copy left behind by a failed write
+    if book is not None:
+        try:
+            sheet_parts.assemble(path, target, done)
+        except ValueError:  # a member past 4 GB (ZIP64): written whole
+            return render(spec, target, created, max_rows)
+        finally:
+            Path(path).unlink(missing_ok=True)
+        book.keep(done, wb.str_table.string_array, bool(seed))
     return tuple(said)
 
 
@@ -834,5 +940,7 @@ def write_workbook(spec: WorkbookSpec, out_dir: Path, created: datetime = FIXED_
         spec = assign_filenames([spec], out_dir)[0]
     folder = Path(out_dir) / spec.subfolder if spec.subfolder else Path(out_dir)
     said: list[str] = []  # sheets continued past Excel's row limit
-    written = write_file(folder / spec.filename, lambda tmp: said.extend(render(spec, tmp, created)))
+    parts_dir = Path(out_dir) / sheet_parts.PARTS_DIR  # a big book's parts, kept for the next write of it
+    written = write_file(folder / spec.filename, lambda tmp: said.extend(render(spec, tmp, created,
+                                                                                parts_dir=parts_dir)))
     return replace(written, continued=tuple(said))

@@ -28,12 +28,15 @@ and ``intake.max_memory_mb``, so a workbook that crashes the reader, loops or ea
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
+import re
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 from operator import itemgetter
 from pathlib import Path
 
@@ -42,16 +45,19 @@ import python_calamine as pc
 from xlsxwriter.utility import xl_col_to_name, xl_range
 
 from .cache import WorkbookCache, open_cache
-from .folders import list_workbooks, rep_of, unsupported_files
+from .folders import list_workbooks, other_files, rep_named, rep_of, unsupported_files
 from .isolation import CRASH, MEMORY, TIMEOUT, Outcome, WorkerPool
 from ..core.config import Settings
 from ..core.files import file_sha256
 from ..core.model import ERROR, REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, cell_address
 from ..core.months import Month, month_texts
 from ..core.names import is_total_text, normalize_name
-from .parse import CellError, display_raw, is_blank, parse_column, parser_for
-from .reader import (Header, Range, SheetMatch, find_sheets, header_advice, locate_header, open_error_text,
-                     open_workbook, read_cells_present, read_grid, scan_sheets)
+from .parse import CellError, display_raw, is_blank, normalize_header, parse_column, parser_for
+from .reader import (NOT_DATA_SHEETS, Header, Range, SheetMatch, SheetVerdict, cell_fits, column_alias_block,
+                     header_advice,
+                     header_lookup, infer_columns,
+                     hidden_named, identify_sheet, locate_header, open_error_text, open_workbook, read_cells_present,
+                     read_grid, scan_sheets, sheet_alias_line, visible_worksheets)
 from ..core.schema import (ATTENDANCE, ATTENDANCE_PREFIX, DATE, DTYPES, FINANCE_PREFIXES, FINANCE_SHEETS,
                      MASTER_WORKBOOKS, MONEY, NUMBER, OPTIONAL_MASTER_WORKBOOKS, REP_SHEETS, SHEETS, Field,
                      SheetDef)
@@ -85,6 +91,15 @@ def read_workspace(settings: Settings, progress: Progress | None = None) -> tupl
     skip(skipped)
     if not settings.folder("reps").is_dir():
         steps.append(Problem(WARNING, f"找不到业务员台账文件夹 {settings.paths.reps}", workbook=str(settings.paths.reps)))
+    others = other_files(settings.folder("reps"))
+    for path in others:
+        steps.append({"path": relative_path(path, settings.workspace), "sha256": "", "status": "skipped", "rows": {},
+                      "message": "不是台账文件"})
+    if others:
+        names = "、".join(p.name for p in others)
+        steps.append(Problem(WARNING, f"业务员台账文件夹中有 {len(others)} 个不是台账的文件, 未读取: {names}",
+                             workbook=str(settings.paths.reps),
+                             suggestion="台账以外的文件请放到别处 (它们不算任何业务员的台账)"))
     for path in unsupported_files(settings.folder("reps")):
         steps.append({"path": relative_path(path, settings.workspace), "sha256": "", "status": "skipped", "rows": {},
                       "message": "不支持的文件格式"})
@@ -134,12 +149,46 @@ def read_workspace(settings: Settings, progress: Progress | None = None) -> tupl
         else:
             frames, found, info = next(results)
             info["path"] = relative_path(step.path, settings.workspace)
+            if step.rep is not None:
+                info["rep"] = step.rep
             inputs.append(info)
             problems.extend(found)
             for name, frame in frames.items():
                 collected[name].append(frame)
+    problems = whose_workbooks(steps, inputs, collected, problems)
     frames = {name: combine(SHEETS[name], parts) for name, parts in collected.items()}
     return Tables(frames=frames, inputs=inputs), problems
+
+
+def whose_workbooks(steps: list, inputs: list[dict], collected: dict[str, list[pd.DataFrame]],
+                    problems: list[Problem]) -> list[Problem]:
+    """Each rep workbook's rep by the 人员 table just read (``folders.rep_named``: 张伟_回款.xlsx is 张伟's):
+    its rows without a 业务员 of their own and its problems move from the file's name to that rep, and its
+    ``inputs`` entry says the rep (``rep``). A workbook whose name starts with no 人员 name keeps its name as
+    rep and is listed for the clerk. Done after the reading, so the cache and the workers need not know."""
+    names = [n for frame in collected["人员"] for n in frame["姓名"].dropna()]
+    jobs = [s for s in steps if isinstance(s, Job)]
+    infos = [i for i in inputs if "rep" in i]
+    moved: dict[str, str] = {}
+    unknown: list[str] = []
+    for job, info in zip([j for j in jobs if j.rep is not None], infos):
+        rep = rep_named(job.path, names) if names else job.rep
+        info["rep"] = rep
+        if rep != job.rep:
+            moved[job.rep] = rep
+        elif names and rep not in names and info["status"] != "error":
+            unknown.append(job.path.name)
+    if moved:
+        for name, parts in collected.items():
+            for frame in parts:
+                if REP in frame and len(frame):
+                    frame[REP] = frame[REP].map(lambda r: moved.get(r, r))
+        problems = [dataclasses.replace(p, rep=moved[p.rep]) if p.rep in moved else p for p in problems]
+    if unknown:
+        problems.append(Problem(WARNING, f"台账文件名不以人员表中任何人的姓名开头: {'、'.join(unknown)}; 其数据按文件名汇总",
+                                workbook="、".join(unknown),
+                                suggestion="请把文件名改为 业务员姓名.xlsx (如 张伟.xlsx), 或把该业务员加入人员表"))
+    return problems
 
 
 def skipped_input(path: Path, workspace: Path) -> dict:
@@ -352,54 +401,152 @@ def cache_store(job: Job, cache: WorkbookCache | None, digest: str, result: Resu
 
 def parse_workbook(path: Path, sheet_defs: tuple[SheetDef, ...], settings: Settings, rep: str | None = None, *,
                    first_visible_fallback: bool = False, month: str | None = None) -> Result:
-    """``read_workbook`` without the cache: opens the file and parses every sheet it knows."""
+    """``read_workbook`` without the cache: opens the file, finds what each visible sheet holds
+    (``reader.identify_sheet``: by its header row, its name a tie-breaker) and parses every sheet of ours;
+    several sheets of one kind (monthly sheets, 回款 and 回款(2)) are read together, each row keeping its
+    sheet and cell. A sheet holding a table of no definition, or of two at once, is an error naming its
+    headers; a workbook with no sheet of ours lists the sheets it saw and the config line for each."""
     info = {"path": path.name, "sha256": "", "status": "ok", "rows": {}, "message": "", "columns": {}}
     problems: list[Problem] = []
+    where = {"workbook": path.name, "rep": rep or ""}
     try:
         info["sha256"] = file_sha256(path)
         book = open_workbook(path)
-        matches, hidden = find_sheets(book, sheet_defs, settings, first_visible_fallback)
+        sheets = [(i, name) for i, name in visible_worksheets(book) if normalize_header(name) not in NOT_DATA_SHEETS]
+        hidden = hidden_named(book, sheet_defs, settings)
     except _OPEN_ERRORS as exc:
         info.update(status="error", message=open_error_text(exc))
         return {}, [Problem(ERROR, info["message"], workbook=path.name, rep=rep or "",
                             suggestion="请用 Excel 打开并另存为 .xlsx 后重新放入文件夹")], info
     for name in hidden:
-        problems.append(Problem(WARNING, "工作表已隐藏, 未读取", workbook=path.name, sheet=name, rep=rep or "",
-                                suggestion="如需汇总, 请取消隐藏该工作表"))
-    if not matches and not hidden:
-        expected = "、".join(s.name for s in sheet_defs)
-        problems.append(Problem(WARNING, f"没有找到可识别的工作表 (应为 {expected})", workbook=path.name, rep=rep or "",
-                                suggestion="请按模板命名工作表"))
+        problems.append(Problem(WARNING, "工作表已隐藏, 未读取", sheet=name, suggestion="如需汇总, 请取消隐藏该工作表",
+                                **where))
+    lookups = {d.name: header_lookup(d, settings) for d in sheet_defs}
     frames: dict[str, list[pd.DataFrame]] = {}
-    error_cells, sprawling = scan_sheets(path, [m.index for m in matches])
-    for match in matches:
+    error_cells, sprawling = scan_sheets(path, [i for i, _ in sheets])
+    seen: list[tuple[str, list, SheetVerdict]] = []  # sheets not ours: name, header cells, verdict
+    found_any = False
+    for index, name in sheets:
         try:
-            if match.index in sprawling:
-                problems.append(Problem(WARNING, f"工作表的已用区域 {sprawling[match.index]} 远大于有数据的单元格, "
-                                        "已按有数据的单元格读取", workbook=path.name, sheet=match.name, rep=rep or "",
-                                        suggestion="请删除远处多余的内容 (Ctrl+End 可定位到最后一个单元格)"))
-                grid, merges = read_cells_present(path, match.name), []  # merges filled there, every field alike
+            if index in sprawling:
+                grid, merges = read_cells_present(path, name)
             else:
-                grid, merges = read_grid(book, match, path, error_cells.get(match.index, {}))
+                grid, merges = read_grid(book, SheetMatch(sheet_defs[0], name, index), path, error_cells.get(index, {}))
         except _OPEN_ERRORS as exc:
-            problems.append(Problem(ERROR, f"无法读取工作表: {type(exc).__name__}: {str(exc)[:120]}",
-                                    workbook=path.name, sheet=match.name, rep=rep or ""))
+            problems.append(Problem(ERROR, f"无法读取工作表: {type(exc).__name__}: {str(exc)[:120]}", sheet=name, **where))
             info["status"] = "error"
+            found_any = True  # said already: no "no sheet of ours" besides
             continue
+        verdict = identify_sheet(grid, name, sheet_defs, settings, lookups)
+        if verdict.sheet_def is None:
+            if any(not is_blank(c) for row in grid for c in row):
+                seen.append((name, header_cells(grid, settings), verdict))
+            continue
+        found_any = True
+        match = SheetMatch(verdict.sheet_def, name, index)
+        if index in sprawling:
+            problems.append(Problem(WARNING, f"工作表的已用区域 {sprawling[index]} 远大于有数据的单元格, "
+                                    "已按有数据的单元格读取", sheet=name,
+                                    suggestion="请删除远处多余的内容 (Ctrl+End 可定位到最后一个单元格)", **where))
+        if verdict.renamed:
+            problems.append(Problem(WARNING, f"工作表名是 {verdict.renamed}, 但表头是{verdict.sheet_def.name}表的, "
+                                    f"已按{verdict.sheet_def.name}读取", sheet=name,
+                                    suggestion=f"请把工作表改名为 {verdict.sheet_def.name}", **where))
         frame, found, columns, totals = read_sheet(grid, match, path.name, settings, rep, month, merges)
         problems.extend(found)
-        if totals:
-            info.setdefault("total_rows", {})[match.name] = totals
+        count_skipped(info, match.name, totals)
         if columns is not None:
             info["columns"][match.name] = columns
         if frame is not None:
             frames.setdefault(match.sheet_def.name, []).append(frame)
             info["rows"][match.sheet_def.name] = info["rows"].get(match.sheet_def.name, 0) + len(frame)
+    if not found_any and first_visible_fallback and len(sheet_defs) == 1 and sheets:
+        index, name = sheets[0]  # a finance or attendance export: its first visible sheet, whatever it holds
+        seen = [s for s in seen if s[0] != name]
+        problems.extend(read_fallback(book, path, index, name, sheet_defs[0], settings, rep, month, error_cells,
+                                      sprawling, frames, info))
+        found_any = True
+    problems.extend(unrecognised_sheets(path.name, rep, seen, sheet_defs, found_any, hidden))
     errors = sum(1 for p in problems if p.severity == ERROR)
     if errors:
         info["message"] = f"{errors} 个错误"
     book.close()
     return {name: combine(SHEETS[name], parts) for name, parts in frames.items()}, problems, info
+
+
+def read_fallback(book, path: Path, index: int, name: str, sheet_def: SheetDef, settings: Settings, rep: str | None,
+                  month: str | None, error_cells: dict, sprawling: dict, frames: dict, info: dict) -> list[Problem]:
+    """The first visible sheet of an export read as its one definition (its header then decides)."""
+    grid, merges = (read_cells_present(path, name) if index in sprawling
+                    else read_grid(book, SheetMatch(sheet_def, name, index), path, error_cells.get(index, {})))
+    frame, found, columns, totals = read_sheet(grid, SheetMatch(sheet_def, name, index), path.name, settings, rep,
+                                               month, merges)
+    count_skipped(info, name, totals)
+    if columns is not None:
+        info["columns"][name] = columns
+    if frame is not None:
+        frames.setdefault(sheet_def.name, []).append(frame)
+        info["rows"][sheet_def.name] = info["rows"].get(sheet_def.name, 0) + len(frame)
+    return found
+
+
+def count_skipped(info: dict, sheet: str, skipped: "Skipped | int") -> None:
+    """``info``'s total_rows and note_rows ({sheet name in the file: rows}) where a sheet had any."""
+    if not skipped:
+        return
+    if skipped.totals:
+        info.setdefault("total_rows", {})[sheet] = skipped.totals
+    if skipped.notes:
+        info.setdefault("note_rows", {})[sheet] = skipped.notes
+
+
+def header_cells(grid: list[list], settings: Settings) -> list:
+    """The row of the first scanned rows with the most text cells: what the clerk would call its header."""
+    scan = grid[: settings.intake.header_scan_rows]
+    return max(scan, key=lambda row: sum(isinstance(c, str) and not is_blank(c) for c in row), default=[])
+
+
+def unrecognised_sheets(workbook: str, rep: str | None, seen: list[tuple[str, list, SheetVerdict]],
+                        sheet_defs: tuple[SheetDef, ...], found_any: bool, hidden: list[str]) -> list[Problem]:
+    """The errors of sheets that are not ours (``seen``: name, header cells, verdict; only sheets with data).
+
+    A sheet whose header is as much one kind as another (``tied``), or that holds rows of dates and amounts
+    under a header of no kind (``data_table``), is an error naming its headers. When no sheet of the
+    workbook was ours, one error lists every sheet seen with its headers and the config line that maps it
+    to the kind its header is nearest (a workbook of empty sheets only: a warning)."""
+    where = {"workbook": workbook, "rep": rep or ""}
+    problems = []
+    for name, cells, verdict in seen:
+        headers = headers_seen(cells) or "(无)"
+        if verdict.tied:
+            problems.append(Problem(ERROR, f"工作表的表头同样像 {'、'.join(verdict.tied)} 表, 无法确定是哪一种, 整张表未读取; "
+                                    f"看到的表头: {headers}", sheet=name, value=headers,
+                                    suggestion="请把工作表改名为其中之一, 或在 config.yaml 中加:\n"
+                                               + sheet_alias_line(verdict.tied[0], [name]), **where))
+        elif verdict.data_table:
+            guess = nearest_kind(verdict, sheet_defs)
+            problems.append(Problem(ERROR, f"工作表有成行的日期和金额, 但表头对不上任何一种表, 整张表未读取; 看到的表头: {headers}",
+                                    sheet=name, value=headers,
+                                    suggestion=f"请按模板写表头; 如它是{guess}表, 在 config.yaml 中加:\n"
+                                               + sheet_alias_line(guess, [name]), **where))
+    if found_any or hidden:
+        return problems
+    expected = "、".join(s.name for s in sheet_defs)
+    if not seen:
+        return problems + [Problem(WARNING, f"没有找到可识别的工作表 (应为 {expected}), 工作簿中没有数据",
+                                   suggestion="请按模板填写", **where)]
+    if problems:
+        return problems
+    listed = "; ".join(f"{name} (表头: {headers_seen(cells) or '无'})" for name, cells, _ in seen)
+    lines = "\n".join(sheet_alias_line(nearest_kind(v, sheet_defs), [name]) for name, _, v in seen)
+    return [Problem(ERROR, f"没有找到可识别的工作表 (应为 {expected}), 整个工作簿未读取; 看到的工作表: {listed}",
+                    suggestion="请按模板命名工作表并写表头; 或在 config.yaml 中加 (每张表一段, 按表的内容改成对应的表名):\n"
+                               + lines, **where)]
+
+
+def nearest_kind(verdict: SheetVerdict, sheet_defs: tuple[SheetDef, ...]) -> str:
+    """The kind whose header the sheet's is nearest (most fields named), else the first kind."""
+    return max(verdict.fields, key=verdict.fields.get) if verdict.fields else sheet_defs[0].name
 
 
 def read_sheet(grid: list[list], match: SheetMatch, workbook: str, settings: Settings, rep: str | None,
@@ -411,26 +558,69 @@ def read_sheet(grid: list[list], match: SheetMatch, workbook: str, settings: Set
     sheet_def = match.sheet_def
     header = locate_header(grid, sheet_def, settings)
     where = {"workbook": workbook, "sheet": match.name, "rep": rep or ""}
+    known = header is not None
     if header is None:
         if not any(any(not is_blank(c) for c in row) for row in grid):
             return None, [], None, 0  # an empty sheet
         scan = grid[: settings.intake.header_scan_rows]
         seen = max(scan, key=lambda row: sum(isinstance(c, str) and not is_blank(c) for c in row))
-        required = [f.name for f in sheet_def.fields if f.required]
-        return None, [Problem(ERROR, f"前 {settings.intake.header_scan_rows} 行里找不到表头, 整张表未读取; "
+        header = Header(row=scan.index(seen), columns={}, missing=[f.name for f in sheet_def.fields if f.required])
+    inferred: list[Problem] = []
+    if header.missing:
+        inferred = infer_missing(grid, header, sheet_def, where)
+    if not known and header.missing:
+        seen = grid[header.row]
+        several = [p for p in inferred if p.severity == ERROR]
+        return None, several + [Problem(ERROR, f"前 {settings.intake.header_scan_rows} 行里找不到表头, 整张表未读取; "
                               f"看到的表头: {headers_seen(seen)}", value=headers_seen(seen),
                               suggestion="表头应包含: " + "、".join(sheet_def.columns) + "; "
-                              + header_advice(seen, sheet_def, required), **where)], None, 0
+                              + header_advice(seen, sheet_def, header.missing, header.columns.values(), found(inferred),
+                                              cell_fits(grid, header, sheet_def)),
+                              **where)], None, 0
     columns = {name: xl_col_to_name(col) for name, col in header.columns.items()}
     if header.missing:
         cells = grid[header.row]
-        return None, [Problem(ERROR, f"第 {header.row + 1} 行表头缺少必填列: {'、'.join(header.missing)}, 整张表未读取; "
+        several = [p for p in inferred if p.severity == ERROR]
+        return None, several + [Problem(ERROR, f"第 {header.row + 1} 行表头缺少必填列: {'、'.join(header.missing)}, 整张表未读取; "
                               f"看到的表头: {headers_seen(cells)}",
                               cell=f"{header.row + 1}:{header.row + 1}", row=header.row + 1, value=headers_seen(cells),
-                              suggestion=header_advice(cells, sheet_def, header.missing), **where)], columns, 0
+                              suggestion=header_advice(cells, sheet_def, header.missing, header.columns.values(),
+                                                       found(inferred), cell_fits(grid, header, sheet_def)),
+                              **where)], columns, 0
     frame, problems, totals = build_frame(grid, header, sheet_def, workbook, match.name, rep or "", merges)
     frame = add_month(frame, sheet_def, month)
-    return frame, problems, columns, totals
+    return frame, inferred + problems, columns, totals
+
+
+def found(inferred: list[Problem]) -> dict[str, str]:
+    """The columns ``infer_missing`` read, {field: header}: the config line of a sheet still not read names them too."""
+    return {p.field: p.value for p in inferred if p.severity == WARNING}
+
+
+def infer_missing(grid: list[list], header: Header, sheet_def: SheetDef, where: dict) -> list[Problem]:
+    """Required columns whose header is not known, found by their cells (``reader.infer_columns``): one
+    column that fits is read (``header`` updated) with a warning and the config line that confirms it;
+    several that fit are an error listing them (the field stays missing)."""
+    one, several = infer_columns(grid, header, sheet_def)
+    problems = []
+    row = header.row + 1
+    for name, (col, fit, looked) in one.items():
+        head = display_raw(grid[header.row][col]).strip()
+        header.columns[name] = col
+        header.missing.remove(name)
+        problems.append(Problem(WARNING, f"没有 {name} 列; 按内容读取了 {xl_col_to_name(col)} 列 \"{head}\" "
+                                f"(前 {looked} 个有值的单元格中 {fit} 个像{'日期' if sheet_def.field(name).kind == DATE else '金额'})",
+                                cell=f"{xl_col_to_name(col)}{row}", row=row, field=name, value=head,
+                                suggestion="如确是该列, 请在 config.yaml 的 intake: 下加 (已有 column_aliases 时并入其中):\n"
+                                           + column_alias_block(sheet_def.name, {name: [head or xl_col_to_name(col)]}),
+                                **where))
+    for name, candidates in several.items():
+        listed = "、".join(f'{xl_col_to_name(c)} 列 "{display_raw(grid[header.row][c]).strip()}"' for c, _, _ in candidates)
+        problems.append(Problem(ERROR, f"没有 {name} 列; 按内容有几列都像: {listed}, 无法确定", cell=f"{row}:{row}", row=row,
+                                field=name, suggestion="请把该列的表头改为 " + name + ", 或在 config.yaml 中加:\n"
+                                + column_alias_block(sheet_def.name, {name: [display_raw(grid[header.row][candidates[0][0]]).strip()]}),
+                                **where))
+    return problems
 
 
 def headers_seen(cells: list) -> str:
@@ -439,8 +629,9 @@ def headers_seen(cells: list) -> str:
 
 
 def data_rows(grid: list[list], header: Header, cols: list[int]) -> tuple[list[int], list[tuple], int]:
-    """The data rows below the header (grid indexes), their cells in ``cols``, and how many 合计 rows were
-    left out (``is_total_row``, anywhere in the sheet); rows blank in every one of ``cols`` are left out too."""
+    """The data rows below the header (grid indexes), their cells in ``cols``, and how many 合计 rows
+    (``skipped_kind``: TOTAL) and note lines (NOTE) were left out, anywhere in the sheet; rows blank in
+    every one of ``cols`` are left out too."""
     first = header.row + 1
     cells = pick_cells(grid[first:], cols)
     spaces = [v for v in set().union(*cells) if isinstance(v, str) and v and not v.strip()] if cells else []
@@ -449,10 +640,23 @@ def data_rows(grid: list[list], header: Header, cols: list[int]) -> tuple[list[i
         filled = [i for i, row in enumerate(cells) if row.count("") + row.count(None) + sum(map(row.count, spaces)) < width]
     else:
         filled = [i for i, row in enumerate(cells) if row.count("") + row.count(None) < width]
-    totals = [i for i in filled if is_total_row(grid[first + i])]
-    if totals:
-        filled = sorted(set(filled) - set(totals))
-    return [first + i for i in filled], [cells[i] for i in filled], len(totals)
+    kinds = [(i, kind) for i in filled if (kind := skipped_kind(grid[first + i]))]
+    totals, notes = [i for i, k in kinds if k == TOTAL], [i for i, k in kinds if k == NOTE]
+    if kinds:
+        filled = sorted(set(filled) - {i for i, _ in kinds})
+    last = first + (filled[-1] + 1 if filled else 0)  # the lines under the table, blank in the columns read
+    tail = sum(1 for i, row in enumerate(grid[last:], last - first) if i not in notes and skipped_kind(row) == NOTE)
+    return [first + i for i in filled], [cells[i] for i in filled], Skipped(len(totals), len(notes) + tail)
+
+
+class Skipped(NamedTuple):
+    """Rows under a header that are not data: 合计/小计 lines and note lines (注：…, 制表人：…)."""
+
+    totals: int
+    notes: int
+
+    def __bool__(self) -> bool:
+        return bool(self.totals or self.notes)
 
 
 def pick_cells(rows: list[list], cols: list[int]) -> list[tuple]:
@@ -467,10 +671,36 @@ def pick_cells(rows: list[list], cols: list[int]) -> list[tuple]:
 def is_total_row(cells: list) -> bool:
     """A 合计 / 小计 / 本月合计 line, of a finance export or a rep's sheet: its first text cell reads as a
     total (``names.is_total_text``; every total word has 计, so other rows are told apart cheaply)."""
+    return skipped_kind(cells) == TOTAL
+
+
+TOTAL, NOTE = "total", "note"
+_NOTE = re.compile(r"^\s*(注|注意|说明|备注|填表说明|制表人?|填表人|填报人|审核人?|复核人?|审批人?|经办人|负责人|制表日期|填报日期)\s*[:：]")
+
+
+def skipped_kind(cells: list) -> str | None:
+    """TOTAL for a 合计/小计 line (its first text cell reads as a total), NOTE for a note line under a table (its
+    first filled cell starts with 注：, 说明：, 制表人：, 审核： …, a colon after the word, so a 说明 column's text
+    is never one), else None. One look at the row's first text cell serves both.
+
+    >>> skipped_kind(["注：金额含税", "", ""]), skipped_kind(["", "制表人:李娜", "审核人：王强"]), skipped_kind(["HT-1", "注：x"])
+    ('note', 'note', None)
+    >>> skipped_kind(["合计", "", 300]), skipped_kind([3, "合计"]), skipped_kind([3, "注：x"])
+    ('total', 'total', None)
+    """
+    first = True  # no filled cell before this one
     for cell in cells:
-        if isinstance(cell, str) and cell.strip():
-            return "计" in cell and is_total_text(cell)
-    return False
+        if cell.__class__ is str:
+            if not cell.strip():
+                continue
+            if "计" in cell and is_total_text(cell):
+                return TOTAL
+            if first and ("：" in cell or ":" in cell) and _NOTE.match(cell) is not None:
+                return NOTE
+            return None
+        if first and cell is not None and cell != "":
+            first = False
+    return None
 
 
 def build_frame(grid: list[list], header: Header, sheet_def: SheetDef, workbook: str, sheet: str,

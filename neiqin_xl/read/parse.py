@@ -12,9 +12,9 @@ Rules (see tests/read/test_parse.py for every form):
   after the date is dropped; 25:99 is an error). Day-first/month-first forms (11/12/2026) and two-digit
   years (26-11-28) are ambiguous: an error, never a guess. Impossible dates (2026-13-05, 2026-02-30) are
   errors, and so is any date before 2000-01-01 (``FIRST_DATE``: the business has none; ``validate`` also
-  rejects dates more than two years after the run date). A plain number is a date only as a plausible Excel
-  serial (2000-01-01 or later) or as 20261128: ``11.28``, ``2026.11`` or ``3`` typed in a date column are
-  errors that show the value, never 1900-01-11.
+  rejects dates more than two years after the run date). A plain number (a cell not formatted as a date)
+  is a date only as 20261128: any other (``11.28``, ``3``, 45990, a CRM code 360059) is an error that shows
+  the number as typed, never 1900-01-11 nor 2885-10-20 (issue 28).
 - amounts: numbers, or text such as ¥1,234.50, 1,234.50元, 1.2万, full-width digits; parsed with ``Decimal``
   to integer fen. Text with a fraction of a fen (1.234) is an error, not rounded: a typing slip the rep
   should see. Numeric cells are first taken to Excel's 15 significant digits, so a formula's
@@ -171,7 +171,9 @@ TOO_EARLY = CellError("日期早于 2000-01-01, 不像业务日期", f"请核对
 def parse_date(raw: object) -> Parsed:
     """A date cell, serial or text -> datetime at midnight; before 2000-01-01 an error.
 
-    >>> parse_date(46354.0)[0]  # a serial from a General-formatted cell
+    >>> parse_date(46354.0)[1].message  # a number in a General-formatted cell: not silently a date
+    '数字 46354 不是日期'
+    >>> parse_date(datetime(2026, 11, 28, 9, 30))[0]  # a date cell
     datetime.datetime(2026, 11, 28, 0, 0)
     >>> parse_date(11.28)[1].message  # "11.28" typed for 11月28日: Excel stored a number
     '数字 11.28 不是日期 (会被当成 1900-01-11)'
@@ -193,8 +195,14 @@ def parse_date(raw: object) -> Parsed:
 
 
 def parse_date_number(number: float | int) -> Parsed:
-    """20261128 typed as a number is a date; other numbers are Excel serials from 2000-01-01 on. A smaller
-    number (11.28, 2026.11, 3) was typed as something else and is an error showing what Excel made of it."""
+    """A number in a date column (a cell not formatted as a date: a date cell reads as one) is an error showing
+    the number as typed, whatever its size (360059, a CRM code, is not 2885-10-20; 45990 in a General cell is
+    not silently a 2025 date), with the one form clerks rely on: eight digits that form a valid date,
+    20261128, are that date. The suggestion says what Excel would show, when it is a date at all.
+
+    >>> parse_date_number(20261128)[0], parse_date_number(45990)[1].message, parse_date_number(360059)[1].message
+    (datetime.datetime(2026, 11, 28, 0, 0), '数字 45990 不是日期', '数字 360059 不是日期')
+    """
     if not finite(number):
         return None, CellError("不是有效日期", DATE_EXAMPLE)
     if number == int(number) and 19000101 <= number <= 29991231:
@@ -202,12 +210,12 @@ def parse_date_number(number: float | int) -> Parsed:
         if found is None:
             return None, CellError("不是有效日期", DATE_EXAMPLE)
         return (found, None) if found >= FIRST_DATE else (None, TOO_EARLY)
+    shown = date_from_serial(number + 1 if 0 < number < 60 else number)  # as Excel shows it (its 1900-02-29)
     if 0 < number < _FIRST_SERIAL:
-        shown = date_from_serial(number + 1 if number < 60 else number)  # as Excel shows it (its 1900-02-29)
         seen = f" (会被当成 {shown:%Y-%m-%d})" if shown else ""
         return None, CellError(f"数字 {format_number(number)} 不是日期{seen}", f"请写成 年-月-日, {DATE_EXAMPLE}")
-    found = date_from_serial(number)
-    return (found, None) if found else (None, CellError("不是有效日期", DATE_EXAMPLE))
+    hint = f"; 如确是日期 {shown:%Y-%m-%d}, 请把单元格格式设为日期" if shown else ""
+    return None, CellError(f"数字 {format_number(number)} 不是日期", f"请写成 年-月-日, {DATE_EXAMPLE}{hint}")
 
 
 def parse_date_text(text: str) -> Parsed:

@@ -2,8 +2,8 @@
 
 ``open_workbook`` opens .xlsx/.xlsm/.xltx/.xltm/.xls/.xlsb/.ods and WPS's .et/.ett with python-calamine,
 and a .csv as a one-sheet ``CsvBook`` (UTF-8 with or without BOM, else GBK/GB18030; every cell is text);
-``find_sheets`` picks the sheets that mean each ``SheetDef`` (by name or alias, hidden ones left out; a
-CSV by its header when its name does not say); ``read_grid`` gives a sheet's cells
+``identify_sheet`` says which ``SheetDef`` a sheet holds, by its header row (every definition scored by the
+fields its header names), its name a tie-breaker and a hint (hidden sheets are not read); ``read_grid`` gives a sheet's cells
 as a list of rows in absolute positions (row index 0 = Excel row 1), with merged ranges filled down and
 Excel error values marked; ``locate_header`` finds the header row among the first rows and maps its
 columns to the schema's fields (an amount headed in 万元 scaled, 单位 the customer only as a last resort),
@@ -45,8 +45,9 @@ import struct
 import zipfile
 import zlib
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path, PurePosixPath
-from typing import NamedTuple
+from typing import Iterable, NamedTuple
 from xml.etree import ElementTree
 
 import openpyxl
@@ -56,9 +57,9 @@ from rapidfuzz import fuzz
 from xlsxwriter.utility import xl_cell_to_rowcol
 
 from ..core.config import Settings
-from .folders import csv_sheet
+from .folders import csv_sheet, decode_text
 from .parse import Uncalculated, display_raw, is_blank, is_unit_code, normalize_header
-from ..core.schema import AMBIGUOUS_CUSTOMER, MONEY, REP_HEADERS, SheetDef
+from ..core.schema import AMBIGUOUS_CUSTOMER, DATE, MONEY, REP_HEADERS, Field, SheetDef
 
 _XML_ERROR_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xltx", ".xltm"})
 _ERROR_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*\bt="e"[^>]*)>(.*?)</(?:\w+:)?c>', re.DOTALL)
@@ -68,6 +69,11 @@ _FORMULA_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*)>\s*<(?:\w+:)?f\b(?:[^>]*/>|[^
                            rb'(?:<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>|<(?:\w+:)?v\s*/>)?\s*</(?:\w+:)?c>')
 _TEN_THOUSANDS = ("(万元)", "万元", "(万)")
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGIC = b"PK\x03\x04"
+_CALAMINE_ERRORS = (pc.CalamineError, pc.XmlError, pc.ZipError, ValueError, OSError)
+_OLE_SUFFIXES = frozenset({".xls", ".et", ".ett", ".xlt"})
+_TEXT_SUFFIXES = frozenset({".csv", ".txt"})
+_BINARY_SUFFIXES = frozenset({".xlsb", ".ods", ".xlsx", ".xlsm", ".xltx", ".xltm"})
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _ZIP_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xltx", ".xltm", ".xlsb", ".ods"})
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]+[0-9]+)(?::([A-Z]+[0-9]+))?"')
@@ -113,17 +119,42 @@ def open_workbook(path: Path) -> pc.CalamineWorkbook:
         raise UnreadableWorkbook("文件是空的 (0 字节)")
     with open(path, "rb") as fh:
         head = fh.read(8)
-    if path.suffix.lower() in _XML_ERROR_SUFFIXES | {".xlsb"} and head == _OLE_MAGIC:
-        raise UnreadableWorkbook("工作簿有密码保护或已加密 (或是改了扩展名的 .xls 文件), 无法读取")
-    if path.suffix.lower() == ".csv":
-        return CsvBook(path)
+    suffix = path.suffix.lower()
     if head == _OLE_MAGIC:
+        if is_encrypted_package(path):
+            raise UnreadableWorkbook("工作簿有密码保护或已加密, 无法读取")
         check_ole_chains(path)
         if is_encrypted_biff(path):
             raise UnreadableWorkbook("工作簿有密码保护或已加密, 无法读取")
-    if path.suffix.lower() in _ZIP_SUFFIXES:
+        if suffix in _OLE_SUFFIXES:
+            return pc.CalamineWorkbook.from_path(str(path))
+        try:
+            return from_bytes(path)  # an .xls renamed .xlsx (WPS does this): what its bytes are
+        except _CALAMINE_ERRORS:
+            raise UnreadableWorkbook("工作簿有密码保护或已加密 (或文件已损坏), 无法读取") from None
+    if head[:4] == _ZIP_MAGIC:
         check_zip_sizes(path)
-    return pc.CalamineWorkbook.from_path(str(path))
+        if suffix in _ZIP_SUFFIXES | _XML_ERROR_SUFFIXES:
+            return pc.CalamineWorkbook.from_path(str(path))
+        return from_bytes(path)  # an .xlsx renamed .xls or .csv
+    if suffix in _TEXT_SUFFIXES or decode_text(path.read_bytes()[:65536]) is not None and suffix not in _BINARY_SUFFIXES:
+        return CsvBook(path)  # a CSV or TXT, or a text export renamed .xls (a finance system's "Excel")
+    if suffix in _BINARY_SUFFIXES:
+        return pc.CalamineWorkbook.from_path(str(path))  # .xlsb: a zip too; left to calamine and its message
+    raise UnreadableWorkbook("文件内容既不是 Excel 工作簿也不是文本表格, 无法读取")
+
+
+def from_bytes(path: Path) -> pc.CalamineWorkbook:
+    """A workbook opened by what its bytes are, not its extension (calamine tries each format)."""
+    with open(path, "rb") as fh:
+        return pc.CalamineWorkbook.from_filelike(io.BytesIO(fh.read()))
+
+
+def is_encrypted_package(path: Path) -> bool:
+    """An OLE file holding an ``EncryptedPackage`` stream: an .xlsx Excel encrypted with a password (the
+    stream's name is in the directory, UTF-16)."""
+    with open(path, "rb") as fh:
+        return "EncryptedPackage".encode("utf-16-le") in fh.read(_BIFF_SEARCH)
 
 
 class CsvBook:
@@ -151,19 +182,16 @@ class CsvBook:
 
 
 def csv_rows(data: bytes) -> list[list[str]]:
-    """A CSV's rows: UTF-8 (a BOM or none), else GB18030 (which reads GBK, Excel's "CSV" on a Chinese
-    Windows); comma-separated, or tab-separated when the first line has tabs and no comma.
+    """A CSV's or TXT's rows: UTF-16 (Excel's "Unicode 文本", with or without BOM), UTF-8 (a BOM or none), else
+    GB18030 (which reads GBK, Excel's "CSV" on a Chinese Windows), as ``folders.decode_text`` tells;
+    comma-separated, or tab-separated when the first line has tabs and no comma.
 
     >>> csv_rows('回款日期,回款金额\\r\\n2026-11-28,"1,234.50"\\r\\n'.encode("gbk"))
     [['回款日期', '回款金额'], ['2026-11-28', '1,234.50']]
     """
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = data.decode("gb18030")
-        except UnicodeDecodeError:
-            raise UnreadableWorkbook("CSV 文件的编码无法识别 (应为 UTF-8 或 GBK), 请用 Excel 打开并另存为 .xlsx") from None
+    text = decode_text(data, strict=True)
+    if text is None:
+        raise UnreadableWorkbook("文本文件的编码无法识别 (应为 UTF-8、GBK 或 UTF-16), 请用 Excel 打开并另存为 .xlsx")
     first = text.split("\n", 1)[0]
     delimiter = "\t" if "\t" in first and "," not in first else ","
     try:
@@ -266,7 +294,7 @@ def open_error_text(exc: BaseException) -> str:
         return "文件被占用或没有读取权限"
     if isinstance(exc, UnreadableWorkbook):
         return text
-    return f"无法打开工作簿, 文件可能已损坏或不是 Excel 文件 ({type(exc).__name__}: {text[:120]})"
+    return "无法打开工作簿: 文件已损坏, 或不是 Excel 文件"
 
 
 # ---------------------------------------------------------------- sheets
@@ -277,47 +305,128 @@ def sheet_names_for(sheet_def: SheetDef, settings: Settings) -> set[str]:
     return {normalize_header(n) for n in names}
 
 
-def find_sheets(book: pc.CalamineWorkbook, sheet_defs: tuple[SheetDef, ...], settings: Settings,
-                first_visible_fallback: bool = False) -> tuple[list[SheetMatch], list[str]]:
-    """The visible sheets matching each definition, and the names of matching sheets that are hidden.
+# ---------------------------------------------------------------- what a sheet holds
 
-    With ``first_visible_fallback`` (finance and attendance exports, one definition) a file whose sheets
-    all have other names gives its first visible sheet.
+NOT_DATA_SHEETS = frozenset({"说明", "填写说明", "使用说明", "列表"})  # the template's help and list sheets
+DATA_TABLE_ROWS = 5  # a sheet of no definition with this many rows of a date and an amount is a data table
+
+
+@dataclass
+class SheetVerdict:
+    """What a visible sheet holds, by its header row and its name: ``sheet_def`` the definition it is read
+    as (None: not ours); ``fields`` the number of fields its best header row names for each definition that
+    names any; ``tied`` the definitions that tie for the best (an error: which one cannot be told);
+    ``renamed`` set when a sheet named after one definition holds another's header."""
+
+    sheet_def: SheetDef | None
+    fields: dict[str, int]
+    tied: tuple[str, ...] = ()
+    renamed: str = ""
+    data_table: bool = False
+
+
+def name_hint(sheet_def: SheetDef, name: str, settings: Settings) -> tuple[int, int]:
+    """(2, …) when the sheet's name is the definition's name or an alias; (1, length) when it contains one
+    (回款(2), 11月回款, 2026合同, 回款登记: the longer the name contained the better, so 回款计划 is not 回款);
+    else (0, 0).
+
+    >>> from neiqin_xl.core.config import Settings
+    >>> from neiqin_xl.core.schema import COLLECTIONS, PLANS
+    >>> name_hint(COLLECTIONS, "回款(2)", Settings()), name_hint(PLANS, "2026回款计划", Settings())
+    ((1, 2), (1, 4))
     """
-    matches: list[SheetMatch] = []
-    hidden: list[str] = []
-    metadata = book.sheets_metadata
-    for sheet_def in sheet_defs:
-        wanted = sheet_names_for(sheet_def, settings)
-        for index, meta in enumerate(metadata):
-            if normalize_header(meta.name) not in wanted:
-                continue
-            if is_visible(meta) and is_worksheet(meta):
-                matches.append(SheetMatch(sheet_def, meta.name, index))
-            elif not is_visible(meta):
-                hidden.append(meta.name)
-    if isinstance(book, CsvBook) and not matches:
-        sheet_def = sheet_by_header(book.rows, sheet_defs, settings)
-        if sheet_def is not None:
-            matches.append(SheetMatch(sheet_def, book.name, 0))
-    if first_visible_fallback and not matches and len(sheet_defs) == 1:
-        for index, meta in enumerate(metadata):
-            if is_visible(meta) and is_worksheet(meta):
-                matches.append(SheetMatch(sheet_defs[0], meta.name, index))
-                break
-    return matches, hidden
+    key = normalize_header(name)
+    names = sheet_names_for(sheet_def, settings)
+    if key in names:
+        return 2, len(key)
+    return max(((1, len(n)) for n in names if n and n in key), default=(0, 0))
 
 
-def sheet_by_header(rows: list[list], sheet_defs: tuple[SheetDef, ...], settings: Settings) -> SheetDef | None:
-    """The definition whose headers the rows' best header row holds most of (a CSV named only by its rep)."""
-    scan = rows[: settings.intake.header_scan_rows]
-    best, found = 0, None
-    for sheet_def in sheet_defs:
-        lookup = header_lookup(sheet_def, settings)
-        score = max((score_row(row, lookup) for row in scan), default=0)
-        if score > best:
-            best, found = score, sheet_def
-    return found
+def fields_named(rows: list[list[str]], lookup: dict) -> int:
+    """The most fields one of the (normalised) rows names: each field once, 单位 not counted."""
+    best = 0
+    for row in rows:
+        found = {name for key in row if key for priority, name, _ in lookup.get(key, ()) if priority < 3}
+        best = max(best, len(found))
+    return best
+
+
+def identify_sheet(grid: list[list], name: str, sheet_defs: tuple[SheetDef, ...], settings: Settings,
+                   lookups: dict[str, dict]) -> SheetVerdict:
+    """Which definition a sheet holds: the one its best header row (among the first ``header_scan_rows``)
+    names most fields of; the name breaks a tie and, when it is a definition's own name or alias, keeps
+    that definition unless another's header is named by strictly more fields (then ``renamed``). A sheet
+    whose header names at least two fields is ours; with no name and two definitions tied it is ``tied``
+    (never guessed). ``lookups`` holds ``header_lookup`` of each definition (built once per workbook)."""
+    rows = [[normalize_header(c) if isinstance(c, str) else "" for c in row] for row in grid[: settings.intake.header_scan_rows]]
+    fields = {d.name: fields_named(rows, lookups[d.name]) for d in sheet_defs}
+    hints = {d.name: name_hint(d, name, settings) for d in sheet_defs}
+    counts = {k: v for k, v in fields.items() if v}
+    named = [d for d in sheet_defs if hints[d.name][0] == 2]
+    top = max(counts.values(), default=0)
+    best = [d for d in sheet_defs if counts.get(d.name) == top] if top else []
+    if len(best) > 1 and max(hints[d.name] for d in best)[0]:  # the name breaks a tie
+        best = [max(best, key=lambda d: hints[d.name])]
+    if named:
+        own = max(named, key=lambda d: fields[d.name])
+        if top >= 2 and len(best) == 1 and best[0] is not own and top > fields[own.name]:
+            return SheetVerdict(best[0], counts, renamed=own.name)
+        return SheetVerdict(own, counts)
+    if top >= 2:
+        if len(best) > 1:
+            return SheetVerdict(None, counts, tied=tuple(d.name for d in best))
+        return SheetVerdict(best[0], counts)
+    hinted = [d for d in sheet_defs if hints[d.name][0]]
+    if len(hinted) == 1 and top == fields[hinted[0].name] and top:  # 回款登记 with only 金额 known: the name says
+        return SheetVerdict(hinted[0], counts)
+    return SheetVerdict(None, counts, data_table=holds_data_table(grid))
+
+
+def holds_data_table(grid: list[list]) -> bool:
+    """At least ``DATA_TABLE_ROWS`` of the first 200 rows hold a date and a number: a ledger's rows, whatever
+    its header says."""
+    found = 0
+    for row in grid[:200]:
+        kinds = {type(c) for c in row}
+        if (datetime in kinds or date in kinds) and (float in kinds or int in kinds):
+            found += 1
+            if found >= DATA_TABLE_ROWS:
+                return True
+    return False
+
+
+def visible_worksheets(book) -> list[tuple[int, str]]:
+    """(index, name) of the visible worksheets, in workbook order."""
+    return [(i, m.name) for i, m in enumerate(book.sheets_metadata) if is_visible(m) and is_worksheet(m)]
+
+
+def hidden_named(book, sheet_defs: tuple[SheetDef, ...], settings: Settings) -> list[str]:
+    """The hidden sheets named after one of the definitions (a warning: not read)."""
+    wanted = set().union(*(sheet_names_for(d, settings) for d in sheet_defs)) if sheet_defs else set()
+    return [m.name for m in book.sheets_metadata if not is_visible(m) and normalize_header(m.name) in wanted]
+
+
+def sheet_alias_line(sheet_def: str, sheets: list[str]) -> str:
+    """The config.yaml lines that map sheets to a definition, nested as config.yaml has them.
+
+    >>> print(sheet_alias_line("回款", ["Sheet1", "2026年1月"]))
+    intake:
+      sheet_aliases:
+        回款: [Sheet1, 2026年1月]
+    """
+    return f"intake:\n  sheet_aliases:\n    {sheet_def}: [{', '.join(yaml_text(s) for s in sheets)}]"
+
+
+def yaml_text(text: str) -> str:
+    """A name as a YAML flow item: plain when that reads back as the same text, else double-quoted.
+
+    >>> yaml_text("回款(2)"), yaml_text("Sheet 1"), yaml_text("a: b")
+    ('回款(2)', 'Sheet 1', '"a: b"')
+    """
+    if text and text == text.strip() and not re.search(r"[,\[\]{}#:\"']", text) and text[0] not in "-?!&*|>%@`" \
+            and not re.fullmatch(r"[\d.+-]+|true|false|yes|no|on|off|null|~", text, re.I):
+        return text
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def is_visible(meta: pc.SheetMetadata) -> bool:
@@ -524,11 +633,12 @@ def sheet_parts(zf: zipfile.ZipFile) -> list[str | None]:
     return parts
 
 
-def read_cells_present(path: Path, sheet_name: str) -> list[list]:
+def read_cells_present(path: Path, sheet_name: str) -> tuple[list[list], list[Range]]:
     """A sheet's grid built from the cells its XML holds (openpyxl's streaming parser): memory follows the
     cells present, not the used range. Rows are as long as their last filled cell; cells of only spaces
     are left out (a stray space in XFD1048576 then costs nothing); merged ranges are filled as in
-    ``read_grid``, error cells keep their text (#DIV/0!).
+    ``read_grid`` and returned with the grid (an amount merged over rows is refused here too), error cells
+    keep their text (#DIV/0!).
     """
     book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
@@ -554,8 +664,7 @@ def read_cells_present(path: Path, sheet_name: str) -> list[list]:
                       for first, _, last in (ref.partition(":") for ref in merged)]
     finally:
         book.close()
-    fill_merged(grid, ranges)
-    return grid
+    return grid, fill_merged(grid, ranges)
 
 
 # ---------------------------------------------------------------- header
@@ -637,24 +746,121 @@ def map_columns(cells: list, sheet_def: SheetDef, lookup: dict) -> dict:
     return {"columns": columns, "rep_column": rep_column, "missing": missing, "scales": scales}
 
 
-def header_advice(cells: list, sheet_def: SheetDef, missing: list[str]) -> str:
-    """What the clerk can do about missing columns: for each, the nearest header of the row (rapidfuzz)
-    and the config line that would map it.
+def column_alias_block(sheet: str, mapping: dict[str, list[str]]) -> str:
+    """The config.yaml lines that add header aliases, nested under ``intake:`` as config.yaml has them.
+
+    >>> print(column_alias_block("回款", {"回款日期": ["到账时间"], "回款金额": ["本次到账"]}))
+    intake:
+      column_aliases:
+        回款:
+          回款日期: [到账时间]
+          回款金额: [本次到账]
+    """
+    lines = [f"      {name}: [{', '.join(yaml_text(h) for h in headers)}]" for name, headers in mapping.items()]
+    return "\n".join(["intake:", "  column_aliases:", f"    {sheet}:", *lines])
+
+
+def header_advice(cells: list, sheet_def: SheetDef, missing: list[str], taken: Iterable[int] = (),
+                  inferred: dict[str, str] | None = None, fits: dict[str, list[str]] | None = None) -> str:
+    """What the clerk can do about missing columns: for each, the nearest header of the row (rapidfuzz) among
+    the columns no field took (``taken``), never one header for two fields, and the config lines that would
+    map them, as the block to paste into config.yaml; ``inferred`` ({field: header}), the columns found by their
+    cells, go into that block too, so one paste maps the whole sheet. ``fits`` ({DATE/MONEY field: the headers
+    whose cells fit it}, ``cell_fits``): such a field is offered only one of those, never a column of names or
+    ranks as a date.
 
     >>> from neiqin_xl.core.schema import COLLECTIONS
-    >>> header_advice(["到账时间", "付款单位", "金额"], COLLECTIONS, ["回款日期"])
-    '回款日期: 最接近的表头是 "到账时间", 如就是该列, 请在 config.yaml 中加 intake.column_aliases: {回款: {回款日期: [到账时间]}}'
+    >>> print(header_advice(["到账时间", "付款单位", "金额"], COLLECTIONS, ["回款日期"], taken=[1, 2]))
+    回款日期: 最接近的表头是 "到账时间"; 如就是该列, 请在 config.yaml 的 intake: 下加 (已有 column_aliases 时并入其中):
+    intake:
+      column_aliases:
+        回款:
+          回款日期: [到账时间]
+    >>> header_advice(["排名", "城市"], COLLECTIONS, ["回款日期"], fits={"回款日期": []})
+    '回款日期: 没有一列的内容像日期, 请补上该列'
     """
-    seen = [display_raw(c).strip() for c in cells if not is_blank(c)]
-    advice = []
+    taken = set(taken)
+    free = list(dict.fromkeys(display_raw(c).strip() for col, c in enumerate(cells) if not is_blank(c) and col not in taken))
+    advice, mapping = [], {name: [head] for name, head in (inferred or {}).items()}
     for name in missing:
         f = sheet_def.field(name)
+        allowed = free if fits is None or name not in fits else [h for h in free if h in fits[name]]
         choices = {h: max(fuzz.ratio(normalize_header(h), normalize_header(a)) for a in (f.name, *f.aliases))
-                   for h in seen}
+                   for h in allowed if h not in {x for v in mapping.values() for x in v}}
         nearest = max(choices, key=choices.get, default=None)
-        if nearest is None:
+        if nearest is None and fits is not None and name in fits:
+            advice.append(f"{name}: 没有一列的内容像{'日期' if f.kind == DATE else '金额'}, 请补上该列")
+        elif nearest is None:
             advice.append(f"{name}: 请补上该列")
         else:
-            advice.append(f'{name}: 最接近的表头是 "{nearest}", 如就是该列, 请在 config.yaml 中加 '
-                          f"intake.column_aliases: {{{sheet_def.name}: {{{name}: [{nearest}]}}}}")
-    return "; ".join(advice)
+            advice.append(f'{name}: 最接近的表头是 "{nearest}"')
+            mapping[name] = [nearest]
+    text = "; ".join(advice)
+    if mapping:
+        text += "; 如就是该列, 请在 config.yaml 的 intake: 下加 (已有 column_aliases 时并入其中):\n" \
+                + column_alias_block(sheet_def.name, mapping)
+    return text
+
+
+def fitting_columns(grid: list[list], header: Header, f: Field, free: Iterable[int], sample: int = 20
+                    ) -> list[tuple[int, int, int]]:
+    """The free columns whose cells fit a DATE or MONEY field: (column, cells that fit, cells looked at), for
+    each column where at least 80 % of its first ``sample`` filled cells below the header parse as the kind
+    (dates: date cells or dates typed as text, never a bare number; amounts: numbers or amounts as text,
+    never a date, and not under a header of a price, a quantity, a number or a rate). Other kinds: none."""
+    from .parse import parse_date_text, parse_money
+    found = []
+    if f.kind not in (DATE, MONEY):
+        return found
+    for col in free:
+        head = display_raw(grid[header.row][col]) if col < len(grid[header.row]) else ""
+        if f.kind == MONEY and any(w in head for w in _NOT_AMOUNT_HEADERS):
+            continue
+        cells = [row[col] for row in grid[header.row + 1:] if col < len(row) and not is_blank(row[col])][:sample]
+        if not cells:
+            continue
+        if f.kind == DATE:
+            fit = sum(isinstance(c, (datetime, date)) or (isinstance(c, str) and parse_date_text(c)[0] is not None)
+                      for c in cells)
+        else:
+            fit = sum(not isinstance(c, (datetime, date, bool)) and isinstance(c, (int, float, str))
+                      and parse_money(c)[0] is not None for c in cells)
+        if fit * 5 >= len(cells) * 4:
+            found.append((col, fit, len(cells)))
+    return found
+
+
+_NOT_AMOUNT_HEADERS = ("价", "数量", "号", "率", "%", "天", "期", "编码", "代码", "序")
+
+
+def cell_fits(grid: list[list], header: Header, sheet_def: SheetDef) -> dict[str, list[str]]:
+    """For each missing DATE or MONEY field of a header, the headers of the free columns whose cells fit it
+    (``fitting_columns``), for ``header_advice``."""
+    taken = set(header.columns.values())
+    free = [c for c in range(len(grid[header.row])) if c not in taken]
+    out = {}
+    for name in header.missing:
+        f = sheet_def.field(name)
+        if f.kind in (DATE, MONEY):
+            out[name] = [display_raw(grid[header.row][c]).strip() for c, _, _ in fitting_columns(grid, header, f, free)]
+    return out
+
+
+def infer_columns(grid: list[list], header: Header, sheet_def: SheetDef) -> tuple[dict[str, tuple[int, int, int]],
+                                                                                   dict[str, list[tuple[int, int, int]]]]:
+    """For the missing required fields of a header, the columns their cells say: {field: (column, fit, looked
+    at)} where exactly one free column fits (and no other missing field's), and {field: [candidates]} where
+    several do. A column never serves two fields."""
+    taken = set(header.columns.values()) | ({header.rep_column} if header.rep_column is not None else set())
+    width = max((len(r) for r in grid[header.row: header.row + 21]), default=0)
+    free = [c for c in range(width) if c not in taken]
+    fits = {name: fitting_columns(grid, header, sheet_def.field(name), free) for name in header.missing}
+    claimed: dict[int, int] = {}
+    for candidates in fits.values():
+        for col, _, _ in candidates:
+            claimed[col] = claimed.get(col, 0) + 1
+    one = {name: c[0] for name, c in fits.items() if len(c) == 1 and claimed[c[0][0]] == 1}
+    several = {name: c for name, c in fits.items() if len(c) > 1}
+    return one, several
+
+

@@ -33,6 +33,10 @@ A rep with no target, no attendance row or no 人员 row is a warning (``Problem
 goes, with the gap written in 备注, never silently zero. Before the month's last working day the report is
 provisional (暂估).
 
+A rep whose data is incomplete (``roster.incomplete_reps``: a workbook, sheet or required column of theirs was not
+read) has 数据不全 and the reason first in 备注; their 提成确认单 says 数据不全 in its title, names what is missing
+and carries no signature lines, and its message says it is no final figure, month end or not.
+
 Closed months (``run_daily.py close --month``; ``ctx.closed``): the commission of every closed month before
 the report's month is worked out again from today's books; where a rep's figure differs from what was paid,
 the 提成计算表 carries an adjustment line on its sheet 提成调整 — 补提 (paid too little) or 扣回 (too much), the
@@ -56,7 +60,7 @@ import pandas as pd
 from ..books.changes import ADJUSTMENT_COLUMNS, Changes, ClosedMonth, describe
 from ..books.credit import basis_lines
 from ..books.periods import MonthWindow, month_is_final, month_option, month_window, months_of
-from ..books.roster import rep_names, workbook_owners
+from ..books.roster import incomplete_reps, rep_names, workbook_owners
 from ..books.workdays import Workdays
 from ..core.config import Commission, Settings
 from ..books.context import RunContext
@@ -89,6 +93,7 @@ class CommissionData:
     lines: pd.DataFrame  # one row per (collection, item paid[, slice]) (提成明细)
     attendance: pd.DataFrame  # the attendance rows used (考勤)
     adjustments: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=[c.name for c in ADJUSTMENT_COLUMNS]))
+    incomplete: dict[str, str] = field(default_factory=dict)  # rep -> what of theirs was not read (数据不全)
 
 
 # ---------------------------------------------------------------- the month
@@ -377,6 +382,17 @@ def compute(tables: Tables, allocation, settings: Settings, run_date: date,
     return data, problems
 
 
+def mark_incomplete(data: CommissionData, incomplete: dict[str, str]) -> CommissionData:
+    """The listed reps with data missing (``roster.incomplete_reps``): 数据不全 and the reason first in 备注."""
+    mine = {rep: why for rep, why in incomplete.items() if rep in set(data.summary["业务员"])}
+    if not mine:
+        return data
+    summary = data.summary.copy()
+    summary["备注"] = [f"数据不全：{mine[r]}" + (f"；{note}" if note else "") if r in mine else note
+                     for r, note in zip(summary["业务员"], summary["备注"])]
+    return replace(data, summary=summary, incomplete=mine)
+
+
 # ---------------------------------------------------------------- closed months: 补提 / 扣回
 
 SUPPLEMENT, CLAWBACK = "补提", "扣回"
@@ -472,6 +488,9 @@ SIGNATURE_NOTES = ["本人已核对以上提成与绩效明细，确认无误。
                    "销售经理：____________    财务审核：____________"]
 
 
+INCOMPLETE_NOTE = "本单数据不全，仅供核对，不作签字确认。"
+
+
 def amounts_in_words(summary: pd.DataFrame) -> list[str]:
     """The lines a rep signs against: 提成金额 and, when known, 应发合计, in 人民币大写 (one summary row)."""
     if len(summary) != 1:
@@ -489,11 +508,15 @@ def confirmation_spec(rep: str, data: CommissionData, settings: Settings) -> Wor
     """The rep's own 提成确认单: their summary row and their 明细 lines only, with a signature line."""
     summary = data.summary[data.summary["业务员"] == rep]
     lines = data.lines[data.lines["业务员"] == rep]
-    sheet = Sheet("提成确认单", title=report_title("提成确认单", data.period, data.provisional) + f" — {rep}",
-                  subtitle=[f"期间 {data.period.start} 至 {data.period.end}", settings.company.name],
+    missing = data.incomplete.get(rep)
+    title = report_title("提成确认单", data.period, data.provisional) + ("（数据不全）" if missing else "") + f" — {rep}"
+    subtitle = [f"期间 {data.period.start} 至 {data.period.end}", settings.company.name]
+    if missing:
+        subtitle.append(f"数据不全，不是正式数：{missing}。补齐后重新出单。")
+    sheet = Sheet("提成确认单", title=title, subtitle=subtitle,
                   tables=[Table(summary_columns(data.basis), summary, heading="提成汇总", autofilter=False),
                           Table(detail_columns(data.basis), lines, heading="提成明细", totals=True, autofilter=False)],
-                  notes=[*amounts_in_words(summary), *SIGNATURE_NOTES])
+                  notes=[*amounts_in_words(summary), *([INCOMPLETE_NOTE] if missing else SIGNATURE_NOTES)])
     return WorkbookSpec(Name(rep, before="提成确认单_", after=f"_{data.period.month}.xlsx"), [sheet],
                         subfolder=CONFIRMATION_FOLDER, for_rep=rep)
 
@@ -522,11 +545,14 @@ def deliveries(data: CommissionData, per_rep: dict[str, WorkbookSpec]) -> list[D
     for rep, spec in per_rep.items():
         row = data.summary[data.summary["业务员"] == rep].iloc[0]
         state = "（暂估，月末最后一个工作日出正式数）" if data.provisional else ""
+        ask = "请核对附件中的明细，确认无误后签字交回。"
+        if rep in data.incomplete:
+            state = f"（数据不全，不是正式数：{data.incomplete[rep]}）"
+            ask = "请补齐台账，下次运行重新出单；本单不用签字。"
         out.append(Delivery(report="commission", rep=rep, title=f"提成确认单 {data.period.month}",
                             attachments=[spec],
-                            key_figure=f"提成 ¥{fmt_yuan(int(row['提成金额']))}",
-                            summary_text=f"{rep}：{data.period.month} 提成 ¥{fmt_yuan(int(row['提成金额']))}{state}。"
-                                         "请核对附件中的明细，确认无误后签字交回。"))
+                            key_figure=f"提成 ¥{fmt_yuan(int(row['提成金额']))}" + ("（数据不全）" if rep in data.incomplete else ""),
+                            summary_text=f"{rep}：{data.period.month} 提成 ¥{fmt_yuan(int(row['提成金额']))}{state}。" + ask))
     return out
 
 
@@ -537,7 +563,8 @@ def figures(data: CommissionData) -> dict:
             "commission_total_fen": int(summary["提成金额"].sum()),
             "performance_pay_total_fen": int(summary["绩效工资"].dropna().sum()),
             "performance_pay_missing": int(summary["绩效工资"].isna().sum()),
-            **({"adjustments_fen": int(data.adjustments["调整金额"].sum())} if len(data.adjustments) else {})}
+            **({"adjustments_fen": int(data.adjustments["调整金额"].sum())} if len(data.adjustments) else {}),
+            **({"incomplete_reps": sorted(data.incomplete)} if data.incomplete else {})}
 
 
 NEEDS: tuple[str, ...] = ()  # earlier reports whose data ``build`` takes
@@ -548,6 +575,7 @@ def build(ctx: RunContext) -> ReportOutput:
     if bad_month:
         return ReportOutput(problems=bad_month)
     data, problems = compute(ctx.tables, ctx.allocation, ctx.settings, ctx.run_date, month)
+    data = mark_incomplete(data, incomplete_reps(ctx.problems))
     if ctx.closed:
         data = replace(data, adjustments=adjustments(ctx.tables, ctx.allocation, ctx.settings, ctx.run_date,
                                                      data.period.month, ctx.closed, ctx.changes))

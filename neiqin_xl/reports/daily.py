@@ -29,6 +29,8 @@ first; equal amounts share the better rank (1, 2, 2, 4).
 - 投标: bids due within ``tenders.remind_days`` working days, bid bonds to chase, 中标 tenders without a contract
   (``books.tenders``; master/投标台账.xlsx, when the clerk keeps one; issue 33);
 - 数据问题: per rep, the 错误 and 警告 found so far in the run (``ctx.problems``);
+  a rep whose workbook, sheet or required column was not read (``roster.incomplete_reps``) also has the reason in
+  a 数据不全 column of the per-rep table (the column only when some rep has one) and of the text summary;
 - 台账变更: one line counting the changes in the reps' workbooks since the last official run and how many reach
   into earlier or closed months (the 变更记录, which the daily report ``USES``; ``with_changes``);
 - 回款提醒: the 回款计划 lines late or falling due within ``reminders.collection_days_before`` days, with the
@@ -69,6 +71,7 @@ from ..books.allocation import Allocation, due_parts_as_of, plan_lines_as_of
 from ..books.collection_plans import reminder_lines
 from ..books.context import RunContext
 from ..books.due import WORKING_DAYS
+from ..books.roster import incomplete_reps
 from ..core.output import Delivery, ReportOutput
 from ..core.model import ERROR, REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, fmt_yuan, yuan_to_fen, text as _text
 from ..core.results import ReceivablesData, ShippingData, TrackingData
@@ -81,6 +84,7 @@ FORECAST_TEMPLATE = "daily_forecast.html.j2"  # the 销售预报 block, after th
 DAY_COLUMNS = ["今日合同数", "今日合同金额", "今日发货", "今日回款"]
 MONTH_COLUMNS = ["本月合同数", "本月合同金额", "本月发货", "本月回款"]
 REP_COLUMNS = [REP, *DAY_COLUMNS, *MONTH_COLUMNS, "销售目标", "销售完成率", "回款目标", "回款完成率", "回款排名"]
+INCOMPLETE = "数据不全"  # the per-rep table's column, only when a rep's workbook, sheet or column was not read
 HIGHLIGHT_COLUMNS = ["类别", "客户名称", "合同编号", REP, "日期", "金额", "说明"]
 BIG, OVERDUE, HELD, LATE, ISSUES = "大额合同", "今日逾期", "暂缓发货", "交期已过", "数据问题"
 UNSIGNED = "货物跟踪"
@@ -134,6 +138,14 @@ def daily_by_rep(tables: Tables, day: date) -> pd.DataFrame:
     if len(frame):
         frame["回款排名"] = frame["本月回款"].rank(method="min", ascending=False).astype("int64")
     return frame
+
+
+def with_incomplete(by_rep: pd.DataFrame, incomplete: dict[str, str]) -> pd.DataFrame:
+    """The per-rep table with a 数据不全 column (what of the rep was not read, ``roster.incomplete_reps``) when a
+    rep of it has data missing; unchanged otherwise."""
+    if not set(by_rep[REP]) & set(incomplete):
+        return by_rep
+    return by_rep.assign(**{INCOMPLETE: by_rep[REP].map(lambda rep: incomplete.get(rep, ""))})
 
 
 def company_totals(by_rep: pd.DataFrame) -> dict:
@@ -295,7 +307,7 @@ def compute(tables: Tables, allocation: Allocation | None, problems: list[Proble
     calendar = workdays.Workdays.of(settings)
     since = calendar.previous(day)
     contracts, shipments, collections = day_details(tables, day)
-    by_rep = daily_by_rep(tables, day)
+    by_rep = with_incomplete(daily_by_rep(tables, day), incomplete_reps(problems))
     lines = [*big_contracts(contracts, settings.reports.big_contract_amount), *overdue_today(allocation, day, since),
              *held_requests(shipping), *deliveries_passed(tables, day, since),
              *tracking_line(tracking, day, settings.tracking.unsigned_days), *complaints_overdue(tables, settings, day),
@@ -417,7 +429,8 @@ def summary_text(data: DailyData) -> str:
              f"发货 ¥{fmt_yuan(t['本月发货'])}, 回款 ¥{fmt_yuan(t['本月回款'])} (完成率 {percent(t['回款完成率'])})"]
     for r in data.by_rep.to_dict("records"):
         lines.append(f"  {r[REP]}: 今日回款 ¥{fmt_yuan(r['今日回款'])}, 本月回款 ¥{fmt_yuan(r['本月回款'])} "
-                     f"(第 {r['回款排名']} 名, 完成率 {percent(r['回款完成率'])})")
+                     f"(第 {r['回款排名']} 名, 完成率 {percent(r['回款完成率'])})"
+                     + (f" [数据不全: {r[INCOMPLETE]}]" if r.get(INCOMPLETE) else ""))
     if len(data.highlights):
         lines.append("今日要点:")
         lines += [f"  [{h['类别']}] {' '.join(x for x in (h['客户名称'], h['合同编号'], h[REP]) if x)} {h['说明']}"
@@ -487,6 +500,8 @@ def layout(data: DailyData, company: str, receivables: ReceivablesData | None = 
     rep_cols = [Col(REP), Col("今日合同数", INT), money("今日合同金额"), money("今日发货"), money("今日回款"),
                 Col("本月合同数", INT), money("本月合同金额"), money("本月发货"), money("本月回款"), money("销售目标"),
                 Col("销售完成率", PCT), money("回款目标"), Col("回款完成率", PCT), Col("回款排名", INT, total=False)]
+    if INCOMPLETE in data.by_rep:
+        rep_cols.append(Col(INCOMPLETE, width=40))
     highlight_cols = [Col("类别"), Col("客户名称"), Col("合同编号"), Col(REP), Col("日期", DATE),
                       Col("金额", MONEY, total=False), Col("说明", width=50)]  # long text wraps in its cell
     forecast_tables, forecast_notes = forecast_block(data)

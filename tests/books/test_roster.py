@@ -9,8 +9,10 @@ from neiqin_xl.core.config import settings_from_dict
 from neiqin_xl.deliver.mail import rep_address
 from neiqin_xl.read.folders import rep_workbooks
 from neiqin_xl.reports.commission import list_reps
+from neiqin_xl.sending import remind
 
 from ..helpers import table, tables
+from ..helpers_intake import workspace, write_book
 
 RUN = dt.date(2026, 11, 26)  # a Thursday
 
@@ -74,3 +76,20 @@ def test_the_reminder_reaches_a_rep_whose_name_was_typed_with_spaces():
     people = table("人员", [{"姓名": "李 娜", "角色": "业务员", "邮箱": "lina@example.com"}])
     assert rep_names(people, set()) == ["李娜"]
     assert rep_address(people, "李娜") == "lina@example.com"
+
+
+def test_a_rep_who_keeps_only_a_named_workbook_is_not_chased(tmp_path):
+    """The reminder job finds each rep's workbook by the 人员 table's names: 张伟_回款.xlsx is 张伟's."""
+    settings = workspace(tmp_path)
+    write_book(settings.folder("master") / "人员.xlsx", {"人员": [
+        ["姓名", "部门", "角色", "邮箱"],
+        ["张伟", "销售一部", "业务员", "zhangwei@example.com"],
+        ["李娜", "销售二部", "业务员", "lina@example.com"]]})
+    book = write_book(settings.folder("reps") / "张伟_回款.xlsx", {"回款": [["回款日期", "客户名称", "回款金额"]]})
+    saved = dt.datetime(2026, 11, 25, 18, 0).timestamp()  # Wed: one working day before Thu 11-26, not stale
+    os.utime(book, (saved, saved))
+    _, chased = remind(settings, RUN, no_email=True)
+    # 张伟 keeps 张伟_回款.xlsx (fresh): not chased; 李娜 keeps nothing: chased as missing. By file names
+    # alone the workbook would be "张伟_回款"'s and 张伟 reminded that his is missing.
+    assert chased == [("李娜", "共享文件夹里没有找到您的台账")]
+    assert "张伟" not in rep_workbooks(settings.folder("reps"))

@@ -129,11 +129,10 @@ def test_rep_workbooks_in_a_shared_folder(tmp_path):
     found, skipped = folders.list_workbooks(tmp_path)
     assert [p.name for p in found] == sorted(["张伟.xlsx", "李娜.xlsm", "王 强.xls", "刘洋.xlsx", "~陈静.xlsx", "周报.csv"])
     assert [p.name for p in skipped] == sorted(["~$张伟.xlsx", ".~李娜.xlsm", ".~tmp-k2j4.xlsx", "._刘洋.xlsx"])
-    assert [p.name for p in folders.unsupported_files(tmp_path)] == ["说明.docx"]
+    assert folders.unsupported_files(tmp_path) == [] and [p.name for p in folders.other_files(tmp_path)] == ["说明.docx"]
     assert folders.rep_workbooks(tmp_path) == {"张伟": tmp_path / "张伟.xlsx", "李娜": tmp_path / "李娜.xlsm",
                                                "王强": tmp_path / "王 强.xls", "刘洋": tmp_path / "刘洋.xlsx",
-                                               "~陈静": tmp_path / "~陈静.xlsx", "周报": tmp_path / "周报.csv",
-                                               "说明": tmp_path / "说明.docx"}
+                                               "~陈静": tmp_path / "~陈静.xlsx", "周报": tmp_path / "周报.csv"}  # 说明.docx is no rep's
     assert folders.rep_workbooks(tmp_path / "没有这个文件夹") == {}
 
 

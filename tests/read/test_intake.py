@@ -60,7 +60,7 @@ def test_config_aliases_for_sheets_and_columns(tmp_path):
 def test_date_forms_and_bad_dates_with_cell_addresses(tmp_path):
     rows = [COLLECTION_HEADER,
             [datetime(2026, 11, 28), "明达", None, 1, None],  # row 2: a date cell
-            [46354, "明达", None, 1, None],  # row 3: an Excel serial in a General cell (= 2026-11-28)
+            [46354, "明达", None, 1, None],  # row 3: a number in a General cell: an error (as a serial 2026-11-28)
             ["2026/11/28", "明达", None, 1, None],
             ["2026.11.28", "明达", None, 1, None],
             ["2026年11月28日", "明达", None, 1, None],
@@ -71,11 +71,12 @@ def test_date_forms_and_bad_dates_with_cell_addresses(tmp_path):
             ["2026-02-30", "明达", None, 1, None]]  # row 11: impossible day
     path = write_book(tmp_path / "王强.xlsx", {"回款": rows})
     frames, problems, _ = read_workbook(path, REP_SHEETS, Settings(), rep="王强")
-    assert frames["回款"]["回款日期"].tolist() == [pd.Timestamp(2026, 11, 28)] * 6
-    assert frames["回款"]["来源行"].tolist() == [2, 3, 4, 5, 6, 7]
-    assert [(p.severity, p.where()) for p in problems] == [(ERROR, f"王强.xlsx[回款]!A{r}") for r in (8, 9, 10, 11)]
-    assert str(problems[2]) == '王强.xlsx[回款]!A10: 回款日期 "2026-13-05" 不是有效日期 (示例: 2026-11-28)'
-    assert "歧义" in problems[0].message and problems[0].rep == "王强" and problems[0].row == 8
+    assert frames["回款"]["回款日期"].tolist() == [pd.Timestamp(2026, 11, 28)] * 5
+    assert frames["回款"]["来源行"].tolist() == [2, 4, 5, 6, 7]
+    assert [(p.severity, p.where()) for p in problems] == [(ERROR, f"王强.xlsx[回款]!A{r}") for r in (3, 8, 9, 10, 11)]
+    assert (problems[0].message, problems[0].value) == ("数字 46354 不是日期", "46354")  # as typed, never a conversion
+    assert str(problems[3]) == '王强.xlsx[回款]!A10: 回款日期 "2026-13-05" 不是有效日期 (示例: 2026-11-28)'
+    assert "歧义" in problems[1].message and problems[1].rep == "王强" and problems[1].row == 8
 
 
 def test_amount_forms_to_exact_fen(tmp_path):
@@ -152,7 +153,9 @@ def test_workspace_hidden_sheet_temp_files_txt_corrupt_file(tmp_path):
     assert by_path["reps/王强.xlsx"]["status"] == "error" and by_path["reps/张伟.xlsx"]["status"] == "ok"
     assert len(by_path["reps/张伟.xlsx"]["sha256"]) == 64 and by_path["reps/张伟.xlsx"]["rows"] == {"回款": 1}
     assert by_path["reps/说明.txt"]["status"] == "skipped" and not any(p.workbook == "~$张伟.xlsx" for p in problems)
-    assert [(p.severity, p.message) for p in problems if p.workbook == "说明.txt"] == [(WARNING, "不支持的文件格式 .txt, 未读取")]
+    # 说明.txt is no rep's: one line for the clerk, not a rep named 说明
+    assert [(p.severity, p.rep, p.message) for p in problems if "说明.txt" in p.message] == [
+        (WARNING, "", "业务员台账文件夹中有 1 个不是台账的文件, 未读取: 说明.txt")]
     assert set(tables.frames) == set(SHEETS)  # every sheet present, empty when nothing was read
 
 

@@ -40,7 +40,7 @@ def test_a_date_before_2000_is_an_error(raw):
 
 def test_the_first_business_date_and_a_serial_with_a_time_are_dates():
     assert parse_date("2000-01-01") == (datetime(2000, 1, 1), None)
-    assert parse_date(36526.0) == (datetime(2000, 1, 1), None)  # serial 36526 = 2000-01-01
+    assert parse_date(datetime(2000, 1, 1, 8, 30)) == (datetime(2000, 1, 1), None)  # a date cell with a time
 
 
 @pytest.mark.parametrize("raw", ["2026-11-28 25:99", "2026-11-28 24:00", "2026/11/28 12:60:00"])

@@ -15,8 +15,6 @@ NOV28 = datetime(2026, 11, 28)
     "２０２６－１１－２８",  # full-width, as typed with a Chinese IME
     "2026-11-28 14:30:00",  # an export's datetime text: the time is dropped
     20261128,  # typed as a number
-    46354.0,  # Excel serial: 2026-11-28 is day 46354 after 1899-12-30 (45658 = 2025-01-01, +365 +331)
-    46354.75,  # serial with a time of day
     date(2026, 11, 28), datetime(2026, 11, 28, 9, 15),
 ])
 def test_accepted_date_forms_give_the_date_at_midnight(raw):
@@ -29,7 +27,16 @@ def test_ambiguous_dates_are_errors_never_guesses(raw):
     assert value is None and "歧义" in error.message and "2026-11-28" in error.suggestion
 
 
-@pytest.mark.parametrize("raw", ["2026-13-05", "2026-02-30", "2026年2月29日", "20261301", "昨天", True, time(9, 0), -5.0])
+@pytest.mark.parametrize("raw, typed", [(46354.0, "46354"), (46354.75, "46354.75"), (360059, "360059"), (-5.0, "-5"),
+                                        (45990, "45990")])
+def test_a_number_that_is_not_a_date_cell_is_an_error_showing_it_as_typed(raw, typed):
+    # 46354 would be 2026-11-28 as a serial (day 46354 after 1899-12-30), 360059 (a CRM code) 2885-10-20:
+    # a number in a General cell is never silently a date (issue 28); only a date cell or 20261128 is
+    value, error = parse_date(raw)
+    assert value is None and error.message == f"数字 {typed} 不是日期"
+
+
+@pytest.mark.parametrize("raw", ["2026-13-05", "2026-02-30", "2026年2月29日", "20261301", "昨天", True, time(9, 0)])
 def test_impossible_or_unreadable_dates_are_errors_with_an_example(raw):
     value, error = parse_date(raw)
     assert value is None and error.message == "不是有效日期" and error.suggestion == "示例: 2026-11-28"

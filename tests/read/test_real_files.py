@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 from neiqin_xl.core.config import Settings
 from neiqin_xl.core.model import ERROR, WARNING
@@ -150,23 +151,27 @@ def test_a_csv_in_neither_encoding_is_one_error(tmp_path):
     path.write_bytes(b"\xff\xfe\x00\x81\xff")
     _, problems, info = read(path)
     assert info["status"] == "error" and [p.message for p in problems] == [
-        "CSV 文件的编码无法识别 (应为 UTF-8 或 GBK), 请用 Excel 打开并另存为 .xlsx"]
+        "文本文件的编码无法识别 (应为 UTF-8、GBK 或 UTF-16), 请用 Excel 打开并另存为 .xlsx"]
 
 
-def test_other_files_in_reps_are_one_warning_each_and_still_the_reps_files_for_the_reminders(tmp_path):
+def test_other_files_in_reps_workbooks_of_other_programs_are_the_reps_and_the_rest_are_no_ones(tmp_path):
     settings = workspace(tmp_path)
     reps = settings.folder("reps")
     (reps / "王强.numbers").write_bytes(b"PK\x03\x04")
     (reps / "李娜.pdf").write_bytes(b"%PDF-1.4")
+    (reps / "说明.txt").write_bytes("每月 5 日前更新台账。请勿改动表头。".encode("gbk"))
     (reps / "Thumbs.db").write_bytes(b"\x00")
     shutil.copy(FIXTURES / "李娜.xls", reps / "李娜.et")
     (reps / "张伟_回款.csv").write_bytes("回款日期,客户名称,回款金额\n2026-11-03,明达,100\n".encode("gbk"))
     tables, problems = read_workspace(settings)
     unsupported = [(p.severity, p.workbook, p.rep, p.message, p.suggestion) for p in problems if "不支持" in p.message]
-    assert unsupported == [(WARNING, "李娜.pdf", "李娜", "不支持的文件格式 .pdf, 未读取", "请另存为 .xlsx"),
-                           (WARNING, "王强.numbers", "王强", "不支持的文件格式 .numbers, 未读取", "请另存为 .xlsx")]
+    assert unsupported == [(WARNING, "王强.numbers", "王强", "不支持的文件格式 .numbers, 未读取", "请另存为 .xlsx")]
+    # the PDF and the note are no rep's: one line for the clerk (rep blank), naming both
+    (others,) = [p for p in problems if "不是台账" in p.message]
+    assert (others.severity, others.rep) == (WARNING, "")
+    assert others.message == "业务员台账文件夹中有 2 个不是台账的文件, 未读取: 李娜.pdf、说明.txt"
     assert sorted(set(tables["回款"]["业务员"])) == ["张伟", "李娜"]  # the CSV's and the .et's
-    # the reminders see every rep's file: 王强's is there (in a format to re-save, as the 问题清单 says)
+    # the reminders see every rep's workbook: 王强's is there (in a format to re-save, as the 问题清单 says)
     assert rep_workbooks(reps) == {"张伟": reps / "张伟_回款.csv", "李娜": reps / "李娜.et", "王强": reps / "王强.numbers"}
 
 
@@ -287,14 +292,16 @@ def test_missing_columns_name_the_headers_seen_the_nearest_one_and_the_config_li
     rows = [["到账时间", "付款单位", "回款金额"], [datetime(2026, 11, 3), "上海明达", 5000]]
     path = write_book(tmp_path / "张伟.xlsx", {"回款": rows})
     frames, problems, _ = read(path)
-    assert "回款" not in frames
+    # 到账时间 is no known header, but it is the one free column whose cells are dates: read, with a warning
+    # naming it and the config block (nested under intake:) that confirms it
+    assert frames["回款"]["回款金额"].tolist() == [500000]
     [problem] = problems
-    assert problem.message == "第 1 行表头缺少必填列: 回款日期, 整张表未读取; 看到的表头: 到账时间、付款单位、回款金额"
-    assert problem.suggestion == ('回款日期: 最接近的表头是 "到账时间", 如就是该列, 请在 config.yaml 中加 '
-                                  "intake.column_aliases: {回款: {回款日期: [到账时间]}}")
-    # the line, as suggested, maps it
-    settings = Settings.model_validate({"intake": {"column_aliases": {"回款": {"回款日期": ["到账时间"]}}}})
-    frames, problems, _ = read(path, settings=settings)
+    assert (problem.severity, problem.field, problem.cell) == (WARNING, "回款日期", "A1")
+    assert problem.message == '没有 回款日期 列; 按内容读取了 A 列 "到账时间" (前 1 个有值的单元格中 1 个像日期)'
+    block = problem.suggestion.split("):\n", 1)[1]
+    assert block == "intake:\n  column_aliases:\n    回款:\n      回款日期: [到账时间]"
+    # the block, as printed, maps it
+    frames, problems, _ = read(path, settings=Settings.model_validate(yaml.safe_load(block)))
     assert problems == [] and frames["回款"]["回款金额"].tolist() == [500000]
 
 
@@ -303,7 +310,8 @@ def test_a_sheet_without_any_known_header_shows_what_it_saw(tmp_path):
     _, problems, _ = read(path)
     [problem] = problems
     assert problem.message == "前 15 行里找不到表头, 整张表未读取; 看到的表头: 流水、时间、对方、钱"
-    assert "intake.column_aliases: {回款: {回款金额: [" in problem.suggestion
+    # 时间 holds dates and 钱 amounts (found by their cells), 客户名称 the nearest header left: one block for all
+    assert problem.suggestion.endswith("回款:\n      回款日期: [时间]\n      回款金额: [钱]\n      客户名称: [对方]")
 
 
 @pytest.mark.slow
