@@ -15,6 +15,10 @@ their figures and their bucket names from here.
 - 预收款 = the customer's unapplied money on D (``allocation.credits_as_of``); 应收余额 = open − 预收款
   (negative when the customer has paid in advance).
 
+A period of the ledger (``period_balances``, ``statement_lines``): 期初余额 = 借方 − 贷方 before the period's first
+day, the period's movements with the running 余额, 期末余额 = 期初 + 借方 − 贷方; read by the 对账函
+(reports/statements.py) and the 明细账 sheet of the month (``receivables.month_ledger``).
+
 A customer is named as the books name it: the 客户名称 of the allocation's rows, the archive's canonical name
 where the archive knows the customer (books/validate.py makes it so).
 """
@@ -130,3 +134,52 @@ def customer_balances(parts: pd.DataFrame, credits: pd.DataFrame, day: date) -> 
 def balances_as_of(alloc: Allocation, day: date) -> pd.DataFrame:
     """``customer_balances`` of the allocation on ``day``."""
     return customer_balances(due_parts_as_of(alloc, day), credits_as_of(alloc, day), day)
+
+
+# ---------------------------------------------------------------- a period of the ledger (对账函, 明细账)
+
+def in_period(ledger: pd.DataFrame, start: date, end: date) -> pd.Series:
+    """Which ledger rows are dated from ``start`` to ``end``."""
+    return (ledger["日期"] >= pd.Timestamp(start)) & (ledger["日期"] <= pd.Timestamp(end))
+
+
+def period_balances(ledger: pd.DataFrame, names: list[str], start: date, end: date) -> pd.DataFrame:
+    """Per customer of ``names`` (index 客户名称, in that order): 期初余额 (debits − credits before ``start``: the
+    previous period's 期末), 本期借方 and 本期贷方 (the movements from ``start`` to ``end``), 期末余额."""
+    index = pd.Index(names, name="客户名称")
+
+    def total(values: pd.Series, rows: pd.Series) -> pd.Series:
+        return values[rows].groupby(ledger.loc[rows, "客户名称"]).sum().reindex(index, fill_value=0)
+
+    before, moving = ledger["日期"] < pd.Timestamp(start), in_period(ledger, start, end)
+    frame = pd.DataFrame({"期初余额": total(ledger["借方"] - ledger["贷方"], before),
+                          "本期借方": total(ledger["借方"], moving), "本期贷方": total(ledger["贷方"], moving)})
+    frame["期末余额"] = frame["期初余额"] + frame["本期借方"] - frame["本期贷方"]
+    return frame.astype("int64")
+
+
+def statement_lines(ledger: pd.DataFrame, balances: pd.DataFrame, start: date, end: date,
+                    extra: tuple[str, ...] = ()) -> dict[str, pd.DataFrame]:
+    """客户名称 -> the period's rows of its letter: 期初余额, every movement with the running 余额, 期末余额.
+
+    ``balances`` is ``period_balances``. The 期初余额 / 期末余额 rows carry only 余额, so the 借方 / 贷方 columns
+    add up to the period's movements; a zero 借方 or 贷方 is left blank. ``extra``: more ledger columns to keep
+    (blank on the 期初余额 / 期末余额 rows).
+    """
+    names = balances.index.tolist()
+    moves = ledger[in_period(ledger, start, end) & ledger["客户名称"].isin(names)]
+    position = {name: i for i, name in enumerate(names)}
+    customers = moves["客户名称"].map(position).to_numpy(dtype="int64")
+    opening = balances["期初余额"].to_numpy()
+    running = opening[customers] + (moves["借方"] - moves["贷方"]).groupby(customers).cumsum().to_numpy()
+    n, blank = len(names), [np.nan] * len(names)
+    lines = pd.DataFrame({
+        "日期": np.concatenate([np.full(n, np.datetime64(start, "us")), moves["日期"].to_numpy(dtype="datetime64[us]"),
+                              np.full(n, np.datetime64(end, "us"))]),
+        **{c: blank + moves[c].tolist() + blank for c in ("单据类型", "单据号", "合同编号", *extra)},
+        "摘要": ["期初余额"] * n + moves["摘要"].tolist() + ["期末余额"] * n,
+        **{c: np.concatenate([blank, moves[c].where(moves[c] != 0).to_numpy(dtype="float64"), blank])
+           for c in ("借方", "贷方")},
+        "余额": np.concatenate([opening, running, balances["期末余额"].to_numpy()]).astype("int64")})
+    customer_of_row = np.concatenate([np.arange(n), customers, np.arange(n)])
+    return {names[i]: part.reset_index(drop=True) for i, part in lines.groupby(customer_of_row, sort=False)}

@@ -83,10 +83,13 @@ def expected_by_rep(allocation: Allocation, day: date, end: date) -> dict[str, D
 def forecast(tables: Tables, allocation: Allocation, calendar: Workdays, day: date, start: date, end: date
              ) -> pd.DataFrame:
     """FORECAST_COLUMNS per rep for the period [start, end] as of ``day`` (see the module); targets summed over
-    the period's months; 完成率 = 预报 / 目标 (blank without a target)."""
+    the period's months; 完成率 = 预报 / 目标 (blank without a target). A rep whose targets do not cover every
+    month of the period has none (a quarter holding one month's targets is no quarter target)."""
     months = [str(m) for m in P.Period(P.MONTH, start, end).months]
     done = P.window_figures_by_rep(tables, start, day).set_index(REP)
     targets = P.targets_by_rep(tables, months).set_index(REP)
+    have = P.target_months_by_rep(tables, months)
+    targets = targets[[have.get(rep, 0) >= len(months) for rep in targets.index]]
     elapsed, total = calendar.in_range(start, day), calendar.in_range(start, end)
     expected = expected_by_rep(allocation, day, end) if total > elapsed else {}  # no working day left: what was done
     reps = sorted(set(done.index) | set(targets.index) | {r for r in expected if r})

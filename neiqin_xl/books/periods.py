@@ -420,11 +420,113 @@ def change(current: int, previous: int) -> Decimal | None:
     return fraction(int(current) - int(previous), previous)
 
 
+_LEDGER_DATES = (("合同", "签订日期"), ("发货", "发货日期"), ("开票", "开票日期"), ("回款", "回款日期"))  # (sheet, its date)
+
+
 def books_start(tables: Tables) -> date | None:
     """The earliest business date in the books (contracts, shipments, invoices, collections, activities)."""
     firsts = []
-    for sheet, column in (("合同", "签订日期"), ("发货", "发货日期"), ("开票", "开票日期"), ("回款", "回款日期"), ("日报", "日期")):
+    for sheet, column in (*_LEDGER_DATES, ("日报", "日期")):
         frame = tables[sheet]
         if len(frame) and column in frame and frame[column].notna().any():
             firsts.append(frame[column].min().date())
     return min(firsts) if firsts else None
+
+
+# ---------------------------------------------------------------- comparisons between like periods (issue 31)
+
+SIGN_RATE = "签约完成率"  # 合同金额 ÷ 销售目标, the one meaning in every report (日报, 月报, 工作总结)
+COLLECT_RATE = "回款完成率"  # 回款金额 ÷ 回款目标
+RATES = ((SIGN_RATE, "合同金额", "销售目标"), (COLLECT_RATE, "回款金额", "回款目标"))  # (rate, actual, target)
+NOT_COMPARABLE = "不可比"
+NO_TARGET = "无目标"
+TARGETS_INCOMPLETE = "目标不全"
+
+
+def months_with_data(tables: Tables) -> set[str]:
+    """The months (YYYY-MM) in which any ledger (合同, 发货, 开票, 回款) holds a dated row."""
+    months: set[str] = set()
+    for sheet, column in _LEDGER_DATES:
+        frame = tables[sheet]
+        if len(frame) and column in frame:
+            months.update(m for m in month_texts(frame[column].dropna()) if m)
+    return months
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How much of a period the ledgers cover: ``covered`` of ``total`` units (months; days for a 五日报 or week)."""
+
+    covered: int
+    total: int
+    unit: str
+
+    @property
+    def text(self) -> str:
+        """'1/12 个月'."""
+        return f"{self.covered}/{self.total} {self.unit}"
+
+    def at_least(self, other: "Coverage") -> bool:
+        """Covered as fully as ``other`` (as a share of the period), and at all."""
+        return self.covered > 0 and self.covered * other.total >= other.covered * self.total
+
+
+def coverage(period: Period, months: set[str], books_from: date | None) -> Coverage:
+    """The ledgers' coverage of ``period``: a month, quarter or year by its months with data (``months_with_data``);
+    a 五日报 or week by its days from the first date any ledger holds (``books_start``). A month counts when a
+    ledger holds a row of it or when it lies wholly after that first date (a quiet month is still covered).
+
+    >>> coverage(period_containing(YEAR, date(2025, 6, 1)), {"2025-12", "2026-01"}, date(2025, 12, 3)).text
+    '1/12 个月'
+    >>> coverage(period_containing(FIVE_DAY, date(2025, 12, 1)), set(), date(2025, 12, 3)).text
+    '3/5 天'
+    """
+    if period.kind in (FIVE_DAY, WEEK):
+        total = (period.end - period.start).days + 1
+        if books_from is None or books_from > period.end:
+            return Coverage(0, total, "天")
+        return Coverage((period.end - max(books_from, period.start)).days + 1, total, "天")
+    covered = sum(1 for m in period.months if str(m) in months or (books_from is not None and books_from <= m.first))
+    return Coverage(covered, len(period.months), "个月")
+
+
+def comparable(current: Coverage, earlier: Coverage) -> bool:
+    """An earlier period is compared with the current one only when the ledgers cover it as fully.
+
+    >>> comparable(Coverage(12, 12, "个月"), Coverage(1, 12, "个月")), comparable(Coverage(3, 3, "个月"), Coverage(3, 3, "个月"))
+    (False, True)
+    """
+    return earlier.at_least(current)
+
+
+# ---------------------------------------------------------------- targets said, not assumed (issue 31)
+
+def target_months_by_rep(tables: Tables, months: list) -> dict[str, int]:
+    """How many of ``months`` (Month or YYYY-MM) each rep has a target row for."""
+    targets = tables["目标"]
+    if targets.empty:
+        return {}
+    wanted = {str(m) for m in months}
+    chosen = targets[targets["月份"].astype(str).str.strip().isin(wanted)]
+    return {str(rep): int(g["月份"].astype(str).str.strip().nunique()) for rep, g in chosen.groupby(chosen["姓名"].astype(str))}
+
+
+def target_status(have: int, total: int) -> str:
+    """'' (every month of the period has a target), 无目标, or '目标不全 (1/3 个月)'."""
+    if have >= total:
+        return ""
+    return NO_TARGET if have == 0 else f"{TARGETS_INCOMPLETE} ({have}/{total} 个月)"
+
+
+def rate_basis(frame: pd.DataFrame, status: pd.Series) -> dict:
+    """The company's rates over the reps whose targets cover the period (``status`` ''): for each rate its
+    actual and target sums (so a reader recomputes it) and the rate; the reps left out by name.
+
+    ``frame`` holds per rep the RATES' actual and target columns (named as in RATES)."""
+    inside = frame[status.values == ""]
+    basis: dict = {"reps": int(len(inside)), "excluded": [f"{r} ({s})" for r, s in zip(frame[REP], status) if s]}
+    for rate, actual, target in RATES:
+        a = int(inside[actual].sum()) if len(inside) else 0
+        t = int(inside[target].fillna(0).sum()) if len(inside) else 0
+        basis[rate] = {"actual": a, "target": t, "rate": ratio(a, t) if t else None}
+    return basis

@@ -189,6 +189,16 @@ def duplicate_groups(frame: pd.DataFrame, sheet_def: SheetDef) -> tuple[list[lis
     return identical, conflicting
 
 
+def differing_fields(group: pd.DataFrame, columns: list[str]) -> list[str]:
+    """The columns whose values differ between the rows of a duplicate group (a blank counts as a value).
+
+    >>> differing_fields(pd.DataFrame({"合同编号": ["HT1", "HT1"], "合同金额": [100, 120], "备注": [None, None]}),
+    ...                  ["合同编号", "合同金额", "备注"])
+    ['合同金额']
+    """
+    return [c for c in columns if c in group and len({None if pd.isna(v) else v for v in group[c]}) > 1]
+
+
 def check_duplicates(tables: Tables, settings: Settings, run_date: date) -> list[Problem]:
     """Duplicate document numbers: identical rows counted once (warning on the copies), conflicting rows
     are errors on each."""
@@ -206,9 +216,11 @@ def check_duplicates(tables: Tables, settings: Settings, run_date: date) -> list
                                      sheet_def.key, "请删除重复的行"))
         for group in conflicting:
             places = [problem(rows[p], columns, sheet_def, ERROR, "", sheet_def.key).where() for p in group]
+            fields = "、".join(differing_fields(frame.iloc[group], sheet_def.columns))
             for pos, place in zip(group, places):
                 others = "、".join(p for p in places if p != place)
-                found.append(problem(rows[pos], columns, sheet_def, ERROR, f"重复且内容不同 (另见 {others})",
+                found.append(problem(rows[pos], columns, sheet_def, ERROR,
+                                     f"重复且内容不同: {fields} 不同 (另见 {others})",
                                      sheet_def.key, f"同一{sheet_def.key}只能登记一次, 请核对后改正"))
     return found
 

@@ -598,6 +598,8 @@ CHART_SIZE = (640, 300)  # a chart beside the tables, in pixels
 BELOW_SIZE = (480, 288)  # a chart under the tables, two to a row
 SERIES_COLORS = ("#4472C4", "#70AD47", "#ED7D31", "#A5A5A5", "#FFC000", "#5B9BD5", "#9E480E", "#264478")
 LINE_COLORS = ("#C00000", "#7F6000", "#404040")
+# aging buckets, mild to severe: green (0-30) through yellow and orange to red and dark red (365+)
+AGING_COLORS = ("#63BE7B", "#C5DC74", "#FFD966", "#F4B183", "#E06666", "#990000")
 ROW_PIXELS = 20  # a row of the default height
 
 
@@ -621,7 +623,7 @@ def _add_chart(wb, ws, chart: Chart, data: tuple[str, Sheet, list], anchor: tupl
         return
     xl_chart = wb.add_chart({"type": chart.kind, **({"subtype": "stacked"} if chart.stacked else {})})
     for i, column in enumerate(chart.values):
-        color = SERIES_COLORS[i % len(SERIES_COLORS)]
+        color = aging_color(i, len(chart.values)) if chart.stacked else SERIES_COLORS[i % len(SERIES_COLORS)]
         xl_chart.add_series({**_series(chart, table, name, pos, column), "fill": {"color": color},
                              "line": {"color": color}, **({"gap": 60} if chart.kind in ("column", "bar") else {}),
                              **({"overlap": 100} if chart.stacked else {})})
@@ -648,6 +650,18 @@ def _add_chart(wb, ws, chart: Chart, data: tuple[str, Sheet, list], anchor: tupl
     xl_chart.set_size({"width": width, "height": height})
     row, col, x_offset = anchor
     ws.insert_chart(row, col, xl_chart, {"x_offset": x_offset, "y_offset": 4, "object_position": 1})
+
+
+def aging_color(i: int, n: int) -> str:
+    """The colour of aging bucket ``i`` of ``n`` (stacked charts are the aging's): spread over AGING_COLORS so the
+    first is green and the last dark red, whatever the number of buckets.
+
+    >>> [aging_color(i, 6) for i in (0, 5)], aging_color(2, 3)
+    (['#63BE7B', '#990000'], '#990000')
+    """
+    if n <= 1:
+        return AGING_COLORS[0]
+    return AGING_COLORS[round(i * (len(AGING_COLORS) - 1) / (n - 1))]
 
 
 def _column_pixels(width: float) -> int:

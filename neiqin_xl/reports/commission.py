@@ -267,8 +267,9 @@ def list_reps(tables: Tables, lines: pd.DataFrame) -> list[str]:
 class PerformancePay:
     attainment_factor: Decimal | None  # min(完成率, cap)
     attendance_factor: Decimal | None  # 实际 / 应出勤
-    lateness_deduction: int | None  # fen
+    lateness_deduction: int | None  # fen actually taken off the pay (None when the pay is not computed)
     pay: int | None  # fen, None when it cannot be computed
+    lateness_due: int | None = None  # fen the rule asks for (迟到次数 beyond the free ones × penalty)
 
 
 def performance_pay(base: int | None, attainment: Decimal | None, attendance: dict | None,
@@ -283,10 +284,12 @@ def performance_pay(base: int | None, attainment: Decimal | None, attendance: di
         late = attendance.get("迟到次数")
         late = 0 if late is None or pd.isna(late) else int(late)
         deduction = yuan_to_fen(plan.lateness_penalty * max(0, late - plan.lateness_free))
-    if base is None or factor is None or presence is None:
-        return PerformancePay(factor, presence, deduction, None)
-    pay = yuan_to_fen(max(Decimal(0), Decimal(base) / 100 * factor * presence - Decimal(deduction) / 100))
-    return PerformancePay(factor, presence, deduction, pay)
+    if base is None or factor is None or presence is None:  # no pay to deduct from: nothing deducted
+        return PerformancePay(factor, presence, None, None, deduction)
+    before = Decimal(base) / 100 * factor * presence
+    pay = yuan_to_fen(max(Decimal(0), before - Decimal(deduction) / 100))
+    made = min(deduction, yuan_to_fen(before))  # pay never below 0: only what there was is deducted
+    return PerformancePay(factor, presence, made, pay, deduction)
 
 
 def summarize(reps: list[str], lines: pd.DataFrame, tables: Tables, period: MonthWindow, settings: Settings,
@@ -309,6 +312,10 @@ def summarize(reps: list[str], lines: pd.DataFrame, tables: Tables, period: Mont
         perf = performance_pay(base, attainment, presence, plan)
         zero_days = presence is not None and perf.attendance_factor is None
         notes = _notes_and_problems(rep, target, person, presence, zero_days, period, target_col, problems)
+        if perf.lateness_due and perf.lateness_deduction != perf.lateness_due:
+            notes.append(f"迟到应扣 {fmt_yuan(perf.lateness_due)} 元, "
+                         + (f"实扣 {fmt_yuan(perf.lateness_deduction)} 元 (绩效工资已扣至 0)" if perf.lateness_deduction
+                            is not None else "未扣 (绩效工资未计算)"))
         commission = int(mine["提成"].sum())
         gross = salary + commission + perf.pay if salary is not None and perf.pay is not None else None
         if gross is None:
@@ -360,7 +367,7 @@ def attendance_used(tables: Tables, period: MonthWindow, reps: list[str], plan: 
         late = rec.get("迟到次数")
         late = 0 if late is None or pd.isna(late) else int(late)
         rows.append({**{c.name: rec.get(c.name) for c in ATTENDANCE_COLUMNS[:8]}, "出勤系数": perf.attendance_factor,
-                     "扣款次数": max(0, late - plan.lateness_free), "迟到扣款": perf.lateness_deduction})
+                     "扣款次数": max(0, late - plan.lateness_free), "迟到应扣": perf.lateness_due})
     return pd.DataFrame(rows, columns=[c.name for c in ATTENDANCE_COLUMNS])
 
 
@@ -446,14 +453,38 @@ def summary_columns(basis: str) -> list[Col]:
 def detail_columns(basis: str) -> list[Col]:
     amount_col = BASIS_LABELS[basis][1]
     return [Col("业务员"), Col("日期", DATE), Col("客户名称"), Col("合同编号"), Col("产品类别"), Col(amount_col, MONEY),
-            Col("所付单据日期", DATE), Col("账龄天数", INT, total=False), Col("适用比例", PCT), Col("折扣", NUMBER),
-            Col("提成", MONEY), Col("说明"), Col("来源")]
+            Col("核销对象"), Col("所付单据日期", DATE), Col("账龄天数", INT, total=False), Col("适用比例", PCT),
+            Col("折扣", PCT), Col("提成", MONEY), Col("说明"), Col("来源")]
+
+
+def with_paid_items(lines: pd.DataFrame, amount_col: str) -> pd.DataFrame:
+    """The 明细 lines with 核销对象: where one collection paid several items (one line each), each line says it
+    is part k of n of that collection and which item it paid, so equal lines never read as a duplicate.
+
+    >>> lines = pd.DataFrame({"回款ID": ["c1", "c1", "c2"], "回款金额": [19200000, 19200000, 500],
+    ...                       "所付单据日期": pd.to_datetime(["2026-09-01", "2026-10-08", "2026-11-02"]), "说明": ["", "", ""]})
+    >>> list(with_paid_items(lines, "回款金额")["核销对象"])
+    ['回款 ¥384,000.00 第1/2笔: 2026-09-01 单据', '回款 ¥384,000.00 第2/2笔: 2026-10-08 单据', '']
+    """
+    if lines.empty or "回款ID" not in lines:
+        return lines.assign(核销对象=pd.Series(dtype=object))
+    ids = lines["回款ID"].fillna("").astype(str)
+    counts, totals = ids.map(ids.value_counts()), lines.groupby(ids)[amount_col].transform("sum")
+    order = lines.groupby(ids).cumcount() + 1
+    texts = []
+    for key, n, total, k, paid, note in zip(ids, counts, totals, order, lines["所付单据日期"], lines["说明"]):
+        if not key or n < 2:
+            texts.append("")
+            continue
+        item = f"{pd.Timestamp(paid):%Y-%m-%d} 单据" if not pd.isna(paid) else (_text(note) or "未核销部分")
+        texts.append(f"回款 ¥{fmt_yuan(int(total))} 第{k}/{n}笔: {item}")
+    return lines.assign(核销对象=texts)
 
 
 ATTENDANCE_COLUMNS = [Col("姓名"), Col("月份"), Col("应出勤天数", NUMBER), Col("实际出勤天数", NUMBER),
                       Col("迟到次数", INT, total=False), Col("事假天数", NUMBER), Col("病假天数", NUMBER),
                       Col("旷工天数", NUMBER), Col("出勤系数", PCT), Col("扣款次数", INT, total=False),
-                      Col("迟到扣款", MONEY)]
+                      Col("迟到应扣", MONEY, total=False)]  # what the rule asks; what was deducted: 提成汇总
 
 
 def describe_plan(settings: Settings) -> list[str]:
@@ -507,7 +538,7 @@ def amounts_in_words(summary: pd.DataFrame) -> list[str]:
 def confirmation_spec(rep: str, data: CommissionData, settings: Settings) -> WorkbookSpec:
     """The rep's own 提成确认单: their summary row and their 明细 lines only, with a signature line."""
     summary = data.summary[data.summary["业务员"] == rep]
-    lines = data.lines[data.lines["业务员"] == rep]
+    lines = with_paid_items(data.lines[data.lines["业务员"] == rep], BASIS_LABELS[data.basis][1])
     missing = data.incomplete.get(rep)
     title = report_title("提成确认单", data.period, data.provisional) + ("（数据不全）" if missing else "") + f" — {rep}"
     subtitle = [f"期间 {data.period.start} 至 {data.period.end}", settings.company.name]
@@ -527,7 +558,8 @@ def layout(data: CommissionData, settings: Settings) -> tuple[WorkbookSpec, dict
     subtitle = _subtitle(data, settings)
     sheets = [Sheet("提成汇总", [Table(summary_columns(data.basis), data.summary, totals=True)], title=title,
                     subtitle=subtitle),
-              Sheet("提成明细", [Table(detail_columns(data.basis), data.lines, totals=True)], title=title,
+              Sheet("提成明细", [Table(detail_columns(data.basis), with_paid_items(data.lines, BASIS_LABELS[data.basis][1]),
+                                     totals=True)], title=title,
                     subtitle=subtitle[:2]),
               Sheet("考勤", [Table(ATTENDANCE_COLUMNS, data.attendance)], title=f"考勤 {data.period.month}",
                     subtitle=[f"考勤_{data.period.month}.xlsx 中本表所用的行"], landscape=False)]

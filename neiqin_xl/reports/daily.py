@@ -43,7 +43,7 @@ differ from the per-rep table's); the company's month-end and quarter-end lines 
 (templates/daily_forecast.html.j2).
 
 Workbook 销售日报_<D>.xlsx: sheet 日报 (one A4 landscape page: the key figures (``key_figures``: 今日回款,
-本月回款 against its target, 回款完成率, 本月合同 against its target, 销售完成率, 应收余额 and 逾期 from the
+本月回款 against its target, 回款完成率, 本月合同 against its target, 签约完成率, 应收余额 and 逾期 from the
 receivables ledger when it ran, 暂缓发货), the per-rep table with a totals row, a line counting the highlights),
 sheet 今日要点 (the highlight rows: their columns differ from the per-rep table's, so they never share its
 widths), and the details 今日合同, 今日发货, 今日回款. The mail carries the summary as plain text and as an HTML
@@ -73,9 +73,11 @@ from ..books.context import RunContext
 from ..books.due import WORKING_DAYS
 from ..books.roster import incomplete_reps
 from ..core.output import Delivery, ReportOutput
-from ..core.model import ERROR, REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, fmt_yuan, yuan_to_fen, text as _text
+from ..core.model import (ERROR, REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, fmt_yuan, round_half_up,
+                          yuan_to_fen, text as _text)
 from ..core.results import ReceivablesData, ShippingData, TrackingData
-from ..core.sheets import DATE, INT, MONEY, PCT, Col, Figure, Sheet, Table, WorkbookSpec
+from ..core.months import Month
+from ..core.sheets import DATE, INT, MONEY, PCT, TEXT, Col, Figure, Sheet, Table, WorkbookSpec
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
 TEMPLATE_NAME = "daily_summary.html.j2"
@@ -83,7 +85,9 @@ FORECAST_TEMPLATE = "daily_forecast.html.j2"  # the 销售预报 block, after th
 
 DAY_COLUMNS = ["今日合同数", "今日合同金额", "今日发货", "今日回款"]
 MONTH_COLUMNS = ["本月合同数", "本月合同金额", "本月发货", "本月回款"]
-REP_COLUMNS = [REP, *DAY_COLUMNS, *MONTH_COLUMNS, "销售目标", "销售完成率", "回款目标", "回款完成率", "回款排名"]
+REP_COLUMNS = [REP, *DAY_COLUMNS, *MONTH_COLUMNS, "销售目标", P.SIGN_RATE, "回款目标", P.COLLECT_RATE, "回款排名"]
+TOP_KINDS = ("暂缓发货", "今日逾期", "交期已过", "大额合同")  # what the first page's 今日要点 (top five) are chosen from
+TOP = 5
 INCOMPLETE = "数据不全"  # the per-rep table's column, only when a rep's workbook, sheet or column was not read
 HIGHLIGHT_COLUMNS = ["类别", "客户名称", "合同编号", REP, "日期", "金额", "说明"]
 BIG, OVERDUE, HELD, LATE, ISSUES = "大额合同", "今日逾期", "暂缓发货", "交期已过", "数据问题"
@@ -116,7 +120,9 @@ class DailyData:
 # ---------------------------------------------------------------- pure computations
 
 def daily_by_rep(tables: Tables, day: date) -> pd.DataFrame:
-    """REP_COLUMNS: each rep's day and month-to-date figures, the month's targets, attainment and rank."""
+    """REP_COLUMNS: each rep's day and month-to-date figures, the month's targets, attainment (签约完成率 =
+    本月合同金额 ÷ 销售目标, 回款完成率 = 本月回款 ÷ 回款目标) and rank. A rep without a target for the month
+    reads 无目标 in both rates and is not ranked; the others are ranked by month-to-date collections."""
     today = P.window_figures_by_rep(tables, day, day).set_index(REP)
     month = P.window_figures_by_rep(tables, day.replace(day=1), day).set_index(REP)
     targets = P.targets_by_rep(tables, [f"{day:%Y-%m}"]).set_index(REP)
@@ -126,18 +132,25 @@ def daily_by_rep(tables: Tables, day: date) -> pd.DataFrame:
         def figure(frame: pd.DataFrame, column: str) -> int:
             return int(frame.at[rep, column]) if rep in frame.index else 0
 
-        sales_target = int(targets.at[rep, "销售目标"]) if rep in targets.index else None
-        collect_target = int(targets.at[rep, "回款目标"]) if rep in targets.index else None
+        has = rep in targets.index
+        sales_target = int(targets.at[rep, "销售目标"]) if has else None
+        collect_target = int(targets.at[rep, "回款目标"]) if has else None
         row = {REP: rep}
         for frame, names in ((today, DAY_COLUMNS), (month, MONTH_COLUMNS)):
             row.update(zip(names, (figure(frame, c) for c in ("合同数", "合同金额", "发货金额", "回款金额"))))
-        row.update({"销售目标": sales_target, "销售完成率": P.ratio(row["本月合同金额"], sales_target),
-                    "回款目标": collect_target, "回款完成率": P.ratio(row["本月回款"], collect_target)})
+        row.update({"销售目标": sales_target, P.SIGN_RATE: P.ratio(row["本月合同金额"], sales_target) if has else P.NO_TARGET,
+                    "回款目标": collect_target, P.COLLECT_RATE: P.ratio(row["本月回款"], collect_target) if has else P.NO_TARGET})
         rows.append(row)
     frame = pd.DataFrame(rows, columns=REP_COLUMNS).astype({"销售目标": "Int64", "回款目标": "Int64"})
     if len(frame):
-        frame["回款排名"] = frame["本月回款"].rank(method="min", ascending=False).astype("int64")
+        ranked = frame["回款目标"].notna()
+        frame["回款排名"] = frame["本月回款"].where(ranked).rank(method="min", ascending=False).astype("Int64")
     return frame
+
+
+def _status(by_rep: pd.DataFrame) -> pd.Series:
+    """'' for a rep with the month's target, else 无目标."""
+    return pd.Series(["" if pd.notna(t) else P.NO_TARGET for t in by_rep["回款目标"]], index=by_rep.index, dtype=object)
 
 
 def with_incomplete(by_rep: pd.DataFrame, incomplete: dict[str, str]) -> pd.DataFrame:
@@ -149,16 +162,15 @@ def with_incomplete(by_rep: pd.DataFrame, incomplete: dict[str, str]) -> pd.Data
 
 
 def company_totals(by_rep: pd.DataFrame) -> dict:
-    """The company's figures: sums of the reps' columns; attainment over the summed targets (reps with one)."""
+    """The company's figures: sums of the reps' columns; the rates over the reps with a target only (their
+    合同/回款 over their targets: ``periods.rate_basis``, kept under "basis" with the reps left out)."""
     totals = {c: int(by_rep[c].sum()) if len(by_rep) else 0 for c in DAY_COLUMNS + MONTH_COLUMNS}
-    with_sales = by_rep[by_rep["销售目标"].notna()]
-    with_collect = by_rep[by_rep["回款目标"].notna()]
-    sales_target = int(with_sales["销售目标"].sum()) if len(with_sales) else None
-    collect_target = int(with_collect["回款目标"].sum()) if len(with_collect) else None
-    totals.update({"销售目标": sales_target,
-                   "销售完成率": P.ratio(int(with_sales["本月合同金额"].sum()), sales_target) if sales_target else None,
-                   "回款目标": collect_target,
-                   "回款完成率": P.ratio(int(with_collect["本月回款"].sum()), collect_target) if collect_target else None})
+    frame = by_rep.rename(columns={"本月合同金额": "合同金额", "本月回款": "回款金额"})
+    basis = P.rate_basis(frame, _status(by_rep))
+    sales_target = basis[P.SIGN_RATE]["target"] if basis["reps"] else None
+    collect_target = basis[P.COLLECT_RATE]["target"] if basis["reps"] else None
+    totals.update({"销售目标": sales_target, P.SIGN_RATE: basis[P.SIGN_RATE]["rate"],
+                   "回款目标": collect_target, P.COLLECT_RATE: basis[P.COLLECT_RATE]["rate"], "basis": basis})
     return totals
 
 
@@ -246,14 +258,16 @@ def tracking_line(tracking: TrackingData | None, day: date, unsigned_days: int) 
                    f"明细见 货物跟踪_{day.isoformat()}.xlsx"}]
 
 
-def issues_by_rep(problems: list[Problem]) -> list[dict]:
-    """One line per rep with data problems: the count of 错误 and 警告."""
-    counts: dict[str, dict[str, int]] = {}
-    for p in problems:
-        tally = counts.setdefault(p.rep or "(无业务员)", {ERROR: 0, WARNING: 0})
-        tally[p.severity] = tally.get(p.severity, 0) + 1
-    return [{"类别": ISSUES, "客户名称": "", "合同编号": "", REP: rep, "日期": None, "金额": None,
-             "说明": f"错误 {c[ERROR]} 条, 警告 {c[WARNING]} 条"} for rep, c in sorted(counts.items())]
+def issues_line(problems: list[Problem]) -> list[dict]:
+    """One line for the clerk counting the run's data problems: 错误 n 条, 警告 m 条 (none without problems)."""
+    if not problems:
+        return []
+    errors = sum(1 for p in problems if p.severity == ERROR)
+    warnings = sum(1 for p in problems if p.severity == WARNING)
+    reps = len({p.rep for p in problems if p.rep})
+    return [{"类别": ISSUES, "客户名称": "", "合同编号": "", REP: "", "日期": None, "金额": None,
+             "说明": f"错误 {errors} 条, 警告 {warnings} 条" + (f" (涉及 {reps} 位业务员)" if reps else "")
+                   + ", 见数据问题清单"}]
 
 
 def complaints_overdue(tables: Tables, settings, day: date) -> list[dict]:
@@ -311,7 +325,7 @@ def compute(tables: Tables, allocation: Allocation | None, problems: list[Proble
     lines = [*big_contracts(contracts, settings.reports.big_contract_amount), *overdue_today(allocation, day, since),
              *held_requests(shipping), *deliveries_passed(tables, day, since),
              *tracking_line(tracking, day, settings.tracking.unsigned_days), *complaints_overdue(tables, settings, day),
-             *tender_lines(tables, settings, calendar, day), *issues_by_rep(problems),
+             *tender_lines(tables, settings, calendar, day), *issues_line(problems),
              *collection_reminders(allocation, tables["客户"], day, settings.reminders.collection_days_before)]
     forecast, forecast_totals, quarter_totals = sales_forecast(tables, allocation, calendar, day)
     return DailyData(day=day, by_rep=by_rep, totals=company_totals(by_rep),
@@ -349,27 +363,34 @@ def percent(value: object) -> str:
     return f"{Decimal(value) * 100:.1f}%"
 
 
+def rate_text(value: object) -> str:
+    """A rate as text: '85.3%', or what stands in its place (无目标), or '—'."""
+    return value if isinstance(value, str) else percent(value)
+
+
 def _html_rows(data: DailyData) -> list[dict]:
     def shown(row: dict) -> dict:
         return {**{k: fmt_yuan(row[k]) for k in ("今日合同金额", "今日发货", "今日回款", "本月合同金额", "本月发货", "本月回款")},
                 "今日合同数": row["今日合同数"], "本月合同数": row["本月合同数"],
-                "销售完成率": percent(row["销售完成率"]), "回款完成率": percent(row["回款完成率"])}
+                P.SIGN_RATE: rate_text(row[P.SIGN_RATE]), P.COLLECT_RATE: rate_text(row[P.COLLECT_RATE])}
 
-    return [{REP: r[REP], "回款排名": r["回款排名"], **shown(r)} for r in data.by_rep.to_dict("records")] + \
+    return [{REP: r[REP], "回款排名": r["回款排名"] if not pd.isna(r["回款排名"]) else "", **shown(r)}
+            for r in data.by_rep.to_dict("records")] + \
         [{REP: "合计", "回款排名": "", **shown(data.totals)}]
 
 
 def key_figures(data: DailyData, receivables: ReceivablesData | None) -> list[Figure]:
-    """The day's few figures, in the order a manager reads them (the 日报's first rows and the mail's tiles):
-    today, the month to date against its target, attainment, and from the ledger (when it ran) the balance and
-    what is overdue, and the requests the 发货审核 held. Each equals a total of the tables below it."""
+    """The day's few figures, in the order a manager reads them (the mail's tiles; the 日报 shows them in 万元,
+    ``sheet_figures``): today, the month to date against its target, attainment, and from the ledger (when it
+    ran) the balance and what is overdue, and the requests the 发货审核 held. Each equals a total of the
+    tables below it (the rates: the 合计's, over the reps with a target)."""
     t = data.totals
     target = lambda key: f"目标 ¥{fmt_yuan(t[key])}" if t[key] is not None else "未设目标"  # noqa: E731
     figures = [Figure("今日回款", t["今日回款"], MONEY, f"今日签约 ¥{fmt_yuan(t['今日合同金额'])}"),
                Figure("本月回款", t["本月回款"], MONEY, target("回款目标")),
-               Figure("回款完成率", t["回款完成率"], PCT, f"截至 {data.day:%m-%d}"),
+               Figure(P.COLLECT_RATE, t[P.COLLECT_RATE], PCT, f"截至 {data.day:%m-%d}"),
                Figure("本月合同", t["本月合同金额"], MONEY, target("销售目标")),
-               Figure("销售完成率", t["销售完成率"], PCT, f"本月 {t['本月合同数']} 份合同")]
+               Figure(P.SIGN_RATE, t[P.SIGN_RATE], PCT, f"本月 {t['本月合同数']} 份合同")]
     if receivables is not None:
         overdue = int(receivables.aging["逾期金额"].sum())
         figures += [Figure("应收余额", int(receivables.aging["应收余额"].sum()), MONEY,
@@ -380,6 +401,97 @@ def key_figures(data: DailyData, receivables: ReceivablesData | None) -> list[Fi
         held = int((data.highlights["类别"] == HELD).sum())
         figures.append(Figure("暂缓发货", held, INT, "笔, 见今日要点", alert=held > 0))
     return figures
+
+
+def wan(fen: int) -> str:
+    """An amount in 万元 to one decimal, half up: 1,948,035.00 yuan -> '194.8'.
+
+    >>> wan(194803500), wan(50000), wan(0)
+    ('194.8', '0.1', '0.0')
+    """
+    return f"{round_half_up(Decimal(int(fen)) / Decimal(1_000_000), '0.1'):,.1f}"
+
+
+def arrow(now: int, before: int, label: str) -> str:
+    """'较昨日 ↑1.2万' / '较昨日 ↓0.4万' / '较昨日 持平'.
+
+    >>> arrow(300000, 100000, "较昨日"), arrow(0, 40000, "较上月同日"), arrow(5, 5, "较昨日")
+    ('较昨日 ↑0.2万', '较上月同日 ↓0.0万', '较昨日 持平')
+    """
+    if now == before:
+        return f"{label} 持平"
+    return f"{label} {'↑' if now > before else '↓'}{wan(abs(now - before))}万"
+
+
+def same_day_last_month(day: date) -> date:
+    """The same day of the month before, or that month's last day (03-31 -> 02-28)."""
+    before = Month.of(day).shift(-1)
+    return before.first.replace(day=min(day.day, before.last.day))
+
+
+def sheet_figures(data: DailyData, receivables: ReceivablesData | None, tables: Tables, previous: date
+                  ) -> list[Figure]:
+    """The 日报's key figures: amounts in 万元 (one decimal) with ↑/↓ against the previous working day
+    (今日) and the same day last month (今日; 本月 against last month to the same day), then the rates."""
+    day, last = data.day, same_day_last_month(data.day)
+    t = data.totals
+    on = lambda d: P.window_figures(tables, d, d)  # noqa: E731
+    yesterday, last_day = on(previous), on(last)
+    last_month = P.window_figures(tables, last.replace(day=1), last)
+    target = lambda key: f", 目标 {wan(t[key])}万" if t[key] is not None else ""  # noqa: E731
+
+    def today(label: str, value: int, key: str) -> Figure:
+        return Figure(f"{label} (万元)", wan(value), TEXT,
+                      f"{arrow(value, yesterday[key], '较昨日')} · {arrow(value, last_day[key], '较上月同日')}")
+
+    figures = [today("今日回款", t["今日回款"], "回款金额"), today("今日签约", t["今日合同金额"], "合同金额"),
+               Figure("本月回款 (万元)", wan(t["本月回款"]), TEXT,
+                      arrow(t["本月回款"], last_month["回款金额"], "较上月同期") + target("回款目标")),
+               Figure(P.COLLECT_RATE, t[P.COLLECT_RATE], PCT, f"截至 {day:%m-%d}" if t[P.COLLECT_RATE] is not None
+                      else "未设目标"),
+               Figure("本月签约 (万元)", wan(t["本月合同金额"]), TEXT,
+                      arrow(t["本月合同金额"], last_month["合同金额"], "较上月同期") + target("销售目标")),
+               Figure(P.SIGN_RATE, t[P.SIGN_RATE], PCT, f"本月 {t['本月合同数']} 份合同" if t[P.SIGN_RATE] is not None
+                      else "未设目标")]
+    for f in key_figures(data, receivables)[5:]:
+        figures.append(Figure(f"{f.label} (万元)", wan(f.value), TEXT, f.note, f.alert) if f.kind == MONEY else f)
+    return figures
+
+
+def top_highlights(highlights: pd.DataFrame, limit: int = TOP) -> pd.DataFrame:
+    """The first page's 今日要点: the largest of each of 暂缓发货, 今日逾期, 交期已过, 大额合同 (in that order), then
+    the largest of the rest of them, up to ``limit`` lines."""
+    chosen = highlights[highlights["类别"].isin(TOP_KINDS)].copy()
+    if chosen.empty:
+        return chosen
+    chosen["_kind"] = [TOP_KINDS.index(k) for k in chosen["类别"]]
+    chosen["_amount"] = [0 if pd.isna(a) else -int(a) for a in chosen["金额"]]
+    chosen = chosen.sort_values(["_amount", "_kind"], kind="stable")
+    first = chosen.drop_duplicates("类别").sort_values("_kind", kind="stable")
+    rest = chosen.drop(first.index)
+    return pd.concat([first, rest]).head(limit).drop(columns=["_kind", "_amount"])
+
+
+def top_lines(highlights: pd.DataFrame) -> list[str]:
+    """The first page's 今日要点 as lines: kind, customer, amount, rep, what it is."""
+    top = top_highlights(highlights)
+    lines = []
+    for n, h in enumerate(top.to_dict("records"), start=1):
+        amount = f"¥{fmt_yuan(h['金额'])}" if not pd.isna(h["金额"]) else ""
+        who = "  ".join(x for x in (h["客户名称"], amount, f"业务员 {h[REP]}" if h[REP] else "") if x)
+        lines.append(f"{n}. 【{h['类别']}】{who} — {h['说明']}")
+    return lines
+
+
+def rate_notes(data: DailyData) -> list[str]:
+    """The sums the 合计 rates use when a rep without a target is left out of them, and who he is."""
+    basis = data.totals.get("basis")
+    if not basis or not basis["excluded"]:
+        return []
+    parts = [f"{rate} = ¥{fmt_yuan(basis[rate]['actual'])} ÷ ¥{fmt_yuan(basis[rate]['target'])} = "
+             f"{percent(basis[rate]['rate'])}" for rate, _, _ in P.RATES]
+    return [f"合计完成率只计有目标的业务员 ({basis['reps']} 人): " + "; ".join(parts)
+            + f"。未计入: {'、'.join(basis['excluded'])}。"]
 
 
 def key_tiles(data: DailyData, receivables: ReceivablesData | None) -> list[dict]:
@@ -396,9 +508,10 @@ def attainment_bars(data: DailyData) -> list[dict]:
     width in percent of the row (capped at 100), the text, and whether the target is met."""
     rows = []
     for r in [*data.by_rep.to_dict("records"), {REP: "合计", **data.totals}]:
-        value = r["回款完成率"]
-        if value is None or pd.isna(value):
-            rows.append({"name": r[REP], "width": 0, "text": "未设目标", "met": False})
+        value = r[P.COLLECT_RATE]
+        if value is None or isinstance(value, str) or pd.isna(value):
+            rows.append({"name": r[REP], "width": 0, "text": value if isinstance(value, str) else "未设目标",
+                         "met": False})
             continue
         width = int(min(Decimal(value) * 100, Decimal(100)).quantize(Decimal(1)))
         rows.append({"name": r[REP], "width": width, "text": percent(value), "met": Decimal(value) >= 1})
@@ -425,11 +538,13 @@ def summary_text(data: DailyData) -> str:
     lines = [f"销售日报 {data.day.isoformat()}",
              f"今日: 新签合同 {t['今日合同数']} 份 ¥{fmt_yuan(t['今日合同金额'])}, 发货 ¥{fmt_yuan(t['今日发货'])}, "
              f"回款 ¥{fmt_yuan(t['今日回款'])}",
-             f"本月: 新签合同 {t['本月合同数']} 份 ¥{fmt_yuan(t['本月合同金额'])} (完成率 {percent(t['销售完成率'])}), "
-             f"发货 ¥{fmt_yuan(t['本月发货'])}, 回款 ¥{fmt_yuan(t['本月回款'])} (完成率 {percent(t['回款完成率'])})"]
+             f"本月: 新签合同 {t['本月合同数']} 份 ¥{fmt_yuan(t['本月合同金额'])} (签约完成率 {percent(t[P.SIGN_RATE])}), "
+             f"发货 ¥{fmt_yuan(t['本月发货'])}, 回款 ¥{fmt_yuan(t['本月回款'])} (回款完成率 {percent(t[P.COLLECT_RATE])})"]
+    lines += rate_notes(data)
     for r in data.by_rep.to_dict("records"):
+        rank = f"第 {r['回款排名']} 名, " if not pd.isna(r["回款排名"]) else ""
         lines.append(f"  {r[REP]}: 今日回款 ¥{fmt_yuan(r['今日回款'])}, 本月回款 ¥{fmt_yuan(r['本月回款'])} "
-                     f"(第 {r['回款排名']} 名, 完成率 {percent(r['回款完成率'])})"
+                     f"({rank}回款完成率 {rate_text(r[P.COLLECT_RATE])})"
                      + (f" [数据不全: {r[INCOMPLETE]}]" if r.get(INCOMPLETE) else ""))
     if len(data.highlights):
         lines.append("今日要点:")
@@ -485,51 +600,76 @@ def forecast_text(data: DailyData) -> list[str]:
 
 def highlight_note(highlights: pd.DataFrame) -> str:
     """One line under the 日报's table: how many highlights of each kind, and where they are."""
+    highlights = highlights[highlights["类别"] != ISSUES]  # the data problems have their own line
     if highlights.empty:
         return "今日要点: 今日无特别事项。"
     counts = highlights["类别"].value_counts(sort=False)
     return "今日要点: " + ", ".join(f"{kind} {n} 条" for kind, n in counts.items()) + " (见「今日要点」工作表)"
 
 
-def layout(data: DailyData, company: str, receivables: ReceivablesData | None = None) -> WorkbookSpec:
-    """销售日报_<D>.xlsx: 日报 on one A4 landscape page (key figures, the per-rep table, notes), 今日要点 on
-    its own sheet (its columns differ: they never share widths with the per-rep table), then the details."""
+DETAILS = (("今日合同", "contracts", "合同"), ("今日发货", "shipments", "发货"), ("今日回款", "collections", "回款"))
+
+
+def layout(data: DailyData, company: str, receivables: ReceivablesData | None = None, tables: Tables | None = None,
+           previous: date | None = None) -> WorkbookSpec:
+    """销售日报_<D>.xlsx: 日报 on one A4 landscape page (the key figures in 万元 with ↑/↓, the per-rep table with
+    zeros left blank, the top five 今日要点 with customer, amount and rep, the notes), 今日要点 in full on its own
+    sheet (its columns differ: they never share widths with the per-rep table), then the details; an empty
+    detail is one line "今日无…" on the 日报, not a page. ``tables`` and ``previous`` (the previous working day)
+    give the comparisons of the key figures; without them the figures are the mail's."""
     day = data.day.isoformat()
     subtitle = [f"{day} (周{'一二三四五六日'[data.day.weekday()]}) · 本月累计 {data.day:%m}-01 至 {data.day:%m-%d} · {company}"]
     money = lambda name: Col(name, MONEY)  # noqa: E731
     rep_cols = [Col(REP), Col("今日合同数", INT), money("今日合同金额"), money("今日发货"), money("今日回款"),
                 Col("本月合同数", INT), money("本月合同金额"), money("本月发货"), money("本月回款"), money("销售目标"),
-                Col("销售完成率", PCT), money("回款目标"), Col("回款完成率", PCT), Col("回款排名", INT, total=False)]
+                Col(P.SIGN_RATE, PCT), money("回款目标"), Col(P.COLLECT_RATE, PCT), Col("回款排名", INT, total=False)]
     if INCOMPLETE in data.by_rep:
         rep_cols.append(Col(INCOMPLETE, width=40))
     highlight_cols = [Col("类别"), Col("客户名称"), Col("合同编号"), Col(REP), Col("日期", DATE),
                       Col("金额", MONEY, total=False), Col("说明", width=50)]  # long text wraps in its cell
     forecast_tables, forecast_notes = forecast_block(data)
-    notes = [highlight_note(data.highlights), *forecast_notes[:2]]  # the forecast's headline: month and quarter end
+    top = top_lines(data.highlights)
+    notes = [highlight_note(data.highlights)]
+    if top:
+        notes += [f"今日要点 (前{len(top)}项):", *top]
+    issues = data.highlights[data.highlights["类别"] == ISSUES]
+    notes += [f"数据问题: {s}" for s in issues["说明"]]
+    notes += rate_notes(data)
+    notes += forecast_notes[:2]  # the forecast's headline: month and quarter end
+    empty = [f"今日无{word}" for name, attr, word in DETAILS if getattr(data, attr).empty]
+    if empty:
+        notes.append("、".join(empty) + " (不另列明细表)。")
     if not data.shipping_checked:
         notes.append("发货审核结果不可用, 今日要点未列暂缓发货。")
-    total_rates = {"销售完成率": data.totals["销售完成率"], "回款完成率": data.totals["回款完成率"]}
-    summary = Sheet("日报", [Table(rep_cols, data.by_rep, heading="业务员业绩 (今日 / 本月累计)", totals=True,
-                                  totals_values={k: v for k, v in total_rates.items() if v is not None},
-                                  autofilter=False)],
-                    title="销售日报", subtitle=subtitle, notes=notes, figures=key_figures(data, receivables),
+    basis = data.totals.get("basis") or {"excluded": []}
+    total_rates = {rate: data.totals[rate] for rate, _, _ in P.RATES if data.totals[rate] is not None}
+    if basis["excluded"]:
+        total_rates = {k: "见下注" for k in total_rates}
+    shown = data.by_rep.copy()
+    for c in DAY_COLUMNS + MONTH_COLUMNS:  # a zero reads as a blank: what happened stands out
+        shown[c] = shown[c].astype(object).where(shown[c] != 0, None)
+    quiet = {c for c in DAY_COLUMNS + MONTH_COLUMNS if shown[c].isna().all()}  # and a column of zeros has no 合计
+    rep_cols = [replace(col, total=False) if col.name in quiet else col for col in rep_cols]
+    figures = sheet_figures(data, receivables, tables, previous) if tables is not None and previous is not None \
+        else key_figures(data, receivables)
+    summary = Sheet("日报", [Table(rep_cols, shown, heading="业务员业绩 (今日 / 本月累计)", totals=True,
+                                  totals_values=total_rates, autofilter=False)],
+                    title="销售日报", subtitle=subtitle, notes=notes, figures=figures,
                     landscape=True, fit_one_page=True, freeze=False)
-    points = Sheet("今日要点", [Table(highlight_cols, data.highlights, autofilter=False)], title="今日要点",
-                   subtitle=subtitle, landscape=True)
+    points = [Sheet("今日要点", [Table(highlight_cols, data.highlights, autofilter=False)], title="今日要点",
+                    subtitle=subtitle, landscape=True)] if len(data.highlights) else []
     forecast = [Sheet("销售预报", forecast_tables, title="销售预报", subtitle=subtitle, notes=forecast_notes,
                       landscape=True)] if forecast_tables else []
-    details = [
-        Sheet("今日合同", [Table([Col("合同编号"), Col("签订日期", DATE), Col("客户名称"), Col("产品名称"), money("合同金额"),
-                               Col("付款方式"), Col("约定交货日期", DATE), Col(REP), *SOURCE], data.contracts, totals=True)],
-              title="今日合同", subtitle=subtitle),
-        Sheet("今日发货", [Table([Col("发货单号"), Col("发货日期", DATE), Col("合同编号"), Col("客户名称"), Col("产品名称"),
-                               money("发货金额"), Col("物流单号"), Col(REP), *SOURCE], data.shipments, totals=True)],
-              title="今日发货", subtitle=subtitle),
-        Sheet("今日回款", [Table([Col("回款日期", DATE), Col("客户名称"), Col("合同编号"), money("回款金额"), Col("回款方式"),
-                               Col("银行流水号"), Col(REP), *SOURCE], data.collections, totals=True)],
-              title="今日回款", subtitle=subtitle),
-    ]
-    return WorkbookSpec(f"销售日报_{day}.xlsx", [summary, points, *forecast, *details])
+    columns = {
+        "今日合同": [Col("合同编号"), Col("签订日期", DATE), Col("客户名称"), Col("产品名称"), money("合同金额"), Col("付款方式"),
+                 Col("约定交货日期", DATE), Col(REP), *SOURCE],
+        "今日发货": [Col("发货单号"), Col("发货日期", DATE), Col("合同编号"), Col("客户名称"), Col("产品名称"), money("发货金额"),
+                 Col("物流单号"), Col(REP), *SOURCE],
+        "今日回款": [Col("回款日期", DATE), Col("客户名称"), Col("合同编号"), money("回款金额"), Col("回款方式"), Col("银行流水号"),
+                 Col(REP), *SOURCE]}
+    details = [Sheet(name, [Table(columns[name], getattr(data, attr), totals=True)], title=name, subtitle=subtitle)
+               for name, attr, _ in DETAILS if not getattr(data, attr).empty]
+    return WorkbookSpec(f"销售日报_{day}.xlsx", [summary, *points, *forecast, *details])
 
 
 def figures_of(data: DailyData) -> dict:
@@ -558,4 +698,5 @@ def build(ctx: RunContext, receivables: ReceivablesData | None = None, shipping:
     company = ctx.settings.company.name
     delivery = Delivery(report="daily", title="销售日报", key_figure=f"回款 ¥{fmt_yuan(data.totals['今日回款'])}",
                         summary_html=render_html(data, company, receivables), summary_text=summary_text(data))
-    return ReportOutput(workbooks=[layout(data, company, receivables)], figures=figures_of(data), data=data, deliveries=[delivery])
+    workbook = layout(data, company, receivables, ctx.tables, ctx.workdays.previous(ctx.run_date))
+    return ReportOutput(workbooks=[workbook], figures=figures_of(data), data=data, deliveries=[delivery])

@@ -231,6 +231,23 @@ def figures(data: FulfilmentData) -> dict:
             "contracts_by_status": {s: int(counts.get(s, 0)) for s in STATUSES}}
 
 
+ACTION_ORDER = ("交货逾期", "未执行", "执行中", "已发货", "已完成")  # what needs doing first: late, then open, then done
+
+
+def by_action(contracts: pd.DataFrame) -> pd.DataFrame:
+    """The contracts in the order a reader acts on them: 交货逾期 (longest overdue first), 未执行, 执行中 (earliest
+    agreed delivery first), 已发货 (most unpaid first), 已完成 last; then by 合同编号."""
+    if contracts.empty:
+        return contracts
+    rank = contracts["状态"].map({s: i for i, s in enumerate(ACTION_ORDER)}).fillna(len(ACTION_ORDER))
+    keys = pd.DataFrame({"rank": rank, "late": -contracts["交货逾期天数"].fillna(0).astype("int64"),
+                         "agreed": contracts["约定交货日期"],  # none agreed: last (sort_values puts NaT last)
+                         "unpaid": -contracts["未回款金额"].where(contracts["状态"] == "已发货", 0),
+                         "no": contracts["合同编号"]})
+    order = keys.sort_values(["rank", "late", "agreed", "unpaid", "no"], kind="stable").index
+    return contracts.loc[order].reset_index(drop=True)
+
+
 def layout(data: FulfilmentData, company: str, day: date, verdicts: dict[str, str] | None = None) -> WorkbookSpec:
     """The 合同履行一览表 workbook: 合同履行一览表, 交货逾期, 未回款 (``follow_ups``), 履行明细, 按业务员汇总.
     ``verdicts``: 合同编号 → the 合同评审's 结论 of the contracts reviewed this run (a 评审结论 column on the first
@@ -240,12 +257,15 @@ def layout(data: FulfilmentData, company: str, day: date, verdicts: dict[str, st
                  Col("已发货金额", MONEY), Col("发货进度", PCT), Col("已开票金额", MONEY), Col("已回款金额", MONEY),
                  Col("回款进度", PCT), Col("未回款金额", MONEY), Col("约定交货日期", DATE), Col("最后发货日期", DATE),
                  Col("状态"), Col("交货逾期天数", INT, total=False)]
-    reviewed = data.contracts.assign(评审结论=data.contracts["合同编号"].map(verdicts).fillna("")) if verdicts else None
-    main = Sheet("合同履行一览表", [Table([*main_cols, Col("评审结论")] if verdicts else main_cols,
-                                   data.contracts if reviewed is None else reviewed, totals=True, highlights=[
+    contracts = by_action(data.contracts)
+    if verdicts:
+        contracts = contracts.assign(评审结论=contracts["合同编号"].map(verdicts).fillna(""))
+    main = Sheet("合同履行一览表", [Table([*main_cols, Col("评审结论")] if verdicts else main_cols, contracts, totals=True,
+                                   highlights=[
         Highlight("状态", "==", "交货逾期", whole_row=True), Highlight("未回款金额", "<", 0)])], title="合同履行一览表",
         subtitle=[*subtitle, "已回款金额 = 已核销到本合同的回款(含未指定合同、按客户核销到本合同的部分) + 指定本合同尚未核销的预收款; "
-                  "未回款金额为负(标红) = 客户指定本合同付款超过合同金额且无其他未收款"])
+                  "未回款金额为负(标红) = 客户指定本合同付款超过合同金额且无其他未收款",
+                  "排列: 交货逾期 (逾期最久在前)、未执行、执行中、已发货 (未回款多在前)、已完成"])
     event_cols = [Col("合同编号"), Col("客户名称"), Col("业务员"), Col("日期", DATE), Col("事项"), Col("单据号"),
                   Col("金额", MONEY), Col("累计发货", MONEY), Col("累计开票", MONEY), Col("累计回款", MONEY), Col("说明"),
                   Col("来源")]

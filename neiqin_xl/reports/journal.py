@@ -149,7 +149,7 @@ def compute(ctx: RunContext, code: str, start: date, end: date, provisional: boo
 # ---------------------------------------------------------------- layout
 
 LINE_COLS = [Col("日期", DATE), Col("单据号"), Col("合同编号"), Col("客户"), Col(REP), Col("产品"), Col("产品类别"),
-             Col("数量", NUMBER, total=True), Col("单价", MONEY, total=False), Col("含税金额", MONEY), Col("税率", PCT),
+             Col("数量", NUMBER, total=False), Col("单价", MONEY, total=False), Col("含税金额", MONEY), Col("税率", PCT),
              Col("不含税金额", MONEY), Col("税额", MONEY), Col("来源")]
 AMOUNT_COLS = [Col("行数", INT), *(Col(c, MONEY) for c in AMOUNTS)]
 
@@ -178,7 +178,7 @@ def layout(journal: Journal, settings: Settings) -> WorkbookSpec:
                         counted="客户")
     sheets = [
         Sheet("明细", detail, title=title, subtitle=subtitle),
-        Sheet("按产品", [Table([Col("产品"), Col("产品类别"), Col("数量", NUMBER, total=True), *AMOUNT_COLS],
+        Sheet("按产品", [Table([Col("产品"), Col("产品类别"), Col("数量", NUMBER, total=False), *AMOUNT_COLS],
                              _with_quantity(lines), totals=True)], title=f"{title} 按产品", subtitle=subtitle[:2],
               landscape=False),
         Sheet("按客户", [Table([Col("客户"), Col("地区"), *AMOUNT_COLS], customers, totals=True)],

@@ -6,7 +6,7 @@ run).
 
 Each period workbook (五日报_<start>_<end>.xlsx, 月报_<YYYY-MM>.xlsx, 季报_<YYYY>Q<n>.xlsx, 年报_<YYYY>.xlsx):
 - 汇总, the first page a manager reads in ten seconds: the key figures (``key_figures``: 合同/回款/发货/开票
-  amounts with 环比 and 同比, 新签合同, the company's 销售完成率 and 回款完成率 (``company_attainment``)), the
+  amounts with 环比 and 同比, 新签合同, the company's 签约完成率 and 回款完成率 (``company_attainment``)), the
   period's amounts and counts (合同数, 拜访, 电话, 会议, 新客户) with 上期 (环比) and 去年同期 (同比), the notes,
   then four charts: 签约 and 回款 of the 12 months to the period's end against the summed targets
   (``month_trend``), 完成率 per rep on a % axis with a 100% line, the receivables' aging buckets per rep
@@ -42,6 +42,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pandas as pd
 
@@ -57,7 +58,7 @@ from ..books.tenders import month_figures
 from ..books.context import RunContext
 from ..core.output import Delivery, ReportOutput
 from ..core.results import ReceivablesData
-from ..core.model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, Tables, fmt_yuan, fraction
+from ..core.model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, Tables, fmt_yuan, fraction, round_half_up
 from ..core.months import Month
 from ..core.names import CustomerIndex, normalize_name
 from ..core.sheets import DATE, INT, MONEY, NUMBER, PCT, Chart, Col, Figure, Sheet, Table, WorkbookSpec
@@ -67,7 +68,7 @@ UNCATEGORISED = "未分类"
 MONEY_METRICS = ("合同金额", "发货金额", "开票金额", "回款金额")
 COUNT_METRICS = ("合同数", "拜访", "电话", "会议", "新客户")
 COMPARE_COLUMNS = ["指标", "本期", "上期", "环比", "去年同期", "同比"]
-REP_COLUMNS = [REP, "合同数", "合同金额", "发货金额", "开票金额", "回款金额", "销售目标", "销售完成率", "回款目标", "回款完成率"]
+REP_COLUMNS = [REP, "合同数", "合同金额", "发货金额", "开票金额", "回款金额", "销售目标", P.SIGN_RATE, "回款目标", P.COLLECT_RATE]
 WORK_COLUMNS = [REP, *ACTIVITY_KINDS, "活动合计", "新客户", "合同数", "合同金额", "回款金额"]
 NEW_CUSTOMER_COLUMNS = ["客户名称", "首次日期", "首次来源", REP, SRC_WORKBOOK, SRC_SHEET, SRC_ROW]
 TREND_COLUMNS = ["月份", "合同金额", "回款金额", "销售目标", "回款目标"]
@@ -94,7 +95,7 @@ class PeriodData:
     new_customers: pd.DataFrame  # NEW_CUSTOMER_COLUMNS
     notes: list[str] = field(default_factory=list)
     trend: pd.DataFrame | None = None  # TREND_COLUMNS: the 12 months to the period's last month
-    attainment: dict = field(default_factory=dict)  # the company's 销售完成率 and 回款完成率 (company_attainment)
+    attainment: dict = field(default_factory=dict)  # the company's 签约完成率 and 回款完成率 (company_attainment)
     service: pd.DataFrame | None = None  # 月报: the 客户服务 section (books.feedback.period_summary)
     forecast: tuple[tuple[str, pd.DataFrame, dict], ...] = ()  # 月报/季报: (heading, per rep, company line)
 
@@ -139,16 +140,19 @@ def period_counts(tables: Tables, first: pd.DataFrame, start: date, end: date) -
     return counts
 
 
-def compare(current: dict[str, int], previous: dict[str, int] | None, last_year: dict[str, int] | None,
+def compare(current: dict[str, int], previous: dict[str, int] | str | None, last_year: dict[str, int] | str | None,
             metrics: tuple[str, ...]) -> pd.DataFrame:
-    """One row per metric: 本期, 上期, 环比, 去年同期, 同比. Where a comparison period has no data its amount
-    is blank and its change reads 无数据; a change over a zero base is blank (None)."""
+    """One row per metric: 本期, 上期, 环比, 去年同期, 同比. Where a comparison period has no data (None) its
+    amount is blank and its change reads 无数据; where the ledgers cover it less fully than the current period
+    (``periods.NOT_COMPARABLE`` given instead of figures) both read 不可比; a change over a zero base is blank."""
     rows = []
     for metric in metrics:
         row = {"指标": metric, "本期": current[metric]}
         for value_col, change_col, other in (("上期", "环比", previous), ("去年同期", "同比", last_year)):
             if other is None:  # the amount blank, the change reads 无数据
                 row[value_col], row[change_col] = None, NO_DATA
+            elif isinstance(other, str):  # 不可比: no percentage a reader could take for a trend
+                row[value_col], row[change_col] = None, other
             else:
                 row[value_col], row[change_col] = other[metric], P.change(current[metric], other[metric])
         rows.append(row)
@@ -160,34 +164,69 @@ def attainment_start(period: P.Period) -> date:
     return period.start.replace(day=1) if period.kind == P.FIVE_DAY else period.start
 
 
-def company_attainment(tables: Tables, period: P.Period) -> dict[str, object]:
-    """销售完成率 and 回款完成率 of the company: what the reps with a target signed / collected (from
-    ``attainment_start``) over the sum of their targets; None without targets."""
+def target_statuses(tables: Tables, period: P.Period, reps: list[str]) -> pd.Series:
+    """Per rep: '' when every month of the period has his target, else 无目标 / 目标不全 (n/m 个月)."""
+    have = P.target_months_by_rep(tables, period.months)
+    return pd.Series([P.target_status(have.get(rep, 0), len(period.months)) for rep in reps], index=reps, dtype=object)
+
+
+def company_attainment(tables: Tables, period: P.Period, by_rep: pd.DataFrame | None = None) -> dict[str, object]:
+    """签约完成率 and 回款完成率 of the company over the reps whose targets cover the period (``periods.rate_basis``:
+    what they signed / collected from ``attainment_start`` over the sum of their targets), with the sums the
+    rates use and the reps left out; a rate is None without such reps."""
+    by_rep = rep_attainment(tables, period) if by_rep is None else by_rep
     cumulative = P.window_figures_by_rep(tables, attainment_start(period), period.end).set_index(REP)
-    targets = P.targets_by_rep(tables, period.months).set_index(REP)
-    reps = [rep for rep in targets.index if rep in cumulative.index]
-    return {rate: P.ratio(int(cumulative.loc[reps, figure].sum()) if reps else 0, int(targets[target].sum()))
-            if len(targets) else None
-            for rate, figure, target in (("销售完成率", "合同金额", "销售目标"), ("回款完成率", "回款金额", "回款目标"))}
+    reps = list(by_rep[REP])
+    frame = pd.DataFrame({REP: reps, **{actual: [int(cumulative.at[r, actual]) if r in cumulative.index else 0
+                                                  for r in reps] for _, actual, _ in P.RATES},
+                          **{target: list(by_rep[target]) for _, _, target in P.RATES}})
+    basis = P.rate_basis(frame, target_statuses(tables, period, reps))
+    have = P.target_months_by_rep(tables, period.months)
+    return {**{rate: basis[rate]["rate"] for rate, _, _ in P.RATES}, "basis": basis,
+            "partial": bool(have) and basis["reps"] == 0}
 
 
 def rep_attainment(tables: Tables, period: P.Period) -> pd.DataFrame:
-    """REP_COLUMNS: the period's figures per rep with targets and attainment (see the module docstring)."""
+    """REP_COLUMNS: the period's figures per rep with targets and attainment (see the module docstring). A rep
+    whose targets do not cover every month of the period has no target shown and his rates read 无目标 or
+    目标不全 (n/m 个月): a part of a period's target is no target for it."""
     figures = P.window_figures_by_rep(tables, period.start, period.end)
     cumulative = P.window_figures_by_rep(tables, attainment_start(period), period.end).set_index(REP)
     targets = P.targets_by_rep(tables, period.months).set_index(REP)
     reps = sorted(set(figures[REP]) | set(cumulative.index) | set(targets.index))
+    status = target_statuses(tables, period, reps)
     figures = figures.set_index(REP).reindex(reps, fill_value=0)
     rows = []
     for rep in reps:
-        sales_target = int(targets.at[rep, "销售目标"]) if rep in targets.index else None
-        collect_target = int(targets.at[rep, "回款目标"]) if rep in targets.index else None
+        whole = rep in targets.index and not status[rep]
+        sales_target = int(targets.at[rep, "销售目标"]) if whole else None
+        collect_target = int(targets.at[rep, "回款目标"]) if whole else None
         contracted = int(cumulative.at[rep, "合同金额"]) if rep in cumulative.index else 0
         collected = int(cumulative.at[rep, "回款金额"]) if rep in cumulative.index else 0
         rows.append({REP: rep, **{c: int(figures.at[rep, c]) for c in P.FIGURE_COLUMNS},
-                     "销售目标": sales_target, "销售完成率": P.ratio(contracted, sales_target),
-                     "回款目标": collect_target, "回款完成率": P.ratio(collected, collect_target)})
+                     "销售目标": sales_target, P.SIGN_RATE: P.ratio(contracted, sales_target) if whole else status[rep],
+                     "回款目标": collect_target,
+                     P.COLLECT_RATE: P.ratio(collected, collect_target) if whole else status[rep]})
     return pd.DataFrame(rows, columns=REP_COLUMNS).astype({"销售目标": "Int64", "回款目标": "Int64"})
+
+
+def basis_table(basis: dict, heading: str) -> Table | None:
+    """The sums the 合计 rates use, when reps were left out of them (so a reader can recompute them)."""
+    if not basis["excluded"]:
+        return None
+    row = {"口径": f"有目标的业务员 ({basis['reps']} 人)"}
+    for rate, actual, target in P.RATES:
+        row.update({actual: basis[rate]["actual"], target: basis[rate]["target"], rate: basis[rate]["rate"]})
+    cols = [Col("口径"), *[c for rate, actual, target in P.RATES
+                           for c in (Col(actual, MONEY), Col(target, MONEY), Col(rate, PCT))]]
+    return Table(cols, [row], heading=heading, autofilter=False)
+
+
+def basis_notes(basis: dict) -> list[str]:
+    """The footnote naming the reps left out of the 合计 rates."""
+    if not basis["excluded"]:
+        return []
+    return [f"合计完成率只计目标覆盖本期的业务员; 未计入 (其合同、回款也不计入完成率): {'、'.join(basis['excluded'])}。"]
 
 
 def top_customers(tables: Tables, customers: CustomerIndex, start: date, end: date, limit: int) -> pd.DataFrame:
@@ -297,23 +336,46 @@ def compute(tables: Tables, customers: CustomerIndex, period: P.Period, top: int
     def counts(p: P.Period) -> dict[str, int]:
         return period_counts(tables, first, p.start, p.end)
 
-    comparison = [(p if has_data(books_from, p) else None) for p in (previous, last_year)]
+    months = P.months_with_data(tables)
+    here = P.coverage(period, months, books_from)
+    comparison: list = []
+    notes = []
+    for name, p in (("上期", previous), ("去年同期", last_year)):
+        if period.kind == P.YEAR and name == "上期":  # a year's previous period is last year: 同比 only
+            comparison.append(None)
+            continue
+        there = P.coverage(p, months, books_from)
+        if not has_data(books_from, p):
+            comparison.append(None)
+        elif not P.comparable(here, there):
+            comparison.append(P.NOT_COMPARABLE)
+            notes.append(f"{name} {p.label} 不可比: 台账只覆盖该期间 {there.text} (本期 {here.text})。")
+        else:
+            comparison.append(p)
     totals = figures(period)
-    money = compare(totals, *[figures(p) if p else None for p in comparison], MONEY_METRICS)
-    count_table = compare(counts(period), *[counts(p) if p else None for p in comparison], COUNT_METRICS)
-    notes = [f"上期: {previous.label} ({previous.start}~{previous.end}); 去年同期: {last_year.label} "
-             f"({last_year.start}~{last_year.end}). 无数据: 台账未覆盖该期间。"]
+    money = compare(totals, *[figures(p) if isinstance(p, P.Period) else p for p in comparison], MONEY_METRICS)
+    count_table = compare(counts(period), *[counts(p) if isinstance(p, P.Period) else p for p in comparison],
+                          COUNT_METRICS)
+    shown = f"去年同期: {last_year.label} ({last_year.start}~{last_year.end})"
+    if period.kind != P.YEAR:
+        shown = f"上期: {previous.label} ({previous.start}~{previous.end}); " + shown
+    notes.insert(0, f"{shown}. 无数据: 台账未覆盖该期间; 不可比: 台账覆盖该期间不如本期完整, 不计变化率。")
     if period.kind == P.FIVE_DAY:
         notes.append("五日报的完成率按本月月初至本期末累计, 对本月目标计算。")
+    by_rep = rep_attainment(tables, period)
+    attainment = company_attainment(tables, period, by_rep)
+    notes += basis_notes(attainment["basis"])
+    if attainment["partial"]:
+        notes.append(f"本期目标不全 (目标未覆盖本期全部 {len(period.months)} 个月), 不计完成率。")
     return PeriodData(period=period, previous=previous, last_year=last_year, totals=totals, money=money,
-                      counts=count_table, by_rep=rep_attainment(tables, period),
+                      counts=count_table, by_rep=by_rep,
                       top_customers=top_customers(tables, customers, period.start, period.end, top),
                       by_category=by_category(tables, period.start, period.end),
                       work=work_summary(tables, first, period.start, period.end),
                       series=collection_series(tables, period),
                       new_customers=new_customers(first, period.start, period.end), notes=notes,
                       trend=month_trend(tables, Month.of(period.end)),
-                      attainment=company_attainment(tables, period))
+                      attainment=attainment)
 
 
 
@@ -343,15 +405,20 @@ class PeriodReports:
 
 # ---------------------------------------------------------------- layout
 
-def _compare_cols(kind: str) -> list[Col]:
-    return [Col("指标"), Col("本期", kind), Col("上期", kind), Col("环比", PCT), Col("去年同期", kind), Col("同比", PCT)]
+def _compare_cols(kind: str, period_kind: str = "") -> list[Col]:
+    """The comparison table's columns; a 年报's previous period is last year, so it shows 同比 once."""
+    earlier = [Col("上期", kind), Col("环比", PCT)] if period_kind != P.YEAR else []
+    return [Col("指标"), Col("本期", kind), *earlier, Col("去年同期", kind), Col("同比", PCT)]
 
 
 def key_figures(data: PeriodData) -> list[Figure]:
     """The first page's figures: the period's amounts with their change on the previous period (环比) and the
-    same period last year (同比), the contracts signed, the company's attainment. Each equals the 本期 of the
-    comparison tables below it (or the 业务员 sheet's 合计 row for the attainment)."""
+    same period last year (同比; a 年报 only 同比), the contracts signed, the company's 签约完成率 and 回款完成率
+    (over the reps whose targets cover the period). Each equals the 本期 of the comparison tables below it (or
+    the 业务员 sheet's rate rows for the attainment)."""
     def note(row: pd.Series) -> str:
+        if data.period.kind == P.YEAR:
+            return f"同比 {_pct_text(row['同比'])}"
         return f"环比 {_pct_text(row['环比'])} · 同比 {_pct_text(row['同比'])}"
 
     money = data.money.set_index("指标")
@@ -360,24 +427,66 @@ def key_figures(data: PeriodData) -> list[Figure]:
                for metric in ("合同金额", "回款金额", "发货金额", "开票金额")]
     figures.append(Figure("新签合同", int(counts.at["合同数", "本期"]), INT, note(counts.loc["合同数"])))
     against = "本月累计对本月目标" if data.period.kind == P.FIVE_DAY else "对本期目标"
+    if data.attainment.get("basis", {}).get("excluded"):
+        against += f" (未计入 {len(data.attainment['basis']['excluded'])} 人, 见注)"
+    missing = P.TARGETS_INCOMPLETE if data.attainment.get("partial") else "未设目标"
     figures += [Figure(rate, data.attainment.get(rate), PCT, against if data.attainment.get(rate) is not None
-                       else "未设目标") for rate in ("销售完成率", "回款完成率")]
+                       else missing) for rate, _, _ in P.RATES]
     return figures
 
 
+FEN_PER_WAN = Decimal(1_000_000)  # the charts' money is in 万元 (an axis of 5,000,000 yuan is unreadable)
+
+
+def in_wan(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """A copy with the money ``columns`` (fen) in 万元 to 0.01 (half up), blanks kept.
+
+    >>> in_wan(pd.DataFrame({"回款金额": [372_568_500, 0]}), ["回款金额"])["回款金额"].tolist()
+    [Decimal('372.57'), Decimal('0.00')]
+    """
+    return frame.assign(**{c: [None if pd.isna(v) else round_half_up(Decimal(int(v)) / FEN_PER_WAN, "0.01")
+                               for v in frame[c]] for c in columns})
+
+
 def chart_tables(data: PeriodData, aging: pd.DataFrame | None) -> list[Table]:
-    """The tables the first page's charts draw (sheet 图表数据): the 12 months' trend against target, the
-    attainment per rep with the 100% line, and, when the ledger ran, the aging buckets per rep."""
+    """The tables the charts draw (sheet 图表数据), money in 万元: the 12 months' trend against target, the
+    attainment per rep with the 100% line, the top customers by 回款, the period's 回款 with the cumulative line
+    (``cumulative_series``), and, when the ledger ran, the aging buckets per rep (last: the others' places do
+    not move)."""
     trend = data.trend if data.trend is not None else pd.DataFrame(columns=TREND_COLUMNS)
-    rates = data.by_rep[[REP, "销售完成率", "回款完成率"]].assign(**{FULL: 1})
-    tables = [Table([Col("月份"), *[Col(c, MONEY, total=False) for c in TREND_COLUMNS[1:]]], trend,
-                    heading=f"近{TREND_MONTHS}个月签约与回款 (元)", autofilter=False),
-              Table([Col(REP), Col("销售完成率", PCT), Col("回款完成率", PCT), Col(FULL, PCT)], rates,
-                    heading="业务员目标完成率", autofilter=False)]
+    rates = data.by_rep[[REP, P.SIGN_RATE, P.COLLECT_RATE]].assign(**{FULL: 1})
+    for rate in (P.SIGN_RATE, P.COLLECT_RATE):  # a rep without a target has no bar (the chart draws numbers only)
+        rates[rate] = [v if not isinstance(v, str) else None for v in rates[rate]]
+    wan = lambda name: Col(name, NUMBER, total=False)  # noqa: E731
+    series, lines = cumulative_series(data)
+    key = "日期" if "日期" in series else "月份"
+    tables = [Table([Col("月份"), *[wan(c) for c in TREND_COLUMNS[1:]]], in_wan(trend, TREND_COLUMNS[1:]),
+                    heading=f"近{TREND_MONTHS}个月签约与回款 (万元)", autofilter=False),
+              Table([Col(REP), Col(P.SIGN_RATE, PCT), Col(P.COLLECT_RATE, PCT), Col(FULL, PCT)], rates,
+                    heading="业务员目标完成率", autofilter=False),
+              Table([Col("客户名称"), wan("回款金额")], in_wan(data.top_customers[["客户名称", "回款金额"]], ["回款金额"]),
+                    heading=f"客户回款前{len(data.top_customers)}名 (万元)", autofilter=False),
+              Table([Col(key), *[wan(c) for c in ("合同金额", "回款金额", *lines)]],
+                    in_wan(series, ["合同金额", "回款金额", *lines]), heading="回款趋势 (万元)", autofilter=False)]
     if aging is not None:
-        tables.append(Table([Col(c, MONEY if c != REP else "text", total=False) for c in aging.columns], aging,
-                            heading="应收账龄 (按业务员)", autofilter=False))
+        tables.append(Table([Col(c, NUMBER if c != REP else "text", total=False) for c in aging.columns],
+                            in_wan(aging, list(aging.columns[1:])), heading="应收账龄 (按业务员, 万元)",
+                            autofilter=False))
     return tables
+
+
+MIN_BARS = 3  # a top-N chart with fewer bars says nothing the table does not
+
+
+def cumulative_series(data: PeriodData) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """The 回款趋势 table with 累计回款 (the running sum) and, when the reps' targets cover the period (not a
+    五日报: its target is the month's), the 回款目标 the cumulative line runs against; and the chart's lines."""
+    series = data.series.assign(累计回款=data.series["回款金额"].cumsum() if len(data.series) else [])
+    basis = data.attainment.get("basis") or {}
+    target = basis.get(P.COLLECT_RATE, {}).get("target") if basis.get("reps") else None
+    if target and data.period.kind != P.FIVE_DAY:
+        return series.assign(回款目标=target), ("累计回款", "回款目标")
+    return series, ("累计回款",)
 
 
 def layout(data: PeriodData, company: str, aging: pd.DataFrame | None = None, aging_day: date | None = None
@@ -389,25 +498,32 @@ def layout(data: PeriodData, company: str, aging: pd.DataFrame | None = None, ag
     subtitle = [f"期间 {p.start.isoformat()} ~ {p.end.isoformat()}", f"截至 {p.end.isoformat()}", company]
     money = [Col(c, MONEY) for c in ("合同金额", "发货金额", "开票金额", "回款金额")]
     series_key = "日期" if "日期" in data.series else "月份"
-    charts = [Chart(f"近{TREND_MONTHS}个月签约与回款 (虚线: 目标)", 0, "月份", ("合同金额", "回款金额"), sheet=CHART_SHEET,
+    series, cumulative_lines = cumulative_series(data)
+    charts = [Chart(f"近{TREND_MONTHS}个月签约与回款 (万元; 虚线: 目标)", 0, "月份", ("合同金额", "回款金额"), sheet=CHART_SHEET,
                     lines=("销售目标", "回款目标"), below=True),
-              Chart("业务员目标完成率 (虚线: 100%)", 1, REP, ("销售完成率", "回款完成率"), sheet=CHART_SHEET, lines=(FULL,),
+              Chart("业务员目标完成率 (虚线: 100%)", 1, REP, (P.SIGN_RATE, P.COLLECT_RATE), sheet=CHART_SHEET, lines=(FULL,),
                     percent=True, below=True),
-              Chart(f"客户回款前{len(data.top_customers)}名", 0, "客户名称", ("回款金额",), kind="bar", sheet="客户排名",
-                    below=True)]
+              *([Chart(f"客户回款前{len(data.top_customers)}名 (万元)", 2, "客户名称", ("回款金额",), kind="bar",
+                       sheet=CHART_SHEET, below=True)] if len(data.top_customers) >= MIN_BARS else [])]
     if aging is not None:
-        charts.insert(2, Chart(f"应收账龄 (截至 {aging_day})", 2, REP, tuple(aging.columns[1:]), kind="bar",
+        charts.insert(2, Chart(f"应收账龄 (截至 {aging_day}, 万元)", 4, REP, tuple(aging.columns[1:]), kind="bar",
                                sheet=CHART_SHEET, stacked=True, below=True))
-    rates = {k: v for k, v in data.attainment.items() if v is not None}
+    basis = data.attainment.get("basis", {"excluded": []})
+    rates = {rate: data.attainment.get(rate) for rate, _, _ in P.RATES}
+    rates = {k: (v if not basis["excluded"] else "见下表") for k, v in rates.items() if v is not None}
+    rate_table = basis_table(basis, "完成率合计 (只计目标覆盖本期的业务员" + ("; 合同、回款为本月月初至本期末累计)"
+                                                                  if p.kind == P.FIVE_DAY else ")")) if basis.get("excluded") else None
     sheets = [
-        Sheet("汇总", [Table(_compare_cols(MONEY), data.money, heading="金额 (元): 本期、上期 (环比)、去年同期 (同比)",
-                           autofilter=False),
-                     Table(_compare_cols(INT), data.counts, heading="数量", autofilter=False)],
+        Sheet("汇总", [Table(_compare_cols(MONEY, p.kind), data.money, heading=(
+                               "金额 (元): 本期、去年同期 (同比)" if p.kind == P.YEAR else
+                               "金额 (元): 本期、上期 (环比)、去年同期 (同比)"), autofilter=False),
+                     Table(_compare_cols(INT, p.kind), data.counts, heading="数量", autofilter=False)],
               title=title, subtitle=[" · ".join(subtitle)], notes=data.notes, figures=key_figures(data),
               charts=charts, landscape=False, freeze=False),
-        Sheet("业务员", [Table([Col(REP), Col("合同数", INT), *money, Col("销售目标", MONEY), Col("销售完成率", PCT),
-                             Col("回款目标", MONEY), Col("回款完成率", PCT)], data.by_rep, totals=True, totals_values=rates)],
-              title=f"{title} 业务员业绩", subtitle=subtitle),
+        Sheet("业务员", [Table([Col(REP), Col("合同数", INT), *money, Col("销售目标", MONEY), Col(P.SIGN_RATE, PCT),
+                             Col("回款目标", MONEY), Col(P.COLLECT_RATE, PCT)], data.by_rep, totals=True, totals_values=rates),
+                       *([rate_table] if rate_table else [])],
+              title=f"{title} 业务员业绩", subtitle=subtitle, notes=basis_notes(basis)),
         Sheet("客户排名", [Table([Col("排名", INT, total=False), Col("客户名称"), Col("回款笔数", INT), Col("回款金额", MONEY),
                               Col("占比", PCT), Col("合同金额", MONEY), Col("发货金额", MONEY)], data.top_customers,
                              totals=True, totals_label="前列客户合计")],
@@ -418,10 +534,12 @@ def layout(data: PeriodData, company: str, aging: pd.DataFrame | None = None, ag
         Sheet("工作总结", [Table([Col(REP), *[Col(k, INT) for k in ACTIVITY_KINDS], Col("活动合计", INT), Col("新客户", INT),
                               Col("合同数", INT), Col("合同金额", MONEY), Col("回款金额", MONEY)], data.work, totals=True)],
               title=f"{title} 业务员工作总结", subtitle=subtitle),
-        Sheet("回款趋势", [Table([Col(series_key), Col("合同金额", MONEY), Col("回款金额", MONEY)], data.series, totals=True)],
+        Sheet("回款趋势", [Table([Col(series_key), Col("合同金额", MONEY), Col("回款金额", MONEY),
+                               *[Col(c, MONEY, total=False) for c in cumulative_lines]], series, totals=True)],
               title=f"{title} 回款趋势", subtitle=subtitle,
-              charts=[Chart("回款" + ("按日" if series_key == "日期" else "按月"), 0, series_key, ("回款金额",),
-                            y_title="元")]),
+              charts=[Chart("回款" + ("按日" if series_key == "日期" else "按月")
+                            + (" (线: 累计回款对回款目标)" if "回款目标" in cumulative_lines else " (线: 累计回款)"),
+                            3, series_key, ("回款金额",), lines=cumulative_lines, y_title="万元", sheet=CHART_SHEET)]),
         Sheet("新客户", [Table([Col("客户名称"), Col("首次日期", DATE), Col("首次来源"), Col(REP), Col(SRC_WORKBOOK),
                              Col(SRC_SHEET), Col(SRC_ROW, INT, total=False)], data.new_customers)],
               title=f"{title} 新客户", subtitle=subtitle),
@@ -454,7 +572,8 @@ def summary_text(data: PeriodData) -> str:
              f"新签合同 {t['合同数']} 份, 金额 ¥{fmt_yuan(t['合同金额'])}; 发货 ¥{fmt_yuan(t['发货金额'])}; "
              f"开票 ¥{fmt_yuan(t['开票金额'])}; 回款 ¥{fmt_yuan(t['回款金额'])}"]
     row = data.money[data.money["指标"] == "回款金额"].iloc[0]
-    lines.append(f"回款环比 {_pct_text(row['环比'])}, 同比 {_pct_text(row['同比'])}")
+    lines.append(f"回款同比 {_pct_text(row['同比'])}" if data.period.kind == P.YEAR
+                 else f"回款环比 {_pct_text(row['环比'])}, 同比 {_pct_text(row['同比'])}")
     return "\n".join(lines)
 
 

@@ -26,12 +26,14 @@ SEVERITY_ORDER = {ERROR: 0, WARNING: 1}
 
 
 def sort_problems(problems: list[Problem]) -> pd.DataFrame:
+    """The problems as the list shows them: every 错误 (the row counts in no report) before every 警告, each by
+    rep, workbook, sheet and row."""
     frame = problems_frame(problems)
     if frame.empty:
         return frame
     frame["_order"] = frame["严重程度"].map(SEVERITY_ORDER).fillna(2)
     frame["_row"] = [p.row or 0 for p in problems]
-    frame = frame.sort_values(["业务员", "工作簿", "工作表", "_row", "_order"], kind="stable")
+    frame = frame.sort_values(["_order", "业务员", "工作簿", "工作表", "_row"], kind="stable")
     return frame.drop(columns=["_order", "_row"]).reset_index(drop=True)
 
 

@@ -19,7 +19,8 @@ allocation (``books/allocation.py`` and its as-of views), never re-derived:
   not yet overdue;
 - the ledger (明细账) lists every debit (item) and credit (collection) dated up to D, per customer in date
   order (on one date debits before credits, as the allocation books them), with a running balance that
-  ends at the customer's 应收余额.
+  ends at the customer's 应收余额; the 明细账 sheet shows the run date's month of it (``month_ledger``: per
+  customer a 期初余额 line, the month's rows, a 本月合计 line; the 合计 over the month's rows only).
 
 ``data`` (for the statements and the shipping check) is a ``ReceivablesData`` (core.results): ``aging`` (one
 row per customer, the 账龄分析 columns), ``ledger`` (明细账 rows), ``by_rep``, ``open_items`` (open items as of
@@ -42,7 +43,7 @@ import pandas as pd
 
 from ..books.allocation import (WRITE_OFF, Allocation, applications_as_of, collections_as_of, credits_as_of)
 from ..books.balances import (BALANCE, BUCKET, LONGEST_OVERDUE, OVERDUE, PREPAID, aged_due_parts, aged_open_items,
-                              bucket_labels, customer_balances, sums_by)
+                              bucket_labels, customer_balances, sums_by, period_balances, statement_lines)
 from ..books.credit import is_bill
 from ..books.collection_plans import is_warranty
 from ..books.customers import archive_lookup, credit_limit
@@ -249,6 +250,44 @@ def blank_zero(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return shown
 
 
+MONTH_TOTAL = "本月合计"  # the 摘要 of a customer's last 明细账 line: the month's 借方 and 贷方, the 期末余额
+
+
+def month_ledger(ledger: pd.DataFrame, names: list[str], start: date, day: date) -> tuple[pd.DataFrame, dict]:
+    """The 明细账 rows of the month from ``start`` to ``day`` (LEDGER_COLUMNS), per customer of ``names`` in the
+    ledger's order: a 期初余额 line (借方 − 贷方 before ``start``, ``balances.period_balances``), the month's rows
+    with the running 余额, and a 本月合计 line (the month's 借方 and 贷方, the 期末余额); a zero 借方 or 贷方 blank.
+    Also the table's 合计 figures: 借方 and 贷方 over the month's rows only (not the 本月合计 lines again), 余额 =
+    the sum of the 期末余额.
+
+    >>> ledger = pd.DataFrame({"客户名称": ["甲", "甲", "乙"], "日期": pd.to_datetime(["2026-10-15", "2026-11-05", "2026-11-02"]),
+    ...     "单据类型": ["发货", "回款", "发货"], "单据号": ["F1", "B1", "F2"], "合同编号": ["H1", "H1", "H2"],
+    ...     "摘要": ["发货 H1", "回款", "发货 H2"], "借方": [100000, 0, 30000], "贷方": [0, 40000, 0],
+    ...     "余额": [100000, 60000, 30000], "业务员": ["张伟"] * 3, "来源": ["", "", ""]})
+    >>> rows, sums = month_ledger(ledger, ["甲", "乙"], date(2026, 11, 1), date(2026, 11, 30))
+    >>> rows[["客户名称", "摘要", "借方", "贷方", "余额"]].values.tolist()  # doctest: +NORMALIZE_WHITESPACE
+    [['甲', '期初余额', None, None, 100000], ['甲', '回款', None, 40000, 60000], ['甲', '本月合计', None, 40000, 60000],
+     ['乙', '期初余额', None, None, 0], ['乙', '发货 H2', 30000, None, 30000], ['乙', '本月合计', 30000, None, 30000]]
+    >>> sums
+    {'借方': 30000, '贷方': 40000, '余额': 90000}
+    """
+    names = [name for name in dict.fromkeys(texts(ledger["客户名称"])) if name in set(names)]
+    balances = period_balances(ledger, names, start, day)
+    lines = statement_lines(ledger, balances, start, day, extra=("业务员", "来源"))
+    parts = []
+    for name in names:
+        part = lines[name].assign(客户名称=name)
+        last = part.index[-1]
+        part.loc[last, ["摘要", "借方", "贷方"]] = [MONTH_TOTAL, balances.at[name, "本期借方"], balances.at[name, "本期贷方"]]
+        parts.append(part)
+    rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=LEDGER_COLUMNS)
+    for c in ("借方", "贷方"):
+        rows[c] = pd.Series([None if pd.isna(v) or v == 0 else int(v) for v in rows[c]], index=rows.index, dtype=object)
+    rows = rows.astype({"余额": "int64"}).reindex(columns=LEDGER_COLUMNS)
+    sums = {"借方": int(balances["本期借方"].sum()), "贷方": int(balances["本期贷方"].sum()), "余额": int(balances["期末余额"].sum())}
+    return rows, sums
+
+
 def layout(data: ReceivablesData, settings: Settings, day: date) -> WorkbookSpec:
     """The 应收账款明细账 workbook: 账龄分析 (customers with something open or a movement this month, most
     overdue first), 明细账, 按业务员汇总, 已结清 (``split_settled``)."""
@@ -266,14 +305,23 @@ def layout(data: ReceivablesData, settings: Settings, day: date) -> WorkbookSpec
         Highlight("逾期金额", ">", 0), Highlight("最长逾期天数", ">", 0), Highlight("超信用额度", ">", 0)])],
         title="应收账款账龄分析", subtitle=[*subtitle, PLAN_NOTE,
                                       f"按逾期金额、应收余额从大到小; 已结清且本月无往来的 {len(settled)} 家客户见「已结清」"])
-    settled_sheet = Sheet("已结清", [Table([Col("客户名称"), Col("业务员"), Col("信用额度", MONEY, total=False),
-                                          Col("账期天数", INT, total=False)], settled)],
-                          title="已结清客户", subtitle=[*subtitle[:2], f"无未收单据、无预收款, {day:%Y-%m} 无往来"],
+    last = data.ledger.groupby("客户名称")["日期"].max()  # (an empty mapping cannot map to dates: pandas casts it to float)
+    settled = settled.assign(最后往来日期=settled["客户名称"].map(last) if len(last)
+                             else pd.Series(pd.NaT, index=settled.index, dtype="datetime64[ns]"))
+    settled_sheet = Sheet("已结清", [Table([Col("客户名称"), Col("业务员"), Col("最后往来日期", DATE),
+                                          Col("信用额度", MONEY, total=False), Col("账期天数", INT, total=False)], settled)],
+                          title="已结清客户", subtitle=[*subtitle[:2], f"无未收单据、无预收款, {day:%Y-%m} 无往来; "
+                                                                  "最后往来日期 = 明细账中该客户最后一笔单据或回款的日期"],
                           landscape=False)
     ledger_cols = [Col("客户名称"), Col("日期", DATE), Col("单据类型"), Col("单据号"), Col("合同编号"), Col("摘要"),
                    Col("借方", MONEY), Col("贷方", MONEY), Col("余额", MONEY, total=False), Col("业务员"), Col("来源")]
-    ledger = Sheet("明细账", [Table(ledger_cols, blank_zero(data.ledger, ["借方", "贷方"]), totals=True)],
-                   title="应收账款明细账", subtitle=[*subtitle[:2], "借方 = 发货/开票形成的应收, 贷方 = 回款; 余额按客户逐笔累计"])
+    month_start = day.replace(day=1)
+    rows, sums = month_ledger(data.ledger, active["客户名称"].tolist(), month_start, day)
+    ledger = Sheet("明细账", [Table(ledger_cols, rows, totals=True, totals_values=sums)],
+                   title="应收账款明细账", subtitle=[
+                       *subtitle[:2], "借方 = 发货/开票形成的应收, 贷方 = 回款; 余额按客户逐笔累计",
+                       f"每户: 期初余额 ({month_start:%Y-%m-%d} 前的借方 − 贷方)、本月单据和回款、本月合计 (本月借方、贷方, 期末余额); "
+                       "合计行的借方、贷方只加单据行, 余额 = 各户期末余额之和 (= 账龄分析的应收余额合计); 已结清客户见「已结清」"])
     rep_cols = [Col("业务员"), Col("客户数", INT), Col("应收余额", MONEY), Col("预收款", MONEY),
                 *[Col(label, MONEY) for label in labels], Col("逾期金额", MONEY)]
     by_rep = Sheet("按业务员汇总", [Table(rep_cols, data.by_rep, totals=True,

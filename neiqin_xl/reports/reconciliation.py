@@ -362,6 +362,15 @@ def _results(month: MonthReconciliation) -> list[MatchResult]:
     return [r for r in (month.collections, month.invoices) if r is not None]
 
 
+def by_kind(columns: list[Col], rows: list[dict], **options) -> list[Table]:
+    """One table per 类型 (回款, 开票), each with its own 合计: collections and invoices are never added together."""
+    kinds = list(dict.fromkeys(row["类型"] for row in rows))
+    if len(kinds) <= 1:
+        return [Table(columns, rows, totals_label=f"{kinds[0]}合计" if kinds else "合计", **options)]
+    return [Table(columns, [row for row in rows if row["类型"] == kind], heading=kind, totals_label=f"{kind}合计",
+                  **options) for kind in kinds]
+
+
 def layout(result: MonthReconciliation, settings: Settings, run_date: date) -> WorkbookSpec:
     """财务对账_<YYYY-MM>.xlsx: 对账汇总, 已匹配, 销售有财务无, 财务有销售无, 金额不符."""
     first, last = result.month.first, result.month.last
@@ -390,13 +399,13 @@ def layout(result: MonthReconciliation, settings: Settings, run_date: date) -> W
     detail_subtitle = [settings.company.name, f"截至 {last.isoformat()}"]
     sheets = [
         summary,
-        Sheet("已匹配", [Table(MATCHED_COLUMNS, matched, totals=True)], title=f"{title} 已匹配", subtitle=detail_subtitle),
-        Sheet("销售有财务无", [Table(SALES_ONLY_COLUMNS, [row for r in _results(result) for row in sales_only_rows(r)],
-                                    totals=True)], title=f"{title} 销售有财务无", subtitle=detail_subtitle),
-        Sheet("财务有销售无", [Table(FINANCE_ONLY_COLUMNS, [row for r in _results(result) for row in finance_only_rows(r)],
-                                    totals=True)], title=f"{title} 财务有销售无", subtitle=detail_subtitle),
-        Sheet("金额不符", [Table(MISMATCH_COLUMNS, [row for r in _results(result) for row in mismatch_rows(r)],
-                                 totals=True, highlights=[Highlight("差额", "!=", 0)])],
+        Sheet("已匹配", by_kind(MATCHED_COLUMNS, matched, totals=True), title=f"{title} 已匹配", subtitle=detail_subtitle),
+        Sheet("销售有财务无", by_kind(SALES_ONLY_COLUMNS, [row for r in _results(result) for row in sales_only_rows(r)],
+                                     totals=True), title=f"{title} 销售有财务无", subtitle=detail_subtitle),
+        Sheet("财务有销售无", by_kind(FINANCE_ONLY_COLUMNS, [row for r in _results(result) for row in finance_only_rows(r)],
+                                     totals=True), title=f"{title} 财务有销售无", subtitle=detail_subtitle),
+        Sheet("金额不符", by_kind(MISMATCH_COLUMNS, [row for r in _results(result) for row in mismatch_rows(r)],
+                                  totals=True, highlights=[Highlight("差额", "!=", 0)]),
               title=f"{title} 金额不符", subtitle=detail_subtitle),
     ]
     return WorkbookSpec(f"财务对账_{result.month}.xlsx", sheets)

@@ -47,11 +47,11 @@ from ..core.months import Month, month_texts
 from ..core.names import CustomerIndex
 from ..core.results import FulfilmentData, ReceivablesData, ShippingData
 from ..core.schema import PENDING_SHIPMENT
-from ..core.sheets import MONEY, Col, Highlight, Sheet, Table, WorkbookSpec
+from ..core.sheets import DATE, MONEY, NUMBER, Col, Highlight, Sheet, Table, WorkbookSpec
 
 ALLOW, HOLD = "可发货", "暂缓"
 CASH_FIRST = "款到发货"
-REQUEST_COLUMNS = ["合同编号", "客户名称", "业务员", "申请发货金额", "付款方式", "合同已回款", "合同已发货", "可用预收", "信用额度",
+REQUEST_COLUMNS = ["合同编号", "客户名称", "业务员", "产品名称", "数量", "约定交货日期", "申请发货金额", "付款方式", "合同已回款", "合同已发货", "可用预收", "信用额度",
                    "当前应收", "逾期金额", "最长逾期天数", "结论", "原因", "来源"]
 
 
@@ -165,9 +165,15 @@ def review_requests(requests: pd.DataFrame, contracts: pd.DataFrame, progress: p
     added: dict[str, int] = {}
     grace = settings.receivables.shipping_grace_days
     rows = []
-    for no, amount, typed_customer, typed_rep, origin in zip(
+    blank = [None] * len(requests)
+    due = RowsByKey(contracts, "合同编号", ("约定交货日期", "产品名称"))
+    for no, amount, typed_customer, typed_rep, origin, product, quantity in zip(
             text_values(requests, "合同编号"), requests["发货金额"].tolist(), text_values(requests, "客户名称"),
-            text_values(requests, REP), sources(requests)):
+            text_values(requests, REP), sources(requests),
+            text_values(requests, "产品名称") if "产品名称" in requests else blank,
+            requests["数量"].tolist() if "数量" in requests else blank):
+        wanted = due.get(no, {}).get("约定交货日期")
+        product = product or text(due.get(no, {}).get("产品名称"))
         amount = int(amount)
         contract = terms.get(no, {})
         customer = typed_customer or text(contract.get("客户名称"))
@@ -187,7 +193,8 @@ def review_requests(requests: pd.DataFrame, contracts: pd.DataFrame, progress: p
             by_customer[customer] = by_customer.get(customer, 0) - min(amount - take, by_customer.get(customer, 0))
             added[customer] = added.get(customer, 0) + amount
         rows.append({"合同编号": no, "客户名称": customer, "业务员": text(contract.get(REP)) or typed_rep,
-                     "申请发货金额": amount, "付款方式": pay, "合同已回款": int(prog.get(no, {}).get("已回款金额", 0)),
+                     "产品名称": product or "", "数量": None if quantity is None or pd.isna(quantity) else quantity,
+                     "约定交货日期": None if wanted is None or pd.isna(wanted) else wanted, "申请发货金额": amount, "付款方式": pay, "合同已回款": int(prog.get(no, {}).get("已回款金额", 0)),
                      "合同已发货": int(prog.get(no, {}).get("已发货金额", 0)), "可用预收": available, "信用额度": limit,
                      "当前应收": receivable, "逾期金额": overdue, "最长逾期天数": longest, "结论": verdict, "原因": reason,
                      "来源": origin})
@@ -205,7 +212,9 @@ def figures(frame: pd.DataFrame) -> dict:
 
 
 def layout(frame: pd.DataFrame, settings: Settings, day: date, finance_checked: bool) -> WorkbookSpec:
-    """The 发货审核 workbook: one sheet, 暂缓 rows highlighted."""
+    """The 发货审核 workbook: one sheet; each request with its product and quantity (the request's, else the
+    contract's product) and the contract's 约定交货日期 (a 待发货 row has no date of its own), only the 结论 cell
+    of a 暂缓 marked."""
     grace = settings.receivables.shipping_grace_days
     finance = (f"已核对财务收款导出（{day:%Y-%m}）: 款到发货只计财务也有的回款（按财务对账的匹配规则: 银行流水号一致，"
                f"否则同客户同金额 ±{settings.reconciliation.date_window_days} 天，或一笔等于同客户多笔之和）"
@@ -214,11 +223,12 @@ def layout(frame: pd.DataFrame, settings: Settings, day: date, finance_checked: 
     subtitle = [settings.company.name, f"截至 {day.isoformat()}", finance,
                 f"规则: 款到发货 = 本合同未核销预收 + 客户未指定合同的预收 ≥ 申请金额；其他 = 当前应收 + 申请 ≤ 信用额度"
                 f"（未设额度不检查）且无逾期超过 {grace} 天的应收；同一客户前面已准予的申请先占用预收和额度"]
-    cols = [Col("合同编号"), Col("客户名称"), Col("业务员"), Col("申请发货金额", MONEY), Col("付款方式"),
+    cols = [Col("合同编号"), Col("客户名称"), Col("业务员"), Col("产品名称"), Col("数量", NUMBER, total=False),
+            Col("约定交货日期", DATE), Col("申请发货金额", MONEY), Col("付款方式"),
             Col("合同已回款", MONEY, total=False), Col("合同已发货", MONEY, total=False), Col("可用预收", MONEY, total=False),
             Col("信用额度", MONEY, total=False), Col("当前应收", MONEY, total=False), Col("逾期金额", MONEY, total=False),
             Col("结论"), Col("原因", width=60), Col("来源")]
-    sheet = Sheet("发货审核", [Table(cols, frame, totals=True, highlights=[Highlight("结论", "==", HOLD, whole_row=True)])],
+    sheet = Sheet("发货审核", [Table(cols, frame, totals=True, highlights=[Highlight("结论", "text", HOLD)])],
                   title="发货审核", subtitle=subtitle)
     return WorkbookSpec(f"发货审核_{day.isoformat()}.xlsx", [sheet])
 

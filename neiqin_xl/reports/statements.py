@@ -7,7 +7,8 @@ of ``books.balances``.
 
 - **The period** (``statements.period``: month, quarter or year) is the latest one that ended before the run
   date D (``periods.closed_statement_periods``): on 2026-12-01 the letters confirm November. 期初余额 is the
-  balance at the end of the previous period (debits − credits before the start), so one period's 期末 is the
+  balance at the end of the previous period (debits − credits before the start, ``balances.period_balances``,
+  the rule the 明细账 of the month shares), so one period's 期末 is the
   next one's 期初; the period's movements are the ledger's rows dated in it; 期末余额 = 期初 + 借方 − 贷方, in
   figures and in 大写 (``model.rmb_words``); it equals the open items at the end less the unapplied money.
 - **Who gets one**: a customer with an open item, unapplied money (a prepayment) or a movement in the period;
@@ -41,7 +42,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from ..books.balances import aged_due_parts, bucket_labels
+from ..books.balances import aged_due_parts, bucket_labels, in_period, period_balances, statement_lines
 from ..books.allocation import credits_as_of, open_items_as_of
 from ..books.context import RunContext
 from ..books.customers import archive_lookup
@@ -72,26 +73,6 @@ class StatementsData:
 
 # ---------------------------------------------------------------------------- the figures
 
-def in_period(ledger: pd.DataFrame, start: date, end: date) -> pd.Series:
-    """Which ledger rows are dated from ``start`` to ``end``."""
-    return (ledger["日期"] >= pd.Timestamp(start)) & (ledger["日期"] <= pd.Timestamp(end))
-
-
-def period_balances(ledger: pd.DataFrame, names: list[str], start: date, end: date) -> pd.DataFrame:
-    """Per customer of ``names`` (index 客户名称, in that order): 期初余额 (debits − credits before ``start``: the
-    previous period's 期末), 本期借方 and 本期贷方 (the movements from ``start`` to ``end``), 期末余额."""
-    index = pd.Index(names, name="客户名称")
-
-    def total(values: pd.Series, rows: pd.Series) -> pd.Series:
-        return values[rows].groupby(ledger.loc[rows, "客户名称"]).sum().reindex(index, fill_value=0)
-
-    before, moving = ledger["日期"] < pd.Timestamp(start), in_period(ledger, start, end)
-    frame = pd.DataFrame({"期初余额": total(ledger["借方"] - ledger["贷方"], before),
-                          "本期借方": total(ledger["借方"], moving), "本期贷方": total(ledger["贷方"], moving)})
-    frame["期末余额"] = frame["期初余额"] + frame["本期借方"] - frame["本期贷方"]
-    return frame.astype("int64")
-
-
 def customers_to_confirm(ledger: pd.DataFrame, open_items: pd.DataFrame, credits: pd.DataFrame, start: date,
                          end: date) -> list[str]:
     """Customers with an open item or unapplied money at ``end`` (``open_items`` / ``credits``: the as-of views
@@ -100,31 +81,6 @@ def customers_to_confirm(ledger: pd.DataFrame, open_items: pd.DataFrame, credits
     held = set(open_items.loc[open_items["未收"] != 0, "客户名称"]) | set(credits.loc[credits["金额"] != 0, "客户名称"])
     wanted = moved | held
     return [name for name in dict.fromkeys(ledger["客户名称"]) if name in wanted]
-
-
-def statement_lines(ledger: pd.DataFrame, balances: pd.DataFrame, start: date, end: date) -> dict[str, pd.DataFrame]:
-    """客户名称 -> the period's rows of its letter: 期初余额, every movement with the running 余额, 期末余额.
-
-    ``balances`` is ``period_balances``. The 期初余额 / 期末余额 rows carry only 余额, so the 借方 / 贷方 columns
-    add up to the period's movements; a zero 借方 or 贷方 is left blank.
-    """
-    names = balances.index.tolist()
-    moves = ledger[in_period(ledger, start, end) & ledger["客户名称"].isin(names)]
-    position = {name: i for i, name in enumerate(names)}
-    customers = moves["客户名称"].map(position).to_numpy(dtype="int64")
-    opening = balances["期初余额"].to_numpy()
-    running = opening[customers] + (moves["借方"] - moves["贷方"]).groupby(customers).cumsum().to_numpy()
-    n, blank = len(names), [np.nan] * len(names)
-    lines = pd.DataFrame({
-        "日期": np.concatenate([np.full(n, np.datetime64(start, "us")), moves["日期"].to_numpy(dtype="datetime64[us]"),
-                              np.full(n, np.datetime64(end, "us"))]),
-        **{c: blank + moves[c].tolist() + blank for c in ("单据类型", "单据号", "合同编号")},
-        "摘要": ["期初余额"] * n + moves["摘要"].tolist() + ["期末余额"] * n,
-        **{c: np.concatenate([blank, moves[c].where(moves[c] != 0).to_numpy(dtype="float64"), blank])
-           for c in ("借方", "贷方")},
-        "余额": np.concatenate([opening, running, balances["期末余额"].to_numpy()]).astype("int64")})
-    customer_of_row = np.concatenate([np.arange(n), customers, np.arange(n)])
-    return {names[i]: part.reset_index(drop=True) for i, part in lines.groupby(customer_of_row, sort=False)}
 
 
 def customer_codes(names: list[str], archive: dict[str, dict]) -> dict[str, str]:

@@ -38,7 +38,7 @@ from ..books.context import RunContext
 from ..books.quotations import period_conversion
 from ..books.roster import rep_names, workbook_owners
 from ..core.files import Name
-from ..core.model import REP, Problem
+from ..core.model import REP, Problem, fmt_yuan
 from ..core.names import normalize_name
 from ..core.output import Delivery, ReportOutput
 from ..core.sheets import DATE, INT, MONEY, PCT, Col, Sheet, Table, WorkbookSpec
@@ -46,9 +46,9 @@ from ..core.sheets import DATE, INT, MONEY, PCT, Col, Sheet, Table, WorkbookSpec
 PREFIX = {P.WEEK: "周", P.MONTH: "月", P.YEAR: "年"}
 FOLDER = "工作总结"
 COMPARE_COLS = [Col(REP), *(Col(k, INT) for k in ACTIVITY_KINDS), Col("活动合计", INT), Col("客户数", INT),
-                Col("首次接触", INT), Col("合同数", INT), Col("合同金额", MONEY), Col("发货金额", MONEY),
-                Col("销售目标", MONEY), Col("发货完成率", PCT), Col("回款金额", MONEY), Col("回款目标", MONEY),
-                Col("回款完成率", PCT), Col("新签约客户", INT), Col("超期未签约", INT), Col("待跟进", INT),
+                Col("首次接触", INT), Col("合同数", INT), Col("合同金额", MONEY), Col("销售目标", MONEY),
+                Col(P.SIGN_RATE, PCT), Col("发货金额", MONEY), Col("回款金额", MONEY), Col("回款目标", MONEY),
+                Col(P.COLLECT_RATE, PCT), Col("新签约客户", INT), Col("超期未签约", INT), Col("待跟进", INT),
                 Col("数据问题", INT), Col("报价单数", INT), Col("已转合同", INT), Col("报价转化率", PCT)]
 PERFORMANCE_COLS = [Col("指标"), Col("本期", MONEY), Col("目标(按工作日折算)", MONEY, total=False), Col("完成率", PCT)]
 BY_CUSTOMER_COLS = [Col("客户名称"), *(Col(k, INT) for k in ACTIVITY_KINDS), Col("合计", INT), Col("最近日期", DATE)]
@@ -122,13 +122,19 @@ def own_problems(problems: list[Problem], rep: str) -> pd.DataFrame:
 
 
 def performance(figures: dict, targets: dict) -> pd.DataFrame:
-    """合同金额 (no target), 发货金额 against 销售目标, 回款金额 against 回款目标: 本期, 目标, 完成率."""
-    rows = [{"指标": "合同金额", "本期": figures.get("合同金额", 0), "目标(按工作日折算)": None, "完成率": None}]
-    for metric, target in (("发货金额", "销售目标"), ("回款金额", "回款目标")):
-        goal = targets.get(target)
-        rows.append({"指标": metric, "本期": figures.get(metric, 0), "目标(按工作日折算)": goal,
-                     "完成率": P.ratio(figures.get(metric, 0), goal)})
+    """合同金额 against 销售目标 (签约完成率), 发货金额 (no target of its own: no rate), 回款金额 against 回款目标
+    (回款完成率): 本期, 目标, 完成率; a rep without a target reads 无目标."""
+    rows = []
+    for metric, target in (("合同金额", "销售目标"), ("发货金额", None), ("回款金额", "回款目标")):
+        goal = targets.get(target) if target else None
+        rate = (P.ratio(figures.get(metric, 0), goal) if goal is not None else P.NO_TARGET) if target else None
+        rows.append({"指标": metric, "本期": figures.get(metric, 0), "目标(按工作日折算)": goal, "完成率": rate})
     return pd.DataFrame(rows).astype({"目标(按工作日折算)": "Int64"})
+
+
+def rate(actual: int, goal: int | None) -> object:
+    """A 完成率, or 无目标 for a rep without a target."""
+    return P.NO_TARGET if goal is None else P.ratio(actual, goal)
 
 
 def compute(ctx: RunContext, period: P.Period, acts: pd.DataFrame, firsts: pd.DataFrame) -> Summary:
@@ -165,9 +171,9 @@ def compute(ctx: RunContext, period: P.Period, acts: pd.DataFrame, firsts: pd.Da
         mine = dev_rep[dev_rep[REP] == rep]
         rows.append({REP: rep, **kinds, "活动合计": sum(kinds.values()), "客户数": int(seen),
                      "首次接触": page.activity.at[0, "首次接触"], "合同数": money["合同数"], "合同金额": money["合同金额"],
-                     "发货金额": money["发货金额"], "销售目标": goals["销售目标"],
-                     "发货完成率": P.ratio(money["发货金额"], goals["销售目标"]), "回款金额": money["回款金额"],
-                     "回款目标": goals["回款目标"], "回款完成率": P.ratio(money["回款金额"], goals["回款目标"]),
+                     "销售目标": goals["销售目标"], P.SIGN_RATE: rate(money["合同金额"], goals["销售目标"]),
+                     "发货金额": money["发货金额"], "回款金额": money["回款金额"],
+                     "回款目标": goals["回款目标"], P.COLLECT_RATE: rate(money["回款金额"], goals["回款目标"]),
                      "新签约客户": int(mine["新签约"].sum()), "超期未签约": int(mine["超期未签约"].sum()),
                      "待跟进": page.activity.at[0, "待跟进"], "数据问题": len(problems),
                      **({c: quoted.at[rep, c] for c in ("报价单数", "已转合同", "报价转化率")} if rep in quoted.index
@@ -189,7 +195,8 @@ def rep_sheet(summary: Summary, page: RepPage, company: str, name: str) -> Sheet
                      Col("首次接触", INT), Col("待跟进", INT), Col("数据问题", INT)]
     return Sheet(name, [
         Table(activity_cols, page.activity, heading="本期活动 (日报)", autofilter=False),
-        Table(PERFORMANCE_COLS, page.performance, heading="业绩 (发货对销售目标、回款对回款目标; 月目标按工作日折算到本期)",
+        Table(PERFORMANCE_COLS, page.performance, heading="业绩 (签约完成率 = 合同金额 ÷ 销售目标, 回款完成率 = 回款金额 ÷ "
+                                                           "回款目标; 月目标按工作日折算到本期)",
               autofilter=False),
         Table(BY_CUSTOMER_COLS, page.customers, heading="按客户", autofilter=False),
         Table(FIRST_COLS, page.first_contacts, heading="首次接触的客户", autofilter=False),
@@ -205,14 +212,19 @@ def layout(summary: Summary, company: str, stale_days: int) -> tuple[WorkbookSpe
     """The manager's workbook (对比, a page per rep, 新客户开发) and each rep's own."""
     title = f"{summary.name} {summary.period.label}"
     subtitle = _subtitle(summary, company)
-    compare = Sheet("对比", [Table(COMPARE_COLS, summary.compare, totals=True,
-                                 totals_values={"发货完成率": P.ratio(summary.compare["发货金额"].sum(),
-                                                                      summary.compare["销售目标"].sum()),
-                                                "回款完成率": P.ratio(summary.compare["回款金额"].sum(),
-                                                                      summary.compare["回款目标"].sum())})],
-                    title=f"{title} 业务员对比", subtitle=subtitle,
-                    notes=["目标: 各月目标按本期所含工作日折算; 发货完成率 = 发货金额 ÷ 销售目标, 回款完成率 = 回款金额 ÷ 回款目标。",
-                           "待跟进: 日报写了下一步, 之后尚无与该客户的活动。数据问题: 本次运行中该业务员台账里的问题。"])
+    frame = summary.compare
+    basis = P.rate_basis(frame, pd.Series(["" if pd.notna(t) else P.NO_TARGET for t in frame["回款目标"]], dtype=object))
+    rates = {rate: basis[rate]["rate"] for rate, _, _ in P.RATES if basis[rate]["rate"] is not None}
+    notes = ["目标: 各月目标按本期所含工作日折算; 签约完成率 = 合同金额 ÷ 销售目标, 回款完成率 = 回款金额 ÷ 回款目标 "
+             "(与日报、月报同一口径); 发货没有目标, 不计完成率。",
+             "待跟进: 日报写了下一步, 之后尚无与该客户的活动。数据问题: 本次运行中该业务员台账里的问题。"]
+    if basis["excluded"]:
+        notes.insert(1, f"合计完成率只计有目标的业务员 ({basis['reps']} 人): " + "; ".join(
+            f"{rate} = ¥{fmt_yuan(basis[rate]['actual'])} ÷ ¥{fmt_yuan(basis[rate]['target'])}" for rate, _, _ in P.RATES)
+            + f"。未计入: {'、'.join(basis['excluded'])}。")
+        rates = {k: "见下注" for k in rates}
+    compare = Sheet("对比", [Table(COMPARE_COLS, frame, totals=True, totals_values=rates)],
+                    title=f"{title} 业务员对比", subtitle=subtitle, notes=notes)
     pages = [rep_sheet(summary, page, company, page.rep) for page in summary.pages]
     manager = WorkbookSpec(summary.filename, [compare, *pages, development_sheet(
         f"{title} 新客户开发", subtitle, summary.development_by_rep, summary.development, stale_days)])

@@ -328,14 +328,14 @@ def sections(lines: list[str], skip: tuple[str, ...]) -> list[str]:
 
 def figures(lines: list[str], workbook: str) -> list[str]:
     """One workbook's cell rows from a digest, without their row numbers and without its 数据问题 rows (nor
-    the 日报's line counting the highlights, 数据问题 among them)."""
+    the 日报's lines counting the highlights and the problems: 今日要点: …, 数据问题: 错误 n 条 …)."""
     rows, inside = [], False
     for line in lines:
         if line.startswith("# "):
             inside = line[2:].startswith(workbook)
         elif inside and re.match(r"  \d+\t", line) and "\t数据问题\t" not in line:
             row = line.strip().split("\t", 1)[-1]
-            if not row.startswith("今日要点: "):
+            if not row.startswith(("今日要点: ", "数据问题: ")):
                 rows.append(row)
     return rows
 

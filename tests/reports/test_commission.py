@@ -345,3 +345,37 @@ def test_a_month_option_of_an_earlier_month_runs_that_month_to_its_last_day():
     assert (out.data.period.start, out.data.period.end) == (date(2026, 11, 1), date(2026, 11, 30))
     assert row_of(out.data.summary, "张伟")["提成金额"] == fen(160)
     assert out.workbooks[0].filename == "提成计算表_2026-11.xlsx"
+
+
+def test_a_lateness_deduction_not_made_is_not_summed():
+    # 9,000 of 10,000 = 90%; 20 of 22 days: 2,000 × 0.9 × 20/22 = 1,636.36 before the deduction.
+    # 40 latenesses = 37 beyond the free 3 × 50 = 1,850.00 due: only the 1,636.36 there was is deducted, pay 0.
+    frames = one_collection("9,000", 考勤=attendance({"姓名": "张伟", "实际出勤天数": 20, "迟到次数": 40}))
+    data, _ = commission.compute(**_compute_args(context(**frames)))
+    row = row_of(data.summary, "张伟")
+    assert (row["迟到扣款"], row["绩效工资"]) == (fen("1,636.36"), 0)
+    assert "迟到应扣 1,850.00 元, 实扣 1,636.36 元 (绩效工资已扣至 0)" in row["备注"]
+    # without a target there is no performance pay to deduct from: nothing deducted, nothing summed
+    frames = one_collection("9,000", 目标=targets({"姓名": "李娜", "回款目标": "1"}),
+                            考勤=attendance({"姓名": "张伟", "迟到次数": 5}))
+    data, _ = commission.compute(**_compute_args(context(**frames)))
+    row = row_of(data.summary, "张伟")
+    assert pd.isna(row["迟到扣款"]) and "迟到应扣 100.00 元, 未扣 (绩效工资未计算)" in row["备注"]
+    assert data.attendance.set_index("姓名").at["张伟", "迟到应扣"] == fen(100)  # what the rule asks, not summed
+
+
+def test_one_collection_paying_two_items_names_each_and_the_discount_is_a_percentage():
+    # 11-10 collects 2,000 for HT1, shipped 1,000 on 10-02 and 1,000 on 11-02: one line per item paid
+    frames = dict(合同=contracts("张伟", {"合同编号": "HT1"}),
+                  发货=shipments("张伟", {"发货日期": "2026-10-02", "合同编号": "HT1", "发货金额": "1,000"},
+                                 {"发货日期": "2026-11-02", "合同编号": "HT1", "发货金额": "1,000"}),
+                  回款=collections("张伟", {"回款日期": "2026-11-10", "合同编号": "HT1", "回款金额": "2,000"}),
+                  人员=staff({"姓名": "张伟"}), 目标=targets({"姓名": "张伟", "回款目标": "10,000"}),
+                  考勤=attendance({"姓名": "张伟"}))
+    ctx = context(**frames)
+    data, _ = commission.compute(**_compute_args(ctx))
+    shown = commission.with_paid_items(data.lines, "回款金额")
+    assert list(shown["核销对象"]) == ["回款 ¥2,000.00 第1/2笔: 2026-10-02 单据", "回款 ¥2,000.00 第2/2笔: 2026-11-02 单据"]
+    spec, _ = commission.layout(data, ctx.settings)
+    cols = {c.name: c.kind for c in spec.sheets[1].tables[0].columns}
+    assert cols["折扣"] == "pct" and "核销对象" in cols

@@ -80,13 +80,13 @@ def test_day_and_month_to_date_per_rep_with_attainment_and_rank():
     z = frame.loc["张伟"]
     assert [z[c] for c in daily.DAY_COLUMNS] == [1, fen("600,000"), 0, fen("10,000")]
     assert [z[c] for c in daily.MONTH_COLUMNS] == [2, fen("700,000"), fen("40,000"), fen("25,000")]
-    assert z["销售完成率"] == Decimal("0.7") and z["回款完成率"] == Decimal("0.25")
+    assert z["签约完成率"] == Decimal("0.7") and z["回款完成率"] == Decimal("0.25")
     # 李娜 today: HT3 50,000; shipped 20,000 (F3); 回款 30,000. Month: HT4 (10-20) and the 10-28 collection are
     #   October's: 1 contract 50,000, shipped 20,000, collected 30,000. 50,000/200,000 = 25%; 30,000/50,000 = 60%.
     n = frame.loc["李娜"]
     assert [n[c] for c in daily.DAY_COLUMNS] == [1, fen("50,000"), fen("20,000"), fen("30,000")]
     assert [n[c] for c in daily.MONTH_COLUMNS] == [1, fen("50,000"), fen("20,000"), fen("30,000")]
-    assert n["销售完成率"] == Decimal("0.25") and n["回款完成率"] == Decimal("0.6")
+    assert n["签约完成率"] == Decimal("0.25") and n["回款完成率"] == Decimal("0.6")
     assert n["销售目标"] == fen("200,000") and n["回款目标"] == fen("50,000")
     # ranked by month-to-date collections: 李娜 30,000 first, 张伟 25,000 second
     assert (n["回款排名"], z["回款排名"]) == (1, 2)
@@ -99,24 +99,31 @@ def test_company_totals_and_attainment_over_summed_targets():
     # month: 3 contracts 750,000; shipped 60,000; collected 55,000
     assert [totals[c] for c in daily.MONTH_COLUMNS] == [3, fen("750,000"), fen("60,000"), fen("55,000")]
     # 750,000 / 1,200,000 = 62.5%; 55,000 / 150,000 = 36.666…% -> 0.3667
-    assert totals["销售完成率"] == Decimal("0.625") and totals["回款完成率"] == Decimal("0.3667")
+    assert totals["签约完成率"] == Decimal("0.625") and totals["回款完成率"] == Decimal("0.3667")
 
 
-def test_equal_collections_share_a_rank():
+def test_equal_collections_share_a_rank_and_a_rep_without_a_target_has_none():
     t = tables(回款=pd.concat([table("回款", [{"回款日期": "2026-11-02", "客户名称": "甲", "回款金额": "100"}], rep=r)
-                             for r in ("甲", "乙", "丙")] + [
-        table("回款", [{"回款日期": "2026-11-02", "客户名称": "甲", "回款金额": "50"}], rep="丁")], ignore_index=True))
+                             for r in ("甲", "乙", "丙", "戊")] + [
+        table("回款", [{"回款日期": "2026-11-02", "客户名称": "甲", "回款金额": "50"}], rep="丁")], ignore_index=True),
+        目标=table("目标", [{"月份": "2026-11", "姓名": r, "销售目标": "1,000", "回款目标": "1,000"} for r in "甲乙丙丁"]))
     frame = daily.daily_by_rep(t, D).set_index("业务员")
-    # 100, 100, 100, 50 -> ranks 1, 1, 1, 4
-    assert frame["回款排名"].to_dict() == {"丁": 4, "丙": 1, "乙": 1, "甲": 1}
-    assert frame["销售完成率"].isna().all()  # no targets: attainment blank, never 0
+    # with targets: 100, 100, 100, 50 -> ranks 1, 1, 1, 4; 戊 (100, no target) is not ranked and reads 无目标
+    assert frame["回款排名"].drop("戊").to_dict() == {"丁": 4, "丙": 1, "乙": 1, "甲": 1}
+    assert pd.isna(frame.at["戊", "回款排名"])
+    assert (frame.at["戊", "签约完成率"], frame.at["戊", "回款完成率"]) == ("无目标", "无目标")
+    totals = daily.company_totals(daily.daily_by_rep(t, D))
+    # 合计 回款完成率 over 甲乙丙丁 only: (100 × 3 + 50) / (1,000 × 4) = 350 / 4,000 = 8.75%; 戊's 100 is out
+    assert totals["回款完成率"] == Decimal("0.0875") and totals["本月回款"] == fen("450")
+    assert totals["basis"]["回款完成率"] == {"actual": fen("350"), "target": fen("4,000"), "rate": Decimal("0.0875")}
+    assert totals["basis"]["excluded"] == ["戊 (无目标)"]
 
 
 def test_highlights_of_the_day():
     ctx = context()
     data = daily.compute(ctx.tables, ctx.allocation, ctx.problems, SHIPPING, D, S)
     h = data.highlights
-    assert list(h["类别"]) == ["大额合同", "今日逾期", "暂缓发货", "交期已过", "数据问题", "数据问题"]
+    assert list(h["类别"]) == ["大额合同", "今日逾期", "暂缓发货", "交期已过", "数据问题"]
     rows = h.to_dict("records")
     # HT1: 600,000 signed today, exactly the threshold
     assert (rows[0]["合同编号"], rows[0]["金额"]) == ("HT1", fen("600,000"))
@@ -128,7 +135,8 @@ def test_highlights_of_the_day():
     assert (rows[2]["合同编号"], rows[2]["金额"]) == ("HT1", fen("300,000")) and "逾期超过30天" in rows[2]["说明"]
     # HT2: delivery agreed 11-25, shipped 40,000 of 100,000 -> 60,000 short. HT4 (also 11-25) is fully shipped.
     assert (rows[3]["合同编号"], rows[3]["金额"]) == ("HT2", fen("60,000"))
-    assert [(r["业务员"], r["说明"]) for r in rows[4:]] == [("张伟", "错误 2 条, 警告 0 条"), ("李娜", "错误 0 条, 警告 1 条")]
+    # the run's problems as one line for the clerk: 2 errors (张伟) and 1 warning (李娜), counted, not per rep
+    assert [(r["业务员"], r["说明"]) for r in rows[4:]] == [("", "错误 2 条, 警告 1 条 (涉及 2 位业务员), 见数据问题清单")]
 
 
 def test_overdue_window_covers_the_weekend_on_monday():
@@ -174,7 +182,7 @@ def test_delivery_figures_and_html_summary():
     assert "本月: 新签合同 3 份 ¥750,000.00" in delivery.summary_text
     assert out.figures["collection_amount_today_fen"] == fen("40,000")
     assert out.figures["contract_amount_month_fen"] == fen("750,000")
-    assert out.figures["highlights"]["数据问题"] == 2
+    assert out.figures["highlights"]["数据问题"] == 1
 
 
 def test_the_phone_summary_puts_the_days_figures_first_then_a_four_column_table():
@@ -198,8 +206,9 @@ def test_without_the_ledger_the_summary_leaves_out_what_it_cannot_know():
 
 def test_html_escapes_rep_text():
     ctx = context()
-    ctx.problems = [Problem(ERROR, "x", rep="<b>王</b>")]
-    html = build(ctx).deliveries[0].summary_html
+    held = REQUESTS.iloc[:1].assign(业务员="<b>王</b>")  # a rep's text shown in the 暂缓发货 line
+    html = daily.build(ctx, shipping=ShippingData(requests=held, held=held, finance_checked=False)
+                       ).deliveries[0].summary_html
     assert "&lt;b&gt;王&lt;/b&gt;" in html and "<b>王</b>" not in html
 
 
@@ -239,17 +248,32 @@ def test_workbook_sheets_headers_totals_and_one_page(tmp_path):
     assert ws.cell(total, 14).value is None  # the rank is not summed
     # the key figures above the table equal its totals (and the ledger's: open on 11-26 90,000, overdue 55,000)
     figures = key_figures_of(ws)
-    assert figures == {"今日回款": 40000, "本月回款": 55000, "回款完成率": 0.3667, "本月合同": 750000, "销售完成率": 0.625,
-                       "应收余额": 90000, "逾期": 55000, "暂缓发货": 1}
-    assert figures["今日回款"] == cached.cell(total, 5).value and figures["本月合同"] == cached.cell(total, 7).value
-    # the highlights: counted under the table, listed on their own sheet (their columns never share the widths)
+    # in 万元 to one decimal: 40,000 -> 4.0; 650,000 -> 65.0; 55,000 -> 5.5; 750,000 -> 75.0; open 90,000 -> 9.0;
+    # overdue 55,000 -> 5.5
+    assert figures == {"今日回款 (万元)": "4.0", "今日签约 (万元)": "65.0", "本月回款 (万元)": "5.5", "回款完成率": 0.3667,
+                       "本月签约 (万元)": "75.0", "签约完成率": 0.625, "应收余额 (万元)": "9.0", "逾期 (万元)": "5.5",
+                       "暂缓发货": 1}
+    notes = {ws.cell(r, c).value: ws.cell(r + 2, c).value for r in range(3, header) for c in range(1, ws.max_column + 1)
+             if ws.cell(r, c).font.size == 9 and ws.cell(r + 1, c).font.size == 14}
+    # against the previous working day 11-25 (no collection) and 10-26 (none): up 4.0万 both; the month against
+    # October 1-26 (nothing collected in it; the 10-28 collection is after the 26th): up 5.5万
+    assert notes["今日回款 (万元)"] == "较昨日 ↑4.0万 · 较上月同日 ↑4.0万"
+    assert notes["本月回款 (万元)"] == "较上月同期 ↑5.5万, 目标 15.0万"
+    assert float(cached.cell(total, 5).value) == 40000 and cached.cell(total, 7).value == 750000
+    # the highlights: counted under the table, the top ones named on this first sheet (customer, amount, rep),
+    # listed in full on their own sheet (their columns never share the widths)
     assert ws.cell(total + 2, 1).value.startswith("今日要点: 大额合同 1 条")
+    assert ws.cell(total + 3, 1).value == "今日要点 (前4项):"
+    # one of each kind, in the order 暂缓发货, 今日逾期, 交期已过, 大额合同
+    assert ws.cell(total + 4, 1).value == "1. 【暂缓发货】明达  ¥300,000.00  业务员 张伟 — 暂缓: 逾期超过30天"
+    assert [ws.cell(total + r, 1).value[:7] for r in (5, 6, 7)] == ["2. 【今日逾", "3. 【交期已", "4. 【大额合"]
+    assert ws.cell(total + 8, 1).value == "数据问题: 错误 2 条, 警告 1 条 (涉及 2 位业务员), 见数据问题清单"
     points = wb["今日要点"]
     assert [points.cell(4, c).value for c in range(1, 8)] == daily.HIGHLIGHT_COLUMNS and points["A5"].value == "大额合同"
     # the 销售预报 on its own sheet (its columns differ too), its month-end line under the table on 日报
     forecast = wb["销售预报"]
     assert forecast["A4"].value == "销售预报 (月末)" and forecast["A5"].value == "业务员"
-    assert ws.cell(total + 3, 1).value.startswith("本月月末: 回款预报 ¥")
+    assert ws.cell(total + 9, 1).value.startswith("本月月末: 回款预报 ¥")
     assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
     # fit to one page: fitToPage on, 1 page wide and 1 high (xlsxwriter leaves out the value 1, the OOXML
     # default; a width-only fit would write fitToHeight="0")
@@ -272,3 +296,15 @@ def test_the_mail_draws_attainment_as_bars_of_table_cells():
     # each bar: a filled cell of the rate's width and a grey cell of the rest (Outlook shows no images by default)
     assert 'width="25%" height="12" bgcolor="#4472C4"' in bars and 'width="75%" height="12" bgcolor="#E4E7EB"' in bars
     assert "<img" not in html and "background-image" not in html
+
+
+def test_a_quiet_day_has_one_line_for_its_empty_details_and_no_page_for_them():
+    # Friday 11-27: nothing signed, shipped or collected (the test books hold nothing that day)
+    spec = build(context(day=date(2026, 11, 27))).workbooks[0]
+    assert [s.name for s in spec.sheets] == ["日报", "今日要点", "销售预报"]
+    assert "今日无合同、今日无发货、今日无回款 (不另列明细表)。" in spec.sheets[0].notes
+    # the per-rep table: a zero reads as a blank (张伟's and 李娜's day columns are all zero)
+    rows = spec.sheets[0].tables[0].records()
+    assert [r["今日回款"] for r in rows] == [None, None] and rows[0]["本月回款"] == fen("25,000")
+    cols = {c.name: c for c in spec.sheets[0].tables[0].columns}
+    assert cols["今日回款"].total is False and cols["本月回款"].total is None  # a column of zeros has no 合计

@@ -163,3 +163,18 @@ def test_the_follow_up_sheets_late_deliveries_and_unpaid_shipments():
     assert list(unpaid["合同编号"]) == ["H2", "H4", "H3"] and list(unpaid["未回款金额"]) == [fen(5000), fen(5000), fen(4000)]
     names = [s.name for s in out.workbooks[0].sheets]
     assert names == ["合同履行一览表", "交货逾期", "未回款", "履行明细", "按业务员汇总"]
+
+
+def test_the_list_puts_what_needs_action_first():
+    import pandas as pd
+
+    from neiqin_xl.reports.fulfilment import by_action
+
+    frame = pd.DataFrame({
+        "合同编号": ["A", "B", "C", "D", "E", "F"],
+        "状态": ["已完成", "已发货", "交货逾期", "未执行", "交货逾期", "已发货"],
+        "交货逾期天数": pd.array([None, None, 3, None, 10, None], dtype="Int64"),
+        "约定交货日期": pd.to_datetime([None, None, "2026-11-27", "2026-12-20", "2026-11-20", None]),
+        "未回款金额": [0, 500, 100, 100, 100, 900]})
+    # late first (E 10 days before C 3 days), then 未执行 D, then 已发货 by unpaid (F 900 before B 500), 已完成 A last
+    assert list(by_action(frame)["合同编号"]) == ["E", "C", "D", "F", "B", "A"]

@@ -86,6 +86,13 @@ def test_the_workbook_sheets_and_the_province_of_each_customer(tmp_path):
     rows = [[c.value for c in row] for row in regions.iter_rows(min_row=7, max_row=8)]
     # 杭州明达 (浙江省): 1,000.00 + 1,000.00; 上海恒远 (上海市): 100.00
     assert [r[:4] for r in rows] == [["浙江省", 1, 2, 2000], ["上海市", 1, 1, 100]]
+    # 数量 of different products (units) is never added up: the 合计 rows leave it blank
+    for name in ("明细", "按产品"):
+        sheet = wb[name]
+        header = next(r for r in range(1, 10) if "数量" in [c.value for c in sheet[r]])
+        total = next(r for r in range(header + 1, sheet.max_row + 1) if sheet.cell(r, 1).value == "合计")
+        quantity = [c.value for c in sheet[header]].index("数量") + 1
+        assert sheet.cell(total, quantity).value is None, name
 
 
 def test_a_customer_without_an_address_is_in_province_unknown():

@@ -105,10 +105,10 @@ def test_reps_with_targets_and_attainment():
     #        120,000 / 200,000 = 60%, 50,000 / 100,000 = 50%
     z = reps.loc["张伟"]
     assert [z[c] for c in P.FIGURE_COLUMNS] == [2, fen("120,000"), fen("60,000"), fen("60,000"), fen("50,000")]
-    assert (z["销售完成率"], z["回款完成率"]) == (Decimal("0.6"), Decimal("0.5"))
+    assert (z["签约完成率"], z["回款完成率"]) == (Decimal("0.6"), Decimal("0.5"))
     # 李娜: HT3 30,000; collected 30,000: 30,000 / 100,000 = 30%, 30,000 / 20,000 = 150%
     n = reps.loc["李娜"]
-    assert (n["合同金额"], n["回款金额"], n["销售完成率"], n["回款完成率"]) == (
+    assert (n["合同金额"], n["回款金额"], n["签约完成率"], n["回款完成率"]) == (
         fen("30,000"), fen("30,000"), Decimal("0.3"), Decimal("1.5"))
 
 
@@ -116,7 +116,7 @@ def test_five_day_attainment_is_month_to_date():
     data = period_report.compute(books(), CUSTOMERS, LAST_FIVE, 10)
     reps = data.by_rep.set_index("业务员")
     # 26-30 Nov: 张伟 signed and collected nothing, but the month to 11-30 gives 120,000 / 200,000 = 60%
-    assert (reps.loc["张伟", "合同金额"], reps.loc["张伟", "销售完成率"]) == (0, Decimal("0.6"))
+    assert (reps.loc["张伟", "合同金额"], reps.loc["张伟", "签约完成率"]) == (0, Decimal("0.6"))
     assert (reps.loc["李娜", "回款金额"], reps.loc["李娜", "回款完成率"]) == (fen("30,000"), Decimal("1.5"))
     m = by_metric(data.money)
     # previous period 21-25 Nov: only 10,000 collected (11-25) -> (30,000 - 10,000) / 10,000 = 200%
@@ -197,7 +197,7 @@ def test_month_workbook(tmp_path):
     figures = {ws.cell(r, c).value: ws.cell(r + 1, c).value for r in range(3, 12) for c in range(1, 15)
                if ws.cell(r, c).font.size == 9 and ws.cell(r + 1, c).font.size == 14}
     assert figures == {"合同金额": 150000, "回款金额": 80000, "发货金额": 60000, "开票金额": 60000, "新签合同": 3,
-                       "销售完成率": 0.5, "回款完成率": 0.6667}
+                       "签约完成率": 0.5, "回款完成率": 0.6667}
     assert ws["A6"].value == "环比 +200.0% · 同比 无数据"
     header = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "指标")
     assert [ws.cell(header, c).value for c in range(1, 7)] == period_report.COMPARE_COLUMNS
@@ -217,10 +217,18 @@ def test_month_workbook(tmp_path):
                          "图表数据!$D$7", "图表数据!$A$8:$A$19", "图表数据!$D$8:$D$19",
                          "图表数据!$E$7", "图表数据!$A$8:$A$19", "图表数据!$E$8:$E$19"]
     assert charts[1][-3:] == ["图表数据!$D$22", "图表数据!$A$23:$A$24", "图表数据!$D$23:$D$24"]  # the 100% line
-    assert charts[2] == ["客户排名!$D$6", "客户排名!$B$7:$B$8", "客户排名!$D$7:$D$8"]
+    # 客户排名 holds two customers: a chart of two bars says nothing the table does not, so there is none; the
+    # third chart is the trend's: daily 回款 bars, the cumulative line and the month's 回款目标 line
+    # (its data, in 万元, on 图表数据 after the two customers of 客户排名: heading 26, header 27, rows 28-29; blank,
+    # heading 31, header 32, the 30 days 33-62)
+    assert charts[2][:3] == ["图表数据!$C$32", "图表数据!$A$33:$A$62", "图表数据!$C$33:$C$62"]
+    assert charts[2][3::3] == ["图表数据!$D$32", "图表数据!$E$32"]
     data = wb["图表数据"]
     assert [data.cell(r, 1).value for r in (8, 19)] == ["2025-12", "2026-11"]
-    assert [data.cell(19, c).value for c in range(2, 6)] == [150000, 80000, 300000, 120000]  # November, targets summed
+    # November in 万元 (the charts' axes read 0 … 30, not 0 … 300,000): 150,000 yuan = 15 万, 80,000 = 8 万;
+    # the targets summed 300,000 = 30 万 and 120,000 = 12 万
+    assert [data.cell(19, c).value for c in range(2, 6)] == [15, 8, 30, 12] and data["A6"].value.endswith("(万元)")
+    assert [data.cell(r, 4).value for r in (36, 37, 62)] == [0, 4, 8]  # 累计回款 11-04, 11-05 (40,000), 11-30
     assert [data.cell(r, 4).value for r in (23, 24)] == [1, 1] and data["D23"].number_format == "0.0%"
     with zipfile.ZipFile(written.path) as z:  # the attainment chart's value axis in %
         assert '<c:numFmt formatCode="0%"' in z.read("xl/charts/chart2.xml").decode("utf-8")
@@ -228,8 +236,71 @@ def test_month_workbook(tmp_path):
     # title, 3 subtitle lines, blank, header (6), 张伟 (7), 李娜 (8), 合计 (9): 合同金额 120,000 + 30,000
     assert reps["A6"].value == "业务员" and reps["A9"].value == "合计"
     assert openpyxl.load_workbook(written.path, data_only=True)["业务员"]["C9"].value == 150000
-    assert wb["回款趋势"]._charts and len(charts) == 4  # three on the first page (no ledger: no aging), the trend
+    assert wb["回款趋势"]._charts and len(charts) == 3  # two on the first page (no ledger: no aging), the trend
     trend = openpyxl.load_workbook(written.path, data_only=True)["回款趋势"]
     # 30 days (rows 7-36), 合计 on row 37: 80,000
     assert trend["A7"].value == "11-01" and trend["A37"].value == "合计" and trend["C37"].value == 80000
+    # 累计回款: 40,000 on 11-05, + 10,000 on 11-25, + 30,000 on 11-29 = 80,000 on 11-30; against the month's 回款目标
+    # 100,000 + 20,000 = 120,000 (the reps' targets cover November); neither is summed in the 合计 row
+    assert [trend[f"D{r}"].value for r in (10, 11, 31, 36)] == [0, 40000, 50000, 80000]
+    assert trend["E36"].value == 120000 and trend["D37"].value is None and trend["E37"].value is None
     assert [wb["新客户"].cell(7, c).value for c in (1, 3, 4)] == ["新天", "日报", "张伟"]
+
+
+YEAR_2026 = P.period_containing(P.YEAR, date(2026, 6, 1))
+
+
+def year_books(months_2025: list[int]):
+    """A contract of 10,000 and a collection of 5,000 in every month of 2026, and in the given months of 2025."""
+    days = [f"2026-{m:02d}-10" for m in range(1, 13)] + [f"2025-{m:02d}-10" for m in months_2025]
+    return tables(合同=table("合同", [{"合同编号": f"HT{i}", "签订日期": d, "客户名称": "明达", "合同金额": "10,000"}
+                                    for i, d in enumerate(days)], rep="张伟"),
+                  回款=table("回款", [{"回款日期": d, "客户名称": "明达", "回款金额": "5,000"} for d in days], rep="张伟"))
+
+
+def test_year_report_compares_only_with_a_year_the_ledgers_cover_as_fully():
+    # 2025 covered by December only (books start 2025-12-10): 1 of 12 months against 2026's 12 of 12
+    data = period_report.compute(year_books([12]), CUSTOMERS, YEAR_2026, 10)
+    m = by_metric(data.money)
+    # no percentage at all: 2026's 120,000 against 2025's 10,000 would read +1100%
+    assert {m[k]["同比"] for k in period_report.MONEY_METRICS} == {"不可比"}
+    assert any("去年同期 2025年 不可比: 台账只覆盖该期间 1/12 个月 (本期 12/12 个月)" in n for n in data.notes)
+    spec = period_report.layout(data, "测试")
+    assert [c.name for c in spec.sheets[0].tables[0].columns] == ["指标", "本期", "去年同期", "同比"]  # 同比 once
+    assert {f.note for f in period_report.key_figures(data)[:4]} == {"同比 不可比"}
+    # 2025 fully covered: contracts 12 × 10,000 = 120,000 both years -> 同比 0; 回款 60,000 both -> 0
+    data = period_report.compute(year_books(list(range(1, 13))), CUSTOMERS, YEAR_2026, 10)
+    m = by_metric(data.money)
+    assert (m["合同金额"]["去年同期"], m["合同金额"]["同比"]) == (fen("120,000"), Decimal("0"))
+    assert m["回款金额"]["同比"] == Decimal("0") and not any("不可比" in n for n in data.notes[1:])
+
+
+def test_a_rep_without_a_target_is_outside_the_total_rate_and_footnoted():
+    t = books()
+    t = tables(**{name: t[name] for name in ("合同", "发货", "开票", "回款", "日报", "产品")},
+               目标=table("目标", [{"月份": "2026-11", "姓名": "张伟", "销售目标": "200,000", "回款目标": "100,000"}]))
+    data = period_report.compute(t, CUSTOMERS, NOV, 10)
+    reps = data.by_rep.set_index("业务员")
+    # 李娜 has no target for November: no target shown, her rates read 无目标
+    assert (pd.isna(reps.loc["李娜", "销售目标"]), reps.loc["李娜", "签约完成率"], reps.loc["李娜", "回款完成率"]) == (
+        True, "无目标", "无目标")
+    # the company's rates: 张伟 only: 120,000 / 200,000 = 60%, 50,000 / 100,000 = 50% (李娜's 30,000 and 30,000 out)
+    basis = data.attainment["basis"]
+    assert (basis["签约完成率"], basis["回款完成率"]) == (
+        {"actual": fen("120,000"), "target": fen("200,000"), "rate": Decimal("0.6")},
+        {"actual": fen("50,000"), "target": fen("100,000"), "rate": Decimal("0.5")})
+    assert basis["excluded"] == ["李娜 (无目标)"] and any("李娜 (无目标)" in n for n in data.notes)
+    sheet = period_report.layout(data, "测试").sheets[1]
+    assert sheet.tables[0].totals_values == {"签约完成率": "见下表", "回款完成率": "见下表"}
+    assert sheet.tables[1].records()[0]["合同金额"] == fen("120,000") and "李娜" in sheet.notes[0]
+
+
+def test_a_quarter_with_one_month_of_targets_says_so_instead_of_a_rate():
+    q4 = P.period_containing(P.QUARTER, date(2026, 11, 1))
+    data = period_report.compute(books(), CUSTOMERS, q4, 10)
+    reps = data.by_rep.set_index("业务员")
+    # targets for November only: 1 of the quarter's 3 months
+    assert reps.loc["张伟", "签约完成率"] == "目标不全 (1/3 个月)" and pd.isna(reps.loc["张伟", "销售目标"])
+    assert data.attainment["签约完成率"] is None and data.attainment["partial"]
+    rate = {f.label: f for f in period_report.key_figures(data)}["签约完成率"]
+    assert (rate.value, rate.note) == (None, "目标不全")

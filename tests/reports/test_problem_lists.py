@@ -47,3 +47,17 @@ def test_what_no_rep_can_fix_goes_to_the_clerk_at_email_admin():
         return [(d.report, d.rep, d.title, d.summary_text) for d in deliveries]
 
     assert said(build(admin=[]).deliveries) == said(d for d in out.deliveries if d.report != "admin")
+
+
+def test_errors_come_before_warnings():
+    from neiqin_xl.core.model import ERROR, WARNING, Problem
+    from neiqin_xl.reports.problems import sort_problems
+
+    found = [Problem(WARNING, "客户未建档", workbook="张伟.xlsx", sheet="合同", row=2, rep="张伟"),
+             Problem(ERROR, "金额无效", workbook="张伟.xlsx", sheet="合同", row=9, rep="张伟"),
+             Problem(WARNING, "日期在未来", workbook="李娜.xlsx", sheet="回款", row=3, rep="李娜"),
+             Problem(ERROR, "日期无效", workbook="李娜.xlsx", sheet="回款", row=5, rep="李娜")]
+    frame = sort_problems(found)
+    # both errors first, then both warnings; within each, by rep (张 U+5F20 sorts before 李 U+674E)
+    assert list(zip(frame["严重程度"], frame["问题说明"])) == [(ERROR, "金额无效"), (ERROR, "日期无效"),
+                                                          (WARNING, "客户未建档"), (WARNING, "日期在未来")]

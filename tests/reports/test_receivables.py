@@ -195,6 +195,47 @@ def test_aging_most_overdue_first_and_the_settled_on_their_own_sheet(tmp_path):
     assert list(sheets) == ["账龄分析", "明细账", "核销明细", "按业务员汇总", "已结清"]
     assert [r["客户名称"] for r in sheets["账龄分析"].tables[0].records()] == ["明达", "华光", "新天"]
     assert [r["客户名称"] for r in sheets["已结清"].tables[0].records()] == ["恒通"]
+    # 恒通's last movement: the 3,000 collected on 03-20 (after the 03-02 shipment)
+    assert sheets["已结清"].tables[0].records()[0]["最后往来日期"] == pd.Timestamp("2026-03-20")
     # a zero in the aging's buckets is shown blank (the settled owe nothing: the totals stay every customer's)
     first = sheets["账龄分析"].tables[0].records()[0]
     assert first["逾期金额"] == fen(1000) and pd.isna(first["0-30天"]) and pd.isna(first["预收款"])
+
+
+def test_the_ledger_shows_each_customers_opening_balance_the_month_and_a_month_total(tmp_path):
+    # on 11-30 (the month from 11-01):
+    # 明达: shipped 1,000 on 10-15, paid 400 on 10-20 -> 期初 600; shipped 2,000 on 11-05 (余额 2,600),
+    #       paid 500 on 11-10 (余额 2,100); 本月合计 借方 2,000, 贷方 500, 期末 600 + 2,000 − 500 = 2,100
+    # 华光: shipped 300 on 11-02 -> 期初 0, 余额 300; 本月合计 借方 300, 期末 300
+    # 恒通: shipped and paid 3,000 in March -> settled, not in the month's ledger
+    # 合计 over the movements only: 借方 2,000 + 300 = 2,300, 贷方 500; 余额 = 2,100 + 300 = 2,400
+    import openpyxl
+
+    from neiqin_xl.deliver.writer import write_workbook
+
+    t = tables(
+        合同=table("合同", [{"合同编号": c, "签订日期": "2026-01-01", "客户名称": n, "合同金额": "9,000"}
+                          for c, n in (("H1", "明达"), ("H2", "华光"), ("H4", "恒通"))]),
+        发货=table("发货", [{"发货日期": "2026-10-15", "合同编号": "H1", "发货金额": "1,000", "客户名称": "明达"},
+                          {"发货日期": "2026-11-05", "合同编号": "H1", "发货金额": "2,000", "客户名称": "明达"},
+                          {"发货日期": "2026-11-02", "合同编号": "H2", "发货金额": "300", "客户名称": "华光"},
+                          {"发货日期": "2026-03-02", "合同编号": "H4", "发货金额": "3,000", "客户名称": "恒通"}]),
+        回款=table("回款", [{"回款日期": "2026-10-20", "客户名称": "明达", "合同编号": "H1", "回款金额": "400"},
+                          {"回款日期": "2026-11-10", "客户名称": "明达", "合同编号": "H1", "回款金额": "500"},
+                          {"回款日期": "2026-03-20", "客户名称": "恒通", "合同编号": "H4", "回款金额": "3,000"}]))
+    out = run(t, date(2026, 11, 30))
+    path = write_workbook(out.workbooks[0], tmp_path).path
+    ws = openpyxl.load_workbook(path, data_only=True)["明细账"]
+    top = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "客户名称")
+    rows = [[ws.cell(r, c).value for c in (1, 6, 7, 8, 9)] for r in range(top + 1, ws.max_row + 1)]
+    assert rows == [["华光", "期初余额", None, None, 0],
+                    ["华光", "发货 H2", 300, None, 300],
+                    ["华光", "本月合计", 300, None, 300],
+                    ["明达", "期初余额", None, None, 600],
+                    ["明达", "发货 H1", 2000, None, 2600],
+                    ["明达", "回款", None, 500, 2100],
+                    ["明达", "本月合计", 2000, 500, 2100],
+                    ["合计", None, 2300, 500, 2400]]
+    # the 期末 of the ledger equal the 账龄分析's 应收余额 (2,100 and 300)
+    aging = out.data.aging.set_index("客户名称")["应收余额"]
+    assert (aging["明达"], aging["华光"]) == (fen(2100), fen(300))

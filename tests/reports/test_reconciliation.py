@@ -286,8 +286,13 @@ def test_workbook_sheets_headers_totals_and_highlight(tmp_path):
     matched = wb["已匹配"]
     m_header = next(r for r in range(1, 12) if matched.cell(r, 1).value == "类型")
     assert [c.value for c in matched[m_header]][:4] == ["类型", "匹配组", "匹配级别", "说明"]
-    # the collection by 流水号 and the invoice by 发票号
-    assert [matched.cell(r, 4).value for r in (m_header + 1, m_header + 2)] == ["流水号一致", "发票号一致"]
+    # the collection by 流水号, with its own 回款合计 (10,000.00); the invoice by 发票号 in a table of its own with
+    # 开票合计 (11,300.00): collections and invoices are never added together
+    assert [matched.cell(r, c).value for r, c in ((m_header + 1, 4), (m_header + 2, 1))] == ["流水号一致", "回款合计"]
+    assert matched.cell(m_header + 2, 7).value == 10000
+    i_header = next(r for r in range(m_header + 3, m_header + 8) if matched.cell(r, 1).value == "类型")
+    assert matched.cell(i_header - 1, 1).value == "开票" and matched.cell(i_header + 1, 4).value == "发票号一致"
+    assert (matched.cell(i_header + 2, 1).value, matched.cell(i_header + 2, 7).value) == ("开票合计", 11300)
     only = wb["销售有财务无"]
     o_header = next(r for r in range(1, 12) if only.cell(r, 1).value == "类型")
     assert only.cell(o_header + 1, 3).value == HENGYUAN and only.cell(o_header + 1, 5).value == 3000

@@ -158,3 +158,15 @@ def test_one_bank_receipt_the_rep_booked_as_two_lines_is_confirmed():
     finance = table("财务收款", [{"日期": "2026-11-27", "客户名称": "明达", "金额": "5,000", "银行流水号": "B9"},
                                {"日期": "2026-11-30", "客户名称": "", "金额": "5,000", "摘要": "本月合计"}], rep="")
     assert shipping.confirmed_collections(colls, finance, S, CustomerIndex([])) == {"c1", "c2"}
+
+
+def test_the_review_shows_product_quantity_and_agreed_date_and_marks_only_the_verdict():
+    t = tables(合同=contracts({"合同编号": "HT1", "付款方式": "款到发货", "产品名称": "控制器", "约定交货日期": "2026-03-20"}),
+               发货=table("发货", [request("HT1", "3,000", 数量=6)]))
+    out = run(t, date(2026, 3, 10))
+    r = out.data.requests.iloc[0]
+    # the request names no product: the contract's; 6 units; the contract's agreed delivery date
+    assert (r["产品名称"], r["数量"], str(r["约定交货日期"])[:10], r["结论"]) == ("控制器", 6, "2026-03-20", "暂缓")
+    (table_,) = out.workbooks[0].sheets[0].tables
+    (mark,) = table_.highlights
+    assert (mark.column, mark.criteria, mark.value, mark.whole_row) == ("结论", "text", "暂缓", False)

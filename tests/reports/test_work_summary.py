@@ -89,15 +89,20 @@ def test_open_follow_ups_at_the_end_of_the_week():
     assert [(r["客户名称"], r["已过天数"]) for r in page(week, "李娜").follow_ups.to_dict("records")] == [(HUAXIN, 6)]
 
 
-def test_shipments_and_collections_against_the_target_pro_rated_to_the_week():
+def test_contracts_and_collections_against_the_target_pro_rated_to_the_week():
     _, week = week_summary()
     # November 2026 has 21 working days, the week 5: 210,000.00 × 5/21 = 50,000.00; 105,000.00 × 5/21 = 25,000.00
     perf = page(week, "张伟").performance.set_index("指标")
-    assert perf.loc["发货金额", "本期"] == fen("20,000.00") and perf.loc["发货金额", "目标(按工作日折算)"] == fen("50,000.00")
-    assert str(perf.loc["发货金额", "完成率"]) == "0.4000"  # 20,000 / 50,000
+    # 签约完成率 as in the 日报 and 月报: 合同金额 30,000 (HT1) ÷ 销售目标 50,000 = 60%
+    assert perf.loc["合同金额", "目标(按工作日折算)"] == fen("50,000.00") and str(perf.loc["合同金额", "完成率"]) == "0.6000"
+    # shipments have no target of their own: shown, not rated (they were 20,000 / 50,000 "销售完成率" before)
+    assert perf.loc["发货金额", "本期"] == fen("20,000.00") and pd.isna(perf.loc["发货金额", "目标(按工作日折算)"])
+    assert perf.loc["发货金额", "完成率"] is None
     assert perf.loc["回款金额", "目标(按工作日折算)"] == fen("25,000.00") and str(perf.loc["回款金额", "完成率"]) == "0.4000"
     row = week.compare.set_index("业务员").loc["张伟"]
     assert (row["合同数"], row["合同金额"], row["新签约客户"], row["数据问题"]) == (1, fen("30,000.00"), 1, 1)
+    assert str(row["签约完成率"]) == "0.6000" and "发货完成率" not in week.compare
+    assert week.compare.set_index("业务员").at["李娜", "签约完成率"] == "无目标"  # no target row for 李娜
     # the contract signed in the week is on the page
     assert list(page(week, "张伟").contracts["合同编号"]) == ["HT1"]
 
@@ -200,3 +205,22 @@ def test_the_month_report_has_the_development_sheet():
 def test_weeks_are_monday_to_sunday():
     week = P.period_containing(P.WEEK, date(2026, 11, 26))
     assert (week.start, week.end, week.code) == (date(2026, 11, 23), date(2026, 11, 29), "2026-11-23_2026-11-29")
+
+
+def test_one_meaning_of_signing_attainment_in_the_daily_month_and_summary_reports():
+    from decimal import Decimal
+
+    from neiqin_xl.reports import daily, period_report
+
+    out, _ = week_summary()
+    month = out.data.summaries[1]
+    ctx = helpers.context(week_books(), S, MONDAY)
+    # 张伟 in November: HT1 30,000 signed against 销售目标 210,000 -> 30,000 / 210,000 = 14.2857…% -> 0.1429
+    in_summary = month.compare.set_index("业务员").at["张伟", "签约完成率"]
+    in_daily = daily.daily_by_rep(ctx.tables, MONDAY).set_index("业务员").at["张伟", "签约完成率"]
+    nov = P.period_containing(P.MONTH, MONDAY)
+    in_month = period_report.compute(ctx.tables, ctx.customers, nov, 10).by_rep.set_index("业务员").at["张伟", "签约完成率"]
+    assert in_summary == in_daily == in_month == Decimal("0.1429")
+    # and 回款完成率 alike: 10,000 / 105,000 = 9.5238…% -> 0.0952
+    assert {month.compare.set_index("业务员").at["张伟", "回款完成率"],
+            daily.daily_by_rep(ctx.tables, MONDAY).set_index("业务员").at["张伟", "回款完成率"]} == {Decimal("0.0952")}

@@ -15,7 +15,7 @@ from neiqin_xl.core.model import ERROR
 from neiqin_xl.deliver.writer import write_workbook
 from neiqin_xl.reports import fulfilment, receivables
 
-from .helpers import context, fen, header_of, report, table, tables
+from ..helpers import context, fen, header_of, report, table, tables
 
 S = settings_from_dict({})
 INVOICE = settings_from_dict({"receivables": {"basis": "invoice"}})
@@ -235,5 +235,7 @@ def test_a_customer_with_an_open_item_and_as_much_prepayment_gets_a_statement():
     t = tables(合同=contracts({"合同编号": "HT1", "合同金额": "100,000"}, {"合同编号": "HT2", "合同金额": "100,000"}),
                发货=shipments({"发货单号": "F1", "发货日期": "2026-06-01", "合同编号": "HT2", "发货金额": "1,000"}),
                回款=collections({"回款日期": "2026-06-05", "合同编号": "HT1", "回款金额": "1,000"}))
+    # (since issue 32 the letters confirm the last closed month: on 11-30, October, 期初 0 and 期末 0)
     out = report("statements", context(t, S, date(2026, 11, 30)))
-    assert out.data.summary[["客户名称", "期末余额"]].values.tolist() == [["明达", 0]]
+    letters = out.data.letters[out.data.letters["期间"] == out.data.period.code]
+    assert letters[["客户名称", "期末余额"]].values.tolist() == [["明达", 0]]

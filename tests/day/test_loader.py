@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from neiqin_xl.loader import open_books
 
-from .helpers_intake import COLLECTION_HEADER, CONTRACT_HEADER, SHIPMENT_HEADER, workspace, write_book
+from ..helpers_intake import COLLECTION_HEADER, CONTRACT_HEADER, SHIPMENT_HEADER, workspace, write_book
 
 DAY = date(2026, 11, 30)
 
