@@ -1,11 +1,12 @@
 """The clerk's day, in order. Read this module first.
 
     read workbooks → input history (keep today's; stop here when nothing changed since the last run; compare
-    with the last official run's) → validate → allocate collections → reports (fulfilment, receivables,
-    statements, shipping check, commission, expenses, reconciliation, delivery plan, shipment tracking, change
-    audit, sales journal, daily report, period reports, customer service, customer archive, work summaries,
-    collection reminders, data-problem list) → what reps see names no other rep → write what changed →
-    chase the reps behind and mail → manifest.json → the run recorded
+    with the last official run's) → validate → allocate collections → reports (receivables, statements,
+    quotations, contract review, fulfilment, shipping check, commission, expenses, reconciliation, delivery plan,
+    tenders, shipment tracking, change audit, sales journal, daily report, period reports, customer service,
+    customer archive, work summaries, collection reminders, data-problem list) → what reps see names no other
+    rep → write what changed → PDFs of the 对账函 and 报价单 → chase the reps behind and mail → manifest.json →
+    the run recorded
 
 Each step has its home; this module only puts them in order: the books are opened by ``loader.open_books``,
 the reports made by ``reports.registry.run_reports`` (each report's ``NEEDS``, ``USES`` and ``DUE``), the

@@ -157,6 +157,25 @@ class Service(_Section):
     revisit_days: int = Field(90, ge=1)  # a customer with a contract in the last year and no contact this long is due a 回访
 
 
+class Review(_Section):
+    """合同评审 (reports/review.py) and the 报价单 (reports/quotes.py)."""
+
+    max_term_days: int = Field(60, ge=0)  # a contract's 账期 beyond this (or beyond its customer's) needs approval
+    min_lead_days: int = Field(7, ge=0)  # a 约定交货日期 past or within this many days of signing needs approval
+    # with no earlier official run to compare with, a contract signed (a quotation dated) within this many
+    # days of the run date counts as new: it is reviewed (its 报价单 printed)
+    new_days: int = Field(7, ge=0, le=366)
+    quotation_pdf: bool = True  # each 报价单 written also as PDF beside it (when LibreOffice is installed)
+
+
+class Tenders(_Section):
+    """投标台账 (master/投标台账.xlsx, reports/tender_register.py)."""
+
+    remind_days: int = Field(3, ge=0, le=60)  # bids due within this many working days are listed
+    bond_days: int = Field(5, ge=0, le=120)  # a 保证金 not back this many working days after 开标 is chased
+    contract_days: int = Field(30, ge=0, le=366)  # a 中标 tender without a 合同编号 this many days after 开标
+
+
 class CalendarSettings(_Section):
     """Overrides for years the chinese-calendar package does not know yet."""
 
@@ -198,7 +217,9 @@ class Recipients(_Section):
 RECIPIENT_KEYS = ("daily", "period", "shipping", "reconciliation", "expenses", "plan",
                   "audit",  # 变更记录: when unset, the 人员 rows whose 角色 is 销售经理
                   "summary",  # the reps' 周/月/年工作总结 compared (the general manager)
-                  "service")  # 客户服务跟踪
+                  "service",  # 客户服务跟踪
+                  "review",  # 合同评审 and the 报价 needing approval: when unset, the 人员 rows whose 角色 is 销售经理
+                  "tenders")  # 投标台账 (bids due, bonds to chase): when unset, the 销售经理 too
 
 
 class Email(_Section):
@@ -349,6 +370,8 @@ class Settings(_Section):
     statements: Statements = Statements()
     writing: Writing = Writing()
     service: Service = Service()
+    review: Review = Review()
+    tenders: Tenders = Tenders()
     base_dir: Path = Path(".")  # the folder of config.yaml; set by load_settings
 
     # resolved folders -------------------------------------------------------

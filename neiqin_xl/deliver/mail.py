@@ -157,7 +157,7 @@ def rep_address(staff: pd.DataFrame | None, rep: str) -> str | None:
     return None
 
 
-DEFAULT_ROLES = {"audit": "销售经理"}  # a recipients key left unset goes to the 人员 rows with this 角色
+DEFAULT_ROLES = {"audit": "销售经理", "review": "销售经理", "tenders": "销售经理"}  # a recipients key left unset goes to the 人员 rows with this 角色
 
 
 def role_addresses(staff: pd.DataFrame | None, role: str) -> tuple[str, ...]:

@@ -22,8 +22,11 @@ from ..deliver.test_mail import Authenticator, Collector, free_port, smtp_server
 
 pytestmark = pytest.mark.slow  # each test runs the demo day through cli.main
 
-RUN_DATE = "2026-11-30"  # the demo's month end, a Monday: one message for the managers (every report), 8 for the reps
-RECIPIENTS = {key: {"to": ["gm@example.com"], "cc": ["finance@example.com"]} for key in RECIPIENT_KEYS}
+RUN_DATE = "2026-11-30"  # the demo's month end, a Monday: one message for the managers (every report), 8 for the reps,
+# one for the 销售经理 (the 合同评审, 报价待审批 and 投标台账 of issue 33 go to the 人员 whose 角色 is 销售经理)
+PRE_CONTRACT = ("review", "tenders")
+RECIPIENTS = {key: {"to": ["gm@example.com"], "cc": ["finance@example.com"]} for key in RECIPIENT_KEYS
+              if key not in PRE_CONTRACT}
 
 
 def write_config(tmp_path: Path, port: int, **email) -> Path:
@@ -52,10 +55,10 @@ def test_smtp_down_is_exit_3_with_one_line_per_message_and_the_reason(tmp_path, 
 
     err = capsys.readouterr().err.splitlines()
     failed = [line for line in err if line.startswith("邮件发送失败")]
-    assert len(failed) == len(manifest_mail(tmp_path)) == 9
+    assert len(failed) == len(manifest_mail(tmp_path)) == 10
     assert f"无法连接邮件服务器 127.0.0.1:{port}: 连接被拒绝" in failed[0]
     assert all(f"127.0.0.1:{port}" in line for line in failed[1:])  # the others: not tried, same reason
-    assert err[-1] == "有 9 封邮件未能全部送达 (退出码 3)"
+    assert err[-1] == "有 10 封邮件未能全部送达 (退出码 3)"
 
 
 def test_with_quiet_the_failures_are_still_printed(tmp_path, capsys):
@@ -204,11 +207,11 @@ def test_a_morning_run_is_a_preview_and_the_cut_off_run_sends_once(tmp_path, cap
     assert "预览" in capsys.readouterr().out
 
     assert run_at(at(2026, 11, 30, 16, 30), config) == 0  # the task at the cut-off: the official run sends
-    assert len(server.envelopes) == 9 and managers(server)[0].startswith("【发货审核】2026-11-30")
+    assert len(server.envelopes) == 10 and managers(server)[0].startswith("【发货审核】2026-11-30")
     assert json.loads((output / RUN_DATE / "manifest.json").read_text(encoding="utf-8"))["kind"] == "official"
 
     assert run_at(at(2026, 11, 30, 16, 50), config) == 0  # run again: sends nothing
-    assert len(server.envelopes) == 9
+    assert len(server.envelopes) == 10
     assert "重新运行" in capsys.readouterr().out
 
 
@@ -303,18 +306,21 @@ def test_status_tells_the_runs_the_mail_and_who_is_behind_in_gbk_safe_chinese(tm
     runs = lines[lines.index("最近的运行:") + 1:][:3]
     # 12-01: the managers' message, the 问题清单 of 刘洋 and 王强 (the other reps' only problems are the
     # December targets missing in 人员.xlsx: the clerk's, not mailed to them), and 陈静's 货物跟踪 with her
-    # 问题清单 (the demo's shipment without 物流单号)
-    assert runs[0] == "  2026-12-01 正式  开始 12-01 16:30  未发邮件  4 封未送达"
+    # 问题清单 (the demo's shipment without 物流单号); issue 33: the 投标台账 to the 销售经理 and 张伟's 投标提醒 (a bid
+    # due, a bond to chase: every working day until done)
+    assert runs[0] == "  2026-12-01 正式  开始 12-01 16:30  未发邮件  6 封未送达"
     assert runs[1].startswith("  2026-11-30 正式  开始 11-30 17:10  邮件发出 11-30 17:1")
     assert "(晚于截止, 截止 17:00)" in runs[1] and "1 封未送达" in runs[1]
     assert runs[2].startswith("  2026-11-30 预览  开始 11-30 08:30  未发邮件")
     sent = "\n".join(lines[lines.index("已发送 (最近 7 天):"):lines.index("待发送 / 发送失败 (下次运行先发这些):")])
-    # the rep's own 周/月工作总结 (a Monday, a month end) travel with the 提成确认单
-    assert ("【提成确认单 2026-11】2026-11-30 提成 ￥13,502.25 + 【周工作总结 2026-11-23~2026-11-29】 + "
-            "【月工作总结 2026年11月】 (张伟) → zhangwei@example.com") in sent
+    # the rep's own 周/月工作总结 (a Monday, a month end) travel with the 提成确认单 (after 张伟's 报价单 and with his
+    # 投标提醒, issue 33)
+    zhang = next(line for line in sent.splitlines() if "(张伟) → zhangwei@example.com" in line)
+    assert "【提成确认单 2026-11】 提成 ￥13,502.25 + 【投标提醒】 2 项 + 【周工作总结 2026-11-23~2026-11-29】 + " \
+           "【月工作总结 2026年11月】 (张伟)" in zhang
     assert "部分送达 — 部分送达, 被拒绝的收件人: finance@example.com (550 5.1.1" in sent
     pending = "\n".join(lines[lines.index("待发送 / 发送失败 (下次运行先发这些):"):lines.index("业务员台账:")])
-    assert pending.count("\n  2026-12-01 【") == 4 and "发送失败 — 无法连接邮件服务器 127.0.0.1" in pending
+    assert pending.count("\n  2026-12-01 【") == 6 and "发送失败 — 无法连接邮件服务器 127.0.0.1" in pending
     reps = lines[lines.index("业务员台账:") + 1:]
     assert reps[0].startswith("  张伟: 您的台账 张伟.xlsx 已") and reps[1].startswith("  李娜: 共享文件夹里没有找到您的台账")
     assert reps[2].startswith("  按时更新: ") and "王强" in reps[2]
