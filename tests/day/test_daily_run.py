@@ -7,6 +7,7 @@ import datetime as dt
 import email
 import json
 import os
+import shutil
 from email import policy
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -16,7 +17,8 @@ import time_machine
 import yaml
 
 from neiqin_xl import cli
-from neiqin_xl.core.config import RECIPIENT_KEYS
+from neiqin_xl.core.config import RECIPIENT_KEYS, load_settings
+from neiqin_xl.tools.demo import generate_demo
 
 from ..deliver.test_mail import Authenticator, Collector, free_port, smtp_server  # noqa: F401  (fixture)
 
@@ -39,6 +41,23 @@ def write_config(tmp_path: Path, port: int, **email) -> Path:
     return path
 
 
+_demo_made: list[Path] = []  # per test process: the demo as generated below, copied by every test that asks
+
+
+@pytest.fixture
+def demo_workspace(tmp_path: Path, tmp_path_factory) -> Path:
+    """``tmp_path/工作区`` holding the demo exactly as the first run of 2026-11-30 generates it into a fresh
+    workspace (``cli.ensure_workspace``: ``generate_demo`` with the run date and the settings of write_config,
+    whose folders, company and calendar are every test's here), generated once per test process and copied
+    (file times kept). Not a module fixture: that would put all these tests on one pytest-xdist worker."""
+    if not _demo_made:
+        made = tmp_path_factory.mktemp("demo_first_run")
+        settings = load_settings(write_config(made, free_port()))
+        generate_demo(settings.workspace, dt.date.fromisoformat(RUN_DATE), settings=settings)
+        _demo_made.append(settings.workspace)
+    return Path(shutil.copytree(_demo_made[0], tmp_path / "工作区"))
+
+
 def run(config: Path, *args: str) -> int:
     return cli.main(["--config", str(config), "--date", RUN_DATE, *args])
 
@@ -47,7 +66,7 @@ def manifest_mail(tmp_path: Path) -> list[dict]:
     return json.loads((tmp_path / "工作区" / "output" / RUN_DATE / "manifest.json").read_text(encoding="utf-8"))["mail"]
 
 
-def test_smtp_down_is_exit_3_with_one_line_per_message_and_the_reason(tmp_path, capsys):
+def test_smtp_down_is_exit_3_with_one_line_per_message_and_the_reason(tmp_path, demo_workspace, capsys):
     port = free_port()  # nothing listens there
     config = write_config(tmp_path, port)
 
@@ -61,7 +80,7 @@ def test_smtp_down_is_exit_3_with_one_line_per_message_and_the_reason(tmp_path, 
     assert err[-1] == "有 10 封邮件未能全部送达 (退出码 3)"
 
 
-def test_with_quiet_the_failures_are_still_printed(tmp_path, capsys):
+def test_with_quiet_the_failures_are_still_printed(tmp_path, demo_workspace, capsys):
     config = write_config(tmp_path, free_port())
 
     assert run(config, "--quiet") == 3
@@ -71,7 +90,7 @@ def test_with_quiet_the_failures_are_still_printed(tmp_path, capsys):
 
 
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
-def test_a_wrong_password_is_one_login_attempt_for_the_run_and_exit_3(tmp_path, capsys, smtp_server, monkeypatch):
+def test_a_wrong_password_is_one_login_attempt_for_the_run_and_exit_3(tmp_path, demo_workspace, capsys, smtp_server, monkeypatch):
     auth = Authenticator("clerk@example.com", "s3cret")
     controller, server = smtp_server(authenticator=auth, auth_require_tls=False, auth_required=True)
     config = write_config(tmp_path, controller.port, user="clerk@example.com", retries=3)
@@ -84,7 +103,7 @@ def test_a_wrong_password_is_one_login_attempt_for_the_run_and_exit_3(tmp_path, 
     assert "登录被拒绝" in capsys.readouterr().err and server.envelopes == []
 
 
-def test_a_refused_recipient_is_partly_delivered_and_exit_3_then_a_rerun_is_clean(tmp_path, capsys, smtp_server):
+def test_a_refused_recipient_is_partly_delivered_and_exit_3_then_a_rerun_is_clean(tmp_path, demo_workspace, capsys, smtp_server):
     controller, server = smtp_server(Collector(refuse=("finance@example.com",)))
     config = write_config(tmp_path, controller.port)
 
@@ -104,7 +123,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.mark.parametrize("start, late", [((16, 30), False), ((17, 20), True)])
-def test_the_manifest_records_when_the_mail_left_and_a_late_run_says_so(tmp_path, capsys, smtp_server, start, late):
+def test_the_manifest_records_when_the_mail_left_and_a_late_run_says_so(tmp_path, demo_workspace, capsys, smtp_server, start, late):
     controller, server = smtp_server()
     config = write_config(tmp_path, controller.port)
 
@@ -191,7 +210,7 @@ def managers(server) -> list[str]:
     return [s.removeprefix("【演示数据】") for s in found]
 
 
-def test_a_morning_run_is_a_preview_and_the_cut_off_run_sends_once(tmp_path, capsys, smtp_server):
+def test_a_morning_run_is_a_preview_and_the_cut_off_run_sends_once(tmp_path, demo_workspace, capsys, smtp_server):
     controller, server = smtp_server()
     config = write_config(tmp_path, controller.port)
     output = tmp_path / "工作区" / "output"
@@ -215,7 +234,7 @@ def test_a_morning_run_is_a_preview_and_the_cut_off_run_sends_once(tmp_path, cap
     assert "重新运行" in capsys.readouterr().out
 
 
-def test_a_preview_with_send_is_marked_and_does_not_use_up_the_days_send(tmp_path, smtp_server):
+def test_a_preview_with_send_is_marked_and_does_not_use_up_the_days_send(tmp_path, demo_workspace, smtp_server):
     controller, server = smtp_server()
     config = write_config(tmp_path, controller.port)
 
@@ -227,7 +246,7 @@ def test_a_preview_with_send_is_marked_and_does_not_use_up_the_days_send(tmp_pat
     assert second.startswith("【发货审核】2026-11-30") and "【销售日报】" in second
 
 
-def test_resend_after_the_data_changed_is_a_correction(tmp_path, smtp_server):
+def test_resend_after_the_data_changed_is_a_correction(tmp_path, demo_workspace, smtp_server):
     import openpyxl
 
     controller, server = smtp_server()
@@ -276,7 +295,7 @@ def test_catch_up_goes_back_at_most_catch_up_days_and_a_first_run_catches_nothin
         "【发货审核】2026-11-24", "【补发 发货审核】2026-11-27", "【发货审核】2026-11-30"]
 
 
-def test_a_first_run_ever_catches_nothing_up(tmp_path, smtp_server):
+def test_a_first_run_ever_catches_nothing_up(tmp_path, demo_workspace, smtp_server):
     controller, server = smtp_server()
     config = write_config(tmp_path, controller.port)
 
@@ -328,7 +347,7 @@ def test_status_tells_the_runs_the_mail_and_who_is_behind_in_gbk_safe_chinese(tm
 
 # ---------------------------------------------------------------------------- every recipients key is used
 
-def test_at_month_end_every_recipients_key_gets_its_report(tmp_path, smtp_server):
+def test_at_month_end_every_recipients_key_gets_its_report(tmp_path, demo_workspace, smtp_server):
     controller, server = smtp_server()
     config = write_config(tmp_path, controller.port,
                           recipients={key: {"to": [f"{key}@example.com"]} for key in RECIPIENT_KEYS})
@@ -346,7 +365,7 @@ def test_at_month_end_every_recipients_key_gets_its_report(tmp_path, smtp_server
     assert got["service@example.com"] == [f"客户服务跟踪_{RUN_DATE}.xlsx"]
 
 
-def test_the_clerk_is_told_once_when_a_message_is_given_up(tmp_path, capsys, smtp_server):
+def test_the_clerk_is_told_once_when_a_message_is_given_up(tmp_path, demo_workspace, capsys, smtp_server):
     controller, server = smtp_server(Collector(refuse=("nobody@example.com",)))
     config = write_config(tmp_path, controller.port, max_attempts=1, admin=["clerk@example.com"],
                           recipients={**RECIPIENTS, "expenses": {"to": ["nobody@example.com"]}})

@@ -37,10 +37,31 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # ---------------------------------------------------------------------------- a real local SMTP server
 
+# Ports below Linux's ephemeral range (32768-60999), which the kernel never hands out by itself (bind to port 0,
+# an outgoing connection), cut into one slice per pytest-xdist worker: no two workers, and no two calls in one
+# worker, get the same port, so a server of one test never answers another's "nothing listens there".
+_PORTS_LOW, _PORTS_HIGH = 20000, 32000
+_ports_given: list[int] = []
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A local port nothing listens on now, never given before in this test session by any worker."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+    size = (_PORTS_HIGH - _PORTS_LOW) // max(workers, 1)
+    low = _PORTS_LOW + worker * size
+    start = _ports_given[-1] + 1 if _ports_given else low + os.getpid() % (size // 2)  # two sessions apart
+    for port in [*range(start, low + size), *range(low, start)]:
+        if port in _ports_given:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:  # in use (another program, another test session on the machine)
+                continue
+        _ports_given.append(port)
+        return port
+    raise RuntimeError(f"no free port in {low}-{low + size - 1}")
 
 
 class Collector:
