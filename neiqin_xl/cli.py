@@ -13,7 +13,9 @@
     python run_daily.py close --month M      month M's commission paid: the figures per rep are recorded
     python run_daily.py close --reopen --month M   reopens a closed month (logged)
     python run_daily.py serve                stay running: reminders at 15:30, the day's run at the cut-off (16:30)
-    python run_daily.py install-task         Windows Task Scheduler (elsewhere: print the schtasks and cron lines)
+    python run_daily.py install-task         Windows Task Scheduler (elsewhere: print the schtasks and cron lines),
+                                             with the --workspace and --config given
+    python run_daily.py retry                what failed today, sent again (the task every 10 minutes until the deadline)
 
 Exit status:
     0  the run completed and every message was delivered (or put in the outbox); data problems included
@@ -38,6 +40,7 @@ import logging
 import os
 import sys
 import tempfile
+from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
 
@@ -45,6 +48,7 @@ from .core.config import ConfigError, Settings, load_settings
 from .core.failures import OUTPUT_FOLDER, REPORT
 from .deliver.mail import UNDELIVERED
 from .runlock import RunLocked, hold
+from .trust import UntrustedDay
 from .tools.demo import DemoRefused
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -130,24 +134,33 @@ def complain(text: str) -> None:
     write_line(sys.stderr, text)
 
 
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)  # --date's sane range (9999-12-31 crashed a report)
+
+
 def parse_date(text: str) -> date:
     try:
-        return datetime.strptime(text, "%Y-%m-%d").date()
+        day = datetime.strptime(text, "%Y-%m-%d").date()
     except ValueError:
         raise argparse.ArgumentTypeError(f"日期格式应为 YYYY-MM-DD, 得到 {text!r}") from None
+    if not EARLIEST <= day <= LATEST:
+        raise argparse.ArgumentTypeError(f"日期 {text} 超出范围 ({EARLIEST} 至 {LATEST})")
+    return day
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="run_daily.py", description="销售内勤日常: 汇总业务员台账, 生成报表并发送")
     parser.add_argument("command", nargs="?", default="run",
                         choices=["run", "remind", "status", "templates", "demo", "serve", "install-task", "replay",
-                                 "close"],
+                                 "close", "retry"],
                         help="默认 run: 运行当日任务; remind: 催报; status: 查看运行和邮件状态")
     parser.add_argument("--config", type=Path, help="config.yaml 路径 (默认: 程序旁边的 config.yaml)")
     parser.add_argument("--workspace", type=Path, help="工作区根目录 (覆盖 config.yaml 的 paths.workspace)")
     parser.add_argument("--date", type=parse_date, help="运行日期 YYYY-MM-DD (默认今天)")
     parser.add_argument("--no-email", action="store_true", help="不发邮件, 邮件写入 outbox")
     parser.add_argument("--send", action="store_true", help="预览 (截止时间前的运行) 也发送邮件, 标题带 预览")
+    parser.add_argument("--preview", action="store_true", help="只生成预览 (写在 output/预览/ 下, 不算当天的正式运行)")
+    parser.add_argument("--scheduled", action="store_true",
+                        help="由计划任务启动: 非工作日什么都不做 (install-task 注册的命令带此项)")
     parser.add_argument("--only", nargs="+", metavar="REPORT", help="只生成这些报表")
     parser.add_argument("--quiet", action="store_true", help="只在出错时输出")
     parser.add_argument("--force", action="store_true", help="非工作日也生成销售日报和货物跟踪")
@@ -239,6 +252,8 @@ def command_run(settings: Settings, args: argparse.Namespace, say) -> int:
     from .pipeline import RunOptions, run_planned
     from .reports.registry import REPORT_NAMES
     from .books.workdays import is_workday
+    from .deliver.run_state import RunState, check_state_file
+    from .runs import OFFICIAL, PREVIEW, dropped_days
 
     unknown = [name for name in args.only or [] if name not in REPORT_NAMES]
     if unknown:
@@ -250,17 +265,72 @@ def command_run(settings: Settings, args: argparse.Namespace, say) -> int:
         from tqdm import tqdm
 
         progress = lambda it: tqdm(list(it), desc="读取台账", unit="个", file=sys.stderr)  # noqa: E731
-    options = RunOptions(send=args.send, no_email=args.no_email, only=args.only, force=args.force, month=args.month,
-                         resend=args.resend, progress=progress)
+    today = date.today()
+    if args.scheduled and not is_workday(args.date or today, settings):  # the task fires every day
+        say(f"{args.date or today} 不是工作日, 计划任务不运行")
+        return 0
+    from .deliver.mail import email_configured
+
+    mails = email_configured(settings) and not args.no_email
+    if args.date and args.date > today and not args.preview and mails:  # with --no-email nothing can go out
+        complain(f"--date {args.date} 在今天 ({today}) 之后: 不能正式运行将来的日期 (邮件会当作真实报表发出); "
+                 f"要看预览请加 --preview")
+        return 2
+    if args.date and args.date > today and not args.preview:  # runs.ahead_of_time
+        say(f"注意: {args.date} 在今天 ({today}) 之后: 只提前生成报表, 不写邮件, 不算这一天的正式运行; "
+            f"到 {args.date} 时的正式运行照常生成并发送")
     with run_lock(settings, "run", say):
+        damaged = check_state_file(RunState(settings.workspace).path)  # first: the run tells the clerk
+        options = RunOptions(send=args.send, no_email=args.no_email, only=args.only, force=args.force,
+                             month=args.month, resend=args.resend, progress=progress,
+                             kind=PREVIEW if args.preview else OFFICIAL, notes=(damaged,) if damaged else ())
         now = datetime.now()
+        dropped = [] if args.date or fresh else dropped_days(RunState(settings.workspace), now.date(), settings)
         if ensure_workspace(settings, fresh, args.date or now.date(), say):
             say("注意: 当前工作区是演示数据 (demo data), 不是真实业务数据: 报表和邮件都标有 演示数据, "
                 "邮件只发给演示地址 (example.com)。")
-        results = run_planned(settings, now, args.date, options)
+        try:
+            results = run_planned(settings, now, args.date, options)
+        except UntrustedDay as stop:
+            return untrusted_day(stop, say)
+        except Exception as exc:  # status lists the crashed run with its error (the log has the traceback)
+            crashed(settings, exc)
+            raise
     for result in results:
         print_summary(result, is_workday(result.run_date, settings), say)
+    if dropped:
+        complain(f"注意: 以下工作日没有正式运行, 超过补做天数 schedule.catch_up_days ({settings.schedule.catch_up_days}) "
+                 f"未补做: {', '.join(d.isoformat() for d in dropped)}; 需要时逐日运行 run_daily.py --date <日期>")
+    say_notes(options.notes, results)
     return exit_status(results)
+
+
+def say_notes(found_first: Sequence[str], results: Sequence) -> None:
+    """What the runs have to tell the clerk (a damaged state file set aside, a year the calendar does not
+    know), each once however many days were run."""
+    for note in dict.fromkeys([*found_first, *(note for result in results for note in result.notes)]):
+        complain(f"注意: {note}")
+
+
+def crashed(settings: Settings, exc: BaseException) -> None:
+    """The runs this start left ``running`` end as ``crashed`` with the error, for ``status``."""
+    from .deliver.run_state import RunState
+
+    try:
+        RunState(settings.workspace).end_open_runs("crashed", f"{type(exc).__name__}: {exc}")
+    except Exception:  # the state itself may be what failed
+        log.exception("无法记录运行失败")
+
+
+def untrusted_day(stop: UntrustedDay, say) -> int:
+    """The day stopped before its books (trust.check): what is missing and what to do; exit 1."""
+    complain(f"{stop.run_date}: 运行已停止, 没有生成报表, 没有给经理和业务员发送邮件:")
+    for reason in stop.reasons:
+        complain(f"  {reason}")
+    print_mail(stop.mail, say)
+    if not stop.mail:
+        complain("  (config.yaml 中 email.admin 没有收件人: 没有发送运行异常通知)")
+    return 1
 
 
 def exit_status(results: list) -> int:
@@ -280,7 +350,10 @@ KIND_NOTES = {
 
 def print_summary(result, workday: bool, say) -> None:
     m = result.manifest
-    say(f"运行日期 {m['run_date']}{'' if workday else ' (非工作日)'} — {KIND_NOTES[m['kind']]}")
+    note = KIND_NOTES[m["kind"]]
+    if m["kind"] == "preview" and not workday:
+        note = "预览: 非工作日只生成预览, 工作簿写在 output/预览/ 下, 不发邮件 (--send 才发, 标题带 预览)"
+    say(f"运行日期 {m['run_date']}{'' if workday else ' (非工作日)'} — {note}")
     by_rep: dict[str, int] = {}
     for item in m["inputs"]:
         if item.get("kind") == "rep" or "/reps/" in str(item.get("path", "")).replace("\\", "/") or str(item.get("path", "")).startswith("reps"):
@@ -320,7 +393,7 @@ def print_mail(messages: list[dict], say) -> None:
                                                         for x in msgs))
     for x in messages:  # skipped for a reason worth reading; a demo's message held back from a real address
         reason = x.get("reason", "")
-        if (x.get("status") == "skipped" and not reason.startswith(("已发送", "已放弃"))) or \
+        if (x.get("status") == "skipped" and not reason.startswith(("已发送", "已放弃", "本次运行已尝试"))) or \
                 (x.get("status") == "outbox" and reason.startswith("演示数据")):
             say(f"邮件未发送: {x.get('subject', '')}: {reason}")
     labels = {"partial": "邮件部分送达", "failed": "邮件发送失败 (留在待发箱, 下次运行重发)", "given_up": "邮件已放弃",
@@ -372,6 +445,9 @@ def command_remind(settings: Settings, args: argparse.Namespace, say) -> int:
     if not is_workday(run_date, settings):
         say(f"{run_date} 不是工作日, 不催报")
         return 0
+    if args.date is None and now.time() < clock(settings.schedule.reminder_time):
+        say(f"还没到催报时间 {settings.schedule.reminder_time} (schedule.reminder_time), 不催报")
+        return 0
     if args.date is None and now.time() >= clock(settings.schedule.cutoff):
         say(f"已过数据截止时间 {settings.schedule.cutoff}, 今天不再催报")
         return 0
@@ -402,6 +478,7 @@ def command_status(settings: Settings, args: argparse.Namespace, say) -> int:
 
 def command_serve(settings: Settings, args: argparse.Namespace, say) -> int:
     from .pipeline import RunOptions, run_planned
+    from .deliver.run_state import RunState, check_state_file
     from .sending import remind
     from .serve import serve
 
@@ -410,9 +487,16 @@ def command_serve(settings: Settings, args: argparse.Namespace, say) -> int:
     def job(day: date) -> bool:
         with run_lock(settings, "serve", say):
             ensure_workspace(settings, fresh, day, say)
-            results = run_planned(settings, datetime.now(), None, RunOptions(no_email=args.no_email))
+            damaged = check_state_file(RunState(settings.workspace).path)
+            options = RunOptions(no_email=args.no_email, notes=(damaged,) if damaged else ())
+            try:
+                results = run_planned(settings, datetime.now(), None, options)
+            except UntrustedDay as stop:
+                untrusted_day(stop, say)
+                return False
         for result in results:
             print_mail(result.undelivered, say)
+        say_notes(options.notes, results)
         return exit_status(results) == 0
 
     def remind_job(day: date) -> None:
@@ -437,9 +521,38 @@ def command_serve(settings: Settings, args: argparse.Namespace, say) -> int:
 
 
 def command_install_task(settings: Settings, args: argparse.Namespace, say) -> int:
+    """Registers what the clerk ran: the --workspace and --config given (absolute) go into every task."""
     from .serve import install_task
 
-    return install_task(settings, PROJECT_DIR, say)
+    extra: list[str] = []
+    if args.workspace:
+        extra += ["--workspace", str(Path(args.workspace).absolute())]
+    if args.config:
+        extra += ["--config", str(Path(args.config).absolute())]
+    return install_task(settings, PROJECT_DIR, say, extra=tuple(extra))
+
+
+def command_retry(settings: Settings, args: argparse.Namespace, say) -> int:
+    """``retry`` (the task install-task registers, every 10 minutes from the cut-off to the deadline): sends
+    what failed today, so a short outage at 16:31 does not hold the day's reports until the next working day.
+    Nothing on a non-working day, after the deadline, or while another run is at work (it sends them itself)."""
+    from .books.workdays import is_workday
+    from .core.config import clock
+    from .deliver.mail import retry_pending
+
+    now = datetime.now()
+    if not is_workday(now.date(), settings) or now.time() > clock(settings.schedule.deadline):
+        log.info("retry: 非工作日或已过截止时间 %s, 不重发", settings.schedule.deadline)
+        return 0
+    if not settings.workspace.exists():
+        return 0
+    try:
+        with run_lock(settings, "retry", say, wait=0):
+            sent = retry_pending(settings) if not args.no_email else []
+    except RunLocked:
+        return 0
+    print_mail(sent, say)
+    return 3 if any(m.get("status") in UNDELIVERED for m in sent) else 0
 
 
 def command_replay(settings: Settings, args: argparse.Namespace, say) -> int:
@@ -480,7 +593,7 @@ def command_close(settings: Settings, args: argparse.Namespace, say) -> int:
 
 COMMANDS = {"run": command_run, "remind": command_remind, "status": command_status, "templates": command_templates,
             "demo": command_demo, "serve": command_serve, "install-task": command_install_task,
-            "replay": command_replay, "close": command_close}
+            "replay": command_replay, "close": command_close, "retry": command_retry}
 
 
 def interactive() -> bool:
@@ -488,7 +601,36 @@ def interactive() -> bool:
     return is_terminal(sys.stdin) and is_terminal(sys.stdout) and not os.environ.get("CI")
 
 
+PLAIN_ENDINGS = {
+    0: "完成: 报表已写出, 该发的邮件已发出 (或已写入待发箱)。",
+    1: "有步骤失败 (见上面的说明, 详见 logs/ 日志): 其余报表照常写出; 请处理后重新运行 run_daily.py。",
+    2: "没有运行: 命令或 config.yaml 有误 (见上面的说明), 什么都没有写出。",
+    3: "报表已写出, 但有邮件没有送达 (见上面每封的原因): 截止时间前会自动重发; 结果未知的请先向收件人确认。",
+    EXIT_LOCKED: "没有运行: 另一次运行正在使用工作区 (见上), 它结束后再试。",
+}
+
+
+def double_clicked(platform: str | None = None, environ=None) -> bool:
+    """Started from Explorer (a double-click) in a console window of its own, which closes when we exit:
+    Windows, a console a person can answer, and no PROMPT variable (cmd.exe sets it for what it starts).
+    Never under pythonw.exe, the Task Scheduler, a pipe or CI (``interactive``)."""
+    platform = platform or sys.platform
+    environ = os.environ if environ is None else environ
+    return platform.startswith("win") and "PROMPT" not in environ and interactive()
+
+
 def main(argv: list[str] | None = None) -> int:
+    code = run_main(argv)
+    if double_clicked():
+        write_line(sys.stdout, PLAIN_ENDINGS.get(code, f"结束 (退出码 {code}), 详见 logs/ 日志。"))
+        try:
+            input("按回车键关闭窗口 …")
+        except (EOFError, OSError, RuntimeError):
+            pass
+    return code
+
+
+def run_main(argv: list[str] | None = None) -> int:
     make_console_safe()
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -519,9 +661,4 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # the double-click user sees a plain message, the log has the traceback
         log.exception("运行失败")
         write_line(sys.stderr, f"运行失败: {exc}\n详细信息见日志 {log_file.baseFilename}")
-        if interactive():
-            try:
-                input("按回车键关闭窗口 …")
-            except (EOFError, OSError, RuntimeError):
-                pass
         return 1

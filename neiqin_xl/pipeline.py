@@ -1,11 +1,12 @@
 """The clerk's day, in order. Read this module first.
 
     read workbooks → input history (keep today's; stop here when nothing changed since the last run; compare
-    with the last official run's) → validate → allocate collections → reports (fulfilment, receivables,
-    statements, shipping check, commission, expenses, reconciliation, delivery plan, shipment tracking, change
-    audit, sales journal, daily report, period reports, customer service, customer archive, work summaries,
-    collection reminders, data-problem list) → what reps see names no other rep → write what changed →
-    chase the reps behind and mail → manifest.json → the run recorded
+    with the last official run's) → validate → allocate collections → reports (receivables, statements,
+    quotations, contract review, fulfilment, shipping check, commission, expenses, reconciliation, delivery plan,
+    tenders, shipment tracking, change audit, sales journal, daily report, period reports, customer service,
+    customer archive, work summaries, collection reminders, data-problem list) → what reps see names no other
+    rep → write what changed → PDFs of the 对账函 and 报价单 → chase the reps behind and mail → manifest.json →
+    the run recorded
 
 Each step has its home; this module only puts them in order: the books are opened by ``loader.open_books``,
 the reports made by ``reports.registry.run_reports`` (each report's ``NEEDS``, ``USES`` and ``DUE``), the
@@ -41,7 +42,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from . import __version__, trust
 from .books.changes import Changes
 from .books.context import ReportOptions
 from .books.roster import all_reps
@@ -60,8 +61,9 @@ from . import input_history
 from .read.intake import read_workspace
 from .reports import problems
 from .reports.registry import run_reports
-from .runs import (OFFICIAL, PREVIEW, RERUN, delivery_label, digest_inputs, label_deliveries, output_folder,
-                   plan_runs)
+from .runs import begin as begin_run
+from .runs import (AHEAD, OFFICIAL, PREVIEW, RERUN, ahead_of_time, delivery_label, digest_inputs, label_deliveries,
+                   output_folder, plan_runs)
 from .sending import chase_and_send
 
 log = logging.getLogger("neiqin_xl")
@@ -81,6 +83,7 @@ class RunOptions:
     progress: Callable[[Any], Any] | None = None  # wraps the iterable of rep workbooks (a progress bar)
     replay: Recalled | None = None  # replay: what the day recalled; no history kept, no mail, nothing recorded
     output_dir: Path | None = None  # replay: where the outputs go
+    notes: tuple[str, ...] = ()  # what the clerk must be told, found before the day (a damaged state file set aside)
 
 
 @dataclass
@@ -91,6 +94,7 @@ class RunResult:
     written: list[Written] = field(default_factory=list)
     mail: list[dict] = field(default_factory=list)
     failures: Failures = field(default_factory=Failures)  # everything that failed, reports included (``failed``)
+    notes: list[str] = field(default_factory=list)  # for the clerk: console and 运行异常 notice (not failures)
 
     @property
     def failed_reports(self) -> list[str]:
@@ -135,9 +139,13 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
         failures.add(OUTPUT_FOLDER, "", fallback)
     state = RunState(settings.workspace)
     recalled = options.replay or recall(settings, state, run_date)
+    mails = mail.email_configured(settings) and not options.no_email
+    recorded = AHEAD if ahead_of_time(run_date, started.date(), options.kind, mails) else options.kind
+    if options.replay is None:  # issue 29: recorded before it sends anything (a killed run is known)
+        begin_run(state, run_date, recorded, started, output_dir)
 
     with step("读取工作簿"):
-        tables, found = read_workspace(settings, progress=options.progress)
+        tables, found = trust.checked_inputs(settings, run_date, *read_workspace(settings, progress=options.progress))
     entries = input_history.input_entries(settings, tables.inputs)
     run_id = ""
     if options.replay is None:  # every run keeps what it read, an unchanged rerun too
@@ -145,21 +153,24 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
             run_id = keep_inputs(settings, run_date, options.kind, started, entries, recalled,
                                  {"force": options.force, "month": options.month, "only": options.only})
     inputs_digest = digest_inputs(tables.inputs)
+    notes = [*options.notes, *filter(None, [trust.calendar_gap(settings, run_date)])]
     key = day_key(settings, run_date, options, recalled, inputs_digest)
     sends = (options.kind != PREVIEW or options.send) and options.replay is None  # a preview: only with --send
+    sends = sends and recorded != AHEAD  # a day that has not come: no .eml waiting for it
 
     def finish(made: dict, written: list[Written], staff: Any, deliveries: Sequence[Delivery] = ()) -> RunResult:
         """The day's last steps, the same for a rerun that found nothing changed: chase the reps behind and
         send the mail, manifest.json, the run recorded in the workspace's memory."""
         sent, chased = chase_and_send(settings, run_date, staff, failures, step, send=sends, deliveries=deliveries,
-                                      failed_reports=failures.reports, no_email=options.no_email, resend=options.resend)
+                                      failed_reports=failures.reports, no_email=options.no_email, resend=options.resend,
+                                      notes=notes)
         manifest = build_manifest(settings, run_date, started, options.kind, made, chased=chased, sent=sent,
                                   timings=step.timings, fallback=fallback, failures=failures, history=run_id,
                                   run_key=key)
         write_manifest(manifest, output_dir, fallback_folder(settings, output_dir), failures)
-        result = RunResult(run_date, output_dir, manifest, written, sent, failures)
+        result = RunResult(run_date, output_dir, manifest, written, sent, failures, notes)
         if options.replay is None:  # a replay leaves no trace in the workspace's memory
-            remember(state, result, inputs_digest, options.kind)
+            remember(state, result, inputs_digest, recorded)
         return result
 
     last = None if options.resend or options.replay is not None or not settings.writing.skip_unchanged else \
@@ -196,15 +207,15 @@ def remember(state: RunState, result: RunResult, inputs_digest: str, kind: str) 
     """The state's record of the run (logged when it fails: the run is done) and, for a run that produced
     everything and is not a preview, the period reports' catch-up point."""
     with Failures().guard("记录运行"):
-        record_run(state, result, inputs_digest)
+        record_run(state, result, inputs_digest, kind)
         produced = all(f.step == OUTPUT_FOLDER for f in result.failures)
-        if produced and kind != PREVIEW:  # else the next run makes them again; a preview moves nothing
+        if produced and kind not in (PREVIEW, AHEAD):  # else the next run makes them again; a preview moves nothing
             state.set_last_run_date(result.run_date)
 
 
-def record_run(state: RunState, result: RunResult, inputs_digest: str) -> None:
+def record_run(state: RunState, result: RunResult, inputs_digest: str, kind: str) -> None:
     m = result.manifest
-    state.record_run(run_date=result.run_date.isoformat(), kind=m["kind"], started=m["started"],
+    state.record_run(run_date=result.run_date.isoformat(), kind=kind, started=m["started"],
                      finished=m["finished"], mail_left=m["mail_left"], deadline=m["deadline"], late=int(m["late"]),
                      ok=int(result.ok), undelivered=len(result.undelivered), inputs=inputs_digest,
                      output_dir=str(result.output_dir))
@@ -255,4 +266,6 @@ def run_planned(settings: Settings, now: datetime, run_date: date | None, option
     the workspace's run lock), after the leftovers of a killed run older than ``now`` are removed."""
     for path in remove_leftover_temps([settings.folder("output"), settings.folder("outbox")], now):
         log.info("已删除上次中断的运行留下的临时文件 %s", path)
-    return [run_day(settings, day, replace(options, kind=kind)) for day, kind in plan_runs(settings, now, run_date)]
+    trust.stop_if_untrusted(settings, run_date or now.date(), options.no_email)  # issue 29: nothing mailed
+    return [run_day(settings, day, replace(options, kind=kind))
+            for day, kind in plan_runs(settings, now, run_date, preview=options.kind == PREVIEW)]

@@ -20,14 +20,39 @@ from .core.output import Delivery
 from .deliver.run_state import RunState
 
 OFFICIAL, PREVIEW, RERUN, CATCH_UP = "official", "preview", "rerun", "catch-up"
-KIND_NAMES = {OFFICIAL: "正式", PREVIEW: "预览", RERUN: "重新运行", CATCH_UP: "补发"}
-DAY_DONE = (OFFICIAL, CATCH_UP)  # a day with one of these has had its official run
+AHEAD = "ahead"  # a date after today run without mail: the day's books made early, not its official run
+KIND_NAMES = {OFFICIAL: "正式", PREVIEW: "预览", RERUN: "重新运行", CATCH_UP: "补发", AHEAD: "提前生成"}
+DAY_DONE = (OFFICIAL, CATCH_UP)  # a day with one of these, finished, has had its official run
+
+
+def ahead_of_time(run_date: date, today: date, kind: str, mails: bool) -> bool:
+    """A run for a date after ``today`` that can mail nothing (--no-email, or e-mail off; one that would
+    mail is refused by the command line): its books are written like the official ones (``output/<date>/``),
+    but the state records it as ``AHEAD``: the day is not done, so the day's own official run, when it comes,
+    still runs and sends; it composes no mail (no .eml waits in the outbox for a day that has not come) and
+    does not move the period reports' catch-up point."""
+    return kind in (OFFICIAL, RERUN) and run_date > today and not mails
+
+
+def day_done(state: RunState, run_date: date) -> bool:
+    """The day had its official run, and that run finished (a killed or crashed one did not: the next run
+    does the day again and sends what it never sent; what it sent is settled in the mail state)."""
+    return any(r["kind"] in DAY_DONE and r.get("outcome", "done") == "done" for r in state.runs(run_date))
+
+
+def begin(state: RunState, run_date: date, kind: str, started: datetime, output_dir: Path | str = "") -> None:
+    """The run recorded at its start (``RunState.begin_run``): before it sends anything."""
+    state.begin_run(run_date.isoformat(), kind, started.isoformat(timespec="seconds"), str(output_dir))
 
 def day_kind(state: RunState, run_date: date, now: datetime, settings: Settings, explicit: bool) -> str:
-    """The kind of a run for ``run_date`` started at ``now``: a rerun once the day had its official run;
-    else a preview when it is today before the cut-off (unless the date was given explicitly: a run for an
-    explicit date is that day's run); else the official run."""
-    if any(r["kind"] in DAY_DONE for r in state.runs(run_date)):
+    """The kind of a run for ``run_date`` started at ``now``: a preview on a day that is not a working day
+    (only working days are official: the clerk's manual run on a Saturday writes a preview, sent only with
+    --send; a date after today that would mail is refused by the command line); a rerun once the day had its official run; else a preview when it is today
+    before the cut-off (unless the date was given explicitly: a run for an explicit date is that day's run);
+    else the official run."""
+    if not is_workday(run_date, settings):
+        return PREVIEW
+    if day_done(state, run_date):
         return RERUN
     if run_date == now.date() and not explicit and now.time() < clock(settings.schedule.cutoff):
         return PREVIEW
@@ -48,13 +73,35 @@ def missed_days(state: RunState, today: date, settings: Settings) -> list[date]:
             break
         if is_workday(day, settings):
             days.append(day)
-    return [d for d in reversed(days) if not any(r["kind"] in DAY_DONE for r in state.runs(d))]
+    return [d for d in reversed(days) if not day_done(state, d)]
 
 
-def plan_runs(settings: Settings, now: datetime, run_date: date | None = None) -> list[tuple[date, str]]:
+def dropped_days(state: RunState, today: date, settings: Settings, look_back: int = 60) -> list[date]:
+    """Working days without an official run further back than ``schedule.catch_up_days`` (and after the
+    workspace's first run, at most ``look_back`` calendar days): not produced by the catch-up, to be said."""
+    first = state.first_run_day()
+    if first is None:
+        return []
+    days, day, counted = [], today, 0
+    while (today - day).days < look_back:
+        day -= timedelta(days=1)
+        if day < first:
+            break
+        if is_workday(day, settings):
+            counted += 1
+            if counted > settings.schedule.catch_up_days and not day_done(state, day):
+                days.append(day)
+    return sorted(days)
+
+
+def plan_runs(settings: Settings, now: datetime, run_date: date | None = None,
+              preview: bool = False) -> list[tuple[date, str]]:
     """The runs one start of the job makes, in order: the missed working days (catch-up, oldest first; only
-    when no date was given), then the day's run with its kind."""
+    when no date was given), then the day's run with its kind; with ``preview`` (--preview), the day's
+    preview alone."""
     state = RunState(settings.workspace)
+    if preview:
+        return [(run_date or now.date(), PREVIEW)]
     if run_date is not None and run_date != now.date():
         return [(run_date, day_kind(state, run_date, now, settings, explicit=True))]
     today = now.date()

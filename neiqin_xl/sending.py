@@ -22,12 +22,12 @@ from .loader import read_staff, staff_workbooks
 
 def chase_and_send(settings: Settings, run_date: date, staff: Any, failures: Failures,
                    step: Callable[[str], AbstractContextManager], *, send: bool, no_email: bool, resend: bool = False,
-                   deliveries: Sequence[Delivery] = (), failed_reports: Sequence[str] = ()
-                   ) -> tuple[list[dict], list[tuple[str, str]]]:
+                   deliveries: Sequence[Delivery] = (), failed_reports: Sequence[str] = (),
+                   notes: Sequence[str] = ()) -> tuple[list[dict], list[tuple[str, str]]]:
     """Who is behind (rep, reason: for the console and the manifest; the reminders themselves are the
     reminder job's) and, when the run ``send``s, the mail: first what earlier runs left unsent, then the
-    run's ``deliveries``, then the one notice to the clerk (``email.admin``) when a report failed or a
-    message was refused. Returns the mail results and who was chased."""
+    run's ``deliveries``, then the one notice to the clerk (``email.admin``) when a report failed, a
+    message was refused or the run has ``notes`` for the clerk. Returns the mail results and who was chased."""
     chased: list[tuple[str, str]] = []
     with failures.guard("催报名单"):
         _, chased = mail.reminders(settings, run_date, staff, staff_workbooks(settings, staff))
@@ -35,12 +35,16 @@ def chase_and_send(settings: Settings, run_date: date, staff: Any, failures: Fai
     with step("发送邮件"), failures.guard("发送邮件"):
         if send:
             transport = mail.start_sending(settings, no_email)  # one login attempt for the whole run
-            sent += mail.send_pending(settings, staff, transport=transport) if transport else []
-            sent += mail.deliver(settings, run_date, list(deliveries), staff, no_email=no_email, resend=resend,
-                                 transport=transport)
-            notice = mail.admin_notice(run_date, list(failed_reports), sent)
-            if notice is not None and settings.email.admin:
-                sent += mail.deliver(settings, run_date, [notice], None, no_email=no_email, transport=transport)
+            try:
+                sent += mail.send_pending(settings, staff, transport=transport) if transport else []
+                sent += mail.deliver(settings, run_date, list(deliveries), staff, no_email=no_email, resend=resend,
+                                     transport=transport)
+                notice = mail.admin_notice(run_date, list(failed_reports), sent, notes)
+                if notice is not None and settings.email.admin:
+                    sent += mail.deliver(settings, run_date, [notice], None, no_email=no_email, transport=transport)
+            finally:  # logged out when the mail step ends, not whenever the object is collected
+                if transport is not None:
+                    transport.close()
     return sent, chased
 
 

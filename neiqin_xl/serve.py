@@ -24,6 +24,7 @@ times), so:
 from __future__ import annotations
 
 import logging
+import re
 import shlex
 import subprocess
 import sys
@@ -66,9 +67,10 @@ class Job:
         return f"{self.task}_task.xml"
 
 
-JOBS = (Job("neiqin_xl", "cutoff", (), "数据截止后正式运行并发送当日报表"),
-        Job("neiqin_xl_remind", "reminder_time", ("remind",), "提醒台账缺失或过期的业务员"))
-RUN_JOB, REMIND_JOB = JOBS
+JOBS = (Job("neiqin_xl", "cutoff", ("--scheduled",), "数据截止后正式运行并发送当日报表"),
+        Job("neiqin_xl_remind", "reminder_time", ("remind",), "提醒台账缺失或过期的业务员"),
+        Job("neiqin_xl_retry", "cutoff", ("retry",), f"截止时间前每 {RETRY_MINUTES} 分钟重发未送达的邮件"))
+RUN_JOB, REMIND_JOB, RETRY_JOB = JOBS
 
 
 # ---------------------------------------------------------------------------- when to run
@@ -192,17 +194,46 @@ def is_windows(platform: str) -> bool:
 
 
 def windowless_python(python_exe: str | Path, platform: str) -> str:
-    """pythonw.exe next to python.exe on Windows (no console window flashing at the cut-off)."""
+    r"""pythonw.exe next to python.exe on Windows (no console window flashing at the cut-off); likewise
+    python3.exe → pythonw3.exe, python3.11.exe → pythonw3.11.exe (the Microsoft Store's names).
+
+    >>> [windowless_python(p, "win32") for p in (r"C:\P\python.exe", r"C:\P\python3.exe", r"C:\P\Python3.11.exe")]
+    ['C:\\P\\pythonw.exe', 'C:\\P\\pythonw3.exe', 'C:\\P\\pythonw3.11.exe']
+    """
     if not is_windows(platform):
         return str(python_exe)
     path = PureWindowsPath(str(python_exe))
-    if path.name.lower() == "python.exe":
-        path = path.with_name("pythonw.exe")
+    found = re.fullmatch(r"python([0-9.]*)\.exe", path.name, re.IGNORECASE)
+    if found:
+        path = path.with_name(f"pythonw{found.group(1)}.exe")
     return str(path)
 
 
+def job_arguments(job: Job, extra: tuple[str, ...] = ()) -> list[str]:
+    """run_daily.py's arguments for the job: its own, then what the clerk gave install-task (--workspace,
+    --config), so the task runs the workspace the clerk installed it for."""
+    return [*RUN_ARGUMENTS, *job.arguments, *extra]
+
+
+def logon_type(settings: Settings) -> str:
+    r"""S4U (runs whether the clerk is logged on or not, no password stored) for a workspace on a local
+    drive; a workspace on a network path (\\server\share) needs the clerk's own logon (InteractiveToken):
+    an S4U task has no network credentials."""
+    return "InteractiveToken" if str(settings.workspace).startswith(("\\\\", "//")) else "S4U"
+
+
+def repetition(settings: Settings, job: Job) -> str:
+    """The retry job repeats every RETRY_MINUTES from the cut-off until the deadline."""
+    if job is not RETRY_JOB:
+        return ""
+    minutes = max(RETRY_MINUTES, minutes_between(settings))
+    return (f"\n      <Repetition>\n        <Interval>PT{RETRY_MINUTES}M</Interval>\n"
+            f"        <Duration>PT{minutes}M</Duration>\n        <StopAtDurationEnd>true</StopAtDurationEnd>\n"
+            f"      </Repetition>")
+
+
 def task_xml(settings: Settings, project_dir: str | Path, python_exe: str | Path, start: date | None = None,
-             job: Job = RUN_JOB) -> str:
+             job: Job = RUN_JOB, extra: tuple[str, ...] = ()) -> str:
     """The Task Scheduler definition of one job: daily at its time (the job skips non-working days itself,
     and a 调休 Sunday is a working day), StartWhenAvailable (runs as soon as possible after a missed start),
     Start in = the project folder, pythonw.exe ``-X utf8 run_daily.py [remind]``."""
@@ -210,7 +241,10 @@ def task_xml(settings: Settings, project_dir: str | Path, python_exe: str | Path
     hh, mm = job.at(settings).split(":")
     command = windowless_python(python_exe, "win32")
     folder = str(PureWindowsPath(str(project_dir)))
-    arguments = "".join(f" {a}" for a in job.arguments)
+    arguments = "".join(f" {a}" for a in [*job.arguments, *extra])
+    if job is RETRY_JOB:  # the first retry 10 minutes after the day's run
+        hh, mm = divmod(int(hh) * 60 + int(mm) + RETRY_MINUTES, 60)
+        hh, mm = f"{hh:02d}", f"{mm:02d}"
     description = (f"neiqin_xl 销售内勤日常: 每天 {job.at(settings)} 运行 run_daily.py{arguments} "
                    f"({job.what}; 非工作日由程序自行跳过, 调休上班日照常运行)")
     return f"""<?xml version="1.0" encoding="UTF-16"?>
@@ -222,7 +256,7 @@ def task_xml(settings: Settings, project_dir: str | Path, python_exe: str | Path
   <Triggers>
     <CalendarTrigger>
       <StartBoundary>{start.isoformat()}T{hh}:{mm}:00</StartBoundary>
-      <Enabled>true</Enabled>
+      <Enabled>true</Enabled>{repetition(settings, job)}
       <ScheduleByDay>
         <DaysInterval>1</DaysInterval>
       </ScheduleByDay>
@@ -230,7 +264,7 @@ def task_xml(settings: Settings, project_dir: str | Path, python_exe: str | Path
   </Triggers>
   <Principals>
     <Principal id="Author">
-      <LogonType>InteractiveToken</LogonType>
+      <LogonType>{logon_type(settings)}</LogonType>
       <RunLevel>LeastPrivilege</RunLevel>
     </Principal>
   </Principals>
@@ -247,12 +281,16 @@ def task_xml(settings: Settings, project_dir: str | Path, python_exe: str | Path
     <RunOnlyIfIdle>false</RunOnlyIfIdle>
     <WakeToRun>false</WakeToRun>
     <ExecutionTimeLimit>PT2H</ExecutionTimeLimit>
+    <RestartOnFailure>
+      <Interval>PT5M</Interval>
+      <Count>3</Count>
+    </RestartOnFailure>
     <Priority>7</Priority>
   </Settings>
   <Actions Context="Author">
     <Exec>
       <Command>{escape(command)}</Command>
-      <Arguments>{escape(" ".join([*RUN_ARGUMENTS, *job.arguments]))}</Arguments>
+      <Arguments>{escape(subprocess.list2cmdline(job_arguments(job, extra)))}</Arguments>
       <WorkingDirectory>{escape(folder)}</WorkingDirectory>
     </Exec>
   </Actions>
@@ -260,25 +298,46 @@ def task_xml(settings: Settings, project_dir: str | Path, python_exe: str | Path
 """
 
 
-def schtasks_line(settings: Settings, project_dir: str | Path, python_exe: str | Path, job: Job = RUN_JOB) -> str:
-    """A one-line schtasks equivalent (no Start-in folder there, so run_daily.py by its full path)."""
+def schtasks_line(settings: Settings, project_dir: str | Path, python_exe: str | Path, job: Job = RUN_JOB,
+                  extra: tuple[str, ...] = ()) -> str:
+    """A one-line schtasks equivalent (no Start-in folder there, so run_daily.py by its full path); the
+    retry job repeats every RETRY_MINUTES until the deadline; /RU SYSTEM is not used (the clerk's mailbox
+    password is in the clerk's environment or keyring)."""
     command = windowless_python(python_exe, "win32")
     script = PureWindowsPath(str(project_dir)) / "run_daily.py"
-    arguments = "".join(f" {a}" for a in job.arguments)
-    return (f'schtasks /Create /TN {job.task} /SC DAILY /ST {job.at(settings)} '
+    arguments = "".join(f' \\"{a}\\"' if " " in a else f" {a}" for a in [*job.arguments, *extra])
+    repeat = ""
+    if job is RETRY_JOB:
+        minutes = max(RETRY_MINUTES, minutes_between(settings))
+        repeat = f" /RI {RETRY_MINUTES} /DU {minutes // 60:04d}:{minutes % 60:02d}"
+    return (f'schtasks /Create /TN {job.task} /SC DAILY /ST {job.at(settings)}{repeat} '
             f'/TR "\\"{command}\\" -X utf8 \\"{script}\\"{arguments}" /F')
 
 
-def cron_line(settings: Settings, project_dir: str | Path, python_exe: str | Path, job: Job = RUN_JOB) -> str:
-    """Every day at the job's time: cron cannot know 调休 (a working Sunday), the job skips non-working days."""
+def minutes_between(settings: Settings) -> int:
+    """Minutes from the cut-off to the deadline (the retry job's window)."""
+    day = date.today()
+    return int((datetime.combine(day, clock(settings.schedule.deadline))
+                - datetime.combine(day, clock(settings.schedule.cutoff))).total_seconds() // 60)
+
+
+def cron_line(settings: Settings, project_dir: str | Path, python_exe: str | Path, job: Job = RUN_JOB,
+              extra: tuple[str, ...] = ()) -> str:
+    """Every day at the job's time: cron cannot know 调休 (a working Sunday), the job skips non-working days.
+    The retry job: every RETRY_MINUTES of the hour the cut-off falls in and the next (it stops itself at the
+    deadline)."""
     hh, mm = job.at(settings).split(":")
     folder = shlex.quote(str(PurePosixPath(str(project_dir)))).replace("%", "\\%")
     python = shlex.quote(str(python_exe)).replace("%", "\\%")
-    return f"{int(mm)} {int(hh)} * * * cd {folder} && {python} {' '.join([*RUN_ARGUMENTS, *job.arguments])}"
+    args = " ".join(shlex.quote(a).replace("%", "\\%") for a in job_arguments(job, extra))
+    when = f"{int(mm)} {int(hh)}"
+    if job is RETRY_JOB:
+        when = f"*/{RETRY_MINUTES} {int(hh)}-{int(clock(settings.schedule.deadline).hour)}"
+    return f"{when} * * * cd {folder} && {python} {args}"
 
 
 def install_task_command(settings: Settings, project_dir: str | Path, python_exe: str | Path,
-                         platform: str, job: Job = RUN_JOB) -> list[str] | str:
+                         platform: str, job: Job = RUN_JOB, extra: tuple[str, ...] = ()) -> list[str] | str:
     """Windows: the schtasks command registering the job's XML (written by ``install_task``) from the project
     folder. Elsewhere: text with the equivalent schtasks and cron lines of both jobs, to print."""
     if is_windows(platform):
@@ -289,25 +348,30 @@ def install_task_command(settings: Settings, project_dir: str | Path, python_exe
         f"# 每个工作日: {schedule_.reminder_time} 催报, {schedule_.cutoff} 数据截止并正式运行, "
         f"{schedule_.deadline} 前邮件送达",
         "# Windows 任务计划程序 (在办公电脑的命令行运行; 更推荐在 Windows 上直接运行 run_daily.py install-task):",
-        *(schtasks_line(settings, project_dir, python_exe, j) for j in JOBS),
+        *(schtasks_line(settings, project_dir, python_exe, j, extra) for j in JOBS),
         "# cron (Linux / macOS, crontab -e): 每天运行, 非工作日由程序自行跳过 (cron 不知道调休上班日):",
-        *(cron_line(settings, project_dir, python_exe, j) for j in JOBS),
+        *(cron_line(settings, project_dir, python_exe, j, extra) for j in JOBS),
     ])
 
 
 def install_task(settings: Settings, project_dir: Path, say: Callable[[str], object], *,
                  python_exe: str | Path | None = None, platform: str | None = None,
-                 run: Callable[..., subprocess.CompletedProcess] = subprocess.run) -> int:
-    """``run_daily.py install-task``: registers both tasks on Windows; elsewhere prints what to register."""
+                 run: Callable[..., subprocess.CompletedProcess] = subprocess.run,
+                 extra: tuple[str, ...] = ()) -> int:
+    """``run_daily.py install-task``: registers the tasks on Windows; elsewhere prints what to register.
+    ``extra``: the --workspace and --config the clerk gave (absolute), carried by every task and line."""
     platform = platform or sys.platform
     python_exe = python_exe or Path(sys.executable).absolute()  # not resolve(): a venv's python is a symlink
     if not is_windows(platform):
-        say(install_task_command(settings, project_dir, python_exe, platform))
+        say(install_task_command(settings, project_dir, python_exe, platform, extra=extra))
         return 0
+    if logon_type(settings) != "S4U":
+        say(f"注意: 工作区 {settings.workspace} 在网络路径上: 计划任务只在您登录 Windows 时运行 (不登录时无法访问共享文件夹)")
     for job in JOBS:
-        (Path(project_dir) / job.xml_name).write_text(task_xml(settings, project_dir, python_exe, job=job),
+        (Path(project_dir) / job.xml_name).write_text(task_xml(settings, project_dir, python_exe, job=job, extra=extra),
                                                       encoding="utf-16")
-        done = run(install_task_command(settings, project_dir, python_exe, platform, job), capture_output=True, text=True)
+        done = run(install_task_command(settings, project_dir, python_exe, platform, job, extra), capture_output=True,
+                   text=True)
         if done.returncode != 0:
             say(f"注册计划任务 {job.task} 失败 ({done.returncode}): {(done.stderr or done.stdout).strip()}")
             return 1

@@ -18,6 +18,7 @@ from .deliver.run_state import RunState
 from .loader import read_staff, staff_workbooks
 from .runs import KIND_NAMES
 from .runlock import lock_holder
+from .trust import calendar_gap
 
 RECENT_RUNS = 10
 SENT_DAYS = 7  # sent messages listed for the run dates of the last week
@@ -30,10 +31,20 @@ def hhmm(text: str | None) -> str:
     return datetime.fromisoformat(text).strftime("%H:%M") if text else ""
 
 
-def run_line(run: dict) -> str:
-    """One run: date, kind, started, when the mail left against the deadline."""
+OUTCOMES = {"running": "运行中断 (未正常结束: 断电、关机、被结束或任务时间限制); 下次运行会完成这一天, 只发没发过的邮件",
+            "interrupted": "运行中断 (未正常结束: 断电、关机、被结束或任务时间限制); 之后的运行已接手",
+            "crashed": "运行失败"}
+
+
+def run_line(run: dict, at_work: bool = False) -> str:
+    """One run: date, kind, started, its outcome when it did not finish, when the mail left against the deadline."""
     started = datetime.fromisoformat(run["started"])
     line = f"  {run['run_date']} {KIND_NAMES.get(run['kind'], run['kind'])}  开始 {started:%m-%d %H:%M}"
+    outcome = run.get("outcome", "done")
+    if outcome == "running" and at_work:
+        return line + "  正在运行"
+    if outcome in OUTCOMES:
+        return line + f"  {OUTCOMES[outcome]}" + (f": {run['error']} (详见 logs/ 日志)" if run.get("error") else "")
     if run["mail_left"]:
         verdict = "晚于截止" if run["late"] else "按时"
         line += f"  邮件发出 {datetime.fromisoformat(run['mail_left']):%m-%d %H:%M} ({verdict}, 截止 {hhmm(run['deadline'])})"
@@ -72,6 +83,9 @@ def status_text(settings: Settings, now: datetime) -> list[str]:
     s = settings.schedule
     lines = [f"neiqin_xl 状态: 工作区 {settings.workspace}, {now:%Y-%m-%d %H:%M}",
              f"每个工作日: {s.reminder_time} 催报, {s.cutoff} 数据截止并正式运行, {s.deadline} 前邮件送达"]
+    gap = calendar_gap(settings, now.date())
+    if gap:
+        lines.append(f"注意: {gap}")
     holder = lock_holder(settings.workspace)
     if holder:
         lines.append(f"正在运行: {holder.describe()}")
@@ -79,7 +93,7 @@ def status_text(settings: Settings, now: datetime) -> list[str]:
 
     runs = state.runs(limit=RECENT_RUNS)
     lines.append("最近的运行:")
-    lines += [run_line(r) for r in runs] or ["  (还没有运行过)"]
+    lines += [run_line(r, at_work=bool(holder)) for r in runs] or ["  (还没有运行过)"]
 
     messages = state.messages()
     since = now.date() - timedelta(days=SENT_DAYS)
@@ -107,6 +121,7 @@ def status_text(settings: Settings, now: datetime) -> list[str]:
         lines += ["", "已放弃 (服务器多次拒绝, 请检查收件人地址后用 --resend 重发):"]
         lines += [message_line(m) for m in given_up]
 
+    lines += ["", "下一步: " + next_step(runs, messages, bool(holder))]
     lines += ["", *closed_month_lines(state)]
     lines += ["", "业务员台账:"]
     staff = read_staff(settings)
@@ -119,3 +134,21 @@ def status_text(settings: Settings, now: datetime) -> list[str]:
     lines.append(f"  按时更新: {', '.join(fresh)}" if fresh else "  (没有按时更新的台账)")
     return lines
 
+
+def next_step(runs: list[dict], messages: list, at_work: bool) -> str:
+    """The one thing to do next, in words (the most urgent first)."""
+    if runs and runs[0].get("outcome") in ("running", "crashed") and not at_work:
+        what = "失败" if runs[0]["outcome"] == "crashed" else "中断"
+        return (f"{runs[0]['run_date']} 的运行{what}了: 请查看日志后运行 run_daily.py (或等下次定时运行), "
+                f"它会完成这一天, 已发出的邮件不会重发")
+    unknown = [m for m in messages if m.status == "unknown"]
+    if unknown:
+        return (f"有 {len(unknown)} 封邮件发送结果未知: 请向收件人确认是否收到; 没收到的用 Outlook 打开其 .eml 发送, "
+                f"或 run_daily.py --date <日期> --resend")
+    if any(m.status == "failed" for m in messages):
+        if any("登录被拒绝" in m.reason for m in messages if m.status == "failed"):
+            return "邮件登录被拒绝: 请检查 email.user 和密码 (环境变量或钥匙串) 后运行 run_daily.py retry"
+        return "有邮件发送失败: 截止时间前会自动重发 (run_daily.py retry), 之后由下次运行发送; 请检查网络和邮件服务器"
+    if any(m.status == "given_up" for m in messages):
+        return "有邮件已放弃 (服务器多次拒绝): 请检查收件人地址后用 --resend 重发"
+    return "无需处理"

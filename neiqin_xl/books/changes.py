@@ -29,7 +29,7 @@ from ..core.model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, Tables, fmt_yuan
 from ..core.schema import DATE, MONEY, REP_SHEETS, TEXT, SheetDef
 from ..core.sheets import Col
 
-KEYS = {"合同": "合同编号", "发货": "发货单号", "开票": "发票号码", "回款": "银行流水号"}
+KEYS = {"合同": "合同编号", "发货": "发货单号", "开票": "发票号码", "回款": "银行流水号", "报价": "报价单号"}
 ADDED, DELETED, MODIFIED = "新增", "删除", "修改"
 COLUMNS = ("业务员", "工作簿", "工作表", "现行号", "原行号", "单据", "字段", "原值", "新值", "类型", "日期", "月份", "标记")
 CLOSED_MARK, PAST_MARK = "已结账", "往月"
@@ -195,3 +195,24 @@ def describe(row: Mapping) -> str:
     if row["类型"] == MODIFIED:
         return f"{where} {row['字段']} {row['原值'] or '(空)'}→{row['新值'] or '(空)'}"
     return f"{where} {row['类型']}"
+
+
+def new_documents(changes: Changes | None, frame: pd.DataFrame, sheet: str, date_column: str, run_date: date,
+                  days: int, kinds: tuple[str, ...] = (ADDED,)) -> set[str]:
+    """The documents of ``frame`` (the ``sheet``'s key, ``KEYS``) first seen in this run: with an earlier
+    official run, those the comparison found as ``kinds`` (新增; add 修改 and 删除 for "new or changed"); with
+    none (``changes`` None), those dated (``date_column``) within ``days`` days before the run date, the run
+    date included. Only documents still in ``frame`` are returned.
+
+    >>> f = pd.DataFrame({"报价单号": ["Q1", "Q2"], "报价日期": pd.to_datetime(["2026-12-01", "2026-11-20"])})
+    >>> sorted(new_documents(None, f, "报价", "报价日期", date(2026, 12, 7), 7))
+    ['Q1']
+    """
+    key = KEYS[sheet]
+    present = set(frame[key].dropna().astype(str))
+    if changes is None:
+        recent = frame[frame[date_column] >= pd.Timestamp(run_date) - pd.Timedelta(days=days)]
+        return set(recent[key].dropna().astype(str))
+    prefix = f"{key} "
+    hit = changes.frame[changes.frame["类型"].isin(kinds) & changes.frame["单据"].str.startswith(prefix)]
+    return {d[len(prefix):] for d in hit["单据"]} & present

@@ -10,7 +10,8 @@
   collections and 回款计划 lines naming a contract that exists nowhere, shipments or invoices summing above
   their contract, customers not in the archive (未知客户), 回款计划 lines without an amount or a due date and
   plans not adding up to their contract (``check_plans``); a number outside its field's range (满意度 1–5) is a
-  warning and the value is not used (``out_of_range``).
+  warning and the value is not used (``out_of_range``); a 报价 line's 折扣 or 税率 out of range, lines of one
+  报价单号 naming different customers (``check_quotes``).
 
 Then every row with an error is removed (each one is listed in the 问题清单), the extra copies of
 identical duplicates are dropped (with a warning each), and the tables are enriched: 客户名称 becomes the
@@ -43,7 +44,7 @@ Check = Callable[[Tables, Settings, date], list[Problem]]
 FILLER = "填报人"  # on 发货/开票: the rep whose workbook holds the row (业务员 is the contract's rep)
 NAME_SHEETS = ("合同", "回款", "日报", "财务收款", "财务开票", "应收余额", "反馈")  # 客户名称 made canonical
 UNKNOWN_CUSTOMER_SHEETS = ("合同", "回款")  # a customer found nowhere is a warning here
-NOT_FUTURE_EXEMPT = ("约定交货日期", "预计到货日期", "票据到期日", "计划日期")  # the future by nature
+NOT_FUTURE_EXEMPT = ("约定交货日期", "预计到货日期", "票据到期日", "计划日期", "有效期至")  # the future by nature
 CONTRACT_REFS = (("发货", "发货日期"), ("开票", "开票日期"), ("回款", "回款日期"), ("回款计划", "计划日期"))
 
 
@@ -349,8 +350,32 @@ def check_ranges(tables: Tables, settings: Settings, run_date: date) -> list[Pro
     return found
 
 
+def check_quotes(tables: Tables, settings: Settings, run_date: date) -> list[Problem]:
+    """报价 (issue 33): 折扣 must be above 0 and at most 100%, 税率 from 0 to below 100% (errors: the line would
+    print a wrong amount); lines of one 报价单号 naming different customers (a warning: the 报价单 takes its first
+    line's)."""
+    frame = tables["报价"]
+    if frame.empty:
+        return []
+    found: list[Problem] = []
+    columns = Columns(tables)
+    sheet_def = SHEETS["报价"]
+    bad_discount = frame["折扣"].notna() & ((frame["折扣"] <= 0) | (frame["折扣"] > 1))
+    for row in records(frame[bad_discount]):
+        found.append(problem(row, columns, sheet_def, ERROR, "折扣应大于 0 且不超过 100%", "折扣",
+                             "填成交价占单价的比例, 如 95% (九五折); 不打折可不填"))
+    bad_rate = frame["税率"].notna() & ((frame["税率"] < 0) | (frame["税率"] >= 1))
+    for row in records(frame[bad_rate]):
+        found.append(problem(row, columns, sheet_def, ERROR, "税率应在 0 到 100% 之间", "税率", "如 13%; 不填按产品类别的税率"))
+    customers = frame.groupby("报价单号")["客户名称"].transform("first")
+    for row in records(frame[frame["客户名称"].notna() & (frame["客户名称"] != customers)]):
+        found.append(problem(row, columns, sheet_def, WARNING, "同一报价单号的各行客户名称不同, 报价单按第一行的客户打印",
+                             "客户名称", "一张报价单只对一个客户; 不同客户请用不同的报价单号"))
+    return found
+
+
 ROW_CHECKS: list[Check] = [check_required, check_amounts, check_future_dates, check_choices, check_duplicates,
-                           check_ranges]
+                           check_ranges, check_quotes]
 CROSS_CHECKS: list[Check] = [check_contract_refs, check_over_contract, check_unknown_customers, check_plans]
 
 

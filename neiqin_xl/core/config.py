@@ -7,6 +7,7 @@ this file: the mail password comes from an environment variable or the system ke
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from datetime import time as dtime
 from decimal import Decimal
@@ -156,6 +157,25 @@ class Service(_Section):
     revisit_days: int = Field(90, ge=1)  # a customer with a contract in the last year and no contact this long is due a 回访
 
 
+class Review(_Section):
+    """合同评审 (reports/review.py) and the 报价单 (reports/quotes.py)."""
+
+    max_term_days: int = Field(60, ge=0)  # a contract's 账期 beyond this (or beyond its customer's) needs approval
+    min_lead_days: int = Field(7, ge=0)  # a 约定交货日期 past or within this many days of signing needs approval
+    # with no earlier official run to compare with, a contract signed (a quotation dated) within this many
+    # days of the run date counts as new: it is reviewed (its 报价单 printed)
+    new_days: int = Field(7, ge=0, le=366)
+    quotation_pdf: bool = True  # each 报价单 written also as PDF beside it (when LibreOffice is installed)
+
+
+class Tenders(_Section):
+    """投标台账 (master/投标台账.xlsx, reports/tender_register.py)."""
+
+    remind_days: int = Field(3, ge=0, le=60)  # bids due within this many working days are listed
+    bond_days: int = Field(5, ge=0, le=120)  # a 保证金 not back this many working days after 开标 is chased
+    contract_days: int = Field(30, ge=0, le=366)  # a 中标 tender without a 合同编号 this many days after 开标
+
+
 class CalendarSettings(_Section):
     """Overrides for years the chinese-calendar package does not know yet."""
 
@@ -163,9 +183,33 @@ class CalendarSettings(_Section):
     extra_holidays: list[date] = []
 
 
+ADDRESS = re.compile(r"^[^\s@,;<>\[\]]+@[^\s@,;<>\[\]]+\.[^\s@,;<>\[\]]+$")
+
+
+def bad_addresses(addresses: list[str]) -> list[str]:
+    """The entries of a recipient list that are not one e-mail address each (``"a@x b@y"``: a missing comma).
+
+    >>> bad_addresses(["gm@example.com", "gm@example.com finance@example.com", "财务"])
+    ['gm@example.com finance@example.com', '财务']
+    """
+    return [a for a in addresses if not ADDRESS.match(str(a).strip())]
+
+
+def _addresses(v: list[str]) -> list[str]:
+    bad = bad_addresses(v)
+    if bad:
+        raise ValueError(f"不是一个邮件地址: {', '.join(repr(a) for a in bad)} (多个地址请用逗号分开: [a@x.com, b@x.com])")
+    return v
+
+
 class Recipients(_Section):
     to: list[str] = []
     cc: list[str] = []
+
+    @field_validator("to", "cc")
+    @classmethod
+    def _each_an_address(cls, v: list[str]) -> list[str]:
+        return _addresses(v)
 
 
 # The keys of email.recipients: the reports mailed to configured people (the reps' own mail goes to the
@@ -173,7 +217,9 @@ class Recipients(_Section):
 RECIPIENT_KEYS = ("daily", "period", "shipping", "reconciliation", "expenses", "plan",
                   "audit",  # 变更记录: when unset, the 人员 rows whose 角色 is 销售经理
                   "summary",  # the reps' 周/月/年工作总结 compared (the general manager)
-                  "service")  # 客户服务跟踪
+                  "service",  # 客户服务跟踪
+                  "review",  # 合同评审 and the 报价 needing approval: when unset, the 人员 rows whose 角色 is 销售经理
+                  "tenders")  # 投标台账 (bids due, bonds to chase): when unset, the 销售经理 too
 
 
 class Email(_Section):
@@ -190,6 +236,11 @@ class Email(_Section):
     max_attempts: int = Field(5, ge=1, le=100)  # runs a message the server refuses is tried in, then given up
     recipients: dict[str, Recipients] = {}  # report key (RECIPIENT_KEYS) -> to/cc
     admin: list[str] = []  # the clerk: told once when a report failed or a message was refused or given up
+
+    @field_validator("admin")
+    @classmethod
+    def _admin_addresses(cls, v: list[str]) -> list[str]:
+        return _addresses(v)
 
     @field_validator("recipients")
     @classmethod
@@ -319,6 +370,8 @@ class Settings(_Section):
     statements: Statements = Statements()
     writing: Writing = Writing()
     service: Service = Service()
+    review: Review = Review()
+    tenders: Tenders = Tenders()
     base_dir: Path = Path(".")  # the folder of config.yaml; set by load_settings
 
     # resolved folders -------------------------------------------------------
@@ -386,12 +439,58 @@ def read_config_text(path: Path) -> str:
         raise ConfigError(f"{path.name}: 文件编码无法识别, 请用记事本另存为 UTF-8") from None
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A SafeLoader that refuses a key written twice in one mapping (yaml takes the last one silently: a
+    second ``daily:`` dropped the general manager from the 销售日报)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen: dict = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise ConfigError(f"第 {key_node.start_mark.line + 1} 行: 配置项 {key} 重复 "
+                                  f"(第 {seen[key]} 行已有; 重复时只有最后一个有效, 请合并成一个)")
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
+
+
+def check_addresses(text: str, source: str) -> None:
+    """Every recipient (email.admin, email.recipients.*.to/cc) is one address; else a ConfigError naming the
+    line: ``[gm@x finance@x]`` (a missing comma) is one string YAML accepts, and nobody would get the mail."""
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+
+    def child(node, key):
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                if k.value == key:
+                    return v
+        return None
+
+    email = child(root, "email")
+    lists = [("email.admin", child(email, "admin"))]
+    recipients = child(email, "recipients")
+    if isinstance(recipients, yaml.MappingNode):
+        lists += [(f"email.recipients.{k.value}.{part}", child(v, part)) for k, v in recipients.value
+                  for part in ("to", "cc")]
+    for key, node in lists:
+        items = node.value if isinstance(node, yaml.SequenceNode) else [node] if isinstance(node, yaml.ScalarNode) else []
+        for item in items:
+            if isinstance(item, yaml.ScalarNode) and item.value and bad_addresses([item.value]):
+                raise ConfigError(f"{source}: 第 {item.start_mark.line + 1} 行: {key}: {item.value!r} 不是一个邮件地址 "
+                                  f"(多个地址请用逗号分开: [a@x.com, b@x.com])")
+
+
 def load_settings(path: Path) -> Settings:
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"找不到配置文件 {path}")
     try:
-        data = yaml.safe_load(read_config_text(path))
+        text = read_config_text(path)
+        try:
+            data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader)
+        except ConfigError as exc:
+            raise ConfigError(f"{path.name}: {exc}") from None
+        check_addresses(text, path.name)
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path.name}: 不是有效的 YAML: {exc}") from None
     if data is not None and not isinstance(data, dict):

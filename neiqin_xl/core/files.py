@@ -38,6 +38,12 @@ NAME_UNITS = 80  # the free text of a file name (a customer's name) is cut to th
 FILE_NAME_UNITS = 255  # a file name on Windows (NTFS, FAT), in UTF-16 units
 FILE_NAME_BYTES = 255  # a file name on Linux and macOS (and a Samba share), in UTF-8 bytes: 85 Chinese characters
 PATH_UNITS = 259  # a whole path on Windows (MAX_PATH 260 with the terminating NUL), in UTF-16 units
+MIN_TEXT_UNITS = 8  # a name after someone keeps at least this much of its text (all of a shorter one): less is a stub
+
+
+class PathTooLong(ValueError):
+    """A file whose whole path would not fit Windows' ``PATH_UNITS`` unless its name became a stub (``五.xlsx``):
+    raised while the run's names are decided, before anything is written; the message names the path."""
 HASH_CHARS = 6  # hex digits of the hash told apart names carry
 
 
@@ -168,7 +174,8 @@ def file_names(wanted: Sequence[Name | str], folder: Path) -> list[str]:
     that clean or cut alike each carry their hash), the text at most ``NAME_UNITS`` long, the name at most
     255 UTF-16 units (Windows) and 255 UTF-8 bytes (Linux, macOS), the whole path within Windows' 259 units.
     A plain string is a fixed name (its stem the
-    text, its suffix kept).
+    text, its suffix kept), never cut; a ``Name``'s text is cut to fit the path, but never below
+    ``MIN_TEXT_UNITS``: a folder too deep for that is ``PathTooLong``, naming the path (names never become stubs).
 
     >>> file_names([Name("A/B公司", after="_对账单_2026-11-30.xlsx"), Name("A:B公司", after="_对账单_2026-11-30.xlsx"),
     ...             Name("ABC Trading", after=".xlsx"), Name("abc trading", after=".xlsx"), "日报.xlsx"], Path("对账单"))
@@ -176,6 +183,13 @@ def file_names(wanted: Sequence[Name | str], folder: Path) -> list[str]:
     """
     items = [Name(Path(w).stem, after=Path(w).suffix) if isinstance(w, str) else w for w in wanted]
     room = min(FILE_NAME_UNITS, PATH_UNITS - utf16_units(str(Path(folder).absolute())) - 1)
+    for item, fixed in zip(items, [isinstance(w, str) for w in wanted]):
+        text = safe_filename(item.text)
+        kept = utf16_units(text) if fixed else min(utf16_units(text), MIN_TEXT_UNITS)
+        if utf16_units(item.before + item.after) + kept > room:
+            whole = str(Path(folder).absolute() / (item.before + text + item.after))
+            raise PathTooLong(f"路径太长: {whole} ({utf16_units(whole)} 个字符, Windows 最多 {PATH_UNITS} 个); "
+                              f"请把工作区 (或 paths 中的输出文件夹) 移到较短的路径下, 例如 D:\\内勤")
     return unique_names(items, safe_filename, room, text_units=NAME_UNITS,
                         fits=lambda name: len(name.encode("utf-8")) <= FILE_NAME_BYTES)
 

@@ -105,6 +105,7 @@ CONTRACTS = SheetDef("合同", (
     Field("账期天数", INT, False, ("账期", "账期(天)", "账期（天）", "信用期")),
     Field("约定交货日期", DATE, False, ("交货日期", "交期", "合同交期", "交货期", "交货时间")),
     Field("备注", TEXT, False, _REMARK),
+    Field("报价单号", ID, False, ("报价编号",), note="可不填; 合同由哪张报价单而来 (报价 表的报价单号): 合同评审比对报价, 报价转化按它统计"),
 ), aliases=("合同台账", "合同登记", "合同明细", "合同表", "订单", "销售订单", "订单台账", "销售合同", "合同管理", "合同清单",
             "合同汇总"), key="合同编号", description="每份签订的销售合同一行")
 
@@ -200,7 +201,26 @@ FEEDBACK = SheetDef("反馈", (
 ), aliases=("客户反馈", "客户服务", "投诉", "投诉记录", "回访记录", "反馈记录"),
     description="客户的咨询、投诉、建议, 回访和满意度调查, 每件一行")
 
-REP_SHEETS = (CONTRACTS, SHIPMENTS, INVOICES, COLLECTIONS, ACTIVITIES, EXPENSES, PLANS, FEEDBACK)
+# 报价: one row per quotation line; the lines of one quotation share its 报价单号 (so no sheet key: a number
+# repeats). Distinctive headers (报价单号, 有效期至) so the sheet is found by them.
+QUOTES = SheetDef("报价", (
+    Field("报价单号", ID, True, ("报价编号", "报价单编号"), note="同一张报价单的各行填同一个报价单号, 如 BJ2026-001"),
+    Field("报价日期", DATE, True, ("报价时间",)),
+    Field("客户名称", NAME, True, _CUSTOMER + ("询价单位",)),
+    Field("产品名称", NAME, True, ("产品", "品名", "货物名称")),
+    Field("规格", TEXT, False, ("规格型号", "型号")),
+    Field("数量", NUMBER, True, ("报价数量",)),
+    Field("单价", MONEY, True, ("含税单价", "报价单价"), note="含税单价(元), 折扣前"),
+    Field("折扣", PERCENT, False, ("折扣率",), note="成交价占单价的比例, 如 95% 即九五折; 空为不打折"),
+    Field("税率", PERCENT, False, ("增值税率",), note="空则按产品类别的税率 (config.yaml tax); 如 13%"),
+    Field("有效期至", DATE, False, ("报价有效期", "有效期"), note="过了这一天仍未签合同, 报价登记表标 已过期"),
+    Field("付款方式", TEXT, False, ("付款条件", "结算方式"), note="如 款到发货 / 月结30天 / 30%预付+70%验收后"),
+    Field("交货期", TEXT, False, ("交货周期", "交期"), note="如 合同签订后15个工作日"),
+    Field("备注", TEXT, False, _REMARK,
+          note="低于产品目录最低价的行须经理批准: 在备注写 经理批准 / 已审批 / 经理同意 (expenses.approval_marks)"),
+), aliases=("报价单", "报价记录", "报价台账", "报价明细"), description="报价单, 每个产品一行; 同一报价单的各行报价单号相同")
+
+REP_SHEETS = (CONTRACTS, SHIPMENTS, INVOICES, COLLECTIONS, ACTIVITIES, EXPENSES, PLANS, FEEDBACK, QUOTES)
 
 # ---------------------------------------------------------------- master data
 
@@ -227,6 +247,10 @@ PRODUCTS = SheetDef("产品", (
     Field("产品名称", NAME, True, ("产品", "品名")),
     Field("产品类别", TEXT, False, ("类别", "分类")),
     Field("单价", NUMBER, False, ("价格",)),
+    Field("规格", TEXT, False, ("规格型号", "型号")),
+    Field("指导价", MONEY, False, ("建议售价", "指导售价"), note="可不填; 含税指导价(元), 与 最低折扣 一起定最低价"),
+    Field("最低价", MONEY, False, ("最低售价", "底价"), note="可不填; 含税(元); 报价或合同低于它须经理批准"),
+    Field("最低折扣", PERCENT, False, ("折扣下限",), note="可不填; 如 85%: 最低价 = 指导价 × 85% (填了最低价则以最低价为准)"),
 ), aliases=("产品目录",), key="产品名称", description="产品目录")
 
 STAFF = SheetDef("人员", (
@@ -236,6 +260,7 @@ STAFF = SheetDef("人员", (
     Field("邮箱", TEXT, False, ("email", "Email", "电子邮箱")),
     Field("底薪", MONEY, False, ("基本工资",)),
     Field("绩效基数", MONEY, False, ("绩效工资基数",)),
+    Field("电话", ID, False, ("手机", "联系电话"), note="可不填; 印在业务员的报价单上"),
 ), aliases=("员工", "人员名单"), key="姓名", description="人员")
 
 TARGETS = SheetDef("目标", (
@@ -280,6 +305,26 @@ FIN_BALANCES = SheetDef("应收余额", (
     Field("期末余额", MONEY, True, ("余额", "期末余额(元)", "应收余额", "期末借方")),
 ), aliases=("余额表", "应收账款余额", "Sheet1"), description="财务应收余额导出")
 
+TENDER_STATES = ("跟踪", "已投标", "中标", "未中标", "放弃")
+
+# 投标台账 (master/投标台账.xlsx, kept by the clerk): one row per tender the company follows or bids for.
+TENDERS = SheetDef("投标", (
+    Field("项目名称", TEXT, True, ("招标项目", "项目"), note="招标公告上的项目名称"),
+    Field("招标单位", NAME, False, ("招标人", "采购人", "业主")),
+    Field("获取标书日期", DATE, False, ("购买标书日期", "领取标书日期")),
+    Field("投标截止日期", DATE, False, ("截标日期", "递交截止日期"), note="截止前 tenders.remind_days 个工作日起列入日报今日要点"),
+    Field("开标日期", DATE, False, ("开标时间",)),
+    Field("保证金", MONEY, False, ("投标保证金", "保证金金额"), note="金额(元); 空为无需保证金"),
+    Field("保证金缴纳日期", DATE, False, ("保证金缴纳时间", "保证金支付日期")),
+    Field("保证金退回日期", DATE, False, ("保证金退还日期", "保证金收回日期"),
+          note="退回到账后填写; 开标后 tenders.bond_days 个工作日仍未退回即列入催收"),
+    Field("负责业务员", NAME, False, ("业务员", "负责人")),
+    Field("状态", CHOICE, False, ("投标状态", "进度"), TENDER_STATES, note="空白按 跟踪"),
+    Field("中标金额", MONEY, False, ("中标价", "成交金额")),
+    Field("合同编号", ID, False, _CONTRACT_NO, note="中标后签订的合同编号; 中标后 tenders.contract_days 天仍空即列出"),
+    Field("备注", TEXT, False, _REMARK),
+), aliases=("投标台账", "投标记录", "招投标"), description="投标台账: 每个跟踪或投标的项目一行")
+
 # The clerk's record of the signed 对账函 that came back (master/对账回执.xlsx); reports/statement_tracking.py
 RECEIPTS = SheetDef("回执", (
     Field("对账编号", ID, True, ("编号", "对账函编号"), note="对账函右上角的编号, 如 DZ-202611-KH001"),
@@ -294,11 +339,13 @@ RECEIPTS = SheetDef("回执", (
 MASTER_SHEETS = (CUSTOMERS, PRODUCTS, STAFF, TARGETS)
 FINANCE_SHEETS = (FIN_COLLECTIONS, FIN_INVOICES, FIN_BALANCES)
 
-SHEETS: dict[str, SheetDef] = {s.name: s for s in REP_SHEETS + MASTER_SHEETS + (ATTENDANCE, RECEIPTS) + FINANCE_SHEETS}
+SHEETS: dict[str, SheetDef] = {s.name: s for s in REP_SHEETS + MASTER_SHEETS + (ATTENDANCE, TENDERS, RECEIPTS)
+                               + FINANCE_SHEETS}
 
 # Which workbook holds which sheets (file names relative to the workspace folders).
 MASTER_WORKBOOKS = {"客户档案.xlsx": ("客户",), "产品目录.xlsx": ("产品",), "人员.xlsx": ("人员", "目标")}
-# Read when present, no warning when not: the clerk's own 反馈 entries (客户服务跟踪), the 对账回执 (对账跟踪).
-OPTIONAL_MASTER_WORKBOOKS = {"客户服务.xlsx": ("反馈",), "对账回执.xlsx": ("回执",)}
+# Read when present, no warning when not: the clerk's own 反馈 entries (客户服务跟踪), the 对账回执 (对账跟踪), the
+# 投标台账.
+OPTIONAL_MASTER_WORKBOOKS = {"客户服务.xlsx": ("反馈",), "对账回执.xlsx": ("回执",), "投标台账.xlsx": ("投标",)}
 FINANCE_PREFIXES = {"财务收款": "财务收款", "财务开票": "财务开票", "应收余额": "应收余额"}  # 财务收款_2026-11.xlsx
 ATTENDANCE_PREFIX = "考勤"  # 考勤_2026-11.xlsx

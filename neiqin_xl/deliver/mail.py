@@ -69,7 +69,8 @@ import smtplib
 import socket
 import ssl
 import time
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from email import policy as email_policy
 from email.header import Header
@@ -156,7 +157,7 @@ def rep_address(staff: pd.DataFrame | None, rep: str) -> str | None:
     return None
 
 
-DEFAULT_ROLES = {"audit": "销售经理"}  # a recipients key left unset goes to the 人员 rows with this 角色
+DEFAULT_ROLES = {"audit": "销售经理", "review": "销售经理", "tenders": "销售经理"}  # a recipients key left unset goes to the 人员 rows with this 角色
 
 
 def role_addresses(staff: pd.DataFrame | None, role: str) -> tuple[str, ...]:
@@ -208,9 +209,17 @@ def group_deliveries(settings: Settings, deliveries: list[Delivery],
     return list(groups.values()), unrouted
 
 
+SAME_MESSAGE_LABELS = ("补发 ", "更正 ")  # runs.label_deliveries' marks that do not make a message new
+
+
 def item_key(delivery: Delivery) -> str:
-    """What 'sent once per report per date' counts: the report key and its title."""
-    return f"{delivery.report}|{delivery.title}"
+    """What 'sent once per report per date' counts: the report key and its title without a 补发 / 更正
+    mark (with the date and the audience, the message's identity: a catch-up of a day a killed run half
+    sent does not send the other half again). A 预览 stays its own item: a preview never uses up the day."""
+    title = delivery.title
+    for label in SAME_MESSAGE_LABELS:
+        title = title.removeprefix(label)
+    return f"{delivery.report}|{title}"
 
 
 # ---------------------------------------------------------------------------- composing
@@ -394,11 +403,23 @@ def missing_password_reason(settings: Settings) -> str:
             f"(或用 keyring 保存: 服务 {KEYRING_SERVICE}, 用户 {settings.email.user})")
 
 
-def transmit(settings: Settings, password: str | None, sender: str, recipients: list[str], data: bytes) -> dict:
-    """One attempt: connect (yagmail), log in when a user is set, send the bytes; raises on failure.
+class ResultUnknown(Exception):
+    """The connection timed out or dropped after the message's DATA was sent: the server may have taken it.
+    Never "temporary": retrying could deliver it twice (结果未知 until the clerk says otherwise)."""
 
-    Returns smtplib's dict of refused recipients (empty when all were accepted).
-    """
+    def __init__(self, cause: BaseException):
+        super().__init__(str(cause))
+        self.cause = cause
+        self.at = datetime.now()
+
+
+AUTH_PREFERENCE = ("PLAIN", "LOGIN")  # one mechanism per attempt: each one tried is the password submitted once
+
+
+def connect(settings: Settings, password: str | None, sender: str):
+    """An open connection (yagmail makes it: SSL, STARTTLS or plain), logged in when ``email.user`` is set,
+    with ONE authentication mechanism (smtplib's ``login`` submits the password again with every mechanism
+    the server offers when the first is refused: hosted mailboxes lock after a few failures)."""
     import yagmail  # only here: mail.py is the one module that uses it
 
     e = settings.email
@@ -409,12 +430,60 @@ def transmit(settings: Settings, password: str | None, sender: str, recipients: 
     yag = yagmail.SMTP(user=e.user or sender, password=password or "", host=e.host, port=e.port,
                        smtp_ssl=e.security == "ssl",
                        smtp_starttls={"context": context} if e.security == "starttls" else False,
-                       smtp_skip_login=not e.user, soft_email_validation=False, **connection_args)
+                       smtp_skip_login=True, soft_email_validation=False, **connection_args)
     try:
-        yag.login()
-        return yag.smtp.sendmail(sender, recipients, data)
-    finally:
+        yag.login()  # connects (and STARTTLS); the login is ours
+        if e.user:
+            authenticate(yag.smtp, e.user, password or "")
+    except BaseException:
         yag.close()
+        raise
+    return yag
+
+
+def authenticate(smtp: smtplib.SMTP, user: str, password: str) -> None:
+    smtp.ehlo_or_helo_if_needed()
+    if not smtp.has_extn("auth"):
+        raise smtplib.SMTPNotSupportedError("服务器不支持 SMTP AUTH")
+    offered = smtp.esmtp_features["auth"].upper().split()
+    mechanism = next((m for m in AUTH_PREFERENCE if m in offered), None)
+    if mechanism is None:
+        raise smtplib.SMTPNotSupportedError(f"服务器只提供 {' '.join(offered)} 登录方式, 本程序支持 PLAIN / LOGIN")
+    smtp.user, smtp.password = user, password
+    smtp.auth(mechanism, getattr(smtp, f"auth_{mechanism.lower()}"), initial_response_ok=True)
+
+
+def send_bytes(smtp: smtplib.SMTP, sender: str, recipients: list[str], data: bytes) -> dict:
+    """smtplib's ``sendmail``, except that once DATA is under way a timeout or a dropped connection raises
+    ``ResultUnknown`` (the server may have the message). Returns the refused recipients."""
+    smtp.ehlo_or_helo_if_needed()
+    options = [f"size={len(data)}"] if smtp.does_esmtp and smtp.has_extn("size") else []
+    code, resp = smtp.mail(sender, options)
+    if code != 250:
+        smtp.close() if code == 421 else smtp.rset()
+        raise smtplib.SMTPSenderRefused(code, resp, sender)
+    refused = {}
+    for address in recipients:
+        code, resp = smtp.rcpt(address)
+        if code not in (250, 251):
+            refused[address] = (code, resp)
+        if code == 421:
+            smtp.close()
+            raise smtplib.SMTPRecipientsRefused(refused)
+    if len(refused) == len(recipients):
+        smtp.rset()
+        raise smtplib.SMTPRecipientsRefused(refused)
+    try:
+        code, resp = smtp.data(data)
+    except smtplib.SMTPResponseException:
+        raise  # the server answered: a refusal, not an unknown
+    except OSError as exc:  # timeout, connection reset or closed, SMTPServerDisconnected
+        smtp.close()
+        raise ResultUnknown(exc) from exc
+    if code != 250:
+        smtp.rset()
+        raise smtplib.SMTPDataError(code, resp)
+    return refused
 
 
 def is_permanent(exc: BaseException) -> bool:
@@ -452,6 +521,10 @@ def server_text(exc: smtplib.SMTPResponseException) -> str:
 def describe_error(exc: BaseException, settings: Settings) -> str:
     """A reason the clerk can act on."""
     where = f"{settings.email.host}:{settings.email.port}"
+    if isinstance(exc, ResultUnknown):
+        what = "没有应答 (超时)" if timed_out(exc.cause) else "断开了连接"
+        return (f"发送结果未知: 邮件内容已发出后, 邮件服务器 {where} {what} ({exc.at:%Y-%m-%d %H:%M}); 服务器可能已收到, "
+                f"不会自动重发以免重复")
     if timed_out(exc):
         return f"连接邮件服务器超时 {where} ({settings.email.timeout_seconds:g} 秒)"
     if isinstance(exc, smtplib.SMTPAuthenticationError):
@@ -499,37 +572,22 @@ class Attempt:
     stops_batch: bool = False  # the rest of the run's messages are not tried (see ``stops_batch``)
     refused: bool = False  # the server refused the message itself (see ``message_refused``)
     partial: str = ""  # accepted, but these recipients were refused: "a@x (550 …)"
-
-
-def send_with_retries(settings: Settings, password: str | None, sender: str, recipients: list[str],
-                      data: bytes) -> Attempt:
-    """Tries once plus ``email.retries`` times, waiting ``backoff_seconds × 2^k`` between tries."""
-    e = settings.email
-    tries = 0
-    while True:
-        tries += 1
-        try:
-            refused = transmit(settings, password, sender, recipients, data)
-        except Exception as exc:  # every transport failure becomes a reason, never a traceback
-            reason = describe_error(exc, settings)
-            log.warning("发送失败 (第 %d 次): %s", tries, reason)
-            if is_permanent(exc) or tries > e.retries:
-                return Attempt(False, reason, tries, stops_batch=stops_batch(exc), refused=message_refused(exc))
-            time.sleep(e.backoff_seconds * 2 ** (tries - 1))
-            continue
-        partial = refused_text(refused) if refused else ""
-        return Attempt(True, f"部分送达, 被拒绝的收件人: {partial}" if partial else "", tries, partial=partial)
+    unknown: bool = False  # DATA was sent, then a timeout or a dropped connection: 结果未知, never retried
 
 
 @dataclass
 class Transport:
-    """What one run's sends share: the password, the sender, and why the rest of the run cannot send (the
-    server unreachable, the login refused, the certificate untrusted): those messages are not tried."""
+    """What one run's sends share: the password, the sender, ONE connection logged in once (a good run logs
+    in once, not once per message), and why the rest of the run cannot send (the server unreachable, the
+    login refused, the certificate untrusted, a message whose result is unknown): those are not tried."""
 
     settings: Settings
     password: str | None
     sender: str
     down_reason: str = ""
+    connection: object = None  # the yagmail.SMTP, open between messages
+    logins: int = 0
+    tried: set = field(default_factory=set)  # message ids sent (or tried) by this run: once per run each
 
     def problem(self) -> str:
         """Why nothing can be sent, before trying (missing password or sender), or ''."""
@@ -543,10 +601,61 @@ class Transport:
         problem = self.problem()
         if problem:
             return Attempt(False, problem, 0)
-        outcome = send_with_retries(self.settings, self.password, self.sender, recipients, data)
+        outcome = self.send_with_retries(recipients, data)
         if outcome.stops_batch:
             self.down_reason = f"本次运行未尝试 ({outcome.reason})"
         return outcome
+
+    def open(self):
+        """The run's connection: the open one when the server still answers, else a new one (a login)."""
+        if self.connection is not None:
+            try:
+                if self.connection.smtp.noop()[0] == 250:
+                    return self.connection
+            except (OSError, AttributeError):
+                pass
+            self.close()
+        self.connection = connect(self.settings, self.password, self.sender)
+        self.logins += 1
+        return self.connection
+
+    def close(self) -> None:
+        """Logs out (QUIT) and drops the connection; the run calls it when its mail step ends."""
+        if self.connection is not None:
+            try:
+                self.connection.close()
+            except Exception:  # already gone
+                pass
+            self.connection = None
+
+    def __enter__(self) -> Transport:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def send_with_retries(self, recipients: list[str], data: bytes) -> Attempt:
+        """Tries once plus ``email.retries`` times for a temporary failure before the message's DATA,
+        waiting ``backoff_seconds × 2^k`` between tries; a refusal, a refused login or a 结果未知 is not retried."""
+        e = self.settings.email
+        tries = 0
+        while True:
+            tries += 1
+            try:
+                refused = send_bytes(self.open().smtp, self.sender, recipients, data)
+            except Exception as exc:  # every transport failure becomes a reason, never a traceback
+                reason = describe_error(exc, self.settings)
+                log.warning("发送失败 (第 %d 次): %s", tries, reason)
+                if not isinstance(exc, ResultUnknown) and not is_permanent(exc):
+                    self.close()
+                if isinstance(exc, ResultUnknown):
+                    return Attempt(False, reason, tries, stops_batch=True, unknown=True)
+                if is_permanent(exc) or tries > e.retries:
+                    return Attempt(False, reason, tries, stops_batch=stops_batch(exc), refused=message_refused(exc))
+                time.sleep(e.backoff_seconds * 2 ** (tries - 1))
+                continue
+            partial = refused_text(refused) if refused else ""
+            return Attempt(True, f"部分送达, 被拒绝的收件人: {partial}" if partial else "", tries, partial=partial)
 
 
 def open_transport(settings: Settings) -> Transport:
@@ -578,7 +687,12 @@ def send_recorded(state: RunState, transport: Transport, message_id: int, file: 
     sent, partial (部分送达), failed (the next run tries again) or given_up (the server refused it in
     ``email.max_attempts`` runs)."""
     state.mark(message_id, "sending")
+    transport.tried.add(message_id)
     outcome = transport.send(recipients, file.read_bytes())
+    if outcome.unknown:
+        reason = f"{outcome.reason}; 请向收件人确认, 没收到时用 Outlook 打开 {file} 发送 (或 --resend)"
+        state.mark(message_id, UNKNOWN, reason=reason, attempts=outcome.attempts)
+        return UNKNOWN, file, reason
     if outcome.ok:
         file = move_to_sent(file)
         status = PARTIAL if outcome.partial else SENT
@@ -609,15 +723,20 @@ def deliver(settings: Settings, run_date: date, deliveries: list[Delivery], staf
     outbox / failed / given_up / skipped), time, file (.eml), reason. ``transport``: the run's, from
     ``start_sending`` (else one is opened here).
     """
+    if transport is None and not no_email:
+        own = start_sending(settings)
+        if own is not None:
+            with own:  # opened here: closed here
+                return deliver(settings, run_date, deliveries, staff, resend=resend, transport=own)
     state = RunState(settings.workspace)
-    transport = None if no_email else transport or start_sending(settings)
+    transport = None if no_email else transport
     groups, unrouted = group_deliveries(settings, deliveries, staff)
     results = [result_row(run_date=run_date, report=d.report, rep=d.rep, recipients=[], subject=d.title,
                           attachments=[Path(a).name for a in d.attachments], status=SKIPPED, reason=reason)
                for d, reason in unrouted]
     for group in groups:
         if not resend or group.audience.customer is not None:  # a customer's notice: never twice, not even --resend
-            group, already = drop_already_sent(state, run_date, group)
+            group, already = drop_already_sent(state, run_date, group, transport.tried if transport else set())
             results += already
             if not group.deliveries:
                 continue
@@ -627,18 +746,30 @@ def deliver(settings: Settings, run_date: date, deliveries: list[Delivery], staf
     return results
 
 
-def drop_already_sent(state: RunState, run_date: date, group: Group) -> tuple[Group, list[dict]]:
-    """The group without what an earlier run settled: sent (partly or wholly) or given up; for a customer's
-    notice, anything an earlier run of any date made of it (``RunState.items_ever``: in the outbox, failed and
-    waiting for ``send_pending``, sent …): a customer is told once."""
+def drop_already_sent(state: RunState, run_date: date, group: Group, tried: set = frozenset()
+                      ) -> tuple[Group, list[dict]]:
+    """The group without what an earlier run settled: sent (partly or wholly), 结果未知 or given up; for a
+    customer's notice, anything an earlier run of any date made of it (``RunState.items_ever``: in the outbox,
+    failed and waiting for ``send_pending``, sent …): a customer is told once. Also without what this run
+    already tried (``tried``: its pending step sent or failed it): once per run, counted once, said once."""
     audience = group.audience.key
     settled = state.items_ever(audience) if group.audience.customer is not None else state.sent_items(run_date, audience)
-    keep = [d for d in group.deliveries if item_key(d) not in settled]
+    this_run = {item for m in state.messages(run_date) if m.id in tried and m.audience == audience
+                for item in m.items} if tried else set()
+
+    def reason(d: Delivery) -> str:
+        return f"{TRIED_THIS_RUN} (见上)" if item_key(d) in this_run else settled_reason(settled[item_key(d)])
+
+    done = [d for d in group.deliveries if item_key(d) in settled or item_key(d) in this_run]
+    keep = [d for d in group.deliveries if d not in done]
     skipped = [result_row(run_date=run_date, report=d.report, rep=d.rep, recipients=group.audience.recipients,
                           subject=d.title, attachments=[Path(a).name for a in d.attachments], status=SKIPPED,
-                          reason=settled_reason(settled[item_key(d)]))
-               for d in group.deliveries if item_key(d) in settled]
+                          reason=reason(d))
+               for d in done]
     return Group(group.audience, keep), skipped
+
+
+TRIED_THIS_RUN = "本次运行已尝试"
 
 
 def settled_reason(message: MessageRow) -> str:
@@ -698,9 +829,12 @@ def send_pending(settings: Settings, staff: pd.DataFrame | None = None, *,
     not needed to route them; it is accepted so the pipeline calls both steps alike. Does nothing when
     e-mail is off. ``transport``: the run's, from ``start_sending`` (else one is opened here).
     """
-    transport = transport or start_sending(settings)
     if transport is None:
-        return []
+        own = start_sending(settings)
+        if own is None:
+            return []
+        with own:  # opened here: closed here
+            return send_pending(settings, staff, transport=own)
     state = RunState(settings.workspace)
     results = [settle_interrupted(state, row) for row in state.interrupted()]
     for row in state.pending():
@@ -724,12 +858,21 @@ def pending_rep(row: MessageRow) -> str | None:
 
 
 def retry_pending(settings: Settings) -> list[dict]:
-    """``serve``'s retry every 10 minutes after the day's run: ``send_pending``, unless the last attempt was a
-    refused login (a person must fix the password; trying it again every 10 minutes locks the mailbox)."""
+    """The retry every 10 minutes after the day's run (``serve``, the retry task): ``send_pending`` and the
+    clerk's notice of it (``admin_notice``), unless the last attempt was a refused login (a person must fix
+    the password; trying it again every 10 minutes locks the mailbox)."""
     if any("登录被拒绝" in row.reason for row in RunState(settings.workspace).pending()):
         log.warning("上次登录被拒绝: 不自动重试, 请检查 email.user 和密码后运行 run_daily.py")
         return []
-    return send_pending(settings)
+    transport = start_sending(settings)
+    if transport is None:
+        return []
+    with transport:  # closed when the retry is done
+        results = send_pending(settings, transport=transport)
+        notice = admin_notice(date.today(), [], results) if results and settings.email.admin else None
+        if notice is not None:  # what went out now (or failed again): the clerk is told, once a day of each
+            results += deliver(settings, date.today(), [notice], None, transport=transport)
+    return results
 
 
 def send_pending_row(state: RunState, transport: Transport, row: MessageRow) -> dict:
@@ -746,19 +889,36 @@ def send_pending_row(state: RunState, transport: Transport, row: MessageRow) -> 
     return result_row(**common, status=status, file=file, reason="补发: " + reason if status in (SENT, PARTIAL) else reason)
 
 
-def admin_notice(run_date: date, failed_reports: list[str], results: list[dict]) -> Delivery | None:
-    """The one message to the clerk (``email.admin``) when a report failed or a message was refused (部分送达)
-    or given up; None when all went well. Sent like any message, so it waits in the outbox until SMTP works."""
-    refused = [r for r in results if r.get("status") in (PARTIAL, GIVEN_UP)]
-    if not failed_reports and not refused:
+NOTICE_STATUSES = {PARTIAL: "部分送达", GIVEN_UP: "已放弃", FAILED: "发送失败 (截止时间前自动重发; 之后由下次运行重发)",
+                   UNKNOWN: "发送结果未知 (服务器可能已收到, 不会自动重发; 请向收件人确认, 需要时 --resend)"}
+RECOVERED_TITLE = "运行异常: 邮件已补发"
+
+
+def admin_notice(run_date: date, failed_reports: list[str], results: list[dict], notes: Sequence[str] = ()
+                 ) -> Delivery | None:
+    """The message to the clerk (``email.admin``), at most one a day of each kind (its title is its identity):
+
+    - 运行异常 when a report failed, a message failed, was refused (部分送达), given up or is 结果未知, or the
+      run has something to say (``notes``: a damaged state file, a year the calendar does not know);
+    - 运行异常: 邮件已补发 when messages that had failed went out later (the retry task, the next run).
+
+    None when there is nothing to say. Sent like any message, so it waits in the outbox until SMTP works."""
+    troubles = [r for r in results if r.get("status") in NOTICE_STATUSES and r.get("report") != ADMIN]
+    recovered = [r for r in results if r.get("status") in (SENT, PARTIAL) and r.get("report") != ADMIN
+                 and str(r.get("reason", "")).startswith("补发")]
+    if failed_reports or troubles or notes:
+        title, lines = "运行异常", [f"{run_date} 的运行需要您处理:", *notes]
+        count = len(failed_reports) + len(troubles) + len(notes)
+    elif recovered:
+        title, lines, count = RECOVERED_TITLE, [f"{run_date}: 先前未能发送的邮件已发出:"], len(recovered)
+    else:
         return None
-    lines = [f"{run_date} 的运行需要您处理:"]
     if failed_reports:
         lines.append(f"报表生成失败 (详见 logs/ 日志): {', '.join(failed_reports)}")
-    lines += [f"{'部分送达' if r['status'] == PARTIAL else '已放弃'}: {r['subject']} → {', '.join(r['recipients'])}: "
-              f"{r['reason']}" for r in refused]
-    return Delivery(report=ADMIN, title="运行异常", key_figure=f"{len(failed_reports) + len(refused)} 项",
-                    summary_text="\n".join(lines),
+    lines += [f"{NOTICE_STATUSES[r['status']]}: {r['subject']} → {', '.join(r['recipients'])}: {r['reason']}"
+              for r in troubles]
+    lines += [f"已补发 {r['time'][:16].replace('T', ' ')}: {r['subject']} → {', '.join(r['recipients'])}" for r in recovered]
+    return Delivery(report=ADMIN, title=title, key_figure=f"{count} 项", summary_text="\n".join(lines),
                     summary_html="".join(f"<p style=\"margin:0 0 8px 0;\">{html.escape(line)}</p>" for line in lines))
 
 

@@ -1,7 +1,7 @@
 """LibreOffice at the edge: a workbook converted to PDF (or re-saved as xlsx) by ``soffice --headless``, with a
 profile of its own in a temporary folder, so it neither waits for nor disturbs an office suite the user has
-open. The preview tool (tools/preview.py) draws the day's books with it; the mail step attaches a 对账函's PDF
-beside its workbook (``pdf_beside``) when LibreOffice is on the machine.
+open. The preview tool (tools/preview.py) draws the day's books with it; the mail step attaches the PDF of a
+对账函 or a 报价单 beside its workbook (``pdf_beside``: all of a run's in one start) when LibreOffice is on the machine.
 """
 
 from __future__ import annotations
@@ -60,19 +60,38 @@ def convert(workbooks: list[Path], out_dir: Path, to: str = "pdf", program: str 
 
 
 def pdf_beside(workbooks: list[Path]) -> dict[Path, Path]:
-    """Each workbook's PDF written beside it (``<stem>.pdf``, one LibreOffice start for all); {} when LibreOffice
-    is not installed or the conversion failed (logged: the workbooks are then sent alone)."""
-    if not workbooks or soffice() is None:
-        return {}
-    by_folder: dict[Path, list[Path]] = {}
-    for path in workbooks:
-        by_folder.setdefault(path.parent, []).append(path)
-    made = {}
-    for folder, paths in by_folder.items():
-        try:
-            convert(paths, folder, to="pdf")
-        except (PreviewError, OSError, subprocess.SubprocessError) as exc:
-            log.warning("PDF 未生成, 只发送工作簿: %s", exc)
-            continue
-        made.update({p: p.with_suffix(".pdf") for p in paths if p.with_suffix(".pdf").is_file()})
+    """Each workbook's PDF beside it (``<stem>.pdf``), every one of the run's workbooks converted by ONE
+    LibreOffice start (into a temporary folder, then moved beside its workbook; a second start only for a
+    file name that repeats in another folder); a PDF already newer than its workbook (a workbook kept as the
+    last run wrote it) is not made again. {} when LibreOffice is not installed; a failed conversion is logged
+    and its workbooks are sent alone."""
+    made = {p: p.with_suffix(".pdf") for p in workbooks if _up_to_date(p)}
+    pending = list(dict.fromkeys(p for p in workbooks if p not in made))
+    if not pending or soffice() is None:
+        return made
+    batches: list[dict[str, Path]] = []  # file name → workbook, one batch per start
+    for path in pending:
+        batch = next((b for b in batches if path.name not in b), None)
+        if batch is None:
+            batches.append(batch := {})
+        batch[path.name] = path
+    for batch in batches:
+        with tempfile.TemporaryDirectory(prefix="neiqin_pdf_") as out:
+            try:
+                convert(list(batch.values()), Path(out), to="pdf")
+            except (PreviewError, OSError, subprocess.SubprocessError) as exc:
+                log.warning("PDF 未生成, 只发送工作簿: %s", exc)
+                continue
+            for path in batch.values():
+                pdf = Path(out) / f"{path.stem}.pdf"
+                if pdf.is_file():
+                    made[path] = Path(shutil.move(str(pdf), path.with_suffix(".pdf")))
     return made
+
+
+def _up_to_date(workbook: Path) -> bool:
+    pdf = workbook.with_suffix(".pdf")
+    try:
+        return pdf.stat().st_mtime_ns >= workbook.stat().st_mtime_ns
+    except OSError:
+        return False

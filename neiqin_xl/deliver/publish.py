@@ -6,7 +6,7 @@ with the other reps hidden (``core.privacy``); it decides the run's file names t
 change (``incremental``) and writes the rest through the pool (``pool``), each workbook in its own guard (a
 failure is a ``core.failures.Failure`` of step 写出工作簿). ``attach_files`` gives each report's deliveries
 the files written for them, a rep's message with the other reps hidden; ``with_pdfs`` adds the PDF beside
-each workbook of a delivery that asks for one (``Delivery.pdf``: the 对账函), through LibreOffice (``office``).
+each workbook of a delivery that asks for one (``Delivery.pdf``: the 对账函, the 报价单), through LibreOffice (``office``).
 """
 
 from __future__ import annotations
@@ -109,7 +109,7 @@ def attach_files(outputs: dict[str, ReportOutput], written: dict[str, list[Writt
 
 
 def with_pdfs(deliveries: list[Delivery]) -> list[Delivery]:
-    """A delivery asking for PDFs (``Delivery.pdf``: the 对账函) with each workbook's PDF beside it, where
+    """A delivery asking for PDFs (``Delivery.pdf``: the 对账函, the 报价单) with each workbook's PDF beside it, where
     LibreOffice made one (``office.pdf_beside``); the others as they were."""
     wanted = [Path(a) for d in deliveries if d.pdf for a in d.attachments if Path(a).suffix == ".xlsx"]
     made = office.pdf_beside(wanted)

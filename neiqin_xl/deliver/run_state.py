@@ -88,7 +88,9 @@ CREATE TABLE IF NOT EXISTS close_log (
 );
 """
 # Columns added after the first release, for state files written by an earlier version.
-_ADDED_COLUMNS = {"messages": {"runs": "INTEGER NOT NULL DEFAULT 0"}}
+_ADDED_COLUMNS = {"messages": {"runs": "INTEGER NOT NULL DEFAULT 0"},
+                  # running (recorded at its start: a killed run leaves it so) / done / crashed / interrupted
+                  "runs": {"outcome": "TEXT NOT NULL DEFAULT 'done'", "error": "TEXT NOT NULL DEFAULT ''"}}
 
 
 @dataclass(frozen=True)
@@ -126,14 +128,54 @@ def _row_to_message(row: sqlite3.Row) -> MessageRow:
                       sent_at=datetime.fromisoformat(row["sent_at"]) if row["sent_at"] else None)
 
 
+def check_state_file(path: Path) -> str:
+    """A state file that is not a database (overwritten, truncated by a disk error or a sync tool) is moved
+    aside, named with the date and time (``.neiqin_state.damaged-2026-11-26-163001.sqlite``), so a new one
+    is started: a damaged memory never stops the day's books. Returns the line saying so ('' when sound): the
+    run checks first thing (``cli``) and carries the line to the console and the 运行异常 notice
+    (``RunOptions.notes``); every ``RunState`` checks again on its first connection (a damaged file is never
+    opened), which then only logs."""
+    if not path.is_file():
+        return ""
+    try:
+        with closing(sqlite3.connect(path, timeout=30)) as con:
+            result = con.execute("PRAGMA quick_check").fetchone()
+            con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        if result and result[0] == "ok":
+            return ""
+        why = str(result[0]) if result else "quick_check"
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc):
+            return ""
+        why = str(exc)
+    except sqlite3.DatabaseError as exc:
+        why = str(exc)
+    aside = path.with_name(f"{path.stem}.damaged-{datetime.now():%Y-%m-%d-%H%M%S}{path.suffix}")
+    path.replace(aside)
+    for extra in ("-wal", "-shm", "-journal"):
+        companion = path.with_name(path.name + extra)
+        if companion.exists():
+            companion.replace(aside.with_name(aside.name + extra))
+    note = (f"状态文件 {path} 已损坏 ({why}): 已移到 {aside.name}, 并新建了状态文件。本次照常生成当天报表; "
+            f"因为不知道以前发过什么, 不会自动补发或重发以前日期的邮件 (需要时请用 --date 和 --resend)")
+    import logging
+
+    logging.getLogger("neiqin_xl").error("%s", note)
+    return note
+
+
 class RunState:
     """The state file of one workspace. Cheap to create; every method opens its own connection."""
 
     def __init__(self, workspace: Path):
         self.path = Path(workspace) / STATE_FILE
+        self.checked = False  # ``check_state_file`` done by this instance
 
     def _connect(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.checked:
+            check_state_file(self.path)
+            self.checked = True
         con = sqlite3.connect(self.path, timeout=30)
         con.row_factory = sqlite3.Row
         con.executescript(_SCHEMA)
@@ -229,10 +271,32 @@ class RunState:
         return [_row_to_message(r) for r in rows]
 
     # ------------------------------------------------------------ runs
-    def record_run(self, **row) -> None:
-        """Adds a run (the columns of ``runs``, dates and times as ISO text)."""
+    def begin_run(self, run_date: str, kind: str, started: str, output_dir: str = "") -> None:
+        """Records a run at its start (outcome ``running``, before it sends anything), so a run killed on the
+        way is known: its day is not done (the next run finishes it) and ``status`` lists it. A run still
+        ``running`` from before (the caller holds the run lock: nobody else runs) was killed: ``interrupted``."""
         with closing(self._connect()) as con, con:
-            con.execute(f"INSERT INTO runs ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})", row)
+            con.execute("UPDATE runs SET outcome = 'interrupted' WHERE outcome = 'running'")
+            con.execute("""INSERT INTO runs (run_date, kind, started, finished, deadline, late, ok, undelivered, inputs,
+                                             output_dir, outcome)
+                           VALUES (?, ?, ?, '', '', 0, 0, 0, '', ?, 'running')""", (run_date, kind, started, output_dir))
+
+    def record_run(self, **row) -> None:
+        """The run done (the columns of ``runs``, dates and times as ISO text): the row ``begin_run`` made
+        for it (same date, kind and start) completed, else a new row."""
+        row = {**row, "outcome": "done"}
+        with closing(self._connect()) as con, con:
+            updated = con.execute(f"UPDATE runs SET {', '.join(f'{k} = :{k}' for k in row)} "
+                                  "WHERE outcome = 'running' AND run_date = :run_date AND kind = :kind "
+                                  "AND started = :started", row).rowcount
+            if not updated:
+                con.execute(f"INSERT INTO runs ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})", row)
+
+    def end_open_runs(self, outcome: str, error: str = "") -> None:
+        """The runs still ``running`` end with ``outcome`` (crashed: the exception's text in ``error``)."""
+        with closing(self._connect()) as con, con:
+            con.execute("UPDATE runs SET outcome = ?, error = ?, finished = ? WHERE outcome = 'running'",
+                        (outcome, error, now_text()))
 
     def runs(self, run_date: date | None = None, limit: int | None = None) -> list[dict]:
         """Runs, newest first (of one date when given)."""

@@ -106,7 +106,9 @@ def sheet_names(wanted: list[str | Name]) -> list[str]:
 
 def assign_filenames(specs: list[WorkbookSpec], out_dir: Path) -> list[WorkbookSpec]:
     """The specs with their final file names: those of one folder decided together (``files.file_names``:
-    safe, unique ignoring case, the fixed parts kept, within Windows' lengths)."""
+    safe, unique ignoring case, the fixed parts kept, within Windows' lengths). Every folder is named before
+    any file is written, so a path too long for Windows stops the run (``files.PathTooLong``, naming it)
+    before anything is written, instead of a stub name (``五.xlsx``)."""
     folders: dict[str, list[int]] = {}
     for i, spec in enumerate(specs):
         folders.setdefault(spec.subfolder.casefold(), []).append(i)

@@ -26,6 +26,8 @@ first; equal amounts share the better rank (1, 2, 2, 4).
   days, without 物流单号); the daily report ``USES`` the tracking report, as the shipping check;
 - 投诉超时: open complaints past ``service.response_days`` working days (``books.feedback.overdue_complaints``;
   listed every day until the customer has had an answer);
+- 投标: bids due within ``tenders.remind_days`` working days, bid bonds to chase, 中标 tenders without a contract
+  (``books.tenders``; master/投标台账.xlsx, when the clerk keeps one; issue 33);
 - 数据问题: per rep, the 错误 and 警告 found so far in the run (``ctx.problems``);
   a rep whose workbook, sheet or required column was not read (``roster.incomplete_reps``) also has the reason in
   a 数据不全 column of the per-rep table (the column only when some rep has one) and of the text summary;
@@ -63,6 +65,7 @@ import pandas as pd
 from ..books import forecast as F
 from ..books import periods as P
 from ..books import feedback
+from ..books import tenders as T
 from ..books import workdays
 from ..books.allocation import Allocation, due_parts_as_of, plan_lines_as_of
 from ..books.collection_plans import reminder_lines
@@ -93,6 +96,7 @@ CHANGES = "台账变更"
 STATEMENTS = "对账函"
 REMIND = "回款提醒"
 COMPLAINT_LATE = "投诉超时"
+BID_DUE, BOND_DUE, WON_NO_CONTRACT = "投标截止", "保证金待退", "中标未签合同"
 SOURCE = [Col(SRC_WORKBOOK), Col(SRC_SHEET), Col(SRC_ROW, INT, total=False)]
 
 
@@ -275,6 +279,24 @@ def complaints_overdue(tables: Tables, settings, day: date) -> list[dict]:
             for r in feedback.overdue_complaints(tables, settings, day).to_dict("records")]
 
 
+def tender_lines(tables: Tables, settings, calendar: workdays.Workdays, day: date) -> list[dict]:
+    """Bids due soon, bid bonds to chase, 中标 tenders without a contract (``books.tenders``)."""
+    t = tables["投标"]
+    if t.empty:
+        return []
+
+    def row(kind: str, r: dict, when, amount, text: str) -> dict:
+        return {"类别": kind, "客户名称": _text(r["招标单位"]), "合同编号": "", REP: _text(r["负责业务员"]), "日期": when,
+                "金额": amount, "说明": f"{_text(r['项目名称'])}: {text}"}
+
+    return [*(row(BID_DUE, r, r["投标截止日期"], None, f"投标截止还有 {r['剩余工作日']} 个工作日")
+              for r in T.due_soon(t, settings, day, calendar).to_dict("records")),
+            *(row(BOND_DUE, r, r["开标日期"], int(r["保证金"]), f"开标后 {r['开标后工作日']} 个工作日保证金未退回, 请催收")
+              for r in T.bonds_to_chase(t, settings, day, calendar).to_dict("records")),
+            *(row(WON_NO_CONTRACT, r, r["开标日期"], int(r["中标金额"]) or None, f"中标已 {r['开标后天数']} 天, 尚未签合同")
+              for r in T.won_without_contract(t, settings, day).to_dict("records"))]
+
+
 def sales_forecast(tables: Tables, allocation: Allocation | None, calendar: workdays.Workdays, day: date
                    ) -> tuple[pd.DataFrame | None, dict | None, dict | None]:
     """销售预报 as of ``day``: per rep to month end, the company's line, and the company's line to quarter end."""
@@ -303,7 +325,7 @@ def compute(tables: Tables, allocation: Allocation | None, problems: list[Proble
     lines = [*big_contracts(contracts, settings.reports.big_contract_amount), *overdue_today(allocation, day, since),
              *held_requests(shipping), *deliveries_passed(tables, day, since),
              *tracking_line(tracking, day, settings.tracking.unsigned_days), *complaints_overdue(tables, settings, day),
-             *issues_line(problems),
+             *tender_lines(tables, settings, calendar, day), *issues_line(problems),
              *collection_reminders(allocation, tables["客户"], day, settings.reminders.collection_days_before)]
     forecast, forecast_totals, quarter_totals = sales_forecast(tables, allocation, calendar, day)
     return DailyData(day=day, by_rep=by_rep, totals=company_totals(by_rep),

@@ -248,14 +248,20 @@ def by_action(contracts: pd.DataFrame) -> pd.DataFrame:
     return contracts.loc[order].reset_index(drop=True)
 
 
-def layout(data: FulfilmentData, company: str, day: date) -> WorkbookSpec:
-    """The 合同履行一览表 workbook: 合同履行一览表, 交货逾期, 未回款 (``follow_ups``), 履行明细, 按业务员汇总."""
+def layout(data: FulfilmentData, company: str, day: date, verdicts: dict[str, str] | None = None) -> WorkbookSpec:
+    """The 合同履行一览表 workbook: 合同履行一览表, 交货逾期, 未回款 (``follow_ups``), 履行明细, 按业务员汇总.
+    ``verdicts``: 合同编号 → the 合同评审's 结论 of the contracts reviewed this run (a 评审结论 column on the first
+    sheet when there are any)."""
     subtitle = [company, f"截至 {day.isoformat()}（该日以后的发货、开票、回款不计入; 待发货申请不算发货）"]
     main_cols = [Col("合同编号"), Col("客户名称"), Col("业务员"), Col("签订日期", DATE), Col("合同金额", MONEY),
                  Col("已发货金额", MONEY), Col("发货进度", PCT), Col("已开票金额", MONEY), Col("已回款金额", MONEY),
                  Col("回款进度", PCT), Col("未回款金额", MONEY), Col("约定交货日期", DATE), Col("最后发货日期", DATE),
                  Col("状态"), Col("交货逾期天数", INT, total=False)]
-    main = Sheet("合同履行一览表", [Table(main_cols, by_action(data.contracts), totals=True, highlights=[
+    contracts = by_action(data.contracts)
+    if verdicts:
+        contracts = contracts.assign(评审结论=contracts["合同编号"].map(verdicts).fillna(""))
+    main = Sheet("合同履行一览表", [Table([*main_cols, Col("评审结论")] if verdicts else main_cols, contracts, totals=True,
+                                   highlights=[
         Highlight("状态", "==", "交货逾期", whole_row=True), Highlight("未回款金额", "<", 0)])], title="合同履行一览表",
         subtitle=[*subtitle, "已回款金额 = 已核销到本合同的回款(含未指定合同、按客户核销到本合同的部分) + 指定本合同尚未核销的预收款; "
                   "未回款金额为负(标红) = 客户指定本合同付款超过合同金额且无其他未收款",
@@ -288,9 +294,11 @@ def follow_ups(contracts: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 NEEDS: tuple[str, ...] = ()  # earlier reports whose data ``build`` takes
+USES = ("review",)  # the 合同评审's verdicts of the contracts new this run (issue 33)
 
 
-def build(ctx: RunContext) -> ReportOutput:
+def build(ctx: RunContext, review=None) -> ReportOutput:
     data = compute(ctx.tables, ctx.allocation, ctx.run_date)
-    return ReportOutput(workbooks=[layout(data, ctx.settings.company.name, ctx.run_date)], figures=figures(data),
+    verdicts = review.verdicts() if review is not None else None
+    return ReportOutput(workbooks=[layout(data, ctx.settings.company.name, ctx.run_date, verdicts)], figures=figures(data),
                         data=data)

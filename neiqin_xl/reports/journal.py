@@ -35,6 +35,7 @@ from ..books.allocation import row_ids
 from ..books.context import RunContext
 from ..books.customers import product_categories
 from ..books.periods import month_is_final, month_option, month_window, rows_between
+from ..books.pricing import split_tax, tax_rate  # the tax rules: one home, books/pricing.py
 from ..books.regions import UNKNOWN, customer_provinces
 from ..core.columns import column_texts, sources
 from ..core.config import Settings
@@ -48,22 +49,6 @@ LINE_COLUMNS = ["日期", "单据号", "合同编号", "客户", REP, "产品", 
                 "不含税金额", "税额", "来源"]
 AMOUNTS = ["含税金额", "不含税金额", "税额"]
 UNCATEGORISED = "未分类"
-
-
-def split_tax(gross: int, rate: Decimal) -> tuple[int, int]:
-    """(不含税金额, 税额) of a tax-included amount in fen: net = gross ÷ (1 + rate) rounded half up to the fen,
-    tax = gross − net.
-
-    >>> split_tax(100000, Decimal("0.13")), split_tax(100000, Decimal("0.09")), split_tax(-11300, Decimal("0.13"))
-    ((88496, 11504), (91743, 8257), (-10000, -1300))
-    """
-    net = round_fen(Decimal(int(gross)) / (1 + rate))
-    return net, int(gross) - net
-
-
-def tax_rate(category: str, settings: Settings) -> Decimal:
-    """The VAT rate of a 产品类别: ``tax.rates``, else ``tax.default_rate``."""
-    return settings.tax.rates.get(category, settings.tax.default_rate)
 
 
 def unit_price(gross: int, quantity: object) -> int | None:

@@ -29,6 +29,8 @@ Each period workbook (五日报_<start>_<end>.xlsx, 月报_<YYYY-MM>.xlsx, 季�
   aging per rep), so every chart point can be read as a number.
 - 客户服务 (月报): feedback logged in the month by type, open and overdue items and customers due a 回访 at
   month end, the month's average 满意度 (``books.feedback.period_summary``).
+- 投标与报价 (月报, when the month had a quotation or a tender; issue 33): the month's 投标 figures
+  (``books.tenders.month_figures``: bids, 中标率, 保证金未退) and 报价转化 per rep (``books.quotations.period_conversion``).
 - 销售预报 (月报/季报): per rep and in total, 回款 (weighted, with the run rate) and 签约 (run rate) to month end
   and to quarter end against target, as of the period's last day (``books.forecast``), with the methods.
 
@@ -51,10 +53,12 @@ from ..books.activities import (ACTIVITY_KINDS, activities, activity_counts, dev
 from ..books.allocation import plan_lines_as_of
 from ..books.balances import bucket_labels
 from ..books import feedback
+from ..books.quotations import period_conversion
+from ..books.tenders import month_figures
 from ..books.context import RunContext
 from ..core.output import Delivery, ReportOutput
 from ..core.results import ReceivablesData
-from ..core.model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, Tables, fmt_yuan, round_half_up
+from ..core.model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, Tables, fmt_yuan, fraction, round_half_up
 from ..core.months import Month
 from ..core.names import CustomerIndex, normalize_name
 from ..core.sheets import DATE, INT, MONEY, NUMBER, PCT, Chart, Col, Figure, Sheet, Table, WorkbookSpec
@@ -628,6 +632,31 @@ def with_plan_sheet(spec: WorkbookSpec, ctx: RunContext, period: P.Period) -> Wo
     return replace(spec, sheets=[*spec.sheets, sheet])
 
 
+def with_presales_sheet(spec: WorkbookSpec, ctx: RunContext, period: P.Period) -> WorkbookSpec:
+    """A 月报 gets the sheet 投标与报价 when the month had a quotation or a tender (issue 33), appended."""
+    if period.kind != P.MONTH:
+        return spec
+    converted = period_conversion(ctx.tables["报价"], ctx.tables["合同"], period.start, period.end)
+    bids = month_figures(ctx.tables["投标"], period.start, period.end)
+    if converted.empty and not bids["投标数"] and not bids["保证金未退"]:
+        return spec
+    rate = bids["中标率"]
+    decided = bids["中标数"] + bids["未中标数"]  # 中标率 shown as a percentage to 0.01 (1 of 2 → 50.00)
+    rate_pct = float(fraction(bids["中标数"], decided) * 100) if decided else None
+    figures = pd.DataFrame([{"指标": "投标数", "数值": bids["投标数"], "说明": "投标截止日期在本月、已投标/中标/未中标"},
+                            {"指标": "中标数", "数值": bids["中标数"], "说明": f"未中标 {bids['未中标数']} 个"},
+                            {"指标": "中标率 (%)", "数值": None if rate is None else rate_pct, "说明": "中标 ÷ (中标 + 未中标)"},
+                            {"指标": "中标金额 (元)", "数值": bids["中标金额"] / 100, "说明": ""},
+                            {"指标": "保证金未退 (元)", "数值": bids["保证金未退"] / 100, "说明": "月末已缴纳、尚未退回"}])
+    cols = [Col(REP), Col("报价单数", INT), Col("已转合同", INT), Col("报价转化率", PCT), Col("平均转化天数", NUMBER, total=False)]
+    sheet = Sheet("投标与报价", [Table([Col("指标"), Col("数值", NUMBER), Col("说明")], figures, heading="投标",
+                                       autofilter=False),
+                                 Table(cols, converted, heading="报价转化 (本月报价、月末前签约)", autofilter=False)],
+                  title=f"{period.kind} {period.label} 投标与报价",
+                  subtitle=[f"期间 {period.start.isoformat()} ~ {period.end.isoformat()}", ctx.settings.company.name])
+    return replace(spec, sheets=[*spec.sheets, sheet])
+
+
 # ---------------------------------------------------------------- entry point
 
 NEEDS: tuple[str, ...] = ()  # earlier reports whose data ``build`` takes
@@ -641,8 +670,9 @@ def build(ctx: RunContext, receivables: ReceivablesData | None = None) -> Report
                                                   first), ctx) for p in due]
     aging = None if receivables is None else \
         receivables.by_rep[["业务员", *bucket_labels(ctx.settings.receivables.aging_buckets)]]
-    workbooks = [with_plan_sheet(with_development(layout(d, ctx.settings.company.name, aging, ctx.run_date), ctx,
-                                                  d.period), ctx, d.period) for d in computed]
+    workbooks = [with_presales_sheet(with_plan_sheet(with_development(layout(d, ctx.settings.company.name, aging,
+                                                                              ctx.run_date), ctx, d.period),
+                                                     ctx, d.period), ctx, d.period) for d in computed]
     deliveries = [Delivery(report="period", title=d.period.title, attachments=[d.period.filename],
                            key_figure=f"回款 ¥{fmt_yuan(d.totals['回款金额'])}", summary_text=summary_text(d))
                   for d in computed]

@@ -19,22 +19,25 @@ from ..books.context import RunContext
 from ..core.failures import REPORT, Failures
 from ..core.output import ReportOutput
 from . import (archive, audit, collection_reminders, commission, daily, expenses, fulfilment, journal,
-              period_report, receivables, reconciliation, service, shipment_plan, shipping, statement_tracking,
-              statements, summary, tracking)
+              period_report, quotes, receivables, reconciliation, review, service, shipment_plan, shipping,
+              statement_tracking, statements, summary, tender_register, tracking)
 
 log = logging.getLogger("neiqin_xl")
 
 # The reports, in the order the clerk's day produces them; a report's NEEDS and USES name earlier ones.
 REPORTS: list[tuple[str, ModuleType]] = [
-    ("fulfilment", fulfilment),  # 合同履行一览表
     ("receivables", receivables),  # 应收账款明细账 + 账龄
     ("statements", statements),  # 往来款项对账确认函
     ("statement_tracking", statement_tracking),  # 对账跟踪 (the replies in master/对账回执.xlsx; the reps' 对账函催办)
+    ("quotes", quotes),  # 报价单 + 报价登记表
+    ("review", review),  # 合同评审 of the contracts new this run (needs the receivables' aging)
+    ("fulfilment", fulfilment),  # 合同履行一览表 (after the review: it shows its verdicts, 评审结论)
     ("shipping", shipping),  # 发货审核
     ("commission", commission),  # 提成计算表 + 提成确认单
     ("expenses", expenses),  # 费用审核
     ("reconciliation", reconciliation),  # 财务对账
     ("plan", shipment_plan),  # 发货计划 (weekly)
+    ("tenders", tender_register),  # 投标台账
     ("tracking", tracking),  # 货物跟踪
     ("audit", audit),  # 变更记录 (the changes since the last official run; the closed months' differences)
     ("journal", journal),  # 销售明细账 (uses the reconciliation's months: mailed with them)

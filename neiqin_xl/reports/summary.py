@@ -9,10 +9,12 @@ When: 周工作总结_<周一>_<周日>.xlsx on the first working day after the 
 day the job did not run is caught up by the next run); 月工作总结_<YYYY-MM>.xlsx with the 月报 and
 年工作总结_<YYYY>.xlsx with the 年报 (``periods.due_periods``). Figures are cut at the period's last day.
 
-The clerk's and manager's workbook (mailed to recipients ``summary``, else to those of ``period``): 对比 (one row per rep: activities, customers, first contacts, contracts,
-shipments and collections against the target, new customers signed, 超期未签约, open follow-ups, open data
-problems), then one sheet per rep (one printed page), then 新客户开发 (all reps). A rep's own workbook
-(工作总结/<prefix>工作总结_<rep>_<code>.xlsx) holds only that rep's page and goes to that rep only.
+The clerk's and manager's workbook (mailed to recipients ``summary``, else to those of ``period``): 对比 (one
+row per rep: activities, customers, first contacts, contracts, shipments and collections against the target, new
+customers signed, 超期未签约, open follow-ups, open data problems, 报价转化: quotations of the period and those
+signed by its end, ``books.quotations.period_conversion``), then one sheet per rep (one printed page), then
+新客户开发 (all reps). A rep's own workbook (工作总结/<prefix>工作总结_<rep>_<code>.xlsx) holds only that rep's
+page and goes to that rep only.
 
 A rep's page: 本期活动 (by type), 业绩 (合同/发货/回款; 发货 against 销售目标, 回款 against 回款目标, each month's
 target pro-rated to the period by working days: ``periods.prorated_targets``), 按客户, 首次接触的客户 (the
@@ -33,6 +35,7 @@ from ..books import periods as P
 from ..books.activities import (ACTIVITY_KINDS, DEVELOPMENT_COLS, activities, activity_counts, by_customer, development,
                                 development_by_rep, development_sheet, first_contacts, open_follow_ups)
 from ..books.context import RunContext
+from ..books.quotations import period_conversion
 from ..books.roster import rep_names, workbook_owners
 from ..core.files import Name
 from ..core.model import REP, Problem, fmt_yuan
@@ -46,7 +49,7 @@ COMPARE_COLS = [Col(REP), *(Col(k, INT) for k in ACTIVITY_KINDS), Col("活动合
                 Col("首次接触", INT), Col("合同数", INT), Col("合同金额", MONEY), Col("销售目标", MONEY),
                 Col(P.SIGN_RATE, PCT), Col("发货金额", MONEY), Col("回款金额", MONEY), Col("回款目标", MONEY),
                 Col(P.COLLECT_RATE, PCT), Col("新签约客户", INT), Col("超期未签约", INT), Col("待跟进", INT),
-                Col("数据问题", INT)]
+                Col("数据问题", INT), Col("报价单数", INT), Col("已转合同", INT), Col("报价转化率", PCT)]
 PERFORMANCE_COLS = [Col("指标"), Col("本期", MONEY), Col("目标(按工作日折算)", MONEY, total=False), Col("完成率", PCT)]
 BY_CUSTOMER_COLS = [Col("客户名称"), *(Col(k, INT) for k in ACTIVITY_KINDS), Col("合计", INT), Col("最近日期", DATE)]
 FIRST_COLS = [Col("客户名称"), Col("日期", DATE), Col("活动类型"), Col("内容"), Col("类型")]
@@ -147,6 +150,7 @@ def compute(ctx: RunContext, period: P.Period, acts: pd.DataFrame, firsts: pd.Da
     follow = open_follow_ups(acts, end)
     dev = development(acts, tables, ctx.customers, start, end, stale)
     dev_rep = development_by_rep(acts, tables, ctx.customers, start, end, stale)
+    quoted = period_conversion(tables["报价"], tables["合同"], start, end).set_index(REP)  # 报价转化 (issue 33)
     pages, rows = [], []
     for rep in summary_reps(tables, acts):
         kinds = {k: int(counts.at[rep, k]) if rep in counts.index else 0 for k in ACTIVITY_KINDS}
@@ -171,7 +175,9 @@ def compute(ctx: RunContext, period: P.Period, acts: pd.DataFrame, firsts: pd.Da
                      "发货金额": money["发货金额"], "回款金额": money["回款金额"],
                      "回款目标": goals["回款目标"], P.COLLECT_RATE: rate(money["回款金额"], goals["回款目标"]),
                      "新签约客户": int(mine["新签约"].sum()), "超期未签约": int(mine["超期未签约"].sum()),
-                     "待跟进": page.activity.at[0, "待跟进"], "数据问题": len(problems)})
+                     "待跟进": page.activity.at[0, "待跟进"], "数据问题": len(problems),
+                     **({c: quoted.at[rep, c] for c in ("报价单数", "已转合同", "报价转化率")} if rep in quoted.index
+                        else {"报价单数": 0, "已转合同": 0, "报价转化率": None})})
     compare = pd.DataFrame(rows, columns=[c.name for c in COMPARE_COLS]).astype({"销售目标": "Int64", "回款目标": "Int64"})
     return Summary(period, compare, tuple(pages), dev, dev_rep)
 

@@ -33,7 +33,8 @@ import xlsxwriter
 from ..core.config import DEMO_MARKER, Settings
 from ..core.files import file_sha256
 from ..core.months import Month
-from ..core.schema import ATTENDANCE, CUSTOMERS, CUSTOMER_TYPES, PRODUCTS, RECEIPTS, REP_SHEETS, STAFF, TARGETS
+from ..core.schema import (ATTENDANCE, CUSTOMERS, CUSTOMER_TYPES, PRODUCTS, RECEIPTS, REP_SHEETS, STAFF, TARGETS,
+                           TENDERS)
 from ..books.periods import closed_statement_periods, statement_number
 from ..books.workdays import Workdays, monday_of
 
@@ -116,6 +117,7 @@ class _World:
     activities: dict[str, list[dict]] = field(default_factory=dict)
     expenses: dict[str, list[dict]] = field(default_factory=dict)
     feedback: dict[str, list[dict]] = field(default_factory=dict)  # rep -> 反馈 rows (``_add_customer_service``)
+    quotes: dict[str, list[dict]] = field(default_factory=dict)  # rep -> 报价 rows (``_add_quotations``)
     open_items: list[dict] = field(default_factory=list)  # shipments nobody has paid yet
     layouts: dict[str, dict] = field(default_factory=dict)  # rep -> {"title": bool, "rename": {sheet: {old: new}}}
     planted: list[str] = field(default_factory=list)  # the deliberate problems, described
@@ -874,7 +876,7 @@ def _write_rep_workbook(w: _World, rep: _Rep, path: Path, created: datetime) -> 
     counts = {}
     books = {"合同": w.contracts, "发货": w.shipments, "开票": w.invoices, "回款": w.collections,
              "日报": w.activities, "费用": w.expenses, "回款计划": w.plans,
-             "反馈": w.feedback}
+             "反馈": w.feedback, "报价": w.quotes}
     for sheet in REP_SHEETS:
         rename = layout.get("rename", {}).get(sheet.name, {})
         headers = [rename.get(f.name, f.name) for f in sheet.fields]
@@ -890,7 +892,7 @@ def _write_rep_workbook(w: _World, rep: _Rep, path: Path, created: datetime) -> 
 
 
 def _write_master(w: _World, folder: Path, created: datetime) -> list[Path]:
-    paths = [folder / "客户档案.xlsx", folder / "产品目录.xlsx", folder / "人员.xlsx"]
+    paths = [folder / "客户档案.xlsx", folder / "产品目录.xlsx", folder / "人员.xlsx", folder / "投标台账.xlsx"]
     book = _Book(paths[0], created)
     rows = [[c.code, c.name, "；".join(c.aliases), c.credit_limit, c.term, c.rep, c.contact, c.phone, c.address,
              f"{c.code.lower()}@example.com", _statement_address(i, c), DISTRIBUTOR if i % 4 == 3 else "直销客户"]
@@ -904,15 +906,150 @@ def _write_master(w: _World, folder: Path, created: datetime) -> list[Path]:
         book.write_table(RECEIPTS.name, RECEIPTS.columns, replies, money_cols={3, 4})
         book.close()
     book = _Book(paths[1], created)
-    book.write_table(PRODUCTS.name, PRODUCTS.columns, [list(p) for p in _PRODUCTS], money_cols={2})
+    book.write_table(PRODUCTS.name, PRODUCTS.columns, [_product_row(p) for p in _PRODUCTS], money_cols={2, 4, 5})
     book.close()
     book = _Book(paths[2], created)
-    staff = [[r.name, r.dept, "业务员", r.email, r.base_pay, r.perf_base] for r in w.reps]
-    staff += [[n, d, role, f"{py}@example.com", 8000, 3000] for n, d, role, py in _OTHER_STAFF]
+    staff = [[r.name, r.dept, "业务员", r.email, r.base_pay, r.perf_base, f"1380000{r.index + 1:04d}"] for r in w.reps]
+    staff += [[n, d, role, f"{py}@example.com", 8000, 3000, None] for n, d, role, py in _OTHER_STAFF]
     book.write_table(STAFF.name, STAFF.columns, staff, money_cols={4, 5})
     book.write_table(TARGETS.name, TARGETS.columns, _targets(w), money_cols={2, 3})
     book.close()
+    book = _Book(paths[3], created)
+    money = {i for i, f in enumerate(TENDERS.fields) if f.kind == "money"}
+    book.write_table(TENDERS.name, TENDERS.columns, [[t.get(f.name) for f in TENDERS.fields] for t in _tenders(w)],
+                     money_cols=money)
+    book.close()
     return paths
+
+
+def _product_row(product: tuple) -> list:
+    """产品目录 row: 产品名称, 产品类别, 单价, 规格, 指导价 (= 单价), 最低价, 最低折扣. The services have a 最低价
+    (90% of the list price), the goods a 最低折扣 of 85% (the floor 指导价 × 85%)."""
+    name, kind, price = product
+    spec = name.split(" ")[-1] if " " in name else None
+    if kind == "服务":
+        return [name, kind, price, spec, price, round(price * 0.9), None]
+    return [name, kind, price, spec, price, None, 0.85]
+
+
+def _add_quotations(w: _World, seed: int) -> None:
+    """报价 (issue 33), from a random stream of their own (the rest of the demo stays as it was): every contract
+    signed in the last 45 days came from a quotation a few days before it (its 报价单号 in the contract), each
+    rep also has open quotations, one expired, and one whose line is below the 最低价 (需审批; another with the
+    approval mark). Of the contracts signed in the last week, one is below its quotation's price (needs
+    approval in the 合同评审) and one names a 报价单号 no quotation has (资料不全)."""
+    rng = random.Random(seed * 1000 + 33)
+    seq = 0
+
+    def number(day: date) -> str:
+        nonlocal seq
+        seq += 1
+        return f"BJ{day:%Y%m}-{seq:03d}"
+
+    def line(no: str, day: date, customer: str, product: tuple, qty: int, price_yuan: float, valid: date,
+             discount: float | None = None, note: str | None = None) -> dict:
+        return {"报价单号": no, "报价日期": day, "客户名称": customer, "产品名称": product[0],
+                "规格": product[0].split(" ")[-1] if " " in product[0] else None, "数量": qty, "单价": price_yuan,
+                "折扣": discount, "税率": None, "有效期至": valid,
+                "付款方式": rng.choice(("款到发货", "月结30天", "30%预付, 70%到货后30天")),
+                "交货期": f"合同签订后{rng.choice((7, 15, 20, 30))}天", "备注": note}
+
+    products = {p[0]: p for p in _PRODUCTS}
+    recent = [c for rows in w.contracts.values() for c in rows
+              if w.run_date - timedelta(days=45) <= c["签订日期"] <= w.run_date]
+    recent.sort(key=lambda c: (c["签订日期"], c["合同编号"]))
+    week = [c for c in recent if c["签订日期"] >= w.run_date - timedelta(days=w.settings.review.new_days)]
+    below = week[0]["合同编号"] if week else ""
+    unknown = week[-1]["合同编号"] if len(week) > 1 else ""
+    for c in recent:
+        rep = c["_rep"].name
+        if c["合同编号"] == unknown:
+            c["报价单号"] = f"BJ{c['签订日期']:%Y%m}-999"  # typed wrong: no such quotation
+            continue
+        day = c["签订日期"] - timedelta(days=rng.randint(2, 12))
+        no = number(day)
+        price = round(c["_price"] * (1.05 if c["合同编号"] == below else 1), 2)  # came in under its quotation
+        product = products.get(c["产品名称"], (c["产品名称"], "", c["_price"]))
+        w.quotes.setdefault(rep, []).append(line(no, day, c["客户名称"], product, c["_qty"], price,
+                                                 day + timedelta(days=30)))
+        c["报价单号"] = no
+    _add_clean_contract(w, rng, number, line)
+    for rep in w.reps:
+        customers = w.customers_of(rep) or w.customers
+        for k in range(3):
+            day = w.run_date - timedelta(days=rng.choice((1, 2, 3, 5, 9, 20)) if k else 50)
+            no = number(day)
+            customer = rng.choice(customers).name
+            valid = day + timedelta(days=30)  # the first (50 days ago) has expired
+            picked = rng.sample(_PRODUCTS, rng.randint(1, 3))
+            for prod in picked:
+                w.quotes.setdefault(rep.name, []).append(
+                    line(no, day, customer, prod, rng.randint(2, 20), prod[2], valid, discount=rng.choice((None, 0.95))))
+        if rep.index in (0, 1):  # below the floor (指导价 × 85%): one waiting, one approved
+            day = w.run_date - timedelta(days=2)
+            prod = _PRODUCTS[2]
+            note = "经理批准 (项目价)" if rep.index == 1 else "客户压价, 申请特价"
+            w.quotes.setdefault(rep.name, []).append(line(number(day), day, customers[0].name, prod, 10, prod[2],
+                                                          day + timedelta(days=15), discount=0.8, note=note))
+    for rows in w.quotes.values():
+        rows.sort(key=lambda r: (r["报价日期"], r["报价单号"]))
+
+
+def _add_clean_contract(w: _World, rng: random.Random, number, line) -> None:
+    """A contract signed the day before the run date from a quotation, that passes the 合同评审: 款到发货 (so the
+    customer's credit does not hold it), at the list price, delivery in 20 days, to an archive customer."""
+    rep = w.reps[0]
+    customer = w.customers_of(rep)[0]
+    signed = w.run_date - timedelta(days=1)
+    name, _, price = _PRODUCTS[6]
+    qty = 60_000 // price
+    contract = {"签订日期": signed, "客户名称": customer.name, "产品名称": name, "数量": qty, "合同金额": qty * price,
+                "付款方式": "款到发货", "账期天数": None, "约定交货日期": w.run_date + timedelta(days=20), "备注": None,
+                "_rep": rep, "_customer": customer, "_price": price, "_qty": qty, "_fen": _fen(qty * price)}
+    year_numbers = [c["合同编号"] for rows in w.contracts.values() for c in rows
+                    if str(c.get("合同编号", "")).startswith(f"HT{signed.year}-")]
+    contract["合同编号"] = f"HT{signed.year}-{len(year_numbers) + 1:04d}"
+    day = signed - timedelta(days=3)
+    no = number(day)
+    w.quotes.setdefault(rep.name, []).append(line(no, day, customer.name, _PRODUCTS[6], contract["_qty"], _PRODUCTS[6][2],
+                                                  day + timedelta(days=30)))
+    contract["报价单号"] = no
+    w.contracts[rep.name].append(contract)
+
+
+def _tenders(w: _World) -> list[dict]:
+    """投标台账 (issue 33), dated from the run date with no random draw: a bid due in two working days and one due
+    later, two bids decided this month (one won, with its contract; one lost, its bond back), a bond not back
+    weeks after 开标 (to chase), a win without a contract for 40 days, one given up."""
+    d = w.run_date
+    reps = [r.name for r in w.reps]
+    rep = lambda i: reps[i % len(reps)]  # noqa: E731
+    ahead = w.workdays.following(d, 2)  # two working days ahead
+    won = next((c for c in w.contracts[rep(1)] if c["签订日期"] <= d), None)
+    rows = [
+        {"项目名称": "市轨道交通控制系统改造", "招标单位": "市轨道交通集团", "获取标书日期": d - timedelta(days=12),
+         "投标截止日期": ahead, "开标日期": ahead, "保证金": 20000, "保证金缴纳日期": d - timedelta(days=3),
+         "负责业务员": rep(0), "状态": "跟踪"},
+        {"项目名称": "开发区污水厂自控设备采购", "招标单位": "开发区建设局", "获取标书日期": d - timedelta(days=5),
+         "投标截止日期": d + timedelta(days=25), "开标日期": d + timedelta(days=25), "负责业务员": rep(2), "状态": "跟踪"},
+        {"项目名称": "第一人民医院楼宇传感器", "招标单位": "第一人民医院", "获取标书日期": d - timedelta(days=40),
+         "投标截止日期": d - timedelta(days=20), "开标日期": d - timedelta(days=20), "保证金": 50000,
+         "保证金缴纳日期": d - timedelta(days=25), "负责业务员": rep(1), "状态": "中标",
+         "中标金额": won["合同金额"] if won else 300000, "合同编号": won["合同编号"] if won else None},
+        {"项目名称": "港区冷链仓储变频改造", "招标单位": "港务集团", "获取标书日期": d - timedelta(days=30),
+         "投标截止日期": d - timedelta(days=15), "开标日期": d - timedelta(days=15), "保证金": 30000,
+         "保证金缴纳日期": d - timedelta(days=18), "保证金退回日期": d - timedelta(days=6), "负责业务员": rep(3),
+         "状态": "未中标"},
+        {"项目名称": "高新区数据中心动环监控", "招标单位": "高新区管委会", "获取标书日期": d - timedelta(days=70),
+         "投标截止日期": d - timedelta(days=45), "开标日期": d - timedelta(days=44), "保证金": 80000,
+         "保证金缴纳日期": d - timedelta(days=50), "负责业务员": rep(0), "状态": "未中标", "备注": "财务称尚未收到退款"},
+        {"项目名称": "纺织集团空压站节能", "招标单位": "纺织集团", "获取标书日期": d - timedelta(days=75),
+         "投标截止日期": d - timedelta(days=52), "开标日期": d - timedelta(days=50), "负责业务员": rep(4),
+         "状态": "中标", "中标金额": 420000},
+        {"项目名称": "县医院净化工程配套", "招标单位": "县人民医院", "获取标书日期": d - timedelta(days=20),
+         "投标截止日期": d - timedelta(days=8), "负责业务员": rep(5), "状态": "放弃", "备注": "资质不符"},
+    ]
+    return rows
 
 
 DISTRIBUTOR = CUSTOMER_TYPES[1]  # 经销商
@@ -1195,6 +1332,7 @@ def generate_demo(workspace: Path, run_date: date, seed: int = 7, reps: int = 8,
     _add_delivery_followups(world)
     _add_development_prospects(world)
     _add_customer_service(world)
+    _add_quotations(world, seed)
     firsts = [Month.of(run_date).shift(-n).first for n in reversed(range(finance_months))]
     balance_ref: dict = {}
     months = [_finance_month(world, first, balance_ref) for first in firsts]

@@ -62,3 +62,40 @@ def test_a_config_in_no_known_encoding_says_save_as_utf8(tmp_path):
     path.write_bytes(b"company:\n  name: \x81\x30\xff\xff\n")
     with pytest.raises(ConfigError, match="另存为 UTF-8"):
         load_settings(path)
+
+
+# ---------------------------------------------------------------------------- issue 29 case 6: keys twice, lists without commas
+
+def test_a_key_written_twice_is_an_error_naming_both_lines(tmp_path):
+    # two "daily:" lists: YAML keeps the last one silently and the general manager got no 销售日报
+    path = tmp_path / "config.yaml"
+    path.write_text("email:\n  recipients:\n    daily:\n      to: [gm@example.com]\n"
+                    "    period:\n      to: [gm@example.com]\n    daily:\n      to: [finance@example.com]\n",
+                    encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_settings(path)
+    assert str(err.value).startswith("config.yaml: 第 7 行: 配置项 daily 重复 (第 3 行已有")
+
+
+@pytest.mark.parametrize("text, line, bad", [
+    ("email:\n  recipients:\n    daily:\n      to: [gm@example.com finance@example.com]\n", 4,
+     "'gm@example.com finance@example.com'"),
+    ("email:\n  admin:\n    - clerk@example.com\n    - 内勤\n", 4, "'内勤'"),
+    ("email:\n  recipients:\n    shipping:\n      cc: warehouse@example.com; boss@example.com\n", 4,
+     "'warehouse@example.com; boss@example.com'"),
+])
+def test_a_recipient_that_is_not_one_address_is_an_error_naming_the_line(tmp_path, text, line, bad):
+    path = tmp_path / "config.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_settings(path)
+    assert f"第 {line} 行" in str(err.value) and bad in str(err.value)
+
+
+def test_well_formed_recipient_lists_are_accepted(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_text("email:\n  admin: [clerk@example.com]\n  recipients:\n    daily:\n"
+                    "      to: [gm@example.com, finance@example.com]\n      cc:\n        - sm@sub.example.com\n",
+                    encoding="utf-8")
+    s = load_settings(path)
+    assert s.email.recipients["daily"].to == ["gm@example.com", "finance@example.com"]

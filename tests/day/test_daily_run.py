@@ -7,6 +7,7 @@ import datetime as dt
 import email
 import json
 import os
+import shutil
 from email import policy
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -16,14 +17,18 @@ import time_machine
 import yaml
 
 from neiqin_xl import cli
-from neiqin_xl.core.config import RECIPIENT_KEYS
+from neiqin_xl.core.config import RECIPIENT_KEYS, load_settings
+from neiqin_xl.tools.demo import generate_demo
 
 from ..deliver.test_mail import Authenticator, Collector, free_port, smtp_server  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.slow  # each test runs the demo day through cli.main
 
-RUN_DATE = "2026-11-30"  # the demo's month end, a Monday: one message for the managers (every report), 8 for the reps
-RECIPIENTS = {key: {"to": ["gm@example.com"], "cc": ["finance@example.com"]} for key in RECIPIENT_KEYS}
+RUN_DATE = "2026-11-30"  # the demo's month end, a Monday: one message for the managers (every report), 8 for the reps,
+# one for the 销售经理 (the 合同评审, 报价待审批 and 投标台账 of issue 33 go to the 人员 whose 角色 is 销售经理)
+PRE_CONTRACT = ("review", "tenders")
+RECIPIENTS = {key: {"to": ["gm@example.com"], "cc": ["finance@example.com"]} for key in RECIPIENT_KEYS
+              if key not in PRE_CONTRACT}
 
 
 def write_config(tmp_path: Path, port: int, **email) -> Path:
@@ -36,6 +41,23 @@ def write_config(tmp_path: Path, port: int, **email) -> Path:
     return path
 
 
+_demo_made: list[Path] = []  # per test process: the demo as generated below, copied by every test that asks
+
+
+@pytest.fixture
+def demo_workspace(tmp_path: Path, tmp_path_factory) -> Path:
+    """``tmp_path/工作区`` holding the demo exactly as the first run of 2026-11-30 generates it into a fresh
+    workspace (``cli.ensure_workspace``: ``generate_demo`` with the run date and the settings of write_config,
+    whose folders, company and calendar are every test's here), generated once per test process and copied
+    (file times kept). Not a module fixture: that would put all these tests on one pytest-xdist worker."""
+    if not _demo_made:
+        made = tmp_path_factory.mktemp("demo_first_run")
+        settings = load_settings(write_config(made, free_port()))
+        generate_demo(settings.workspace, dt.date.fromisoformat(RUN_DATE), settings=settings)
+        _demo_made.append(settings.workspace)
+    return Path(shutil.copytree(_demo_made[0], tmp_path / "工作区"))
+
+
 def run(config: Path, *args: str) -> int:
     return cli.main(["--config", str(config), "--date", RUN_DATE, *args])
 
@@ -44,7 +66,7 @@ def manifest_mail(tmp_path: Path) -> list[dict]:
     return json.loads((tmp_path / "工作区" / "output" / RUN_DATE / "manifest.json").read_text(encoding="utf-8"))["mail"]
 
 
-def test_smtp_down_is_exit_3_with_one_line_per_message_and_the_reason(tmp_path, capsys):
+def test_smtp_down_is_exit_3_with_one_line_per_message_and_the_reason(tmp_path, demo_workspace, capsys):
     port = free_port()  # nothing listens there
     config = write_config(tmp_path, port)
 
@@ -52,13 +74,13 @@ def test_smtp_down_is_exit_3_with_one_line_per_message_and_the_reason(tmp_path, 
 
     err = capsys.readouterr().err.splitlines()
     failed = [line for line in err if line.startswith("邮件发送失败")]
-    assert len(failed) == len(manifest_mail(tmp_path)) == 9
+    assert len(failed) == len(manifest_mail(tmp_path)) == 10
     assert f"无法连接邮件服务器 127.0.0.1:{port}: 连接被拒绝" in failed[0]
     assert all(f"127.0.0.1:{port}" in line for line in failed[1:])  # the others: not tried, same reason
-    assert err[-1] == "有 9 封邮件未能全部送达 (退出码 3)"
+    assert err[-1] == "有 10 封邮件未能全部送达 (退出码 3)"
 
 
-def test_with_quiet_the_failures_are_still_printed(tmp_path, capsys):
+def test_with_quiet_the_failures_are_still_printed(tmp_path, demo_workspace, capsys):
     config = write_config(tmp_path, free_port())
 
     assert run(config, "--quiet") == 3
@@ -68,7 +90,7 @@ def test_with_quiet_the_failures_are_still_printed(tmp_path, capsys):
 
 
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
-def test_a_wrong_password_is_one_login_attempt_for_the_run_and_exit_3(tmp_path, capsys, smtp_server, monkeypatch):
+def test_a_wrong_password_is_one_login_attempt_for_the_run_and_exit_3(tmp_path, demo_workspace, capsys, smtp_server, monkeypatch):
     auth = Authenticator("clerk@example.com", "s3cret")
     controller, server = smtp_server(authenticator=auth, auth_require_tls=False, auth_required=True)
     config = write_config(tmp_path, controller.port, user="clerk@example.com", retries=3)
@@ -77,11 +99,11 @@ def test_a_wrong_password_is_one_login_attempt_for_the_run_and_exit_3(tmp_path, 
     assert run(config) == 3
     assert run(config) == 3  # the next run: the 9 pending messages, one login attempt again
 
-    assert sorted(auth.mechanisms) == ["LOGIN", "LOGIN", "PLAIN", "PLAIN"]  # one login() per run
+    assert auth.mechanisms == ["PLAIN", "PLAIN"]  # one login per run, one mechanism each (issue 29 case 10)
     assert "登录被拒绝" in capsys.readouterr().err and server.envelopes == []
 
 
-def test_a_refused_recipient_is_partly_delivered_and_exit_3_then_a_rerun_is_clean(tmp_path, capsys, smtp_server):
+def test_a_refused_recipient_is_partly_delivered_and_exit_3_then_a_rerun_is_clean(tmp_path, demo_workspace, capsys, smtp_server):
     controller, server = smtp_server(Collector(refuse=("finance@example.com",)))
     config = write_config(tmp_path, controller.port)
 
@@ -101,7 +123,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.mark.parametrize("start, late", [((16, 30), False), ((17, 20), True)])
-def test_the_manifest_records_when_the_mail_left_and_a_late_run_says_so(tmp_path, capsys, smtp_server, start, late):
+def test_the_manifest_records_when_the_mail_left_and_a_late_run_says_so(tmp_path, demo_workspace, capsys, smtp_server, start, late):
     controller, server = smtp_server()
     config = write_config(tmp_path, controller.port)
 
@@ -188,7 +210,7 @@ def managers(server) -> list[str]:
     return [s.removeprefix("【演示数据】") for s in found]
 
 
-def test_a_morning_run_is_a_preview_and_the_cut_off_run_sends_once(tmp_path, capsys, smtp_server):
+def test_a_morning_run_is_a_preview_and_the_cut_off_run_sends_once(tmp_path, demo_workspace, capsys, smtp_server):
     controller, server = smtp_server()
     config = write_config(tmp_path, controller.port)
     output = tmp_path / "工作区" / "output"
@@ -204,15 +226,15 @@ def test_a_morning_run_is_a_preview_and_the_cut_off_run_sends_once(tmp_path, cap
     assert "预览" in capsys.readouterr().out
 
     assert run_at(at(2026, 11, 30, 16, 30), config) == 0  # the task at the cut-off: the official run sends
-    assert len(server.envelopes) == 9 and managers(server)[0].startswith("【发货审核】2026-11-30")
+    assert len(server.envelopes) == 10 and managers(server)[0].startswith("【发货审核】2026-11-30")
     assert json.loads((output / RUN_DATE / "manifest.json").read_text(encoding="utf-8"))["kind"] == "official"
 
     assert run_at(at(2026, 11, 30, 16, 50), config) == 0  # run again: sends nothing
-    assert len(server.envelopes) == 9
+    assert len(server.envelopes) == 10
     assert "重新运行" in capsys.readouterr().out
 
 
-def test_a_preview_with_send_is_marked_and_does_not_use_up_the_days_send(tmp_path, smtp_server):
+def test_a_preview_with_send_is_marked_and_does_not_use_up_the_days_send(tmp_path, demo_workspace, smtp_server):
     controller, server = smtp_server()
     config = write_config(tmp_path, controller.port)
 
@@ -224,7 +246,7 @@ def test_a_preview_with_send_is_marked_and_does_not_use_up_the_days_send(tmp_pat
     assert second.startswith("【发货审核】2026-11-30") and "【销售日报】" in second
 
 
-def test_resend_after_the_data_changed_is_a_correction(tmp_path, smtp_server):
+def test_resend_after_the_data_changed_is_a_correction(tmp_path, demo_workspace, smtp_server):
     import openpyxl
 
     controller, server = smtp_server()
@@ -273,7 +295,7 @@ def test_catch_up_goes_back_at_most_catch_up_days_and_a_first_run_catches_nothin
         "【发货审核】2026-11-24", "【补发 发货审核】2026-11-27", "【发货审核】2026-11-30"]
 
 
-def test_a_first_run_ever_catches_nothing_up(tmp_path, smtp_server):
+def test_a_first_run_ever_catches_nothing_up(tmp_path, demo_workspace, smtp_server):
     controller, server = smtp_server()
     config = write_config(tmp_path, controller.port)
 
@@ -303,18 +325,21 @@ def test_status_tells_the_runs_the_mail_and_who_is_behind_in_gbk_safe_chinese(tm
     runs = lines[lines.index("最近的运行:") + 1:][:3]
     # 12-01: the managers' message, the 问题清单 of 刘洋 and 王强 (the other reps' only problems are the
     # December targets missing in 人员.xlsx: the clerk's, not mailed to them), and 陈静's 货物跟踪 with her
-    # 问题清单 (the demo's shipment without 物流单号)
-    assert runs[0] == "  2026-12-01 正式  开始 12-01 16:30  未发邮件  4 封未送达"
+    # 问题清单 (the demo's shipment without 物流单号); issue 33: the 投标台账 to the 销售经理 and 张伟's 投标提醒 (a bid
+    # due, a bond to chase: every working day until done)
+    assert runs[0] == "  2026-12-01 正式  开始 12-01 16:30  未发邮件  6 封未送达"
     assert runs[1].startswith("  2026-11-30 正式  开始 11-30 17:10  邮件发出 11-30 17:1")
     assert "(晚于截止, 截止 17:00)" in runs[1] and "1 封未送达" in runs[1]
     assert runs[2].startswith("  2026-11-30 预览  开始 11-30 08:30  未发邮件")
     sent = "\n".join(lines[lines.index("已发送 (最近 7 天):"):lines.index("待发送 / 发送失败 (下次运行先发这些):")])
-    # the rep's own 周/月工作总结 (a Monday, a month end) travel with the 提成确认单
-    assert ("【提成确认单 2026-11】2026-11-30 提成 ￥13,502.25 + 【周工作总结 2026-11-23~2026-11-29】 + "
-            "【月工作总结 2026年11月】 (张伟) → zhangwei@example.com") in sent
+    # the rep's own 周/月工作总结 (a Monday, a month end) travel with the 提成确认单 (after 张伟's 报价单 and with his
+    # 投标提醒, issue 33)
+    zhang = next(line for line in sent.splitlines() if "(张伟) → zhangwei@example.com" in line)
+    assert "【提成确认单 2026-11】 提成 ￥13,502.25 + 【投标提醒】 2 项 + 【周工作总结 2026-11-23~2026-11-29】 + " \
+           "【月工作总结 2026年11月】 (张伟)" in zhang
     assert "部分送达 — 部分送达, 被拒绝的收件人: finance@example.com (550 5.1.1" in sent
     pending = "\n".join(lines[lines.index("待发送 / 发送失败 (下次运行先发这些):"):lines.index("业务员台账:")])
-    assert pending.count("\n  2026-12-01 【") == 4 and "发送失败 — 无法连接邮件服务器 127.0.0.1" in pending
+    assert pending.count("\n  2026-12-01 【") == 6 and "发送失败 — 无法连接邮件服务器 127.0.0.1" in pending
     reps = lines[lines.index("业务员台账:") + 1:]
     assert reps[0].startswith("  张伟: 您的台账 张伟.xlsx 已") and reps[1].startswith("  李娜: 共享文件夹里没有找到您的台账")
     assert reps[2].startswith("  按时更新: ") and "王强" in reps[2]
@@ -322,7 +347,7 @@ def test_status_tells_the_runs_the_mail_and_who_is_behind_in_gbk_safe_chinese(tm
 
 # ---------------------------------------------------------------------------- every recipients key is used
 
-def test_at_month_end_every_recipients_key_gets_its_report(tmp_path, smtp_server):
+def test_at_month_end_every_recipients_key_gets_its_report(tmp_path, demo_workspace, smtp_server):
     controller, server = smtp_server()
     config = write_config(tmp_path, controller.port,
                           recipients={key: {"to": [f"{key}@example.com"]} for key in RECIPIENT_KEYS})
@@ -340,7 +365,7 @@ def test_at_month_end_every_recipients_key_gets_its_report(tmp_path, smtp_server
     assert got["service@example.com"] == [f"客户服务跟踪_{RUN_DATE}.xlsx"]
 
 
-def test_the_clerk_is_told_once_when_a_message_is_given_up(tmp_path, capsys, smtp_server):
+def test_the_clerk_is_told_once_when_a_message_is_given_up(tmp_path, demo_workspace, capsys, smtp_server):
     controller, server = smtp_server(Collector(refuse=("nobody@example.com",)))
     config = write_config(tmp_path, controller.port, max_attempts=1, admin=["clerk@example.com"],
                           recipients={**RECIPIENTS, "expenses": {"to": ["nobody@example.com"]}})

@@ -178,7 +178,7 @@ def test_windows_task_is_registered_from_an_xml_with_start_when_available_and_st
     assert root.findtext("t:Settings/t:MultipleInstancesPolicy", namespaces=TASK_NS) == "IgnoreNew"
     exec_ = root.find("t:Actions/t:Exec", TASK_NS)
     assert exec_.findtext("t:Command", namespaces=TASK_NS) == r"C:\Users\内勤\AppData\Local\Programs\Python\Python311\pythonw.exe"
-    assert exec_.findtext("t:Arguments", namespaces=TASK_NS) == "-X utf8 run_daily.py"
+    assert exec_.findtext("t:Arguments", namespaces=TASK_NS) == "-X utf8 run_daily.py --scheduled"
     assert exec_.findtext("t:WorkingDirectory", namespaces=TASK_NS) == project
 
 
@@ -195,8 +195,8 @@ def test_install_task_on_windows_writes_the_xml_in_utf16_and_runs_schtasks(setti
     assert code == 0
     assert ran == [serve_mod.install_task_command(settings, tmp_path, r"C:\Python311\python.exe", "win32", job)
                    for job in serve_mod.JOBS]
-    assert [cmd[5] for cmd in ran] == ["neiqin_xl", "neiqin_xl_remind"]
-    for name in ("neiqin_xl_task.xml", "neiqin_xl_remind_task.xml"):
+    assert [cmd[5] for cmd in ran] == ["neiqin_xl", "neiqin_xl_remind", "neiqin_xl_retry"]
+    for name in ("neiqin_xl_task.xml", "neiqin_xl_remind_task.xml", "neiqin_xl_retry_task.xml"):
         text = (tmp_path / name).read_bytes().decode("utf-16")
         assert text.startswith('<?xml version="1.0" encoding="UTF-16"?>') and "pythonw.exe" in text
 
@@ -210,12 +210,14 @@ def test_with_the_default_schedule_the_run_and_the_reminders_start_before_the_de
         return (root.findtext("t:Triggers/t:CalendarTrigger/t:StartBoundary", namespaces=TASK_NS),
                 root.findtext("t:Actions/t:Exec/t:Arguments", namespaces=TASK_NS))
 
-    assert task(serve_mod.RUN_JOB) == ("2026-11-26T16:30:00", "-X utf8 run_daily.py")
+    assert task(serve_mod.RUN_JOB) == ("2026-11-26T16:30:00", "-X utf8 run_daily.py --scheduled")
     assert task(serve_mod.REMIND_JOB) == ("2026-11-26T15:30:00", "-X utf8 run_daily.py remind")
+    assert task(serve_mod.RETRY_JOB) == ("2026-11-26T16:40:00", "-X utf8 run_daily.py retry")  # every 10 min to 17:00
     cron = [line for line in serve_mod.install_task_command(settings, "/srv/nq", "/usr/bin/python3", "linux").splitlines()
             if not line.startswith(("#", "schtasks"))]
-    assert cron == ["30 16 * * * cd /srv/nq && /usr/bin/python3 -X utf8 run_daily.py",
-                    "30 15 * * * cd /srv/nq && /usr/bin/python3 -X utf8 run_daily.py remind"]
+    assert cron == ["30 16 * * * cd /srv/nq && /usr/bin/python3 -X utf8 run_daily.py --scheduled",
+                    "30 15 * * * cd /srv/nq && /usr/bin/python3 -X utf8 run_daily.py remind",
+                    "*/10 16-17 * * * cd /srv/nq && /usr/bin/python3 -X utf8 run_daily.py retry"]
 
 
 @pytest.mark.parametrize("now, last, expected", [
@@ -251,12 +253,14 @@ def test_elsewhere_the_equivalent_schtasks_and_cron_lines_are_printed(tmp_path):
 
     lines = [line for line in text.splitlines() if not line.startswith("#")]
     assert lines[0].startswith("schtasks /Create /TN neiqin_xl /SC DAILY /ST 17:30 /TR ")
-    assert "-X utf8" in lines[0] and lines[0].endswith('run_daily.py\\"" /F')
+    assert "-X utf8" in lines[0] and lines[0].endswith('run_daily.py\\" --scheduled" /F')
     assert lines[1].startswith("schtasks /Create /TN neiqin_xl_remind /SC DAILY /ST 15:30 /TR ")
     assert lines[1].endswith('run_daily.py\\" remind" /F')
+    assert lines[2].startswith("schtasks /Create /TN neiqin_xl_retry /SC DAILY /ST 17:30 /RI 10 /DU 0000:30 /TR ")
     # every day: cron cannot know a 调休 working Sunday (2026-09-20); the job skips non-working days itself
-    assert lines[2] == "30 17 * * * cd '/home/clerk/neiqin xl' && /home/clerk/.venv/bin/python -X utf8 run_daily.py"
-    assert lines[3] == "30 15 * * * cd '/home/clerk/neiqin xl' && /home/clerk/.venv/bin/python -X utf8 run_daily.py remind"
+    assert lines[3] == ("30 17 * * * cd '/home/clerk/neiqin xl' && /home/clerk/.venv/bin/python -X utf8 run_daily.py "
+                        "--scheduled")
+    assert lines[4] == "30 15 * * * cd '/home/clerk/neiqin xl' && /home/clerk/.venv/bin/python -X utf8 run_daily.py remind"
     said = []
     assert serve_mod.install_task(settings, tmp_path, said.append, python_exe="/usr/bin/python3", platform="linux") == 0
     assert "cron" in said[0] and not (tmp_path / "neiqin_xl_task.xml").exists()
@@ -274,3 +278,50 @@ def test_after_the_days_run_undelivered_mail_is_retried_every_ten_minutes_that_d
     # the run at 17:00; retries from 17:10 every 10 minutes until 23:50 (41 of them), none the next morning
     assert [t.strftime("%H:%M") for t in retries[:3]] == ["17:10", "17:20", "17:30"]
     assert len(retries) == 41 and all(t.date() == dt.date(2026, 11, 26) for t in retries)
+
+
+# ---------------------------------------------------------------------------- issue 29 case 12: the task runs what was installed
+
+@pytest.mark.parametrize("python, pythonw", [
+    (r"C:\Python311\python.exe", r"C:\Python311\pythonw.exe"),
+    (r"C:\Store\python3.exe", r"C:\Store\pythonw3.exe"),
+    (r"C:\Store\python3.11.exe", r"C:\Store\pythonw3.11.exe"),
+])
+def test_install_task_registers_the_workspace_and_config_given_with_pythonw_whether_logged_on_or_not(
+        tmp_path, python, pythonw, capsys):
+    ws = tmp_path / "真实 工作区"
+    ws.mkdir()
+    config = tmp_path / "config.yaml"
+    config.write_text("email:\n  enabled: false\n", encoding="utf-8")
+    ran = []
+
+    class Done:
+        returncode, stdout, stderr = 0, "成功", ""
+
+    from neiqin_xl import cli
+    settings = cli.load(cli.build_parser().parse_args(["--config", str(config), "--workspace", str(ws)]))
+    extra = ("--workspace", str(ws), "--config", str(config))
+    assert serve_mod.install_task(settings, tmp_path, print, python_exe=python, platform="win32",
+                                  run=lambda cmd, **kw: ran.append(cmd) or Done(), extra=extra) == 0
+    root = ET.fromstring((tmp_path / "neiqin_xl_task.xml").read_bytes().decode("utf-16").split("?>", 1)[1])
+    exec_ = root.find("t:Actions/t:Exec", TASK_NS)
+    assert exec_.findtext("t:Command", namespaces=TASK_NS) == pythonw
+    assert exec_.findtext("t:Arguments", namespaces=TASK_NS) == (
+        f'-X utf8 run_daily.py --scheduled --workspace "{ws}" --config {config}')
+    assert root.findtext("t:Principals/t:Principal/t:LogonType", namespaces=TASK_NS) == "S4U"  # logged on or not
+    assert root.findtext("t:Settings/t:RestartOnFailure/t:Count", namespaces=TASK_NS) == "3"
+    # the printed lines carry the same
+    text = serve_mod.install_task_command(settings, "/srv/nq", "/usr/bin/python3", "linux", extra=extra)
+    assert f"--workspace '{ws}' --config {config}" in text and f'--workspace \\"{ws}\\" --config {config}' in text
+
+
+def test_install_task_from_the_command_line_passes_what_was_given(tmp_path, capsys):
+    from neiqin_xl import cli
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    config = tmp_path / "config.yaml"
+    config.write_text("email:\n  enabled: false\n", encoding="utf-8")
+    assert cli.main(["install-task", "--workspace", str(ws), "--config", str(config)]) == 0  # not Windows: printed
+    out = capsys.readouterr().out
+    cron = [line for line in out.splitlines() if "* * *" in line]
+    assert len(cron) == 3 and all(f"--workspace {ws} --config {config}" in line for line in cron)

@@ -145,7 +145,9 @@ def test_the_default_workspace_gets_the_demo_on_the_first_run_and_the_demo_run_i
     assert "还不存在, 正在生成演示数据" in out
     ws = tmp_path / "工作区"
     messages = [email.message_from_bytes(raw, policy=policy.default) for _, _, raw in server.envelopes]
-    assert len(messages) == 8 + 4  # the reps' 8; the managers' less the daily report's
+    # the reps' 8; the managers' less the daily report's; the 销售经理's 合同评审/报价待审批/投标台账 (issue 33: the 人员
+    # whose 角色 is 销售经理, when recipients.review / tenders are not set)
+    assert len(messages) == 8 + 4 + 1
     assert all(rcpt.endswith("@example.com") for _, rcpts, _ in server.envelopes for rcpt in rcpts)
     for msg in messages:
         assert msg["Subject"].startswith("【演示数据】"), msg["Subject"]
@@ -201,7 +203,8 @@ def test_two_runs_at_once_deliver_each_message_once(tmp_path, smtp_server):
     assert sum("正在被另一次运行使用" in text for text in said) == 1  # the second one waited for the first
     sent = [(tuple(rcpts), email.message_from_bytes(raw, policy=policy.default)["Subject"])
             for _, rcpts, raw in server.envelopes]
-    assert len(sent) == 9 and len(set(sent)) == 9  # the managers' one and the 8 reps', each once
+    # the managers' one, the 销售经理's (issue 33: 合同评审, 投标台账) and the 8 reps', each once
+    assert len(sent) == 10 and len(set(sent)) == 10
 
 
 def dead_pid() -> int:

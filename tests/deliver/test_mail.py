@@ -37,10 +37,31 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # ---------------------------------------------------------------------------- a real local SMTP server
 
+# Ports below Linux's ephemeral range (32768-60999), which the kernel never hands out by itself (bind to port 0,
+# an outgoing connection), cut into one slice per pytest-xdist worker: no two workers, and no two calls in one
+# worker, get the same port, so a server of one test never answers another's "nothing listens there".
+_PORTS_LOW, _PORTS_HIGH = 20000, 32000
+_ports_given: list[int] = []
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A local port nothing listens on now, never given before in this test session by any worker."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+    size = (_PORTS_HIGH - _PORTS_LOW) // max(workers, 1)
+    low = _PORTS_LOW + worker * size
+    start = _ports_given[-1] + 1 if _ports_given else low + os.getpid() % (size // 2)  # two sessions apart
+    for port in [*range(start, low + size), *range(low, start)]:
+        if port in _ports_given:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:  # in use (another program, another test session on the machine)
+                continue
+        _ports_given.append(port)
+        return port
+    raise RuntimeError(f"no free port in {low}-{low + size - 1}")
 
 
 class Collector:
@@ -412,10 +433,12 @@ def test_a_refused_login_stops_the_whole_run_after_one_attempt(tmp_path, smtp_se
     where = f"127.0.0.1:{controller.port}"
     assert results[0]["reason"].startswith(f"登录被拒绝 {where} (用户 clerk@example.com, 用户名或密码错误")
     assert all(r["reason"].startswith("本次运行未尝试 (登录被拒绝") for r in results[1:])
-    assert sorted(auth.mechanisms) == ["LOGIN", "PLAIN"]  # one login() for the run (smtplib tries both once)
+    # one login for the run, with one mechanism: the password submitted once (smtplib's login() tried PLAIN,
+    # then LOGIN: twice per refused login)
+    assert auth.mechanisms == ["PLAIN"]
     assert [m.runs for m in state.messages()] == [0, 0, 0]  # the password is wrong, not the messages
     # serve's retry every 10 minutes does not try that password again
-    assert mail.retry_pending(settings) == [] and len(auth.mechanisms) == 2
+    assert mail.retry_pending(settings) == [] and len(auth.mechanisms) == 1
 
 
 def test_a_temporary_refusal_is_retried_and_then_sent(tmp_path, smtp_server):
@@ -477,8 +500,8 @@ def test_login_refused_is_not_retried_and_the_right_password_logs_in(tmp_path, s
     refused = mail.deliver(settings, RUN_DATE, [daily_delivery(tmp_path)], staff())
     assert [r["status"] for r in refused] == ["failed"]
     assert refused[0]["reason"].startswith("登录被拒绝")
-    # smtplib's one login() tries each mechanism (PLAIN, LOGIN) once; no second login (that locks mailboxes)
-    assert sorted(auth.mechanisms) == ["LOGIN", "PLAIN"]
+    # one mechanism per login (smtplib's login() tried PLAIN and then LOGIN); no second login (that locks mailboxes)
+    assert auth.mechanisms == ["PLAIN"]
 
     monkeypatch.setenv("NEIQIN_SMTP_PASSWORD", "s3cret")
     sent = mail.send_pending(settings, staff())
@@ -650,3 +673,61 @@ def test_reps_with_a_missing_or_stale_workbook_get_a_reminder(tmp_path, smtp_ser
 
     # nobody is chased on a Saturday
     assert mail.reminders(settings, dt.date(2026, 11, 28), staff(), files) == ([], [])
+
+
+# ---------------------------------------------------------------------------- the run's connection is closed
+
+class CountsQuits(Collector):
+    """Also counts QUIT: a connection the client logged out of (not one dropped whenever it was collected)."""
+
+    def __init__(self):
+        super().__init__()
+        self.quits = 0
+
+    async def handle_QUIT(self, server, session, envelope):
+        self.quits += 1
+        return "221 Bye"
+
+
+def wait_for(condition, seconds: float = 5.0) -> bool:
+    deadline = time.time() + seconds
+    while not condition() and time.time() < deadline:
+        time.sleep(0.02)
+    return condition()
+
+
+def test_a_transport_used_as_a_context_is_logged_out_at_its_end(tmp_path, smtp_server):
+    controller, server = smtp_server(CountsQuits())
+    settings = make_settings(tmp_path, controller.port)
+    with mail.start_sending(settings) as transport:
+        results = mail.deliver(settings, RUN_DATE, [daily_delivery(tmp_path)], staff(), transport=transport)
+        assert transport.connection is not None and server.quits == 0  # still open between messages
+    # the test still holds the transport: only the explicit close can have sent the QUIT
+    assert [r["status"] for r in results] == ["sent"] and transport.connection is None
+    assert wait_for(lambda: server.quits == 1)
+
+
+def test_the_runs_mail_step_closes_its_connection_when_it_ends(tmp_path, smtp_server, monkeypatch):
+    from contextlib import nullcontext
+
+    from neiqin_xl import sending
+    from neiqin_xl.core.failures import Failures
+
+    controller, server = smtp_server(CountsQuits())
+    settings = make_settings(tmp_path, controller.port)
+    opened = []
+
+    def start_and_keep(*args, **kwargs):  # the real start_sending; the test keeps the transport it made
+        opened.append(real(*args, **kwargs))
+        return opened[-1]
+
+    real = mail.start_sending
+    monkeypatch.setattr(sending.mail, "start_sending", start_and_keep)
+    failures = Failures()
+    sent, _ = sending.chase_and_send(settings, RUN_DATE, staff(), failures, lambda name: nullcontext(), send=True,
+                                     no_email=False, deliveries=[daily_delivery(tmp_path)])
+
+    assert [r["status"] for r in sent] == ["sent"] and len(server.envelopes) == 1
+    [transport] = opened  # one transport for the step, logged in once and logged out at its end
+    assert transport.logins == 1 and transport.connection is None
+    assert wait_for(lambda: server.quits == 1)

@@ -103,3 +103,30 @@ def test_without_libreoffice_the_preview_says_what_to_install(tmp_path, monkeypa
     monkeypatch.setattr(preview, "soffice", lambda: None)
     (tmp_path / "销售日报_2026-11-30.xlsx").write_bytes(b"")
     assert preview.main([str(tmp_path)]) == 1
+
+
+@pytest.mark.skipif(preview.soffice() is None, reason="LibreOffice (soffice) not installed")
+def test_pdfs_beside_workbooks_of_two_folders_even_of_one_name_and_an_up_to_date_pdf_is_kept(tmp_path):
+    # the run's PDFs (对账函, 报价单) in one LibreOffice start; 报价单/A.xlsx and 对账函/A.xlsx share a file name, so
+    # the second needs a start of its own; each PDF lands beside its own workbook (its text says which)
+    from neiqin_xl.deliver.office import pdf_beside
+
+    books = []
+    for folder in ("报价单", "对账函", "对账函"):
+        name = "A.xlsx" if len(books) < 2 else "B.xlsx"
+        path = tmp_path / folder / name
+        path.parent.mkdir(exist_ok=True)
+        book = xlsxwriter.Workbook(str(path))
+        book.add_worksheet().write(0, 0, f"{folder}/{name}")
+        book.close()
+        books.append(path)
+    made = pdf_beside(books)
+    assert made == {p: p.with_suffix(".pdf") for p in books}
+    if shutil.which("pdftotext"):
+        for path in books:
+            shown = subprocess.run(["pdftotext", str(path.with_suffix(".pdf")), "-"], capture_output=True, check=True)
+            assert f"{path.parent.name}/{path.name}" in shown.stdout.decode("utf-8")
+    assert not list(tmp_path.glob("*.pdf"))  # nothing left outside the workbooks' folders
+    before = {p: p.with_suffix(".pdf").stat().st_mtime_ns for p in books}
+    assert pdf_beside(books) == made  # the PDFs are newer than their workbooks: not made again
+    assert {p: p.with_suffix(".pdf").stat().st_mtime_ns for p in books} == before

@@ -221,12 +221,8 @@ def test_same_seed_same_bytes_other_seed_other_data(tmp_path):
     assert all_values(a)["reps/张伟.xlsx[回款]"] != all_values(c)["reps/张伟.xlsx[回款]"]
 
 
-def test_month_end_run_date_and_fast(tmp_path):
-    import time
-
-    started = time.perf_counter()
+def test_month_end_run_date(tmp_path):  # its speed (under 3 s): benchmarks/bench_demo.py
     summary = generate_demo(tmp_path, date(2026, 11, 30))
-    assert time.perf_counter() - started < 3
     collected_today = [r for rep in REPS for r in rows_of(tmp_path / "reps" / f"{rep}.xlsx", "回款")
                        if isinstance(r[0], datetime) and r[0].date() == date(2026, 11, 30)]
     assert len(collected_today) >= 3
