@@ -29,7 +29,7 @@
   it as is) and recorded in the workspace's SQLite state (``deliver.run_state``) as ``sending``; after the server
   accepted it, it is marked ``sent`` (``partial``, 部分送达, when some recipients were refused: never
   "sent", and never mailed to the others again) and the file moves to ``outbox/<date>/已发送/``. An .eml
-  open in Outlook is not overwritten: the message is written beside it (``files.write_file``) and the
+  open in Outlook is not overwritten: the message is written beside it (``saving.write_file``) and the
   state records where. With e-mail off (``email.enabled: false`` or no host) or ``no_email=True``,
   messages stay in the outbox with status ``outbox``. A send that fails for a temporary reason (server
   down, timeout, 4xx) is tried ``email.retries`` more times with back-off ``backoff_seconds × 2^k``, then

@@ -3,7 +3,7 @@
 The write is most of a big company's day (80% on 100 reps) and one Python process uses one core. Here each
 writing process runs the one writer (``writer.write_workbook``) on whole workbooks, so everything the writer
 promises holds unchanged: the same bytes as a write in the run's own process (the creation date is fixed,
-nothing depends on the process), the atomic save and the locked-file policy (``files.write_file``: each
+nothing depends on the process), the atomic save and the locked-file policy (``saving.write_file``: each
 workbook's hidden temporary file is its own, the one rename is the worker's; a target open in Excel gets
 its timestamped sibling, said in ``Written.note``). The run decides every file name before (``assign_filenames``),
 so no two workers ever write the same file.

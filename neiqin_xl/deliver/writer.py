@@ -15,7 +15,7 @@ Reports hand it ``WorkbookSpec``s (see ``sheets``); it lays them out and never c
 - A4, orientation per sheet, fitted to the page width, page numbers in the footer;
 - sheet names and file names by the one naming rule (``core.files.unique_names``): safe, within Excel's and
   Windows' lengths, unique ignoring case (``sheet_names`` per workbook, ``assign_filenames`` per folder);
-- saved atomically under the one locked-file policy (``files.write_file``): if the target is open in Excel,
+- saved atomically under the one locked-file policy (``saving.write_file``): if the target is open in Excel,
   a timestamped sibling is written instead and the caller is told (``Written.note``).
 """
 
@@ -949,7 +949,7 @@ def render(spec: WorkbookSpec, path: Path, created: datetime = FIXED_CREATED, ma
 
 def write_workbook(spec: WorkbookSpec, out_dir: Path, created: datetime = FIXED_CREATED) -> Written:
     """Writes ``spec`` under ``out_dir`` (and its subfolder) atomically; never leaves a half-written file.
-    A target open in Excel gets a timestamped sibling (``files.write_file``, the locked-file policy). A spec
+    A target open in Excel gets a timestamped sibling (``saving.write_file``, the locked-file policy). A spec
     named with a ``Name`` gets its file name here, alone; the run names its workbooks together first
     (``assign_filenames``)."""
     if isinstance(spec.filename, Name):

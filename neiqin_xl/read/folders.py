@@ -1,8 +1,8 @@
 """Which files of a workspace folder are workbooks to read: the one temp-file rule, at the start of the day.
 
 Every listing of workbooks goes through ``list_workbooks``: the intake's (reps/, master/, attendance/,
-finance/), the reminders' (whose workbook is missing or stale, ``rep_workbooks``) and the demo's check for
-an empty workspace. A workbook is a file with a suffix the intake reads (``SPREADSHEET_SUFFIXES``: Excel's,
+finance/), the reminders' (whose workbook is missing or stale, ``rep_workbooks``) and the check that the
+day's inputs can be trusted (``trust``). A workbook is a file with a suffix the intake reads (``SPREADSHEET_SUFFIXES``: Excel's,
 WPS's .et/.ett, templates, .ods, .csv); of those, ``is_temporary`` sets aside the files a program keeps
 beside a workbook while it is open or being saved. Any other file (``unsupported_files``: .numbers, .fods,
 .pdf …) is one warning of the intake, and still counts as the rep's file for the reminders.
