@@ -24,7 +24,7 @@ from .books.prepayments import check_large_collections, check_write_offs
 from .books.validate import validate
 from .core.config import Settings
 from .core.model import Problem, Tables
-from .core.names import CustomerIndex, normalize_name
+from .core.names import CustomerIndex, staff_names
 from .core.schema import SHEETS
 from .read.folders import list_workbooks, rep_workbooks
 from .read.intake import find_by_stem, read_workbook, read_workspace
@@ -86,7 +86,4 @@ def read_staff(settings: Settings) -> Any:
 def staff_workbooks(settings: Settings, staff: Any) -> dict[str, Any]:
     """Each rep's workbook in the reps folder, named as the 人员 table (``staff``, from ``read_staff``) names
     its people, so 张伟_回款.xlsx is 张伟's (``folders.rep_workbooks``); by the file names alone without it."""
-    names = None
-    if staff is not None and "姓名" in getattr(staff, "columns", ()):
-        names = [n for n in staff["姓名"].map(normalize_name) if n]
-    return rep_workbooks(settings.folder("reps"), names)
+    return rep_workbooks(settings.folder("reps"), staff_names(staff) or None)

@@ -40,6 +40,19 @@ def normalize_name(value: object) -> str:
     return _normalize_text(str(value))
 
 
+def staff_names(staff: object) -> list[str]:
+    """The 人员 table's 姓名, normalised, blanks left out, in the table's order; [] without the table or the
+    column. The one reading of "who the people are" that the intake (whose workbook is whose), the copies'
+    check and the reminders share.
+
+    >>> staff_names(pd.DataFrame({"姓名": [" 张伟 ", None, "李娜"]})), staff_names(None)
+    (['张伟', '李娜'], [])
+    """
+    if staff is None or "姓名" not in getattr(staff, "columns", ()):
+        return []
+    return [n for n in staff["姓名"].map(normalize_name) if n]
+
+
 @lru_cache(maxsize=_CACHED)
 def _normalize_text(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..core.names import normalize_name
+from ..core.names import normalize_name, staff_names
 from ..core.model import WARNING, Problem, Tables
 from ..core.schema import REP, REP_SHEETS, SOURCE_COLUMNS, SRC_WORKBOOK
 
@@ -63,9 +63,7 @@ def find_copies(hashes: dict[str, Counter], staff: set[str] = frozenset()) -> di
 def set_aside(tables: Tables, problems: list[Problem]) -> tuple[Tables, list[Problem]]:
     """The tables without the copies' rows and the problems without the copies' own (the original's say
     them), plus one warning per copy naming the workbook it copies."""
-    people = tables["人员"]
-    staff = {normalize_name(n) for n in people["姓名"] if isinstance(n, str)} if "姓名" in people.columns else set()
-    copies = find_copies(row_hashes(tables), staff)
+    copies = find_copies(row_hashes(tables), set(staff_names(tables["人员"])))
     if not copies:
         return tables, problems
     frames = {name: frame[~frame[SRC_WORKBOOK].isin(copies)].reset_index(drop=True)

@@ -51,7 +51,7 @@ from ..core.config import Settings
 from ..core.files import file_sha256
 from ..core.model import ERROR, REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, cell_address
 from ..core.months import Month, month_texts
-from ..core.names import is_total_text, normalize_name
+from ..core.names import is_total_text, normalize_name, staff_names
 from .parse import CellError, display_raw, is_blank, normalize_header, parse_column, parser_for
 from .reader import (NOT_DATA_SHEETS, Header, Range, SheetMatch, SheetVerdict, cell_fits, column_alias_block,
                      header_advice,
@@ -166,7 +166,7 @@ def whose_workbooks(steps: list, inputs: list[dict], collected: dict[str, list[p
     its rows without a 业务员 of their own and its problems move from the file's name to that rep, and its
     ``inputs`` entry says the rep (``rep``). A workbook whose name starts with no 人员 name keeps its name as
     rep and is listed for the clerk. Done after the reading, so the cache and the workers need not know."""
-    names = [n for frame in collected["人员"] for n in frame["姓名"].dropna()]
+    names = [n for frame in collected["人员"] for n in staff_names(frame)]
     jobs = [s for s in steps if isinstance(s, Job)]
     infos = [i for i in inputs if "rep" in i]
     moved: dict[str, str] = {}

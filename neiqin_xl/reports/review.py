@@ -171,7 +171,7 @@ def layout(frame: pd.DataFrame, ctx: RunContext) -> WorkbookSpec:
     """合同评审 (the verdicts and their reasons: one readable landscape page to sign) and 评审数据 (every figure
     each check used)."""
     s, day = ctx.settings, ctx.run_date.isoformat()
-    rules = [f"价格: 单价 (合同金额 ÷ 数量) 不低于产品目录最低价, 也不低于所依报价单的成交单价",
+    rules = ["价格: 单价 (合同金额 ÷ 数量) 不低于产品目录最低价, 也不低于所依报价单的成交单价",
              f"信用: 应收余额 + 本合同 ≤ 信用额度, 且无逾期超过 {s.receivables.shipping_grace_days} 天的应收; 否则须款到发货或审批",
              f"条款: 账期不超过客户账期和 {s.review.max_term_days} 天; 分期、质保金合同须有回款计划; "
              f"约定交货日期距今不少于 {s.review.min_lead_days} 天"]

@@ -39,7 +39,6 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-import numpy as np
 import pandas as pd
 
 from ..books.balances import aged_due_parts, bucket_labels, in_period, period_balances, statement_lines
