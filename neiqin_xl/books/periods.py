@@ -164,15 +164,6 @@ def same_period_last_year(period: Period) -> Period:
 _STATEMENT_KINDS = {"month": MONTH, "quarter": QUARTER, "year": YEAR}
 
 
-def statement_period_start(day: date, kind: str) -> date:
-    """First day of the 对账函 period (``statements.period``: year, quarter or month) of ``day``.
-
-    >>> [statement_period_start(date(2026, 11, 30), k).isoformat() for k in ("year", "quarter", "month")]
-    ['2026-01-01', '2026-10-01', '2026-11-01']
-    """
-    return period_containing(_STATEMENT_KINDS[kind], day).start
-
-
 def closed_statement_periods(day: date, kind: str, count: int) -> list[Period]:
     """The ``count`` latest 对账函 periods (``statements.period``) that ended before ``day``, latest first.
 

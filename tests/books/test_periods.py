@@ -140,14 +140,6 @@ def test_ratio_and_change_are_exact_fractions():
     assert P.change(150, 100) == Decimal("0.5") and P.change(50, 100) == Decimal("-0.5") and P.change(5, 0) is None
 
 
-def test_statement_period_start_is_the_year_quarter_or_month_of_the_day():
-    D = date(2026, 11, 26)
-    assert P.statement_period_start(D, "year") == date(2026, 1, 1)
-    assert P.statement_period_start(D, "quarter") == date(2026, 10, 1)
-    assert P.statement_period_start(D, "month") == date(2026, 11, 1)
-    assert P.statement_period_start(date(2026, 3, 31), "quarter") == date(2026, 1, 1)
-
-
 def test_last_working_day_of_a_month_follows_weekends_and_tiaoxiu():
     # 2026-05-31 is a Sunday -> Friday 05-29; 2026-02-28 is a Saturday but a 调休 working day (Spring Festival);
     # 2026-11-30 is a Monday.
