@@ -53,8 +53,8 @@ from ..core.model import ERROR, REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, 
 from ..core.months import Month, month_texts
 from ..core.names import is_total_text, normalize_name, staff_names
 from .parse import CellError, display_raw, is_blank, normalize_header, parse_column, parser_for
-from .reader import (NOT_DATA_SHEETS, Header, Range, SheetMatch, SheetVerdict, cell_fits, column_alias_block,
-                     header_advice,
+from .reader import (KIND_WORDS, NOT_DATA_SHEETS, Header, Range, SheetMatch, SheetVerdict, advice_in, alias_headers,
+                     block_start, cell_fits, column_alias_block, config_block, header_advice, merge_advice,
                      header_lookup, infer_columns,
                      hidden_named, identify_sheet, locate_header, open_error_text, open_workbook, read_cells_present,
                      read_grid, scan_sheets, sheet_alias_line, visible_worksheets)
@@ -155,7 +155,7 @@ def read_workspace(settings: Settings, progress: Progress | None = None) -> tupl
             problems.extend(found)
             for name, frame in frames.items():
                 collected[name].append(frame)
-    problems = whose_workbooks(steps, inputs, collected, problems)
+    problems = one_config_block(whose_workbooks(steps, inputs, collected, problems))
     frames = {name: combine(SHEETS[name], parts) for name, parts in collected.items()}
     return Tables(frames=frames, inputs=inputs), problems
 
@@ -189,6 +189,34 @@ def whose_workbooks(steps: list, inputs: list[dict], collected: dict[str, list[p
                                 workbook="、".join(unknown),
                                 suggestion="请把文件名改为 业务员姓名.xlsx (如 张伟.xlsx), 或把该业务员加入人员表"))
     return problems
+
+
+CONFIG_BLOCK = "config.yaml"  # the workbook of the one problem carrying the run's merged config block
+MERGED = "见问题清单中 config.yaml 的一行: 本次各表的 config.yaml 建议已合并为一段, 粘贴那一段即可"
+
+
+def one_config_block(problems: list[Problem]) -> list[Problem]:
+    """One config block for the run: when several problems print one (two unknown sheets, a sheet and a missing
+    column …), pasting each would write ``intake:`` twice (config.yaml refuses a key written twice; YAML alone
+    would keep the last). Their blocks are merged (``reader.merge_advice``: never one header for two fields of a
+    kind, nor one sheet name for two kinds) into one problem of its own at the end; each problem keeps its
+    advice and points to it."""
+    carrying = [i for i, p in enumerate(problems) if block_start(p.suggestion) >= 0]
+    if len(carrying) < 2:
+        return problems
+    merged, dropped = merge_advice(advice_in(problems[i].suggestion) for i in carrying)
+    out = list(problems)
+    for i in carrying:
+        p = out[i]
+        out[i] = dataclasses.replace(p, suggestion=p.suggestion[:block_start(p.suggestion)].rstrip() + " " + MERGED)
+    left_out = f"; 未列入 (同一表头不能给两列, 同一工作表不能是两种表, 请自行确定): {'; '.join(dropped)}" if dropped else ""
+    if merged:
+        out.append(Problem(WARNING, f"本次有 {len(carrying)} 处建议在 config.yaml 中加配置, 已合并为一段 (见建议){left_out}",
+                           workbook=CONFIG_BLOCK, suggestion="核对无误后, 请在 config.yaml 的 intake: 下并入 (已有 "
+                           "sheet_aliases 或 column_aliases 时把各行并入其中):\n" + config_block(merged)))
+    elif dropped:
+        out.append(Problem(WARNING, f"本次的 config.yaml 建议互相冲突{left_out}", workbook=CONFIG_BLOCK))
+    return out
 
 
 def skipped_input(path: Path, workspace: Path) -> dict:
@@ -538,10 +566,16 @@ def unrecognised_sheets(workbook: str, rep: str | None, seen: list[tuple[str, li
     if problems:
         return problems
     listed = "; ".join(f"{name} (表头: {headers_seen(cells) or '无'})" for name, cells, _ in seen)
-    lines = "\n".join(sheet_alias_line(nearest_kind(v, sheet_defs), [name]) for name, _, v in seen)
+    kinds: dict[str, list[str]] = {}  # a line only for a sheet whose header names a field, or that holds rows of data
+    for name, _, verdict in seen:
+        if verdict.fields or verdict.data_table:
+            kinds.setdefault(nearest_kind(verdict, sheet_defs), []).append(name)
+    advice = ("; 或在 config.yaml 中加 (按表的内容把表名改成对应的一种; 不是台账的表删去):\n"
+              + config_block({"sheet_aliases": kinds})) if kinds else \
+        ("; 没有一张表的表头像任何一种台账 (没有认得的列名, 也没有成行的日期和金额); 如其中有台账, 请在 config.yaml 的 intake: 下"
+         f"写 sheet_aliases: {{表的种类 ({expected} 之一): [表名]}}")
     return [Problem(ERROR, f"没有找到可识别的工作表 (应为 {expected}), 整个工作簿未读取; 看到的工作表: {listed}",
-                    suggestion="请按模板命名工作表并写表头; 或在 config.yaml 中加 (每张表一段, 按表的内容改成对应的表名):\n"
-                               + lines, **where)]
+                    suggestion="请按模板命名工作表并写表头" + advice, **where)]
 
 
 def nearest_kind(verdict: SheetVerdict, sheet_defs: tuple[SheetDef, ...]) -> str:
@@ -593,8 +627,9 @@ def read_sheet(grid: list[list], match: SheetMatch, workbook: str, settings: Set
 
 
 def found(inferred: list[Problem]) -> dict[str, str]:
-    """The columns ``infer_missing`` read, {field: header}: the config line of a sheet still not read names them too."""
-    return {p.field: p.value for p in inferred if p.severity == WARNING}
+    """The columns ``infer_missing`` read whose header an alias can name, {field: header}: the config line of a
+    sheet still not read names them too."""
+    return {p.field: p.value for p in inferred if p.severity == WARNING and block_start(p.suggestion) >= 0}
 
 
 def infer_missing(grid: list[list], header: Header, sheet_def: SheetDef, where: dict) -> list[Problem]:
@@ -604,21 +639,24 @@ def infer_missing(grid: list[list], header: Header, sheet_def: SheetDef, where: 
     one, several = infer_columns(grid, header, sheet_def)
     problems = []
     row = header.row + 1
+    named = alias_headers(grid[header.row])
     for name, (col, fit, looked) in one.items():
         head = display_raw(grid[header.row][col]).strip()
         header.columns[name] = col
         header.missing.remove(name)
+        confirm = ("如确是该列, 请在 config.yaml 的 intake: 下加 (已有 column_aliases 时并入其中):\n"
+                   + column_alias_block(sheet_def.name, {name: [named[col]]}) if col in named else
+                   f"如确是该列, 请把 {xl_col_to_name(col)}{row} 的表头改为 {name} (该表头无法用作别名)")
         problems.append(Problem(WARNING, f"没有 {name} 列; 按内容读取了 {xl_col_to_name(col)} 列 \"{head}\" "
-                                f"(前 {looked} 个有值的单元格中 {fit} 个像{'日期' if sheet_def.field(name).kind == DATE else '金额'})",
+                                f"(前 {looked} 个有值的单元格中 {fit} 个像{KIND_WORDS[sheet_def.field(name).kind]})",
                                 cell=f"{xl_col_to_name(col)}{row}", row=row, field=name, value=head,
-                                suggestion="如确是该列, 请在 config.yaml 的 intake: 下加 (已有 column_aliases 时并入其中):\n"
-                                           + column_alias_block(sheet_def.name, {name: [head or xl_col_to_name(col)]}),
-                                **where))
+                                suggestion=confirm, **where))
     for name, candidates in several.items():
-        listed = "、".join(f'{xl_col_to_name(c)} 列 "{display_raw(grid[header.row][c]).strip()}"' for c, _, _ in candidates)
+        listed = "、".join(f'{xl_col_to_name(c)} 列 "{display_raw(grid[header.row][c]).strip()}" ({fit}/{looked})'
+                          for c, fit, looked in candidates)
         problems.append(Problem(ERROR, f"没有 {name} 列; 按内容有几列都像: {listed}, 无法确定", cell=f"{row}:{row}", row=row,
-                                field=name, suggestion="请把该列的表头改为 " + name + ", 或在 config.yaml 中加:\n"
-                                + column_alias_block(sheet_def.name, {name: [display_raw(grid[header.row][candidates[0][0]]).strip()]}),
+                                field=name, suggestion=f"请把对的那一列的表头改为 {name} (或在 config.yaml 的 intake: / "
+                                                       f"column_aliases: / {sheet_def.name}: 下为 {name} 写上那一列的表头)",
                                 **where))
     return problems
 

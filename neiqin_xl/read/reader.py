@@ -52,6 +52,7 @@ from xml.etree import ElementTree
 
 import openpyxl
 import python_calamine as pc
+import yaml
 from openpyxl.worksheet._reader import WorkSheetParser
 from rapidfuzz import fuzz
 from xlsxwriter.utility import xl_cell_to_rowcol
@@ -414,7 +415,89 @@ def sheet_alias_line(sheet_def: str, sheets: list[str]) -> str:
       sheet_aliases:
         回款: [Sheet1, 2026年1月]
     """
-    return f"intake:\n  sheet_aliases:\n    {sheet_def}: [{', '.join(yaml_text(s) for s in sheets)}]"
+    return config_block({"sheet_aliases": {sheet_def: sheets}})
+
+
+def config_block(advice: dict) -> str:
+    """The config.yaml lines of some advice ({"sheet_aliases": {kind: [sheet names]}, "column_aliases": {kind:
+    {field: [headers]}}}), nested under ``intake:`` as config.yaml has them: one block, pasted once. A
+    suggestion that carries one ends with it (``advice_in`` reads it back).
+
+    >>> print(config_block({"sheet_aliases": {"回款": ["收支"], "合同": ["签单"]}, "column_aliases": {"回款": {"回款日期": ["日子"]}}}))
+    intake:
+      sheet_aliases:
+        回款: [收支]
+        合同: [签单]
+      column_aliases:
+        回款:
+          回款日期: [日子]
+    """
+    lines = ["intake:"]
+    if advice.get("sheet_aliases"):
+        lines.append("  sheet_aliases:")
+        lines += [f"    {kind}: [{', '.join(yaml_text(s) for s in names)}]" for kind, names in advice["sheet_aliases"].items()]
+    if advice.get("column_aliases"):
+        lines.append("  column_aliases:")
+        for kind, fields in advice["column_aliases"].items():
+            lines.append(f"    {kind}:")
+            lines += [f"      {name}: [{', '.join(yaml_text(h) for h in heads)}]" for name, heads in fields.items()]
+    return "\n".join(lines)
+
+
+def advice_in(suggestion: str) -> dict:
+    """The advice of the config block a suggestion ends with (``config_block``), read back; {} when it has none.
+
+    >>> advice_in("如就是该列, 请加:\\n" + config_block({"column_aliases": {"回款": {"回款日期": ["日子", "a: b"]}}}))
+    {'column_aliases': {'回款': {'回款日期': ['日子', 'a: b']}}}
+    """
+    at = block_start(suggestion)
+    if at < 0:
+        return {}
+    return (yaml.safe_load(suggestion[at:]) or {}).get("intake") or {}
+
+
+def block_start(suggestion: str) -> int:
+    """Where the config block of a suggestion starts; -1 when it has none."""
+    if suggestion.startswith("intake:\n"):
+        return 0
+    at = suggestion.find("\nintake:\n")
+    return at + 1 if at >= 0 else -1
+
+
+def merge_advice(advices: Iterable[dict]) -> tuple[dict, list[str]]:
+    """Several pieces of advice as one (``config_block``), and what was left out: a sheet name offered for two kinds,
+    or a header offered for two fields of one kind (the aliases of a kind hold for all its sheets, so such a line
+    would read one of them from the other's column) — never one header for two fields.
+
+    >>> merge_advice([{"column_aliases": {"合同": {"合同编号": ["1"], "签订日期": ["日子"]}}},
+    ...               {"sheet_aliases": {"回款": ["收支"]}, "column_aliases": {"合同": {"合同金额": ["1"]}}}])
+    ({'sheet_aliases': {'回款': ['收支']}, 'column_aliases': {'合同': {'签订日期': ['日子']}}}, ['合同表的表头 "1" 同时被建议为 合同编号、合同金额'])
+    """
+    kinds: dict[str, dict[str, None]] = {}  # sheet name -> the kinds offered
+    fields: dict[tuple[str, str], dict[str, None]] = {}  # (kind, header) -> the fields offered
+    for advice in advices:
+        for kind, names in (advice.get("sheet_aliases") or {}).items():
+            for name in names:
+                kinds.setdefault(str(name), {})[kind] = None
+        for kind, mapping in (advice.get("column_aliases") or {}).items():
+            for name, heads in mapping.items():
+                for head in heads:
+                    fields.setdefault((kind, str(head)), {})[name] = None
+    sheet_aliases: dict[str, list[str]] = {}
+    column_aliases: dict[str, dict[str, list[str]]] = {}
+    dropped = []
+    for name, offered in kinds.items():
+        if len(offered) > 1:
+            dropped.append(f'工作表 "{name}" 同时被建议为 {"、".join(offered)} 表')
+        else:
+            sheet_aliases.setdefault(next(iter(offered)), []).append(name)
+    for (kind, head), offered in fields.items():
+        if len(offered) > 1:
+            dropped.append(f'{kind}表的表头 "{head}" 同时被建议为 {"、".join(offered)}')
+        else:
+            column_aliases.setdefault(kind, {}).setdefault(next(iter(offered)), []).append(head)
+    merged = {"sheet_aliases": sheet_aliases, "column_aliases": column_aliases}
+    return {k: v for k, v in merged.items() if v}, dropped
 
 
 def yaml_text(text: str) -> str:
@@ -756,15 +839,32 @@ def column_alias_block(sheet: str, mapping: dict[str, list[str]]) -> str:
           回款日期: [到账时间]
           回款金额: [本次到账]
     """
-    lines = [f"      {name}: [{', '.join(yaml_text(h) for h in headers)}]" for name, headers in mapping.items()]
-    return "\n".join(["intake:", "  column_aliases:", f"    {sheet}:", *lines])
+    return config_block({"column_aliases": {sheet: mapping}})
+
+
+_BARE_NUMBER = re.compile(r"[\d\s.,%+\-]*")
+
+
+def alias_headers(cells: list) -> dict[int, str]:
+    """{column: header} of the cells of a header row an alias can name: text (the reader matches only text
+    headers), not a bare number ("1", "2026": a grid of numbers has no header), and written in one column only
+    (an alias of a header two columns share would read whichever comes first).
+
+    >>> alias_headers(["到账时间", 1.0, "1", "金额", "金额 ", "", "付款人"])
+    {0: '到账时间', 6: '付款人'}
+    """
+    texts = {col: c.strip() for col, c in enumerate(cells) if isinstance(c, str) and c.strip()}
+    counts: dict[str, int] = {}
+    for text in texts.values():
+        counts[text] = counts.get(text, 0) + 1
+    return {col: t for col, t in texts.items() if counts[t] == 1 and not _BARE_NUMBER.fullmatch(t)}
 
 
 def header_advice(cells: list, sheet_def: SheetDef, missing: list[str], taken: Iterable[int] = (),
                   inferred: dict[str, str] | None = None, fits: dict[str, list[str]] | None = None) -> str:
     """What the clerk can do about missing columns: for each, the nearest header of the row (rapidfuzz) among
-    the columns no field took (``taken``), never one header for two fields, and the config lines that would
-    map them, as the block to paste into config.yaml; ``inferred`` ({field: header}), the columns found by their
+    the columns no field took (``taken``) whose header an alias can name (``alias_headers``), never one header for
+    two fields, and the config lines that would map them, as the block to paste into config.yaml; ``inferred`` ({field: header}), the columns found by their
     cells, go into that block too, so one paste maps the whole sheet. ``fits`` ({DATE/MONEY field: the headers
     whose cells fit it}, ``cell_fits``): such a field is offered only one of those, never a column of names or
     ranks as a date.
@@ -780,7 +880,7 @@ def header_advice(cells: list, sheet_def: SheetDef, missing: list[str], taken: I
     '回款日期: 没有一列的内容像日期, 请补上该列'
     """
     taken = set(taken)
-    free = list(dict.fromkeys(display_raw(c).strip() for col, c in enumerate(cells) if not is_blank(c) and col not in taken))
+    free = [head for col, head in alias_headers(cells).items() if col not in taken]
     advice, mapping = [], {name: [head] for name, head in (inferred or {}).items()}
     for name in missing:
         f = sheet_def.field(name)
@@ -814,7 +914,7 @@ def fitting_columns(grid: list[list], header: Header, f: Field, free: Iterable[i
         return found
     for col in free:
         head = display_raw(grid[header.row][col]) if col < len(grid[header.row]) else ""
-        if f.kind == MONEY and any(w in head for w in _NOT_AMOUNT_HEADERS):
+        if f.kind == MONEY and any(w in head for w in _NOT_AMOUNT_HEADERS) and not any(w in head for w in _AMOUNT_WORDS):
             continue
         cells = [row[col] for row in grid[header.row + 1:] if col < len(row) and not is_blank(row[col])][:sample]
         if not cells:
@@ -830,6 +930,8 @@ def fitting_columns(grid: list[list], header: Header, f: Field, free: Iterable[i
     return found
 
 
+KIND_WORDS = {DATE: "日期", MONEY: "金额"}  # what a column's cells look like, as the messages say it
+_AMOUNT_WORDS = ("价款", "总价", "价税合计")  # 价 that is an amount, not a unit price
 _NOT_AMOUNT_HEADERS = ("价", "数量", "号", "率", "%", "天", "期", "编码", "代码", "序")
 
 

@@ -84,9 +84,9 @@ def test_a_workbook_with_no_sheet_of_ours_lists_its_sheets_and_the_pasted_line_m
     frames, problems, _ = read(path)
     (p,) = problems
     assert p.severity == ERROR and "收支 (表头: 日子、单位全称、进账); 备忘 (表头: 事项)" in p.message
-    # the printed blocks, nested under intake: as config.yaml has them; the clerk keeps the one of 收支
-    blocks = p.suggestion.split(":\n", 1)[1].split("\nintake:")
-    assert blocks[0] == "intake:\n  sheet_aliases:\n    合同: [收支]"
+    # no header names a field of any kind and no sheet holds rows of dates and amounts: no kind is guessed, the
+    # clerk is told what to write (a guess before: 合同 for both)
+    assert "intake:\n" not in p.suggestion and "sheet_aliases: {表的种类" in p.suggestion
     pasted = Settings(**yaml.safe_load("intake:\n  sheet_aliases:\n    回款: [收支]"))
     frames, problems, _ = read(path, pasted)
     # now 回款's: 回款日期 and 回款金额 are found by their cells (one date column, one amount column); 客户名称 has no
@@ -107,4 +107,5 @@ def test_a_missing_column_with_two_that_fit_is_an_error_listing_both(tmp_path):
     frames, problems, _ = read(path)
     assert frames == {}
     assert [(p.severity, p.field) for p in problems] == [(ERROR, "回款日期"), (ERROR, "")]
-    assert 'B 列 "日子"、C 列 "另一日子"' in problems[0].message
+    assert 'B 列 "日子" (1/1)、C 列 "另一日子" (1/1)' in problems[0].message
+    assert "intake:\n" not in problems[0].suggestion  # no block guessing one of them: pasted, it would read it
