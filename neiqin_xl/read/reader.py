@@ -7,7 +7,9 @@ fields its header names), its name a tie-breaker and a hint (hidden sheets are n
 as a list of rows in absolute positions (row index 0 = Excel row 1), with merged ranges filled down and
 Excel error values marked; ``locate_header`` finds the header row among the first rows and maps its
 columns to the schema's fields (an amount headed in 万元 scaled, 单位 the customer only as a last resort),
-and ``header_advice`` says, when a required column is missing, the nearest header and the config line.
+and ``header_advice`` says, when a required column is missing, the nearest header and the config line
+(``config_block``, one block; ``merge_advice`` makes one of several); ``fitting_columns`` finds a missing
+column by its cells (dates, amounts, and the IDs and names ``Known`` holds).
 ``intake`` parses the cells and builds the tables.
 
 What python-calamine 0.9 gives, and what this module does about it:
@@ -60,7 +62,8 @@ from xlsxwriter.utility import xl_cell_to_rowcol
 from ..core.config import Settings
 from .folders import csv_sheet, decode_text
 from .parse import Uncalculated, display_raw, is_blank, is_unit_code, normalize_header
-from ..core.schema import AMBIGUOUS_CUSTOMER, DATE, MONEY, REP_HEADERS, Field, SheetDef
+from ..core.names import match_key
+from ..core.schema import AMBIGUOUS_CUSTOMER, DATE, MONEY, NAME, REP_HEADERS, Field, SheetDef
 
 _XML_ERROR_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xltx", ".xltm"})
 _ERROR_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*\bt="e"[^>]*)>(.*?)</(?:\w+:)?c>', re.DOTALL)
@@ -865,9 +868,9 @@ def header_advice(cells: list, sheet_def: SheetDef, missing: list[str], taken: I
     """What the clerk can do about missing columns: for each, the nearest header of the row (rapidfuzz) among
     the columns no field took (``taken``) whose header an alias can name (``alias_headers``), never one header for
     two fields, and the config lines that would map them, as the block to paste into config.yaml; ``inferred`` ({field: header}), the columns found by their
-    cells, go into that block too, so one paste maps the whole sheet. ``fits`` ({DATE/MONEY field: the headers
-    whose cells fit it}, ``cell_fits``): such a field is offered only one of those, never a column of names or
-    ranks as a date.
+    cells, go into that block too, so one paste maps the whole sheet. ``fits`` ({field: the headers whose cells
+    fit it}, ``cell_fits``: DATE and MONEY fields, and 合同编号/客户名称/产品名称 when the books know such values): such
+    a field is offered only one of those, never a column of names or ranks as a date.
 
     >>> from neiqin_xl.core.schema import COLLECTIONS
     >>> print(header_advice(["到账时间", "付款单位", "金额"], COLLECTIONS, ["回款日期"], taken=[1, 2]))
@@ -888,8 +891,10 @@ def header_advice(cells: list, sheet_def: SheetDef, missing: list[str], taken: I
         choices = {h: max(fuzz.ratio(normalize_header(h), normalize_header(a)) for a in (f.name, *f.aliases))
                    for h in allowed if h not in {x for v in mapping.values() for x in v}}
         nearest = max(choices, key=choices.get, default=None)
-        if nearest is None and fits is not None and name in fits:
-            advice.append(f"{name}: 没有一列的内容像{'日期' if f.kind == DATE else '金额'}, 请补上该列")
+        if fits is not None and len(fits.get(name, ())) > 1:  # never a guess among columns that all fit
+            advice.append(f"{name}: 有几列的内容都{fit_words(f)}: {'、'.join(fits[name])}, 请把对的那一列的表头改为 {name}")
+        elif nearest is None and fits is not None and name in fits:
+            advice.append(f"{name}: 没有一列的内容{fit_words(f).replace('是', '像', 1)}, 请补上该列")
         elif nearest is None:
             advice.append(f"{name}: 请补上该列")
         else:
@@ -902,15 +907,60 @@ def header_advice(cells: list, sheet_def: SheetDef, missing: list[str], taken: I
     return text
 
 
-def fitting_columns(grid: list[list], header: Header, f: Field, free: Iterable[int], sample: int = 20
-                    ) -> list[tuple[int, int, int]]:
-    """The free columns whose cells fit a DATE or MONEY field: (column, cells that fit, cells looked at), for
-    each column where at least 80 % of its first ``sample`` filled cells below the header parse as the kind
-    (dates: date cells or dates typed as text, never a bare number; amounts: numbers or amounts as text,
-    never a date, and not under a header of a price, a quantity, a number or a rate). Other kinds: none."""
+@dataclass(frozen=True)
+class Known:
+    """What the books already know, for finding an ID or name column by its cells: the match keys
+    (``names.match_key``) of the archive's customer names and aliases and of the catalogue's products, and the
+    合同编号 of the 合同 sheets read. The intake builds it from a first reading (``intake.known_of``) and hands it
+    to the few workbooks whose sheet lacked such a required column; small and frozen, it travels to a worker."""
+
+    customers: frozenset[str] = frozenset()
+    products: frozenset[str] = frozenset()
+    contracts: frozenset[str] = frozenset()
+
+    def values_for(self, f: Field) -> frozenset[str]:
+        """The known values a column of the field's is matched against (empty: none to go by).
+
+        >>> from neiqin_xl.core.schema import COLLECTIONS, SHIPMENTS
+        >>> k = Known(customers=frozenset({"上海明达"}), contracts=frozenset({"HT-1"}))
+        >>> k.values_for(COLLECTIONS.field("客户名称")), k.values_for(SHIPMENTS.field("合同编号"))
+        (frozenset({'上海明达'}), frozenset({'HT-1'}))
+        """
+        if f.name == "合同编号":
+            return self.contracts
+        if f.kind == NAME and f.name == "客户名称":
+            return self.customers
+        if f.kind == NAME and f.name in ("产品名称", "产品"):
+            return self.products
+        return frozenset()
+
+    def key(self, f: Field, cell: object) -> str:
+        """A cell as the known values are kept: a 合同编号 as typed (trimmed), a name by its match key."""
+        text = display_raw(cell).strip()
+        return text if f.name == "合同编号" else match_key(text)
+
+    def __bool__(self) -> bool:
+        return bool(self.customers or self.products or self.contracts)
+
+
+def fit_words(f: Field) -> str:
+    """What a column's cells are, as the messages say it ("前 20 个有值的单元格中 18 个像日期")."""
+    return {DATE: "像日期", MONEY: "像金额"}.get(f.kind) or {
+        "合同编号": "是已有合同的合同编号", "客户名称": "是客户档案中的客户"}.get(f.name, "是产品目录中的产品")
+
+
+def fitting_columns(grid: list[list], header: Header, f: Field, free: Iterable[int], sample: int = 20,
+                    known: Known | None = None) -> list[tuple[int, int, int]]:
+    """The free columns whose cells fit a field: (column, cells that fit, cells looked at), for each column where
+    at least 80 % of its first ``sample`` filled cells below the header fit: for a DATE or MONEY field when they
+    parse as the kind (dates: date cells or dates typed as text, never a bare number; amounts: numbers or amounts
+    as text, never a date, and not under a header of a price, a quantity, a number or a rate); for 合同编号,
+    客户名称 and 产品名称 when they are values the books know (``Known``: a contract's number, a customer of the
+    archive by name or alias, a product of the catalogue). Other fields, or nothing known: none."""
     from .parse import parse_date_text, parse_money
     found = []
-    if f.kind not in (DATE, MONEY):
+    values = known.values_for(f) if known is not None and f.kind not in (DATE, MONEY) else frozenset()
+    if f.kind not in (DATE, MONEY) and not values:
         return found
     for col in free:
         head = display_raw(grid[header.row][col]) if col < len(grid[header.row]) else ""
@@ -922,41 +972,44 @@ def fitting_columns(grid: list[list], header: Header, f: Field, free: Iterable[i
         if f.kind == DATE:
             fit = sum(isinstance(c, (datetime, date)) or (isinstance(c, str) and parse_date_text(c)[0] is not None)
                       for c in cells)
-        else:
+        elif f.kind == MONEY:
             fit = sum(not isinstance(c, (datetime, date, bool)) and isinstance(c, (int, float, str))
                       and parse_money(c)[0] is not None for c in cells)
+        else:
+            fit = sum(known.key(f, c) in values for c in cells)
         if fit * 5 >= len(cells) * 4:
             found.append((col, fit, len(cells)))
     return found
 
 
-KIND_WORDS = {DATE: "日期", MONEY: "金额"}  # what a column's cells look like, as the messages say it
 _AMOUNT_WORDS = ("价款", "总价", "价税合计")  # 价 that is an amount, not a unit price
 _NOT_AMOUNT_HEADERS = ("价", "数量", "号", "率", "%", "天", "期", "编码", "代码", "序")
 
 
-def cell_fits(grid: list[list], header: Header, sheet_def: SheetDef) -> dict[str, list[str]]:
-    """For each missing DATE or MONEY field of a header, the headers of the free columns whose cells fit it
-    (``fitting_columns``), for ``header_advice``."""
+def cell_fits(grid: list[list], header: Header, sheet_def: SheetDef, known: Known | None = None
+              ) -> dict[str, list[str]]:
+    """For each missing field of a header that its cells can say (DATE, MONEY, and an ID or name ``known`` has
+    values for), the headers of the free columns whose cells fit it (``fitting_columns``), for ``header_advice``."""
     taken = set(header.columns.values())
     free = [c for c in range(len(grid[header.row])) if c not in taken]
     out = {}
     for name in header.missing:
         f = sheet_def.field(name)
-        if f.kind in (DATE, MONEY):
-            out[name] = [display_raw(grid[header.row][c]).strip() for c, _, _ in fitting_columns(grid, header, f, free)]
+        if f.kind in (DATE, MONEY) or (known is not None and known.values_for(f)):
+            out[name] = [display_raw(grid[header.row][c]).strip()
+                         for c, _, _ in fitting_columns(grid, header, f, free, known=known)]
     return out
 
 
-def infer_columns(grid: list[list], header: Header, sheet_def: SheetDef) -> tuple[dict[str, tuple[int, int, int]],
-                                                                                   dict[str, list[tuple[int, int, int]]]]:
+def infer_columns(grid: list[list], header: Header, sheet_def: SheetDef, known: Known | None = None
+                  ) -> tuple[dict[str, tuple[int, int, int]], dict[str, list[tuple[int, int, int]]]]:
     """For the missing required fields of a header, the columns their cells say: {field: (column, fit, looked
     at)} where exactly one free column fits (and no other missing field's), and {field: [candidates]} where
     several do. A column never serves two fields."""
     taken = set(header.columns.values()) | ({header.rep_column} if header.rep_column is not None else set())
     width = max((len(r) for r in grid[header.row: header.row + 21]), default=0)
     free = [c for c in range(width) if c not in taken]
-    fits = {name: fitting_columns(grid, header, sheet_def.field(name), free) for name in header.missing}
+    fits = {name: fitting_columns(grid, header, sheet_def.field(name), free, known=known) for name in header.missing}
     claimed: dict[int, int] = {}
     for candidates in fits.values():
         for col, _, _ in candidates:
