@@ -652,6 +652,15 @@ def read_sheet(grid: list[list], match: SheetMatch, workbook: str, settings: Set
         scan = grid[: settings.intake.header_scan_rows]
         seen = max(scan, key=lambda row: sum(isinstance(c, str) and not is_blank(c) for c in row))
         header = Header(row=scan.index(seen), columns={}, missing=[f.name for f in sheet_def.fields if f.required])
+    if header.ambiguous:  # before any inference: neither column may be taken for the field
+        row = header.row + 1
+        return None, [Problem(ERROR, f"config.yaml 的 column_aliases 把 {both} 都算作 {name}, 无法确定, 整张表未读取",
+                              cell=f"{row}:{row}", row=row, field=name, value=headers_seen(grid[header.row]),
+                              suggestion=f"请在 config.yaml 的 intake: / column_aliases: / {sheet_def.name}: / {name} 中只留下"
+                                         "对的那一列的表头, 或把另一列的表头改掉", **where)
+                      for name, cols in header.ambiguous.items()
+                      for both in ["、".join(f'{xl_col_to_name(c)} 列 "{display_raw(grid[header.row][c]).strip()}"'
+                                             for c in cols)]], None, 0
     inferred: list[Problem] = []
     if header.missing:
         inferred = infer_missing(grid, header, sheet_def, where, known)

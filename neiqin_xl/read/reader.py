@@ -107,6 +107,7 @@ class Header:
     rep_column: int | None = None  # a 业务员 column on a sheet whose schema has none
     missing: list[str] = field(default_factory=list)  # required fields with no column
     scales: dict[str, int] = field(default_factory=dict)  # field -> 10000 for an amount headed in 万元
+    ambiguous: dict[str, list[int]] = field(default_factory=dict)  # field -> the columns config aliases both name
 
 
 class UnreadableWorkbook(ValueError):
@@ -807,7 +808,9 @@ def holds_unit_codes(rows: list[list], col: int, sample: int = 50) -> bool:
 
 
 def map_columns(cells: list, sheet_def: SheetDef, lookup: dict) -> dict:
-    """Each field's column: its own name first, then the first alias column; a column serves one field."""
+    """Each field's column: its own name first, then the first alias column; a column serves one field. Two
+    columns both named by config aliases of one field (``intake.column_aliases``: 客户名称 [付款人, 买方单位], each
+    pasted for a sheet that has only one of them) are ``ambiguous``: neither is read."""
     candidates: list[tuple[int, int, str, int]] = []  # (priority, column, field, scale)
     rep_column = None
     rep_headers = {normalize_header(h) for h in REP_HEADERS}
@@ -822,14 +825,23 @@ def map_columns(cells: list, sheet_def: SheetDef, lookup: dict) -> dict:
     columns: dict[str, int] = {}
     scales: dict[str, int] = {}
     used: set[int] = set()
+    ambiguous: dict[str, list[int]] = {}
+    by_config: set[str] = set()  # fields whose column a config alias named
     for priority, col, field_name, scale in sorted(candidates):
         if field_name not in columns and col not in used:
             columns[field_name] = col
             used.add(col)
+            if priority == 2:
+                by_config.add(field_name)
             if scale != 1:
                 scales[field_name] = scale
+        elif priority == 2 and field_name in by_config and col not in used and col != columns[field_name]:
+            ambiguous.setdefault(field_name, [columns[field_name]]).append(col)  # two columns, both the clerk's alias
+    for field_name in ambiguous:  # never the first of them silently (aliases pasted for two sheets of one kind)
+        del columns[field_name]
+        scales.pop(field_name, None)
     missing = [f.name for f in sheet_def.fields if f.required and f.name not in columns]
-    return {"columns": columns, "rep_column": rep_column, "missing": missing, "scales": scales}
+    return {"columns": columns, "rep_column": rep_column, "missing": missing, "scales": scales, "ambiguous": ambiguous}
 
 
 def column_alias_block(sheet: str, mapping: dict[str, list[str]]) -> str:

@@ -109,3 +109,18 @@ def test_a_missing_column_with_two_that_fit_is_an_error_listing_both(tmp_path):
     assert [(p.severity, p.field) for p in problems] == [(ERROR, "回款日期"), (ERROR, "")]
     assert 'B 列 "日子" (1/1)、C 列 "另一日子" (1/1)' in problems[0].message
     assert all("intake:\n" not in p.suggestion for p in problems)  # no block guessing one: pasted, it would be read
+
+
+def test_two_columns_of_one_sheet_named_by_config_aliases_of_one_field_are_an_error_not_the_first(tmp_path):
+    # pasted for two sheets of one kind: 付款人 is the customer on 回款, 买方单位 on 回款(2); 回款(2) also has a
+    # 付款人 column (the person who brought the cheque): its customer could be read from either column
+    config = Settings(**yaml.safe_load("intake:\n  column_aliases:\n    回款:\n      客户名称: [付款人, 买方单位]"))
+    path = write_book(tmp_path / "张伟.xlsx", {
+        "回款": [["回款日期", "付款人", "回款金额"], [date(2026, 11, 5), "上海明达", 1200]],
+        "回款(2)": [["回款日期", "付款人", "买方单位", "回款金额"], [date(2026, 11, 6), "小王", "杭州远景", 800]]})
+    frames, problems, _ = read(path, config)
+    # 回款 is read (1,200.00 from 上海明达); 回款(2) is one error naming both columns, and none of its rows
+    assert list(frames["回款"]["客户名称"]) == ["上海明达"] and int(frames["回款"]["回款金额"].sum()) == 120_000
+    (p,) = problems
+    assert (p.severity, p.sheet, p.field, p.cell) == (ERROR, "回款(2)", "客户名称", "1:1")
+    assert 'B 列 "付款人"、C 列 "买方单位" 都算作 客户名称' in p.message
