@@ -246,7 +246,7 @@ def one_config_block(problems: list[Problem]) -> list[Problem]:
     would keep the last). Their blocks are merged (``reader.merge_advice``: never one header for two fields of a
     kind, nor one sheet name for two kinds) into one problem of its own at the end; each problem keeps its
     advice and points to it."""
-    carrying = [i for i, p in enumerate(problems) if block_start(p.suggestion) >= 0]
+    carrying = [i for i, p in enumerate(problems) if block_start(p.suggestion) >= 0 and advice_in(p.suggestion)]
     if len(carrying) < 2:
         return problems
     merged, dropped = merge_advice(advice_in(problems[i].suggestion) for i in carrying)

@@ -457,7 +457,11 @@ def advice_in(suggestion: str) -> dict:
     at = block_start(suggestion)
     if at < 0:
         return {}
-    return (yaml.safe_load(suggestion[at:]) or {}).get("intake") or {}
+    try:
+        block = yaml.safe_load(suggestion[at:])
+    except yaml.YAMLError:
+        return {}
+    return (block.get("intake") or {}) if isinstance(block, dict) else {}
 
 
 def block_start(suggestion: str) -> int:
@@ -509,11 +513,13 @@ def yaml_text(text: str) -> str:
 
     >>> yaml_text("回款(2)"), yaml_text("Sheet 1"), yaml_text("a: b")
     ('回款(2)', 'Sheet 1', '"a: b"')
+    >>> yaml.safe_load("[" + yaml_text("到账\\n金额") + ", " + yaml_text('a"\\\\b') + "]") == ["到账\\n金额", 'a"\\\\b']
+    True
     """
-    if text and text == text.strip() and not re.search(r"[,\[\]{}#:\"']", text) and text[0] not in "-?!&*|>%@`" \
+    if text and text == text.strip() and not re.search(r"[,\[\]{}#:\"'\x00-\x1f]", text) and text[0] not in "-?!&*|>%@`" \
             and not re.fullmatch(r"[\d.+-]+|true|false|yes|no|on|off|null|~", text, re.I):
         return text
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r") + '"'
 
 
 def is_visible(meta: pc.SheetMetadata) -> bool:
@@ -857,18 +863,20 @@ def column_alias_block(sheet: str, mapping: dict[str, list[str]]) -> str:
     return config_block({"column_aliases": {sheet: mapping}})
 
 
+_LINE_BREAKS = re.compile(r"[\r\n\t]+")
 _BARE_NUMBER = re.compile(r"[\d\s.,%+\-]*")
 
 
 def alias_headers(cells: list) -> dict[int, str]:
     """{column: header} of the cells of a header row an alias can name: text (the reader matches only text
     headers), not a bare number ("1", "2026": a grid of numbers has no header), and written in one column only
-    (an alias of a header two columns share would read whichever comes first).
+    (an alias of a header two columns share would read whichever comes first). A line break typed in the cell
+    (Alt+Enter) is left out: headers are compared without them.
 
-    >>> alias_headers(["到账时间", 1.0, "1", "金额", "金额 ", "", "付款人"])
-    {0: '到账时间', 6: '付款人'}
+    >>> alias_headers(["到账时间", 1.0, "1", "金额", "金额 ", "", "付款人", "客户\\n全称"])
+    {0: '到账时间', 6: '付款人', 7: '客户全称'}
     """
-    texts = {col: c.strip() for col, c in enumerate(cells) if isinstance(c, str) and c.strip()}
+    texts = {col: _LINE_BREAKS.sub("", c).strip() for col, c in enumerate(cells) if isinstance(c, str) and c.strip()}
     counts: dict[str, int] = {}
     for text in texts.values():
         counts[text] = counts.get(text, 0) + 1
