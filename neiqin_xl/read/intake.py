@@ -643,6 +643,7 @@ def read_sheet(grid: list[list], match: SheetMatch, workbook: str, settings: Set
     ``read_grid`` filled down. ``known``: the values that find an ID or name column by its cells; without it, a
     required 合同编号/客户名称/产品名称 still missing is added to ``asks`` (the workbook is read again with it)."""
     sheet_def = match.sheet_def
+    known = known.for_sheet(sheet_def) if known is not None else None
     header = locate_header(grid, sheet_def, settings)
     where = {"workbook": workbook, "sheet": match.name, "rep": rep or ""}
     located = header is not None
@@ -665,7 +666,7 @@ def read_sheet(grid: list[list], match: SheetMatch, workbook: str, settings: Set
     if header.missing:
         inferred = infer_missing(grid, header, sheet_def, where, known)
         if asks is not None and known is None:
-            asks.update(name for name in header.missing if name in KNOWN_FIELDS)
+            asks.update(name for name in header.missing if name in KNOWN_FIELDS and name != sheet_def.key)
     if not located and header.missing:
         seen = grid[header.row]
         several = [p for p in inferred if p.severity == ERROR]

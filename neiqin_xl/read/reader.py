@@ -954,6 +954,13 @@ class Known:
             return self.products
         return frozenset()
 
+    def for_sheet(self, sheet_def: SheetDef) -> "Known":
+        """What finds a column of this sheet: a sheet never by the values it defines itself (a 合同 sheet's
+        合同编号 are new numbers, not the known ones)."""
+        if sheet_def.key == "合同编号":
+            return Known(self.customers, self.products, frozenset())
+        return self
+
     def key(self, f: Field, cell: object) -> str:
         """A cell as the known values are kept: a 合同编号 as typed (trimmed), a name by its match key."""
         text = display_raw(cell).strip()

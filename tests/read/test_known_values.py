@@ -88,3 +88,18 @@ def test_without_the_values_or_with_cells_that_do_not_fit_no_column_is_read(tmp_
     (error,) = mine(books(tmp_path / "b", sheets), ERROR)
     assert "缺少必填列: 客户名称" in error.message
     assert "客户名称: 没有一列的内容像客户档案中的客户" in error.suggestion and "intake:\n" not in error.suggestion
+
+
+def test_a_contract_sheet_is_never_given_known_contract_numbers_for_its_own(tmp_path):
+    # 李娜's 合同 sheet lacks a 合同编号 header; its 单据 column repeats 张伟's numbers (a copy of his contracts):
+    # a 合同 sheet defines contract numbers, so it is not read from them, and no column is offered for them
+    settings = workspace(tmp_path)
+    write_book(settings.folder("master") / "人员.xlsx", {"人员": [["姓名", "部门"], ["张伟", "一部"], ["李娜", "二部"]]})
+    write_archive(settings, [("上海明达机械有限公司", "明达")])
+    write_book(settings.folder("reps") / "张伟.xlsx", {"合同": CONTRACTS})
+    write_book(settings.folder("reps") / "李娜.xlsx", {"合同": [
+        ["单据", "签订日期", "客户名称", "合同金额"], ["HT-1", date(2026, 11, 2), "上海明达机械有限公司", 50000]]})
+    loaded = open_books(settings, DAY)
+    (error,) = [p for p in loaded.problems if p.workbook == "李娜.xlsx" and p.severity == ERROR]
+    assert "缺少必填列: 合同编号" in error.message and "已有合同" not in error.suggestion
+    assert list(loaded.tables["合同"]["来源工作簿"]) == ["张伟.xlsx", "张伟.xlsx"]
