@@ -9,7 +9,8 @@ listed in the 人员 table's order, each once.
 
 A rep whose data is incomplete (``incomplete_reps``): a workbook, a sheet or a required column of theirs could
 not be read, so more than one row of theirs is missing from every figure. The commission and the 日报 mark such a
-rep's figures 数据不全 with the reason, and the rep's 提成确认单 is no final statement.
+rep's figures 数据不全 with the reason, and the rep's 提成确认单 is no final statement. A rep whose whole workbook
+could not be opened keeps a workbook all the same (``workbook_keepers``): listed, with nothing read, never dropped.
 """
 
 from __future__ import annotations
@@ -44,15 +45,21 @@ def rep_names(staff: pd.DataFrame | None, with_workbook: Collection[str]) -> lis
 
 
 def workbook_owners(tables: Tables) -> set[str]:
-    """The reps whose workbooks gave rows to the day's tables (the 业务员 of every row of the rep sheets):
-    who keeps a workbook, as far as the read tables tell."""
+    """The reps whose workbooks gave rows to the day's tables (the 业务员 of every row of the rep sheets)."""
     return {name for sheet in REP_SHEETS for name in tables[sheet.name][REP].map(normalize_name) if name}
+
+
+def workbook_keepers(tables: Tables) -> set[str]:
+    """Who keeps a workbook: the owners of rows (``workbook_owners``) and the rep of every rep workbook the intake
+    looked at (``Tables.inputs``' ``rep``), read or not: a rep of the roster whose whole workbook could not be
+    opened keeps one all the same, and is listed (数据不全), never dropped."""
+    return workbook_owners(tables) | {normalize_name(i["rep"]) for i in tables.inputs if i.get("rep")}
 
 
 def all_reps(tables: Tables) -> set[str]:
     """Every rep of the run: the roster and every rep whose workbook was read (what one rep's own workbook or
     mail may not name but for the rep's own, ``core.privacy``)."""
-    owners = workbook_owners(tables)
+    owners = workbook_keepers(tables)
     return {*owners, *rep_names(tables["人员"], owners)}
 
 

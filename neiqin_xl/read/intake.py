@@ -19,6 +19,10 @@ elsewhere are ignored. A rep's CSV (张伟_回款.csv) is read as a one-sheet wo
 name in the file: {field: column letter}}), which ``validate`` uses to address its problems, and
 ``total_rows`` ({sheet name: 合计 rows skipped}) when there were any.
 
+A required column whose header is unknown is found by its cells (``reader.fitting_columns``): dates and
+amounts at once; 合同编号, 客户名称 and 产品名称 by the values the books know (``reader.Known``), so a workbook
+whose sheet lacks one of those is read a second time, after all the others, with what they hold (``with_known``).
+
 ``read_workbook`` reads one file in this process and is what tests and tools use for a single workbook.
 ``read_workspace`` reads its workbooks through ``read_books``: with the intake cache on (``intake.cache``,
 see ``cache.py``) a workbook whose bytes have not changed since the last run comes from the cache; the
@@ -51,10 +55,10 @@ from ..core.config import Settings
 from ..core.files import file_sha256
 from ..core.model import ERROR, REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, cell_address
 from ..core.months import Month, month_texts
-from ..core.names import is_total_text, normalize_name, staff_names
+from ..core.names import is_total_text, match_key, normalize_name, split_aliases, staff_names
 from .parse import CellError, display_raw, is_blank, normalize_header, parse_column, parser_for
-from .reader import (NOT_DATA_SHEETS, Header, Range, SheetMatch, SheetVerdict, cell_fits, column_alias_block,
-                     header_advice,
+from .reader import (NOT_DATA_SHEETS, Known, fit_words, Header, Range, SheetMatch, SheetVerdict, advice_in, alias_headers,
+                     block_start, cell_fits, column_alias_block, config_block, header_advice, merge_advice,
                      header_lookup, infer_columns,
                      hidden_named, identify_sheet, locate_header, open_error_text, open_workbook, read_cells_present,
                      read_grid, scan_sheets, sheet_alias_line, visible_worksheets)
@@ -140,7 +144,8 @@ def read_workspace(settings: Settings, progress: Progress | None = None) -> tupl
     collected: dict[str, list[pd.DataFrame]] = {name: [] for name in SHEETS}
     problems: list[Problem] = []
     inputs: list[dict] = []
-    results = iter(read_books([s for s in steps if isinstance(s, Job)], settings, progress))
+    jobs = [s for s in steps if isinstance(s, Job)]
+    results = iter(with_known(jobs, read_books(jobs, settings, progress), settings))
     for step in steps:
         if isinstance(step, Problem):
             problems.append(step)
@@ -155,9 +160,49 @@ def read_workspace(settings: Settings, progress: Progress | None = None) -> tupl
             problems.extend(found)
             for name, frame in frames.items():
                 collected[name].append(frame)
-    problems = whose_workbooks(steps, inputs, collected, problems)
+    problems = one_config_block(whose_workbooks(steps, inputs, collected, problems))
     frames = {name: combine(SHEETS[name], parts) for name, parts in collected.items()}
     return Tables(frames=frames, inputs=inputs), problems
+
+
+WANTS_KNOWN = "wants_known"  # an info key while reading: the ID or name fields a sheet lacked (``with_known``)
+KNOWN_FIELDS = frozenset({"合同编号", "客户名称", "产品名称"})  # required columns ``reader.Known`` can find by their cells
+
+
+def with_known(jobs: list[Job], results: list[Result], settings: Settings) -> list[Result]:
+    """The results, with the few workbooks read again whose sheet lacked a required 合同编号, 客户名称 or 产品名称
+    column (``WANTS_KNOWN``): now with what the first reading of all the others knows (``known_of``: the archive's
+    customers and aliases, the catalogue's products, the 合同 sheets' numbers), so such a column is found by its
+    cells as a date or an amount column is. Only those workbooks are read twice, in this process (they were read
+    once in a worker already, within its limits) and past the cache; nothing changes for the others."""
+    asking = [i for i, (_, _, info) in enumerate(results) if info.pop(WANTS_KNOWN, None)]
+    if not asking:
+        return results
+    known = known_of([frames for frames, _, _ in results])
+    if not known:
+        return results
+    out = list(results)
+    for i in asking:
+        out[i] = parse_job((dataclasses.replace(jobs[i], known=known), settings))
+    return out
+
+
+def known_of(books: list[dict[str, pd.DataFrame]]) -> Known:
+    """What the workbooks read say about customers, products and contracts (``reader.Known``): the 客户 table's
+    names and 别名, the 产品 table's names, every 合同 sheet's 合同编号."""
+    customers: set[str] = set()
+    products: set[str] = set()
+    contracts: set[str] = set()
+    for frames in books:
+        if "客户" in frames:
+            archive = frames["客户"]
+            customers.update(match_key(n) for n in archive["客户名称"].dropna())
+            customers.update(match_key(a) for text in archive["别名"].dropna() for a in split_aliases(text))
+        if "产品" in frames:
+            products.update(match_key(n) for n in frames["产品"]["产品名称"].dropna())
+        if "合同" in frames:
+            contracts.update(str(n).strip() for n in frames["合同"]["合同编号"].dropna())
+    return Known(frozenset(customers - {""}), frozenset(products - {""}), frozenset(contracts - {""}))
 
 
 def whose_workbooks(steps: list, inputs: list[dict], collected: dict[str, list[pd.DataFrame]],
@@ -189,6 +234,34 @@ def whose_workbooks(steps: list, inputs: list[dict], collected: dict[str, list[p
                                 workbook="、".join(unknown),
                                 suggestion="请把文件名改为 业务员姓名.xlsx (如 张伟.xlsx), 或把该业务员加入人员表"))
     return problems
+
+
+CONFIG_BLOCK = "config.yaml"  # the workbook of the one problem carrying the run's merged config block
+MERGED = "见问题清单中 config.yaml 的一行: 本次各表的 config.yaml 建议已合并为一段, 粘贴那一段即可"
+
+
+def one_config_block(problems: list[Problem]) -> list[Problem]:
+    """One config block for the run: when several problems print one (two unknown sheets, a sheet and a missing
+    column …), pasting each would write ``intake:`` twice (config.yaml refuses a key written twice; YAML alone
+    would keep the last). Their blocks are merged (``reader.merge_advice``: never one header for two fields of a
+    kind, nor one sheet name for two kinds) into one problem of its own at the end; each problem keeps its
+    advice and points to it."""
+    carrying = [i for i, p in enumerate(problems) if block_start(p.suggestion) >= 0 and advice_in(p.suggestion)]
+    if len(carrying) < 2:
+        return problems
+    merged, dropped = merge_advice(advice_in(problems[i].suggestion) for i in carrying)
+    out = list(problems)
+    for i in carrying:
+        p = out[i]
+        out[i] = dataclasses.replace(p, suggestion=p.suggestion[:block_start(p.suggestion)].rstrip() + " " + MERGED)
+    left_out = f"; 未列入 (同一表头不能给两列, 同一工作表不能是两种表, 请自行确定): {'; '.join(dropped)}" if dropped else ""
+    if merged:
+        out.append(Problem(WARNING, f"本次有 {len(carrying)} 处建议在 config.yaml 中加配置, 已合并为一段 (见建议){left_out}",
+                           workbook=CONFIG_BLOCK, suggestion="核对无误后, 请在 config.yaml 的 intake: 下并入 (已有 "
+                           "sheet_aliases 或 column_aliases 时把各行并入其中):\n" + config_block(merged)))
+    elif dropped:
+        out.append(Problem(WARNING, f"本次的 config.yaml 建议互相冲突{left_out}", workbook=CONFIG_BLOCK))
+    return out
 
 
 def skipped_input(path: Path, workspace: Path) -> dict:
@@ -289,6 +362,7 @@ class Job:
     rep: str | None = None
     first_visible_fallback: bool = False
     month: str | None = None
+    known: Known | None = None  # the second reading of a workbook that lacked an ID or name column (``with_known``)
 
     @property
     def sheet_defs(self) -> tuple[SheetDef, ...]:
@@ -337,7 +411,7 @@ def parse_job(task: tuple[Job, Settings]) -> Result:
     """``parse_workbook`` of one job: what a worker process runs."""
     job, settings = task
     return parse_workbook(job.path, job.sheet_defs, settings, job.rep,
-                          first_visible_fallback=job.first_visible_fallback, month=job.month)
+                          first_visible_fallback=job.first_visible_fallback, month=job.month, known=job.known)
 
 
 def failed_read(job: Job, digest: str, outcome: Outcome, settings: Settings) -> Result:
@@ -356,8 +430,8 @@ def failed_read(job: Job, digest: str, outcome: Outcome, settings: Settings) -> 
 
 
 def read_workbook(path: Path, sheet_defs: tuple[SheetDef, ...], settings: Settings, rep: str | None = None, *,
-                  first_visible_fallback: bool = False, month: str | None = None, cache: WorkbookCache | None = None
-                  ) -> Result:
+                  first_visible_fallback: bool = False, month: str | None = None, cache: WorkbookCache | None = None,
+                  known: Known | None = None) -> Result:
     """One workbook's sheets as frames (by canonical sheet name), its problems, and what was learnt; read in
     this process (``read_books`` reads the workspace's in workers).
 
@@ -367,7 +441,9 @@ def read_workbook(path: Path, sheet_defs: tuple[SheetDef, ...], settings: Settin
     With a ``cache`` (``cache.open_cache``), an unchanged file is taken from it instead of being parsed,
     and a parsed file that could be read is stored in it.
     """
-    job = Job(Path(path), tuple(s.name for s in sheet_defs), rep, first_visible_fallback, month)
+    job = Job(Path(path), tuple(s.name for s in sheet_defs), rep, first_visible_fallback, month, known)
+    if known is not None:  # ``with_known``'s reading: never cached
+        return parse_job((job, settings))
     digest, cached = cache_lookup(job, cache)
     if cached is not None:
         return cached
@@ -400,7 +476,7 @@ def cache_store(job: Job, cache: WorkbookCache | None, digest: str, result: Resu
 
 
 def parse_workbook(path: Path, sheet_defs: tuple[SheetDef, ...], settings: Settings, rep: str | None = None, *,
-                   first_visible_fallback: bool = False, month: str | None = None) -> Result:
+                   first_visible_fallback: bool = False, month: str | None = None, known: Known | None = None) -> Result:
     """``read_workbook`` without the cache: opens the file, finds what each visible sheet holds
     (``reader.identify_sheet``: by its header row, its name a tie-breaker) and parses every sheet of ours;
     several sheets of one kind (monthly sheets, 回款 and 回款(2)) are read together, each row keeping its
@@ -425,6 +501,7 @@ def parse_workbook(path: Path, sheet_defs: tuple[SheetDef, ...], settings: Setti
     frames: dict[str, list[pd.DataFrame]] = {}
     error_cells, sprawling = scan_sheets(path, [i for i, _ in sheets])
     seen: list[tuple[str, list, SheetVerdict]] = []  # sheets not ours: name, header cells, verdict
+    asks: set[str] = set()  # required ID or name fields with no column that ``Known`` could find
     found_any = False
     for index, name in sheets:
         try:
@@ -452,7 +529,7 @@ def parse_workbook(path: Path, sheet_defs: tuple[SheetDef, ...], settings: Setti
             problems.append(Problem(WARNING, f"工作表名是 {verdict.renamed}, 但表头是{verdict.sheet_def.name}表的, "
                                     f"已按{verdict.sheet_def.name}读取", sheet=name,
                                     suggestion=f"请把工作表改名为 {verdict.sheet_def.name}", **where))
-        frame, found, columns, totals = read_sheet(grid, match, path.name, settings, rep, month, merges)
+        frame, found, columns, totals = read_sheet(grid, match, path.name, settings, rep, month, merges, known, asks)
         problems.extend(found)
         count_skipped(info, match.name, totals)
         if columns is not None:
@@ -464,23 +541,26 @@ def parse_workbook(path: Path, sheet_defs: tuple[SheetDef, ...], settings: Setti
         index, name = sheets[0]  # a finance or attendance export: its first visible sheet, whatever it holds
         seen = [s for s in seen if s[0] != name]
         problems.extend(read_fallback(book, path, index, name, sheet_defs[0], settings, rep, month, error_cells,
-                                      sprawling, frames, info))
+                                      sprawling, frames, info, known, asks))
         found_any = True
     problems.extend(unrecognised_sheets(path.name, rep, seen, sheet_defs, found_any, hidden))
     errors = sum(1 for p in problems if p.severity == ERROR)
     if errors:
         info["message"] = f"{errors} 个错误"
+    if asks and known is None:
+        info[WANTS_KNOWN] = sorted(asks)
     book.close()
     return {name: combine(SHEETS[name], parts) for name, parts in frames.items()}, problems, info
 
 
 def read_fallback(book, path: Path, index: int, name: str, sheet_def: SheetDef, settings: Settings, rep: str | None,
-                  month: str | None, error_cells: dict, sprawling: dict, frames: dict, info: dict) -> list[Problem]:
+                  month: str | None, error_cells: dict, sprawling: dict, frames: dict, info: dict,
+                  known: Known | None = None, asks: set[str] | None = None) -> list[Problem]:
     """The first visible sheet of an export read as its one definition (its header then decides)."""
     grid, merges = (read_cells_present(path, name) if index in sprawling
                     else read_grid(book, SheetMatch(sheet_def, name, index), path, error_cells.get(index, {})))
     frame, found, columns, totals = read_sheet(grid, SheetMatch(sheet_def, name, index), path.name, settings, rep,
-                                               month, merges)
+                                               month, merges, known, asks)
     count_skipped(info, name, totals)
     if columns is not None:
         info["columns"][name] = columns
@@ -538,10 +618,16 @@ def unrecognised_sheets(workbook: str, rep: str | None, seen: list[tuple[str, li
     if problems:
         return problems
     listed = "; ".join(f"{name} (表头: {headers_seen(cells) or '无'})" for name, cells, _ in seen)
-    lines = "\n".join(sheet_alias_line(nearest_kind(v, sheet_defs), [name]) for name, _, v in seen)
+    kinds: dict[str, list[str]] = {}  # a line only for a sheet whose header names a field, or that holds rows of data
+    for name, _, verdict in seen:
+        if verdict.fields or verdict.data_table:
+            kinds.setdefault(nearest_kind(verdict, sheet_defs), []).append(name)
+    advice = ("; 或在 config.yaml 中加 (按表的内容把表名改成对应的一种; 不是台账的表删去):\n"
+              + config_block({"sheet_aliases": kinds})) if kinds else \
+        ("; 没有一张表的表头像任何一种台账 (没有认得的列名, 也没有成行的日期和金额); 如其中有台账, 请在 config.yaml 的 intake: 下"
+         f"写 sheet_aliases: {{表的种类 ({expected} 之一): [表名]}}")
     return [Problem(ERROR, f"没有找到可识别的工作表 (应为 {expected}), 整个工作簿未读取; 看到的工作表: {listed}",
-                    suggestion="请按模板命名工作表并写表头; 或在 config.yaml 中加 (每张表一段, 按表的内容改成对应的表名):\n"
-                               + lines, **where)]
+                    suggestion="请按模板命名工作表并写表头" + advice, **where)]
 
 
 def nearest_kind(verdict: SheetVerdict, sheet_defs: tuple[SheetDef, ...]) -> str:
@@ -550,32 +636,45 @@ def nearest_kind(verdict: SheetVerdict, sheet_defs: tuple[SheetDef, ...]) -> str
 
 
 def read_sheet(grid: list[list], match: SheetMatch, workbook: str, settings: Settings, rep: str | None,
-               month: str | None, merges: Sequence[Range] = ()
+               month: str | None, merges: Sequence[Range] = (), known: Known | None = None, asks: set[str] | None = None
                ) -> tuple[pd.DataFrame | None, list[Problem], dict | None, int]:
     """One sheet's rows as a frame, its problems, its columns ({field: letter}) and how many 合计 rows were
     skipped; rows with a cell error are left out and listed. ``merges``: the vertical merged ranges
-    ``read_grid`` filled down."""
+    ``read_grid`` filled down. ``known``: the values that find an ID or name column by its cells; without it, a
+    required 合同编号/客户名称/产品名称 still missing is added to ``asks`` (the workbook is read again with it)."""
     sheet_def = match.sheet_def
+    known = known.for_sheet(sheet_def) if known is not None else None
     header = locate_header(grid, sheet_def, settings)
     where = {"workbook": workbook, "sheet": match.name, "rep": rep or ""}
-    known = header is not None
+    located = header is not None
     if header is None:
         if not any(any(not is_blank(c) for c in row) for row in grid):
             return None, [], None, 0  # an empty sheet
         scan = grid[: settings.intake.header_scan_rows]
         seen = max(scan, key=lambda row: sum(isinstance(c, str) and not is_blank(c) for c in row))
         header = Header(row=scan.index(seen), columns={}, missing=[f.name for f in sheet_def.fields if f.required])
+    if header.ambiguous:  # before any inference: neither column may be taken for the field
+        row = header.row + 1
+        return None, [Problem(ERROR, f"config.yaml 的 column_aliases 把 {both} 都算作 {name}, 无法确定, 整张表未读取",
+                              cell=f"{row}:{row}", row=row, field=name, value=headers_seen(grid[header.row]),
+                              suggestion=f"请在 config.yaml 的 intake: / column_aliases: / {sheet_def.name}: / {name} 中只留下"
+                                         "对的那一列的表头, 或把另一列的表头改掉", **where)
+                      for name, cols in header.ambiguous.items()
+                      for both in ["、".join(f'{xl_col_to_name(c)} 列 "{display_raw(grid[header.row][c]).strip()}"'
+                                             for c in cols)]], None, 0
     inferred: list[Problem] = []
     if header.missing:
-        inferred = infer_missing(grid, header, sheet_def, where)
-    if not known and header.missing:
+        inferred = infer_missing(grid, header, sheet_def, where, known)
+        if asks is not None and known is None:
+            asks.update(name for name in header.missing if name in KNOWN_FIELDS and name != sheet_def.key)
+    if not located and header.missing:
         seen = grid[header.row]
         several = [p for p in inferred if p.severity == ERROR]
         return None, several + [Problem(ERROR, f"前 {settings.intake.header_scan_rows} 行里找不到表头, 整张表未读取; "
                               f"看到的表头: {headers_seen(seen)}", value=headers_seen(seen),
                               suggestion="表头应包含: " + "、".join(sheet_def.columns) + "; "
                               + header_advice(seen, sheet_def, header.missing, header.columns.values(), found(inferred),
-                                              cell_fits(grid, header, sheet_def)),
+                                              cell_fits(grid, header, sheet_def, known)),
                               **where)], None, 0
     columns = {name: xl_col_to_name(col) for name, col in header.columns.items()}
     if header.missing:
@@ -585,7 +684,7 @@ def read_sheet(grid: list[list], match: SheetMatch, workbook: str, settings: Set
                               f"看到的表头: {headers_seen(cells)}",
                               cell=f"{header.row + 1}:{header.row + 1}", row=header.row + 1, value=headers_seen(cells),
                               suggestion=header_advice(cells, sheet_def, header.missing, header.columns.values(),
-                                                       found(inferred), cell_fits(grid, header, sheet_def)),
+                                                       found(inferred), cell_fits(grid, header, sheet_def, known)),
                               **where)], columns, 0
     frame, problems, totals = build_frame(grid, header, sheet_def, workbook, match.name, rep or "", merges)
     frame = add_month(frame, sheet_def, month)
@@ -593,32 +692,37 @@ def read_sheet(grid: list[list], match: SheetMatch, workbook: str, settings: Set
 
 
 def found(inferred: list[Problem]) -> dict[str, str]:
-    """The columns ``infer_missing`` read, {field: header}: the config line of a sheet still not read names them too."""
-    return {p.field: p.value for p in inferred if p.severity == WARNING}
+    """The columns ``infer_missing`` read whose header an alias can name, {field: header}: the config line of a
+    sheet still not read names them too."""
+    return {p.field: p.value for p in inferred if p.severity == WARNING and block_start(p.suggestion) >= 0}
 
 
-def infer_missing(grid: list[list], header: Header, sheet_def: SheetDef, where: dict) -> list[Problem]:
+def infer_missing(grid: list[list], header: Header, sheet_def: SheetDef, where: dict, known: Known | None = None
+                  ) -> list[Problem]:
     """Required columns whose header is not known, found by their cells (``reader.infer_columns``): one
     column that fits is read (``header`` updated) with a warning and the config line that confirms it;
     several that fit are an error listing them (the field stays missing)."""
-    one, several = infer_columns(grid, header, sheet_def)
+    one, several = infer_columns(grid, header, sheet_def, known)
     problems = []
     row = header.row + 1
+    named = alias_headers(grid[header.row])
     for name, (col, fit, looked) in one.items():
         head = display_raw(grid[header.row][col]).strip()
         header.columns[name] = col
         header.missing.remove(name)
+        confirm = ("如确是该列, 请在 config.yaml 的 intake: 下加 (已有 column_aliases 时并入其中):\n"
+                   + column_alias_block(sheet_def.name, {name: [named[col]]}) if col in named else
+                   f"如确是该列, 请把 {xl_col_to_name(col)}{row} 的表头改为 {name} (该表头无法用作别名)")
         problems.append(Problem(WARNING, f"没有 {name} 列; 按内容读取了 {xl_col_to_name(col)} 列 \"{head}\" "
-                                f"(前 {looked} 个有值的单元格中 {fit} 个像{'日期' if sheet_def.field(name).kind == DATE else '金额'})",
+                                f"(前 {looked} 个有值的单元格中 {fit} 个{fit_words(sheet_def.field(name))})",
                                 cell=f"{xl_col_to_name(col)}{row}", row=row, field=name, value=head,
-                                suggestion="如确是该列, 请在 config.yaml 的 intake: 下加 (已有 column_aliases 时并入其中):\n"
-                                           + column_alias_block(sheet_def.name, {name: [head or xl_col_to_name(col)]}),
-                                **where))
+                                suggestion=confirm, **where))
     for name, candidates in several.items():
-        listed = "、".join(f'{xl_col_to_name(c)} 列 "{display_raw(grid[header.row][c]).strip()}"' for c, _, _ in candidates)
+        listed = "、".join(f'{xl_col_to_name(c)} 列 "{display_raw(grid[header.row][c]).strip()}" ({fit}/{looked})'
+                          for c, fit, looked in candidates)
         problems.append(Problem(ERROR, f"没有 {name} 列; 按内容有几列都像: {listed}, 无法确定", cell=f"{row}:{row}", row=row,
-                                field=name, suggestion="请把该列的表头改为 " + name + ", 或在 config.yaml 中加:\n"
-                                + column_alias_block(sheet_def.name, {name: [display_raw(grid[header.row][candidates[0][0]]).strip()]}),
+                                field=name, suggestion=f"请把对的那一列的表头改为 {name} (或在 config.yaml 的 intake: / "
+                                                       f"column_aliases: / {sheet_def.name}: 下为 {name} 写上那一列的表头)",
                                 **where))
     return problems
 

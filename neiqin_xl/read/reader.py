@@ -7,7 +7,9 @@ fields its header names), its name a tie-breaker and a hint (hidden sheets are n
 as a list of rows in absolute positions (row index 0 = Excel row 1), with merged ranges filled down and
 Excel error values marked; ``locate_header`` finds the header row among the first rows and maps its
 columns to the schema's fields (an amount headed in 万元 scaled, 单位 the customer only as a last resort),
-and ``header_advice`` says, when a required column is missing, the nearest header and the config line.
+and ``header_advice`` says, when a required column is missing, the nearest header and the config line
+(``config_block``, one block; ``merge_advice`` makes one of several); ``fitting_columns`` finds a missing
+column by its cells (dates, amounts, and the IDs and names ``Known`` holds).
 ``intake`` parses the cells and builds the tables.
 
 What python-calamine 0.9 gives, and what this module does about it:
@@ -52,6 +54,7 @@ from xml.etree import ElementTree
 
 import openpyxl
 import python_calamine as pc
+import yaml
 from openpyxl.worksheet._reader import WorkSheetParser
 from rapidfuzz import fuzz
 from xlsxwriter.utility import xl_cell_to_rowcol
@@ -59,7 +62,8 @@ from xlsxwriter.utility import xl_cell_to_rowcol
 from ..core.config import Settings
 from .folders import csv_sheet, decode_text
 from .parse import Uncalculated, display_raw, is_blank, is_unit_code, normalize_header
-from ..core.schema import AMBIGUOUS_CUSTOMER, DATE, MONEY, REP_HEADERS, Field, SheetDef
+from ..core.names import match_key
+from ..core.schema import AMBIGUOUS_CUSTOMER, DATE, MONEY, NAME, REP_HEADERS, Field, SheetDef
 
 _XML_ERROR_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xltx", ".xltm"})
 _ERROR_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*\bt="e"[^>]*)>(.*?)</(?:\w+:)?c>', re.DOTALL)
@@ -103,6 +107,7 @@ class Header:
     rep_column: int | None = None  # a 业务员 column on a sheet whose schema has none
     missing: list[str] = field(default_factory=list)  # required fields with no column
     scales: dict[str, int] = field(default_factory=dict)  # field -> 10000 for an amount headed in 万元
+    ambiguous: dict[str, list[int]] = field(default_factory=dict)  # field -> the columns config aliases both name
 
 
 class UnreadableWorkbook(ValueError):
@@ -414,7 +419,93 @@ def sheet_alias_line(sheet_def: str, sheets: list[str]) -> str:
       sheet_aliases:
         回款: [Sheet1, 2026年1月]
     """
-    return f"intake:\n  sheet_aliases:\n    {sheet_def}: [{', '.join(yaml_text(s) for s in sheets)}]"
+    return config_block({"sheet_aliases": {sheet_def: sheets}})
+
+
+def config_block(advice: dict) -> str:
+    """The config.yaml lines of some advice ({"sheet_aliases": {kind: [sheet names]}, "column_aliases": {kind:
+    {field: [headers]}}}), nested under ``intake:`` as config.yaml has them: one block, pasted once. A
+    suggestion that carries one ends with it (``advice_in`` reads it back).
+
+    >>> print(config_block({"sheet_aliases": {"回款": ["收支"], "合同": ["签单"]}, "column_aliases": {"回款": {"回款日期": ["日子"]}}}))
+    intake:
+      sheet_aliases:
+        回款: [收支]
+        合同: [签单]
+      column_aliases:
+        回款:
+          回款日期: [日子]
+    """
+    lines = ["intake:"]
+    if advice.get("sheet_aliases"):
+        lines.append("  sheet_aliases:")
+        lines += [f"    {kind}: [{', '.join(yaml_text(s) for s in names)}]" for kind, names in advice["sheet_aliases"].items()]
+    if advice.get("column_aliases"):
+        lines.append("  column_aliases:")
+        for kind, fields in advice["column_aliases"].items():
+            lines.append(f"    {kind}:")
+            lines += [f"      {name}: [{', '.join(yaml_text(h) for h in heads)}]" for name, heads in fields.items()]
+    return "\n".join(lines)
+
+
+def advice_in(suggestion: str) -> dict:
+    """The advice of the config block a suggestion ends with (``config_block``), read back; {} when it has none.
+
+    >>> advice_in("如就是该列, 请加:\\n" + config_block({"column_aliases": {"回款": {"回款日期": ["日子", "a: b"]}}}))
+    {'column_aliases': {'回款': {'回款日期': ['日子', 'a: b']}}}
+    """
+    at = block_start(suggestion)
+    if at < 0:
+        return {}
+    try:
+        block = yaml.safe_load(suggestion[at:])
+    except yaml.YAMLError:
+        return {}
+    return (block.get("intake") or {}) if isinstance(block, dict) else {}
+
+
+def block_start(suggestion: str) -> int:
+    """Where the config block of a suggestion starts; -1 when it has none."""
+    if suggestion.startswith("intake:\n"):
+        return 0
+    at = suggestion.find("\nintake:\n")
+    return at + 1 if at >= 0 else -1
+
+
+def merge_advice(advices: Iterable[dict]) -> tuple[dict, list[str]]:
+    """Several pieces of advice as one (``config_block``), and what was left out: a sheet name offered for two kinds,
+    or a header offered for two fields of one kind (the aliases of a kind hold for all its sheets, so such a line
+    would read one of them from the other's column) — never one header for two fields.
+
+    >>> merge_advice([{"column_aliases": {"合同": {"合同编号": ["1"], "签订日期": ["日子"]}}},
+    ...               {"sheet_aliases": {"回款": ["收支"]}, "column_aliases": {"合同": {"合同金额": ["1"]}}}])
+    ({'sheet_aliases': {'回款': ['收支']}, 'column_aliases': {'合同': {'签订日期': ['日子']}}}, ['合同表的表头 "1" 同时被建议为 合同编号、合同金额'])
+    """
+    kinds: dict[str, dict[str, None]] = {}  # sheet name -> the kinds offered
+    fields: dict[tuple[str, str], dict[str, None]] = {}  # (kind, header) -> the fields offered
+    for advice in advices:
+        for kind, names in (advice.get("sheet_aliases") or {}).items():
+            for name in names:
+                kinds.setdefault(str(name), {})[kind] = None
+        for kind, mapping in (advice.get("column_aliases") or {}).items():
+            for name, heads in mapping.items():
+                for head in heads:
+                    fields.setdefault((kind, str(head)), {})[name] = None
+    sheet_aliases: dict[str, list[str]] = {}
+    column_aliases: dict[str, dict[str, list[str]]] = {}
+    dropped = []
+    for name, offered in kinds.items():
+        if len(offered) > 1:
+            dropped.append(f'工作表 "{name}" 同时被建议为 {"、".join(offered)} 表')
+        else:
+            sheet_aliases.setdefault(next(iter(offered)), []).append(name)
+    for (kind, head), offered in fields.items():
+        if len(offered) > 1:
+            dropped.append(f'{kind}表的表头 "{head}" 同时被建议为 {"、".join(offered)}')
+        else:
+            column_aliases.setdefault(kind, {}).setdefault(next(iter(offered)), []).append(head)
+    merged = {"sheet_aliases": sheet_aliases, "column_aliases": column_aliases}
+    return {k: v for k, v in merged.items() if v}, dropped
 
 
 def yaml_text(text: str) -> str:
@@ -422,11 +513,13 @@ def yaml_text(text: str) -> str:
 
     >>> yaml_text("回款(2)"), yaml_text("Sheet 1"), yaml_text("a: b")
     ('回款(2)', 'Sheet 1', '"a: b"')
+    >>> yaml.safe_load("[" + yaml_text("到账\\n金额") + ", " + yaml_text('a"\\\\b') + "]") == ["到账\\n金额", 'a"\\\\b']
+    True
     """
-    if text and text == text.strip() and not re.search(r"[,\[\]{}#:\"']", text) and text[0] not in "-?!&*|>%@`" \
+    if text and text == text.strip() and not re.search(r"[,\[\]{}#:\"'\x00-\x1f]", text) and text[0] not in "-?!&*|>%@`" \
             and not re.fullmatch(r"[\d.+-]+|true|false|yes|no|on|off|null|~", text, re.I):
         return text
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r") + '"'
 
 
 def is_visible(meta: pc.SheetMetadata) -> bool:
@@ -721,7 +814,9 @@ def holds_unit_codes(rows: list[list], col: int, sample: int = 50) -> bool:
 
 
 def map_columns(cells: list, sheet_def: SheetDef, lookup: dict) -> dict:
-    """Each field's column: its own name first, then the first alias column; a column serves one field."""
+    """Each field's column: its own name first, then the first alias column; a column serves one field. Two
+    columns both named by config aliases of one field (``intake.column_aliases``: 客户名称 [付款人, 买方单位], each
+    pasted for a sheet that has only one of them) are ``ambiguous``: neither is read."""
     candidates: list[tuple[int, int, str, int]] = []  # (priority, column, field, scale)
     rep_column = None
     rep_headers = {normalize_header(h) for h in REP_HEADERS}
@@ -736,14 +831,23 @@ def map_columns(cells: list, sheet_def: SheetDef, lookup: dict) -> dict:
     columns: dict[str, int] = {}
     scales: dict[str, int] = {}
     used: set[int] = set()
+    ambiguous: dict[str, list[int]] = {}
+    by_config: set[str] = set()  # fields whose column a config alias named
     for priority, col, field_name, scale in sorted(candidates):
         if field_name not in columns and col not in used:
             columns[field_name] = col
             used.add(col)
+            if priority == 2:
+                by_config.add(field_name)
             if scale != 1:
                 scales[field_name] = scale
+        elif priority == 2 and field_name in by_config and col not in used and col != columns[field_name]:
+            ambiguous.setdefault(field_name, [columns[field_name]]).append(col)  # two columns, both the clerk's alias
+    for field_name in ambiguous:  # never the first of them silently (aliases pasted for two sheets of one kind)
+        del columns[field_name]
+        scales.pop(field_name, None)
     missing = [f.name for f in sheet_def.fields if f.required and f.name not in columns]
-    return {"columns": columns, "rep_column": rep_column, "missing": missing, "scales": scales}
+    return {"columns": columns, "rep_column": rep_column, "missing": missing, "scales": scales, "ambiguous": ambiguous}
 
 
 def column_alias_block(sheet: str, mapping: dict[str, list[str]]) -> str:
@@ -756,18 +860,37 @@ def column_alias_block(sheet: str, mapping: dict[str, list[str]]) -> str:
           回款日期: [到账时间]
           回款金额: [本次到账]
     """
-    lines = [f"      {name}: [{', '.join(yaml_text(h) for h in headers)}]" for name, headers in mapping.items()]
-    return "\n".join(["intake:", "  column_aliases:", f"    {sheet}:", *lines])
+    return config_block({"column_aliases": {sheet: mapping}})
+
+
+_LINE_BREAKS = re.compile(r"[\r\n\t]+")
+_BARE_NUMBER = re.compile(r"[\d\s.,%+\-]*")
+
+
+def alias_headers(cells: list) -> dict[int, str]:
+    """{column: header} of the cells of a header row an alias can name: text (the reader matches only text
+    headers), not a bare number ("1", "2026": a grid of numbers has no header), and written in one column only
+    (an alias of a header two columns share would read whichever comes first). A line break typed in the cell
+    (Alt+Enter) is left out: headers are compared without them.
+
+    >>> alias_headers(["到账时间", 1.0, "1", "金额", "金额 ", "", "付款人", "客户\\n全称"])
+    {0: '到账时间', 6: '付款人', 7: '客户全称'}
+    """
+    texts = {col: _LINE_BREAKS.sub("", c).strip() for col, c in enumerate(cells) if isinstance(c, str) and c.strip()}
+    counts: dict[str, int] = {}
+    for text in texts.values():
+        counts[text] = counts.get(text, 0) + 1
+    return {col: t for col, t in texts.items() if counts[t] == 1 and not _BARE_NUMBER.fullmatch(t)}
 
 
 def header_advice(cells: list, sheet_def: SheetDef, missing: list[str], taken: Iterable[int] = (),
                   inferred: dict[str, str] | None = None, fits: dict[str, list[str]] | None = None) -> str:
     """What the clerk can do about missing columns: for each, the nearest header of the row (rapidfuzz) among
-    the columns no field took (``taken``), never one header for two fields, and the config lines that would
-    map them, as the block to paste into config.yaml; ``inferred`` ({field: header}), the columns found by their
-    cells, go into that block too, so one paste maps the whole sheet. ``fits`` ({DATE/MONEY field: the headers
-    whose cells fit it}, ``cell_fits``): such a field is offered only one of those, never a column of names or
-    ranks as a date.
+    the columns no field took (``taken``) whose header an alias can name (``alias_headers``), never one header for
+    two fields, and the config lines that would map them, as the block to paste into config.yaml; ``inferred`` ({field: header}), the columns found by their
+    cells, go into that block too, so one paste maps the whole sheet. ``fits`` ({field: the headers whose cells
+    fit it}, ``cell_fits``: DATE and MONEY fields, and 合同编号/客户名称/产品名称 when the books know such values): such
+    a field is offered only one of those, never a column of names or ranks as a date.
 
     >>> from neiqin_xl.core.schema import COLLECTIONS
     >>> print(header_advice(["到账时间", "付款单位", "金额"], COLLECTIONS, ["回款日期"], taken=[1, 2]))
@@ -780,7 +903,7 @@ def header_advice(cells: list, sheet_def: SheetDef, missing: list[str], taken: I
     '回款日期: 没有一列的内容像日期, 请补上该列'
     """
     taken = set(taken)
-    free = list(dict.fromkeys(display_raw(c).strip() for col, c in enumerate(cells) if not is_blank(c) and col not in taken))
+    free = [head for col, head in alias_headers(cells).items() if col not in taken]
     advice, mapping = [], {name: [head] for name, head in (inferred or {}).items()}
     for name in missing:
         f = sheet_def.field(name)
@@ -788,8 +911,10 @@ def header_advice(cells: list, sheet_def: SheetDef, missing: list[str], taken: I
         choices = {h: max(fuzz.ratio(normalize_header(h), normalize_header(a)) for a in (f.name, *f.aliases))
                    for h in allowed if h not in {x for v in mapping.values() for x in v}}
         nearest = max(choices, key=choices.get, default=None)
-        if nearest is None and fits is not None and name in fits:
-            advice.append(f"{name}: 没有一列的内容像{'日期' if f.kind == DATE else '金额'}, 请补上该列")
+        if fits is not None and len(fits.get(name, ())) > 1:  # never a guess among columns that all fit
+            advice.append(f"{name}: 有几列的内容都{fit_words(f)}: {'、'.join(fits[name])}, 请把对的那一列的表头改为 {name}")
+        elif nearest is None and fits is not None and name in fits:
+            advice.append(f"{name}: 没有一列的内容{fit_words(f).replace('是', '像', 1)}, 请补上该列")
         elif nearest is None:
             advice.append(f"{name}: 请补上该列")
         else:
@@ -802,19 +927,71 @@ def header_advice(cells: list, sheet_def: SheetDef, missing: list[str], taken: I
     return text
 
 
-def fitting_columns(grid: list[list], header: Header, f: Field, free: Iterable[int], sample: int = 20
-                    ) -> list[tuple[int, int, int]]:
-    """The free columns whose cells fit a DATE or MONEY field: (column, cells that fit, cells looked at), for
-    each column where at least 80 % of its first ``sample`` filled cells below the header parse as the kind
-    (dates: date cells or dates typed as text, never a bare number; amounts: numbers or amounts as text,
-    never a date, and not under a header of a price, a quantity, a number or a rate). Other kinds: none."""
+@dataclass(frozen=True)
+class Known:
+    """What the books already know, for finding an ID or name column by its cells: the match keys
+    (``names.match_key``) of the archive's customer names and aliases and of the catalogue's products, and the
+    合同编号 of the 合同 sheets read. The intake builds it from a first reading (``intake.known_of``) and hands it
+    to the few workbooks whose sheet lacked such a required column; small and frozen, it travels to a worker."""
+
+    customers: frozenset[str] = frozenset()
+    products: frozenset[str] = frozenset()
+    contracts: frozenset[str] = frozenset()
+
+    def values_for(self, f: Field) -> frozenset[str]:
+        """The known values a column of the field's is matched against (empty: none to go by).
+
+        >>> from neiqin_xl.core.schema import COLLECTIONS, SHIPMENTS
+        >>> k = Known(customers=frozenset({"上海明达"}), contracts=frozenset({"HT-1"}))
+        >>> k.values_for(COLLECTIONS.field("客户名称")), k.values_for(SHIPMENTS.field("合同编号"))
+        (frozenset({'上海明达'}), frozenset({'HT-1'}))
+        """
+        if f.name == "合同编号":
+            return self.contracts
+        if f.kind == NAME and f.name == "客户名称":
+            return self.customers
+        if f.kind == NAME and f.name in ("产品名称", "产品"):
+            return self.products
+        return frozenset()
+
+    def for_sheet(self, sheet_def: SheetDef) -> "Known":
+        """What finds a column of this sheet: a sheet never by the values it defines itself (a 合同 sheet's
+        合同编号 are new numbers, not the known ones)."""
+        if sheet_def.key == "合同编号":
+            return Known(self.customers, self.products, frozenset())
+        return self
+
+    def key(self, f: Field, cell: object) -> str:
+        """A cell as the known values are kept: a 合同编号 as typed (trimmed), a name by its match key."""
+        text = display_raw(cell).strip()
+        return text if f.name == "合同编号" else match_key(text)
+
+    def __bool__(self) -> bool:
+        return bool(self.customers or self.products or self.contracts)
+
+
+def fit_words(f: Field) -> str:
+    """What a column's cells are, as the messages say it ("前 20 个有值的单元格中 18 个像日期")."""
+    return {DATE: "像日期", MONEY: "像金额"}.get(f.kind) or {
+        "合同编号": "是已有合同的合同编号", "客户名称": "是客户档案中的客户"}.get(f.name, "是产品目录中的产品")
+
+
+def fitting_columns(grid: list[list], header: Header, f: Field, free: Iterable[int], sample: int = 20,
+                    known: Known | None = None) -> list[tuple[int, int, int]]:
+    """The free columns whose cells fit a field: (column, cells that fit, cells looked at), for each column where
+    at least 80 % of its first ``sample`` filled cells below the header fit: for a DATE or MONEY field when they
+    parse as the kind (dates: date cells or dates typed as text, never a bare number; amounts: numbers or amounts
+    as text, never a date, and not under a header of a price, a quantity, a number or a rate); for 合同编号,
+    客户名称 and 产品名称 when they are values the books know (``Known``: a contract's number, a customer of the
+    archive by name or alias, a product of the catalogue). Other fields, or nothing known: none."""
     from .parse import parse_date_text, parse_money
     found = []
-    if f.kind not in (DATE, MONEY):
+    values = known.values_for(f) if known is not None and f.kind not in (DATE, MONEY) else frozenset()
+    if f.kind not in (DATE, MONEY) and not values:
         return found
     for col in free:
         head = display_raw(grid[header.row][col]) if col < len(grid[header.row]) else ""
-        if f.kind == MONEY and any(w in head for w in _NOT_AMOUNT_HEADERS):
+        if f.kind == MONEY and any(w in head for w in _NOT_AMOUNT_HEADERS) and not any(w in head for w in _AMOUNT_WORDS):
             continue
         cells = [row[col] for row in grid[header.row + 1:] if col < len(row) and not is_blank(row[col])][:sample]
         if not cells:
@@ -822,39 +999,44 @@ def fitting_columns(grid: list[list], header: Header, f: Field, free: Iterable[i
         if f.kind == DATE:
             fit = sum(isinstance(c, (datetime, date)) or (isinstance(c, str) and parse_date_text(c)[0] is not None)
                       for c in cells)
-        else:
+        elif f.kind == MONEY:
             fit = sum(not isinstance(c, (datetime, date, bool)) and isinstance(c, (int, float, str))
                       and parse_money(c)[0] is not None for c in cells)
+        else:
+            fit = sum(known.key(f, c) in values for c in cells)
         if fit * 5 >= len(cells) * 4:
             found.append((col, fit, len(cells)))
     return found
 
 
+_AMOUNT_WORDS = ("价款", "总价", "价税合计")  # 价 that is an amount, not a unit price
 _NOT_AMOUNT_HEADERS = ("价", "数量", "号", "率", "%", "天", "期", "编码", "代码", "序")
 
 
-def cell_fits(grid: list[list], header: Header, sheet_def: SheetDef) -> dict[str, list[str]]:
-    """For each missing DATE or MONEY field of a header, the headers of the free columns whose cells fit it
-    (``fitting_columns``), for ``header_advice``."""
+def cell_fits(grid: list[list], header: Header, sheet_def: SheetDef, known: Known | None = None
+              ) -> dict[str, list[str]]:
+    """For each missing field of a header that its cells can say (DATE, MONEY, and an ID or name ``known`` has
+    values for), the headers of the free columns whose cells fit it (``fitting_columns``), for ``header_advice``."""
     taken = set(header.columns.values())
     free = [c for c in range(len(grid[header.row])) if c not in taken]
     out = {}
     for name in header.missing:
         f = sheet_def.field(name)
-        if f.kind in (DATE, MONEY):
-            out[name] = [display_raw(grid[header.row][c]).strip() for c, _, _ in fitting_columns(grid, header, f, free)]
+        if f.kind in (DATE, MONEY) or (known is not None and known.values_for(f)):
+            out[name] = [display_raw(grid[header.row][c]).strip()
+                         for c, _, _ in fitting_columns(grid, header, f, free, known=known)]
     return out
 
 
-def infer_columns(grid: list[list], header: Header, sheet_def: SheetDef) -> tuple[dict[str, tuple[int, int, int]],
-                                                                                   dict[str, list[tuple[int, int, int]]]]:
+def infer_columns(grid: list[list], header: Header, sheet_def: SheetDef, known: Known | None = None
+                  ) -> tuple[dict[str, tuple[int, int, int]], dict[str, list[tuple[int, int, int]]]]:
     """For the missing required fields of a header, the columns their cells say: {field: (column, fit, looked
     at)} where exactly one free column fits (and no other missing field's), and {field: [candidates]} where
     several do. A column never serves two fields."""
     taken = set(header.columns.values()) | ({header.rep_column} if header.rep_column is not None else set())
     width = max((len(r) for r in grid[header.row: header.row + 21]), default=0)
     free = [c for c in range(width) if c not in taken]
-    fits = {name: fitting_columns(grid, header, sheet_def.field(name), free) for name in header.missing}
+    fits = {name: fitting_columns(grid, header, sheet_def.field(name), free, known=known) for name in header.missing}
     claimed: dict[int, int] = {}
     for candidates in fits.values():
         for col, _, _ in candidates:

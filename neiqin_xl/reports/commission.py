@@ -60,7 +60,7 @@ import pandas as pd
 from ..books.changes import ADJUSTMENT_COLUMNS, Changes, ClosedMonth, describe
 from ..books.credit import basis_lines
 from ..books.periods import MonthWindow, month_is_final, month_option, month_window, months_of
-from ..books.roster import incomplete_reps, rep_names, workbook_owners
+from ..books.roster import incomplete_reps, rep_names, workbook_keepers
 from ..books.workdays import Workdays
 from ..core.config import Commission, Settings
 from ..books.context import RunContext
@@ -256,7 +256,7 @@ def staff_records(tables: Tables) -> dict[str, dict]:
 
 def list_reps(tables: Tables, lines: pd.DataFrame) -> list[str]:
     """The roster's reps (``books.roster``, in 人员 order), then anyone else with lines in the month."""
-    reps = rep_names(tables["人员"], workbook_owners(tables))
+    reps = rep_names(tables["人员"], workbook_keepers(tables))
     return reps + sorted(r for r in set(lines["业务员"]) if r and r not in reps)
 
 

@@ -54,6 +54,7 @@ them), then 今日要点.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
@@ -71,7 +72,7 @@ from ..books.allocation import Allocation, due_parts_as_of, plan_lines_as_of
 from ..books.collection_plans import reminder_lines
 from ..books.context import RunContext
 from ..books.due import WORKING_DAYS
-from ..books.roster import incomplete_reps
+from ..books.roster import incomplete_reps, rep_names, workbook_keepers
 from ..core.output import Delivery, ReportOutput
 from ..core.model import (ERROR, REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, fmt_yuan, round_half_up,
                           yuan_to_fen, text as _text)
@@ -119,14 +120,16 @@ class DailyData:
 
 # ---------------------------------------------------------------- pure computations
 
-def daily_by_rep(tables: Tables, day: date) -> pd.DataFrame:
+def daily_by_rep(tables: Tables, day: date, also: Iterable[str] = ()) -> pd.DataFrame:
     """REP_COLUMNS: each rep's day and month-to-date figures, the month's targets, attainment (签约完成率 =
     本月合同金额 ÷ 销售目标, 回款完成率 = 本月回款 ÷ 回款目标) and rank. A rep without a target for the month
-    reads 无目标 in both rates and is not ranked; the others are ranked by month-to-date collections."""
+    reads 无目标 in both rates and is not ranked; the others are ranked by month-to-date collections. ``also``:
+    reps listed even with no figure (the roster's reps whose data was not read, ``roster.incomplete_reps``: a rep
+    whose whole workbook failed has no row anywhere, and would otherwise vanish from the table)."""
     today = P.window_figures_by_rep(tables, day, day).set_index(REP)
     month = P.window_figures_by_rep(tables, day.replace(day=1), day).set_index(REP)
     targets = P.targets_by_rep(tables, [f"{day:%Y-%m}"]).set_index(REP)
-    reps = sorted(set(today.index) | set(month.index) | set(targets.index))
+    reps = sorted(set(today.index) | set(month.index) | set(targets.index) | set(also))
     rows = []
     for rep in reps:
         def figure(frame: pd.DataFrame, column: str) -> int:
@@ -321,7 +324,9 @@ def compute(tables: Tables, allocation: Allocation | None, problems: list[Proble
     calendar = workdays.Workdays.of(settings)
     since = calendar.previous(day)
     contracts, shipments, collections = day_details(tables, day)
-    by_rep = with_incomplete(daily_by_rep(tables, day), incomplete_reps(problems))
+    incomplete = incomplete_reps(problems)
+    roster = set(rep_names(tables["人员"], workbook_keepers(tables)))
+    by_rep = with_incomplete(daily_by_rep(tables, day, [r for r in incomplete if r in roster]), incomplete)
     lines = [*big_contracts(contracts, settings.reports.big_contract_amount), *overdue_today(allocation, day, since),
              *held_requests(shipping), *deliveries_passed(tables, day, since),
              *tracking_line(tracking, day, settings.tracking.unsigned_days), *complaints_overdue(tables, settings, day),

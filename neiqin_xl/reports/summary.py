@@ -36,7 +36,7 @@ from ..books.activities import (ACTIVITY_KINDS, DEVELOPMENT_COLS, activities, ac
                                 development_by_rep, development_sheet, first_contacts, open_follow_ups)
 from ..books.context import RunContext
 from ..books.quotations import period_conversion
-from ..books.roster import rep_names, workbook_owners
+from ..books.roster import rep_names, workbook_keepers, workbook_owners
 from ..core.files import Name
 from ..core.model import REP, Problem, fmt_yuan
 from ..core.names import normalize_name
@@ -110,7 +110,7 @@ def due(ctx: RunContext) -> list[P.Period]:
 def summary_reps(tables, acts: pd.DataFrame) -> list[str]:
     """The roster's reps (``books.roster``), then anyone else whose workbook gave rows, by name."""
     owners = workbook_owners(tables)
-    listed = rep_names(tables["人员"], owners)
+    listed = rep_names(tables["人员"], workbook_keepers(tables))
     return [*listed, *sorted((owners | {r for r in acts[REP] if r}) - set(listed))]
 
 

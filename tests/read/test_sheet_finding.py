@@ -84,9 +84,9 @@ def test_a_workbook_with_no_sheet_of_ours_lists_its_sheets_and_the_pasted_line_m
     frames, problems, _ = read(path)
     (p,) = problems
     assert p.severity == ERROR and "收支 (表头: 日子、单位全称、进账); 备忘 (表头: 事项)" in p.message
-    # the printed blocks, nested under intake: as config.yaml has them; the clerk keeps the one of 收支
-    blocks = p.suggestion.split(":\n", 1)[1].split("\nintake:")
-    assert blocks[0] == "intake:\n  sheet_aliases:\n    合同: [收支]"
+    # no header names a field of any kind and no sheet holds rows of dates and amounts: no kind is guessed, the
+    # clerk is told what to write (a guess before: 合同 for both)
+    assert "intake:\n" not in p.suggestion and "sheet_aliases: {表的种类" in p.suggestion
     pasted = Settings(**yaml.safe_load("intake:\n  sheet_aliases:\n    回款: [收支]"))
     frames, problems, _ = read(path, pasted)
     # now 回款's: 回款日期 and 回款金额 are found by their cells (one date column, one amount column); 客户名称 has no
@@ -107,4 +107,20 @@ def test_a_missing_column_with_two_that_fit_is_an_error_listing_both(tmp_path):
     frames, problems, _ = read(path)
     assert frames == {}
     assert [(p.severity, p.field) for p in problems] == [(ERROR, "回款日期"), (ERROR, "")]
-    assert 'B 列 "日子"、C 列 "另一日子"' in problems[0].message
+    assert 'B 列 "日子" (1/1)、C 列 "另一日子" (1/1)' in problems[0].message
+    assert all("intake:\n" not in p.suggestion for p in problems)  # no block guessing one: pasted, it would be read
+
+
+def test_two_columns_of_one_sheet_named_by_config_aliases_of_one_field_are_an_error_not_the_first(tmp_path):
+    # pasted for two sheets of one kind: 付款人 is the customer on 回款, 买方单位 on 回款(2); 回款(2) also has a
+    # 付款人 column (the person who brought the cheque): its customer could be read from either column
+    config = Settings(**yaml.safe_load("intake:\n  column_aliases:\n    回款:\n      客户名称: [付款人, 买方单位]"))
+    path = write_book(tmp_path / "张伟.xlsx", {
+        "回款": [["回款日期", "付款人", "回款金额"], [date(2026, 11, 5), "上海明达", 1200]],
+        "回款(2)": [["回款日期", "付款人", "买方单位", "回款金额"], [date(2026, 11, 6), "小王", "杭州远景", 800]]})
+    frames, problems, _ = read(path, config)
+    # 回款 is read (1,200.00 from 上海明达); 回款(2) is one error naming both columns, and none of its rows
+    assert list(frames["回款"]["客户名称"]) == ["上海明达"] and int(frames["回款"]["回款金额"].sum()) == 120_000
+    (p,) = problems
+    assert (p.severity, p.sheet, p.field, p.cell) == (ERROR, "回款(2)", "客户名称", "1:1")
+    assert 'B 列 "付款人"、C 列 "买方单位" 都算作 客户名称' in p.message

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
+
 from neiqin_xl.books.roster import incomplete_reps
 from neiqin_xl.core.model import ERROR
 from neiqin_xl.loader import open_books, report_context
@@ -74,3 +76,40 @@ def test_a_single_bad_row_leaves_the_rep_final(tmp_path):
     assert [p.cell for p in ctx.problems if p.rep == "李娜" and p.severity == ERROR]  # the one row's error
     assert incomplete_reps(ctx.problems) == {}
     assert "数据不全" not in daily.build(ctx).data.by_rep.columns
+
+
+def test_a_rep_whose_whole_workbook_failed_is_listed_incomplete_not_dropped(tmp_path):
+    # 张伟's workbook is cut off half way (a copy interrupted on the shared drive): a real .xlsx, truncated, that
+    # no reader can open. His 角色 is blank: the workbook in the reps folder says he is a rep, read or not
+    settings = workspace(tmp_path)
+    write_book(settings.folder("master") / "人员.xlsx", {"人员": [
+        ["姓名", "部门", "角色", "底薪", "绩效基数"], ["张伟", "销售一部", "", 5000, 2000],
+        ["李娜", "销售二部", "业务员", 5000, 2000]]})
+    reps = settings.folder("reps")
+    whole = write_book(reps / "张伟.xlsx", {
+        "合同": [CONTRACT_HEADER, ["HT-1", date(2026, 11, 2), "上海明达", "设备", 100000, "月结"]],
+        "回款": [COLLECTION_HEADER, [date(2026, 11, 10), "上海明达", "HT-1", 10000, "LS-1"]]}).read_bytes()
+    (reps / "张伟.xlsx").write_bytes(whole[: len(whole) // 2])
+    write_book(reps / "李娜.xlsx", {
+        "合同": [CONTRACT_HEADER, ["HT-2", date(2026, 11, 3), "杭州远景", "设备", 50000, "月结"]],
+        "回款": [COLLECTION_HEADER, [date(2026, 11, 11), "杭州远景", "HT-2", 5000, "LS-2"]]})
+    ctx = report_context(open_books(settings, MONTH_END), settings, MONTH_END)
+    why = "张伟.xlsx 未读取: 无法打开工作簿: 文件已损坏"
+    assert incomplete_reps(ctx.problems) == {"张伟": why}
+
+    out = commission.build(ctx)
+    summary = out.data.summary.set_index("业务员")
+    # 张伟 is on the 提成计算表 with nothing read: 0.00, and why; 李娜 5,000.00 at 1% → 50.00 as before
+    assert list(summary.index) == ["张伟", "李娜"]
+    assert int(summary.at["张伟", "提成金额"]) == 0 and int(summary.at["李娜", "提成金额"]) == 50_00
+    assert summary.at["张伟", "备注"].startswith("数据不全：" + why)
+    zhang = next(s for s in out.workbooks if s.for_rep == "张伟").sheets[0]
+    assert zhang.title == "提成确认单 2026-11（数据不全） — 张伟"
+
+    day = daily.build(ctx)
+    by_rep = day.data.by_rep.set_index("业务员")
+    assert list(by_rep.index) == ["张伟", "李娜"]
+    assert by_rep.at["张伟", "数据不全"] == why and by_rep.at["李娜", "数据不全"] == ""
+    assert int(by_rep.at["张伟", "本月回款"]) == 0 and int(by_rep.at["李娜", "本月回款"]) == 5000_00
+    assert pd.isna(by_rep.at["张伟", "回款排名"])  # no target: not ranked, as any rep without one
+    assert f"[数据不全: {why}]" in day.deliveries[0].summary_text
