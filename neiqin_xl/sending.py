@@ -34,6 +34,7 @@ def chase_and_send(settings: Settings, run_date: date, staff: Any, failures: Fai
     sent: list[dict] = []
     with step("发送邮件"), failures.guard("发送邮件"):
         if send:
+            mail.plan(settings, run_date, list(deliveries), staff)  # what a run killed on the way never composed
             transport = mail.start_sending(settings, no_email)  # one login attempt for the whole run
             try:
                 sent += mail.send_pending(settings, staff, transport=transport) if transport else []

@@ -691,7 +691,7 @@ def send_recorded(state: RunState, transport: Transport, message_id: int, file: 
     outcome = transport.send(recipients, file.read_bytes())
     if outcome.unknown:
         reason = f"{outcome.reason}; 请向收件人确认, 没收到时用 Outlook 打开 {file} 发送 (或 --resend)"
-        state.mark(message_id, UNKNOWN, reason=reason, attempts=outcome.attempts)
+        state.mark(message_id, UNKNOWN, reason=reason, attempts=outcome.attempts, interrupted_at=datetime.now())
         return UNKNOWN, file, reason
     if outcome.ok:
         file = move_to_sent(file)
@@ -746,6 +746,16 @@ def deliver(settings: Settings, run_date: date, deliveries: list[Delivery], staf
     return results
 
 
+def plan(settings: Settings, run_date: date, deliveries: list[Delivery], staff: pd.DataFrame | None) -> None:
+    """The messages the run is about to compose, one per audience (``group_deliveries``), kept on the running
+    run's row (``RunState.plan_mail``) before the first is composed: a run killed on the way leaves in the
+    state what it never got to, and ``status`` lists those until a later run composes them."""
+    groups, _ = group_deliveries(settings, deliveries, staff)
+    RunState(settings.workspace).plan_mail(run_date, [
+        {"audience": g.audience.key, "items": sorted(item_key(d) for d in g.deliveries),
+         "recipients": g.audience.recipients, "titles": [d.title for d in g.deliveries]} for g in groups])
+
+
 def drop_already_sent(state: RunState, run_date: date, group: Group, tried: set = frozenset()
                       ) -> tuple[Group, list[dict]]:
     """The group without what an earlier run settled: sent (partly or wholly), 结果未知 or given up; for a
@@ -778,7 +788,7 @@ def settled_reason(message: MessageRow) -> str:
     if message.status == GIVEN_UP:
         return f"已放弃 ({message.updated:%Y-%m-%d %H:%M}; --resend 可再试)"
     if message.status == UNKNOWN:
-        return (f"发送结果未知 ({message.updated:%Y-%m-%d %H:%M} 发送时运行中断, 未重发以免重复; "
+        return (f"发送结果未知 ({message.interrupted_at or message.updated:%Y-%m-%d %H:%M} 发送时中断, 未重发以免重复; "
                 f"请向收件人确认, 需要时 --resend 或用 Outlook 打开 {message.file})")
     return f"已发送 ({message.sent_at:%Y-%m-%d %H:%M})" + ("; 部分送达" if message.status == PARTIAL else "")
 
@@ -846,7 +856,7 @@ def settle_interrupted(state: RunState, row: MessageRow) -> dict:
     """A message whose send a killed run interrupted: ``unknown``, with a reason the clerk can act on."""
     reason = (f"上次运行在发送时中断 ({row.updated:%Y-%m-%d %H:%M}), 服务器可能已收到: 未重发以免重复; "
               f"请向收件人确认, 没收到时用 Outlook 打开 {row.file} 发送 (或 --resend)")
-    state.mark(row.id, UNKNOWN, reason=reason)
+    state.mark(row.id, UNKNOWN, reason=reason, interrupted_at=row.updated)  # marked sending then: the interruption
     log.warning("邮件发送结果未知: %s → %s: %s", row.subject, ", ".join(row.recipients), reason)
     return result_row(run_date=row.run_date, report=row.reports, rep=pending_rep(row), recipients=list(row.recipients),
                       subject=row.subject, attachments=list(row.attachments), status=UNKNOWN, file=row.file,

@@ -333,6 +333,12 @@ def test_a_day_killed_while_sending_is_finished_by_the_next_run_each_message_onc
     status = capsys.readouterr().out
     assert "2026-11-26 正式  开始 11-26 16:30  运行中断 (未正常结束" in status
     assert "下一步: 2026-11-26 的运行中断了" in status and "发送中" in status  # the message on the wire
+    # the messages it never got to (planned before the first was composed: one per audience), named
+    composed = {(m.audience, m.items) for m in state.messages()}
+    assert len(composed) == 2  # the one sent, the one on the wire
+    never = status.split("未生成的邮件")[1].split("\n\n")[0].strip().splitlines()[1:]
+    assert never and all(line.strip().startswith("2026-11-26 ") for line in never), status
+    assert len(never) == len(json.loads(row["planned"])) - 2
 
     # the next working day: the killed day first (补发), then the day's own run
     assert run_at(at(2026, 11, 27, 16, 30), config) == 3  # exit 3: the message on the wire is 结果未知
@@ -350,6 +356,14 @@ def test_a_day_killed_while_sending_is_finished_by_the_next_run_each_message_onc
     assert statuses.count("unknown") == 1  # the one on the wire: listed, not sent again
     kinds = [(r["run_date"], r["kind"], r["outcome"]) for r in reversed(state.runs())]
     assert kinds == [(DAY, "official", "interrupted"), (DAY, "catch-up", "done"), ("2026-11-27", "official", "done")]
+    # status after the catch-up: nothing left never composed; the 结果未知 one with the time its send was cut
+    # off (11-26, 16:30 and a few seconds), as its own field, not the time the next run found it (11-27)
+    with time_machine.travel(at(2026, 11, 28, 9, 0), tick=True):
+        assert run(config, "status") == 0
+    status = capsys.readouterr().out
+    assert "未生成的邮件" not in status
+    [unknown] = [line for line in status.splitlines() if ": 结果未知" in line]
+    assert "结果未知  中断于 11-26 16:3" in unknown, unknown
 
 
 # ---------------------------------------------------------------------------- cases 3 and 5: working days, dates
