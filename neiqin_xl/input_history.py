@@ -194,6 +194,12 @@ def last_official(root: Path, before: date) -> dict | None:
     return done[-1] if done else None
 
 
+def latest_official(root: Path) -> dict | None:
+    """The index of the last official (or catch-up) run made, of any day."""
+    done = [r for r in runs(root) if r.get("kind") in OFFICIAL_KINDS]
+    return max(done, key=lambda r: (r.get("started", ""), r["id"])) if done else None
+
+
 def of_day(root: Path, day: date) -> dict | None:
     """The run whose outputs ``replay`` reproduces: the day's last official, catch-up or rerun (else preview)."""
     found = [r for r in runs(root) if r["run_date"] == day.isoformat()]

@@ -56,15 +56,15 @@ from .deliver.pool import pool_size
 from .deliver.publish import attach_files, with_pdfs, write_outputs
 from .deliver.run_state import RunState
 from .loader import open_books, report_context
-from .memory import Recalled, changes_since, keep_inputs, recall
+from .memory import FROM_STATE, Recalled, changes_since, keep_inputs, recall
 from . import input_history
 from .read.intake import read_workspace
 from .reports import problems
 from .reports.registry import run_reports
 from .runs import begin as begin_run
-from .runs import (AHEAD, OFFICIAL, PREVIEW, RERUN, ahead_of_time, delivery_label, digest_inputs, label_deliveries,
-                   output_folder, plan_runs)
-from .sending import chase_and_send
+from .runs import (AHEAD, CATCH_UP, OFFICIAL, PREVIEW, RERUN, ahead_of_time, catch_up_points, delivery_label,
+                   digest_inputs, label_deliveries, output_folder, plan_runs)
+from .sending import chase_and_send, notify
 
 log = logging.getLogger("neiqin_xl")
 
@@ -84,6 +84,7 @@ class RunOptions:
     replay: Recalled | None = None  # replay: what the day recalled; no history kept, no mail, nothing recorded
     output_dir: Path | None = None  # replay: where the outputs go
     notes: tuple[str, ...] = ()  # what the clerk must be told, found before the day (a damaged state file set aside)
+    since: date | None | str = FROM_STATE  # the period reports' catch-up point, when the plan decides it
 
 
 @dataclass
@@ -138,7 +139,7 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
     if fallback:  # written elsewhere: the clerk must notice (exit status 1)
         failures.add(OUTPUT_FOLDER, "", fallback)
     state = RunState(settings.workspace)
-    recalled = options.replay or recall(settings, state, run_date)
+    recalled = options.replay or recall(settings, state, run_date, options.since, latest=options.kind == CATCH_UP)
     mails = mail.email_configured(settings) and not options.no_email
     recorded = AHEAD if ahead_of_time(run_date, started.date(), options.kind, mails) else options.kind
     if options.replay is None:  # issue 29: recorded before it sends anything (a killed run is known)
@@ -163,7 +164,7 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
         send the mail, manifest.json, the run recorded in the workspace's memory."""
         sent, chased = chase_and_send(settings, run_date, staff, failures, step, send=sends, deliveries=deliveries,
                                       failed_reports=failures.reports, no_email=options.no_email, resend=options.resend,
-                                      notes=notes)
+                                      notes=notes, catch_up=options.kind == CATCH_UP)
         manifest = build_manifest(settings, run_date, started, options.kind, made, chased=chased, sent=sent,
                                   timings=step.timings, fallback=fallback, failures=failures, history=run_id,
                                   run_key=key)
@@ -263,9 +264,15 @@ def fallback_folder(settings: Settings, output_dir: Path) -> Path:
 
 def run_planned(settings: Settings, now: datetime, run_date: date | None, options: RunOptions) -> list[RunResult]:
     """``plan_runs`` carried out: the command line and ``serve`` both start the day's job through here (holding
-    the workspace's run lock), after the leftovers of a killed run older than ``now`` are removed."""
+    the workspace's run lock), after the leftovers of a killed run older than ``now`` are removed. The day's
+    own run goes first, then the missed days (each one message per person, their troubles in one notice)."""
     for path in remove_leftover_temps([settings.folder("output"), settings.folder("outbox")], now):
         log.info("已删除上次中断的运行留下的临时文件 %s", path)
     trust.stop_if_untrusted(settings, run_date or now.date(), options.no_email)  # issue 29: nothing mailed
-    return [run_day(settings, day, replace(options, kind=kind))
-            for day, kind in plan_runs(settings, now, run_date, preview=options.kind == PREVIEW)]
+    plan = plan_runs(settings, now, run_date, preview=options.kind == PREVIEW)  # the day's own run first
+    results = [run_day(settings, day, replace(options, kind=kind, since=since))
+               for (day, kind), since in zip(plan, catch_up_points(RunState(settings.workspace), plan))]
+    caught_up = [r for r, (_, kind) in zip(results, plan) if kind == CATCH_UP]
+    if caught_up:  # the missed days' one notice to the clerk
+        caught_up[-1].mail += notify(settings, now.date(), caught_up, options.no_email)
+    return results

@@ -195,9 +195,12 @@ def resolve_audience(delivery: Delivery, settings: Settings, staff: pd.DataFrame
     return Audience(to=to or cc, cc=cc if to else ())
 
 
-def group_deliveries(settings: Settings, deliveries: list[Delivery],
-                     staff: pd.DataFrame | None) -> tuple[list[Group], list[tuple[Delivery, str]]]:
-    """One group per audience (first-seen order), and the deliveries nobody receives with the reason."""
+def group_deliveries(settings: Settings, deliveries: list[Delivery], staff: pd.DataFrame | None,
+                     per_recipient: bool = False) -> tuple[list[Group], list[tuple[Delivery, str]]]:
+    """One group per audience (first-seen order), and the deliveries nobody receives with the reason. With
+    ``per_recipient`` (a missed day caught up), a configured list is split into its addresses, so that each
+    person gets one message for the day whatever lists they are on (a rep's own and a customer's messages stay
+    apart: what a rep is sent holds only their data; a customer is told alone)."""
     groups: dict[str, Group] = {}
     unrouted: list[tuple[Delivery, str]] = []
     for d in deliveries:
@@ -205,7 +208,9 @@ def group_deliveries(settings: Settings, deliveries: list[Delivery],
         if isinstance(audience, str):
             unrouted.append((d, audience))
             continue
-        groups.setdefault(audience.key, Group(audience, [])).deliveries.append(d)
+        split = per_recipient and audience.rep is None and audience.customer is None
+        for one in [Audience(to=(r,)) for r in audience.recipients] if split else [audience]:
+            groups.setdefault(one.key, Group(one, [])).deliveries.append(d)
     return list(groups.values()), unrouted
 
 
@@ -716,21 +721,24 @@ def start_sending(settings: Settings, no_email: bool = False) -> Transport | Non
 
 
 def deliver(settings: Settings, run_date: date, deliveries: list[Delivery], staff: pd.DataFrame | None, *,
-            no_email: bool = False, resend: bool = False, transport: Transport | None = None) -> list[dict]:
+            no_email: bool = False, resend: bool = False, transport: Transport | None = None,
+            per_recipient: bool = False) -> list[dict]:
     """Mails (or puts in the outbox) the day's deliveries; one result dict per message (or skipped delivery).
 
     Result keys: date, report, rep, recipients, subject, attachments (names), status (sent / partial /
     outbox / failed / given_up / skipped), time, file (.eml), reason. ``transport``: the run's, from
-    ``start_sending`` (else one is opened here).
+    ``start_sending`` (else one is opened here). ``per_recipient``: one message per person (a missed day
+    caught up, ``group_deliveries``).
     """
     if transport is None and not no_email:
         own = start_sending(settings)
         if own is not None:
             with own:  # opened here: closed here
-                return deliver(settings, run_date, deliveries, staff, resend=resend, transport=own)
+                return deliver(settings, run_date, deliveries, staff, resend=resend, transport=own,
+                               per_recipient=per_recipient)
     state = RunState(settings.workspace)
     transport = None if no_email else transport
-    groups, unrouted = group_deliveries(settings, deliveries, staff)
+    groups, unrouted = group_deliveries(settings, deliveries, staff, per_recipient)
     results = [result_row(run_date=run_date, report=d.report, rep=d.rep, recipients=[], subject=d.title,
                           attachments=[Path(a).name for a in d.attachments], status=SKIPPED, reason=reason)
                for d, reason in unrouted]
@@ -746,11 +754,12 @@ def deliver(settings: Settings, run_date: date, deliveries: list[Delivery], staf
     return results
 
 
-def plan(settings: Settings, run_date: date, deliveries: list[Delivery], staff: pd.DataFrame | None) -> None:
+def plan(settings: Settings, run_date: date, deliveries: list[Delivery], staff: pd.DataFrame | None,
+         per_recipient: bool = False) -> None:
     """The messages the run is about to compose, one per audience (``group_deliveries``), kept on the running
     run's row (``RunState.plan_mail``) before the first is composed: a run killed on the way leaves in the
     state what it never got to, and ``status`` lists those until a later run composes them."""
-    groups, _ = group_deliveries(settings, deliveries, staff)
+    groups, _ = group_deliveries(settings, deliveries, staff, per_recipient)
     RunState(settings.workspace).plan_mail(run_date, [
         {"audience": g.audience.key, "items": sorted(item_key(d) for d in g.deliveries),
          "recipients": g.audience.recipients, "titles": [d.title for d in g.deliveries]} for g in groups])
@@ -758,12 +767,14 @@ def plan(settings: Settings, run_date: date, deliveries: list[Delivery], staff: 
 
 def drop_already_sent(state: RunState, run_date: date, group: Group, tried: set = frozenset()
                       ) -> tuple[Group, list[dict]]:
-    """The group without what an earlier run settled: sent (partly or wholly), 结果未知 or given up; for a
+    """The group without what an earlier run settled for every one of its recipients, however it was grouped
+    then (one message per person for a caught-up day): sent (partly or wholly), 结果未知 or given up; for a
     customer's notice, anything an earlier run of any date made of it (``RunState.items_ever``: in the outbox,
     failed and waiting for ``send_pending``, sent …): a customer is told once. Also without what this run
     already tried (``tried``: its pending step sent or failed it): once per run, counted once, said once."""
     audience = group.audience.key
-    settled = state.items_ever(audience) if group.audience.customer is not None else state.sent_items(run_date, audience)
+    settled = state.items_ever(audience) if group.audience.customer is not None else \
+        state.settled_for(run_date, audience, group.audience.recipients)
     this_run = {item for m in state.messages(run_date) if m.id in tried and m.audience == audience
                 for item in m.items} if tried else set()
 

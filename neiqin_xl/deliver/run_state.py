@@ -240,14 +240,27 @@ class RunState:
             row = con.execute("SELECT * FROM messages WHERE id = ?", (message_id,)).fetchone()
         return _row_to_message(row) if row else None
 
-    def sent_items(self, run_date: date, audience: str) -> dict[str, MessageRow]:
-        """``report|title`` → the message that settled it for ``audience`` on ``run_date``: one that left
-        (sent, partial), may have left (unknown: its send was interrupted) or was given up."""
+    def settled_for(self, run_date: date, audience: str, recipients: list[str] | tuple[str, ...]
+                    ) -> dict[str, MessageRow]:
+        """``report|title`` → a message of ``run_date`` that settled it (one that left: sent, partial; may have left: unknown; or
+        was given up) for every one of
+        ``recipients``, whatever audience it went to (a caught-up day is mailed one message per person, the
+        killed run it finishes grouped by list), or for ``audience`` itself: what each of them has had is not
+        sent to them again. A rep's own messages count only among a rep's, a list's only among a list's (a
+        rep's copy of a report holds their data only)."""
+        wanted = set(recipients)
         with closing(self._connect()) as con:
-            rows = con.execute("""SELECT * FROM messages WHERE run_date = ? AND audience = ?
+            rows = con.execute("""SELECT * FROM messages WHERE run_date = ? AND audience NOT LIKE 'customer:%'
                                   AND status IN ('sent', 'partial', 'unknown', 'given_up') ORDER BY id""",
-                               (run_date.isoformat(), audience)).fetchall()
-        return {item: message for message in map(_row_to_message, rows) for item in message.items}
+                               (run_date.isoformat(),)).fetchall()
+        had: dict[str, dict[str, MessageRow]] = {}
+        for message in map(_row_to_message, rows):
+            if message.audience.startswith("rep:") != audience.startswith("rep:"):
+                continue
+            for address in wanted if message.audience == audience else wanted & set(message.recipients):
+                for item in message.items:
+                    had.setdefault(item, {})[address] = message
+        return {item: next(iter(by.values())) for item, by in had.items() if set(by) >= wanted}
 
     def items_ever(self, audience: str) -> dict[str, MessageRow]:
         """``report|title`` → the message an earlier run of any date made of it for ``audience``, whatever its

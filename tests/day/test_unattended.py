@@ -348,14 +348,15 @@ def test_a_day_killed_while_sending_is_finished_by_the_next_run_each_message_onc
     reports = [(s.replace("补发 ", "").split("】")[0], r) for s, r in day]
     assert len(reports) == len(set(reports)), day  # no message of 11-26 twice (a 补发 mark is not a new message)
     caught_up = day[len(before):]
-    # the rest, sent once, as 补发; and the clerk's notice of the 结果未知 one
-    assert sorted(s.startswith("【补发") for s, _ in caught_up) == [False] + [True] * (len(caught_up) - 1)
-    assert [s for s, _ in caught_up if not s.startswith("【补发")][0].startswith("【运行异常】")
+    # the rest, sent once, as 补发 (after the day's own run, whose notice to the clerk names the 结果未知 one)
+    assert caught_up and all(s.startswith("【补发") for s, _ in caught_up)
+    [notice] = [m for m in server.messages() if str(m["subject"]).startswith("【运行异常】")]
+    assert notice["X-Neiqin-Run-Date"] == "2026-11-27" and "发送结果未知" in notice.get_body(("plain",)).get_content()
     assert ("gm@example.com",) in recipients and ("zhangwei@example.com",) in recipients
     statuses = sorted(m.status for m in state.messages(dt.date(2026, 11, 26)))
     assert statuses.count("unknown") == 1  # the one on the wire: listed, not sent again
     kinds = [(r["run_date"], r["kind"], r["outcome"]) for r in reversed(state.runs())]
-    assert kinds == [(DAY, "official", "interrupted"), (DAY, "catch-up", "done"), ("2026-11-27", "official", "done")]
+    assert kinds == [(DAY, "official", "interrupted"), ("2026-11-27", "official", "done"), (DAY, "catch-up", "done")]
     # status after the catch-up: nothing left never composed; the 结果未知 one with the time its send was cut
     # off (11-26, 16:30 and a few seconds), as its own field, not the time the next run found it (11-27)
     with time_machine.travel(at(2026, 11, 28, 9, 0), tick=True):
@@ -540,6 +541,49 @@ def test_working_days_beyond_catch_up_days_are_named_not_dropped_silently(tmp_pa
     err = capsys.readouterr().err
     assert "超过补做天数 schedule.catch_up_days (1) 未补做: 2026-11-25, 2026-11-26" in err
     assert (tmp_path / "工作区" / "output" / "2026-11-27").is_dir() and not (tmp_path / "工作区" / "output" / "2026-11-26").exists()
+
+
+def run_dates(server, start: int = 0) -> list[tuple[str, tuple[str, ...], str]]:
+    """(X-Neiqin-Run-Date, recipients, subject) of the messages the server took from ``start`` on, in order."""
+    found = []
+    for _, rcpt, data in server.envelopes[start:]:
+        msg = email_lib.message_from_bytes(data, policy=email_policy.default)
+        found.append((msg["X-Neiqin-Run-Date"], tuple(sorted(rcpt)), str(msg["subject"])))
+    return found
+
+
+@pytest.mark.slow  # whole days run for real
+def test_catch_up_sends_the_days_own_reports_first_then_each_missed_day_one_message_per_person(
+        tmp_path, capsys, smtp_server):
+    controller, server = smtp_server()
+    config = build(tmp_path, controller.port)
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    data["schedule"] = {"catch_up_days": 2}
+    data["email"]["recipients"]["period"] = {"to": ["gm@example.com", "boss@example.com"]}  # gm on two lists
+    config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+    assert run_at(at(2026, 11, 24, 16, 30), config) == 0  # Tuesday; then the PC is off until Monday
+    start = len(server.envelopes)
+    capsys.readouterr()
+    assert run_at(at(2026, 11, 30, 16, 30), config) == 0  # Monday: 26 and 27 caught up (2 days back), 25 not
+
+    got = run_dates(server, start)
+    days = [day for day, _, subject in got if not subject.startswith("【运行异常")]
+    # the day's own reports first, then the missed days oldest first
+    assert days == sorted(days, key=lambda d: (d != "2026-11-30", d)) and days[0] == "2026-11-30", days
+    assert set(days) == {"2026-11-30", "2026-11-26", "2026-11-27"}
+    # a missed day: each person one message at most (gm is on the daily and the period lists: one message)
+    for day in ("2026-11-26", "2026-11-27"):
+        people = [r for d, rcpt, _ in got if d == day for r in rcpt]
+        assert len(people) == len(set(people)), (day, people)
+    [gm_26] = [s for d, rcpt, s in got if d == "2026-11-26" and rcpt == ("gm@example.com",)]
+    assert "补发 销售日报" in gm_26 and "五日报 2026-11-21~2026-11-25" in gm_26  # one message, both reports
+    # each day still makes the periods it made when the days ran oldest first: the 五日报 ending on the 25th
+    # once (with the 26th, the first day run after it), the one ending on the 30th with the 30th
+    five_days = [(d, "21~2026-11-25" in s) for d, rcpt, s in got if "五日报" in s and "boss@example.com" in rcpt]
+    assert sorted(five_days) == [("2026-11-26", True), ("2026-11-30", False)], five_days
+    # the day beyond catch_up_days is named, not dropped silently
+    assert "超过补做天数 schedule.catch_up_days (2) 未补做: 2026-11-25" in capsys.readouterr().err
 
 
 # ---------------------------------------------------------------------------- case 16: a double-click run
