@@ -38,6 +38,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from ..books.changes import ClosedMonth
+from ..core.files import check_database_path
 
 STATE_FILE = ".neiqin_state.sqlite"
 
@@ -180,6 +181,7 @@ class RunState:
         self.checked = False  # ``check_state_file`` done by this instance
 
     def _connect(self) -> sqlite3.Connection:
+        check_database_path(self.path)  # a path sqlite cannot open: PathTooLong naming it, not "unable to open"
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if not self.checked:
             check_state_file(self.path)

@@ -586,6 +586,45 @@ def test_catch_up_sends_the_days_own_reports_first_then_each_missed_day_one_mess
     assert "超过补做天数 schedule.catch_up_days (2) 未补做: 2026-11-25" in capsys.readouterr().err
 
 
+# ---------------------------------------------------------------------------- case 17: a long workspace path
+
+def long_root(tmp_path: Path, characters: int) -> Path:
+    """A folder under ``tmp_path`` whose ``工作区`` below it has a path of ``characters`` characters, the rest
+    Chinese (folders of at most 60: a Linux file name holds 255 bytes, 85 Chinese characters)."""
+    left = characters - len(str(tmp_path / "工作区")) - 1  # the folders between, with their separators
+    parts = []
+    while left > 60:
+        parts.append("长" * min(60, left - 2))
+        left -= len(parts[-1]) + 1
+    parts.append("长" * left)
+    root = tmp_path.joinpath(*parts)
+    assert len(str(root / "工作区")) == characters
+    return root
+
+
+@pytest.mark.slow  # a whole day run for real
+def test_a_workspace_path_sqlite_cannot_open_stops_before_anything_is_written_naming_it(tmp_path, capsys, smtp_server):
+    # 208 characters, about 600 UTF-8 bytes: sqlite here keeps at most 504 bytes of a database's path (512 with
+    # its -journal); the run said "unable to open database file" (not naming any path) after writing
+    controller, server = smtp_server()
+    root = long_root(tmp_path, 208)
+    config = build(root, controller.port)
+    workspace = root / "工作区"
+    before = {p for p in workspace.rglob("*")}
+
+    assert run_at(at(2026, 11, 26, 16, 30), config) == 1
+
+    err = capsys.readouterr().err
+    state = workspace / ".neiqin_state.sqlite"
+    assert f"运行失败: 路径太长: {state} (" in err and "无法打开状态数据库" in err and "较短的路径" in err, err
+    written = {p for p in workspace.rglob("*")} - before
+    assert {p.relative_to(workspace).parts[0] for p in written} <= {"logs"}, written  # the log only
+    assert server.envelopes == []
+    # a shorter Chinese path (150 characters, 2 of 3 bytes each under the limit) runs as usual
+    shorter = long_root(tmp_path / "短", 150)
+    assert run_at(at(2026, 11, 26, 16, 30), build(shorter, None), "--quiet") == 0
+
+
 # ---------------------------------------------------------------------------- case 16: a double-click run
 
 def test_only_a_double_clicked_console_waits_for_enter_never_pythonw_or_a_typed_command(monkeypatch):
