@@ -146,7 +146,8 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
         begin_run(state, run_date, recorded, started, output_dir)
 
     with step("读取工作簿"):
-        tables, found = trust.checked_inputs(settings, run_date, *read_workspace(settings, progress=options.progress))
+        tables, found = trust.checked_inputs(settings, run_date, *read_workspace(settings, progress=options.progress),
+                                             recalled.baseline)
     entries = input_history.input_entries(settings, tables.inputs)
     run_id = ""
     if options.replay is None:  # every run keeps what it read, an unchanged rerun too

@@ -586,6 +586,52 @@ def test_catch_up_sends_the_days_own_reports_first_then_each_missed_day_one_mess
     assert "超过补做天数 schedule.catch_up_days (2) 未补做: 2026-11-25" in capsys.readouterr().err
 
 
+# ---------------------------------------------------------------------------- a rep's workbook much smaller than before
+
+def contracts(n: int) -> list[list]:
+    """张伟's 合同 sheet with ``n`` contracts of ¥1,000.00 each, dated 11-02."""
+    return [CONTRACT_HEADER, *[[f"HT-ZW-{i}", date(2026, 11, 2), "明达公司", "服务", 1000, "月结"] for i in range(1, n + 1)]]
+
+
+@pytest.mark.slow  # whole days run for real
+def test_a_reps_workbook_much_smaller_than_at_the_last_official_run_is_listed_and_not_final(tmp_path, smtp_server):
+    controller, server = smtp_server()
+    config = build(tmp_path, controller.port)
+    book = tmp_path / "工作区" / "reps" / "张伟.xlsx"
+    write_book(book, {"合同": contracts(20)})
+    assert run_at(at(2026, 11, 27, 16, 30), config) == 0  # Friday: 20 contracts read
+    # Monday 11-30, the month's last working day: an old copy with 3 contracts was saved over it
+    # (17 fewer, under half: 3 < 20 / 2 and 20 - 3 >= 10)
+    write_book(book, {"合同": contracts(3)})
+    start = len(server.envelopes)
+
+    assert run_at(at(2026, 11, 30, 16, 30), config) == 0  # the day goes on for everyone
+
+    texts = problem_texts(tmp_path, "2026-11-30")
+    assert any("行数骤减: 从 20 行减到 3 行 (上次正式运行 2026-11-27)" in t for t in texts), texts
+    assert "张伟.xlsx" in texts  # the workbook named in its column
+    got = {tuple(sorted(rcpt)): str(m["subject"]) for m, (_, rcpt, _) in
+           zip(server.messages()[start:], server.envelopes[start:])}
+    zhang, li = got[("zhangwei@example.com",)], got[("lina@example.com",)]
+    assert "【提成确认单 2026-11】" in zhang and "（数据不全）" in zhang  # not mailed as final
+    assert "【提成确认单 2026-11】" in li and "数据不全" not in li  # 李娜's as usual
+    assert ("gm@example.com",) in got
+
+
+@pytest.mark.slow  # whole days run for real
+def test_a_reps_workbook_a_few_rows_smaller_is_no_problem(tmp_path, smtp_server):
+    # 12 → 3 is under half but only 9 rows fewer: a rep tidying up a small workbook, not a lost one
+    controller, server = smtp_server()
+    config = build(tmp_path, controller.port)
+    book = tmp_path / "工作区" / "reps" / "张伟.xlsx"
+    write_book(book, {"合同": contracts(12)})
+    assert run_at(at(2026, 11, 27, 16, 30), config) == 0
+    write_book(book, {"合同": contracts(3)})
+    assert run_at(at(2026, 11, 30, 16, 30), config) == 0
+    assert not any("行数骤减" in t for t in problem_texts(tmp_path, "2026-11-30"))
+    assert not any("数据不全" in str(m["subject"]) for m in server.messages())
+
+
 # ---------------------------------------------------------------------------- case 17: a long workspace path
 
 def long_root(tmp_path: Path, characters: int) -> Path:
