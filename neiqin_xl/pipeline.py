@@ -155,7 +155,7 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
             run_id = keep_inputs(settings, run_date, options.kind, started, entries, recalled,
                                  {"force": options.force, "month": options.month, "only": options.only})
     inputs_digest = digest_inputs(tables.inputs)
-    notes = [*options.notes, *filter(None, [trust.calendar_gap(settings, run_date)])]
+    notes = [*options.notes, *trust.day_notes(settings, run_date, found)]
     key = day_key(settings, run_date, options, recalled, inputs_digest)
     sends = (options.kind != PREVIEW or options.send) and options.replay is None  # a preview: only with --send
     sends = sends and recorded != AHEAD  # a day that has not come: no .eml waiting for it

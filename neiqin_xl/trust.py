@@ -126,6 +126,14 @@ def shrunk(settings: Settings, inputs: list[dict], baseline: dict | None) -> lis
     return found
 
 
+def day_notes(settings: Settings, run_date: date, problems: list[Problem]) -> list[str]:
+    """What the clerk is told besides the 问题清单 (console, the 运行异常 notice): a year the calendar does not
+    know, and each rep workbook much smaller than at the last official run (``shrunk``)."""
+    shrinks = [f"{p.workbook}[{p.sheet}] {p.message.split(', ')[0]}: {p.rep or p.workbook} 的数字标为数据不全"
+               for p in problems if p.message.startswith(SHRUNK)]
+    return [*filter(None, [calendar_gap(settings, run_date)]), *shrinks]
+
+
 # ---------------------------------------------------------------------------- a year the calendar does not know
 
 def calendar_knows(year: int) -> bool:

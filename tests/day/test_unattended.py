@@ -616,6 +616,9 @@ def test_a_reps_workbook_much_smaller_than_at_the_last_official_run_is_listed_an
     assert "【提成确认单 2026-11】" in zhang and "（数据不全）" in zhang  # not mailed as final
     assert "【提成确认单 2026-11】" in li and "数据不全" not in li  # 李娜's as usual
     assert ("gm@example.com",) in got
+    # the clerk is told in the 运行异常 notice too
+    [notice] = [m for m in server.messages()[start:] if str(m["subject"]).startswith("【运行异常】")]
+    assert "张伟.xlsx[合同] 行数骤减: 从 20 行减到 3 行" in notice.get_body(("plain",)).get_content()
 
 
 @pytest.mark.slow  # whole days run for real
