@@ -64,8 +64,10 @@ def notice(run_date: date, reasons: list[str]) -> Delivery:
     """The one message to the clerk: what is missing, that nothing was sent, what to do."""
     lines = [f"{run_date} 的正式运行已停止: 输入不可信, 本次没有生成报表, 也没有给经理和业务员发送任何邮件。",
              *reasons, "修复后重新运行 run_daily.py (或等待下一次定时运行): 那次运行将作为当天的正式运行照常发送。"]
+    from .deliver.mail import content_identity
+
     return Delivery(report="admin", title="运行异常: 输入不可信, 当日报表未发送", key_figure=f"{len(reasons)} 项",
-                    summary_text="\n".join(lines),
+                    summary_text="\n".join(lines), identity=content_identity(reasons),
                     summary_html="".join(f"<p style=\"margin:0 0 8px 0;\">{html.escape(line)}</p>" for line in lines))
 
 

@@ -220,11 +220,12 @@ SAME_MESSAGE_LABELS = ("补发 ", "更正 ")  # runs.label_deliveries' marks tha
 def item_key(delivery: Delivery) -> str:
     """What 'sent once per report per date' counts: the report key and its title without a 补发 / 更正
     mark (with the date and the audience, the message's identity: a catch-up of a day a killed run half
-    sent does not send the other half again). A 预览 stays its own item: a preview never uses up the day."""
+    sent does not send the other half again), and its ``identity`` when it has one (the clerk's notice: what it
+    says). A 预览 stays its own item: a preview never uses up the day."""
     title = delivery.title
     for label in SAME_MESSAGE_LABELS:
         title = title.removeprefix(label)
-    return f"{delivery.report}|{title}"
+    return f"{delivery.report}|{title}" + (f"|{delivery.identity}" if delivery.identity else "")
 
 
 # ---------------------------------------------------------------------------- composing
@@ -917,10 +918,13 @@ RECOVERED_TITLE = "运行异常: 邮件已补发"
 
 def admin_notice(run_date: date, failed_reports: list[str], results: list[dict], notes: Sequence[str] = ()
                  ) -> Delivery | None:
-    """The message to the clerk (``email.admin``), at most one a day of each kind (its title is its identity):
+    """The message to the clerk (``email.admin``), once a day for what it says (its ``identity`` is its content:
+    the reports failed, the messages with their state, the notes; ``content_identity``), so a new problem the
+    same day gets a new notice and the same problem is never said twice:
 
     - 运行异常 when a report failed, a message failed, was refused (部分送达), given up or is 结果未知, or the
-      run has something to say (``notes``: a damaged state file, a year the calendar does not know);
+      run has something to say (``notes``: a damaged state file, a year the calendar does not know, a rep's
+      workbook much smaller than before);
     - 运行异常: 邮件已补发 when messages that had failed went out later (the retry task, the next run).
 
     None when there is nothing to say. Sent like any message, so it waits in the outbox until SMTP works."""
@@ -939,8 +943,20 @@ def admin_notice(run_date: date, failed_reports: list[str], results: list[dict],
     lines += [f"{NOTICE_STATUSES[r['status']]}: {r['subject']} → {', '.join(r['recipients'])}: {r['reason']}"
               for r in troubles]
     lines += [f"已补发 {r['time'][:16].replace('T', ' ')}: {r['subject']} → {', '.join(r['recipients'])}" for r in recovered]
+    said = [*(f"报表 {name}" for name in failed_reports), *notes,
+            *(f"{r['status']} {r['subject']} → {','.join(sorted(r['recipients']))}" for r in troubles or recovered)]
     return Delivery(report=ADMIN, title=title, key_figure=f"{count} 项", summary_text="\n".join(lines),
-                    summary_html="".join(f"<p style=\"margin:0 0 8px 0;\">{html.escape(line)}</p>" for line in lines))
+                    summary_html="".join(f"<p style=\"margin:0 0 8px 0;\">{html.escape(line)}</p>" for line in lines),
+                    identity=content_identity(said))
+
+
+def content_identity(said: Sequence[str]) -> str:
+    """A short digest of what a notice says, its lines in any order (what it says twice is one thing).
+
+    >>> content_identity(["b", "a", "a"]) == content_identity(["a", "b"]), content_identity(["a"]) == content_identity(["b"])
+    (True, False)
+    """
+    return hashlib.sha256("\n".join(sorted(set(said))).encode("utf-8")).hexdigest()[:16]
 
 
 # ---------------------------------------------------------------------------- chasing the reps

@@ -256,6 +256,35 @@ def test_a_refused_message_is_tried_once_per_run_and_counted_once(tmp_path, smtp
     assert third[0]["reason"].startswith("已放弃 (服务器在 3 次运行中都拒绝了这封邮件)")
 
 
+def test_a_new_problem_the_same_day_gets_a_new_notice_the_same_problem_none(tmp_path, smtp_server):
+    # the server refuses the warehouse: the 发货审核 fails in every run; later the same day a second, new
+    # problem (the 提成 report failed). The clerk's notice is the problems it names, not "运行异常 of the day".
+    controller, server = smtp_server(Collector(refuse=("warehouse@example.com",)))
+    settings = make_settings(tmp_path, controller.port, max_attempts=5, admin=[ADMIN])
+    shipping = Delivery(report="shipping", title="发货审核", attachments=[workbook(tmp_path, "发货审核.xlsx")])
+
+    def a_run(failed_reports: list[str] = ()) -> list[dict]:  # as chase_and_send does it
+        transport = mail.start_sending(settings)
+        with transport:
+            sent = mail.send_pending(settings, staff(), transport=transport) + \
+                mail.deliver(settings, RUN_DATE, [shipping], staff(), transport=transport)
+            notice = mail.admin_notice(RUN_DATE, list(failed_reports), sent)
+            return sent + mail.deliver(settings, RUN_DATE, [notice], None, transport=transport)
+
+    def notices() -> list[str]:
+        return [m.get_body(("plain",)).get_content() for m, (_, rcpt, _) in zip(server.messages(), server.envelopes)
+                if rcpt == [ADMIN]]
+
+    a_run()  # 16:30: the 发货审核 refused → one notice
+    assert len(notices()) == 1 and "发货审核" in notices()[0]
+    again = a_run()  # 16:40 (the retry): the same problem → not said again
+    assert len(notices()) == 1 and [r["status"] for r in again if r["report"] == "admin"] == ["skipped"]
+    a_run(["commission"])  # 16:50: a new problem the same day → one new notice, naming it
+    assert len(notices()) == 2 and "commission" in notices()[1]
+    a_run(["commission"])  # and that one not twice
+    assert len(notices()) == 2
+
+
 def test_a_catch_up_mark_does_not_make_a_message_new(tmp_path, smtp_server):
     # the killed run sent the 销售日报; the catch-up of that day (its titles marked 补发) does not send it again
     controller, server = smtp_server()
@@ -637,6 +666,16 @@ def test_a_reps_workbook_a_few_rows_smaller_is_no_problem(tmp_path, smtp_server)
 
 # ---------------------------------------------------------------------------- case 17: a long workspace path
 
+@pytest.fixture
+def short_tmp():
+    """A folder straight under the system's temp folder (pytest's tmp_path, under xdist above all, is too deep
+    to leave room for a path that is mostly Chinese)."""
+    import tempfile
+    root = Path(tempfile.mkdtemp(prefix="i29-"))
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
 def long_root(tmp_path: Path, characters: int) -> Path:
     """A folder under ``tmp_path`` whose ``工作区`` below it has a path of ``characters`` characters, the rest
     Chinese (folders of at most 60: a Linux file name holds 255 bytes, 85 Chinese characters)."""
@@ -652,11 +691,13 @@ def long_root(tmp_path: Path, characters: int) -> Path:
 
 
 @pytest.mark.slow  # a whole day run for real
-def test_a_workspace_path_sqlite_cannot_open_stops_before_anything_is_written_naming_it(tmp_path, capsys, smtp_server):
+def test_a_workspace_path_sqlite_cannot_open_stops_before_anything_is_written_naming_it(short_tmp, capsys, smtp_server):
     # 208 characters, about 600 UTF-8 bytes: sqlite here keeps at most 504 bytes of a database's path (512 with
     # its -journal); the run said "unable to open database file" (not naming any path) after writing
     controller, server = smtp_server()
+    tmp_path = short_tmp
     root = long_root(tmp_path, 208)
+    assert len(str(root / "工作区" / ".neiqin_state.sqlite").encode("utf-8")) > 504
     config = build(root, controller.port)
     workspace = root / "工作区"
     before = {p for p in workspace.rglob("*")}
@@ -705,8 +746,8 @@ def test_a_no_email_run_for_a_future_date_is_not_that_days_official_run(tmp_path
     assert state.last_run_date() is None  # the period reports' catch-up point did not move to a day not come
 
     # 11-26 at the cut-off: the day's official run still runs and mails the managers (11-25, the day the
-    # workspace was first used, had no official run: caught up first, as for any workday missed)
+    # workspace was first used, had no official run: caught up after the day's own run, as any workday missed)
     assert run_at(at(2026, 11, 26, 16, 30), config) == 0
     assert any(s.startswith("【销售日报】2026-11-26") for s in subjects(server))  # not 补发, not 预览
     kinds = [(r["run_date"], r["kind"], r["outcome"]) for r in reversed(state.runs())]
-    assert kinds == [(DAY, "ahead", "done"), ("2026-11-25", "catch-up", "done"), (DAY, "official", "done")]
+    assert kinds == [(DAY, "ahead", "done"), (DAY, "official", "done"), ("2026-11-25", "catch-up", "done")]
