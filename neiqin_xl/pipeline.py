@@ -12,8 +12,8 @@ Each step has its home; this module only puts them in order: the books are opene
 the reports made by ``reports.registry.run_reports`` (each report's ``NEEDS``, ``USES`` and ``DUE``), the
 workbooks marked and written by ``deliver.publish``, the reps chased and the mail sent by
 ``sending.chase_and_send``, the manifest built by ``deliver.manifest``; what a run recalls and keeps is
-``memory``. Which runs one start makes (catch-up of missed days, then the day's preview / official run /
-rerun) is ``runs.plan_runs``; ``run_planned`` carries them out for the command line and ``serve`` alike.
+``memory``. Which runs one start makes (the day's preview / official run / rerun, then the catch-up of
+missed days) is ``runs.plan_runs``; ``run_planned`` carries them out for the command line and ``serve`` alike.
 ``replay.replay_day`` produces a past day again through ``run_day``.
 
 A run starts by removing what a killed run left behind (``.~tmp-*`` files in output/ and outbox/; the
