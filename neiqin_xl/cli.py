@@ -252,6 +252,7 @@ def command_run(settings: Settings, args: argparse.Namespace, say) -> int:
     from .pipeline import RunOptions, run_planned
     from .reports.registry import REPORT_NAMES
     from .books.workdays import is_workday
+    from .core.files import check_database_path
     from .deliver.run_state import RunState, check_state_file
     from .runs import OFFICIAL, PREVIEW, dropped_days
 
@@ -279,6 +280,7 @@ def command_run(settings: Settings, args: argparse.Namespace, say) -> int:
     if args.date and args.date > today and not args.preview:  # runs.ahead_of_time
         say(f"注意: {args.date} 在今天 ({today}) 之后: 只提前生成报表, 不写邮件, 不算这一天的正式运行; "
             f"到 {args.date} 时的正式运行照常生成并发送")
+    check_database_path(RunState(settings.workspace).path)  # a path too long: said before anything is written
     with run_lock(settings, "run", say):
         damaged = check_state_file(RunState(settings.workspace).path)  # first: the run tells the clerk
         options = RunOptions(send=args.send, no_email=args.no_email, only=args.only, force=args.force,

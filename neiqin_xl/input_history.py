@@ -121,7 +121,8 @@ def folder_of(path: Path, settings: Settings) -> str | None:
 
 def input_entries(settings: Settings, inputs: list[dict]) -> list[dict]:
     """``Tables.inputs`` as index entries: folder key, file name, sha256 (a file read by name only, a
-    temporary or unsupported one, as ``placeholder``: replay recreates it empty)."""
+    temporary or unsupported one, as ``placeholder``: replay recreates it empty), and the data rows read per
+    kind of sheet (``rows``: a later run compares a rep's workbook with them, ``trust.shrunk``)."""
     entries = []
     for item in inputs:
         path = settings.workspace / item["path"]
@@ -129,7 +130,8 @@ def input_entries(settings: Settings, inputs: list[dict]) -> list[dict]:
         if key is not None:
             entries.append({"folder": key, "name": path.name,
                             **({"sha256": item["sha256"]} if item.get("sha256") else {"placeholder": True}),
-                            **({"unreadable": True} if item.get("status") == "error" else {})})
+                            **({"unreadable": True} if item.get("status") == "error" else {}),
+                            **({"rows": dict(item.get("rows") or {})} if item.get("status") == "ok" else {})})
     return entries
 
 
@@ -192,6 +194,12 @@ def last_official(root: Path, before: date) -> dict | None:
     """The index of the last official (or catch-up) run of a day before ``before``: the change audit's baseline."""
     done = [r for r in runs(root) if r.get("kind") in OFFICIAL_KINDS and r["run_date"] < before.isoformat()]
     return done[-1] if done else None
+
+
+def latest_official(root: Path) -> dict | None:
+    """The index of the last official (or catch-up) run made, of any day."""
+    done = [r for r in runs(root) if r.get("kind") in OFFICIAL_KINDS]
+    return max(done, key=lambda r: (r.get("started", ""), r["id"])) if done else None
 
 
 def of_day(root: Path, day: date) -> dict | None:

@@ -36,9 +36,19 @@ class Recalled:
     history: Path  # the input history's folder
 
 
-def recall(settings: Settings, state: RunState, run_date: date) -> Recalled:
+FROM_STATE = "state"  # ``recall``'s ``since``: the state's last run date (not one the plan of runs decided)
+
+
+def recall(settings: Settings, state: RunState, run_date: date, since: date | None | str = FROM_STATE,
+           latest: bool = False) -> Recalled:
+    """What the run recalls. ``since``: the period reports' catch-up point when the plan of runs decides it
+    (``runs.catch_up_points``: the day's own run goes before the missed days, each still catching up from the
+    day before it); ``latest``: the change audit's baseline is the last official run made, whatever its date
+    (a missed day caught up after the day's own run: the changes are said once, by the day's own run)."""
     root = input_history.history_root(settings)
-    return Recalled(state.last_run_date(), state.closed_months(), input_history.last_official(root, run_date), root)
+    baseline = input_history.latest_official(root) if latest else None
+    return Recalled(state.last_run_date() if since == FROM_STATE else since, state.closed_months(),
+                    baseline or input_history.last_official(root, run_date), root)
 
 
 def keep_inputs(settings: Settings, run_date: date, kind: str, started: datetime, entries: list[dict],

@@ -12,8 +12,8 @@ Each step has its home; this module only puts them in order: the books are opene
 the reports made by ``reports.registry.run_reports`` (each report's ``NEEDS``, ``USES`` and ``DUE``), the
 workbooks marked and written by ``deliver.publish``, the reps chased and the mail sent by
 ``sending.chase_and_send``, the manifest built by ``deliver.manifest``; what a run recalls and keeps is
-``memory``. Which runs one start makes (catch-up of missed days, then the day's preview / official run /
-rerun) is ``runs.plan_runs``; ``run_planned`` carries them out for the command line and ``serve`` alike.
+``memory``. Which runs one start makes (the day's preview / official run / rerun, then the catch-up of
+missed days) is ``runs.plan_runs``; ``run_planned`` carries them out for the command line and ``serve`` alike.
 ``replay.replay_day`` produces a past day again through ``run_day``.
 
 A run starts by removing what a killed run left behind (``.~tmp-*`` files in output/ and outbox/; the
@@ -56,15 +56,15 @@ from .deliver.pool import pool_size
 from .deliver.publish import attach_files, with_pdfs, write_outputs
 from .deliver.run_state import RunState
 from .loader import open_books, report_context
-from .memory import Recalled, changes_since, keep_inputs, recall
+from .memory import FROM_STATE, Recalled, changes_since, keep_inputs, recall
 from . import input_history
 from .read.intake import read_workspace
 from .reports import problems
 from .reports.registry import run_reports
 from .runs import begin as begin_run
-from .runs import (AHEAD, OFFICIAL, PREVIEW, RERUN, ahead_of_time, delivery_label, digest_inputs, label_deliveries,
-                   output_folder, plan_runs)
-from .sending import chase_and_send
+from .runs import (AHEAD, CATCH_UP, OFFICIAL, PREVIEW, RERUN, ahead_of_time, catch_up_points, delivery_label,
+                   digest_inputs, label_deliveries, output_folder, plan_runs)
+from .sending import chase_and_send, notify
 
 log = logging.getLogger("neiqin_xl")
 
@@ -84,6 +84,7 @@ class RunOptions:
     replay: Recalled | None = None  # replay: what the day recalled; no history kept, no mail, nothing recorded
     output_dir: Path | None = None  # replay: where the outputs go
     notes: tuple[str, ...] = ()  # what the clerk must be told, found before the day (a damaged state file set aside)
+    since: date | None | str = FROM_STATE  # the period reports' catch-up point, when the plan decides it
 
 
 @dataclass
@@ -138,14 +139,15 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
     if fallback:  # written elsewhere: the clerk must notice (exit status 1)
         failures.add(OUTPUT_FOLDER, "", fallback)
     state = RunState(settings.workspace)
-    recalled = options.replay or recall(settings, state, run_date)
+    recalled = options.replay or recall(settings, state, run_date, options.since, latest=options.kind == CATCH_UP)
     mails = mail.email_configured(settings) and not options.no_email
     recorded = AHEAD if ahead_of_time(run_date, started.date(), options.kind, mails) else options.kind
     if options.replay is None:  # issue 29: recorded before it sends anything (a killed run is known)
         begin_run(state, run_date, recorded, started, output_dir)
 
     with step("读取工作簿"):
-        tables, found = trust.checked_inputs(settings, run_date, *read_workspace(settings, progress=options.progress))
+        tables, found = trust.checked_inputs(settings, run_date, *read_workspace(settings, progress=options.progress),
+                                             recalled.baseline)
     entries = input_history.input_entries(settings, tables.inputs)
     run_id = ""
     if options.replay is None:  # every run keeps what it read, an unchanged rerun too
@@ -153,7 +155,7 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
             run_id = keep_inputs(settings, run_date, options.kind, started, entries, recalled,
                                  {"force": options.force, "month": options.month, "only": options.only})
     inputs_digest = digest_inputs(tables.inputs)
-    notes = [*options.notes, *filter(None, [trust.calendar_gap(settings, run_date)])]
+    notes = [*options.notes, *trust.day_notes(settings, run_date, found)]
     key = day_key(settings, run_date, options, recalled, inputs_digest)
     sends = (options.kind != PREVIEW or options.send) and options.replay is None  # a preview: only with --send
     sends = sends and recorded != AHEAD  # a day that has not come: no .eml waiting for it
@@ -163,7 +165,7 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
         send the mail, manifest.json, the run recorded in the workspace's memory."""
         sent, chased = chase_and_send(settings, run_date, staff, failures, step, send=sends, deliveries=deliveries,
                                       failed_reports=failures.reports, no_email=options.no_email, resend=options.resend,
-                                      notes=notes)
+                                      notes=notes, catch_up=options.kind == CATCH_UP)
         manifest = build_manifest(settings, run_date, started, options.kind, made, chased=chased, sent=sent,
                                   timings=step.timings, fallback=fallback, failures=failures, history=run_id,
                                   run_key=key)
@@ -263,9 +265,15 @@ def fallback_folder(settings: Settings, output_dir: Path) -> Path:
 
 def run_planned(settings: Settings, now: datetime, run_date: date | None, options: RunOptions) -> list[RunResult]:
     """``plan_runs`` carried out: the command line and ``serve`` both start the day's job through here (holding
-    the workspace's run lock), after the leftovers of a killed run older than ``now`` are removed."""
+    the workspace's run lock), after the leftovers of a killed run older than ``now`` are removed. The day's
+    own run goes first, then the missed days (each one message per person, their troubles in one notice)."""
     for path in remove_leftover_temps([settings.folder("output"), settings.folder("outbox")], now):
         log.info("已删除上次中断的运行留下的临时文件 %s", path)
     trust.stop_if_untrusted(settings, run_date or now.date(), options.no_email)  # issue 29: nothing mailed
-    return [run_day(settings, day, replace(options, kind=kind))
-            for day, kind in plan_runs(settings, now, run_date, preview=options.kind == PREVIEW)]
+    plan = plan_runs(settings, now, run_date, preview=options.kind == PREVIEW)  # the day's own run first
+    results = [run_day(settings, day, replace(options, kind=kind, since=since))
+               for (day, kind), since in zip(plan, catch_up_points(RunState(settings.workspace), plan))]
+    caught_up = [r for r, (_, kind) in zip(results, plan) if kind == CATCH_UP]
+    if caught_up:  # the missed days' one notice to the clerk
+        caught_up[-1].mail += notify(settings, now.date(), caught_up, options.no_email)
+    return results

@@ -2,7 +2,8 @@
 
 The first run of a working day at or after ``schedule.cutoff`` is the official one and sends; before the
 cut-off on the same day, a preview (written apart, sends nothing unless asked); after the official run, a
-rerun. Working days without an official run are caught up first, oldest first (``missed_days``). The kinds
+rerun. Working days without an official run are caught up after the day's own run, oldest first
+(``missed_days``), each catching up the period reports from the day before it (``catch_up_points``). The kinds
 are read from the workspace's state (``deliver.run_state.RunState``, table ``runs``); ``pipeline.run_planned``
 carries the plan out.
 """
@@ -18,6 +19,7 @@ from .books.workdays import is_workday
 from .core.config import Settings, clock
 from .core.output import Delivery
 from .deliver.run_state import RunState
+from .memory import FROM_STATE
 
 OFFICIAL, PREVIEW, RERUN, CATCH_UP = "official", "preview", "rerun", "catch-up"
 AHEAD = "ahead"  # a date after today run without mail: the day's books made early, not its official run
@@ -96,17 +98,42 @@ def dropped_days(state: RunState, today: date, settings: Settings, look_back: in
 
 def plan_runs(settings: Settings, now: datetime, run_date: date | None = None,
               preview: bool = False) -> list[tuple[date, str]]:
-    """The runs one start of the job makes, in order: the missed working days (catch-up, oldest first; only
-    when no date was given), then the day's run with its kind; with ``preview`` (--preview), the day's
-    preview alone."""
+    """The runs one start of the job makes, in order: the day's run with its kind first (its mail must not
+    wait for a week of catch-up: the deadline is the day's), then the missed working days (catch-up, oldest
+    first; only when no date was given); with ``preview`` (--preview), the day's preview alone."""
     state = RunState(settings.workspace)
     if preview:
         return [(run_date or now.date(), PREVIEW)]
     if run_date is not None and run_date != now.date():
         return [(run_date, day_kind(state, run_date, now, settings, explicit=True))]
     today = now.date()
-    return [*((d, CATCH_UP) for d in missed_days(state, today, settings)),
-            (today, day_kind(state, today, now, settings, explicit=False))]
+    return [(today, day_kind(state, today, now, settings, explicit=False)),
+            *((d, CATCH_UP) for d in missed_days(state, today, settings))]
+
+
+def catch_up_points(state: RunState, plan: list[tuple[date, str]]) -> list[date | None | str]:
+    """For each run of ``plan``, the period reports' catch-up point (``memory.recall``'s ``since``): the day's
+    own run goes first, so it catches up from the last missed day (the missed days' own runs make theirs),
+    and each missed day from the one before it, the first from the state's last run date: each day produces
+    the periods it produced when the days ran oldest first. Without missed days, the state's.
+
+    >>> from datetime import date
+    >>> class State:
+    ...     def last_run_date(self): return date(2026, 11, 24)
+    >>> catch_up_points(State(), [(date(2026, 11, 30), OFFICIAL), (date(2026, 11, 26), CATCH_UP),
+    ...                           (date(2026, 11, 27), CATCH_UP)])
+    [datetime.date(2026, 11, 27), datetime.date(2026, 11, 24), datetime.date(2026, 11, 26)]
+    """
+    missed = [day for day, kind in plan if kind == CATCH_UP]
+    if not missed:
+        return [FROM_STATE] * len(plan)
+    last = state.last_run_date()  # it never moves backwards: a day done later than a missed one counts
+
+    def later(day: date) -> date:
+        return max(day, last) if last else day
+
+    before = dict(zip(missed, [last, *map(later, missed[:-1])]))
+    return [before[day] if kind == CATCH_UP else later(missed[-1]) for day, kind in plan]
 
 
 def output_folder(settings: Settings, run_date: date, kind: str) -> Path:

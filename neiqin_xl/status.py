@@ -62,6 +62,8 @@ def message_line(m) -> str:
     line = f"  {m.run_date} {when}{m.subject} → {', '.join(m.recipients)}"
     if m.status not in ("sent",):
         line += f": {STATUS_NAMES.get(m.status, m.status)}"
+        if m.status == "unknown" and m.interrupted_at:  # when the send was cut off, not when a later run found it
+            line += f"  中断于 {m.interrupted_at:%m-%d %H:%M}"
         if m.runs:
             line += f" (已在 {m.runs} 次运行中被拒绝)"
         if m.reason:
@@ -112,6 +114,11 @@ def status_text(settings: Settings, now: datetime) -> list[str]:
     if outbox:
         lines += ["", f"在待发箱 (邮件未开启或 --no-email; .eml 可用 Outlook 打开后手动发送) {len(outbox)} 封, "
                       f"见 {settings.folder('outbox')}"]
+    never = [(run, p) for run in runs if run.get("outcome") in ("running", "interrupted", "crashed")
+             and not (holder and run.get("outcome") == "running") for p in state.never_composed(run)]
+    if never:
+        lines += ["", "未生成的邮件 (运行中断, 这些邮件还没写出也没发送; 下次运行会补发):"]
+        lines += [f"  {run['run_date']} {' + '.join(p['titles'])} → {', '.join(p['recipients'])}" for run, p in never]
     unknown = [m for m in messages if m.status == "unknown"]
     if unknown:
         lines += ["", "发送结果未知 (运行在发送时中断, 服务器可能已收到; 未重发, 请向收件人确认):"]

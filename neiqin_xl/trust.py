@@ -19,7 +19,9 @@ from datetime import date
 import chinese_calendar
 
 from .core.config import Settings
-from .core.model import WARNING, Problem, Tables
+from . import input_history
+from .books.roster import SHRUNK
+from .core.model import ERROR, WARNING, Problem, Tables
 from .core.output import Delivery
 from .read import copies
 from .read.folders import list_workbooks, unsupported_files
@@ -62,8 +64,10 @@ def notice(run_date: date, reasons: list[str]) -> Delivery:
     """The one message to the clerk: what is missing, that nothing was sent, what to do."""
     lines = [f"{run_date} 的正式运行已停止: 输入不可信, 本次没有生成报表, 也没有给经理和业务员发送任何邮件。",
              *reasons, "修复后重新运行 run_daily.py (或等待下一次定时运行): 那次运行将作为当天的正式运行照常发送。"]
+    from .deliver.mail import content_identity
+
     return Delivery(report="admin", title="运行异常: 输入不可信, 当日报表未发送", key_figure=f"{len(reasons)} 项",
-                    summary_text="\n".join(lines),
+                    summary_text="\n".join(lines), identity=content_identity(reasons),
                     summary_html="".join(f"<p style=\"margin:0 0 8px 0;\">{html.escape(line)}</p>" for line in lines))
 
 
@@ -81,6 +85,55 @@ def stop_if_untrusted(settings: Settings, run_date: date, no_email: bool = False
     if settings.email.admin:
         sent = mail.deliver(settings, run_date, [notice(run_date, reasons)], None, no_email=no_email)
     raise UntrustedDay(run_date, reasons, sent)
+
+
+# ---------------------------------------------------------------------------- a workbook much smaller than before
+
+SHRINK_BELOW = 0.5  # a kind of sheet with fewer than half its rows at the last official run …
+SHRINK_MIN_ROWS = 10  # … and at least this many rows fewer (README: why these)
+
+
+def shrunk(settings: Settings, inputs: list[dict], baseline: dict | None) -> list[Problem]:
+    """One error per rep workbook and kind of sheet whose data rows fell below ``SHRINK_BELOW`` of what the
+    last official run read (``baseline``'s input-history entries keep the rows per kind) and by at least
+    ``SHRINK_MIN_ROWS``: an old version saved over it, a filtered sheet saved, a sync tool's conflict. The
+    rows read are kept (nothing is guessed back), but the rep's figures are 数据不全 (``books.roster``: no
+    final 提成确认单) and the clerk is told, naming the workbook and both counts; the rest of the day goes on.
+
+    >>> from neiqin_xl.core.config import Settings
+    >>> before = {"run_date": "2026-11-27", "inputs": [{"folder": "reps", "name": "张伟.xlsx", "rows": {"合同": 20, "回款": 4}}]}
+    >>> [p.message.split(",")[0] for p in shrunk(Settings(), [{"path": "reps/张伟.xlsx", "status": "ok", "rep": "张伟",
+    ...                                                        "rows": {"合同": 3, "回款": 1}}], before)]
+    ['行数骤减: 从 20 行减到 3 行 (上次正式运行 2026-11-27)']
+    """
+    if not baseline:
+        return []
+    then = {e["name"]: e.get("rows") or {} for e in baseline.get("inputs", []) if e.get("folder") == "reps"}
+    found = []
+    for item in inputs:
+        path = settings.workspace / str(item.get("path", ""))
+        if item.get("status") != "ok" or path.name not in then or input_history.folder_of(path, settings) != "reps":
+            continue
+        for kind, before in then[path.name].items():
+            now = int((item.get("rows") or {}).get(kind, 0))
+            if now < before * SHRINK_BELOW and before - now >= SHRINK_MIN_ROWS:
+                found.append(Problem(
+                    ERROR, f"{SHRUNK}: 从 {before} 行减到 {now} 行 (上次正式运行 {baseline['run_date']}), 不足一半: "
+                           f"可能存成了旧版本、筛选后另存或被同步工具覆盖; 本次按读到的行计算, "
+                           f"该业务员的数字标为数据不全, 提成确认单不作正式数",
+                    workbook=path.name, sheet=kind, rep=str(item.get("rep") or ""),
+                    suggestion=f"请核对 {path.name} 的 {kind} 表: 找回缺少的行后重新运行; 确实删除了这些行时, 下次正式运行起不再提示"))
+    for p in found:
+        log.error("%s[%s]: %s", p.workbook, p.sheet, p.message)
+    return found
+
+
+def day_notes(settings: Settings, run_date: date, problems: list[Problem]) -> list[str]:
+    """What the clerk is told besides the 问题清单 (console, the 运行异常 notice): a year the calendar does not
+    know, and each rep workbook much smaller than at the last official run (``shrunk``)."""
+    shrinks = [f"{p.workbook}[{p.sheet}] {p.message.split(', ')[0]}: {p.rep or p.workbook} 的数字标为数据不全"
+               for p in problems if p.message.startswith(SHRUNK)]
+    return [*filter(None, [calendar_gap(settings, run_date)]), *shrinks]
 
 
 # ---------------------------------------------------------------------------- a year the calendar does not know
@@ -106,11 +159,13 @@ def calendar_gap(settings: Settings, day: date) -> str:
             f"或升级日历: pip install -U chinesecalendar")
 
 
-def checked_inputs(settings: Settings, run_date: date, tables: Tables, problems: list[Problem]
-                   ) -> tuple[Tables, list[Problem]]:
-    """What was read, with the copies of a rep's workbook set aside (``read.copies``) and a year the calendar
-    does not know said in the 问题清单 (the run also tells the clerk: ``RunResult.notes``)."""
+def checked_inputs(settings: Settings, run_date: date, tables: Tables, problems: list[Problem],
+                   baseline: dict | None = None) -> tuple[Tables, list[Problem]]:
+    """What was read, with the copies of a rep's workbook set aside (``read.copies``), a rep's workbook much
+    smaller than at the last official run (``baseline``, its input-history index) said (``shrunk``) and a year
+    the calendar does not know said in the 问题清单 (the run also tells the clerk: ``RunResult.notes``)."""
     tables, problems = copies.set_aside(tables, problems)
+    problems = [*shrunk(settings, tables.inputs, baseline), *problems]
     gap = calendar_gap(settings, run_date)
     if gap:
         log.warning("%s", gap)

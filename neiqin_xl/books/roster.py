@@ -11,6 +11,8 @@ A rep whose data is incomplete (``incomplete_reps``): a workbook, a sheet or a r
 not be read, so more than one row of theirs is missing from every figure. The commission and the 日报 mark such a
 rep's figures 数据不全 with the reason, and the rep's 提成确认单 is no final statement. A rep whose whole workbook
 could not be opened keeps a workbook all the same (``workbook_keepers``): listed, with nothing read, never dropped.
+A sheet read but with far fewer rows than at the last official run (``SHRUNK``, said by ``trust.shrunk``) counts
+the same way.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from ..core.schema import REP_SHEETS
 from .workdays import Workdays
 
 REP_ROLE = "业务员"
+SHRUNK = "行数骤减"  # how a sheet of a rep's workbook much smaller than at the last official run is said (trust.shrunk)
 
 
 def rep_names(staff: pd.DataFrame | None, with_workbook: Collection[str]) -> list[str]:
@@ -103,5 +106,6 @@ def incomplete_reps(problems: Iterable[Problem]) -> dict[str, str]:
             continue
         head = re.split(r"[,;，；]", p.message, maxsplit=1)[0].strip()
         place = f"{p.workbook}[{p.sheet}]" if p.sheet else p.workbook
-        reasons.setdefault(p.rep, {}).setdefault((p.workbook, p.sheet), f"{place} 未读取: {head}")
+        what = head if head.startswith(SHRUNK) else f"未读取: {head}"  # read, but much smaller than before
+        reasons.setdefault(p.rep, {}).setdefault((p.workbook, p.sheet), f"{place} {what}")
     return {rep: "；".join(parts.values()) for rep, parts in reasons.items()}

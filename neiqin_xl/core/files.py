@@ -194,6 +194,37 @@ def file_names(wanted: Sequence[Name | str], folder: Path) -> list[str]:
                         fits=lambda name: len(name.encode("utf-8")) <= FILE_NAME_BYTES)
 
 
+# sqlite's unix VFS holds a whole path in 512 bytes, its "-journal" sibling's too: a database path of more than
+# 504 UTF-8 bytes is "unable to open database file" (measured with Python's sqlite3 on Linux: 504 opens, 505
+# does not), i.e. about 160 Chinese characters. On Windows the path rule of every file applies (``PATH_UNITS``).
+SQLITE_PATH_BYTES = 504
+JOURNAL_SUFFIX = "-journal"
+
+
+def check_database_path(path: Path, windows: bool = os.name == "nt") -> None:
+    """Raises ``PathTooLong`` naming ``path`` when sqlite cannot keep a database there: with its journal beside
+    it, beyond Windows' ``PATH_UNITS``, or (Linux, macOS) beyond ``SQLITE_PATH_BYTES``. Called before the run
+    writes anything, as the output names are decided before a workbook is written.
+
+    >>> check_database_path(Path("/内勤/" + "长" * 150 + "/.neiqin_state.sqlite"), windows=False)  # 479 bytes
+    >>> try:
+    ...     check_database_path(Path("/内勤/" + "长" * 170 + "/.neiqin_state.sqlite"), windows=False)
+    ... except PathTooLong as exc:
+    ...     print(str(exc).split(" (")[1].split(",")[0])
+    539 字节
+    """
+    whole = str(Path(path).absolute())
+    units = utf16_units(whole + JOURNAL_SUFFIX)
+    if units > PATH_UNITS:
+        raise PathTooLong(f"路径太长: {whole} ({utf16_units(whole)} 个字符, 加上 SQLite 的 {JOURNAL_SUFFIX} 文件 "
+                          f"{units} 个, Windows 最多 {PATH_UNITS} 个): 无法打开状态数据库; "
+                          f"请把工作区移到较短的路径下, 例如 D:\\内勤")
+    size = len(whole.encode("utf-8"))
+    if not windows and size > SQLITE_PATH_BYTES:
+        raise PathTooLong(f"路径太长: {whole} ({size} 字节, SQLite 在 Linux/macOS 上最多 {SQLITE_PATH_BYTES} 字节, "
+                          f"约 160 个汉字): 无法打开状态数据库; 请把工作区移到较短的路径下, 例如 /srv/内勤")
+
+
 class FileLocked(PermissionError):
     """The target stayed locked (open in Excel or WPS, or held by another program) through every retry."""
 

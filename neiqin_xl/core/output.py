@@ -39,6 +39,9 @@ class Delivery:
     to: tuple[str, ...] = ()
     copy_rep: str = ""  # a customer's message with this rep copied (cc, address from 人员): the 对账函
     pdf: bool = False  # attach each workbook's PDF beside it when LibreOffice is installed (deliver.office)
+    # what makes the message itself for the once-per-day rule when its title does not (the clerk's 运行异常 notice:
+    # its content, so a new problem the same day is a new notice and the same one is not said again); "" = its title
+    identity: str = ""
 
 
 @dataclass

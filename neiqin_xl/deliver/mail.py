@@ -195,9 +195,12 @@ def resolve_audience(delivery: Delivery, settings: Settings, staff: pd.DataFrame
     return Audience(to=to or cc, cc=cc if to else ())
 
 
-def group_deliveries(settings: Settings, deliveries: list[Delivery],
-                     staff: pd.DataFrame | None) -> tuple[list[Group], list[tuple[Delivery, str]]]:
-    """One group per audience (first-seen order), and the deliveries nobody receives with the reason."""
+def group_deliveries(settings: Settings, deliveries: list[Delivery], staff: pd.DataFrame | None,
+                     per_recipient: bool = False) -> tuple[list[Group], list[tuple[Delivery, str]]]:
+    """One group per audience (first-seen order), and the deliveries nobody receives with the reason. With
+    ``per_recipient`` (a missed day caught up), a configured list is split into its addresses, so that each
+    person gets one message for the day whatever lists they are on (a rep's own and a customer's messages stay
+    apart: what a rep is sent holds only their data; a customer is told alone)."""
     groups: dict[str, Group] = {}
     unrouted: list[tuple[Delivery, str]] = []
     for d in deliveries:
@@ -205,7 +208,9 @@ def group_deliveries(settings: Settings, deliveries: list[Delivery],
         if isinstance(audience, str):
             unrouted.append((d, audience))
             continue
-        groups.setdefault(audience.key, Group(audience, [])).deliveries.append(d)
+        split = per_recipient and audience.rep is None and audience.customer is None
+        for one in [Audience(to=(r,)) for r in audience.recipients] if split else [audience]:
+            groups.setdefault(one.key, Group(one, [])).deliveries.append(d)
     return list(groups.values()), unrouted
 
 
@@ -215,11 +220,12 @@ SAME_MESSAGE_LABELS = ("补发 ", "更正 ")  # runs.label_deliveries' marks tha
 def item_key(delivery: Delivery) -> str:
     """What 'sent once per report per date' counts: the report key and its title without a 补发 / 更正
     mark (with the date and the audience, the message's identity: a catch-up of a day a killed run half
-    sent does not send the other half again). A 预览 stays its own item: a preview never uses up the day."""
+    sent does not send the other half again), and its ``identity`` when it has one (the clerk's notice: what it
+    says). A 预览 stays its own item: a preview never uses up the day."""
     title = delivery.title
     for label in SAME_MESSAGE_LABELS:
         title = title.removeprefix(label)
-    return f"{delivery.report}|{title}"
+    return f"{delivery.report}|{title}" + (f"|{delivery.identity}" if delivery.identity else "")
 
 
 # ---------------------------------------------------------------------------- composing
@@ -691,7 +697,7 @@ def send_recorded(state: RunState, transport: Transport, message_id: int, file: 
     outcome = transport.send(recipients, file.read_bytes())
     if outcome.unknown:
         reason = f"{outcome.reason}; 请向收件人确认, 没收到时用 Outlook 打开 {file} 发送 (或 --resend)"
-        state.mark(message_id, UNKNOWN, reason=reason, attempts=outcome.attempts)
+        state.mark(message_id, UNKNOWN, reason=reason, attempts=outcome.attempts, interrupted_at=datetime.now())
         return UNKNOWN, file, reason
     if outcome.ok:
         file = move_to_sent(file)
@@ -716,21 +722,24 @@ def start_sending(settings: Settings, no_email: bool = False) -> Transport | Non
 
 
 def deliver(settings: Settings, run_date: date, deliveries: list[Delivery], staff: pd.DataFrame | None, *,
-            no_email: bool = False, resend: bool = False, transport: Transport | None = None) -> list[dict]:
+            no_email: bool = False, resend: bool = False, transport: Transport | None = None,
+            per_recipient: bool = False) -> list[dict]:
     """Mails (or puts in the outbox) the day's deliveries; one result dict per message (or skipped delivery).
 
     Result keys: date, report, rep, recipients, subject, attachments (names), status (sent / partial /
     outbox / failed / given_up / skipped), time, file (.eml), reason. ``transport``: the run's, from
-    ``start_sending`` (else one is opened here).
+    ``start_sending`` (else one is opened here). ``per_recipient``: one message per person (a missed day
+    caught up, ``group_deliveries``).
     """
     if transport is None and not no_email:
         own = start_sending(settings)
         if own is not None:
             with own:  # opened here: closed here
-                return deliver(settings, run_date, deliveries, staff, resend=resend, transport=own)
+                return deliver(settings, run_date, deliveries, staff, resend=resend, transport=own,
+                               per_recipient=per_recipient)
     state = RunState(settings.workspace)
     transport = None if no_email else transport
-    groups, unrouted = group_deliveries(settings, deliveries, staff)
+    groups, unrouted = group_deliveries(settings, deliveries, staff, per_recipient)
     results = [result_row(run_date=run_date, report=d.report, rep=d.rep, recipients=[], subject=d.title,
                           attachments=[Path(a).name for a in d.attachments], status=SKIPPED, reason=reason)
                for d, reason in unrouted]
@@ -746,14 +755,27 @@ def deliver(settings: Settings, run_date: date, deliveries: list[Delivery], staf
     return results
 
 
+def plan(settings: Settings, run_date: date, deliveries: list[Delivery], staff: pd.DataFrame | None,
+         per_recipient: bool = False) -> None:
+    """The messages the run is about to compose, one per audience (``group_deliveries``), kept on the running
+    run's row (``RunState.plan_mail``) before the first is composed: a run killed on the way leaves in the
+    state what it never got to, and ``status`` lists those until a later run composes them."""
+    groups, _ = group_deliveries(settings, deliveries, staff, per_recipient)
+    RunState(settings.workspace).plan_mail(run_date, [
+        {"audience": g.audience.key, "items": sorted(item_key(d) for d in g.deliveries),
+         "recipients": g.audience.recipients, "titles": [d.title for d in g.deliveries]} for g in groups])
+
+
 def drop_already_sent(state: RunState, run_date: date, group: Group, tried: set = frozenset()
                       ) -> tuple[Group, list[dict]]:
-    """The group without what an earlier run settled: sent (partly or wholly), 结果未知 or given up; for a
+    """The group without what an earlier run settled for every one of its recipients, however it was grouped
+    then (one message per person for a caught-up day): sent (partly or wholly), 结果未知 or given up; for a
     customer's notice, anything an earlier run of any date made of it (``RunState.items_ever``: in the outbox,
     failed and waiting for ``send_pending``, sent …): a customer is told once. Also without what this run
     already tried (``tried``: its pending step sent or failed it): once per run, counted once, said once."""
     audience = group.audience.key
-    settled = state.items_ever(audience) if group.audience.customer is not None else state.sent_items(run_date, audience)
+    settled = state.items_ever(audience) if group.audience.customer is not None else \
+        state.settled_for(run_date, audience, group.audience.recipients)
     this_run = {item for m in state.messages(run_date) if m.id in tried and m.audience == audience
                 for item in m.items} if tried else set()
 
@@ -778,7 +800,7 @@ def settled_reason(message: MessageRow) -> str:
     if message.status == GIVEN_UP:
         return f"已放弃 ({message.updated:%Y-%m-%d %H:%M}; --resend 可再试)"
     if message.status == UNKNOWN:
-        return (f"发送结果未知 ({message.updated:%Y-%m-%d %H:%M} 发送时运行中断, 未重发以免重复; "
+        return (f"发送结果未知 ({message.interrupted_at or message.updated:%Y-%m-%d %H:%M} 发送时中断, 未重发以免重复; "
                 f"请向收件人确认, 需要时 --resend 或用 Outlook 打开 {message.file})")
     return f"已发送 ({message.sent_at:%Y-%m-%d %H:%M})" + ("; 部分送达" if message.status == PARTIAL else "")
 
@@ -846,7 +868,7 @@ def settle_interrupted(state: RunState, row: MessageRow) -> dict:
     """A message whose send a killed run interrupted: ``unknown``, with a reason the clerk can act on."""
     reason = (f"上次运行在发送时中断 ({row.updated:%Y-%m-%d %H:%M}), 服务器可能已收到: 未重发以免重复; "
               f"请向收件人确认, 没收到时用 Outlook 打开 {row.file} 发送 (或 --resend)")
-    state.mark(row.id, UNKNOWN, reason=reason)
+    state.mark(row.id, UNKNOWN, reason=reason, interrupted_at=row.updated)  # marked sending then: the interruption
     log.warning("邮件发送结果未知: %s → %s: %s", row.subject, ", ".join(row.recipients), reason)
     return result_row(run_date=row.run_date, report=row.reports, rep=pending_rep(row), recipients=list(row.recipients),
                       subject=row.subject, attachments=list(row.attachments), status=UNKNOWN, file=row.file,
@@ -896,10 +918,13 @@ RECOVERED_TITLE = "运行异常: 邮件已补发"
 
 def admin_notice(run_date: date, failed_reports: list[str], results: list[dict], notes: Sequence[str] = ()
                  ) -> Delivery | None:
-    """The message to the clerk (``email.admin``), at most one a day of each kind (its title is its identity):
+    """The message to the clerk (``email.admin``), once a day for what it says (its ``identity`` is its content:
+    the reports failed, the messages with their state, the notes; ``content_identity``), so a new problem the
+    same day gets a new notice and the same problem is never said twice:
 
     - 运行异常 when a report failed, a message failed, was refused (部分送达), given up or is 结果未知, or the
-      run has something to say (``notes``: a damaged state file, a year the calendar does not know);
+      run has something to say (``notes``: a damaged state file, a year the calendar does not know, a rep's
+      workbook much smaller than before);
     - 运行异常: 邮件已补发 when messages that had failed went out later (the retry task, the next run).
 
     None when there is nothing to say. Sent like any message, so it waits in the outbox until SMTP works."""
@@ -918,8 +943,20 @@ def admin_notice(run_date: date, failed_reports: list[str], results: list[dict],
     lines += [f"{NOTICE_STATUSES[r['status']]}: {r['subject']} → {', '.join(r['recipients'])}: {r['reason']}"
               for r in troubles]
     lines += [f"已补发 {r['time'][:16].replace('T', ' ')}: {r['subject']} → {', '.join(r['recipients'])}" for r in recovered]
+    said = [*(f"报表 {name}" for name in failed_reports), *notes,
+            *(f"{r['status']} {r['subject']} → {','.join(sorted(r['recipients']))}" for r in troubles or recovered)]
     return Delivery(report=ADMIN, title=title, key_figure=f"{count} 项", summary_text="\n".join(lines),
-                    summary_html="".join(f"<p style=\"margin:0 0 8px 0;\">{html.escape(line)}</p>" for line in lines))
+                    summary_html="".join(f"<p style=\"margin:0 0 8px 0;\">{html.escape(line)}</p>" for line in lines),
+                    identity=content_identity(said))
+
+
+def content_identity(said: Sequence[str]) -> str:
+    """A short digest of what a notice says, its lines in any order (what it says twice is one thing).
+
+    >>> content_identity(["b", "a", "a"]) == content_identity(["a", "b"]), content_identity(["a"]) == content_identity(["b"])
+    (True, False)
+    """
+    return hashlib.sha256("\n".join(sorted(set(said))).encode("utf-8")).hexdigest()[:16]
 
 
 # ---------------------------------------------------------------------------- chasing the reps

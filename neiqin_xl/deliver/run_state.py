@@ -12,10 +12,13 @@ One SQLite file, ``<workspace>/.neiqin_state.sqlite``, with two tables:
   while sending leaves ``sending``: the server may or may not have accepted the message, and only one run
   at a time works on a workspace (runlock.py), so the next run finds it ``interrupted`` and marks it
   ``unknown`` (结果未知) — listed for the clerk, never sent again by itself (``--resend`` sends it): a
-  message listed for a person to check is better than one sent twice.
+  message listed for a person to check is better than one sent twice. ``interrupted_at`` keeps when its
+  send was cut off (the time it went ``sending``, or the timeout's), apart from ``updated``.
 - ``runs``: one row per run of the day's job: its date, kind (official / preview / rerun / catch-up, see
   pipeline), when it started and finished, when its mail left and whether that was after the deadline,
-  a digest of its inputs (a ``--resend`` after the data changed is a 更正), its folder. The first row is
+  a digest of its inputs (a ``--resend`` after the data changed is a 更正), its folder, its ``outcome``
+  and ``planned``: the messages its mail step was about to compose, so what a killed run never composed is
+  known (``never_composed``). The first row is
   the workspace's first run: nothing before it is ever caught up.
 - ``closed_months``: the months whose commission was paid (``run_daily.py close --month``), with the
   commission paid per rep in fen (JSON); ``close_log`` every close, settlement and reopening, with its time.
@@ -35,6 +38,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from ..books.changes import ClosedMonth
+from ..core.files import check_database_path
 
 STATE_FILE = ".neiqin_state.sqlite"
 
@@ -88,9 +92,12 @@ CREATE TABLE IF NOT EXISTS close_log (
 );
 """
 # Columns added after the first release, for state files written by an earlier version.
-_ADDED_COLUMNS = {"messages": {"runs": "INTEGER NOT NULL DEFAULT 0"},
-                  # running (recorded at its start: a killed run leaves it so) / done / crashed / interrupted
-                  "runs": {"outcome": "TEXT NOT NULL DEFAULT 'done'", "error": "TEXT NOT NULL DEFAULT ''"}}
+_ADDED_COLUMNS = {"messages": {"runs": "INTEGER NOT NULL DEFAULT 0",
+                               "interrupted_at": "TEXT"},  # 结果未知: when its send was interrupted
+                  # running (recorded at its start: a killed run leaves it so) / done / crashed / interrupted;
+                  # planned: the messages the run's mail step was about to compose (JSON), for ``status``
+                  "runs": {"outcome": "TEXT NOT NULL DEFAULT 'done'", "error": "TEXT NOT NULL DEFAULT ''",
+                           "planned": "TEXT NOT NULL DEFAULT '[]'"}}
 
 
 @dataclass(frozen=True)
@@ -113,6 +120,7 @@ class MessageRow:
     runs: int
     updated: datetime
     sent_at: datetime | None
+    interrupted_at: datetime | None = None  # 结果未知: when the send was interrupted (not when that was found)
 
 
 def now_text() -> str:
@@ -125,7 +133,8 @@ def _row_to_message(row: sqlite3.Row) -> MessageRow:
                       recipients=tuple(json.loads(row["recipients"])), attachments=tuple(json.loads(row["attachments"])),
                       file=Path(row["file"]), status=row["status"], reason=row["reason"], attempts=row["attempts"],
                       runs=row["runs"], updated=datetime.fromisoformat(row["updated"]),
-                      sent_at=datetime.fromisoformat(row["sent_at"]) if row["sent_at"] else None)
+                      sent_at=datetime.fromisoformat(row["sent_at"]) if row["sent_at"] else None,
+                      interrupted_at=datetime.fromisoformat(row["interrupted_at"]) if row["interrupted_at"] else None)
 
 
 def check_state_file(path: Path) -> str:
@@ -172,6 +181,7 @@ class RunState:
         self.checked = False  # ``check_state_file`` done by this instance
 
     def _connect(self) -> sqlite3.Connection:
+        check_database_path(self.path)  # a path sqlite cannot open: PathTooLong naming it, not "unable to open"
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if not self.checked:
             check_state_file(self.path)
@@ -212,32 +222,47 @@ class RunState:
         return int(row["id"])
 
     def mark(self, message_id: int, status: str, *, reason: str = "", file: Path | None = None,
-             attempts: int | None = None, refused_run: bool = False) -> None:
+             attempts: int | None = None, refused_run: bool = False, interrupted_at: datetime | None = None) -> None:
         """Moves a message to ``status`` (sending / sent / partial / failed / given_up / unknown), with the time and the
-        reason; ``refused_run`` counts one more run in which the server refused the message."""
+        reason; ``refused_run`` counts one more run in which the server refused the message; ``interrupted_at``
+        (结果未知): when its send was interrupted, kept apart from ``updated`` (the next run finds it later)."""
         stamp = now_text()
+        at = interrupted_at.isoformat(timespec="seconds") if interrupted_at else None
         with closing(self._connect()) as con, con:
             con.execute("""UPDATE messages SET status = ?, reason = ?, updated = ?,
                                sent_at = CASE WHEN ? IN ('sent', 'partial') THEN ? ELSE sent_at END,
                                file = COALESCE(?, file), attempts = attempts + COALESCE(?, 0),
-                               runs = runs + ?
+                               runs = runs + ?, interrupted_at = COALESCE(?, interrupted_at)
                            WHERE id = ?""",
                         (status, reason, stamp, status, stamp, str(file) if file else None, attempts,
-                         int(refused_run), message_id))
+                         int(refused_run), at, message_id))
 
     def get(self, message_id: int) -> MessageRow | None:
         with closing(self._connect()) as con:
             row = con.execute("SELECT * FROM messages WHERE id = ?", (message_id,)).fetchone()
         return _row_to_message(row) if row else None
 
-    def sent_items(self, run_date: date, audience: str) -> dict[str, MessageRow]:
-        """``report|title`` → the message that settled it for ``audience`` on ``run_date``: one that left
-        (sent, partial), may have left (unknown: its send was interrupted) or was given up."""
+    def settled_for(self, run_date: date, audience: str, recipients: list[str] | tuple[str, ...]
+                    ) -> dict[str, MessageRow]:
+        """``report|title`` → a message of ``run_date`` that settled it (one that left: sent, partial; may have left: unknown; or
+        was given up) for every one of
+        ``recipients``, whatever audience it went to (a caught-up day is mailed one message per person, the
+        killed run it finishes grouped by list), or for ``audience`` itself: what each of them has had is not
+        sent to them again. A rep's own messages count only among a rep's, a list's only among a list's (a
+        rep's copy of a report holds their data only)."""
+        wanted = set(recipients)
         with closing(self._connect()) as con:
-            rows = con.execute("""SELECT * FROM messages WHERE run_date = ? AND audience = ?
+            rows = con.execute("""SELECT * FROM messages WHERE run_date = ? AND audience NOT LIKE 'customer:%'
                                   AND status IN ('sent', 'partial', 'unknown', 'given_up') ORDER BY id""",
-                               (run_date.isoformat(), audience)).fetchall()
-        return {item: message for message in map(_row_to_message, rows) for item in message.items}
+                               (run_date.isoformat(),)).fetchall()
+        had: dict[str, dict[str, MessageRow]] = {}
+        for message in map(_row_to_message, rows):
+            if message.audience.startswith("rep:") != audience.startswith("rep:"):
+                continue
+            for address in wanted if message.audience == audience else wanted & set(message.recipients):
+                for item in message.items:
+                    had.setdefault(item, {})[address] = message
+        return {item: next(iter(by.values())) for item, by in had.items() if set(by) >= wanted}
 
     def items_ever(self, audience: str) -> dict[str, MessageRow]:
         """``report|title`` → the message an earlier run of any date made of it for ``audience``, whatever its
@@ -291,6 +316,25 @@ class RunState:
                                   "AND started = :started", row).rowcount
             if not updated:
                 con.execute(f"INSERT INTO runs ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})", row)
+
+    def plan_mail(self, run_date: date, planned: list[dict]) -> None:
+        """The messages the running run of ``run_date`` is about to compose (audience, items, recipients,
+        titles), kept on its row before the first is composed: a run killed on the way leaves what it never
+        got to, which ``status`` lists until a later run composes it."""
+        with closing(self._connect()) as con, con:
+            con.execute("UPDATE runs SET planned = ? WHERE outcome = 'running' AND run_date = ?",
+                        (json.dumps(planned, ensure_ascii=False), run_date.isoformat()))
+
+    def never_composed(self, run: dict) -> list[dict]:
+        """Of the messages ``run`` planned (``plan_mail``), those no run has composed since: no message of its
+        date and audience carries their items (whatever its status)."""
+        planned = json.loads(run.get("planned") or "[]")
+        if not planned:
+            return []
+        made: dict[str, set[str]] = {}
+        for m in self.messages(date.fromisoformat(run["run_date"])):
+            made.setdefault(m.audience, set()).update(m.items)
+        return [p for p in planned if not set(p["items"]) <= made.get(p["audience"], set())]
 
     def end_open_runs(self, outcome: str, error: str = "") -> None:
         """The runs still ``running`` end with ``outcome`` (crashed: the exception's text in ``error``)."""

@@ -267,18 +267,19 @@ def test_missed_working_days_are_caught_up_oldest_first_as_of_their_day(tmp_path
     controller, server = smtp_server()
     config = write_config(tmp_path, controller.port)
     assert run_at(at(2026, 11, 25, 16, 30), config) == 0  # Wednesday: the workspace's first run
-    # Thursday 26 and Friday 27 the PC stays off; Monday 30 the task runs at the cut-off
+    # Thursday 26 and Friday 27 the PC stays off; Monday 30 the task runs at the cut-off: the day's own run
+    # first (its deadline is today's), then the missed days oldest first
     assert run_at(at(2026, 11, 30, 16, 30), config) == 0
 
     assert [s.split(" 可")[0] for s in managers(server)] == [
-        "【发货审核】2026-11-25", "【补发 发货审核】2026-11-26", "【补发 发货审核】2026-11-27", "【发货审核】2026-11-30"]
+        "【发货审核】2026-11-25", "【发货审核】2026-11-30", "【补发 发货审核】2026-11-26", "【补发 发货审核】2026-11-27"]
     output = tmp_path / "工作区" / "output"
     for day in ("2026-11-26", "2026-11-27"):
         m = json.loads((output / day / "manifest.json").read_text(encoding="utf-8"))
         assert m["kind"] == "catch-up" and m["run_date"] == day
         assert (output / day / f"销售日报_{day}.xlsx").is_file()  # its own folder and figures as of that day
     out = capsys.readouterr().out
-    assert out.index("运行日期 2026-11-26") < out.index("运行日期 2026-11-27") < out.index("运行日期 2026-11-30")
+    assert out.index("运行日期 2026-11-30") < out.index("运行日期 2026-11-26") < out.index("运行日期 2026-11-27")
 
 
 def test_catch_up_goes_back_at_most_catch_up_days_and_a_first_run_catches_nothing_up(tmp_path, smtp_server):
@@ -292,7 +293,7 @@ def test_catch_up_goes_back_at_most_catch_up_days_and_a_first_run_catches_nothin
     assert run_at(at(2026, 11, 30, 16, 30), config) == 0  # Monday: only Friday 27 is caught up (1 day back)
 
     assert [s.split(" 可")[0] for s in managers(server)] == [
-        "【发货审核】2026-11-24", "【补发 发货审核】2026-11-27", "【发货审核】2026-11-30"]
+        "【发货审核】2026-11-24", "【发货审核】2026-11-30", "【补发 发货审核】2026-11-27"]
 
 
 def test_a_first_run_ever_catches_nothing_up(tmp_path, demo_workspace, smtp_server):

@@ -256,6 +256,35 @@ def test_a_refused_message_is_tried_once_per_run_and_counted_once(tmp_path, smtp
     assert third[0]["reason"].startswith("已放弃 (服务器在 3 次运行中都拒绝了这封邮件)")
 
 
+def test_a_new_problem_the_same_day_gets_a_new_notice_the_same_problem_none(tmp_path, smtp_server):
+    # the server refuses the warehouse: the 发货审核 fails in every run; later the same day a second, new
+    # problem (the 提成 report failed). The clerk's notice is the problems it names, not "运行异常 of the day".
+    controller, server = smtp_server(Collector(refuse=("warehouse@example.com",)))
+    settings = make_settings(tmp_path, controller.port, max_attempts=5, admin=[ADMIN])
+    shipping = Delivery(report="shipping", title="发货审核", attachments=[workbook(tmp_path, "发货审核.xlsx")])
+
+    def a_run(failed_reports: list[str] = ()) -> list[dict]:  # as chase_and_send does it
+        transport = mail.start_sending(settings)
+        with transport:
+            sent = mail.send_pending(settings, staff(), transport=transport) + \
+                mail.deliver(settings, RUN_DATE, [shipping], staff(), transport=transport)
+            notice = mail.admin_notice(RUN_DATE, list(failed_reports), sent)
+            return sent + mail.deliver(settings, RUN_DATE, [notice], None, transport=transport)
+
+    def notices() -> list[str]:
+        return [m.get_body(("plain",)).get_content() for m, (_, rcpt, _) in zip(server.messages(), server.envelopes)
+                if rcpt == [ADMIN]]
+
+    a_run()  # 16:30: the 发货审核 refused → one notice
+    assert len(notices()) == 1 and "发货审核" in notices()[0]
+    again = a_run()  # 16:40 (the retry): the same problem → not said again
+    assert len(notices()) == 1 and [r["status"] for r in again if r["report"] == "admin"] == ["skipped"]
+    a_run(["commission"])  # 16:50: a new problem the same day → one new notice, naming it
+    assert len(notices()) == 2 and "commission" in notices()[1]
+    a_run(["commission"])  # and that one not twice
+    assert len(notices()) == 2
+
+
 def test_a_catch_up_mark_does_not_make_a_message_new(tmp_path, smtp_server):
     # the killed run sent the 销售日报; the catch-up of that day (its titles marked 补发) does not send it again
     controller, server = smtp_server()
@@ -333,6 +362,12 @@ def test_a_day_killed_while_sending_is_finished_by_the_next_run_each_message_onc
     status = capsys.readouterr().out
     assert "2026-11-26 正式  开始 11-26 16:30  运行中断 (未正常结束" in status
     assert "下一步: 2026-11-26 的运行中断了" in status and "发送中" in status  # the message on the wire
+    # the messages it never got to (planned before the first was composed: one per audience), named
+    composed = {(m.audience, m.items) for m in state.messages()}
+    assert len(composed) == 2  # the one sent, the one on the wire
+    never = status.split("未生成的邮件")[1].split("\n\n")[0].strip().splitlines()[1:]
+    assert never and all(line.strip().startswith("2026-11-26 ") for line in never), status
+    assert len(never) == len(json.loads(row["planned"])) - 2
 
     # the next working day: the killed day first (补发), then the day's own run
     assert run_at(at(2026, 11, 27, 16, 30), config) == 3  # exit 3: the message on the wire is 结果未知
@@ -342,14 +377,23 @@ def test_a_day_killed_while_sending_is_finished_by_the_next_run_each_message_onc
     reports = [(s.replace("补发 ", "").split("】")[0], r) for s, r in day]
     assert len(reports) == len(set(reports)), day  # no message of 11-26 twice (a 补发 mark is not a new message)
     caught_up = day[len(before):]
-    # the rest, sent once, as 补发; and the clerk's notice of the 结果未知 one
-    assert sorted(s.startswith("【补发") for s, _ in caught_up) == [False] + [True] * (len(caught_up) - 1)
-    assert [s for s, _ in caught_up if not s.startswith("【补发")][0].startswith("【运行异常】")
+    # the rest, sent once, as 补发 (after the day's own run, whose notice to the clerk names the 结果未知 one)
+    assert caught_up and all(s.startswith("【补发") for s, _ in caught_up)
+    [notice] = [m for m in server.messages() if str(m["subject"]).startswith("【运行异常】")]
+    assert notice["X-Neiqin-Run-Date"] == "2026-11-27" and "发送结果未知" in notice.get_body(("plain",)).get_content()
     assert ("gm@example.com",) in recipients and ("zhangwei@example.com",) in recipients
     statuses = sorted(m.status for m in state.messages(dt.date(2026, 11, 26)))
     assert statuses.count("unknown") == 1  # the one on the wire: listed, not sent again
     kinds = [(r["run_date"], r["kind"], r["outcome"]) for r in reversed(state.runs())]
-    assert kinds == [(DAY, "official", "interrupted"), (DAY, "catch-up", "done"), ("2026-11-27", "official", "done")]
+    assert kinds == [(DAY, "official", "interrupted"), ("2026-11-27", "official", "done"), (DAY, "catch-up", "done")]
+    # status after the catch-up: nothing left never composed; the 结果未知 one with the time its send was cut
+    # off (11-26, 16:30 and a few seconds), as its own field, not the time the next run found it (11-27)
+    with time_machine.travel(at(2026, 11, 28, 9, 0), tick=True):
+        assert run(config, "status") == 0
+    status = capsys.readouterr().out
+    assert "未生成的邮件" not in status
+    [unknown] = [line for line in status.splitlines() if ": 结果未知" in line]
+    assert "结果未知  中断于 11-26 16:3" in unknown, unknown
 
 
 # ---------------------------------------------------------------------------- cases 3 and 5: working days, dates
@@ -528,6 +572,149 @@ def test_working_days_beyond_catch_up_days_are_named_not_dropped_silently(tmp_pa
     assert (tmp_path / "工作区" / "output" / "2026-11-27").is_dir() and not (tmp_path / "工作区" / "output" / "2026-11-26").exists()
 
 
+def run_dates(server, start: int = 0) -> list[tuple[str, tuple[str, ...], str]]:
+    """(X-Neiqin-Run-Date, recipients, subject) of the messages the server took from ``start`` on, in order."""
+    found = []
+    for _, rcpt, data in server.envelopes[start:]:
+        msg = email_lib.message_from_bytes(data, policy=email_policy.default)
+        found.append((msg["X-Neiqin-Run-Date"], tuple(sorted(rcpt)), str(msg["subject"])))
+    return found
+
+
+@pytest.mark.slow  # whole days run for real
+def test_catch_up_sends_the_days_own_reports_first_then_each_missed_day_one_message_per_person(
+        tmp_path, capsys, smtp_server):
+    controller, server = smtp_server()
+    config = build(tmp_path, controller.port)
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    data["schedule"] = {"catch_up_days": 2}
+    data["email"]["recipients"]["period"] = {"to": ["gm@example.com", "boss@example.com"]}  # gm on two lists
+    config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+    assert run_at(at(2026, 11, 24, 16, 30), config) == 0  # Tuesday; then the PC is off until Monday
+    start = len(server.envelopes)
+    capsys.readouterr()
+    assert run_at(at(2026, 11, 30, 16, 30), config) == 0  # Monday: 26 and 27 caught up (2 days back), 25 not
+
+    got = run_dates(server, start)
+    days = [day for day, _, subject in got if not subject.startswith("【运行异常")]
+    # the day's own reports first, then the missed days oldest first
+    assert days == sorted(days, key=lambda d: (d != "2026-11-30", d)) and days[0] == "2026-11-30", days
+    assert set(days) == {"2026-11-30", "2026-11-26", "2026-11-27"}
+    # a missed day: each person one message at most (gm is on the daily and the period lists: one message)
+    for day in ("2026-11-26", "2026-11-27"):
+        people = [r for d, rcpt, _ in got if d == day for r in rcpt]
+        assert len(people) == len(set(people)), (day, people)
+    [gm_26] = [s for d, rcpt, s in got if d == "2026-11-26" and rcpt == ("gm@example.com",)]
+    assert "补发 销售日报" in gm_26 and "五日报 2026-11-21~2026-11-25" in gm_26  # one message, both reports
+    # each day still makes the periods it made when the days ran oldest first: the 五日报 ending on the 25th
+    # once (with the 26th, the first day run after it), the one ending on the 30th with the 30th
+    five_days = [(d, "21~2026-11-25" in s) for d, rcpt, s in got if "五日报" in s and "boss@example.com" in rcpt]
+    assert sorted(five_days) == [("2026-11-26", True), ("2026-11-30", False)], five_days
+    # the day beyond catch_up_days is named, not dropped silently
+    assert "超过补做天数 schedule.catch_up_days (2) 未补做: 2026-11-25" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------- a rep's workbook much smaller than before
+
+def contracts(n: int) -> list[list]:
+    """张伟's 合同 sheet with ``n`` contracts of ¥1,000.00 each, dated 11-02."""
+    return [CONTRACT_HEADER, *[[f"HT-ZW-{i}", date(2026, 11, 2), "明达公司", "服务", 1000, "月结"] for i in range(1, n + 1)]]
+
+
+@pytest.mark.slow  # whole days run for real
+def test_a_reps_workbook_much_smaller_than_at_the_last_official_run_is_listed_and_not_final(tmp_path, smtp_server):
+    controller, server = smtp_server()
+    config = build(tmp_path, controller.port)
+    book = tmp_path / "工作区" / "reps" / "张伟.xlsx"
+    write_book(book, {"合同": contracts(20)})
+    assert run_at(at(2026, 11, 27, 16, 30), config) == 0  # Friday: 20 contracts read
+    # Monday 11-30, the month's last working day: an old copy with 3 contracts was saved over it
+    # (17 fewer, under half: 3 < 20 / 2 and 20 - 3 >= 10)
+    write_book(book, {"合同": contracts(3)})
+    start = len(server.envelopes)
+
+    assert run_at(at(2026, 11, 30, 16, 30), config) == 0  # the day goes on for everyone
+
+    texts = problem_texts(tmp_path, "2026-11-30")
+    assert any("行数骤减: 从 20 行减到 3 行 (上次正式运行 2026-11-27)" in t for t in texts), texts
+    assert "张伟.xlsx" in texts  # the workbook named in its column
+    got = {tuple(sorted(rcpt)): str(m["subject"]) for m, (_, rcpt, _) in
+           zip(server.messages()[start:], server.envelopes[start:])}
+    zhang, li = got[("zhangwei@example.com",)], got[("lina@example.com",)]
+    assert "【提成确认单 2026-11】" in zhang and "（数据不全）" in zhang  # not mailed as final
+    assert "【提成确认单 2026-11】" in li and "数据不全" not in li  # 李娜's as usual
+    assert ("gm@example.com",) in got
+    # the clerk is told in the 运行异常 notice too
+    [notice] = [m for m in server.messages()[start:] if str(m["subject"]).startswith("【运行异常】")]
+    assert "张伟.xlsx[合同] 行数骤减: 从 20 行减到 3 行" in notice.get_body(("plain",)).get_content()
+
+
+@pytest.mark.slow  # whole days run for real
+def test_a_reps_workbook_a_few_rows_smaller_is_no_problem(tmp_path, smtp_server):
+    # 12 → 3 is under half but only 9 rows fewer: a rep tidying up a small workbook, not a lost one
+    controller, server = smtp_server()
+    config = build(tmp_path, controller.port)
+    book = tmp_path / "工作区" / "reps" / "张伟.xlsx"
+    write_book(book, {"合同": contracts(12)})
+    assert run_at(at(2026, 11, 27, 16, 30), config) == 0
+    write_book(book, {"合同": contracts(3)})
+    assert run_at(at(2026, 11, 30, 16, 30), config) == 0
+    assert not any("行数骤减" in t for t in problem_texts(tmp_path, "2026-11-30"))
+    assert not any("数据不全" in str(m["subject"]) for m in server.messages())
+
+
+# ---------------------------------------------------------------------------- case 17: a long workspace path
+
+@pytest.fixture
+def short_tmp():
+    """A folder straight under the system's temp folder (pytest's tmp_path, under xdist above all, is too deep
+    to leave room for a path that is mostly Chinese)."""
+    import tempfile
+    root = Path(tempfile.mkdtemp(prefix="i29-"))
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def long_root(tmp_path: Path, characters: int) -> Path:
+    """A folder under ``tmp_path`` whose ``工作区`` below it has a path of ``characters`` characters, the rest
+    Chinese (folders of at most 60: a Linux file name holds 255 bytes, 85 Chinese characters)."""
+    left = characters - len(str(tmp_path / "工作区")) - 1  # the folders between, with their separators
+    parts = []
+    while left > 60:
+        parts.append("长" * min(60, left - 2))
+        left -= len(parts[-1]) + 1
+    parts.append("长" * left)
+    root = tmp_path.joinpath(*parts)
+    assert len(str(root / "工作区")) == characters
+    return root
+
+
+@pytest.mark.slow  # a whole day run for real
+def test_a_workspace_path_sqlite_cannot_open_stops_before_anything_is_written_naming_it(short_tmp, capsys, smtp_server):
+    # 208 characters, about 600 UTF-8 bytes: sqlite here keeps at most 504 bytes of a database's path (512 with
+    # its -journal); the run said "unable to open database file" (not naming any path) after writing
+    controller, server = smtp_server()
+    tmp_path = short_tmp
+    root = long_root(tmp_path, 208)
+    assert len(str(root / "工作区" / ".neiqin_state.sqlite").encode("utf-8")) > 504
+    config = build(root, controller.port)
+    workspace = root / "工作区"
+    before = {p for p in workspace.rglob("*")}
+
+    assert run_at(at(2026, 11, 26, 16, 30), config) == 1
+
+    err = capsys.readouterr().err
+    state = workspace / ".neiqin_state.sqlite"
+    assert f"运行失败: 路径太长: {state} (" in err and "无法打开状态数据库" in err and "较短的路径" in err, err
+    written = {p for p in workspace.rglob("*")} - before
+    assert {p.relative_to(workspace).parts[0] for p in written} <= {"logs"}, written  # the log only
+    assert server.envelopes == []
+    # a shorter Chinese path (150 characters, 2 of 3 bytes each under the limit) runs as usual
+    shorter = long_root(tmp_path / "短", 150)
+    assert run_at(at(2026, 11, 26, 16, 30), build(shorter, None), "--quiet") == 0
+
+
 # ---------------------------------------------------------------------------- case 16: a double-click run
 
 def test_only_a_double_clicked_console_waits_for_enter_never_pythonw_or_a_typed_command(monkeypatch):
@@ -559,8 +746,8 @@ def test_a_no_email_run_for_a_future_date_is_not_that_days_official_run(tmp_path
     assert state.last_run_date() is None  # the period reports' catch-up point did not move to a day not come
 
     # 11-26 at the cut-off: the day's official run still runs and mails the managers (11-25, the day the
-    # workspace was first used, had no official run: caught up first, as for any workday missed)
+    # workspace was first used, had no official run: caught up after the day's own run, as any workday missed)
     assert run_at(at(2026, 11, 26, 16, 30), config) == 0
     assert any(s.startswith("【销售日报】2026-11-26") for s in subjects(server))  # not 补发, not 预览
     kinds = [(r["run_date"], r["kind"], r["outcome"]) for r in reversed(state.runs())]
-    assert kinds == [(DAY, "ahead", "done"), ("2026-11-25", "catch-up", "done"), (DAY, "official", "done")]
+    assert kinds == [(DAY, "ahead", "done"), (DAY, "official", "done"), ("2026-11-25", "catch-up", "done")]
