@@ -12,6 +12,7 @@ the whole settings. ``is_workday(day, settings)`` is the one-off question for ca
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -53,10 +54,7 @@ class Workdays:
             return True
         if day in self.extra_holidays:
             return False
-        try:
-            return bool(chinese_calendar.is_workday(day))
-        except NotImplementedError:
-            return day.weekday() < 5
+        return _package_workday(day)
 
     def in_range(self, start: date, end: date) -> int:
         """Working days in [start, end], both included; 0 when end is before start.
@@ -144,6 +142,17 @@ class Workdays:
         (datetime.date(2026, 5, 29), datetime.date(2026, 2, 28))
         """
         return self.previous(month.last + timedelta(days=1))
+
+
+@functools.cache
+def _package_workday(day: date) -> bool:
+    """chinese-calendar's answer for ``day`` (Monday to Friday for a year it does not know), asked once per day:
+    the package checks each date against the min and max of its whole holiday table, and the 对账函 ask the
+    same few dates for every customer."""
+    try:
+        return bool(chinese_calendar.is_workday(day))
+    except NotImplementedError:
+        return day.weekday() < 5
 
 
 def is_workday(day: date, settings: Settings) -> bool:

@@ -316,13 +316,21 @@ def combine(sheet_def: SheetDef, parts: list[pd.DataFrame]) -> pd.DataFrame:
     """One frame from the files' frames, with the schema's dtypes (the empty frame when nothing was read)."""
     parts = [p for p in parts if len(p)]
     if not parts:
-        frame = sheet_def.empty_frame()
-        if sheet_def in FINANCE_SHEETS:
-            frame[MONTH_COLUMN] = pd.Series(dtype="str")
-        return frame
+        return _empty(sheet_def).copy()
     frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
-    wanted = {c: t for c, t in frame_dtypes(sheet_def, frame.columns).items() if frame[c].dtype != _dtype(t)}
+    have = dict(zip(frame.columns, frame.dtypes))  # one look at the dtypes, not a column lookup each
+    wanted = {c: t for c, t in frame_dtypes(sheet_def, frame.columns).items() if have[c] != _dtype(t)}
     return frame.astype(wanted) if wanted else frame
+
+
+@functools.cache
+def _empty(sheet_def: SheetDef) -> pd.DataFrame:
+    """The empty frame of a sheet nothing was read of, made once (pandas takes milliseconds to build one;
+    most workbooks lack some sheet); ``combine`` hands out copies."""
+    frame = sheet_def.empty_frame()
+    if sheet_def in FINANCE_SHEETS:
+        frame[MONTH_COLUMN] = pd.Series(dtype="str")
+    return frame
 
 
 @functools.cache
