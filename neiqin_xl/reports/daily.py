@@ -78,7 +78,7 @@ from ..books.roster import incomplete_reps
 from ..core.output import Delivery, ReportOutput
 from ..core.model import (ERROR, REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, fmt_yuan, round_half_up,
                           yuan_to_fen, text as _text)
-from ..core.results import ReceivablesData, ShippingData, TrackingData
+from ..core.results import REQUEST_DATE, ReceivablesData, ShippingData, TrackingData
 from ..core.months import Month
 from ..core.sheets import DATE, INT, MONEY, PCT, TEXT, Col, Figure, Sheet, Table, WorkbookSpec
 
@@ -234,11 +234,12 @@ def collection_reminders(allocation: Allocation | None, archive: pd.DataFrame, d
 
 
 def held_requests(shipping: ShippingData | None) -> list[dict]:
-    """The requests the 发货审核 held (none when the check did not run)."""
+    """The requests the 发货审核 held (none when the check did not run), dated by when they are wanted (the
+    request's 要求发货日期, else the contract's 约定交货日期: the 发货审核's 要求日期)."""
     if shipping is None:
         return []
     return [{"类别": HELD, "客户名称": _text(r["客户名称"]), "合同编号": _text(r["合同编号"]), REP: _text(r["业务员"]),
-             "日期": None, "金额": int(r["申请发货金额"]) if not pd.isna(r["申请发货金额"]) else None,
+             "日期": r.get(REQUEST_DATE), "金额": int(r["申请发货金额"]) if not pd.isna(r["申请发货金额"]) else None,
              "说明": f"{_text(r['结论'])}: {_text(r['原因'])}".strip(": ")}
             for r in shipping.held.to_dict("records")]
 
