@@ -52,7 +52,7 @@ from ..core.sheets import DATE, MONEY, NUMBER, Col, Highlight, Sheet, Table, Wor
 ALLOW, HOLD = "可发货", "暂缓"
 CASH_FIRST = "款到发货"
 WANTED, BASIS = REQUEST_DATE, "日期依据"  # the request's own 要求发货日期, else the contract's 约定交货日期, and which it is
-ASKED, AGREED = "申请要求", "合同约定交货"
+ASKED, AGREED = "申请", "合同约定"  # short: the sheet already has 18 columns
 REQUEST_COLUMNS = ["合同编号", "客户名称", "业务员", "产品名称", "数量", WANTED, BASIS, "申请发货金额", "付款方式", "合同已回款", "合同已发货", "可用预收", "信用额度",
                    "当前应收", "逾期金额", "最长逾期天数", "结论", "原因", "来源"]
 
@@ -212,9 +212,9 @@ def request_date(asked: object, agreed: object) -> tuple[object, str]:
     the contract's 约定交货日期 (a 待发货 row has no 发货日期), else none.
 
     >>> request_date(pd.Timestamp("2026-12-05"), pd.Timestamp("2026-12-20"))
-    (Timestamp('2026-12-05 00:00:00'), '申请要求')
+    (Timestamp('2026-12-05 00:00:00'), '申请')
     >>> request_date(None, pd.Timestamp("2026-12-20")), request_date(pd.NaT, None)
-    ((Timestamp('2026-12-20 00:00:00'), '合同约定交货'), (None, ''))
+    ((Timestamp('2026-12-20 00:00:00'), '合同约定'), (None, ''))
     """
     if asked is not None and not pd.isna(asked):
         return asked, ASKED

@@ -168,7 +168,7 @@ def test_the_review_shows_product_quantity_and_agreed_date_and_marks_only_the_ve
     # the request names no product: the contract's; 6 units; no date of its own: the contract's agreed delivery
     # date, and the sheet says that is what it is
     assert (r["产品名称"], r["数量"], str(r["要求日期"])[:10], r["日期依据"], r["结论"]) == \
-        ("控制器", 6, "2026-03-20", "合同约定交货", "暂缓")
+        ("控制器", 6, "2026-03-20", "合同约定", "暂缓")
     (table_,) = out.workbooks[0].sheets[0].tables
     (mark,) = table_.highlights
     assert (mark.column, mark.criteria, mark.value, mark.whole_row) == ("结论", "text", "暂缓", False)
@@ -176,7 +176,7 @@ def test_the_review_shows_product_quantity_and_agreed_date_and_marks_only_the_ve
 
 def test_the_review_shows_the_date_the_rep_asks_for_read_from_his_workbook(tmp_path):
     # 张伟's 发货 sheet has a column 要货日期 (an alias of 要求发货日期): HT1's request asks for 2026-03-12, HT2's
-    # leaves it blank -> HT1 shows 03-12 (申请要求), HT2 its contract's 约定交货日期 03-25 (合同约定交货)
+    # leaves it blank -> HT1 shows 03-12 (申请), HT2 its contract's 约定交货日期 03-25 (合同约定)
     from datetime import date as day
 
     from neiqin_xl.read.intake import read_workspace
@@ -195,5 +195,5 @@ def test_the_review_shows_the_date_the_rep_asks_for_read_from_his_workbook(tmp_p
     assert [p for p in problems if p.severity == "错误"] == []
     assert t["发货"]["要求发货日期"].dt.date.tolist()[0] == day(2026, 3, 12)
     requests = run(t, date(2026, 3, 10)).data.requests.set_index("合同编号")
-    assert (str(requests.at["HT1", "要求日期"])[:10], requests.at["HT1", "日期依据"]) == ("2026-03-12", "申请要求")
-    assert (str(requests.at["HT2", "要求日期"])[:10], requests.at["HT2", "日期依据"]) == ("2026-03-25", "合同约定交货")
+    assert (str(requests.at["HT1", "要求日期"])[:10], requests.at["HT1", "日期依据"]) == ("2026-03-12", "申请")
+    assert (str(requests.at["HT2", "要求日期"])[:10], requests.at["HT2", "日期依据"]) == ("2026-03-25", "合同约定")
