@@ -191,12 +191,13 @@ def test_shipping_workbook(written):
     wb = openpyxl.load_workbook(path, data_only=True)
     ws = wb["发货审核"]
     top = header_row(ws, "合同编号")
-    assert headers(ws, top) == ["合同编号", "客户名称", "业务员", "产品名称", "数量", "约定交货日期", "申请发货金额", "付款方式",
-                                "合同已回款", "合同已发货", "可用预收", "信用额度", "当前应收", "逾期金额", "结论", "原因", "来源"]
+    assert headers(ws, top) == ["合同编号", "客户名称", "业务员", "产品名称", "数量", "要求日期", "日期依据", "申请发货金额",
+                                "付款方式", "合同已回款", "合同已发货", "可用预收", "信用额度", "当前应收", "逾期金额", "结论", "原因",
+                                "来源"]
     # HT1 款到发货 3,000: 可用预收 2,500 -> 暂缓. HT2 月结 2,000: 明达 500 + 2,000 <= 20,000, nothing overdue -> 可发货
     # (its 可用预收 is 0: the 2,500 credit names HT1, and 明达 has no customer-level credit).
     # HT3 1,000: 宏远 5,000 + 1,000 <= 10,000 but 118 days overdue > 30 -> 暂缓.
-    verdicts = {ws.cell(r, 1).value: (ws.cell(r, 11).value, ws.cell(r, 15).value) for r in range(top + 1, top + 4)}
+    verdicts = {ws.cell(r, 1).value: (ws.cell(r, 12).value, ws.cell(r, 16).value) for r in range(top + 1, top + 4)}
     assert verdicts == {"HT1": (2500, "暂缓"), "HT2": (0, "可发货"), "HT3": (0, "暂缓")}
     rules = openpyxl.load_workbook(path)["发货审核"].conditional_formatting
     assert any('"暂缓"' in f for r in rules for rule in r.rules for f in rule.formula)
