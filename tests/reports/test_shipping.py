@@ -180,6 +180,7 @@ def test_the_review_shows_the_date_the_rep_asks_for_read_from_his_workbook(tmp_p
     from datetime import date as day
 
     from neiqin_xl.read.intake import read_workspace
+
     from ..helpers_intake import workspace, write_book
 
     settings = workspace(tmp_path)
