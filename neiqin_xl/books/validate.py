@@ -44,7 +44,7 @@ Check = Callable[[Tables, Settings, date], list[Problem]]
 FILLER = "填报人"  # on 发货/开票: the rep whose workbook holds the row (业务员 is the contract's rep)
 NAME_SHEETS = ("合同", "回款", "日报", "财务收款", "财务开票", "应收余额", "反馈")  # 客户名称 made canonical
 UNKNOWN_CUSTOMER_SHEETS = ("合同", "回款")  # a customer found nowhere is a warning here
-NOT_FUTURE_EXEMPT = ("约定交货日期", "预计到货日期", "票据到期日", "计划日期", "有效期至")  # the future by nature
+NOT_FUTURE_EXEMPT = ("约定交货日期", "预计到货日期", "要求发货日期", "票据到期日", "计划日期", "有效期至")  # the future by nature
 CONTRACT_REFS = (("发货", "发货日期"), ("开票", "开票日期"), ("回款", "回款日期"), ("回款计划", "计划日期"))
 
 

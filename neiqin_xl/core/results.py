@@ -36,6 +36,9 @@ class ReceivablesData:
     credits: pd.DataFrame  # unapplied money on D: allocation.credits_as_of
 
 
+REQUEST_DATE = "要求日期"  # a shipping request's column: the date it is wanted by (the 发货审核's and the 日报's)
+
+
 @dataclass(frozen=True)
 class ShippingData:
     """发货审核 of the run date (``reports.shipping``)."""

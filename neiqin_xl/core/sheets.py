@@ -2,7 +2,7 @@
 
 A report module lays out its computed tables as ``Sheet`` specs and never imports xlsxwriter; the writer
 turns specs into a workbook and never computes a business figure. Column kinds decide the number format:
-money (integer fen in the data, shown ``#,##0.00`` in yuan), date, pct (a fraction, shown ``0.0%``),
+money (integer fen in the data, shown ``#,##0.00`` in yuan; ``YUAN``: to the whole yuan), date, pct (a fraction, shown ``0.0%``),
 int, number, text. Specs are frozen: no one changes a spec after the report made it.
 """
 
@@ -17,6 +17,8 @@ from .files import Name
 from .schema import DATE, INT, MONEY, NUMBER, TEXT  # noqa: F401 (the value kinds input and output share)
 
 PCT = "pct"  # a fraction shown as a percentage: output only
+YUAN = "yuan"  # money (fen in the data) shown to the whole yuan, #,##0: for a page that must hold more figures than
+# it could to the fen at a readable size (the 账龄分析); the cell keeps the fen, the 合计 adds the fen. Output only
 
 
 @dataclass(frozen=True)

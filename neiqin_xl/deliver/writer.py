@@ -41,7 +41,7 @@ from xlsxwriter.sharedstrings import SharedStrings
 from xlsxwriter.worksheet import Worksheet
 
 from ..core.files import Name, file_names, unique_names
-from ..core.sheets import DATE, INT, MONEY, NUMBER, PCT, TEXT, Chart, Col, Figure, Sheet, Table, WorkbookSpec
+from ..core.sheets import DATE, INT, MONEY, NUMBER, PCT, TEXT, YUAN, Chart, Col, Figure, Sheet, Table, WorkbookSpec
 from . import parts as sheet_parts
 from .saving import Written, write_file
 
@@ -63,7 +63,8 @@ SHEET_NAME_UNITS = 31  # a sheet name, in UTF-16 units
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
 _NUM_FORMATS = {MONEY: MONEY_FORMAT, DATE: DATE_FORMAT, PCT: PCT_FORMAT, INT: "#,##0;[Red]-#,##0", NUMBER: "General",
-                TEXT: "@"}
+                TEXT: "@", YUAN: "#,##0;[Red]-#,##0"}
+FEN = (MONEY, YUAN)  # the kinds whose data is in fen (shown in yuan)
 
 
 @functools.lru_cache(maxsize=1 << 16)  # names and notes repeat down a column and across the files of a run
@@ -134,7 +135,7 @@ def _is_blank(value: object) -> bool:
 def _number(value: object, kind: str) -> float:
     """A number as the file holds it: money from fen to yuan (a Decimal with a fraction of a fen kept), the
     rest as float."""
-    if kind == MONEY:
+    if kind in FEN:
         return int(value) / 100 if not isinstance(value, Decimal) or value == value.to_integral() else float(value) / 100
     return float(value)
 
@@ -172,10 +173,10 @@ class _Formats:
                                      "align": "center"})
         self.note = wb.add_format({**base})
         self.cell = {k: wb.add_format({**base, "border": 1, "num_format": f,
-                                       **({"align": "right"} if k in (MONEY, PCT, INT, NUMBER) else {"text_wrap": True})})
+                                       **({"align": "right"} if k in (*FEN, PCT, INT, NUMBER) else {"text_wrap": True})})
                      for k, f in _NUM_FORMATS.items()}
         self.total = {k: wb.add_format({**base, "border": 1, "bold": True, "bg_color": "#F2F2F2", "num_format": f,
-                                        **({"align": "right"} if k in (MONEY, PCT, INT, NUMBER) else {})})
+                                        **({"align": "right"} if k in (*FEN, PCT, INT, NUMBER) else {})})
                       for k, f in _NUM_FORMATS.items()}
         self._highlights: dict[str, object] = {}
         self._figures: dict[tuple, object] = {}
@@ -208,14 +209,14 @@ def _write_value(ws, row: int, col: int, value: object, kind: str, fmt) -> None:
 def _sum_of(values: list, col: Col) -> int | Decimal:
     """A column's numbers added exactly: fen for money, a Decimal for the rest (so parts add up to the whole)."""
     numbers = [v for v in values if v is not None and not isinstance(v, str)]
-    if col.kind == MONEY:
+    if col.kind in FEN:
         return sum(int(v) for v in numbers)
     return sum((Decimal(str(v)) for v in numbers), Decimal(0))
 
 
 def _total_of(total: int | Decimal, col: Col) -> float:
     """What a totals cell shows for ``_sum_of``: yuan for money."""
-    return total / 100 if col.kind == MONEY else float(total)
+    return total / 100 if col.kind in FEN else float(total)
 
 
 def _row_count(table: Table) -> int:
@@ -223,7 +224,7 @@ def _row_count(table: Table) -> int:
 
 
 def _wants_total(col: Col) -> bool:
-    return col.total if col.total is not None else col.kind in (MONEY, INT)
+    return col.total if col.total is not None else col.kind in (*FEN, INT)
 
 
 # ---------------------------------------------------------------- a table, column by column
@@ -461,9 +462,10 @@ def _shown_widths(values: list, kind: str, texts: list[str] | None) -> list[int]
         return list(map(display_width, texts))
     strings = [display_width(v) for v in values if isinstance(v, str)]
     others = [v for v in values if not isinstance(v, str)]
-    if kind == MONEY:  # the longest figure is the smallest or the largest; a blank shows as 0.00
+    if kind in FEN:  # the longest figure is the smallest or the largest; a blank shows as 0.00 (0)
         numbers = [v for v in others if v is not None]
-        shown = [len(f"{_number(v, kind):,.2f}") for v in (min(numbers), max(numbers))] if numbers else []
+        places = 2 if kind == MONEY else 0
+        shown = [len(f"{_number(v, kind):,.{places}f}") for v in (min(numbers), max(numbers))] if numbers else []
         shown += [4] if len(numbers) < len(others) else []
     elif kind == PCT:  # 0.0%: the widest of the smallest and the largest
         numbers = [float(v) for v in others if v is not None]
@@ -497,7 +499,7 @@ def _fitted_total(table: Table, col: Col, total: int | Decimal, widths: dict[int
     if not table.totals or col.kind == TEXT:
         return
     shown = table.totals_values.get(col.name) if col.name in table.totals_values else (
-        _total_of(total, col) * (100 if col.kind == MONEY else 1) if _wants_total(col) else None)
+        _total_of(total, col) * (100 if col.kind in FEN else 1) if _wants_total(col) else None)
     if shown is not None and not isinstance(shown, str):
         widths[c] = max(widths.get(c, 0), _shown_widths([shown], col.kind, None) + 3)
 
@@ -590,7 +592,7 @@ def _write_table(ws, fmts: _Formats, table: Table, top: int, widths: dict[int, i
                 ws.conditional_format(first, c, last, c, {"type": "cell", "criteria": "==",
                                                           "value": f'"{h.value}"', "format": fmt})
             else:
-                value = h.value / 100 if table.columns[c].kind == MONEY and isinstance(h.value, (int, float)) else h.value
+                value = h.value / 100 if table.columns[c].kind in FEN and isinstance(h.value, (int, float)) else h.value
                 ws.conditional_format(first, c, last, c, {"type": "cell", "criteria": h.criteria, "value": value,
                                                           "format": fmt})
     return header_row, first, next_row
@@ -846,7 +848,7 @@ def _data_rows_per_sheet(sheet: Sheet, max_rows: int) -> int:
 def _whole_total(table: Table, col: Col) -> object:
     """A column's total over the whole table, in the data's own unit (fen for money)."""
     numbers = [v for v in _column(table, col) if v is not None and not isinstance(v, str)]
-    return sum(int(v) for v in numbers) if col.kind == MONEY else float(sum(Decimal(str(v)) for v in numbers))
+    return sum(int(v) for v in numbers) if col.kind in FEN else float(sum(Decimal(str(v)) for v in numbers))
 
 
 def continued(sheet: Sheet, max_rows: int = EXCEL_ROWS) -> list[Sheet]:

@@ -42,12 +42,15 @@ differ from the per-rep table's); the company's month-end and quarter-end lines 
 日报 sheet, so the first page carries the headline. The mail's text and HTML carry the block too
 (templates/daily_forecast.html.j2).
 
-Workbook 销售日报_<D>.xlsx: sheet 日报 (one A4 landscape page: the key figures (``key_figures``: 今日回款,
-本月回款 against its target, 回款完成率, 本月合同 against its target, 签约完成率, 应收余额 and 逾期 from the
-receivables ledger when it ran, 暂缓发货), the per-rep table with a totals row, a line counting the highlights),
+Workbook 销售日报_<D>.xlsx: sheet 日报 (one A4 landscape page: the key figures (``key_figures``, amounts in 万元
+to one decimal: 今日回款 and 今日签约 with ↑/↓ against the previous working day and the same day last month,
+本月回款 and 本月签约 against last month to the same day and their targets, 回款完成率 and 签约完成率 with ↑/↓ in
+percentage points against the previous working day, 应收余额 and 逾期 from the receivables ledger when it ran,
+暂缓发货), the per-rep table with a totals row, a line counting the highlights),
 sheet 今日要点 (the highlight rows: their columns differ from the per-rep table's, so they never share its
 widths), and the details 今日合同, 今日发货, 今日回款. The mail carries the summary as plain text and as an HTML
-fragment (templates/daily_summary.html.j2, inline styles) read first on a phone: the same key figures as tiles,
+fragment (templates/daily_summary.html.j2, inline styles) read first on a phone: the same key figures (one
+``key_figures`` for both) as tiles, 52.0 万元 with the same ↑/↓,
 a per-rep table of four columns, 回款完成率 per rep as bars drawn with table cells (no images: Outlook blocks
 them), then 今日要点.
 """
@@ -76,7 +79,7 @@ from ..books.roster import incomplete_reps, rep_names, workbook_keepers
 from ..core.output import Delivery, ReportOutput
 from ..core.model import (ERROR, REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, fmt_yuan, round_half_up,
                           yuan_to_fen, text as _text)
-from ..core.results import ReceivablesData, ShippingData, TrackingData
+from ..core.results import REQUEST_DATE, ReceivablesData, ShippingData, TrackingData
 from ..core.months import Month
 from ..core.sheets import DATE, INT, MONEY, PCT, TEXT, Col, Figure, Sheet, Table, WorkbookSpec
 
@@ -116,6 +119,21 @@ class DailyData:
     forecast: pd.DataFrame | None = None  # 销售预报 to month end, books.forecast.FORECAST_COLUMNS per rep
     forecast_totals: dict | None = None  # the company's line of it (books.forecast.totals)
     quarter_totals: dict | None = None  # the company's forecast to quarter end
+    compare: Comparison | None = None  # what the key figures are compared with (``comparison``)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What the key figures are compared with: the previous working day (``yesterday``), the same day last month
+    (``last_day``) and last month from its 1st to that day (``last_month``), company totals in fen as
+    ``periods.window_figures``; the company's 签约完成率 and 回款完成率 as of the previous working day
+    (``rates``: None when that day lies in an earlier month, whose targets are another month's)."""
+
+    previous: date
+    yesterday: dict
+    last_day: dict
+    last_month: dict
+    rates: dict | None
 
 
 # ---------------------------------------------------------------- pure computations
@@ -219,11 +237,12 @@ def collection_reminders(allocation: Allocation | None, archive: pd.DataFrame, d
 
 
 def held_requests(shipping: ShippingData | None) -> list[dict]:
-    """The requests the 发货审核 held (none when the check did not run)."""
+    """The requests the 发货审核 held (none when the check did not run), dated by when they are wanted (the
+    request's 要求发货日期, else the contract's 约定交货日期: the 发货审核's 要求日期)."""
     if shipping is None:
         return []
     return [{"类别": HELD, "客户名称": _text(r["客户名称"]), "合同编号": _text(r["合同编号"]), REP: _text(r["业务员"]),
-             "日期": None, "金额": int(r["申请发货金额"]) if not pd.isna(r["申请发货金额"]) else None,
+             "日期": r.get(REQUEST_DATE), "金额": int(r["申请发货金额"]) if not pd.isna(r["申请发货金额"]) else None,
              "说明": f"{_text(r['结论'])}: {_text(r['原因'])}".strip(": ")}
             for r in shipping.held.to_dict("records")]
 
@@ -311,6 +330,19 @@ def sales_forecast(tables: Tables, allocation: Allocation | None, calendar: work
     return by_rep, F.totals(by_rep), F.totals(to_quarter)
 
 
+def comparison(tables: Tables, day: date, previous: date) -> Comparison:
+    """The figures the key figures of ``day`` are compared with (``Comparison``); the rates as of ``previous``
+    are the company's 合计 rates of the per-rep table that day would have had (``company_totals``)."""
+    last = same_day_last_month(day)
+    on = lambda d: P.window_figures(tables, d, d)  # noqa: E731
+    rates = None
+    if Month.of(previous) == Month.of(day):
+        before = company_totals(daily_by_rep(tables, previous))
+        rates = {rate: before[rate] for rate, _, _ in P.RATES}
+    return Comparison(previous=previous, yesterday=on(previous), last_day=on(last),
+                      last_month=P.window_figures(tables, last.replace(day=1), last), rates=rates)
+
+
 def day_details(tables: Tables, day: date) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The contracts signed, shipments made and collections received on ``day``."""
     return (P.rows_between(tables["合同"], "签订日期", day, day).reset_index(drop=True),
@@ -333,7 +365,7 @@ def compute(tables: Tables, allocation: Allocation | None, problems: list[Proble
              *tender_lines(tables, settings, calendar, day), *issues_line(problems),
              *collection_reminders(allocation, tables["客户"], day, settings.reminders.collection_days_before)]
     forecast, forecast_totals, quarter_totals = sales_forecast(tables, allocation, calendar, day)
-    return DailyData(day=day, by_rep=by_rep, totals=company_totals(by_rep),
+    return DailyData(day=day, by_rep=by_rep, totals=company_totals(by_rep), compare=comparison(tables, day, since),
                      highlights=pd.DataFrame(lines, columns=HIGHLIGHT_COLUMNS).astype({"金额": "Int64"}),
                      contracts=contracts,
                      shipments=shipments, collections=collections, shipping_checked=shipping is not None,
@@ -384,23 +416,42 @@ def _html_rows(data: DailyData) -> list[dict]:
         [{REP: "合计", "回款排名": "", **shown(data.totals)}]
 
 
+WAN = " (万元)"  # a key figure's amount in 万元 to one decimal (``wan``): the unit in the 日报's label, after the value in the mail
+
+
 def key_figures(data: DailyData, receivables: ReceivablesData | None) -> list[Figure]:
-    """The day's few figures, in the order a manager reads them (the mail's tiles; the 日报 shows them in 万元,
-    ``sheet_figures``): today, the month to date against its target, attainment, and from the ledger (when it
-    ran) the balance and what is overdue, and the requests the 发货审核 held. Each equals a total of the
-    tables below it (the rates: the 合计's, over the reps with a target)."""
-    t = data.totals
-    target = lambda key: f"目标 ¥{fmt_yuan(t[key])}" if t[key] is not None else "未设目标"  # noqa: E731
-    figures = [Figure("今日回款", t["今日回款"], MONEY, f"今日签约 ¥{fmt_yuan(t['今日合同金额'])}"),
-               Figure("本月回款", t["本月回款"], MONEY, target("回款目标")),
-               Figure(P.COLLECT_RATE, t[P.COLLECT_RATE], PCT, f"截至 {data.day:%m-%d}"),
-               Figure("本月合同", t["本月合同金额"], MONEY, target("销售目标")),
-               Figure(P.SIGN_RATE, t[P.SIGN_RATE], PCT, f"本月 {t['本月合同数']} 份合同")]
+    """The day's few figures, the one source of the 日报's first sheet and of the mail's tiles (``key_tiles``), in
+    the order a manager reads them: today's 回款 and 签约 with ↑/↓ against the previous working day and the same day
+    last month; the month to date against last month to the same day, with its target; the rates with ↑/↓ in
+    percentage points against the previous working day (``points``; none on the month's first working day, whose
+    day before belongs to another month's targets); from the ledger (when it ran) the balance and what is
+    overdue; the requests the 发货审核 held. Amounts in 万元 to one decimal (``wan``). Each equals a total of the
+    tables below it (the rates: the 合计's, over the reps with a target); without ``data.compare`` no ↑/↓."""
+    day, t, c = data.day, data.totals, data.compare
+    target = lambda key: f", 目标 {wan(t[key])}万" if t[key] is not None else ""  # noqa: E731
+
+    def today(label: str, key: str, window: str) -> Figure:
+        note = f"{arrow(t[key], c.yesterday[window], '较昨日')} · {arrow(t[key], c.last_day[window], '较上月同日')}" \
+            if c else ""
+        return Figure(label + WAN, wan(t[key]), TEXT, note)
+
+    def month(label: str, key: str, window: str, goal: str) -> Figure:
+        note = arrow(t[key], c.last_month[window], "较上月同期") + target(goal) if c else target(goal).lstrip(", ")
+        return Figure(label + WAN, wan(t[key]), TEXT, note)
+
+    def rate(name: str, note: str) -> Figure:
+        if t[name] is None:
+            return Figure(name, None, PCT, "未设目标")
+        before = c.rates.get(name) if c is not None and c.rates is not None else None
+        return Figure(name, t[name], PCT, note + (f" · {points(t[name], before, '较昨日')}" if before is not None else ""))
+
+    figures = [today("今日回款", "今日回款", "回款金额"), today("今日签约", "今日合同金额", "合同金额"),
+               month("本月回款", "本月回款", "回款金额", "回款目标"), rate(P.COLLECT_RATE, f"截至 {day:%m-%d}"),
+               month("本月签约", "本月合同金额", "合同金额", "销售目标"), rate(P.SIGN_RATE, f"本月 {t['本月合同数']} 份合同")]
     if receivables is not None:
-        overdue = int(receivables.aging["逾期金额"].sum())
-        figures += [Figure("应收余额", int(receivables.aging["应收余额"].sum()), MONEY,
-                           f"{int((receivables.aging['应收余额'] > 0).sum())} 家客户"),
-                    Figure("逾期", overdue, MONEY, f"{int((receivables.aging['逾期金额'] > 0).sum())} 家客户",
+        balance, overdue = int(receivables.aging["应收余额"].sum()), int(receivables.aging["逾期金额"].sum())
+        figures += [Figure("应收余额" + WAN, wan(balance), TEXT, f"{int((receivables.aging['应收余额'] > 0).sum())} 家客户"),
+                    Figure("逾期" + WAN, wan(overdue), TEXT, f"{int((receivables.aging['逾期金额'] > 0).sum())} 家客户",
                            alert=overdue > 0)]
     if data.shipping_checked:
         held = int((data.highlights["类别"] == HELD).sum())
@@ -428,39 +479,26 @@ def arrow(now: int, before: int, label: str) -> str:
     return f"{label} {'↑' if now > before else '↓'}{wan(abs(now - before))}万"
 
 
+def points(now: Decimal, before: Decimal, label: str) -> str:
+    """A rate against an earlier one in percentage points, between the rates as shown (to 0.1%, half up), so the
+    reader can subtract the two figures himself: 45.0% against 40.0% is '↑5.0 个百分点'.
+
+    >>> points(Decimal("0.45"), Decimal("0.4"), "较昨日"), points(Decimal("0.3667"), Decimal("0.3333"), "较昨日")
+    ('较昨日 ↑5.0 个百分点', '较昨日 ↑3.4 个百分点')
+    >>> points(Decimal("0.25"), Decimal("0.2504"), "较昨日"), points(Decimal("0.1"), Decimal("0.125"), "较昨日")
+    ('较昨日 持平', '较昨日 ↓2.5 个百分点')
+    """
+    shown = lambda r: round_half_up(Decimal(r) * 100, "0.1")  # noqa: E731
+    gap = shown(now) - shown(before)
+    if gap == 0:
+        return f"{label} 持平"
+    return f"{label} {'↑' if gap > 0 else '↓'}{abs(gap):.1f} 个百分点"
+
+
 def same_day_last_month(day: date) -> date:
     """The same day of the month before, or that month's last day (03-31 -> 02-28)."""
     before = Month.of(day).shift(-1)
     return before.first.replace(day=min(day.day, before.last.day))
-
-
-def sheet_figures(data: DailyData, receivables: ReceivablesData | None, tables: Tables, previous: date
-                  ) -> list[Figure]:
-    """The 日报's key figures: amounts in 万元 (one decimal) with ↑/↓ against the previous working day
-    (今日) and the same day last month (今日; 本月 against last month to the same day), then the rates."""
-    day, last = data.day, same_day_last_month(data.day)
-    t = data.totals
-    on = lambda d: P.window_figures(tables, d, d)  # noqa: E731
-    yesterday, last_day = on(previous), on(last)
-    last_month = P.window_figures(tables, last.replace(day=1), last)
-    target = lambda key: f", 目标 {wan(t[key])}万" if t[key] is not None else ""  # noqa: E731
-
-    def today(label: str, value: int, key: str) -> Figure:
-        return Figure(f"{label} (万元)", wan(value), TEXT,
-                      f"{arrow(value, yesterday[key], '较昨日')} · {arrow(value, last_day[key], '较上月同日')}")
-
-    figures = [today("今日回款", t["今日回款"], "回款金额"), today("今日签约", t["今日合同金额"], "合同金额"),
-               Figure("本月回款 (万元)", wan(t["本月回款"]), TEXT,
-                      arrow(t["本月回款"], last_month["回款金额"], "较上月同期") + target("回款目标")),
-               Figure(P.COLLECT_RATE, t[P.COLLECT_RATE], PCT, f"截至 {day:%m-%d}" if t[P.COLLECT_RATE] is not None
-                      else "未设目标"),
-               Figure("本月签约 (万元)", wan(t["本月合同金额"]), TEXT,
-                      arrow(t["本月合同金额"], last_month["合同金额"], "较上月同期") + target("销售目标")),
-               Figure(P.SIGN_RATE, t[P.SIGN_RATE], PCT, f"本月 {t['本月合同数']} 份合同" if t[P.SIGN_RATE] is not None
-                      else "未设目标")]
-    for f in key_figures(data, receivables)[5:]:
-        figures.append(Figure(f"{f.label} (万元)", wan(f.value), TEXT, f.note, f.alert) if f.kind == MONEY else f)
-    return figures
 
 
 def top_highlights(highlights: pd.DataFrame, limit: int = TOP) -> pd.DataFrame:
@@ -500,12 +538,15 @@ def rate_notes(data: DailyData) -> list[str]:
 
 
 def key_tiles(data: DailyData, receivables: ReceivablesData | None) -> list[dict]:
-    """The key figures as the mail's tiles: label, the value as text, the note, whether it is bad news."""
-    def shown(f: Figure) -> str:
-        return f"¥{fmt_yuan(f.value)}" if f.kind == MONEY else percent(f.value) if f.kind == PCT else f"{f.value} 笔"
+    """The key figures (``key_figures``, the 日报's first sheet's) as the mail's tiles: label, the value as text
+    (52.0 万元, 45.0%, 1 笔), the note with its ↑/↓, whether it is bad news."""
+    def tile(f: Figure) -> dict:
+        money = f.label.endswith(WAN)
+        value = f"{f.value} 万元" if money else percent(f.value) if f.kind == PCT else f"{f.value} 笔"
+        return {"label": f.label.removesuffix(WAN), "value": value, "note": "" if f.kind == INT else f.note,
+                "alert": f.alert}
 
-    return [{"label": f.label, "value": shown(f), "note": "" if f.kind == INT else f.note, "alert": f.alert}
-            for f in key_figures(data, receivables)]
+    return [tile(f) for f in key_figures(data, receivables)]
 
 
 def attainment_bars(data: DailyData) -> list[dict]:
@@ -615,13 +656,11 @@ def highlight_note(highlights: pd.DataFrame) -> str:
 DETAILS = (("今日合同", "contracts", "合同"), ("今日发货", "shipments", "发货"), ("今日回款", "collections", "回款"))
 
 
-def layout(data: DailyData, company: str, receivables: ReceivablesData | None = None, tables: Tables | None = None,
-           previous: date | None = None) -> WorkbookSpec:
+def layout(data: DailyData, company: str, receivables: ReceivablesData | None = None) -> WorkbookSpec:
     """销售日报_<D>.xlsx: 日报 on one A4 landscape page (the key figures in 万元 with ↑/↓, the per-rep table with
     zeros left blank, the top five 今日要点 with customer, amount and rep, the notes), 今日要点 in full on its own
     sheet (its columns differ: they never share widths with the per-rep table), then the details; an empty
-    detail is one line "今日无…" on the 日报, not a page. ``tables`` and ``previous`` (the previous working day)
-    give the comparisons of the key figures; without them the figures are the mail's."""
+    detail is one line "今日无…" on the 日报, not a page. The key figures are the mail's tiles (``key_figures``)."""
     day = data.day.isoformat()
     subtitle = [f"{day} (周{'一二三四五六日'[data.day.weekday()]}) · 本月累计 {data.day:%m}-01 至 {data.day:%m-%d} · {company}"]
     money = lambda name: Col(name, MONEY)  # noqa: E731
@@ -655,8 +694,7 @@ def layout(data: DailyData, company: str, receivables: ReceivablesData | None = 
         shown[c] = shown[c].astype(object).where(shown[c] != 0, None)
     quiet = {c for c in DAY_COLUMNS + MONTH_COLUMNS if shown[c].isna().all()}  # and a column of zeros has no 合计
     rep_cols = [replace(col, total=False) if col.name in quiet else col for col in rep_cols]
-    figures = sheet_figures(data, receivables, tables, previous) if tables is not None and previous is not None \
-        else key_figures(data, receivables)
+    figures = key_figures(data, receivables)
     summary = Sheet("日报", [Table(rep_cols, shown, heading="业务员业绩 (今日 / 本月累计)", totals=True,
                                   totals_values=total_rates, autofilter=False)],
                     title="销售日报", subtitle=subtitle, notes=notes, figures=figures,
@@ -703,5 +741,5 @@ def build(ctx: RunContext, receivables: ReceivablesData | None = None, shipping:
     company = ctx.settings.company.name
     delivery = Delivery(report="daily", title="销售日报", key_figure=f"回款 ¥{fmt_yuan(data.totals['今日回款'])}",
                         summary_html=render_html(data, company, receivables), summary_text=summary_text(data))
-    workbook = layout(data, company, receivables, ctx.tables, ctx.workdays.previous(ctx.run_date))
+    workbook = layout(data, company, receivables)
     return ReportOutput(workbooks=[workbook], figures=figures_of(data), data=data, deliveries=[delivery])

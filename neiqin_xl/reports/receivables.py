@@ -53,7 +53,7 @@ from ..books.context import RunContext
 from ..core.output import ReportOutput
 from ..core.model import REP, text
 from ..core.results import ReceivablesData
-from ..core.sheets import INT, MONEY, DATE, Col, Highlight, Sheet, Table, WorkbookSpec
+from ..core.sheets import INT, MONEY, DATE, YUAN, Col, Highlight, Sheet, Table, WorkbookSpec
 
 BILL_COLUMNS = ["票据号", "客户名称", "合同编号", "收票日期", "票面金额", "票据到期日", "距到期天数", "回款方式", "业务员", "来源"]
 PLAN_NOTE = ("有回款计划的合同按各期到期日判断逾期 (节点未发生的期次未到期); 未到期质保金 = 回款计划中质保期次尚未到期的未收款")
@@ -290,21 +290,26 @@ def month_ledger(ledger: pd.DataFrame, names: list[str], start: date, day: date)
 
 def layout(data: ReceivablesData, settings: Settings, day: date) -> WorkbookSpec:
     """The 应收账款明细账 workbook: 账龄分析 (customers with something open or a movement this month, most
-    overdue first), 明细账, 按业务员汇总, 已结清 (``split_settled``)."""
+    overdue first; 12 columns in whole yuan (``YUAN``: the cells keep the fen) on A4 landscape at a readable size), 信用额度 (the same customers' limits, terms, 超信用额度
+    and 未到期质保金: ``credit_sheet``), 明细账, 按业务员汇总, 已结清 (``split_settled``)."""
     labels = bucket_labels(settings.receivables.aging_buckets)
     subtitle = [settings.company.name, f"截至 {day.isoformat()}（该日以后的单据和回款不计入）",
                 f"应收口径: {'发货' if settings.receivables.basis == 'shipment' else '开票'}; 账龄 = 截至日 − 单据日期; "
                 "应收余额 = 未收单据 − 未核销回款(预收款)"]
-    aging_cols = [Col("客户名称"), Col("业务员"), Col("信用额度", MONEY, total=False), Col("账期天数", INT, total=False),
-                  Col("应收余额", MONEY), Col("预收款", MONEY), *[Col(label, MONEY) for label in labels],
-                  Col("逾期金额", MONEY), Col("最长逾期天数", INT, total=False), Col("超信用额度", MONEY),
-                  Col("未到期质保金", MONEY)]
+    yuan = lambda name: Col(name, YUAN)  # noqa: E731 (to the whole yuan: 12 columns on A4 landscape at a readable size)
+    aging_cols = [Col("客户名称"), Col("业务员"), yuan("应收余额"), yuan("预收款"), *[yuan(label) for label in labels],
+                  yuan("逾期金额"), Col("最长逾期天数", INT, total=False)]
     active, settled = split_settled(data, day.replace(day=1))
     quiet = ["预收款", *labels, "逾期金额", "最长逾期天数", "超信用额度", "未到期质保金"]  # a zero there is noise: shown blank
-    aging = Sheet("账龄分析", [Table(aging_cols, blank_zero(active, quiet), totals=True, highlights=[
-        Highlight("逾期金额", ">", 0), Highlight("最长逾期天数", ">", 0), Highlight("超信用额度", ">", 0)])],
+    shown = blank_zero(active, quiet)
+    aging = Sheet("账龄分析", [Table(aging_cols, shown, totals=True, highlights=[
+        Highlight("逾期金额", ">", 0), Highlight("最长逾期天数", ">", 0)])],
         title="应收账款账龄分析", subtitle=[*subtitle, PLAN_NOTE,
-                                      f"按逾期金额、应收余额从大到小; 已结清且本月无往来的 {len(settled)} 家客户见「已结清」"])
+                                      "金额单位: 元, 显示到元 (单元格存到分, 合计按分相加; 到分的金额见「明细账」和「信用额度」); "
+                                      "应收余额 = 各账龄区间之和 − 预收款; 按逾期金额、应收余额从大到小",
+                                      f"信用额度、账期、超信用额度和未到期质保金见「{CREDIT_SHEET}」; "
+                                      f"已结清且本月无往来的 {len(settled)} 家客户见「已结清」"])
+    credit = credit_sheet(shown, subtitle)
     last = data.ledger.groupby("客户名称")["日期"].max()  # (an empty mapping cannot map to dates: pandas casts it to float)
     settled = settled.assign(最后往来日期=settled["客户名称"].map(last) if len(last)
                              else pd.Series(pd.NaT, index=settled.index, dtype="datetime64[ns]"))
@@ -327,7 +332,24 @@ def layout(data: ReceivablesData, settings: Settings, day: date) -> WorkbookSpec
     by_rep = Sheet("按业务员汇总", [Table(rep_cols, data.by_rep, totals=True,
                                         highlights=[Highlight("逾期金额", ">", 0)])],
                    title="应收账款按业务员汇总", subtitle=[*subtitle[:2], "按合同的业务员归属; 预收款归所指合同的业务员, 否则归客户负责业务员"])
-    return WorkbookSpec(f"应收账款明细账_{day.isoformat()}.xlsx", [aging, ledger, by_rep, settled_sheet])
+    return WorkbookSpec(f"应收账款明细账_{day.isoformat()}.xlsx", [aging, credit, ledger, by_rep, settled_sheet])
+
+
+CREDIT_SHEET = "信用额度"
+
+
+def credit_sheet(aging: pd.DataFrame, subtitle: list[str]) -> Sheet:
+    """信用额度: the 账龄分析's customers with their 信用额度, 账期天数, 应收余额, 逾期金额, 超信用额度 and 未到期质保金,
+    those over their limit first (by how far), then in the 账龄分析's order. The 账龄分析 leaves these columns
+    out so that its amounts print to the fen on A4 landscape at a readable size (issue 31)."""
+    over = aging["超信用额度"].fillna(0).astype("int64")
+    ordered = aging.assign(_over=over).sort_values("_over", ascending=False, kind="stable").drop(columns="_over")
+    cols = [Col("客户名称"), Col("业务员"), Col("信用额度", MONEY, total=False), Col("账期天数", INT, total=False),
+            Col("应收余额", MONEY), Col("逾期金额", MONEY), Col("超信用额度", MONEY), Col("未到期质保金", MONEY)]
+    return Sheet(CREDIT_SHEET, [Table(cols, ordered, totals=True, highlights=[Highlight("超信用额度", ">", 0)])],
+                 title="应收账款信用额度", subtitle=[*subtitle[:2], PLAN_NOTE,
+                                              "超信用额度 = 应收余额 − 信用额度 (超出时); 超出信用额度的客户在前, 其余按逾期金额从大到小; "
+                                              "信用额度空白 = 客户档案未设额度"])
 
 
 def write_off_details(alloc: Allocation, day: date) -> pd.DataFrame:
@@ -390,7 +412,8 @@ def build(ctx: RunContext) -> ReportOutput:
     data = compute(ctx.allocation, ctx.tables["客户"], ctx.settings, ctx.run_date)
     spec = layout(data, ctx.settings, ctx.run_date)
     details = write_off_sheet(write_off_details(ctx.allocation, ctx.run_date), ctx.run_date, ctx.settings.company.name)
-    spec = replace(spec, sheets=[*spec.sheets[:2], details, *spec.sheets[2:]])  # 核销明细 after 明细账
+    after = [s.name for s in spec.sheets].index("明细账") + 1
+    spec = replace(spec, sheets=[*spec.sheets[:after], details, *spec.sheets[after:]])  # 核销明细 after 明细账
     bills = bills_receivable(collections_as_of(ctx.allocation, ctx.run_date), ctx.run_date)
     if len(bills):  # 应收票据, appended: only when a bill is in hand
         spec = replace(spec, sheets=[*spec.sheets, bills_sheet(bills, ctx.run_date, ctx.settings.company.name)])

@@ -45,13 +45,15 @@ from ..core.output import Delivery, ReportOutput
 from ..core.model import REP, SRC_ROW, SRC_WORKBOOK, fmt_yuan, text
 from ..core.months import Month, month_texts
 from ..core.names import CustomerIndex
-from ..core.results import FulfilmentData, ReceivablesData, ShippingData
+from ..core.results import REQUEST_DATE, FulfilmentData, ReceivablesData, ShippingData
 from ..core.schema import PENDING_SHIPMENT
 from ..core.sheets import DATE, MONEY, NUMBER, Col, Highlight, Sheet, Table, WorkbookSpec
 
 ALLOW, HOLD = "可发货", "暂缓"
 CASH_FIRST = "款到发货"
-REQUEST_COLUMNS = ["合同编号", "客户名称", "业务员", "产品名称", "数量", "约定交货日期", "申请发货金额", "付款方式", "合同已回款", "合同已发货", "可用预收", "信用额度",
+WANTED, BASIS = REQUEST_DATE, "日期依据"  # the request's own 要求发货日期, else the contract's 约定交货日期, and which it is
+ASKED, AGREED = "申请", "合同约定"  # short: the sheet already has 18 columns
+REQUEST_COLUMNS = ["合同编号", "客户名称", "业务员", "产品名称", "数量", WANTED, BASIS, "申请发货金额", "付款方式", "合同已回款", "合同已发货", "可用预收", "信用额度",
                    "当前应收", "逾期金额", "最长逾期天数", "结论", "原因", "来源"]
 
 
@@ -167,12 +169,13 @@ def review_requests(requests: pd.DataFrame, contracts: pd.DataFrame, progress: p
     rows = []
     blank = [None] * len(requests)
     due = RowsByKey(contracts, "合同编号", ("约定交货日期", "产品名称"))
-    for no, amount, typed_customer, typed_rep, origin, product, quantity in zip(
+    for no, amount, typed_customer, typed_rep, origin, product, quantity, asked in zip(
             text_values(requests, "合同编号"), requests["发货金额"].tolist(), text_values(requests, "客户名称"),
             text_values(requests, REP), sources(requests),
             text_values(requests, "产品名称") if "产品名称" in requests else blank,
-            requests["数量"].tolist() if "数量" in requests else blank):
-        wanted = due.get(no, {}).get("约定交货日期")
+            requests["数量"].tolist() if "数量" in requests else blank,
+            requests["要求发货日期"].tolist() if "要求发货日期" in requests else blank):
+        wanted, basis = request_date(asked, due.get(no, {}).get("约定交货日期"))
         product = product or text(due.get(no, {}).get("产品名称"))
         amount = int(amount)
         contract = terms.get(no, {})
@@ -194,7 +197,7 @@ def review_requests(requests: pd.DataFrame, contracts: pd.DataFrame, progress: p
             added[customer] = added.get(customer, 0) + amount
         rows.append({"合同编号": no, "客户名称": customer, "业务员": text(contract.get(REP)) or typed_rep,
                      "产品名称": product or "", "数量": None if quantity is None or pd.isna(quantity) else quantity,
-                     "约定交货日期": None if wanted is None or pd.isna(wanted) else wanted, "申请发货金额": amount, "付款方式": pay, "合同已回款": int(prog.get(no, {}).get("已回款金额", 0)),
+                     WANTED: wanted, BASIS: basis, "申请发货金额": amount, "付款方式": pay, "合同已回款": int(prog.get(no, {}).get("已回款金额", 0)),
                      "合同已发货": int(prog.get(no, {}).get("已发货金额", 0)), "可用预收": available, "信用额度": limit,
                      "当前应收": receivable, "逾期金额": overdue, "最长逾期天数": longest, "结论": verdict, "原因": reason,
                      "来源": origin})
@@ -202,6 +205,22 @@ def review_requests(requests: pd.DataFrame, contracts: pd.DataFrame, progress: p
     frame["信用额度"] = frame["信用额度"].astype("Int64")
     return frame.astype({c: "int64" for c in ("申请发货金额", "合同已回款", "合同已发货", "可用预收", "当前应收", "逾期金额",
                                               "最长逾期天数")})
+
+
+def request_date(asked: object, agreed: object) -> tuple[object, str]:
+    """The date a request is wanted by and what it is: the request's own 要求发货日期 when the rep typed one, else
+    the contract's 约定交货日期 (a 待发货 row has no 发货日期), else none.
+
+    >>> request_date(pd.Timestamp("2026-12-05"), pd.Timestamp("2026-12-20"))
+    (Timestamp('2026-12-05 00:00:00'), '申请')
+    >>> request_date(None, pd.Timestamp("2026-12-20")), request_date(pd.NaT, None)
+    ((Timestamp('2026-12-20 00:00:00'), '合同约定'), (None, ''))
+    """
+    if asked is not None and not pd.isna(asked):
+        return asked, ASKED
+    if agreed is not None and not pd.isna(agreed):
+        return agreed, AGREED
+    return None, ""
 
 
 def figures(frame: pd.DataFrame) -> dict:
@@ -213,8 +232,8 @@ def figures(frame: pd.DataFrame) -> dict:
 
 def layout(frame: pd.DataFrame, settings: Settings, day: date, finance_checked: bool) -> WorkbookSpec:
     """The 发货审核 workbook: one sheet; each request with its product and quantity (the request's, else the
-    contract's product) and the contract's 约定交货日期 (a 待发货 row has no date of its own), only the 结论 cell
-    of a 暂缓 marked."""
+    contract's product), the date it is wanted by (``request_date``: the request's 要求发货日期, else the
+    contract's 约定交货日期, the column 日期依据 saying which), only the 结论 cell of a 暂缓 marked."""
     grace = settings.receivables.shipping_grace_days
     finance = (f"已核对财务收款导出（{day:%Y-%m}）: 款到发货只计财务也有的回款（按财务对账的匹配规则: 银行流水号一致，"
                f"否则同客户同金额 ±{settings.reconciliation.date_window_days} 天，或一笔等于同客户多笔之和）"
@@ -222,9 +241,10 @@ def layout(frame: pd.DataFrame, settings: Settings, day: date, finance_checked: 
                else f"未找到 {day:%Y-%m} 的财务收款导出: 款到发货按业务台账的回款核对，发货前请与财务确认到账")
     subtitle = [settings.company.name, f"截至 {day.isoformat()}", finance,
                 f"规则: 款到发货 = 本合同未核销预收 + 客户未指定合同的预收 ≥ 申请金额；其他 = 当前应收 + 申请 ≤ 信用额度"
-                f"（未设额度不检查）且无逾期超过 {grace} 天的应收；同一客户前面已准予的申请先占用预收和额度"]
+                f"（未设额度不检查）且无逾期超过 {grace} 天的应收；同一客户前面已准予的申请先占用预收和额度",
+                f"要求日期 = 申请填的要求发货日期 (日期依据「{ASKED}」), 未填则为合同的约定交货日期 (「{AGREED}」)"]
     cols = [Col("合同编号"), Col("客户名称"), Col("业务员"), Col("产品名称"), Col("数量", NUMBER, total=False),
-            Col("约定交货日期", DATE), Col("申请发货金额", MONEY), Col("付款方式"),
+            Col(WANTED, DATE), Col(BASIS), Col("申请发货金额", MONEY), Col("付款方式"),
             Col("合同已回款", MONEY, total=False), Col("合同已发货", MONEY, total=False), Col("可用预收", MONEY, total=False),
             Col("信用额度", MONEY, total=False), Col("当前应收", MONEY, total=False), Col("逾期金额", MONEY, total=False),
             Col("结论"), Col("原因", width=60), Col("来源")]

@@ -357,8 +357,8 @@ def _make_business(w: _World) -> None:
 
 
 def _add_shipping_requests(w: _World) -> None:
-    """Requests to ship (待发货) dated near the run date: one 款到发货 short of money, one fully prepaid,
-    one for a customer already over its credit limit."""
+    """Requests to ship (待发货) dated near the run date: one 款到发货 short of money (with a 要求发货日期), one
+    fully prepaid, one for a customer already over its credit limit (those two without one)."""
     run = w.run_date
     reps = w.reps
     product = _PRODUCTS[1]
@@ -368,7 +368,8 @@ def _add_shipping_requests(w: _World) -> None:
     c = _new_contract(w, rep, cust, run - timedelta(days=10), payment="款到发货", amount_yuan=185_000, product=product)
     w.contracts[rep.name].append(c)
     _add_collection(w, rep, cust, run - timedelta(days=3), 5_000_000, c, note="预付款")
-    _add_shipment(w, c, None, c["_qty"], note=f"申请发货 {run - timedelta(days=1):%Y-%m-%d}")
+    _add_shipment(w, c, None, c["_qty"], note=f"申请发货 {run - timedelta(days=1):%Y-%m-%d}")["要求发货日期"] = \
+        run + timedelta(days=3)  # the date the customer wants it (the 发货审核 shows it; the others fall back)
     w.planted.append(f"{rep.name}: 款到发货合同待发货, 预付款不足 (收 50,000.00, 合同 {c['合同金额']:,.2f})")
     # 2) 款到发货, fully prepaid
     rep = reps[1 % len(reps)]

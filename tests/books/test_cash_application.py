@@ -104,7 +104,7 @@ def test_the_written_ledger_has_the_write_off_sheet_after_the_ledger(tmp_path):
     # the 核销金额 total is 80,000 + 50,000 + 20,000 + 30,000 = 180,000.
     out = report("receivables", context(example(), S, date(2026, 11, 30)))
     book = openpyxl.load_workbook(write_workbook(out.workbooks[0], tmp_path).path, data_only=True)  # totals: cached
-    assert book.sheetnames[:3] == ["账龄分析", "明细账", "核销明细"]
+    assert book.sheetnames[:4] == ["账龄分析", "信用额度", "明细账", "核销明细"]
     ws = book["核销明细"]
     row, header = header_of(ws, "客户名称")
     assert header[:14] == ["客户名称", "回款日期", "银行流水号", "指定合同", "核销单号", "回款金额", "核销日期", "单据类型",

@@ -248,7 +248,7 @@ def test_commission_on_an_acceptance_bill_collection_is_multiplied_by_the_factor
     assert bills[["票据号", "票面金额", "距到期天数"]].values.tolist() == [["3100-0051", fen(10000), 161]]
     assert out.figures["bills_fen"] == fen(10000)
     matured = report("receivables", context(tables(**frames), S, date(2027, 5, 10)))
-    assert [s.name for s in matured.workbooks[0].sheets] == ["账龄分析", "明细账", "核销明细", "按业务员汇总", "已结清"]
+    assert [s.name for s in matured.workbooks[0].sheets] == ["账龄分析", "信用额度", "明细账", "核销明细", "按业务员汇总", "已结清"]
 
 
 def test_reconciliation_matches_a_bill_by_its_number_like_a_bank_reference():

@@ -125,3 +125,14 @@ def test_checks_run_on_frames_built_in_the_test(tmp_path):
     assert [(p.severity, p.where()) for p in problems] == [(ERROR, "张伟.xlsx[回款]!C2")]
     assert result["回款"].empty and len(result["合同"]) == 1
     assert pd.isna(result["发货"]["客户名称"]).all() and "填报人" in result["发货"]
+
+
+def test_a_shipping_request_may_ask_for_a_date_after_the_run_date():
+    # a 待发货 request on 11-30 asking for 12-03 (要求发货日期: the future by nature) is no warning; a 签收日期 of
+    # 12-03 typed on the same row is one (nobody signs in the future)
+    from neiqin_xl.books.validate import check_future_dates
+
+    shipments = table("发货", [{"发货日期": None, "状态": "待发货", "合同编号": "HT-001", "发货金额": "1,000",
+                               "要求发货日期": "2026-12-03", "签收日期": "2026-12-03"}])
+    found = check_future_dates(tables(发货=shipments), Settings(), RUN)
+    assert [(p.severity, p.field) for p in found] == [(WARNING, "签收日期")]

@@ -138,22 +138,28 @@ def test_receivables_workbook(written):
     outputs, files, _ = written
     wb = openpyxl.load_workbook(files["receivables"][0], data_only=True)
     assert files["receivables"][0].name == "应收账款明细账_2026-11-26.xlsx"
-    assert wb.sheetnames == ["账龄分析", "明细账", "核销明细", "按业务员汇总", "已结清"]
+    assert wb.sheetnames == ["账龄分析", "信用额度", "明细账", "核销明细", "按业务员汇总", "已结清"]
     ws = wb["账龄分析"]
     top = header_row(ws, "客户名称")
-    assert headers(ws, top) == ["客户名称", "业务员", "信用额度", "账期天数", "应收余额", "预收款", "0-30天", "31-60天", "61-90天",
-                                "91-180天", "181-365天", "365天以上", "逾期金额", "最长逾期天数", "超信用额度",
-                                "未到期质保金"]  # the last: 回款计划 (issue 19), 0 without plans
+    # 12 columns, amounts to the whole yuan (the cells keep the fen): A4 landscape at a readable size; the credit
+    # columns are on 信用额度
+    assert headers(ws, top) == ["客户名称", "业务员", "应收余额", "预收款", "0-30天", "31-60天", "61-90天", "91-180天",
+                                "181-365天", "365天以上", "逾期金额", "最长逾期天数"]
     # 宏远: HT3 open 5,000 shipped 06-01, age 29+31+31+30+31+26 = 178 -> 91-180天; due 07-31 -> 118 days overdue.
     # 明达: HT2 open 3,000 (11-01, age 25 -> 0-30天, due 12-01) less the 2,500 credit -> 应收余额 500, 预收款 2,500.
     # 宏远 first (the most overdue); a zero in the columns after 应收余额 is shown blank
-    rows = {ws.cell(r, 1).value: [ws.cell(r, c).value for c in range(1, 16)] for r in (top + 1, top + 2)}
+    rows = {ws.cell(r, 1).value: [ws.cell(r, c).value for c in range(1, 13)] for r in (top + 1, top + 2)}
     assert ws.cell(top + 1, 1).value == "宏远"
-    assert rows["宏远"][4:6] == [5000, None] and rows["宏远"][9] == 5000 and rows["宏远"][12:14] == [5000, 118]
-    assert rows["明达"][4:7] == [500, 2500, 3000] and rows["明达"][12:14] == [None, None]
-    assert ws.cell(top + 3, 1).value == "合计" and ws.cell(top + 3, 5).value == 5500
+    assert rows["宏远"][2:4] == [5000, None] and rows["宏远"][7] == 5000 and rows["宏远"][10:12] == [5000, 118]
+    assert rows["明达"][2:5] == [500, 2500, 3000] and rows["明达"][10:12] == [None, None]
+    assert ws.cell(top + 1, 3).number_format == "#,##0;[Red]-#,##0"
+    assert ws.cell(top + 3, 1).value == "合计" and ws.cell(top + 3, 3).value == 5500
     rules = {str(r.sqref) for r in openpyxl.load_workbook(files["receivables"][0])["账龄分析"].conditional_formatting}
-    assert {f"M{top + 1}:M{top + 2}", f"N{top + 1}:N{top + 2}"} <= rules  # 逾期金额, 最长逾期天数 highlighted
+    assert {f"K{top + 1}:K{top + 2}", f"L{top + 1}:L{top + 2}"} <= rules  # 逾期金额, 最长逾期天数 highlighted
+    credit = wb["信用额度"]
+    assert headers(credit, header_row(credit, "客户名称")) == ["客户名称", "业务员", "信用额度", "账期天数", "应收余额", "逾期金额",
+                                                          "超信用额度", "未到期质保金"]
+    assert credit.cell(header_row(credit, "客户名称") + 1, 5).number_format.startswith("#,##0.00")
     ledger = wb["明细账"]
     assert headers(ledger, header_row(ledger, "客户名称")) == \
         ["客户名称", "日期", "单据类型", "单据号", "合同编号", "摘要", "借方", "贷方", "余额", "业务员", "来源"]
@@ -185,12 +191,13 @@ def test_shipping_workbook(written):
     wb = openpyxl.load_workbook(path, data_only=True)
     ws = wb["发货审核"]
     top = header_row(ws, "合同编号")
-    assert headers(ws, top) == ["合同编号", "客户名称", "业务员", "产品名称", "数量", "约定交货日期", "申请发货金额", "付款方式",
-                                "合同已回款", "合同已发货", "可用预收", "信用额度", "当前应收", "逾期金额", "结论", "原因", "来源"]
+    assert headers(ws, top) == ["合同编号", "客户名称", "业务员", "产品名称", "数量", "要求日期", "日期依据", "申请发货金额",
+                                "付款方式", "合同已回款", "合同已发货", "可用预收", "信用额度", "当前应收", "逾期金额", "结论", "原因",
+                                "来源"]
     # HT1 款到发货 3,000: 可用预收 2,500 -> 暂缓. HT2 月结 2,000: 明达 500 + 2,000 <= 20,000, nothing overdue -> 可发货
     # (its 可用预收 is 0: the 2,500 credit names HT1, and 明达 has no customer-level credit).
     # HT3 1,000: 宏远 5,000 + 1,000 <= 10,000 but 118 days overdue > 30 -> 暂缓.
-    verdicts = {ws.cell(r, 1).value: (ws.cell(r, 11).value, ws.cell(r, 15).value) for r in range(top + 1, top + 4)}
+    verdicts = {ws.cell(r, 1).value: (ws.cell(r, 12).value, ws.cell(r, 16).value) for r in range(top + 1, top + 4)}
     assert verdicts == {"HT1": (2500, "暂缓"), "HT2": (0, "可发货"), "HT3": (0, "暂缓")}
     rules = openpyxl.load_workbook(path)["发货审核"].conditional_formatting
     assert any('"暂缓"' in f for r in rules for rule in r.rules for f in rule.formula)

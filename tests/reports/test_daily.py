@@ -189,12 +189,13 @@ def test_the_phone_summary_puts_the_days_figures_first_then_a_four_column_table(
     ctx = context()
     receivables = helpers.report("receivables", ctx).data
     html = daily.build(ctx, receivables=receivables, shipping=SHIPPING).deliveries[0].summary_html
-    tiles = ["今日回款", "本月回款", "本月合同", "应收余额", "逾期", "暂缓发货"]
+    tiles = ["今日回款", "今日签约", "本月回款", "本月签约", "应收余额", "逾期", "暂缓发货"]
     at = [html.index(t) for t in tiles]
     assert at == sorted(at) and at[-1] < html.index("业务员") < html.index("今日要点")
     # open on 11-26: F1 40,000 − 25,000 = 15,000; F2 80,000 − 35,000 = 45,000; F3 20,000; F4 10,000 -> 90,000.00
     # overdue: F2 (10-25 + 31 days = 11-25) 45,000 and F4 (10-24 + 30 = 11-23) 10,000 -> 55,000.00; held: HT1
-    assert "¥90,000.00" in html and "¥55,000.00" in html and "1 笔" in html
+    # the tiles in 万元 to one decimal, as the 日报's first sheet: 9.0 and 5.5
+    assert ">9.0 万元<" in html and ">5.5 万元<" in html and "1 笔" in html
     header = html[html.index("业务员"):html.index("</tr>", html.index("业务员"))]
     assert header.count("<td") == 3  # 业务员 | 今日回款 | 本月回款 | 完成率: narrow enough for 390 px
 
@@ -308,3 +309,47 @@ def test_a_quiet_day_has_one_line_for_its_empty_details_and_no_page_for_them():
     assert [r["今日回款"] for r in rows] == [None, None] and rows[0]["本月回款"] == fen("25,000")
     cols = {c.name: c for c in spec.sheets[0].tables[0].columns}
     assert cols["今日回款"].total is False and cols["本月回款"].total is None  # a column of zeros has no 合计
+
+
+def one_rep_books(month="2026-11"):
+    """王强 alone: 回款目标 1,000,000, 销售目标 2,000,000 for ``month``."""
+    return tables(
+        合同=table("合同", [{"合同编号": "W1", "签订日期": "2026-11-25", "客户名称": "明达", "合同金额": "280,000"},
+                          {"合同编号": "W2", "签订日期": "2026-11-26", "客户名称": "明达", "合同金额": "520,000"}], rep="王强"),
+        回款=table("回款", [{"回款日期": "2026-10-26", "客户名称": "明达", "回款金额": "120,000"},
+                          {"回款日期": "2026-11-25", "客户名称": "明达", "回款金额": "400,000"},
+                          {"回款日期": "2026-11-26", "客户名称": "明达", "回款金额": "50,000"}], rep="王强"),
+        目标=table("目标", [{"月份": month, "姓名": "王强", "销售目标": "2,000,000", "回款目标": "1,000,000"}]))
+
+
+def test_the_mail_tiles_are_the_first_sheets_figures_in_wan_with_the_same_arrows():
+    data = daily.compute(one_rep_books(), None, [], None, D, S)
+    # 11-26 against the previous working day 11-25 and against 10-26:
+    #   今日签约 520,000 = 52.0万; 11-25 280,000 -> ↑24.0万; 10-26 none -> ↑52.0万
+    #   今日回款 50,000 = 5.0万; 11-25 400,000 -> ↓35.0万; 10-26 120,000 -> ↓7.0万
+    #   本月回款 450,000 = 45.0万 against 10-01..10-26 120,000 -> ↑33.0万; target 1,000,000 = 100.0万
+    #   回款完成率 450,000 / 1,000,000 = 45.0%; on 11-25 400,000 / 1,000,000 = 40.0% -> ↑5.0 个百分点
+    #   本月签约 800,000 = 80.0万 against October to the 26th (nothing signed) -> ↑80.0万; target 200.0万
+    #   签约完成率 800,000 / 2,000,000 = 40.0%; on 11-25 280,000 / 2,000,000 = 14.0% -> ↑26.0 个百分点
+    tiles = {t["label"]: (t["value"], t["note"]) for t in daily.key_tiles(data, None)}
+    assert tiles == {"今日回款": ("5.0 万元", "较昨日 ↓35.0万 · 较上月同日 ↓7.0万"),
+                     "今日签约": ("52.0 万元", "较昨日 ↑24.0万 · 较上月同日 ↑52.0万"),
+                     "本月回款": ("45.0 万元", "较上月同期 ↑33.0万, 目标 100.0万"),
+                     "回款完成率": ("45.0%", "截至 11-26 · 较昨日 ↑5.0 个百分点"),
+                     "本月签约": ("80.0 万元", "较上月同期 ↑80.0万, 目标 200.0万"),
+                     "签约完成率": ("40.0%", "本月 2 份合同 · 较昨日 ↑26.0 个百分点")}
+    html = daily.render_html(data, "测试贸易有限公司")
+    assert ">52.0 万元<" in html and "较昨日 ↑5.0 个百分点" in html and "¥520,000.00" not in html[:html.index("业务员")]
+    # the 日报's first sheet shows the same figures, the unit in the label
+    sheet = {f.label: (f.value, f.note) for f in daily.layout(data, "测试贸易有限公司").sheets[0].figures}
+    assert sheet["今日签约 (万元)"] == ("52.0", "较昨日 ↑24.0万 · 较上月同日 ↑52.0万")
+    assert sheet["回款完成率"] == (Decimal("0.45"), "截至 11-26 · 较昨日 ↑5.0 个百分点")
+
+
+def test_on_the_months_first_working_day_the_rates_are_not_compared_with_last_month():
+    # Tue 12-01: the previous working day 11-30 belongs to another month (and its targets)
+    data = daily.compute(one_rep_books("2026-12"), None, [], None, date(2026, 12, 1), S)
+    assert data.compare.previous == date(2026, 11, 30) and data.compare.rates is None
+    rates = {f.label: f.note for f in daily.key_figures(data, None) if f.kind == "pct"}
+    # nothing signed or collected on 12-01: 0.0%, no ↑/↓ against November's last day
+    assert rates == {"回款完成率": "截至 12-01", "签约完成率": "本月 0 份合同"}

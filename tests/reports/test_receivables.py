@@ -101,6 +101,13 @@ def test_customer_over_its_credit_limit():
     assert (mingda["信用额度"], mingda["超信用额度"], mingda["账期天数"], mingda["业务员"]) == (fen(10000), fen(3000), 45, "李娜")
     assert hongyuan["超信用额度"] == 0 and str(hongyuan["信用额度"]) == "<NA>" and hongyuan["业务员"] == "张伟"
     assert out.figures["customers_over_limit"] == 1
+    # the 账龄分析 by 逾期金额 (none overdue on 03-10), then 应收余额: 宏远 20,000 before 明达 13,000; the 信用额度
+    # sheet puts the customer over its limit first: 明达 (3,000 over), then 宏远
+    sheets = {s.name: s for s in out.workbooks[0].sheets}
+    assert [r["客户名称"] for r in sheets["账龄分析"].tables[0].records()] == ["宏远", "明达"]
+    credit = sheets["信用额度"].tables[0].records()
+    assert [r["客户名称"] for r in credit] == ["明达", "宏远"] and credit[0]["超信用额度"] == fen(3000)
+    assert pd.isna(credit[1]["超信用额度"])  # a zero shows blank
 
 
 def test_aging_buckets_at_their_boundaries():
@@ -192,7 +199,7 @@ def test_aging_most_overdue_first_and_the_settled_on_their_own_sheet(tmp_path):
     active, settled = receivables.split_settled(out.data, date(2026, 11, 1))
     assert list(active["客户名称"]) == ["明达", "华光", "新天"] and list(settled["客户名称"]) == ["恒通"]
     sheets = {s.name: s for s in out.workbooks[0].sheets}
-    assert list(sheets) == ["账龄分析", "明细账", "核销明细", "按业务员汇总", "已结清"]
+    assert list(sheets) == ["账龄分析", "信用额度", "明细账", "核销明细", "按业务员汇总", "已结清"]
     assert [r["客户名称"] for r in sheets["账龄分析"].tables[0].records()] == ["明达", "华光", "新天"]
     assert [r["客户名称"] for r in sheets["已结清"].tables[0].records()] == ["恒通"]
     # 恒通's last movement: the 3,000 collected on 03-20 (after the 03-02 shipment)

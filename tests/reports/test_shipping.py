@@ -165,8 +165,36 @@ def test_the_review_shows_product_quantity_and_agreed_date_and_marks_only_the_ve
                发货=table("发货", [request("HT1", "3,000", 数量=6)]))
     out = run(t, date(2026, 3, 10))
     r = out.data.requests.iloc[0]
-    # the request names no product: the contract's; 6 units; the contract's agreed delivery date
-    assert (r["产品名称"], r["数量"], str(r["约定交货日期"])[:10], r["结论"]) == ("控制器", 6, "2026-03-20", "暂缓")
+    # the request names no product: the contract's; 6 units; no date of its own: the contract's agreed delivery
+    # date, and the sheet says that is what it is
+    assert (r["产品名称"], r["数量"], str(r["要求日期"])[:10], r["日期依据"], r["结论"]) == \
+        ("控制器", 6, "2026-03-20", "合同约定", "暂缓")
     (table_,) = out.workbooks[0].sheets[0].tables
     (mark,) = table_.highlights
     assert (mark.column, mark.criteria, mark.value, mark.whole_row) == ("结论", "text", "暂缓", False)
+
+
+def test_the_review_shows_the_date_the_rep_asks_for_read_from_his_workbook(tmp_path):
+    # 张伟's 发货 sheet has a column 要货日期 (an alias of 要求发货日期): HT1's request asks for 2026-03-12, HT2's
+    # leaves it blank -> HT1 shows 03-12 (申请), HT2 its contract's 约定交货日期 03-25 (合同约定)
+    from datetime import date as day
+
+    from neiqin_xl.read.intake import read_workspace
+
+    from ..helpers_intake import workspace, write_book
+
+    settings = workspace(tmp_path)
+    write_book(settings.folder("master") / "人员.xlsx", {"人员": [["姓名", "部门"], ["张伟", "销售一部"]]})
+    write_book(settings.folder("reps") / "张伟.xlsx", {
+        "合同": [["合同编号", "签订日期", "客户名称", "合同金额", "约定交货日期"],
+                 ["HT1", day(2026, 3, 1), "明达", 10000, day(2026, 3, 20)],
+                 ["HT2", day(2026, 3, 2), "明达", 8000, day(2026, 3, 25)]],
+        "发货": [["发货日期", "合同编号", "客户名称", "发货金额", "状态", "要货日期"],
+                 [None, "HT1", "明达", 3000, "待发货", day(2026, 3, 12)],
+                 [None, "HT2", "明达", 2000, "待发货", None]]})
+    t, problems = read_workspace(settings)
+    assert [p for p in problems if p.severity == "错误"] == []
+    assert t["发货"]["要求发货日期"].dt.date.tolist()[0] == day(2026, 3, 12)
+    requests = run(t, date(2026, 3, 10)).data.requests.set_index("合同编号")
+    assert (str(requests.at["HT1", "要求日期"])[:10], requests.at["HT1", "日期依据"]) == ("2026-03-12", "申请")
+    assert (str(requests.at["HT2", "要求日期"])[:10], requests.at["HT2", "日期依据"]) == ("2026-03-25", "合同约定")
