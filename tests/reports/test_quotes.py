@@ -124,7 +124,7 @@ def test_with_an_earlier_official_run_new_and_changed_quotations_are_printed():
     from neiqin_xl.books.changes import COLUMNS, Changes
 
     frame = pd.DataFrame([{"类型": "修改", "单据": "报价单号 BJ-A"}, {"类型": "新增", "单据": "报价单号 BJ-B"}],
-                         columns=list(COLUMNS)).fillna("")
+                         columns=list(COLUMNS), dtype=object).fillna("")
     rows = table("报价", [quote(n, 产品名称="变频器", 数量=1, 单价="100", 报价日期="2026-12-07") for n in ("BJ-A", "BJ-B", "BJ-C")])
     ctx = context(tables(报价=rows, 产品=products()), S, DAY)
     ctx.changes = Changes(date(2026, 12, 4), frame)

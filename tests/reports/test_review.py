@@ -107,7 +107,7 @@ def test_with_an_earlier_official_run_only_the_contracts_it_did_not_have_are_rev
     from neiqin_xl.books.changes import COLUMNS, Changes
 
     frame = pd.DataFrame([{"类型": "新增", "单据": "合同编号 HT-NEW"}, {"类型": "修改", "单据": "合同编号 HT-OLD"},
-                          {"类型": "新增", "单据": "发货单号 FH1"}], columns=list(COLUMNS)).fillna("")
+                          {"类型": "新增", "单据": "发货单号 FH1"}], columns=list(COLUMNS), dtype=object).fillna("")
     t = tables(合同=table("合同", [contract("HT-NEW", "甲", "1,000"), contract("HT-OLD", "甲", "1,000")]),
                客户=archive({"客户名称": "甲"}))
     ctx = context(t, S, DAY)
