@@ -45,8 +45,10 @@ def first_page_png(pdf: Path, png: Path, dpi: int = 80) -> None:
                     str(png.with_suffix(""))], check=True, capture_output=True, timeout=TIMEOUT_SECONDS)
 
 
-def preview(output_dir: Path, out_dir: Path | None = None, everything: bool = False) -> list[Path]:
-    """The PNGs of the first pages of ``output_dir``'s workbooks (see the module docstring); returns them."""
+def preview(output_dir: Path, out_dir: Path | None = None, everything: bool = False,
+            keep_pdf: bool = False) -> list[Path]:
+    """The PNGs of the first pages of ``output_dir``'s workbooks (see the module docstring); returns them.
+    With ``keep_pdf`` each workbook's whole PDF is kept beside its PNG (every page, to print or to read)."""
     output_dir = Path(output_dir)
     out_dir = Path(out_dir) if out_dir else output_dir / PREVIEW_FOLDER
     workbooks = workbooks_to_draw(output_dir, everything)
@@ -62,6 +64,8 @@ def preview(output_dir: Path, out_dir: Path | None = None, everything: bool = Fa
             png = out_dir / f"{workbook.stem}.png"
             first_page_png(pdf, png)
             pngs.append(png)
+            if keep_pdf:
+                shutil.copyfile(pdf, png.with_suffix(".pdf"))
     return pngs
 
 
@@ -71,12 +75,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("output_dir", type=Path, help="某天的输出文件夹, 如 workbooks/output/2026-11-30")
     parser.add_argument("--out", type=Path, default=None, help=f"PNG 放在哪里 (默认: 输出文件夹/{PREVIEW_FOLDER})")
     parser.add_argument("--all", action="store_true", help="子文件夹 (对账函/ 等) 的每个工作簿都画")
+    parser.add_argument("--pdf", action="store_true", help="每个工作簿的整份 PDF 也留在 PNG 旁边")
     args = parser.parse_args(argv)
     if not args.output_dir.is_dir():
         print(f"找不到文件夹 {args.output_dir}", file=sys.stderr)
         return 2
     try:
-        pngs = preview(args.output_dir, args.out, args.all)
+        pngs = preview(args.output_dir, args.out, args.all, keep_pdf=args.pdf)
     except PreviewError as exc:
         print(str(exc), file=sys.stderr)
         return 1
