@@ -137,6 +137,7 @@ class Parts:
         self.converted = 0  # parts whose rows were converted, measured and hashed (the rest: ``source``)
         self.sources: dict[str, dict] = {}  # the last write's parts by the hash of their source rows
         self.recorded: dict[str, dict] = {}  # this write's, for the next
+        self.texts: list[str] = []  # the book's last shared string table, when this write starts from it
         self._pool = ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1))
 
     # the book's shared string table and the parts it used, from its last write
@@ -153,7 +154,7 @@ class Parts:
         texts = last.get("texts", [])
         if last.get("code") != CODE or len(texts) * 2 > last.get("fresh", 0) * 3:  # grown by half: afresh
             return []
-        self.sources = last.get("sources", {})
+        self.sources, self.texts = last.get("sources", {}), texts
         return texts
 
     # a part known by its source rows: what the write needs of it without converting them
@@ -166,8 +167,8 @@ class Parts:
 
     def remember(self, key: str, record: dict) -> None:
         """What a write needs of a part besides its XML, under the hash of its source rows (``key``): the key of
-        its XML (``part``), its texts in the order they enter the shared string table and their indexes, its
-        rows' heights, the widths its columns ask for, its columns' sums."""
+        its XML (``part``), the shared-string index of each of its texts in the order they enter the table and
+        how many cells hold each, its rows' heights, the widths its columns ask for, its columns' sums."""
         self.recorded[key] = record
 
     def again(self, key: str, record: dict, part: Part) -> int:

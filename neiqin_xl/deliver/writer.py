@@ -431,7 +431,7 @@ def _stream_rows(ws, first: int, columns: list[list], formats: list, heights: di
         number = ws.parts.part(material.encode("utf-8", "surrogatepass"), sum(counts.values()), render)
         ws.fh.write(f"{sheet_parts.MARKER}{number}{sheet_parts.MARKER}")
         if note is not None:
-            note.update(part=ws.parts.keys[number], texts=[e[:2] for e in entered], index=[e[2] for e in entered])
+            note.update(part=ws.parts.keys[number], index=[e[2] for e in entered], cells=[e[1] for e in entered])
     ws.previous_row = last + 1  # the next row written starts a new row; nothing of these is held back
     return True
 
@@ -488,50 +488,44 @@ def _source_key(ws, table: Table, part: Table, first: int, formats: list) -> str
 
 
 def _source_digest(h, frame: pd.DataFrame, columns: list[Col]) -> None:
-    """The values of ``frame``'s ``columns`` into ``h``, cheaply and without two different contents hashing
-    alike: numbers and dates by their bytes; a column of texts (and blanks) by pandas' hash of each value with
-    where its blanks are (so no text is taken for a blank); any other column by the repr of its values,
-    which keeps their types apart."""
+    """The values of ``frame``'s ``columns`` into ``h`` (``hash_column``), each after its name."""
     for col in columns:
         h.update(b"\x1e" + col.name.encode("utf-8", "surrogatepass"))
-        if col.name not in frame.columns:
-            continue
-        series = frame[col.name]
-        dtype = series.dtype
-        h.update(str(dtype).encode())
-        if isinstance(dtype, np.dtype) and dtype.kind in "iufbmM":
-            h.update(np.ascontiguousarray(series.to_numpy()).tobytes())
-            continue
-        kind = pd.api.types.infer_dtype(series, skipna=True)
-        h.update(kind.encode() + b"\x1f" + series.isna().to_numpy().tobytes())
-        if kind in ("string", "empty"):
-            try:
-                h.update(pd.util.hash_pandas_object(series, index=False).to_numpy().tobytes())
-                continue
-            except (TypeError, ValueError):  # a text pandas cannot encode (a lone surrogate)
-                pass
-        h.update(repr(series.tolist()).encode("utf-8", "surrogatepass"))
+        if col.name in frame.columns:
+            hash_column(h, frame[col.name])
+
+
+def hash_column(h, series: pd.Series) -> None:
+    """A column's values into ``h``, without two different contents hashing alike: numbers and dates by their
+    bytes, anything else by the repr of its values, which keeps their types apart (1, "1", Decimal('1'),
+    None and nan all differ). (pandas' own hash of each value costs more on the short columns of most
+    tables and no less on long ones.)"""
+    dtype = series.dtype
+    h.update(str(dtype).encode())
+    if isinstance(dtype, np.dtype) and dtype.kind in "iufbmM":
+        h.update(np.ascontiguousarray(series.to_numpy()).tobytes())
+    else:
+        h.update(repr(series.to_numpy(dtype=object).tolist()).encode("utf-8", "surrogatepass"))
 
 
 def _replay(ws, table: Table, source: str, first: int, count: int, widths: dict[int, int], sums: list) -> bool:
     """A part whose source rows (``_source_key``) the last write of the book had: its texts entered in the
     shared string table, its rows' heights set, its kept XML placed, its widths and sums added, nothing
-    converted. False, having changed nothing, when it was not kept or its texts would now get other
-    indexes than its XML holds (the table started afresh): the part is then written from its rows."""
+    converted. The texts are those of the book's last table at the indexes its XML holds (``index``); they
+    are in the table already, with those indexes (the table starts from the last one, ``Parts.seed``), and
+    are only counted (``cells``). False, having changed nothing, when the part was not kept or a text is not
+    at its index: the part is then written from its rows."""
     found = ws.parts.source(source)
     if found is None:
         return False
     record, kept = found
-    table_now, fresh = ws.str_table.string_table, {}
-    for (text, _), index in zip(record["texts"], record["index"]):
-        now = table_now.get(text, fresh.get(text))
-        if now is None:
-            now = fresh[text] = ws.str_table.unique_count + len(fresh)
-        if now != index:
+    strings, last = ws.str_table, ws.parts.texts
+    try:
+        if not all(strings.string_table.get(last[i]) == i for i in record["index"]):
             return False
-    for text, n in record["texts"]:
-        ws.str_table._get_shared_string_index(text)
-        ws.str_table.count += n - 1
+    except IndexError:
+        return False
+    strings.count += sum(record["cells"])
     for r, height in record["heights"]:
         ws.set_row(r, height)
     number = ws.parts.again(source, record, kept)
