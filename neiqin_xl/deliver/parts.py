@@ -154,6 +154,8 @@ class Parts:
         texts = last.get("texts", [])
         if last.get("code") != CODE or len(texts) * 2 > last.get("fresh", 0) * 3:  # grown by half: afresh
             return []
+        if len(set(texts)) != len(texts):  # not a table xlsxwriter wrote (a text twice): afresh
+            return []
         self.sources, self.texts = last.get("sources", {}), texts
         return texts
 

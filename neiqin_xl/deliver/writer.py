@@ -512,20 +512,16 @@ def _replay(ws, table: Table, source: str, first: int, count: int, widths: dict[
     """A part whose source rows (``_source_key``) the last write of the book had: its texts entered in the
     shared string table, its rows' heights set, its kept XML placed, its widths and sums added, nothing
     converted. The texts are those of the book's last table at the indexes its XML holds (``index``); they
-    are in the table already, with those indexes (the table starts from the last one, ``Parts.seed``), and
-    are only counted (``cells``). False, having changed nothing, when the part was not kept or a text is not
-    at its index: the part is then written from its rows."""
+    are in the table already, with those indexes (this write's table starts as the last one, each text at its
+    index: ``Parts.seed``), and are only counted (``cells``). False, having changed nothing, when the part
+    was not kept or an index is past the last table: the part is then written from its rows."""
     found = ws.parts.source(source)
     if found is None:
         return False
     record, kept = found
-    strings, last = ws.str_table, ws.parts.texts
-    try:
-        if not all(strings.string_table.get(last[i]) == i for i in record["index"]):
-            return False
-    except IndexError:
+    if record["index"] and max(record["index"]) >= len(ws.parts.texts):  # not a text of the last table
         return False
-    strings.count += sum(record["cells"])
+    ws.str_table.count += sum(record["cells"])
     for r, height in record["heights"]:
         ws.set_row(r, height)
     number = ws.parts.again(source, record, kept)
