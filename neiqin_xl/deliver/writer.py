@@ -50,7 +50,7 @@ MONEY_FORMAT = "#,##0.00;[Red]-#,##0.00"
 DATE_FORMAT = "yyyy-mm-dd"
 PCT_FORMAT = "0.0%"
 FIXED_CREATED = datetime(2026, 1, 1)  # repeatable output: the same data gives the same file
-CHUNK_ROWS = 20_000  # a table's rows converted and written this many at a time (memory)
+CHUNK_ROWS = 5_000  # a table's rows converted and written this many at a time (memory), and a big book's part (one rep's fix re-renders the parts holding its rows)
 IN_MEMORY_CELLS = 200_000  # a workbook up to this size is assembled in memory; a bigger one is written row by
 # row to disk (xlsxwriter's constant_memory; its text still in the shared string table, ``_SharedStringsSheet``)
 MAX_WIDTH = 42  # longer text wraps inside its cell instead of widening the page
