@@ -50,7 +50,8 @@ MONEY_FORMAT = "#,##0.00;[Red]-#,##0.00"
 DATE_FORMAT = "yyyy-mm-dd"
 PCT_FORMAT = "0.0%"
 FIXED_CREATED = datetime(2026, 1, 1)  # repeatable output: the same data gives the same file
-CHUNK_ROWS = 5_000  # a table's rows converted and written this many at a time (memory), and a big book's part (one rep's fix re-renders the parts holding its rows)
+CHUNK_ROWS = 5_000  # a table's rows converted and written this many at a time (memory); a big book's part (a
+# rep's fix renders again the parts that hold its rows)
 IN_MEMORY_CELLS = 200_000  # a workbook up to this size is assembled in memory; a bigger one is written row by
 # row to disk (xlsxwriter's constant_memory; its text still in the shared string table, ``_SharedStringsSheet``)
 MAX_WIDTH = 42  # longer text wraps inside its cell instead of widening the page
@@ -399,7 +400,8 @@ def _stream_rows(ws, first: int, columns: list[list], formats: list, heights: di
     indices taken and the texts entered in the shared string table in the same order). Returns False, having
     written nothing, where the API must write them: an in-memory workbook, a number Excel cannot hold, a
     worksheet not in xlsxwriter's default Excel 2007 mode. A part written in parts (``ws.parts``) leaves in
-    ``note`` what ``_replay`` needs of it: the key of its XML and the texts it entered."""
+    ``note`` what ``_replay`` needs of it: the key of its XML, the shared-string index of each text it
+    entered and how many of its cells hold each."""
     if not ws.constant_memory or ws.excel_version != 2007 or not columns or not columns[0]:
         return False
     counts: dict[str, int] = {}  # in row order: the order the API enters texts in the shared string table
@@ -467,7 +469,8 @@ def _rows_xml(ws, first: int, columns: list[list], letters: list[str], styles: l
 def _source_key(ws, table: Table, part: Table, first: int, formats: list) -> str | None:
     """For a part of a big book written in parts (``deliver.parts``): the hash of what its XML, the widths
     it asks for, its sums and its rows' heights are made of, taken from its source rows before anything is
-    converted (``_source_digest``), with its place and layout. None where its rows are not streamed
+    converted (``_source_digest``), with its place and layout (and pandas' version: how the rows convert).
+    None where its rows are not streamed
     (``_stream_rows``): not a DataFrame, outside the sheet. The worksheet is left as ``_stream_rows`` leaves it
     before it renders (dimensions, the header row written, the formats' indices taken), so a part written
     either way after it gives the same bytes."""
@@ -481,8 +484,8 @@ def _source_key(ws, table: Table, part: Table, first: int, formats: list) -> str
     if ws.previous_row < first:  # the header row, as the first cell's write would flush it
         ws._write_single_row(first)
     styles = [fmt._get_xf_index() for fmt in formats]
-    h = hashlib.sha256(repr((sheet_parts.CODE, first, styles, table.columns, table.totals,
-                             sorted(table.totals_values))).encode("utf-8", "surrogatepass"))
+    h = hashlib.sha256(repr((sheet_parts.CODE, pd.__version__, np.__version__, first, styles, table.columns,
+                             table.totals, sorted(table.totals_values))).encode("utf-8", "surrogatepass"))
     _source_digest(h, rows, table.columns)
     return h.hexdigest()
 
