@@ -29,7 +29,6 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import xlsxwriter
 
@@ -59,9 +58,9 @@ _WRITER_CODE = _code_digest([Path(writer.__file__).resolve(), _PACKAGE / "delive
 # ---------------------------------------------------------------- what a workbook shows
 
 def _table_digest(h, table: Table) -> None:
-    """One table into ``h``: its layout, then the values of each column it shows: numbers and dates by their
-    bytes, anything else by the repr of its values, which keeps their types apart (1, "1", Decimal('1'),
-    None and nan all differ), so values the writer would write differently never hash alike."""
+    """One table into ``h``: its layout, then the values of each column it shows (``writer.hash_column``:
+    numbers and dates by their bytes, anything else by the repr of its values, which keeps their types
+    apart), so values the writer would write differently never hash alike."""
     h.update(repr(replace(table, rows=None)).encode("utf-8", "surrogatepass"))
     rows = table.rows
     frame = rows if isinstance(rows, pd.DataFrame) and rows.columns.is_unique else None
@@ -72,11 +71,8 @@ def _table_digest(h, table: Table) -> None:
         if frame is None:
             values = [r.get(col.name) for r in records]
         elif col.name in frame.columns:
-            series = frame[col.name]
-            if isinstance(series.dtype, np.dtype) and series.dtype.kind in "iufbmM":
-                h.update(series.dtype.str.encode() + np.ascontiguousarray(series.to_numpy()).tobytes())
-                continue
-            values = series.tolist()
+            writer.hash_column(h, frame[col.name])
+            continue
         else:
             continue
         h.update(repr(values).encode("utf-8", "surrogatepass"))

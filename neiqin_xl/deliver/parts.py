@@ -39,7 +39,7 @@ PARTS_DIR = ".parts"  # in the output folder, beside manifest.json
 MARKER = "\x00"  # around a part's number in the worksheet XML xlsxwriter writes: never in XML (escaped _x0000_)
 FINAL_BLOCK = b"\x03\x00"  # an empty final block of fixed codes: what ends the deflate stream
 LEVEL = 6  # zlib's default, what xlsxwriter's zipfile uses
-_CODE = hashlib.sha256(b"".join(p.read_bytes() for p in sorted(Path(__file__).parent.glob("[wp]*.py")))
+CODE = hashlib.sha256(b"".join(p.read_bytes() for p in sorted(Path(__file__).parent.glob("[wp]*.py")))
                        + zlib.ZLIB_VERSION.encode() + xlsxwriter.__version__.encode()).hexdigest()  # writer.py, parts.py (and pool.py, publish.py)
 
 
@@ -134,6 +134,10 @@ class Parts:
         self.parts: list[Future | Part] = []
         self.keys: list[str] = []
         self.compressed = 0  # parts rendered and compressed by this write (the rest were kept)
+        self.converted = 0  # parts whose rows were converted, measured and hashed (the rest: ``source``)
+        self.sources: dict[str, dict] = {}  # the last write's parts by the hash of their source rows
+        self.recorded: dict[str, dict] = {}  # this write's, for the next
+        self.texts: list[str] = []  # the book's last shared string table, when this write starts from it
         self._pool = ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1))
 
     # the book's shared string table and the parts it used, from its last write
@@ -148,14 +152,38 @@ class Parts:
         except (OSError, ValueError):
             return []
         texts = last.get("texts", [])
-        if last.get("code") != _CODE or len(texts) * 2 > last.get("fresh", 0) * 3:  # grown by half: afresh
+        if last.get("code") != CODE or len(texts) * 2 > last.get("fresh", 0) * 3:  # grown by half: afresh
             return []
+        if len(set(texts)) != len(texts):  # not a table xlsxwriter wrote (a text twice): afresh
+            return []
+        self.sources, self.texts = last.get("sources", {}), texts
         return texts
+
+    # a part known by its source rows: what the write needs of it without converting them
+    def source(self, key: str) -> tuple[dict, Part] | None:
+        """What the last write recorded (``remember``) of the part whose source rows and layout hash to ``key``,
+        and the part, when it is still kept; else None (the rows are converted and the part rendered)."""
+        record = self.sources.get(key)
+        part = self._kept(record["part"]) if record else None
+        return (record, part) if part is not None else None
+
+    def remember(self, key: str, record: dict) -> None:
+        """What a write needs of a part besides its XML, under the hash of its source rows (``key``): the key of
+        its XML (``part``), the shared-string index of each of its texts in the order they enter the table and
+        how many cells hold each, its rows' heights, the widths its columns ask for, its columns' sums."""
+        self.recorded[key] = record
+
+    def again(self, key: str, record: dict, part: Part) -> int:
+        """The kept ``part`` of ``record`` (``source``) as the next part; returns its number, for the marker."""
+        self.keys.append(record["part"])
+        self.parts.append(part)
+        self.recorded[key] = record
+        return len(self.parts) - 1
 
     def part(self, key_material: bytes, texts: int, render) -> int:
         """The part whose XML is ``render()`` (a ``str``), kept under the hash of ``key_material`` (all its
         XML is a function of); returns its number, for the marker in the sheet."""
-        key = hashlib.sha256(_CODE.encode() + key_material).hexdigest()
+        key = hashlib.sha256(CODE.encode() + key_material).hexdigest()
         self.keys.append(key)
         kept = self._kept(key)
         if kept is not None:
@@ -190,8 +218,8 @@ class Parts:
     def keep(self, parts: list[Part], texts: list[str], seeded: bool) -> None:
         """The new parts kept; the book's record written (its table ``texts``, the size the table had when it
         last started afresh, the parts it uses); the parts it used before and no longer does, deleted."""
-        log.info("%s: 大表分 %d 块写出, 其中 %d 块重新生成, %d 块沿用上次", self.name, len(parts), self.compressed,
-                 len(parts) - self.compressed)
+        log.info("%s: 大表分 %d 块写出, 其中 %d 块重新生成, %d 块沿用上次 (%d 块的行重新转换)", self.name, len(parts),
+                 self.compressed, len(parts) - self.compressed, self.converted)
         if not self.folder:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -206,7 +234,8 @@ class Parts:
             last = {}
         before = set(last.get("keys", []))
         fresh = last.get("fresh", len(texts)) if seeded else len(texts)
-        _replace(book, json.dumps({"code": _CODE, "texts": texts, "fresh": fresh, "keys": self.keys}).encode())
+        _replace(book, json.dumps({"code": CODE, "texts": texts, "fresh": fresh, "keys": self.keys,
+                                   "sources": self.recorded}).encode())
         for key in before - set(self.keys):
             try:
                 (self.folder / f"{key}.part").unlink()

@@ -22,6 +22,7 @@ Reports hand it ``WorkbookSpec``s (see ``sheets``); it lays them out and never c
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
 import math
 import re
@@ -49,7 +50,8 @@ MONEY_FORMAT = "#,##0.00;[Red]-#,##0.00"
 DATE_FORMAT = "yyyy-mm-dd"
 PCT_FORMAT = "0.0%"
 FIXED_CREATED = datetime(2026, 1, 1)  # repeatable output: the same data gives the same file
-CHUNK_ROWS = 20_000  # a table's rows converted and written this many at a time (memory)
+CHUNK_ROWS = 5_000  # a table's rows converted and written this many at a time (memory); a big book's part (a
+# rep's fix renders again the parts that hold its rows)
 IN_MEMORY_CELLS = 200_000  # a workbook up to this size is assembled in memory; a bigger one is written row by
 # row to disk (xlsxwriter's constant_memory; its text still in the shared string table, ``_SharedStringsSheet``)
 MAX_WIDTH = 42  # longer text wraps inside its cell instead of widening the page
@@ -284,11 +286,12 @@ def _excel_serial(dt: datetime) -> float:
     return _datetime_to_excel_datetime(dt, False, True)
 
 
-def _write_rows(ws, first: int, columns: list[list], formats: list, heights: dict[int, int], left: int = 0) -> None:
+def _write_rows(ws, first: int, columns: list[list], formats: list, heights: dict[int, int], left: int = 0,
+                note: dict | None = None) -> None:
     """``_cells`` columns from row ``first`` and column ``left``, in row order (what constant_memory needs),
     each row's height set before its cells. The loop runs for every cell of every workbook: it stays inline.
     A big workbook's rows (constant_memory) are streamed as XML instead (``_stream_rows``): the same bytes."""
-    if STREAM_ROWS and _stream_rows(ws, first, columns, formats, heights, left):
+    if STREAM_ROWS and _stream_rows(ws, first, columns, formats, heights, left, note):
         return
     write_number, write_string, write_blank = ws.write_number, ws.write_string, ws.write_blank
     for r, row in enumerate(zip(*columns), start=first):
@@ -369,10 +372,11 @@ class _Packager(Packager):
         sst._assemble_xml_file()
 
 
-def _shared_pieces(ws, texts: dict[str, int]) -> dict[str, str]:
+def _shared_pieces(ws, texts: dict[str, int], entered: list | None = None) -> dict[str, str]:
     """The XML after a cell's ``r`` and ``s`` for each text of ``texts`` (text → how many cells hold it), each
     text entered in the workbook's shared string table as ``_SharedStringsSheet._write_string`` would enter
-    it, counted once per cell: ``t="s"><v>index</v></c>``."""
+    it, counted once per cell: ``t="s"><v>index</v></c>``. ``entered`` gets [text as stored, cells, index]
+    of each, in order."""
     table = ws.str_table
     pieces = {}
     for text, n in texts.items():
@@ -382,10 +386,13 @@ def _shared_pieces(ws, texts: dict[str, int]) -> dict[str, str]:
         index = table._get_shared_string_index(stored)
         table.count += n - 1
         pieces[text] = f' t="s"><v>{index}</v></c>'
+        if entered is not None:
+            entered.append([stored, n, index])
     return pieces
 
 
-def _stream_rows(ws, first: int, columns: list[list], formats: list, heights: dict[int, int], left: int) -> bool:
+def _stream_rows(ws, first: int, columns: list[list], formats: list, heights: dict[int, int], left: int,
+                 note: dict | None = None) -> bool:
     """The rows of ``_write_rows`` written straight into a constant_memory worksheet's row file, as the very
     XML xlsxwriter writes for them cell by cell (``Worksheet._write_single_row``: ``<row>``, then each cell's
     ``<c r= s=>`` with its number, shared string index (``_SharedStringsSheet``) or nothing), about three
@@ -393,7 +400,9 @@ def _stream_rows(ws, first: int, columns: list[list], formats: list, heights: di
     The worksheet is left as if its API had written them (dimensions, the row last written, the formats'
     indices taken and the texts entered in the shared string table in the same order). Returns False, having
     written nothing, where the API must write them: an in-memory workbook, a number Excel cannot hold, a
-    worksheet not in xlsxwriter's default Excel 2007 mode."""
+    worksheet not in xlsxwriter's default Excel 2007 mode. A part written in parts (``ws.parts``) leaves in
+    ``note`` what ``_replay`` needs of it: the key of its XML, the shared-string index of each text it
+    entered and how many of its cells hold each."""
     if not ws.constant_memory or ws.excel_version != 2007 or not columns or not columns[0]:
         return False
     counts: dict[str, int] = {}  # in row order: the order the API enters texts in the shared string table
@@ -411,7 +420,8 @@ def _stream_rows(ws, first: int, columns: list[list], formats: list, heights: di
         return False  # outside the sheet, or before the row xlsxwriter last wrote
     if ws.previous_row < first:  # the row before (the header), as the next cell's write would flush it
         ws._write_single_row(first)
-    texts = _shared_pieces(ws, counts)  # entered in the order the API would: row by row after the header
+    entered: list = []
+    texts = _shared_pieces(ws, counts, entered)  # entered in the order the API would: row by row after the header
     styles = [f' s="{fmt._get_xf_index()}"' for fmt in formats]  # numbered in the order the API would
     letters = [xl_col_to_name(c) for c in range(left, left + len(columns))]
     for r, height in heights.items():  # before the XML: its row tags carry them; charts are placed by them
@@ -423,6 +433,8 @@ def _stream_rows(ws, first: int, columns: list[list], formats: list, heights: di
         material = repr((first, letters, styles, sorted(heights.items()), list(texts.items()), columns))
         number = ws.parts.part(material.encode("utf-8", "surrogatepass"), sum(counts.values()), render)
         ws.fh.write(f"{sheet_parts.MARKER}{number}{sheet_parts.MARKER}")
+        if note is not None:
+            note.update(part=ws.parts.keys[number], index=[e[2] for e in entered], cells=[e[1] for e in entered])
     ws.previous_row = last + 1  # the next row written starts a new row; nothing of these is held back
     return True
 
@@ -453,6 +465,77 @@ def _rows_xml(ws, first: int, columns: list[list], letters: list[str], styles: l
     finally:
         ws.fh = real
     return "".join(out)
+
+
+def _source_key(ws, table: Table, part: Table, first: int, formats: list) -> str | None:
+    """For a part of a big book written in parts (``deliver.parts``): the hash of what its XML, the widths
+    it asks for, its sums and its rows' heights are made of, taken from its source rows before anything is
+    converted (``_source_digest``), with its place and layout (and pandas' version: how the rows convert).
+    None where its rows are not streamed
+    (``_stream_rows``): not a DataFrame, outside the sheet. The worksheet is left as ``_stream_rows`` leaves it
+    before it renders (dimensions, the header row written, the formats' indices taken), so a part written
+    either way after it gives the same bytes."""
+    rows = part.rows
+    if not (ws.constant_memory and ws.excel_version == 2007 and isinstance(rows, pd.DataFrame) and len(rows)
+            and rows.columns.is_unique):
+        return None
+    last = first + len(rows) - 1
+    if ws._check_dimensions(first, 0) or ws._check_dimensions(last, len(table.columns) - 1):
+        return None
+    if ws.previous_row < first:  # the header row, as the first cell's write would flush it
+        ws._write_single_row(first)
+    styles = [fmt._get_xf_index() for fmt in formats]
+    h = hashlib.sha256(repr((sheet_parts.CODE, pd.__version__, np.__version__, first, styles, table.columns,
+                             table.totals, sorted(table.totals_values))).encode("utf-8", "surrogatepass"))
+    _source_digest(h, rows, table.columns)
+    return h.hexdigest()
+
+
+def _source_digest(h, frame: pd.DataFrame, columns: list[Col]) -> None:
+    """The values of ``frame``'s ``columns`` into ``h`` (``hash_column``), each after its name."""
+    for col in columns:
+        h.update(b"\x1e" + col.name.encode("utf-8", "surrogatepass"))
+        if col.name in frame.columns:
+            hash_column(h, frame[col.name])
+
+
+def hash_column(h, series: pd.Series) -> None:
+    """A column's values into ``h``, without two different contents hashing alike: numbers and dates by their
+    bytes, anything else by the repr of its values, which keeps their types apart (1, "1", Decimal('1'),
+    None and nan all differ). (pandas' own hash of each value costs more on the short columns of most
+    tables and no less on long ones.)"""
+    dtype = series.dtype
+    h.update(str(dtype).encode())
+    if isinstance(dtype, np.dtype) and dtype.kind in "iufbmM":
+        h.update(np.ascontiguousarray(series.to_numpy()).tobytes())
+    else:
+        h.update(repr(series.to_numpy(dtype=object).tolist()).encode("utf-8", "surrogatepass"))
+
+
+def _replay(ws, table: Table, source: str, first: int, count: int, widths: dict[int, int], sums: list) -> bool:
+    """A part whose source rows (``_source_key``) the last write of the book had: its texts entered in the
+    shared string table, its rows' heights set, its kept XML placed, its widths and sums added, nothing
+    converted. The texts are those of the book's last table at the indexes its XML holds (``index``); they
+    are in the table already, with those indexes (this write's table starts as the last one, each text at its
+    index: ``Parts.seed``), and are only counted (``cells``). False, having changed nothing, when the part
+    was not kept or an index is past the last table: the part is then written from its rows."""
+    found = ws.parts.source(source)
+    if found is None:
+        return False
+    record, kept = found
+    if record["index"] and max(record["index"]) >= len(ws.parts.texts):  # not a text of the last table
+        return False
+    ws.str_table.count += sum(record["cells"])
+    for r, height in record["heights"]:
+        ws.set_row(r, height)
+    number = ws.parts.again(source, record, kept)
+    ws.fh.write(f"{sheet_parts.MARKER}{number}{sheet_parts.MARKER}")
+    ws.previous_row = first + count
+    for c, col in enumerate(table.columns):
+        widths[c] = max(widths.get(c, 0), record["widths"][c])
+        if record["sums"][c] is not None:
+            sums[c] += int(record["sums"][c]) if col.kind == MONEY else Decimal(record["sums"][c])
+    return True
 
 
 def _shown_widths(values: list, kind: str, texts: list[str] | None) -> list[int] | int:
@@ -540,21 +623,36 @@ def _write_table(ws, fmts: _Formats, table: Table, top: int, widths: dict[int, i
     serials: dict = {}
     sums: list[int | Decimal] = [0] * len(table.columns)
     start = first
+    formats = [fmts.cell[col.kind] for col in table.columns]
     for part in _chunks(table):
+        source = _source_key(ws, table, part, start, formats) if ws.parts is not None else None
+        if source is not None and _replay(ws, table, source, start, _row_count(part), widths, sums):
+            start += _row_count(part)
+            continue
         lines = [1] * _row_count(part)
         cells = []
+        asked: dict[int, int] = {}  # the widths this part asks for
+        added: list = [None] * len(table.columns)  # its columns' sums
         for c, col in enumerate(table.columns):
             values = _column(part, col)
             cells.append(_cells(values, col.kind, serials))
-            widest, shown = _fitted(col, values, cells[-1], widths, c)
+            widest, shown = _fitted(col, values, cells[-1], asked, c)
+            widths[c] = max(widths.get(c, 0), asked[c])
             if table.totals and _wants_total(col) and col.name not in table.totals_values:
-                sums[c] += _sum_of(values, col)
+                added[c] = _sum_of(values, col)
+                sums[c] += added[c]
             if col.kind == TEXT and widest > int(col.width or MAX_WIDTH) - 2:
                 room = int((col.width or MAX_WIDTH) - 2)
                 lines = [max(n, -(-w // room)) for n, w in zip(lines, shown)]
         # wrapped text: not every viewer grows the row by itself
         heights = {r: 14 * n for r, n in enumerate(lines, start=start) if n > 1}
-        _write_rows(ws, start, cells, [fmts.cell[col.kind] for col in table.columns], heights)
+        note: dict = {}
+        _write_rows(ws, start, cells, formats, heights, note=note)
+        if source is not None and note:
+            ws.parts.converted += 1
+            ws.parts.remember(source, {**note, "heights": sorted(heights.items()),
+                                       "widths": [asked[c] for c in range(len(table.columns))],
+                                       "sums": [None if a is None else str(a) for a in added]})
         start += len(lines)
     for c, col in enumerate(table.columns):
         _fitted_total(table, col, sums[c], widths, c)

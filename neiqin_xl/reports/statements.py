@@ -136,6 +136,49 @@ def warranty_held(parts: pd.DataFrame) -> int:
     return int(parts.loc[is_warranty(parts) & (parts["逾期天数"] == 0), "未收"].sum())
 
 
+OPEN_COLUMNS = ["日期", "单据号", "合同编号", "未收", "到期日", "账龄天数"]  # 期末未结清单据, 未收 shown as 未收金额
+
+
+def open_rows(parts: pd.DataFrame) -> pd.DataFrame:
+    """The parts still open at the period's end, as the letter lists them."""
+    return parts.loc[parts["未收"] != 0, OPEN_COLUMNS].rename(columns={"未收": "未收金额"}).reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class Pieces:
+    """What a letter shows of its customer's open parts at the period's end: the aging strip, the open rows,
+    the 未到期质保金 (``aging_strip``, ``open_rows``, ``warranty_held`` of the customer's parts)."""
+
+    strip: pd.DataFrame
+    open_rows: pd.DataFrame
+    held: int
+
+
+def pieces_of(parts: pd.DataFrame, bounds: list[int]) -> Pieces:
+    """One customer's ``Pieces`` from its own parts."""
+    return Pieces(aging_strip(parts, bounds), open_rows(parts), warranty_held(parts))
+
+
+def all_pieces(parts: pd.DataFrame, bounds: list[int]) -> dict[str, Pieces]:
+    """Every customer's ``Pieces`` (客户名称 -> them), each the very frames ``pieces_of`` gives for the customer's
+    own parts, made in one pass over all customers' parts (a pandas call per customer is most of the letters'
+    cost on a big company); a customer without parts is not in it (``pieces_of`` of no parts)."""
+    labels, names = bucket_labels(bounds), parts["客户名称"]
+    sums = parts.groupby([names, parts["账龄区间"]], sort=False, observed=True)["未收"].sum()
+    strips: dict[str, dict[str, int]] = {name: dict.fromkeys(labels, 0) for name in names.dropna().unique()}
+    for (name, label), amount in sums.items():
+        if label in strips[name]:
+            strips[name][label] = int(amount)
+    kept = parts["未收"] != 0
+    opened = dict(iter(parts.loc[kept, OPEN_COLUMNS].rename(columns={"未收": "未收金额"}).groupby(names[kept], sort=False)))
+    warranty = is_warranty(parts) & (parts["逾期天数"] == 0)
+    held = {k: int(v) for k, v in parts.loc[warranty, "未收"].groupby(names[warranty], sort=False).sum().items()}
+    empty = open_rows(parts.iloc[:0])
+    return {name: Pieces(pd.DataFrame([{**strip, "合计": sum(strip.values())}]),
+                         opened[name].reset_index(drop=True) if name in opened else empty, held.get(name, 0))
+            for name, strip in strips.items()}
+
+
 # ---------------------------------------------------------------------------- the letter
 
 def closing_in_words(closing: int) -> str:
@@ -194,10 +237,11 @@ def reply_lines(letter: dict, us: dict[str, str]) -> list[str]:
     ]  # two empty lines under each 盖章 line: room for the seal
 
 
-def layout_letter(letter: dict, lines: pd.DataFrame, parts: pd.DataFrame, credits: pd.DataFrame,
+def layout_letter(letter: dict, lines: pd.DataFrame, pieces: Pieces, credits: pd.DataFrame,
                   settings: Settings) -> WorkbookSpec:
     """One customer's 对账函 on one A4 portrait page: the heading lines, 余额汇总, 本期往来明细, 期末未结清单据
-    with its aging strip, 预收款, then the reply and seal blocks."""
+    with its aging strip (``pieces``: what it shows of the customer's open parts), 预收款, then the reply and
+    seal blocks."""
     us = our_block(settings)
     closing = letter["期末余额"]
     kind = "（经销商）" if letter["客户类型"] == DISTRIBUTOR else ""
@@ -219,18 +263,13 @@ def layout_letter(letter: dict, lines: pd.DataFrame, parts: pd.DataFrame, credit
                  Col("贷方", MONEY), Col("余额", MONEY, total=False)]
     tables.append(Table(move_cols, lines, heading="二、本期往来明细（借方 = 发货/开票，贷方 = 回款）", totals=True,
                         totals_label="本期合计", autofilter=False))
-    bounds = settings.receivables.aging_buckets
-    strip = aging_strip(parts, bounds)
+    strip = pieces.strip
     tables.append(Table([Col(c, MONEY) for c in strip.columns], strip,
                         heading=f"三、截至 {letter['期间止']:%Y-%m-%d} 未结清单据账龄", autofilter=False))
-    open_rows = parts.loc[parts["未收"] != 0, ["日期", "单据号", "合同编号", "未收", "到期日", "账龄天数"]].rename(
-        columns={"未收": "未收金额"})
-    if len(open_rows):
+    if len(pieces.open_rows):
         tables.append(Table([Col("日期", DATE), Col("单据号"), Col("合同编号"), Col("未收金额", MONEY), Col("到期日", DATE),
-                             Col("账龄天数", INT, total=False)], open_rows.reset_index(drop=True), totals=True,
-                            autofilter=False))
-    held = warranty_held(parts)
-    extra = [{"项目": "其中：未到期质保金", "金额": held}]
+                             Col("账龄天数", INT, total=False)], pieces.open_rows, totals=True, autofilter=False))
+    extra = [{"项目": "其中：未到期质保金", "金额": pieces.held}]
     if len(credits):
         extra.append({"项目": "减：已收款尚未核销（预收款）", "金额": int(credits["金额"].sum())})
     extra.append({"项目": "期末余额 = 未结清单据合计 − 预收款", "金额": closing})
@@ -269,15 +308,16 @@ def build(ctx: RunContext, receivables: ReceivablesData) -> ReportOutput:
     balances = current.set_index("客户名称")[["期初余额", "本期借方", "本期贷方", "期末余额"]]
     lines = statement_lines(ledger, balances, period.start, period.end)
     parts = aged_due_parts(ctx.allocation, period.end, settings.receivables.aging_buckets)
-    parts_of = dict(iter(parts.groupby("客户名称", sort=False)))
+    pieces = all_pieces(parts, settings.receivables.aging_buckets)
+    no_parts = pieces_of(parts.iloc[:0], settings.receivables.aging_buckets)
     credits = credits_as_of(ctx.allocation, period.end)
     credits_of = dict(iter(credits.groupby("客户名称", sort=False)))
     specs, deliveries = [], []
     sending = settings.statements.send
     for letter in current.to_dict("records"):
         name = letter["客户名称"]
-        spec = layout_letter(letter, lines[name], parts_of.get(name, parts.iloc[:0]),
-                             credits_of.get(name, credits.iloc[:0]), settings)
+        spec = layout_letter(letter, lines[name], pieces.get(name) or no_parts, credits_of.get(name, credits.iloc[:0]),
+                             settings)
         specs.append(spec)
         if sending and letter["对账邮箱"] and letter["发出日期"] == day:  # a day missed: its catch-up run sends
             deliveries.append(letter_delivery(letter, spec, settings))

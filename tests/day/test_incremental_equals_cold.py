@@ -11,6 +11,7 @@ cell's value (formulas with their cached value) and style, the layout of each sh
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 from datetime import date
@@ -54,7 +55,15 @@ def correct_last_collection(book: Path) -> tuple[object, int]:
     return customer, cell.value
 
 
-def test_a_rerun_after_one_reps_correction_shows_what_a_cold_run_shows(tmp_path, monkeypatch):
+def parts_said(caplog) -> tuple[int, int]:
+    """(parts written, parts whose rows were converted) over the big books of a run, from the writer's log."""
+    said = [re.search(r"大表分 (\d+) 块写出.*\((\d+) 块的行重新转换", r.getMessage()) for r in caplog.records]
+    caplog.clear()
+    return tuple(sum(int(m.group(i)) for m in said if m) for i in (1, 2))
+
+
+def test_a_rerun_after_one_reps_correction_shows_what_a_cold_run_shows(tmp_path, monkeypatch, caplog):
+    caplog.set_level("INFO", logger="neiqin_xl")
     monkeypatch.setattr(writer, "IN_MEMORY_CELLS", 2_000)  # the two big books are streamed and written in parts
     monkeypatch.setattr(writer, "CHUNK_ROWS", 100)
     workspace = tmp_path / "workbooks"
@@ -64,9 +73,12 @@ def test_a_rerun_after_one_reps_correction_shows_what_a_cold_run_shows(tmp_path,
     assert len(parts_before) > 4  # several parts per big book, else the part cache is not exercised
     first_digest = compare_outputs.digest(output, "rows")
 
+    written, cold = parts_said(caplog)
+    assert written and cold  # a cold run converts every part's rows (a lone totals cell is a part, not counted)
     book = sorted((workspace / "reps").glob("*.xlsx"))[0]
     correct_last_collection(book)
     again = run(workspace)
+    assert parts_said(caplog)[1] in range(1, cold)  # the rerun converts the parts the correction reaches only
     assert not again.manifest.get("unchanged")
     kept = [o for o in again.manifest["outputs"] if o.get("kept")]
     parts_after = {p.name for p in (output / ".parts").glob("*.part")}

@@ -141,6 +141,49 @@ def test_a_rerun_compresses_again_only_the_parts_that_hold_the_changed_reps_rows
     assert sst.index("已回款") > sst.index("HT-00299") > sst.index("未回款")
 
 
+def converted(caplog) -> list[tuple[int, int]]:
+    """(parts rendered anew, parts whose rows were converted) of each sheet written, from the writer's log."""
+    said = [r.getMessage() for r in caplog.records if "大表分" in r.getMessage()]
+    caplog.clear()
+    return [tuple(map(int, re.search(r"其中 (\d+) 块重新生成.*\((\d+) 块的行重新转换", m).groups())) for m in said]
+
+
+def test_a_rerun_converts_only_the_parts_that_hold_the_changed_reps_rows(tmp_path, monkeypatch, caplog):
+    # a kept part is known by its source rows: its cells are not converted, measured, summed or hashed again
+    caplog.set_level("INFO", logger="neiqin_xl")
+    monkeypatch.setattr(writer, "IN_MEMORY_CELLS", 0)
+    monkeypatch.setattr(writer, "CHUNK_ROWS", 50)  # 300 rows: parts of rows 0-49, 50-99, …, 250-299
+    out = tmp_path / "output"
+    book = out / "合同履行一览表_2026-11-30.xlsx"
+    writer.write_workbook(ledger({}), out)
+    assert converted(caplog) == [(6, 6)]  # a cold write: every part
+    # 业务员2's rows are rows 120-179: in the 3rd (100-149) and 4th (150-199) parts; the other four come from
+    # the cache, with their widths, sums and texts
+    writer.write_workbook(ledger({2: 123_456}, note="已回款"), out)
+    assert converted(caplog) == [(2, 2)]
+    rerun = book.read_bytes()
+    writer.write_workbook(ledger({2: 123_456}, note="已回款"), tmp_path / "cold")
+    assert values(book) == values(tmp_path / "cold" / book.name)  # cell by cell a cold write's
+    rows = values(book)["合同履行一览表"]
+    # the 合计 is 60 × 1,234.56 = 74,073.60, the sum of two converted parts and four kept ones (all 0)
+    assert rows[3 + 300][2] == "=SUBTOTAL(109,C4:C303)"
+    with zipfile.ZipFile(book) as zf:
+        assert '<v>74073.6</v>' in zf.read("xl/worksheets/sheet1.xml").decode()
+    caplog.clear()
+    writer.write_workbook(ledger({2: 123_456}, note="已回款"), out)  # nothing changed: nothing converted
+    assert converted(caplog) == [(0, 0)] and book.read_bytes() == rerun
+    # a 合同编号 of the last part made 40 characters long: that part is converted, and the column's width
+    # (taken from the kept parts' record for the others) grows to 40 + 2 as a cold write's does
+    changed = ledger({2: 123_456}, note="已回款")
+    changed.sheets[0].tables[0].rows.loc[299, "合同编号"] = "H" * 40
+    writer.write_workbook(changed, out)
+    assert converted(caplog) == [(1, 1)]
+    writer.write_workbook(changed, tmp_path / "cold2")
+    assert values(book) == values(tmp_path / "cold2" / book.name)
+    widths = [openpyxl.load_workbook(p).active.column_dimensions["B"].width for p in (book, tmp_path / "cold2" / book.name)]
+    assert widths[0] == widths[1] and widths[0] >= 42
+
+
 def test_the_shared_string_table_is_the_xml_xlsxwriter_writes():
     # writer._FastStrings writes a plain text at once and leaves every other to xlsxwriter's _write_si: the
     # same bytes, whatever the texts (controls, escapes, kept spaces, rich text, emoji)

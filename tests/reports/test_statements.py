@@ -233,3 +233,32 @@ def test_every_demo_letter_opens_where_the_customers_previous_letter_closed(demo
     assert november["对账编号"].is_unique
     assert all(n.startswith(("DZ-202611-KH", "DZ-202611-C")) for n in november["对账编号"])
     assert sum(n.startswith("DZ-202611-C") for n in november["对账编号"]) <= 1
+
+
+def test_every_customers_pieces_made_in_one_pass_are_its_own():
+    # all_pieces (one pass over every customer's open parts) against pieces_of (one customer's parts alone).
+    # 甲: 300 aged 10 days (0-30天), a 质保 part of 200 not yet due, 0 left of a paid part; 乙: 1,000 aged 100 days
+    # (91-180天), overdue 质保 of 50 (not 未到期质保金); 丙: only a part with a bucket the strip does not show.
+    import pandas as pd
+
+    parts = pd.DataFrame({
+        "客户名称": ["甲", "乙", "甲", "甲", "乙", "丙"],
+        "日期": pd.to_datetime(["2026-11-20", "2026-08-22", "2026-11-01", "2026-10-01", "2026-08-22", "2026-11-01"]),
+        "单据号": ["F1", "F2", "F3", "F4", "F5", "F6"], "合同编号": ["H1", "H2", "H1", "H1", "H2", "H3"],
+        "未收": [fen(300), fen(1000), fen(200), 0, fen(50), fen(7)],
+        "到期日": pd.to_datetime(["2026-12-20", "2026-09-22", "2027-11-01", "2026-10-31", "2026-09-22", None]),
+        "账龄天数": [10, 100, 29, 60, 100, 29], "账龄区间": ["0-30天", "91-180天", "0-30天", "31-60天", "91-180天", "其他"],
+        "逾期天数": [0, 69, 0, 30, 69, 0], "回款节点": ["", "", "质保", "", "质保", ""]})
+    bounds = [30, 60, 90, 180, 365]
+    made = statements.all_pieces(parts, bounds)
+    assert list(made) == ["甲", "乙", "丙"]
+    assert made["甲"].strip.iloc[0].tolist() == [fen(500), 0, 0, 0, 0, 0, fen(500)] and made["甲"].held == fen(200)
+    assert made["乙"].strip.iloc[0].tolist() == [0, 0, 0, fen(1050), 0, 0, fen(1050)] and made["乙"].held == 0
+    assert made["丙"].strip.iloc[0].tolist() == [0] * 7 and made["丙"].open_rows["单据号"].tolist() == ["F6"]
+    assert made["甲"].open_rows["单据号"].tolist() == ["F1", "F3"]  # F4 is paid
+    for name, own in parts.groupby("客户名称", sort=False):
+        one = statements.pieces_of(own, bounds)
+        pd.testing.assert_frame_equal(made[name].strip, one.strip)
+        pd.testing.assert_frame_equal(made[name].open_rows, one.open_rows)
+        assert made[name].held == one.held
+
