@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import ast
 import functools
+import io
+import tokenize
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "neiqin_xl"
@@ -134,3 +136,66 @@ def test_no_two_modules_share_a_file_name():
             seen.setdefault(path.stem.removesuffix("s"), []).append(path.relative_to(PACKAGE).as_posix())
     shared = {name: paths for name, paths in seen.items() if len(paths) > 1}
     assert not shared, shared
+
+
+# a module's own named constant that happens to hold the same text: 业务员 as a 角色 value, not the column; the
+# reference column of a bill collection (left for a person to fold into schema.BILL_NO)
+OWN_CONSTANTS = {("books.roster", "REP_ROLE"), ("books.matching", "BILL_NUMBER")}
+
+
+def whole_string_tokens(source: str) -> list[tuple[int, str, str]]:
+    """(line, text, the constant it is assigned to at module level or "") of each plain string token that is a
+    value of its own: not a docstring, not an f-string or a part of one, not half of an implicit concatenation."""
+    tokens = [t for t in tokenize.generate_tokens(io.StringIO(source).readline)
+              if t.type not in (tokenize.NL, tokenize.COMMENT)]
+    starts = (tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT)
+    found, in_fstring = [], 0
+    for i, tok in enumerate(tokens):
+        kind = tokenize.tok_name[tok.type]
+        in_fstring += (kind == "FSTRING_START") - (kind == "FSTRING_END")  # Python 3.12 splits an f-string
+        if tok.type != tokenize.STRING or in_fstring or tok.string.lstrip("rRuU")[:1] not in ("'", '"'):
+            continue
+        before = tokens[i - 1] if i else None
+        after = tokens[i + 1] if i + 1 < len(tokens) else None
+        if tokenize.STRING in (before and before.type, after and after.type):
+            continue
+        ends = after is None or after.type in (tokenize.NEWLINE, tokenize.ENDMARKER)
+        if (before is None or before.type in starts) and ends:
+            continue  # a docstring
+        value = ast.literal_eval(tok.string)
+        if not isinstance(value, str):
+            continue
+        constant = ""
+        if before and before.string == "=" and ends and i >= 2 and tokens[i - 2].start[1] == 0:
+            constant = tokens[i - 2].string
+        found.append((tok.start[0], value, constant))
+    return found
+
+
+def test_the_column_check_sees_a_string_value_and_nothing_else():
+    source = ('"""客户名称"""\n'  # a docstring
+              'x = {"客户名称": 1, "客户名称" "x": f"{y[\'客户名称\']}", "y": f"客户名称"}\n'  # f-strings, a concatenation
+              'REP_ROLE = "业务员"\n')
+    assert whole_string_tokens(source) == [(2, "客户名称", ""), (2, "y", ""), (3, "业务员", "REP_ROLE")]
+
+
+def test_column_names_come_from_the_schema():
+    # "客户名称" written in 36 modules drifted apart (a report's 客户 column read another's 客户名称): the field
+    # names three or more modules use are core/schema.py's constants (NAMED_COLUMNS), and nobody else writes the
+    # text. f-strings and docstrings that mention it are words, not column names.
+    from neiqin_xl.core import schema
+
+    names = {value: name for name, value in vars(schema).items() if name.isupper() and value in schema.NAMED_COLUMNS}
+    assert set(names) == set(schema.NAMED_COLUMNS) and len(set(schema.NAMED_COLUMNS)) == len(schema.NAMED_COLUMNS)
+    fields = {f.name for sheet in schema.SHEETS.values() for f in sheet.fields}
+    fields |= {*schema.SOURCE_COLUMNS, schema.REP}
+    assert set(schema.NAMED_COLUMNS) <= fields, "every named column is a field of an input sheet"
+    wrong = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        module = module_name(path)
+        if module == "core.schema":
+            continue
+        for line, value, constant in whole_string_tokens(path.read_text(encoding="utf-8")):
+            if value in names and (module, constant) not in OWN_CONSTANTS:
+                wrong.append(f"{path.relative_to(PACKAGE.parent)}:{line}: \"{value}\" (schema.{names[value]})")
+    assert not wrong, "write the constant (python /work/wt/codemod_columns.py .):\n" + "\n".join(wrong)

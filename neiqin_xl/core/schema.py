@@ -20,6 +20,66 @@ SRC_ROW = "来源行"
 REP = "业务员"
 SOURCE_COLUMNS = (SRC_WORKBOOK, SRC_SHEET, SRC_ROW)
 
+# The fields (defined in the sheets below) that three or more modules name, besides 业务员 (REP): a module writes
+# CUSTOMER, never "客户名称" (tests/test_structure.py checks). Two-character headers (日期, 金额, 状态, 说明, ...)
+# stay words: each names a different column in different sheets and reports.
+CUSTOMER = "客户名称"  # 合同, 回款, 日报, 反馈, 报价, 客户 and the finance exports
+CUSTOMER_CODE = "客户编码"  # 客户
+ACCOUNT_REP = "负责业务员"  # 客户, 投标: the rep who looks after the customer or the tender
+CONTACT = "联系人"  # 日报, 客户
+CREDIT_LIMIT = "信用额度"  # 客户
+CREDIT_DAYS = "账期天数"  # 合同, 客户
+CONTRACT_NO = "合同编号"  # 合同, 发货, 开票, 回款, 回款计划, 反馈, 投标
+SIGNING_DATE = "签订日期"  # 合同
+CONTRACT_AMOUNT = "合同金额"  # 合同
+PAYMENT_TERM = "付款方式"  # 合同 (one of PAYMENT_TERMS), 报价
+AGREED_DELIVERY_DATE = "约定交货日期"  # 合同
+PRODUCT = "产品名称"  # 合同, 发货, 报价, 产品
+PRODUCT_CATEGORY = "产品类别"  # 产品
+MIN_PRICE = "最低价"  # 产品
+SHIPMENT_NO = "发货单号"  # 发货
+SHIPMENT_DATE = "发货日期"  # 发货
+SHIPMENT_AMOUNT = "发货金额"  # 发货
+TRACKING_NO = "物流单号"  # 发货
+DELIVERED_DATE = "签收日期"  # 发货
+EXPECTED_ARRIVAL_DATE = "预计到货日期"  # 发货
+INVOICE_NO = "发票号码"  # 开票, 财务开票
+INVOICE_DATE = "开票日期"  # 开票, 财务开票
+INVOICE_AMOUNT = "开票金额"  # 开票
+COLLECTION_DATE = "回款日期"  # 回款
+COLLECTION_AMOUNT = "回款金额"  # 回款
+COLLECTION_METHOD = "回款方式"  # 回款
+BANK_REF = "银行流水号"  # 回款, 财务收款
+BILL_NO = "票据号"  # 回款, 财务收款: an acceptance bill's number
+BILL_DUE_DATE = "票据到期日"  # 回款
+PLANNED_AMOUNT = "计划金额"  # 回款计划
+ACTIVITY_TYPE = "活动类型"  # 日报 (one of ACTIVITY_TYPES)
+NEXT_STEP = "下一步"  # 日报
+HANDLER = "处理人"  # 反馈
+SATISFACTION = "满意度"  # 反馈
+QUOTE_NO = "报价单号"  # 报价, 合同
+QUOTE_DATE = "报价日期"  # 报价
+VALID_UNTIL = "有效期至"  # 报价
+SALES_TARGET = "销售目标"  # 目标
+COLLECTION_TARGET = "回款目标"  # 目标
+CLOSING_BALANCE = "期末余额"  # 应收余额
+TENDER_ISSUER = "招标单位"  # 投标
+BID_DEADLINE = "投标截止日期"  # 投标
+BID_OPENING_DATE = "开标日期"  # 投标
+BID_BOND = "保证金"  # 投标
+BOND_PAID_DATE = "保证金缴纳日期"  # 投标
+BOND_RETURNED_DATE = "保证金退回日期"  # 投标
+AWARD_AMOUNT = "中标金额"  # 投标
+# The column names other modules take from here (tools and tests read this list).
+NAMED_COLUMNS = (*SOURCE_COLUMNS, REP, CUSTOMER, CUSTOMER_CODE, ACCOUNT_REP, CONTACT, CREDIT_LIMIT, CREDIT_DAYS,
+                 CONTRACT_NO, SIGNING_DATE, CONTRACT_AMOUNT, PAYMENT_TERM, AGREED_DELIVERY_DATE, PRODUCT,
+                 PRODUCT_CATEGORY, MIN_PRICE, SHIPMENT_NO, SHIPMENT_DATE, SHIPMENT_AMOUNT, TRACKING_NO, DELIVERED_DATE,
+                 EXPECTED_ARRIVAL_DATE, INVOICE_NO, INVOICE_DATE, INVOICE_AMOUNT, COLLECTION_DATE, COLLECTION_AMOUNT,
+                 COLLECTION_METHOD, BANK_REF, BILL_NO, BILL_DUE_DATE, PLANNED_AMOUNT, ACTIVITY_TYPE, NEXT_STEP, HANDLER,
+                 SATISFACTION, QUOTE_NO, QUOTE_DATE, VALID_UNTIL, SALES_TARGET, COLLECTION_TARGET, CLOSING_BALANCE,
+                 TENDER_ISSUER, BID_DEADLINE, BID_OPENING_DATE, BID_BOND, BOND_PAID_DATE, BOND_RETURNED_DATE,
+                 AWARD_AMOUNT)
+
 # Field kinds: how a cell is parsed and which dtype the consolidated column has.
 TEXT = "text"  # free text, trimmed                     -> str
 ID = "id"  # document numbers, phones: never a number  -> str ("00123" stays "00123")
@@ -65,7 +125,7 @@ class SheetDef:
         """An empty consolidated table with this sheet's columns and dtypes, plus the source columns."""
         data = {f.name: pd.Series(dtype=DTYPES[f.kind]) for f in self.fields}
         data.update({c: pd.Series(dtype=DTYPES[TEXT]) for c in SOURCE_COLUMNS})
-        data["来源行"] = pd.Series(dtype="int64")
+        data[SRC_ROW] = pd.Series(dtype="int64")
         if REP not in data:
             data[REP] = pd.Series(dtype=DTYPES[TEXT])
         return pd.DataFrame(data)
@@ -82,11 +142,11 @@ ACTIVITY_TYPES = ("拜访", "电话", "会议", "其他")
 EXPENSE_CATEGORIES = ("交通", "住宿", "餐补", "招待", "其他")
 PENDING_SHIPMENT = "待发货"
 
-_CUSTOMER = ("客户", "客户名称", "单位名称", "客户全称", "购货单位", "往来单位", "对方单位")
+_CUSTOMER_ALIASES = ("客户", "客户名称", "单位名称", "客户全称", "购货单位", "往来单位", "对方单位")
 # 单位 alone is also an ERP export's unit of measure: the customer only when no other customer header is
 # there and its values are not unit codes (``read.reader.locate_header``).
 AMBIGUOUS_CUSTOMER = "单位"
-_CONTRACT_NO = ("合同号", "合同编号", "合同号码", "合同No", "合同NO", "订单号", "订单编号", "销售订单号")
+_CONTRACT_NO_ALIASES = ("合同号", "合同编号", "合同号码", "合同No", "合同NO", "订单号", "订单编号", "销售订单号")
 # Headers of the rep's own column (a sheet kept for several reps) besides 业务员 itself.
 REP_HEADERS = (REP, "销售员", "经办人", "负责人", "销售代表")
 _REMARK = ("备注", "说明")
@@ -94,9 +154,9 @@ _REMARK = ("备注", "说明")
 # ---------------------------------------------------------------- the rep workbook
 
 CONTRACTS = SheetDef("合同", (
-    Field("合同编号", ID, True, _CONTRACT_NO),
+    Field("合同编号", ID, True, _CONTRACT_NO_ALIASES),
     Field("签订日期", DATE, True, ("签约日期", "签订时间", "合同日期", "合同签订日期", "签约时间", "订单日期", "下单日期")),
-    Field("客户名称", NAME, True, _CUSTOMER + ("甲方", "需方", "买方", "采购方")),
+    Field("客户名称", NAME, True, _CUSTOMER_ALIASES + ("甲方", "需方", "买方", "采购方")),
     Field("产品名称", NAME, False, ("产品", "品名", "货物名称")),
     Field("数量", NUMBER, False, ("数量(台)", "订货数量")),
     Field("合同金额", MONEY, True, ("合同金额(元)", "合同金额（元）", "合同总额", "金额", "金额(元)", "金额（元）", "含税金额",
@@ -113,7 +173,7 @@ SHIPMENTS = SheetDef("发货", (
     Field("发货单号", ID, False, ("发货单编号", "出库单号", "送货单号", "出货单号")),
     Field("发货日期", DATE, True, ("发货时间", "出库日期", "送货日期", "出货日期", "发运日期"),
           note="待发货的申请可不填发货日期，状态填 待发货"),
-    Field("合同编号", ID, True, _CONTRACT_NO),
+    Field("合同编号", ID, True, _CONTRACT_NO_ALIASES),
     Field("产品名称", NAME, False, ("产品", "品名", "货物名称")),
     Field("数量", NUMBER, False, ("发货数量", "出货数量", "出库数量")),
     Field("发货金额", MONEY, True, ("发货金额(元)", "发货金额（元）", "金额", "金额(元)", "金额（元）", "出货金额", "含税金额",
@@ -133,7 +193,7 @@ SHIPMENTS = SheetDef("发货", (
 INVOICES = SheetDef("开票", (
     Field("发票号码", ID, True, ("发票号", "发票编号", "票号")),
     Field("开票日期", DATE, True, ("开票时间", "发票日期")),
-    Field("合同编号", ID, True, _CONTRACT_NO),
+    Field("合同编号", ID, True, _CONTRACT_NO_ALIASES),
     Field("开票金额", MONEY, True, ("开票金额(元)", "开票金额（元）", "发票金额", "价税合计", "金额", "金额(元)", "金额（元）",
                                 "含税金额")),
     Field("备注", TEXT, False, _REMARK),
@@ -141,8 +201,8 @@ INVOICES = SheetDef("开票", (
 
 COLLECTIONS = SheetDef("回款", (
     Field("回款日期", DATE, True, ("收款日期", "到账日期", "回款时间", "到款日期", "入账日期")),
-    Field("客户名称", NAME, True, _CUSTOMER + ("付款单位", "汇款单位", "付款方", "对方户名")),
-    Field("合同编号", ID, False, _CONTRACT_NO),
+    Field("客户名称", NAME, True, _CUSTOMER_ALIASES + ("付款单位", "汇款单位", "付款方", "对方户名")),
+    Field("合同编号", ID, False, _CONTRACT_NO_ALIASES),
     Field("回款金额", MONEY, True, ("回款金额(元)", "回款金额（元）", "收款金额", "到账金额", "金额", "金额(元)", "金额（元）",
                                 "到款金额", "实收金额", "本次回款", "回款额")),
     Field("回款方式", TEXT, False, ("收款方式", "付款方式", "结算方式")),
@@ -156,7 +216,7 @@ COLLECTIONS = SheetDef("回款", (
 
 ACTIVITIES = SheetDef("日报", (
     Field("日期", DATE, True, ("拜访日期", "工作日期")),
-    Field("客户名称", NAME, False, _CUSTOMER),
+    Field("客户名称", NAME, False, _CUSTOMER_ALIASES),
     Field("活动类型", CHOICE, False, ("类型", "工作类型"), ACTIVITY_TYPES),
     Field("联系人", TEXT, False, ("对接人",)),
     Field("城市", TEXT, False, ("地点", "所在城市")),
@@ -174,7 +234,7 @@ EXPENSES = SheetDef("费用", (
 ), aliases=("费用报销", "报销", "差旅费", "费用明细"), description="差旅与费用报销，每笔一行")
 
 PLANS = SheetDef("回款计划", (
-    Field("合同编号", ID, True, _CONTRACT_NO),
+    Field("合同编号", ID, True, _CONTRACT_NO_ALIASES),
     Field("期次", INT, False, ("期数", "第几期"), note="1, 2, 3 …; 回款按期次顺序冲抵"),
     Field("节点", CHOICE, False, ("回款节点", "付款节点", "收款条件"), PLAN_NODES,
           note="该期在哪个合同事件之后到期; 其他 须填计划日期"),
@@ -190,9 +250,9 @@ FEEDBACK_STATES = ("待处理", "处理中", "已解决", "已回复客户")
 
 FEEDBACK = SheetDef("反馈", (
     Field("日期", DATE, True, ("反馈日期", "登记日期", "受理日期")),
-    Field("客户名称", NAME, True, _CUSTOMER),
+    Field("客户名称", NAME, True, _CUSTOMER_ALIASES),
     Field("类型", CHOICE, True, ("反馈类型", "类别"), FEEDBACK_TYPES),
-    Field("合同编号", ID, False, _CONTRACT_NO),
+    Field("合同编号", ID, False, _CONTRACT_NO_ALIASES),
     Field("产品", NAME, False, ("产品名称", "品名")),
     Field("内容", TEXT, False, ("反馈内容", "问题描述", "意见")),
     Field("处理人", TEXT, False, ("责任人", "跟进人")),  # not 经办人: a rep column header (REP_HEADERS)
@@ -208,7 +268,7 @@ FEEDBACK = SheetDef("反馈", (
 QUOTES = SheetDef("报价", (
     Field("报价单号", ID, True, ("报价编号", "报价单编号"), note="同一张报价单的各行填同一个报价单号, 如 BJ2026-001"),
     Field("报价日期", DATE, True, ("报价时间",)),
-    Field("客户名称", NAME, True, _CUSTOMER + ("询价单位",)),
+    Field("客户名称", NAME, True, _CUSTOMER_ALIASES + ("询价单位",)),
     Field("产品名称", NAME, True, ("产品", "品名", "货物名称")),
     Field("规格", TEXT, False, ("规格型号", "型号")),
     Field("数量", NUMBER, True, ("报价数量",)),
@@ -231,7 +291,7 @@ CONFIRMED, DISPUTED = "相符", "不符"  # 对账回执's 结果
 
 CUSTOMERS = SheetDef("客户", (
     Field("客户编码", ID, False, ("编码", "客户代码")),
-    Field("客户名称", NAME, True, _CUSTOMER),
+    Field("客户名称", NAME, True, _CUSTOMER_ALIASES),
     Field("别名", TEXT, False, ("简称", "曾用名"), note="多个别名用 ； 或 ; 或 、 分隔"),
     Field("信用额度", MONEY, False, ("授信额度", "信用额度(元)")),
     Field("账期天数", INT, False, ("账期", "信用期")),
@@ -287,7 +347,7 @@ ATTENDANCE = SheetDef("考勤", (
 
 FIN_COLLECTIONS = SheetDef("财务收款", (
     Field("日期", DATE, True, ("收款日期", "凭证日期", "业务日期", "到账日期")),
-    Field("客户名称", NAME, True, _CUSTOMER),
+    Field("客户名称", NAME, True, _CUSTOMER_ALIASES),
     Field("金额", MONEY, True, ("贷方金额", "收款金额", "贷方", "本币金额", "金额(元)", "金额（元）")),
     Field("凭证号", ID, False, ("凭证字号", "凭证编号")),
     Field("银行流水号", ID, False, ("流水号", "交易流水号", "回单号")),
@@ -298,12 +358,12 @@ FIN_COLLECTIONS = SheetDef("财务收款", (
 FIN_INVOICES = SheetDef("财务开票", (
     Field("发票号码", ID, True, ("发票号", "发票编号", "票号")),
     Field("开票日期", DATE, True, ("日期", "发票日期")),
-    Field("客户名称", NAME, True, _CUSTOMER + ("购方名称", "购买方名称")),
+    Field("客户名称", NAME, True, _CUSTOMER_ALIASES + ("购方名称", "购买方名称")),
     Field("金额", MONEY, True, ("价税合计", "开票金额", "含税金额", "金额(元)", "金额（元）")),
 ), aliases=("开票", "发票", "开票明细", "Sheet1"), description="财务开票导出")
 
 FIN_BALANCES = SheetDef("应收余额", (
-    Field("客户名称", NAME, True, _CUSTOMER),
+    Field("客户名称", NAME, True, _CUSTOMER_ALIASES),
     Field("期末余额", MONEY, True, ("余额", "期末余额(元)", "应收余额", "期末借方")),
 ), aliases=("余额表", "应收账款余额", "Sheet1"), description="财务应收余额导出")
 
@@ -323,7 +383,7 @@ TENDERS = SheetDef("投标", (
     Field("负责业务员", NAME, False, ("业务员", "负责人")),
     Field("状态", CHOICE, False, ("投标状态", "进度"), TENDER_STATES, note="空白按 跟踪"),
     Field("中标金额", MONEY, False, ("中标价", "成交金额")),
-    Field("合同编号", ID, False, _CONTRACT_NO, note="中标后签订的合同编号; 中标后 tenders.contract_days 天仍空即列出"),
+    Field("合同编号", ID, False, _CONTRACT_NO_ALIASES, note="中标后签订的合同编号; 中标后 tenders.contract_days 天仍空即列出"),
     Field("备注", TEXT, False, _REMARK),
 ), aliases=("投标台账", "投标记录", "招投标"), description="投标台账: 每个跟踪或投标的项目一行")
 

@@ -36,6 +36,7 @@ from ..core.months import Month
 from ..core.schema import (ATTENDANCE, CUSTOMERS, CUSTOMER_TYPES, PRODUCTS, RECEIPTS, REP_SHEETS, STAFF, TARGETS,
                            TENDERS)
 from ..books.periods import closed_statement_periods, statement_number
+from ..books.roster import REP_ROLE
 from ..books.workdays import Workdays, monday_of
 
 WORKSPACE_FOLDERS = ("reps", "master", "attendance", "finance")  # any file in one: a workspace in use
@@ -910,7 +911,7 @@ def _write_master(w: _World, folder: Path, created: datetime) -> list[Path]:
     book.write_table(PRODUCTS.name, PRODUCTS.columns, [_product_row(p) for p in _PRODUCTS], money_cols={2, 4, 5})
     book.close()
     book = _Book(paths[2], created)
-    staff = [[r.name, r.dept, "业务员", r.email, r.base_pay, r.perf_base, f"1380000{r.index + 1:04d}"] for r in w.reps]
+    staff = [[r.name, r.dept, REP_ROLE, r.email, r.base_pay, r.perf_base, f"1380000{r.index + 1:04d}"] for r in w.reps]
     staff += [[n, d, role, f"{py}@example.com", 8000, 3000, None] for n, d, role, py in _OTHER_STAFF]
     book.write_table(STAFF.name, STAFF.columns, staff, money_cols={4, 5})
     book.write_table(TARGETS.name, TARGETS.columns, _targets(w), money_cols={2, 3})
