@@ -36,6 +36,7 @@ from ..core.columns import each_once, sources, stripped_texts
 from ..core.config import Settings
 from ..core.model import REP, text
 from ..core.names import CustomerIndex, is_total_text, match_key, normalize_name
+from ..core.schema import BILL_NO
 
 COLLECTION = "回款"
 INVOICE = "开票"
@@ -49,7 +50,6 @@ _SIDES = {
     (INVOICE, "finance"): ("开票日期", "金额", "发票号码", "发票号码"),
 }
 _REFERENCE = {COLLECTION: "流水号", INVOICE: "发票号"}
-BILL_NUMBER = "票据号"  # a collection by 承兑汇票: its reference when it has no 银行流水号
 _NOT_LETTER_OR_DIGIT = re.compile(r"[\W_]+")
 
 
@@ -229,9 +229,9 @@ def references(frame: pd.DataFrame, kind: str, ref_col: str) -> np.ndarray:
     array(['B1', '3100-0051'], dtype=object)
     """
     refs = frame[ref_col].to_numpy(dtype=object) if ref_col in frame else np.full(len(frame), None, dtype=object)
-    if kind != COLLECTION or BILL_NUMBER not in frame:
+    if kind != COLLECTION or BILL_NO not in frame:
         return refs
-    return np.array([r if text(r).strip() else b for r, b in zip(refs, frame[BILL_NUMBER].to_numpy(dtype=object))],
+    return np.array([r if text(r).strip() else b for r, b in zip(refs, frame[BILL_NO].to_numpy(dtype=object))],
                     dtype=object)
 
 
