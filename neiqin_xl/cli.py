@@ -46,6 +46,7 @@ from pathlib import Path
 
 from .core.config import ConfigError, Settings, load_settings
 from .core.failures import OUTPUT_FOLDER, REPORT
+from .core.schema import REP
 from .deliver.mail import UNDELIVERED
 from .runlock import RunLocked, hold
 from .trust import UntrustedDay
@@ -167,7 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--month", help="提成、费用审核、财务对账按此月份生成 YYYY-MM (默认: 运行日所在月; "
                                         "写错时这三份报表不生成, 问题清单中有一条错误)")
     parser.add_argument("--resend", action="store_true", help="已发送过的邮件再发一次")
-    parser.add_argument("--for", dest="for_rep", metavar="业务员", help="templates: 为某位业务员生成台账")
+    parser.add_argument("--for", dest="for_rep", metavar=REP, help="templates: 为某位业务员生成台账")
     parser.add_argument("--reset", action="store_true", help="demo: 重新生成演示数据")
     parser.add_argument("--reopen", action="store_true", help="close: 重新打开已结账的月份 (--month)")
     return parser

@@ -26,7 +26,7 @@ import pandas as pd
 from ..core.columns import column_texts, each_once, sources
 from ..core.model import REP, SRC_ROW, SRC_WORKBOOK, Tables, fraction
 from ..core.names import CustomerIndex
-from ..core.schema import ACTIVITY_TYPES
+from ..core.schema import ACTIVITY_TYPE, ACTIVITY_TYPES, COLLECTION_DATE, CUSTOMER, NEXT_STEP, SIGNING_DATE
 from ..core.sheets import DATE, INT, NUMBER, PCT, Col, Sheet, Table
 from .periods import rows_between, ratio
 
@@ -35,8 +35,8 @@ NO_CUSTOMER = "(未填客户)"
 NEW, EXISTING = "新客户", "老客户"
 PAID, SIGNED, STALE, OPEN = "已回款", "已签约", "超期未签约", "跟进中"
 
-DEVELOPMENT_COLUMNS = ["客户名称", REP, "首次接触", "首次签约", "首次回款", "转化天数", "未签约天数", "状态"]
-DEVELOPMENT_COLS = [Col("客户名称"), Col(REP), Col("首次接触", DATE), Col("首次签约", DATE), Col("首次回款", DATE),
+DEVELOPMENT_COLUMNS = [CUSTOMER, REP, "首次接触", "首次签约", "首次回款", "转化天数", "未签约天数", "状态"]
+DEVELOPMENT_COLS = [Col(CUSTOMER), Col(REP), Col("首次接触", DATE), Col("首次签约", DATE), Col("首次回款", DATE),
                     Col("转化天数", INT, total=False), Col("未签约天数", INT, total=False), Col("状态")]
 DEVELOPMENT_REP_COLUMNS = [REP, "新接触", "新签约", "平均转化天数", "首次回款", "超期未签约", "累计接触", "累计签约",
                            "累计转化率"]
@@ -50,7 +50,7 @@ def activity_counts(tables: Tables, start: date, end: date) -> pd.DataFrame:
     rows = rows_between(tables["日报"], "日期", start, end)
     if not len(rows):
         return pd.DataFrame({REP: pd.Series(dtype="str"), **{k: pd.Series(dtype="int64") for k in ACTIVITY_KINDS}})
-    kinds = rows["活动类型"].fillna("").astype(str)
+    kinds = rows[ACTIVITY_TYPE].fillna("").astype(str)
     kinds = kinds.where(kinds.isin(ACTIVITY_KINDS), "其他")
     table = pd.crosstab(rows[REP].fillna("").astype(str), kinds)
     table = table.reindex(columns=list(ACTIVITY_KINDS), fill_value=0).astype("int64")
@@ -64,12 +64,12 @@ def activities(tables: Tables, customers: CustomerIndex, end: date) -> pd.DataFr
     其他), 内容, 下一步, 来源, in date order (then workbook and row)."""
     rows = tables["日报"]
     rows = rows[rows["日期"].notna() & (rows["日期"] <= pd.Timestamp(end))]
-    kinds = pd.Series(column_texts(rows, "活动类型"), index=rows.index)
+    kinds = pd.Series(column_texts(rows, ACTIVITY_TYPE), index=rows.index)
     frame = pd.DataFrame({"日期": rows["日期"], REP: column_texts(rows, REP),
-                          "客户名称": each_once(lambda n: customers.canonical(n) if n else "",
-                                            pd.Series(column_texts(rows, "客户名称"))),
-                          "活动类型": kinds.where(kinds.isin(ACTIVITY_KINDS), "其他").to_numpy(),
-                          "内容": column_texts(rows, "内容"), "下一步": column_texts(rows, "下一步"),
+                          CUSTOMER: each_once(lambda n: customers.canonical(n) if n else "",
+                                            pd.Series(column_texts(rows, CUSTOMER))),
+                          ACTIVITY_TYPE: kinds.where(kinds.isin(ACTIVITY_KINDS), "其他").to_numpy(),
+                          "内容": column_texts(rows, "内容"), NEXT_STEP: column_texts(rows, NEXT_STEP),
                           "来源": sources(rows), "_wb": column_texts(rows, SRC_WORKBOOK),
                           "_row": rows[SRC_ROW].to_numpy() if SRC_ROW in rows else 0}, index=rows.index)
     frame = frame.sort_values(["日期", "_wb", "_row"], kind="stable")
@@ -79,29 +79,29 @@ def activities(tables: Tables, customers: CustomerIndex, end: date) -> pd.DataFr
 def by_customer(acts: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
     """业务员, 客户名称, 拜访, 电话, 会议, 其他, 合计, 最近日期 of [start, end] (from ``activities``); the most
     active customers first."""
-    columns = [REP, "客户名称", *ACTIVITY_KINDS, "合计", "最近日期"]
+    columns = [REP, CUSTOMER, *ACTIVITY_KINDS, "合计", "最近日期"]
     rows = rows_between(acts, "日期", start, end)
     if rows.empty:
         return pd.DataFrame(columns=columns)
-    named = rows.assign(客户名称=rows["客户名称"].where(rows["客户名称"] != "", NO_CUSTOMER))
-    table = pd.crosstab([named[REP], named["客户名称"]], named["活动类型"])
+    named = rows.assign(客户名称=rows[CUSTOMER].where(rows[CUSTOMER] != "", NO_CUSTOMER))
+    table = pd.crosstab([named[REP], named[CUSTOMER]], named[ACTIVITY_TYPE])
     table = table.reindex(columns=list(ACTIVITY_KINDS), fill_value=0).astype("int64")
     table.columns.name = None
     table["合计"] = table.sum(axis=1)
-    table["最近日期"] = named.groupby([REP, "客户名称"])["日期"].max()
-    table = table.reset_index().sort_values([REP, "合计", "客户名称"], ascending=[True, False, True], kind="stable")
+    table["最近日期"] = named.groupby([REP, CUSTOMER])["日期"].max()
+    table = table.reset_index().sort_values([REP, "合计", CUSTOMER], ascending=[True, False, True], kind="stable")
     return table[columns].reset_index(drop=True)
 
 
 def first_contacts(acts: pd.DataFrame, tables: Tables, customers: CustomerIndex) -> pd.DataFrame:
     """Every named customer's first 日报 activity (from ``activities``): 客户名称, 日期, 业务员, 活动类型, 内容,
     类型 (新客户, or 老客户 when it had a contract signed before that day), 来源."""
-    columns = ["客户名称", "日期", REP, "活动类型", "内容", "类型", "来源"]
-    first = acts[acts["客户名称"] != ""].drop_duplicates("客户名称")
+    columns = [CUSTOMER, "日期", REP, ACTIVITY_TYPE, "内容", "类型", "来源"]
+    first = acts[acts[CUSTOMER] != ""].drop_duplicates(CUSTOMER)
     if first.empty:
         return pd.DataFrame(columns=columns)
-    signed = first_dates(tables["合同"], "签订日期", customers)
-    before = [name in signed and signed[name] < day for name, day in zip(first["客户名称"], first["日期"])]
+    signed = first_dates(tables["合同"], SIGNING_DATE, customers)
+    before = [name in signed and signed[name] < day for name, day in zip(first[CUSTOMER], first["日期"])]
     return first.assign(类型=[EXISTING if b else NEW for b in before])[columns].reset_index(drop=True)
 
 
@@ -113,19 +113,19 @@ def first_dates(frame: pd.DataFrame, column: str, customers: CustomerIndex, end:
         rows = rows[rows[column] <= pd.Timestamp(end)]
     if rows.empty:
         return {}
-    names = each_once(customers.canonical, rows["客户名称"])
+    names = each_once(customers.canonical, rows[CUSTOMER])
     return rows[column].groupby(names).min().to_dict()
 
 
 def open_follow_ups(acts: pd.DataFrame, end: date) -> pd.DataFrame:
     """业务员, 日期, 客户名称, 下一步, 已过天数 (``end`` − 日期), 来源: the 下一步 of ``activities`` not yet followed
     by a later activity of the same rep with the same customer; the oldest first."""
-    columns = [REP, "日期", "客户名称", "下一步", "已过天数", "来源"]
+    columns = [REP, "日期", CUSTOMER, NEXT_STEP, "已过天数", "来源"]
     if acts.empty:
         return pd.DataFrame(columns=columns)
-    latest = acts.groupby([REP, "客户名称"])["日期"].transform("max")
-    rows = acts[(acts["日期"] == latest) & (acts["下一步"].str.strip() != "")]
-    rows = rows.assign(客户名称=rows["客户名称"].where(rows["客户名称"] != "", NO_CUSTOMER),
+    latest = acts.groupby([REP, CUSTOMER])["日期"].transform("max")
+    rows = acts[(acts["日期"] == latest) & (acts[NEXT_STEP].str.strip() != "")]
+    rows = rows.assign(客户名称=rows[CUSTOMER].where(rows[CUSTOMER] != "", NO_CUSTOMER),
                        已过天数=[(end - d.date()).days for d in rows["日期"]])
     return rows.sort_values([REP, "日期"], kind="stable")[columns].reset_index(drop=True)
 
@@ -134,12 +134,12 @@ def development(acts: pd.DataFrame, tables: Tables, customers: CustomerIndex, st
                 stale_days: int) -> pd.DataFrame:
     """DEVELOPMENT_COLUMNS for [start, end]: the customers being developed (see the module) that were first
     contacted, first signed or first paid in the period, or are 超期未签约 at its end; by rep, then first contact."""
-    first = acts[acts["客户名称"] != ""].drop_duplicates("客户名称")
-    signed = first_dates(tables["合同"], "签订日期", customers, end)
-    paid = first_dates(tables["回款"], "回款日期", customers, end)
+    first = acts[acts[CUSTOMER] != ""].drop_duplicates(CUSTOMER)
+    signed = first_dates(tables["合同"], SIGNING_DATE, customers, end)
+    paid = first_dates(tables["回款"], COLLECTION_DATE, customers, end)
     low, high = pd.Timestamp(start), pd.Timestamp(end)
     rows = []
-    for name, rep, contacted in zip(first["客户名称"], first[REP], first["日期"]):
+    for name, rep, contacted in zip(first[CUSTOMER], first[REP], first["日期"]):
         contract, collection = signed.get(name), paid.get(name)
         if contract is not None and contract < contacted:
             continue  # an existing customer
@@ -148,7 +148,7 @@ def development(acts: pd.DataFrame, tables: Tables, customers: CustomerIndex, st
         if not (stale or any(d is not None and low <= d <= high for d in (contacted, contract, collection))):
             continue
         status = PAID if collection is not None else SIGNED if contract is not None else STALE if stale else OPEN
-        rows.append({"客户名称": name, REP: rep, "首次接触": contacted, "首次签约": contract, "首次回款": collection,
+        rows.append({CUSTOMER: name, REP: rep, "首次接触": contacted, "首次签约": contract, "首次回款": collection,
                      "转化天数": (contract - contacted).days if contract is not None else None,
                      "未签约天数": waiting, "状态": status})
     frame = pd.DataFrame(rows, columns=DEVELOPMENT_COLUMNS)
@@ -156,7 +156,7 @@ def development(acts: pd.DataFrame, tables: Tables, customers: CustomerIndex, st
         frame[column] = frame[column].astype("Int64")
     for column in ("首次签约", "首次回款"):
         frame[column] = pd.to_datetime(frame[column])
-    return frame.sort_values([REP, "首次接触", "客户名称"], kind="stable").reset_index(drop=True)
+    return frame.sort_values([REP, "首次接触", CUSTOMER], kind="stable").reset_index(drop=True)
 
 
 def development_by_rep(acts: pd.DataFrame, tables: Tables, customers: CustomerIndex, start: date, end: date,

@@ -40,14 +40,17 @@ import pandas as pd
 from ..core.columns import column_texts, sources, texts
 from ..core.config import Settings
 from ..core.model import REP, SOURCE_COLUMNS, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, Tables
+from ..core.schema import (COLLECTION_AMOUNT, COLLECTION_DATE, CONTRACT_AMOUNT, CONTRACT_NO, CREDIT_DAYS, CUSTOMER,
+                           INVOICE_AMOUNT, INVOICE_DATE, INVOICE_NO, PLANNED_AMOUNT, SHIPMENT_AMOUNT, SHIPMENT_DATE,
+                           SHIPMENT_NO)
 from .collection_plans import LINE_COLUMNS, Plans, build_plans, lines_as_of, split_by_plan
 
-ITEM_COLUMNS = ["单据ID", "单据类型", "单据号", "日期", "合同编号", "客户名称", "业务员", "金额", "已收", "未收", "到期日",
-                "账期天数", *SOURCE_COLUMNS]
-APPLICATION_COLUMNS = ["回款ID", "回款日期", "核销日期", "单据ID", "单据日期", "合同编号", "客户名称", "业务员", "回款业务员",
+ITEM_COLUMNS = ["单据ID", "单据类型", "单据号", "日期", CONTRACT_NO, CUSTOMER, REP, "金额", "已收", "未收", "到期日",
+                CREDIT_DAYS, *SOURCE_COLUMNS]
+APPLICATION_COLUMNS = ["回款ID", COLLECTION_DATE, "核销日期", "单据ID", "单据日期", CONTRACT_NO, CUSTOMER, REP, "回款业务员",
                        "金额", "账龄天数", "规则", "预收层级"]
-CREDIT_COLUMNS = ["回款ID", "回款日期", "客户名称", "合同编号", "金额"]
-CREDITS_ON_DAY_COLUMNS = ["回款ID", "回款日期", "客户名称", "合同编号", "金额", "业务员", "合同业务员", "来源", "指定合同"]
+CREDIT_COLUMNS = ["回款ID", COLLECTION_DATE, CUSTOMER, CONTRACT_NO, "金额"]
+CREDITS_ON_DAY_COLUMNS = ["回款ID", COLLECTION_DATE, CUSTOMER, CONTRACT_NO, "金额", REP, "合同业务员", "来源", "指定合同"]
 WRITE_OFF_ERROR_COLUMNS = ["回款ID", "核销单号", "原因"]
 WRITE_OFF = "核销单号"  # the optional 回款 column naming the item the money pays (rule 4)
 BY_NUMBER, BY_CONTRACT, BY_AMOUNT, OLDEST_FIRST, FROM_CREDIT = "按核销单号", "按合同", "按金额", "先到先核", "预收款"
@@ -80,10 +83,10 @@ def row_ids(frame: pd.DataFrame) -> list[str]:
 # ---------------------------------------------------------------- the debit items
 
 def _terms(frame: pd.DataFrame, key: str) -> dict[str, int]:
-    if frame.empty or "账期天数" not in frame:
+    if frame.empty or CREDIT_DAYS not in frame:
         return {}
-    sub = frame[[key, "账期天数"]].dropna()
-    return dict(zip(texts(sub[key]), (int(v) for v in sub["账期天数"].to_numpy(dtype=object))))
+    sub = frame[[key, CREDIT_DAYS]].dropna()
+    return dict(zip(texts(sub[key]), (int(v) for v in sub[CREDIT_DAYS].to_numpy(dtype=object))))
 
 
 def _term_days(contract_terms: dict[str, int], customer_terms: dict[str, int], contracts: list[str],
@@ -97,26 +100,26 @@ def build_items(tables: Tables, settings: Settings) -> pd.DataFrame:
     """The debit items of the configured basis, each with its customer, rep, due date and source."""
     contracts = tables["合同"]
     if settings.receivables.basis == "invoice":
-        src, kind, number, day, amount = tables["开票"], "开票", "发票号码", "开票日期", "开票金额"
+        src, kind, number, day, amount = tables["开票"], "开票", INVOICE_NO, INVOICE_DATE, INVOICE_AMOUNT
     else:
-        src, kind, number, day, amount = tables["发货"], "发货", "发货单号", "发货日期", "发货金额"
-        src = src[src["发货日期"].notna()]
+        src, kind, number, day, amount = tables["发货"], "发货", SHIPMENT_NO, SHIPMENT_DATE, SHIPMENT_AMOUNT
+        src = src[src[SHIPMENT_DATE].notna()]
     src = src.reset_index(drop=True)
-    contract_nos = column_texts(contracts, "合同编号")  # a contract listed twice: its last row counts
-    contract_customer = dict(zip(contract_nos, column_texts(contracts, "客户名称")))
+    contract_nos = column_texts(contracts, CONTRACT_NO)  # a contract listed twice: its last row counts
+    contract_customer = dict(zip(contract_nos, column_texts(contracts, CUSTOMER)))
     contract_rep = dict(zip(contract_nos, column_texts(contracts, REP)))
-    numbers = column_texts(src, "合同编号")
+    numbers = column_texts(src, CONTRACT_NO)
     customers = [own or contract_customer.get(no, "")
-                 for own, no in zip(column_texts(src, "客户名称"), numbers)]
+                 for own, no in zip(column_texts(src, CUSTOMER), numbers)]
     reps = [contract_rep.get(no, "") or own for own, no in zip(column_texts(src, REP), numbers)]
-    terms = _term_days(_terms(contracts, "合同编号"), _terms(tables["客户"], "客户名称"), numbers, customers,
+    terms = _term_days(_terms(contracts, CONTRACT_NO), _terms(tables["客户"], CUSTOMER), numbers, customers,
                        settings.receivables.default_term_days)
     dates = pd.Series(src[day].to_numpy(dtype="datetime64[us]"))
     columns = {"单据ID": row_ids(src), "单据类型": [kind] * len(src), "单据号": column_texts(src, number),
-               "日期": dates, "合同编号": numbers, "客户名称": customers, "业务员": reps,
+               "日期": dates, CONTRACT_NO: numbers, CUSTOMER: customers, REP: reps,
                "金额": src[amount].astype("int64").to_numpy(),
                "到期日": dates + pd.to_timedelta(pd.Series(terms, dtype="int64"), unit="D"),
-               "账期天数": pd.Series(terms, dtype="int64"),
+               CREDIT_DAYS: pd.Series(terms, dtype="int64"),
                **{c: src[c] if c in src else [None] * len(src) for c in SOURCE_COLUMNS}}
     return pd.DataFrame(columns, columns=[c for c in ITEM_COLUMNS if c not in ("已收", "未收")])
 
@@ -293,16 +296,16 @@ def allocate(tables: Tables, settings: Settings) -> Allocation:
     items = build_items(tables, settings)
     collections = tables["回款"].copy()
     collections["回款ID"] = row_ids(collections)
-    item_amounts, item_contracts, item_customers = items["金额"].tolist(), texts(items["合同编号"]), texts(items["客户名称"])
+    item_amounts, item_contracts, item_customers = items["金额"].tolist(), texts(items[CONTRACT_NO]), texts(items[CUSTOMER])
     contracts = tables["合同"]
-    amounts = dict(zip(column_texts(contracts, "合同编号"), contracts["合同金额"].astype("int64").tolist())) \
+    amounts = dict(zip(column_texts(contracts, CONTRACT_NO), contracts[CONTRACT_AMOUNT].astype("int64").tolist())) \
         if len(contracts) else {}  # a contract listed twice: its last row counts
     books = Books(len(items), len(collections), item_customers, amounts)
-    coll_amounts = collections["回款金额"].astype("int64").tolist()
-    coll_contracts, coll_customers = column_texts(collections, "合同编号"), column_texts(collections, "客户名称")
+    coll_amounts = collections[COLLECTION_AMOUNT].astype("int64").tolist()
+    coll_contracts, coll_customers = column_texts(collections, CONTRACT_NO), column_texts(collections, CUSTOMER)
     write_offs = column_texts(collections, WRITE_OFF) if WRITE_OFF in collections else [""] * len(collections)
     numbers = item_numbers(items) if any(write_offs) else {}
-    dates, order = event_order(items["日期"], collections["回款日期"])
+    dates, order = event_order(items["日期"], collections[COLLECTION_DATE])
     n_items = len(items)
     for event in order.tolist():
         if event < n_items:
@@ -316,9 +319,9 @@ def allocate(tables: Tables, settings: Settings) -> Allocation:
     items["未收"] = items["金额"] - items["已收"]
     items = items[ITEM_COLUMNS].astype({"金额": "int64", "已收": "int64", "未收": "int64"})
     collections["已核销"] = books.applied
-    collections["未核销"] = collections["回款金额"].astype("int64") - collections["已核销"]
+    collections["未核销"] = collections[COLLECTION_AMOUNT].astype("int64") - collections["已核销"]
     collections["合同预收"] = pd.Series(books.contract_credit, index=collections.index, dtype="int64")
-    contract_rep = dict(zip(column_texts(tables["合同"], "合同编号"), column_texts(tables["合同"], REP)))
+    contract_rep = dict(zip(column_texts(tables["合同"], CONTRACT_NO), column_texts(tables["合同"], REP)))
     collections["合同业务员"] = [contract_rep.get(c, "") for c in coll_contracts]
     ids = collections["回款ID"].tolist()
     errors = pd.DataFrame([(ids[row], number, reason) for row, number, reason in books.write_off_errors],
@@ -339,9 +342,9 @@ def application_table(books: Books, items: pd.DataFrame, collections: pd.DataFra
     on = pd.Series(dates[np.asarray(books.app_event, dtype="int64")])
     item_dates = pd.Series(items["日期"].to_numpy(dtype="datetime64[us]")[item])
     frame = pd.DataFrame({"回款ID": collections["回款ID"].to_numpy()[coll],
-                          "回款日期": collections["回款日期"].to_numpy(dtype="datetime64[us]")[coll],
+                          COLLECTION_DATE: collections[COLLECTION_DATE].to_numpy(dtype="datetime64[us]")[coll],
                           "核销日期": on, "单据ID": of_items("单据ID"), "单据日期": item_dates,
-                          "合同编号": of_items("合同编号"), "客户名称": of_items("客户名称"), "业务员": of_items("业务员"),
+                          CONTRACT_NO: of_items(CONTRACT_NO), CUSTOMER: of_items(CUSTOMER), REP: of_items(REP),
                           "回款业务员": np.asarray(column_texts(collections, REP), dtype=object)[coll],
                           "金额": np.asarray(books.app_amount, dtype="int64"), "账龄天数": (on - item_dates).dt.days,
                           "规则": np.asarray(books.app_rule, dtype=object),
@@ -352,14 +355,14 @@ def application_table(books: Books, items: pd.DataFrame, collections: pd.DataFra
 def credit_table(books: Books, collections: pd.DataFrame, customers: list[str]) -> pd.DataFrame:
     """CREDIT_COLUMNS: money still unapplied at the end, contract credits then customer credits, by 客户名称 and
     回款日期."""
-    ids, days = collections["回款ID"].tolist(), collections["回款日期"]
-    credits = [{"回款ID": ids[e[0]], "回款日期": pd.Timestamp(days.iat[e[0]]), "客户名称": customers[e[0]],
-                "合同编号": contract_no, "金额": e[1]}
+    ids, days = collections["回款ID"].tolist(), collections[COLLECTION_DATE]
+    credits = [{"回款ID": ids[e[0]], COLLECTION_DATE: pd.Timestamp(days.iat[e[0]]), CUSTOMER: customers[e[0]],
+                CONTRACT_NO: contract_no, "金额": e[1]}
                for contract_no, queue in books.credit_by_contract.items() for e in queue if e[1]]
-    credits += [{"回款ID": ids[e[0]], "回款日期": pd.Timestamp(days.iat[e[0]]), "客户名称": customer, "合同编号": "",
+    credits += [{"回款ID": ids[e[0]], COLLECTION_DATE: pd.Timestamp(days.iat[e[0]]), CUSTOMER: customer, CONTRACT_NO: "",
                  "金额": e[1]} for customer, queue in books.credit_by_customer.items() for e in queue if e[1]]
     return pd.DataFrame(credits, columns=CREDIT_COLUMNS).astype({"金额": "int64"}).sort_values(
-        ["客户名称", "回款日期"], kind="stable").reset_index(drop=True)
+        [CUSTOMER, COLLECTION_DATE], kind="stable").reset_index(drop=True)
 
 
 def open_items_as_of(allocation: Allocation, day: date) -> pd.DataFrame:
@@ -376,17 +379,17 @@ def open_items_as_of(allocation: Allocation, day: date) -> pd.DataFrame:
 def unapplied_as_of(allocation: Allocation, day: date) -> pd.DataFrame:
     """Collections dated up to ``day`` with what of each was not yet applied on ``day`` (column 未核销)."""
     cutoff = pd.Timestamp(day)
-    collections = allocation.collections[allocation.collections["回款日期"] <= cutoff].copy()
+    collections = allocation.collections[allocation.collections[COLLECTION_DATE] <= cutoff].copy()
     apps = allocation.applications[allocation.applications["核销日期"] <= cutoff]
     applied = apps.groupby("回款ID", sort=False)["金额"].sum()
-    collections["未核销"] = (collections["回款金额"].astype("int64")
+    collections["未核销"] = (collections[COLLECTION_AMOUNT].astype("int64")
                           - applied.reindex(collections["回款ID"], fill_value=0).to_numpy(dtype="int64"))
     return collections
 
 
 def collections_as_of(allocation: Allocation, day: date) -> pd.DataFrame:
     """The collections (with 回款ID) dated up to ``day``."""
-    return allocation.collections[allocation.collections["回款日期"] <= pd.Timestamp(day)]
+    return allocation.collections[allocation.collections[COLLECTION_DATE] <= pd.Timestamp(day)]
 
 
 def applications_as_of(allocation: Allocation, day: date) -> pd.DataFrame:
@@ -412,12 +415,12 @@ def credits_as_of(allocation: Allocation, day: date) -> pd.DataFrame:
     held = (colls["合同预收"].to_numpy(dtype="int64")
             - used.reindex(colls["回款ID"], fill_value=0).to_numpy(dtype="int64"))
     left = colls["未核销"].to_numpy(dtype="int64")
-    named = column_texts(colls, "合同编号")
-    base = {"回款ID": colls["回款ID"].tolist(), "回款日期": colls["回款日期"].to_numpy(),
-            "客户名称": column_texts(colls, "客户名称"), "业务员": column_texts(colls, REP),
+    named = column_texts(colls, CONTRACT_NO)
+    base = {"回款ID": colls["回款ID"].tolist(), COLLECTION_DATE: colls[COLLECTION_DATE].to_numpy(),
+            CUSTOMER: column_texts(colls, CUSTOMER), REP: column_texts(colls, REP),
             "合同业务员": column_texts(colls, "合同业务员"), "来源": sources(colls), "指定合同": named}
-    contract_part = pd.DataFrame({**base, "合同编号": named, "金额": held, "_part": 0})
-    customer_part = pd.DataFrame({**base, "合同编号": [""] * len(colls), "金额": left - held, "_part": 1})
+    contract_part = pd.DataFrame({**base, CONTRACT_NO: named, "金额": held, "_part": 0})
+    customer_part = pd.DataFrame({**base, CONTRACT_NO: [""] * len(colls), "金额": left - held, "_part": 1})
     both = pd.concat([contract_part.assign(_row=range(len(colls))), customer_part.assign(_row=range(len(colls)))],
                      ignore_index=True)
     both = both[both["金额"] > 0].sort_values(["_row", "_part"], kind="stable")
@@ -429,11 +432,11 @@ def plan_lines_as_of(allocation: Allocation, day: date) -> pd.DataFrame:
     已回款/未回款 from the money received for each contract by then (what the allocation applied to its items,
     plus its unapplied contract credit), paying the lines in 期次 order."""
     if allocation.plans is None:
-        return pd.DataFrame(columns=LINE_COLUMNS).astype({"到期日": "datetime64[us]", "计划金额": "int64", "已回款": "int64",
+        return pd.DataFrame(columns=LINE_COLUMNS).astype({"到期日": "datetime64[us]", PLANNED_AMOUNT: "int64", "已回款": "int64",
                                                          "未回款": "int64", "起": "int64", "止": "int64"})
-    applied = applications_as_of(allocation, day).groupby("合同编号")["金额"].sum()
+    applied = applications_as_of(allocation, day).groupby(CONTRACT_NO)["金额"].sum()
     credits = credits_as_of(allocation, day)
-    credit = credits[credits["合同编号"] != ""].groupby("合同编号")["金额"].sum()
+    credit = credits[credits[CONTRACT_NO] != ""].groupby(CONTRACT_NO)["金额"].sum()
     received = applied.add(credit, fill_value=0).astype("int64").to_dict()
     return lines_as_of(allocation.plans, day, received)
 

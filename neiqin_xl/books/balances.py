@@ -32,6 +32,7 @@ import pandas as pd
 
 from .allocation import Allocation, credits_as_of, due_parts_as_of, open_items_as_of
 from ..core.columns import texts
+from ..core.schema import CLOSING_BALANCE, CONTRACT_NO, CUSTOMER
 
 AGE_DAYS, BUCKET, OVERDUE_DAYS = "账龄天数", "账龄区间", "逾期天数"  # the columns ``aged`` adds to open items
 OPEN, PREPAID, BALANCE, OVERDUE, LONGEST_OVERDUE = "未收", "预收款", "应收余额", "逾期金额", "最长逾期天数"
@@ -115,18 +116,18 @@ def customer_balances(parts: pd.DataFrame, credits: pd.DataFrame, day: date) -> 
 {'客户名称': '丙', '未收': 0, '预收款': 50, '应收余额': -50, '逾期金额': 0, '最长逾期天数': 0}]
     """
     own = parts[parts[OPEN] != 0]
-    customer = pd.Series(texts(own["客户名称"]), index=own.index, dtype=object)
+    customer = pd.Series(texts(own[CUSTOMER]), index=own.index, dtype=object)
     overdue_days = (pd.Timestamp(day) - own["到期日"]).dt.days.fillna(0)
     overdue = overdue_days > 0
     open_amount = sums_by(own[OPEN], customer)
     overdue_amount = sums_by(own.loc[overdue, OPEN], customer[overdue])
     longest = overdue_days[overdue].groupby(customer[overdue]).max().to_dict() if overdue.any() else {}
-    prepaid = sums_by(credits["金额"], pd.Series(texts(credits["客户名称"]), index=credits.index, dtype=object))
+    prepaid = sums_by(credits["金额"], pd.Series(texts(credits[CUSTOMER]), index=credits.index, dtype=object))
     names = list(dict.fromkeys([*customer, *prepaid]))
     frame = pd.DataFrame({OPEN: [open_amount.get(n, 0) for n in names], PREPAID: [prepaid.get(n, 0) for n in names],
                           OVERDUE: [overdue_amount.get(n, 0) for n in names],
                           LONGEST_OVERDUE: [int(longest.get(n, 0)) for n in names]},
-                         index=pd.Index(names, name="客户名称", dtype=object), dtype="int64")
+                         index=pd.Index(names, name=CUSTOMER, dtype=object), dtype="int64")
     frame[BALANCE] = frame[OPEN] - frame[PREPAID]
     return frame[BALANCE_COLUMNS]
 
@@ -146,15 +147,15 @@ def in_period(ledger: pd.DataFrame, start: date, end: date) -> pd.Series:
 def period_balances(ledger: pd.DataFrame, names: list[str], start: date, end: date) -> pd.DataFrame:
     """Per customer of ``names`` (index 客户名称, in that order): 期初余额 (debits − credits before ``start``: the
     previous period's 期末), 本期借方 and 本期贷方 (the movements from ``start`` to ``end``), 期末余额."""
-    index = pd.Index(names, name="客户名称")
+    index = pd.Index(names, name=CUSTOMER)
 
     def total(values: pd.Series, rows: pd.Series) -> pd.Series:
-        return values[rows].groupby(ledger.loc[rows, "客户名称"]).sum().reindex(index, fill_value=0)
+        return values[rows].groupby(ledger.loc[rows, CUSTOMER]).sum().reindex(index, fill_value=0)
 
     before, moving = ledger["日期"] < pd.Timestamp(start), in_period(ledger, start, end)
     frame = pd.DataFrame({"期初余额": total(ledger["借方"] - ledger["贷方"], before),
                           "本期借方": total(ledger["借方"], moving), "本期贷方": total(ledger["贷方"], moving)})
-    frame["期末余额"] = frame["期初余额"] + frame["本期借方"] - frame["本期贷方"]
+    frame[CLOSING_BALANCE] = frame["期初余额"] + frame["本期借方"] - frame["本期贷方"]
     return frame.astype("int64")
 
 
@@ -167,19 +168,19 @@ def statement_lines(ledger: pd.DataFrame, balances: pd.DataFrame, start: date, e
     (blank on the 期初余额 / 期末余额 rows).
     """
     names = balances.index.tolist()
-    moves = ledger[in_period(ledger, start, end) & ledger["客户名称"].isin(names)]
+    moves = ledger[in_period(ledger, start, end) & ledger[CUSTOMER].isin(names)]
     position = {name: i for i, name in enumerate(names)}
-    customers = moves["客户名称"].map(position).to_numpy(dtype="int64")
+    customers = moves[CUSTOMER].map(position).to_numpy(dtype="int64")
     opening = balances["期初余额"].to_numpy()
     running = opening[customers] + (moves["借方"] - moves["贷方"]).groupby(customers).cumsum().to_numpy()
     n, blank = len(names), [np.nan] * len(names)
     lines = pd.DataFrame({
         "日期": np.concatenate([np.full(n, np.datetime64(start, "us")), moves["日期"].to_numpy(dtype="datetime64[us]"),
                               np.full(n, np.datetime64(end, "us"))]),
-        **{c: blank + moves[c].tolist() + blank for c in ("单据类型", "单据号", "合同编号", *extra)},
-        "摘要": ["期初余额"] * n + moves["摘要"].tolist() + ["期末余额"] * n,
+        **{c: blank + moves[c].tolist() + blank for c in ("单据类型", "单据号", CONTRACT_NO, *extra)},
+        "摘要": ["期初余额"] * n + moves["摘要"].tolist() + [CLOSING_BALANCE] * n,
         **{c: np.concatenate([blank, moves[c].where(moves[c] != 0).to_numpy(dtype="float64"), blank])
            for c in ("借方", "贷方")},
-        "余额": np.concatenate([opening, running, balances["期末余额"].to_numpy()]).astype("int64")})
+        "余额": np.concatenate([opening, running, balances[CLOSING_BALANCE].to_numpy()]).astype("int64")})
     customer_of_row = np.concatenate([np.arange(n), customers, np.arange(n)])
     return {names[i]: part.reset_index(drop=True) for i, part in lines.groupby(customer_of_row, sort=False)}

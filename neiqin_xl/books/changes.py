@@ -26,15 +26,16 @@ from datetime import date
 import pandas as pd
 
 from ..core.model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, Tables, fmt_yuan
-from ..core.schema import DATE, MONEY, REP_SHEETS, TEXT, SheetDef
+from ..core.schema import (BANK_REF, CONTRACT_NO, DATE, INVOICE_NO, MONEY, QUOTE_NO, REP_SHEETS, SHIPMENT_NO, TEXT,
+                           SheetDef)
 from ..core.sheets import Col
 
-KEYS = {"合同": "合同编号", "发货": "发货单号", "开票": "发票号码", "回款": "银行流水号", "报价": "报价单号"}
+KEYS = {"合同": CONTRACT_NO, "发货": SHIPMENT_NO, "开票": INVOICE_NO, "回款": BANK_REF, "报价": QUOTE_NO}
 ADDED, DELETED, MODIFIED = "新增", "删除", "修改"
-COLUMNS = ("业务员", "工作簿", "工作表", "现行号", "原行号", "单据", "字段", "原值", "新值", "类型", "日期", "月份", "标记")
+COLUMNS = (REP, "工作簿", "工作表", "现行号", "原行号", "单据", "字段", "原值", "新值", "类型", "日期", "月份", "标记")
 CLOSED_MARK, PAST_MARK = "已结账", "往月"
 # a closed month's 补提 / 扣回 line, as the 提成计算表 (提成调整) and the 变更记录 (已结账月份差额) show it
-ADJUSTMENT_COLUMNS = [Col("业务员"), Col("所属月份"), Col("类型"), Col("已发提成", MONEY), Col("重算提成", MONEY),
+ADJUSTMENT_COLUMNS = [Col(REP), Col("所属月份"), Col("类型"), Col("已发提成", MONEY), Col("重算提成", MONEY),
                       Col("调整金额", MONEY), Col("原因", TEXT, width=60)]
 
 
@@ -125,7 +126,7 @@ def compare_sheet(sheet_def: SheetDef, before: list[_Row], now: list[_Row]) -> l
         else:
             before_text, after_text = old.values[field_at], new.values[field_at]
         dates = {r.values[date_at] for r in (old, new) if r is not None and r.values[date_at]}
-        return {"业务员": row.rep, "工作簿": "", "工作表": row.sheet, "现行号": new.number if new else None,
+        return {REP: row.rep, "工作簿": "", "工作表": row.sheet, "现行号": new.number if new else None,
                 "原行号": old.number if old else None, "单据": document,
                 "字段": names[field_at] if field_at is not None else "", "原值": before_text, "新值": after_text,
                 "类型": kind, "日期": row.values[date_at], "月份": "、".join(sorted({d[:7] for d in dates}))}

@@ -39,9 +39,11 @@ import pandas as pd
 from ..core.columns import column_texts
 from ..core.config import Settings
 from ..core.model import REP, SOURCE_COLUMNS, Tables, round_fen, text
+from ..core.schema import (CONTACT, CONTRACT_AMOUNT, CONTRACT_NO, CUSTOMER, DELIVERED_DATE, INVOICE_DATE,
+                           PLANNED_AMOUNT, SHIPMENT_DATE, SIGNING_DATE)
 
-PLAN_COLUMNS = ["合同编号", "期次", "节点", "计划金额", "起", "止", "计划日期", "节点后天数", "客户名称", "业务员",
-                "签订日期", *SOURCE_COLUMNS]
+PLAN_COLUMNS = [CONTRACT_NO, "期次", "节点", PLANNED_AMOUNT, "起", "止", "计划日期", "节点后天数", CUSTOMER, REP,
+                SIGNING_DATE, *SOURCE_COLUMNS]
 LINE_COLUMNS = [*PLAN_COLUMNS, "节点日期", "到期日", "已回款", "未回款"]
 WARRANTY = "质保"
 OTHER = "其他"
@@ -90,7 +92,7 @@ def resolve_amounts(ratios: list, amounts: list, total: int) -> list[int | None]
 
 def ordered(plan: pd.DataFrame) -> pd.DataFrame:
     """The plan rows by 合同编号, then 期次 (blank 期次 last), then as typed."""
-    order = plan.assign(_no=column_texts(plan, "合同编号"), _seq=plan["期次"].astype("Float64").fillna(np.inf),
+    order = plan.assign(_no=column_texts(plan, CONTRACT_NO), _seq=plan["期次"].astype("Float64").fillna(np.inf),
                         _at=np.arange(len(plan)))
     return order.sort_values(["_no", "_seq", "_at"], kind="stable").drop(columns=["_no", "_seq", "_at"])
 
@@ -104,46 +106,46 @@ def by_contract(rows: list[dict]) -> dict[str, list[dict]]:
     """
     groups: dict[str, list[dict]] = {}
     for row in rows:
-        groups.setdefault(text(row["合同编号"]), []).append(row)
+        groups.setdefault(text(row[CONTRACT_NO]), []).append(row)
     return groups
 
 
 def contract_amounts(contracts: pd.DataFrame) -> dict[str, int]:
     """合同编号 -> 合同金额 (fen); a contract listed twice: its last row counts, as in the allocation."""
-    return dict(zip(column_texts(contracts, "合同编号"), contracts["合同金额"].astype("int64").tolist()))
+    return dict(zip(column_texts(contracts, CONTRACT_NO), contracts[CONTRACT_AMOUNT].astype("int64").tolist()))
 
 
 def build_plans(tables: Tables, settings: Settings) -> Plans:
     """The plans that add up to their contract, with 起/止, and the events of their contracts."""
     plan, contracts = tables["回款计划"], tables["合同"]
     totals = contract_amounts(contracts)
-    info = {no: row for no, row in zip(column_texts(contracts, "合同编号"), contracts.to_dict("records"))}
+    info = {no: row for no, row in zip(column_texts(contracts, CONTRACT_NO), contracts.to_dict("records"))}
     rows = []
     for contract, records in by_contract(ordered(plan).to_dict("records")).items():
         if contract not in totals:
             continue
-        amounts = resolve_amounts([r["比例"] for r in records], [r["计划金额"] for r in records], totals[contract])
+        amounts = resolve_amounts([r["比例"] for r in records], [r[PLANNED_AMOUNT] for r in records], totals[contract])
         if None in amounts or sum(amounts) != totals[contract]:
             continue  # validate.check_plans said so; the contract keeps the default rule
         start = 0
         for r, amount in zip(records, amounts):
             c = info[contract]
-            rows.append({"合同编号": contract, "期次": r["期次"], "节点": text(r["节点"]), "计划金额": amount,
+            rows.append({CONTRACT_NO: contract, "期次": r["期次"], "节点": text(r["节点"]), PLANNED_AMOUNT: amount,
                          "起": start, "止": start + amount, "计划日期": r["计划日期"],
                          "节点后天数": 0 if pd.isna(r["节点后天数"]) else int(r["节点后天数"]),
-                         "客户名称": text(c.get("客户名称")), "业务员": text(c.get(REP)), "签订日期": c.get("签订日期"),
+                         CUSTOMER: text(c.get(CUSTOMER)), REP: text(c.get(REP)), SIGNING_DATE: c.get(SIGNING_DATE),
                          **{k: r.get(k) for k in SOURCE_COLUMNS}})
             start += amount
     lines = pd.DataFrame(rows, columns=PLAN_COLUMNS).astype(
-        {"计划金额": "int64", "起": "int64", "止": "int64", "节点后天数": "int64", "期次": "Int64",
-         "计划日期": "datetime64[us]", "签订日期": "datetime64[us]"})
-    planned = set(lines["合同编号"])
+        {PLANNED_AMOUNT: "int64", "起": "int64", "止": "int64", "节点后天数": "int64", "期次": "Int64",
+         "计划日期": "datetime64[us]", SIGNING_DATE: "datetime64[us]"})
+    planned = set(lines[CONTRACT_NO])
     ships = tables["发货"]
-    ships = ships[ships["发货日期"].notna() & ships["合同编号"].isin(planned)]
+    ships = ships[ships[SHIPMENT_DATE].notna() & ships[CONTRACT_NO].isin(planned)]
     invoices = tables["开票"]
     return Plans(lines=lines.reset_index(drop=True),
-                 shipments=ships.reindex(columns=["合同编号", "发货日期", "签收日期", "验收日期"]).reset_index(drop=True),
-                 invoices=invoices[invoices["合同编号"].isin(planned)][["合同编号", "开票日期"]].reset_index(drop=True),
+                 shipments=ships.reindex(columns=[CONTRACT_NO, SHIPMENT_DATE, DELIVERED_DATE, "验收日期"]).reset_index(drop=True),
+                 invoices=invoices[invoices[CONTRACT_NO].isin(planned)][[CONTRACT_NO, INVOICE_DATE]].reset_index(drop=True),
                  warranty_days=settings.receivables.warranty_days)
 
 
@@ -154,7 +156,7 @@ def once_all(shipments: pd.DataFrame, column: str, cutoff: pd.Timestamp) -> pd.S
     if shipments.empty:
         return pd.Series(dtype="datetime64[us]")
     when = shipments[column].where(shipments[column] <= cutoff)
-    by_contract = when.groupby(shipments["合同编号"])
+    by_contract = when.groupby(shipments[CONTRACT_NO])
     return by_contract.max().where(by_contract.count() == by_contract.size())
 
 
@@ -163,14 +165,14 @@ def node_dates(plans: Plans, day: date) -> pd.Series:
     the warranty starts (验收, else 到货)."""
     cutoff = pd.Timestamp(day)
     lines = plans.lines
-    ships = plans.shipments[plans.shipments["发货日期"] <= cutoff]
-    invoices = plans.invoices[plans.invoices["开票日期"] <= cutoff]
-    arrived, accepted = once_all(ships, "签收日期", cutoff), once_all(ships, "验收日期", cutoff)
-    events = {"预付": lines.set_index("合同编号")["签订日期"].where(lambda d: d <= cutoff).groupby(level=0).first(),
-              "发货": ships.groupby("合同编号")["发货日期"].min(), "到货": arrived, "验收": accepted,
-              "开票": invoices.groupby("合同编号")["开票日期"].min(),
+    ships = plans.shipments[plans.shipments[SHIPMENT_DATE] <= cutoff]
+    invoices = plans.invoices[plans.invoices[INVOICE_DATE] <= cutoff]
+    arrived, accepted = once_all(ships, DELIVERED_DATE, cutoff), once_all(ships, "验收日期", cutoff)
+    events = {"预付": lines.set_index(CONTRACT_NO)[SIGNING_DATE].where(lambda d: d <= cutoff).groupby(level=0).first(),
+              "发货": ships.groupby(CONTRACT_NO)[SHIPMENT_DATE].min(), "到货": arrived, "验收": accepted,
+              "开票": invoices.groupby(CONTRACT_NO)[INVOICE_DATE].min(),
               WARRANTY: accepted.reindex(accepted.index.union(arrived.index)).fillna(arrived)}
-    contracts = lines["合同编号"]
+    contracts = lines[CONTRACT_NO]
     found = pd.Series(pd.NaT, index=lines.index, dtype="datetime64[us]")
     for node, dates in events.items():
         at = lines["节点"] == node
@@ -194,9 +196,9 @@ def lines_as_of(plans: Plans, day: date, received: dict[str, int]) -> pd.DataFra
     ``received`` for each contract (paid plan lines in 期次 order)."""
     lines = plans.lines.copy()
     lines["节点日期"], lines["到期日"] = due_dates(plans, day)
-    got = lines["合同编号"].map(received).fillna(0).astype("int64")
+    got = lines[CONTRACT_NO].map(received).fillna(0).astype("int64")
     lines["已回款"] = (got.clip(upper=lines["止"]) - lines["起"]).clip(lower=0)
-    lines["未回款"] = lines["计划金额"] - lines["已回款"]
+    lines["未回款"] = lines[PLANNED_AMOUNT] - lines["已回款"]
     return lines[LINE_COLUMNS]
 
 
@@ -216,14 +218,14 @@ def split_by_plan(items: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
     ' 未收  期次 回款节点        到期日\\n 60   2   到货 2026-04-01\\n 10   3   质保        NaT'
     """
     out = items.assign(期次=pd.array([pd.NA] * len(items), dtype="Int64"), 回款节点="")
-    planned = items["合同编号"].isin(set(lines["合同编号"])) if len(lines) else pd.Series(False, index=items.index)
+    planned = items[CONTRACT_NO].isin(set(lines[CONTRACT_NO])) if len(lines) else pd.Series(False, index=items.index)
     if not planned.any():
         return out
     plans = by_contract(lines.to_dict("records"))
     parts, ends = [], dict.fromkeys(plans, 0)  # per contract: where its items laid end to end have reached
     mine = out[planned].assign(_at=np.flatnonzero(planned.to_numpy())).sort_values(["日期", "_at"], kind="stable")
     for row in mine.to_dict("records"):
-        contract = text(row["合同编号"])
+        contract = text(row[CONTRACT_NO])
         plan = plans[contract]
         start = ends[contract]
         end = ends[contract] = start + int(row["金额"])
@@ -252,7 +254,7 @@ def is_warranty(parts: pd.DataFrame) -> pd.Series:
 
 # ---------------------------------------------------------------- 回款提醒
 
-REMINDER_COLUMNS = ["业务员", "客户名称", "合同编号", "期次", "节点", "计划金额", "未回款", "到期日", "状态", "天数", "联系人",
+REMINDER_COLUMNS = [REP, CUSTOMER, CONTRACT_NO, "期次", "节点", PLANNED_AMOUNT, "未回款", "到期日", "状态", "天数", CONTACT,
                     "电话"]
 LATE, TODAY, SOON = "已逾期", "今日到期", "即将到期"
 
@@ -264,15 +266,15 @@ def reminder_lines(lines: pd.DataFrame, archive: pd.DataFrame, day: date, days_b
     cutoff = pd.Timestamp(day)
     due = lines[(lines["未回款"] > 0) & lines["到期日"].notna()
                 & (lines["到期日"] <= cutoff + pd.Timedelta(days=days_before))].sort_values(
-        ["到期日", "业务员", "合同编号", "期次"], kind="stable")
-    contact = dict(zip(column_texts(archive, "客户名称"), column_texts(archive, "联系人")))
-    phone = dict(zip(column_texts(archive, "客户名称"), column_texts(archive, "电话")))
+        ["到期日", REP, CONTRACT_NO, "期次"], kind="stable")
+    contact = dict(zip(column_texts(archive, CUSTOMER), column_texts(archive, CONTACT)))
+    phone = dict(zip(column_texts(archive, CUSTOMER), column_texts(archive, "电话")))
     days = (due["到期日"] - cutoff).dt.days.to_numpy(dtype="int64")
-    customers = column_texts(due, "客户名称")
+    customers = column_texts(due, CUSTOMER)
     return pd.DataFrame({
-        "业务员": column_texts(due, "业务员"), "客户名称": customers, "合同编号": column_texts(due, "合同编号"),
-        "期次": due["期次"].to_numpy(), "节点": column_texts(due, "节点"), "计划金额": due["计划金额"].to_numpy(),
+        REP: column_texts(due, REP), CUSTOMER: customers, CONTRACT_NO: column_texts(due, CONTRACT_NO),
+        "期次": due["期次"].to_numpy(), "节点": column_texts(due, "节点"), PLANNED_AMOUNT: due[PLANNED_AMOUNT].to_numpy(),
         "未回款": due["未回款"].to_numpy(), "到期日": due["到期日"].to_numpy(),
         "状态": [LATE if d < 0 else TODAY if d == 0 else SOON for d in days], "天数": abs(days),
-        "联系人": [contact.get(c, "") for c in customers], "电话": [phone.get(c, "") for c in customers]},
-        columns=REMINDER_COLUMNS).astype({"期次": "Int64", "计划金额": "int64", "未回款": "int64", "天数": "int64"})
+        CONTACT: [contact.get(c, "") for c in customers], "电话": [phone.get(c, "") for c in customers]},
+        columns=REMINDER_COLUMNS).astype({"期次": "Int64", PLANNED_AMOUNT: "int64", "未回款": "int64", "天数": "int64"})

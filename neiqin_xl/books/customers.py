@@ -10,13 +10,14 @@ import pandas as pd
 
 from ..core.model import text
 from ..core.names import normalize_name
+from ..core.schema import CREDIT_LIMIT, CUSTOMER, PRODUCT, PRODUCT_CATEGORY
 
 
 def archive_lookup(customers: pd.DataFrame) -> dict[str, dict]:
     """客户名称 -> its archive row (信用额度, 账期天数, 负责业务员, 联系人 …); a name listed twice: its last row."""
     if customers is None or customers.empty:
         return {}
-    return {text(r["客户名称"]): r for r in customers.to_dict("records")}
+    return {text(r[CUSTOMER]): r for r in customers.to_dict("records")}
 
 
 def credit_limit(archive_row: dict | None) -> int | None:
@@ -27,7 +28,7 @@ def credit_limit(archive_row: dict | None) -> int | None:
     """
     if not archive_row:
         return None
-    value = archive_row.get("信用额度")
+    value = archive_row.get(CREDIT_LIMIT)
     if value is None or text(value) == "" or int(value) <= 0:
         return None
     return int(value)
@@ -39,7 +40,7 @@ def product_categories(products: pd.DataFrame) -> dict[str, str]:
     >>> product_categories(pd.DataFrame({"产品名称": ["变频器 A", "大米"], "产品类别": ["电气", None]}))
     {'变频器 A': '电气'}
     """
-    if products is None or products.empty or "产品类别" not in products:
+    if products is None or products.empty or PRODUCT_CATEGORY not in products:
         return {}
-    return {normalize_name(n): text(c) for n, c in zip(products["产品名称"], products["产品类别"])
+    return {normalize_name(n): text(c) for n, c in zip(products[PRODUCT], products[PRODUCT_CATEGORY])
             if normalize_name(n) and text(c)}

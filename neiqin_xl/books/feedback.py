@@ -31,7 +31,8 @@ from .workdays import Workdays
 from ..core.config import Settings
 from ..core.model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, Tables, fraction, text
 from ..core.months import Month
-from ..core.schema import FEEDBACK
+from ..core.schema import (ACCOUNT_REP, ACTIVITY_TYPE, CONTRACT_NO, CUSTOMER, FEEDBACK, HANDLER, PRODUCT, SATISFACTION,
+                           SIGNING_DATE)
 
 REQUEST_TYPES = ("咨询", "投诉", "建议")  # feedback that waits for an answer
 COMPLAINT, REVISIT = "投诉", "回访"
@@ -42,9 +43,9 @@ NO_PRODUCT = "未注明"
 YEAR_DAYS = 365
 SCORE_STEP = Decimal("0.01")
 
-OPEN_COLUMNS = ["日期", "客户名称", "类型", "合同编号", "产品", "内容", "处理人", "状态", REP, "已开天数", "超时",
+OPEN_COLUMNS = ["日期", CUSTOMER, "类型", CONTRACT_NO, "产品", "内容", HANDLER, "状态", REP, "已开天数", "超时",
                 SRC_WORKBOOK, SRC_SHEET, SRC_ROW]
-REVISIT_COLUMNS = ["客户名称", REP, "最近合同日期", "最近联系日期", "最近联系方式", "未联系天数"]
+REVISIT_COLUMNS = [CUSTOMER, REP, "最近合同日期", "最近联系日期", "最近联系方式", "未联系天数"]
 SATISFACTION_COLUMNS = [REP, "月份", "评价数", "平均满意度"]
 
 
@@ -55,9 +56,9 @@ def feedback_rows(tables: Tables, day: date) -> pd.DataFrame:
     frame = frame[frame["日期"].notna() & (frame["日期"] <= pd.Timestamp(day))].copy()
     if frame.empty:
         return frame
-    owners = {name: text(row.get("负责业务员")) for name, row in archive_lookup(tables["客户"]).items()}
+    owners = {name: text(row.get(ACCOUNT_REP)) for name, row in archive_lookup(tables["客户"]).items()}
     reps = [text(rep) or owners.get(text(customer), "") or IN_HOUSE
-            for rep, customer in zip(frame[REP].tolist(), frame["客户名称"].tolist())]
+            for rep, customer in zip(frame[REP].tolist(), frame[CUSTOMER].tolist())]
     frame[REP] = pd.Series(reps, index=frame.index, dtype="str")
     frame["状态"] = frame["状态"].fillna("").astype(str).str.strip().replace("", PENDING)
     return frame
@@ -90,9 +91,9 @@ def overdue_complaints(tables: Tables, settings: Settings, day: date) -> pd.Data
 
 def product_of(rows: pd.DataFrame, contracts: pd.DataFrame) -> pd.Series:
     """A feedback row's product: its 产品, else its contract's 产品名称, else 未注明."""
-    by_contract = dict(zip(contracts["合同编号"].astype(str), contracts["产品名称"].fillna("").astype(str)))
+    by_contract = dict(zip(contracts[CONTRACT_NO].astype(str), contracts[PRODUCT].fillna("").astype(str)))
     return pd.Series([text(p) or by_contract.get(text(c), "") or NO_PRODUCT
-                      for p, c in zip(rows["产品"].tolist(), rows["合同编号"].tolist())], index=rows.index, dtype="str")
+                      for p, c in zip(rows["产品"].tolist(), rows[CONTRACT_NO].tolist())], index=rows.index, dtype="str")
 
 
 def complaints_by(tables: Tables, settings: Settings, day: date, by: str) -> pd.DataFrame:
@@ -106,7 +107,7 @@ def complaints_by(tables: Tables, settings: Settings, day: date, by: str) -> pd.
         return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
     still_open = set(zip(*(open_items(tables, settings, day)[c] for c in (SRC_WORKBOOK, SRC_SHEET, SRC_ROW))))
     rows = rows.assign(未结=[k in still_open for k in zip(rows[SRC_WORKBOOK], rows[SRC_SHEET], rows[SRC_ROW])])
-    keys = product_of(rows, tables["合同"]) if by == "产品" else rows["客户名称"].astype(str)
+    keys = product_of(rows, tables["合同"]) if by == "产品" else rows[CUSTOMER].astype(str)
     grouped = rows.groupby(keys.rename(by)).agg(投诉数=("类型", "size"), 未结=("未结", "sum"), 最近投诉=("日期", "max"))
     grouped = grouped.reset_index().astype({"投诉数": "int64", "未结": "int64"})
     return grouped.sort_values(["投诉数", "最近投诉", by], ascending=[False, False, True], kind="stable")[columns] \
@@ -118,34 +119,34 @@ def revisits_due(tables: Tables, settings: Settings, day: date) -> pd.DataFrame:
     longest without contact."""
     cut = pd.Timestamp(day)
     contracts = tables["合同"]
-    contracts = contracts[(contracts["签订日期"] > pd.Timestamp(day - timedelta(days=YEAR_DAYS)))
-                          & (contracts["签订日期"] <= cut)]
+    contracts = contracts[(contracts[SIGNING_DATE] > pd.Timestamp(day - timedelta(days=YEAR_DAYS)))
+                          & (contracts[SIGNING_DATE] <= cut)]
     if contracts.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in REVISIT_COLUMNS})
-    latest = contracts.sort_values("签订日期", kind="stable").groupby("客户名称").last()
+    latest = contracts.sort_values(SIGNING_DATE, kind="stable").groupby(CUSTOMER).last()
     activities = tables["日报"]
-    activities = activities[activities["日期"].notna() & (activities["日期"] <= cut) & activities["客户名称"].notna()]
+    activities = activities[activities["日期"].notna() & (activities["日期"] <= cut) & activities[CUSTOMER].notna()]
     visits = feedback_rows(tables, day)
     visits = visits[visits["类型"] == REVISIT] if len(visits) else visits
-    contacts = pd.concat([pd.DataFrame({"客户名称": activities["客户名称"].astype(str), "日期": activities["日期"],
-                                        "方式": "日报" + activities["活动类型"].fillna("").astype(str)}),
-                          pd.DataFrame({"客户名称": visits["客户名称"].astype(str) if len(visits) else [],
+    contacts = pd.concat([pd.DataFrame({CUSTOMER: activities[CUSTOMER].astype(str), "日期": activities["日期"],
+                                        "方式": "日报" + activities[ACTIVITY_TYPE].fillna("").astype(str)}),
+                          pd.DataFrame({CUSTOMER: visits[CUSTOMER].astype(str) if len(visits) else [],
                                         "日期": visits["日期"] if len(visits) else [], "方式": "反馈回访"})],
                          ignore_index=True)
-    last = contacts.sort_values("日期", kind="stable").groupby("客户名称").last() if len(contacts) else None
-    owners = {name: text(row.get("负责业务员")) for name, row in archive_lookup(tables["客户"]).items()}
+    last = contacts.sort_values("日期", kind="stable").groupby(CUSTOMER).last() if len(contacts) else None
+    owners = {name: text(row.get(ACCOUNT_REP)) for name, row in archive_lookup(tables["客户"]).items()}
     rows = []
     for customer, contract in latest.iterrows():
         seen = last.loc[customer] if last is not None and customer in last.index else None
         gap = (day - seen["日期"].date()).days if seen is not None else None
         if gap is not None and gap <= settings.service.revisit_days:
             continue
-        rows.append({"客户名称": customer, REP: owners.get(customer) or text(contract[REP]),
-                     "最近合同日期": contract["签订日期"], "最近联系日期": seen["日期"] if seen is not None else None,
+        rows.append({CUSTOMER: customer, REP: owners.get(customer) or text(contract[REP]),
+                     "最近合同日期": contract[SIGNING_DATE], "最近联系日期": seen["日期"] if seen is not None else None,
                      "最近联系方式": seen["方式"] if seen is not None else "从未联系", "未联系天数": gap})
     frame = pd.DataFrame(rows, columns=REVISIT_COLUMNS).astype({"未联系天数": "Int64"})
     order = frame["未联系天数"].fillna(10 ** 6)
-    return frame.assign(_o=order).sort_values(["_o", "客户名称"], ascending=[False, True], kind="stable") \
+    return frame.assign(_o=order).sort_values(["_o", CUSTOMER], ascending=[False, True], kind="stable") \
         .drop(columns="_o").reset_index(drop=True)
 
 
@@ -163,11 +164,11 @@ def mean_score(values: pd.Series) -> Decimal | None:
 
 def scored(tables: Tables, day: date, start: date) -> pd.DataFrame:
     """The 反馈 rows of [start, day] with a 满意度 in its range (1–5)."""
-    low, high = FEEDBACK.field("满意度").between
+    low, high = FEEDBACK.field(SATISFACTION).between
     rows = feedback_rows(tables, day)
     if rows.empty:
         return rows
-    score = rows["满意度"]
+    score = rows[SATISFACTION]
     return rows[(rows["日期"] >= pd.Timestamp(start)) & score.notna() & (score >= low).fillna(False)
                 & (score <= high).fillna(False)]
 
@@ -178,7 +179,7 @@ def satisfaction(tables: Tables, day: date) -> pd.DataFrame:
     if rows.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in SATISFACTION_COLUMNS})
     months = rows["日期"].dt.strftime("%Y-%m")
-    out = [{REP: rep, "月份": month, "评价数": int(len(group)), "平均满意度": mean_score(group["满意度"])}
+    out = [{REP: rep, "月份": month, "评价数": int(len(group)), "平均满意度": mean_score(group[SATISFACTION])}
            for (rep, month), group in rows.groupby([rows[REP], months], sort=True)]
     return pd.DataFrame(out, columns=SATISFACTION_COLUMNS)
 
@@ -190,7 +191,7 @@ def period_summary(tables: Tables, settings: Settings, start: date, end: date) -
     counts = rows["类型"].value_counts() if len(rows) else pd.Series(dtype="int64")
     items = open_items(tables, settings, end)
     due = revisits_due(tables, settings, end)
-    score = mean_score(scored(tables, end, start)["满意度"]) if len(rows) else None
+    score = mean_score(scored(tables, end, start)[SATISFACTION]) if len(rows) else None
     lines = [(f"{kind}", int(counts.get(kind, 0)), "本期登记") for kind in (*REQUEST_TYPES, REVISIT, "满意度调查")]
     lines += [("期末未结", int(len(items)), "咨询/投诉/建议, 尚未回复客户"),
               ("其中超时", int(items["超时"].astype(bool).sum()) if len(items) else 0,

@@ -30,10 +30,11 @@ from . import periods as P
 from .allocation import Allocation, open_items_as_of
 from .workdays import Workdays
 from ..core.model import REP, Tables, round_fen
+from ..core.schema import COLLECTION_AMOUNT, COLLECTION_TARGET, CONTRACT_AMOUNT, CUSTOMER, SALES_TARGET
 from ..core.sheets import MONEY, PCT, Col, Table
 
 YEAR_DAYS = 365
-FORECAST_COLUMNS = [REP, "回款目标", "已回款", "回款预报", "回款预报完成率", "回款按进度", "签约目标", "已签约", "签约预报",
+FORECAST_COLUMNS = [REP, COLLECTION_TARGET, "已回款", "回款预报", "回款预报完成率", "回款按进度", "签约目标", "已签约", "签约预报",
                     "签约预报完成率"]
 FOOTNOTES = ("回款预报 (加权, 标题数): 已回款 + 期末前到期 (含已逾期) 的未收款项 × 该客户近 12 个月按期付清的笔数比例 "
              "(没有到期记录的客户按全公司比例)。",
@@ -63,8 +64,8 @@ def on_time_shares(allocation: Allocation, day: date) -> tuple[dict[str, Decimal
     apps = allocation.applications.merge(window[["单据ID", "到期日"]], on="单据ID")
     paid = apps[apps["核销日期"] <= apps["到期日"]].groupby("单据ID")["金额"].sum()
     on_time = paid.reindex(window["单据ID"], fill_value=0).to_numpy() >= window["金额"].to_numpy()
-    counts = pd.DataFrame({"客户名称": window["客户名称"].astype(str).to_numpy(), "按期": on_time})
-    grouped = counts.groupby("客户名称")["按期"].agg(["sum", "size"])
+    counts = pd.DataFrame({CUSTOMER: window[CUSTOMER].astype(str).to_numpy(), "按期": on_time})
+    grouped = counts.groupby(CUSTOMER)["按期"].agg(["sum", "size"])
     shares = {name: Decimal(int(r["sum"])) / Decimal(int(r["size"])) for name, r in grouped.iterrows()}
     return shares, Decimal(int(on_time.sum())) / Decimal(len(on_time))
 
@@ -75,7 +76,7 @@ def expected_by_rep(allocation: Allocation, day: date, end: date) -> dict[str, D
     items = open_items_as_of(allocation, day)
     items = items[(items["未收"] > 0) & (items["到期日"] <= pd.Timestamp(end))]
     expected: dict[str, Decimal] = {}
-    for rep, customer, unpaid in zip(items["业务员"].astype(str), items["客户名称"].astype(str), items["未收"]):
+    for rep, customer, unpaid in zip(items[REP].astype(str), items[CUSTOMER].astype(str), items["未收"]):
         expected[rep] = expected.get(rep, Decimal(0)) + Decimal(int(unpaid)) * shares.get(customer, overall)
     return expected
 
@@ -95,26 +96,26 @@ def forecast(tables: Tables, allocation: Allocation, calendar: Workdays, day: da
     reps = sorted(set(done.index) | set(targets.index) | {r for r in expected if r})
     rows = []
     for rep in reps:
-        collected = int(done.at[rep, "回款金额"]) if rep in done.index else 0
-        signed = int(done.at[rep, "合同金额"]) if rep in done.index else 0
-        collect_target = int(targets.at[rep, "回款目标"]) if rep in targets.index else None
-        sales_target = int(targets.at[rep, "销售目标"]) if rep in targets.index else None
+        collected = int(done.at[rep, COLLECTION_AMOUNT]) if rep in done.index else 0
+        signed = int(done.at[rep, CONTRACT_AMOUNT]) if rep in done.index else 0
+        collect_target = int(targets.at[rep, COLLECTION_TARGET]) if rep in targets.index else None
+        sales_target = int(targets.at[rep, SALES_TARGET]) if rep in targets.index else None
         weighted = collected + round_fen(expected.get(rep, Decimal(0)))
         signed_rate = run_rate(signed, elapsed, total)
-        rows.append({REP: rep, "回款目标": collect_target, "已回款": collected, "回款预报": weighted,
+        rows.append({REP: rep, COLLECTION_TARGET: collect_target, "已回款": collected, "回款预报": weighted,
                      "回款预报完成率": P.ratio(weighted, collect_target), "回款按进度": run_rate(collected, elapsed, total),
                      "签约目标": sales_target, "已签约": signed, "签约预报": signed_rate,
                      "签约预报完成率": P.ratio(signed_rate, sales_target)})
-    return pd.DataFrame(rows, columns=FORECAST_COLUMNS).astype({"回款目标": "Int64", "签约目标": "Int64"})
+    return pd.DataFrame(rows, columns=FORECAST_COLUMNS).astype({COLLECTION_TARGET: "Int64", "签约目标": "Int64"})
 
 
 def totals(by_rep: pd.DataFrame) -> dict:
     """The company line: the reps' figures summed, 完成率 over the summed targets of the reps with one."""
     sums = {c: int(by_rep[c].sum()) if len(by_rep) else 0 for c in ("已回款", "回款预报", "回款按进度", "已签约", "签约预报")}
-    with_collect, with_sales = by_rep[by_rep["回款目标"].notna()], by_rep[by_rep["签约目标"].notna()]
-    collect_target = int(with_collect["回款目标"].sum()) if len(with_collect) else None
+    with_collect, with_sales = by_rep[by_rep[COLLECTION_TARGET].notna()], by_rep[by_rep["签约目标"].notna()]
+    collect_target = int(with_collect[COLLECTION_TARGET].sum()) if len(with_collect) else None
     sales_target = int(with_sales["签约目标"].sum()) if len(with_sales) else None
-    return {REP: "合计", **sums, "回款目标": collect_target, "签约目标": sales_target,
+    return {REP: "合计", **sums, COLLECTION_TARGET: collect_target, "签约目标": sales_target,
             "回款预报完成率": P.ratio(int(with_collect["回款预报"].sum()), collect_target) if collect_target else None,
             "签约预报完成率": P.ratio(int(with_sales["签约预报"].sum()), sales_target) if sales_target else None}
 
@@ -124,5 +125,5 @@ def forecast_table(heading: str, by_rep: pd.DataFrame, line: dict) -> Table:
     totals row (its 完成率 over the summed targets, not a sum)."""
     cols = [Col(REP), *[Col(c, PCT if c.endswith("完成率") else MONEY, total=False if c.endswith("目标") else None)
                         for c in FORECAST_COLUMNS[1:]]]
-    shown = {k: line[k] for k in ("回款目标", "回款预报完成率", "签约目标", "签约预报完成率")}
+    shown = {k: line[k] for k in (COLLECTION_TARGET, "回款预报完成率", "签约目标", "签约预报完成率")}
     return Table(cols, by_rep, heading=heading, totals=True, totals_values=shown, autofilter=False)

@@ -36,7 +36,8 @@ from ..core.columns import each_once, sources, stripped_texts
 from ..core.config import Settings
 from ..core.model import REP, text
 from ..core.names import CustomerIndex, is_total_text, match_key, normalize_name
-from ..core.schema import BILL_NO
+from ..core.schema import (BANK_REF, BILL_NO, COLLECTION_AMOUNT, COLLECTION_DATE, CONTRACT_NO, CUSTOMER, INVOICE_AMOUNT,
+                           INVOICE_DATE, INVOICE_NO)
 
 COLLECTION = "回款"
 INVOICE = "开票"
@@ -44,10 +45,10 @@ CANDIDATE_CAP = 12  # level 3 looks at most at this many lines of the other side
 
 # how each side of each kind reads: (date, amount, reference, voucher) columns
 _SIDES = {
-    (COLLECTION, "sales"): ("回款日期", "回款金额", "银行流水号", "银行流水号"),
-    (COLLECTION, "finance"): ("日期", "金额", "银行流水号", "凭证号"),
-    (INVOICE, "sales"): ("开票日期", "开票金额", "发票号码", "发票号码"),
-    (INVOICE, "finance"): ("开票日期", "金额", "发票号码", "发票号码"),
+    (COLLECTION, "sales"): (COLLECTION_DATE, COLLECTION_AMOUNT, BANK_REF, BANK_REF),
+    (COLLECTION, "finance"): ("日期", "金额", BANK_REF, "凭证号"),
+    (INVOICE, "sales"): (INVOICE_DATE, INVOICE_AMOUNT, INVOICE_NO, INVOICE_NO),
+    (INVOICE, "finance"): (INVOICE_DATE, "金额", INVOICE_NO, INVOICE_NO),
 }
 _REFERENCE = {COLLECTION: "流水号", INVOICE: "发票号"}
 _NOT_LETTER_OR_DIGIT = re.compile(r"[\W_]+")
@@ -127,10 +128,10 @@ def drop_total_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     if frame.empty:
         return frame, 0
     total = pd.Series(False, index=frame.index)
-    for column in ("客户名称", "摘要", "凭证号"):
+    for column in (CUSTOMER, "摘要", "凭证号"):
         if column in frame:
             total |= frame[column].map(is_total_text)
-    blank_customer = (frame["客户名称"].map(lambda v: normalize_name(v) == "") if "客户名称" in frame
+    blank_customer = (frame[CUSTOMER].map(lambda v: normalize_name(v) == "") if CUSTOMER in frame
                       else pd.Series(False, index=frame.index))
     drop = total | blank_customer
     return frame[~drop], int(drop.sum())
@@ -235,8 +236,8 @@ def references(frame: pd.DataFrame, kind: str, ref_col: str) -> np.ndarray:
                     dtype=object)
 
 
-MATCH_LINE_COLUMNS = ["日期", "天", "客户名称", "客户", "名称近似", "金额", "单据号", "参考", "凭证号", "业务员",
-                      "合同编号", "摘要", "来源"]
+MATCH_LINE_COLUMNS = ["日期", "天", CUSTOMER, "客户", "名称近似", "金额", "单据号", "参考", "凭证号", REP,
+                      CONTRACT_NO, "摘要", "来源"]
 
 
 def prepare_lines(frame: pd.DataFrame, kind: str, side: str,
@@ -246,7 +247,7 @@ def prepare_lines(frame: pd.DataFrame, kind: str, side: str,
     on the sales side), 名称近似 (fuzzy score or None), 金额 (fen), 单据号, 参考 (normalised reference),
     凭证号, 业务员, 合同编号, 摘要, 来源."""
     day_col, amount_col, ref_col, voucher_col = _SIDES[(kind, side)]
-    written = (each_once(normalize_name, frame["客户名称"]) if "客户名称" in frame
+    written = (each_once(normalize_name, frame[CUSTOMER]) if CUSTOMER in frame
                else np.full(len(frame), "", dtype=object))
 
     def customer_of(name: str) -> tuple[str, float | None]:
@@ -259,11 +260,11 @@ def prepare_lines(frame: pd.DataFrame, kind: str, side: str,
     days = _dates(frame, day_col)
     refs = references(frame, kind, ref_col)
     lines = pd.DataFrame({
-        "日期": days.to_numpy(), "天": day_numbers(days), "客户名称": written,
+        "日期": days.to_numpy(), "天": day_numbers(days), CUSTOMER: written,
         "客户": [resolved[name][0] for name in written], "名称近似": [resolved[name][1] for name in written],
         "金额": _fens(frame, amount_col), "单据号": [text(r).strip() for r in refs],
         "参考": [normalize_reference(r) for r in refs], "凭证号": stripped_texts(frame, voucher_col),
-        "业务员": stripped_texts(frame, REP), "合同编号": stripped_texts(frame, "合同编号"), "摘要": stripped_texts(frame, "摘要"),
+        REP: stripped_texts(frame, REP), CONTRACT_NO: stripped_texts(frame, CONTRACT_NO), "摘要": stripped_texts(frame, "摘要"),
         "来源": sources(frame)}, columns=MATCH_LINE_COLUMNS)
     return lines.astype({"金额": "int64", "天": "int64"}).reset_index(drop=True)
 
@@ -417,8 +418,8 @@ def match_lines(sales: pd.DataFrame, finance: pd.DataFrame, kind: str, settings:
     customers (``resolve_names``); built here when None. The result's lines are in the frames' row order."""
     rec = settings.reconciliation
     if names is None:
-        names = resolve_names(list(sales["客户名称"].map(normalize_name)) if "客户名称" in sales else [],
-                              list(finance["客户名称"].map(normalize_name)) if "客户名称" in finance else [],
+        names = resolve_names(list(sales[CUSTOMER].map(normalize_name)) if CUSTOMER in sales else [],
+                              list(finance[CUSTOMER].map(normalize_name)) if CUSTOMER in finance else [],
                               customers, rec.fuzzy_threshold)
     s_lines = prepare_lines(sales, kind, "sales", customers=customers)
     f_lines = prepare_lines(finance, kind, "finance", names=names, customers=customers)

@@ -44,6 +44,8 @@ from .workdays import Workdays, monday_of
 from ..core.columns import each_once, text_values
 from ..core.model import ERROR, REP, Problem, Tables, fraction, round_half_up
 from ..core.months import EXAMPLE, Month, month_texts
+from ..core.schema import (COLLECTION_AMOUNT, COLLECTION_DATE, COLLECTION_TARGET, CONTRACT_AMOUNT, INVOICE_AMOUNT,
+                           INVOICE_DATE, SALES_TARGET, SHIPMENT_AMOUNT, SHIPMENT_DATE, SIGNING_DATE)
 
 FIVE_DAY = "五日报"
 MONTH = "月报"
@@ -53,7 +55,7 @@ KINDS = (FIVE_DAY, MONTH, QUARTER, YEAR)
 WEEK = "周"  # Monday to Sunday: the reps' 周工作总结 (not a period report, so not in KINDS)
 FIVE_DAY_STARTS = (1, 6, 11, 16, 21, 26)
 
-FIGURE_COLUMNS = ["合同数", "合同金额", "发货金额", "开票金额", "回款金额"]
+FIGURE_COLUMNS = ["合同数", CONTRACT_AMOUNT, SHIPMENT_AMOUNT, INVOICE_AMOUNT, COLLECTION_AMOUNT]
 
 
 @dataclass(frozen=True)
@@ -335,23 +337,23 @@ def _sum_by_rep(frame: pd.DataFrame, amount: str) -> pd.Series:
 
 def window_figures(tables: Tables, start: date, end: date) -> dict[str, int]:
     """Company totals of [start, end]: 合同数, 合同金额, 发货金额, 开票金额, 回款金额 (fen)."""
-    contracts = rows_between(tables["合同"], "签订日期", start, end)
+    contracts = rows_between(tables["合同"], SIGNING_DATE, start, end)
     return {"合同数": int(len(contracts)),
-            "合同金额": int(contracts["合同金额"].sum()) if len(contracts) else 0,
-            "发货金额": int(rows_between(tables["发货"], "发货日期", start, end)["发货金额"].sum()),
-            "开票金额": int(rows_between(tables["开票"], "开票日期", start, end)["开票金额"].sum()),
-            "回款金额": int(rows_between(tables["回款"], "回款日期", start, end)["回款金额"].sum())}
+            CONTRACT_AMOUNT: int(contracts[CONTRACT_AMOUNT].sum()) if len(contracts) else 0,
+            SHIPMENT_AMOUNT: int(rows_between(tables["发货"], SHIPMENT_DATE, start, end)[SHIPMENT_AMOUNT].sum()),
+            INVOICE_AMOUNT: int(rows_between(tables["开票"], INVOICE_DATE, start, end)[INVOICE_AMOUNT].sum()),
+            COLLECTION_AMOUNT: int(rows_between(tables["回款"], COLLECTION_DATE, start, end)[COLLECTION_AMOUNT].sum())}
 
 
 def window_figures_by_rep(tables: Tables, start: date, end: date) -> pd.DataFrame:
     """Per rep (业务员 of each row: the contract's rep for 发货/开票, the holding workbook's for 回款):
     合同数, 合同金额, 发货金额, 开票金额, 回款金额 of [start, end], fen; one row per rep with any of them."""
-    contracts = rows_between(tables["合同"], "签订日期", start, end)
+    contracts = rows_between(tables["合同"], SIGNING_DATE, start, end)
     parts = {"合同数": contracts.groupby(_rep_column(contracts)).size() if len(contracts) else pd.Series(dtype="int64"),
-             "合同金额": _sum_by_rep(contracts, "合同金额"),
-             "发货金额": _sum_by_rep(rows_between(tables["发货"], "发货日期", start, end), "发货金额"),
-             "开票金额": _sum_by_rep(rows_between(tables["开票"], "开票日期", start, end), "开票金额"),
-             "回款金额": _sum_by_rep(rows_between(tables["回款"], "回款日期", start, end), "回款金额")}
+             CONTRACT_AMOUNT: _sum_by_rep(contracts, CONTRACT_AMOUNT),
+             SHIPMENT_AMOUNT: _sum_by_rep(rows_between(tables["发货"], SHIPMENT_DATE, start, end), SHIPMENT_AMOUNT),
+             INVOICE_AMOUNT: _sum_by_rep(rows_between(tables["开票"], INVOICE_DATE, start, end), INVOICE_AMOUNT),
+             COLLECTION_AMOUNT: _sum_by_rep(rows_between(tables["回款"], COLLECTION_DATE, start, end), COLLECTION_AMOUNT)}
     frame = pd.DataFrame(parts).fillna(0).astype("int64")
     frame.index.name = REP
     return frame.reset_index().sort_values(REP, kind="stable").reset_index(drop=True)[[REP, *FIGURE_COLUMNS]]
@@ -361,10 +363,10 @@ def targets_by_rep(tables: Tables, months: list[str]) -> pd.DataFrame:
     """业务员, 销售目标, 回款目标: the sum of the reps' targets over ``months`` (YYYY-MM)."""
     targets = tables["目标"]
     if targets.empty:
-        return pd.DataFrame({REP: pd.Series(dtype="str"), "销售目标": pd.Series(dtype="int64"),
-                             "回款目标": pd.Series(dtype="int64")})
+        return pd.DataFrame({REP: pd.Series(dtype="str"), SALES_TARGET: pd.Series(dtype="int64"),
+                             COLLECTION_TARGET: pd.Series(dtype="int64")})
     chosen = targets[targets["月份"].astype(str).str.strip().isin(months)]
-    grouped = chosen.groupby(chosen["姓名"].astype(str))[["销售目标", "回款目标"]].sum().astype("int64")
+    grouped = chosen.groupby(chosen["姓名"].astype(str))[[SALES_TARGET, COLLECTION_TARGET]].sum().astype("int64")
     grouped.index.name = REP
     return grouped.reset_index()
 
@@ -387,13 +389,13 @@ def prorated_targets(tables: Tables, start: date, end: date, calendar: Workdays)
         targets = targets_by_rep(tables, [month])
         if days and len(targets):
             share = Decimal(inside) / Decimal(days)
-            for column in ("销售目标", "回款目标"):
+            for column in (SALES_TARGET, COLLECTION_TARGET):
                 targets[column] = [round_half_up(Decimal(int(v)) * share) for v in targets[column]]
             parts.append(targets)
         month = month.shift(1)
     if not parts:
         return targets_by_rep(tables, [])
-    frame = pd.concat(parts).groupby(REP, sort=True)[["销售目标", "回款目标"]].sum()
+    frame = pd.concat(parts).groupby(REP, sort=True)[[SALES_TARGET, COLLECTION_TARGET]].sum()
     return frame.astype("int64").reset_index()
 
 
@@ -411,7 +413,7 @@ def change(current: int, previous: int) -> Decimal | None:
     return fraction(int(current) - int(previous), previous)
 
 
-_LEDGER_DATES = (("合同", "签订日期"), ("发货", "发货日期"), ("开票", "开票日期"), ("回款", "回款日期"))  # (sheet, its date)
+_LEDGER_DATES = (("合同", SIGNING_DATE), ("发货", SHIPMENT_DATE), ("开票", INVOICE_DATE), ("回款", COLLECTION_DATE))  # (sheet, its date)
 
 
 def books_start(tables: Tables) -> date | None:
@@ -428,7 +430,7 @@ def books_start(tables: Tables) -> date | None:
 
 SIGN_RATE = "签约完成率"  # 合同金额 ÷ 销售目标, the one meaning in every report (日报, 月报, 工作总结)
 COLLECT_RATE = "回款完成率"  # 回款金额 ÷ 回款目标
-RATES = ((SIGN_RATE, "合同金额", "销售目标"), (COLLECT_RATE, "回款金额", "回款目标"))  # (rate, actual, target)
+RATES = ((SIGN_RATE, CONTRACT_AMOUNT, SALES_TARGET), (COLLECT_RATE, COLLECTION_AMOUNT, COLLECTION_TARGET))  # (rate, actual, target)
 NOT_COMPARABLE = "不可比"
 NO_TARGET = "无目标"
 TARGETS_INCOMPLETE = "目标不全"

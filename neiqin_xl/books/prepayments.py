@@ -29,7 +29,7 @@ import pandas as pd
 from ..core.columns import column_texts
 from ..core.config import Settings
 from ..core.model import ERROR, WARNING, Problem, Tables, fmt_yuan
-from ..core.schema import SHEETS
+from ..core.schema import COLLECTION_AMOUNT, COLLECTION_DATE, CONTRACT_AMOUNT, CUSTOMER, INVOICE_NO, SHEETS, SHIPMENT_NO
 from .allocation import WRITE_OFF, Allocation, unapplied_as_of
 from .validate import Columns, problem, records
 
@@ -41,10 +41,10 @@ def check_write_offs(tables: Tables, allocation: Allocation, settings: Settings,
     if errors.empty:
         return []
     colls = allocation.collections
-    colls = colls[colls["回款日期"] <= pd.Timestamp(run_date)]
+    colls = colls[colls[COLLECTION_DATE] <= pd.Timestamp(run_date)]
     why = dict(zip(errors["回款ID"], errors["原因"]))
     columns = Columns(tables)
-    basis = "发票号码" if settings.receivables.basis == "invoice" else "发货单号"
+    basis = INVOICE_NO if settings.receivables.basis == "invoice" else SHIPMENT_NO
     return [problem(row, columns, SHEETS["回款"], ERROR,
                     f"核销单号 {row[WRITE_OFF]} 无法核销: {why[row['回款ID']]}; 这笔回款已按合同编号、金额、先到先核的规则核销",
                     WRITE_OFF, f"请改成本客户尚未收清的{basis}, 或清空 核销单号")
@@ -55,10 +55,10 @@ def remainders_at_receipt(allocation: Allocation) -> pd.Series:
     """Per collection (index 回款ID): what it left unapplied on the day it arrived. On one date debits are
     booked before credits, so every application a collection makes on its own date is made when it arrives."""
     apps = allocation.applications
-    same_day = apps[apps["核销日期"] == apps["回款日期"]].groupby("回款ID", sort=False)["金额"].sum()
+    same_day = apps[apps["核销日期"] == apps[COLLECTION_DATE]].groupby("回款ID", sort=False)["金额"].sum()
     colls = allocation.collections
     paid = same_day.reindex(colls["回款ID"], fill_value=0).to_numpy(dtype="int64")
-    return pd.Series(colls["回款金额"].astype("int64").to_numpy() - paid, index=colls["回款ID"].to_numpy())
+    return pd.Series(colls[COLLECTION_AMOUNT].astype("int64").to_numpy() - paid, index=colls["回款ID"].to_numpy())
 
 
 def check_large_collections(tables: Tables, allocation: Allocation, settings: Settings, run_date: date
@@ -67,12 +67,12 @@ def check_large_collections(tables: Tables, allocation: Allocation, settings: Se
     customer's largest contract (a customer without a contract: any remainder) and is not yet all applied."""
     n = Decimal(str(settings.receivables.max_prepayment_contracts))
     contracts = tables["合同"]
-    largest = (contracts["合同金额"].astype("int64").groupby(column_texts(contracts, "客户名称")).max().to_dict()
+    largest = (contracts[CONTRACT_AMOUNT].astype("int64").groupby(column_texts(contracts, CUSTOMER)).max().to_dict()
                if len(contracts) else {})
     colls = unapplied_as_of(allocation, run_date)
     if colls.empty:
         return []
-    customers = column_texts(colls, "客户名称")
+    customers = column_texts(colls, CUSTOMER)
     tops = [int(largest.get(c, 0)) for c in customers]
     rest = remainders_at_receipt(allocation).reindex(colls["回款ID"]).to_numpy(dtype="int64")
     over = [r > n * top and left > 0 for r, top, left in zip(rest.tolist(), tops, colls["未核销"].tolist())]
@@ -84,7 +84,7 @@ def check_large_collections(tables: Tables, allocation: Allocation, settings: Se
         basis = f"该客户最大合同金额 ¥{fmt_yuan(top)} 的 {n} 倍" if top else "零 (该客户没有任何合同)"
         found.append(problem(row, columns, SHEETS["回款"], WARNING,
                              f"回款付清可核销的未收款后仍余 ¥{fmt_yuan(row['_rest'])} 记为预收款, 超过{basis}; "
-                             "预收款照常计提成", "回款金额",
+                             "预收款照常计提成", COLLECTION_AMOUNT,
                              "请核对金额、客户和合同编号 (多输了一个 0? 别的客户的款?), 确认后再发放提成",
-                             fmt_yuan(int(row["回款金额"]))))
+                             fmt_yuan(int(row[COLLECTION_AMOUNT]))))
     return found

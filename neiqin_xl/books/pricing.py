@@ -23,6 +23,7 @@ import pandas as pd
 from ..core.config import Settings
 from ..core.model import round_fen, text as _text
 from ..core.names import normalize_name
+from ..core.schema import MIN_PRICE, PRODUCT
 
 APPROVED, NEEDS_APPROVAL = "已审批", "需审批"
 
@@ -62,8 +63,8 @@ def floor_prices(products: pd.DataFrame) -> dict[str, int]:
     if products.empty:
         return floors
     for rec in products.to_dict("records"):
-        name = normalize_name(_text(rec.get("产品名称")))
-        lowest, guide, share = rec.get("最低价"), rec.get("指导价"), _fraction(rec.get("最低折扣"))
+        name = normalize_name(_text(rec.get(PRODUCT)))
+        lowest, guide, share = rec.get(MIN_PRICE), rec.get("指导价"), _fraction(rec.get("最低折扣"))
         if lowest is not None and not pd.isna(lowest) and int(lowest) > 0:
             floors[name] = int(lowest)
         elif guide is not None and not pd.isna(guide) and int(guide) > 0 and share is not None:

@@ -23,52 +23,54 @@ from ..core.columns import sources
 from ..core.config import Settings
 from ..core.model import REP, fraction, round_half_up, text as _text
 from ..core.names import normalize_name
+from ..core.schema import (CONTRACT_AMOUNT, CONTRACT_NO, CUSTOMER, MIN_PRICE, PAYMENT_TERM, PRODUCT, QUOTE_DATE,
+                           QUOTE_NO, SIGNING_DATE, VALID_UNTIL)
 from .customers import product_categories
 from .pricing import NEEDS_APPROVAL, floor_prices, line_amounts, line_rate, price_check
 
 CONVERTED, EXPIRED, OPEN = "已转合同", "已过期", "有效"
-LINE_COLUMNS = ["报价单号", "报价日期", "业务员", "客户名称", "产品名称", "规格", "数量", "单价", "折扣", "成交单价", "最低价",
+LINE_COLUMNS = [QUOTE_NO, QUOTE_DATE, REP, CUSTOMER, PRODUCT, "规格", "数量", "单价", "折扣", "成交单价", MIN_PRICE,
                 "含税金额", "税率", "不含税金额", "税额", "价格审批", "备注", "来源"]
-REGISTER_COLUMNS = ["报价单号", "报价日期", "业务员", "客户名称", "行数", "含税合计", "不含税合计", "税额", "有效期至", "状态",
-                    "价格审批", "待审批行数", "合同编号", "合同金额", "转化天数"]
-CONVERSION_COLUMNS = ["月份", "业务员", "报价单数", "报价金额", "已转合同", "转化率", "合同金额", "平均转化天数"]
+REGISTER_COLUMNS = [QUOTE_NO, QUOTE_DATE, REP, CUSTOMER, "行数", "含税合计", "不含税合计", "税额", VALID_UNTIL, "状态",
+                    "价格审批", "待审批行数", CONTRACT_NO, CONTRACT_AMOUNT, "转化天数"]
+CONVERSION_COLUMNS = ["月份", REP, "报价单数", "报价金额", "已转合同", "转化率", CONTRACT_AMOUNT, "平均转化天数"]
 
 def quote_lines(quotes: pd.DataFrame, products: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """One row per quotation line with its amounts and price check (``books.pricing``)."""
     floors, kinds = floor_prices(products), product_categories(products)
     rows = []
     for rec, where in zip(quotes.to_dict("records"), sources(quotes)):
-        product = normalize_name(_text(rec["产品名称"]))
+        product = normalize_name(_text(rec[PRODUCT]))
         rate = line_rate(rec.get("税率"), kinds.get(product, ""), settings)
         amounts = line_amounts(int(rec["单价"]), float(rec["数量"]), rec.get("折扣"), rate)
         floor = floors.get(product)
-        rows.append({"报价单号": _text(rec["报价单号"]), "报价日期": rec["报价日期"], "业务员": _text(rec[REP]),
-                     "客户名称": _text(rec["客户名称"]), "产品名称": _text(rec["产品名称"]), "规格": _text(rec.get("规格")),
+        rows.append({QUOTE_NO: _text(rec[QUOTE_NO]), QUOTE_DATE: rec[QUOTE_DATE], REP: _text(rec[REP]),
+                     CUSTOMER: _text(rec[CUSTOMER]), PRODUCT: _text(rec[PRODUCT]), "规格": _text(rec.get("规格")),
                      "数量": float(rec["数量"]), "单价": int(rec["单价"]),
                      "折扣": None if pd.isna(rec.get("折扣")) else float(rec["折扣"]), **amounts,
-                     "最低价": floor, "税率": float(rate),
+                     MIN_PRICE: floor, "税率": float(rate),
                      "价格审批": price_check(amounts["成交单价"], floor, _text(rec.get("备注")), settings),
                      "备注": _text(rec.get("备注")), "来源": where,
-                     "有效期至": rec.get("有效期至"), "付款方式": _text(rec.get("付款方式")),
+                     VALID_UNTIL: rec.get(VALID_UNTIL), PAYMENT_TERM: _text(rec.get(PAYMENT_TERM)),
                      "交货期": _text(rec.get("交货期"))})
-    columns = LINE_COLUMNS + ["有效期至", "付款方式", "交货期"]
+    columns = LINE_COLUMNS + [VALID_UNTIL, PAYMENT_TERM, "交货期"]
     frame = pd.DataFrame(rows, columns=columns)
-    return frame.astype({"最低价": "Int64"})
+    return frame.astype({MIN_PRICE: "Int64"})
 
 
 def register(lines: pd.DataFrame, contracts: pd.DataFrame, run_date: date) -> pd.DataFrame:
     """One row per quotation (see the module for 状态)."""
     signed = {}
-    if len(contracts) and "报价单号" in contracts:
-        for rec in contracts.sort_values("签订日期", kind="stable").to_dict("records"):
-            number = _text(rec.get("报价单号"))
+    if len(contracts) and QUOTE_NO in contracts:
+        for rec in contracts.sort_values(SIGNING_DATE, kind="stable").to_dict("records"):
+            number = _text(rec.get(QUOTE_NO))
             if number and number not in signed:
                 signed[number] = rec
     rows = []
-    for number, part in lines.groupby("报价单号", sort=False):
+    for number, part in lines.groupby(QUOTE_NO, sort=False):
         head = part.iloc[0]
         contract = signed.get(number)
-        valid = head["有效期至"]
+        valid = head[VALID_UNTIL]
         if contract is not None:
             state = CONVERTED
         elif pd.notna(valid) and pd.Timestamp(valid) < pd.Timestamp(run_date):
@@ -78,16 +80,16 @@ def register(lines: pd.DataFrame, contracts: pd.DataFrame, run_date: date) -> pd
         checks = part["价格审批"]
         waiting = int((checks == NEEDS_APPROVAL).sum())
         check = NEEDS_APPROVAL if waiting else ("已审批" if (checks != "").any() else "")
-        rows.append({"报价单号": number, "报价日期": head["报价日期"], "业务员": head["业务员"], "客户名称": head["客户名称"],
+        rows.append({QUOTE_NO: number, QUOTE_DATE: head[QUOTE_DATE], REP: head[REP], CUSTOMER: head[CUSTOMER],
                      "行数": len(part), "含税合计": int(part["含税金额"].sum()), "不含税合计": int(part["不含税金额"].sum()),
-                     "税额": int(part["税额"].sum()), "有效期至": valid, "状态": state, "价格审批": check,
+                     "税额": int(part["税额"].sum()), VALID_UNTIL: valid, "状态": state, "价格审批": check,
                      "待审批行数": waiting,
-                     "合同编号": _text(contract["合同编号"]) if contract is not None else "",
-                     "合同金额": int(contract["合同金额"]) if contract is not None else None,
-                     "转化天数": (pd.Timestamp(contract["签订日期"]) - pd.Timestamp(head["报价日期"])).days
+                     CONTRACT_NO: _text(contract[CONTRACT_NO]) if contract is not None else "",
+                     CONTRACT_AMOUNT: int(contract[CONTRACT_AMOUNT]) if contract is not None else None,
+                     "转化天数": (pd.Timestamp(contract[SIGNING_DATE]) - pd.Timestamp(head[QUOTE_DATE])).days
                      if contract is not None else None})
     frame = pd.DataFrame(rows, columns=REGISTER_COLUMNS)
-    return frame.astype({"合同金额": "Int64", "转化天数": "Int64", "行数": "int64", "待审批行数": "int64"})
+    return frame.astype({CONTRACT_AMOUNT: "Int64", "转化天数": "Int64", "行数": "int64", "待审批行数": "int64"})
 
 
 def conversion(register_rows: pd.DataFrame) -> pd.DataFrame:
@@ -95,14 +97,14 @@ def conversion(register_rows: pd.DataFrame) -> pd.DataFrame:
     average days from quotation to contract (one decimal)."""
     if register_rows.empty:
         return pd.DataFrame(columns=CONVERSION_COLUMNS)
-    frame = register_rows.assign(月份=pd.to_datetime(register_rows["报价日期"]).dt.strftime("%Y-%m"),
+    frame = register_rows.assign(月份=pd.to_datetime(register_rows[QUOTE_DATE]).dt.strftime("%Y-%m"),
                                  converted=register_rows["状态"] == CONVERTED)
     rows = []
-    for (month, rep), part in frame.groupby(["月份", "业务员"], sort=True):
+    for (month, rep), part in frame.groupby(["月份", REP], sort=True):
         won = part[part["converted"]]
-        rows.append({"月份": month, "业务员": rep, "报价单数": len(part), "报价金额": int(part["含税合计"].sum()),
+        rows.append({"月份": month, REP: rep, "报价单数": len(part), "报价金额": int(part["含税合计"].sum()),
                      "已转合同": len(won), "转化率": fraction(len(won), len(part)),
-                     "合同金额": int(won["合同金额"].sum()) if len(won) else 0,
+                     CONTRACT_AMOUNT: int(won[CONTRACT_AMOUNT].sum()) if len(won) else 0,
                      "平均转化天数": average_days(list(won["转化天数"]))})
     return pd.DataFrame(rows, columns=CONVERSION_COLUMNS)
 
@@ -116,7 +118,7 @@ def average_days(days: list) -> float | None:
     return float(round_half_up(Decimal(int(sum(days))) / len(days), "0.1")) if len(days) else None
 
 
-PERIOD_COLUMNS = ["业务员", "报价单数", "已转合同", "报价转化率", "平均转化天数"]
+PERIOD_COLUMNS = [REP, "报价单数", "已转合同", "报价转化率", "平均转化天数"]
 
 
 def period_conversion(quotes: pd.DataFrame, contracts: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
@@ -131,17 +133,17 @@ def period_conversion(quotes: pd.DataFrame, contracts: pd.DataFrame, start: date
     """
     if quotes.empty:
         return pd.DataFrame(columns=PERIOD_COLUMNS)
-    firsts = quotes.drop_duplicates("报价单号")
-    firsts = firsts[(firsts["报价日期"] >= pd.Timestamp(start)) & (firsts["报价日期"] <= pd.Timestamp(end))]
+    firsts = quotes.drop_duplicates(QUOTE_NO)
+    firsts = firsts[(firsts[QUOTE_DATE] >= pd.Timestamp(start)) & (firsts[QUOTE_DATE] <= pd.Timestamp(end))]
     signed: dict[str, pd.Timestamp] = {}
-    if len(contracts) and "报价单号" in contracts:
-        for number, day in zip(contracts["报价单号"], contracts["签订日期"]):
+    if len(contracts) and QUOTE_NO in contracts:
+        for number, day in zip(contracts[QUOTE_NO], contracts[SIGNING_DATE]):
             number = _text(number)
             if number and pd.notna(day) and day <= pd.Timestamp(end) and (number not in signed or day < signed[number]):
                 signed[number] = day
     rows = []
     for rep, part in firsts.groupby(REP, sort=True):
-        days = [(signed[n] - d).days for n, d in zip(part["报价单号"], part["报价日期"]) if n in signed]
-        rows.append({"业务员": rep, "报价单数": len(part), "已转合同": len(days), "报价转化率": fraction(len(days), len(part)),
+        days = [(signed[n] - d).days for n, d in zip(part[QUOTE_NO], part[QUOTE_DATE]) if n in signed]
+        rows.append({REP: rep, "报价单数": len(part), "已转合同": len(days), "报价转化率": fraction(len(days), len(part)),
                      "平均转化天数": average_days(days)})
     return pd.DataFrame(rows, columns=PERIOD_COLUMNS)

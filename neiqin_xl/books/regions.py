@@ -12,6 +12,7 @@ import pandas as pd
 
 from ..core.columns import column_texts
 from ..core.names import CustomerIndex
+from ..core.schema import CUSTOMER
 
 UNKNOWN = "未知"
 
@@ -37,7 +38,7 @@ def customer_provinces(archive: pd.DataFrame, customers: CustomerIndex) -> dict[
     """客户名称 (canonical) → the province of its archive 地址; customers not listed are 未知 to the caller."""
     if archive is None or archive.empty or "地址" not in archive:
         return {}
-    names = [customers.canonical(n) or n for n in column_texts(archive, "客户名称")]
+    names = [customers.canonical(n) or n for n in column_texts(archive, CUSTOMER)]
     addresses = column_texts(archive, "地址")
     province = provinces_of_addresses(addresses)
     return {name: province[address] for name, address in zip(names, addresses) if name}

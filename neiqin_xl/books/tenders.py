@@ -23,6 +23,8 @@ import pandas as pd
 
 from ..core.config import Settings
 from ..core.model import text as _text
+from ..core.schema import (AWARD_AMOUNT, BID_BOND, BID_DEADLINE, BID_OPENING_DATE, BOND_PAID_DATE, BOND_RETURNED_DATE,
+                           CONTRACT_NO)
 from .workdays import Workdays
 
 FOLLOWING, BID, WON, LOST, DROPPED = "跟踪", "已投标", "中标", "未中标", "放弃"
@@ -38,10 +40,10 @@ def due_soon(tenders: pd.DataFrame, settings: Settings, day: date, calendar: Wor
     if tenders.empty:
         return tenders.assign(剩余工作日=pd.Series([], dtype="int64"))
     calendar = calendar or Workdays.of(settings)
-    open_ = tenders[(_state(tenders) == FOLLOWING) & tenders["投标截止日期"].notna()
-                    & (tenders["投标截止日期"] >= pd.Timestamp(day))].copy()
-    open_["剩余工作日"] = [calendar.since(day, d.date()) for d in open_["投标截止日期"]]
-    return open_[open_["剩余工作日"] <= settings.tenders.remind_days].sort_values("投标截止日期", kind="stable")
+    open_ = tenders[(_state(tenders) == FOLLOWING) & tenders[BID_DEADLINE].notna()
+                    & (tenders[BID_DEADLINE] >= pd.Timestamp(day))].copy()
+    open_["剩余工作日"] = [calendar.since(day, d.date()) for d in open_[BID_DEADLINE]]
+    return open_[open_["剩余工作日"] <= settings.tenders.remind_days].sort_values(BID_DEADLINE, kind="stable")
 
 
 def bonds_to_chase(tenders: pd.DataFrame, settings: Settings, day: date, calendar: Workdays | None = None
@@ -50,19 +52,19 @@ def bonds_to_chase(tenders: pd.DataFrame, settings: Settings, day: date, calenda
     if tenders.empty:
         return tenders.assign(开标后工作日=pd.Series([], dtype="int64"))
     calendar = calendar or Workdays.of(settings)
-    held = tenders[(tenders["保证金"] > 0) & tenders["保证金缴纳日期"].notna() & tenders["保证金退回日期"].isna()
-                   & tenders["开标日期"].notna() & (tenders["开标日期"] < pd.Timestamp(day))].copy()
-    held["开标后工作日"] = calendar.since_each([d.date() for d in held["开标日期"]], day)
-    return held[held["开标后工作日"] > settings.tenders.bond_days].sort_values("开标日期", kind="stable")
+    held = tenders[(tenders[BID_BOND] > 0) & tenders[BOND_PAID_DATE].notna() & tenders[BOND_RETURNED_DATE].isna()
+                   & tenders[BID_OPENING_DATE].notna() & (tenders[BID_OPENING_DATE] < pd.Timestamp(day))].copy()
+    held["开标后工作日"] = calendar.since_each([d.date() for d in held[BID_OPENING_DATE]], day)
+    return held[held["开标后工作日"] > settings.tenders.bond_days].sort_values(BID_OPENING_DATE, kind="stable")
 
 
 def won_without_contract(tenders: pd.DataFrame, settings: Settings, day: date) -> pd.DataFrame:
     """中标 tenders with no 合同编号 more than ``contract_days`` days after 开标 (column 开标后天数)."""
     if tenders.empty:
         return tenders.assign(开标后天数=pd.Series([], dtype="int64"))
-    won = tenders[(_state(tenders) == WON) & (tenders["合同编号"].map(_text) == "") & tenders["开标日期"].notna()].copy()
-    won["开标后天数"] = (pd.Timestamp(day) - won["开标日期"]).dt.days
-    return won[won["开标后天数"] > settings.tenders.contract_days].sort_values("开标日期", kind="stable")
+    won = tenders[(_state(tenders) == WON) & (tenders[CONTRACT_NO].map(_text) == "") & tenders[BID_OPENING_DATE].notna()].copy()
+    won["开标后天数"] = (pd.Timestamp(day) - won[BID_OPENING_DATE]).dt.days
+    return won[won["开标后天数"] > settings.tenders.contract_days].sort_values(BID_OPENING_DATE, kind="stable")
 
 
 def month_figures(tenders: pd.DataFrame, start: date, end: date) -> dict:
@@ -77,16 +79,16 @@ def month_figures(tenders: pd.DataFrame, start: date, end: date) -> dict:
     {'投标数': 3, '中标数': 1, '未中标数': 1, '中标率': 0.5, '中标金额': 500000, '保证金未退': 15000}
     """
     if tenders.empty:
-        return {"投标数": 0, "中标数": 0, "未中标数": 0, "中标率": None, "中标金额": 0, "保证金未退": 0}
+        return {"投标数": 0, "中标数": 0, "未中标数": 0, "中标率": None, AWARD_AMOUNT: 0, "保证金未退": 0}
     state = _state(tenders)
-    due = tenders["投标截止日期"]
+    due = tenders[BID_DEADLINE]
     in_month = due.notna() & (due >= pd.Timestamp(start)) & (due <= pd.Timestamp(end))
     bids = in_month & state.isin((BID, WON, LOST))
     won, lost = int((bids & (state == WON)).sum()), int((bids & (state == LOST)).sum())
     cut = pd.Timestamp(end)
-    paid = tenders["保证金缴纳日期"].notna() & (tenders["保证金缴纳日期"] <= cut)
-    back = tenders["保证金退回日期"].notna() & (tenders["保证金退回日期"] <= cut)
+    paid = tenders[BOND_PAID_DATE].notna() & (tenders[BOND_PAID_DATE] <= cut)
+    back = tenders[BOND_RETURNED_DATE].notna() & (tenders[BOND_RETURNED_DATE] <= cut)
     return {"投标数": int(bids.sum()), "中标数": won, "未中标数": lost,
             "中标率": won / (won + lost) if won + lost else None,
-            "中标金额": int(tenders.loc[bids & (state == WON), "中标金额"].sum()),
-            "保证金未退": int(tenders.loc[paid & ~back, "保证金"].sum())}
+            AWARD_AMOUNT: int(tenders.loc[bids & (state == WON), AWARD_AMOUNT].sum()),
+            "保证金未退": int(tenders.loc[paid & ~back, BID_BOND].sum())}

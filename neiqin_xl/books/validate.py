@@ -36,7 +36,10 @@ from ..core.config import Settings
 from ..core.model import (ERROR, REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, cell_address, text,
                     fmt_yuan)
 from ..core.names import CustomerIndex
-from ..core.schema import CHOICE, DATE, MONEY, PENDING_SHIPMENT, PLANS, REP_SHEETS, SHEETS, Field, SheetDef
+from ..core.schema import (AGREED_DELIVERY_DATE, BILL_DUE_DATE, CHOICE, COLLECTION_DATE, CONTRACT_AMOUNT, CONTRACT_NO,
+                           CUSTOMER, DATE, EXPECTED_ARRIVAL_DATE, INVOICE_AMOUNT, INVOICE_DATE, MONEY, PENDING_SHIPMENT,
+                           PLANNED_AMOUNT, PLANS, QUOTE_NO, REP_SHEETS, SHEETS, SHIPMENT_AMOUNT, SHIPMENT_DATE,
+                           VALID_UNTIL, Field, SheetDef)
 from .collection_plans import OTHER, by_contract, contract_amounts, ordered, resolve_amounts
 
 Check = Callable[[Tables, Settings, date], list[Problem]]
@@ -44,8 +47,8 @@ Check = Callable[[Tables, Settings, date], list[Problem]]
 FILLER = "填报人"  # on 发货/开票: the rep whose workbook holds the row (业务员 is the contract's rep)
 NAME_SHEETS = ("合同", "回款", "日报", "财务收款", "财务开票", "应收余额", "反馈")  # 客户名称 made canonical
 UNKNOWN_CUSTOMER_SHEETS = ("合同", "回款")  # a customer found nowhere is a warning here
-NOT_FUTURE_EXEMPT = ("约定交货日期", "预计到货日期", "要求发货日期", "票据到期日", "计划日期", "有效期至")  # the future by nature
-CONTRACT_REFS = (("发货", "发货日期"), ("开票", "开票日期"), ("回款", "回款日期"), ("回款计划", "计划日期"))
+NOT_FUTURE_EXEMPT = (AGREED_DELIVERY_DATE, EXPECTED_ARRIVAL_DATE, "要求发货日期", BILL_DUE_DATE, "计划日期", VALID_UNTIL)  # the future by nature
+CONTRACT_REFS = (("发货", SHIPMENT_DATE), ("开票", INVOICE_DATE), ("回款", COLLECTION_DATE), ("回款计划", "计划日期"))
 
 
 # ---------------------------------------------------------------- where a field is
@@ -116,10 +119,10 @@ def check_required(tables: Tables, settings: Settings, run_date: date) -> list[P
             if not f.required or f.kind == MONEY or f.name not in frame:
                 continue
             missing = frame[f.name].isna()
-            if name == "发货" and f.name == "发货日期" and "状态" in frame:
+            if name == "发货" and f.name == SHIPMENT_DATE and "状态" in frame:
                 missing &= frame["状态"].fillna("").str.strip() != PENDING_SHIPMENT
             suggestion = (f"已发货请填写发货日期; 尚未发货的申请请在 状态 填 {PENDING_SHIPMENT}"
-                          if f.name == "发货日期" else f"请填写{f.name}")
+                          if f.name == SHIPMENT_DATE else f"请填写{f.name}")
             for row in records(frame[missing]):
                 found.append(problem(row, columns, sheet_def, ERROR, "必填项为空", f.name, suggestion, ""))
     return found
@@ -230,39 +233,39 @@ def check_duplicates(tables: Tables, settings: Settings, run_date: date) -> list
 def check_contract_refs(tables: Tables, settings: Settings, run_date: date) -> list[Problem]:
     """A shipment, invoice or collection naming a contract found in nobody's 合同 sheet (or only in an
     error row)."""
-    known = set(tables["合同"]["合同编号"].dropna().astype("str"))
+    known = set(tables["合同"][CONTRACT_NO].dropna().astype("str"))
     found: list[Problem] = []
     columns = Columns(tables)
     for name, _ in CONTRACT_REFS:
         frame = tables[name]
         if frame.empty:
             continue
-        unknown = frame["合同编号"].notna() & ~frame["合同编号"].astype("str").isin(known)
+        unknown = frame[CONTRACT_NO].notna() & ~frame[CONTRACT_NO].astype("str").isin(known)
         for row in records(frame[unknown]):
             found.append(problem(row, columns, SHEETS[name], ERROR, "在所有业务员的合同表中都找不到 (或该合同行有错误)",
-                                 "合同编号", "请核对合同编号, 或先在合同表登记该合同"))
+                                 CONTRACT_NO, "请核对合同编号, 或先在合同表登记该合同"))
     return found
 
 
 def check_over_contract(tables: Tables, settings: Settings, run_date: date) -> list[Problem]:
     """Shipments (with a 发货日期) or invoices summing above their contract's amount: a warning on the row
     that crosses it, in date order."""
-    contracts = tables["合同"].drop_duplicates("合同编号")
-    amounts = dict(zip(contracts["合同编号"].astype("str"), contracts["合同金额"].astype("int64")))
+    contracts = tables["合同"].drop_duplicates(CONTRACT_NO)
+    amounts = dict(zip(contracts[CONTRACT_NO].astype("str"), contracts[CONTRACT_AMOUNT].astype("int64")))
     found: list[Problem] = []
     columns = Columns(tables)
-    for name, day, amount, what in (("发货", "发货日期", "发货金额", "发货"), ("开票", "开票日期", "开票金额", "开票")):
+    for name, day, amount, what in (("发货", SHIPMENT_DATE, SHIPMENT_AMOUNT, "发货"), ("开票", INVOICE_DATE, INVOICE_AMOUNT, "开票")):
         frame = tables[name]
         if frame.empty:
             continue
-        frame = frame[frame[day].notna() & frame["合同编号"].notna()].sort_values([day, SRC_WORKBOOK, SRC_ROW],
+        frame = frame[frame[day].notna() & frame[CONTRACT_NO].notna()].sort_values([day, SRC_WORKBOOK, SRC_ROW],
                                                                                   kind="stable")
-        limit = frame["合同编号"].astype("str").map(amounts)
+        limit = frame[CONTRACT_NO].astype("str").map(amounts)
         frame, limit = frame[limit.notna()], limit[limit.notna()].astype("int64")
-        total = frame.groupby("合同编号", sort=False)[amount].cumsum()
+        total = frame.groupby(CONTRACT_NO, sort=False)[amount].cumsum()
         crossing = (total - frame[amount] <= limit) & (limit < total)  # the row that takes the total over
         for row, total_then in zip(records(frame[crossing]), total[crossing].tolist()):
-            contract = str(row["合同编号"])
+            contract = str(row[CONTRACT_NO])
             found.append(problem(row, columns, SHEETS[name], WARNING,
                                  f"累计{what}金额 {fmt_yuan(total_then)} 超过合同 {contract} 金额 "
                                  f"{fmt_yuan(amounts[contract])}", amount, "请核对金额或补签合同",
@@ -282,11 +285,11 @@ def check_unknown_customers(tables: Tables, settings: Settings, run_date: date) 
         frame = tables[name]
         if frame.empty:
             continue
-        names = frame["客户名称"]
+        names = frame[CUSTOMER]
         known = {n: n in customers for n in names.dropna().unique()}
         unknown = names.notna() & ~names.map(known).fillna(False).astype(bool)
         for row in records(frame[unknown]):
-            found.append(problem(row, columns, SHEETS[name], WARNING, "未知客户: 客户档案中没有该客户", "客户名称",
+            found.append(problem(row, columns, SHEETS[name], WARNING, "未知客户: 客户档案中没有该客户", CUSTOMER,
                                  "请核对客户名称或在客户档案中补充"))
     return found
 
@@ -303,23 +306,23 @@ def check_plans(tables: Tables, settings: Settings, run_date: date) -> list[Prob
     totals = contract_amounts(tables["合同"])
     rows = records(ordered(plan))
     for row in rows:
-        if pd.isna(row["比例"]) and not row["计划金额"]:
-            found.append(problem(row, columns, PLANS, ERROR, "比例和计划金额都为空", "计划金额", "请填写本期比例或计划金额"))
+        if pd.isna(row["比例"]) and not row[PLANNED_AMOUNT]:
+            found.append(problem(row, columns, PLANS, ERROR, "比例和计划金额都为空", PLANNED_AMOUNT, "请填写本期比例或计划金额"))
         if pd.isna(row["计划日期"]) and (not text(row["节点"]) or text(row["节点"]) == OTHER):
             found.append(problem(row, columns, PLANS, ERROR, "无法确定到期日: 节点为空或为其他, 也没有计划日期", "节点",
                                  "请选择节点 (预付/发货/到货/验收/开票/质保) 或填写计划日期"))
     for contract, rows in by_contract(rows).items():
         if contract not in totals:
             continue  # check_contract_refs said so
-        amounts = resolve_amounts([r["比例"] for r in rows], [r["计划金额"] for r in rows], totals[contract])
+        amounts = resolve_amounts([r["比例"] for r in rows], [r[PLANNED_AMOUNT] for r in rows], totals[contract])
         planned = sum(a for a in amounts if a is not None)
         if planned == totals[contract] and None not in amounts:
             continue
-        cells = "、".join(problem(r, columns, PLANS, ERROR, "", "比例" if a is None or not r["计划金额"] else "计划金额")
+        cells = "、".join(problem(r, columns, PLANS, ERROR, "", "比例" if a is None or not r[PLANNED_AMOUNT] else PLANNED_AMOUNT)
                          .where() for r, a in zip(rows, amounts))
         found.append(problem(rows[0], columns, PLANS, ERROR,
                              f"合同 {contract} 的回款计划合计 {fmt_yuan(planned)} 与合同金额 {fmt_yuan(totals[contract])} "
-                             f"不符 (各期: {cells}); 该合同按默认账期计算到期日", "计划金额",
+                             f"不符 (各期: {cells}); 该合同按默认账期计算到期日", PLANNED_AMOUNT,
                              "请核对各期比例或金额, 合计须等于合同金额", fmt_yuan(planned)))
     return found
 
@@ -367,10 +370,10 @@ def check_quotes(tables: Tables, settings: Settings, run_date: date) -> list[Pro
     bad_rate = frame["税率"].notna() & ((frame["税率"] < 0) | (frame["税率"] >= 1))
     for row in records(frame[bad_rate]):
         found.append(problem(row, columns, sheet_def, ERROR, "税率应在 0 到 100% 之间", "税率", "如 13%; 不填按产品类别的税率"))
-    customers = frame.groupby("报价单号")["客户名称"].transform("first")
-    for row in records(frame[frame["客户名称"].notna() & (frame["客户名称"] != customers)]):
+    customers = frame.groupby(QUOTE_NO)[CUSTOMER].transform("first")
+    for row in records(frame[frame[CUSTOMER].notna() & (frame[CUSTOMER] != customers)]):
         found.append(problem(row, columns, sheet_def, WARNING, "同一报价单号的各行客户名称不同, 报价单按第一行的客户打印",
-                             "客户名称", "一张报价单只对一个客户; 不同客户请用不同的报价单号"))
+                             CUSTOMER, "一张报价单只对一个客户; 不同客户请用不同的报价单号"))
     return found
 
 
@@ -427,22 +430,22 @@ def enrich(tables: Tables) -> Tables:
     frames: dict[str, pd.DataFrame] = {}
     for name in NAME_SHEETS:
         frame = tables[name]
-        if not frame.empty and "客户名称" in frame:
+        if not frame.empty and CUSTOMER in frame:
             frame = frame.copy()
-            canonical = {n: customers.canonical(n) for n in frame["客户名称"].dropna().unique()}
-            frame["客户名称"] = frame["客户名称"].map(canonical)
-            frames[name] = frame.astype({"客户名称": "str"})
-    contracts = frames.get("合同", tables["合同"]).drop_duplicates("合同编号")
-    by_contract = contracts.set_index("合同编号")[["客户名称", REP]] if len(contracts) else None
+            canonical = {n: customers.canonical(n) for n in frame[CUSTOMER].dropna().unique()}
+            frame[CUSTOMER] = frame[CUSTOMER].map(canonical)
+            frames[name] = frame.astype({CUSTOMER: "str"})
+    contracts = frames.get("合同", tables["合同"]).drop_duplicates(CONTRACT_NO)
+    by_contract = contracts.set_index(CONTRACT_NO)[[CUSTOMER, REP]] if len(contracts) else None
     for name in ("发货", "开票"):
         frame = tables[name].copy()
         frame[FILLER] = frame[REP]
         if by_contract is not None and len(frame):
-            customer = frame["合同编号"].map(by_contract["客户名称"])
-            rep = frame["合同编号"].map(by_contract[REP])
-            frame["客户名称"] = customer.astype("str")
+            customer = frame[CONTRACT_NO].map(by_contract[CUSTOMER])
+            rep = frame[CONTRACT_NO].map(by_contract[REP])
+            frame[CUSTOMER] = customer.astype("str")
             frame[REP] = rep.fillna(frame[REP]).astype("str")
         else:
-            frame["客户名称"] = pd.Series([None] * len(frame), dtype="str", index=frame.index)
+            frame[CUSTOMER] = pd.Series([None] * len(frame), dtype="str", index=frame.index)
         frames[name] = frame.astype({FILLER: "str"})
     return tables.replace(**frames)

@@ -24,7 +24,7 @@ from .schema import REP, SHEETS, SOURCE_COLUMNS, SRC_ROW, SRC_SHEET, SRC_WORKBOO
 ERROR = "错误"
 WARNING = "警告"
 
-PROBLEM_COLUMNS = ("严重程度", "业务员", "工作簿", "工作表", "单元格", "字段", "原始值", "问题说明", "建议")
+PROBLEM_COLUMNS = ("严重程度", REP, "工作簿", "工作表", "单元格", "字段", "原始值", "问题说明", "建议")
 
 
 def cell_address(col_index: int | None, row: int | None) -> str:

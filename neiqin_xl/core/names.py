@@ -20,6 +20,8 @@ from functools import lru_cache
 
 import pandas as pd
 
+from .schema import CUSTOMER
+
 _SPACES = re.compile(r"\s+")
 _ALIAS_SPLIT = re.compile(r"[；;、,，/\n]+")
 _CJK_SPACE = re.compile(r"(?<=[\u4e00-\u9fff()]) (?=[\u4e00-\u9fff()])")
@@ -125,7 +127,7 @@ class CustomerIndex:
     def from_archive(cls, customers: pd.DataFrame) -> "CustomerIndex":
         if customers is None or customers.empty:
             return cls([])
-        names = [normalize_name(n) for n in customers["客户名称"]]
+        names = [normalize_name(n) for n in customers[CUSTOMER]]
         aliases = {n: split_aliases(a) for n, a in zip(names, customers.get("别名", pd.Series([None] * len(names))))}
         return cls(names, aliases)
 

@@ -62,9 +62,9 @@ from .reader import (NOT_DATA_SHEETS, Known, fit_words, Header, Range, SheetMatc
                      header_lookup, infer_columns,
                      hidden_named, identify_sheet, locate_header, open_error_text, open_workbook, read_cells_present,
                      read_grid, scan_sheets, sheet_alias_line, visible_worksheets)
-from ..core.schema import (ATTENDANCE, ATTENDANCE_PREFIX, DATE, DTYPES, FINANCE_PREFIXES, FINANCE_SHEETS,
-                     MASTER_WORKBOOKS, MONEY, NUMBER, OPTIONAL_MASTER_WORKBOOKS, REP_SHEETS, SHEETS, Field,
-                     SheetDef)
+from ..core.schema import (ATTENDANCE, ATTENDANCE_PREFIX, CONTRACT_NO, CUSTOMER, DATE, DTYPES, FINANCE_PREFIXES,
+                           FINANCE_SHEETS, MASTER_WORKBOOKS, MONEY, NUMBER, OPTIONAL_MASTER_WORKBOOKS, PRODUCT,
+                           REP_SHEETS, SHEETS, Field, SheetDef)
 
 MONTH_COLUMN = "月份"
 _OPEN_ERRORS = (zipfile.BadZipFile, pc.CalamineError, pc.PasswordError, pc.XmlError, pc.ZipError,
@@ -166,7 +166,7 @@ def read_workspace(settings: Settings, progress: Progress | None = None) -> tupl
 
 
 WANTS_KNOWN = "wants_known"  # an info key while reading: the ID or name fields a sheet lacked (``with_known``)
-KNOWN_FIELDS = frozenset({"合同编号", "客户名称", "产品名称"})  # required columns ``reader.Known`` can find by their cells
+KNOWN_FIELDS = frozenset({CONTRACT_NO, CUSTOMER, PRODUCT})  # required columns ``reader.Known`` can find by their cells
 
 
 def with_known(jobs: list[Job], results: list[Result], settings: Settings) -> list[Result]:
@@ -196,12 +196,12 @@ def known_of(books: list[dict[str, pd.DataFrame]]) -> Known:
     for frames in books:
         if "客户" in frames:
             archive = frames["客户"]
-            customers.update(match_key(n) for n in archive["客户名称"].dropna())
+            customers.update(match_key(n) for n in archive[CUSTOMER].dropna())
             customers.update(match_key(a) for text in archive["别名"].dropna() for a in split_aliases(text))
         if "产品" in frames:
-            products.update(match_key(n) for n in frames["产品"]["产品名称"].dropna())
+            products.update(match_key(n) for n in frames["产品"][PRODUCT].dropna())
         if "合同" in frames:
-            contracts.update(str(n).strip() for n in frames["合同"]["合同编号"].dropna())
+            contracts.update(str(n).strip() for n in frames["合同"][CONTRACT_NO].dropna())
     return Known(frozenset(customers - {""}), frozenset(products - {""}), frozenset(contracts - {""}))
 
 

@@ -63,7 +63,8 @@ from ..core.config import Settings
 from .folders import csv_sheet, decode_text
 from .parse import Uncalculated, display_raw, is_blank, is_unit_code, normalize_header
 from ..core.names import match_key
-from ..core.schema import AMBIGUOUS_CUSTOMER, DATE, MONEY, NAME, REP_HEADERS, Field, SheetDef
+from ..core.schema import (AMBIGUOUS_CUSTOMER, CONTRACT_NO, CUSTOMER, DATE, MONEY, NAME, PRODUCT, REP_HEADERS, Field,
+                           SheetDef)
 
 _XML_ERROR_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xltx", ".xltm"})
 _ERROR_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*\bt="e"[^>]*)>(.*?)</(?:\w+:)?c>', re.DOTALL)
@@ -770,7 +771,7 @@ def header_lookup(sheet_def: SheetDef, settings: Settings) -> dict[str, list[tup
     extra = settings.intake.column_aliases.get(sheet_def.name, {})
     for f in sheet_def.fields:
         names = [(0, f.name), *((1, a) for a in f.aliases), *((2, a) for a in extra.get(f.name, []))]
-        if f.name == "客户名称":
+        if f.name == CUSTOMER:
             names.append((3, AMBIGUOUS_CUSTOMER))
         for priority, name in names:
             key = normalize_header(name)
@@ -799,11 +800,11 @@ def locate_header(grid: list[list], sheet_def: SheetDef, settings: Settings) -> 
         return None
     row = scores.index(max(scores))
     header = Header(row=row, **map_columns(grid[row], sheet_def, lookup))
-    col = header.columns.get("客户名称")
+    col = header.columns.get(CUSTOMER)
     if col is not None and normalize_header(grid[row][col]) == AMBIGUOUS_CUSTOMER and holds_unit_codes(grid[row + 1:], col):
-        del header.columns["客户名称"]
-        if sheet_def.field("客户名称").required:
-            header.missing.append("客户名称")
+        del header.columns[CUSTOMER]
+        if sheet_def.field(CUSTOMER).required:
+            header.missing.append(CUSTOMER)
     return header
 
 
@@ -946,25 +947,25 @@ class Known:
         >>> k.values_for(COLLECTIONS.field("客户名称")), k.values_for(SHIPMENTS.field("合同编号"))
         (frozenset({'上海明达'}), frozenset({'HT-1'}))
         """
-        if f.name == "合同编号":
+        if f.name == CONTRACT_NO:
             return self.contracts
-        if f.kind == NAME and f.name == "客户名称":
+        if f.kind == NAME and f.name == CUSTOMER:
             return self.customers
-        if f.kind == NAME and f.name in ("产品名称", "产品"):
+        if f.kind == NAME and f.name in (PRODUCT, "产品"):
             return self.products
         return frozenset()
 
     def for_sheet(self, sheet_def: SheetDef) -> "Known":
         """What finds a column of this sheet: a sheet never by the values it defines itself (a 合同 sheet's
         合同编号 are new numbers, not the known ones)."""
-        if sheet_def.key == "合同编号":
+        if sheet_def.key == CONTRACT_NO:
             return Known(self.customers, self.products, frozenset())
         return self
 
     def key(self, f: Field, cell: object) -> str:
         """A cell as the known values are kept: a 合同编号 as typed (trimmed), a name by its match key."""
         text = display_raw(cell).strip()
-        return text if f.name == "合同编号" else match_key(text)
+        return text if f.name == CONTRACT_NO else match_key(text)
 
     def __bool__(self) -> bool:
         return bool(self.customers or self.products or self.contracts)
@@ -973,7 +974,7 @@ class Known:
 def fit_words(f: Field) -> str:
     """What a column's cells are, as the messages say it ("前 20 个有值的单元格中 18 个像日期")."""
     return {DATE: "像日期", MONEY: "像金额"}.get(f.kind) or {
-        "合同编号": "是已有合同的合同编号", "客户名称": "是客户档案中的客户"}.get(f.name, "是产品目录中的产品")
+        CONTRACT_NO: "是已有合同的合同编号", CUSTOMER: "是客户档案中的客户"}.get(f.name, "是产品目录中的产品")
 
 
 def fitting_columns(grid: list[list], header: Header, f: Field, free: Iterable[int], sample: int = 20,

@@ -34,12 +34,14 @@ from ..core.output import ReportOutput
 from ..core.model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, Tables
 from ..core.names import CustomerIndex, normalize_name
 from ..core.sheets import DATE, INT, MONEY, Col, Highlight, Sheet, Table, WorkbookSpec
+from ..core.schema import (ACCOUNT_REP, ACTIVITY_TYPE, COLLECTION_DATE, CONTACT, CONTRACT_AMOUNT, CREDIT_DAYS,
+                           CREDIT_LIMIT, CUSTOMER, CUSTOMER_CODE, SIGNING_DATE)
 
-ARCHIVE_FIELDS = ["客户编码", "客户名称", "别名", "负责业务员", "联系人", "电话", "信用额度", "账期天数"]
-SUMMARY_COLUMNS = [*ARCHIVE_FIELDS, "合同数", "合同金额", "最近签约日期", "最近回款日期", "应收余额", "逾期金额", "最近拜访日期"]
-PASTE_COLUMNS = ["客户编码", "客户名称", "别名", "信用额度", "账期天数", "负责业务员", "联系人", "电话", "地址"]
+ARCHIVE_FIELDS = [CUSTOMER_CODE, CUSTOMER, "别名", ACCOUNT_REP, CONTACT, "电话", CREDIT_LIMIT, CREDIT_DAYS]
+SUMMARY_COLUMNS = [*ARCHIVE_FIELDS, "合同数", CONTRACT_AMOUNT, "最近签约日期", "最近回款日期", "应收余额", "逾期金额", "最近拜访日期"]
+PASTE_COLUMNS = [CUSTOMER_CODE, CUSTOMER, "别名", CREDIT_LIMIT, CREDIT_DAYS, ACCOUNT_REP, CONTACT, "电话", "地址"]
 NEW_COLUMNS = [*PASTE_COLUMNS, "首次出现", "首次日期", "出现次数", "业务员(全部)", SRC_WORKBOOK, SRC_SHEET, SRC_ROW]
-NAME_SOURCES = (("合同", "签订日期"), ("回款", "回款日期"), ("日报", "日期"))  # where reps type a customer name
+NAME_SOURCES = (("合同", SIGNING_DATE), ("回款", COLLECTION_DATE), ("日报", "日期"))  # where reps type a customer name
 
 
 
@@ -53,7 +55,7 @@ class ArchiveData:
 
 def _by_customer(frame: pd.DataFrame, customers: CustomerIndex) -> pd.Series:
     """The archive's name (``customers.canonical``) of each row's 客户名称."""
-    return pd.Series(each_once(customers.canonical, frame["客户名称"]), index=frame.index)
+    return pd.Series(each_once(customers.canonical, frame[CUSTOMER]), index=frame.index)
 
 
 def _upto(frame: pd.DataFrame, column: str, day: date) -> pd.DataFrame:
@@ -68,26 +70,26 @@ def _latest(frame: pd.DataFrame, column: str, customers: CustomerIndex, day: dat
 def customer_summary(tables: Tables, allocation: Allocation, customers: CustomerIndex, day: date) -> pd.DataFrame:
     """SUMMARY_COLUMNS: one row per archive customer, in the archive's order."""
     archive = tables["客户"]
-    contracts = _upto(tables["合同"], "签订日期", day)
-    by_contract_customer = contracts.groupby(_by_customer(contracts, customers))["合同金额"].agg(["count", "sum"]) \
+    contracts = _upto(tables["合同"], SIGNING_DATE, day)
+    by_contract_customer = contracts.groupby(_by_customer(contracts, customers))[CONTRACT_AMOUNT].agg(["count", "sum"]) \
         if len(contracts) else pd.DataFrame(columns=["count", "sum"])
     money = balances_as_of(allocation, day)
-    last_signed = _latest(tables["合同"], "签订日期", customers, day)
-    last_collected = _latest(tables["回款"], "回款日期", customers, day)
+    last_signed = _latest(tables["合同"], SIGNING_DATE, customers, day)
+    last_collected = _latest(tables["回款"], COLLECTION_DATE, customers, day)
     activities = tables["日报"]
-    visits = activities[activities["活动类型"].fillna("").astype(str) == "拜访"] if len(activities) else activities
+    visits = activities[activities[ACTIVITY_TYPE].fillna("").astype(str) == "拜访"] if len(activities) else activities
     last_visit = _latest(visits, "日期", customers, day)
     counts, amounts = by_contract_customer["count"].to_dict(), by_contract_customer["sum"].to_dict()
     owed, overdue = money["应收余额"].to_dict(), money["逾期金额"].to_dict()
     signed, collected, visited = last_signed.to_dict(), last_collected.to_dict(), last_visit.to_dict()
     rows = []
     for rec in archive.to_dict("records"):
-        name = customers.canonical(rec.get("客户名称"))
+        name = customers.canonical(rec.get(CUSTOMER))
         if not name:
             continue
         row = {c: rec.get(c) for c in ARCHIVE_FIELDS}
-        row["客户名称"] = name
-        row.update({"合同数": int(counts.get(name, 0)), "合同金额": int(amounts.get(name, 0)),
+        row[CUSTOMER] = name
+        row.update({"合同数": int(counts.get(name, 0)), CONTRACT_AMOUNT: int(amounts.get(name, 0)),
                     "最近签约日期": signed.get(name, pd.NaT), "最近回款日期": collected.get(name, pd.NaT),
                     "应收余额": int(owed.get(name, 0)), "逾期金额": int(overdue.get(name, 0)),
                     "最近拜访日期": visited.get(name, pd.NaT)})
@@ -98,20 +100,20 @@ def customer_summary(tables: Tables, allocation: Allocation, customers: Customer
 def names_seen(tables: Tables, customers: CustomerIndex) -> pd.DataFrame:
     """Every row of 合同/回款/日报 whose (normalised) 客户名称 the archive lacks: 客户名称, 日期, _order (the sheet's
     place in NAME_SOURCES), 业务员, 联系人 (日报 only), and the source columns."""
-    columns: dict[str, list] = {c: [] for c in ("客户名称", "日期", "_order", REP, "联系人", SRC_WORKBOOK, SRC_SHEET, SRC_ROW)}
+    columns: dict[str, list] = {c: [] for c in (CUSTOMER, "日期", "_order", REP, CONTACT, SRC_WORKBOOK, SRC_SHEET, SRC_ROW)}
     for order, (sheet, day_column) in enumerate(NAME_SOURCES):
         frame = tables[sheet]
         if not len(frame):
             continue
-        names = each_once(normalize_name, frame["客户名称"])
+        names = each_once(normalize_name, frame[CUSTOMER])
         unknown = each_once(lambda n: bool(n) and customers.resolve(n) is None, pd.Series(names)).astype(bool)
         rows = frame[unknown]
-        columns["客户名称"] += names[unknown].tolist()
+        columns[CUSTOMER] += names[unknown].tolist()
         columns["日期"] += list(rows[day_column]) if day_column in rows else [None] * len(rows)
         columns["_order"] += [order] * len(rows)
         for column in (REP, SRC_WORKBOOK, SRC_SHEET):
             columns[column] += column_texts(rows, column)
-        columns["联系人"] += column_texts(rows, "联系人") if sheet == "日报" else [""] * len(rows)
+        columns[CONTACT] += column_texts(rows, CONTACT) if sheet == "日报" else [""] * len(rows)
         columns[SRC_ROW] += rows[SRC_ROW].tolist()
     return pd.DataFrame(columns)
 
@@ -124,17 +126,17 @@ def unknown_customers(tables: Tables, customers: CustomerIndex) -> pd.DataFrame:
         return pd.DataFrame(columns=NEW_COLUMNS)
     seen["_missing"] = seen["日期"].isna()
     seen = seen.sort_values(["_missing", "日期", "_order", SRC_WORKBOOK, SRC_ROW], kind="stable")
-    names = seen["客户名称"].tolist()
-    counts, reps, contacts = Counter(names), values_by_name(names, seen[REP]), values_by_name(names, seen["联系人"])
+    names = seen[CUSTOMER].tolist()
+    counts, reps, contacts = Counter(names), values_by_name(names, seen[REP]), values_by_name(names, seen[CONTACT])
     rows = []
-    for first in seen.drop_duplicates("客户名称").to_dict("records"):  # each name's first occurrence
-        name = first["客户名称"]
-        rows.append({"客户编码": "", "客户名称": name, "别名": "", "信用额度": None, "账期天数": None,
-                     "负责业务员": first[REP], "联系人": contacts.get(name, [""])[0], "电话": "", "地址": "",
+    for first in seen.drop_duplicates(CUSTOMER).to_dict("records"):  # each name's first occurrence
+        name = first[CUSTOMER]
+        rows.append({CUSTOMER_CODE: "", CUSTOMER: name, "别名": "", CREDIT_LIMIT: None, CREDIT_DAYS: None,
+                     ACCOUNT_REP: first[REP], CONTACT: contacts.get(name, [""])[0], "电话": "", "地址": "",
                      "首次出现": f"{first[SRC_WORKBOOK]}[{first[SRC_SHEET]}]!行 {int(first[SRC_ROW])}",
                      "首次日期": first["日期"], "出现次数": counts[name], "业务员(全部)": "、".join(reps.get(name, [])),
                      SRC_WORKBOOK: first[SRC_WORKBOOK], SRC_SHEET: first[SRC_SHEET], SRC_ROW: int(first[SRC_ROW])})
-    return pd.DataFrame(rows, columns=NEW_COLUMNS).astype({"信用额度": "Int64", "账期天数": "Int64"})
+    return pd.DataFrame(rows, columns=NEW_COLUMNS).astype({CREDIT_LIMIT: "Int64", CREDIT_DAYS: "Int64"})
 
 
 def values_by_name(names: list[str], values: pd.Series) -> dict[str, list[str]]:
@@ -149,12 +151,12 @@ def values_by_name(names: list[str], values: pd.Series) -> dict[str, list[str]]:
 def layout(summary: pd.DataFrame, fresh: pd.DataFrame, day: date, company: str) -> WorkbookSpec:
     """客户档案汇总_<D>.xlsx: sheets 客户档案 and 新客户."""
     subtitle = [f"截至 {day.isoformat()}", company]
-    summary_cols = [Col("客户编码"), Col("客户名称"), Col("别名"), Col("负责业务员"), Col("联系人"), Col("电话"),
-                    Col("信用额度", MONEY, total=False), Col("账期天数", INT, total=False), Col("合同数", INT),
-                    Col("合同金额", MONEY), Col("最近签约日期", DATE), Col("最近回款日期", DATE), Col("应收余额", MONEY),
+    summary_cols = [Col(CUSTOMER_CODE), Col(CUSTOMER), Col("别名"), Col(ACCOUNT_REP), Col(CONTACT), Col("电话"),
+                    Col(CREDIT_LIMIT, MONEY, total=False), Col(CREDIT_DAYS, INT, total=False), Col("合同数", INT),
+                    Col(CONTRACT_AMOUNT, MONEY), Col("最近签约日期", DATE), Col("最近回款日期", DATE), Col("应收余额", MONEY),
                     Col("逾期金额", MONEY), Col("最近拜访日期", DATE)]
-    fresh_cols = [Col("客户编码"), Col("客户名称"), Col("别名"), Col("信用额度", MONEY, total=False),
-                  Col("账期天数", INT, total=False), Col("负责业务员"), Col("联系人"), Col("电话"), Col("地址"),
+    fresh_cols = [Col(CUSTOMER_CODE), Col(CUSTOMER), Col("别名"), Col(CREDIT_LIMIT, MONEY, total=False),
+                  Col(CREDIT_DAYS, INT, total=False), Col(ACCOUNT_REP), Col(CONTACT), Col("电话"), Col("地址"),
                   Col("首次出现"), Col("首次日期", DATE), Col("出现次数", INT, total=False), Col("业务员(全部)"),
                   Col(SRC_WORKBOOK), Col(SRC_SHEET), Col(SRC_ROW, INT, total=False)]
     return WorkbookSpec(f"客户档案汇总_{day.isoformat()}.xlsx", [

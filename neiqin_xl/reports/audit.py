@@ -24,9 +24,10 @@ import pandas as pd
 from ..books.changes import ADJUSTMENT_COLUMNS, CLOSED_MARK, PAST_MARK, Changes, count_line
 from ..books.context import RunContext
 from ..core.output import Delivery, ReportOutput
+from ..core.schema import REP
 from ..core.sheets import INT, TEXT, Col, Highlight, Sheet, Table, WorkbookSpec
 
-COLUMNS = [Col("业务员"), Col("工作簿"), Col("工作表"), Col("现行号", INT, total=False), Col("原行号", INT, total=False),
+COLUMNS = [Col(REP), Col("工作簿"), Col("工作表"), Col("现行号", INT, total=False), Col("原行号", INT, total=False),
            Col("单据"), Col("字段"), Col("原值", TEXT, width=30), Col("新值", TEXT, width=30), Col("类型"), Col("日期"),
            Col("月份"), Col("标记")]
 

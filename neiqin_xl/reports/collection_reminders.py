@@ -23,11 +23,12 @@ from ..books.due import WORKING_DAYS
 from ..core.files import Name
 from ..core.model import fmt_yuan
 from ..core.output import Delivery, ReportOutput
+from ..core.schema import CONTACT, CONTRACT_NO, CUSTOMER, PLANNED_AMOUNT, REP
 from ..core.sheets import DATE, INT, MONEY, Col, Highlight, Sheet, Table, WorkbookSpec
 
-COLUMNS = [Col("业务员"), Col("客户名称"), Col("合同编号"), Col("期次", INT, total=False), Col("节点"),
-           Col("计划金额", MONEY), Col("未回款", MONEY), Col("到期日", DATE), Col("状态"), Col("天数", INT, total=False),
-           Col("联系人"), Col("电话")]
+COLUMNS = [Col(REP), Col(CUSTOMER), Col(CONTRACT_NO), Col("期次", INT, total=False), Col("节点"),
+           Col(PLANNED_AMOUNT, MONEY), Col("未回款", MONEY), Col("到期日", DATE), Col("状态"), Col("天数", INT, total=False),
+           Col(CONTACT), Col("电话")]
 
 
 def sheet(lines: pd.DataFrame, title: str, subtitle: list[str]) -> Sheet:
@@ -43,7 +44,7 @@ def layout(lines: pd.DataFrame, ctx: RunContext) -> tuple[WorkbookSpec, dict[str
     clerk = WorkbookSpec(f"回款提醒_{day}.xlsx", [sheet(lines, "回款提醒", subtitle)])
     per_rep = {rep: WorkbookSpec(Name(rep, before="回款提醒_", after=f"_{day}.xlsx"),
                                  [sheet(own, f"回款提醒 — {rep}", subtitle)], subfolder="回款提醒", for_rep=rep)
-               for rep, own in lines.groupby("业务员", sort=True) if rep}
+               for rep, own in lines.groupby(REP, sort=True) if rep}
     return clerk, per_rep
 
 
@@ -59,7 +60,7 @@ def build(ctx: RunContext) -> ReportOutput:
     clerk, per_rep = layout(lines, ctx)
     deliveries = []
     for rep, spec in per_rep.items():
-        own = lines[lines["业务员"] == rep]
+        own = lines[lines[REP] == rep]
         late = own[own["状态"] == LATE]
         deliveries.append(Delivery(report="collection_reminders", rep=rep, title="回款提醒", attachments=[spec],
                                    key_figure=f"{len(own)} 期",

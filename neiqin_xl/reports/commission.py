@@ -70,12 +70,14 @@ from ..core.months import Month
 from ..core.names import normalize_name
 from ..core.sheets import DATE, INT, MONEY, NUMBER, PCT, TEXT, Col, Sheet, Table, WorkbookSpec
 from ..core.files import Name
+from ..core.schema import (COLLECTION_AMOUNT, COLLECTION_TARGET, CONTRACT_AMOUNT, CONTRACT_NO, CUSTOMER, INVOICE_AMOUNT,
+                           PRODUCT, PRODUCT_CATEGORY, REP, SALES_TARGET, SHIPMENT_AMOUNT)
 
 BASIS_LABELS = {  # basis -> (target column, amount column)
-    "collected": ("回款目标", "回款金额"),
-    "invoiced": ("销售目标", "开票金额"),
-    "shipped": ("销售目标", "发货金额"),
-    "contracted": ("销售目标", "合同金额"),
+    "collected": (COLLECTION_TARGET, COLLECTION_AMOUNT),
+    "invoiced": (SALES_TARGET, INVOICE_AMOUNT),
+    "shipped": (SALES_TARGET, SHIPMENT_AMOUNT),
+    "contracted": (SALES_TARGET, CONTRACT_AMOUNT),
 }
 BASIS_NAMES = {"collected": "回款", "invoiced": "开票", "shipped": "发货", "contracted": "合同"}
 CONFIRMATION_FOLDER = "提成确认单"
@@ -128,12 +130,12 @@ def format_rate(rate: Decimal) -> str:
 def categorize(lines: pd.DataFrame, tables: Tables) -> pd.DataFrame:
     """Adds 产品类别: the line's contract's 产品名称 (else the row's own) looked up in the 产品 table."""
     products = tables["产品"]
-    category = {normalize_name(n): _text(c) for n, c in zip(products["产品名称"], products["产品类别"])}
+    category = {normalize_name(n): _text(c) for n, c in zip(products[PRODUCT], products[PRODUCT_CATEGORY])}
     contracts = tables["合同"]
-    product = {_text(k): normalize_name(v) for k, v in zip(contracts["合同编号"], contracts["产品名称"])}
+    product = {_text(k): normalize_name(v) for k, v in zip(contracts[CONTRACT_NO], contracts[PRODUCT])}
     own = lines["_产品名称"] if "_产品名称" in lines else pd.Series([""] * len(lines), index=lines.index)
     lines = lines.copy()
-    lines["产品类别"] = [category.get(product.get(c) or normalize_name(p), "") for c, p in zip(lines["合同编号"], own)]
+    lines[PRODUCT_CATEGORY] = [category.get(product.get(c) or normalize_name(p), "") for c, p in zip(lines[CONTRACT_NO], own)]
     return lines.drop(columns=[c for c in ("_产品名称",) if c in lines])
 
 
@@ -185,21 +187,21 @@ def line_commission(amount: int, rate: Decimal, factor: Decimal) -> int:
 def rate_lines(lines: pd.DataFrame, targets: dict[str, int], plan: Commission, amount_col: str) -> pd.DataFrame:
     """Adds 适用比例, 折扣, 提成 to every line (marginal mode splits a line crossing a slice boundary)."""
     out: list[dict] = []
-    for rep, group in lines.groupby("业务员", sort=False):
+    for rep, group in lines.groupby(REP, sort=False):
         target = targets.get(rep)
         records = group.to_dict("records")
         if plan.mode == "whole":
             base = tier_rate(int(group[amount_col].sum()), target, plan)
             for rec in records:
-                rate = plan.category_rates.get(rec["产品类别"], base)
+                rate = plan.category_rates.get(rec[PRODUCT_CATEGORY], base)
                 out.append(_rated(rec, rec[amount_col], rate, plan, amount_col))
         else:
             slices = marginal_slices(target, plan)
             done = 0
             for rec in records:
                 amount = int(rec[amount_col])
-                if rec["产品类别"] in plan.category_rates:
-                    out.append(_rated(rec, amount, plan.category_rates[rec["产品类别"]], plan, amount_col))
+                if rec[PRODUCT_CATEGORY] in plan.category_rates:
+                    out.append(_rated(rec, amount, plan.category_rates[rec[PRODUCT_CATEGORY]], plan, amount_col))
                 else:
                     for lo, hi, rate in slices:
                         part = min(done + amount, hi if hi is not None else done + amount) - max(done, lo)
@@ -257,7 +259,7 @@ def staff_records(tables: Tables) -> dict[str, dict]:
 def list_reps(tables: Tables, lines: pd.DataFrame) -> list[str]:
     """The roster's reps (``books.roster``, in 人员 order), then anyone else with lines in the month."""
     reps = rep_names(tables["人员"], workbook_keepers(tables))
-    return reps + sorted(r for r in set(lines["业务员"]) if r and r not in reps)
+    return reps + sorted(r for r in set(lines[REP]) if r and r not in reps)
 
 
 # ---------------------------------------------------------------- performance pay and the summary
@@ -303,7 +305,7 @@ def summarize(reps: list[str], lines: pd.DataFrame, tables: Tables, period: Mont
     problems: list[Problem] = []
     rows = []
     for rep in reps:
-        mine = lines[lines["业务员"] == rep]
+        mine = lines[lines[REP] == rep]
         amount, target = int(mine[amount_col].sum()), targets.get(rep)
         person, presence = staff.get(rep), attendance.get(rep)
         attainment = Decimal(amount) / Decimal(target) if target else None
@@ -320,7 +322,7 @@ def summarize(reps: list[str], lines: pd.DataFrame, tables: Tables, period: Mont
         gross = salary + commission + perf.pay if salary is not None and perf.pay is not None else None
         if gross is None:
             notes.append("应发合计待补")
-        rows.append({"业务员": rep, "部门": _text(person.get("部门")) if person is not None else "",
+        rows.append({REP: rep, "部门": _text(person.get("部门")) if person is not None else "",
                      target_col: target, amount_col: amount, "完成率": attainment,
                      "提成比例": tier_rate(amount, target, plan), "提成金额": commission, "绩效基数": base,
                      "完成率系数": perf.attainment_factor, "出勤系数": perf.attendance_factor,
@@ -391,12 +393,12 @@ def compute(tables: Tables, allocation, settings: Settings, run_date: date,
 
 def mark_incomplete(data: CommissionData, incomplete: dict[str, str]) -> CommissionData:
     """The listed reps with data missing (``roster.incomplete_reps``): 数据不全 and the reason first in 备注."""
-    mine = {rep: why for rep, why in incomplete.items() if rep in set(data.summary["业务员"])}
+    mine = {rep: why for rep, why in incomplete.items() if rep in set(data.summary[REP])}
     if not mine:
         return data
     summary = data.summary.copy()
     summary["备注"] = [f"数据不全：{mine[r]}" + (f"；{note}" if note else "") if r in mine else note
-                     for r, note in zip(summary["业务员"], summary["备注"])]
+                     for r, note in zip(summary[REP], summary["备注"])]
     return replace(data, summary=summary, incomplete=mine)
 
 
@@ -407,7 +409,7 @@ SUPPLEMENT, CLAWBACK = "补提", "扣回"
 
 def paid_commission(data: CommissionData) -> dict[str, int]:
     """Per rep, the month's 提成金额 in fen: what closing the month records as paid."""
-    return {rep: int(v) for rep, v in zip(data.summary["业务员"], data.summary["提成金额"])}
+    return {rep: int(v) for rep, v in zip(data.summary[REP], data.summary["提成金额"])}
 
 
 def adjustments(tables: Tables, allocation, settings: Settings, run_date: date, month: str,
@@ -420,7 +422,7 @@ def adjustments(tables: Tables, allocation, settings: Settings, run_date: date, 
         for rep in [*shut.paid, *(r for r in now if r not in shut.paid)]:
             paid, due = int(shut.paid.get(rep, 0)), now.get(rep, 0)
             if due != paid:
-                rows.append({"业务员": rep, "所属月份": shut.month, "类型": SUPPLEMENT if due > paid else CLAWBACK,
+                rows.append({REP: rep, "所属月份": shut.month, "类型": SUPPLEMENT if due > paid else CLAWBACK,
                              "已发提成": paid, "重算提成": due, "调整金额": due - paid,
                              "原因": cause(changes, shut.month, rep)})
     return pd.DataFrame(rows, columns=[c.name for c in ADJUSTMENT_COLUMNS])
@@ -432,7 +434,7 @@ def cause(changes: Changes | None, month: str, rep: str) -> str:
     if changes is None:
         return earlier
     frame = changes.frame[changes.frame["月份"].str.contains(month, regex=False)]
-    own = frame[frame["业务员"] == rep]
+    own = frame[frame[REP] == rep]
     rows = (own if len(own) else frame).to_dict("records")
     if not rows:
         return earlier
@@ -444,7 +446,7 @@ def cause(changes: Changes | None, month: str, rep: str) -> str:
 
 def summary_columns(basis: str) -> list[Col]:
     target_col, amount_col = BASIS_LABELS[basis]
-    return [Col("业务员"), Col("部门"), Col(target_col, MONEY), Col(amount_col, MONEY), Col("完成率", PCT),
+    return [Col(REP), Col("部门"), Col(target_col, MONEY), Col(amount_col, MONEY), Col("完成率", PCT),
             Col("提成比例", PCT), Col("提成金额", MONEY), Col("绩效基数", MONEY), Col("完成率系数", PCT),
             Col("出勤系数", PCT), Col("迟到扣款", MONEY), Col("绩效工资", MONEY), Col("底薪", MONEY),
             Col("应发合计", MONEY), Col("备注", TEXT, width=40)]
@@ -452,7 +454,7 @@ def summary_columns(basis: str) -> list[Col]:
 
 def detail_columns(basis: str) -> list[Col]:
     amount_col = BASIS_LABELS[basis][1]
-    return [Col("业务员"), Col("日期", DATE), Col("客户名称"), Col("合同编号"), Col("产品类别"), Col(amount_col, MONEY),
+    return [Col(REP), Col("日期", DATE), Col(CUSTOMER), Col(CONTRACT_NO), Col(PRODUCT_CATEGORY), Col(amount_col, MONEY),
             Col("核销对象"), Col("所付单据日期", DATE), Col("账龄天数", INT, total=False), Col("适用比例", PCT),
             Col("折扣", PCT), Col("提成", MONEY), Col("说明"), Col("来源")]
 
@@ -537,8 +539,8 @@ def amounts_in_words(summary: pd.DataFrame) -> list[str]:
 
 def confirmation_spec(rep: str, data: CommissionData, settings: Settings) -> WorkbookSpec:
     """The rep's own 提成确认单: their summary row and their 明细 lines only, with a signature line."""
-    summary = data.summary[data.summary["业务员"] == rep]
-    lines = with_paid_items(data.lines[data.lines["业务员"] == rep], BASIS_LABELS[data.basis][1])
+    summary = data.summary[data.summary[REP] == rep]
+    lines = with_paid_items(data.lines[data.lines[REP] == rep], BASIS_LABELS[data.basis][1])
     missing = data.incomplete.get(rep)
     title = report_title("提成确认单", data.period, data.provisional) + ("（数据不全）" if missing else "") + f" — {rep}"
     subtitle = [f"期间 {data.period.start} 至 {data.period.end}", settings.company.name]
@@ -568,14 +570,14 @@ def layout(data: CommissionData, settings: Settings) -> tuple[WorkbookSpec, dict
                             title=f"提成调整 {data.period.month}",
                             subtitle=["已结账月份按今日台账重算的提成与已发提成之差: 补提为正, 扣回为负, 随本月提成发放"]))
     clerk = WorkbookSpec(f"提成计算表_{data.period.month}.xlsx", sheets)
-    return clerk, {rep: confirmation_spec(rep, data, settings) for rep in data.summary["业务员"]}
+    return clerk, {rep: confirmation_spec(rep, data, settings) for rep in data.summary[REP]}
 
 
 def deliveries(data: CommissionData, per_rep: dict[str, WorkbookSpec]) -> list[Delivery]:
     """One 提成确认单 message per rep, holding that rep's file only."""
     out = []
     for rep, spec in per_rep.items():
-        row = data.summary[data.summary["业务员"] == rep].iloc[0]
+        row = data.summary[data.summary[REP] == rep].iloc[0]
         state = "（暂估，月末最后一个工作日出正式数）" if data.provisional else ""
         ask = "请核对附件中的明细，确认无误后签字交回。"
         if rep in data.incomplete:

@@ -82,6 +82,10 @@ from ..core.model import (ERROR, REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING,
 from ..core.results import REQUEST_DATE, ReceivablesData, ShippingData, TrackingData
 from ..core.months import Month
 from ..core.sheets import DATE, INT, MONEY, PCT, TEXT, Col, Figure, Sheet, Table, WorkbookSpec
+from ..core.schema import (ACCOUNT_REP, AGREED_DELIVERY_DATE, AWARD_AMOUNT, BANK_REF, BID_BOND, BID_DEADLINE,
+                           BID_OPENING_DATE, COLLECTION_AMOUNT, COLLECTION_DATE, COLLECTION_METHOD, COLLECTION_TARGET,
+                           CONTACT, CONTRACT_AMOUNT, CONTRACT_NO, CUSTOMER, PAYMENT_TERM, PRODUCT, SALES_TARGET,
+                           SHIPMENT_AMOUNT, SHIPMENT_DATE, SHIPMENT_NO, SIGNING_DATE, TENDER_ISSUER, TRACKING_NO)
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
 TEMPLATE_NAME = "daily_summary.html.j2"
@@ -89,11 +93,11 @@ FORECAST_TEMPLATE = "daily_forecast.html.j2"  # the 销售预报 block, after th
 
 DAY_COLUMNS = ["今日合同数", "今日合同金额", "今日发货", "今日回款"]
 MONTH_COLUMNS = ["本月合同数", "本月合同金额", "本月发货", "本月回款"]
-REP_COLUMNS = [REP, *DAY_COLUMNS, *MONTH_COLUMNS, "销售目标", P.SIGN_RATE, "回款目标", P.COLLECT_RATE, "回款排名"]
+REP_COLUMNS = [REP, *DAY_COLUMNS, *MONTH_COLUMNS, SALES_TARGET, P.SIGN_RATE, COLLECTION_TARGET, P.COLLECT_RATE, "回款排名"]
 TOP_KINDS = ("暂缓发货", "今日逾期", "交期已过", "大额合同")  # what the first page's 今日要点 (top five) are chosen from
 TOP = 5
 INCOMPLETE = "数据不全"  # the per-rep table's column, only when a rep's workbook, sheet or column was not read
-HIGHLIGHT_COLUMNS = ["类别", "客户名称", "合同编号", REP, "日期", "金额", "说明"]
+HIGHLIGHT_COLUMNS = ["类别", CUSTOMER, CONTRACT_NO, REP, "日期", "金额", "说明"]
 BIG, OVERDUE, HELD, LATE, ISSUES = "大额合同", "今日逾期", "暂缓发货", "交期已过", "数据问题"
 UNSIGNED = "货物跟踪"
 CHANGES = "台账变更"
@@ -154,24 +158,24 @@ def daily_by_rep(tables: Tables, day: date, also: Iterable[str] = ()) -> pd.Data
             return int(frame.at[rep, column]) if rep in frame.index else 0
 
         has = rep in targets.index
-        sales_target = int(targets.at[rep, "销售目标"]) if has else None
-        collect_target = int(targets.at[rep, "回款目标"]) if has else None
+        sales_target = int(targets.at[rep, SALES_TARGET]) if has else None
+        collect_target = int(targets.at[rep, COLLECTION_TARGET]) if has else None
         row = {REP: rep}
         for frame, names in ((today, DAY_COLUMNS), (month, MONTH_COLUMNS)):
-            row.update(zip(names, (figure(frame, c) for c in ("合同数", "合同金额", "发货金额", "回款金额"))))
-        row.update({"销售目标": sales_target, P.SIGN_RATE: P.ratio(row["本月合同金额"], sales_target) if has else P.NO_TARGET,
-                    "回款目标": collect_target, P.COLLECT_RATE: P.ratio(row["本月回款"], collect_target) if has else P.NO_TARGET})
+            row.update(zip(names, (figure(frame, c) for c in ("合同数", CONTRACT_AMOUNT, SHIPMENT_AMOUNT, COLLECTION_AMOUNT))))
+        row.update({SALES_TARGET: sales_target, P.SIGN_RATE: P.ratio(row["本月合同金额"], sales_target) if has else P.NO_TARGET,
+                    COLLECTION_TARGET: collect_target, P.COLLECT_RATE: P.ratio(row["本月回款"], collect_target) if has else P.NO_TARGET})
         rows.append(row)
-    frame = pd.DataFrame(rows, columns=REP_COLUMNS).astype({"销售目标": "Int64", "回款目标": "Int64"})
+    frame = pd.DataFrame(rows, columns=REP_COLUMNS).astype({SALES_TARGET: "Int64", COLLECTION_TARGET: "Int64"})
     if len(frame):
-        ranked = frame["回款目标"].notna()
+        ranked = frame[COLLECTION_TARGET].notna()
         frame["回款排名"] = frame["本月回款"].where(ranked).rank(method="min", ascending=False).astype("Int64")
     return frame
 
 
 def _status(by_rep: pd.DataFrame) -> pd.Series:
     """'' for a rep with the month's target, else 无目标."""
-    return pd.Series(["" if pd.notna(t) else P.NO_TARGET for t in by_rep["回款目标"]], index=by_rep.index, dtype=object)
+    return pd.Series(["" if pd.notna(t) else P.NO_TARGET for t in by_rep[COLLECTION_TARGET]], index=by_rep.index, dtype=object)
 
 
 def with_incomplete(by_rep: pd.DataFrame, incomplete: dict[str, str]) -> pd.DataFrame:
@@ -186,22 +190,22 @@ def company_totals(by_rep: pd.DataFrame) -> dict:
     """The company's figures: sums of the reps' columns; the rates over the reps with a target only (their
     合同/回款 over their targets: ``periods.rate_basis``, kept under "basis" with the reps left out)."""
     totals = {c: int(by_rep[c].sum()) if len(by_rep) else 0 for c in DAY_COLUMNS + MONTH_COLUMNS}
-    frame = by_rep.rename(columns={"本月合同金额": "合同金额", "本月回款": "回款金额"})
+    frame = by_rep.rename(columns={"本月合同金额": CONTRACT_AMOUNT, "本月回款": COLLECTION_AMOUNT})
     basis = P.rate_basis(frame, _status(by_rep))
     sales_target = basis[P.SIGN_RATE]["target"] if basis["reps"] else None
     collect_target = basis[P.COLLECT_RATE]["target"] if basis["reps"] else None
-    totals.update({"销售目标": sales_target, P.SIGN_RATE: basis[P.SIGN_RATE]["rate"],
-                   "回款目标": collect_target, P.COLLECT_RATE: basis[P.COLLECT_RATE]["rate"], "basis": basis})
+    totals.update({SALES_TARGET: sales_target, P.SIGN_RATE: basis[P.SIGN_RATE]["rate"],
+                   COLLECTION_TARGET: collect_target, P.COLLECT_RATE: basis[P.COLLECT_RATE]["rate"], "basis": basis})
     return totals
 
 
 def big_contracts(contracts_today: pd.DataFrame, threshold_yuan: Decimal) -> list[dict]:
     """Contracts of the day with 合同金额 ≥ the threshold (yuan, compared in fen)."""
     threshold = yuan_to_fen(Decimal(threshold_yuan))
-    big = contracts_today[contracts_today["合同金额"] >= threshold].sort_values("合同金额", ascending=False, kind="stable")
-    return [{"类别": BIG, "客户名称": _text(r["客户名称"]), "合同编号": _text(r["合同编号"]), REP: _text(r.get(REP)),
-             "日期": r["签订日期"], "金额": int(r["合同金额"]),
-             "说明": f"签约 ¥{fmt_yuan(r['合同金额'])}" + (f", {_text(r.get('产品名称'))}" if _text(r.get("产品名称")) else "")}
+    big = contracts_today[contracts_today[CONTRACT_AMOUNT] >= threshold].sort_values(CONTRACT_AMOUNT, ascending=False, kind="stable")
+    return [{"类别": BIG, CUSTOMER: _text(r[CUSTOMER]), CONTRACT_NO: _text(r[CONTRACT_NO]), REP: _text(r.get(REP)),
+             "日期": r[SIGNING_DATE], "金额": int(r[CONTRACT_AMOUNT]),
+             "说明": f"签约 ¥{fmt_yuan(r['合同金额'])}" + (f", {_text(r.get('产品名称'))}" if _text(r.get(PRODUCT)) else "")}
             for r in big.to_dict("records")]
 
 
@@ -212,8 +216,8 @@ def overdue_today(allocation: Allocation | None, day: date, since: date) -> list
     items = due_parts_as_of(allocation, day)
     due = items["到期日"]
     fresh = items[(items["未收"] > 0) & (due >= pd.Timestamp(since)) & (due < pd.Timestamp(day))]
-    fresh = fresh.sort_values(["到期日", "客户名称", "单据号"], kind="stable")
-    return [{"类别": OVERDUE, "客户名称": _text(r["客户名称"]), "合同编号": _text(r["合同编号"]), REP: _text(r["业务员"]),
+    fresh = fresh.sort_values(["到期日", CUSTOMER, "单据号"], kind="stable")
+    return [{"类别": OVERDUE, CUSTOMER: _text(r[CUSTOMER]), CONTRACT_NO: _text(r[CONTRACT_NO]), REP: _text(r[REP]),
              "日期": r["到期日"], "金额": int(r["未收"]),
              "说明": f"{r['单据类型']}{' ' + _text(r['单据号']) if _text(r['单据号']) else ''} "
                    f"{pd.Timestamp(r['日期']):%Y-%m-%d} ¥{fmt_yuan(r['金额'])}, "
@@ -228,11 +232,11 @@ def collection_reminders(allocation: Allocation | None, archive: pd.DataFrame, d
     if allocation is None:
         return []
     lines = reminder_lines(plan_lines_as_of(allocation, day), archive, day, days_before)
-    return [{"类别": REMIND, "客户名称": r["客户名称"], "合同编号": r["合同编号"], REP: r["业务员"], "日期": r["到期日"],
+    return [{"类别": REMIND, CUSTOMER: r[CUSTOMER], CONTRACT_NO: r[CONTRACT_NO], REP: r[REP], "日期": r["到期日"],
              "金额": int(r["未回款"]),
              "说明": f"第 {r['期次']} 期" + (f" ({r['节点']})" if r["节点"] else "") + f" {r['状态']}"
                    + (f" {r['天数']} 天" if r["天数"] else "")
-                   + (f", 联系人 {r['联系人']}" if r["联系人"] else "") + (f" {r['电话']}" if r["电话"] else "")}
+                   + (f", 联系人 {r['联系人']}" if r[CONTACT] else "") + (f" {r['电话']}" if r["电话"] else "")}
             for r in lines.to_dict("records")]
 
 
@@ -241,7 +245,7 @@ def held_requests(shipping: ShippingData | None) -> list[dict]:
     request's 要求发货日期, else the contract's 约定交货日期: the 发货审核's 要求日期)."""
     if shipping is None:
         return []
-    return [{"类别": HELD, "客户名称": _text(r["客户名称"]), "合同编号": _text(r["合同编号"]), REP: _text(r["业务员"]),
+    return [{"类别": HELD, CUSTOMER: _text(r[CUSTOMER]), CONTRACT_NO: _text(r[CONTRACT_NO]), REP: _text(r[REP]),
              "日期": r.get(REQUEST_DATE), "金额": int(r["申请发货金额"]) if not pd.isna(r["申请发货金额"]) else None,
              "说明": f"{_text(r['结论'])}: {_text(r['原因'])}".strip(": ")}
             for r in shipping.held.to_dict("records")]
@@ -252,18 +256,18 @@ def deliveries_passed(tables: Tables, day: date, since: date) -> list[dict]:
     contracts = tables["合同"]
     if contracts.empty:
         return []
-    agreed = contracts["约定交货日期"]
+    agreed = contracts[AGREED_DELIVERY_DATE]
     passed = contracts[agreed.notna() & (agreed >= pd.Timestamp(since)) & (agreed < pd.Timestamp(day))
-                       & (contracts["签订日期"] <= pd.Timestamp(day))]
+                       & (contracts[SIGNING_DATE] <= pd.Timestamp(day))]
     shipments = tables["发货"]
-    shipments = shipments[shipments["发货日期"].notna() & (shipments["发货日期"] <= pd.Timestamp(day))]
-    shipped = shipments.groupby("合同编号")["发货金额"].sum()
+    shipments = shipments[shipments[SHIPMENT_DATE].notna() & (shipments[SHIPMENT_DATE] <= pd.Timestamp(day))]
+    shipped = shipments.groupby(CONTRACT_NO)[SHIPMENT_AMOUNT].sum()
     rows = []
-    for r in passed.sort_values(["约定交货日期", "合同编号"], kind="stable").to_dict("records"):
-        done = int(shipped.get(_text(r["合同编号"]), 0))
-        if done < int(r["合同金额"]):
-            rows.append({"类别": LATE, "客户名称": _text(r["客户名称"]), "合同编号": _text(r["合同编号"]),
-                         REP: _text(r.get(REP)), "日期": r["约定交货日期"], "金额": int(r["合同金额"]) - done,
+    for r in passed.sort_values([AGREED_DELIVERY_DATE, CONTRACT_NO], kind="stable").to_dict("records"):
+        done = int(shipped.get(_text(r[CONTRACT_NO]), 0))
+        if done < int(r[CONTRACT_AMOUNT]):
+            rows.append({"类别": LATE, CUSTOMER: _text(r[CUSTOMER]), CONTRACT_NO: _text(r[CONTRACT_NO]),
+                         REP: _text(r.get(REP)), "日期": r[AGREED_DELIVERY_DATE], "金额": int(r[CONTRACT_AMOUNT]) - done,
                          "说明": f"约定交货 {pd.Timestamp(r['约定交货日期']):%Y-%m-%d}, 已发 ¥{fmt_yuan(done)} / "
                                f"合同 ¥{fmt_yuan(r['合同金额'])}"})
     return rows
@@ -273,8 +277,8 @@ def tracking_line(tracking: TrackingData | None, day: date, unsigned_days: int) 
     """One line with the 货物跟踪 counts (none when the tracking report did not run or lists nothing)."""
     if tracking is None or not (len(tracking.unsigned) or len(tracking.no_tracking_number)):
         return []
-    unsigned = int(tracking.unsigned["发货金额"].sum())
-    return [{"类别": UNSIGNED, "客户名称": "", "合同编号": "", REP: "", "日期": None, "金额": unsigned,
+    unsigned = int(tracking.unsigned[SHIPMENT_AMOUNT].sum())
+    return [{"类别": UNSIGNED, CUSTOMER: "", CONTRACT_NO: "", REP: "", "日期": None, "金额": unsigned,
              "说明": f"超期未签收 {len(tracking.unsigned)} 笔 (发货后 {unsigned_days} 个工作日或过了预计到货日期) "
                    f"¥{fmt_yuan(unsigned)}, 缺物流单号 {len(tracking.no_tracking_number)} 笔; "
                    f"明细见 货物跟踪_{day.isoformat()}.xlsx"}]
@@ -287,14 +291,14 @@ def issues_line(problems: list[Problem]) -> list[dict]:
     errors = sum(1 for p in problems if p.severity == ERROR)
     warnings = sum(1 for p in problems if p.severity == WARNING)
     reps = len({p.rep for p in problems if p.rep})
-    return [{"类别": ISSUES, "客户名称": "", "合同编号": "", REP: "", "日期": None, "金额": None,
+    return [{"类别": ISSUES, CUSTOMER: "", CONTRACT_NO: "", REP: "", "日期": None, "金额": None,
              "说明": f"错误 {errors} 条, 警告 {warnings} 条" + (f" (涉及 {reps} 位业务员)" if reps else "")
                    + ", 见数据问题清单"}]
 
 
 def complaints_overdue(tables: Tables, settings, day: date) -> list[dict]:
     """Open complaints past ``service.response_days`` working days (``books.feedback.overdue_complaints``)."""
-    return [{"类别": COMPLAINT_LATE, "客户名称": _text(r["客户名称"]), "合同编号": _text(r["合同编号"]), REP: _text(r[REP]),
+    return [{"类别": COMPLAINT_LATE, CUSTOMER: _text(r[CUSTOMER]), CONTRACT_NO: _text(r[CONTRACT_NO]), REP: _text(r[REP]),
              "日期": r["日期"], "金额": None,
              "说明": f"投诉已 {r['已开天数']} 个工作日未回复客户 ({_text(r['状态'])})"
                    + (f": {_text(r['内容'])}" if _text(r["内容"]) else "")}
@@ -308,14 +312,14 @@ def tender_lines(tables: Tables, settings, calendar: workdays.Workdays, day: dat
         return []
 
     def row(kind: str, r: dict, when, amount, text: str) -> dict:
-        return {"类别": kind, "客户名称": _text(r["招标单位"]), "合同编号": "", REP: _text(r["负责业务员"]), "日期": when,
+        return {"类别": kind, CUSTOMER: _text(r[TENDER_ISSUER]), CONTRACT_NO: "", REP: _text(r[ACCOUNT_REP]), "日期": when,
                 "金额": amount, "说明": f"{_text(r['项目名称'])}: {text}"}
 
-    return [*(row(BID_DUE, r, r["投标截止日期"], None, f"投标截止还有 {r['剩余工作日']} 个工作日")
+    return [*(row(BID_DUE, r, r[BID_DEADLINE], None, f"投标截止还有 {r['剩余工作日']} 个工作日")
               for r in T.due_soon(t, settings, day, calendar).to_dict("records")),
-            *(row(BOND_DUE, r, r["开标日期"], int(r["保证金"]), f"开标后 {r['开标后工作日']} 个工作日保证金未退回, 请催收")
+            *(row(BOND_DUE, r, r[BID_OPENING_DATE], int(r[BID_BOND]), f"开标后 {r['开标后工作日']} 个工作日保证金未退回, 请催收")
               for r in T.bonds_to_chase(t, settings, day, calendar).to_dict("records")),
-            *(row(WON_NO_CONTRACT, r, r["开标日期"], int(r["中标金额"]) or None, f"中标已 {r['开标后天数']} 天, 尚未签合同")
+            *(row(WON_NO_CONTRACT, r, r[BID_OPENING_DATE], int(r[AWARD_AMOUNT]) or None, f"中标已 {r['开标后天数']} 天, 尚未签合同")
               for r in T.won_without_contract(t, settings, day).to_dict("records"))]
 
 
@@ -345,9 +349,9 @@ def comparison(tables: Tables, day: date, previous: date) -> Comparison:
 
 def day_details(tables: Tables, day: date) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The contracts signed, shipments made and collections received on ``day``."""
-    return (P.rows_between(tables["合同"], "签订日期", day, day).reset_index(drop=True),
-            P.rows_between(tables["发货"], "发货日期", day, day).reset_index(drop=True),
-            P.rows_between(tables["回款"], "回款日期", day, day).reset_index(drop=True))
+    return (P.rows_between(tables["合同"], SIGNING_DATE, day, day).reset_index(drop=True),
+            P.rows_between(tables["发货"], SHIPMENT_DATE, day, day).reset_index(drop=True),
+            P.rows_between(tables["回款"], COLLECTION_DATE, day, day).reset_index(drop=True))
 
 
 def compute(tables: Tables, allocation: Allocation | None, problems: list[Problem], shipping: ShippingData | None,
@@ -376,7 +380,7 @@ def with_changes(data: DailyData, audit) -> DailyData:
     """The 今日要点 with one 台账变更 line (the 变更记录's count, ``audit.line``) when anything changed."""
     if audit is None or not len(audit.changes.frame):
         return data
-    row = {"类别": CHANGES, "客户名称": "", "合同编号": "", REP: "", "日期": pd.NaT, "金额": None, "说明": audit.line}
+    row = {"类别": CHANGES, CUSTOMER: "", CONTRACT_NO: "", REP: "", "日期": pd.NaT, "金额": None, "说明": audit.line}
     line = pd.DataFrame([row], columns=HIGHLIGHT_COLUMNS).astype({"金额": "Int64"})
     return replace(data, highlights=pd.concat([data.highlights, line], ignore_index=True))
 
@@ -385,7 +389,7 @@ def with_statement_line(data: DailyData, statement_tracking) -> DailyData:
     """The 今日要点 with one 对账函 line (``statement_tracking.line``) when a letter is past its 回复期限 or disputed."""
     if statement_tracking is None or not (statement_tracking.chase or statement_tracking.disputed):
         return data
-    row = {"类别": STATEMENTS, "客户名称": "", "合同编号": "", REP: "", "日期": pd.NaT, "金额": None,
+    row = {"类别": STATEMENTS, CUSTOMER: "", CONTRACT_NO: "", REP: "", "日期": pd.NaT, "金额": None,
            "说明": statement_tracking.line}
     line = pd.DataFrame([row], columns=HIGHLIGHT_COLUMNS).astype({"金额": "Int64"})
     return replace(data, highlights=pd.concat([data.highlights, line], ignore_index=True))
@@ -445,9 +449,9 @@ def key_figures(data: DailyData, receivables: ReceivablesData | None) -> list[Fi
         before = c.rates.get(name) if c is not None and c.rates is not None else None
         return Figure(name, t[name], PCT, note + (f" · {points(t[name], before, '较昨日')}" if before is not None else ""))
 
-    figures = [today("今日回款", "今日回款", "回款金额"), today("今日签约", "今日合同金额", "合同金额"),
-               month("本月回款", "本月回款", "回款金额", "回款目标"), rate(P.COLLECT_RATE, f"截至 {day:%m-%d}"),
-               month("本月签约", "本月合同金额", "合同金额", "销售目标"), rate(P.SIGN_RATE, f"本月 {t['本月合同数']} 份合同")]
+    figures = [today("今日回款", "今日回款", COLLECTION_AMOUNT), today("今日签约", "今日合同金额", CONTRACT_AMOUNT),
+               month("本月回款", "本月回款", COLLECTION_AMOUNT, COLLECTION_TARGET), rate(P.COLLECT_RATE, f"截至 {day:%m-%d}"),
+               month("本月签约", "本月合同金额", CONTRACT_AMOUNT, SALES_TARGET), rate(P.SIGN_RATE, f"本月 {t['本月合同数']} 份合同")]
     if receivables is not None:
         balance, overdue = int(receivables.aging["应收余额"].sum()), int(receivables.aging["逾期金额"].sum())
         figures += [Figure("应收余额" + WAN, wan(balance), TEXT, f"{int((receivables.aging['应收余额'] > 0).sum())} 家客户"),
@@ -521,7 +525,7 @@ def top_lines(highlights: pd.DataFrame) -> list[str]:
     lines = []
     for n, h in enumerate(top.to_dict("records"), start=1):
         amount = f"¥{fmt_yuan(h['金额'])}" if not pd.isna(h["金额"]) else ""
-        who = "  ".join(x for x in (h["客户名称"], amount, f"业务员 {h[REP]}" if h[REP] else "") if x)
+        who = "  ".join(x for x in (h[CUSTOMER], amount, f"业务员 {h[REP]}" if h[REP] else "") if x)
         lines.append(f"{n}. 【{h['类别']}】{who} — {h['说明']}")
     return lines
 
@@ -665,11 +669,11 @@ def layout(data: DailyData, company: str, receivables: ReceivablesData | None = 
     subtitle = [f"{day} (周{'一二三四五六日'[data.day.weekday()]}) · 本月累计 {data.day:%m}-01 至 {data.day:%m-%d} · {company}"]
     money = lambda name: Col(name, MONEY)  # noqa: E731
     rep_cols = [Col(REP), Col("今日合同数", INT), money("今日合同金额"), money("今日发货"), money("今日回款"),
-                Col("本月合同数", INT), money("本月合同金额"), money("本月发货"), money("本月回款"), money("销售目标"),
-                Col(P.SIGN_RATE, PCT), money("回款目标"), Col(P.COLLECT_RATE, PCT), Col("回款排名", INT, total=False)]
+                Col("本月合同数", INT), money("本月合同金额"), money("本月发货"), money("本月回款"), money(SALES_TARGET),
+                Col(P.SIGN_RATE, PCT), money(COLLECTION_TARGET), Col(P.COLLECT_RATE, PCT), Col("回款排名", INT, total=False)]
     if INCOMPLETE in data.by_rep:
         rep_cols.append(Col(INCOMPLETE, width=40))
-    highlight_cols = [Col("类别"), Col("客户名称"), Col("合同编号"), Col(REP), Col("日期", DATE),
+    highlight_cols = [Col("类别"), Col(CUSTOMER), Col(CONTRACT_NO), Col(REP), Col("日期", DATE),
                       Col("金额", MONEY, total=False), Col("说明", width=50)]  # long text wraps in its cell
     forecast_tables, forecast_notes = forecast_block(data)
     top = top_lines(data.highlights)
@@ -704,11 +708,11 @@ def layout(data: DailyData, company: str, receivables: ReceivablesData | None = 
     forecast = [Sheet("销售预报", forecast_tables, title="销售预报", subtitle=subtitle, notes=forecast_notes,
                       landscape=True)] if forecast_tables else []
     columns = {
-        "今日合同": [Col("合同编号"), Col("签订日期", DATE), Col("客户名称"), Col("产品名称"), money("合同金额"), Col("付款方式"),
-                 Col("约定交货日期", DATE), Col(REP), *SOURCE],
-        "今日发货": [Col("发货单号"), Col("发货日期", DATE), Col("合同编号"), Col("客户名称"), Col("产品名称"), money("发货金额"),
-                 Col("物流单号"), Col(REP), *SOURCE],
-        "今日回款": [Col("回款日期", DATE), Col("客户名称"), Col("合同编号"), money("回款金额"), Col("回款方式"), Col("银行流水号"),
+        "今日合同": [Col(CONTRACT_NO), Col(SIGNING_DATE, DATE), Col(CUSTOMER), Col(PRODUCT), money(CONTRACT_AMOUNT), Col(PAYMENT_TERM),
+                 Col(AGREED_DELIVERY_DATE, DATE), Col(REP), *SOURCE],
+        "今日发货": [Col(SHIPMENT_NO), Col(SHIPMENT_DATE, DATE), Col(CONTRACT_NO), Col(CUSTOMER), Col(PRODUCT), money(SHIPMENT_AMOUNT),
+                 Col(TRACKING_NO), Col(REP), *SOURCE],
+        "今日回款": [Col(COLLECTION_DATE, DATE), Col(CUSTOMER), Col(CONTRACT_NO), money(COLLECTION_AMOUNT), Col(COLLECTION_METHOD), Col(BANK_REF),
                  Col(REP), *SOURCE]}
     details = [Sheet(name, [Table(columns[name], getattr(data, attr), totals=True)], title=name, subtitle=subtitle)
                for name, attr, _ in DETAILS if not getattr(data, attr).empty]

@@ -50,7 +50,7 @@ from ..core.output import Delivery, ReportOutput
 from ..core.model import REP, Tables, fmt_yuan, yuan_to_fen, text as _text
 from ..core.months import Month
 from ..core.names import CustomerIndex, match_key, normalize_name, split_aliases
-from ..core.schema import EXPENSE_CATEGORIES
+from ..core.schema import COLLECTION_AMOUNT, CUSTOMER, EXPENSE_CATEGORIES, SRC_ROW, SRC_SHEET, SRC_WORKBOOK
 from ..core.sheets import DATE, INT, MONEY, PCT, TEXT, Col, Highlight, Sheet, Table, WorkbookSpec
 
 PASSED = "通过"
@@ -108,8 +108,8 @@ def expense_lines(tables: Tables, period: MonthWindow) -> pd.DataFrame:
     frame = frame.sort_values([REP, "日期"], kind="stable").reset_index(drop=True)
     frame["行号"] = range(len(frame))
     frame["城市标准"] = pd.array(each_once(city_key, frame["城市"]), dtype="str")
-    frame["来源"] = pd.array(text_values(frame, "来源工作簿") + "[" + text_values(frame, "来源工作表") + "]!"
-                           + text_values(frame, "来源行"), dtype="str")
+    frame["来源"] = pd.array(text_values(frame, SRC_WORKBOOK) + "[" + text_values(frame, SRC_SHEET) + "]!"
+                           + text_values(frame, SRC_ROW), dtype="str")
     return frame
 
 
@@ -156,8 +156,8 @@ def customer_terms(tables: Tables, customers: CustomerIndex) -> set[str]:
         names.update(split_aliases(aliases))
     for sheet in ("合同", "发货", "开票", "回款", "日报"):
         frame = tables[sheet]
-        if "客户名称" in frame:
-            names.update(normalize_name(n) for n in frame["客户名称"].unique())
+        if CUSTOMER in frame:
+            names.update(normalize_name(n) for n in frame[CUSTOMER].unique())
     keys = {text_key(n) for n in names} | {match_key(n) for n in names}
     return {k for k in keys if len(k) >= 2}
 
@@ -252,10 +252,10 @@ def summarize_by_rep(lines: pd.DataFrame, collected: dict[str, int]) -> pd.DataF
     for rep in count.index:
         rep_total = int(total[rep])
         coll = collected.get(rep, 0)
-        rows.append({"业务员": rep, "笔数": int(count[rep]),
+        rows.append({REP: rep, "笔数": int(count[rep]),
                      **{c: int(by_category.get((rep, c), 0)) for c in EXPENSE_CATEGORIES},
                      "费用合计": rep_total, "标记笔数": int(flagged_count.get(rep, 0)),
-                     "标记金额": int(flagged_amount.get(rep, 0)), "超标金额": int(excess[rep]), "回款金额": coll,
+                     "标记金额": int(flagged_amount.get(rep, 0)), "超标金额": int(excess[rep]), COLLECTION_AMOUNT: coll,
                      "费用率": Decimal(rep_total) / Decimal(coll) if coll > 0 else None})
     return pd.DataFrame(rows, columns=[c.name for c in BY_REP_COLUMNS])
 
@@ -276,13 +276,13 @@ def audit(tables: Tables, allocation, customers: CustomerIndex, settings: Settin
 
 # ---------------------------------------------------------------- layout
 
-FLAGGED_COLUMNS = [Col("业务员"), Col("日期", DATE), Col("费用类别"), Col("城市"), Col("金额", MONEY),
+FLAGGED_COLUMNS = [Col(REP), Col("日期", DATE), Col("费用类别"), Col("城市"), Col("金额", MONEY),
                    Col("事由", TEXT, width=30), Col("审核结果", TEXT, width=24), Col("超标金额", MONEY),
                    Col("说明", TEXT, width=40), Col("来源")]
-BY_REP_COLUMNS = [Col("业务员"), Col("笔数", INT), *(Col(c, MONEY) for c in EXPENSE_CATEGORIES), Col("费用合计", MONEY),
-                  Col("标记笔数", INT), Col("标记金额", MONEY), Col("超标金额", MONEY), Col("回款金额", MONEY),
+BY_REP_COLUMNS = [Col(REP), Col("笔数", INT), *(Col(c, MONEY) for c in EXPENSE_CATEGORIES), Col("费用合计", MONEY),
+                  Col("标记笔数", INT), Col("标记金额", MONEY), Col("超标金额", MONEY), Col(COLLECTION_AMOUNT, MONEY),
                   Col("费用率", PCT)]
-DETAIL_COLUMNS = [Col("日期", DATE), Col("业务员"), Col("费用类别"), Col("城市"), Col("金额", MONEY),
+DETAIL_COLUMNS = [Col("日期", DATE), Col(REP), Col("费用类别"), Col("城市"), Col("金额", MONEY),
                   Col("票据张数", INT), Col("事由", TEXT, width=30), Col("审核结果", TEXT, width=24),
                   Col("超标金额", MONEY), Col("来源")]
 

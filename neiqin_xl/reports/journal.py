@@ -43,9 +43,10 @@ from ..core.model import REP, fmt_yuan, round_fen
 from ..core.months import Month
 from ..core.names import normalize_name
 from ..core.output import Delivery, ReportOutput
+from ..core.schema import CONTRACT_NO, CUSTOMER, PRODUCT, PRODUCT_CATEGORY
 from ..core.sheets import DATE, INT, MONEY, NUMBER, PCT, Col, Sheet, Table, WorkbookSpec
 
-LINE_COLUMNS = ["日期", "单据号", "合同编号", "客户", REP, "产品", "产品类别", "数量", "单价", "含税金额", "税率",
+LINE_COLUMNS = ["日期", "单据号", CONTRACT_NO, "客户", REP, "产品", PRODUCT_CATEGORY, "数量", "单价", "含税金额", "税率",
                 "不含税金额", "税额", "来源"]
 AMOUNTS = ["含税金额", "不含税金额", "税额"]
 UNCATEGORISED = "未分类"
@@ -66,16 +67,16 @@ def journal_lines(ctx: RunContext, start: date, end: date) -> pd.DataFrame:
     """LINE_COLUMNS: the sales (the allocation's items) dated in [start, end], in date order."""
     items = rows_between(ctx.allocation.items, "日期", start, end)
     tables = ctx.tables
-    sheet, product_col = ("开票", None) if ctx.settings.receivables.basis == "invoice" else ("发货", "产品名称")
+    sheet, product_col = ("开票", None) if ctx.settings.receivables.basis == "invoice" else ("发货", PRODUCT)
     source = tables[sheet]
     own = dict(zip(row_ids(source), zip(column_texts(source, product_col) if product_col else [""] * len(source),
                                         source["数量"] if "数量" in source else [None] * len(source))))
     contracts = tables["合同"]
-    contract_product = dict(zip(column_texts(contracts, "合同编号"), column_texts(contracts, "产品名称")))
+    contract_product = dict(zip(column_texts(contracts, CONTRACT_NO), column_texts(contracts, PRODUCT)))
     categories = product_categories(tables["产品"])
     rows = []
     for item_id, number, day, contract, customer, rep, amount, where in zip(
-            items["单据ID"], items["单据号"], items["日期"], items["合同编号"], items["客户名称"], items[REP],
+            items["单据ID"], items["单据号"], items["日期"], items[CONTRACT_NO], items[CUSTOMER], items[REP],
             items["金额"], sources(items)):
         product, quantity = own.get(item_id, ("", None))
         product = product or contract_product.get(contract, "")
@@ -83,8 +84,8 @@ def journal_lines(ctx: RunContext, start: date, end: date) -> pd.DataFrame:
         rate = tax_rate(category, ctx.settings)
         net, tax = split_tax(int(amount), rate)
         quantity = None if quantity is None or pd.isna(quantity) else float(quantity)
-        rows.append({"日期": day, "单据号": number, "合同编号": contract, "客户": ctx.customers.canonical(customer),
-                     REP: rep, "产品": product, "产品类别": category, "数量": quantity,
+        rows.append({"日期": day, "单据号": number, CONTRACT_NO: contract, "客户": ctx.customers.canonical(customer),
+                     REP: rep, "产品": product, PRODUCT_CATEGORY: category, "数量": quantity,
                      "单价": unit_price(int(amount), quantity), "含税金额": int(amount), "税率": rate,
                      "不含税金额": net, "税额": tax, "来源": where})
     frame = pd.DataFrame(rows, columns=LINE_COLUMNS)
@@ -148,7 +149,7 @@ def compute(ctx: RunContext, code: str, start: date, end: date, provisional: boo
 
 # ---------------------------------------------------------------- layout
 
-LINE_COLS = [Col("日期", DATE), Col("单据号"), Col("合同编号"), Col("客户"), Col(REP), Col("产品"), Col("产品类别"),
+LINE_COLS = [Col("日期", DATE), Col("单据号"), Col(CONTRACT_NO), Col("客户"), Col(REP), Col("产品"), Col(PRODUCT_CATEGORY),
              Col("数量", NUMBER, total=False), Col("单价", MONEY, total=False), Col("含税金额", MONEY), Col("税率", PCT),
              Col("不含税金额", MONEY), Col("税额", MONEY), Col("来源")]
 AMOUNT_COLS = [Col("行数", INT), *(Col(c, MONEY) for c in AMOUNTS)]
@@ -178,7 +179,7 @@ def layout(journal: Journal, settings: Settings) -> WorkbookSpec:
                         counted="客户")
     sheets = [
         Sheet("明细", detail, title=title, subtitle=subtitle),
-        Sheet("按产品", [Table([Col("产品"), Col("产品类别"), Col("数量", NUMBER, total=False), *AMOUNT_COLS],
+        Sheet("按产品", [Table([Col("产品"), Col(PRODUCT_CATEGORY), Col("数量", NUMBER, total=False), *AMOUNT_COLS],
                              _with_quantity(lines), totals=True)], title=f"{title} 按产品", subtitle=subtitle[:2],
               landscape=False),
         Sheet("按客户", [Table([Col("客户"), Col("地区"), *AMOUNT_COLS], customers, totals=True)],
@@ -194,11 +195,11 @@ def layout(journal: Journal, settings: Settings) -> WorkbookSpec:
 
 def _with_quantity(lines: pd.DataFrame) -> pd.DataFrame:
     """totals_by 产品 and 产品类别 with the 数量 shipped (blank where no line gave one)."""
-    frame = totals_by(lines, ["产品", "产品类别"])
+    frame = totals_by(lines, ["产品", PRODUCT_CATEGORY])
     if lines.empty:
         return frame.assign(数量=pd.Series(dtype="float64"))
-    quantity = lines.groupby(["产品", "产品类别"], sort=False)["数量"].sum(min_count=1)
-    return frame.assign(数量=[quantity.get((p, c)) for p, c in zip(frame["产品"], frame["产品类别"])])
+    quantity = lines.groupby(["产品", PRODUCT_CATEGORY], sort=False)["数量"].sum(min_count=1)
+    return frame.assign(数量=[quantity.get((p, c)) for p, c in zip(frame["产品"], frame[PRODUCT_CATEGORY])])
 
 
 # ---------------------------------------------------------------- entry point

@@ -62,16 +62,19 @@ from ..core.model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, Tables, fmt_yuan
 from ..core.months import Month
 from ..core.names import CustomerIndex, normalize_name
 from ..core.sheets import DATE, INT, MONEY, NUMBER, PCT, Chart, Col, Figure, Sheet, Table, WorkbookSpec
+from ..core.schema import (AWARD_AMOUNT, COLLECTION_AMOUNT, COLLECTION_DATE, COLLECTION_TARGET, CONTRACT_AMOUNT,
+                           CUSTOMER, INVOICE_AMOUNT, PLANNED_AMOUNT, PRODUCT, PRODUCT_CATEGORY, SALES_TARGET,
+                           SHIPMENT_AMOUNT, SHIPMENT_DATE, SIGNING_DATE)
 
 NO_DATA = "无数据"
 UNCATEGORISED = "未分类"
-MONEY_METRICS = ("合同金额", "发货金额", "开票金额", "回款金额")
+MONEY_METRICS = (CONTRACT_AMOUNT, SHIPMENT_AMOUNT, INVOICE_AMOUNT, COLLECTION_AMOUNT)
 COUNT_METRICS = ("合同数", "拜访", "电话", "会议", "新客户")
 COMPARE_COLUMNS = ["指标", "本期", "上期", "环比", "去年同期", "同比"]
-REP_COLUMNS = [REP, "合同数", "合同金额", "发货金额", "开票金额", "回款金额", "销售目标", P.SIGN_RATE, "回款目标", P.COLLECT_RATE]
-WORK_COLUMNS = [REP, *ACTIVITY_KINDS, "活动合计", "新客户", "合同数", "合同金额", "回款金额"]
-NEW_CUSTOMER_COLUMNS = ["客户名称", "首次日期", "首次来源", REP, SRC_WORKBOOK, SRC_SHEET, SRC_ROW]
-TREND_COLUMNS = ["月份", "合同金额", "回款金额", "销售目标", "回款目标"]
+REP_COLUMNS = [REP, "合同数", CONTRACT_AMOUNT, SHIPMENT_AMOUNT, INVOICE_AMOUNT, COLLECTION_AMOUNT, SALES_TARGET, P.SIGN_RATE, COLLECTION_TARGET, P.COLLECT_RATE]
+WORK_COLUMNS = [REP, *ACTIVITY_KINDS, "活动合计", "新客户", "合同数", CONTRACT_AMOUNT, COLLECTION_AMOUNT]
+NEW_CUSTOMER_COLUMNS = [CUSTOMER, "首次日期", "首次来源", REP, SRC_WORKBOOK, SRC_SHEET, SRC_ROW]
+TREND_COLUMNS = ["月份", CONTRACT_AMOUNT, COLLECTION_AMOUNT, SALES_TARGET, COLLECTION_TARGET]
 TREND_MONTHS = 12
 FULL = "100%"  # the attainment chart's target line
 CHART_SHEET = "图表数据"
@@ -106,19 +109,19 @@ def first_appearances(tables: Tables, customers: CustomerIndex) -> pd.DataFrame:
     """Every customer's first record in the books: its first contract (签订日期) or first 日报 activity (日期),
     whichever is earlier (a contract wins a tie), with the rep and source of that record."""
     parts = []
-    for order, (sheet, column, source) in enumerate((("合同", "签订日期", "合同"), ("日报", "日期", "日报"))):
+    for order, (sheet, column, source) in enumerate((("合同", SIGNING_DATE, "合同"), ("日报", "日期", "日报"))):
         frame = tables[sheet]
         frame = frame[frame[column].notna()]
-        names = frame["客户名称"].map({n: customers.canonical(n) for n in frame["客户名称"].dropna().unique()})
+        names = frame[CUSTOMER].map({n: customers.canonical(n) for n in frame[CUSTOMER].dropna().unique()})
         frame, names = frame[names.notna() & names.astype(bool)], names[names.notna() & names.astype(bool)]
         if len(frame):
-            parts.append(pd.DataFrame({"客户名称": names, "首次日期": frame[column], "首次来源": source, "_order": order,
+            parts.append(pd.DataFrame({CUSTOMER: names, "首次日期": frame[column], "首次来源": source, "_order": order,
                                        REP: frame[REP] if REP in frame else "", SRC_WORKBOOK: frame[SRC_WORKBOOK],
                                        SRC_SHEET: frame[SRC_SHEET], SRC_ROW: frame[SRC_ROW]}))
     if not parts:
         return pd.DataFrame(columns=NEW_CUSTOMER_COLUMNS)
     frame = pd.concat(parts, ignore_index=True).sort_values(["首次日期", "_order", SRC_WORKBOOK, SRC_ROW], kind="stable")
-    return frame.drop_duplicates("客户名称").drop(columns="_order")[NEW_CUSTOMER_COLUMNS].reset_index(drop=True)
+    return frame.drop_duplicates(CUSTOMER).drop(columns="_order")[NEW_CUSTOMER_COLUMNS].reset_index(drop=True)
 
 
 def new_customers(first: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
@@ -134,7 +137,7 @@ def has_data(books_from: date | None, period: P.Period) -> bool:
 def period_counts(tables: Tables, first: pd.DataFrame, start: date, end: date) -> dict[str, int]:
     """合同数, 拜访, 电话, 会议, 新客户 of [start, end]."""
     activities = activity_counts(tables, start, end)
-    counts = {"合同数": int(len(P.rows_between(tables["合同"], "签订日期", start, end)))}
+    counts = {"合同数": int(len(P.rows_between(tables["合同"], SIGNING_DATE, start, end)))}
     counts.update({k: int(activities[k].sum()) for k in ("拜访", "电话", "会议")})
     counts["新客户"] = int(len(new_customers(first, start, end)))
     return counts
@@ -199,15 +202,15 @@ def rep_attainment(tables: Tables, period: P.Period) -> pd.DataFrame:
     rows = []
     for rep in reps:
         whole = rep in targets.index and not status[rep]
-        sales_target = int(targets.at[rep, "销售目标"]) if whole else None
-        collect_target = int(targets.at[rep, "回款目标"]) if whole else None
-        contracted = int(cumulative.at[rep, "合同金额"]) if rep in cumulative.index else 0
-        collected = int(cumulative.at[rep, "回款金额"]) if rep in cumulative.index else 0
+        sales_target = int(targets.at[rep, SALES_TARGET]) if whole else None
+        collect_target = int(targets.at[rep, COLLECTION_TARGET]) if whole else None
+        contracted = int(cumulative.at[rep, CONTRACT_AMOUNT]) if rep in cumulative.index else 0
+        collected = int(cumulative.at[rep, COLLECTION_AMOUNT]) if rep in cumulative.index else 0
         rows.append({REP: rep, **{c: int(figures.at[rep, c]) for c in P.FIGURE_COLUMNS},
-                     "销售目标": sales_target, P.SIGN_RATE: P.ratio(contracted, sales_target) if whole else status[rep],
-                     "回款目标": collect_target,
+                     SALES_TARGET: sales_target, P.SIGN_RATE: P.ratio(contracted, sales_target) if whole else status[rep],
+                     COLLECTION_TARGET: collect_target,
                      P.COLLECT_RATE: P.ratio(collected, collect_target) if whole else status[rep]})
-    return pd.DataFrame(rows, columns=REP_COLUMNS).astype({"销售目标": "Int64", "回款目标": "Int64"})
+    return pd.DataFrame(rows, columns=REP_COLUMNS).astype({SALES_TARGET: "Int64", COLLECTION_TARGET: "Int64"})
 
 
 def basis_table(basis: dict, heading: str) -> Table | None:
@@ -232,25 +235,25 @@ def basis_notes(basis: dict) -> list[str]:
 def top_customers(tables: Tables, customers: CustomerIndex, start: date, end: date, limit: int) -> pd.DataFrame:
     """The ``limit`` customers with the most collections in [start, end]: 排名, 客户名称, 回款笔数, 回款金额, 占比,
     合同金额, 发货金额. Equal amounts share a rank and are listed by name."""
-    columns = ["排名", "客户名称", "回款笔数", "回款金额", "占比", "合同金额", "发货金额"]
-    collections = P.rows_between(tables["回款"], "回款日期", start, end)
+    columns = ["排名", CUSTOMER, "回款笔数", COLLECTION_AMOUNT, "占比", CONTRACT_AMOUNT, SHIPMENT_AMOUNT]
+    collections = P.rows_between(tables["回款"], COLLECTION_DATE, start, end)
     if collections.empty:
         return pd.DataFrame(columns=columns)
-    names = collections["客户名称"].map(customers.canonical)
-    grouped = collections.groupby(names)["回款金额"].agg(["count", "sum"])
-    grouped = grouped[grouped["sum"] > 0].rename(columns={"count": "回款笔数", "sum": "回款金额"})
-    grouped.index.name = "客户名称"
-    grouped = grouped.reset_index().sort_values(["回款金额", "客户名称"], ascending=[False, True], kind="stable")
-    total = int(collections["回款金额"].sum())
-    contracts = P.rows_between(tables["合同"], "签订日期", start, end)
-    shipments = P.rows_between(tables["发货"], "发货日期", start, end)
-    contracted = contracts.groupby(contracts["客户名称"].map(customers.canonical))["合同金额"].sum()
-    shipped = shipments.groupby(shipments["客户名称"].map(customers.canonical))["发货金额"].sum() \
-        if "客户名称" in shipments and len(shipments) else pd.Series(dtype="int64")
-    grouped["排名"] = grouped["回款金额"].rank(method="min", ascending=False).astype("int64")
-    grouped["占比"] = [P.ratio(v, total) for v in grouped["回款金额"]]
-    grouped["合同金额"] = [int(contracted.get(n, 0)) for n in grouped["客户名称"]]
-    grouped["发货金额"] = [int(shipped.get(n, 0)) for n in grouped["客户名称"]]
+    names = collections[CUSTOMER].map(customers.canonical)
+    grouped = collections.groupby(names)[COLLECTION_AMOUNT].agg(["count", "sum"])
+    grouped = grouped[grouped["sum"] > 0].rename(columns={"count": "回款笔数", "sum": COLLECTION_AMOUNT})
+    grouped.index.name = CUSTOMER
+    grouped = grouped.reset_index().sort_values([COLLECTION_AMOUNT, CUSTOMER], ascending=[False, True], kind="stable")
+    total = int(collections[COLLECTION_AMOUNT].sum())
+    contracts = P.rows_between(tables["合同"], SIGNING_DATE, start, end)
+    shipments = P.rows_between(tables["发货"], SHIPMENT_DATE, start, end)
+    contracted = contracts.groupby(contracts[CUSTOMER].map(customers.canonical))[CONTRACT_AMOUNT].sum()
+    shipped = shipments.groupby(shipments[CUSTOMER].map(customers.canonical))[SHIPMENT_AMOUNT].sum() \
+        if CUSTOMER in shipments and len(shipments) else pd.Series(dtype="int64")
+    grouped["排名"] = grouped[COLLECTION_AMOUNT].rank(method="min", ascending=False).astype("int64")
+    grouped["占比"] = [P.ratio(v, total) for v in grouped[COLLECTION_AMOUNT]]
+    grouped[CONTRACT_AMOUNT] = [int(contracted.get(n, 0)) for n in grouped[CUSTOMER]]
+    grouped[SHIPMENT_AMOUNT] = [int(shipped.get(n, 0)) for n in grouped[CUSTOMER]]
     return grouped.head(limit)[columns].reset_index(drop=True)
 
 
@@ -258,23 +261,23 @@ def category_of_products(products: pd.DataFrame) -> dict[str, str]:
     """产品名称 (normalised) -> 产品类别, from the product list."""
     if products.empty:
         return {}
-    return {normalize_name(n): str(c).strip() for n, c in zip(products["产品名称"], products["产品类别"])
+    return {normalize_name(n): str(c).strip() for n, c in zip(products[PRODUCT], products[PRODUCT_CATEGORY])
             if normalize_name(n) and isinstance(c, str) and c.strip()}
 
 
 def by_category(tables: Tables, start: date, end: date) -> pd.DataFrame:
     """产品类别, 合同数, 合同金额, 占比 of the contracts signed in [start, end], largest first."""
-    columns = ["产品类别", "合同数", "合同金额", "占比"]
-    contracts = P.rows_between(tables["合同"], "签订日期", start, end)
+    columns = [PRODUCT_CATEGORY, "合同数", CONTRACT_AMOUNT, "占比"]
+    contracts = P.rows_between(tables["合同"], SIGNING_DATE, start, end)
     if contracts.empty:
         return pd.DataFrame(columns=columns)
     categories = category_of_products(tables["产品"])
-    keys = contracts["产品名称"].map(lambda n: categories.get(normalize_name(n), UNCATEGORISED))
-    grouped = contracts.groupby(keys)["合同金额"].agg(["count", "sum"]).rename(columns={"count": "合同数", "sum": "合同金额"})
-    grouped.index.name = "产品类别"
-    grouped = grouped.reset_index().sort_values(["合同金额", "产品类别"], ascending=[False, True], kind="stable")
-    total = int(contracts["合同金额"].sum())
-    grouped["占比"] = [P.ratio(v, total) for v in grouped["合同金额"]]
+    keys = contracts[PRODUCT].map(lambda n: categories.get(normalize_name(n), UNCATEGORISED))
+    grouped = contracts.groupby(keys)[CONTRACT_AMOUNT].agg(["count", "sum"]).rename(columns={"count": "合同数", "sum": CONTRACT_AMOUNT})
+    grouped.index.name = PRODUCT_CATEGORY
+    grouped = grouped.reset_index().sort_values([CONTRACT_AMOUNT, PRODUCT_CATEGORY], ascending=[False, True], kind="stable")
+    total = int(contracts[CONTRACT_AMOUNT].sum())
+    grouped["占比"] = [P.ratio(v, total) for v in grouped[CONTRACT_AMOUNT]]
     return grouped[columns].reset_index(drop=True)
 
 
@@ -289,7 +292,7 @@ def work_summary(tables: Tables, first: pd.DataFrame, start: date, end: date) ->
     for rep in reps:
         counts = {k: int(activities.at[rep, k]) if rep in activities.index else 0 for k in ACTIVITY_KINDS}
         rows.append({REP: rep, **counts, "活动合计": sum(counts.values()), "新客户": int(fresh_by_rep.get(rep, 0)),
-                     **{c: int(figures.at[rep, c]) if rep in figures.index else 0 for c in ("合同数", "合同金额", "回款金额")}})
+                     **{c: int(figures.at[rep, c]) if rep in figures.index else 0 for c in ("合同数", CONTRACT_AMOUNT, COLLECTION_AMOUNT)}})
     return pd.DataFrame(rows, columns=WORK_COLUMNS)
 
 
@@ -306,7 +309,7 @@ def collection_series(tables: Tables, period: P.Period) -> pd.DataFrame:
     rows = []
     for label, (start, end) in zip(labels, buckets):
         figures = P.window_figures(tables, start, end)
-        rows.append({"日期" if by_day else "月份": label, "合同金额": figures["合同金额"], "回款金额": figures["回款金额"]})
+        rows.append({"日期" if by_day else "月份": label, CONTRACT_AMOUNT: figures[CONTRACT_AMOUNT], COLLECTION_AMOUNT: figures[COLLECTION_AMOUNT]})
     return pd.DataFrame(rows)
 
 
@@ -317,10 +320,10 @@ def month_trend(tables: Tables, last: Month, months: int = TREND_MONTHS) -> pd.D
     for month in (last.shift(k - months + 1) for k in range(months)):
         figures = P.window_figures(tables, month.first, month.last)
         targets = P.targets_by_rep(tables, [str(month)])
-        rows.append({"月份": str(month), "合同金额": figures["合同金额"], "回款金额": figures["回款金额"],
-                     "销售目标": int(targets["销售目标"].sum()) if len(targets) else None,
-                     "回款目标": int(targets["回款目标"].sum()) if len(targets) else None})
-    return pd.DataFrame(rows, columns=TREND_COLUMNS).astype({"销售目标": "Int64", "回款目标": "Int64"})
+        rows.append({"月份": str(month), CONTRACT_AMOUNT: figures[CONTRACT_AMOUNT], COLLECTION_AMOUNT: figures[COLLECTION_AMOUNT],
+                     SALES_TARGET: int(targets[SALES_TARGET].sum()) if len(targets) else None,
+                     COLLECTION_TARGET: int(targets[COLLECTION_TARGET].sum()) if len(targets) else None})
+    return pd.DataFrame(rows, columns=TREND_COLUMNS).astype({SALES_TARGET: "Int64", COLLECTION_TARGET: "Int64"})
 
 
 def compute(tables: Tables, customers: CustomerIndex, period: P.Period, top: int,
@@ -424,7 +427,7 @@ def key_figures(data: PeriodData) -> list[Figure]:
     money = data.money.set_index("指标")
     counts = data.counts.set_index("指标")
     figures = [Figure(metric, int(money.at[metric, "本期"]), MONEY, note(money.loc[metric]))
-               for metric in ("合同金额", "回款金额", "发货金额", "开票金额")]
+               for metric in (CONTRACT_AMOUNT, COLLECTION_AMOUNT, SHIPMENT_AMOUNT, INVOICE_AMOUNT)]
     figures.append(Figure("新签合同", int(counts.at["合同数", "本期"]), INT, note(counts.loc["合同数"])))
     against = "本月累计对本月目标" if data.period.kind == P.FIVE_DAY else "对本期目标"
     if data.attainment.get("basis", {}).get("excluded"):
@@ -464,10 +467,10 @@ def chart_tables(data: PeriodData, aging: pd.DataFrame | None) -> list[Table]:
                     heading=f"近{TREND_MONTHS}个月签约与回款 (万元)", autofilter=False),
               Table([Col(REP), Col(P.SIGN_RATE, PCT), Col(P.COLLECT_RATE, PCT), Col(FULL, PCT)], rates,
                     heading="业务员目标完成率", autofilter=False),
-              Table([Col("客户名称"), wan("回款金额")], in_wan(data.top_customers[["客户名称", "回款金额"]], ["回款金额"]),
+              Table([Col(CUSTOMER), wan(COLLECTION_AMOUNT)], in_wan(data.top_customers[[CUSTOMER, COLLECTION_AMOUNT]], [COLLECTION_AMOUNT]),
                     heading=f"客户回款前{len(data.top_customers)}名 (万元)", autofilter=False),
-              Table([Col(key), *[wan(c) for c in ("合同金额", "回款金额", *lines)]],
-                    in_wan(series, ["合同金额", "回款金额", *lines]), heading="回款趋势 (万元)", autofilter=False)]
+              Table([Col(key), *[wan(c) for c in (CONTRACT_AMOUNT, COLLECTION_AMOUNT, *lines)]],
+                    in_wan(series, [CONTRACT_AMOUNT, COLLECTION_AMOUNT, *lines]), heading="回款趋势 (万元)", autofilter=False)]
     if aging is not None:
         tables.append(Table([Col(c, NUMBER if c != REP else "text", total=False) for c in aging.columns],
                             in_wan(aging, list(aging.columns[1:])), heading="应收账龄 (按业务员, 万元)",
@@ -481,11 +484,11 @@ MIN_BARS = 3  # a top-N chart with fewer bars says nothing the table does not
 def cumulative_series(data: PeriodData) -> tuple[pd.DataFrame, tuple[str, ...]]:
     """The 回款趋势 table with 累计回款 (the running sum) and, when the reps' targets cover the period (not a
     五日报: its target is the month's), the 回款目标 the cumulative line runs against; and the chart's lines."""
-    series = data.series.assign(累计回款=data.series["回款金额"].cumsum() if len(data.series) else [])
+    series = data.series.assign(累计回款=data.series[COLLECTION_AMOUNT].cumsum() if len(data.series) else [])
     basis = data.attainment.get("basis") or {}
     target = basis.get(P.COLLECT_RATE, {}).get("target") if basis.get("reps") else None
     if target and data.period.kind != P.FIVE_DAY:
-        return series.assign(回款目标=target), ("累计回款", "回款目标")
+        return series.assign(回款目标=target), ("累计回款", COLLECTION_TARGET)
     return series, ("累计回款",)
 
 
@@ -496,14 +499,14 @@ def layout(data: PeriodData, company: str, aging: pd.DataFrame | None = None, ag
     p = data.period
     title = f"{p.kind} {p.label}"
     subtitle = [f"期间 {p.start.isoformat()} ~ {p.end.isoformat()}", f"截至 {p.end.isoformat()}", company]
-    money = [Col(c, MONEY) for c in ("合同金额", "发货金额", "开票金额", "回款金额")]
+    money = [Col(c, MONEY) for c in (CONTRACT_AMOUNT, SHIPMENT_AMOUNT, INVOICE_AMOUNT, COLLECTION_AMOUNT)]
     series_key = "日期" if "日期" in data.series else "月份"
     series, cumulative_lines = cumulative_series(data)
-    charts = [Chart(f"近{TREND_MONTHS}个月签约与回款 (万元; 虚线: 目标)", 0, "月份", ("合同金额", "回款金额"), sheet=CHART_SHEET,
-                    lines=("销售目标", "回款目标"), below=True),
+    charts = [Chart(f"近{TREND_MONTHS}个月签约与回款 (万元; 虚线: 目标)", 0, "月份", (CONTRACT_AMOUNT, COLLECTION_AMOUNT), sheet=CHART_SHEET,
+                    lines=(SALES_TARGET, COLLECTION_TARGET), below=True),
               Chart("业务员目标完成率 (虚线: 100%)", 1, REP, (P.SIGN_RATE, P.COLLECT_RATE), sheet=CHART_SHEET, lines=(FULL,),
                     percent=True, below=True),
-              *([Chart(f"客户回款前{len(data.top_customers)}名 (万元)", 2, "客户名称", ("回款金额",), kind="bar",
+              *([Chart(f"客户回款前{len(data.top_customers)}名 (万元)", 2, CUSTOMER, (COLLECTION_AMOUNT,), kind="bar",
                        sheet=CHART_SHEET, below=True)] if len(data.top_customers) >= MIN_BARS else [])]
     if aging is not None:
         charts.insert(2, Chart(f"应收账龄 (截至 {aging_day}, 万元)", 4, REP, tuple(aging.columns[1:]), kind="bar",
@@ -520,27 +523,27 @@ def layout(data: PeriodData, company: str, aging: pd.DataFrame | None = None, ag
                      Table(_compare_cols(INT, p.kind), data.counts, heading="数量", autofilter=False)],
               title=title, subtitle=[" · ".join(subtitle)], notes=data.notes, figures=key_figures(data),
               charts=charts, landscape=False, freeze=False),
-        Sheet("业务员", [Table([Col(REP), Col("合同数", INT), *money, Col("销售目标", MONEY), Col(P.SIGN_RATE, PCT),
-                             Col("回款目标", MONEY), Col(P.COLLECT_RATE, PCT)], data.by_rep, totals=True, totals_values=rates),
+        Sheet(REP, [Table([Col(REP), Col("合同数", INT), *money, Col(SALES_TARGET, MONEY), Col(P.SIGN_RATE, PCT),
+                             Col(COLLECTION_TARGET, MONEY), Col(P.COLLECT_RATE, PCT)], data.by_rep, totals=True, totals_values=rates),
                        *([rate_table] if rate_table else [])],
               title=f"{title} 业务员业绩", subtitle=subtitle, notes=basis_notes(basis)),
-        Sheet("客户排名", [Table([Col("排名", INT, total=False), Col("客户名称"), Col("回款笔数", INT), Col("回款金额", MONEY),
-                              Col("占比", PCT), Col("合同金额", MONEY), Col("发货金额", MONEY)], data.top_customers,
+        Sheet("客户排名", [Table([Col("排名", INT, total=False), Col(CUSTOMER), Col("回款笔数", INT), Col(COLLECTION_AMOUNT, MONEY),
+                              Col("占比", PCT), Col(CONTRACT_AMOUNT, MONEY), Col(SHIPMENT_AMOUNT, MONEY)], data.top_customers,
                              totals=True, totals_label="前列客户合计")],
               title=f"{title} 客户排名 (按回款)", subtitle=subtitle, landscape=False),
-        Sheet("产品类别", [Table([Col("产品类别"), Col("合同数", INT), Col("合同金额", MONEY), Col("占比", PCT)],
+        Sheet(PRODUCT_CATEGORY, [Table([Col(PRODUCT_CATEGORY), Col("合同数", INT), Col(CONTRACT_AMOUNT, MONEY), Col("占比", PCT)],
                              data.by_category, totals=True)],
               title=f"{title} 按产品类别 (合同金额)", subtitle=subtitle, landscape=False),
         Sheet("工作总结", [Table([Col(REP), *[Col(k, INT) for k in ACTIVITY_KINDS], Col("活动合计", INT), Col("新客户", INT),
-                              Col("合同数", INT), Col("合同金额", MONEY), Col("回款金额", MONEY)], data.work, totals=True)],
+                              Col("合同数", INT), Col(CONTRACT_AMOUNT, MONEY), Col(COLLECTION_AMOUNT, MONEY)], data.work, totals=True)],
               title=f"{title} 业务员工作总结", subtitle=subtitle),
-        Sheet("回款趋势", [Table([Col(series_key), Col("合同金额", MONEY), Col("回款金额", MONEY),
+        Sheet("回款趋势", [Table([Col(series_key), Col(CONTRACT_AMOUNT, MONEY), Col(COLLECTION_AMOUNT, MONEY),
                                *[Col(c, MONEY, total=False) for c in cumulative_lines]], series, totals=True)],
               title=f"{title} 回款趋势", subtitle=subtitle,
               charts=[Chart("回款" + ("按日" if series_key == "日期" else "按月")
-                            + (" (线: 累计回款对回款目标)" if "回款目标" in cumulative_lines else " (线: 累计回款)"),
-                            3, series_key, ("回款金额",), lines=cumulative_lines, y_title="万元", sheet=CHART_SHEET)]),
-        Sheet("新客户", [Table([Col("客户名称"), Col("首次日期", DATE), Col("首次来源"), Col(REP), Col(SRC_WORKBOOK),
+                            + (" (线: 累计回款对回款目标)" if COLLECTION_TARGET in cumulative_lines else " (线: 累计回款)"),
+                            3, series_key, (COLLECTION_AMOUNT,), lines=cumulative_lines, y_title="万元", sheet=CHART_SHEET)]),
+        Sheet("新客户", [Table([Col(CUSTOMER), Col("首次日期", DATE), Col("首次来源"), Col(REP), Col(SRC_WORKBOOK),
                              Col(SRC_SHEET), Col(SRC_ROW, INT, total=False)], data.new_customers)],
               title=f"{title} 新客户", subtitle=subtitle),
         Sheet(CHART_SHEET, chart_tables(data, aging), title=f"{title} 图表数据", subtitle=subtitle, landscape=False,
@@ -571,7 +574,7 @@ def summary_text(data: PeriodData) -> str:
     lines = [f"{data.period.kind} {data.period.label} ({data.period.start}~{data.period.end})",
              f"新签合同 {t['合同数']} 份, 金额 ¥{fmt_yuan(t['合同金额'])}; 发货 ¥{fmt_yuan(t['发货金额'])}; "
              f"开票 ¥{fmt_yuan(t['开票金额'])}; 回款 ¥{fmt_yuan(t['回款金额'])}"]
-    row = data.money[data.money["指标"] == "回款金额"].iloc[0]
+    row = data.money[data.money["指标"] == COLLECTION_AMOUNT].iloc[0]
     lines.append(f"回款同比 {_pct_text(row['同比'])}" if data.period.kind == P.YEAR
                  else f"回款环比 {_pct_text(row['环比'])}, 同比 {_pct_text(row['同比'])}")
     return "\n".join(lines)
@@ -611,9 +614,9 @@ def plan_vs_actual(allocation, period: P.Period) -> pd.DataFrame:
     lines = plan_lines_as_of(allocation, period.end)
     due = lines[lines["到期日"].notna() & (lines["到期日"] >= pd.Timestamp(period.start))
                 & (lines["到期日"] <= pd.Timestamp(period.end))]
-    rows = [{REP: rep, "计划期次": len(g), "计划回款": int(g["计划金额"].sum()), "已回款": int(g["已回款"].sum()),
-             "计划完成率": P.ratio(int(g["已回款"].sum()), int(g["计划金额"].sum())), "未回款": int(g["未回款"].sum())}
-            for rep, g in due.groupby("业务员", sort=True)]
+    rows = [{REP: rep, "计划期次": len(g), "计划回款": int(g[PLANNED_AMOUNT].sum()), "已回款": int(g["已回款"].sum()),
+             "计划完成率": P.ratio(int(g["已回款"].sum()), int(g[PLANNED_AMOUNT].sum())), "未回款": int(g["未回款"].sum())}
+            for rep, g in due.groupby(REP, sort=True)]
     return pd.DataFrame(rows, columns=PLAN_REP_COLUMNS)
 
 
@@ -646,7 +649,7 @@ def with_presales_sheet(spec: WorkbookSpec, ctx: RunContext, period: P.Period) -
     figures = pd.DataFrame([{"指标": "投标数", "数值": bids["投标数"], "说明": "投标截止日期在本月、已投标/中标/未中标"},
                             {"指标": "中标数", "数值": bids["中标数"], "说明": f"未中标 {bids['未中标数']} 个"},
                             {"指标": "中标率 (%)", "数值": None if rate is None else rate_pct, "说明": "中标 ÷ (中标 + 未中标)"},
-                            {"指标": "中标金额 (元)", "数值": bids["中标金额"] / 100, "说明": ""},
+                            {"指标": "中标金额 (元)", "数值": bids[AWARD_AMOUNT] / 100, "说明": ""},
                             {"指标": "保证金未退 (元)", "数值": bids["保证金未退"] / 100, "说明": "月末已缴纳、尚未退回"}])
     cols = [Col(REP), Col("报价单数", INT), Col("已转合同", INT), Col("报价转化率", PCT), Col("平均转化天数", NUMBER, total=False)]
     sheet = Sheet("投标与报价", [Table([Col("指标"), Col("数值", NUMBER), Col("说明")], figures, heading="投标",
@@ -669,7 +672,7 @@ def build(ctx: RunContext, receivables: ReceivablesData | None = None) -> Report
     computed = [with_service_and_forecast(compute(ctx.tables, ctx.customers, p, ctx.settings.reports.top_customers,
                                                   first), ctx) for p in due]
     aging = None if receivables is None else \
-        receivables.by_rep[["业务员", *bucket_labels(ctx.settings.receivables.aging_buckets)]]
+        receivables.by_rep[[REP, *bucket_labels(ctx.settings.receivables.aging_buckets)]]
     workbooks = [with_presales_sheet(with_plan_sheet(with_development(layout(d, ctx.settings.company.name, aging,
                                                                               ctx.run_date), ctx, d.period),
                                                      ctx, d.period), ctx, d.period) for d in computed]
@@ -678,9 +681,9 @@ def build(ctx: RunContext, receivables: ReceivablesData | None = None) -> Report
                   for d in computed]
     figures = {"produced": [{"kind": d.period.kind, "label": d.period.label, "file": d.period.filename,
                              "start": d.period.start.isoformat(), "end": d.period.end.isoformat(),
-                             "contracts": d.totals["合同数"], "contract_amount_fen": d.totals["合同金额"],
-                             "shipment_amount_fen": d.totals["发货金额"], "invoice_amount_fen": d.totals["开票金额"],
-                             "collection_amount_fen": d.totals["回款金额"]} for d in computed],
+                             "contracts": d.totals["合同数"], "contract_amount_fen": d.totals[CONTRACT_AMOUNT],
+                             "shipment_amount_fen": d.totals[SHIPMENT_AMOUNT], "invoice_amount_fen": d.totals[INVOICE_AMOUNT],
+                             "collection_amount_fen": d.totals[COLLECTION_AMOUNT]} for d in computed],
                "last_run_date": str(ctx.options.last_run_date or "")}
     return ReportOutput(workbooks=workbooks, figures=figures, data=PeriodReports(tuple(computed)),
                         deliveries=deliveries)

@@ -20,6 +20,7 @@ from ..core.output import Delivery, ReportOutput
 from ..core.model import ERROR, PROBLEM_COLUMNS, WARNING, Problem, problems_frame
 from ..core.sheets import Col, Highlight, Sheet, Table, WorkbookSpec
 from ..core.files import Name
+from ..core.schema import REP
 
 COLUMNS = [Col(name) for name in PROBLEM_COLUMNS]
 SEVERITY_ORDER = {ERROR: 0, WARNING: 1}
@@ -33,7 +34,7 @@ def sort_problems(problems: list[Problem]) -> pd.DataFrame:
         return frame
     frame["_order"] = frame["严重程度"].map(SEVERITY_ORDER).fillna(2)
     frame["_row"] = [p.row or 0 for p in problems]
-    frame = frame.sort_values(["_order", "业务员", "工作簿", "工作表", "_row"], kind="stable")
+    frame = frame.sort_values(["_order", REP, "工作簿", "工作表", "_row"], kind="stable")
     return frame.drop(columns=["_order", "_row"]).reset_index(drop=True)
 
 
@@ -59,7 +60,7 @@ def rep_workbooks_read(ctx: RunContext) -> set[str]:
 
 def fixable_by(frame: pd.DataFrame, rep: str, own: set[str]) -> pd.DataFrame:
     """The rows of ``rep`` located in one of the reps' own workbooks: what the rep can fix."""
-    return frame[(frame["业务员"] == rep) & frame["工作簿"].isin(own)]
+    return frame[(frame[REP] == rep) & frame["工作簿"].isin(own)]
 
 
 def layout(frame: pd.DataFrame, ctx: RunContext) -> tuple[WorkbookSpec, dict[str, WorkbookSpec]]:
@@ -68,9 +69,9 @@ def layout(frame: pd.DataFrame, ctx: RunContext) -> tuple[WorkbookSpec, dict[str
     own = rep_workbooks_read(ctx)
     errors, warnings = int((frame["严重程度"] == ERROR).sum()), int((frame["严重程度"] == WARNING).sum())
     subtitle = [f"截至 {day}", ctx.settings.company.name, f"错误 {errors} 条（该行不计入任何报表）, 警告 {warnings} 条（已计入）"]
-    reps = [r for r in dict.fromkeys(frame["业务员"]) if r]
+    reps = [r for r in dict.fromkeys(frame[REP]) if r]
     sheets = [_problem_sheet("问题清单", frame, "数据问题清单", subtitle)]
-    sheets += [_problem_sheet(rep, frame[frame["业务员"] == rep], f"数据问题清单 — {rep}", [f"截至 {day}"]) for rep in reps]
+    sheets += [_problem_sheet(rep, frame[frame[REP] == rep], f"数据问题清单 — {rep}", [f"截至 {day}"]) for rep in reps]
     per_rep = {rep: WorkbookSpec(Name(rep, before="问题清单_", after=f"_{day}.xlsx"), [
         _problem_sheet("问题清单", fixable_by(frame, rep, own), f"数据问题清单 — {rep}",
                        [f"截至 {day}", "请按单元格地址逐条修改您的台账；错误行未计入任何报表。"])], subfolder="问题清单",

@@ -35,6 +35,8 @@ from ..core.files import Name
 from ..core.model import fmt_yuan, rmb_words, text as _text
 from ..core.names import normalize_name
 from ..core.output import Delivery, ReportOutput
+from ..core.schema import (CONTRACT_AMOUNT, CONTRACT_NO, CUSTOMER, MIN_PRICE, PRODUCT, QUOTE_DATE, QUOTE_NO, REP,
+                           VALID_UNTIL)
 from ..core.sheets import DATE, INT, MONEY, NUMBER, PCT, Col, Highlight, Sheet, Table, WorkbookSpec
 
 MAX_PRINTED_LINES = 15  # a 报价单 of up to this many lines fits one A4 page
@@ -68,12 +70,12 @@ def layout_quote(part: pd.DataFrame, settings: Settings, phone: str) -> Workbook
     c = settings.company
     gross, net, tax = int(part["含税金额"].sum()), int(part["不含税金额"].sum()), int(part["税额"].sum())
     company = "　".join(p for p in (f"地址: {c.address}" if c.address else "", f"电话: {c.phone}" if c.phone else "") if p)
-    valid = head["有效期至"]
+    valid = head[VALID_UNTIL]
     subtitle = [c.name + (f"　{company}" if company else ""),
                 f"报价单号: {head['报价单号']}　报价日期: {pd.Timestamp(head['报价日期']).date().isoformat()}",
                 f"客户: {head['客户名称']}"]
     rows = part.reset_index(drop=True).assign(序号=lambda f: range(1, len(f) + 1))
-    cols = [Col("序号", INT, total=False), Col("产品名称"), Col("规格"), Col("数量", NUMBER, total=False),
+    cols = [Col("序号", INT, total=False), Col(PRODUCT), Col("规格"), Col("数量", NUMBER, total=False),
             Col("成交单价", MONEY, total=False), Col("含税金额", MONEY), Col("税率", PCT, total=False),
             Col("不含税金额", MONEY), Col("税额", MONEY)]
     table = Table(cols, rows, heading="报价明细（单价、金额含增值税，单位：元）", totals=True,
@@ -88,23 +90,23 @@ def layout_quote(part: pd.DataFrame, settings: Settings, phone: str) -> Workbook
               "客户确认（签字盖章）：______________　　　日期：______________"]
     sheet = Sheet("报价单", [table], title="报 价 单", subtitle=subtitle, notes=notes, landscape=False,
                   fit_width=True, fit_one_page=len(part) <= MAX_PRINTED_LINES, freeze=False)
-    return WorkbookSpec(quote_filename(head["报价单号"]), [sheet], subfolder="报价单", for_rep=head["业务员"])
+    return WorkbookSpec(quote_filename(head[QUOTE_NO]), [sheet], subfolder="报价单", for_rep=head[REP])
 
 
 def layout_register(lines: pd.DataFrame, rows: pd.DataFrame, converted: pd.DataFrame, ctx: RunContext
                     ) -> WorkbookSpec:
     day = ctx.run_date.isoformat()
     money = [Col("含税合计", MONEY), Col("不含税合计", MONEY), Col("税额", MONEY)]
-    reg_cols = [Col("报价单号"), Col("报价日期", DATE), Col("业务员"), Col("客户名称"), Col("行数", INT), *money,
-                Col("有效期至", DATE), Col("状态"), Col("价格审批"),
-                Col("待审批行数", INT), Col("合同编号"), Col("合同金额", MONEY),
+    reg_cols = [Col(QUOTE_NO), Col(QUOTE_DATE, DATE), Col(REP), Col(CUSTOMER), Col("行数", INT), *money,
+                Col(VALID_UNTIL, DATE), Col("状态"), Col("价格审批"),
+                Col("待审批行数", INT), Col(CONTRACT_NO), Col(CONTRACT_AMOUNT, MONEY),
                 Col("转化天数", INT, total=False)]
     waiting = lines[lines["价格审批"] == NEEDS_APPROVAL]
-    line_cols = [Col("报价单号"), Col("报价日期", DATE), Col("业务员"), Col("客户名称"), Col("产品名称"), Col("数量", NUMBER),
+    line_cols = [Col(QUOTE_NO), Col(QUOTE_DATE, DATE), Col(REP), Col(CUSTOMER), Col(PRODUCT), Col("数量", NUMBER),
                  Col("单价", MONEY, total=False), Col("折扣", PCT, total=False), Col("成交单价", MONEY, total=False),
-                 Col("最低价", MONEY, total=False), Col("含税金额", MONEY), Col("备注"), Col("来源")]
-    conv_cols = [Col("月份"), Col("业务员"), Col("报价单数", INT), Col("报价金额", MONEY), Col("已转合同", INT),
-                 Col("转化率", PCT), Col("合同金额", MONEY), Col("平均转化天数", NUMBER, total=False)]
+                 Col(MIN_PRICE, MONEY, total=False), Col("含税金额", MONEY), Col("备注"), Col("来源")]
+    conv_cols = [Col("月份"), Col(REP), Col("报价单数", INT), Col("报价金额", MONEY), Col("已转合同", INT),
+                 Col("转化率", PCT), Col(CONTRACT_AMOUNT, MONEY), Col("平均转化天数", NUMBER, total=False)]
     marks = "/".join(ctx.settings.expenses.approval_marks)
     sheets = [Sheet("报价登记", [Table(reg_cols, rows, totals=True, highlights=[
                         Highlight("状态", "text", EXPIRED, color="#D9D9D9", whole_row=True),
@@ -128,12 +130,12 @@ def build(ctx: RunContext) -> ReportOutput:
     lines = quote_lines(quotes, ctx.tables["产品"], ctx.settings)
     rows = register(lines, ctx.tables["合同"], ctx.run_date)
     converted = conversion(rows)
-    new = new_documents(ctx.changes, quotes, "报价", "报价日期", ctx.run_date, ctx.settings.review.new_days,
+    new = new_documents(ctx.changes, quotes, "报价", QUOTE_DATE, ctx.run_date, ctx.settings.review.new_days,
                         (ADDED, MODIFIED, DELETED))
     workbooks, deliveries = [], []
     staff = ctx.tables["人员"]
-    for number, part in lines[lines["报价单号"].isin(new)].groupby("报价单号", sort=True):
-        rep = part.iloc[0]["业务员"]
+    for number, part in lines[lines[QUOTE_NO].isin(new)].groupby(QUOTE_NO, sort=True):
+        rep = part.iloc[0][REP]
         spec = layout_quote(part, ctx.settings, rep_phone(staff, rep))
         workbooks.append(spec)
         waiting = int((part["价格审批"] == NEEDS_APPROVAL).sum())
@@ -146,11 +148,11 @@ def build(ctx: RunContext) -> ReportOutput:
                                                 + (f"\n{note}" if note else "")))
     reg = layout_register(lines, rows, converted, ctx)
     workbooks.append(reg)
-    new_waiting = rows[rows["报价单号"].isin(new) & (rows["价格审批"] == NEEDS_APPROVAL)]
+    new_waiting = rows[rows[QUOTE_NO].isin(new) & (rows["价格审批"] == NEEDS_APPROVAL)]
     if len(new_waiting):
         deliveries.append(Delivery(report="review", title=f"报价待审批 {ctx.run_date}", attachments=[reg],
                                    key_figure=f"{len(new_waiting)} 张报价单有低于最低价的行",
-                                   summary_text="待审批: " + "、".join(new_waiting["报价单号"])))
+                                   summary_text="待审批: " + "、".join(new_waiting[QUOTE_NO])))
     figures = {"quotations": int(len(rows)), "printed": len(workbooks) - 1,
                "needs_approval": int((lines["价格审批"] == NEEDS_APPROVAL).sum()),
                "expired": int((rows["状态"] == EXPIRED).sum()), "converted": int((rows["状态"] == CONVERTED).sum())}

@@ -54,12 +54,14 @@ from ..core.output import ReportOutput
 from ..core.model import REP, text
 from ..core.results import ReceivablesData
 from ..core.sheets import INT, MONEY, DATE, YUAN, Col, Highlight, Sheet, Table, WorkbookSpec
+from ..core.schema import (ACCOUNT_REP, BANK_REF, BILL_DUE_DATE, BILL_NO, CLOSING_BALANCE, COLLECTION_AMOUNT,
+                           COLLECTION_DATE, COLLECTION_METHOD, CONTRACT_NO, CREDIT_DAYS, CREDIT_LIMIT, CUSTOMER)
 
-BILL_COLUMNS = ["票据号", "客户名称", "合同编号", "收票日期", "票面金额", "票据到期日", "距到期天数", "回款方式", "业务员", "来源"]
+BILL_COLUMNS = [BILL_NO, CUSTOMER, CONTRACT_NO, "收票日期", "票面金额", BILL_DUE_DATE, "距到期天数", COLLECTION_METHOD, REP, "来源"]
 PLAN_NOTE = ("有回款计划的合同按各期到期日判断逾期 (节点未发生的期次未到期); 未到期质保金 = 回款计划中质保期次尚未到期的未收款")
-WRITE_OFF_COLUMNS = ["客户名称", "回款日期", "银行流水号", "指定合同", "核销单号", "回款金额", "核销日期", "单据类型", "单据号",
-                     "单据日期", "合同编号", "核销金额", "规则", "来源"]
-LEDGER_COLUMNS = ["客户名称", "日期", "单据类型", "单据号", "合同编号", "摘要", "借方", "贷方", "余额", "业务员", "来源"]
+WRITE_OFF_COLUMNS = [CUSTOMER, COLLECTION_DATE, BANK_REF, "指定合同", "核销单号", COLLECTION_AMOUNT, "核销日期", "单据类型", "单据号",
+                     "单据日期", CONTRACT_NO, "核销金额", "规则", "来源"]
+LEDGER_COLUMNS = [CUSTOMER, "日期", "单据类型", "单据号", CONTRACT_NO, "摘要", "借方", "贷方", "余额", REP, "来源"]
 
 
 # ---------------------------------------------------------------- aging buckets
@@ -73,19 +75,19 @@ def figure_key(label: str) -> str:
 def warranty_not_due(parts: pd.DataFrame) -> dict[str, int]:
     """客户名称 -> 未到期质保金: open 质保 parts of a 回款计划 not yet overdue (fen)."""
     held = parts[is_warranty(parts) & (parts["逾期天数"] == 0) & (parts["未收"] != 0)]
-    return sums_by(held["未收"], pd.Series(texts(held["客户名称"]), index=held.index))
+    return sums_by(held["未收"], pd.Series(texts(held[CUSTOMER]), index=held.index))
 
 
 def bills_receivable(collections: pd.DataFrame, day: date) -> pd.DataFrame:
     """应收票据: collections up to ``day`` paid by 承兑汇票 (回款方式 naming 承兑) whose 票据到期日 is after ``day``:
     the bill is in hand, not yet money in the bank."""
-    bills = collections[is_bill(collections) & (collections["票据到期日"] > pd.Timestamp(day))]
-    bills = bills.sort_values(["票据到期日", "客户名称"], kind="stable")
-    return pd.DataFrame({"票据号": column_texts(bills, "票据号"), "客户名称": column_texts(bills, "客户名称"),
-                         "合同编号": column_texts(bills, "合同编号"), "收票日期": bills["回款日期"].to_numpy(),
-                         "票面金额": bills["回款金额"].astype("int64").to_numpy(), "票据到期日": bills["票据到期日"].to_numpy(),
-                         "距到期天数": (bills["票据到期日"] - pd.Timestamp(day)).dt.days.to_numpy(dtype="int64"),
-                         "回款方式": column_texts(bills, "回款方式"), "业务员": column_texts(bills, REP),
+    bills = collections[is_bill(collections) & (collections[BILL_DUE_DATE] > pd.Timestamp(day))]
+    bills = bills.sort_values([BILL_DUE_DATE, CUSTOMER], kind="stable")
+    return pd.DataFrame({BILL_NO: column_texts(bills, BILL_NO), CUSTOMER: column_texts(bills, CUSTOMER),
+                         CONTRACT_NO: column_texts(bills, CONTRACT_NO), "收票日期": bills[COLLECTION_DATE].to_numpy(),
+                         "票面金额": bills[COLLECTION_AMOUNT].astype("int64").to_numpy(), BILL_DUE_DATE: bills[BILL_DUE_DATE].to_numpy(),
+                         "距到期天数": (bills[BILL_DUE_DATE] - pd.Timestamp(day)).dt.days.to_numpy(dtype="int64"),
+                         COLLECTION_METHOD: column_texts(bills, COLLECTION_METHOD), REP: column_texts(bills, REP),
                          "来源": sources(bills)}, columns=BILL_COLUMNS)
 
 
@@ -99,32 +101,32 @@ def ledger_entries(items: pd.DataFrame, collections: pd.DataFrame) -> pd.DataFra
     """
     if items.empty and collections.empty:
         return pd.DataFrame(columns=LEDGER_COLUMNS).astype({"借方": "int64", "贷方": "int64", "余额": "int64"})
-    kinds, item_contracts, contracts = items["单据类型"].tolist(), texts(items["合同编号"]), column_texts(collections, "合同编号")
+    kinds, item_contracts, contracts = items["单据类型"].tolist(), texts(items[CONTRACT_NO]), column_texts(collections, CONTRACT_NO)
     notes = ["回款" + (f"({how})" if how else "") + ("" if contract else " 未指定合同")
-             for how, contract in zip(column_texts(collections, "回款方式"), contracts)]
+             for how, contract in zip(column_texts(collections, COLLECTION_METHOD), contracts)]
     n_items, n_collections = len(items), len(collections)
     frame = pd.DataFrame({
-        "客户名称": texts(items["客户名称"]) + texts(collections["客户名称"]),
+        CUSTOMER: texts(items[CUSTOMER]) + texts(collections[CUSTOMER]),
         "日期": np.concatenate([items["日期"].to_numpy(dtype="datetime64[us]"),
-                              collections["回款日期"].to_numpy(dtype="datetime64[us]")]),
+                              collections[COLLECTION_DATE].to_numpy(dtype="datetime64[us]")]),
         "单据类型": kinds + ["回款"] * n_collections,
-        "单据号": texts(items["单据号"]) + column_texts(collections, "银行流水号"),
-        "合同编号": item_contracts + contracts,
+        "单据号": texts(items["单据号"]) + column_texts(collections, BANK_REF),
+        CONTRACT_NO: item_contracts + contracts,
         "摘要": [f"{kind} {contract}".strip() for kind, contract in zip(kinds, item_contracts)] + notes,
         "借方": items["金额"].astype("int64").tolist() + [0] * n_collections,
-        "贷方": [0] * n_items + collections["回款金额"].astype("int64").tolist(),
-        "业务员": texts(items["业务员"]) + column_texts(collections, REP),
+        "贷方": [0] * n_items + collections[COLLECTION_AMOUNT].astype("int64").tolist(),
+        REP: texts(items[REP]) + column_texts(collections, REP),
         "来源": sources(items) + sources(collections),
         "_debit_first": [0] * n_items + [1] * n_collections})
-    frame = frame.sort_values(["客户名称", "日期", "_debit_first"], kind="stable").reset_index(drop=True)
-    frame["余额"] = (frame["借方"] - frame["贷方"]).groupby(frame["客户名称"]).cumsum()
+    frame = frame.sort_values([CUSTOMER, "日期", "_debit_first"], kind="stable").reset_index(drop=True)
+    frame["余额"] = (frame["借方"] - frame["贷方"]).groupby(frame[CUSTOMER]).cumsum()
     return frame[LEDGER_COLUMNS].astype({"借方": "int64", "贷方": "int64", "余额": "int64"})
 
 
 def reps_by_customer(frame: pd.DataFrame) -> dict[str, list[str]]:
     """客户名称 -> the reps (业务员, blanks left out) on the customer's rows, in the order of the rows."""
     reps: dict[str, list[str]] = {}
-    for name, rep in dict.fromkeys(zip(texts(frame["客户名称"]), texts(frame["业务员"]))):
+    for name, rep in dict.fromkeys(zip(texts(frame[CUSTOMER]), texts(frame[REP]))):
         if rep:
             reps.setdefault(name, []).append(rep)
     return reps
@@ -132,7 +134,7 @@ def reps_by_customer(frame: pd.DataFrame) -> dict[str, list[str]]:
 
 def customer_reps(archive_row: dict | None, item_reps: list[str], credit_reps: list[str]) -> str:
     """The archive's 负责业务员, else the reps on the customer's items (else on its collections), joined by 、."""
-    return text((archive_row or {}).get("负责业务员")) or "、".join(item_reps or credit_reps)
+    return text((archive_row or {}).get(ACCOUNT_REP)) or "、".join(item_reps or credit_reps)
 
 
 def aging_by_customer(parts: pd.DataFrame, credits: pd.DataFrame, collections: pd.DataFrame,
@@ -143,30 +145,30 @@ def aging_by_customer(parts: pd.DataFrame, credits: pd.DataFrame, collections: p
     ``parts`` are the aged open parts (``balances.aged_due_parts``, paid ones included with 未收 0).
     """
     labels = bucket_labels(settings.receivables.aging_buckets)
-    names = list(dict.fromkeys([*texts(parts["客户名称"]), *texts(collections["客户名称"])]))
+    names = list(dict.fromkeys([*texts(parts[CUSTOMER]), *texts(collections[CUSTOMER])]))
     money = customer_balances(parts, credits, day).reindex(names, fill_value=0)
     own = parts[parts["未收"] != 0]
-    by_bucket = sums_by(own["未收"], pd.Series(texts(own["客户名称"]), index=own.index), own[BUCKET])
+    by_bucket = sums_by(own["未收"], pd.Series(texts(own[CUSTOMER]), index=own.index), own[BUCKET])
     item_reps, credit_reps = reps_by_customer(parts), reps_by_customer(credits)
     rows = []
     for name, m in zip(names, money.to_dict("records")):
         arch = archive.get(name)
         limit = credit_limit(arch)
-        term = (arch or {}).get("账期天数")
+        term = (arch or {}).get(CREDIT_DAYS)
         balance = m[BALANCE]
-        row = {"客户名称": name, "业务员": customer_reps(arch, item_reps.get(name), credit_reps.get(name, [])),
-               "信用额度": limit, "账期天数": int(term) if text(term) != "" else settings.receivables.default_term_days,
+        row = {CUSTOMER: name, REP: customer_reps(arch, item_reps.get(name), credit_reps.get(name, [])),
+               CREDIT_LIMIT: limit, CREDIT_DAYS: int(term) if text(term) != "" else settings.receivables.default_term_days,
                BALANCE: balance, PREPAID: m[PREPAID]}
         row.update({label: by_bucket.get((name, label), 0) for label in labels})
         row.update({OVERDUE: m[OVERDUE], LONGEST_OVERDUE: m[LONGEST_OVERDUE],
                     "超信用额度": max(0, balance - limit) if limit is not None else 0})
         rows.append(row)
-    columns = ["客户名称", "业务员", "信用额度", "账期天数", BALANCE, PREPAID, *labels, OVERDUE, LONGEST_OVERDUE, "超信用额度"]
+    columns = [CUSTOMER, REP, CREDIT_LIMIT, CREDIT_DAYS, BALANCE, PREPAID, *labels, OVERDUE, LONGEST_OVERDUE, "超信用额度"]
     frame = pd.DataFrame(rows, columns=columns)
-    frame["信用额度"] = frame["信用额度"].astype("Int64")
-    ints = {c: "int64" for c in columns if c not in ("客户名称", "业务员", "信用额度")}
+    frame[CREDIT_LIMIT] = frame[CREDIT_LIMIT].astype("Int64")
+    ints = {c: "int64" for c in columns if c not in (CUSTOMER, REP, CREDIT_LIMIT)}
     frame = frame.astype(ints)
-    return frame.sort_values(["逾期金额", "应收余额", "客户名称"], ascending=[False, False, True],
+    return frame.sort_values(["逾期金额", "应收余额", CUSTOMER], ascending=[False, False, True],
                              kind="stable").reset_index(drop=True)
 
 
@@ -175,15 +177,15 @@ def split_settled(data: ReceivablesData, since: date) -> tuple[pd.DataFrame, pd.
     month), and the settled ones (已结清): no open item, no unapplied money and no ledger row dated from
     ``since``. Each part keeps the order of ``data.aging``."""
     ledger = data.ledger
-    busy = {*texts(data.open_items["客户名称"]), *texts(data.credits["客户名称"]),
-            *texts(ledger.loc[ledger["日期"] >= pd.Timestamp(since), "客户名称"])}
-    settled = ~data.aging["客户名称"].isin(busy)
+    busy = {*texts(data.open_items[CUSTOMER]), *texts(data.credits[CUSTOMER]),
+            *texts(ledger.loc[ledger["日期"] >= pd.Timestamp(since), CUSTOMER])}
+    settled = ~data.aging[CUSTOMER].isin(busy)
     return data.aging[~settled].reset_index(drop=True), data.aging[settled].reset_index(drop=True)
 
 
 def credit_rep(contract_rep: str, customer: str, collecting_rep: str, archive: dict[str, dict]) -> str:
     """Whose prepayment: the named contract's rep, else the customer's 负责业务员, else the collecting rep."""
-    return contract_rep or text(archive.get(customer, {}).get("负责业务员")) or collecting_rep
+    return contract_rep or text(archive.get(customer, {}).get(ACCOUNT_REP)) or collecting_rep
 
 
 def aging_by_rep(items: pd.DataFrame, credits: pd.DataFrame, archive: dict[str, dict], settings: Settings) -> pd.DataFrame:
@@ -191,10 +193,10 @@ def aging_by_rep(items: pd.DataFrame, credits: pd.DataFrame, archive: dict[str, 
     the buckets, 逾期金额. The columns add up to the 账龄分析 totals."""
     labels = bucket_labels(settings.receivables.aging_buckets)
     own = items[items["未收"] != 0]
-    item_reps, credit_customers = texts(own["业务员"]), texts(credits["客户名称"])
+    item_reps, credit_customers = texts(own[REP]), texts(credits[CUSTOMER])
     credit_reps = [credit_rep(contract_rep, customer, rep, archive) for contract_rep, customer, rep in
-                   zip(texts(credits["合同业务员"]), credit_customers, texts(credits["业务员"]))]
-    customers = Counter(rep for rep, _ in dict.fromkeys([*zip(item_reps, texts(own["客户名称"])),
+                   zip(texts(credits["合同业务员"]), credit_customers, texts(credits[REP]))]
+    customers = Counter(rep for rep, _ in dict.fromkeys([*zip(item_reps, texts(own[CUSTOMER])),
                                                          *zip(credit_reps, credit_customers)]))
     item_rep = pd.Series(item_reps, index=own.index, dtype=object)
     owed = sums_by(own["未收"], item_rep)
@@ -204,12 +206,12 @@ def aging_by_rep(items: pd.DataFrame, credits: pd.DataFrame, archive: dict[str, 
     overdue_amount = sums_by(own.loc[overdue, "未收"], item_rep[overdue])
     rows = []
     for rep in sorted(set(item_reps) | set(credit_reps)):
-        row = {"业务员": rep or "(未指定)", "客户数": customers[rep],
+        row = {REP: rep or "(未指定)", "客户数": customers[rep],
                "应收余额": owed.get(rep, 0) - prepaid.get(rep, 0), "预收款": prepaid.get(rep, 0)}
         row.update({label: by_bucket.get((rep, label), 0) for label in labels})
         row["逾期金额"] = overdue_amount.get(rep, 0)
         rows.append(row)
-    columns = ["业务员", "客户数", "应收余额", "预收款", *labels, "逾期金额"]
+    columns = [REP, "客户数", "应收余额", "预收款", *labels, "逾期金额"]
     return pd.DataFrame(rows, columns=columns).astype({c: "int64" for c in columns[1:]})
 
 
@@ -222,10 +224,10 @@ def compute(alloc: Allocation, customers: pd.DataFrame, settings: Settings, day:
     colls = collections_as_of(alloc, day)
     archive = archive_lookup(customers)
     aging = aging_by_customer(parts, credits, colls, archive, settings, day)
-    aging["未到期质保金"] = aging["客户名称"].map(warranty_not_due(parts)).fillna(0).astype("int64")
+    aging["未到期质保金"] = aging[CUSTOMER].map(warranty_not_due(parts)).fillna(0).astype("int64")
     return ReceivablesData(
         aging=aging, ledger=ledger_entries(items, colls), by_rep=aging_by_rep(parts, credits, archive, settings),
-        open_items=parts[parts["未收"] != 0].sort_values(["客户名称", "日期"], kind="stable").reset_index(drop=True),
+        open_items=parts[parts["未收"] != 0].sort_values([CUSTOMER, "日期"], kind="stable").reset_index(drop=True),
         credits=credits)
 
 
@@ -271,9 +273,9 @@ def month_ledger(ledger: pd.DataFrame, names: list[str], start: date, day: date)
     >>> sums
     {'借方': 30000, '贷方': 40000, '余额': 90000}
     """
-    names = [name for name in dict.fromkeys(texts(ledger["客户名称"])) if name in set(names)]
+    names = [name for name in dict.fromkeys(texts(ledger[CUSTOMER])) if name in set(names)]
     balances = period_balances(ledger, names, start, day)
-    lines = statement_lines(ledger, balances, start, day, extra=("业务员", "来源"))
+    lines = statement_lines(ledger, balances, start, day, extra=(REP, "来源"))
     parts = []
     for name in names:
         part = lines[name].assign(客户名称=name)
@@ -284,7 +286,7 @@ def month_ledger(ledger: pd.DataFrame, names: list[str], start: date, day: date)
     for c in ("借方", "贷方"):
         rows[c] = pd.Series([None if pd.isna(v) or v == 0 else int(v) for v in rows[c]], index=rows.index, dtype=object)
     rows = rows.astype({"余额": "int64"}).reindex(columns=LEDGER_COLUMNS)
-    sums = {"借方": int(balances["本期借方"].sum()), "贷方": int(balances["本期贷方"].sum()), "余额": int(balances["期末余额"].sum())}
+    sums = {"借方": int(balances["本期借方"].sum()), "贷方": int(balances["本期贷方"].sum()), "余额": int(balances[CLOSING_BALANCE].sum())}
     return rows, sums
 
 
@@ -297,7 +299,7 @@ def layout(data: ReceivablesData, settings: Settings, day: date) -> WorkbookSpec
                 f"应收口径: {'发货' if settings.receivables.basis == 'shipment' else '开票'}; 账龄 = 截至日 − 单据日期; "
                 "应收余额 = 未收单据 − 未核销回款(预收款)"]
     yuan = lambda name: Col(name, YUAN)  # noqa: E731 (to the whole yuan: 12 columns on A4 landscape at a readable size)
-    aging_cols = [Col("客户名称"), Col("业务员"), yuan("应收余额"), yuan("预收款"), *[yuan(label) for label in labels],
+    aging_cols = [Col(CUSTOMER), Col(REP), yuan("应收余额"), yuan("预收款"), *[yuan(label) for label in labels],
                   yuan("逾期金额"), Col("最长逾期天数", INT, total=False)]
     active, settled = split_settled(data, day.replace(day=1))
     quiet = ["预收款", *labels, "逾期金额", "最长逾期天数", "超信用额度", "未到期质保金"]  # a zero there is noise: shown blank
@@ -310,24 +312,24 @@ def layout(data: ReceivablesData, settings: Settings, day: date) -> WorkbookSpec
                                       f"信用额度、账期、超信用额度和未到期质保金见「{CREDIT_SHEET}」; "
                                       f"已结清且本月无往来的 {len(settled)} 家客户见「已结清」"])
     credit = credit_sheet(shown, subtitle)
-    last = data.ledger.groupby("客户名称")["日期"].max()  # (an empty mapping cannot map to dates: pandas casts it to float)
-    settled = settled.assign(最后往来日期=settled["客户名称"].map(last) if len(last)
+    last = data.ledger.groupby(CUSTOMER)["日期"].max()  # (an empty mapping cannot map to dates: pandas casts it to float)
+    settled = settled.assign(最后往来日期=settled[CUSTOMER].map(last) if len(last)
                              else pd.Series(pd.NaT, index=settled.index, dtype="datetime64[ns]"))
-    settled_sheet = Sheet("已结清", [Table([Col("客户名称"), Col("业务员"), Col("最后往来日期", DATE),
-                                          Col("信用额度", MONEY, total=False), Col("账期天数", INT, total=False)], settled)],
+    settled_sheet = Sheet("已结清", [Table([Col(CUSTOMER), Col(REP), Col("最后往来日期", DATE),
+                                          Col(CREDIT_LIMIT, MONEY, total=False), Col(CREDIT_DAYS, INT, total=False)], settled)],
                           title="已结清客户", subtitle=[*subtitle[:2], f"无未收单据、无预收款, {day:%Y-%m} 无往来; "
                                                                   "最后往来日期 = 明细账中该客户最后一笔单据或回款的日期"],
                           landscape=False)
-    ledger_cols = [Col("客户名称"), Col("日期", DATE), Col("单据类型"), Col("单据号"), Col("合同编号"), Col("摘要"),
-                   Col("借方", MONEY), Col("贷方", MONEY), Col("余额", MONEY, total=False), Col("业务员"), Col("来源")]
+    ledger_cols = [Col(CUSTOMER), Col("日期", DATE), Col("单据类型"), Col("单据号"), Col(CONTRACT_NO), Col("摘要"),
+                   Col("借方", MONEY), Col("贷方", MONEY), Col("余额", MONEY, total=False), Col(REP), Col("来源")]
     month_start = day.replace(day=1)
-    rows, sums = month_ledger(data.ledger, active["客户名称"].tolist(), month_start, day)
+    rows, sums = month_ledger(data.ledger, active[CUSTOMER].tolist(), month_start, day)
     ledger = Sheet("明细账", [Table(ledger_cols, rows, totals=True, totals_values=sums)],
                    title="应收账款明细账", subtitle=[
                        *subtitle[:2], "借方 = 发货/开票形成的应收, 贷方 = 回款; 余额按客户逐笔累计",
                        f"每户: 期初余额 ({month_start:%Y-%m-%d} 前的借方 − 贷方)、本月单据和回款、本月合计 (本月借方、贷方, 期末余额); "
                        "合计行的借方、贷方只加单据行, 余额 = 各户期末余额之和 (= 账龄分析的应收余额合计); 已结清客户见「已结清」"])
-    rep_cols = [Col("业务员"), Col("客户数", INT), Col("应收余额", MONEY), Col("预收款", MONEY),
+    rep_cols = [Col(REP), Col("客户数", INT), Col("应收余额", MONEY), Col("预收款", MONEY),
                 *[Col(label, MONEY) for label in labels], Col("逾期金额", MONEY)]
     by_rep = Sheet("按业务员汇总", [Table(rep_cols, data.by_rep, totals=True,
                                         highlights=[Highlight("逾期金额", ">", 0)])],
@@ -344,7 +346,7 @@ def credit_sheet(aging: pd.DataFrame, subtitle: list[str]) -> Sheet:
     out so that its amounts print to the fen on A4 landscape at a readable size (issue 31)."""
     over = aging["超信用额度"].fillna(0).astype("int64")
     ordered = aging.assign(_over=over).sort_values("_over", ascending=False, kind="stable").drop(columns="_over")
-    cols = [Col("客户名称"), Col("业务员"), Col("信用额度", MONEY, total=False), Col("账期天数", INT, total=False),
+    cols = [Col(CUSTOMER), Col(REP), Col(CREDIT_LIMIT, MONEY, total=False), Col(CREDIT_DAYS, INT, total=False),
             Col("应收余额", MONEY), Col("逾期金额", MONEY), Col("超信用额度", MONEY), Col("未到期质保金", MONEY)]
     return Sheet(CREDIT_SHEET, [Table(cols, ordered, totals=True, highlights=[Highlight("超信用额度", ">", 0)])],
                  title="应收账款信用额度", subtitle=[*subtitle[:2], PLAN_NOTE,
@@ -358,8 +360,8 @@ def write_off_details(alloc: Allocation, day: date) -> pd.DataFrame:
     unapplied on ``day`` (规则 未核销: 合同预收款 or 客户预收款); by customer, collection and 核销日期."""
     colls = collections_as_of(alloc, day)
     ids = colls["回款ID"].to_numpy(dtype=object)
-    refs, named, numbers = (text_values(colls, c) for c in ("银行流水号", "合同编号", WRITE_OFF))
-    amounts, origins = colls["回款金额"].to_numpy(dtype="int64"), np.asarray(sources(colls), dtype=object)
+    refs, named, numbers = (text_values(colls, c) for c in (BANK_REF, CONTRACT_NO, WRITE_OFF))
+    amounts, origins = colls[COLLECTION_AMOUNT].to_numpy(dtype="int64"), np.asarray(sources(colls), dtype=object)
     apps = applications_as_of(alloc, day)
     items = alloc.items
     item_at = position_of(items["单据ID"].to_numpy(dtype=object), apps["单据ID"].to_numpy(dtype=object))
@@ -368,28 +370,28 @@ def write_off_details(alloc: Allocation, day: date) -> pd.DataFrame:
     for frame, rule, on, kind, number, contract, customer in (
             (apps, apps["规则"].to_numpy(dtype=object), apps["核销日期"].to_numpy(),
              pick(text_values(items, "单据类型"), item_at, ""), pick(text_values(items, "单据号"), item_at, ""),
-             text_values(apps, "合同编号"), text_values(apps, "客户名称")),
-            (credits, np.where(text_values(credits, "合同编号") != "", "未核销(合同预收款)", "未核销(客户预收款)"),
+             text_values(apps, CONTRACT_NO), text_values(apps, CUSTOMER)),
+            (credits, np.where(text_values(credits, CONTRACT_NO) != "", "未核销(合同预收款)", "未核销(客户预收款)"),
              np.full(len(credits), np.datetime64("NaT"), dtype="datetime64[us]"), "", "",
-             text_values(credits, "合同编号"), text_values(credits, "客户名称"))):
+             text_values(credits, CONTRACT_NO), text_values(credits, CUSTOMER))):
         at = position_of(ids, frame["回款ID"].to_numpy(dtype=object))
         parts.append(pd.DataFrame({
-            "客户名称": customer, "回款日期": frame["回款日期"].to_numpy(dtype="datetime64[us]"),
-            "银行流水号": pick(refs, at, ""), "指定合同": pick(named, at, ""), "核销单号": pick(numbers, at, ""),
-            "回款金额": pick(amounts, at, 0), "核销日期": pd.to_datetime(on), "单据类型": kind, "单据号": number,
+            CUSTOMER: customer, COLLECTION_DATE: frame[COLLECTION_DATE].to_numpy(dtype="datetime64[us]"),
+            BANK_REF: pick(refs, at, ""), "指定合同": pick(named, at, ""), "核销单号": pick(numbers, at, ""),
+            COLLECTION_AMOUNT: pick(amounts, at, 0), "核销日期": pd.to_datetime(on), "单据类型": kind, "单据号": number,
             "单据日期": frame["单据日期"].to_numpy(dtype="datetime64[us]") if "单据日期" in frame else pd.NaT,
-            "合同编号": contract, "核销金额": frame["金额"].to_numpy(dtype="int64"), "规则": rule,
+            CONTRACT_NO: contract, "核销金额": frame["金额"].to_numpy(dtype="int64"), "规则": rule,
             "来源": pick(origins, at, ""), "_at": at, "_part": len(parts)}))
     frame = pd.concat(parts, ignore_index=True)
-    frame = frame.sort_values(["客户名称", "回款日期", "_at", "_part", "核销日期"], kind="stable")
-    return frame[WRITE_OFF_COLUMNS].reset_index(drop=True).astype({"回款金额": "int64", "核销金额": "int64"})
+    frame = frame.sort_values([CUSTOMER, COLLECTION_DATE, "_at", "_part", "核销日期"], kind="stable")
+    return frame[WRITE_OFF_COLUMNS].reset_index(drop=True).astype({COLLECTION_AMOUNT: "int64", "核销金额": "int64"})
 
 
 def write_off_sheet(details: pd.DataFrame, day: date, company: str) -> Sheet:
     """核销明细: each collection beside the items it paid, with the rule that applied it."""
-    cols = [Col("客户名称"), Col("回款日期", DATE), Col("银行流水号"), Col("指定合同"), Col("核销单号"),
-            Col("回款金额", MONEY, total=False), Col("核销日期", DATE), Col("单据类型"), Col("单据号"), Col("单据日期", DATE),
-            Col("合同编号"), Col("核销金额", MONEY), Col("规则"), Col("来源")]
+    cols = [Col(CUSTOMER), Col(COLLECTION_DATE, DATE), Col(BANK_REF), Col("指定合同"), Col("核销单号"),
+            Col(COLLECTION_AMOUNT, MONEY, total=False), Col("核销日期", DATE), Col("单据类型"), Col("单据号"), Col("单据日期", DATE),
+            Col(CONTRACT_NO), Col("核销金额", MONEY), Col("规则"), Col("来源")]
     return Sheet("核销明细", [Table(cols, details, totals=True)], title="回款核销明细",
                  subtitle=[company, f"截至 {day.isoformat()}（该日以后的单据和回款不计入）",
                            "规则: 按核销单号 = 回款指定的单据; 按合同 = 回款指定合同的未收单据, 先到先核; 按金额 = 客户唯一一笔金额相等的未收单据; "
@@ -399,8 +401,8 @@ def write_off_sheet(details: pd.DataFrame, day: date, company: str) -> Sheet:
 
 def bills_sheet(bills: pd.DataFrame, day: date, company: str) -> Sheet:
     """应收票据: the acceptance bills in hand, by due date."""
-    cols = [Col("票据号"), Col("客户名称"), Col("合同编号"), Col("收票日期", DATE), Col("票面金额", MONEY),
-            Col("票据到期日", DATE), Col("距到期天数", INT, total=False), Col("回款方式"), Col("业务员"), Col("来源")]
+    cols = [Col(BILL_NO), Col(CUSTOMER), Col(CONTRACT_NO), Col("收票日期", DATE), Col("票面金额", MONEY),
+            Col(BILL_DUE_DATE, DATE), Col("距到期天数", INT, total=False), Col(COLLECTION_METHOD), Col(REP), Col("来源")]
     return Sheet("应收票据", [Table(cols, bills, totals=True)], title="应收票据 (未到期承兑汇票)",
                  subtitle=[company, f"截至 {day.isoformat()}", "回款方式为承兑汇票且票据到期日晚于截至日的回款; 已计入回款"])
 

@@ -48,7 +48,8 @@ from ..core.output import Delivery, ReportOutput
 from ..core.model import REP, Tables
 from ..core.months import Month
 from ..core.names import CustomerIndex, normalize_name
-from ..core.schema import FINANCE_SHEETS
+from ..core.schema import (ACCOUNT_REP, BANK_REF, CLOSING_BALANCE, COLLECTION_AMOUNT, COLLECTION_DATE, CONTRACT_NO,
+                           CUSTOMER, FINANCE_SHEETS, INVOICE_DATE)
 from ..core.sheets import DATE, INT, MONEY, Col, Highlight, Sheet, Table, WorkbookSpec
 
 FINANCE_EXPORTS = tuple(sheet.name for sheet in FINANCE_SHEETS)  # 财务收款, 财务开票, 应收余额
@@ -57,17 +58,17 @@ DIFFERENT = "有差异"
 
 _FINANCE_SHEET = {COLLECTION: "财务收款", INVOICE: "财务开票"}
 
-SUMMARY_COLUMNS = [Col("客户名称"), Col("业务员"), Col("销售回款", MONEY), Col("财务收款", MONEY), Col("回款差额", MONEY),
+SUMMARY_COLUMNS = [Col(CUSTOMER), Col(REP), Col("销售回款", MONEY), Col("财务收款", MONEY), Col("回款差额", MONEY),
                    Col("销售开票", MONEY), Col("财务开票", MONEY), Col("开票差额", MONEY), Col("销售应收余额", MONEY),
                    Col("财务应收余额", MONEY), Col("余额差额", MONEY), Col("状态")]
 MATCHED_COLUMNS = [Col("类型"), Col("匹配组", INT, total=False), Col("匹配级别", INT, total=False), Col("说明"),
                    Col("销售日期", DATE), Col("销售客户"), Col("销售金额", MONEY), Col("销售单据号"), Col("销售来源"),
                    Col("财务日期", DATE), Col("财务客户"), Col("财务金额", MONEY), Col("财务凭证号/发票号"),
                    Col("财务来源")]
-SALES_ONLY_COLUMNS = [Col("类型"), Col("日期", DATE), Col("客户名称"), Col("业务员"), Col("金额", MONEY), Col("单据号"),
-                      Col("合同编号"), Col("来源")]
-FINANCE_ONLY_COLUMNS = [Col("类型"), Col("日期", DATE), Col("客户名称"), Col("对应客户"), Col("金额", MONEY),
-                        Col("凭证号/发票号"), Col("银行流水号"), Col("摘要"), Col("来源")]
+SALES_ONLY_COLUMNS = [Col("类型"), Col("日期", DATE), Col(CUSTOMER), Col(REP), Col("金额", MONEY), Col("单据号"),
+                      Col(CONTRACT_NO), Col("来源")]
+FINANCE_ONLY_COLUMNS = [Col("类型"), Col("日期", DATE), Col(CUSTOMER), Col("对应客户"), Col("金额", MONEY),
+                        Col("凭证号/发票号"), Col(BANK_REF), Col("摘要"), Col("来源")]
 MISMATCH_COLUMNS = [Col("类型"), Col("单据号"), Col("销售日期", DATE), Col("销售客户"), Col("销售金额", MONEY),
                     Col("销售来源"), Col("财务日期", DATE), Col("财务客户"), Col("财务金额", MONEY),
                     Col("财务凭证号/发票号"), Col("差额", MONEY)]
@@ -119,7 +120,7 @@ def finance_folder_missing(tables: Tables) -> str:
                 "")
 
 
-_DATE_OF = {"财务收款": "日期", "财务开票": "开票日期", "应收余额": None}
+_DATE_OF = {"财务收款": "日期", "财务开票": INVOICE_DATE, "应收余额": None}
 
 
 def finance_months(tables: Tables) -> set[str]:
@@ -167,11 +168,11 @@ def finance_rows(tables: Tables, sheet: str, month: str) -> tuple[pd.DataFrame, 
 def sales_invoices(tables: Tables, month: Month | None = None) -> pd.DataFrame:
     """The reps' 开票 (those dated in ``month`` when given) with the 客户名称 and 业务员 of their contract
     (validation adds them; filled here if not)."""
-    invoices = tables["开票"] if month is None else rows_between(tables["开票"], "开票日期", month.first, month.last)
+    invoices = tables["开票"] if month is None else rows_between(tables["开票"], INVOICE_DATE, month.first, month.last)
     invoices = invoices.copy()
     contracts = tables["合同"]
-    at = position_of(stripped_texts(contracts, "合同编号"), stripped_texts(invoices, "合同编号"))
-    for column in ("客户名称", REP):
+    at = position_of(stripped_texts(contracts, CONTRACT_NO), stripped_texts(invoices, CONTRACT_NO))
+    for column in (CUSTOMER, REP):
         given = stripped_texts(invoices, column)
         invoices[column] = np.where(given != "", given, pick(stripped_texts(contracts, column), at, ""))
     return invoices
@@ -183,9 +184,9 @@ def sales_balances(items: pd.DataFrame, collections: pd.DataFrame, month_end: da
     they first appear (items first)."""
     cutoff = pd.Timestamp(month_end)
     balances: dict[str, int] = {}
-    for frame, day, amount, sign in ((items, "日期", "金额", 1), (collections, "回款日期", "回款金额", -1)):
+    for frame, day, amount, sign in ((items, "日期", "金额", 1), (collections, COLLECTION_DATE, COLLECTION_AMOUNT, -1)):
         rows = frame[pd.to_datetime(frame[day]) <= cutoff]
-        names = each_once(customers.canonical, rows["客户名称"])
+        names = each_once(customers.canonical, rows[CUSTOMER])
         for name, total in rows[amount].astype("int64").groupby(names, sort=False).sum().items():
             balances[name] = balances.get(name, 0) + sign * int(total)
     return balances
@@ -194,16 +195,16 @@ def sales_balances(items: pd.DataFrame, collections: pd.DataFrame, month_end: da
 def shown_reps(tables: Tables, items: pd.DataFrame, customers: CustomerIndex) -> dict[str, str]:
     """The rep shown for each customer: the archive's 负责业务员, else the rep of its latest item or 回款."""
     reps: dict[str, str] = {}
-    for frame, day in ((tables["回款"], "回款日期"), (items, "日期")):
+    for frame, day in ((tables["回款"], COLLECTION_DATE), (items, "日期")):
         if frame.empty or REP not in frame:
             continue
         ordered = frame.sort_values(day, kind="stable")
         named = stripped_texts(ordered, REP)
-        reps.update(zip(each_once(customers.canonical, ordered["客户名称"])[named != ""], named[named != ""]))
+        reps.update(zip(each_once(customers.canonical, ordered[CUSTOMER])[named != ""], named[named != ""]))
     archive = tables["客户"]
-    if "负责业务员" in archive:
-        named = stripped_texts(archive, "负责业务员")
-        reps.update(zip(each_once(customers.canonical, archive["客户名称"])[named != ""], named[named != ""]))
+    if ACCOUNT_REP in archive:
+        named = stripped_texts(archive, ACCOUNT_REP)
+        reps.update(zip(each_once(customers.canonical, archive[CUSTOMER])[named != ""], named[named != ""]))
     return reps
 
 
@@ -219,12 +220,12 @@ def reconcile_month(tables: Tables, allocation_items: pd.DataFrame, customers: C
         skipped_totals += totals
         skipped_zero += zeros
     collections_all = tables["回款"]
-    sales = {COLLECTION: rows_between(collections_all, "回款日期", month.first, month.last),
+    sales = {COLLECTION: rows_between(collections_all, COLLECTION_DATE, month.first, month.last),
              INVOICE: sales_invoices(tables, month)}
     balances = sales_balances(allocation_items, collections_all, month_end, customers)
 
-    sales_names = [*balances, *(n for frame in sales.values() for n in each_once(normalize_name, frame["客户名称"]))]
-    finance_names = [n for frame in fin.values() for n in each_once(normalize_name, frame["客户名称"])]
+    sales_names = [*balances, *(n for frame in sales.values() for n in each_once(normalize_name, frame[CUSTOMER]))]
+    finance_names = [n for frame in fin.values() for n in each_once(normalize_name, frame[CUSTOMER])]
     names = resolve_names(sales_names, finance_names, customers, settings.reconciliation.fuzzy_threshold)
 
     results: dict[str, MatchResult | None] = {}
@@ -239,7 +240,7 @@ def reconcile_month(tables: Tables, allocation_items: pd.DataFrame, customers: C
     finance_balances = None
     if "应收余额" not in missing:
         finance_balances = defaultdict(int)
-        for name, amount in zip(fin["应收余额"]["客户名称"], fin["应收余额"]["期末余额"]):
+        for name, amount in zip(fin["应收余额"][CUSTOMER], fin["应收余额"][CLOSING_BALANCE]):
             written = normalize_name(name)
             finance_balances[names.get(written, (customers.canonical(written), None))[0]] += int(amount)
     summary = reconciled_customers(sales_lines, results, balances, finance_balances,
@@ -271,7 +272,7 @@ def reconciled_customers(sales_lines: dict[str, pd.DataFrame], results: dict[str
     rows = []
     for name in customers:
         s = sums[name]
-        row = {"客户名称": name, "业务员": reps.get(name, ""), "销售回款": s["销售回款"], "销售开票": s["销售开票"],
+        row = {CUSTOMER: name, REP: reps.get(name, ""), "销售回款": s["销售回款"], "销售开票": s["销售开票"],
                "销售应收余额": sales_balance.get(name, 0)}
         row.update(_compare(s["销售回款"], s["财务收款"] if results[COLLECTION] else None, "财务收款", "回款差额"))
         row.update(_compare(s["销售开票"], s["财务开票"] if results[INVOICE] else None, "财务开票", "开票差额"))
@@ -280,7 +281,7 @@ def reconciled_customers(sales_lines: dict[str, pd.DataFrame], results: dict[str
                             "财务应收余额", "余额差额"))
         differs = name in unmatched or any(row[c] not in (0, None) for c in ("回款差额", "开票差额", "余额差额"))
         row["状态"] = DIFFERENT if differs else CONSISTENT
-        if differs or any(v for k, v in row.items() if k not in ("客户名称", "业务员", "状态")):
+        if differs or any(v for k, v in row.items() if k not in (CUSTOMER, REP, "状态")):
             rows.append(row)
     frame = pd.DataFrame(rows, columns=[c.name for c in SUMMARY_COLUMNS])
     money = [c.name for c in SUMMARY_COLUMNS if c.kind == MONEY]
@@ -288,7 +289,7 @@ def reconciled_customers(sales_lines: dict[str, pd.DataFrame], results: dict[str
     if frame.empty:
         return frame
     frame["_order"] = (frame["状态"] != DIFFERENT).astype(int)
-    return frame.sort_values(["_order", "客户名称"], kind="stable").drop(columns="_order").reset_index(drop=True)
+    return frame.sort_values(["_order", CUSTOMER], kind="stable").drop(columns="_order").reset_index(drop=True)
 
 
 def _compare(sales: int, finance: int | None, finance_col: str, diff_col: str) -> dict:
@@ -317,26 +318,26 @@ def matched_rows(result: MatchResult, start_group: int = 1) -> list[dict]:
             row = {"类型": result.kind, "匹配组": group, "匹配级别": m.level, "说明": m.note}
             if k < len(m.sales):
                 line = s[m.sales[k]]
-                row.update({"销售日期": line["日期"], "销售客户": line["客户名称"], "销售金额": line["金额"],
+                row.update({"销售日期": line["日期"], "销售客户": line[CUSTOMER], "销售金额": line["金额"],
                             "销售单据号": line["单据号"], "销售来源": line["来源"]})
             if k < len(m.finance):
                 line = f[m.finance[k]]
-                row.update({"财务日期": line["日期"], "财务客户": line["客户名称"], "财务金额": line["金额"],
+                row.update({"财务日期": line["日期"], "财务客户": line[CUSTOMER], "财务金额": line["金额"],
                             "财务凭证号/发票号": line["凭证号"], "财务来源": line["来源"]})
             rows.append(row)
     return rows
 
 
 def sales_only_rows(result: MatchResult) -> list[dict]:
-    return [{"类型": result.kind, "日期": r["日期"], "客户名称": r["客户名称"], "业务员": r["业务员"], "金额": r["金额"],
-             "单据号": r["单据号"], "合同编号": r["合同编号"], "来源": r["来源"]}
+    return [{"类型": result.kind, "日期": r["日期"], CUSTOMER: r[CUSTOMER], REP: r[REP], "金额": r["金额"],
+             "单据号": r["单据号"], CONTRACT_NO: r[CONTRACT_NO], "来源": r["来源"]}
             for r in line_records(result.unmatched("sales"))]
 
 
 def finance_only_rows(result: MatchResult) -> list[dict]:
-    return [{"类型": result.kind, "日期": r["日期"], "客户名称": r["客户名称"],
-             "对应客户": r["客户"] if r["客户"] != r["客户名称"] else "", "金额": r["金额"], "凭证号/发票号": r["凭证号"],
-             "银行流水号": r["单据号"] if result.kind == COLLECTION else "", "摘要": r["摘要"], "来源": r["来源"]}
+    return [{"类型": result.kind, "日期": r["日期"], CUSTOMER: r[CUSTOMER],
+             "对应客户": r["客户"] if r["客户"] != r[CUSTOMER] else "", "金额": r["金额"], "凭证号/发票号": r["凭证号"],
+             BANK_REF: r["单据号"] if result.kind == COLLECTION else "", "摘要": r["摘要"], "来源": r["来源"]}
             for r in line_records(result.unmatched("finance"))]
 
 
@@ -344,8 +345,8 @@ def mismatch_rows(result: MatchResult) -> list[dict]:
     rows = []
     for i, j in result.mismatches:
         s, f = result.sales.iloc[i], result.finance.iloc[j]
-        rows.append({"类型": result.kind, "单据号": s["单据号"], "销售日期": s["日期"], "销售客户": s["客户名称"],
-                     "销售金额": int(s["金额"]), "销售来源": s["来源"], "财务日期": f["日期"], "财务客户": f["客户名称"],
+        rows.append({"类型": result.kind, "单据号": s["单据号"], "销售日期": s["日期"], "销售客户": s[CUSTOMER],
+                     "销售金额": int(s["金额"]), "销售来源": s["来源"], "财务日期": f["日期"], "财务客户": f[CUSTOMER],
                      "财务金额": int(f["金额"]), "财务凭证号/发票号": f["凭证号"],
                      "差额": int(s["金额"]) - int(f["金额"])})
     return rows

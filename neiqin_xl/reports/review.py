@@ -42,13 +42,15 @@ from ..core.model import REP, fmt_yuan, round_fen, text as _text
 from ..core.names import normalize_name
 from ..core.output import Delivery, ReportOutput
 from ..core.results import ReceivablesData
+from ..core.schema import (AGREED_DELIVERY_DATE, CONTRACT_AMOUNT, CONTRACT_NO, CREDIT_DAYS, CREDIT_LIMIT, CUSTOMER,
+                           MIN_PRICE, PAYMENT_TERM, PRODUCT, QUOTE_NO, SIGNING_DATE)
 from ..core.sheets import DATE, INT, MONEY, NUMBER, Col, Highlight, Sheet, Table, WorkbookSpec
 
 PASSED, APPROVAL, INCOMPLETE = "通过", "需审批", "资料不全"
 CASH_FIRST = "款到发货"
 NEEDS_PLAN = ("分期", "质保金")
-COLUMNS = ["合同编号", "签订日期", "业务员", "客户名称", "产品名称", "数量", "合同金额", "合同单价", "最低价", "报价单号", "报价单价",
-           "付款方式", "账期天数", "客户账期", "信用额度", "应收余额", "评审后应收", "逾期金额", "最长逾期天数", "约定交货日期", "结论",
+COLUMNS = [CONTRACT_NO, SIGNING_DATE, REP, CUSTOMER, PRODUCT, "数量", CONTRACT_AMOUNT, "合同单价", MIN_PRICE, QUOTE_NO, "报价单价",
+           PAYMENT_TERM, CREDIT_DAYS, "客户账期", CREDIT_LIMIT, "应收余额", "评审后应收", "逾期金额", "最长逾期天数", AGREED_DELIVERY_DATE, "结论",
            "原因", "来源"]
 
 
@@ -59,7 +61,7 @@ class ReviewData:
     reviews: pd.DataFrame
 
     def verdicts(self) -> dict[str, str]:
-        return dict(zip(self.reviews["合同编号"], self.reviews["结论"]))
+        return dict(zip(self.reviews[CONTRACT_NO], self.reviews["结论"]))
 
 
 def quoted_prices(quote_lines: pd.DataFrame | None) -> dict[tuple[str, str], int]:
@@ -67,7 +69,7 @@ def quoted_prices(quote_lines: pd.DataFrame | None) -> dict[tuple[str, str], int
     found: dict[tuple[str, str], int] = {}
     if quote_lines is None or quote_lines.empty:
         return found
-    for number, product, price in zip(quote_lines["报价单号"], quote_lines["产品名称"], quote_lines["成交单价"]):
+    for number, product, price in zip(quote_lines[QUOTE_NO], quote_lines[PRODUCT], quote_lines["成交单价"]):
         key = (_text(number), normalize_name(_text(product)))
         found[key] = min(int(price), found.get(key, int(price)))
     return found
@@ -78,10 +80,10 @@ def review_contract(rec: dict, position: dict, archive_row: dict | None, floor: 
                     day: pd.Timestamp) -> dict:
     """One contract's figures, 结论 and 原因 (see the module for the rules)."""
     review = settings.review
-    amount = int(rec["合同金额"])
+    amount = int(rec[CONTRACT_AMOUNT])
     quantity = rec.get("数量")
-    product, pay, remark = _text(rec.get("产品名称")), _text(rec.get("付款方式")), _text(rec.get("备注"))
-    number = _text(rec.get("报价单号"))
+    product, pay, remark = _text(rec.get(PRODUCT)), _text(rec.get(PAYMENT_TERM)), _text(rec.get("备注"))
+    number = _text(rec.get(QUOTE_NO))
     missing, reasons, notes = [], [], []
     unit = None
     if not product or quantity is None or pd.isna(quantity) or float(quantity) <= 0:
@@ -114,9 +116,9 @@ def review_contract(rec: dict, position: dict, archive_row: dict | None, floor: 
         notes.append("；".join(credit) + " (款到发货, 可签)")
     elif credit:
         reasons.append("；".join(credit) + " → 须改为款到发货或审批")
-    own_term = (archive_row or {}).get("账期天数")
+    own_term = (archive_row or {}).get(CREDIT_DAYS)
     customer_term = int(own_term) if own_term is not None and not pd.isna(own_term) else None
-    term = rec.get("账期天数")
+    term = rec.get(CREDIT_DAYS)
     if term is not None and not pd.isna(term):
         if customer_term is not None and int(term) > customer_term:
             reasons.append(f"账期 {int(term)} 天超过客户账期 {customer_term} 天")
@@ -124,7 +126,7 @@ def review_contract(rec: dict, position: dict, archive_row: dict | None, floor: 
             reasons.append(f"账期 {int(term)} 天超过公司上限 {review.max_term_days} 天")
     if pay in NEEDS_PLAN and not has_plan:
         reasons.append(f"{pay}合同没有回款计划")
-    agreed = rec.get("约定交货日期")
+    agreed = rec.get(AGREED_DELIVERY_DATE)
     if agreed is not None and pd.notna(agreed):
         lead = (pd.Timestamp(agreed) - day).days
         if lead < 0:
@@ -132,13 +134,13 @@ def review_contract(rec: dict, position: dict, archive_row: dict | None, floor: 
         elif lead < review.min_lead_days:
             reasons.append(f"约定交货日期 {pd.Timestamp(agreed).date()} 距今仅 {lead} 天 (少于 {review.min_lead_days} 天)")
     verdict = INCOMPLETE if missing else (APPROVAL if reasons else PASSED)
-    return {"合同编号": _text(rec["合同编号"]), "签订日期": rec["签订日期"], "业务员": _text(rec.get(REP)),
-            "客户名称": _text(rec["客户名称"]), "产品名称": product,
-            "数量": None if quantity is None or pd.isna(quantity) else float(quantity), "合同金额": amount,
-            "合同单价": unit, "最低价": floor, "报价单号": number, "报价单价": quoted, "付款方式": pay,
-            "账期天数": None if term is None or pd.isna(term) else int(term), "客户账期": customer_term,
-            "信用额度": limit, "应收余额": balance, "评审后应收": balance + amount, "逾期金额": overdue,
-            "最长逾期天数": longest, "约定交货日期": agreed, "结论": verdict,
+    return {CONTRACT_NO: _text(rec[CONTRACT_NO]), SIGNING_DATE: rec[SIGNING_DATE], REP: _text(rec.get(REP)),
+            CUSTOMER: _text(rec[CUSTOMER]), PRODUCT: product,
+            "数量": None if quantity is None or pd.isna(quantity) else float(quantity), CONTRACT_AMOUNT: amount,
+            "合同单价": unit, MIN_PRICE: floor, QUOTE_NO: number, "报价单价": quoted, PAYMENT_TERM: pay,
+            CREDIT_DAYS: None if term is None or pd.isna(term) else int(term), "客户账期": customer_term,
+            CREDIT_LIMIT: limit, "应收余额": balance, "评审后应收": balance + amount, "逾期金额": overdue,
+            "最长逾期天数": longest, AGREED_DELIVERY_DATE: agreed, "结论": verdict,
             "原因": "；".join([*missing, *reasons, *notes])}
 
 
@@ -146,25 +148,25 @@ def review_contracts(ctx: RunContext, numbers: set[str], quote_lines: pd.DataFra
                      aging: pd.DataFrame) -> pd.DataFrame:
     """The contracts ``numbers``, reviewed; ``aging``: the receivables' 账龄分析 per customer on the run date."""
     contracts = ctx.tables["合同"]
-    new = contracts[contracts["合同编号"].astype(str).isin(numbers)].sort_values(["签订日期", "合同编号"], kind="stable")
+    new = contracts[contracts[CONTRACT_NO].astype(str).isin(numbers)].sort_values([SIGNING_DATE, CONTRACT_NO], kind="stable")
     if new.empty:
         return pd.DataFrame(columns=COLUMNS)
-    positions = {r["客户名称"]: r for r in aging.to_dict("records")}
+    positions = {r[CUSTOMER]: r for r in aging.to_dict("records")}
     archive = archive_lookup(ctx.tables["客户"])
     floors = floor_prices(ctx.tables["产品"])
     quoted = quoted_prices(quote_lines)
     quote_numbers = set(quoted_key[0] for quoted_key in quoted)
-    plans = set(ctx.tables["回款计划"]["合同编号"].dropna().astype(str))
+    plans = set(ctx.tables["回款计划"][CONTRACT_NO].dropna().astype(str))
     day = pd.Timestamp(ctx.run_date)
     rows = []
     for rec, where in zip(new.to_dict("records"), sources(new)):
-        customer, product, number = _text(rec["客户名称"]), normalize_name(_text(rec.get("产品名称"))), _text(rec.get("报价单号"))
+        customer, product, number = _text(rec[CUSTOMER]), normalize_name(_text(rec.get(PRODUCT))), _text(rec.get(QUOTE_NO))
         row = review_contract(rec, positions.get(customer, {}), archive.get(customer), floors.get(product),
-                              quoted.get((number, product)), number in quote_numbers, _text(rec["合同编号"]) in plans,
+                              quoted.get((number, product)), number in quote_numbers, _text(rec[CONTRACT_NO]) in plans,
                               ctx.settings, day)
         rows.append({**row, "来源": where})
     frame = pd.DataFrame(rows, columns=COLUMNS)
-    return frame.astype({c: "Int64" for c in ("合同单价", "最低价", "报价单价", "账期天数", "客户账期", "信用额度")})
+    return frame.astype({c: "Int64" for c in ("合同单价", MIN_PRICE, "报价单价", CREDIT_DAYS, "客户账期", CREDIT_LIMIT)})
 
 
 def layout(frame: pd.DataFrame, ctx: RunContext) -> WorkbookSpec:
@@ -177,18 +179,18 @@ def layout(frame: pd.DataFrame, ctx: RunContext) -> WorkbookSpec:
              f"约定交货日期距今不少于 {s.review.min_lead_days} 天"]
     highlights = [Highlight("结论", "text", APPROVAL, whole_row=True),
                   Highlight("结论", "text", INCOMPLETE, color="#FFEB9C", whole_row=True)]
-    main_cols = [Col("合同编号"), Col("签订日期", DATE), Col("业务员"), Col("客户名称"), Col("合同金额", MONEY),
-                 Col("付款方式"), Col("结论"), Col("原因", width=80)]
+    main_cols = [Col(CONTRACT_NO), Col(SIGNING_DATE, DATE), Col(REP), Col(CUSTOMER), Col(CONTRACT_AMOUNT, MONEY),
+                 Col(PAYMENT_TERM), Col("结论"), Col("原因", width=80)]
     counts = "，".join(f"{v} {int((frame['结论'] == v).sum())} 份" for v in (PASSED, APPROVAL, INCOMPLETE))
     main = Sheet("合同评审", [Table(main_cols, frame, totals=True, highlights=highlights, autofilter=False)],
                  title="合同评审", subtitle=[s.company.name, f"{day} 新登记的合同: {counts}", *rules],
                  notes=["", "评审意见: ______________________________    销售经理: ______________    日期: ______________"],
                  fit_one_page=len(frame) <= 20)
-    cols = [Col("合同编号"), Col("客户名称"), Col("产品名称"), Col("数量", NUMBER, total=False), Col("合同金额", MONEY),
-            Col("合同单价", MONEY, total=False), Col("最低价", MONEY, total=False), Col("报价单号"),
-            Col("报价单价", MONEY, total=False), Col("账期天数", INT, total=False), Col("客户账期", INT, total=False),
-            Col("信用额度", MONEY, total=False), Col("应收余额", MONEY, total=False), Col("评审后应收", MONEY, total=False),
-            Col("逾期金额", MONEY, total=False), Col("最长逾期天数", INT, total=False), Col("约定交货日期", DATE), Col("结论"),
+    cols = [Col(CONTRACT_NO), Col(CUSTOMER), Col(PRODUCT), Col("数量", NUMBER, total=False), Col(CONTRACT_AMOUNT, MONEY),
+            Col("合同单价", MONEY, total=False), Col(MIN_PRICE, MONEY, total=False), Col(QUOTE_NO),
+            Col("报价单价", MONEY, total=False), Col(CREDIT_DAYS, INT, total=False), Col("客户账期", INT, total=False),
+            Col(CREDIT_LIMIT, MONEY, total=False), Col("应收余额", MONEY, total=False), Col("评审后应收", MONEY, total=False),
+            Col("逾期金额", MONEY, total=False), Col("最长逾期天数", INT, total=False), Col(AGREED_DELIVERY_DATE, DATE), Col("结论"),
             Col("来源")]
     data = Sheet("评审数据", [Table(cols, frame, totals=False, highlights=highlights)], title="合同评审 各项数据",
                  subtitle=[f"截至 {day}; 应收余额、逾期取自应收账款明细账的账龄分析"])
@@ -200,7 +202,7 @@ NEEDS = ("quotes", "receivables")  # the quotation lines; the customers' 应收�
 
 def build(ctx: RunContext, quotes, receivables: ReceivablesData) -> ReportOutput:
     contracts = ctx.tables["合同"]
-    numbers = new_documents(ctx.changes, contracts, "合同", "签订日期", ctx.run_date, ctx.settings.review.new_days)
+    numbers = new_documents(ctx.changes, contracts, "合同", SIGNING_DATE, ctx.run_date, ctx.settings.review.new_days)
     frame = review_contracts(ctx, numbers, quotes.lines, receivables.aging)
     data = ReviewData(frame)
     if frame.empty:

@@ -24,6 +24,7 @@ from ..books.context import RunContext
 from ..books.due import WORKING_DAYS
 from ..core.model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK
 from ..core.output import Delivery, ReportOutput
+from ..core.schema import CONTRACT_NO, CUSTOMER, HANDLER, SATISFACTION
 from ..core.sheets import DATE, INT, NUMBER, Col, Highlight, Sheet, Table, WorkbookSpec
 
 OVERDUE = "超时"
@@ -49,7 +50,7 @@ def compute(ctx: RunContext) -> ServiceData:
     tables, settings, day = ctx.tables, ctx.settings, ctx.run_date
     items = S.open_items(tables, settings, day)
     items = items.assign(超时=[OVERDUE if late else "" for late in items["超时"].astype(bool)])
-    return ServiceData(day=day, open_items=items, by_customer=S.complaints_by(tables, settings, day, "客户名称"),
+    return ServiceData(day=day, open_items=items, by_customer=S.complaints_by(tables, settings, day, CUSTOMER),
                        by_product=S.complaints_by(tables, settings, day, "产品"),
                        revisits=S.revisits_due(tables, settings, day), satisfaction=S.satisfaction(tables, day))
 
@@ -57,8 +58,8 @@ def compute(ctx: RunContext) -> ServiceData:
 def layout(data: ServiceData, company: str, response_days: int, revisit_days: int) -> WorkbookSpec:
     day = data.day.isoformat()
     subtitle = [f"截至 {day}", company]
-    open_cols = [Col("日期", DATE), Col("客户名称"), Col("类型"), Col("合同编号"), Col("产品"), Col("内容", width=36),
-                 Col("处理人"), Col("状态"), Col(REP), Col("已开天数", INT, total=False), Col("超时"), Col(SRC_WORKBOOK),
+    open_cols = [Col("日期", DATE), Col(CUSTOMER), Col("类型"), Col(CONTRACT_NO), Col("产品"), Col("内容", width=36),
+                 Col(HANDLER), Col("状态"), Col(REP), Col("已开天数", INT, total=False), Col("超时"), Col(SRC_WORKBOOK),
                  Col(SRC_SHEET), Col(SRC_ROW, INT, total=False)]
     count_cols = [Col("投诉数", INT), Col("未结", INT), Col("最近投诉", DATE)]
     sheets = [
@@ -67,15 +68,15 @@ def layout(data: ServiceData, company: str, response_days: int, revisit_days: in
               title="客户服务跟踪: 未结事项", subtitle=subtitle,
               notes=[f"已开天数: 登记日之后的工作日数; 超过 {response_days} 个工作日未回复客户为超时 (红色)。",
                      "状态为 已回复客户 才算办结; 已解决 但未回复客户的仍列在这里。"]),
-        Sheet("投诉统计", [Table([Col("客户名称"), *count_cols], data.by_customer, heading="按客户 (近 365 天)",
+        Sheet("投诉统计", [Table([Col(CUSTOMER), *count_cols], data.by_customer, heading="按客户 (近 365 天)",
                               totals=True),
                          Table([Col("产品"), *count_cols], data.by_product, heading="按产品 (近 365 天)", totals=True)],
               title="客户服务跟踪: 投诉统计", subtitle=subtitle, landscape=False),
-        Sheet("应回访", [Table([Col("客户名称"), Col(REP), Col("最近合同日期", DATE), Col("最近联系日期", DATE),
+        Sheet("应回访", [Table([Col(CUSTOMER), Col(REP), Col("最近合同日期", DATE), Col("最近联系日期", DATE),
                               Col("最近联系方式"), Col("未联系天数", INT, total=False)], data.revisits)],
               title="客户服务跟踪: 应回访客户", subtitle=subtitle, landscape=False,
               notes=[f"近一年签过合同、{revisit_days} 天内日报没有该客户的记录、反馈里也没有回访的客户。"]),
-        Sheet("满意度", [Table([Col(REP), Col("月份"), Col("评价数", INT), Col("平均满意度", NUMBER, total=False)],
+        Sheet(SATISFACTION, [Table([Col(REP), Col("月份"), Col("评价数", INT), Col("平均满意度", NUMBER, total=False)],
                               data.satisfaction)],
               title="客户服务跟踪: 满意度 (1–5 分)", subtitle=subtitle, landscape=False,
               notes=["按反馈的日期计入月份; 满意度不在 1–5 之间的不计入。"]),

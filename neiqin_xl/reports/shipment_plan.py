@@ -37,6 +37,8 @@ from ..core.columns import column_texts
 from ..core.model import REP, fmt_yuan
 from ..core.output import Delivery, ReportOutput
 from ..core.results import FulfilmentData
+from ..core.schema import (AGREED_DELIVERY_DATE, CONTRACT_AMOUNT, CONTRACT_NO, CUSTOMER, PAYMENT_TERM, PRODUCT,
+                           SHIPMENT_DATE)
 from ..core.sheets import DATE, INT, MONEY, NUMBER, Col, Highlight, Sheet, Table, WorkbookSpec
 
 CASH_FIRST = "款到发货"
@@ -44,8 +46,8 @@ LATE, DUE_SOON, AWAITING_MONEY = "已逾期", "7 天内到期", "待款"
 SOON_DAYS = 7
 MONEY_IN = "已到款"
 NO_PRODUCT = "(未填产品)"
-LINE_COLUMNS = ["合同编号", "客户名称", REP, "产品名称", "合同数量", "已发数量", "未发数量", "合同金额", "已发货金额", "未发金额",
-                "约定交货日期", "剩余天数", "最后发货日期", "付款方式", "可用预收", "到款", "风险"]
+LINE_COLUMNS = [CONTRACT_NO, CUSTOMER, REP, PRODUCT, "合同数量", "已发数量", "未发数量", CONTRACT_AMOUNT, "已发货金额", "未发金额",
+                AGREED_DELIVERY_DATE, "剩余天数", "最后发货日期", PAYMENT_TERM, "可用预收", "到款", "风险"]
 
 
 @dataclass(frozen=True)
@@ -61,8 +63,8 @@ class PlanData:
 
 def shipped_quantities(shipments: pd.DataFrame, day: date) -> dict[str, float]:
     """合同编号 -> Σ 数量 of the shipments dated up to ``day`` (a blank 数量 counts 0)."""
-    real = shipments[shipments["发货日期"].notna() & (shipments["发货日期"] <= pd.Timestamp(day))]
-    return real["数量"].fillna(0).groupby(column_texts(real, "合同编号")).sum().to_dict()
+    real = shipments[shipments[SHIPMENT_DATE].notna() & (shipments[SHIPMENT_DATE] <= pd.Timestamp(day))]
+    return real["数量"].fillna(0).groupby(column_texts(real, CONTRACT_NO)).sum().to_dict()
 
 
 def risks(remaining_days: int, cash_first: bool, money_in: bool) -> str:
@@ -82,37 +84,37 @@ def plan_lines(progress: pd.DataFrame, contracts: pd.DataFrame, shipments: pd.Da
     ``progress``: the fulfilment frame (one row per contract signed by ``day``); ``contracts``: the 合同 table
     (产品名称, 数量, 付款方式; a repeated number: its last row); ``credits``: ``credits_as_of(allocation, day)``.
     """
-    terms = contracts.drop_duplicates("合同编号", keep="last").set_index("合同编号")
-    numbers = column_texts(progress, "合同编号")
+    terms = contracts.drop_duplicates(CONTRACT_NO, keep="last").set_index(CONTRACT_NO)
+    numbers = column_texts(progress, CONTRACT_NO)
     quantity = terms["数量"].reindex(numbers).to_numpy(dtype="float64")
     shipped_qty = pd.Series(shipped_quantities(shipments, day), dtype="float64").reindex(numbers).fillna(0).to_numpy()
     left_qty = np.where(np.isnan(quantity), np.nan, quantity - shipped_qty)
-    left_fen = (progress["合同金额"] - progress["已发货金额"]).to_numpy(dtype="int64")
+    left_fen = (progress[CONTRACT_AMOUNT] - progress["已发货金额"]).to_numpy(dtype="int64")
     open_ = (left_fen > 0) | (left_qty > 0)
-    agreed = pd.to_datetime(progress["约定交货日期"])
+    agreed = pd.to_datetime(progress[AGREED_DELIVERY_DATE])
     dated = agreed.notna().to_numpy()
     within = dated & (agreed <= pd.Timestamp(day + timedelta(days=horizon_days))).to_numpy()
     frame = pd.DataFrame({
-        "合同编号": numbers, "客户名称": column_texts(progress, "客户名称"), REP: column_texts(progress, REP),
-        "产品名称": terms["产品名称"].reindex(numbers).fillna("").to_numpy(dtype=object),
+        CONTRACT_NO: numbers, CUSTOMER: column_texts(progress, CUSTOMER), REP: column_texts(progress, REP),
+        PRODUCT: terms[PRODUCT].reindex(numbers).fillna("").to_numpy(dtype=object),
         "合同数量": quantity, "已发数量": shipped_qty, "未发数量": left_qty,
-        "合同金额": progress["合同金额"].to_numpy(dtype="int64"),
+        CONTRACT_AMOUNT: progress[CONTRACT_AMOUNT].to_numpy(dtype="int64"),
         "已发货金额": progress["已发货金额"].to_numpy(dtype="int64"), "未发金额": np.maximum(left_fen, 0),
-        "约定交货日期": agreed.to_numpy(), "剩余天数": (agreed - pd.Timestamp(day)).dt.days.to_numpy(),
+        AGREED_DELIVERY_DATE: agreed.to_numpy(), "剩余天数": (agreed - pd.Timestamp(day)).dt.days.to_numpy(),
         "最后发货日期": progress["最后发货日期"].to_numpy(),
-        "付款方式": terms["付款方式"].reindex(numbers).fillna("").to_numpy(dtype=object)})
-    frame = frame[open_ & within].sort_values(["约定交货日期", "合同编号"], kind="stable").reset_index(drop=True)
+        PAYMENT_TERM: terms[PAYMENT_TERM].reindex(numbers).fillna("").to_numpy(dtype=object)})
+    frame = frame[open_ & within].sort_values([AGREED_DELIVERY_DATE, CONTRACT_NO], kind="stable").reset_index(drop=True)
     frame = with_money_in(frame, credits)
     return frame[LINE_COLUMNS].astype({"剩余天数": "int64", "可用预收": "Int64"}), int((open_ & ~dated).sum())
 
 
 def with_money_in(lines: pd.DataFrame, credits: pd.DataFrame) -> pd.DataFrame:
     """可用预收, 到款 and 风险 of each line, in the lines' order (see the module docstring)."""
-    named = credits[credits["合同编号"] != ""].groupby("合同编号")["金额"].sum().to_dict()
-    customer_level = credits[credits["合同编号"] == ""].groupby("客户名称")["金额"].sum().to_dict()
+    named = credits[credits[CONTRACT_NO] != ""].groupby(CONTRACT_NO)["金额"].sum().to_dict()
+    customer_level = credits[credits[CONTRACT_NO] == ""].groupby(CUSTOMER)["金额"].sum().to_dict()
     available, money, risk = [], [], []
-    for number, customer, left, terms, remaining in zip(lines["合同编号"], lines["客户名称"], lines["未发金额"].tolist(),
-                                                        lines["付款方式"], lines["剩余天数"].tolist()):
+    for number, customer, left, terms, remaining in zip(lines[CONTRACT_NO], lines[CUSTOMER], lines["未发金额"].tolist(),
+                                                        lines[PAYMENT_TERM], lines["剩余天数"].tolist()):
         cash_first = terms == CASH_FIRST
         if not cash_first:
             available.append(None)
@@ -143,18 +145,18 @@ def by_product(lines: pd.DataFrame, day: date, horizon_days: int) -> pd.DataFram
     mondays = [first + timedelta(days=7 * n) for n in range(((day + timedelta(days=horizon_days)) - first).days // 7 + 1)]
     columns = [LATE, *map(week_label, mondays)]
     if lines.empty:
-        return pd.DataFrame(columns=["产品名称", *columns, "未发数量合计", "未发金额", "合同数"])
-    agreed = pd.to_datetime(lines["约定交货日期"])
+        return pd.DataFrame(columns=[PRODUCT, *columns, "未发数量合计", "未发金额", "合同数"])
+    agreed = pd.to_datetime(lines[AGREED_DELIVERY_DATE])
     week = [LATE if r < 0 else week_label(monday_of(a.date()))
             for r, a in zip(lines["剩余天数"].tolist(), agreed)]
-    product = lines["产品名称"].replace("", NO_PRODUCT)
+    product = lines[PRODUCT].replace("", NO_PRODUCT)
     grid = lines.assign(_product=product, _week=week).groupby(["_product", "_week"])["未发数量"].sum(min_count=1)
     grid = grid.unstack().reindex(columns=columns)
-    totals = lines.assign(_product=product).groupby("_product").agg(未发金额=("未发金额", "sum"), 合同数=("合同编号", "size"))
+    totals = lines.assign(_product=product).groupby("_product").agg(未发金额=("未发金额", "sum"), 合同数=(CONTRACT_NO, "size"))
     out = grid.reindex(totals.index)
     out["未发数量合计"] = out[columns].sum(axis=1, min_count=1)
-    out = out.join(totals).reset_index(names="产品名称")
-    return out[["产品名称", *columns, "未发数量合计", "未发金额", "合同数"]].astype({"未发金额": "int64", "合同数": "int64"})
+    out = out.join(totals).reset_index(names=PRODUCT)
+    return out[[PRODUCT, *columns, "未发数量合计", "未发金额", "合同数"]].astype({"未发金额": "int64", "合同数": "int64"})
 
 
 # ---------------------------------------------------------------- the workbook and the mail
@@ -178,23 +180,23 @@ def layout(data: PlanData, company: str, horizon_days: int) -> WorkbookSpec:
                 "到款: 款到发货合同的可用预收 = 本合同未核销预收 + 客户未指定合同的预收 (先到期的合同先用), 实际发货前仍以发货审核为准"]
     if data.undated:
         subtitle.append(f"另有 {data.undated} 份未发完的合同没有约定交货日期, 未列入")
-    money = [Col("合同金额", MONEY), Col("已发货金额", MONEY), Col("未发金额", MONEY)]
-    line_cols = [Col("合同编号"), Col("客户名称"), Col(REP), Col("产品名称"), Col("合同数量", NUMBER), Col("已发数量", NUMBER),
-                 Col("未发数量", NUMBER), *money, Col("约定交货日期", DATE), Col("剩余天数", INT, total=False),
-                 Col("付款方式"), Col("可用预收", MONEY, total=False), Col("到款"), Col("风险")]
+    money = [Col(CONTRACT_AMOUNT, MONEY), Col("已发货金额", MONEY), Col("未发金额", MONEY)]
+    line_cols = [Col(CONTRACT_NO), Col(CUSTOMER), Col(REP), Col(PRODUCT), Col("合同数量", NUMBER), Col("已发数量", NUMBER),
+                 Col("未发数量", NUMBER), *money, Col(AGREED_DELIVERY_DATE, DATE), Col("剩余天数", INT, total=False),
+                 Col(PAYMENT_TERM), Col("可用预收", MONEY, total=False), Col("到款"), Col("风险")]
     late_rule = [Highlight("剩余天数", "<", 0, whole_row=True)]
     by_date = Sheet("按交货日期", [Table(line_cols, data.lines, totals=True, highlights=late_rule)], title="发货计划",
                     subtitle=subtitle)
     grid = by_product(data.lines, day, horizon_days)
-    weeks = [c for c in grid.columns if c not in ("产品名称", "未发数量合计", "未发金额", "合同数")]
-    products = Sheet("按产品", [Table([Col("产品名称"), *(Col(w, NUMBER) for w in weeks), Col("未发数量合计", NUMBER),
+    weeks = [c for c in grid.columns if c not in (PRODUCT, "未发数量合计", "未发金额", "合同数")]
+    products = Sheet("按产品", [Table([Col(PRODUCT), *(Col(w, NUMBER) for w in weeks), Col("未发数量合计", NUMBER),
                                       Col("未发金额", MONEY), Col("合同数", INT)], grid, totals=True)],
                      title="发货计划 — 按产品和周 (未发数量)",
                      subtitle=[*subtitle[:2], "按约定交货日期所在的周 (周一至周日) 汇总未发数量; 未填数量的合同只计入未发金额和合同数"])
-    late = data.lines[data.lines["剩余天数"] < 0].sort_values(["剩余天数", "合同编号"], kind="stable")
+    late = data.lines[data.lines["剩余天数"] < 0].sort_values(["剩余天数", CONTRACT_NO], kind="stable")
     late = late.assign(逾期天数=-late["剩余天数"])
-    late_cols = [Col("合同编号"), Col("客户名称"), Col(REP), Col("产品名称"), Col("未发数量", NUMBER), Col("未发金额", MONEY),
-                 Col("约定交货日期", DATE), Col("逾期天数", INT, total=False), Col("最后发货日期", DATE), Col("付款方式"),
+    late_cols = [Col(CONTRACT_NO), Col(CUSTOMER), Col(REP), Col(PRODUCT), Col("未发数量", NUMBER), Col("未发金额", MONEY),
+                 Col(AGREED_DELIVERY_DATE, DATE), Col("逾期天数", INT, total=False), Col("最后发货日期", DATE), Col(PAYMENT_TERM),
                  Col("到款"), Col("风险")]
     overdue = Sheet("逾期交货", [Table(late_cols, late, totals=True)], title="逾期交货", subtitle=subtitle[:2])
     return WorkbookSpec(f"发货计划_{day.isoformat()}.xlsx", [by_date, products, overdue])

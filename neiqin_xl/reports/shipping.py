@@ -46,20 +46,21 @@ from ..core.model import REP, SRC_ROW, SRC_WORKBOOK, fmt_yuan, text
 from ..core.months import Month, month_texts
 from ..core.names import CustomerIndex
 from ..core.results import REQUEST_DATE, FulfilmentData, ReceivablesData, ShippingData
-from ..core.schema import PENDING_SHIPMENT
+from ..core.schema import (AGREED_DELIVERY_DATE, COLLECTION_DATE, CONTRACT_NO, CREDIT_LIMIT, CUSTOMER, PAYMENT_TERM,
+                           PENDING_SHIPMENT, PRODUCT, SHIPMENT_AMOUNT, SHIPMENT_DATE)
 from ..core.sheets import DATE, MONEY, NUMBER, Col, Highlight, Sheet, Table, WorkbookSpec
 
 ALLOW, HOLD = "可发货", "暂缓"
 CASH_FIRST = "款到发货"
 WANTED, BASIS = REQUEST_DATE, "日期依据"  # the request's own 要求发货日期, else the contract's 约定交货日期, and which it is
 ASKED, AGREED = "申请", "合同约定"  # short: the sheet already has 18 columns
-REQUEST_COLUMNS = ["合同编号", "客户名称", "业务员", "产品名称", "数量", WANTED, BASIS, "申请发货金额", "付款方式", "合同已回款", "合同已发货", "可用预收", "信用额度",
+REQUEST_COLUMNS = [CONTRACT_NO, CUSTOMER, REP, PRODUCT, "数量", WANTED, BASIS, "申请发货金额", PAYMENT_TERM, "合同已回款", "合同已发货", "可用预收", CREDIT_LIMIT,
                    "当前应收", "逾期金额", "最长逾期天数", "结论", "原因", "来源"]
 
 
 def shipping_requests(shipments: pd.DataFrame) -> pd.DataFrame:
     """发货 rows with 状态 待发货 and no 发货日期, in workbook and row order."""
-    undated = shipments[shipments["发货日期"].isna()]
+    undated = shipments[shipments[SHIPMENT_DATE].isna()]
     pending = undated[np.array([v.strip() == PENDING_SHIPMENT for v in text_values(undated, "状态")], dtype=bool)]
     return pending.sort_values([SRC_WORKBOOK, SRC_ROW], kind="stable").reset_index(drop=True)
 
@@ -81,7 +82,7 @@ def confirmed_collections(collections: pd.DataFrame, finance: pd.DataFrame, sett
     """
     covered = set(months_of(finance, "日期"))
     ids = collections["回款ID"].to_numpy(dtype=object)
-    checkable = np.array([m in covered for m in month_texts(collections["回款日期"])], dtype=bool)
+    checkable = np.array([m in covered for m in month_texts(collections[COLLECTION_DATE])], dtype=bool)
     lines, _, _ = finance_lines(finance)
     matched = match_lines(collections[checkable], lines, COLLECTION, settings, customers).used("sales")
     return set(ids[~checkable]) | set(ids[checkable][sorted(matched)])
@@ -96,8 +97,8 @@ def credit_pools(credits: pd.DataFrame, counted: set[str] | None) -> tuple[dict[
     by_customer: dict[str, int] = {}
     left_out: dict[str, int] = {}
     for cid, customer, contract, amount in zip(credits["回款ID"].to_numpy(dtype=object),
-                                               credits["客户名称"].to_numpy(dtype=object),
-                                               credits["合同编号"].to_numpy(dtype=object), credits["金额"].tolist()):
+                                               credits[CUSTOMER].to_numpy(dtype=object),
+                                               credits[CONTRACT_NO].to_numpy(dtype=object), credits["金额"].tolist()):
         if counted is not None and cid not in counted:
             left_out[customer] = left_out.get(customer, 0) + int(amount)
         elif contract:
@@ -159,28 +160,28 @@ def review_requests(requests: pd.DataFrame, contracts: pd.DataFrame, progress: p
     ``progress``: the fulfilment contracts frame; ``aging``: the receivables aging frame;
     ``counted``: the 回款IDs the money-in check may count (None: all, no finance export for the month).
     """
-    terms = RowsByKey(contracts, "合同编号", ("客户名称", "付款方式", REP))
-    prog = RowsByKey(progress, "合同编号", ("已回款金额", "已发货金额"))
-    ages = RowsByKey(aging, "客户名称", ("应收余额", "最长逾期天数", "逾期金额"))
+    terms = RowsByKey(contracts, CONTRACT_NO, (CUSTOMER, PAYMENT_TERM, REP))
+    prog = RowsByKey(progress, CONTRACT_NO, ("已回款金额", "已发货金额"))
+    ages = RowsByKey(aging, CUSTOMER, ("应收余额", "最长逾期天数", "逾期金额"))
     archive = archive_lookup(customers)
     by_contract, by_customer, left_out = credit_pools(credits, counted)
     added: dict[str, int] = {}
     grace = settings.receivables.shipping_grace_days
     rows = []
     blank = [None] * len(requests)
-    due = RowsByKey(contracts, "合同编号", ("约定交货日期", "产品名称"))
+    due = RowsByKey(contracts, CONTRACT_NO, (AGREED_DELIVERY_DATE, PRODUCT))
     for no, amount, typed_customer, typed_rep, origin, product, quantity, asked in zip(
-            text_values(requests, "合同编号"), requests["发货金额"].tolist(), text_values(requests, "客户名称"),
+            text_values(requests, CONTRACT_NO), requests[SHIPMENT_AMOUNT].tolist(), text_values(requests, CUSTOMER),
             text_values(requests, REP), sources(requests),
-            text_values(requests, "产品名称") if "产品名称" in requests else blank,
+            text_values(requests, PRODUCT) if PRODUCT in requests else blank,
             requests["数量"].tolist() if "数量" in requests else blank,
             requests["要求发货日期"].tolist() if "要求发货日期" in requests else blank):
-        wanted, basis = request_date(asked, due.get(no, {}).get("约定交货日期"))
-        product = product or text(due.get(no, {}).get("产品名称"))
+        wanted, basis = request_date(asked, due.get(no, {}).get(AGREED_DELIVERY_DATE))
+        product = product or text(due.get(no, {}).get(PRODUCT))
         amount = int(amount)
         contract = terms.get(no, {})
-        customer = typed_customer or text(contract.get("客户名称"))
-        pay = text(contract.get("付款方式"))
+        customer = typed_customer or text(contract.get(CUSTOMER))
+        pay = text(contract.get(PAYMENT_TERM))
         age = ages.get(customer, {})
         limit = credit_limit(archive.get(customer))
         receivable = int(age.get("应收余额", 0)) + added.get(customer, 0)
@@ -195,14 +196,14 @@ def review_requests(requests: pd.DataFrame, contracts: pd.DataFrame, progress: p
             by_contract[no] = by_contract.get(no, 0) - take
             by_customer[customer] = by_customer.get(customer, 0) - min(amount - take, by_customer.get(customer, 0))
             added[customer] = added.get(customer, 0) + amount
-        rows.append({"合同编号": no, "客户名称": customer, "业务员": text(contract.get(REP)) or typed_rep,
-                     "产品名称": product or "", "数量": None if quantity is None or pd.isna(quantity) else quantity,
-                     WANTED: wanted, BASIS: basis, "申请发货金额": amount, "付款方式": pay, "合同已回款": int(prog.get(no, {}).get("已回款金额", 0)),
-                     "合同已发货": int(prog.get(no, {}).get("已发货金额", 0)), "可用预收": available, "信用额度": limit,
+        rows.append({CONTRACT_NO: no, CUSTOMER: customer, REP: text(contract.get(REP)) or typed_rep,
+                     PRODUCT: product or "", "数量": None if quantity is None or pd.isna(quantity) else quantity,
+                     WANTED: wanted, BASIS: basis, "申请发货金额": amount, PAYMENT_TERM: pay, "合同已回款": int(prog.get(no, {}).get("已回款金额", 0)),
+                     "合同已发货": int(prog.get(no, {}).get("已发货金额", 0)), "可用预收": available, CREDIT_LIMIT: limit,
                      "当前应收": receivable, "逾期金额": overdue, "最长逾期天数": longest, "结论": verdict, "原因": reason,
                      "来源": origin})
     frame = pd.DataFrame(rows, columns=REQUEST_COLUMNS)
-    frame["信用额度"] = frame["信用额度"].astype("Int64")
+    frame[CREDIT_LIMIT] = frame[CREDIT_LIMIT].astype("Int64")
     return frame.astype({c: "int64" for c in ("申请发货金额", "合同已回款", "合同已发货", "可用预收", "当前应收", "逾期金额",
                                               "最长逾期天数")})
 
@@ -243,10 +244,10 @@ def layout(frame: pd.DataFrame, settings: Settings, day: date, finance_checked: 
                 f"规则: 款到发货 = 本合同未核销预收 + 客户未指定合同的预收 ≥ 申请金额；其他 = 当前应收 + 申请 ≤ 信用额度"
                 f"（未设额度不检查）且无逾期超过 {grace} 天的应收；同一客户前面已准予的申请先占用预收和额度",
                 f"要求日期 = 申请填的要求发货日期 (日期依据「{ASKED}」), 未填则为合同的约定交货日期 (「{AGREED}」)"]
-    cols = [Col("合同编号"), Col("客户名称"), Col("业务员"), Col("产品名称"), Col("数量", NUMBER, total=False),
-            Col(WANTED, DATE), Col(BASIS), Col("申请发货金额", MONEY), Col("付款方式"),
+    cols = [Col(CONTRACT_NO), Col(CUSTOMER), Col(REP), Col(PRODUCT), Col("数量", NUMBER, total=False),
+            Col(WANTED, DATE), Col(BASIS), Col("申请发货金额", MONEY), Col(PAYMENT_TERM),
             Col("合同已回款", MONEY, total=False), Col("合同已发货", MONEY, total=False), Col("可用预收", MONEY, total=False),
-            Col("信用额度", MONEY, total=False), Col("当前应收", MONEY, total=False), Col("逾期金额", MONEY, total=False),
+            Col(CREDIT_LIMIT, MONEY, total=False), Col("当前应收", MONEY, total=False), Col("逾期金额", MONEY, total=False),
             Col("结论"), Col("原因", width=60), Col("来源")]
     sheet = Sheet("发货审核", [Table(cols, frame, totals=True, highlights=[Highlight("结论", "text", HOLD)])],
                   title="发货审核", subtitle=subtitle)

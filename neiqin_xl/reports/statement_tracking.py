@@ -39,7 +39,7 @@ from ..core.files import Name
 from ..core.model import ERROR, REP, WARNING, Problem, fmt_yuan, text
 from ..core.output import Delivery, ReportOutput
 from ..core.results import ReceivablesData
-from ..core.schema import CONFIRMED, DISPUTED, RECEIPTS
+from ..core.schema import CLOSING_BALANCE, CONFIRMED, CONTRACT_NO, CUSTOMER, DISPUTED, RECEIPTS
 from ..core.sheets import DATE, INT, MONEY, PCT, Col, Sheet, Table, WorkbookSpec
 
 CONFIRMED_STATE, DISPUTED_STATE, WAITING, CHASE = "已确认", "不符", "等待回复", "需催办"
@@ -74,7 +74,7 @@ def given(amount: object) -> int | None:
 def read_replies(receipts: pd.DataFrame, letters: pd.DataFrame, columns: Columns) -> tuple[pd.DataFrame, list[Problem]]:
     """The 回执 rows that count (one per 对账编号, the latest 回执日期) with 差异 (期末 − 客户确认余额 or 不符金额),
     and the problems found in them."""
-    closing = dict(zip(letters["对账编号"], letters["期末余额"]))
+    closing = dict(zip(letters["对账编号"], letters[CLOSING_BALANCE]))
     found: list[Problem] = []
     kept = []
     for row in receipts.to_dict("records") if len(receipts) else []:
@@ -131,7 +131,7 @@ def period_summary(states: pd.DataFrame, totals: dict[str, int]) -> pd.DataFrame
     rows = []
     for period, group in states.groupby("期间", sort=False):
         ok = group[group["状态"] == CONFIRMED_STATE]
-        amount = int(ok["期末余额"].clip(lower=0).sum())
+        amount = int(ok[CLOSING_BALANCE].clip(lower=0).sum())
         total = totals.get(period, 0)
         rows.append({"期间": period, "发出": len(group), "已确认": len(ok),
                      "不符": int((group["状态"] == DISPUTED_STATE).sum()),
@@ -146,21 +146,21 @@ def period_items(states: pd.DataFrame, ledger: pd.DataFrame) -> pd.DataFrame:
     disputed = states[states["状态"] == DISPUTED_STATE]
     parts = []
     for letter in disputed.to_dict("records"):
-        rows = ledger[(ledger["客户名称"] == letter["客户名称"]) & (ledger["日期"] >= pd.Timestamp(letter["期间起"]))
+        rows = ledger[(ledger[CUSTOMER] == letter[CUSTOMER]) & (ledger["日期"] >= pd.Timestamp(letter["期间起"]))
                       & (ledger["日期"] <= pd.Timestamp(letter["期间止"]))]
-        parts.append(rows.assign(对账编号=letter["对账编号"])[["对账编号", "客户名称", "日期", "单据类型", "单据号", "合同编号",
+        parts.append(rows.assign(对账编号=letter["对账编号"])[["对账编号", CUSTOMER, "日期", "单据类型", "单据号", CONTRACT_NO,
                                                            "摘要", "借方", "贷方"]])
-    columns = ["对账编号", "客户名称", "日期", "单据类型", "单据号", "合同编号", "摘要", "借方", "贷方"]
+    columns = ["对账编号", CUSTOMER, "日期", "单据类型", "单据号", CONTRACT_NO, "摘要", "借方", "贷方"]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
 
 
 # ---------------------------------------------------------------------------- the workbooks
 
-OUT_COLS = [Col("对账编号"), Col("客户名称"), Col(REP), Col("期间"), Col("发出日期", DATE), Col("回复期限", DATE),
-            Col("已过工作日", INT, total=False), Col("期末余额", MONEY), Col("对账邮箱"), Col("状态")]
-DISPUTE_COLS = [Col("对账编号"), Col("客户名称"), Col(REP), Col("期间"), Col("期末余额", MONEY), Col("客户确认余额", MONEY),
+OUT_COLS = [Col("对账编号"), Col(CUSTOMER), Col(REP), Col("期间"), Col("发出日期", DATE), Col("回复期限", DATE),
+            Col("已过工作日", INT, total=False), Col(CLOSING_BALANCE, MONEY), Col("对账邮箱"), Col("状态")]
+DISPUTE_COLS = [Col("对账编号"), Col(CUSTOMER), Col(REP), Col("期间"), Col(CLOSING_BALANCE, MONEY), Col("客户确认余额", MONEY),
                 Col("差异", MONEY), Col("说明"), Col("回执日期", DATE)]
-ITEM_COLS = [Col("对账编号"), Col("客户名称"), Col("日期", DATE), Col("单据类型"), Col("单据号"), Col("合同编号"), Col("摘要"),
+ITEM_COLS = [Col("对账编号"), Col(CUSTOMER), Col("日期", DATE), Col("单据类型"), Col("单据号"), Col(CONTRACT_NO), Col("摘要"),
              Col("借方", MONEY), Col("贷方", MONEY)]
 
 
@@ -184,10 +184,10 @@ def layout(states: pd.DataFrame, summary: pd.DataFrame, items: pd.DataFrame, no_
     sheets = [Sheet("汇总", [Table(summary_cols, summary, autofilter=False)], title="对账跟踪 按期间汇总", subtitle=subtitle),
               Sheet("未回执", [Table(OUT_COLS, outstanding(states), totals=True)], title="未回执的对账函", subtitle=subtitle),
               Sheet("不符", disputed_tables(disputed, items), title="核对不符的对账函", subtitle=subtitle),
-              Sheet("已确认", [Table([Col("对账编号"), Col("客户名称"), Col(REP), Col("期间"), Col("期末余额", MONEY),
+              Sheet("已确认", [Table([Col("对账编号"), Col(CUSTOMER), Col(REP), Col("期间"), Col(CLOSING_BALANCE, MONEY),
                                      Col("回执日期", DATE), Col("附件")], confirmed, totals=True)],
                     title="已确认相符的对账函", subtitle=subtitle),
-              Sheet("无对账邮箱", [Table([Col("对账编号"), Col("客户名称"), Col(REP), Col("期末余额", MONEY)], no_address)],
+              Sheet("无对账邮箱", [Table([Col("对账编号"), Col(CUSTOMER), Col(REP), Col(CLOSING_BALANCE, MONEY)], no_address)],
                     title="客户档案中没有对账邮箱的客户 (请手工寄送对账函, 或在客户档案补填对账邮箱)", subtitle=subtitle)]
     return WorkbookSpec(f"对账跟踪_{day.isoformat()}.xlsx", sheets)
 
@@ -217,7 +217,7 @@ def build(ctx: RunContext, receivables: ReceivablesData, statements) -> ReportOu
     summary = period_summary(states, statements.receivables_total)
     items = period_items(states, receivables.ledger)
     current = letters[letters["期间"] == statements.period.code]
-    no_address = current.loc[current["对账邮箱"] == "", ["对账编号", "客户名称", REP, "期末余额"]].reset_index(drop=True)
+    no_address = current.loc[current["对账邮箱"] == "", ["对账编号", CUSTOMER, REP, CLOSING_BALANCE]].reset_index(drop=True)
     spec = layout(states, summary, items, no_address, day, settings.statements.reply_days)
     chase, disputed = int((states["状态"] == CHASE).sum()), int((states["状态"] == DISPUTED_STATE).sum())
     workbooks, deliveries = [spec], []

@@ -52,10 +52,11 @@ from ..core.files import Name
 from ..core.model import REP, fmt_yuan, rmb_words, text
 from ..core.output import Delivery, ReportOutput
 from ..core.results import ReceivablesData
+from ..core.schema import ACCOUNT_REP, CLOSING_BALANCE, CONTRACT_NO, CUSTOMER, CUSTOMER_CODE
 from ..core.sheets import DATE, INT, MONEY, Col, Sheet, Table, WorkbookSpec
 
-LETTER_COLUMNS = ["对账编号", "客户名称", "客户编码", "客户类型", "业务员", "对账邮箱", "期间", "期间起", "期间止", "发出日期",
-                  "回复期限", "期初余额", "本期借方", "本期贷方", "期末余额"]
+LETTER_COLUMNS = ["对账编号", CUSTOMER, CUSTOMER_CODE, "客户类型", REP, "对账邮箱", "期间", "期间起", "期间止", "发出日期",
+                  "回复期限", "期初余额", "本期借方", "本期贷方", CLOSING_BALANCE]
 SUBFOLDER = "对账函"
 DISTRIBUTOR = "经销商"
 
@@ -76,10 +77,10 @@ def customers_to_confirm(ledger: pd.DataFrame, open_items: pd.DataFrame, credits
                          end: date) -> list[str]:
     """Customers with an open item or unapplied money at ``end`` (``open_items`` / ``credits``: the as-of views
     of ``end``), or a movement from ``start`` to ``end``; in the ledger's order, a net-0 customer included."""
-    moved = set(ledger.loc[in_period(ledger, start, end), "客户名称"])
-    held = set(open_items.loc[open_items["未收"] != 0, "客户名称"]) | set(credits.loc[credits["金额"] != 0, "客户名称"])
+    moved = set(ledger.loc[in_period(ledger, start, end), CUSTOMER])
+    held = set(open_items.loc[open_items["未收"] != 0, CUSTOMER]) | set(credits.loc[credits["金额"] != 0, CUSTOMER])
     wanted = moved | held
-    return [name for name in dict.fromkeys(ledger["客户名称"]) if name in wanted]
+    return [name for name in dict.fromkeys(ledger[CUSTOMER]) if name in wanted]
 
 
 def customer_codes(names: list[str], archive: dict[str, dict]) -> dict[str, str]:
@@ -91,7 +92,7 @@ def customer_codes(names: list[str], archive: dict[str, dict]) -> dict[str, str]
     """
     codes, taken = {}, set()
     for name in names:
-        code = text((archive.get(name) or {}).get("客户编码")).replace(" ", "")
+        code = text((archive.get(name) or {}).get(CUSTOMER_CODE)).replace(" ", "")
         if not code or code in taken:
             code = "C" + hashlib.sha1(name.encode("utf-8")).hexdigest()[:6].upper()
         taken.add(code)
@@ -101,7 +102,7 @@ def customer_codes(names: list[str], archive: dict[str, dict]) -> dict[str, str]
 
 def rep_of(name: str, archive: dict[str, dict], ledger_reps: dict[str, str]) -> str:
     """The customer's rep: the archive's 负责业务员, else the rep of its latest ledger row."""
-    return text((archive.get(name) or {}).get("负责业务员")) or ledger_reps.get(name, "")
+    return text((archive.get(name) or {}).get(ACCOUNT_REP)) or ledger_reps.get(name, "")
 
 
 def letters_of_period(period: Period, ledger: pd.DataFrame, ctx: RunContext, archive: dict[str, dict],
@@ -112,15 +113,15 @@ def letters_of_period(period: Period, ledger: pd.DataFrame, ctx: RunContext, arc
                                  period.start, period.end)
     balances = period_balances(ledger, names, period.start, period.end)
     ended = ledger[ledger["日期"] <= pd.Timestamp(period.end)]
-    owed = (ended["借方"] - ended["贷方"]).groupby(ended["客户名称"]).sum()
+    owed = (ended["借方"] - ended["贷方"]).groupby(ended[CUSTOMER]).sum()
     sent = ctx.workdays.following(period.end)
     codes = customer_codes(names, archive)
-    rows = [{"对账编号": statement_number(period, codes[n]), "客户名称": n, "客户编码": codes[n],
+    rows = [{"对账编号": statement_number(period, codes[n]), CUSTOMER: n, CUSTOMER_CODE: codes[n],
              "客户类型": text((archive.get(n) or {}).get("客户类型")),
-             "业务员": rep_of(n, archive, ledger_reps), "对账邮箱": text((archive.get(n) or {}).get("对账邮箱")),
+             REP: rep_of(n, archive, ledger_reps), "对账邮箱": text((archive.get(n) or {}).get("对账邮箱")),
              "期间": period.code, "期间起": period.start, "期间止": period.end, "发出日期": sent,
              "回复期限": ctx.workdays.following(sent, settings.statements.reply_days),
-             **{c: int(balances.loc[n, c]) for c in ("期初余额", "本期借方", "本期贷方", "期末余额")}} for n in names]
+             **{c: int(balances.loc[n, c]) for c in ("期初余额", "本期借方", "本期贷方", CLOSING_BALANCE)}} for n in names]
     return pd.DataFrame(rows, columns=LETTER_COLUMNS), int(owed[owed > 0].sum())
 
 
@@ -136,7 +137,7 @@ def warranty_held(parts: pd.DataFrame) -> int:
     return int(parts.loc[is_warranty(parts) & (parts["逾期天数"] == 0), "未收"].sum())
 
 
-OPEN_COLUMNS = ["日期", "单据号", "合同编号", "未收", "到期日", "账龄天数"]  # 期末未结清单据, 未收 shown as 未收金额
+OPEN_COLUMNS = ["日期", "单据号", CONTRACT_NO, "未收", "到期日", "账龄天数"]  # 期末未结清单据, 未收 shown as 未收金额
 
 
 def open_rows(parts: pd.DataFrame) -> pd.DataFrame:
@@ -163,7 +164,7 @@ def all_pieces(parts: pd.DataFrame, bounds: list[int]) -> dict[str, Pieces]:
     """Every customer's ``Pieces`` (客户名称 -> them), each the very frames ``pieces_of`` gives for the customer's
     own parts, made in one pass over all customers' parts (a pandas call per customer is most of the letters'
     cost on a big company); a customer without parts is not in it (``pieces_of`` of no parts)."""
-    labels, names = bucket_labels(bounds), parts["客户名称"]
+    labels, names = bucket_labels(bounds), parts[CUSTOMER]
     sums = parts.groupby([names, parts["账龄区间"]], sort=False, observed=True)["未收"].sum()
     strips: dict[str, dict[str, int]] = {name: dict.fromkeys(labels, 0) for name in names.dropna().unique()}
     for (name, label), amount in sums.items():
@@ -211,7 +212,7 @@ def letter_filename(name: str, number: str) -> Name:
 
 def reply_lines(letter: dict, us: dict[str, str]) -> list[str]:
     """The reply block, both seal blocks and where and by when to return the letter."""
-    closing, end = letter["期末余额"], letter["期间止"]
+    closing, end = letter[CLOSING_BALANCE], letter["期间止"]
     back = f"电子邮箱 {us['email']}" if us["email"] else ""
     post = f"邮寄至 {us['address']}" if us["address"] else ""
     where = "，或".join(p for p in (back, post) if p) or "我司联系人"
@@ -243,7 +244,7 @@ def layout_letter(letter: dict, lines: pd.DataFrame, pieces: Pieces, credits: pd
     with its aging strip (``pieces``: what it shows of the customer's open parts), 预收款, then the reply and
     seal blocks."""
     us = our_block(settings)
-    closing = letter["期末余额"]
+    closing = letter[CLOSING_BALANCE]
     kind = "（经销商）" if letter["客户类型"] == DISTRIBUTOR else ""
     subtitle = [f"对账编号：{letter['对账编号']}　　对账期间：{letter['期间起']:%Y-%m-%d} 至 {letter['期间止']:%Y-%m-%d}",
                 f"致：{letter['客户名称']}{kind}（客户编码 {letter['客户编码']}）",
@@ -259,7 +260,7 @@ def layout_letter(letter: dict, lines: pd.DataFrame, pieces: Pieces, credits: pd
         {"项目": f"期末余额（截至 {letter['期间止']:%Y-%m-%d}）", "金额": closing},
         {"项目": "期末余额（大写）", "金额": None, "说明": closing_in_words(closing)}], columns=["项目", "金额", "说明"])
     tables = [Table([Col("项目"), Col("金额", MONEY), Col("说明")], summary, heading="一、余额汇总", autofilter=False)]
-    move_cols = [Col("日期", DATE), Col("单据类型"), Col("单据号"), Col("合同编号"), Col("摘要"), Col("借方", MONEY),
+    move_cols = [Col("日期", DATE), Col("单据类型"), Col("单据号"), Col(CONTRACT_NO), Col("摘要"), Col("借方", MONEY),
                  Col("贷方", MONEY), Col("余额", MONEY, total=False)]
     tables.append(Table(move_cols, lines, heading="二、本期往来明细（借方 = 发货/开票，贷方 = 回款）", totals=True,
                         totals_label="本期合计", autofilter=False))
@@ -267,7 +268,7 @@ def layout_letter(letter: dict, lines: pd.DataFrame, pieces: Pieces, credits: pd
     tables.append(Table([Col(c, MONEY) for c in strip.columns], strip,
                         heading=f"三、截至 {letter['期间止']:%Y-%m-%d} 未结清单据账龄", autofilter=False))
     if len(pieces.open_rows):
-        tables.append(Table([Col("日期", DATE), Col("单据号"), Col("合同编号"), Col("未收金额", MONEY), Col("到期日", DATE),
+        tables.append(Table([Col("日期", DATE), Col("单据号"), Col(CONTRACT_NO), Col("未收金额", MONEY), Col("到期日", DATE),
                              Col("账龄天数", INT, total=False)], pieces.open_rows, totals=True, autofilter=False))
     extra = [{"项目": "其中：未到期质保金", "金额": pieces.held}]
     if len(credits):
@@ -276,7 +277,7 @@ def layout_letter(letter: dict, lines: pd.DataFrame, pieces: Pieces, credits: pd
     tables.append(Table([Col("项目"), Col("金额", MONEY)], pd.DataFrame(extra), autofilter=False))
     sheet = Sheet("对账函", tables, title="往来款项对账确认函", subtitle=subtitle, notes=reply_lines(letter, us),
                   landscape=False, fit_width=True, fit_one_page=True, freeze=False)
-    return WorkbookSpec(letter_filename(letter["客户名称"], letter["对账编号"]), [sheet], subfolder=SUBFOLDER)
+    return WorkbookSpec(letter_filename(letter[CUSTOMER], letter["对账编号"]), [sheet], subfolder=SUBFOLDER)
 
 
 def letter_delivery(letter: dict, spec: WorkbookSpec, settings: Settings) -> Delivery:
@@ -288,8 +289,8 @@ def letter_delivery(letter: dict, spec: WorkbookSpec, settings: Settings) -> Del
                   f"将扫描件回复至 {us['email'] or '本邮箱'}。谢谢！"]
     return Delivery(report="statements", title=f"往来款项对账确认函 {letter['对账编号']}", attachments=[spec],
                     key_figure=f"期末余额 ¥{fmt_yuan(letter['期末余额'])}", summary_text="\n".join(text_lines),
-                    summary_html="<br>".join(text_lines), customer=letter["客户名称"], to=(letter["对账邮箱"],),
-                    copy_rep=letter["业务员"], pdf=True)
+                    summary_html="<br>".join(text_lines), customer=letter[CUSTOMER], to=(letter["对账邮箱"],),
+                    copy_rep=letter[REP], pdf=True)
 
 
 NEEDS = ("receivables",)  # earlier reports whose data ``build`` takes
@@ -298,32 +299,32 @@ NEEDS = ("receivables",)  # earlier reports whose data ``build`` takes
 def build(ctx: RunContext, receivables: ReceivablesData) -> ReportOutput:
     settings, day, ledger = ctx.settings, ctx.run_date, receivables.ledger
     archive = archive_lookup(ctx.tables["客户"])
-    latest = ledger.sort_values("日期", kind="stable").drop_duplicates("客户名称", keep="last")
-    ledger_reps = dict(zip(latest["客户名称"], latest[REP].map(text)))
+    latest = ledger.sort_values("日期", kind="stable").drop_duplicates(CUSTOMER, keep="last")
+    ledger_reps = dict(zip(latest[CUSTOMER], latest[REP].map(text)))
     periods = closed_statement_periods(day, settings.statements.period, settings.statements.track_periods)
     made = [letters_of_period(p, ledger, ctx, archive, ledger_reps) for p in periods]
     letters = pd.concat([m[0] for m in made], ignore_index=True)
     totals = {p.code: total for p, (_, total) in zip(periods, made)}
     period, current = periods[0], made[0][0]
-    balances = current.set_index("客户名称")[["期初余额", "本期借方", "本期贷方", "期末余额"]]
+    balances = current.set_index(CUSTOMER)[["期初余额", "本期借方", "本期贷方", CLOSING_BALANCE]]
     lines = statement_lines(ledger, balances, period.start, period.end)
     parts = aged_due_parts(ctx.allocation, period.end, settings.receivables.aging_buckets)
     pieces = all_pieces(parts, settings.receivables.aging_buckets)
     no_parts = pieces_of(parts.iloc[:0], settings.receivables.aging_buckets)
     credits = credits_as_of(ctx.allocation, period.end)
-    credits_of = dict(iter(credits.groupby("客户名称", sort=False)))
+    credits_of = dict(iter(credits.groupby(CUSTOMER, sort=False)))
     specs, deliveries = [], []
     sending = settings.statements.send
     for letter in current.to_dict("records"):
-        name = letter["客户名称"]
+        name = letter[CUSTOMER]
         spec = layout_letter(letter, lines[name], pieces.get(name) or no_parts, credits_of.get(name, credits.iloc[:0]),
                              settings)
         specs.append(spec)
         if sending and letter["对账邮箱"] and letter["发出日期"] == day:  # a day missed: its catch-up run sends
             deliveries.append(letter_delivery(letter, spec, settings))
-    no_address = tuple(current.loc[current["对账邮箱"] == "", "客户名称"])
-    figures = {"statements": len(specs), "period": period.code, "closing_balance_fen": int(current["期末余额"].sum()),
-               "numbers": dict(zip(current["客户名称"], current["对账编号"])), "to_send": len(deliveries),
+    no_address = tuple(current.loc[current["对账邮箱"] == "", CUSTOMER])
+    figures = {"statements": len(specs), "period": period.code, "closing_balance_fen": int(current[CLOSING_BALANCE].sum()),
+               "numbers": dict(zip(current[CUSTOMER], current["对账编号"])), "to_send": len(deliveries),
                "no_address": list(no_address)}
     return ReportOutput(workbooks=specs, figures=figures, deliveries=deliveries,
                         data=StatementsData(letters, totals, period, no_address))

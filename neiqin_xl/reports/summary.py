@@ -41,20 +41,22 @@ from ..core.files import Name
 from ..core.model import REP, Problem, fmt_yuan
 from ..core.names import normalize_name
 from ..core.output import Delivery, ReportOutput
+from ..core.schema import (ACTIVITY_TYPE, COLLECTION_AMOUNT, COLLECTION_TARGET, CONTRACT_AMOUNT, CONTRACT_NO, CUSTOMER,
+                           NEXT_STEP, PRODUCT, SALES_TARGET, SHIPMENT_AMOUNT, SIGNING_DATE)
 from ..core.sheets import DATE, INT, MONEY, PCT, Col, Sheet, Table, WorkbookSpec
 
 PREFIX = {P.WEEK: "周", P.MONTH: "月", P.YEAR: "年"}
 FOLDER = "工作总结"
 COMPARE_COLS = [Col(REP), *(Col(k, INT) for k in ACTIVITY_KINDS), Col("活动合计", INT), Col("客户数", INT),
-                Col("首次接触", INT), Col("合同数", INT), Col("合同金额", MONEY), Col("销售目标", MONEY),
-                Col(P.SIGN_RATE, PCT), Col("发货金额", MONEY), Col("回款金额", MONEY), Col("回款目标", MONEY),
+                Col("首次接触", INT), Col("合同数", INT), Col(CONTRACT_AMOUNT, MONEY), Col(SALES_TARGET, MONEY),
+                Col(P.SIGN_RATE, PCT), Col(SHIPMENT_AMOUNT, MONEY), Col(COLLECTION_AMOUNT, MONEY), Col(COLLECTION_TARGET, MONEY),
                 Col(P.COLLECT_RATE, PCT), Col("新签约客户", INT), Col("超期未签约", INT), Col("待跟进", INT),
                 Col("数据问题", INT), Col("报价单数", INT), Col("已转合同", INT), Col("报价转化率", PCT)]
 PERFORMANCE_COLS = [Col("指标"), Col("本期", MONEY), Col("目标(按工作日折算)", MONEY, total=False), Col("完成率", PCT)]
-BY_CUSTOMER_COLS = [Col("客户名称"), *(Col(k, INT) for k in ACTIVITY_KINDS), Col("合计", INT), Col("最近日期", DATE)]
-FIRST_COLS = [Col("客户名称"), Col("日期", DATE), Col("活动类型"), Col("内容"), Col("类型")]
-CONTRACT_COLS = [Col("合同编号"), Col("签订日期", DATE), Col("客户名称"), Col("产品名称"), Col("合同金额", MONEY)]
-FOLLOW_UP_COLS = [Col("日期", DATE), Col("客户名称"), Col("下一步"), Col("已过天数", INT, total=False)]
+BY_CUSTOMER_COLS = [Col(CUSTOMER), *(Col(k, INT) for k in ACTIVITY_KINDS), Col("合计", INT), Col("最近日期", DATE)]
+FIRST_COLS = [Col(CUSTOMER), Col("日期", DATE), Col(ACTIVITY_TYPE), Col("内容"), Col("类型")]
+CONTRACT_COLS = [Col(CONTRACT_NO), Col(SIGNING_DATE, DATE), Col(CUSTOMER), Col(PRODUCT), Col(CONTRACT_AMOUNT, MONEY)]
+FOLLOW_UP_COLS = [Col("日期", DATE), Col(CUSTOMER), Col(NEXT_STEP), Col("已过天数", INT, total=False)]
 PROBLEM_COLS = [Col("位置"), Col("严重程度"), Col("问题"), Col("建议")]
 
 
@@ -125,7 +127,7 @@ def performance(figures: dict, targets: dict) -> pd.DataFrame:
     """合同金额 against 销售目标 (签约完成率), 发货金额 (no target of its own: no rate), 回款金额 against 回款目标
     (回款完成率): 本期, 目标, 完成率; a rep without a target reads 无目标."""
     rows = []
-    for metric, target in (("合同金额", "销售目标"), ("发货金额", None), ("回款金额", "回款目标")):
+    for metric, target in ((CONTRACT_AMOUNT, SALES_TARGET), (SHIPMENT_AMOUNT, None), (COLLECTION_AMOUNT, COLLECTION_TARGET)):
         goal = targets.get(target) if target else None
         rate = (P.ratio(figures.get(metric, 0), goal) if goal is not None else P.NO_TARGET) if target else None
         rows.append({"指标": metric, "本期": figures.get(metric, 0), "目标(按工作日折算)": goal, "完成率": rate})
@@ -146,7 +148,7 @@ def compute(ctx: RunContext, period: P.Period, acts: pd.DataFrame, firsts: pd.Da
     targets = P.prorated_targets(tables, start, end, ctx.workdays).set_index(REP)
     customers = by_customer(acts, start, end)
     new = P.rows_between(firsts, "日期", start, end)
-    contracts = P.rows_between(tables["合同"], "签订日期", start, end)
+    contracts = P.rows_between(tables["合同"], SIGNING_DATE, start, end)
     follow = open_follow_ups(acts, end)
     dev = development(acts, tables, ctx.customers, start, end, stale)
     dev_rep = development_by_rep(acts, tables, ctx.customers, start, end, stale)
@@ -155,8 +157,8 @@ def compute(ctx: RunContext, period: P.Period, acts: pd.DataFrame, firsts: pd.Da
     for rep in summary_reps(tables, acts):
         kinds = {k: int(counts.at[rep, k]) if rep in counts.index else 0 for k in ACTIVITY_KINDS}
         money = {c: int(figures.at[rep, c]) if rep in figures.index else 0 for c in P.FIGURE_COLUMNS}
-        goals = {c: int(targets.at[rep, c]) if rep in targets.index else None for c in ("销售目标", "回款目标")}
-        seen = in_period[(in_period[REP] == rep) & (in_period["客户名称"] != "")]["客户名称"].nunique()
+        goals = {c: int(targets.at[rep, c]) if rep in targets.index else None for c in (SALES_TARGET, COLLECTION_TARGET)}
+        seen = in_period[(in_period[REP] == rep) & (in_period[CUSTOMER] != "")][CUSTOMER].nunique()
         problems = own_problems(ctx.problems, rep)
         page = RepPage(
             rep=rep,
@@ -170,15 +172,15 @@ def compute(ctx: RunContext, period: P.Period, acts: pd.DataFrame, firsts: pd.Da
         pages.append(page)
         mine = dev_rep[dev_rep[REP] == rep]
         rows.append({REP: rep, **kinds, "活动合计": sum(kinds.values()), "客户数": int(seen),
-                     "首次接触": page.activity.at[0, "首次接触"], "合同数": money["合同数"], "合同金额": money["合同金额"],
-                     "销售目标": goals["销售目标"], P.SIGN_RATE: rate(money["合同金额"], goals["销售目标"]),
-                     "发货金额": money["发货金额"], "回款金额": money["回款金额"],
-                     "回款目标": goals["回款目标"], P.COLLECT_RATE: rate(money["回款金额"], goals["回款目标"]),
+                     "首次接触": page.activity.at[0, "首次接触"], "合同数": money["合同数"], CONTRACT_AMOUNT: money[CONTRACT_AMOUNT],
+                     SALES_TARGET: goals[SALES_TARGET], P.SIGN_RATE: rate(money[CONTRACT_AMOUNT], goals[SALES_TARGET]),
+                     SHIPMENT_AMOUNT: money[SHIPMENT_AMOUNT], COLLECTION_AMOUNT: money[COLLECTION_AMOUNT],
+                     COLLECTION_TARGET: goals[COLLECTION_TARGET], P.COLLECT_RATE: rate(money[COLLECTION_AMOUNT], goals[COLLECTION_TARGET]),
                      "新签约客户": int(mine["新签约"].sum()), "超期未签约": int(mine["超期未签约"].sum()),
                      "待跟进": page.activity.at[0, "待跟进"], "数据问题": len(problems),
                      **({c: quoted.at[rep, c] for c in ("报价单数", "已转合同", "报价转化率")} if rep in quoted.index
                         else {"报价单数": 0, "已转合同": 0, "报价转化率": None})})
-    compare = pd.DataFrame(rows, columns=[c.name for c in COMPARE_COLS]).astype({"销售目标": "Int64", "回款目标": "Int64"})
+    compare = pd.DataFrame(rows, columns=[c.name for c in COMPARE_COLS]).astype({SALES_TARGET: "Int64", COLLECTION_TARGET: "Int64"})
     return Summary(period, compare, tuple(pages), dev, dev_rep)
 
 
@@ -213,7 +215,7 @@ def layout(summary: Summary, company: str, stale_days: int) -> tuple[WorkbookSpe
     title = f"{summary.name} {summary.period.label}"
     subtitle = _subtitle(summary, company)
     frame = summary.compare
-    basis = P.rate_basis(frame, pd.Series(["" if pd.notna(t) else P.NO_TARGET for t in frame["回款目标"]], dtype=object))
+    basis = P.rate_basis(frame, pd.Series(["" if pd.notna(t) else P.NO_TARGET for t in frame[COLLECTION_TARGET]], dtype=object))
     rates = {rate: basis[rate]["rate"] for rate, _, _ in P.RATES if basis[rate]["rate"] is not None}
     notes = ["目标: 各月目标按本期所含工作日折算; 签约完成率 = 合同金额 ÷ 销售目标, 回款完成率 = 回款金额 ÷ 回款目标 "
              "(与日报、月报同一口径); 发货没有目标, 不计完成率。",

@@ -19,17 +19,19 @@ from ..books.tenders import bonds_to_chase, due_soon, won_without_contract
 from ..core.files import Name
 from ..core.model import fmt_yuan, text as _text
 from ..core.output import Delivery, ReportOutput
+from ..core.schema import (ACCOUNT_REP, AWARD_AMOUNT, BID_BOND, BID_DEADLINE, BID_OPENING_DATE, BOND_PAID_DATE,
+                           BOND_RETURNED_DATE, CONTRACT_NO, TENDER_ISSUER)
 from ..core.sheets import DATE, INT, MONEY, Col, Sheet, Table, WorkbookSpec
 
-BASE = [Col("项目名称", width=30), Col("招标单位"), Col("负责业务员")]
-DUE_COLS = [*BASE, Col("投标截止日期", DATE), Col("剩余工作日", INT, total=False), Col("开标日期", DATE), Col("保证金", MONEY),
+BASE = [Col("项目名称", width=30), Col(TENDER_ISSUER), Col(ACCOUNT_REP)]
+DUE_COLS = [*BASE, Col(BID_DEADLINE, DATE), Col("剩余工作日", INT, total=False), Col(BID_OPENING_DATE, DATE), Col(BID_BOND, MONEY),
             Col("备注")]
-BOND_COLS = [*BASE, Col("开标日期", DATE), Col("状态"), Col("保证金", MONEY), Col("保证金缴纳日期", DATE),
+BOND_COLS = [*BASE, Col(BID_OPENING_DATE, DATE), Col("状态"), Col(BID_BOND, MONEY), Col(BOND_PAID_DATE, DATE),
              Col("开标后工作日", INT, total=False), Col("备注")]
-WON_COLS = [*BASE, Col("开标日期", DATE), Col("中标金额", MONEY), Col("开标后天数", INT, total=False), Col("备注")]
-ALL_COLS = [*BASE, Col("获取标书日期", DATE), Col("投标截止日期", DATE), Col("开标日期", DATE), Col("状态"),
-            Col("保证金", MONEY), Col("保证金缴纳日期", DATE), Col("保证金退回日期", DATE), Col("中标金额", MONEY),
-            Col("合同编号"), Col("备注")]
+WON_COLS = [*BASE, Col(BID_OPENING_DATE, DATE), Col(AWARD_AMOUNT, MONEY), Col("开标后天数", INT, total=False), Col("备注")]
+ALL_COLS = [*BASE, Col("获取标书日期", DATE), Col(BID_DEADLINE, DATE), Col(BID_OPENING_DATE, DATE), Col("状态"),
+            Col(BID_BOND, MONEY), Col(BOND_PAID_DATE, DATE), Col(BOND_RETURNED_DATE, DATE), Col(AWARD_AMOUNT, MONEY),
+            Col(CONTRACT_NO), Col("备注")]
 
 
 def sheets_of(due: pd.DataFrame, bonds: pd.DataFrame, won: pd.DataFrame, ctx: RunContext) -> list[Sheet]:
@@ -52,11 +54,11 @@ def build(ctx: RunContext) -> ReportOutput:
     day, settings = ctx.run_date, ctx.settings
     due, bonds, won = (due_soon(tenders, settings, day, ctx.workdays), bonds_to_chase(tenders, settings, day, ctx.workdays),
                        won_without_contract(tenders, settings, day))
-    register = Sheet("投标台账", [Table(ALL_COLS, tenders.sort_values("投标截止日期", kind="stable"), totals=True)],
+    register = Sheet("投标台账", [Table(ALL_COLS, tenders.sort_values(BID_DEADLINE, kind="stable"), totals=True)],
                      title="投标台账", subtitle=[settings.company.name, f"截至 {day.isoformat()}"])
     spec = WorkbookSpec(f"投标台账_{day.isoformat()}.xlsx",
                         [*sheets_of(due, bonds, won, ctx), register])
-    outstanding = int(bonds["保证金"].sum())
+    outstanding = int(bonds[BID_BOND].sum())
     figures = {"tenders": int(len(tenders)), "due_soon": int(len(due)), "bonds_to_chase": int(len(bonds)),
                "bonds_to_chase_fen": outstanding, "won_without_contract": int(len(won))}
     workbooks, deliveries = [spec], []
@@ -65,9 +67,9 @@ def build(ctx: RunContext) -> ReportOutput:
                                    key_figure=f"即将截止 {len(due)} 个, 保证金待退 ¥{fmt_yuan(outstanding)}",
                                    summary_text=f"即将截止 {len(due)} 个投标; 保证金催收 {len(bonds)} 笔 ¥{fmt_yuan(outstanding)}; "
                                                 f"中标未签合同 {len(won)} 个"))
-    reps = sorted({_text(r) for r in [*due["负责业务员"], *bonds["负责业务员"]] if _text(r)})
+    reps = sorted({_text(r) for r in [*due[ACCOUNT_REP], *bonds[ACCOUNT_REP]] if _text(r)})
     for rep in reps:
-        mine = [frame[frame["负责业务员"].map(_text) == rep] for frame in (due, bonds, won)]
+        mine = [frame[frame[ACCOUNT_REP].map(_text) == rep] for frame in (due, bonds, won)]
         own = WorkbookSpec(Name(rep, before="投标提醒_", after=f"_{day.isoformat()}.xlsx"), sheets_of(*mine, ctx),
                            subfolder="投标提醒", for_rep=rep)
         workbooks.append(own)

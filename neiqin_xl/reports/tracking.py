@@ -39,25 +39,26 @@ from ..core.files import Name
 from ..core.model import REP, WARNING, Problem, text
 from ..core.output import Delivery, ReportOutput
 from ..core.results import TrackingData
-from ..core.schema import SHIPMENTS
+from ..core.schema import (CONTACT, CONTRACT_NO, CUSTOMER, DELIVERED_DATE, EXPECTED_ARRIVAL_DATE, PRODUCT, SHIPMENTS,
+                           SHIPMENT_AMOUNT, SHIPMENT_DATE, SHIPMENT_NO, SRC_ROW, SRC_WORKBOOK, TRACKING_NO)
 from ..core.sheets import DATE, INT, MONEY, NUMBER, Col, Sheet, Table, WorkbookSpec
 
 SIGNED = "已签收"
 FOLDER = "货物跟踪"
-UNSIGNED_COLUMNS = ["发货单号", "发货日期", "合同编号", "客户名称", "联系人", "电话", "产品名称", "数量", "发货金额", "物流公司",
-                    "物流单号", "预计到货日期", "未签收工作日", "原因", REP, "来源"]
-TODAY_COLUMNS = ["客户名称", "联系人", "电话", "货物", "物流公司", "物流单号", "合同编号", "发货单号", REP]
+UNSIGNED_COLUMNS = [SHIPMENT_NO, SHIPMENT_DATE, CONTRACT_NO, CUSTOMER, CONTACT, "电话", PRODUCT, "数量", SHIPMENT_AMOUNT, "物流公司",
+                    TRACKING_NO, EXPECTED_ARRIVAL_DATE, "未签收工作日", "原因", REP, "来源"]
+TODAY_COLUMNS = [CUSTOMER, CONTACT, "电话", "货物", "物流公司", TRACKING_NO, CONTRACT_NO, SHIPMENT_NO, REP]
 
 
 def shipment_status(shipments: pd.DataFrame, day: date, calendar: workdays.Workdays) -> pd.DataFrame:
     """The shipments dated up to ``day`` with 已签收 (bool), 未签收工作日 (working days in (发货日期, day]),
     联系人/电话 left to the caller; in 发货日期 and source order."""
     cutoff = pd.Timestamp(day)
-    real = shipments[shipments["发货日期"].notna() & (shipments["发货日期"] <= cutoff)]
-    real = real.sort_values(["发货日期", "来源工作簿", "来源行"], kind="stable").reset_index(drop=True)
-    signed_on = real["签收日期"]
+    real = shipments[shipments[SHIPMENT_DATE].notna() & (shipments[SHIPMENT_DATE] <= cutoff)]
+    real = real.sort_values([SHIPMENT_DATE, SRC_WORKBOOK, SRC_ROW], kind="stable").reset_index(drop=True)
+    signed_on = real[DELIVERED_DATE]
     signed = (signed_on.notna() & (signed_on <= cutoff)).to_numpy() | (stripped_texts(real, "状态") == SIGNED)
-    elapsed = calendar.since_each([d.date() for d in real["发货日期"]], day)
+    elapsed = calendar.since_each([d.date() for d in real[SHIPMENT_DATE]], day)
     return real.assign(已签收=signed, 未签收工作日=np.array(elapsed, dtype="int64"))
 
 
@@ -78,22 +79,22 @@ def unsigned_reason(elapsed: int, expected: pd.Timestamp, day: date, unsigned_da
 
 def with_contacts(frame: pd.DataFrame, archive: dict[str, dict]) -> pd.DataFrame:
     """联系人 and 电话 of each row's customer from 客户档案 ("" when the archive has none)."""
-    rows = [archive.get(c) or {} for c in column_texts(frame, "客户名称")]
-    return frame.assign(联系人=[text(r.get("联系人")) for r in rows], 电话=[text(r.get("电话")) for r in rows])
+    rows = [archive.get(c) or {} for c in column_texts(frame, CUSTOMER)]
+    return frame.assign(联系人=[text(r.get(CONTACT)) for r in rows], 电话=[text(r.get("电话")) for r in rows])
 
 
 def unsigned_shipments(status: pd.DataFrame, day: date, unsigned_days: int) -> pd.DataFrame:
     """UNSIGNED_COLUMNS: the unsigned shipments due a call (``unsigned_reason``)."""
     open_ = status[~status["已签收"]]
     reasons = [unsigned_reason(e, x, day, unsigned_days)
-               for e, x in zip(open_["未签收工作日"].tolist(), open_["预计到货日期"])]
+               for e, x in zip(open_["未签收工作日"].tolist(), open_[EXPECTED_ARRIVAL_DATE])]
     due = open_.assign(原因=reasons, 来源=sources(open_))[[bool(r) for r in reasons]]
     return due.reindex(columns=UNSIGNED_COLUMNS).reset_index(drop=True)
 
 
 def missing_numbers(status: pd.DataFrame) -> pd.DataFrame:
     """The unsigned shipments without 物流单号 a working day or more after they left (source columns kept)."""
-    return status[~status["已签收"] & (stripped_texts(status, "物流单号") == "") & (status["未签收工作日"] >= 1)
+    return status[~status["已签收"] & (stripped_texts(status, TRACKING_NO) == "") & (status["未签收工作日"] >= 1)
                   ].assign(来源=lambda f: sources(f)).reset_index(drop=True)
 
 
@@ -104,14 +105,14 @@ def number_warnings(missing: pd.DataFrame, columns: Columns) -> list[Problem]:
         filler = text(row.get(FILLER)) or text(row.get(REP))
         found.append(problem({**row, REP: filler}, columns, SHIPMENTS, WARNING,
                              f"发货 {row['发货日期']:%Y-%m-%d} 已过 {int(row['未签收工作日'])} 个工作日, 仍未填物流单号",
-                             "物流单号", "请补填物流单号 (和物流公司), 以便跟踪和通知客户"))
+                             TRACKING_NO, "请补填物流单号 (和物流公司), 以便跟踪和通知客户"))
     return found
 
 
 def phone_list(status: pd.DataFrame, day: date) -> pd.DataFrame:
     """TODAY_COLUMNS: the shipments dated ``day``; 货物 = 产品名称 × 数量."""
-    today = status[status["发货日期"] == pd.Timestamp(day)]
-    goods = [f"{p} × {q:g}" if p and pd.notna(q) else p for p, q in zip(column_texts(today, "产品名称"), today["数量"])]
+    today = status[status[SHIPMENT_DATE] == pd.Timestamp(day)]
+    goods = [f"{p} × {q:g}" if p and pd.notna(q) else p for p, q in zip(column_texts(today, PRODUCT), today["数量"])]
     return today.assign(货物=goods).reindex(columns=TODAY_COLUMNS).reset_index(drop=True)
 
 
@@ -127,20 +128,20 @@ def notices(status: pd.DataFrame, archive: dict[str, dict], unsigned_days: int) 
     """One 发货通知 per shipment still on its way (unsigned, younger than ``unsigned_days`` working days) with a
     物流单号, to its customer's 邮箱 in 客户档案; the text names that shipment only."""
     out = []
-    on_way = status[~status["已签收"] & (status["未签收工作日"] < unsigned_days) & (stripped_texts(status, "物流单号") != "")]
+    on_way = status[~status["已签收"] & (status["未签收工作日"] < unsigned_days) & (stripped_texts(status, TRACKING_NO) != "")]
     for row in on_way.to_dict("records"):
-        customer = text(row["客户名称"])
+        customer = text(row[CUSTOMER])
         address = text((archive.get(customer) or {}).get("邮箱")).strip()
         if "@" not in address:
             continue
-        goods = text(row.get("产品名称")) + (f" {row['数量']:g}" if pd.notna(row.get("数量")) else "")
+        goods = text(row.get(PRODUCT)) + (f" {row['数量']:g}" if pd.notna(row.get("数量")) else "")
         lines = [f"贵司合同 {text(row['合同编号'])} 的货物已于 {row['发货日期']:%Y-%m-%d} 发出。",
                  f"货物: {goods.strip() or '见合同'}",
                  f"物流: {text(row.get('物流公司')) or '(未填物流公司)'}, 单号 {text(row['物流单号'])}"]
-        if pd.notna(row.get("预计到货日期")):
+        if pd.notna(row.get(EXPECTED_ARRIVAL_DATE)):
             lines.append(f"预计到货: {row['预计到货日期']:%Y-%m-%d}")
         lines.append("收到货物后请签收; 如有疑问请与我们联系。")
-        key = text(row.get("发货单号")) or f"{text(row['合同编号'])} {row['发货日期']:%Y-%m-%d} {text(row['物流单号'])}"
+        key = text(row.get(SHIPMENT_NO)) or f"{text(row['合同编号'])} {row['发货日期']:%Y-%m-%d} {text(row['物流单号'])}"
         out.append(Delivery(report="notice", title=f"发货通知 {key}", customer=customer, to=(address,),
                             key_figure=f"合同 {text(row['合同编号'])}", summary_text="\n".join(lines)))
     return out
@@ -148,11 +149,11 @@ def notices(status: pd.DataFrame, archive: dict[str, dict], unsigned_days: int) 
 
 # ---------------------------------------------------------------- the workbooks
 
-UNSIGNED_COLS = [Col("发货单号"), Col("发货日期", DATE), Col("合同编号"), Col("客户名称"), Col("联系人"), Col("电话"),
-                 Col("产品名称"), Col("数量", NUMBER, total=False), Col("发货金额", MONEY), Col("物流公司"), Col("物流单号"),
-                 Col("预计到货日期", DATE), Col("未签收工作日", INT, total=False), Col("原因"), Col(REP), Col("来源")]
-MISSING_COLS = [Col("发货单号"), Col("发货日期", DATE), Col("合同编号"), Col("客户名称"), Col("产品名称"),
-                Col("数量", NUMBER, total=False), Col("发货金额", MONEY), Col("未签收工作日", INT, total=False), Col(REP),
+UNSIGNED_COLS = [Col(SHIPMENT_NO), Col(SHIPMENT_DATE, DATE), Col(CONTRACT_NO), Col(CUSTOMER), Col(CONTACT), Col("电话"),
+                 Col(PRODUCT), Col("数量", NUMBER, total=False), Col(SHIPMENT_AMOUNT, MONEY), Col("物流公司"), Col(TRACKING_NO),
+                 Col(EXPECTED_ARRIVAL_DATE, DATE), Col("未签收工作日", INT, total=False), Col("原因"), Col(REP), Col("来源")]
+MISSING_COLS = [Col(SHIPMENT_NO), Col(SHIPMENT_DATE, DATE), Col(CONTRACT_NO), Col(CUSTOMER), Col(PRODUCT),
+                Col("数量", NUMBER, total=False), Col(SHIPMENT_AMOUNT, MONEY), Col("未签收工作日", INT, total=False), Col(REP),
                 Col(FILLER), Col("来源")]
 TODAY_COLS = [Col(c) for c in TODAY_COLUMNS]
 
@@ -198,7 +199,7 @@ def build_rep(data: TrackingData, day: date, unsigned_days: int) -> tuple[list[W
 
 
 def figures(data: TrackingData, notices_made: int) -> dict:
-    return {"produced": True, "unsigned": len(data.unsigned), "unsigned_fen": int(data.unsigned["发货金额"].sum()),
+    return {"produced": True, "unsigned": len(data.unsigned), "unsigned_fen": int(data.unsigned[SHIPMENT_AMOUNT].sum()),
             "no_tracking_number": len(data.no_tracking_number), "shipped_today": len(data.today),
             "customer_notices": notices_made}
 

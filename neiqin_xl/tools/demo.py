@@ -33,8 +33,14 @@ import xlsxwriter
 from ..core.config import DEMO_MARKER, Settings
 from ..core.files import file_sha256
 from ..core.months import Month
-from ..core.schema import (ATTENDANCE, CUSTOMERS, CUSTOMER_TYPES, PRODUCTS, RECEIPTS, REP_SHEETS, STAFF, TARGETS,
-                           TENDERS)
+from ..core.schema import (ACCOUNT_REP, ACTIVITY_TYPE, AGREED_DELIVERY_DATE, ATTENDANCE, AWARD_AMOUNT, BANK_REF,
+                           BID_BOND, BID_DEADLINE, BID_OPENING_DATE, BILL_DUE_DATE, BILL_NO, BOND_PAID_DATE,
+                           BOND_RETURNED_DATE, CLOSING_BALANCE, COLLECTION_AMOUNT, COLLECTION_DATE, COLLECTION_METHOD,
+                           CONTACT, CONTRACT_AMOUNT, CONTRACT_NO, CREDIT_DAYS, CUSTOMER, CUSTOMERS, CUSTOMER_CODE,
+                           CUSTOMER_TYPES, DELIVERED_DATE, EXPECTED_ARRIVAL_DATE, HANDLER, INVOICE_AMOUNT, INVOICE_DATE,
+                           INVOICE_NO, NEXT_STEP, PAYMENT_TERM, PRODUCT, PRODUCTS, QUOTE_DATE, QUOTE_NO, RECEIPTS,
+                           REP_SHEETS, SATISFACTION, SHIPMENT_AMOUNT, SHIPMENT_DATE, SHIPMENT_NO, SIGNING_DATE, STAFF,
+                           TARGETS, TENDERS, TENDER_ISSUER, TRACKING_NO, VALID_UNTIL)
 from ..books.periods import closed_statement_periods, statement_number
 from ..books.roster import REP_ROLE
 from ..books.workdays import Workdays, monday_of
@@ -242,9 +248,9 @@ def _new_contract(w: _World, rep: _Rep, customer: _Customer, signed: date, *, pa
     payment = payment or _weighted(rng, _PAYMENT_WEIGHTS)
     if term == "auto":
         term = None if payment == "款到发货" or rng.random() < 0.12 else rng.choice((customer.term, 30, 60, 90))
-    return {"签订日期": signed, "客户名称": customer.name, "产品名称": prod[0], "数量": qty,
-            "合同金额": qty * price, "付款方式": payment, "账期天数": term,
-            "约定交货日期": signed + timedelta(days=rng.randint(10, 45)), "备注": None,
+    return {SIGNING_DATE: signed, CUSTOMER: customer.name, PRODUCT: prod[0], "数量": qty,
+            CONTRACT_AMOUNT: qty * price, PAYMENT_TERM: payment, CREDIT_DAYS: term,
+            AGREED_DELIVERY_DATE: signed + timedelta(days=rng.randint(10, 45)), "备注": None,
             "_rep": rep, "_customer": customer, "_price": price, "_qty": qty, "_fen": _fen(qty * price)}
 
 
@@ -254,16 +260,16 @@ def _add_shipment(w: _World, contract: dict, shipped: date | None, qty: int, not
     if signed and signed > w.run_date:
         signed = None
     status = "待发货" if shipped is None else ("已签收" if signed else "已发货")
-    row = {"发货单号": None, "发货日期": shipped, "合同编号": None, "产品名称": contract["产品名称"], "数量": qty,
-           "发货金额": amount, "物流单号": f"SF{w.rng.randint(10**11, 10**12 - 1)}" if shipped else None,
-           "签收日期": signed, "状态": status, "备注": note,
+    row = {SHIPMENT_NO: None, SHIPMENT_DATE: shipped, CONTRACT_NO: None, PRODUCT: contract[PRODUCT], "数量": qty,
+           SHIPMENT_AMOUNT: amount, TRACKING_NO: f"SF{w.rng.randint(10**11, 10**12 - 1)}" if shipped else None,
+           DELIVERED_DATE: signed, "状态": status, "备注": note,
            "_contract": contract, "_date": shipped, "_fen": _fen(amount)}
     w.shipments[contract["_rep"].name].append(row)
     return row
 
 
 def _add_invoice(w: _World, contract: dict, day: date, fen: int) -> dict:
-    row = {"发票号码": None, "开票日期": day, "合同编号": None, "开票金额": fen / 100, "备注": None,
+    row = {INVOICE_NO: None, INVOICE_DATE: day, CONTRACT_NO: None, INVOICE_AMOUNT: fen / 100, "备注": None,
            "_contract": contract, "_date": day, "_fen": fen}
     w.invoices[contract["_rep"].name].append(row)
     return row
@@ -272,8 +278,8 @@ def _add_invoice(w: _World, contract: dict, day: date, fen: int) -> dict:
 def _add_collection(w: _World, rep: _Rep, customer: _Customer, day: date, fen: int, contract: dict | None,
                     note: str | None = None, with_contract: bool = True) -> dict:
     method = "承兑汇票" if w.rng.random() < 0.15 else "银行转账"
-    row = {"回款日期": day, "客户名称": customer.name, "合同编号": None, "回款金额": fen / 100, "回款方式": method,
-           "银行流水号": None, "备注": note,
+    row = {COLLECTION_DATE: day, CUSTOMER: customer.name, CONTRACT_NO: None, COLLECTION_AMOUNT: fen / 100, COLLECTION_METHOD: method,
+           BANK_REF: None, "备注": note,
            "_contract": contract if with_contract else None, "_customer": customer, "_date": day, "_fen": fen,
            "_special": False}
     w.collections[rep.name].append(row)
@@ -281,9 +287,9 @@ def _add_collection(w: _World, rep: _Rep, customer: _Customer, day: date, fen: i
 
 
 def _due_date(contract: dict, shipped: date) -> date:
-    if contract["付款方式"] == "货到付款":
+    if contract[PAYMENT_TERM] == "货到付款":
         return shipped + timedelta(days=5)
-    return shipped + timedelta(days=contract["账期天数"] or 30)
+    return shipped + timedelta(days=contract[CREDIT_DAYS] or 30)
 
 
 def _collect_shipment(w: _World, shipment: dict) -> None:
@@ -293,7 +299,7 @@ def _collect_shipment(w: _World, shipment: dict) -> None:
     rep, customer = contract["_rep"], contract["_customer"]
     due = _due_date(contract, shipment["_date"])
     parts = [(due + timedelta(days=rng.randint(-12, 25)), shipment["_fen"])]
-    if contract["付款方式"] == "分期" and shipment["_fen"] >= 2_000_000:
+    if contract[PAYMENT_TERM] == "分期" and shipment["_fen"] >= 2_000_000:
         half = shipment["_fen"] // 2
         parts = [(due + timedelta(days=rng.randint(-5, 10)), half),
                  (due + timedelta(days=30 + rng.randint(-5, 15)), shipment["_fen"] - half)]
@@ -314,7 +320,7 @@ def _collect_shipment(w: _World, shipment: dict) -> None:
 def _ship_contract(w: _World, contract: dict) -> None:
     """Shipments (full, partial, late or not yet), their invoices and their money."""
     rng, run = w.rng, w.run_date
-    signed, agreed, qty = contract["签订日期"], contract["约定交货日期"], contract["_qty"]
+    signed, agreed, qty = contract[SIGNING_DATE], contract[AGREED_DELIVERY_DATE], contract["_qty"]
     if agreed <= run - timedelta(days=10):
         delay = rng.randint(6, 25) if rng.random() < 0.15 else rng.randint(-8, 3)
         first = _clamp(agreed + timedelta(days=delay), signed + timedelta(days=1), run)
@@ -330,7 +336,7 @@ def _ship_contract(w: _World, contract: dict) -> None:
         lots = [(_rand_day(rng, signed + timedelta(days=3), run), max(1, qty // 2))]
     else:
         lots = []
-    if contract["付款方式"] == "款到发货" and lots:
+    if contract[PAYMENT_TERM] == "款到发货" and lots:
         prepaid = _clamp(lots[0][0] - timedelta(days=rng.randint(1, 5)), signed, run)
         _add_collection(w, contract["_rep"], contract["_customer"], prepaid, contract["_fen"], contract, note="预付款")
     for day, q in lots:
@@ -338,7 +344,7 @@ def _ship_contract(w: _World, contract: dict) -> None:
         invoiced = day + timedelta(days=rng.randint(0, 10))
         if invoiced <= run and rng.random() < 0.88:
             _add_invoice(w, contract, invoiced, shipment["_fen"])
-        if contract["付款方式"] != "款到发货":
+        if contract[PAYMENT_TERM] != "款到发货":
             _collect_shipment(w, shipment)
 
 
@@ -436,26 +442,26 @@ def _add_customer_service(w: _World) -> None:
     for rep in w.reps:
         w.feedback[rep.name] = []
     first, second = w.reps[0], w.reps[1 % len(w.reps)]
-    own = [c for c in w.contracts[first.name] if c["签订日期"] <= w.run_date - timedelta(days=20)]
+    own = [c for c in w.contracts[first.name] if c[SIGNING_DATE] <= w.run_date - timedelta(days=20)]
     contract = own[-1] if own else None
-    customer = contract["客户名称"] if contract else w.customers_of(first)[0].name
+    customer = contract[CUSTOMER] if contract else w.customers_of(first)[0].name
     w.feedback[first.name] += [
-        {"日期": w.workdays.previous(w.run_date, 6), "客户名称": customer, "类型": "投诉",
-         "合同编号": contract["合同编号"] if contract else None, "产品": contract["产品名称"] if contract else None,
-         "内容": "设备到货后运行报警, 要求派技术人员上门", "处理人": first.name, "状态": "处理中"},
-        {"日期": w.workdays.previous(w.run_date, 1), "客户名称": customer, "类型": "咨询", "内容": "询问备件价格和交期",
-         "处理人": first.name, "状态": "待处理"}]
+        {"日期": w.workdays.previous(w.run_date, 6), CUSTOMER: customer, "类型": "投诉",
+         CONTRACT_NO: contract[CONTRACT_NO] if contract else None, "产品": contract[PRODUCT] if contract else None,
+         "内容": "设备到货后运行报警, 要求派技术人员上门", HANDLER: first.name, "状态": "处理中"},
+        {"日期": w.workdays.previous(w.run_date, 1), CUSTOMER: customer, "类型": "咨询", "内容": "询问备件价格和交期",
+         HANDLER: first.name, "状态": "待处理"}]
     other = w.customers_of(second)[0].name
     w.feedback[second.name] += [
-        {"日期": w.run_date - timedelta(days=24), "客户名称": other, "类型": "投诉", "内容": "包装破损, 要求补发配件",
-         "处理人": second.name, "状态": "已回复客户", "完成日期": w.run_date - timedelta(days=20), "满意度": 4},
-        {"日期": w.run_date - timedelta(days=10), "客户名称": other, "类型": "满意度调查", "内容": "季度满意度电话调查",
-         "处理人": second.name, "状态": "已回复客户", "完成日期": w.run_date - timedelta(days=10), "满意度": 5}]
+        {"日期": w.run_date - timedelta(days=24), CUSTOMER: other, "类型": "投诉", "内容": "包装破损, 要求补发配件",
+         HANDLER: second.name, "状态": "已回复客户", "完成日期": w.run_date - timedelta(days=20), SATISFACTION: 4},
+        {"日期": w.run_date - timedelta(days=10), CUSTOMER: other, "类型": "满意度调查", "内容": "季度满意度电话调查",
+         HANDLER: second.name, "状态": "已回复客户", "完成日期": w.run_date - timedelta(days=10), SATISFACTION: 5}]
     third = w.reps[2 % len(w.reps)]
     w.feedback[third.name].append(
-        {"日期": w.run_date - timedelta(days=45), "客户名称": w.customers_of(third)[0].name, "类型": "回访",
-         "内容": "上门回访, 了解设备使用情况", "处理人": third.name, "状态": "已回复客户",
-         "完成日期": w.run_date - timedelta(days=45), "满意度": 3})
+        {"日期": w.run_date - timedelta(days=45), CUSTOMER: w.customers_of(third)[0].name, "类型": "回访",
+         "内容": "上门回访, 了解设备使用情况", HANDLER: third.name, "状态": "已回复客户",
+         "完成日期": w.run_date - timedelta(days=45), SATISFACTION: 3})
     w.planted.append(f"{first.name}: 投诉 {customer} 已 6 个工作日未处理完 (超时)")
 
 
@@ -491,8 +497,8 @@ def _make_activities_and_expenses(w: _World) -> None:
                 kind = _weighted(rng, (("拜访", 5), ("电话", 4), ("会议", 1)))
                 city = _HOME_CITY if kind == "电话" else cust.city
                 content, nxt = _activity_text(rng, kind, cust)
-                acts.append({"日期": day, "客户名称": cust.name, "活动类型": kind, "联系人": cust.contact,
-                             "城市": city, "内容": content, "下一步": nxt})
+                acts.append({"日期": day, CUSTOMER: cust.name, ACTIVITY_TYPE: kind, CONTACT: cust.contact,
+                             "城市": city, "内容": content, NEXT_STEP: nxt})
                 if kind == "电话" or day == run or rng.random() < 0.35:
                     continue
                 exps.append({"日期": day, "费用类别": "交通", "城市": city, "金额": float(rng.randint(40, 900)),
@@ -539,31 +545,31 @@ def _number_documents(w: _World) -> None:
     """Company-wide numbers in date order: 合同编号 HT2026-0001, 发货单号, 发票号码, 银行流水号."""
     rep_order = {r.name: r.index for r in w.reps}
     contracts = sorted((c for rows in w.contracts.values() for c in rows),
-                       key=lambda c: (c["签订日期"], rep_order[c["_rep"].name]))
+                       key=lambda c: (c[SIGNING_DATE], rep_order[c["_rep"].name]))
     seq: dict[int, int] = {}
     for c in contracts:
-        year = c["签订日期"].year
+        year = c[SIGNING_DATE].year
         seq[year] = seq.get(year, 0) + 1
-        c["合同编号"] = f"HT{year}-{seq[year]:04d}"
+        c[CONTRACT_NO] = f"HT{year}-{seq[year]:04d}"
     for rep in w.reps:
-        w.contracts[rep.name].sort(key=lambda c: c["签订日期"])
+        w.contracts[rep.name].sort(key=lambda c: c[SIGNING_DATE])
     far = date.max
     ships = sorted((s for rows in w.shipments.values() for s in rows),
-                   key=lambda s: (s["_date"] or far, s["_contract"]["合同编号"]))
+                   key=lambda s: (s["_date"] or far, s["_contract"][CONTRACT_NO]))
     for n, s in enumerate(ships, 1):
-        s["发货单号"] = f"FH{(s['_date'] or w.run_date):%Y%m}{n:05d}"
-        s["合同编号"] = s["_contract"]["合同编号"]
+        s[SHIPMENT_NO] = f"FH{(s['_date'] or w.run_date):%Y%m}{n:05d}"
+        s[CONTRACT_NO] = s["_contract"][CONTRACT_NO]
     invoices = sorted((i for rows in w.invoices.values() for i in rows),
-                      key=lambda i: (i["_date"], i["_contract"]["合同编号"]))
+                      key=lambda i: (i["_date"], i["_contract"][CONTRACT_NO]))
     first = w.rng.randint(3_100_000, 4_900_000)
     for n, inv in enumerate(invoices):
-        inv["发票号码"] = f"{first + n * 3 + w.rng.randint(0, 2):08d}"
-        inv["合同编号"] = inv["_contract"]["合同编号"]
+        inv[INVOICE_NO] = f"{first + n * 3 + w.rng.randint(0, 2):08d}"
+        inv[CONTRACT_NO] = inv["_contract"][CONTRACT_NO]
     cols = sorted((c for rows in w.collections.values() for c in rows), key=lambda c: (c["_date"], c["_fen"]))
     for n, col in enumerate(cols, 1):
-        col["银行流水号"] = f"{col['_date']:%Y%m%d}{w.rng.randint(1000, 9999)}{n:06d}"
+        col[BANK_REF] = f"{col['_date']:%Y%m%d}{w.rng.randint(1000, 9999)}{n:06d}"
         if col["_contract"] is not None:
-            col["合同编号"] = col["_contract"]["合同编号"]
+            col[CONTRACT_NO] = col["_contract"][CONTRACT_NO]
     for book in (w.shipments, w.invoices, w.collections):
         for rows in book.values():
             rows.sort(key=lambda r: (r["_date"] is None, r["_date"] or far))
@@ -579,35 +585,35 @@ def _add_payment_plans(w: _World) -> None:
     for rep in w.reps:
         w.plans[rep.name] = []
         for c in w.contracts[rep.name]:
-            if c["付款方式"] != "分期":
+            if c[PAYMENT_TERM] != "分期":
                 continue
-            term = c["账期天数"] or 30
+            term = c[CREDIT_DAYS] or 30
             for n, (node, share, days) in enumerate((("到货", 0.5, term), ("到货", 0.4, term + 30), ("质保", 0.1, 0)), 1):
-                w.plans[rep.name].append({"合同编号": c["合同编号"], "期次": n, "节点": node, "比例": share,
+                w.plans[rep.name].append({CONTRACT_NO: c[CONTRACT_NO], "期次": n, "节点": node, "比例": share,
                                           "节点后天数": days or None, "备注": "质保金" if node == "质保" else None})
         for s in w.shipments[rep.name]:
-            if s["_contract"]["付款方式"] == "分期" and s["签收日期"]:
-                accepted = s["签收日期"] + timedelta(days=5)
+            if s["_contract"][PAYMENT_TERM] == "分期" and s[DELIVERED_DATE]:
+                accepted = s[DELIVERED_DATE] + timedelta(days=5)
                 s["验收日期"] = accepted if accepted <= w.run_date else None
         for col in w.collections[rep.name]:
-            if col["回款方式"] == "承兑汇票":
-                col["票据号"] = f"1{col['银行流水号'][-11:]}"
-                col["票据到期日"] = col["_date"] + timedelta(days=182)
+            if col[COLLECTION_METHOD] == "承兑汇票":
+                col[BILL_NO] = f"1{col['银行流水号'][-11:]}"
+                col[BILL_DUE_DATE] = col["_date"] + timedelta(days=182)
 
 
 def _vary_customer_names(w: _World) -> None:
     """The same customer typed differently: a trailing space, （）as (), an alias from the archive."""
     rep = w.reps[0]
     if w.collections[rep.name]:
-        w.collections[rep.name][0]["客户名称"] = w.collections[rep.name][0]["客户名称"] + " "
+        w.collections[rep.name][0][CUSTOMER] = w.collections[rep.name][0][CUSTOMER] + " "
     if w.contracts[rep.name]:
         first = w.contracts[rep.name][0]
         if first["_customer"].aliases:
-            first["客户名称"] = first["_customer"].aliases[0]
+            first[CUSTOMER] = first["_customer"].aliases[0]
     for rows in list(w.contracts.values()) + list(w.collections.values()):
         for r in rows[1::2]:
-            if "（" in r["客户名称"]:
-                r["客户名称"] = r["客户名称"].replace("（", "(").replace("）", ")")
+            if "（" in r[CUSTOMER]:
+                r[CUSTOMER] = r[CUSTOMER].replace("（", "(").replace("）", ")")
 
 
 def _pick(rows: list[dict], rng: random.Random, test) -> dict | None:
@@ -629,34 +635,34 @@ def _plant_problems(w: _World) -> None:
     row = _pick(w.collections[wang], rng, lambda r: plain(r) and r["_date"] < run - timedelta(days=20))
     if row:
         d = row["_date"]
-        row["回款日期"], row["_special"] = f"{d.year}.{d.month}.{d.day}", True
+        row[COLLECTION_DATE], row["_special"] = f"{d.year}.{d.month}.{d.day}", True
         w.planted.append(f"{wang}.xlsx[回款]: 回款日期写成文本 \"{row['回款日期']}\" (可识别)")
     row = _pick(w.collections[wang], rng, plain)
     if row:
-        row["回款金额"], row["_special"] = f"¥{row['_fen'] / 100:,.2f}", True
+        row[COLLECTION_AMOUNT], row["_special"] = f"¥{row['_fen'] / 100:,.2f}", True
         w.planted.append(f"{wang}.xlsx[回款]: 回款金额写成文本 \"{row['回款金额']}\" (可识别)")
     row = _pick(w.activities[wang], rng, lambda r: r["日期"] < run)
     if row:
         row["日期"] = f"{run.year}-13-05"
         w.planted.append(f"{wang}.xlsx[日报]: 日期 \"{row['日期']}\" 不是有效日期")
     # 李娜: a renamed column, 1.2万, abc, a duplicate invoice number
-    w.layouts[li] = {"rename": {"合同": {"合同编号": "合同号"}}}
+    w.layouts[li] = {"rename": {"合同": {CONTRACT_NO: "合同号"}}}
     w.planted.append(f"{li}.xlsx[合同]: 列名 合同号 (模板为 合同编号)")
     row = _pick(w.collections[li], rng, lambda r: plain(r) and r["_fen"] > 1_200_000 and r["_date"] < run)
     if row:
-        row["回款金额"], row["_fen"], row["_special"] = "1.2万", 1_200_000, True
+        row[COLLECTION_AMOUNT], row["_fen"], row["_special"] = "1.2万", 1_200_000, True
         w.planted.append(f"{li}.xlsx[回款]: 回款金额 \"1.2万\" (可识别, 12,000.00)")
     if w.expenses[li]:
         w.expenses[li][len(w.expenses[li]) // 2]["金额"] = "abc"
         w.planted.append(f"{li}.xlsx[费用]: 金额 \"abc\" 不是金额")
     if len(w.invoices[li]) >= 2:
         dup = w.invoices[li][-1]
-        dup["发票号码"], dup["_special"] = w.invoices[li][-2]["发票号码"], True
+        dup[INVOICE_NO], dup["_special"] = w.invoices[li][-2][INVOICE_NO], True
         w.planted.append(f"{li}.xlsx[开票]: 发票号码 {dup['发票号码']} 重复")
     # 刘洋: a collection naming a contract that exists nowhere, a negative amount (+ the new customer)
-    row = _pick(w.collections[liu], rng, lambda r: plain(r) and r["合同编号"] and r["_date"] < run)
+    row = _pick(w.collections[liu], rng, lambda r: plain(r) and r[CONTRACT_NO] and r["_date"] < run)
     if row:
-        row["合同编号"], row["_special"] = f"HT{run.year}-9{rng.randint(100, 999)}", True
+        row[CONTRACT_NO], row["_special"] = f"HT{run.year}-9{rng.randint(100, 999)}", True
         w.planted.append(f"{liu}.xlsx[回款]: 合同编号 {row['合同编号']} 不存在")
     if w.expenses[liu]:
         target = w.expenses[liu][len(w.expenses[liu]) // 3]
@@ -675,7 +681,7 @@ def _plant_problems_everywhere(w: _World) -> None:
         row = _pick(w.collections[rep.name], rng, lambda r: not r.get("_special") and r["_date"] < run)
         if row:
             d = row["_date"]
-            row["回款日期"], row["_special"] = f"{d.year}.{d.month}.{d.day}", True
+            row[COLLECTION_DATE], row["_special"] = f"{d.year}.{d.month}.{d.day}", True
         if w.activities[rep.name]:
             w.activities[rep.name][rng.randrange(len(w.activities[rep.name]))]["日期"] = f"{run.year}-02-30"
         if w.expenses[rep.name]:
@@ -691,7 +697,7 @@ def _finance_month(w: _World, first: date, ref: dict) -> dict:
     last = min(Month.of(first).last, w.run_date)
     in_month = lambda d: d is not None and first <= d <= last  # noqa: E731
     rep_rows = [(rep, r) for rep in w.reps for r in w.collections[rep.name] if in_month(r["_date"])]
-    receipts = [{"date": r["_date"], "name": r["_customer"].name, "fen": r["_fen"], "ref": r["银行流水号"],
+    receipts = [{"date": r["_date"], "name": r["_customer"].name, "fen": r["_fen"], "ref": r[BANK_REF],
                  "memo": "收到货款" if not r["备注"] else f"收到{r['备注']}", "row": r} for _, r in rep_rows]
     usable = [x for x in receipts if not x["row"].get("_special") and x["name"] != w.new_customer]
     rng.shuffle(usable)
@@ -716,7 +722,7 @@ def _finance_month(w: _World, first: date, ref: dict) -> dict:
                          "memo": "收到货款", "row": None})
         diffs.append(f"财务有业务员未登记的收款 ({cust.name})")
     receipts.sort(key=lambda x: (x["date"], x["ref"]))
-    invoices = [{"no": i["发票号码"], "date": i["_date"], "name": i["_contract"]["_customer"].name, "fen": i["_fen"]}
+    invoices = [{"no": i[INVOICE_NO], "date": i["_date"], "name": i["_contract"]["_customer"].name, "fen": i["_fen"]}
                 for rep in w.reps for i in w.invoices[rep.name] if in_month(i["_date"]) and not i.get("_special")]
     invoices.sort(key=lambda x: (x["date"], x["no"]))
     if len(invoices) >= 3:
@@ -788,20 +794,20 @@ def _add_delivery_followups(w: _World) -> None:
     for _ in range(8):
         days.append(w.workdays.previous(days[-1]))
     signed = run - timedelta(days=40)
-    same_year = [c for rows in w.contracts.values() for c in rows if c["签订日期"].year == signed.year]
+    same_year = [c for rows in w.contracts.values() for c in rows if c[SIGNING_DATE].year == signed.year]
     number = f"HT{signed.year}-{len(same_year) + 1:04d}"
-    contract = {"签订日期": signed, "客户名称": customer.name, "产品名称": name, "数量": 20,
-                "合同金额": 20 * price, "付款方式": "月结", "账期天数": 30, "约定交货日期": run - timedelta(days=7),
-                "备注": None, "合同编号": number, "_rep": rep, "_customer": customer, "_price": price, "_qty": 20,
+    contract = {SIGNING_DATE: signed, CUSTOMER: customer.name, PRODUCT: name, "数量": 20,
+                CONTRACT_AMOUNT: 20 * price, PAYMENT_TERM: "月结", CREDIT_DAYS: 30, AGREED_DELIVERY_DATE: run - timedelta(days=7),
+                "备注": None, CONTRACT_NO: number, "_rep": rep, "_customer": customer, "_price": price, "_qty": 20,
                 "_fen": _fen(20 * price)}
     w.contracts[rep.name].append(contract)
     shipped = sum(len(rows) for rows in w.shipments.values())
     for n, (day, qty, tracking, expected) in enumerate(((days[8], 8, "SF900018000001", None), (days[1], 5, None, None),
                                                         (run, 4, "SF900018000002", run + timedelta(days=3))), 1):
         w.shipments[rep.name].append({
-            "发货单号": f"FH{day:%Y%m}{shipped + n:05d}", "发货日期": day, "合同编号": number, "产品名称": name, "数量": qty,
-            "发货金额": qty * price, "物流单号": tracking, "签收日期": None, "状态": "已发货", "备注": None,
-            "物流公司": "顺丰速运" if tracking else None, "预计到货日期": expected,
+            SHIPMENT_NO: f"FH{day:%Y%m}{shipped + n:05d}", SHIPMENT_DATE: day, CONTRACT_NO: number, PRODUCT: name, "数量": qty,
+            SHIPMENT_AMOUNT: qty * price, TRACKING_NO: tracking, DELIVERED_DATE: None, "状态": "已发货", "备注": None,
+            "物流公司": "顺丰速运" if tracking else None, EXPECTED_ARRIVAL_DATE: expected,
             "_contract": contract, "_date": day, "_fen": _fen(qty * price)})
     w.planted.append(f"{rep.name}: 合同 {number} 交货逾期; 发货 {days[8]} 未签收, {days[1]} 缺物流单号")
 
@@ -950,31 +956,31 @@ def _add_quotations(w: _World, seed: int) -> None:
 
     def line(no: str, day: date, customer: str, product: tuple, qty: int, price_yuan: float, valid: date,
              discount: float | None = None, note: str | None = None) -> dict:
-        return {"报价单号": no, "报价日期": day, "客户名称": customer, "产品名称": product[0],
+        return {QUOTE_NO: no, QUOTE_DATE: day, CUSTOMER: customer, PRODUCT: product[0],
                 "规格": product[0].split(" ")[-1] if " " in product[0] else None, "数量": qty, "单价": price_yuan,
-                "折扣": discount, "税率": None, "有效期至": valid,
-                "付款方式": rng.choice(("款到发货", "月结30天", "30%预付, 70%到货后30天")),
+                "折扣": discount, "税率": None, VALID_UNTIL: valid,
+                PAYMENT_TERM: rng.choice(("款到发货", "月结30天", "30%预付, 70%到货后30天")),
                 "交货期": f"合同签订后{rng.choice((7, 15, 20, 30))}天", "备注": note}
 
     products = {p[0]: p for p in _PRODUCTS}
     recent = [c for rows in w.contracts.values() for c in rows
-              if w.run_date - timedelta(days=45) <= c["签订日期"] <= w.run_date]
-    recent.sort(key=lambda c: (c["签订日期"], c["合同编号"]))
-    week = [c for c in recent if c["签订日期"] >= w.run_date - timedelta(days=w.settings.review.new_days)]
-    below = week[0]["合同编号"] if week else ""
-    unknown = week[-1]["合同编号"] if len(week) > 1 else ""
+              if w.run_date - timedelta(days=45) <= c[SIGNING_DATE] <= w.run_date]
+    recent.sort(key=lambda c: (c[SIGNING_DATE], c[CONTRACT_NO]))
+    week = [c for c in recent if c[SIGNING_DATE] >= w.run_date - timedelta(days=w.settings.review.new_days)]
+    below = week[0][CONTRACT_NO] if week else ""
+    unknown = week[-1][CONTRACT_NO] if len(week) > 1 else ""
     for c in recent:
         rep = c["_rep"].name
-        if c["合同编号"] == unknown:
-            c["报价单号"] = f"BJ{c['签订日期']:%Y%m}-999"  # typed wrong: no such quotation
+        if c[CONTRACT_NO] == unknown:
+            c[QUOTE_NO] = f"BJ{c['签订日期']:%Y%m}-999"  # typed wrong: no such quotation
             continue
-        day = c["签订日期"] - timedelta(days=rng.randint(2, 12))
+        day = c[SIGNING_DATE] - timedelta(days=rng.randint(2, 12))
         no = number(day)
-        price = round(c["_price"] * (1.05 if c["合同编号"] == below else 1), 2)  # came in under its quotation
-        product = products.get(c["产品名称"], (c["产品名称"], "", c["_price"]))
-        w.quotes.setdefault(rep, []).append(line(no, day, c["客户名称"], product, c["_qty"], price,
+        price = round(c["_price"] * (1.05 if c[CONTRACT_NO] == below else 1), 2)  # came in under its quotation
+        product = products.get(c[PRODUCT], (c[PRODUCT], "", c["_price"]))
+        w.quotes.setdefault(rep, []).append(line(no, day, c[CUSTOMER], product, c["_qty"], price,
                                                  day + timedelta(days=30)))
-        c["报价单号"] = no
+        c[QUOTE_NO] = no
     _add_clean_contract(w, rng, number, line)
     for rep in w.reps:
         customers = w.customers_of(rep) or w.customers
@@ -994,7 +1000,7 @@ def _add_quotations(w: _World, seed: int) -> None:
             w.quotes.setdefault(rep.name, []).append(line(number(day), day, customers[0].name, prod, 10, prod[2],
                                                           day + timedelta(days=15), discount=0.8, note=note))
     for rows in w.quotes.values():
-        rows.sort(key=lambda r: (r["报价日期"], r["报价单号"]))
+        rows.sort(key=lambda r: (r[QUOTE_DATE], r[QUOTE_NO]))
 
 
 def _add_clean_contract(w: _World, rng: random.Random, number, line) -> None:
@@ -1005,17 +1011,17 @@ def _add_clean_contract(w: _World, rng: random.Random, number, line) -> None:
     signed = w.run_date - timedelta(days=1)
     name, _, price = _PRODUCTS[6]
     qty = 60_000 // price
-    contract = {"签订日期": signed, "客户名称": customer.name, "产品名称": name, "数量": qty, "合同金额": qty * price,
-                "付款方式": "款到发货", "账期天数": None, "约定交货日期": w.run_date + timedelta(days=20), "备注": None,
+    contract = {SIGNING_DATE: signed, CUSTOMER: customer.name, PRODUCT: name, "数量": qty, CONTRACT_AMOUNT: qty * price,
+                PAYMENT_TERM: "款到发货", CREDIT_DAYS: None, AGREED_DELIVERY_DATE: w.run_date + timedelta(days=20), "备注": None,
                 "_rep": rep, "_customer": customer, "_price": price, "_qty": qty, "_fen": _fen(qty * price)}
-    year_numbers = [c["合同编号"] for rows in w.contracts.values() for c in rows
-                    if str(c.get("合同编号", "")).startswith(f"HT{signed.year}-")]
-    contract["合同编号"] = f"HT{signed.year}-{len(year_numbers) + 1:04d}"
+    year_numbers = [c[CONTRACT_NO] for rows in w.contracts.values() for c in rows
+                    if str(c.get(CONTRACT_NO, "")).startswith(f"HT{signed.year}-")]
+    contract[CONTRACT_NO] = f"HT{signed.year}-{len(year_numbers) + 1:04d}"
     day = signed - timedelta(days=3)
     no = number(day)
     w.quotes.setdefault(rep.name, []).append(line(no, day, customer.name, _PRODUCTS[6], contract["_qty"], _PRODUCTS[6][2],
                                                   day + timedelta(days=30)))
-    contract["报价单号"] = no
+    contract[QUOTE_NO] = no
     w.contracts[rep.name].append(contract)
 
 
@@ -1027,29 +1033,29 @@ def _tenders(w: _World) -> list[dict]:
     reps = [r.name for r in w.reps]
     rep = lambda i: reps[i % len(reps)]  # noqa: E731
     ahead = w.workdays.following(d, 2)  # two working days ahead
-    won = next((c for c in w.contracts[rep(1)] if c["签订日期"] <= d), None)
+    won = next((c for c in w.contracts[rep(1)] if c[SIGNING_DATE] <= d), None)
     rows = [
-        {"项目名称": "市轨道交通控制系统改造", "招标单位": "市轨道交通集团", "获取标书日期": d - timedelta(days=12),
-         "投标截止日期": ahead, "开标日期": ahead, "保证金": 20000, "保证金缴纳日期": d - timedelta(days=3),
-         "负责业务员": rep(0), "状态": "跟踪"},
-        {"项目名称": "开发区污水厂自控设备采购", "招标单位": "开发区建设局", "获取标书日期": d - timedelta(days=5),
-         "投标截止日期": d + timedelta(days=25), "开标日期": d + timedelta(days=25), "负责业务员": rep(2), "状态": "跟踪"},
-        {"项目名称": "第一人民医院楼宇传感器", "招标单位": "第一人民医院", "获取标书日期": d - timedelta(days=40),
-         "投标截止日期": d - timedelta(days=20), "开标日期": d - timedelta(days=20), "保证金": 50000,
-         "保证金缴纳日期": d - timedelta(days=25), "负责业务员": rep(1), "状态": "中标",
-         "中标金额": won["合同金额"] if won else 300000, "合同编号": won["合同编号"] if won else None},
-        {"项目名称": "港区冷链仓储变频改造", "招标单位": "港务集团", "获取标书日期": d - timedelta(days=30),
-         "投标截止日期": d - timedelta(days=15), "开标日期": d - timedelta(days=15), "保证金": 30000,
-         "保证金缴纳日期": d - timedelta(days=18), "保证金退回日期": d - timedelta(days=6), "负责业务员": rep(3),
+        {"项目名称": "市轨道交通控制系统改造", TENDER_ISSUER: "市轨道交通集团", "获取标书日期": d - timedelta(days=12),
+         BID_DEADLINE: ahead, BID_OPENING_DATE: ahead, BID_BOND: 20000, BOND_PAID_DATE: d - timedelta(days=3),
+         ACCOUNT_REP: rep(0), "状态": "跟踪"},
+        {"项目名称": "开发区污水厂自控设备采购", TENDER_ISSUER: "开发区建设局", "获取标书日期": d - timedelta(days=5),
+         BID_DEADLINE: d + timedelta(days=25), BID_OPENING_DATE: d + timedelta(days=25), ACCOUNT_REP: rep(2), "状态": "跟踪"},
+        {"项目名称": "第一人民医院楼宇传感器", TENDER_ISSUER: "第一人民医院", "获取标书日期": d - timedelta(days=40),
+         BID_DEADLINE: d - timedelta(days=20), BID_OPENING_DATE: d - timedelta(days=20), BID_BOND: 50000,
+         BOND_PAID_DATE: d - timedelta(days=25), ACCOUNT_REP: rep(1), "状态": "中标",
+         AWARD_AMOUNT: won[CONTRACT_AMOUNT] if won else 300000, CONTRACT_NO: won[CONTRACT_NO] if won else None},
+        {"项目名称": "港区冷链仓储变频改造", TENDER_ISSUER: "港务集团", "获取标书日期": d - timedelta(days=30),
+         BID_DEADLINE: d - timedelta(days=15), BID_OPENING_DATE: d - timedelta(days=15), BID_BOND: 30000,
+         BOND_PAID_DATE: d - timedelta(days=18), BOND_RETURNED_DATE: d - timedelta(days=6), ACCOUNT_REP: rep(3),
          "状态": "未中标"},
-        {"项目名称": "高新区数据中心动环监控", "招标单位": "高新区管委会", "获取标书日期": d - timedelta(days=70),
-         "投标截止日期": d - timedelta(days=45), "开标日期": d - timedelta(days=44), "保证金": 80000,
-         "保证金缴纳日期": d - timedelta(days=50), "负责业务员": rep(0), "状态": "未中标", "备注": "财务称尚未收到退款"},
-        {"项目名称": "纺织集团空压站节能", "招标单位": "纺织集团", "获取标书日期": d - timedelta(days=75),
-         "投标截止日期": d - timedelta(days=52), "开标日期": d - timedelta(days=50), "负责业务员": rep(4),
-         "状态": "中标", "中标金额": 420000},
-        {"项目名称": "县医院净化工程配套", "招标单位": "县人民医院", "获取标书日期": d - timedelta(days=20),
-         "投标截止日期": d - timedelta(days=8), "负责业务员": rep(5), "状态": "放弃", "备注": "资质不符"},
+        {"项目名称": "高新区数据中心动环监控", TENDER_ISSUER: "高新区管委会", "获取标书日期": d - timedelta(days=70),
+         BID_DEADLINE: d - timedelta(days=45), BID_OPENING_DATE: d - timedelta(days=44), BID_BOND: 80000,
+         BOND_PAID_DATE: d - timedelta(days=50), ACCOUNT_REP: rep(0), "状态": "未中标", "备注": "财务称尚未收到退款"},
+        {"项目名称": "纺织集团空压站节能", TENDER_ISSUER: "纺织集团", "获取标书日期": d - timedelta(days=75),
+         BID_DEADLINE: d - timedelta(days=52), BID_OPENING_DATE: d - timedelta(days=50), ACCOUNT_REP: rep(4),
+         "状态": "中标", AWARD_AMOUNT: 420000},
+        {"项目名称": "县医院净化工程配套", TENDER_ISSUER: "县人民医院", "获取标书日期": d - timedelta(days=20),
+         BID_DEADLINE: d - timedelta(days=8), ACCOUNT_REP: rep(5), "状态": "放弃", "备注": "资质不符"},
     ]
     return rows
 
@@ -1073,7 +1079,7 @@ def _statement_replies(w: _World) -> list[list]:
         shipped: dict[str, dict] = {}
         for rep_rows in w.shipments.values():
             for row in rep_rows:
-                if row["_date"] and period.start <= row["_date"] <= period.end and row["发货单号"]:
+                if row["_date"] and period.start <= row["_date"] <= period.end and row[SHIPMENT_NO]:
                     shipped.setdefault(row["_contract"]["_customer"].code, row)
         for i, code in enumerate(sorted(shipped)):
             number, day = statement_number(period, code), w.workdays.following(sent, 3 + i % 6)
@@ -1133,7 +1139,7 @@ def _write_finance(w: _World, month: dict, folder: Path, company: str, created: 
     book = _Book(paths[0], created)
     rows = [[x["date"], f"收-{n:04d}", x["name"], x["memo"], x["fen"] / 100, x["ref"]]
             for n, x in enumerate(month["receipts"], 1)]
-    book.write_table("收款明细", ["日期", "凭证字号", "往来单位", "摘要", "贷方金额", "银行流水号"], rows, money_cols={4},
+    book.write_table("收款明细", ["日期", "凭证字号", "往来单位", "摘要", "贷方金额", BANK_REF], rows, money_cols={4},
                      title=[f"{company} 收款明细表", period], total=(0, "本月合计", [4]))
     book.close()
     book = _Book(paths[1], created)
@@ -1141,13 +1147,13 @@ def _write_finance(w: _World, month: dict, folder: Path, company: str, created: 
     for x in month["invoices"]:
         net = round(x["fen"] / 1.13)
         rows.append([x["date"], x["no"], x["name"], net / 100, (x["fen"] - net) / 100, x["fen"] / 100])
-    book.write_table("开票明细", ["开票日期", "发票号码", "购方名称", "不含税金额", "税额", "价税合计"], rows,
+    book.write_table("开票明细", [INVOICE_DATE, INVOICE_NO, "购方名称", "不含税金额", "税额", "价税合计"], rows,
                      money_cols={3, 4, 5}, title=[f"{company} 销售发票明细表", period], total=(0, "合计", [3, 4, 5]))
     book.close()
     book = _Book(paths[2], created)
     rows = [[b["code"], b["name"], b["open"] / 100, b["debit"] / 100, b["credit"] / 100, b["close"] / 100]
             for b in month["balances"]]
-    book.write_table("余额表", ["客户编码", "往来单位", "期初余额", "本期借方", "本期贷方", "期末余额"], rows,
+    book.write_table("余额表", [CUSTOMER_CODE, "往来单位", "期初余额", "本期借方", "本期贷方", CLOSING_BALANCE], rows,
                      money_cols={2, 3, 4, 5}, title=[f"{company} 应收账款余额表", period],
                      total=(1, "合计", [2, 3, 4, 5]))
     book.close()
@@ -1255,11 +1261,11 @@ def _add_development_prospects(w: _World) -> None:
 
         def visit(rep: _Rep, cust: _Customer, days_before: int, kind: str, content: str, nxt: str | None) -> None:
             day = w.workdays.on_or_before(run - timedelta(days=days_before))
-            w.activities[rep.name].append({"日期": day, "客户名称": cust.name, "活动类型": kind, "联系人": cust.contact,
+            w.activities[rep.name].append({"日期": day, CUSTOMER: cust.name, ACTIVITY_TYPE: kind, CONTACT: cust.contact,
                                            "城市": _HOME_CITY if kind == "电话" else cust.city, "内容": content,
-                                           "下一步": nxt})
+                                           NEXT_STEP: nxt})
 
-        signed_names = {c["客户名称"] for rows in w.contracts.values() for c in rows}
+        signed_names = {c[CUSTOMER] for rows in w.contracts.values() for c in rows}
         unsigned = [c for c in w.customers if c.name not in signed_names]
         if unsigned:
             cust = unsigned[0]
@@ -1270,14 +1276,14 @@ def _add_development_prospects(w: _World) -> None:
             visit(rep, cust, 21, "拜访", "签订合同", None)
             contract = _new_contract(w, rep, cust, signed, payment="月结", amount_yuan=48_000, term=30,
                                      product=_PRODUCTS[3])
-            contract["合同编号"] = f"HT{signed.year}-9001"
+            contract[CONTRACT_NO] = f"HT{signed.year}-9001"
             w.contracts[rep.name].append(contract)
             shipped = w.workdays.on_or_before(run - timedelta(days=12))
             shipment = _add_shipment(w, contract, shipped, contract["_qty"])
-            shipment.update({"发货单号": f"FH{shipped:%Y%m}90001", "合同编号": contract["合同编号"]})
+            shipment.update({SHIPMENT_NO: f"FH{shipped:%Y%m}90001", CONTRACT_NO: contract[CONTRACT_NO]})
             paid = w.workdays.on_or_before(run - timedelta(days=4))
             collection = _add_collection(w, rep, cust, paid, contract["_fen"], contract)
-            collection.update({"合同编号": contract["合同编号"], "银行流水号": f"{paid:%Y%m%d}9001000001"})
+            collection.update({CONTRACT_NO: contract[CONTRACT_NO], BANK_REF: f"{paid:%Y%m%d}9001000001"})
 
         rep = w.reps[2 % n]
         cust = _Customer("", "宁波海天智能装备有限公司", [], "宁波", 0, 30, rep.name, "孙经理", "", "")

@@ -24,9 +24,9 @@ from xlsxwriter.utility import xl_range_formula
 
 from ..core.names import normalize_name
 from ..deliver.saving import write_file
-from ..core.schema import (ATTENDANCE, CHOICE, CUSTOMERS, DATE, FEEDBACK, ID, INT, MONEY, NAME, NUMBER, PERCENT, PRODUCTS,
-                           RECEIPTS, REP_SHEETS, STAFF,
-                     TARGETS, Field, SheetDef)
+from ..core.schema import (ATTENDANCE, CHOICE, CUSTOMER, CUSTOMERS, DATE, FEEDBACK, ID, INT, MONEY, NAME, NEXT_STEP,
+                           NUMBER, PERCENT, PRODUCT, PRODUCTS, RECEIPTS, REP, REP_SHEETS, STAFF, TARGETS, Field,
+                           SheetDef)
 
 REP_TEMPLATE_NAME = "业务员台账模板.xlsx"
 LIST_SHEET = "列表"
@@ -46,8 +46,8 @@ _KIND_NAMES = {DATE: "日期", MONEY: "金额(元)", INT: "整数", NUMBER: "数
 _KIND_HINTS = {DATE: "日期, 如 2026-11-28", MONEY: "金额填数字(元), 如 12300.50; 不要加 ¥ 或 万", INT: "填整数, 如 30",
                NUMBER: "填数字, 如 12.5", ID: "编号按原样填写, 如 HT2026-0001", NAME: "填全称", "text": "文字",
                PERCENT: "填比例, 如 30%"}
-_LOOKUP_FIELDS = ("客户名称", "产品名称")  # drop-downs fed from the master data, in the hidden sheet
-_LOOKUP_OF = {"产品": "产品名称"}  # a field with another name fed from the same list (反馈's 产品)
+_LOOKUP_FIELDS = (CUSTOMER, PRODUCT)  # drop-downs fed from the master data, in the hidden sheet
+_LOOKUP_OF = {"产品": PRODUCT}  # a field with another name fed from the same list (反馈's 产品)
 
 
 def _lookup(f: Field) -> str:
@@ -68,7 +68,7 @@ def describe_field(f: Field, lookups: dict[str, list[str]] | None = None) -> str
     if f.kind == CHOICE:
         parts.append("从下拉列表选择: " + "/".join(f.choices))
     elif _lookup(f) in _LOOKUP_FIELDS and lookups and lookups.get(_lookup(f)):
-        new = "新客户" if f.name == "客户名称" else "新产品"
+        new = "新客户" if f.name == CUSTOMER else "新产品"
         parts.append(f"从下拉列表选择; 列表里没有的({new})可直接填写全称")
     else:
         parts.append(_KIND_HINTS.get(f.kind, "文字"))
@@ -104,7 +104,7 @@ class _Formats:
 def _column_width(f: Field) -> int:
     header = sum(2 if ord(ch) > 0x2E80 else 1 for ch in f.name) + 4
     by_kind = {DATE: 12, MONEY: 14, NUMBER: 10, INT: 10, CHOICE: 12, ID: 16}
-    wide = {"客户名称": 30, "产品名称": 22, "内容": 36, "下一步": 24, "备注": 24, "事由": 28, "地址": 36, "别名": 24}
+    wide = {CUSTOMER: 30, PRODUCT: 22, "内容": 36, NEXT_STEP: 24, "备注": 24, "事由": 28, "地址": 36, "别名": 24}
     return max(header, wide.get(f.name, by_kind.get(f.kind, 14)))
 
 
@@ -207,7 +207,7 @@ def write_rep_template(path: Path, customers: list[str], products: list[str], re
     The header stays on row 1 with the exact schema names so the reader matches it; required columns
     show in orange and in each column's input message. Validations cover rows 2..``rows`` + 1.
     """
-    lists = {"客户名称": _unique(customers), "产品名称": _unique(products)}
+    lists = {CUSTOMER: _unique(customers), PRODUCT: _unique(products)}
     lines = ["每个业务员一个工作簿, 放在共享文件夹 reps 中; 文件名就是业务员姓名, 如 张伟.xlsx。",
              "表头在第 1 行, 请不要改动表头文字, 也不要在表头上方插入标题行。",
              "橙色表头为必填, 蓝色为选填; 选中单元格可看到填写提示。",
@@ -239,7 +239,7 @@ def _write_rep_like(path: Path, sheets: tuple[SheetDef, ...], *, title: str, lin
         try:
             wb.set_properties({"created": TEMPLATE_CREATED, "author": "neiqin_xl", **properties})
             if rep:
-                wb.set_custom_property("业务员", rep)
+                wb.set_custom_property(REP, rep)
             fmts = _Formats(wb)
             for sheet in sheets:
                 _write_input_sheet(wb, fmts, sheet, refs, lists, rows)
@@ -295,8 +295,8 @@ def read_master_lists(master_dir: Path | None) -> tuple[list[str], list[str]]:
     """Customer names from 客户档案.xlsx and product names from 产品目录.xlsx, if present."""
     if master_dir is None:
         return [], []
-    customers = read_names(Path(master_dir) / "客户档案.xlsx", "客户名称", CUSTOMERS.field("客户名称").aliases)
-    products = read_names(Path(master_dir) / "产品目录.xlsx", "产品名称", PRODUCTS.field("产品名称").aliases)
+    customers = read_names(Path(master_dir) / "客户档案.xlsx", CUSTOMER, CUSTOMERS.field(CUSTOMER).aliases)
+    products = read_names(Path(master_dir) / "产品目录.xlsx", PRODUCT, PRODUCTS.field(PRODUCT).aliases)
     return customers, products
 
 
