@@ -134,6 +134,15 @@ def fen_to_yuan(fen: int) -> Decimal:
     return (Decimal(int(fen)) / 100).quantize(FEN)
 
 
+def fen_to_wan(fen: int, step: Decimal | str = "0.01") -> Decimal:
+    """An amount in 万元 (10,000 yuan), half up to ``step``: for tiles and charts, where 5,000,000 is unreadable.
+
+    >>> fen_to_wan(372_568_500), fen_to_wan(194_803_500, "0.1"), fen_to_wan(50_000, "0.1")
+    (Decimal('372.57'), Decimal('194.8'), Decimal('0.1'))
+    """
+    return round_half_up(Decimal(int(fen)) / 1_000_000, step)
+
+
 def fmt_yuan(fen: int) -> str:
     """12345600 -> '123,456.00' (for messages and e-mail subjects)."""
     return f"{fen_to_yuan(fen):,.2f}"

@@ -77,7 +77,7 @@ from ..books.context import RunContext
 from ..books.due import WORKING_DAYS
 from ..books.roster import incomplete_reps, rep_names, workbook_keepers
 from ..core.output import Delivery, ReportOutput
-from ..core.model import (ERROR, REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, fmt_yuan, round_half_up,
+from ..core.model import (ERROR, REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, WARNING, Problem, Tables, fen_to_wan, fmt_yuan, round_half_up,
                           yuan_to_fen, text as _text)
 from ..core.results import REQUEST_DATE, ReceivablesData, ShippingData, TrackingData
 from ..core.months import Month
@@ -469,7 +469,7 @@ def wan(fen: int) -> str:
     >>> wan(194803500), wan(50000), wan(0)
     ('194.8', '0.1', '0.0')
     """
-    return f"{round_half_up(Decimal(int(fen)) / Decimal(1_000_000), '0.1'):,.1f}"
+    return f"{fen_to_wan(fen, '0.1'):,.1f}"
 
 
 def arrow(now: int, before: int, label: str) -> str:

@@ -42,7 +42,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from decimal import Decimal
 
 import pandas as pd
 
@@ -58,7 +57,7 @@ from ..books.tenders import month_figures
 from ..books.context import RunContext
 from ..core.output import Delivery, ReportOutput
 from ..core.results import ReceivablesData
-from ..core.model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, Tables, fmt_yuan, fraction, round_half_up
+from ..core.model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, Tables, fen_to_wan, fmt_yuan, fraction
 from ..core.months import Month
 from ..core.names import CustomerIndex, normalize_name
 from ..core.sheets import DATE, INT, MONEY, NUMBER, PCT, Chart, Col, Figure, Sheet, Table, WorkbookSpec
@@ -438,16 +437,13 @@ def key_figures(data: PeriodData) -> list[Figure]:
     return figures
 
 
-FEN_PER_WAN = Decimal(1_000_000)  # the charts' money is in 万元 (an axis of 5,000,000 yuan is unreadable)
-
-
 def in_wan(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """A copy with the money ``columns`` (fen) in 万元 to 0.01 (half up), blanks kept.
 
     >>> in_wan(pd.DataFrame({"回款金额": [372_568_500, 0]}), ["回款金额"])["回款金额"].tolist()
     [Decimal('372.57'), Decimal('0.00')]
     """
-    return frame.assign(**{c: [None if pd.isna(v) else round_half_up(Decimal(int(v)) / FEN_PER_WAN, "0.01")
+    return frame.assign(**{c: [None if pd.isna(v) else fen_to_wan(v)
                                for v in frame[c]] for c in columns})
 
 
