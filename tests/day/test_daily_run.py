@@ -24,8 +24,12 @@ from ..deliver.test_mail import Authenticator, Collector, free_port, smtp_server
 
 pytestmark = pytest.mark.slow  # each test runs the demo day through cli.main
 
-RUN_DATE = "2026-11-30"  # the demo's month end, a Monday: one message for the managers (every report), 8 for the reps,
-# one for the 销售经理 (the 合同评审, 报价待审批 and 投标台账 of issue 33 go to the 人员 whose 角色 is 销售经理)
+RUN_DATE = "2026-11-30"  # the demo's month end, a Monday
+SMALL = {"reps": 3, "customers": 12, "rows_scale": 0.5}  # the small demo these tests run on (their assertions are
+# about the mail and the run, not the demo's size): 张伟, 王强 and 李娜, each with a 报价单 to mail; the shipping
+# requests, the expenses and the rest every report needs are planted whatever the size (tools/demo.py)
+MESSAGES = 1 + 3 + 1  # on RUN_DATE: one message for the managers (every report), one for each of the 3 reps, one
+# for the 销售经理 (the 合同评审, 报价待审批 and 投标台账 of issue 33 go to the 人员 whose 角色 is 销售经理)
 PRE_CONTRACT = ("review", "tenders")
 RECIPIENTS = {key: {"to": ["gm@example.com"], "cc": ["finance@example.com"]} for key in RECIPIENT_KEYS
               if key not in PRE_CONTRACT}
@@ -46,16 +50,25 @@ _demo_made: list[Path] = []  # per test process: the demo as generated below, co
 
 @pytest.fixture
 def demo_workspace(tmp_path: Path, tmp_path_factory) -> Path:
-    """``tmp_path/工作区`` holding the demo exactly as the first run of 2026-11-30 generates it into a fresh
-    workspace (``cli.ensure_workspace``: ``generate_demo`` with the run date and the settings of write_config,
-    whose folders, company and calendar are every test's here), generated once per test process and copied
-    (file times kept). Not a module fixture: that would put all these tests on one pytest-xdist worker."""
+    """``tmp_path/工作区`` holding the small demo (``SMALL``) of 2026-11-30 as ``generate_demo`` writes it with the
+    settings of write_config (whose folders, company and calendar are every test's here), generated once per
+    test process and copied (file times kept). Not a module fixture: that would put all these tests on one
+    pytest-xdist worker. (The full demo, as a first run generates it into a fresh workspace, is the one of
+    ``stale_demo`` and of the golden test.)"""
     if not _demo_made:
         made = tmp_path_factory.mktemp("demo_first_run")
         settings = load_settings(write_config(made, free_port()))
-        generate_demo(settings.workspace, dt.date.fromisoformat(RUN_DATE), settings=settings)
+        generate_demo(settings.workspace, dt.date.fromisoformat(RUN_DATE), settings=settings, **SMALL)
         _demo_made.append(settings.workspace)
     return Path(shutil.copytree(_demo_made[0], tmp_path / "工作区"))
+
+
+def small_demo(tmp_path: Path, config: Path, day: str) -> Path:
+    """The small demo (``SMALL``) as of ``day`` in the workspace of ``config``, which has never run: for the
+    tests of the first run and the catch-up, whose first run would otherwise generate the full demo."""
+    settings = load_settings(config)
+    generate_demo(settings.workspace, dt.date.fromisoformat(day), settings=settings, **SMALL)
+    return settings.workspace
 
 
 def run(config: Path, *args: str) -> int:
@@ -74,10 +87,10 @@ def test_smtp_down_is_exit_3_with_one_line_per_message_and_the_reason(tmp_path, 
 
     err = capsys.readouterr().err.splitlines()
     failed = [line for line in err if line.startswith("邮件发送失败")]
-    assert len(failed) == len(manifest_mail(tmp_path)) == 10
+    assert len(failed) == len(manifest_mail(tmp_path)) == MESSAGES
     assert f"无法连接邮件服务器 127.0.0.1:{port}: 连接被拒绝" in failed[0]
     assert all(f"127.0.0.1:{port}" in line for line in failed[1:])  # the others: not tried, same reason
-    assert err[-1] == "有 10 封邮件未能全部送达 (退出码 3)"
+    assert err[-1] == f"有 {MESSAGES} 封邮件未能全部送达 (退出码 3)"
 
 
 def test_with_quiet_the_failures_are_still_printed(tmp_path, demo_workspace, capsys):
@@ -97,7 +110,7 @@ def test_a_wrong_password_is_one_login_attempt_for_the_run_and_exit_3(tmp_path, 
     monkeypatch.setenv("NEIQIN_SMTP_PASSWORD", "wrong")
 
     assert run(config) == 3
-    assert run(config) == 3  # the next run: the 9 pending messages, one login attempt again
+    assert run(config) == 3  # the next run: the pending messages, one login attempt again
 
     assert auth.mechanisms == ["PLAIN", "PLAIN"]  # one login per run, one mechanism each (issue 29 case 10)
     assert "登录被拒绝" in capsys.readouterr().err and server.envelopes == []
@@ -226,11 +239,11 @@ def test_a_morning_run_is_a_preview_and_the_cut_off_run_sends_once(tmp_path, dem
     assert "预览" in capsys.readouterr().out
 
     assert run_at(at(2026, 11, 30, 16, 30), config) == 0  # the task at the cut-off: the official run sends
-    assert len(server.envelopes) == 10 and managers(server)[0].startswith("【发货审核】2026-11-30")
+    assert len(server.envelopes) == MESSAGES and managers(server)[0].startswith("【发货审核】2026-11-30")
     assert json.loads((output / RUN_DATE / "manifest.json").read_text(encoding="utf-8"))["kind"] == "official"
 
     assert run_at(at(2026, 11, 30, 16, 50), config) == 0  # run again: sends nothing
-    assert len(server.envelopes) == 10
+    assert len(server.envelopes) == MESSAGES
     assert "重新运行" in capsys.readouterr().out
 
 
@@ -266,6 +279,7 @@ def test_resend_after_the_data_changed_is_a_correction(tmp_path, demo_workspace,
 def test_missed_working_days_are_caught_up_oldest_first_as_of_their_day(tmp_path, capsys, smtp_server):
     controller, server = smtp_server()
     config = write_config(tmp_path, controller.port)
+    small_demo(tmp_path, config, "2026-11-25")
     assert run_at(at(2026, 11, 25, 16, 30), config) == 0  # Wednesday: the workspace's first run
     # Thursday 26 and Friday 27 the PC stays off; Monday 30 the task runs at the cut-off: the day's own run
     # first (its deadline is today's), then the missed days oldest first
@@ -288,6 +302,7 @@ def test_catch_up_goes_back_at_most_catch_up_days_and_a_first_run_catches_nothin
     data = yaml.safe_load(config.read_text(encoding="utf-8"))
     data["schedule"] = {"catch_up_days": 1}
     config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    small_demo(tmp_path, config, "2026-11-24")
 
     assert run_at(at(2026, 11, 24, 16, 30), config) == 0  # Tuesday: the first run ever, nothing before it
     assert run_at(at(2026, 11, 30, 16, 30), config) == 0  # Monday: only Friday 27 is caught up (1 day back)
