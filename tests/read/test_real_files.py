@@ -316,8 +316,9 @@ def test_a_sheet_without_any_known_header_shows_what_it_saw(tmp_path):
 
 @pytest.mark.slow
 def test_the_whole_day_on_the_demo_with_the_cases_planted_leaves_the_other_reps_figures_unchanged(tmp_path):
-    # Two copies of the demo; in one, new reps' files carry every case. The 8 demo reps' rows of every
-    # per-rep summary must be the same in both runs; the new reps' figures count what was read, and no more.
+    # Two copies of a small demo (3 reps: 张伟, 王强, 李娜; 12 customers; half the rows); in one, new reps' files
+    # carry every case. The demo reps' rows of every per-rep summary must be the same in both runs (张伟's but for
+    # the collection below); the new reps' figures count what was read, and no more.
     import openpyxl
 
     from neiqin_xl.pipeline import RunOptions, run_day
@@ -328,7 +329,7 @@ def test_the_whole_day_on_the_demo_with_the_cases_planted_leaves_the_other_reps_
     run_date = date(2026, 11, 30)
     base, planted = tmp_path / "base", tmp_path / "planted"
     for ws in (base, planted):
-        generate_demo(ws, run_date)
+        generate_demo(ws, run_date, reps=3, rows_scale=0.5)
     reps = planted / "reps"
     customer = "苏州测试机电有限公司"
     write_book(reps / "孙丽.xlsx", {
