@@ -316,7 +316,7 @@ def test_a_sheet_without_any_known_header_shows_what_it_saw(tmp_path):
 
 @pytest.mark.slow
 def test_the_whole_day_on_the_demo_with_the_cases_planted_leaves_the_other_reps_figures_unchanged(tmp_path):
-    # Two copies of a small demo (3 reps: 张伟, 王强, 李娜; 12 customers; half the rows); in one, new reps' files
+    # Two copies of a small demo (3 reps: 张伟, 王强, 李娜; its 40 customers; half the rows); in one, new reps' files
     # carry every case. The demo reps' rows of every per-rep summary must be the same in both runs (张伟's but for
     # the collection below); the new reps' figures count what was read, and no more.
     import openpyxl
