@@ -153,9 +153,12 @@ def test_the_manifest_records_when_the_mail_left_and_a_late_run_says_so(tmp_path
     assert ("晚于截止时间 17:00" in log) is late
 
 
-def stale_demo(tmp_path: Path, config: Path) -> Path:
-    """The demo workspace with 张伟's workbook untouched since 11-20 and 李娜's gone."""
-    assert cli.main(["demo", "--config", str(config), "--date", RUN_DATE]) == 0
+def stale_demo(tmp_path: Path, config: Path, small: bool = False) -> Path:
+    """The demo workspace (the small one with ``small``) with 张伟's workbook untouched since 11-20 and 李娜's gone."""
+    if small:
+        small_demo(tmp_path, config, RUN_DATE)
+    else:
+        assert cli.main(["demo", "--config", str(config), "--date", RUN_DATE]) == 0
     reps = tmp_path / "工作区" / "reps"
     old = dt.datetime(2026, 11, 20, 9, 0).timestamp()
     os.utime(reps / "张伟.xlsx", (old, old))
@@ -190,7 +193,7 @@ def test_reminders_are_their_own_job_before_the_cut_off_worded_with_it(tmp_path,
 def test_the_days_run_lists_who_is_behind_but_mails_no_reminder(tmp_path, capsys, smtp_server):
     controller, server = smtp_server()
     config = write_config(tmp_path, controller.port)
-    stale_demo(tmp_path, config)
+    stale_demo(tmp_path, config, small=True)
 
     with time_machine.travel(dt.datetime(2026, 11, 30, 16, 30, tzinfo=SHANGHAI), tick=True):
         assert run(config) == 0
