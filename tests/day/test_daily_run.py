@@ -39,7 +39,10 @@ def write_config(tmp_path: Path, port: int, **email) -> Path:
     data = {"paths": {"workspace": str(tmp_path / "工作区")},
             "email": {"enabled": True, "host": "127.0.0.1", "port": port, "security": "plain", "user": "",
                       "sender": "neiqin@example.com", "timeout_seconds": 5, "retries": 0, "backoff_seconds": 0,
-                      "recipients": RECIPIENTS, **email}}
+                      "recipients": RECIPIENTS, **email},
+            # no LibreOffice start per run for the 报价单's PDFs: nothing here is about them (tests/deliver/
+            # test_office_suites.py makes them; the golden days run with them)
+            "review": {"quotation_pdf": False}}
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return path
