@@ -45,8 +45,11 @@ def copy_of(demo: Path, tmp_path: Path) -> Path:
 
 
 def settings(workspace: Path, workers: int | None = None) -> Settings:
+    """The workspace's settings; no 报价单 PDFs (review.quotation_pdf: no LibreOffice start per run): what these
+    tests compare is the workbooks (the PDFs kept when up to date: tests/deliver/test_office_suites.py)."""
     s = Settings().with_workspace(workspace)
-    return s.model_copy(update={"writing": s.writing.model_copy(update={"workers": workers})})
+    return s.model_copy(update={"writing": s.writing.model_copy(update={"workers": workers}),
+                                "review": s.review.model_copy(update={"quotation_pdf": False})})
 
 
 def run(workspace: Path, workers: int | None = None, kind: str = OFFICIAL):
