@@ -125,45 +125,37 @@ def letters_of_period(period: Period, ledger: pd.DataFrame, ctx: RunContext, arc
     return pd.DataFrame(rows, columns=LETTER_COLUMNS), int(owed[owed > 0].sum())
 
 
-def aging_strip(parts: pd.DataFrame, bounds: list[int]) -> pd.DataFrame:
-    """One row: the open amount at the period's end per aging bucket (0-30天 … 365天以上) and 合计."""
-    labels = bucket_labels(bounds)
-    amounts = parts.groupby("账龄区间")["未收"].sum().reindex(labels, fill_value=0).astype("int64")
-    return pd.DataFrame([{**amounts.to_dict(), "合计": int(amounts.sum())}])
-
-
-def warranty_held(parts: pd.DataFrame) -> int:
-    """未到期质保金: open 质保 parts of a 回款计划 not yet overdue at the period's end (fen)."""
-    return int(parts.loc[is_warranty(parts) & (parts["逾期天数"] == 0), "未收"].sum())
-
-
 OPEN_COLUMNS = ["日期", "单据号", CONTRACT_NO, "未收", "到期日", "账龄天数"]  # 期末未结清单据, 未收 shown as 未收金额
-
-
-def open_rows(parts: pd.DataFrame) -> pd.DataFrame:
-    """The parts still open at the period's end, as the letter lists them."""
-    return parts.loc[parts["未收"] != 0, OPEN_COLUMNS].rename(columns={"未收": "未收金额"}).reset_index(drop=True)
 
 
 @dataclass(frozen=True)
 class Pieces:
-    """What a letter shows of its customer's open parts at the period's end: the aging strip, the open rows,
-    the 未到期质保金 (``aging_strip``, ``open_rows``, ``warranty_held`` of the customer's parts)."""
+    """What a letter shows of its customer's open parts at the period's end: the aging strip (the open amount
+    per aging bucket, 0-30天 … 365天以上, and 合计), the open rows, and the 未到期质保金 (open 质保 parts of a
+    回款计划 not yet overdue, fen)."""
 
     strip: pd.DataFrame
     open_rows: pd.DataFrame
     held: int
 
 
-def pieces_of(parts: pd.DataFrame, bounds: list[int]) -> Pieces:
-    """One customer's ``Pieces`` from its own parts."""
-    return Pieces(aging_strip(parts, bounds), open_rows(parts), warranty_held(parts))
+def _strip(amounts: dict[str, int]) -> pd.DataFrame:
+    return pd.DataFrame([{**amounts, "合计": sum(amounts.values())}])
+
+
+def _open_rows(parts: pd.DataFrame) -> pd.DataFrame:
+    return parts.loc[parts["未收"] != 0, OPEN_COLUMNS].rename(columns={"未收": "未收金额"})
+
+
+def no_pieces(parts: pd.DataFrame, bounds: list[int]) -> Pieces:
+    """The ``Pieces`` of a customer without open parts: a strip of zeros, no open row, nothing held."""
+    return Pieces(_strip(dict.fromkeys(bucket_labels(bounds), 0)), _open_rows(parts.iloc[:0]).reset_index(drop=True), 0)
 
 
 def all_pieces(parts: pd.DataFrame, bounds: list[int]) -> dict[str, Pieces]:
-    """Every customer's ``Pieces`` (客户名称 -> them), each the very frames ``pieces_of`` gives for the customer's
-    own parts, made in one pass over all customers' parts (a pandas call per customer is most of the letters'
-    cost on a big company); a customer without parts is not in it (``pieces_of`` of no parts)."""
+    """Every customer's ``Pieces`` (客户名称 -> them), made in one pass over all customers' parts (a pandas call
+    per customer is most of the letters' cost on a big company); a customer without parts is not in it
+    (``no_pieces``)."""
     labels, names = bucket_labels(bounds), parts[CUSTOMER]
     sums = parts.groupby([names, parts["账龄区间"]], sort=False, observed=True)["未收"].sum()
     strips: dict[str, dict[str, int]] = {name: dict.fromkeys(labels, 0) for name in names.dropna().unique()}
@@ -171,12 +163,12 @@ def all_pieces(parts: pd.DataFrame, bounds: list[int]) -> dict[str, Pieces]:
         if label in strips[name]:
             strips[name][label] = int(amount)
     kept = parts["未收"] != 0
-    opened = dict(iter(parts.loc[kept, OPEN_COLUMNS].rename(columns={"未收": "未收金额"}).groupby(names[kept], sort=False)))
+    opened = dict(iter(_open_rows(parts).groupby(names[kept], sort=False)))
     warranty = is_warranty(parts) & (parts["逾期天数"] == 0)
     held = {k: int(v) for k, v in parts.loc[warranty, "未收"].groupby(names[warranty], sort=False).sum().items()}
-    empty = open_rows(parts.iloc[:0])
-    return {name: Pieces(pd.DataFrame([{**strip, "合计": sum(strip.values())}]),
-                         opened[name].reset_index(drop=True) if name in opened else empty, held.get(name, 0))
+    empty = no_pieces(parts, bounds).open_rows
+    return {name: Pieces(_strip(strip), opened[name].reset_index(drop=True) if name in opened else empty,
+                         held.get(name, 0))
             for name, strip in strips.items()}
 
 
@@ -310,7 +302,7 @@ def build(ctx: RunContext, receivables: ReceivablesData) -> ReportOutput:
     lines = statement_lines(ledger, balances, period.start, period.end)
     parts = aged_due_parts(ctx.allocation, period.end, settings.receivables.aging_buckets)
     pieces = all_pieces(parts, settings.receivables.aging_buckets)
-    no_parts = pieces_of(parts.iloc[:0], settings.receivables.aging_buckets)
+    no_parts = no_pieces(parts, settings.receivables.aging_buckets)
     credits = credits_as_of(ctx.allocation, period.end)
     credits_of = dict(iter(credits.groupby(CUSTOMER, sort=False)))
     specs, deliveries = [], []

@@ -67,7 +67,8 @@ def test_the_ten_percent_warranty_is_not_overdue_within_warranty_and_overdue_the
     # the 对账函 of January 2027 (run 02-05) shows it on its own line: at 01-31 the 质保 part is not yet due
     [letter] = report("statements", context(ht1(), S, date(2027, 2, 5))).workbooks
     assert letter.sheets[0].tables[-1].records()[0] == {"项目": "其中：未到期质保金", "金额": fen(10000)}
-    assert statements.warranty_held(data.open_items) == fen(10000)
+    [pieces] = statements.all_pieces(data.open_items, S.receivables.aging_buckets).values()
+    assert pieces.held == fen(10000)
     # the day after: overdue 1 day, no longer 未到期
     _, row = aging_row(ht1(), date(2027, 2, 6))
     assert (row["逾期金额"], row["最长逾期天数"], row["未到期质保金"]) == (fen(10000), 1, 0)

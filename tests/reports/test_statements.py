@@ -236,7 +236,7 @@ def test_every_demo_letter_opens_where_the_customers_previous_letter_closed(demo
 
 
 def test_every_customers_pieces_made_in_one_pass_are_its_own():
-    # all_pieces (one pass over every customer's open parts) against pieces_of (one customer's parts alone).
+    # all_pieces (one pass over every customer's open parts) against each customer's own parts alone.
     # 甲: 300 aged 10 days (0-30天), a 质保 part of 200 not yet due, 0 left of a paid part; 乙: 1,000 aged 100 days
     # (91-180天), overdue 质保 of 50 (not 未到期质保金); 丙: only a part with a bucket the strip does not show.
     import pandas as pd
@@ -257,7 +257,7 @@ def test_every_customers_pieces_made_in_one_pass_are_its_own():
     assert made["丙"].strip.iloc[0].tolist() == [0] * 7 and made["丙"].open_rows["单据号"].tolist() == ["F6"]
     assert made["甲"].open_rows["单据号"].tolist() == ["F1", "F3"]  # F4 is paid
     for name, own in parts.groupby("客户名称", sort=False):
-        one = statements.pieces_of(own, bounds)
+        one = statements.all_pieces(own, bounds)[name]
         pd.testing.assert_frame_equal(made[name].strip, one.strip)
         pd.testing.assert_frame_equal(made[name].open_rows, one.open_rows)
         assert made[name].held == one.held
