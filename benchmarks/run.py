@@ -22,6 +22,8 @@ read by the child at its end: the peak resident set of that process, interpreter
   starts from an empty output folder, so it is the cold run every time.
 The full runs also report ``tree_mb``: the peak of the resident memory of the run's process and its
 children together (the writer pool's workers counted), sampled every 0.05 s with psutil.
+The full runs make no PDFs unless ``--pdfs``: the 对账函's and 报价单's PDFs are LibreOffice's work (a second
+program, a minute for 2,000 letters on L), which the floor does not have.
 Results go to stdout and, as a Markdown report with the machine described, to ``--out``.
 """
 
@@ -52,6 +54,7 @@ TARGETS = {"full_over_floor": 0.75, "naive_over_intake": 8.0, "intake_over_read"
            "changed_over_warm": 1.2, "rerun_over_full": 0.05, "rerun_changed_over_full": 0.15, "peak_mb": 1024,
            "isolated_over_in_process": 1.10}
 AT_LEAST = {"naive_over_intake"}  # the other targets are upper bounds
+PDFS = False  # ``--pdfs``: the full runs make the 对账函's and 报价单's PDFs through LibreOffice
 
 
 # ---------------------------------------------------------------- measurements (run in a child process)
@@ -214,6 +217,10 @@ class TreeMemory:
 def run_measurement(kind: str, workspace: Path, cache_dir: Path | None, output_dir: Path | None) -> dict:
     """One measurement in this process: its result, its seconds and this process's peak memory."""
     import_everything()  # imports are not part of any figure
+    if not PDFS:  # the PDFs are LibreOffice's work, not ours: the floor has none (``--pdfs`` to include them)
+        from neiqin_xl.deliver import office
+
+        office.soffice = lambda: None
     tree = TreeMemory() if kind in ("full", "rerun", "rerun_changed") else None
     start = time.perf_counter()
     if kind in ("full", "rerun", "rerun_changed"):
@@ -243,6 +250,8 @@ def measure_in_child(kind: str, workspace: Path, cache_dir: Path | None = None, 
     if in_process:
         return run_measurement(kind, workspace, cache_dir, output_dir)
     cmd = [sys.executable, str(Path(__file__).resolve()), "--measure", kind, "--workspace", str(workspace)]
+    if PDFS:
+        cmd += ["--pdfs"]
     if cache_dir:
         cmd += ["--cache-dir", str(cache_dir)]
     if output_dir:
@@ -388,7 +397,9 @@ def report(results: list[dict], mach: dict, repeat: int = 1) -> str:
              "Machine: " + ", ".join(f"{k} {v}" for k, v in mach.items()), "",
              "Peak memory: `ru_maxrss` of the child process that ran the measurement (one fresh Python per "
              "measurement, interpreter and imports included); for the full runs, the sampled peak of that process "
-             "and its writer pool together (`tree_mb`).", ""]
+             "and its writer pool together (`tree_mb`).", "",
+             "PDFs: " + ("made by the full runs (LibreOffice)." if PDFS else
+                         "none (the full runs make no PDF: LibreOffice's work, which the floor does not have)."), ""]
     for r in results:
         full, floor, rt = r["full"], r["floor"], r["ratios"]
         rows = sum(full["rows"].values())
@@ -483,6 +494,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--in-process", action="store_true", help="measure in this process (no peak memory per step)")
     parser.add_argument("--from-json", type=Path, action="append",
                         help="no measuring: the report of the scenarios saved beside an earlier --out (repeatable)")
+    parser.add_argument("--pdfs", action="store_true",
+                        help="the full runs make their PDFs (LibreOffice, when installed); by default they make none")
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     parser.add_argument("--cache-dir", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--output-dir", type=Path, help=argparse.SUPPRESS)
@@ -490,7 +503,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> list[dict]:
+    global PDFS
     args = parse_args(argv)
+    PDFS = args.pdfs
     if args.measure:  # the child process of one measurement
         print(json.dumps(run_measurement(args.measure, args.workspace, args.cache_dir, args.output_dir),
                          ensure_ascii=False))

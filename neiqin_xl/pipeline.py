@@ -53,7 +53,7 @@ from .deliver import incremental, mail
 from .deliver.saving import Written, cannot_write, remove_leftover_temps
 from .deliver.manifest import build_manifest, kept_files, made, made_as_last, write_manifest
 from .deliver.pool import pool_size
-from .deliver.publish import attach_files, with_pdfs, write_outputs
+from .deliver.publish import Publication, attach_files, with_pdfs
 from .deliver.run_state import RunState
 from .loader import open_books, report_context
 from .memory import FROM_STATE, Recalled, changes_since, keep_inputs, recall
@@ -189,16 +189,16 @@ def run_day(settings: Settings, run_date: date, options: RunOptions | None = Non
     ctx = report_context(books, settings, run_date, output_dir=output_dir, changes=changes, closed=recalled.closed,
                          options=ReportOptions(force=options.force, month=options.month,
                                                last_run_date=recalled.last_run_date, only=tuple(options.only or ())))
-    outputs, failed = run_reports(ctx, step, options.only)
-    failures.extend(failed)
-    with step("数据问题清单"), failures.guard(REPORT, "problems"):  # the workbooks, manifest and mail still go out
-        outputs["problems"] = problems.build(ctx)
-
     reps = all_reps(books.tables)
-    with step("写出工作簿"):
-        written = write_outputs(outputs, output_dir, options.kind == PREVIEW, failures, reps, demo=settings.is_demo,
-                                workers=pool_size(settings.writing.workers),
-                                skip_unchanged=settings.writing.skip_unchanged)
+    with Publication(output_dir, options.kind == PREVIEW, reps, settings.is_demo, pool_size(settings.writing.workers),
+                     settings.writing.skip_unchanged) as publication:  # written as the reports come
+        outputs, failed = run_reports(ctx, step, options.only, made=publication.add)
+        failures.extend(failed)
+        with step("数据问题清单"), failures.guard(REPORT, "problems"):  # the workbooks, manifest and mail still go out
+            outputs["problems"] = problems.build(ctx)
+            publication.add("problems", outputs["problems"])
+        with step("写出工作簿"):
+            written = publication.finish(failures)
     deliveries = label_deliveries(with_pdfs(attach_files(outputs, written, output_dir, reps)),
                                   delivery_label(state, run_date, options.kind, options.resend, inputs_digest))
     return finish(made(books.tables, ctx.problems, outputs, written, output_dir),

@@ -234,8 +234,11 @@ class Parts:
             last = {}
         before = set(last.get("keys", []))
         fresh = last.get("fresh", len(texts)) if seeded else len(texts)
-        _replace(book, json.dumps({"code": CODE, "texts": texts, "fresh": fresh, "keys": self.keys,
-                                   "sources": self.recorded}).encode())
+        record = {"code": CODE, "texts": texts, "fresh": fresh, "keys": self.keys, "sources": self.recorded}
+        tmp = book.with_name(f".~{book.name}.{os.getpid()}")
+        with open(tmp, "w", encoding="ascii") as fh:  # streamed: the record of a big book is tens of MB as text
+            json.dump(record, fh)
+        os.replace(tmp, book)
         for key in before - set(self.keys):
             try:
                 (self.folder / f"{key}.part").unlink()

@@ -1,10 +1,11 @@
 """The run's workbooks as the readers get them, written; the deliveries with the files they carry.
 
-Part of the last steps (reports → write workbooks → mail). ``write_outputs`` marks every workbook before it
+Part of the last steps (reports → write workbooks → mail). ``Publication`` marks every workbook before it
 is written: a preview's 【预览】 on every sheet, a demo workspace's 【演示数据】 (``titled``), a rep's own
-with the other reps hidden (``core.privacy``); it decides the run's file names together, keeps what did not
-change (``incremental``) and writes the rest through the pool (``pool``), each workbook in its own guard (a
-failure is a ``core.failures.Failure`` of step 写出工作簿). ``attach_files`` gives each report's deliveries
+with the other reps hidden (``core.privacy``); it hands a report's small workbooks to the writing processes
+(``pool``) as soon as the report is made, decides the run's file names together, keeps what did not change
+(``incremental``) and writes the rest, each workbook in its own guard (a failure is a
+``core.failures.Failure`` of step 写出工作簿); ``write_outputs`` is all of it at once. ``attach_files`` gives each report's deliveries
 the files written for them, a rep's message with the other reps hidden; ``with_pdfs`` adds the PDF beside
 each workbook of a delivery that asks for one (``Delivery.pdf``: the 对账函, the 报价单), through LibreOffice (``office``).
 """
@@ -16,13 +17,14 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..core.failures import Failures
+from ..core.files import PathTooLong
 from ..core.output import Delivery, ReportOutput
 from ..core.privacy import hide_others, private
 from ..core.sheets import WorkbookSpec
 from . import incremental, office
 from .saving import Written
-from .pool import write_workbooks
-from .writer import assign_filenames
+from .pool import Writers
+from .writer import assign_filenames, streamed
 
 log = logging.getLogger("neiqin_xl")
 
@@ -30,40 +32,122 @@ log = logging.getLogger("neiqin_xl")
 def write_outputs(outputs: dict[str, ReportOutput], output_dir: Path, preview: bool = False,
                   failures: Failures | None = None, reps: set[str] = frozenset(), demo: bool = False,
                   workers: int = 1, skip_unchanged: bool = False) -> dict[str, list[Written | None]]:
-    """Every report's workbooks, in the order of its ``workbooks`` (None for one that failed: each is written
-    in its own guard); the file names of the whole run decided together (``writer.assign_filenames``); a
-    preview's titled 【预览】 on every sheet (with a line saying what that means), a demo workspace's
-    【演示数据】, a rep's own with the other reps hidden (``core.privacy``). With ``skip_unchanged``, a
-    workbook whose content and file are as the last run into the folder left them is kept, not written
-    (``incremental``); the rest are written by ``workers`` processes (``pool``)."""
-    failures = Failures() if failures is None else failures
-
-    def mark(spec: WorkbookSpec) -> WorkbookSpec:
-        if preview:
-            spec = titled(spec, "【预览】", "预览: 截止时间前的数据, 不是当日的正式报表")
-        return private(titled(spec, "【演示数据】") if demo else spec, reps)
-
-    specs = assign_filenames([mark(spec) for out in outputs.values() for spec in out.workbooks], output_dir)
-    digests = [incremental.spec_digest(spec) for spec in specs]
-    last = incremental.recorded(incremental.previous_manifest(output_dir)) if skip_unchanged else {}
-    results: list[Written | Exception | None] = [incremental.kept(spec, digest, output_dir, last)
-                                                 for spec, digest in zip(specs, digests)]
-    changed = [i for i, r in enumerate(results) if r is None]
-    for i, r in zip(changed, write_workbooks([specs[i] for i in changed], output_dir, workers)):
-        results[i] = r if isinstance(r, Exception) else replace(r, digest=digests[i])
-    outcomes = iter(zip(specs, results))
-    written: dict[str, list[Written | None]] = {}
+    """Every report's workbooks written at once: ``Publication`` given them all, then finished."""
+    publication = Publication(output_dir, preview, reps, demo, workers, skip_unchanged)
     for name, out in outputs.items():
-        written[name] = []
-        for spec, result in [next(outcomes) for _ in out.workbooks]:
-            done = None
-            with failures.guard("写出工作簿", str(Path(spec.subfolder) / spec.filename)):
-                if isinstance(result, Exception):
-                    raise result
-                done = result
-            written[name].append(done)
-    log.info("%s", incremental.describe([w for ws in written.values() for w in ws]))
-    return written
+        publication.add(name, out)
+    return publication.finish(failures)
+
+
+class Publication:
+    """The run's workbooks, marked and written as the reports give them.
+
+    Every workbook is marked before it is written: a preview's 【预览】 on every sheet (with a line saying what
+    that means), a demo workspace's 【演示数据】 (``titled``), a rep's own with the other reps hidden
+    (``core.privacy``). ``add`` takes a report's workbooks as soon as it is made: with ``workers`` > 1, the
+    small ones (``writer.streamed``: not the big books) go to the writing processes (``pool.Writers``) at once,
+    so they are written while the next reports are computed. ``finish`` decides the file names of the whole
+    run together (``writer.assign_filenames``); a workbook written early under a name the whole run changed (two
+    reports asking the same name in one folder) is written again under its final one and the early file
+    removed. With ``skip_unchanged``, a workbook whose content and file are as the last run into the folder left
+    them is kept, not written (``incremental``). Each workbook is written in its own guard (a failure is a
+    ``core.failures.Failure`` of step 写出工作簿)."""
+
+    def __init__(self, output_dir: Path, preview: bool = False, reps: set[str] = frozenset(), demo: bool = False,
+                 workers: int = 1, skip_unchanged: bool = False) -> None:
+        self.output_dir, self.preview, self.reps, self.demo = output_dir, preview, reps, demo
+        self.last = incremental.recorded(incremental.previous_manifest(output_dir)) if skip_unchanged else {}
+        self.writers = Writers(output_dir, workers)
+        self.reports: dict[str, ReportOutput] = {}
+        self.specs: list[WorkbookSpec] = []  # marked, in the order of the reports and their ``workbooks``
+        self.early: dict[int, tuple[WorkbookSpec, str, Written | None]] = {}  # named, digest, kept: handed or kept
+
+    def __enter__(self) -> Publication:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.writers.close()  # the workers gone however the run ends
+
+    def mark(self, spec: WorkbookSpec) -> WorkbookSpec:
+        if self.preview:
+            spec = titled(spec, "【预览】", "预览: 截止时间前的数据, 不是当日的正式报表")
+        return private(titled(spec, "【演示数据】") if self.demo else spec, self.reps)
+
+    def add(self, name: str, out: ReportOutput) -> None:
+        """Report ``name``'s workbooks, marked; with workers, its small ones named as the run so far names them
+        and handed to the writers (or kept, as they are on disk)."""
+        self.reports[name] = out
+        first = len(self.specs)
+        self.specs.extend(self.mark(spec) for spec in out.workbooks)
+        if self.writers.workers <= 1:
+            return
+        new = range(first, len(self.specs))
+        folders = {self.specs[i].subfolder.casefold() for i in new}
+        so_far = [i for i in range(len(self.specs)) if self.specs[i].subfolder.casefold() in folders]
+        try:
+            named = dict(zip(so_far, assign_filenames([self.specs[i] for i in so_far], self.output_dir)))
+        except PathTooLong:  # said by ``finish``, before anything of this report is written
+            return
+        for i in new:
+            if streamed(named[i]):
+                continue
+            digest = incremental.spec_digest(named[i])
+            kept = incremental.kept(named[i], digest, self.output_dir, self.last)
+            self.early[i] = (named[i], digest, kept)
+            if kept is None:
+                self.writers.hand(i, named[i])
+
+    def finish(self, failures: Failures | None = None) -> dict[str, list[Written | None]]:
+        """Every workbook added, written or kept, by report, in the order of its ``workbooks`` (None for one
+        that failed); the workers gone after."""
+        failures = Failures() if failures is None else failures
+        try:
+            specs = assign_filenames(self.specs, self.output_dir)
+        except BaseException:
+            self.writers.close()
+            raise
+        digests: dict[int, str] = {}
+        results: dict[int, Written | Exception | None] = {}
+        to_write: dict[int, WorkbookSpec] = {}
+        renamed: dict[int, WorkbookSpec] = {}  # written early under a name the whole run does not give it
+        for i, spec in enumerate(specs):
+            named, digest, kept = self.early.get(i, (None, "", None))
+            if named is not None and named.filename != spec.filename:
+                if self.writers.handed(i):
+                    renamed[i] = named
+                named = None
+            if named is None:
+                digest = incremental.spec_digest(spec)
+                kept = incremental.kept(spec, digest, self.output_dir, self.last)
+            digests[i] = digest
+            if kept is not None:
+                results[i] = kept
+            elif named is None:
+                to_write[len(specs) + i] = spec  # not handed: a key of its own
+            else:
+                to_write[i] = spec
+        done = self.writers.finish({**to_write, **renamed})
+        for i, named in renamed.items():
+            early = done.pop(i)
+            if isinstance(early, Written) and early.path not in {self.output_dir / s.subfolder / s.filename
+                                                                   for s in specs}:
+                early.path.unlink(missing_ok=True)
+        for key, r in done.items():
+            i = key - len(specs) if key >= len(specs) else key
+            results[i] = r if isinstance(r, Exception) else replace(r, digest=digests[i])
+        outcomes = iter(zip(specs, (results[i] for i in range(len(specs)))))
+        written: dict[str, list[Written | None]] = {}
+        for name, out in self.reports.items():
+            written[name] = []
+            for spec, result in [next(outcomes) for _ in out.workbooks]:
+                done_one = None
+                with failures.guard("写出工作簿", str(Path(spec.subfolder) / spec.filename)):
+                    if isinstance(result, Exception):
+                        raise result
+                    done_one = result
+                written[name].append(done_one)
+        log.info("%s", incremental.describe([w for ws in written.values() for w in ws]))
+        return written
 
 
 def titled(spec: WorkbookSpec, prefix: str, note: str = "") -> WorkbookSpec:

@@ -53,10 +53,11 @@ REPORT_NAMES = [name for name, _ in REPORTS] + ["problems"]
 Step = Callable[[str], AbstractContextManager]  # names and times a step (the day's ``Steps``)
 
 
-def run_reports(ctx: RunContext, step: Step | None = None, only: list[str] | None = None
-                ) -> tuple[dict[str, ReportOutput], Failures]:
+def run_reports(ctx: RunContext, step: Step | None = None, only: list[str] | None = None,
+                made: Callable[[str, ReportOutput], None] | None = None) -> tuple[dict[str, ReportOutput], Failures]:
     """Builds each report in order, handing it the ``data`` of the earlier reports it needs; returns the
-    outputs of the reports wanted and the reports that failed.
+    outputs of the reports wanted and the reports that failed. ``made`` is given each wanted report's
+    output as soon as it is built (the day hands its workbooks to the writers while the next is computed).
 
     One report's failure is recorded and the others go on; a report whose need failed is skipped (logged,
     recorded as failed). With ``only``, the reports named run and, before them, what they need (transitively):
@@ -86,6 +87,8 @@ def run_reports(ctx: RunContext, step: Step | None = None, only: list[str] | Non
                 outputs[name] = out
             else:
                 log.info("报表 %s 只为后面的报表计算, 不写出", name)
+        if made is not None and name in outputs:
+            made(name, outputs[name])
     return outputs, failed
 
 
