@@ -23,11 +23,9 @@ the run's own process.
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import multiprocessing
 import os
-import sys
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -39,27 +37,6 @@ from .writer import cell_count, streamed, write_workbook
 log = logging.getLogger("neiqin_xl")
 
 POOL_MIN_CELLS = 300_000  # below this many cells the pool's start costs more than it saves
-
-
-def give_back_memory() -> None:
-    """The memory the run has freed handed back to the system, where the C library keeps it otherwise (glibc:
-    ``malloc_trim``; the reports' many short-lived frames leave their freed pages in its heaps, a fifth of the
-    run's resident memory on M). Called before the big books are written, the run's peak; elsewhere a no-op."""
-    if _LIBC is not None:
-        _LIBC.malloc_trim(0)
-
-
-def _glibc() -> ctypes.CDLL | None:
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        return libc if hasattr(libc, "malloc_trim") else None
-    except OSError:  # another C library (musl): nothing to hand back this way
-        return None
-
-
-_LIBC = _glibc()
 
 
 def pool_size(setting: int | None) -> int:
@@ -138,7 +115,6 @@ class Writers:
             own = order or [key for key in sorted(self.futures, key=lambda k: -cell_count(specs[k]))
                             if self.futures[key].cancel()][:1]
             for key in own:
-                give_back_memory()
                 results[key] = _in_process(specs[key], self.output_dir)
             for key in sorted(self.futures, key=lambda k: cell_count(specs[k])):  # the smallest first
                 if key not in results and self.futures[key].cancel():  # one a worker has begun is left to it
