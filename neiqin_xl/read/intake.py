@@ -851,17 +851,22 @@ def build_frame(grid: list[list], header: Header, sheet_def: SheetDef, workbook:
     def kept(column: list) -> list:
         return [column[i] for i in keep] if bad else column
 
-    missing = {f.name: [0 if f.kind == MONEY else None] * len(keep) for f in sheet_def.fields if f.name not in values}
-    data = {f.name: pd.Series(missing[f.name] if f.name in missing else
-                              shared(kept(values[f.name])) if DTYPES[f.kind] == "str" else kept(values[f.name]),
-                              dtype=_dtype(DTYPES[f.kind]))
-            for f in sheet_def.fields}
-    data[SRC_WORKBOOK] = pd.Series([workbook] * len(keep), dtype=_dtype("str"))
-    data[SRC_SHEET] = pd.Series([sheet] * len(keep), dtype=_dtype("str"))
-    data[SRC_ROW] = pd.Series([r + 1 for r in kept(rows)], dtype="int64")
-    if REP not in data:
-        data[REP] = pd.Series(kept(reps), dtype=_dtype("str"))
-    return pd.DataFrame(data), problems, totals
+    columns = {f.name: ([0 if f.kind == MONEY else None] * len(keep) if f.name not in values else
+                        shared(kept(values[f.name])) if DTYPES[f.kind] == "str" else kept(values[f.name]), DTYPES[f.kind])
+               for f in sheet_def.fields}
+    columns[SRC_WORKBOOK] = [workbook] * len(keep), "str"
+    columns[SRC_SHEET] = [sheet] * len(keep), "str"
+    columns[SRC_ROW] = [r + 1 for r in kept(rows)], "int64"
+    if REP not in columns:
+        columns[REP] = kept(reps), "str"
+    return frame_of(columns), problems, totals
+
+
+def frame_of(columns: dict[str, tuple[list, str]]) -> pd.DataFrame:
+    """A frame from its columns ({name: (values, dtype)}), each converted once by pandas as a Series of that dtype
+    would be, with no index to align: a frame built from Series costs twice as much, and there is one per sheet."""
+    return pd.DataFrame({name: pd.array(values, dtype=_dtype(dtype)) for name, (values, dtype) in columns.items()},
+                        copy=False)
 
 
 def spread_over_rows(f: Field, col: int, rows: list[int], merges: Sequence[Range], grid: list[list]
