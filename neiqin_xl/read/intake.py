@@ -746,12 +746,9 @@ def data_rows(grid: list[list], header: Header, cols: list[int]) -> tuple[list[i
     every one of ``cols`` are left out too."""
     first = header.row + 1
     cells = pick_cells(grid[first:], cols)
-    spaces = [v for v in set().union(*cells) if isinstance(v, str) and v and not v.strip()] if cells else []
-    width = len(cols)
-    if spaces:  # a cell of only spaces is blank too
-        filled = [i for i, row in enumerate(cells) if row.count("") + row.count(None) + sum(map(row.count, spaces)) < width]
-    else:
-        filled = [i for i, row in enumerate(cells) if row.count("") + row.count(None) < width]
+    blank = {"", None}
+    blank.update(v for v in set().union(*cells) if isinstance(v, str) and v.isspace())  # a cell of only spaces too
+    filled = [i for i, empty in enumerate(map(blank.issuperset, cells)) if not empty]
     kinds = [(i, kind) for i in filled if (kind := skipped_kind(grid[first + i]))]
     totals, notes = [i for i, k in kinds if k == TOTAL], [i for i, k in kinds if k == NOTE]
     if kinds:

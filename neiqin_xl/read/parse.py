@@ -530,9 +530,13 @@ def parse_column(parser: Callable[[object], Parsed], raw: Sequence, blank: objec
         parsed = {i: parser(v) for i, v in enumerate(raw)}
         values = [blank if p[0] is None else p[0] for p in parsed.values()]
         return ParsedColumn(values, {i: p[1] for i, p in parsed.items() if p[1] is not None})
-    distinct = {v: parser(v) for v in set(raw)}
-    typed = {v: (blank if p[0] is None else p[0]) for v, p in distinct.items()}
-    bad = {v: p[1] for v, p in distinct.items() if p[1] is not None}
+    typed: dict = {}
+    bad: dict = {}
+    for v in set(raw):
+        value, error = parser(v)
+        typed[v] = blank if value is None else value
+        if error is not None:
+            bad[v] = error
     errors = {i: bad[v] for i, v in enumerate(raw) if v in bad} if bad else {}
     return ParsedColumn(list(map(typed.__getitem__, raw)), errors)
 
