@@ -32,6 +32,7 @@ Rules (see tests/read/test_parse.py for every form):
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -145,8 +146,17 @@ def normalize_header(text: object) -> str:
     """
     if text is None:
         return ""
+    if text.__class__ is str:
+        return normalized_text(text)
     folded = unicodedata.normalize("NFKC", display_raw(text))
     return _SPACES.sub("", folded).replace("*", "").casefold()
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def normalized_text(text: str) -> str:
+    """``normalize_header`` of a text, remembered: every sheet's first rows are compared as headers (a
+    workspace's headers and sheet names are a few hundred texts, met on every sheet)."""
+    return _SPACES.sub("", unicodedata.normalize("NFKC", text)).replace("*", "").casefold()
 
 
 # ---------------------------------------------------------------- dates
