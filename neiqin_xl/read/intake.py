@@ -338,19 +338,6 @@ def _dtype(name: str):
     return pd.api.types.pandas_dtype(name)
 
 
-def shared(texts: list) -> list:
-    """The texts of a column with every repeated text one object: the reader makes a new string per cell,
-    and a customer's name on 5,000 rows would otherwise be held 5,000 times over the whole run (and travel
-    that many times from the intake's workers).
-
-    >>> texts = ["上海明达", "".join(["上海", "明达"]), None]  # equal, but two objects, as the reader makes them
-    >>> texts[0] is texts[1], shared(texts)[0] is shared(texts)[1], shared(texts)[2]
-    (False, True, None)
-    """
-    seen: dict[str, str] = {}
-    return [seen.setdefault(t, t) if t.__class__ is str else t for t in texts]
-
-
 def frame_dtypes(sheet_def: SheetDef, columns: Iterable[str]) -> dict[str, str]:
     dtypes = {f.name: DTYPES[f.kind] for f in sheet_def.fields}
     dtypes.update({SRC_WORKBOOK: "str", SRC_SHEET: "str", SRC_ROW: "int64", REP: dtypes.get(REP, "str"),
@@ -849,7 +836,7 @@ def build_frame(grid: list[list], header: Header, sheet_def: SheetDef, workbook:
         return [column[i] for i in keep] if bad else column
 
     columns = {f.name: ([0 if f.kind == MONEY else None] * len(keep) if f.name not in values else
-                        shared(kept(values[f.name])) if DTYPES[f.kind] == "str" else kept(values[f.name]), DTYPES[f.kind])
+                        kept(values[f.name]), DTYPES[f.kind])
                for f in sheet_def.fields}
     columns[SRC_WORKBOOK] = [workbook] * len(keep), "str"
     columns[SRC_SHEET] = [sheet] * len(keep), "str"
