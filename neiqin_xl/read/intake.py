@@ -338,19 +338,6 @@ def _dtype(name: str):
     return pd.api.types.pandas_dtype(name)
 
 
-def shared(texts: list) -> list:
-    """The texts of a column with every repeated text one object: the reader makes a new string per cell,
-    and a customer's name on 5,000 rows would otherwise be held 5,000 times over the whole run (and travel
-    that many times from the intake's workers).
-
-    >>> texts = ["上海明达", "".join(["上海", "明达"]), None]  # equal, but two objects, as the reader makes them
-    >>> texts[0] is texts[1], shared(texts)[0] is shared(texts)[1], shared(texts)[2]
-    (False, True, None)
-    """
-    seen: dict[str, str] = {}
-    return [seen.setdefault(t, t) if t.__class__ is str else t for t in texts]
-
-
 def frame_dtypes(sheet_def: SheetDef, columns: Iterable[str]) -> dict[str, str]:
     dtypes = {f.name: DTYPES[f.kind] for f in sheet_def.fields}
     dtypes.update({SRC_WORKBOOK: "str", SRC_SHEET: "str", SRC_ROW: "int64", REP: dtypes.get(REP, "str"),
@@ -746,12 +733,9 @@ def data_rows(grid: list[list], header: Header, cols: list[int]) -> tuple[list[i
     every one of ``cols`` are left out too."""
     first = header.row + 1
     cells = pick_cells(grid[first:], cols)
-    spaces = [v for v in set().union(*cells) if isinstance(v, str) and v and not v.strip()] if cells else []
-    width = len(cols)
-    if spaces:  # a cell of only spaces is blank too
-        filled = [i for i, row in enumerate(cells) if row.count("") + row.count(None) + sum(map(row.count, spaces)) < width]
-    else:
-        filled = [i for i, row in enumerate(cells) if row.count("") + row.count(None) < width]
+    blank = {"", None}
+    blank.update(v for v in set().union(*cells) if isinstance(v, str) and v.isspace())  # a cell of only spaces too
+    filled = [i for i, empty in enumerate(map(blank.issuperset, cells)) if not empty]
     kinds = [(i, kind) for i in filled if (kind := skipped_kind(grid[first + i]))]
     totals, notes = [i for i, k in kinds if k == TOTAL], [i for i, k in kinds if k == NOTE]
     if kinds:
@@ -851,17 +835,22 @@ def build_frame(grid: list[list], header: Header, sheet_def: SheetDef, workbook:
     def kept(column: list) -> list:
         return [column[i] for i in keep] if bad else column
 
-    missing = {f.name: [0 if f.kind == MONEY else None] * len(keep) for f in sheet_def.fields if f.name not in values}
-    data = {f.name: pd.Series(missing[f.name] if f.name in missing else
-                              shared(kept(values[f.name])) if DTYPES[f.kind] == "str" else kept(values[f.name]),
-                              dtype=_dtype(DTYPES[f.kind]))
-            for f in sheet_def.fields}
-    data[SRC_WORKBOOK] = pd.Series([workbook] * len(keep), dtype=_dtype("str"))
-    data[SRC_SHEET] = pd.Series([sheet] * len(keep), dtype=_dtype("str"))
-    data[SRC_ROW] = pd.Series([r + 1 for r in kept(rows)], dtype="int64")
-    if REP not in data:
-        data[REP] = pd.Series(kept(reps), dtype=_dtype("str"))
-    return pd.DataFrame(data), problems, totals
+    columns = {f.name: ([0 if f.kind == MONEY else None] * len(keep) if f.name not in values else
+                        kept(values[f.name]), DTYPES[f.kind])
+               for f in sheet_def.fields}
+    columns[SRC_WORKBOOK] = [workbook] * len(keep), "str"
+    columns[SRC_SHEET] = [sheet] * len(keep), "str"
+    columns[SRC_ROW] = [r + 1 for r in kept(rows)], "int64"
+    if REP not in columns:
+        columns[REP] = kept(reps), "str"
+    return frame_of(columns), problems, totals
+
+
+def frame_of(columns: dict[str, tuple[list, str]]) -> pd.DataFrame:
+    """A frame from its columns ({name: (values, dtype)}), each converted once by pandas as a Series of that dtype
+    would be, with no index to align: a frame built from Series costs twice as much, and there is one per sheet."""
+    return pd.DataFrame({name: pd.array(values, dtype=_dtype(dtype)) for name, (values, dtype) in columns.items()},
+                        copy=False)
 
 
 def spread_over_rows(f: Field, col: int, rows: list[int], merges: Sequence[Range], grid: list[list]

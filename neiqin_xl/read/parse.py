@@ -32,6 +32,7 @@ Rules (see tests/read/test_parse.py for every form):
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -145,8 +146,17 @@ def normalize_header(text: object) -> str:
     """
     if text is None:
         return ""
+    if text.__class__ is str:
+        return normalized_text(text)
     folded = unicodedata.normalize("NFKC", display_raw(text))
     return _SPACES.sub("", folded).replace("*", "").casefold()
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def normalized_text(text: str) -> str:
+    """``normalize_header`` of a text, remembered: every sheet's first rows are compared as headers (a
+    workspace's headers and sheet names are a few hundred texts, met on every sheet)."""
+    return _SPACES.sub("", unicodedata.normalize("NFKC", text)).replace("*", "").casefold()
 
 
 # ---------------------------------------------------------------- dates
@@ -522,19 +532,33 @@ class ParsedColumn(NamedTuple):
 
 def parse_column(parser: Callable[[object], Parsed], raw: Sequence, blank: object = None) -> ParsedColumn:
     """Parses a column's cells; each distinct value is parsed once (names, dates and contract numbers
-    repeat down a column), and the column is then mapped in one pass."""
+    repeat down a column), and the column is then mapped in one pass, its equal texts one object (``shared``)."""
     types = set(map(type, raw))
     if Uncalculated in types:
         parser = refusing_uncalculated(parser)
     if bool in types and types & {int, float}:  # True == 1 == 1.0: parse cell by cell to keep them apart
         parsed = {i: parser(v) for i, v in enumerate(raw)}
-        values = [blank if p[0] is None else p[0] for p in parsed.values()]
+        values = shared([blank if p[0] is None else p[0] for p in parsed.values()])
         return ParsedColumn(values, {i: p[1] for i, p in parsed.items() if p[1] is not None})
-    distinct = {v: parser(v) for v in set(raw)}
-    typed = {v: (blank if p[0] is None else p[0]) for v, p in distinct.items()}
-    bad = {v: p[1] for v, p in distinct.items() if p[1] is not None}
+    cells = list(set(raw))
+    results = list(map(parser, cells))
+    typed = dict(zip(cells, shared([blank if value is None else value for value, _ in results])))
+    bad = {v: error for v, (_, error) in zip(cells, results) if error is not None}
     errors = {i: bad[v] for i, v in enumerate(raw) if v in bad} if bad else {}
     return ParsedColumn(list(map(typed.__getitem__, raw)), errors)
+
+
+def shared(values: list) -> list:
+    """The values with every repeated text one object: the reader makes a new string per cell, and a
+    customer's name on 5,000 rows would otherwise be held 5,000 times over the whole run (and travel that
+    many times from the intake's workers).
+
+    >>> texts = ["上海明达", "".join(["上海", "明达"]), None]  # equal, but two objects, as the reader makes them
+    >>> texts[0] is texts[1], shared(texts)[0] is shared(texts)[1], shared(texts)[2]
+    (False, True, None)
+    """
+    seen: dict[str, str] = {}
+    return [seen.setdefault(t, t) if t.__class__ is str else t for t in values]
 
 
 def refusing_uncalculated(parser: Callable[[object], Parsed]) -> Callable[[object], Parsed]:

@@ -640,7 +640,7 @@ def uncalculated_cells_in(data: bytes) -> dict[tuple[int, int], Uncalculated]:
     >>> uncalculated_cells_in(b'<c r="B3" t="str"><f>IF(A3="","",A3)</f><v></v></c><c r="B4"><f t="shared" si="0"/></c>')
     {(3, 1): '=…'}
     """
-    formulas = data.count(b"<f>") + data.count(b"<f ")
+    formulas = data.count(b"<f>") + data.count(b"<f ") if b"<f" in data else 0  # one look when there is none
     if not formulas and b":f" not in data:
         return {}
     if formulas and formulas <= data.count(b"</f><v>") + data.count(b"/><v>") - data.count(b"<v></v>"):
