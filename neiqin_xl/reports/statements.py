@@ -77,10 +77,10 @@ def customers_to_confirm(ledger: pd.DataFrame, open_items: pd.DataFrame, credits
                          end: date) -> list[str]:
     """Customers with an open item or unapplied money at ``end`` (``open_items`` / ``credits``: the as-of views
     of ``end``), or a movement from ``start`` to ``end``; in the ledger's order, a net-0 customer included."""
-    moved = set(ledger.loc[in_period(ledger, start, end), CUSTOMER])
-    held = set(open_items.loc[open_items["未收"] != 0, CUSTOMER]) | set(credits.loc[credits["金额"] != 0, CUSTOMER])
+    moved = set(ledger.loc[in_period(ledger, start, end), CUSTOMER].unique())
+    held = {*open_items.loc[open_items["未收"] != 0, CUSTOMER].unique(), *credits.loc[credits["金额"] != 0, CUSTOMER].unique()}
     wanted = moved | held
-    return [name for name in dict.fromkeys(ledger[CUSTOMER]) if name in wanted]
+    return [name for name in ledger[CUSTOMER].unique() if name in wanted]
 
 
 def customer_codes(names: list[str], archive: dict[str, dict]) -> dict[str, str]:
@@ -116,12 +116,13 @@ def letters_of_period(period: Period, ledger: pd.DataFrame, ctx: RunContext, arc
     owed = (ended["借方"] - ended["贷方"]).groupby(ended[CUSTOMER]).sum()
     sent = ctx.workdays.following(period.end)
     codes = customer_codes(names, archive)
+    figures = balances.to_dict("index")
     rows = [{"对账编号": statement_number(period, codes[n]), CUSTOMER: n, CUSTOMER_CODE: codes[n],
              "客户类型": text((archive.get(n) or {}).get("客户类型")),
              REP: rep_of(n, archive, ledger_reps), "对账邮箱": text((archive.get(n) or {}).get("对账邮箱")),
              "期间": period.code, "期间起": period.start, "期间止": period.end, "发出日期": sent,
              "回复期限": ctx.workdays.following(sent, settings.statements.reply_days),
-             **{c: int(balances.loc[n, c]) for c in ("期初余额", "本期借方", "本期贷方", CLOSING_BALANCE)}} for n in names]
+             **{c: int(figures[n][c]) for c in ("期初余额", "本期借方", "本期贷方", CLOSING_BALANCE)}} for n in names]
     return pd.DataFrame(rows, columns=LETTER_COLUMNS), int(owed[owed > 0].sum())
 
 
