@@ -168,9 +168,10 @@ def all_pieces(parts: pd.DataFrame, bounds: list[int]) -> dict[str, Pieces]:
     warranty = is_warranty(parts) & (parts["逾期天数"] == 0)
     held = {k: int(v) for k, v in parts.loc[warranty, "未收"].groupby(names[warranty], sort=False).sum().items()}
     empty = no_pieces(parts, bounds).open_rows
-    return {name: Pieces(_strip(strip), opened[name].reset_index(drop=True) if name in opened else empty,
-                         held.get(name, 0))
-            for name, strip in strips.items()}
+    every_strip = pd.DataFrame([{**amounts, "合计": sum(amounts.values())} for amounts in strips.values()])  # as _strip's
+    return {name: Pieces(every_strip.iloc[i:i + 1].reset_index(drop=True),
+                         opened[name].reset_index(drop=True) if name in opened else empty, held.get(name, 0))
+            for i, name in enumerate(strips)}
 
 
 # ---------------------------------------------------------------------------- the letter
