@@ -19,7 +19,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from ..core.columns import sources
+from ..core.columns import column_texts, sources
 from ..core.config import Settings
 from ..core.model import REP, fraction, round_half_up, text as _text
 from ..core.names import normalize_name
@@ -61,12 +61,12 @@ def quote_lines(quotes: pd.DataFrame, products: pd.DataFrame, settings: Settings
 def register(lines: pd.DataFrame, contracts: pd.DataFrame, run_date: date) -> pd.DataFrame:
     """One row per quotation (see the module for 状态), in the order the quotations first appear; its header
     fields from its first line, its totals over its lines (one grouping of all the lines)."""
-    signed = {}
+    signed = {}  # 报价单号 -> the earliest signed contract naming it (the columns the register shows)
     if len(contracts) and QUOTE_NO in contracts:
-        for rec in contracts.sort_values(SIGNING_DATE, kind="stable").to_dict("records"):
-            number = _text(rec.get(QUOTE_NO))
-            if number and number not in signed:
-                signed[number] = rec
+        naming = contracts.loc[[bool(n) for n in column_texts(contracts, QUOTE_NO)],
+                               [QUOTE_NO, CONTRACT_NO, CONTRACT_AMOUNT, SIGNING_DATE]]
+        for rec in naming.sort_values(SIGNING_DATE, kind="stable").to_dict("records"):
+            signed.setdefault(_text(rec[QUOTE_NO]), rec)
     checks = lines["价格审批"]
     totals = lines.assign(_waiting=checks == NEEDS_APPROVAL, _checked=checks != "").groupby(
         QUOTE_NO, sort=False).agg(行数=(QUOTE_NO, "size"), 含税合计=("含税金额", "sum"), 不含税合计=("不含税金额", "sum"),
