@@ -450,7 +450,13 @@ def credits_on(allocation: Allocation, day: date) -> pd.DataFrame:
 def plan_lines_as_of(allocation: Allocation, day: date) -> pd.DataFrame:
     """The 回款计划 lines (``plans.LINE_COLUMNS``) as of ``day``: 到期日 from the events up to ``day``, and
     已回款/未回款 from the money received for each contract by then (what the allocation applied to its items,
-    plus its unapplied contract credit), paying the lines in 期次 order."""
+    plus its unapplied contract credit), paying the lines in 期次 order. Worked out once per day
+    (``once_per_day``)."""
+    return once_per_day(allocation, "plan_lines", day, lambda: plan_lines_on(allocation, day))
+
+
+def plan_lines_on(allocation: Allocation, day: date) -> pd.DataFrame:
+    """``plan_lines_as_of``, worked out."""
     if allocation.plans is None:
         return pd.DataFrame(columns=LINE_COLUMNS).astype({"到期日": "datetime64[us]", PLANNED_AMOUNT: "int64", "已回款": "int64",
                                                          "未回款": "int64", "起": "int64", "止": "int64"})
