@@ -306,12 +306,12 @@ def build(ctx: RunContext, receivables: ReceivablesData) -> ReportOutput:
     pieces = all_pieces(parts, settings.receivables.aging_buckets)
     no_parts = no_pieces(parts, settings.receivables.aging_buckets)
     credits = credits_as_of(ctx.allocation, period.end)
-    credits_of = dict(iter(credits.groupby(CUSTOMER, sort=False)))
+    credits_of, no_credits = dict(iter(credits.groupby(CUSTOMER, sort=False))), credits.iloc[:0]
     specs, deliveries = [], []
     sending = settings.statements.send
     for letter in current.to_dict("records"):
         name = letter[CUSTOMER]
-        spec = layout_letter(letter, lines[name], pieces.get(name) or no_parts, credits_of.get(name, credits.iloc[:0]),
+        spec = layout_letter(letter, lines[name], pieces.get(name) or no_parts, credits_of.get(name, no_credits),
                              settings)
         specs.append(spec)
         if sending and letter["对账邮箱"] and letter["发出日期"] == day:  # a day missed: its catch-up run sends
