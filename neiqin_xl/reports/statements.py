@@ -247,12 +247,11 @@ def layout_letter(letter: dict, lines: pd.DataFrame, pieces: Pieces, credits: pd
                                      f"电话：{us['phone']}" if us["phone"] else "",
                                      f"邮箱：{us['email']}" if us["email"] else "") if p),
                 "贵司与我司的往来款项，按我司账簿记录如下（正数为贵司尚欠我司，负数为贵司预付我司），请核对后回函。"]
-    summary = pd.DataFrame([
-        {"项目": f"期初余额（截至 {letter['期间起'] - timedelta(days=1):%Y-%m-%d}）", "金额": letter["期初余额"]},
-        {"项目": "本期增加（发货/开票）", "金额": letter["本期借方"]},
-        {"项目": "本期减少（回款）", "金额": letter["本期贷方"]},
-        {"项目": f"期末余额（截至 {letter['期间止']:%Y-%m-%d}）", "金额": closing},
-        {"项目": "期末余额（大写）", "金额": None, "说明": closing_in_words(closing)}], columns=["项目", "金额", "说明"])
+    summary = pd.DataFrame({  # by column: a frame of records costs twice as much, ~2,000 letters on a big company
+        "项目": [f"期初余额（截至 {letter['期间起'] - timedelta(days=1):%Y-%m-%d}）", "本期增加（发货/开票）", "本期减少（回款）",
+               f"期末余额（截至 {letter['期间止']:%Y-%m-%d}）", "期末余额（大写）"],
+        "金额": [letter["期初余额"], letter["本期借方"], letter["本期贷方"], closing, None],
+        "说明": [None, None, None, None, closing_in_words(closing)]})
     tables = [Table([Col("项目"), Col("金额", MONEY), Col("说明")], summary, heading="一、余额汇总", autofilter=False)]
     move_cols = [Col("日期", DATE), Col("单据类型"), Col("单据号"), Col(CONTRACT_NO), Col("摘要"), Col("借方", MONEY),
                  Col("贷方", MONEY), Col("余额", MONEY, total=False)]
@@ -264,11 +263,13 @@ def layout_letter(letter: dict, lines: pd.DataFrame, pieces: Pieces, credits: pd
     if len(pieces.open_rows):
         tables.append(Table([Col("日期", DATE), Col("单据号"), Col(CONTRACT_NO), Col("未收金额", MONEY), Col("到期日", DATE),
                              Col("账龄天数", INT, total=False)], pieces.open_rows, totals=True, autofilter=False))
-    extra = [{"项目": "其中：未到期质保金", "金额": pieces.held}]
+    extra = [("其中：未到期质保金", pieces.held)]
     if len(credits):
-        extra.append({"项目": "减：已收款尚未核销（预收款）", "金额": int(credits["金额"].sum())})
-    extra.append({"项目": "期末余额 = 未结清单据合计 − 预收款", "金额": closing})
-    tables.append(Table([Col("项目"), Col("金额", MONEY)], pd.DataFrame(extra), autofilter=False))
+        extra.append(("减：已收款尚未核销（预收款）", int(credits["金额"].sum())))
+    extra.append(("期末余额 = 未结清单据合计 − 预收款", closing))
+    tables.append(Table([Col("项目"), Col("金额", MONEY)], pd.DataFrame({"项目": [item for item, _ in extra],
+                                                                      "金额": [amount for _, amount in extra]}),
+                        autofilter=False))
     sheet = Sheet("对账函", tables, title="往来款项对账确认函", subtitle=subtitle, notes=reply_lines(letter, us),
                   landscape=False, fit_width=True, fit_one_page=True, freeze=False)
     return WorkbookSpec(letter_filename(letter[CUSTOMER], letter["对账编号"]), [sheet], subfolder=SUBFOLDER)
