@@ -67,7 +67,7 @@ class Allocation:
     plans: Plans | None = None  # the 回款计划 in use (books/collection_plans.py): when open amounts fall due
     # collections whose 核销单号 could not be applied (WRITE_OFF_ERROR_COLUMNS): rule 4's errors
     write_off_errors: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=WRITE_OFF_ERROR_COLUMNS))
-    # as-of views several reports read for the same day, worked out once (``due_parts_as_of``)
+    # as-of views several reports read for the same day, worked out once (``once_per_day``)
     _views: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
 
@@ -365,8 +365,23 @@ def credit_table(books: Books, collections: pd.DataFrame, customers: list[str]) 
         [CUSTOMER, COLLECTION_DATE], kind="stable").reset_index(drop=True)
 
 
+def once_per_day(allocation: Allocation, view: str, day: date, make) -> pd.DataFrame:
+    """The as-of view ``view`` of ``day``, made by ``make()`` once per allocation (the reports read the same
+    days' views: the run date, the 对账函's period ends); each caller gets its own copy."""
+    key = (view, day)
+    if key not in allocation._views:
+        allocation._views[key] = make()
+    return allocation._views[key].copy()
+
+
 def open_items_as_of(allocation: Allocation, day: date) -> pd.DataFrame:
-    """Items dated up to ``day`` with what was still unpaid on ``day`` (applications after it undone)."""
+    """Items dated up to ``day`` with what was still unpaid on ``day`` (applications after it undone); worked
+    out once per day (``once_per_day``)."""
+    return once_per_day(allocation, "open_items", day, lambda: open_items_on(allocation, day))
+
+
+def open_items_on(allocation: Allocation, day: date) -> pd.DataFrame:
+    """``open_items_as_of``, worked out."""
     cutoff = pd.Timestamp(day)
     items = allocation.items[allocation.items["日期"] <= cutoff].copy()
     apps = allocation.applications[allocation.applications["核销日期"] <= cutoff]
@@ -404,8 +419,13 @@ def credits_as_of(allocation: Allocation, day: date) -> pd.DataFrame:
     fully applied by then are left out.
 
     指定合同 is the contract the collection names (on both rows); 业务员 is the rep whose workbook holds the
-    collection, 合同业务员 the rep of the named contract.
+    collection, 合同业务员 the rep of the named contract. Worked out once per day (``once_per_day``).
     """
+    return once_per_day(allocation, "credits", day, lambda: credits_on(allocation, day))
+
+
+def credits_on(allocation: Allocation, day: date) -> pd.DataFrame:
+    """``credits_as_of``, worked out."""
     colls = unapplied_as_of(allocation, day)
     colls = colls[colls["未核销"] > 0]
     if colls.empty:  # object columns, as an empty list of records gives (not the float columns of empty lists)
@@ -430,7 +450,13 @@ def credits_as_of(allocation: Allocation, day: date) -> pd.DataFrame:
 def plan_lines_as_of(allocation: Allocation, day: date) -> pd.DataFrame:
     """The 回款计划 lines (``plans.LINE_COLUMNS``) as of ``day``: 到期日 from the events up to ``day``, and
     已回款/未回款 from the money received for each contract by then (what the allocation applied to its items,
-    plus its unapplied contract credit), paying the lines in 期次 order."""
+    plus its unapplied contract credit), paying the lines in 期次 order. Worked out once per day
+    (``once_per_day``)."""
+    return once_per_day(allocation, "plan_lines", day, lambda: plan_lines_on(allocation, day))
+
+
+def plan_lines_on(allocation: Allocation, day: date) -> pd.DataFrame:
+    """``plan_lines_as_of``, worked out."""
     if allocation.plans is None:
         return pd.DataFrame(columns=LINE_COLUMNS).astype({"到期日": "datetime64[us]", PLANNED_AMOUNT: "int64", "已回款": "int64",
                                                          "未回款": "int64", "起": "int64", "止": "int64"})
@@ -445,8 +471,6 @@ def due_parts_as_of(allocation: Allocation, day: date) -> pd.DataFrame:
     """``open_items_as_of`` with each open amount of a contract with a 回款计划 split over its plan lines
     (``plans.split_by_plan``): 未收 and 到期日 per part, with 期次 and 回款节点. What is due when; the amounts
     add up to ``open_items_as_of``'s. Worked out once per day (the receivables, the daily report and the archive
-    read the same day's); each caller gets its own copy."""
-    key = ("due_parts", day)
-    if key not in allocation._views:
-        allocation._views[key] = split_by_plan(open_items_as_of(allocation, day), plan_lines_as_of(allocation, day))
-    return allocation._views[key].copy()
+    read the same day's: ``once_per_day``)."""
+    return once_per_day(allocation, "due_parts", day,
+                        lambda: split_by_plan(open_items_as_of(allocation, day), plan_lines_as_of(allocation, day)))

@@ -15,7 +15,7 @@ their figures and their bucket names from here.
 - 预收款 = the customer's unapplied money on D (``allocation.credits_as_of``); 应收余额 = open − 预收款
   (negative when the customer has paid in advance).
 
-A period of the ledger (``period_balances``, ``statement_lines``): 期初余额 = 借方 − 贷方 before the period's first
+A period of the ledger (``period_balances``, ``period_lines``, ``statement_lines``): 期初余额 = 借方 − 贷方 before the period's first
 day, the period's movements with the running 余额, 期末余额 = 期初 + 借方 − 贷方; read by the 对账函
 (reports/statements.py) and the 明细账 sheet of the month (``receivables.month_ledger``).
 
@@ -159,9 +159,10 @@ def period_balances(ledger: pd.DataFrame, names: list[str], start: date, end: da
     return frame.astype("int64")
 
 
-def statement_lines(ledger: pd.DataFrame, balances: pd.DataFrame, start: date, end: date,
-                    extra: tuple[str, ...] = ()) -> dict[str, pd.DataFrame]:
-    """客户名称 -> the period's rows of its letter: 期初余额, every movement with the running 余额, 期末余额.
+def period_lines(ledger: pd.DataFrame, balances: pd.DataFrame, start: date, end: date,
+                 extra: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Every customer's lines of the period in one frame, customer by customer in ``balances``' order (column
+    客户名称, last): 期初余额, every movement with the running 余额, 期末余额.
 
     ``balances`` is ``period_balances``. The 期初余额 / 期末余额 rows carry only 余额, so the 借方 / 贷方 columns
     add up to the period's movements; a zero 借方 or 贷方 is left blank. ``extra``: more ledger columns to keep
@@ -183,4 +184,15 @@ def statement_lines(ledger: pd.DataFrame, balances: pd.DataFrame, start: date, e
            for c in ("借方", "贷方")},
         "余额": np.concatenate([opening, running, balances[CLOSING_BALANCE].to_numpy()]).astype("int64")})
     customer_of_row = np.concatenate([np.arange(n), customers, np.arange(n)])
-    return {names[i]: part.reset_index(drop=True) for i, part in lines.groupby(customer_of_row, sort=False)}
+    order = np.argsort(customer_of_row, kind="stable")
+    lines = lines.take(order).reset_index(drop=True)
+    lines[CUSTOMER] = np.asarray(names, dtype=object)[customer_of_row[order]]
+    return lines
+
+
+def statement_lines(ledger: pd.DataFrame, balances: pd.DataFrame, start: date, end: date,
+                    extra: tuple[str, ...] = ()) -> dict[str, pd.DataFrame]:
+    """客户名称 -> the period's rows of its letter (``period_lines``, without the 客户名称 column)."""
+    lines = period_lines(ledger, balances, start, end, extra)
+    names = lines.pop(CUSTOMER)
+    return {name: part.reset_index(drop=True) for name, part in lines.groupby(names.to_numpy(), sort=False)}

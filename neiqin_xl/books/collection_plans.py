@@ -36,7 +36,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from ..core.columns import column_texts
+from ..core.columns import column_texts, texts
 from ..core.config import Settings
 from ..core.model import REP, SOURCE_COLUMNS, Tables, round_fen, text
 from ..core.schema import (CONTACT, CONTRACT_AMOUNT, CONTRACT_NO, CUSTOMER, DELIVERED_DATE, INVOICE_DATE,
@@ -119,7 +119,8 @@ def build_plans(tables: Tables, settings: Settings) -> Plans:
     """The plans that add up to their contract, with 起/止, and the events of their contracts."""
     plan, contracts = tables["回款计划"], tables["合同"]
     totals = contract_amounts(contracts)
-    info = {no: row for no, row in zip(column_texts(contracts, CONTRACT_NO), contracts.to_dict("records"))}
+    heads = contracts[[c for c in (CUSTOMER, REP, SIGNING_DATE) if c in contracts]]  # what a line takes of its contract
+    info = {no: row for no, row in zip(column_texts(contracts, CONTRACT_NO), heads.to_dict("records"))}
     rows = []
     for contract, records in by_contract(ordered(plan).to_dict("records")).items():
         if contract not in totals:
@@ -221,27 +222,36 @@ def split_by_plan(items: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
     planned = items[CONTRACT_NO].isin(set(lines[CONTRACT_NO])) if len(lines) else pd.Series(False, index=items.index)
     if not planned.any():
         return out
-    plans = by_contract(lines.to_dict("records"))
-    parts, ends = [], dict.fromkeys(plans, 0)  # per contract: where its items laid end to end have reached
-    mine = out[planned].assign(_at=np.flatnonzero(planned.to_numpy())).sort_values(["日期", "_at"], kind="stable")
-    for row in mine.to_dict("records"):
-        contract = text(row[CONTRACT_NO])
+    plans: dict[str, list[tuple[int, int, int]]] = {}  # 合同编号 -> its lines' (row in ``lines``, 起, 止), in order
+    for line, (contract, low, high) in enumerate(zip(texts(lines[CONTRACT_NO]), lines["起"].tolist(), lines["止"].tolist())):
+        plans.setdefault(contract, []).append((line, int(low), int(high)))
+    ends = dict.fromkeys(plans, 0)  # per contract: where its items laid end to end have reached
+    mine = np.flatnonzero(planned.to_numpy())
+    mine = mine[np.lexsort((mine, out["日期"].to_numpy()[mine]))]  # by date, then as listed
+    parts: list[tuple[int, int, int]] = []  # per part: the item's row in ``out``, its 未收, its plan line (-1: none)
+    for row, contract, amount, open_amount in zip(mine.tolist(), texts(out[CONTRACT_NO].iloc[mine]),
+                                                  out["金额"].iloc[mine].tolist(), out["未收"].iloc[mine].tolist()):
         plan = plans[contract]
         start = ends[contract]
-        end = ends[contract] = start + int(row["金额"])
-        open_from = end - int(row["未收"])
+        end = ends[contract] = start + int(amount)
+        open_from = end - int(open_amount)
         if open_from >= end:
-            parts.append(row)
+            parts.append((row, open_amount, -1))
             continue
-        for line in plan:
-            low, high = max(open_from, int(line["起"])), min(end, int(line["止"]))
+        for line, low, high in plan:
+            low, high = max(open_from, low), min(end, high)
             if high > low:
-                parts.append({**row, "未收": high - low, "到期日": line["到期日"], "期次": line["期次"],
-                              "回款节点": line["节点"]})
-        beyond = end - max(open_from, int(plan[-1]["止"]))
+                parts.append((row, high - low, line))
+        beyond = end - max(open_from, plan[-1][2])
         if beyond > 0:
-            parts.append({**row, "未收": beyond})
-    split = pd.DataFrame(parts, columns=[*out.columns, "_at"])
+            parts.append((row, beyond, -1))
+    at, unpaid, line = (np.asarray(column, dtype="int64") for column in zip(*parts))
+    from_plan = line >= 0
+    split = out.iloc[at].assign(
+        未收=unpaid, 期次=lines["期次"].astype("Int64").array.take(line, allow_fill=True),
+        到期日=np.where(from_plan, lines["到期日"].to_numpy(dtype="datetime64[us]")[line],
+                     out["到期日"].to_numpy(dtype="datetime64[us]")[at]),
+        回款节点=np.where(from_plan, lines["节点"].to_numpy(dtype=object)[line], ""), _at=at)
     whole = out[~planned].assign(_at=np.flatnonzero(~planned.to_numpy()))
     merged = pd.concat([whole, split], ignore_index=True).sort_values("_at", kind="stable").drop(columns="_at")
     return merged.astype({"未收": "int64", "到期日": "datetime64[us]", "期次": "Int64"}).reset_index(drop=True)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..core.columns import column_texts
 from ..core.model import text
 from ..core.names import normalize_name
-from ..core.schema import CREDIT_LIMIT, CUSTOMER, PRODUCT, PRODUCT_CATEGORY
+from ..core.schema import ACCOUNT_REP, CREDIT_LIMIT, CUSTOMER, PRODUCT, PRODUCT_CATEGORY
 
 
 def archive_lookup(customers: pd.DataFrame) -> dict[str, dict]:
@@ -18,6 +19,18 @@ def archive_lookup(customers: pd.DataFrame) -> dict[str, dict]:
     if customers is None or customers.empty:
         return {}
     return {text(r[CUSTOMER]): r for r in customers.to_dict("records")}
+
+
+def account_reps(customers: pd.DataFrame) -> dict[str, str]:
+    """客户名称 -> its 负责业务员 ("" when blank): ``archive_lookup``'s rows' one column, read without making the
+    rows (a name listed twice: its last row).
+
+    >>> account_reps(pd.DataFrame({"客户名称": ["甲", "乙", "甲"], "负责业务员": ["张伟", None, "李娜"]}))
+    {'甲': '李娜', '乙': ''}
+    """
+    if customers is None or customers.empty:
+        return {}
+    return dict(zip(column_texts(customers, CUSTOMER), column_texts(customers, ACCOUNT_REP)))
 
 
 def credit_limit(archive_row: dict | None) -> int | None:

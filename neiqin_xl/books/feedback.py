@@ -26,12 +26,12 @@ from decimal import Decimal
 
 import pandas as pd
 
-from .customers import archive_lookup
+from .customers import account_reps
 from .workdays import Workdays
 from ..core.config import Settings
 from ..core.model import REP, SRC_ROW, SRC_SHEET, SRC_WORKBOOK, Tables, fraction, text
 from ..core.months import Month
-from ..core.schema import (ACCOUNT_REP, ACTIVITY_TYPE, CONTRACT_NO, CUSTOMER, FEEDBACK, HANDLER, PRODUCT, SATISFACTION,
+from ..core.schema import (ACTIVITY_TYPE, CONTRACT_NO, CUSTOMER, FEEDBACK, HANDLER, PRODUCT, SATISFACTION,
                            SIGNING_DATE)
 
 REQUEST_TYPES = ("咨询", "投诉", "建议")  # feedback that waits for an answer
@@ -56,7 +56,7 @@ def feedback_rows(tables: Tables, day: date) -> pd.DataFrame:
     frame = frame[frame["日期"].notna() & (frame["日期"] <= pd.Timestamp(day))].copy()
     if frame.empty:
         return frame
-    owners = {name: text(row.get(ACCOUNT_REP)) for name, row in archive_lookup(tables["客户"]).items()}
+    owners = account_reps(tables["客户"])
     reps = [text(rep) or owners.get(text(customer), "") or IN_HOUSE
             for rep, customer in zip(frame[REP].tolist(), frame[CUSTOMER].tolist())]
     frame[REP] = pd.Series(reps, index=frame.index, dtype="str")
@@ -134,7 +134,7 @@ def revisits_due(tables: Tables, settings: Settings, day: date) -> pd.DataFrame:
                                         "日期": visits["日期"] if len(visits) else [], "方式": "反馈回访"})],
                          ignore_index=True)
     last = contacts.sort_values("日期", kind="stable").groupby(CUSTOMER).last() if len(contacts) else None
-    owners = {name: text(row.get(ACCOUNT_REP)) for name, row in archive_lookup(tables["客户"]).items()}
+    owners = account_reps(tables["客户"])
     rows = []
     for customer, contract in latest.iterrows():
         seen = last.loc[customer] if last is not None and customer in last.index else None

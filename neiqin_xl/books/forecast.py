@@ -66,7 +66,8 @@ def on_time_shares(allocation: Allocation, day: date) -> tuple[dict[str, Decimal
     on_time = paid.reindex(window["单据ID"], fill_value=0).to_numpy() >= window["金额"].to_numpy()
     counts = pd.DataFrame({CUSTOMER: window[CUSTOMER].astype(str).to_numpy(), "按期": on_time})
     grouped = counts.groupby(CUSTOMER)["按期"].agg(["sum", "size"])
-    shares = {name: Decimal(int(r["sum"])) / Decimal(int(r["size"])) for name, r in grouped.iterrows()}
+    shares = {name: Decimal(int(on)) / Decimal(int(n))
+              for name, on, n in zip(grouped.index, grouped["sum"].tolist(), grouped["size"].tolist())}
     return shares, Decimal(int(on_time.sum())) / Decimal(len(on_time))
 
 

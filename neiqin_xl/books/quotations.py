@@ -19,7 +19,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from ..core.columns import sources
+from ..core.columns import column_texts, sources
 from ..core.config import Settings
 from ..core.model import REP, fraction, round_half_up, text as _text
 from ..core.names import normalize_name
@@ -59,16 +59,22 @@ def quote_lines(quotes: pd.DataFrame, products: pd.DataFrame, settings: Settings
 
 
 def register(lines: pd.DataFrame, contracts: pd.DataFrame, run_date: date) -> pd.DataFrame:
-    """One row per quotation (see the module for 状态)."""
-    signed = {}
+    """One row per quotation (see the module for 状态), in the order the quotations first appear; its header
+    fields from its first line, its totals over its lines (one grouping of all the lines)."""
+    signed = {}  # 报价单号 -> the earliest signed contract naming it (the columns the register shows)
     if len(contracts) and QUOTE_NO in contracts:
-        for rec in contracts.sort_values(SIGNING_DATE, kind="stable").to_dict("records"):
-            number = _text(rec.get(QUOTE_NO))
-            if number and number not in signed:
-                signed[number] = rec
+        naming = contracts.loc[[bool(n) for n in column_texts(contracts, QUOTE_NO)],
+                               [QUOTE_NO, CONTRACT_NO, CONTRACT_AMOUNT, SIGNING_DATE]]
+        for rec in naming.sort_values(SIGNING_DATE, kind="stable").to_dict("records"):
+            signed.setdefault(_text(rec[QUOTE_NO]), rec)
+    checks = lines["价格审批"]
+    totals = lines.assign(_waiting=checks == NEEDS_APPROVAL, _checked=checks != "").groupby(
+        QUOTE_NO, sort=False).agg(行数=(QUOTE_NO, "size"), 含税合计=("含税金额", "sum"), 不含税合计=("不含税金额", "sum"),
+                                  税额=("税额", "sum"), waiting=("_waiting", "sum"), checked=("_checked", "any"))
+    heads = lines.drop_duplicates(QUOTE_NO)[[QUOTE_NO, QUOTE_DATE, REP, CUSTOMER, VALID_UNTIL]].to_dict("records")
     rows = []
-    for number, part in lines.groupby(QUOTE_NO, sort=False):
-        head = part.iloc[0]
+    for head, sums in zip(heads, totals.to_dict("records")):
+        number = head[QUOTE_NO]
         contract = signed.get(number)
         valid = head[VALID_UNTIL]
         if contract is not None:
@@ -77,12 +83,11 @@ def register(lines: pd.DataFrame, contracts: pd.DataFrame, run_date: date) -> pd
             state = EXPIRED
         else:
             state = OPEN
-        checks = part["价格审批"]
-        waiting = int((checks == NEEDS_APPROVAL).sum())
-        check = NEEDS_APPROVAL if waiting else ("已审批" if (checks != "").any() else "")
+        waiting = int(sums["waiting"])
+        check = NEEDS_APPROVAL if waiting else ("已审批" if sums["checked"] else "")
         rows.append({QUOTE_NO: number, QUOTE_DATE: head[QUOTE_DATE], REP: head[REP], CUSTOMER: head[CUSTOMER],
-                     "行数": len(part), "含税合计": int(part["含税金额"].sum()), "不含税合计": int(part["不含税金额"].sum()),
-                     "税额": int(part["税额"].sum()), VALID_UNTIL: valid, "状态": state, "价格审批": check,
+                     "行数": int(sums["行数"]), "含税合计": int(sums["含税合计"]), "不含税合计": int(sums["不含税合计"]),
+                     "税额": int(sums["税额"]), VALID_UNTIL: valid, "状态": state, "价格审批": check,
                      "待审批行数": waiting,
                      CONTRACT_NO: _text(contract[CONTRACT_NO]) if contract is not None else "",
                      CONTRACT_AMOUNT: int(contract[CONTRACT_AMOUNT]) if contract is not None else None,

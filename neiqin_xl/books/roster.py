@@ -48,8 +48,9 @@ def rep_names(staff: pd.DataFrame | None, with_workbook: Collection[str]) -> lis
 
 
 def workbook_owners(tables: Tables) -> set[str]:
-    """The reps whose workbooks gave rows to the day's tables (the 业务员 of every row of the rep sheets)."""
-    return {name for sheet in REP_SHEETS for name in tables[sheet.name][REP].map(normalize_name) if name}
+    """The reps whose workbooks gave rows to the day's tables (the 业务员 of every row of the rep sheets; each
+    distinct 业务员 normalised once)."""
+    return {name for sheet in REP_SHEETS for name in map(normalize_name, tables[sheet.name][REP].unique()) if name}
 
 
 def workbook_keepers(tables: Tables) -> set[str]:

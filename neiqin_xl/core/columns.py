@@ -22,7 +22,7 @@ def texts(values: pd.Series) -> list[str]:
     cells = values.to_numpy(dtype=object)
     if isinstance(values.dtype, pd.StringDtype):
         return [v if isinstance(v, str) else "" for v in cells]
-    return [text(v) for v in cells]
+    return [v if type(v) is str else text(v) for v in cells]  # a str is its own text: no call for it
 
 
 def column_texts(frame: pd.DataFrame, column: str) -> list[str]:

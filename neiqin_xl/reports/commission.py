@@ -62,6 +62,7 @@ from ..books.credit import basis_lines
 from ..books.periods import MonthWindow, month_is_final, month_option, month_window, months_of
 from ..books.roster import incomplete_reps, rep_names, workbook_keepers
 from ..books.workdays import Workdays
+from ..core.columns import column_texts
 from ..core.config import Commission, Settings
 from ..books.context import RunContext
 from ..core.output import Delivery, ReportOutput
@@ -130,12 +131,13 @@ def format_rate(rate: Decimal) -> str:
 def categorize(lines: pd.DataFrame, tables: Tables) -> pd.DataFrame:
     """Adds 产品类别: the line's contract's 产品名称 (else the row's own) looked up in the 产品 table."""
     products = tables["产品"]
-    category = {normalize_name(n): _text(c) for n, c in zip(products[PRODUCT], products[PRODUCT_CATEGORY])}
-    contracts = tables["合同"]
-    product = {_text(k): normalize_name(v) for k, v in zip(contracts[CONTRACT_NO], contracts[PRODUCT])}
+    category = {normalize_name(n): _text(c) for n, c in zip(products[PRODUCT].tolist(), products[PRODUCT_CATEGORY].tolist())}
+    contracts = tables["合同"]  # (columns read as lists: iterating a str column boxes every cell)
+    product = {k: normalize_name(v) for k, v in zip(column_texts(contracts, CONTRACT_NO), contracts[PRODUCT].tolist())}
     own = lines["_产品名称"] if "_产品名称" in lines else pd.Series([""] * len(lines), index=lines.index)
     lines = lines.copy()
-    lines[PRODUCT_CATEGORY] = [category.get(product.get(c) or normalize_name(p), "") for c, p in zip(lines[CONTRACT_NO], own)]
+    lines[PRODUCT_CATEGORY] = [category.get(product.get(c) or normalize_name(p), "")
+                               for c, p in zip(lines[CONTRACT_NO].tolist(), own.tolist())]
     return lines.drop(columns=[c for c in ("_产品名称",) if c in lines])
 
 

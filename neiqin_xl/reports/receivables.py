@@ -43,7 +43,7 @@ import pandas as pd
 
 from ..books.allocation import (WRITE_OFF, Allocation, applications_as_of, collections_as_of, credits_as_of)
 from ..books.balances import (BALANCE, BUCKET, LONGEST_OVERDUE, OVERDUE, PREPAID, aged_due_parts, aged_open_items,
-                              bucket_labels, customer_balances, sums_by, period_balances, statement_lines)
+                              bucket_labels, customer_balances, sums_by, period_balances, period_lines)
 from ..books.credit import is_bill
 from ..books.collection_plans import is_warranty
 from ..books.customers import archive_lookup, credit_limit
@@ -273,16 +273,17 @@ def month_ledger(ledger: pd.DataFrame, names: list[str], start: date, day: date)
     >>> sums
     {'借方': 30000, '贷方': 40000, '余额': 90000}
     """
-    names = [name for name in dict.fromkeys(texts(ledger[CUSTOMER])) if name in set(names)]
+    wanted = set(names)
+    names = [name for name in dict.fromkeys(texts(ledger[CUSTOMER])) if name in wanted]
     balances = period_balances(ledger, names, start, day)
-    lines = statement_lines(ledger, balances, start, day, extra=(REP, "来源"))
-    parts = []
-    for name in names:
-        part = lines[name].assign(客户名称=name)
-        last = part.index[-1]
-        part.loc[last, ["摘要", "借方", "贷方"]] = [MONTH_TOTAL, balances.at[name, "本期借方"], balances.at[name, "本期贷方"]]
-        parts.append(part)
-    rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=LEDGER_COLUMNS)
+    if names:
+        rows = period_lines(ledger, balances, start, day, extra=(REP, "来源"))
+        last = ~rows[CUSTOMER].duplicated(keep="last")  # each customer's 期末余额 line becomes its 本月合计
+        rows.loc[last, "摘要"] = MONTH_TOTAL
+        rows.loc[last, "借方"] = balances["本期借方"].to_numpy()
+        rows.loc[last, "贷方"] = balances["本期贷方"].to_numpy()
+    else:
+        rows = pd.DataFrame(columns=LEDGER_COLUMNS)
     for c in ("借方", "贷方"):
         rows[c] = pd.Series([None if pd.isna(v) or v == 0 else int(v) for v in rows[c]], index=rows.index, dtype=object)
     rows = rows.astype({"余额": "int64"}).reindex(columns=LEDGER_COLUMNS)
