@@ -51,7 +51,7 @@ sys.path.insert(1, str(HERE.parent))  # the measuring children import this check
 from make_workspace import RUN_DATE, SCENARIOS, Scenario, make_workspace  # noqa: E402
 
 TARGETS = {"full_over_floor": 0.75, "naive_over_intake": 8.0, "intake_over_read": 1.5, "warm_over_cold": 0.10,
-           "changed_over_warm": 1.2, "rerun_over_full": 0.05, "rerun_changed_over_full": 0.15, "peak_mb": 1024,
+           "changed_over_warm": 1.2, "rerun_over_full": 0.05, "rerun_changed_over_full": 0.25, "peak_mb": 1024,
            "isolated_over_in_process": 1.10}
 AT_LEAST = {"naive_over_intake"}  # the other targets are upper bounds
 PDFS = False  # ``--pdfs``: the full runs make the 对账函's and 报价单's PDFs through LibreOffice
