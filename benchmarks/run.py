@@ -30,6 +30,7 @@ Results go to stdout and, as a Markdown report with the machine described, to ``
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -214,17 +215,29 @@ class TreeMemory:
         return round(self.peak / 1024 / 1024)
 
 
+@contextlib.contextmanager
+def no_pdfs():
+    """The day without its PDFs (``--pdfs`` to make them): they are LibreOffice's work, which the floor does not
+    have. LibreOffice is taken as not installed for the while, and given back after (an in-process measurement
+    shares its process with the tests)."""
+    from neiqin_xl.deliver import office
+
+    found = office.soffice
+    office.soffice = lambda: None
+    try:
+        yield
+    finally:
+        office.soffice = found
+
+
 def run_measurement(kind: str, workspace: Path, cache_dir: Path | None, output_dir: Path | None) -> dict:
     """One measurement in this process: its result, its seconds and this process's peak memory."""
     import_everything()  # imports are not part of any figure
-    if not PDFS:  # the PDFs are LibreOffice's work, not ours: the floor has none (``--pdfs`` to include them)
-        from neiqin_xl.deliver import office
-
-        office.soffice = lambda: None
     tree = TreeMemory() if kind in ("full", "rerun", "rerun_changed") else None
     start = time.perf_counter()
     if kind in ("full", "rerun", "rerun_changed"):
-        out = measure_full(workspace, cache_dir)
+        with contextlib.nullcontext() if PDFS else no_pdfs():
+            out = measure_full(workspace, cache_dir)
     elif kind in ("intake", "cold", "warm", "changed"):
         out = measure_intake(workspace, cache_dir if kind != "intake" else None)
     elif kind == "in_process":
