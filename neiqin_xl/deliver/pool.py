@@ -32,7 +32,7 @@ from pathlib import Path
 
 from ..core.sheets import WorkbookSpec
 from .saving import Written
-from .writer import cell_count, streamed, write_workbook
+from .writer import cell_count, write_workbook
 
 log = logging.getLogger("neiqin_xl")
 
@@ -43,18 +43,6 @@ def pool_size(setting: int | None) -> int:
     """The writing processes for ``writing.workers``, the run's own counted: None = one per core; 0 and 1 mean
     the run's own process alone."""
     return max(1, os.cpu_count() or 1) if setting is None else max(1, setting)
-
-
-def write_workbooks(specs: list[WorkbookSpec], output_dir: Path, workers: int) -> list[Written | Exception]:
-    """Writes ``specs`` (named already: ``writer.assign_filenames``) under ``output_dir``; returns, in their
-    order, each one's ``Written`` or the exception that stopped it (the caller records it and goes on).
-    The whole of ``Writers`` at once: the workers are handed every small workbook, biggest first."""
-    writers = Writers(output_dir, workers)
-    for i in sorted(range(len(specs)), key=lambda i: -cell_count(specs[i])):
-        if not streamed(specs[i]):
-            writers.hand(i, specs[i])
-    results = writers.finish(dict(enumerate(specs)))
-    return [results[i] for i in range(len(specs))]
 
 
 class Writers:
@@ -86,6 +74,19 @@ class Writers:
 
     def handed(self, key: int) -> bool:
         return key in self.waiting or key in self.futures
+
+    def take_back(self, key: int) -> Written | Exception | None:
+        """A handed workbook no longer wanted: None when no worker had begun it (it is not written), else what
+        its write gave (the caller removes the file)."""
+        if self.waiting.pop(key, None) is not None:
+            return None
+        future = self.futures.pop(key)
+        if future.cancel():
+            return None
+        try:
+            return future.result()
+        except Exception as exc:  # noqa: BLE001 - nothing of it is wanted
+            return exc
 
     def _start(self) -> None:
         size = self.workers - 1

@@ -33,10 +33,10 @@ def write_outputs(outputs: dict[str, ReportOutput], output_dir: Path, preview: b
                   failures: Failures | None = None, reps: set[str] = frozenset(), demo: bool = False,
                   workers: int = 1, skip_unchanged: bool = False) -> dict[str, list[Written | None]]:
     """Every report's workbooks written at once: ``Publication`` given them all, then finished."""
-    publication = Publication(output_dir, preview, reps, demo, workers, skip_unchanged)
-    for name, out in outputs.items():
-        publication.add(name, out)
-    return publication.finish(failures)
+    with Publication(output_dir, preview, reps, demo, workers, skip_unchanged) as publication:
+        for name, out in outputs.items():
+            publication.add(name, out)
+        return publication.finish(failures)
 
 
 class Publication:
@@ -101,20 +101,18 @@ class Publication:
         """Every workbook added, written or kept, by report, in the order of its ``workbooks`` (None for one
         that failed); the workers gone after."""
         failures = Failures() if failures is None else failures
-        try:
-            specs = assign_filenames(self.specs, self.output_dir)
-        except BaseException:
-            self.writers.close()
-            raise
+        specs = assign_filenames(self.specs, self.output_dir)
+        final = {self.output_dir / s.subfolder / s.filename for s in specs}
         digests: dict[int, str] = {}
         results: dict[int, Written | Exception | None] = {}
         to_write: dict[int, WorkbookSpec] = {}
-        renamed: dict[int, WorkbookSpec] = {}  # written early under a name the whole run does not give it
         for i, spec in enumerate(specs):
             named, digest, kept = self.early.get(i, (None, "", None))
-            if named is not None and named.filename != spec.filename:
+            if named is not None and named.filename != spec.filename:  # the whole run names it otherwise
                 if self.writers.handed(i):
-                    renamed[i] = named
+                    early = self.writers.take_back(i)
+                    if isinstance(early, Written) and early.path not in final:
+                        early.path.unlink(missing_ok=True)
                 named = None
             if named is None:
                 digest = incremental.spec_digest(spec)
@@ -122,18 +120,9 @@ class Publication:
             digests[i] = digest
             if kept is not None:
                 results[i] = kept
-            elif named is None:
-                to_write[len(specs) + i] = spec  # not handed: a key of its own
             else:
                 to_write[i] = spec
-        done = self.writers.finish({**to_write, **renamed})
-        for i, named in renamed.items():
-            early = done.pop(i)
-            if isinstance(early, Written) and early.path not in {self.output_dir / s.subfolder / s.filename
-                                                                   for s in specs}:
-                early.path.unlink(missing_ok=True)
-        for key, r in done.items():
-            i = key - len(specs) if key >= len(specs) else key
+        for i, r in self.writers.finish(to_write).items():
             results[i] = r if isinstance(r, Exception) else replace(r, digest=digests[i])
         outcomes = iter(zip(specs, (results[i] for i in range(len(specs)))))
         written: dict[str, list[Written | None]] = {}
